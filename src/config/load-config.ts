@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import { SECRET_FIELDS } from './redact.js';
+
+export interface LoadConfigOptions {
+  /** Path of a JSON file with the connection config. */
+  file?: string;
+  /** Values that override the file (a host's object, or command-line flags). */
+  values?: Record<string, unknown>;
+  /** Where secrets may come from; usually process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/** password -> IMAP_PASSWORD, oauth2ClientSecret -> IMAP_OAUTH2_CLIENT_SECRET. */
+export function secretEnvName(field: string): string {
+  return 'IMAP_' + field.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+function readJsonFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([{ field: '/', message: `config file ${JSON.stringify(path)} cannot be read (${code})` }]);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    // JSON.parse messages quote a little of the input, which may hold a secret: say only where.
+    const at = /position (\d+)/.exec(String((error as Error).message));
+    const where = at ? ` near ${lineColumn(text, Number(at[1]))}` : '';
+    throw new ConfigError([{ field: '/', message: `config file ${JSON.stringify(path)} is not a JSON object${where}` }]);
+  }
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
+}
+
+/** Secrets from IMAP_<FIELD> or, for container secrets, a file named by IMAP_<FIELD>_FILE. */
+function secretsFromEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const field of SECRET_FIELDS) {
+    const name = secretEnvName(field);
+    const direct = env[name];
+    const file = env[`${name}_FILE`];
+    if (direct !== undefined && direct !== '') found[field] = direct;
+    else if (file) {
+      try {
+        found[field] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+        throw new ConfigError([{ field: `/${field}`, message: `${name}_FILE ${JSON.stringify(file)} cannot be read (${code})` }]);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Assembles a raw connection config: file, then explicit values, then secrets from the
+ * environment (which win, so a secret never has to sit in a file or on a command line).
+ * The result still has to pass validateConfig.
+ * @throws ConfigError (CONFIG_INVALID) when the file or a secret file cannot be read.
+ */
+export function loadConfig(options: LoadConfigOptions): Record<string, unknown> {
+  const fromFile = options.file ? readJsonFile(options.file) : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [key, value] of Object.entries(options.values ?? {})) {
+    if (value !== undefined) merged[key] = value;
+  }
+  return { ...merged, ...secretsFromEnv(options.env ?? {}) };
+}

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import type { ImapFlowOptions } from 'imapflow';
+import type { Config } from './validate-config.js';
+
+/** Credentials resolved for this session; the access token may come from a refresh. */
+export interface SessionCredentials {
+  accessToken?: string;
+}
+
+export const CLIENT_NAME = 'imap-connector';
+
+/** ImapFlow's logger interface, fed by our redacting adapter. */
+export type ImapFlowLogger = Exclude<ImapFlowOptions['logger'], false | undefined>;
+
+function tlsOptions(config: Config): NonNullable<ImapFlowOptions['tls']> {
+  const tls: NonNullable<ImapFlowOptions['tls']> = {
+    // Verified unless the user opted out in so many words.
+    rejectUnauthorized: !config.ignoreCertificateErrors,
+    minVersion: 'TLSv1.2',
+  };
+  if (config.caFile) {
+    // Node's `ca` replaces the system list; keep it, so caFile adds trust instead of narrowing it.
+    tls.ca = [...rootCertificates, readFileSync(config.caFile, 'utf8')];
+  }
+  if (isIP(config.host) === 0) tls.servername = config.host;
+  return tls;
+}
+
+function authOptions(config: Config, credentials: SessionCredentials): NonNullable<ImapFlowOptions['auth']> {
+  switch (config.authMethod) {
+    case 'masterUser':
+      // RFC 4616: authzid is only carried by SASL PLAIN. Forcing it keeps imapflow from falling
+      // back to LOGIN, which would silently open the master user's own mailbox instead.
+      return {
+        user: config.username,
+        pass: config.password ?? '',
+        authzid: config.authorizationIdentity ?? '',
+        loginMethod: 'AUTH=PLAIN',
+      };
+    case 'oauth2':
+      return { user: config.username, accessToken: credentials.accessToken ?? config.oauth2AccessToken ?? '' };
+    default:
+      return { user: config.username, pass: config.password ?? '' };
+  }
+}
+
+/**
+ * Config -> ImapFlowOptions: the only place that knows imapflow's option names.
+ * `timeoutMs` bounds connecting, the greeting and every later command's silence.
+ */
+export function toImapFlowOptions(
+  config: Config,
+  credentials: SessionCredentials,
+  logger: ImapFlowLogger,
+  version: string,
+): ImapFlowOptions {
+  return {
+    host: config.host,
+    port: config.port,
+    secure: config.security === 'tls',
+    // true: STARTTLS is required, a server without it is refused; false: never upgrade.
+    doSTARTTLS: config.security === 'starttls' ? true : config.security === 'none' ? false : undefined,
+    tls: tlsOptions(config),
+    auth: authOptions(config, credentials),
+    connectionTimeout: config.timeout,
+    greetingTimeout: config.timeout,
+    socketTimeout: config.timeout,
+    // A connector issues commands and leaves; IDLE between them only adds round trips.
+    disableAutoIdle: true,
+    clientInfo: { name: CLIENT_NAME, version },
+    logger,
+    logRaw: false,
+    emitLogs: false,
+  };
+}

@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { ConfigError, type Issue } from '../errors.js';
+import { formatIssues, validateConnectionSchema } from '../validators.js';
+import { parseConfigDate } from './parse-date.js';
+import { parseDelayMs } from './parse-delay.js';
+import { defaultPort, parseServer, type Security } from './parse-server.js';
+
+export type AuthMethod = 'password' | 'masterUser' | 'oauth2';
+export type { Security };
+
+/**
+ * A validated connection config: the fields of schemas/connection.schema.json with defaults
+ * applied, plus what is derived from them (host, delay in ms, normalized dates).
+ */
+export interface Config {
+  server: string;
+  /** Host part of `server`, without scheme, port or IPv6 brackets. */
+  host: string;
+  port: number;
+  security: Security;
+  ignoreCertificateErrors: boolean;
+  caFile?: string;
+  authMethod: AuthMethod;
+  username: string;
+  password?: string;
+  authorizationIdentity?: string;
+  oauth2AccessToken?: string;
+  oauth2RefreshToken?: string;
+  oauth2ClientId?: string;
+  oauth2ClientSecret?: string;
+  oauth2TokenUrl?: string;
+  oauth2Scope?: string;
+  timeout: number;
+  query?: string;
+  isActive: boolean;
+  isSource: boolean;
+  isTarget: boolean;
+  dateTimeFormat: string;
+  foldersInclude: string[];
+  foldersExclude: string[];
+  /** YYYY-MM-DD */
+  startDate?: string;
+  /** YYYY-MM-DD */
+  endDate?: string;
+  delayBetweenMessages: number | string;
+  delayBetweenMessagesMs: number;
+  maxQueueDepth: number;
+  pageSize: number;
+}
+
+type Raw = Record<string, unknown>;
+
+/** Fills port and security from the server URL (or host:port), flagging contradictions. */
+function applyServerAddress(raw: Raw, issues: Issue[]): string | undefined {
+  if (typeof raw.server !== 'string') return undefined;
+  const address = parseServer(raw.server, issues);
+  if (!address) return undefined;
+  if (address.security !== undefined) {
+    if (raw.security === undefined) raw.security = address.security;
+    else if (raw.security !== address.security) {
+      issues.push({ field: '/security', message: `security ${JSON.stringify(raw.security)} contradicts the server URL, which means ${address.security}` });
+    }
+  }
+  if (address.port !== undefined) {
+    if (raw.port === undefined) raw.port = address.port;
+    else if (raw.port !== address.port) {
+      issues.push({ field: '/port', message: `port ${JSON.stringify(raw.port)} contradicts the port in the server field (${address.port})` });
+    }
+  }
+  return address.host;
+}
+
+/** Checks that need more than one field, or more than a pattern. */
+function checkSemantics(config: Raw, issues: Issue[]): void {
+  for (const key of ['startDate', 'endDate'] as const) {
+    const value = config[key];
+    if (typeof value !== 'string') continue;
+    const day = parseConfigDate(value);
+    if (day === undefined) issues.push({ field: `/${key}`, message: `${key} is not a real calendar date, got ${JSON.stringify(value)}` });
+    else config[key] = day;
+  }
+  if (typeof config.startDate === 'string' && typeof config.endDate === 'string' && config.startDate > config.endDate) {
+    issues.push({ field: '/endDate', message: `endDate ${config.endDate} is before startDate ${config.startDate}` });
+  }
+  const delay = config.delayBetweenMessages;
+  if (typeof delay === 'string' || typeof delay === 'number') {
+    const ms = parseDelayMs(delay);
+    if (ms === undefined) issues.push({ field: '/delayBetweenMessages', message: `delayBetweenMessages must be seconds as a number (0.5) or a fraction (1/2), got ${JSON.stringify(delay)}` });
+    else config.delayBetweenMessagesMs = ms;
+  }
+  if (config.isSource === false && config.isTarget === false) {
+    issues.push({ field: '/isSource', message: 'at least one of isSource and isTarget must be true' });
+  }
+  if (typeof config.caFile === 'string' && config.caFile !== '' && !existsSync(config.caFile)) {
+    issues.push({ field: '/caFile', message: `caFile ${JSON.stringify(config.caFile)} does not exist` });
+  }
+  if (config.authMethod !== 'masterUser' && config.authorizationIdentity !== undefined) {
+    issues.push({ field: '/authorizationIdentity', message: 'authorizationIdentity is only used with authMethod masterUser' });
+  }
+}
+
+/**
+ * Validates a connection config from any source and returns it typed, with defaults.
+ * Runs before any network I/O and reports every problem at once.
+ * @throws ConfigError (CONFIG_INVALID) listing each issue with its field.
+ */
+export function validateConfig(input: unknown): Config {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ConfigError([{ field: '/', message: 'the connection config must be a JSON object' }]);
+  }
+  const raw: Raw = structuredClone(input as Raw);
+  const issues: Issue[] = [];
+  const host = applyServerAddress(raw, issues);
+  if (raw.port === undefined && (raw.security === undefined || typeof raw.security === 'string')) {
+    raw.port = defaultPort((raw.security as Security | undefined) ?? 'tls');
+  }
+  if (!validateConnectionSchema(raw)) issues.push(...formatIssues(validateConnectionSchema.errors));
+  // Semantic checks only look at fields the schema accepted, so one mistake is one issue.
+  const flagged = new Set(issues.map((issue) => issue.field));
+  const semantic: Issue[] = [];
+  checkSemantics(raw, semantic);
+  issues.push(...semantic.filter((issue) => !flagged.has(issue.field)));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { ...raw, host: host ?? String(raw.server), foldersInclude: (raw.foldersInclude as string[] | undefined) ?? [], foldersExclude: (raw.foldersExclude as string[] | undefined) ?? [] } as unknown as Config;
+}

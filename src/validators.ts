@@ -1,0 +1,141 @@
+/**
+ * The one Ajv instance. Every schema under schemas/ is compiled once, here, and exposed as a
+ * named validator; formatIssues() turns Ajv's errors into sentences a person can act on.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import * as ajvFormats from 'ajv-formats';
+import type { Issue } from './errors.js';
+import { readPackageJson } from './package-root.js';
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext the callable sits on .default.
+const addFormats = ajvFormats.default.default;
+
+const ajv = new Ajv2020({
+  allErrors: true,
+  useDefaults: true,
+  strict: true,
+  // if/then branches require properties declared at the top level, which strictRequired rejects.
+  strictRequired: false,
+  allowUnionTypes: true,
+  verbose: true,
+});
+addFormats(ajv);
+// UI-only keywords of our schemas: declared so strict mode accepts them instead of being off.
+ajv.addVocabulary(['secret', 'advanced', 'x-hint']);
+
+function compile(path: string): ValidateFunction {
+  return ajv.compile(readPackageJson<object>(path));
+}
+
+export const validateConnectionSchema = compile('schemas/connection.schema.json');
+export const validateManifestSchema = compile('schemas/connector.schema.json');
+
+const MAX_ECHO_CHARS = 60;
+
+function echo(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > MAX_ECHO_CHARS ? text.slice(0, MAX_ECHO_CHARS) + '...' : text;
+}
+
+function fieldName(pointer: string): string {
+  return pointer.replace(/^\//, '') || '(config)';
+}
+
+/** Edit distance, for "did you mean" on unknown fields. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+function suggest(name: string, known: string[]): string {
+  const best = known
+    .map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.max(1, Math.floor(name.length / 3)) ? ` (did you mean "${best.k}"?)` : '';
+}
+
+interface SchemaNode {
+  secret?: boolean;
+  'x-hint'?: string;
+  minimum?: number;
+  maximum?: number;
+  type?: string | string[];
+  properties?: Record<string, unknown>;
+  description?: string;
+}
+
+function describeType(type: unknown): string {
+  const list = Array.isArray(type) ? type : [type];
+  return list.map((t) => (t === 'integer' ? 'a whole number' : `a ${String(t)}`)).join(' or ');
+}
+
+/** One sentence per Ajv error; undefined for errors another message already covers. */
+function sentence(error: ErrorObject): Issue | undefined {
+  const parent = (error.parentSchema ?? {}) as SchemaNode;
+  const field = error.instancePath;
+  const name = fieldName(field);
+  // A secret's value is never repeated back, not even a wrong one.
+  const got = parent.secret ? '' : `, got ${echo(error.data)}`;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required': {
+      if (error.schemaPath.includes('/anyOf/')) return undefined;
+      const missing = String(params.missingProperty);
+      const when = /allOf\/\d+\/then/.test(error.schemaPath) ? ` ${parent['x-hint'] ?? ''}` : '';
+      return { field: `${field}/${missing}`, message: `${missing} is required${when}`.trimEnd() };
+    }
+    case 'anyOf':
+      return { field: field || '/', message: parent['x-hint'] ?? `${name} ${error.message}` };
+    case 'minimum':
+    case 'maximum':
+      if (parent.minimum !== undefined && parent.maximum !== undefined) {
+        return { field, message: `${name} must be ${parent.minimum}-${parent.maximum}${got}` };
+      }
+      return { field, message: `${name} ${error.message}${got}` };
+    case 'type':
+      return { field, message: `${name} must be ${describeType(params.type)}${got}` };
+    case 'enum':
+      return {
+        field,
+        message: `${name} must be one of ${(params.allowedValues as unknown[]).join(', ')}${got}`,
+      };
+    case 'pattern':
+    case 'format':
+      return { field, message: `${name} must be ${parent['x-hint'] ?? `in format ${String(params.format ?? params.pattern)}`}${got}` };
+    case 'minLength':
+      return { field, message: `${name} must not be empty` };
+    case 'additionalProperties': {
+      const extra = String(params.additionalProperty);
+      const known = Object.keys(parent.properties ?? {});
+      return { field: `${field}/${extra}`, message: `${extra} is not a known field${suggest(extra, known)}` };
+    }
+    case 'if':
+      return undefined;
+    default:
+      return { field, message: `${name} ${error.message ?? 'is invalid'}` };
+  }
+}
+
+/** Ajv errors -> issues, one per problem, each naming its field (JSON Pointer). */
+export function formatIssues(errors: ErrorObject[] | null | undefined): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Set<string>();
+  for (const error of errors ?? []) {
+    const issue = sentence(error);
+    if (!issue) continue;
+    const key = issue.field + '\u0000' + issue.message;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}
