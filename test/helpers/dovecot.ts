@@ -6,7 +6,7 @@
  * oauth2 passdb that asks a small local token-introspection endpoint (tokens.json).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect as connectTcp, createServer as createTcpServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -34,7 +34,7 @@ export interface DovecotInfo {
   dir: string;
   /** The self-signed certificate, usable as caFile. */
   caFile: string;
-  usersFile: string;
+  usersDir: string;
   tokensFile: string;
   logFile: string;
   master: { name: string; password: string };
@@ -165,9 +165,11 @@ passdb {
   pass = yes
   args = ${dir}/master-users
 }
+# One file per user: Dovecot rereads a changed passwd-file at most once a second, which
+# would hide users added by tests in quick succession; a new file is read on first use.
 passdb {
   driver = passwd-file
-  args = ${dir}/users
+  args = ${dir}/users.d/%u
 }
 passdb {
   driver = oauth2
@@ -176,7 +178,7 @@ passdb {
 }
 userdb {
   driver = passwd-file
-  args = ${dir}/users
+  args = ${dir}/users.d/%u
   default_fields = uid=${who.mailUser} gid=${who.mailUser} home=${dir}/mail/%u
 }
 `;
@@ -229,9 +231,14 @@ function tail(file: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-8).join(' | ') : '(no log)';
 }
 
-/** Adds (or re-adds) users; Dovecot rereads passwd-files when they change. */
-export function addDovecotUsers(info: Pick<DovecotInfo, 'usersFile'>, users: DovecotUser[]): void {
-  appendFileSync(info.usersFile, users.map(passwdLine).join(''));
+const USER_NAME = /^[A-Za-z0-9._@-]+$/;
+
+/** Adds users (one passwd-file each, see the passdb comment in the config). */
+export function addDovecotUsers(info: Pick<DovecotInfo, 'usersDir'>, users: DovecotUser[]): void {
+  for (const user of users) {
+    if (!USER_NAME.test(user.name)) throw new Error(`test user name must match ${USER_NAME}: ${user.name}`);
+    writeFileSync(join(info.usersDir, user.name), passwdLine(user));
+  }
 }
 
 /** Makes `token` an active OAuth2 access token for `user` at the introspection endpoint. */
@@ -271,8 +278,9 @@ export async function startDovecot(options: { users?: DovecotUser[]; keepFiles?:
   const introspection = await startIntrospection(tokensFile);
   writeFileSync(join(dir, 'oauth2.conf.ext'), `introspection_mode = post\nintrospection_url = ${introspection.url}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\ntokeninfo_url =\n`);
   writeFileSync(join(dir, 'master-users'), `${MASTER.name}:{PLAIN}${MASTER.password}::::::\n`);
-  const usersFile = join(dir, 'users');
-  writeFileSync(usersFile, (options.users ?? []).map(passwdLine).join(''));
+  const usersDir = join(dir, 'users.d');
+  mkdirSync(usersDir);
+  addDovecotUsers({ usersDir }, options.users ?? []);
   const ports = { imap: await freePort(), imaps: await freePort() };
   const configFile = join(dir, 'dovecot.conf');
   writeFileSync(configFile, configText(dir, ports, tls, who));
@@ -293,7 +301,7 @@ export async function startDovecot(options: { users?: DovecotUser[]; keepFiles?:
     imapsPort: ports.imaps,
     dir,
     caFile: tls.cert,
-    usersFile,
+    usersDir,
     tokensFile,
     logFile,
     master: MASTER,

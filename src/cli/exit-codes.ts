@@ -1,0 +1,24 @@
+import type { ErrorKind } from '../errors.js';
+
+/** One exit code per error class, so scripts can branch without parsing output. */
+export const EXIT_CODES: Record<ErrorKind | 'ok' | 'usage', number> = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  config: 2,
+  auth: 3,
+  connection: 4,
+  timeout: 5,
+  query: 6,
+  row: 7,
+  state: 8,
+  write: 9,
+};
+
+export const EXIT_CODE_HELP = `Exit codes:
+  0  success
+  1  internal error or aborted
+  2  invalid usage or configuration (CONFIG_INVALID)
+  3  authentication (AUTH_FAILED, AUTHZ_FAILED, TOKEN_REFRESH_FAILED, ...)
+  4  connection (CONNECT_REFUSED, DNS_NOT_FOUND, TLS_FAILED, PROTOCOL_ERROR, ...)
+  5  timeout (CONNECT_TIMEOUT, SOCKET_TIMEOUT, ...)`;

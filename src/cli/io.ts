@@ -1,0 +1,16 @@
+import type { Logger, LogLevel } from '../operation-options.js';
+
+/** Where the CLI writes; injected so tests run it in-process. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: Record<string, string | undefined>;
+}
+
+/** JSON lines on stderr; the entries reaching it are already redacted by the session. */
+export function stderrLogger(io: CliIo): Logger {
+  const write = (level: LogLevel) => (entry: Record<string, unknown>): void => {
+    io.stderr.write(JSON.stringify({ level, ...entry }) + '\n');
+  };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}

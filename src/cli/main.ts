@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * The command line: one sub-command per operation. Results go to stdout, logs to stderr,
+ * and the exit code says which class of error happened (see exit-codes.ts).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { runTestConnection } from './test-connection-command.js';
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  'test-connection': { run: runTestConnection, summary: 'connect, log in and list folders' },
+};
+
+const HELP = `Usage: imap-connector <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(18)}${c.summary}`).join('\n')}
+
+Run "imap-connector <command> --help" for the options of a command.
+
+${EXIT_CODE_HELP}
+`;
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(HELP);
+    return name === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}.\n`);
+    return EXIT_CODES.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    // parseArgs rejects unknown flags with ERR_PARSE_ARGS_*; anything else is a bug.
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`${(error as Error).message}\nRun "imap-connector ${name} --help".\n`);
+      return EXIT_CODES.usage;
+    }
+    io.stderr.write(`Internal error: ${(error as Error).message}\n`);
+    return EXIT_CODES.internal;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  return script !== undefined && realpathSync(script) === fileURLToPath(import.meta.url);
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+    (exitCode) => {
+      process.exitCode = exitCode;
+    },
+    (error: unknown) => {
+      process.stderr.write(`Internal error: ${(error as Error).message}\n`);
+      process.exitCode = EXIT_CODES.internal;
+    },
+  );
+}

@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load-config.js';
+import { ERROR_CODES, isConnectorError } from '../errors.js';
+import { testConnection, type TestConnectionResult } from '../imap/test-connection.js';
+import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, flagsToValues } from './connection-flags.js';
+import { formatTestConnection } from './format-test-connection.js';
+import type { CliIo } from './io.js';
+import { stderrLogger } from './io.js';
+
+export const TEST_CONNECTION_HELP = `Usage: imap-connector test-connection [options]
+
+Connects, upgrades to TLS, logs in and lists the folders, as the host's Test Connection
+button does. Prints a summary, or the JSON result with --json.
+
+${CONNECTION_FLAGS_HELP}
+
+Output:
+      --json       print the result as JSON on stdout
+  -v, --verbose    log the IMAP conversation (secrets redacted) on stderr
+  -h, --help       this text
+
+${EXIT_CODE_HELP}
+`;
+
+function exitCodeOf(result: TestConnectionResult): number {
+  return result.ok || result.code === 'OK' ? EXIT_CODES.ok : EXIT_CODES[ERROR_CODES[result.code].kind];
+}
+
+/** `imap-connector test-connection`: returns the process exit code. */
+export async function runTestConnection(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...CONNECTION_FLAGS, json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) {
+    io.stdout.write(TEST_CONNECTION_HELP);
+    return EXIT_CODES.ok;
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = loadConfig({ ...(values.config ? { file: values.config } : {}), values: flagsToValues(values), env: io.env });
+  } catch (error) {
+    if (!isConnectorError(error)) throw error;
+    const result: TestConnectionResult = { ok: false, code: error.code, message: error.message, hint: error.hint, latencyMs: 0, warnings: [], error: error.toJSON() };
+    io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatTestConnection(result));
+    return exitCodeOf(result);
+  }
+  const result = await testConnection(raw, values.verbose ? { logger: stderrLogger(io) } : {});
+  io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatTestConnection(result));
+  return exitCodeOf(result);
+}

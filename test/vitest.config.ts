@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    include: ['test/**/*.test.ts'],
+    // One private Dovecot for the whole run; tests create their own users on it.
+    globalSetup: ['test/setup/dovecot-global.ts'],
+    setupFiles: ['test/setup/msw.ts'],
+    // Real sockets: connect + login against a local Dovecot takes well under a second, but
+    // timeout tests wait out their budget on purpose.
+    testTimeout: 20 * 1000,
+    hookTimeout: 30 * 1000,
+  },
+});
