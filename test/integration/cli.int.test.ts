@@ -1,0 +1,74 @@
+/**
+ * The command line against the private Dovecot: secrets from the environment or a file, human
+ * and JSON output, and one exit code per error class. The last test runs the built binary as a
+ * separate process, as a user would.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
+import { freePort } from '../helpers/dovecot.js';
+import { captureIo } from '../helpers/capture-io.js';
+import { dovecot, freshUser } from '../helpers/make-config.js';
+import { startSilentServer } from '../helpers/silent-server.js';
+
+const flags = (port: number, user: string): string[] => ['test-connection', '--server', '127.0.0.1', '--port', String(port), '--security', 'none', '--username', user];
+
+describe('imap-connector test-connection', () => {
+  it('succeeds with the password from IMAP_PASSWORD and prints a summary', async () => {
+    const user = freshUser();
+    const io = captureIo({ IMAP_PASSWORD: user.password });
+    expect(await main(flags(dovecot().imapPort, user.name), io)).toBe(0);
+    expect(io.out()).toMatch(new RegExp(`^OK  Connected to 127\\.0\\.0\\.1:${dovecot().imapPort} as ${user.name}; 5 folders\\.`));
+    expect(io.out()).toContain('Sent (\\Sent)');
+  });
+
+  it('reads the password from --password-file and a config file from --config', async () => {
+    const user = freshUser();
+    const dir = mkdtempSync(join(tmpdir(), 'imap-connector-cli-'));
+    writeFileSync(join(dir, 'pw'), user.password + '\n');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ server: `imaps://127.0.0.1:${dovecot().imapsPort}`, username: user.name, caFile: dovecot().caFile }));
+    const io = captureIo();
+    expect(await main(['test-connection', '--config', join(dir, 'config.json'), '--password-file', join(dir, 'pw'), '--json'], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ ok: true, server: { security: 'tls' } });
+  });
+
+  it('exits 3 for a wrong password', async () => {
+    const user = freshUser();
+    const io = captureIo({ IMAP_PASSWORD: 'wrong-password' });
+    expect(await main(flags(dovecot().imapPort, user.name), io)).toBe(3);
+    expect(io.out()).toContain('FAILED  AUTH_FAILED');
+  });
+
+  it('exits 4 for a closed port and for an untrusted certificate', async () => {
+    const user = freshUser();
+    const io = captureIo({ IMAP_PASSWORD: user.password });
+    expect(await main(flags(await freePort(), user.name), io)).toBe(4);
+    const tls = captureIo({ IMAP_PASSWORD: user.password });
+    expect(await main(['test-connection', '--server', `imaps://127.0.0.1:${dovecot().imapsPort}`, '--username', user.name], tls)).toBe(4);
+    expect(tls.out()).toContain('TLS_FAILED');
+  });
+
+  it('exits 5 when the server never greets', async () => {
+    const silent = await startSilentServer();
+    try {
+      const io = captureIo({ IMAP_PASSWORD: 'x-password' });
+      expect(await main([...flags(silent.port, 'nobody'), '--timeout', '500'], io)).toBe(5);
+      expect(io.out()).toContain('CONNECT_TIMEOUT');
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('runs as a separate process from the built entry point', async () => {
+    const bin = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+    expect(existsSync(bin), 'dist/ is missing: run "npm run build" (npm test does)').toBe(true);
+    const user = freshUser();
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, ...flags(dovecot().imapPort, user.name), '--json'], { env: { ...process.env, IMAP_PASSWORD: user.password } });
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, authenticatedAs: user.name });
+  });
+});

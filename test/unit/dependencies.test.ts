@@ -1,0 +1,20 @@
+/** Every runtime dependency loads, with the exports the connector relies on (pins in package.json). */
+import { describe, expect, it } from 'vitest';
+
+describe('runtime dependencies', () => {
+  it('imapflow exports the client class and its error codes', async () => {
+    const imapflow = await import('imapflow');
+    expect(typeof imapflow.ImapFlow).toBe('function');
+    expect(imapflow.ImapFlowErrorCode.NoConnection).toBe('NoConnection');
+    expect(typeof imapflow.ImapFlow.prototype.connect).toBe('function');
+    expect(typeof imapflow.ImapFlow.prototype.list).toBe('function');
+  });
+
+  it('mailparser, ajv, ajv-formats and jsonata load', async () => {
+    expect(typeof (await import('mailparser')).simpleParser).toBe('function');
+    expect(typeof (await import('ajv/dist/2020.js')).Ajv2020).toBe('function');
+    expect(typeof (await import('ajv-formats')).default).toBe('function');
+    const jsonata = (await import('jsonata')).default;
+    expect(await jsonata('a + 1').evaluate({ a: 1 })).toBe(2);
+  });
+});
