@@ -92,7 +92,7 @@ describe('connector.json', () => {
 
   it('is documented field by field in the README table', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const rows = new Map([...readme.matchAll(/^\| `([A-Za-z0-9]+)` \| ([^|]+) \| ([^|]*) \| ([^|]*) \|/gm)].map((m) => [m[1], { type: m[2]!.trim(), default: m[3]!.trim() }]));
+    const rows = new Map([...readme.matchAll(/^\| `([a-z][A-Za-z0-9]*)` \| ([^|]+) \| ([^|]*) \| ([^|]*) \|/gm)].map((m) => [m[1], { type: m[2]!.trim(), default: m[3]!.trim() }]));
     for (const field of manifest.connectionFields) {
       expect(rows.get(field.name), field.name).toEqual({ type: field.type, default: field.default === undefined ? '' : `\`${JSON.stringify(field.default)}\`` });
     }

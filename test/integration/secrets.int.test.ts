@@ -50,7 +50,7 @@ describe('secrets in output', () => {
     }],
     ['invalid config holding secrets', async () => ({ ...makeConfig(freshUser(), { password: SENTINELS.password, port: 0 }), oauth2ClientSecret: SENTINELS.oauth2ClientSecret })],
     ['secret of the wrong type', async () => ({ ...makeConfig(freshUser()), password: 12345678, oauth2AccessToken: SENTINELS.oauth2AccessToken })],
-  ])('leaks nothing on %s', async (_name, makeInput) => {
+  ] as [string, () => Promise<Record<string, unknown>>][])('leaks nothing on %s', async (_name, makeInput) => {
     const input = await makeInput();
     const lines: string[] = [];
     const result = await testConnection(input, { logger: recordingLogger(lines) });
@@ -79,7 +79,10 @@ describe('secrets in output', () => {
     for (const secret of [user.password, Buffer.from(`\u0000${user.name}\u0000${user.password}`).toString('base64')]) {
       expect(lines.join('\n')).not.toContain(secret);
     }
-    const error = await openSession(validateConfig(makeConfig(user, { password: SENTINELS.password }))).catch((e: unknown) => e as Error);
+    const error = await openSession(validateConfig(makeConfig(user, { password: SENTINELS.password }))).then(
+      () => new Error('expected AUTH_FAILED'),
+      (e: unknown) => e as Error,
+    );
     expect((error as { code?: string }).code).toBe('AUTH_FAILED');
     expectNoSecret(`${error.message}\n${error.stack}\n${JSON.stringify(error)}`, user.name);
   });
