@@ -1,10 +1,12 @@
 import { createServer, type Socket } from 'node:net';
 import { LOOPBACK } from './dovecot.js';
 
-/** A TCP listener that accepts connections and never says a word: the greeting-timeout case. */
-export async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
+/** A TCP listener that accepts connections and never says a word: the greeting-timeout case. It counts connections, so a test can also prove that none was made. */
+export async function startSilentServer(): Promise<{ port: number; connections(): number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const server = createServer((socket) => {
+    accepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -14,6 +16,7 @@ export async function startSilentServer(): Promise<{ port: number; close(): Prom
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     port,
+    connections: () => accepted,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
