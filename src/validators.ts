@@ -139,3 +139,5 @@ export function formatIssues(errors: ErrorObject[] | null | undefined): Issue[] 
   }
   return issues;
 }
+
+export const validateQuerySchema = compile('schemas/query.schema.json');
