@@ -3,6 +3,13 @@
  * each taking the connection config and an options object, each returning plain JSON.
  */
 export { testConnection, type TestConnectionResult } from './imap/test-connection.js';
+export { testQuery, type TestQueryResult, type TestQueryOptions, type FolderMatch } from './read/test-query.js';
+export { read, type ReadOptions, type ReadResult } from './read/read.js';
+export { readStream, type StreamOptions } from './read/read-stream.js';
+export { discover, type DiscoverOptions } from './read/discover.js';
+export { parseQuery } from './query/parse.js';
+export type { StructuredQuery, Criterion } from './query/structured-query.js';
+export type { Row, Address, Attachment } from './rows/row.js';
 export { validateConfig, type Config, type AuthMethod, type Security } from './config/validate-config.js';
 export { loadConfig, type LoadConfigOptions } from './config/load-config.js';
 export type { FolderInfo } from './imap/list-folders.js';

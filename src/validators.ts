@@ -141,3 +141,5 @@ export function formatIssues(errors: ErrorObject[] | null | undefined): Issue[] 
 }
 
 export const validateQuerySchema = compile('schemas/query.schema.json');
+export const validateCursorSchema = compile('schemas/cursor.schema.json');
+export const validateRowSchema = compile('schemas/row.schema.json');

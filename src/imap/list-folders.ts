@@ -1,15 +1,7 @@
 import type { ImapFlow } from 'imapflow';
+import type { FolderInfo } from '../folder-info.js';
 
-/** A folder as a host shows it: names are Unicode (imapflow decodes modified UTF-7, RFC 3501 section 5.1.3). */
-export interface FolderInfo {
-  path: string;
-  name: string;
-  delimiter: string;
-  /** RFC 6154 special use, such as \Sent, or null. */
-  specialUse: string | null;
-  flags: string[];
-  subscribed: boolean;
-}
+export type { FolderInfo };
 
 /** LIST every folder, INBOX first, then by path, so results are the same on every run. */
 export async function listFolders(client: ImapFlow): Promise<FolderInfo[]> {

@@ -1,0 +1,45 @@
+import type { Config } from '../config/validate-config.js';
+import { makeError } from '../errors.js';
+import { dateRangeCriteria, renderSearchText, toSearchAttributes, type SearchAttribute } from '../query/render-search.js';
+import type { Criterion, StructuredQuery } from '../query/structured-query.js';
+import { toStructuredQuery } from '../query/to-structured-query.js';
+import { resolveSelect, type Select, type SelectOptions } from '../rows/select.js';
+import { shortHash } from './cursor.js';
+
+/** Everything a read needs that can be known without the server. */
+export interface ReadPlan {
+  query: StructuredQuery;
+  /** The query's criteria plus the connection's start/end dates. */
+  criteria: Criterion[];
+  attributes: SearchAttribute[];
+  searchText: string;
+  select: Select;
+  account: string;
+  queryHash: string;
+}
+
+/**
+ * Compiles query and select, merges the connection's dates and folders, and derives the
+ * hashes a cursor is bound to. Pure: runs before any network I/O.
+ * @throws QUERY_INVALID for a missing or broken query or select.
+ */
+export function prepareRead(config: Config, queryInput: string | object | undefined, selectOptions: SelectOptions = {}): ReadPlan {
+  const input = queryInput ?? config.query;
+  if (input === undefined || (typeof input === 'string' && input.trim() === '')) {
+    throw makeError('QUERY_INVALID', 'No query given; write ALL to read every message.', { field: '/query' });
+  }
+  const query = toStructuredQuery(input);
+  const select = resolveSelect(selectOptions);
+  const criteria = [...query.criteria, ...dateRangeCriteria(config.startDate, config.endDate)];
+  const attributes = toSearchAttributes(criteria);
+  const folders = { include: query.folders.include.length > 0 ? query.folders.include : config.foldersInclude, exclude: [...query.folders.exclude, ...config.foldersExclude] };
+  return {
+    query,
+    criteria,
+    attributes,
+    searchText: renderSearchText(attributes),
+    select,
+    account: shortHash({ host: config.host.toLowerCase(), port: config.port, username: config.username, authz: config.authorizationIdentity ?? null }),
+    queryHash: shortHash({ criteria, folders }),
+  };
+}

@@ -1,0 +1,66 @@
+import { validateConfig, type Config } from '../config/validate-config.js';
+import { makeError } from '../errors.js';
+import type { FolderInfo } from '../folder-info.js';
+import { listFolders } from '../imap/list-folders.js';
+import { openSession, type Session } from '../imap/open-session.js';
+import type { OperationOptions } from '../operation-options.js';
+import { needsGmail } from '../query/render-search.js';
+import { planFolders } from '../query/plan.js';
+import type { SelectOptions } from '../rows/select.js';
+import { decodeCursor, type CursorState } from './cursor.js';
+import { prepareRead, type ReadPlan } from './prepare-read.js';
+
+/** What read, testQuery and discover share: validated inputs, an open session, the folders. */
+export interface ReadContext {
+  config: Config;
+  plan: ReadPlan;
+  session: Session;
+  folders: FolderInfo[];
+  /** Wildcard folder patterns that matched nothing. */
+  unmatched: string[];
+}
+
+export interface PreparedRead {
+  config: Config;
+  plan: ReadPlan;
+  previous: CursorState | undefined;
+}
+
+/**
+ * Validates config, query, select and cursor: everything that can fail without the server.
+ * @throws CONFIG_INVALID, QUERY_INVALID, CURSOR_INVALID.
+ */
+export function prepare(input: unknown, query: string | object | undefined, select: SelectOptions, cursor?: string): PreparedRead {
+  const config = validateConfig(input);
+  const plan = prepareRead(config, query, select);
+  const previous = cursor ? decodeCursor(cursor, plan) : undefined;
+  return { config, plan, previous };
+}
+
+/**
+ * Opens a session and lists and plans the folders. The caller closes ctx.session.
+ * @throws FOLDER_NOT_FOUND, QUERY_UNSUPPORTED (X-GM-RAW without X-GM-EXT-1), session errors.
+ */
+export async function openReadContext(prepared: PreparedRead, options: OperationOptions): Promise<ReadContext> {
+  const session = await openSession(prepared.config, options);
+  try {
+    if (needsGmail(prepared.plan.criteria) && !session.client.capabilities.has('X-GM-EXT-1')) {
+      throw makeError('QUERY_UNSUPPORTED', 'X-GM-RAW needs the Gmail extension (X-GM-EXT-1), which this server does not offer.', { field: '/query' });
+    }
+    const planned = planFolders(await listFolders(session.client), prepared.plan.query, prepared.config);
+    return { config: prepared.config, plan: prepared.plan, session, folders: planned.folders, unmatched: planned.unmatched };
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+}
+
+/** openReadContext, then `work`, then always close the session. */
+export async function withReadContext<T>(prepared: PreparedRead, options: OperationOptions, work: (ctx: ReadContext) => Promise<T>): Promise<T> {
+  const ctx = await openReadContext(prepared, options);
+  try {
+    return await work(ctx);
+  } finally {
+    await ctx.session.close();
+  }
+}

@@ -1,0 +1,121 @@
+import type { FetchMessageObject } from 'imapflow';
+import type { Config } from '../config/validate-config.js';
+import { makeError } from '../errors.js';
+import type { FolderInfo } from '../folder-info.js';
+import type { Session } from '../imap/open-session.js';
+import { messageToRow, type RowContext } from '../rows/message-to-row.js';
+import { parseBody } from '../rows/parse-body.js';
+import type { CursorState } from './cursor.js';
+import { fetchFields, toUidSet } from './fetch-fields.js';
+import type { ReadPlan } from './prepare-read.js';
+import { uidSearch } from './uid-search.js';
+
+// One UID FETCH per this many messages: few round trips, bounded memory per command.
+export const FETCH_BATCH_SIZE = 250;
+
+export interface UidValidityChange {
+  folder: string;
+  previous: string;
+  current: string;
+}
+
+export interface PageOptions {
+  pageSize: number;
+  /** What to do when a folder's UIDVALIDITY changed since the cursor: re-read it (default) or fail. */
+  onUidValidityChange: 'reread' | 'fail';
+}
+
+/** One page: rows in folder order then UID order, the state after them, and what happened. */
+export interface Page {
+  rows: unknown[];
+  state: CursorState;
+  uidValidityChanged: UidValidityChange[];
+  warnings: string[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * UID FETCH the given UIDs in batches and map them to rows. The messages of a batch are
+ * collected first and mapped after the loop: an IMAP command (or any await on the session)
+ * inside `for await` over fetch() deadlocks imapflow (imapflow#159, #219).
+ */
+async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: RowContext, delayMs: number): Promise<unknown[]> {
+  const query = fetchFields(plan.select, session.client.capabilities);
+  const batchSize = delayMs > 0 ? 1 : FETCH_BATCH_SIZE;
+  const rows: unknown[] = [];
+  for (let i = 0; i < uids.length; i += batchSize) {
+    if (i > 0 && delayMs > 0) await sleep(delayMs);
+    const batch: FetchMessageObject[] = [];
+    for await (const message of session.client.fetch(toUidSet(uids.slice(i, i + batchSize)), query, { uid: true })) batch.push(message);
+    batch.sort((a, b) => a.uid - b.uid);
+    for (const message of batch) {
+      const body = plan.select.level === 'full' && message.source ? await parseBody(message.source, plan.select.attachmentContentMaxBytes === undefined ? {} : { attachmentContentMaxBytes: plan.select.attachmentContentMaxBytes }) : undefined;
+      const row = messageToRow(message, ctx, body, plan.select.headers);
+      const projected = plan.select.projection ? await plan.select.projection.evaluate(row) : row;
+      if (projected !== undefined) rows.push(projected);
+    }
+  }
+  return rows;
+}
+
+function uidValidityOf(session: Session): string {
+  const mailbox = session.client.mailbox;
+  // imapflow gives a bigint; some servers send none or 0 (modern-email/defects#52).
+  return mailbox && mailbox.uidValidity !== undefined ? mailbox.uidValidity.toString() : '';
+}
+
+/** Reads one folder's share of a page under a read-only lock (EXAMINE, never \Seen changes). */
+async function readFolder(session: Session, folder: FolderInfo, plan: ReadPlan, state: CursorState, page: Page, want: number, config: Config, options: PageOptions): Promise<number> {
+  const lock = await session.client.getMailboxLock(folder.path, { readOnly: true, acquireTimeout: config.timeout });
+  try {
+    const uidValidity = uidValidityOf(session);
+    if (uidValidity === '' || uidValidity === '0') page.warnings.push(`${folder.path}: the server reports no UIDVALIDITY, so a renumbering could not be detected`);
+    const previous = state.folders[folder.path];
+    let lastUid = previous?.lastUid ?? 0;
+    if (previous && previous.uidValidity !== uidValidity) {
+      const change = { folder: folder.path, previous: previous.uidValidity, current: uidValidity };
+      if (options.onUidValidityChange === 'fail') {
+        throw makeError('UIDVALIDITY_CHANGED', `UIDVALIDITY of ${JSON.stringify(folder.path)} changed from ${change.previous} to ${change.current}; its UIDs no longer mean what the cursor says.`, { details: change });
+      }
+      page.uidValidityChanged.push(change);
+      lastUid = 0;
+    }
+    // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
+    const attributes = [...plan.attributes, { type: 'ATOM' as const, value: 'UID' }, { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` }];
+    const matching = (await uidSearch(session.client, attributes, session.errorContext)).filter((uid) => uid > lastUid);
+    const taken = matching.slice(0, want);
+    const ctx: RowContext = { account: `${session.authenticatedAs}@${config.host}`, folder: folder.path, uidValidity, dateTimeFormat: config.dateTimeFormat };
+    page.rows.push(...(await fetchRows(session, taken, plan, ctx, config.delayBetweenMessagesMs)));
+    state.folders[folder.path] = { uidValidity, lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid };
+    if (state.remaining !== null) state.remaining -= taken.length;
+    if (taken.length === matching.length) state.done.push(folder.path);
+    return taken.length;
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Reads up to pageSize messages, continuing where `start` left off: folders in plan order,
+ * UIDs ascending above each folder's lastUid. Messages that arrive meanwhile get higher UIDs
+ * and are read later in the same run; deleted ones are simply not fetched, so across pages
+ * every matching message appears exactly once. `start` is not modified: on a fault the caller
+ * still holds the state before this page, and resuming from it loses and repeats nothing.
+ */
+export async function readPage(session: Session, folders: FolderInfo[], plan: ReadPlan, start: CursorState, config: Config, options: PageOptions): Promise<Page> {
+  const state: CursorState = structuredClone(start);
+  const page: Page = { rows: [], state, uidValidityChanged: [], warnings: [] };
+  // Counted in messages, not rows: a projection may filter rows out, and the next folder
+  // must not start before this one is finished.
+  let consumed = 0;
+  for (const folder of folders) {
+    if (state.done.includes(folder.path)) continue;
+    const budget = Math.min(options.pageSize - consumed, state.remaining ?? Number.POSITIVE_INFINITY);
+    if (budget <= 0) break;
+    consumed += await readFolder(session, folder, plan, state, page, budget, config, options);
+    if (!state.done.includes(folder.path)) break;
+  }
+  state.complete = state.remaining === 0 || folders.every((folder) => state.done.includes(folder.path));
+  return page;
+}

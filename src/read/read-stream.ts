@@ -1,0 +1,40 @@
+import { encodeCursor, startState } from './cursor.js';
+import { readPage } from './read-page.js';
+import { openReadContext, prepare } from './read-context.js';
+import type { ReadOptions } from './read.js';
+import { withResumeCursor } from './resume-cursor.js';
+
+export interface StreamOptions extends ReadOptions {
+  /** Called once every row of a page has been consumed: the cursor is then a safe checkpoint. */
+  onCheckpoint?: (checkpoint: { cursor: string; done: boolean; rows: number }) => void | Promise<void>;
+}
+
+/**
+ * All rows of a query as an async iterator over one session. Backpressure: the next page is
+ * fetched only when the consumer has taken every row of the previous one, and a page holds at
+ * most maxQueueDepth messages, so memory stays flat on a mailbox of any size. Returns the final
+ * cursor (the state for the next run); breaking out early closes the session.
+ * @throws like read(); a fault carries details.cursor, the last checkpoint, to resume from.
+ */
+export async function* readStream(connection: unknown, query?: string | object, options: StreamOptions = {}): AsyncGenerator<unknown, string> {
+  const prepared = prepare(connection, query, options, options.cursor);
+  let state = startState(prepared.previous, prepared.plan, prepared.plan.query.limit);
+  const pageSize = Math.min(options.pageSize ?? prepared.config.pageSize, prepared.config.maxQueueDepth);
+  const ctx = await openReadContext(prepared, options).catch((error: unknown) => Promise.reject(withResumeCursor(error, state)));
+  try {
+    while (!state.complete) {
+      let page;
+      try {
+        page = await readPage(ctx.session, ctx.folders, ctx.plan, state, ctx.config, { pageSize, onUidValidityChange: options.onUidValidityChange ?? 'reread' });
+      } catch (error) {
+        throw withResumeCursor(error, state);
+      }
+      yield* page.rows;
+      state = page.state;
+      await options.onCheckpoint?.({ cursor: encodeCursor(state), done: state.complete, rows: page.rows.length });
+    }
+    return encodeCursor(state);
+  } finally {
+    await ctx.session.close();
+  }
+}

@@ -1,0 +1,53 @@
+import { performance } from 'node:perf_hooks';
+import type { OperationOptions } from '../operation-options.js';
+import type { SelectOptions } from '../rows/select.js';
+import { encodeCursor, startState } from './cursor.js';
+import { readPage, type UidValidityChange } from './read-page.js';
+import { prepare, withReadContext } from './read-context.js';
+import { withResumeCursor } from './resume-cursor.js';
+
+export const DEFAULT_PAGE_SIZE = 500;
+
+export interface ReadOptions extends OperationOptions, SelectOptions {
+  /** The cursor of the previous page, or the final cursor of a finished run (incremental state). */
+  cursor?: string;
+  /** Rows per page; defaults to the connection's pageSize (500). */
+  pageSize?: number;
+  /** A folder whose UIDVALIDITY changed is re-read from the start (default) or fails the read. */
+  onUidValidityChange?: 'reread' | 'fail';
+}
+
+export interface ReadResult {
+  rows: unknown[];
+  /** Pass to the next read; when done, keep it as the state of the next scheduled run. */
+  cursor: string;
+  /** True when this run has read every matching message. */
+  done: boolean;
+  folders: string[];
+  uidValidityChanged: UidValidityChange[];
+  warnings: string[];
+  elapsedMs: number;
+}
+
+/**
+ * One page of rows for a query: folders in a stable order, UIDs ascending, at most pageSize
+ * rows, and an opaque cursor for the next page.
+ * @throws CONFIG_INVALID, QUERY_INVALID, CURSOR_INVALID before any network I/O; then session,
+ *   FOLDER_NOT_FOUND, SEARCH_REJECTED, UIDVALIDITY_CHANGED (with onUidValidityChange "fail"),
+ *   CONNECTION_LOST and timeouts (with details.cursor to resume from).
+ */
+export async function read(connection: unknown, query?: string | object, options: ReadOptions = {}): Promise<ReadResult> {
+  const started = performance.now();
+  const prepared = prepare(connection, query, options, options.cursor);
+  const start = startState(prepared.previous, prepared.plan, prepared.plan.query.limit);
+  const pageSize = options.pageSize ?? prepared.config.pageSize ?? DEFAULT_PAGE_SIZE;
+  try {
+    return await withReadContext(prepared, options, async (ctx) => {
+      const page = await readPage(ctx.session, ctx.folders, ctx.plan, start, ctx.config, { pageSize, onUidValidityChange: options.onUidValidityChange ?? 'reread' });
+      const warnings = [...ctx.unmatched.map((p) => `folder pattern ${JSON.stringify(p)} matched no folder`), ...page.warnings];
+      return { rows: page.rows, cursor: encodeCursor(page.state), done: page.state.complete, folders: ctx.folders.map((f) => f.path), uidValidityChanged: page.uidValidityChanged, warnings, elapsedMs: Math.round(performance.now() - started) };
+    });
+  } catch (error) {
+    throw withResumeCursor(error, start);
+  }
+}

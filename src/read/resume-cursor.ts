@@ -1,0 +1,17 @@
+import { isConnectorError, makeError } from '../errors.js';
+import { encodeCursor, type CursorState } from './cursor.js';
+
+/**
+ * A fault during a page carries the cursor from before that page in details.cursor: none of
+ * the page's rows were delivered, so resuming from it loses and repeats nothing.
+ */
+export function withResumeCursor(error: unknown, state: CursorState): unknown {
+  if (!isConnectorError(error) || error.code === 'UIDVALIDITY_CHANGED') return error;
+  return makeError(error.code, error.message, {
+    hint: error.hint,
+    retryable: error.retryable,
+    ...(error.field ? { field: error.field } : {}),
+    details: { ...error.details, cursor: encodeCursor(state) },
+    cause: error,
+  });
+}

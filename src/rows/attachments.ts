@@ -1,0 +1,38 @@
+import type { MessageStructureObject } from 'imapflow';
+import type { Attachment } from './row.js';
+
+function filenameOf(node: MessageStructureObject): string | null {
+  return node.dispositionParameters?.filename ?? node.parameters?.name ?? null;
+}
+
+function isAttachment(node: MessageStructureObject): boolean {
+  const type = node.type.toLowerCase();
+  if (type === 'message/rfc822') return true;
+  if (node.childNodes?.length) return false;
+  if (node.disposition?.toLowerCase() === 'attachment') return true;
+  if (filenameOf(node) !== null) return true;
+  return !type.startsWith('text/') && !type.startsWith('multipart/');
+}
+
+/** Attachment metadata from BODYSTRUCTURE, in MIME tree order, without downloading a byte. */
+export function attachmentsFromStructure(root: MessageStructureObject | undefined): Attachment[] {
+  const found: Attachment[] = [];
+  const walk = (node: MessageStructureObject): void => {
+    if (isAttachment(node)) {
+      found.push({
+        part: node.part ?? '1',
+        filename: filenameOf(node),
+        contentType: node.type.toLowerCase(),
+        disposition: node.disposition?.toLowerCase() ?? null,
+        contentId: node.id ?? null,
+        encodedSize: typeof node.size === 'number' ? node.size : null,
+        size: null,
+        sha256: null,
+      });
+      return;
+    }
+    for (const child of node.childNodes ?? []) walk(child);
+  };
+  if (root) walk(root);
+  return found;
+}

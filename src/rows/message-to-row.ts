@@ -1,0 +1,113 @@
+import type { FetchMessageObject } from 'imapflow';
+import { toAddresses } from './addresses.js';
+import { attachmentsFromStructure } from './attachments.js';
+import { formatDate } from './format-date.js';
+import type { ParsedBody } from './parse-body.js';
+import type { Attachment, Row } from './row.js';
+
+/** Where a message was read, and how dates are written. */
+export interface RowContext {
+  /** user@host, as the row's account. */
+  account: string;
+  folder: string;
+  uidValidity: string;
+  dateTimeFormat: string;
+}
+
+/** The parts of imapflow's FETCH answer a row is made from. */
+export type FetchedMessage = Pick<FetchMessageObject, 'uid' | 'flags' | 'internalDate' | 'size' | 'envelope' | 'bodyStructure' | 'headers' | 'labels' | 'threadId'>;
+
+function toDate(value: Date | string | undefined): Date | null {
+  if (value === undefined) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** Raw header lines (RFC 5322 section 2.2.3 folding undone) -> lower-case name -> values. */
+export function parseHeaderBlock(block: Buffer | undefined): Record<string, string[]> {
+  const headers: Record<string, string[]> = {};
+  if (!block) return headers;
+  const unfolded = block.toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+  for (const line of unfolded.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    (headers[name] ??= []).push(line.slice(colon + 1).trim());
+  }
+  return headers;
+}
+
+function messageIds(value: string | undefined): string[] {
+  return value ? value.match(/<[^<>\s]+>/g) ?? [] : [];
+}
+
+function rowId(ctx: RowContext, uid: number): string {
+  // RFC 5092 section 6: imap://<iuserinfo>@<host>/<enc-mailbox>;UIDVALIDITY=<n>/;UID=<n>
+  return `imap://${ctx.account.split('@').map(encodeURIComponent).join('@')}/${encodeURIComponent(ctx.folder)};UIDVALIDITY=${ctx.uidValidity}/;UID=${uid}`;
+}
+
+function mergeBodyAttachments(fromStructure: Attachment[], parsed: ParsedBody, warnings: string[]): Attachment[] {
+  const pool = [...parsed.attachments];
+  return fromStructure.map((attachment) => {
+    const index = pool.findIndex((p) => p.contentType === attachment.contentType && (p.filename === attachment.filename || attachment.filename === null));
+    if (index < 0) {
+      warnings.push(`attachment part ${attachment.part} could not be decoded`);
+      return attachment;
+    }
+    const [decoded] = pool.splice(index, 1);
+    return { ...attachment, size: decoded!.size, sha256: decoded!.sha256, ...(decoded!.content !== undefined ? { content: decoded!.content } : {}) };
+  });
+}
+
+/**
+ * FETCH answer (and, for select "full", the parsed body) -> row. Deterministic: no clock,
+ * sorted flags, UTC dates, bigint as string. A missing or unreadable Date header falls back
+ * to the internal date with a warning; it never becomes "now" (mailparser would do that).
+ */
+export function messageToRow(message: FetchedMessage, ctx: RowContext, body?: ParsedBody, extraHeaders: string[] = []): Row {
+  const warnings: string[] = [...(body?.warnings ?? [])];
+  const envelope = message.envelope ?? {};
+  const headers = parseHeaderBlock(message.headers);
+  const headerDate = toDate(envelope.date);
+  const internalDate = toDate(message.internalDate);
+  if (envelope.date === undefined) warnings.push('no Date header; date is the internal date');
+  else if (headerDate === null) warnings.push(`unreadable Date header ${JSON.stringify(String(envelope.date))}; date is the internal date`);
+  if (!envelope.messageId) warnings.push('no Message-ID header');
+  const structureAttachments = attachmentsFromStructure(message.bodyStructure);
+  const attachments = body ? mergeBodyAttachments(structureAttachments, body, warnings) : structureAttachments;
+  const row: Row = {
+    id: rowId(ctx, message.uid),
+    account: ctx.account,
+    folder: ctx.folder,
+    uidValidity: ctx.uidValidity,
+    uid: message.uid,
+    messageId: envelope.messageId || null,
+    inReplyTo: envelope.inReplyTo || null,
+    references: messageIds(headers.references?.join(' ')),
+    subject: envelope.subject ?? null,
+    from: toAddresses(envelope.from),
+    sender: toAddresses(envelope.sender),
+    replyTo: toAddresses(envelope.replyTo),
+    to: toAddresses(envelope.to),
+    cc: toAddresses(envelope.cc),
+    bcc: toAddresses(envelope.bcc),
+    date: formatDate(headerDate ?? internalDate, ctx.dateTimeFormat),
+    headerDate: formatDate(headerDate, ctx.dateTimeFormat),
+    internalDate: formatDate(internalDate, ctx.dateTimeFormat),
+    size: typeof message.size === 'number' ? message.size : null,
+    flags: [...(message.flags ?? [])].sort(),
+    labels: message.labels ? [...message.labels].sort() : null,
+    threadId: message.threadId ?? null,
+    hasAttachments: attachments.length > 0,
+    attachments,
+    parseWarnings: warnings,
+  };
+  if (body) {
+    row.text = body.text;
+    row.html = body.html;
+  }
+  if (extraHeaders.length > 0) {
+    row.headers = Object.fromEntries(extraHeaders.map((name) => [name.toLowerCase(), headers[name.toLowerCase()] ?? []]));
+  }
+  return row;
+}

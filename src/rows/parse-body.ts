@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { simpleParser } from 'mailparser';
+
+export interface DecodedAttachment {
+  filename: string | null;
+  contentType: string;
+  size: number;
+  sha256: string;
+  content?: string | null;
+}
+
+/** What select "full" adds to a row: bodies and attachment hashes. */
+export interface ParsedBody {
+  text: string | null;
+  html: string | null;
+  attachments: DecodedAttachment[];
+  warnings: string[];
+}
+
+export interface ParseBodyOptions {
+  /** Include attachment content (base64) up to this many decoded bytes each; undefined: never. */
+  attachmentContentMaxBytes?: number;
+}
+
+/**
+ * Parses a full message source with mailparser: charsets, RFC 2047 / 2231 words and
+ * transfer encodings decoded, invalid bytes replaced. Never throws: a message that cannot be
+ * parsed yields empty bodies and a warning, so one bad message never fails a page.
+ */
+export async function parseBody(source: Buffer, options: ParseBodyOptions = {}): Promise<ParsedBody> {
+  try {
+    const mail = await simpleParser(source, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+    const warnings: string[] = [];
+    const attachments = mail.attachments.map((attachment) => {
+      const decoded: DecodedAttachment = {
+        filename: attachment.filename ?? null,
+        contentType: attachment.contentType.toLowerCase(),
+        size: attachment.content.length,
+        sha256: createHash('sha256').update(attachment.content).digest('hex'),
+      };
+      if (options.attachmentContentMaxBytes !== undefined) {
+        const fits = attachment.content.length <= options.attachmentContentMaxBytes;
+        if (!fits) warnings.push(`attachment ${JSON.stringify(decoded.filename)} is larger than ${options.attachmentContentMaxBytes} bytes; content left out`);
+        decoded.content = fits ? attachment.content.toString('base64') : null;
+      }
+      return decoded;
+    });
+    return { text: mail.text ?? null, html: typeof mail.html === 'string' ? mail.html : null, attachments, warnings };
+  } catch (error) {
+    return { text: null, html: null, attachments: [], warnings: [`body could not be parsed: ${(error as Error).message}`] };
+  }
+}
