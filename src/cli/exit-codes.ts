@@ -21,4 +21,7 @@ export const EXIT_CODE_HELP = `Exit codes:
   2  invalid usage or configuration (CONFIG_INVALID)
   3  authentication (AUTH_FAILED, AUTHZ_FAILED, TOKEN_REFRESH_FAILED, ...)
   4  connection (CONNECT_REFUSED, DNS_NOT_FOUND, TLS_FAILED, PROTOCOL_ERROR, ...)
-  5  timeout (CONNECT_TIMEOUT, SOCKET_TIMEOUT, ...)`;
+  5  timeout (CONNECT_TIMEOUT, SOCKET_TIMEOUT, ...)
+  6  query (QUERY_INVALID, FOLDER_NOT_FOUND, SEARCH_REJECTED, ...)
+  7  row projection (PROJECTION_FAILED)
+  8  cursor or state (CURSOR_INVALID, UIDVALIDITY_CHANGED)`;

@@ -3,7 +3,7 @@ import type { Logger, LogLevel } from '../operation-options.js';
 /** Where the CLI writes; injected so tests run it in-process. */
 export interface CliIo {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
 }
 

@@ -7,12 +7,18 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { runDiscover } from './discover-command.js';
+import { runRead } from './read-command.js';
 import { runTestConnection } from './test-connection-command.js';
+import { runTestQuery } from './test-query-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   'test-connection': { run: runTestConnection, summary: 'connect, log in and list folders' },
+  'test-query': { run: runTestQuery, summary: 'show the IMAP SEARCH a query becomes, match counts and sample rows' },
+  read: { run: runRead, summary: 'read matching messages as NDJSON rows (one page, or --all)' },
+  discover: { run: runDiscover, summary: 'print the JSON Schema of the rows a query produces' },
 };
 
 const HELP = `Usage: imap-connector <command> [options]

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import type { ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../errors.js';
+import type { SelectOptions } from '../rows/select.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const QUERY_FLAGS = {
+  query: { type: 'string', short: 'q' },
+  'query-file': { type: 'string' },
+  select: { type: 'string' },
+  headers: { type: 'string' },
+} as const satisfies Options;
+
+export const QUERY_FLAGS_HELP = `Query:
+  -q, --query TEXT         IMAP SEARCH criteria, e.g. 'FROM "a@example.com" SINCE 2024-01-01 FOLDER INBOX'
+      --query-file FILE    read the query from FILE (default: the config's query field)
+      --select WHAT        envelope (default: no body is downloaded), full (text, html,
+                           attachment sha256), or a JSONata expression over the row
+      --headers A,B        extra header fields to put in row.headers`;
+
+/** The query text from --query, --query-file or neither (then the config's query). */
+export function queryFromFlags(flags: { query?: string | undefined; 'query-file'?: string | undefined }): string | undefined {
+  if (flags.query !== undefined && flags['query-file'] !== undefined) {
+    throw new ConfigError([{ field: '/query', message: 'give either --query or --query-file, not both' }]);
+  }
+  if (flags['query-file'] === undefined) return flags.query;
+  try {
+    return readFileSync(flags['query-file'], 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ field: '/query', message: `--query-file ${JSON.stringify(flags['query-file'])} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})` }]);
+  }
+}
+
+export function selectFromFlags(flags: { select?: string | undefined; headers?: string | undefined }): SelectOptions {
+  const options: SelectOptions = {};
+  if (flags.select !== undefined) options.select = flags.select;
+  if (flags.headers) options.headers = flags.headers.split(',').map((h) => h.trim()).filter(Boolean);
+  return options;
+}

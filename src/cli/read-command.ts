@@ -1,0 +1,159 @@
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
+import { readStream } from '../read/read-stream.js';
+import { read, type ReadOptions } from '../read/read.js';
+import { testQuery } from '../read/test-query.js';
+import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
+import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { stderrLogger, type CliIo } from './io.js';
+import { connectionFromFlags } from './load-connection.js';
+import { Progress } from './progress.js';
+import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from './query-flags.js';
+import { reportError } from './report-error.js';
+import { readStateFile, writeStateFile, type StateFile } from './state-file.js';
+
+export const READ_HELP = `Usage: imap-connector read [options]
+
+Reads the messages a query matches as rows, one JSON object per line (NDJSON), in folder
+order and UID order. Without --all one page is read and the cursor for the next is printed.
+
+${QUERY_FLAGS_HELP}
+
+Paging and state:
+      --page-size N        rows per page (default: the config's pageSize, 500)
+      --cursor TEXT        continue after the page that returned this cursor
+      --all                follow cursors until every matching message is read
+      --state FILE         start from the state in FILE (if it exists) and keep it there:
+                           after a finished run it holds what the next run continues from,
+                           so a scheduled run reads only mail that arrived since
+      --on-uidvalidity-change reread|fail   (default reread)
+      --out FILE           write rows to FILE instead of stdout
+
+${CONNECTION_FLAGS_HELP}
+
+  -v, --verbose    log the IMAP conversation (redacted) on stderr
+  -h, --help       this text
+
+${EXIT_CODE_HELP}
+`;
+
+const OPTIONS = {
+  ...CONNECTION_FLAGS,
+  ...QUERY_FLAGS,
+  'page-size': { type: 'string' },
+  cursor: { type: 'string' },
+  all: { type: 'boolean' },
+  state: { type: 'string' },
+  'on-uidvalidity-change': { type: 'string' },
+  out: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
+
+/** Where rows go: stdout, or a file whose committed length is tracked for --state. */
+interface RowSink {
+  write(row: unknown): void;
+  /** Makes the rows so far durable; returns the committed byte length (files only). */
+  commit(): number | undefined;
+  close(): void;
+}
+
+function openSink(values: Values, io: CliIo, resumeFrom: StateFile | undefined): RowSink {
+  if (!values.out) return { write: (row) => io.stdout.write(JSON.stringify(row) + '\n'), commit: () => undefined, close: () => undefined };
+  const path = values.out;
+  const resumeBytes = resumeFrom?.out?.path === path && existsSync(path) ? resumeFrom.out.bytes : undefined;
+  const fd = openSync(path, resumeBytes === undefined ? 'w' : 'r+');
+  // Rows written after the last checkpoint were not committed: cut them off and continue.
+  if (resumeBytes !== undefined) ftruncateSync(fd, resumeBytes);
+  let bytes = resumeBytes ?? 0;
+  return {
+    write(row) {
+      const line = Buffer.from(JSON.stringify(row) + '\n');
+      writeSync(fd, line, 0, line.length, bytes);
+      bytes += line.length;
+    },
+    commit() {
+      fsyncSync(fd);
+      return bytes;
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+function readOptions(values: Values, io: CliIo, cursor: string | undefined): ReadOptions {
+  const change = values['on-uidvalidity-change'];
+  if (change !== undefined && change !== 'reread' && change !== 'fail') {
+    throw new ConfigError([{ field: '/onUidValidityChange', message: `--on-uidvalidity-change must be reread or fail, got ${JSON.stringify(change)}` }]);
+  }
+  const pageSize = values['page-size'] === undefined ? undefined : Number(values['page-size']);
+  if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 10000)) {
+    throw new ConfigError([{ field: '/pageSize', message: `--page-size must be 1-10000, got ${JSON.stringify(values['page-size'])}` }]);
+  }
+  return {
+    ...selectFromFlags(values),
+    ...(cursor ? { cursor } : {}),
+    ...(pageSize ? { pageSize } : {}),
+    ...(change ? { onUidValidityChange: change } : {}),
+    ...(values.verbose ? { logger: stderrLogger(io) } : {}),
+  };
+}
+
+async function readAll(connection: Record<string, unknown>, query: string | undefined, options: ReadOptions, sink: RowSink, values: Values, io: CliIo): Promise<void> {
+  let total: number | undefined;
+  if (io.stderr.isTTY) {
+    const count = await testQuery(connection, query, { sampleSize: 0 });
+    if (count.ok) total = count.totalMatches;
+  }
+  const progress = io.stderr.isTTY ? new Progress(io.stderr, total) : undefined;
+  const stream = readStream(connection, query, {
+    ...options,
+    onCheckpoint: ({ cursor }) => {
+      const bytes = sink.commit();
+      if (values.state) writeStateFile(values.state, { cursor, ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}) });
+    },
+  });
+  let rows = 0;
+  for await (const row of stream) {
+    sink.write(row);
+    rows++;
+    progress?.add();
+  }
+  progress?.finish();
+  io.stderr.write(`${rows} rows; done.${values.state ? ` State saved in ${values.state}.` : ''}\n`);
+}
+
+async function readOnePage(connection: Record<string, unknown>, query: string | undefined, options: ReadOptions, sink: RowSink, values: Values, io: CliIo): Promise<void> {
+  const result = await read(connection, query, options);
+  for (const row of result.rows) sink.write(row);
+  const bytes = sink.commit();
+  if (values.state) writeStateFile(values.state, { cursor: result.cursor, ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}) });
+  for (const change of result.uidValidityChanged) io.stderr.write(`UIDVALIDITY of ${change.folder} changed (${change.previous} -> ${change.current}); the folder was read again from the start.\n`);
+  for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
+  io.stderr.write(`${result.rows.length} rows; ${result.done ? 'done' : 'more to read'}.\ncursor: ${result.cursor}\n`);
+}
+
+/** `imap-connector read`. */
+export async function runRead(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
+  if (values.help) {
+    io.stdout.write(READ_HELP);
+    return EXIT_CODES.ok;
+  }
+  let sink: RowSink | undefined;
+  try {
+    const connection = connectionFromFlags(values, io);
+    const query = queryFromFlags(values);
+    const state = values.state ? readStateFile(values.state) : undefined;
+    const options = readOptions(values, io, values.cursor ?? state?.cursor);
+    sink = openSink(values, io, values.cursor ? undefined : state);
+    await (values.all ? readAll : readOnePage)(connection, query, options, sink, values, io);
+    return EXIT_CODES.ok;
+  } catch (error) {
+    return reportError(error, io, false);
+  } finally {
+    sink?.close();
+  }
+}

@@ -1,0 +1,25 @@
+import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
+import { EXIT_CODES } from './exit-codes.js';
+import type { CliIo } from './io.js';
+
+function issues(error: ConnectorError): string[] {
+  const list = error.details?.issues;
+  if (!Array.isArray(list)) return [];
+  return list.map((issue: { field: string; message: string }) => `  - ${issue.field}: ${issue.message}`);
+}
+
+/**
+ * Prints a failed operation on stderr (toJSON with --json, lines otherwise) and returns the
+ * exit code of its class. Messages are already free of secrets (errors are built that way).
+ */
+export function reportError(error: unknown, io: CliIo, json: boolean): number {
+  const known = isConnectorError(error) ? error : makeError('INTERNAL', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  if (json) {
+    io.stderr.write(JSON.stringify({ ok: false, error: known.toJSON() }) + '\n');
+  } else {
+    const lines = [`FAILED  ${known.code}  ${known.message}`, ...issues(known), `  hint          ${known.hint}`];
+    if (typeof known.details?.cursor === 'string') lines.push(`  resume with   --cursor ${known.details.cursor}`);
+    io.stderr.write(lines.join('\n') + '\n');
+  }
+  return EXIT_CODES[known.kind];
+}
