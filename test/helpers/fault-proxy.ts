@@ -1,0 +1,66 @@
+/**
+ * A loopback TCP proxy between the connector and Dovecot that injects the faults a real
+ * server will not produce on demand: cut the link after N bytes from the server, or go
+ * silent after N bytes (the server "hangs"). Modes apply to connections opened after set().
+ */
+import { connect, createServer, type Socket } from 'node:net';
+import { LOOPBACK } from './dovecot.js';
+
+export type FaultMode = { kind: 'pass' } | { kind: 'cut'; afterServerBytes: number } | { kind: 'silent'; afterServerBytes: number };
+
+export interface FaultProxy {
+  port: number;
+  set(mode: FaultMode): void;
+  /** Connections cut or silenced so far. */
+  faults(): number;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+  let mode: FaultMode = { kind: 'pass' };
+  let faults = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const connectionMode = mode;
+    const upstream = connect(targetPort, LOOPBACK);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    let fromServer = 0;
+    let faulted = false;
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    upstream.on('data', (chunk: Buffer) => {
+      if (faulted) return;
+      if (connectionMode.kind !== 'pass' && fromServer + chunk.length > connectionMode.afterServerBytes) {
+        client.write(chunk.subarray(0, Math.max(0, connectionMode.afterServerBytes - fromServer)));
+        faulted = true;
+        faults++;
+        if (connectionMode.kind === 'cut') {
+          client.destroy();
+          upstream.destroy();
+        }
+        return;
+      }
+      fromServer += chunk.length;
+      client.write(chunk);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    set: (next) => {
+      mode = next;
+    },
+    faults: () => faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
