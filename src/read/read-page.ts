@@ -1,7 +1,8 @@
 import type { FetchMessageObject } from 'imapflow';
 import type { Config } from '../config/validate-config.js';
-import { makeError } from '../errors.js';
+import { isConnectorError, makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
+import { classifyError } from '../imap/classify-error.js';
 import type { Session } from '../imap/open-session.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import { parseBody } from '../rows/parse-body.js';
@@ -104,6 +105,17 @@ async function readFolder(session: Session, folder: FolderInfo, plan: ReadPlan, 
  * still holds the state before this page, and resuming from it loses and repeats nothing.
  */
 export async function readPage(session: Session, folders: FolderInfo[], plan: ReadPlan, start: CursorState, config: Config, options: PageOptions): Promise<Page> {
+  try {
+    return await readFolders(session, folders, plan, start, config, options);
+  } catch (error) {
+    // A dropped or silent connection rejects the pending command with a generic "not
+    // available"; the session's first fault event names the cause (timeout, reset).
+    if (isConnectorError(error)) throw error;
+    throw session.fault() ?? classifyError(error, session.errorContext);
+  }
+}
+
+async function readFolders(session: Session, folders: FolderInfo[], plan: ReadPlan, start: CursorState, config: Config, options: PageOptions): Promise<Page> {
   const state: CursorState = structuredClone(start);
   const page: Page = { rows: [], state, uidValidityChanged: [], warnings: [] };
   // Counted in messages, not rows: a projection may filter rows out, and the next folder

@@ -1,0 +1,212 @@
+/**
+ * Paging, incremental state, UIDVALIDITY changes, cursor checks and faults. Every test has its
+ * own user; the fault tests put a loopback proxy between the connector and Dovecot that cuts
+ * the link (or goes silent) after N bytes from the server.
+ */
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { read, readStream, type ReadResult } from '../../src/index.js';
+import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { seedMailbox } from '../helpers/seed.js';
+
+type Row = { id: string; folder: string; uid: number; subject: string };
+const TOTAL = Object.values(CORPUS).flat().length;
+
+async function readAll(config: Record<string, unknown>, query: string, pageSize: number, cursor?: string): Promise<{ rows: Row[]; cursor: string; pages: number; results: ReadResult[] }> {
+  const rows: Row[] = [];
+  const results: ReadResult[] = [];
+  let next = cursor;
+  for (;;) {
+    const result = await read(config, query, { pageSize, ...(next ? { cursor: next } : {}) });
+    results.push(result);
+    rows.push(...(result.rows as Row[]));
+    next = result.cursor;
+    if (result.done) return { rows, cursor: result.cursor, pages: results.length, results };
+    expect(result.rows.length).toBe(pageSize);
+  }
+}
+
+async function withClient<T>(user: { name: string; password: string }, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const client = new ImapFlow({ host: dovecot().host, port: dovecot().imapPort, secure: false, doSTARTTLS: false, auth: { user: user.name, pass: user.password }, logger: false });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.logout();
+  }
+}
+
+describe('read: paging', () => {
+  it('gives identical rows, each exactly once and in order, with page sizes 1, 7 and 500', async () => {
+    const config = makeConfig(await corpusUser());
+    const runs = await Promise.all([1, 7, 500].map((size) => readAll(config, 'ALL', size)));
+    const ids = runs.map((run) => run.rows.map((row) => row.id));
+    expect(ids[0]).toHaveLength(TOTAL);
+    expect(new Set(ids[0]).size).toBe(TOTAL);
+    expect(ids[1]).toEqual(ids[0]);
+    expect(ids[2]).toEqual(ids[0]);
+    expect(runs.map((run) => run.pages)).toEqual([TOTAL, Math.ceil(TOTAL / 7), 1]);
+    // Folders in a stable order, then UID ascending.
+    expect(runs[2]!.rows.map((r) => r.folder)).toEqual(['INBOX', 'INBOX', 'INBOX', 'INBOX', 'INBOX', 'INBOX', 'INBOX', 'Archiv/2024', 'Sent', 'Überweisungen']);
+  });
+
+  it('reads each message once when mail arrives and is deleted between pages', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, { INBOX: [1, 2, 3, 4, 5, 6].map((n) => ({ source: message(`m${n}`) })) });
+    const config = makeConfig(user);
+    const first = await read(config, 'ALL FOLDER INBOX', { pageSize: 2 });
+    expect((first.rows as Row[]).map((r) => r.subject)).toEqual(['m1', 'm2']);
+    await withClient(user, async (client) => {
+      await client.mailboxOpen('INBOX');
+      await client.messageDelete('1,4', { uid: true }); // one already read, one not yet
+      await client.append('INBOX', message('m7'));
+    });
+    const rest = await readAll(config, 'ALL FOLDER INBOX', 2, first.cursor);
+    expect(rest.rows.map((r) => r.subject)).toEqual(['m3', 'm5', 'm6', 'm7']);
+  });
+
+  it('stops at LIMIT across folders and pages', async () => {
+    const config = makeConfig(await corpusUser());
+    const run = await readAll(config, 'ALL LIMIT 4', 3);
+    expect(run.rows.map((r) => r.subject)).toEqual(['Quarterly numbers', 'Überweisung erhalten', 'Invoice 2024-001', 'Nightly job finished']);
+  });
+});
+
+describe('read: incremental state', () => {
+  it('returns only mail that arrived since the finished run whose cursor it is given', async () => {
+    const user = await corpusUser();
+    const config = makeConfig(user);
+    const full = await readAll(config, 'ALL', 500);
+    expect(full.rows).toHaveLength(TOTAL);
+    await seedMailbox(dovecot(), user, { INBOX: [{ source: message('New in inbox') }], Sent: [{ source: message('New in sent') }] });
+    const next = await readAll(config, 'ALL', 500, full.cursor);
+    expect(next.rows.map((r) => `${r.folder}: ${r.subject}`)).toEqual(['INBOX: New in inbox', 'Sent: New in sent']);
+    const nothing = await read(config, 'ALL', { cursor: next.cursor });
+    expect(nothing).toMatchObject({ rows: [], done: true, uidValidityChanged: [] });
+  });
+
+  it('reports a UIDVALIDITY change and re-reads that folder, or fails when asked to', async () => {
+    const user = await corpusUser();
+    const config = makeConfig(user);
+    const full = await readAll(config, 'ALL', 500);
+    const before = full.rows.find((r) => r.folder === 'Archiv/2024')!;
+    // Recreating a folder gives it a new UIDVALIDITY (RFC 3501 section 2.3.1.1).
+    await withClient(user, async (client) => {
+      await client.mailboxDelete('Archiv/2024');
+      await client.mailboxCreate('Archiv/2024');
+      await client.append('Archiv/2024', message('Recreated note'));
+    });
+    const again = await read(config, 'ALL', { cursor: full.cursor });
+    expect(again.uidValidityChanged).toEqual([{ folder: 'Archiv/2024', previous: before.id.match(/UIDVALIDITY=(\d+)/)![1], current: expect.not.stringMatching(new RegExp(`^${before.id.match(/UIDVALIDITY=(\d+)/)![1]}$`)) }]);
+    expect((again.rows as Row[]).map((r) => `${r.folder}: ${r.subject}`)).toEqual(['Archiv/2024: Recreated note']);
+    await expect(read(config, 'ALL', { cursor: full.cursor, onUidValidityChange: 'fail' })).rejects.toMatchObject({ code: 'UIDVALIDITY_CHANGED', details: { folder: 'Archiv/2024' } });
+  });
+});
+
+describe('read: cursor checks', () => {
+  it('refuses a tampered, foreign or garbage cursor before touching the server', async () => {
+    const user = await corpusUser();
+    const page = await read(makeConfig(user), 'ALL', { pageSize: 2 });
+    const decoded = JSON.parse(Buffer.from(page.cursor, 'base64url').toString()) as { folders: Record<string, { lastUid: number }> };
+    decoded.folders.INBOX!.lastUid = 1;
+    const tampered = Buffer.from(JSON.stringify(decoded)).toString('base64url');
+    const other = freshUser();
+    for (const [cursor, query, config, message] of [
+      [tampered, 'ALL', makeConfig(user), /changed after it was issued/],
+      [page.cursor, 'SEEN', makeConfig(user), /another query/],
+      [page.cursor, 'ALL', makeConfig(other), /another account/],
+      ['not-a-cursor!', 'ALL', makeConfig(user), /does not decode/],
+      [page.cursor.slice(0, 40), 'ALL', makeConfig(user), /does not decode|damaged/],
+    ] as const) {
+      await expect(read(config, query, { cursor })).rejects.toMatchObject({ code: 'CURSOR_INVALID', message: expect.stringMatching(message) });
+    }
+  });
+});
+
+describe('read: faults', () => {
+  let proxy: FaultProxy;
+  let user: { name: string; password: string };
+  const COUNT = 40;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(dovecot().imapPort);
+    user = freshUser('f');
+    await seedMailbox(dovecot(), user, { INBOX: Array.from({ length: COUNT }, (_, i) => ({ source: message(`fault ${String(i + 1).padStart(2, '0')}`, { body: `${i}`.padEnd(3000, '.') }) })) });
+  });
+  afterAll(async () => proxy?.close());
+
+  it('ends a stream cut mid-page with CONNECTION_LOST whose cursor resumes without gap or duplicate', async () => {
+    const config = makeConfig(user, { port: proxy.port, maxQueueDepth: 10 });
+    proxy.set({ kind: 'cut', afterServerBytes: 60_000 });
+    const seen: string[] = [];
+    let resumeFrom: string | undefined;
+    try {
+      for await (const row of readStream(config, 'ALL FOLDER INBOX', { select: 'full' })) seen.push((row as Row).subject);
+      throw new Error('expected the cut to fail the stream');
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CONNECTION_LOST', retryable: true });
+      resumeFrom = (error as { details: { cursor: string } }).details.cursor;
+    }
+    expect(proxy.faults()).toBe(1);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.length).toBeLessThan(COUNT);
+    proxy.set({ kind: 'pass' });
+    for await (const row of readStream(config, 'ALL FOLDER INBOX', { select: 'full', cursor: resumeFrom! })) seen.push((row as Row).subject);
+    expect(seen).toEqual(Array.from({ length: COUNT }, (_, i) => `fault ${String(i + 1).padStart(2, '0')}`));
+  });
+
+  it('gives read() a resumable error when the page itself is cut', async () => {
+    const config = makeConfig(user, { port: proxy.port });
+    const first = await read(config, 'ALL FOLDER INBOX', { pageSize: 5 });
+    proxy.set({ kind: 'cut', afterServerBytes: 20_000 });
+    const error = await read(config, 'ALL FOLDER INBOX', { pageSize: 30, select: 'full', cursor: first.cursor }).then(() => undefined, (e: unknown) => e as { code: string; details: { cursor: string } });
+    proxy.set({ kind: 'pass' });
+    expect(error).toMatchObject({ code: 'CONNECTION_LOST' });
+    // Nothing of the failed page was delivered, so its cursor is the one the page started from.
+    expect(error!.details.cursor).toBe(first.cursor);
+    const rest = await readAll(config, 'ALL FOLDER INBOX', 50, error!.details.cursor);
+    expect([...(first.rows as Row[]), ...rest.rows].map((r) => r.subject)).toHaveLength(COUNT);
+    expect(new Set([...(first.rows as Row[]), ...rest.rows].map((r) => r.id)).size).toBe(COUNT);
+  });
+
+  it('gives a clear timeout, not a hang, when the server goes silent mid-read', async () => {
+    const TIMEOUT_MS = 1000;
+    const config = makeConfig(user, { port: proxy.port, timeout: TIMEOUT_MS });
+    proxy.set({ kind: 'silent', afterServerBytes: 20_000 });
+    const started = Date.now();
+    const error = await read(config, 'ALL FOLDER INBOX', { pageSize: 40, select: 'full' }).then(() => undefined, (e: unknown) => e as { code: string; details: { cursor?: string } });
+    proxy.set({ kind: 'pass' });
+    expect(error).toMatchObject({ code: 'SOCKET_TIMEOUT', details: { cursor: expect.any(String) } });
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 3);
+  });
+});
+
+describe('readStream', () => {
+  it('holds at most maxQueueDepth messages per page and returns the final cursor', async () => {
+    const user = await corpusUser();
+    const checkpoints: number[] = [];
+    const stream = readStream(makeConfig(user, { maxQueueDepth: 3 }), 'ALL', { pageSize: 500, onCheckpoint: ({ rows }) => void checkpoints.push(rows) });
+    const rows: Row[] = [];
+    let step = await stream.next();
+    while (!step.done) {
+      rows.push(step.value as Row);
+      step = await stream.next();
+    }
+    expect(rows).toHaveLength(TOTAL);
+    expect(Math.max(...checkpoints)).toBe(3);
+    expect(checkpoints.reduce((a, b) => a + b, 0)).toBe(TOTAL);
+    const next = await read(makeConfig(user), 'ALL', { cursor: step.value });
+    expect(next).toMatchObject({ rows: [], done: true });
+  });
+
+  it('waits the delay between messages', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, { INBOX: [1, 2, 3, 4, 5].map((n) => ({ source: message(`d${n}`) })) });
+    const started = Date.now();
+    const result = await read(makeConfig(user, { delayBetweenMessages: '1/10' }), 'ALL FOLDER INBOX');
+    expect(result.rows).toHaveLength(5);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 100);
+  });
+});
