@@ -95,7 +95,9 @@ export function messageToRow(message: FetchedMessage, ctx: RowContext, body?: Pa
     headerDate: formatDate(headerDate, ctx.dateTimeFormat),
     internalDate: formatDate(internalDate, ctx.dateTimeFormat),
     size: typeof message.size === 'number' ? message.size : null,
-    flags: [...(message.flags ?? [])].sort(),
+    // \Recent is session state (RFC 3501 section 2.3.2, gone in RFC 9051): it would make
+    // the same message give different rows depending on who looked first.
+    flags: [...(message.flags ?? [])].filter((flag) => flag.toLowerCase() !== '\\recent').sort(),
     labels: message.labels ? [...message.labels].sort() : null,
     threadId: message.threadId ?? null,
     hasAttachments: attachments.length > 0,

@@ -1,0 +1,189 @@
+/**
+ * What rows contain and what reading costs the mailbox: decoded headers, attachments, missing
+ * Date / Message-ID, duplicate Message-IDs, select full, JSONata projections, read-only access,
+ * and proof (protocol log and Dovecot's own counters) that envelope rows download no body.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { discover, read, testQuery } from '../../src/index.js';
+import type { Logger } from '../../src/operation-options.js';
+import { readPackageJson } from '../../src/package-root.js';
+import { formatIssues, validateRowSchema } from '../../src/validators.js';
+import { corpusUser } from '../helpers/corpus.js';
+import { dovecot, makeConfig } from '../helpers/make-config.js';
+import { startSilentServer } from '../helpers/silent-server.js';
+
+type Row = Record<string, unknown> & { subject: string; folder: string; uid: number; flags: string[] };
+
+function recorder(): { logger: Logger; sent: () => string[] } {
+  const entries: Record<string, unknown>[] = [];
+  const push = (entry: Record<string, unknown>): void => void entries.push(entry);
+  return { logger: { debug: push, info: push, warn: push, error: push }, sent: () => entries.filter((e) => e.src === 'imapflow:c').map((e) => String(e.msg).replace(/^\S+ /, '')) };
+}
+
+let user: { name: string; password: string };
+let envelopeRows: Row[];
+beforeAll(async () => {
+  user = await corpusUser();
+  envelopeRows = (await read(makeConfig(user), 'ALL')).rows as Row[];
+});
+const bySubject = (rows: Row[], subject: string, folder = 'INBOX'): Row => rows.find((r) => r.subject === subject && r.folder === folder)!;
+
+describe('rows', () => {
+  it('match the row schema, every one', () => {
+    for (const row of envelopeRows) {
+      const valid = validateRowSchema(structuredClone(row));
+      expect(formatIssues(valid ? [] : validateRowSchema.errors), row.subject).toEqual([]);
+    }
+  });
+
+  it('are the same on every run', async () => {
+    expect((await read(makeConfig(user), 'ALL')).rows).toEqual(envelopeRows);
+  });
+
+  it('decode encoded words in names and subjects, and keep sender details', () => {
+    expect(bySubject(envelopeRows, 'Überweisung erhalten')).toMatchObject({
+      from: [{ name: 'Jürgen Müller', address: 'juergen@example.de' }],
+      to: [{ name: null, address: 'alice@example.com' }],
+      messageId: '<alt-1@example.de>',
+      headerDate: '2024-01-16T14:05:00.000Z',
+      hasAttachments: false,
+      parseWarnings: [],
+    });
+  });
+
+  it('carry reply threading and a stable RFC 5092 id', () => {
+    const reply = bySubject(envelopeRows, 'Re: Quarterly numbers', 'Sent');
+    expect(reply).toMatchObject({ inReplyTo: '<plain-1@example.com>', references: ['<plain-1@example.com>'], flags: ['\\Seen'] });
+    expect(reply.id).toMatch(new RegExp(`^imap://${user.name}@127\\.0\\.0\\.1/Sent;UIDVALIDITY=\\d+/;UID=1$`));
+  });
+
+  it('list attachments from BODYSTRUCTURE without downloading them', () => {
+    expect(bySubject(envelopeRows, 'Invoice 2024-001')).toMatchObject({
+      hasAttachments: true,
+      flags: ['$Important', '\\Flagged'],
+      attachments: [{ part: '2', filename: 'invoice-2024-001.pdf', contentType: 'application/pdf', disposition: 'attachment', contentId: null, encodedSize: expect.any(Number), size: null, sha256: null }],
+    });
+  });
+
+  it('fall back to the internal date, with warnings, when Date and Message-ID are missing', () => {
+    const row = bySubject(envelopeRows, 'Nightly job finished');
+    expect(row).toMatchObject({ messageId: null, headerDate: null, date: '2024-01-18T12:00:00.000Z', internalDate: '2024-01-18T12:00:00.000Z' });
+    expect(row.parseWarnings).toEqual(['no Date header; date is the internal date', 'no Message-ID header']);
+  });
+
+  it('keep two different messages that share a Message-ID apart', () => {
+    const dupes = envelopeRows.filter((r) => r.messageId === '<same@example.com>');
+    expect(dupes.map((r) => r.subject)).toEqual(['Duplicate id one', 'Duplicate id two']);
+    expect(new Set(dupes.map((r) => r.id)).size).toBe(2);
+  });
+
+  it('format dates as dateTimeFormat says', async () => {
+    const rows = (await read(makeConfig(user, { dateTimeFormat: 'yyyy-MM-dd HH:mm' }), 'SUBJECT "Quarterly" FOLDER INBOX')).rows as Row[];
+    expect(rows[0]).toMatchObject({ headerDate: '2024-01-15 08:30', internalDate: '2024-01-15 12:00' });
+    const epoch = (await read(makeConfig(user, { dateTimeFormat: 'epochMillis' }), 'SUBJECT "Quarterly" FOLDER INBOX')).rows as Row[];
+    expect(epoch[0]!.headerDate).toBe(Date.UTC(2024, 0, 15, 8, 30));
+  });
+});
+
+describe('read with select full', () => {
+  it('adds text, html and attachment size and sha256', async () => {
+    const rows = (await read(makeConfig(user), 'OR SUBJECT "Invoice" SUBJECT "Überweisung" FOLDER INBOX', { select: 'full' })).rows as Row[];
+    const pdf = Buffer.from('JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoKdHJhaWxlcgo8PC9Sb290IDEgMCBSPj4KJSVFT0YK', 'base64');
+    expect(bySubject(rows, 'Invoice 2024-001')).toMatchObject({ text: 'Your invoice is attached.', html: null, attachments: [{ size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') }] });
+    expect(bySubject(rows, 'Überweisung erhalten')).toMatchObject({ text: 'Die Überweisung ist eingegangen.', html: '<p>Die &Uuml;berweisung ist eingegangen.</p>' });
+  });
+
+  it('never marks a message as seen (EXAMINE and BODY.PEEK)', async () => {
+    const flagsBefore = envelopeRows.map((r) => r.flags);
+    await read(makeConfig(user), 'ALL', { select: 'full' });
+    await testQuery(makeConfig(user), 'ALL', { select: 'full' });
+    expect(((await read(makeConfig(user), 'ALL')).rows as Row[]).map((r) => r.flags)).toEqual(flagsBefore);
+  });
+});
+
+describe('what a read fetches', () => {
+  it('sends no body fetch for envelope rows and BODY.PEEK[] for full rows', async () => {
+    const envelope = recorder();
+    await read(makeConfig(user), 'ALL FOLDER INBOX', { logger: envelope.logger });
+    const fetches = envelope.sent().filter((c) => c.startsWith('UID FETCH'));
+    expect(fetches).toHaveLength(1);
+    expect(fetches[0]).toMatch(/^UID FETCH 1:7 \(.*ENVELOPE.*BODYSTRUCTURE|^UID FETCH 1:7 \(.*BODYSTRUCTURE.*ENVELOPE/);
+    expect(fetches[0]).not.toMatch(/BODY\.PEEK\[\]|RFC822[^.]|BODY\[/);
+    const full = recorder();
+    await read(makeConfig(user), 'ALL FOLDER INBOX', { logger: full.logger, select: 'full' });
+    expect(full.sent().filter((c) => c.startsWith('UID FETCH'))[0]).toContain('BODY.PEEK[]');
+  });
+
+  it('shows in Dovecot\'s own counters that envelope sessions read no body bytes', async () => {
+    const fresh = await corpusUser('b');
+    const logouts = (): string[] => readFileSync(dovecot().logFile, 'utf8').split('\n').filter((l) => l.includes(`imap(${fresh.name})`) && l.includes('Logged out'));
+    const waitForLogouts = async (count: number): Promise<string[]> => {
+      for (let i = 0; i < 50 && logouts().length < count; i++) await new Promise((r) => setTimeout(r, 50));
+      return logouts();
+    };
+    const seeded = (await waitForLogouts(1)).length;
+    await read(makeConfig(fresh), 'ALL');
+    const afterEnvelope = await waitForLogouts(seeded + 1);
+    expect(afterEnvelope.at(-1)).toMatch(/body_count=0 body_bytes=0/);
+    await read(makeConfig(fresh), 'ALL', { select: 'full' });
+    const afterFull = await waitForLogouts(seeded + 2);
+    expect(afterFull.at(-1)).toMatch(/body_count=10 body_bytes=[1-9]/);
+  });
+});
+
+describe('JSONata select', () => {
+  it('projects, renames, computes and filters rows', async () => {
+    const select = '$contains(subject, "Duplicate") ? { "who": from[0].address, "title": $uppercase(subject), "recipients": $count(to) }';
+    const result = await read(makeConfig(user), 'ALL FOLDER INBOX', { select });
+    expect(result.rows).toEqual([
+      { who: 'sender@example.com', title: 'DUPLICATE ID ONE', recipients: 1 },
+      { who: 'sender@example.com', title: 'DUPLICATE ID TWO', recipients: 1 },
+    ]);
+  });
+
+  it('refuses a broken expression with QUERY_INVALID before connecting', async () => {
+    const listener = await startSilentServer();
+    try {
+      await expect(read(makeConfig(user, { port: listener.port }), 'ALL', { select: '{ "a": subject' })).rejects.toMatchObject({ code: 'QUERY_INVALID', field: '/select', details: { position: expect.any(Number) } });
+      expect(listener.connections()).toBe(0);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+describe('testQuery', () => {
+  it('reports per folder the search sent, matches, MESSAGES, UIDNEXT and UIDVALIDITY, and sample rows', async () => {
+    const log = recorder();
+    const result = await testQuery(makeConfig(user), 'FROM "alice@example.com" EXCLUDE Trash', { sampleSize: 1, logger: log.logger });
+    expect(result).toMatchObject({ ok: true, totalMatches: 2, sample: [{ subject: 'Quarterly numbers' }] });
+    const inbox = result.folders.find((f) => f.folder === 'INBOX')!;
+    expect(inbox).toMatchObject({ search: 'UID SEARCH FROM "alice@example.com"', matches: 1, messages: 7, uidNext: 8, uidValidity: expect.stringMatching(/^\d+$/) });
+    expect(result.folders.map((f) => f.folder)).not.toContain('Trash');
+    // What testQuery reports is what went over the wire.
+    expect(log.sent()).toContain(inbox.search);
+  });
+
+  it('returns ok false with the position of a query error', async () => {
+    const result = await testQuery(makeConfig(user), 'FROM "a"\nSINCE yesterday');
+    expect(result).toMatchObject({ ok: false, code: 'QUERY_INVALID', error: { position: { line: 2, column: 7 } } });
+    expect(result.message).toBe('line 2, column 7: expected a date after SINCE, got "yesterday" (write 1-Jan-2024 or 2024-01-01)');
+  });
+});
+
+describe('discover', () => {
+  it('returns the row schema for plain rows', async () => {
+    expect(await discover(makeConfig(user), 'ALL')).toEqual(readPackageJson('schemas/row.schema.json'));
+  });
+
+  it('infers a typed schema for a JSONata projection from sampled rows', async () => {
+    const schema = await discover(makeConfig(user), 'ALL', { select: '{ "subject": subject, "size": size, "hasMessageId": messageId != null, "tags": flags }' });
+    expect(schema).toMatchObject({
+      type: 'object',
+      required: ['hasMessageId', 'size', 'subject', 'tags'],
+      properties: { subject: { type: 'string' }, size: { type: 'integer' }, hasMessageId: { type: 'boolean' }, tags: { type: 'array', items: { type: 'string' } } },
+    });
+  });
+});
