@@ -72,5 +72,10 @@ export function dateRangeCriteria(startDate: string | undefined, endDate: string
 
 /** True when a criterion needs the Gmail extension (X-GM-EXT-1). */
 export function needsGmail(criteria: Criterion[]): boolean {
-  return JSON.stringify(criteria).includes('"X-GM-RAW"');
+  return criteria.some((c) => {
+    if (c.key === 'X-GM-RAW') return true;
+    if (c.key === 'NOT') return needsGmail([c.operand]);
+    if (c.key === 'OR') return needsGmail([c.left, c.right]);
+    return c.key === 'AND' && needsGmail(c.operands);
+  });
 }
