@@ -137,11 +137,6 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'The server refused the search; simplify the query.',
   },
-  PROJECTION_INVALID: {
-    kind: 'row',
-    retryable: false,
-    hint: 'Fix the JSONata expression at the position given.',
-  },
   PROJECTION_FAILED: {
     kind: 'row',
     retryable: false,

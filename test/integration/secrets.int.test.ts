@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { validateConfig } from '../../src/config/validate-config.js';
 import { openSession } from '../../src/imap/open-session.js';
-import { testConnection } from '../../src/index.js';
+import { read, testConnection } from '../../src/index.js';
 import type { Logger } from '../../src/operation-options.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { freePort } from '../helpers/dovecot.js';
@@ -85,6 +85,20 @@ describe('secrets in output', () => {
     );
     expect((error as { code?: string }).code).toBe('AUTH_FAILED');
     expectNoSecret(`${error.message}\n${error.stack}\n${JSON.stringify(error)}`, user.name);
+  });
+
+  it('leaks nothing from failing reads, thrown errors included', async () => {
+    const user = freshUser();
+    const lines: string[] = [];
+    for (const [config, query] of [
+      [makeConfig(user, { password: SENTINELS.password }), 'ALL'],
+      [{ ...makeConfig(user), oauth2ClientSecret: SENTINELS.oauth2ClientSecret, port: 0 }, 'ALL'],
+      [makeConfig(user, { password: SENTINELS.password }), 'SINCE never'],
+    ] as const) {
+      const error = await read(config, query, { logger: recordingLogger(lines) }).then(() => new Error('expected a failure'), (e: unknown) => e as Error);
+      expect((error as { code?: string }).code).toMatch(/AUTH_FAILED|CONFIG_INVALID|QUERY_INVALID/);
+      expectNoSecret(`${error.message}\n${error.stack}\n${JSON.stringify(error)}\n${lines.join('\n')}`, user.name);
+    }
   });
 
   it('leaks nothing through the CLI, human or JSON, verbose or not', async () => {

@@ -5,7 +5,7 @@ import { planFolders } from '../../../src/query/plan.js';
 
 const folder = (path: string, specialUse: string | null = null, flags: string[] = []): FolderInfo => ({ path, name: path.split('/').pop()!, delimiter: '/', specialUse, flags, subscribed: true });
 const FOLDERS = [folder('INBOX', '\\Inbox'), folder('Archive', null, ['\\Noselect']), folder('Archive/2023'), folder('Archive/2024'), folder('Archive/2024/Q1'), folder('Gesendete Elemente', '\\Sent'), folder('Spam', '\\Junk'), folder('Überweisungen')];
-const none = { foldersInclude: [], foldersExclude: [] };
+const none: { foldersInclude: string[]; foldersExclude: string[] } = { foldersInclude: [], foldersExclude: [] };
 const paths = (query: string, connection = none): string[] => planFolders(FOLDERS, parseQuery(query), connection).folders.map((f) => f.path);
 
 describe('planFolders', () => {
