@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, writeSync } 
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { readStream } from '../read/read-stream.js';
+import type { UidValidityChange } from '../read/read-page.js';
 import { read, type ReadOptions } from '../read/read.js';
 import { testQuery } from '../read/test-query.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
@@ -101,6 +102,11 @@ function readOptions(values: Values, io: CliIo, cursor: string | undefined): Rea
   };
 }
 
+function reportPageNotes(changes: UidValidityChange[], warnings: string[], io: CliIo): void {
+  for (const change of changes) io.stderr.write(`UIDVALIDITY of ${change.folder} changed (${change.previous} -> ${change.current}); the folder was read again from the start.\n`);
+  for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
+}
+
 async function readAll(connection: Record<string, unknown>, query: string | undefined, options: ReadOptions, sink: RowSink, values: Values, io: CliIo): Promise<void> {
   let total: number | undefined;
   if (io.stderr.isTTY) {
@@ -110,7 +116,8 @@ async function readAll(connection: Record<string, unknown>, query: string | unde
   const progress = io.stderr.isTTY ? new Progress(io.stderr, total) : undefined;
   const stream = readStream(connection, query, {
     ...options,
-    onCheckpoint: ({ cursor }) => {
+    onCheckpoint: ({ cursor, uidValidityChanged, warnings }) => {
+      reportPageNotes(uidValidityChanged, warnings, io);
       const bytes = sink.commit();
       if (values.state) writeStateFile(values.state, { cursor, ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}) });
     },
@@ -130,8 +137,7 @@ async function readOnePage(connection: Record<string, unknown>, query: string | 
   for (const row of result.rows) sink.write(row);
   const bytes = sink.commit();
   if (values.state) writeStateFile(values.state, { cursor: result.cursor, ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}) });
-  for (const change of result.uidValidityChanged) io.stderr.write(`UIDVALIDITY of ${change.folder} changed (${change.previous} -> ${change.current}); the folder was read again from the start.\n`);
-  for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
+  reportPageNotes(result.uidValidityChanged, result.warnings, io);
   io.stderr.write(`${result.rows.length} rows; ${result.done ? 'done' : 'more to read'}.\ncursor: ${result.cursor}\n`);
 }
 

@@ -1,12 +1,12 @@
 import { encodeCursor, startState } from './cursor.js';
-import { readPage } from './read-page.js';
+import { readPage, type UidValidityChange } from './read-page.js';
 import { openReadContext, prepare } from './read-context.js';
 import type { ReadOptions } from './read.js';
 import { withResumeCursor } from './resume-cursor.js';
 
 export interface StreamOptions extends ReadOptions {
   /** Called once every row of a page has been consumed: the cursor is then a safe checkpoint. */
-  onCheckpoint?: (checkpoint: { cursor: string; done: boolean; rows: number }) => void | Promise<void>;
+  onCheckpoint?: (checkpoint: { cursor: string; done: boolean; rows: number; uidValidityChanged: UidValidityChange[]; warnings: string[] }) => void | Promise<void>;
 }
 
 /**
@@ -31,7 +31,7 @@ export async function* readStream(connection: unknown, query?: string | object, 
       }
       yield* page.rows;
       state = page.state;
-      await options.onCheckpoint?.({ cursor: encodeCursor(state), done: state.complete, rows: page.rows.length });
+      await options.onCheckpoint?.({ cursor: encodeCursor(state), done: state.complete, rows: page.rows.length, uidValidityChanged: page.uidValidityChanged, warnings: page.warnings });
     }
     return encodeCursor(state);
   } finally {

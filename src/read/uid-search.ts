@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import { makeError } from '../errors.js';
+import { makeError, type ConnectorError } from '../errors.js';
 import type { SearchAttribute } from '../query/render-search.js';
 import { redactText } from '../config/redact.js';
 import { classifyError, type ErrorContext } from '../imap/classify-error.js';
@@ -33,6 +33,21 @@ function addEsearchResults(response: UntaggedResponse, into: Set<number>): void 
 }
 
 /**
+ * A failed UID SEARCH -> its code: BADCHARSET (RFC 3501 section 7.1) means the server cannot
+ * search non-ASCII text; other NO/BAD answers are a refused search; the rest is the session's.
+ */
+export function toSearchError(error: unknown, ctx: ErrorContext): ConnectorError {
+  const raw = error as { serverResponseCode?: string; responseStatus?: string; responseText?: string };
+  if (raw.serverResponseCode === 'BADCHARSET') {
+    return makeError('QUERY_UNSUPPORTED', 'The server cannot search for non-ASCII text (it refused CHARSET UTF-8).', { field: '/query', details: { serverResponseCode: 'BADCHARSET' }, cause: error });
+  }
+  if (raw.responseStatus === 'NO' || raw.responseStatus === 'BAD') {
+    return makeError('SEARCH_REJECTED', `The server refused the search (${raw.responseStatus}).`, { field: '/query', details: { responseStatus: raw.responseStatus, responseText: redactText(raw.responseText ?? '', ctx.secrets) }, cause: error });
+  }
+  return classifyError(error, ctx);
+}
+
+/**
  * UID SEARCH with arguments compiled by query/render-search.ts, on the selected folder; UIDs
  * ascending. imapflow's search() takes only its own query object, which cannot hold repeated
  * keys or groups, so the compiled arguments go through imapflow's command runner (exec, an
@@ -51,14 +66,7 @@ export async function uidSearch(client: ImapFlow, attributes: SearchAttribute[],
     });
     response.next();
   } catch (error) {
-    const raw = error as { serverResponseCode?: string; responseStatus?: string; responseText?: string };
-    if (raw.serverResponseCode === 'BADCHARSET') {
-      throw makeError('QUERY_UNSUPPORTED', 'The server cannot search for non-ASCII text (it refused CHARSET UTF-8).', { field: '/query', details: { serverResponseCode: 'BADCHARSET' }, cause: error });
-    }
-    if (raw.responseStatus === 'NO' || raw.responseStatus === 'BAD') {
-      throw makeError('SEARCH_REJECTED', `The server refused the search (${raw.responseStatus}).`, { field: '/query', details: { responseStatus: raw.responseStatus, responseText: redactText(raw.responseText ?? '', ctx.secrets) }, cause: error });
-    }
-    throw classifyError(error, ctx);
+    throw toSearchError(error, ctx);
   }
   return [...uids].sort((a, b) => a - b);
 }

@@ -11,7 +11,9 @@ import type { Logger } from '../../src/operation-options.js';
 import { readPackageJson } from '../../src/package-root.js';
 import { formatIssues, validateRowSchema } from '../../src/validators.js';
 import { corpusUser } from '../helpers/corpus.js';
-import { dovecot, makeConfig } from '../helpers/make-config.js';
+import { eml } from '../helpers/fixtures.js';
+import { seedMailbox } from '../helpers/seed.js';
+import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { startSilentServer } from '../helpers/silent-server.js';
 
 type Row = Record<string, unknown> & { subject: string; folder: string; uid: number; flags: string[] };
@@ -100,6 +102,21 @@ describe('read with select full', () => {
     await read(makeConfig(user), 'ALL', { select: 'full' });
     await testQuery(makeConfig(user), 'ALL', { select: 'full' });
     expect(((await read(makeConfig(user), 'ALL')).rows as Row[]).map((r) => r.flags)).toEqual(flagsBefore);
+  });
+});
+
+describe('hard messages', () => {
+  it('decode 8-bit headers and charset aliases, and read MIME without a closing boundary', async () => {
+    const fresh = freshUser('h');
+    await seedMailbox(dovecot(), fresh, { INBOX: [{ source: eml('8bit-headers.eml') }, { source: eml('broken-mime.eml') }] });
+    const envelope = (await read(makeConfig(fresh), 'ALL FOLDER INBOX')).rows as Row[];
+    expect(envelope[0]).toMatchObject({ subject: 'Grüße aus Köln', from: [{ name: 'Jörg Schröder', address: 'joerg@example.de' }] });
+    expect(envelope[1]).toMatchObject({ subject: 'Scan without closing boundary', hasAttachments: true, attachments: [{ filename: '€-report.txt', contentType: 'text/plain' }] });
+    const full = (await read(makeConfig(fresh), 'ALL FOLDER INBOX', { select: 'full', attachmentContentMaxBytes: 1024 })).rows as Row[];
+    expect(full[0]).toMatchObject({ text: 'Viele Grüße.\n' });
+    expect(full[1]).toMatchObject({ text: expect.stringContaining('See the attached report.'), attachments: [{ filename: '€-report.txt', size: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }] });
+    const content = (full[1]!.attachments as { content: string }[])[0]!.content;
+    expect(Buffer.from(content, 'base64').toString()).toContain('Totals: 100 EUR');
   });
 });
 
