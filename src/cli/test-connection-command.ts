@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.js';
 import { ERROR_CODES, isConnectorError } from '../errors.js';
 import { testConnection, type TestConnectionResult } from '../imap/test-connection.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
-import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, flagsToValues } from './connection-flags.js';
+import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
+import { connectionFromFlags } from './load-connection.js';
 import { formatTestConnection } from './format-test-connection.js';
 import type { CliIo } from './io.js';
 import { stderrLogger } from './io.js';
@@ -36,7 +36,7 @@ export async function runTestConnection(args: string[], io: CliIo): Promise<numb
   }
   let raw: Record<string, unknown>;
   try {
-    raw = loadConfig({ ...(values.config ? { file: values.config } : {}), values: flagsToValues(values), env: io.env });
+    raw = connectionFromFlags(values, io);
   } catch (error) {
     if (!isConnectorError(error)) throw error;
     const result: TestConnectionResult = { ok: false, code: error.code, message: error.message, hint: error.hint, latencyMs: 0, warnings: [], error: error.toJSON() };

@@ -29,14 +29,23 @@ function toMatcher(pattern: string, delimiter: string): (folder: FolderInfo) => 
 const isWildcard = (pattern: string): boolean => /[*%]/.test(pattern);
 
 /**
- * Folders to read: the query's FOLDER/IN patterns (or the connection's include list, or every
- * selectable folder), minus EXCLUDE patterns and the connection's exclude list.
+ * The folder patterns a read uses: the query's FOLDER/IN patterns, else the connection's
+ * include list (empty: every folder); the query's EXCLUDE patterns plus the connection's.
+ */
+export function folderSelection(query: StructuredQuery, connection: { foldersInclude: string[]; foldersExclude: string[] }): StructuredQuery['folders'] {
+  return {
+    include: query.folders.include.length > 0 ? query.folders.include : connection.foldersInclude,
+    exclude: [...query.folders.exclude, ...connection.foldersExclude],
+  };
+}
+
+/**
+ * Folders to read: the selectable folders the include patterns match (all when there are
+ * none), minus those an exclude pattern matches, in listing order.
  * @throws FOLDER_NOT_FOUND when a folder named without wildcards does not exist.
  */
-export function planFolders(all: FolderInfo[], query: StructuredQuery, connection: { foldersInclude: string[]; foldersExclude: string[] }): FolderPlan {
+export function planFolders(all: FolderInfo[], { include, exclude }: StructuredQuery['folders']): FolderPlan {
   const selectable = all.filter((f) => !f.flags.some((flag) => /^\\(Noselect|NonExistent)$/i.test(flag)));
-  const include = query.folders.include.length > 0 ? query.folders.include : connection.foldersInclude;
-  const exclude = [...query.folders.exclude, ...connection.foldersExclude];
   const delimiter = all[0]?.delimiter ?? '/';
   const unmatched: string[] = [];
   let chosen = selectable;

@@ -1,6 +1,7 @@
 import type { Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
 import { dateRangeCriteria, renderSearchText, toSearchAttributes, type SearchAttribute } from '../query/render-search.js';
+import { folderSelection } from '../query/plan.js';
 import type { Criterion, StructuredQuery } from '../query/structured-query.js';
 import { toStructuredQuery } from '../query/to-structured-query.js';
 import { resolveSelect, type Select, type SelectOptions } from '../rows/select.js';
@@ -11,6 +12,8 @@ export interface ReadPlan {
   query: StructuredQuery;
   /** The query's criteria plus the connection's start/end dates. */
   criteria: Criterion[];
+  /** The query's folder patterns merged with the connection's. */
+  folders: StructuredQuery['folders'];
   attributes: SearchAttribute[];
   searchText: string;
   select: Select;
@@ -32,10 +35,11 @@ export function prepareRead(config: Config, queryInput: string | object | undefi
   const select = resolveSelect(selectOptions);
   const criteria = [...query.criteria, ...dateRangeCriteria(config.startDate, config.endDate)];
   const attributes = toSearchAttributes(criteria);
-  const folders = { include: query.folders.include.length > 0 ? query.folders.include : config.foldersInclude, exclude: [...query.folders.exclude, ...config.foldersExclude] };
+  const folders = folderSelection(query, config);
   return {
     query,
     criteria,
+    folders,
     attributes,
     searchText: renderSearchText(attributes),
     select,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { FolderInfo } from '../../../src/folder-info.js';
 import { parseQuery } from '../../../src/query/parse.js';
-import { planFolders } from '../../../src/query/plan.js';
+import { folderSelection, planFolders } from '../../../src/query/plan.js';
 
 const folder = (path: string, specialUse: string | null = null, flags: string[] = []): FolderInfo => ({ path, name: path.split('/').pop()!, delimiter: '/', specialUse, flags, subscribed: true });
 const FOLDERS = [folder('INBOX', '\\Inbox'), folder('Archive', null, ['\\Noselect']), folder('Archive/2023'), folder('Archive/2024'), folder('Archive/2024/Q1'), folder('Gesendete Elemente', '\\Sent'), folder('Spam', '\\Junk'), folder('Überweisungen')];
 const none: { foldersInclude: string[]; foldersExclude: string[] } = { foldersInclude: [], foldersExclude: [] };
-const paths = (query: string, connection = none): string[] => planFolders(FOLDERS, parseQuery(query), connection).folders.map((f) => f.path);
+const paths = (query: string, connection = none): string[] => planFolders(FOLDERS, folderSelection(parseQuery(query), connection)).folders.map((f) => f.path);
 
 describe('planFolders', () => {
   it.each([
@@ -36,11 +36,11 @@ describe('planFolders', () => {
   });
 
   it('reports wildcard patterns that match nothing instead of failing', () => {
-    expect(planFolders(FOLDERS, parseQuery('ALL FOLDER "Old/*" FOLDER INBOX'), none)).toMatchObject({ unmatched: ['Old/*'], folders: [{ path: 'INBOX' }] });
+    expect(planFolders(FOLDERS, folderSelection(parseQuery('ALL FOLDER "Old/*" FOLDER INBOX'), none))).toMatchObject({ unmatched: ['Old/*'], folders: [{ path: 'INBOX' }] });
   });
 
   it('treats regular-expression characters in names literally', () => {
     const odd = [folder('a.b'), folder('axb'), folder('c+d')];
-    expect(planFolders(odd, parseQuery('ALL FOLDER "a.b" FOLDER "c+d"'), none).folders.map((f) => f.path)).toEqual(['a.b', 'c+d']);
+    expect(planFolders(odd, folderSelection(parseQuery('ALL FOLDER "a.b" FOLDER "c+d"'), none)).folders.map((f) => f.path)).toEqual(['a.b', 'c+d']);
   });
 });
