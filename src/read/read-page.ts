@@ -20,8 +20,16 @@ export interface UidValidityChange {
   current: string;
 }
 
+/**
+ * UID SEARCH results kept for the life of one session (readStream), so a run searches each
+ * folder once rather than once per page; a page that finds the list used up searches again,
+ * which also picks up mail that arrived meanwhile.
+ */
+export type SearchCache = Map<string, { uidValidity: string; uids: number[] }>;
+
 export interface PageOptions {
   pageSize: number;
+  searchCache?: SearchCache;
   /** What to do when a folder's UIDVALIDITY changed since the cursor: re-read it (default) or fail. */
   onUidValidityChange: 'reread' | 'fail';
 }
@@ -60,6 +68,33 @@ async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: 
   return rows;
 }
 
+/** Index of the first UID above `uid` in an ascending list. */
+function firstAbove(uids: number[], uid: number): number {
+  let low = 0;
+  let high = uids.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (uids[middle]! <= uid) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The next `want` matching UIDs above lastUid, and whether they are the last ones. */
+async function nextUids(session: Session, path: string, plan: ReadPlan, uidValidity: string, lastUid: number, want: number, cache: SearchCache | undefined): Promise<{ taken: number[]; exhausted: boolean }> {
+  let entry = cache?.get(path);
+  let from = entry && entry.uidValidity === uidValidity ? firstAbove(entry.uids, lastUid) : 0;
+  if (!entry || entry.uidValidity !== uidValidity || from >= entry.uids.length) {
+    // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
+    const attributes = [...plan.attributes, { type: 'ATOM' as const, value: 'UID' }, { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` }];
+    entry = { uidValidity, uids: (await uidSearch(session.client, attributes, session.errorContext)).filter((uid) => uid > lastUid) };
+    cache?.set(path, entry);
+    from = 0;
+  }
+  const taken = entry.uids.slice(from, from + want);
+  return { taken, exhausted: from + taken.length >= entry.uids.length };
+}
+
 function uidValidityOf(session: Session): string {
   const mailbox = session.client.mailbox;
   // imapflow gives a bigint; some servers send none or 0 (modern-email/defects#52).
@@ -82,15 +117,12 @@ async function readFolder(session: Session, folder: FolderInfo, plan: ReadPlan, 
       page.uidValidityChanged.push(change);
       lastUid = 0;
     }
-    // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
-    const attributes = [...plan.attributes, { type: 'ATOM' as const, value: 'UID' }, { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` }];
-    const matching = (await uidSearch(session.client, attributes, session.errorContext)).filter((uid) => uid > lastUid);
-    const taken = matching.slice(0, want);
+    const { taken, exhausted } = await nextUids(session, folder.path, plan, uidValidity, lastUid, want, options.searchCache);
     const ctx: RowContext = { account: `${session.authenticatedAs}@${config.host}`, folder: folder.path, uidValidity, dateTimeFormat: config.dateTimeFormat };
     page.rows.push(...(await fetchRows(session, taken, plan, ctx, config.delayBetweenMessagesMs)));
     state.folders[folder.path] = { uidValidity, lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid };
     if (state.remaining !== null) state.remaining -= taken.length;
-    if (taken.length === matching.length) state.done.push(folder.path);
+    if (exhausted) state.done.push(folder.path);
     return taken.length;
   } finally {
     lock.release();

@@ -1,5 +1,5 @@
 import { encodeCursor, startState } from './cursor.js';
-import { readPage, type UidValidityChange } from './read-page.js';
+import { readPage, type SearchCache, type UidValidityChange } from './read-page.js';
 import { openReadContext, prepare } from './read-context.js';
 import type { ReadOptions } from './read.js';
 import { withResumeCursor } from './resume-cursor.js';
@@ -21,11 +21,12 @@ export async function* readStream(connection: unknown, query?: string | object, 
   let state = startState(prepared.previous, prepared.plan, prepared.plan.query.limit);
   const pageSize = Math.min(options.pageSize ?? prepared.config.pageSize, prepared.config.maxQueueDepth);
   const ctx = await openReadContext(prepared, options).catch((error: unknown) => Promise.reject(withResumeCursor(error, state)));
+  const searchCache: SearchCache = new Map();
   try {
     while (!state.complete) {
       let page;
       try {
-        page = await readPage(ctx.session, ctx.folders, ctx.plan, state, ctx.config, { pageSize, onUidValidityChange: options.onUidValidityChange ?? 'reread' });
+        page = await readPage(ctx.session, ctx.folders, ctx.plan, state, ctx.config, { pageSize, searchCache, onUidValidityChange: options.onUidValidityChange ?? 'reread' });
       } catch (error) {
         throw withResumeCursor(error, state);
       }

@@ -201,6 +201,18 @@ describe('readStream', () => {
     expect(next).toMatchObject({ rows: [], done: true });
   });
 
+  it('searches each folder once per run, not once per page', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, { INBOX: Array.from({ length: 9 }, (_, i) => ({ source: message(`s${i}`) })) });
+    const sent: string[] = [];
+    const log = (entry: Record<string, unknown>): void => void (entry.src === 'imapflow:c' && sent.push(String(entry.msg)));
+    const rows: Row[] = [];
+    for await (const row of readStream(makeConfig(user, { maxQueueDepth: 2 }), 'ALL FOLDER INBOX', { logger: { debug: log, info: log, warn: log, error: log } })) rows.push(row as Row);
+    expect(rows.map((r) => r.subject)).toEqual(Array.from({ length: 9 }, (_, i) => `s${i}`));
+    expect(sent.filter((c) => c.includes('UID SEARCH'))).toHaveLength(1);
+    expect(sent.filter((c) => c.includes('UID FETCH'))).toHaveLength(5);
+  });
+
   it('waits the delay between messages', async () => {
     const user = freshUser();
     await seedMailbox(dovecot(), user, { INBOX: [1, 2, 3, 4, 5].map((n) => ({ source: message(`d${n}`) })) });
