@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { simpleParser } from 'mailparser';
+import type { simpleParser as SimpleParser } from 'mailparser';
+
+// Loaded on first use: only select "full" parses bodies, and mailparser costs a CLI start ~0.25 s.
+let parser: Promise<typeof SimpleParser> | undefined;
+const loadParser = (): Promise<typeof SimpleParser> => (parser ??= import('mailparser').then((m) => m.simpleParser));
 
 export interface DecodedAttachment {
   filename: string | null;
@@ -29,6 +33,7 @@ export interface ParseBodyOptions {
  */
 export async function parseBody(source: Buffer, options: ParseBodyOptions = {}): Promise<ParsedBody> {
   try {
+    const simpleParser = await loadParser();
     const mail = await simpleParser(source, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
     const warnings: string[] = [];
     const attachments = mail.attachments.map((attachment) => {

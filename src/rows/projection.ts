@@ -1,7 +1,12 @@
-import jsonata from 'jsonata';
+import { createRequire } from 'node:module';
+import type jsonataType from 'jsonata';
 import { makeError } from '../errors.js';
 
-type Expression = ReturnType<typeof jsonata>;
+type Expression = ReturnType<typeof jsonataType>;
+
+// Loaded on first use (CommonJS, so synchronously): most reads have no projection.
+const requireModule = createRequire(import.meta.url);
+let jsonata: typeof jsonataType | undefined;
 
 /** A row transformation compiled once; evaluate() returns undefined for rows it filters out. */
 export interface Projection {
@@ -27,6 +32,7 @@ export function compileProjection(source: string): Projection {
   let expression = cache.get(source);
   if (!expression) {
     try {
+      jsonata ??= requireModule('jsonata') as typeof jsonataType;
       expression = jsonata(source);
     } catch (error) {
       const e = error as JsonataError;

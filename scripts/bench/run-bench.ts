@@ -1,0 +1,150 @@
+/**
+ * npm run bench [-- --messages 10000 --runs 3 --out bench-result.json --compare old.json
+ *                   --only raw-meta,connector-envelope --profile DIR]
+ *
+ * Starts the private Dovecot, writes a deterministic mailbox, and measures in one run, each
+ * scenario in its own process and at least three times (interleaved): the raw IMAP limit
+ * (full and metadata FETCH on a plain socket), the usual Node approach (imapflow +
+ * simpleParser, and imapflow envelope-only), and this connector (readStream, envelope and
+ * full). Prints medians and the ratios the performance targets are stated in.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
+import { startDovecot } from '../../test/helpers/dovecot.js';
+import { BENCH_FOLDERS, seedMaildir } from './seed-maildir.js';
+import { summarizeProfile } from './summarize-profile.js';
+
+const SCENARIOS = ['raw-full', 'raw-meta', 'imapflow-simpleparser', 'imapflow-envelope', 'connector-envelope', 'connector-full'] as const;
+type Name = (typeof SCENARIOS)[number];
+const USER = { name: 'bench', password: 'bench-password' };
+const MAX_MESSAGES = 100_000;
+
+interface Sample {
+  wallMs: number;
+  messages: number;
+  firstRowMs: number | null;
+  maxRssMb: number;
+}
+
+interface Summary {
+  runs: number;
+  medianMs: number;
+  messagesPerS: number;
+  mbPerS: number;
+  peakRssMb: number;
+  firstRowMs: number | null;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+function runScenario(name: Name, target: object, profileDir?: string): Promise<Sample> {
+  const script = join(PACKAGE_ROOT, 'dist', 'scripts', 'bench', 'scenario.js');
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...profile, script, name, JSON.stringify(target)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`scenario ${name} exited with ${code}`));
+      resolve({ wallMs: performance.now() - started, ...(JSON.parse(out) as Omit<Sample, 'wallMs'>) });
+    });
+  });
+}
+
+function summarise(samples: Sample[], bytes: number): Summary {
+  const ms = median(samples.map((s) => s.wallMs));
+  const messages = samples[0]!.messages;
+  const firstRows = samples.map((s) => s.firstRowMs).filter((v): v is number => v !== null);
+  return {
+    runs: samples.length,
+    medianMs: Math.round(ms),
+    messagesPerS: Math.round(messages / (ms / 1000)),
+    mbPerS: Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10,
+    peakRssMb: Math.round(Math.max(...samples.map((s) => s.maxRssMb))),
+    firstRowMs: firstRows.length ? Math.round(median(firstRows)) : null,
+  };
+}
+
+function ratios(r: Partial<Record<Name, Summary>>): Record<string, number | null> {
+  const rate = (name: Name): number | undefined => r[name]?.messagesPerS;
+  const ratio = (a: Name, b: Name): number | null => (rate(a) && rate(b) ? Math.round((rate(a)! / rate(b)!) * 100) / 100 : null);
+  return {
+    'connector-full / imapflow-simpleparser (target >= 3)': ratio('connector-full', 'imapflow-simpleparser'),
+    'connector-full / raw-full (stretch >= 0.5)': ratio('connector-full', 'raw-full'),
+    'connector-envelope / raw-meta (target >= 0.25, stretch 0.7)': ratio('connector-envelope', 'raw-meta'),
+    'connector-envelope / imapflow-envelope': ratio('connector-envelope', 'imapflow-envelope'),
+    'imapflow-envelope / raw-meta': ratio('imapflow-envelope', 'raw-meta'),
+  };
+}
+
+function printTable(results: Partial<Record<Name, Summary>>, previous?: Partial<Record<Name, Summary>>): void {
+  const header = ['scenario', 'median s', 'msg/s', 'MB/s', 'peak RSS MB', 'first row ms', ...(previous ? ['msg/s before'] : [])];
+  const rows = Object.entries(results).map(([name, s]) => [name, (s.medianMs / 1000).toFixed(2), String(s.messagesPerS), String(s.mbPerS), String(s.peakRssMb), s.firstRowMs === null ? '-' : String(s.firstRowMs), ...(previous ? [String(previous[name as Name]?.messagesPerS ?? '-')] : [])]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
+}
+
+/** One more run of each scenario under --cpu-prof, and where its CPU time went. */
+async function profileScenarios(names: Name[], target: object, dir: string): Promise<void> {
+  for (const name of names) {
+    await runScenario(name, target, dir);
+    console.log(`\nCPU profile of ${name} (${join(dir, `${name}.cpuprofile`)}), top self time:`);
+    for (const spot of summarizeProfile(join(dir, `${name}.cpuprofile`))) console.log(`  ${String(spot.percent).padStart(5)}%  ${String(spot.selfMs).padStart(6)} ms  ${spot.name}  ${spot.where}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { messages: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' }, compare: { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' } } });
+  const count = Number(values.messages ?? 10_000);
+  const runs = Number(values.runs ?? 3);
+  if (!(count >= 1 && count <= MAX_MESSAGES) || !(runs >= 1)) throw new Error(`--messages must be 1-${MAX_MESSAGES} and --runs at least 1`);
+  const only = (values.only?.split(',') ?? [...SCENARIOS]) as Name[];
+  const server = await startDovecot({ users: [USER] });
+  try {
+    console.log(`Seeding ${count} messages into ${server.dir} ...`);
+    const seeded = seedMaildir(join(server.dir, 'mail', USER.name), count, process.getuid?.() === 0 ? 'dovecot' : undefined);
+    console.log(`${(seeded.bytes / 1e6).toFixed(1)} MB in ${JSON.stringify(seeded.perFolder)}`);
+    const target = { host: server.host, port: server.imapPort, user: USER.name, password: USER.password, folders: BENCH_FOLDERS.map((f) => f.name) };
+    console.log('Warming up (Dovecot builds its indexes and cache on first access) ...');
+    for (const name of ['raw-full', 'imapflow-envelope', 'raw-meta'] as const) await runScenario(name, target);
+    const samples: Partial<Record<Name, Sample[]>> = {};
+    for (let run = 0; run < runs; run++) {
+      for (const name of only) {
+        const sample = await runScenario(name, target);
+        if (sample.messages !== count) throw new Error(`${name} saw ${sample.messages} messages, expected ${count}`);
+        (samples[name] ??= []).push(sample);
+        console.log(`  run ${run + 1}/${runs} ${name}: ${(sample.wallMs / 1000).toFixed(2)} s, ${Math.round(sample.maxRssMb)} MB`);
+      }
+    }
+    const results = Object.fromEntries(only.map((name) => [name, summarise(samples[name]!, seeded.bytes)])) as Partial<Record<Name, Summary>>;
+    const previous = values.compare ? (JSON.parse(readFileSync(values.compare, 'utf8')) as { results: Partial<Record<Name, Summary>> }).results : undefined;
+    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, dovecot: execFileSync('/usr/sbin/dovecot', ['--version']).toString().trim() };
+    console.log(`\n${count} messages, ${(seeded.bytes / 1e6).toFixed(1)} MB, ${runs} runs each (medians, whole-process wall time), ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, Dovecot ${machine.dovecot}\n`);
+    printTable(results, previous);
+    const ratioTable = ratios(results);
+    console.log('');
+    for (const [name, value] of Object.entries(ratioTable)) console.log(`${name}: ${value ?? '-'}`);
+    const out = values.out ?? 'bench-result.json';
+    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, messages: count, bytes: seeded.bytes, perFolder: seeded.perFolder, runs, results, ratios: ratioTable, samples }, null, 2) + '\n');
+    console.log(`\nWritten to ${out}`);
+    if (values.profile) await profileScenarios(only, target, values.profile);
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,99 @@
+/**
+ * One measured scenario, run in its own process so its peak RSS is its own:
+ *   node dist/scripts/bench/scenario.js <name> <json {host, port, user, password, folders}>
+ * Prints one JSON line: {messages, firstRowMs, maxRssMb}.
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { ImapFlow } from 'imapflow';
+import { rawFetchAll } from './raw-client.js';
+
+// Libraries load only in the scenarios that use them, so the raw client's time and memory
+// are not inflated by code it never runs.
+
+interface Target {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  folders: string[];
+}
+
+type Scenario = (target: Target, firstRow: () => void) => Promise<number>;
+
+async function withImapFlow(target: Target, work: (client: ImapFlow, folder: string) => Promise<number>): Promise<number> {
+  const { ImapFlow } = await import('imapflow');
+  const client = new ImapFlow({ host: target.host, port: target.port, secure: false, doSTARTTLS: false, auth: { user: target.user, pass: target.password }, logger: false, disableAutoIdle: true });
+  client.on('error', () => undefined);
+  await client.connect();
+  let count = 0;
+  for (const folder of target.folders) {
+    const lock = await client.getMailboxLock(folder, { readOnly: true });
+    try {
+      count += await work(client, folder);
+    } finally {
+      lock.release();
+    }
+  }
+  await client.logout();
+  return count;
+}
+
+async function connector(target: Target, firstRow: () => void, select: string): Promise<number> {
+  const config = { server: target.host, port: target.port, security: 'none', username: target.user, password: target.password, timeout: 120_000 };
+  const { readStream } = await import('../../src/index.js');
+  let count = 0;
+  for await (const row of readStream(config, 'ALL', { select })) {
+    if (count === 0) firstRow();
+    if (row) count++;
+  }
+  return count;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  'raw-full': (t) => rawFetchAll(t.host, t.port, t.user, t.password, t.folders, '(UID RFC822.SIZE BODY.PEEK[])'),
+  'raw-meta': (t) => rawFetchAll(t.host, t.port, t.user, t.password, t.folders, '(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)'),
+  // The usual Node approach: imapflow fetches each source, simpleParser builds the fields.
+  'imapflow-simpleparser': (t, firstRow) =>
+    withImapFlow(t, async (client) => {
+      const { simpleParser } = await import('mailparser');
+      let n = 0;
+      for await (const message of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true })) {
+        const mail = await simpleParser(message.source!);
+        const row = { uid: message.uid, subject: mail.subject, from: mail.from?.value, to: mail.to, date: mail.date, text: mail.text, html: mail.html, attachments: mail.attachments.map((a) => ({ filename: a.filename, size: a.size, sha256: createHash('sha256').update(a.content).digest('hex') })) };
+        if (n === 0) firstRow();
+        if (row) n++;
+      }
+      return n;
+    }),
+  'imapflow-envelope': (t, firstRow) =>
+    withImapFlow(t, async (client) => {
+      let n = 0;
+      for await (const message of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, envelope: true, bodyStructure: true }, { uid: true })) {
+        if (n === 0) firstRow();
+        if (message.envelope) n++;
+      }
+      return n;
+    }),
+  'connector-envelope': (t, firstRow) => connector(t, firstRow, 'envelope'),
+  'connector-full': (t, firstRow) => connector(t, firstRow, 'full'),
+};
+
+async function run(): Promise<void> {
+  const [name, json] = process.argv.slice(2);
+  const scenario = SCENARIOS[name ?? ''];
+  if (!scenario || !json) throw new Error(`usage: scenario.js <${Object.keys(SCENARIOS).join('|')}> <target json>`);
+  const started = performance.now();
+  let firstRowMs: number | null = null;
+  const messages = await scenario(JSON.parse(json) as Target, () => {
+    firstRowMs ??= performance.now() - started;
+  });
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ messages, firstRowMs, maxRssMb }) + '\n');
+}
+
+run().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
+

@@ -1,0 +1,100 @@
+/**
+ * A deterministic benchmark mailbox written straight into Dovecot's maildir (APPENDing 10,000+
+ * messages would take longer than the measurements). Sizes follow the issue: most messages
+ * 2-20 KB, multipart/alternative, encoded headers, 5% with a 100 KB - 2 MB attachment, spread
+ * over INBOX, Archive and Sent. The same count always gives the same bytes.
+ */
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BENCH_FOLDERS = [
+  { name: 'INBOX', dir: '', share: 0.6 },
+  { name: 'Archive', dir: '.Archive', share: 0.25 },
+  { name: 'Sent', dir: '.Sent', share: 0.15 },
+] as const;
+
+/** mulberry32: a tiny seeded PRNG, so the mailbox is the same on every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = 'the quarterly report invoice meeting tomorrow project status update please review attached numbers team budget schedule customer order shipping delivery contract approval'.split(' ');
+
+function text(random: () => number, bytes: number): string {
+  const lines: string[] = [];
+  let size = 0;
+  while (size < bytes) {
+    const line = Array.from({ length: 12 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
+    lines.push(line);
+    size += line.length + 2;
+  }
+  return lines.join('\r\n');
+}
+
+function base64Lines(bytes: number, seed: number): string {
+  const block = Buffer.alloc(48 * 1024);
+  const random = prng(seed);
+  for (let i = 0; i < block.length; i++) block[i] = Math.floor(random() * 256);
+  const chunks: Buffer[] = [];
+  for (let left = bytes; left > 0; left -= block.length) chunks.push(block.subarray(0, Math.min(block.length, left)));
+  return Buffer.concat(chunks).toString('base64').replace(/.{76}/g, '$&\r\n');
+}
+
+function subject(random: () => number, i: number): string {
+  const plain = `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} #${i}`;
+  // 30% carry RFC 2047 encoded words, as mail from non-English senders does.
+  return random() < 0.3 ? `=?UTF-8?B?${Buffer.from(`Grüße: ${plain}`).toString('base64')}?=` : plain;
+}
+
+/** Message number i (0-based) as RFC 5322 text. */
+export function benchMessage(i: number): string {
+  const random = prng(i + 1);
+  const kind = random();
+  const date = new Date(Date.UTC(2023, 0, 1) + Math.floor(random() * 730) * 86400000 + i * 1000);
+  const headers = [
+    `From: ${random() < 0.5 ? '=?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?=' : 'Alice Example'} <sender${i % 97}@example.com>`,
+    `To: Bench User <bench@example.com>, team${i % 13}@example.com`,
+    `Subject: ${subject(random, i)}`,
+    `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <bench-${i}@example.com>`,
+    'MIME-Version: 1.0',
+  ];
+  const body = text(random, 2000 + Math.floor(random() * 18000));
+  if (kind < 0.7) return [...headers, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
+  if (kind < 0.95) {
+    return [...headers, 'Content-Type: multipart/alternative; boundary="alt"', '', '--alt', 'Content-Type: text/plain; charset=utf-8', '', body, '--alt', 'Content-Type: text/html; charset=utf-8', '', `<html><body><p>${body.replace(/\r\n/g, '</p><p>')}</p></body></html>`, '--alt--', ''].join('\r\n');
+  }
+  const attachment = 100 * 1024 + Math.floor(random() * (1948 * 1024));
+  return [...headers, 'Content-Type: multipart/mixed; boundary="mix"', '', '--mix', 'Content-Type: text/plain; charset=utf-8', '', body, '--mix', `Content-Type: application/pdf; name="report-${i}.pdf"`, `Content-Disposition: attachment; filename="report-${i}.pdf"`, 'Content-Transfer-Encoding: base64', '', base64Lines(attachment, i), '--mix--', ''].join('\r\n');
+}
+
+/** Writes `count` messages into the user's maildir; returns the total bytes written. */
+export function seedMaildir(maildir: string, count: number, mailUser: string | undefined): { bytes: number; perFolder: Record<string, number> } {
+  const perFolder: Record<string, number> = {};
+  let bytes = 0;
+  const dirs = BENCH_FOLDERS.map((folder) => join(maildir, folder.dir));
+  for (const dir of dirs) for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const slot = (i * 0.6180339887) % 1;
+    const index = slot < BENCH_FOLDERS[0].share ? 0 : slot < BENCH_FOLDERS[0].share + BENCH_FOLDERS[1].share ? 1 : 2;
+    const message = Buffer.from(benchMessage(i));
+    writeFileSync(join(dirs[index]!, 'cur', `${1700000000 + i}.M${i}P1.bench,S=${message.length}:2,S`), message);
+    bytes += message.length;
+    perFolder[BENCH_FOLDERS[index]!.name] = (perFolder[BENCH_FOLDERS[index]!.name] ?? 0) + 1;
+  }
+  if (mailUser) {
+    const uid = Number(execFileSync('id', ['-u', mailUser]).toString());
+    const gid = Number(execFileSync('id', ['-g', mailUser]).toString());
+    execFileSync('chown', ['-R', `${uid}:${gid}`, maildir]);
+    chownSync(maildir, uid, gid);
+  }
+  return { bytes, perFolder };
+}
