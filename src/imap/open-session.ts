@@ -3,7 +3,7 @@ import { collectSecrets } from '../config/redact.js';
 import { toImapFlowOptions } from '../config/to-imapflow-options.js';
 import type { Config } from '../config/validate-config.js';
 import { makeError, type ConnectorError } from '../errors.js';
-import { SILENT_LOGGER, type OperationOptions } from '../operation-options.js';
+import { SILENT_LOGGER, type Logger, type OperationOptions } from '../operation-options.js';
 import { readPackageJson } from '../package-root.js';
 import { classifyError, type ErrorContext } from './classify-error.js';
 import { Deadline } from './deadline.js';
@@ -22,6 +22,8 @@ export interface Session {
   /** Secrets of this session (config values and refreshed tokens), for redaction. */
   readonly secrets: readonly string[];
   readonly errorContext: ErrorContext;
+  /** The operation's logger (already redacting), for modules that talk to the server themselves. */
+  readonly logger: Logger;
   /** The first fault imapflow reported as an event after connecting, if any. */
   readonly fault: () => ConnectorError | undefined;
   close(): Promise<void>;
@@ -87,5 +89,5 @@ export async function openSession(config: Config, options: OperationOptions = {}
     throw refineAuthFailure(classifyError(error, errorContext), config, client);
   }
   const authenticatedAs = typeof client.authenticated === 'string' ? client.authenticated : config.authorizationIdentity ?? config.username;
-  return { client, authenticatedAs, secrets, errorContext, fault: () => fault, close: () => closeQuietly(client) };
+  return { client, authenticatedAs, secrets, errorContext, logger, fault: () => fault, close: () => closeQuietly(client) };
 }

@@ -205,7 +205,7 @@ describe('readStream', () => {
     const user = freshUser();
     await seedMailbox(dovecot(), user, { INBOX: Array.from({ length: 9 }, (_, i) => ({ source: message(`s${i}`) })) });
     const sent: string[] = [];
-    const log = (entry: Record<string, unknown>): void => void (entry.src === 'imapflow:c' && sent.push(String(entry.msg)));
+    const log = (entry: Record<string, unknown>): void => void ((entry.src === 'imapflow:c' || entry.src === 'connector:c') && sent.push(String(entry.msg)));
     const rows: Row[] = [];
     for await (const row of readStream(makeConfig(user, { maxQueueDepth: 2 }), 'ALL FOLDER INBOX', { logger: { debug: log, info: log, warn: log, error: log } })) rows.push(row as Row);
     expect(rows.map((r) => r.subject)).toEqual(Array.from({ length: 9 }, (_, i) => `s${i}`));

@@ -21,7 +21,7 @@ type Row = Record<string, unknown> & { subject: string; folder: string; uid: num
 function recorder(): { logger: Logger; sent: () => string[] } {
   const entries: Record<string, unknown>[] = [];
   const push = (entry: Record<string, unknown>): void => void entries.push(entry);
-  return { logger: { debug: push, info: push, warn: push, error: push }, sent: () => entries.filter((e) => e.src === 'imapflow:c').map((e) => String(e.msg).replace(/^\S+ /, '')) };
+  return { logger: { debug: push, info: push, warn: push, error: push }, sent: () => entries.filter((e) => e.src === 'imapflow:c' || e.src === 'connector:c').map((e) => String(e.msg).replace(/^\S+ /, '')) };
 }
 
 let user: { name: string; password: string };
