@@ -7,7 +7,8 @@ import type { SelectOptions } from '../rows/select.js';
 import { startState } from './cursor.js';
 import { readPage } from './read-page.js';
 import { prepare, withReadContext, type ReadContext } from './read-context.js';
-import { uidSearch } from './uid-search.js';
+import { searchArguments, uidSearch } from './uid-search.js';
+import { renderSearchText } from '../query/render-search.js';
 
 export const DEFAULT_SAMPLE_SIZE = 5;
 
@@ -45,7 +46,7 @@ async function countFolder(ctx: ReadContext, path: string): Promise<FolderMatch>
   try {
     const mailbox = ctx.session.client.mailbox || undefined;
     const uids = await uidSearch(ctx.session.client, ctx.plan.attributes, ctx.session.errorContext);
-    return { folder: path, search: `UID SEARCH ${ctx.plan.searchText}`, matches: uids.length, messages: mailbox?.exists ?? 0, uidNext: mailbox?.uidNext ?? null, uidValidity: mailbox?.uidValidity?.toString() ?? '' };
+    return { folder: path, search: `UID SEARCH ${renderSearchText(searchArguments(ctx.session.client, ctx.plan.attributes))}`, matches: uids.length, messages: mailbox?.exists ?? 0, uidNext: mailbox?.uidNext ?? null, uidValidity: mailbox?.uidValidity?.toString() ?? '' };
   } finally {
     lock.release();
   }

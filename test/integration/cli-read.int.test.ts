@@ -75,7 +75,7 @@ describe('imap-connector test-query and discover', () => {
     expect(await main(['test-query', ...connection(user), '--query', 'FROM "alice@example.com"', '--sample', '0'], io)).toBe(0);
     expect(io.out()).toContain('OK  2 messages match in');
     expect(io.out()).toContain('INBOX: 1 of 7 match');
-    expect(io.out()).toContain('      UID SEARCH FROM "alice@example.com"');
+    expect(io.out()).toContain('      UID SEARCH RETURN (ALL) FROM "alice@example.com"');
   });
 
   it('prints the schema of projected rows', async () => {

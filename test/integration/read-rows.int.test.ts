@@ -177,7 +177,7 @@ describe('testQuery', () => {
     const result = await testQuery(makeConfig(user), 'FROM "alice@example.com" EXCLUDE Trash', { sampleSize: 1, logger: log.logger });
     expect(result).toMatchObject({ ok: true, totalMatches: 2, sample: [{ subject: 'Quarterly numbers' }] });
     const inbox = result.folders.find((f) => f.folder === 'INBOX')!;
-    expect(inbox).toMatchObject({ search: 'UID SEARCH FROM "alice@example.com"', matches: 1, messages: 7, uidNext: 8, uidValidity: expect.stringMatching(/^\d+$/) });
+    expect(inbox).toMatchObject({ search: 'UID SEARCH RETURN (ALL) FROM "alice@example.com"', matches: 1, messages: 7, uidNext: 8, uidValidity: expect.stringMatching(/^\d+$/) });
     expect(result.folders.map((f) => f.folder)).not.toContain('Trash');
     // What testQuery reports is what went over the wire.
     expect(log.sent()).toContain(inbox.search);
