@@ -40,6 +40,14 @@ describe('rows', () => {
     }
   });
 
+  it('are the same over implicit TLS and STARTTLS (the bulk FETCH path reads the TLS socket)', async () => {
+    const tls = (await read(makeConfig(user, { security: 'tls', port: dovecot().imapsPort, caFile: dovecot().caFile }), 'ALL', { select: 'full' })).rows;
+    const starttls = (await read(makeConfig(user, { security: 'starttls', caFile: dovecot().caFile }), 'ALL', { select: 'full' })).rows;
+    const plain = (await read(makeConfig(user), 'ALL', { select: 'full' })).rows;
+    expect(tls).toEqual(plain);
+    expect(starttls).toEqual(plain);
+  });
+
   it('are the same on every run', async () => {
     expect((await read(makeConfig(user), 'ALL')).rows).toEqual(envelopeRows);
   });
