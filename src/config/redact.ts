@@ -1,3 +1,4 @@
+import type { ConnectorError, ConnectorErrorJson } from '../errors.js';
 import { readPackageJson } from '../package-root.js';
 
 interface ManifestField {
@@ -57,4 +58,9 @@ export function redactDeep(value: unknown, secrets: readonly string[]): unknown 
     return out;
   }
   return value;
+}
+
+/** An error as a host receives it, with every secret value taken out of message and details. */
+export function redactError(error: ConnectorError, secrets: readonly string[]): ConnectorErrorJson {
+  return redactDeep(error.toJSON(), secrets) as ConnectorErrorJson;
 }

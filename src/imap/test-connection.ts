@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { collectSecrets, redactDeep } from '../config/redact.js';
+import { collectSecrets, redactDeep, redactError } from '../config/redact.js';
 import { validateConfig, type AuthMethod, type Config } from '../config/validate-config.js';
 import { isConnectorError, makeError, type ConnectorError, type ConnectorErrorJson, type ErrorCode } from '../errors.js';
 import type { OperationOptions } from '../operation-options.js';
@@ -45,7 +45,7 @@ function warningsFor(config: Config): string[] {
 }
 
 function failure(error: ConnectorError, started: number, secrets: readonly string[], warnings: string[]): TestConnectionResult {
-  const json = redactDeep(error.toJSON(), secrets) as ConnectorErrorJson;
+  const json = redactError(error, secrets);
   return { ok: false, code: error.code, message: json.message, hint: json.hint, latencyMs: Math.round(performance.now() - started), warnings, error: json };
 }
 

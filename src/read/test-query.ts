@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { collectSecrets, redactDeep } from '../config/redact.js';
+import { collectSecrets, redactError } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorErrorJson, type ErrorCode } from '../errors.js';
 import type { OperationOptions } from '../operation-options.js';
 import type { StructuredQuery } from '../query/structured-query.js';
@@ -73,7 +73,7 @@ export async function testQuery(connection: unknown, query?: string | object, op
     });
   } catch (error) {
     const known = isConnectorError(error) ? error : makeError('INTERNAL', 'Test query failed unexpectedly.', { cause: error });
-    const json = redactDeep(known.toJSON(), collectSecrets(connection)) as ConnectorErrorJson;
+    const json = redactError(known, collectSecrets(connection));
     return { ok: false, code: known.code, message: json.message, folders: [], totalMatches: 0, sample: [], warnings: [], elapsedMs: elapsed(), error: json };
   }
 }
