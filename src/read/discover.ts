@@ -22,7 +22,7 @@ export async function discover(connection: unknown, query?: string | object, opt
   const rowSchema = readPackageJson<Record<string, unknown>>('schemas/row.schema.json');
   if (!prepared.plan.select.projection) return rowSchema;
   const rows = await withReadContext(prepared, options, async (ctx) => {
-    const page = await readPage(ctx.session, ctx.folders, ctx.plan, startState(undefined, ctx.plan, DISCOVER_SAMPLE_SIZE), ctx.config, { pageSize: DISCOVER_SAMPLE_SIZE, onUidValidityChange: 'reread' });
+    const page = await readPage(ctx.session, ctx.folders, ctx.plan, startState(undefined, ctx.plan, DISCOVER_SAMPLE_SIZE), ctx.config, { pageSize: DISCOVER_SAMPLE_SIZE });
     return page.rows;
   });
   return {

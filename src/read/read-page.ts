@@ -33,7 +33,7 @@ export interface PageOptions {
   pageSize: number;
   searchCache?: SearchCache;
   /** What to do when a folder's UIDVALIDITY changed since the cursor: re-read it (default) or fail. */
-  onUidValidityChange: 'reread' | 'fail';
+  onUidValidityChange?: 'reread' | 'fail' | undefined;
 }
 
 /** One page: rows in folder order then UID order, the state after them, and what happened. */
@@ -46,11 +46,6 @@ export interface Page {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * UID FETCH the given UIDs in batches and map them to rows. The messages of a batch are
- * collected first and mapped after the loop: an IMAP command (or any await on the session)
- * inside `for await` over fetch() deadlocks imapflow (imapflow#159, #219).
- */
 // IMAP_CONNECTOR_BULK_FETCH=off sends every FETCH through imapflow, should a server's
 // answers ever trip the dedicated parser.
 const BULK_FETCH = process.env.IMAP_CONNECTOR_BULK_FETCH !== 'off';
@@ -66,16 +61,22 @@ export async function fetchMessages(session: Session, uidSet: string, query: Fet
   return batch;
 }
 
+/**
+ * UID FETCH the given UIDs in batches and map them to rows. The messages of a batch are
+ * collected first and mapped after the loop: an IMAP command (or any await on the session)
+ * inside `for await` over fetch() deadlocks imapflow (imapflow#159, #219).
+ */
 async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: RowContext, delayMs: number): Promise<unknown[]> {
   const query = fetchFields(plan.select, session.client.capabilities);
   const batchSize = delayMs > 0 ? 1 : FETCH_BATCH_SIZE;
+  const bodyOptions = plan.select.attachmentContentMaxBytes === undefined ? {} : { attachmentContentMaxBytes: plan.select.attachmentContentMaxBytes };
   const rows: unknown[] = [];
   for (let i = 0; i < uids.length; i += batchSize) {
     if (i > 0 && delayMs > 0) await sleep(delayMs);
     const batch = await fetchMessages(session, toUidSet(uids.slice(i, i + batchSize)), query);
     batch.sort((a, b) => a.uid - b.uid);
     for (const message of batch) {
-      const body = plan.select.level === 'full' && message.source ? await parseBody(message.source, plan.select.attachmentContentMaxBytes === undefined ? {} : { attachmentContentMaxBytes: plan.select.attachmentContentMaxBytes }) : undefined;
+      const body = plan.select.level === 'full' && message.source ? await parseBody(message.source, bodyOptions) : undefined;
       const row = messageToRow(message, ctx, body, plan.select.headers);
       const projected = plan.select.projection ? await plan.select.projection.evaluate(row) : row;
       if (projected !== undefined) rows.push(projected);

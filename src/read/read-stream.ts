@@ -26,7 +26,7 @@ export async function* readStream(connection: unknown, query?: string | object, 
     while (!state.complete) {
       let page;
       try {
-        page = await readPage(ctx.session, ctx.folders, ctx.plan, state, ctx.config, { pageSize, searchCache, onUidValidityChange: options.onUidValidityChange ?? 'reread' });
+        page = await readPage(ctx.session, ctx.folders, ctx.plan, state, ctx.config, { pageSize, searchCache, onUidValidityChange: options.onUidValidityChange });
       } catch (error) {
         throw withResumeCursor(error, state);
       }

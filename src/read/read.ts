@@ -6,8 +6,6 @@ import { readPage, type UidValidityChange } from './read-page.js';
 import { prepare, withReadContext } from './read-context.js';
 import { withResumeCursor } from './resume-cursor.js';
 
-export const DEFAULT_PAGE_SIZE = 500;
-
 export interface ReadOptions extends OperationOptions, SelectOptions {
   /** The cursor of the previous page, or the final cursor of a finished run (incremental state). */
   cursor?: string;
@@ -40,10 +38,10 @@ export async function read(connection: unknown, query?: string | object, options
   const started = performance.now();
   const prepared = prepare(connection, query, options, options.cursor);
   const start = startState(prepared.previous, prepared.plan, prepared.plan.query.limit);
-  const pageSize = options.pageSize ?? prepared.config.pageSize ?? DEFAULT_PAGE_SIZE;
+  const pageSize = options.pageSize ?? prepared.config.pageSize;
   try {
     return await withReadContext(prepared, options, async (ctx) => {
-      const page = await readPage(ctx.session, ctx.folders, ctx.plan, start, ctx.config, { pageSize, onUidValidityChange: options.onUidValidityChange ?? 'reread' });
+      const page = await readPage(ctx.session, ctx.folders, ctx.plan, start, ctx.config, { pageSize, onUidValidityChange: options.onUidValidityChange });
       const warnings = [...ctx.unmatched.map((p) => `folder pattern ${JSON.stringify(p)} matched no folder`), ...page.warnings];
       return { rows: page.rows, cursor: encodeCursor(page.state), done: page.state.complete, folders: ctx.folders.map((f) => f.path), uidValidityChanged: page.uidValidityChanged, warnings, elapsedMs: Math.round(performance.now() - started) };
     });

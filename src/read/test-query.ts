@@ -66,7 +66,7 @@ export async function testQuery(connection: unknown, query?: string | object, op
       const folders: FolderMatch[] = [];
       for (const folder of ctx.folders) folders.push(await countFolder(ctx, folder.path));
       const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE;
-      const first = sampleSize > 0 ? await readPage(ctx.session, ctx.folders, ctx.plan, startState(undefined, ctx.plan, sampleSize), ctx.config, { pageSize: sampleSize, onUidValidityChange: 'reread' }) : undefined;
+      const first = sampleSize > 0 ? await readPage(ctx.session, ctx.folders, ctx.plan, startState(undefined, ctx.plan, sampleSize), ctx.config, { pageSize: sampleSize }) : undefined;
       const totalMatches = folders.reduce((sum, f) => sum + f.matches, 0);
       const warnings = [...ctx.unmatched.map((p) => `folder pattern ${JSON.stringify(p)} matched no folder`), ...(first?.warnings ?? [])];
       return { ok: true, code: 'OK', message: `${totalMatches} messages match in ${folders.length} folders.`, query: ctx.plan.query, folders, totalMatches, sample: first?.rows ?? [], warnings, elapsedMs: elapsed() };
