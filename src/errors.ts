@@ -152,6 +152,11 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'The server renumbered the folder; re-read it from the start.',
   },
+  ARCHIVE_INVALID: {
+    kind: 'state',
+    retryable: false,
+    hint: 'The file is not an imap-connector archive or import state, or it is damaged; check the path.',
+  },
   APPEND_FAILED: {
     kind: 'write',
     retryable: true,

@@ -7,6 +7,13 @@ export { testQuery, type TestQueryResult, type TestQueryOptions, type FolderMatc
 export { read, type ReadOptions, type ReadResult } from './read/read.js';
 export { readStream, type StreamOptions } from './read/read-stream.js';
 export { discover, type DiscoverOptions } from './read/discover.js';
+export { write, type WriteResult, type WriteMessageResult } from './write/write.js';
+export { runImport, type ImportOptions, type ImportSpec } from './import/import-job.js';
+export type { ImportResult, FolderImportResult, ImportTotals } from './import/import-result.js';
+export type { PostReadAction } from './import/post-read-action.js';
+export type { DedupeMode } from './write/message-identity.js';
+export { Archive, type ArchiveStats, type FolderStats, type ArchivedMessage, type ArchiveFilter } from './sinks/archive-db.js';
+export { exportEml, exportMbox, type ExportResult } from './sinks/archive-export.js';
 export { parseQuery } from './query/parse.js';
 export type { StructuredQuery, Criterion } from './query/structured-query.js';
 export type { Row, Address, Attachment } from './rows/row.js';

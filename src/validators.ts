@@ -159,3 +159,5 @@ export function formatIssues(errors: ErrorObject[] | null | undefined): Issue[] 
 export const validateQuerySchema = compile('schemas/query.schema.json');
 export const validateCursorSchema = compile('schemas/cursor.schema.json');
 export const validateRowSchema = compile('schemas/row.schema.json');
+export const validateWriteSchema = compile('schemas/write.schema.json');
+export const validateImportSchema = compile('schemas/import.schema.json');

@@ -7,7 +7,9 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { runArchiveCommand } from './archive-command.js';
 import { runDiscover } from './discover-command.js';
+import { runImportCommand } from './import-command.js';
 import { runRead } from './read-command.js';
 import { runTestConnection } from './test-connection-command.js';
 import { runTestQuery } from './test-query-command.js';
@@ -19,6 +21,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   'test-query': { run: runTestQuery, summary: 'show the IMAP SEARCH a query becomes, match counts and sample rows' },
   read: { run: runRead, summary: 'read matching messages as NDJSON rows (one page, or --all)' },
   discover: { run: runDiscover, summary: 'print the JSON Schema of the rows a query produces' },
+  import: { run: runImportCommand, summary: 'copy a mailbox into the embedded archive or another IMAP account, never twice' },
+  archive: { run: runArchiveCommand, summary: 'archive stats, or export archived mail as .eml files or mbox' },
 };
 
 const HELP = `Usage: imap-connector <command> [options]

@@ -9,11 +9,13 @@ export interface LoadConfigOptions {
   values?: Record<string, unknown>;
   /** Where secrets may come from; usually process.env. */
   env?: Record<string, string | undefined>;
+  /** Prefix of the secret variables: IMAP_ (default), or IMAP_TARGET_ for an import's target. */
+  envPrefix?: string;
 }
 
 /** password -> IMAP_PASSWORD, oauth2ClientSecret -> IMAP_OAUTH2_CLIENT_SECRET. */
-export function secretEnvName(field: string): string {
-  return 'IMAP_' + field.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+export function secretEnvName(field: string, prefix = 'IMAP_'): string {
+  return prefix + field.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
 function readJsonFile(path: string): Record<string, unknown> {
@@ -42,10 +44,10 @@ function lineColumn(text: string, offset: number): string {
 }
 
 /** Secrets from IMAP_<FIELD> or, for container secrets, a file named by IMAP_<FIELD>_FILE. */
-function secretsFromEnv(env: Record<string, string | undefined>): Record<string, string> {
+function secretsFromEnv(env: Record<string, string | undefined>, prefix: string | undefined): Record<string, string> {
   const found: Record<string, string> = {};
   for (const field of SECRET_FIELDS) {
-    const name = secretEnvName(field);
+    const name = secretEnvName(field, prefix);
     const direct = env[name];
     const file = env[`${name}_FILE`];
     if (direct !== undefined && direct !== '') found[field] = direct;
@@ -73,5 +75,5 @@ export function loadConfig(options: LoadConfigOptions): Record<string, unknown> 
   for (const [key, value] of Object.entries(options.values ?? {})) {
     if (value !== undefined) merged[key] = value;
   }
-  return { ...merged, ...secretsFromEnv(options.env ?? {}) };
+  return { ...merged, ...secretsFromEnv(options.env ?? {}, options.envPrefix) };
 }

@@ -6,6 +6,8 @@ import { parseDelayMs } from './parse-delay.js';
 import { defaultPort, parseServer, type Security } from './parse-server.js';
 
 export type AuthMethod = 'password' | 'masterUser' | 'oauth2';
+/** How a target recognises a message it already holds (see write/message-identity.ts). */
+export type DedupeMode = 'message-id' | 'hash' | 'none';
 export type { Security };
 
 /**
@@ -35,6 +37,8 @@ export interface Config {
   isActive: boolean;
   isSource: boolean;
   isTarget: boolean;
+  /** How write() and imports recognise a message already at the target. */
+  dedupe: DedupeMode;
   dateTimeFormat: string;
   foldersInclude: string[];
   foldersExclude: string[];

@@ -22,6 +22,10 @@ export interface DovecotUser {
   password: string;
   /** Whether the master user may open this mailbox (default true). */
   masterMayOpen?: boolean;
+  /** Quota in messages: an APPEND beyond it is refused with [OVERQUOTA]. */
+  quotaMessages?: number;
+  /** Largest message this user may receive, e.g. 10k: a larger APPEND is refused. */
+  maxMailSize?: string;
 }
 
 /** What a test (or the demo) needs to reach the server; JSON-safe, so globalSetup can provide it. */
@@ -74,8 +78,12 @@ function findDovecot(): string {
 /** One passwd-file line; a user the master may not open refuses master logins by allow_nets. */
 export function passwdLine(user: DovecotUser): string {
   // %{master_user} is empty for the user's own logins, so only master logins hit the bogus net.
-  const guard = user.masterMayOpen === false ? 'allow_nets=%{if;%{master_user};eq;;127.0.0.0/8,::1/128;192.0.2.1/32}' : '';
-  return `${user.name}:{PLAIN}${user.password}::::::${guard}\n`;
+  const extra = [
+    user.masterMayOpen === false ? 'allow_nets=%{if;%{master_user};eq;;127.0.0.0/8,::1/128;192.0.2.1/32}' : '',
+    user.quotaMessages !== undefined ? `userdb_quota_rule=*:messages=${user.quotaMessages}` : '',
+    user.maxMailSize !== undefined ? `userdb_quota_max_mail_size=${user.maxMailSize}` : '',
+  ].filter(Boolean);
+  return `${user.name}:{PLAIN}${user.password}::::::${extra.join(' ')}\n`;
 }
 
 function makeCertificate(dir: string): { cert: string; key: string } {
@@ -122,6 +130,13 @@ default_login_user = ${who.loginUser}
 first_valid_uid = 1
 mail_location = maildir:${dir}/mail/%u
 mail_fsync = never
+# Quota only for users whose passwd line sets a rule (quotaMessages, maxMailSize): a full or
+# size-limited target mailbox is a real APPEND failure, not a mock.
+mail_plugins = $mail_plugins quota
+plugin {
+  quota = count:User quota
+  quota_vsizes = yes
+}
 namespace inbox {
   inbox = yes
   separator = /

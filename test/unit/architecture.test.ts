@@ -1,7 +1,8 @@
 /**
  * Imports only point down the layer list of STYLE.md 2.2:
- * cli -> index -> {batch, sinks} -> {read, write} -> {imap, query, rows} -> config -> base
- * (base: errors, validators, package-root, operation-options). Pure layers never load imapflow
+ * cli -> index -> {batch, import} -> sinks -> write -> read -> {imap, query, rows} -> config -> base
+ * (base: errors, validators, package-root, operation-options). write sits above read because
+ * a target's dedupe index is built with read's UID SEARCH and bulk FETCH. Pure layers never load imapflow
  * at runtime. A test rather than a lint plugin, so no extra tool config is needed.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
-const RANK: Record<string, number> = { base: 0, config: 1, imap: 2, query: 2, rows: 2, read: 3, write: 3, batch: 4, sinks: 4, index: 5, cli: 6 };
+const RANK: Record<string, number> = { base: 0, config: 1, imap: 2, query: 2, rows: 2, read: 3, write: 4, sinks: 5, batch: 6, import: 6, index: 7, cli: 8 };
 const PURE = new Set(['config', 'query', 'rows', 'base']);
 
 function files(dir: string): string[] {
@@ -42,6 +43,11 @@ const all = files(SRC).flatMap(importsOf);
 describe('module layering', () => {
   it('finds the source files it checks', () => {
     expect(all.length).toBeGreaterThan(20);
+  });
+
+  it('knows the layer of every source folder', () => {
+    const unknown = [...new Set(files(SRC).map(layer))].filter((name) => RANK[name] === undefined);
+    expect(unknown).toEqual([]);
   });
 
   it('never imports upward or sideways between layers', () => {

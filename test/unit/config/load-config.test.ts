@@ -14,7 +14,7 @@ function file(name: string, text: string): string {
 
 describe('loadConfig', () => {
   it('names the environment variable of each secret field', () => {
-    expect(['password', 'oauth2AccessToken', 'oauth2RefreshToken', 'oauth2ClientSecret'].map(secretEnvName)).toEqual([
+    expect(['password', 'oauth2AccessToken', 'oauth2RefreshToken', 'oauth2ClientSecret'].map((field) => secretEnvName(field))).toEqual([
       'IMAP_PASSWORD', 'IMAP_OAUTH2_ACCESS_TOKEN', 'IMAP_OAUTH2_REFRESH_TOKEN', 'IMAP_OAUTH2_CLIENT_SECRET',
     ]);
   });

@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
+import { Archive, type ArchiveStats } from '../sinks/archive-db.js';
+import { exportEml, exportMbox } from '../sinks/archive-export.js';
+import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { reportError } from './report-error.js';
+
+export const ARCHIVE_HELP = `Usage: imap-connector archive <stats|export> --archive FILE [options]
+
+  stats                      messages, bytes and date range per account and folder
+  export --format eml --out DIR
+                             one .eml file per message: DIR/<account>/<folder>/<uidvalidity>-<uid>.eml,
+                             byte for byte as received
+  export --format mbox --out FILE
+                             all messages in one mboxrd file
+
+Options:
+      --archive FILE     the archive (made by imap-connector import --archive)
+      --account NAME     only this account (as stats shows it)
+      --folder NAME      only this folder
+      --json             print the result as JSON
+  -h, --help             this text
+
+${EXIT_CODE_HELP}
+`;
+
+const OPTIONS = {
+  archive: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  account: { type: 'string' },
+  folder: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function formatStats(stats: ArchiveStats): string {
+  const lines = stats.folders.map((f) => `  ${f.account}  ${f.folder}: ${f.messages} messages, ${f.bytes} bytes, ${f.firstDate ?? '-'} .. ${f.lastDate ?? '-'}`);
+  lines.push(`${stats.messages} messages, ${stats.bytes} bytes of mail in ${stats.storedBytes} bytes compressed`);
+  return lines.join('\n') + '\n';
+}
+
+/** `imap-connector archive stats|export`. */
+export async function runArchiveCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const action = positionals[0];
+  if (values.help || action === undefined) {
+    io.stdout.write(ARCHIVE_HELP);
+    return values.help ? EXIT_CODES.ok : EXIT_CODES.usage;
+  }
+  try {
+    if (action !== 'stats' && action !== 'export') throw new ConfigError([{ field: '/', message: `archive takes stats or export, got ${JSON.stringify(action)}` }]);
+    if (!values.archive) throw new ConfigError([{ field: '/archive', message: '--archive FILE is required' }]);
+    if (action === 'export') {
+      if (values.format !== 'eml' && values.format !== 'mbox') throw new ConfigError([{ field: '/format', message: `--format must be eml or mbox, got ${JSON.stringify(values.format ?? '')}` }]);
+      if (!values.out) throw new ConfigError([{ field: '/out', message: '--out is required (a directory for eml, a file for mbox)' }]);
+    }
+    const archive = Archive.open(values.archive, { create: false });
+    try {
+      const filter = { account: values.account, folder: values.folder };
+      if (action === 'stats') {
+        const stats = archive.stats();
+        io.stdout.write(values.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats));
+      } else {
+        const result = values.format === 'eml' ? exportEml(archive, values.out!, filter) : exportMbox(archive, values.out!, filter);
+        io.stdout.write(values.json ? JSON.stringify(result) + '\n' : `OK  exported ${result.messages} messages (${result.bytes} bytes) to ${values.out}\n`);
+      }
+    } finally {
+      archive.close();
+    }
+    return EXIT_CODES.ok;
+  } catch (error) {
+    return reportError(error, io, Boolean(values.json));
+  }
+}

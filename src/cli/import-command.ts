@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load-config.js';
+import { ConfigError, isConnectorError } from '../errors.js';
+import { runImport } from '../import/import-job.js';
+import type { FolderImportResult, ImportResult } from '../import/import-result.js';
+import type { ImportSpec } from '../import/prepare-import.js';
+import type { PostReadAction } from '../import/post-read-action.js';
+import { parseFolderMapping } from '../write/map-folder.js';
+import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
+import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { stderrLogger, type CliIo } from './io.js';
+import { connectionFromFlags } from './load-connection.js';
+import { queryFromFlags } from './query-flags.js';
+import { reportError } from './report-error.js';
+
+export const IMPORT_HELP = `Usage: imap-connector import [source connection] (--archive FILE | --target FILE --state FILE) [options]
+
+Copies every message the query matches from the source account into the embedded archive
+or another IMAP account, folder by folder, never twice. Run it again and it copies only
+what is new; stop it at any point (Ctrl-C, kill, a lost connection) and the next run goes
+on from where it stopped. Flags and internal dates are kept.
+
+Destination:
+      --archive FILE         the embedded archive (one SQLite file; created if missing)
+      --target FILE          JSON connection config of the target account (isTarget true);
+                             its secrets come from IMAP_TARGET_PASSWORD (or _FILE), etc.
+      --state FILE           the job's state and journal (needed with --target)
+
+What and how:
+  -q, --query TEXT           IMAP SEARCH criteria (default: the source config's query, else ALL);
+                             FOLDER/IN, dates, LIMIT work as in read
+      --query-file FILE      read the query from FILE
+      --dedupe MODE          message-id (default), hash or none
+      --folder-prefix NAME   put every folder under NAME, e.g. Imported
+      --map SRC=DST          send folder SRC to DST (repeat for more)
+      --after ACTION         on the source, once a message is safely stored:
+                             none (default), mark-seen, keyword:NAME, move:FOLDER, delete
+
+${CONNECTION_FLAGS_HELP}
+
+Output:
+      --json       print the result as JSON
+  -v, --verbose    log the IMAP conversation (redacted) on stderr
+  -h, --help       this text
+
+${EXIT_CODE_HELP}
+(9 also when some messages failed; they are tried again on the next run)
+`;
+
+const OPTIONS = {
+  ...CONNECTION_FLAGS,
+  query: { type: 'string', short: 'q' },
+  'query-file': { type: 'string' },
+  archive: { type: 'string' },
+  target: { type: 'string' },
+  state: { type: 'string' },
+  dedupe: { type: 'string' },
+  'folder-prefix': { type: 'string' },
+  map: { type: 'string', multiple: true },
+  after: { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** --after mark-seen | keyword:NAME | move:FOLDER | delete | none -> the spec's postReadAction. */
+export function parseAfter(text: string | undefined): PostReadAction | undefined {
+  if (text === undefined) return undefined;
+  const [verb, ...rest] = text.split(':');
+  const argument = rest.join(':');
+  if (verb === 'none' && argument === '') return { type: 'none' };
+  if (verb === 'mark-seen' && argument === '') return { type: 'markSeen' };
+  if (verb === 'delete' && argument === '') return { type: 'delete' };
+  if (verb === 'keyword' && argument !== '') return { type: 'addKeyword', keyword: argument };
+  if (verb === 'move' && argument !== '') return { type: 'move', folder: argument };
+  throw new ConfigError([{ field: '/postReadAction', message: `--after must be none, mark-seen, keyword:NAME, move:FOLDER or delete, got ${JSON.stringify(text)}` }]);
+}
+
+function specFromFlags(values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'], io: CliIo): ImportSpec {
+  if (values.archive !== undefined && values.target !== undefined) throw new ConfigError([{ field: '/destination', message: 'give either --archive or --target, not both' }]);
+  let destination: ImportSpec['destination'];
+  if (values.archive !== undefined) destination = { archive: values.archive };
+  else if (values.target !== undefined) {
+    if (values.state === undefined) throw new ConfigError([{ field: '/destination/state', message: '--state FILE is needed with --target (the job journal lives there)' }]);
+    destination = { connection: loadConfig({ file: values.target, env: io.env, envPrefix: 'IMAP_TARGET_' }), state: values.state };
+  } else throw new ConfigError([{ field: '/destination', message: 'give --archive FILE or --target FILE --state FILE' }]);
+  const spec: Record<string, unknown> = { destination };
+  const query = queryFromFlags(values);
+  if (query !== undefined) spec.query = query;
+  if (values.dedupe !== undefined) spec.dedupe = values.dedupe;
+  if (values['folder-prefix'] !== undefined) spec.folderPrefix = values['folder-prefix'];
+  if (values.map !== undefined) {
+    const { mapping, errors } = parseFolderMapping(values.map);
+    if (errors.length > 0) throw new ConfigError(errors.map((message) => ({ field: '/folderMapping', message })));
+    spec.folderMapping = mapping;
+  }
+  const after = parseAfter(values.after);
+  if (after) spec.postReadAction = after;
+  return spec as unknown as ImportSpec;
+}
+
+function folderLine(folder: FolderImportResult): string {
+  const seconds = (folder.elapsedMs / 1000).toFixed(1);
+  const extra = [folder.recovered ? `${folder.recovered} recovered` : '', folder.uidValidityChanged ? `UIDVALIDITY changed ${folder.uidValidityChanged.previous} -> ${folder.uidValidityChanged.current}, read again` : ''].filter(Boolean);
+  return `  ${folder.folder} -> ${folder.destination}: ${folder.seen} seen, ${folder.copied} copied, ${folder.duplicates} duplicates, ${folder.failed} failed, ${folder.bytes} bytes, ${seconds}s${extra.length ? ` (${extra.join('; ')})` : ''}`;
+}
+
+export function formatImport(result: ImportResult): string {
+  const lines = result.folders.map(folderLine);
+  for (const folder of result.folders) for (const failure of folder.failures) lines.push(`    failed UID ${failure.uid} in ${folder.folder}: ${failure.code} ${failure.message}`);
+  const t = result.totals;
+  lines.push(`${t.failed === 0 ? 'OK' : 'DONE WITH FAILURES'}  ${t.seen} seen, ${t.copied} copied, ${t.duplicates} duplicates, ${t.failed} failed, ${t.bytes} bytes in ${(t.elapsedMs / 1000).toFixed(1)}s`);
+  for (const pattern of result.unmatched) lines.push(`  warning: folder pattern ${JSON.stringify(pattern)} matched no folder`);
+  return lines.join('\n') + '\n';
+}
+
+/** `imap-connector import`. Ctrl-C stops after the current message, leaving the state consistent. */
+export async function runImportCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
+  if (values.help) {
+    io.stdout.write(IMPORT_HELP);
+    return EXIT_CODES.ok;
+  }
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const source = connectionFromFlags(values, io);
+    const result = await runImport(source, specFromFlags(values, io), { signal: abort.signal, ...(values.verbose ? { logger: stderrLogger(io) } : {}) });
+    io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatImport(result));
+    return result.totals.failed === 0 ? EXIT_CODES.ok : EXIT_CODES.write;
+  } catch (error) {
+    const partial = isConnectorError(error) ? (error.details?.result as ImportResult | undefined) : undefined;
+    if (partial && !values.json) io.stdout.write(formatImport(partial));
+    return reportError(error, io, Boolean(values.json));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

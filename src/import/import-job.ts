@@ -1,0 +1,98 @@
+import { isConnectorError } from '../errors.js';
+import { classifyError } from '../imap/classify-error.js';
+import { openSession, type Session } from '../imap/open-session.js';
+import type { OperationOptions } from '../operation-options.js';
+import { fetchFields } from '../read/fetch-fields.js';
+import { openReadContext, type ReadContext } from '../read/read-context.js';
+import { Archive } from '../sinks/archive-db.js';
+import { ArchiveSink } from '../sinks/archive-sink.js';
+import { ImapSink } from '../sinks/imap-sink.js';
+import type { Sink } from '../sinks/sink.js';
+import { openSqliteFile, type SqliteDatabase } from '../sinks/sqlite-file.js';
+import { importFolder } from './import-folder.js';
+import { totalsOf, type FolderImportResult, type ImportResult } from './import-result.js';
+import { ImportState } from './import-state.js';
+import { prepareImport, type PreparedImport } from './prepare-import.js';
+
+export type { ImportSpec } from './prepare-import.js';
+
+export interface ImportOptions extends OperationOptions {
+  /** Called after every message with the running result of the current folder. */
+  onProgress?: (folder: FolderImportResult) => void;
+}
+
+interface Destination {
+  sink: Sink;
+  state: ImportState;
+  close(): Promise<void>;
+}
+
+async function openDestination(prepared: PreparedImport, sourceAccount: string, options: ImportOptions): Promise<Destination> {
+  const { destination, mode, mapping, job } = prepared;
+  if (destination.kind === 'archive') {
+    const archive = Archive.open(destination.path, { create: true });
+    return { sink: new ArchiveSink(archive, sourceAccount, mode, mapping), state: new ImportState(archive.db, job), close: async () => archive.close() };
+  }
+  const db: SqliteDatabase = openSqliteFile(destination.statePath, 'import state file');
+  let session: Session;
+  try {
+    session = await openSession(destination.config, options);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const sink = new ImapSink(session, mode, mapping, destination.config.timeout);
+  return {
+    sink,
+    state: new ImportState(db, job),
+    close: async () => {
+      await sink.close();
+      db.close();
+    },
+  };
+}
+
+/**
+ * Imports a mailbox into the embedded archive or another IMAP account, folder by folder,
+ * never storing a message twice. Stop it at any point (abort, kill, a cut connection) and the
+ * next run continues from what the state recorded; an APPEND in flight at the time is looked
+ * up at the destination first. Nothing is validated late: config, spec and query are checked
+ * before any connection is made.
+ * @throws CONFIG_INVALID / QUERY_INVALID before any I/O; session errors, OVER_QUOTA and ABORTED
+ *   during the run, with details.result holding what was done so far.
+ */
+export async function runImport(source: unknown, spec: unknown, options: ImportOptions = {}): Promise<ImportResult> {
+  const started = Date.now();
+  const prepared = prepareImport(source, spec);
+  const result: ImportResult = { destination: prepared.destination.kind, folders: [], totals: totalsOf([], 0), unmatched: [] };
+  let ctx: ReadContext | undefined;
+  let destination: Destination | undefined;
+  try {
+    ctx = await openReadContext({ config: prepared.source, plan: prepared.plan, previous: undefined }, options);
+    result.unmatched = ctx.unmatched;
+    destination = await openDestination(prepared, `${ctx.session.authenticatedAs}@${prepared.source.host}`, options);
+    const fetchQuery = { ...fetchFields(prepared.plan.select, ctx.session.client.capabilities), source: true };
+    const budget = { remaining: prepared.plan.query.limit ?? Number.POSITIVE_INFINITY };
+    for (const folder of ctx.folders) {
+      if (budget.remaining <= 0) break;
+      const sink = await destination.sink.openFolder(folder);
+      const job = { session: ctx.session, config: prepared.source, plan: prepared.plan, state: destination.state, sink, postReadAction: prepared.postReadAction, fetchQuery, budget, signal: options.signal, onProgress: options.onProgress };
+      const session = ctx.session;
+      result.folders.push(
+        await importFolder(job, folder).catch((error: unknown) => {
+          // imapflow rejects a dropped connection's commands generically; the session's fault names the cause.
+          throw isConnectorError(error) ? error : (session.fault() ?? classifyError(error, session.errorContext));
+        }),
+      );
+    }
+    result.totals = totalsOf(result.folders, Date.now() - started);
+    return result;
+  } catch (error) {
+    result.totals = totalsOf(result.folders, Date.now() - started);
+    if (isConnectorError(error)) Object.assign(error, { details: { ...error.details, result } });
+    throw error;
+  } finally {
+    await destination?.close();
+    await ctx?.session.close();
+  }
+}

@@ -1,0 +1,45 @@
+/** What an import did in one source folder. */
+export interface FolderImportResult {
+  folder: string;
+  destination: string;
+  /** Messages looked at (matching the query, new since the last run, or retried). */
+  seen: number;
+  copied: number;
+  duplicates: number;
+  failed: number;
+  /** Why each failed message failed; they are tried again on the next run. */
+  failures: { uid: number; code: string; message: string }[];
+  /** Source bytes copied. */
+  bytes: number;
+  elapsedMs: number;
+  /** Messages an interrupted run had stored but not yet recorded, found at the destination. */
+  recovered: number;
+  /** Set when the source renumbered the folder since the last run: it was read again from the start. */
+  uidValidityChanged?: { previous: string; current: string };
+}
+
+export interface ImportTotals {
+  seen: number;
+  copied: number;
+  duplicates: number;
+  failed: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+export interface ImportResult {
+  destination: 'archive' | 'imap';
+  folders: FolderImportResult[];
+  totals: ImportTotals;
+  /** Folder patterns of the query or connection that matched nothing. */
+  unmatched: string[];
+}
+
+export function emptyFolderResult(folder: string, destination: string): FolderImportResult {
+  return { folder, destination, seen: 0, copied: 0, duplicates: 0, failed: 0, failures: [], bytes: 0, elapsedMs: 0, recovered: 0 };
+}
+
+export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: number): ImportTotals {
+  const sum = (key: 'seen' | 'copied' | 'duplicates' | 'failed' | 'bytes'): number => folders.reduce((total, folder) => total + folder[key], 0);
+  return { seen: sum('seen'), copied: sum('copied'), duplicates: sum('duplicates'), failed: sum('failed'), bytes: sum('bytes'), elapsedMs };
+}

@@ -1,0 +1,65 @@
+import { validateConfig, type Config } from '../config/validate-config.js';
+import { ConfigError } from '../errors.js';
+import { prepareRead, type ReadPlan } from '../read/prepare-read.js';
+import { shortHash } from '../read/cursor.js';
+import { formatIssues, validateImportSchema } from '../validators.js';
+import type { FolderMapOptions } from '../write/map-folder.js';
+import type { DedupeMode } from '../write/message-identity.js';
+import type { PostReadAction } from './post-read-action.js';
+
+/** An import job as a host or the CLI describes it (schemas/import.schema.json). */
+export interface ImportSpec {
+  destination: { archive: string } | { connection: unknown; state: string };
+  query?: string | object;
+  dedupe?: DedupeMode;
+  folderPrefix?: string;
+  folderMapping?: Record<string, string>;
+  postReadAction?: PostReadAction;
+}
+
+/** Everything an import needs that can be checked without a server. */
+export interface PreparedImport {
+  source: Config;
+  plan: ReadPlan;
+  destination: { kind: 'archive'; path: string } | { kind: 'imap'; config: Config; statePath: string };
+  mode: DedupeMode;
+  mapping: FolderMapOptions;
+  postReadAction: PostReadAction;
+  /** Names this job in the state: same source, destination, query and mapping = same job. */
+  job: string;
+}
+
+function prefixed(error: unknown, pointer: string): never {
+  if (error instanceof ConfigError) throw new ConfigError(error.issues.map((issue) => ({ field: `${pointer}${issue.field === '/' ? '' : issue.field}`, message: `${pointer.slice(1)}: ${issue.message}` })));
+  throw error;
+}
+
+/**
+ * Validates the source connection, the job spec, the target connection and the query.
+ * @throws CONFIG_INVALID (fields of the target are named /destination/connection/...), QUERY_INVALID.
+ */
+export function prepareImport(sourceInput: unknown, specInput: unknown): PreparedImport {
+  const source = validateConfig(sourceInput);
+  const spec = structuredClone(specInput) as ImportSpec;
+  if (!validateImportSchema(spec)) throw new ConfigError(formatIssues(validateImportSchema.errors));
+  let destination: PreparedImport['destination'];
+  if ('archive' in spec.destination) destination = { kind: 'archive', path: spec.destination.archive };
+  else {
+    let target: Config;
+    try {
+      target = validateConfig(spec.destination.connection);
+    } catch (error) {
+      prefixed(error, '/destination/connection');
+    }
+    if (!target.isTarget) throw new ConfigError([{ field: '/destination/connection/isTarget', message: 'the destination connection needs isTarget true' }]);
+    destination = { kind: 'imap', config: target, statePath: spec.destination.state };
+  }
+  const plan = prepareRead(source, spec.query ?? source.query ?? 'ALL', { select: 'envelope' });
+  const mode = spec.dedupe ?? (destination.kind === 'imap' ? destination.config.dedupe : 'message-id');
+  const mapping: FolderMapOptions = { prefix: spec.folderPrefix, mapping: spec.folderMapping };
+  // Accounts without ports: the same job over TLS or STARTTLS (or through a proxy) is still the same job.
+  const account = (config: Config): unknown => ({ host: config.host.toLowerCase(), user: config.username, authz: config.authorizationIdentity ?? null });
+  const target = destination.kind === 'imap' ? account(destination.config) : 'archive';
+  const job = shortHash({ source: account(source), query: plan.queryHash, target, mapping });
+  return { source, plan, destination, mode, mapping, postReadAction: spec.postReadAction ?? { type: 'none' }, job };
+}

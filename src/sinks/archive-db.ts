@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { makeError } from '../errors.js';
+import type { MessageIdentity } from '../write/message-identity.js';
+import { openSqliteFile, type SqliteDatabase } from './sqlite-file.js';
+
+const FORMAT = 'imap-connector-archive';
+const VERSION = '1';
+
+/** One message as the archive keeps it. */
+export interface ArchiveEntry {
+  account: string;
+  folder: string;
+  uidValidity: string;
+  uid: number;
+  identity: MessageIdentity;
+  raw: Buffer;
+  flags: readonly string[];
+  internalDate: string | undefined;
+  row: unknown;
+}
+
+/** One message read back out. */
+export interface ArchivedMessage {
+  account: string;
+  folder: string;
+  uidValidity: string;
+  uid: number;
+  flags: string[];
+  internalDate: string | null;
+  raw: Buffer;
+}
+
+export interface FolderStats {
+  account: string;
+  folder: string;
+  messages: number;
+  /** Sum of the messages' sizes as received. */
+  bytes: number;
+  firstDate: string | null;
+  lastDate: string | null;
+}
+
+export interface ArchiveStats {
+  folders: FolderStats[];
+  messages: number;
+  bytes: number;
+  /** Distinct message sources after compression: what the file spends on mail. */
+  storedBytes: number;
+}
+
+export interface ArchiveFilter {
+  account?: string | undefined;
+  folder?: string | undefined;
+}
+
+// Sources are content-addressed (sha256 of the exact bytes) and gzip-compressed, so a message
+// in two folders or accounts is kept once and any gzip tool can read a blob back.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (
+  sha256 TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  gzip BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY,
+  account TEXT NOT NULL,
+  folder TEXT NOT NULL,
+  uid_validity TEXT NOT NULL,
+  uid INTEGER NOT NULL,
+  message_id TEXT,
+  message_id_key TEXT,
+  content_hash TEXT NOT NULL,
+  blob TEXT NOT NULL REFERENCES blobs(sha256),
+  size INTEGER NOT NULL,
+  internal_date TEXT,
+  flags TEXT NOT NULL,
+  row TEXT NOT NULL,
+  UNIQUE (account, folder, uid_validity, uid)
+);
+CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages (account, folder, message_id_key);
+CREATE INDEX IF NOT EXISTS messages_by_content ON messages (account, folder, content_hash);
+`;
+
+/**
+ * The embedded archive: one SQLite file with each message's compressed source, its row and
+ * (through ImportState, in the same file) each account's and folder's progress.
+ */
+export class Archive {
+  private constructor(readonly db: SqliteDatabase, readonly path: string) {}
+
+  /**
+   * Opens an archive, creating it when `create` is set and the file is new.
+   * @throws ARCHIVE_INVALID for a file that is not an archive, or a missing one without `create`.
+   */
+  static open(path: string, options: { create: boolean }): Archive {
+    const db = openSqliteFile(path, 'archive');
+    try {
+      const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
+      if (tables.n === 0 && !options.create) throw makeError('ARCHIVE_INVALID', `There is no archive at ${JSON.stringify(path)}.`, { details: { path } });
+      if (tables.n > 0) {
+        const format = hasTable(db, 'archive_meta') ? (db.prepare(`SELECT value FROM archive_meta WHERE key = 'format'`).get() as { value: string } | undefined) : undefined;
+        if (format?.value !== FORMAT) throw makeError('ARCHIVE_INVALID', `${JSON.stringify(path)} is a SQLite file but not an imap-connector archive.`, { details: { path } });
+      }
+      db.exec(SCHEMA);
+      db.prepare(`INSERT OR IGNORE INTO archive_meta (key, value) VALUES ('format', ?), ('version', ?)`).run(FORMAT, VERSION);
+      return new Archive(db, path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** Whether the folder holds a message with this Message-ID key. */
+  hasMessageIdKey(account: string, folder: string, key: string): boolean {
+    return this.db.prepare('SELECT 1 FROM messages WHERE account = ? AND folder = ? AND message_id_key = ? LIMIT 1').get(account, folder, key) !== undefined;
+  }
+
+  /** Whether the folder holds a message with this content hash. */
+  hasContentHash(account: string, folder: string, hash: string): boolean {
+    return this.db.prepare('SELECT 1 FROM messages WHERE account = ? AND folder = ? AND content_hash = ? LIMIT 1').get(account, folder, hash) !== undefined;
+  }
+
+  /**
+   * Stores one message in one transaction. The same source message (account, folder,
+   * UIDVALIDITY, UID) stored twice is kept once, whatever the dedupe mode.
+   * @returns false when that source message was already there.
+   */
+  store(entry: ArchiveEntry): boolean {
+    const sha256 = createHash('sha256').update(entry.raw).digest('hex');
+    // Compress outside the transaction: it is the slow part, and a kill before COMMIT keeps nothing.
+    const gzip = gzipSync(entry.raw, { level: 6 });
+    return this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO blobs (sha256, size, gzip) VALUES (?, ?, ?)').run(sha256, entry.raw.length, gzip);
+      const inserted = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO messages (account, folder, uid_validity, uid, message_id, message_id_key, content_hash, blob, size, internal_date, flags, row)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(entry.account, entry.folder, entry.uidValidity, entry.uid, entry.identity.messageId ?? null, entry.identity.messageIdKey ?? null, entry.identity.contentHash, sha256, entry.raw.length, entry.internalDate ?? null, JSON.stringify(entry.flags), JSON.stringify(entry.row));
+      return inserted.changes > 0;
+    })();
+  }
+
+  /** Every archived message matching the filter, one at a time (constant memory), in archive order. */
+  *messages(filter: ArchiveFilter = {}): Generator<ArchivedMessage> {
+    const rows = this.db
+      .prepare(
+        `SELECT m.account, m.folder, m.uid_validity, m.uid, m.flags, m.internal_date, b.gzip
+         FROM messages m JOIN blobs b ON b.sha256 = m.blob
+         WHERE (@account IS NULL OR m.account = @account) AND (@folder IS NULL OR m.folder = @folder)
+         ORDER BY m.account, m.folder, m.uid_validity, m.uid`,
+      )
+      .iterate({ account: filter.account ?? null, folder: filter.folder ?? null }) as Iterable<{ account: string; folder: string; uid_validity: string; uid: number; flags: string; internal_date: string | null; gzip: Buffer }>;
+    for (const row of rows) {
+      yield { account: row.account, folder: row.folder, uidValidity: row.uid_validity, uid: row.uid, flags: JSON.parse(row.flags) as string[], internalDate: row.internal_date, raw: gunzipSync(row.gzip) };
+    }
+  }
+
+  /** Counts per account and folder, and what the file spends on mail. */
+  stats(): ArchiveStats {
+    const folders = this.db
+      .prepare(
+        `SELECT account, folder, count(*) AS messages, sum(size) AS bytes, min(internal_date) AS firstDate, max(internal_date) AS lastDate
+         FROM messages GROUP BY account, folder ORDER BY account, folder`,
+      )
+      .all() as FolderStats[];
+    const stored = this.db.prepare('SELECT coalesce(sum(length(gzip)), 0) AS n FROM blobs').get() as { n: number };
+    return {
+      folders,
+      messages: folders.reduce((sum, folder) => sum + folder.messages, 0),
+      bytes: folders.reduce((sum, folder) => sum + folder.bytes, 0),
+      storedBytes: stored.n,
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function hasTable(db: SqliteDatabase, name: string): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+}

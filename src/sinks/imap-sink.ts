@@ -1,0 +1,81 @@
+import { isConnectorError } from '../errors.js';
+import type { FolderInfo } from '../folder-info.js';
+import { classifyError } from '../imap/classify-error.js';
+import { listFolders } from '../imap/list-folders.js';
+import type { Session } from '../imap/open-session.js';
+import { appendMessage, ensureFolder } from '../write/append-message.js';
+import type { DedupeIndex } from '../write/dedupe-index.js';
+import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
+import type { DedupeMode, MessageIdentity } from '../write/message-identity.js';
+import { buildTargetFolderIndex } from '../write/target-folder-index.js';
+import type { FolderSink, Sink, SourceMessage } from './sink.js';
+
+/** Errors of the target session as ConnectorErrors that say they came from the destination. */
+async function onTarget<T>(session: Session, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const classified = isConnectorError(error) ? error : (session.fault() ?? classifyError(error, session.errorContext));
+    throw Object.assign(classified, { details: { ...classified.details, side: 'destination' } });
+  }
+}
+
+const samePath = (a: string, b: string): boolean => a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+
+/** The hierarchy delimiter most of the target's folders use (servers have one per namespace). */
+function targetDelimiter(folders: readonly FolderInfo[]): string {
+  const counts = new Map<string, number>();
+  for (const folder of folders) if (folder.delimiter) counts.set(folder.delimiter, (counts.get(folder.delimiter) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '/';
+}
+
+/**
+ * An IMAP account as an import destination: folders mapped (special use, prefix, mapping
+ * table) and created when missing, each indexed once for dedupe, messages APPENDed with
+ * their flags and internal dates.
+ */
+export class ImapSink implements Sink {
+  readonly kind = 'imap' as const;
+  private folders: FolderInfo[] | undefined;
+
+  constructor(private readonly session: Session, private readonly mode: DedupeMode, private readonly mapping: FolderMapOptions, private readonly timeout: number) {}
+
+  openFolder(source: FolderInfo): Promise<FolderSink> {
+    return onTarget(this.session, () => this.open(source));
+  }
+
+  private async open(source: FolderInfo): Promise<FolderSink> {
+    const { session, mode, timeout } = this;
+    this.folders ??= await listFolders(session.client);
+    const folders = this.folders;
+    const destination = mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping);
+    const exists = folders.some((folder) => samePath(folder.path, destination));
+    if (!exists) {
+      await ensureFolder(session, destination);
+      folders.push({ path: destination, name: destination, delimiter: targetDelimiter(folders), specialUse: null, flags: [], subscribed: false });
+    }
+    const index = await buildTargetFolderIndex(session, destination, mode, timeout, exists);
+    // Built only after a crash left an intent: is that one message there, whatever the mode?
+    let contentIndex: DedupeIndex | undefined;
+    return {
+      destination,
+      needsIntent: true,
+      contains: (identities) => onTarget(session, () => index.contains(identities)),
+      confirm: (identity: MessageIdentity) =>
+        onTarget(session, async () => {
+          contentIndex ??= await buildTargetFolderIndex(session, destination, 'hash', timeout, true);
+          return (await contentIndex.contains([identity]))[0] === true;
+        }),
+      store: (message: SourceMessage) =>
+        onTarget(session, async () => {
+          await appendMessage(session, destination, { raw: message.raw, flags: message.flags, internalDate: message.internalDate });
+          index.add(message.identity);
+          contentIndex?.add(message.identity);
+        }),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}

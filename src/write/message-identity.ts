@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import type { DedupeMode } from '../config/validate-config.js';
+
+export type { DedupeMode };
+
+/**
+ * What identifies a message across servers. Servers rewrite header lines they own (Received,
+ * X-*, Exchange's own), so neither key covers the whole header (PITFALLS 6).
+ */
+export interface MessageIdentity {
+  /** The Message-ID as written, without surrounding space, or undefined when there is none. */
+  messageId: string | undefined;
+  /**
+   * sha256 of Message-ID + Date + From + Subject: the same ID on two different messages
+   * (wildduck#555) still gives two keys. Undefined without a Message-ID.
+   */
+  messageIdKey: string | undefined;
+  /** sha256 of Date, From, To, Cc and Subject: cheap to get from a server (HEADER.FIELDS). */
+  headerDigest: string;
+  /** sha256 of headerDigest and the normalised body: the key when Message-ID is missing or unreliable. */
+  contentHash: string;
+}
+
+/** The header fields the keys read; a target index fetches only these. */
+export const IDENTITY_HEADER_FIELDS = ['MESSAGE-ID', 'DATE', 'FROM', 'TO', 'CC', 'SUBJECT'] as const;
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+const LF_LF = Buffer.from('\n\n');
+
+/** Splits raw RFC 5322 source at the first empty line: [header, body]. */
+export function splitMessage(raw: Buffer): { header: Buffer; body: Buffer } {
+  const crlf = raw.indexOf(CRLF_CRLF);
+  const lf = raw.indexOf(LF_LF);
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { header: raw.subarray(0, crlf + 2), body: raw.subarray(crlf + 4) };
+  if (lf >= 0) return { header: raw.subarray(0, lf + 1), body: raw.subarray(lf + 2) };
+  return { header: raw, body: Buffer.alloc(0) };
+}
+
+/** Header fields by lower-case name, unfolded, first occurrence wins (RFC 5322 section 2.2.3). */
+export function parseHeaderFields(header: Buffer): Map<string, string> {
+  const fields = new Map<string, string>();
+  let name: string | undefined;
+  let value = '';
+  const flush = (): void => {
+    if (name !== undefined && !fields.has(name)) fields.set(name, value);
+  };
+  // latin1 keeps every byte as one char, so 8-bit headers hash the same on every server.
+  for (const line of header.toString('latin1').split(/\r?\n/)) {
+    if (/^[ \t]/.test(line) && name !== undefined) {
+      value += ' ' + line.trim();
+      continue;
+    }
+    flush();
+    const colon = line.indexOf(':');
+    if (colon <= 0) {
+      name = undefined;
+      continue;
+    }
+    name = line.slice(0, colon).trim().toLowerCase();
+    value = line.slice(colon + 1).trim();
+  }
+  flush();
+  return fields;
+}
+
+const normalise = (value: string | undefined): string => (value ?? '').replace(/\s+/g, ' ').trim();
+
+function sha256(...parts: (string | Buffer)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex');
+}
+
+/** The <id> part of a Message-ID field, or the whole trimmed value when it has no brackets. */
+function messageIdOf(value: string | undefined): string | undefined {
+  const text = normalise(value);
+  if (text === '') return undefined;
+  return /<[^>]*>/.exec(text)?.[0] ?? text;
+}
+
+/** Line endings as CRLF and no trailing blank lines: what transports and servers change freely. */
+export function normaliseBody(body: Buffer): Buffer {
+  const text = body.toString('latin1').replace(/\r?\n/g, '\r\n').replace(/[\r\n \t]+$/, '');
+  return Buffer.from(text, 'latin1');
+}
+
+/** The header-only keys, from the fields of IDENTITY_HEADER_FIELDS. */
+export function headerKeys(fields: Map<string, string>): Pick<MessageIdentity, 'messageId' | 'messageIdKey' | 'headerDigest'> {
+  const messageId = messageIdOf(fields.get('message-id'));
+  const date = normalise(fields.get('date'));
+  const from = normalise(fields.get('from'));
+  const subject = normalise(fields.get('subject'));
+  return {
+    messageId,
+    messageIdKey: messageId === undefined ? undefined : sha256('mid', messageId, date, from, subject),
+    headerDigest: sha256('hdr', date, from, normalise(fields.get('to')), normalise(fields.get('cc')), subject),
+  };
+}
+
+/** contentHash from a header digest and the body (as RFC 3501 BODY[TEXT] returns it). */
+export function contentHashOf(headerDigest: string, body: Buffer): string {
+  return sha256('msg', headerDigest, normaliseBody(body));
+}
+
+/** Every key of one message from its raw source. */
+export function identify(raw: Buffer): MessageIdentity {
+  const { header, body } = splitMessage(raw);
+  const keys = headerKeys(parseHeaderFields(header));
+  return { ...keys, contentHash: contentHashOf(keys.headerDigest, body) };
+}
+
+/** The key a mode stores and looks up: the Message-ID key when there is one (mode message-id), else the content hash. */
+export function dedupeKey(identity: MessageIdentity, mode: DedupeMode): string | undefined {
+  if (mode === 'none') return undefined;
+  if (mode === 'message-id' && identity.messageIdKey !== undefined) return `mid:${identity.messageIdKey}`;
+  return `hash:${identity.contentHash}`;
+}

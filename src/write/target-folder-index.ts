@@ -1,0 +1,55 @@
+import type { Session } from '../imap/open-session.js';
+import { fetchMessages } from '../read/read-page.js';
+import { toUidSet } from '../read/fetch-fields.js';
+import { uidSearch } from '../read/uid-search.js';
+import { HeaderDedupeIndex, type DedupeIndex, type IndexedMessage } from './dedupe-index.js';
+import { headerKeys, IDENTITY_HEADER_FIELDS, parseHeaderFields, type DedupeMode } from './message-identity.js';
+
+// Header fields are ~300 bytes a message: a few thousand per FETCH keeps memory and round trips low.
+const INDEX_BATCH = 2000;
+
+async function withFolder<T>(session: Session, path: string, timeout: number, work: () => Promise<T>): Promise<T> {
+  const lock = await session.client.getMailboxLock(path, { readOnly: true, acquireTimeout: timeout });
+  try {
+    return await work();
+  } finally {
+    lock.release();
+  }
+}
+
+/** Header keys of every message in the folder: one UID SEARCH, then UID FETCH of header fields in batches. */
+async function indexedMessages(session: Session, path: string, timeout: number): Promise<IndexedMessage[]> {
+  return withFolder(session, path, timeout, async () => {
+    const uids = await uidSearch(session.client, [{ type: 'ATOM', value: 'ALL' }], session.errorContext);
+    const fields = IDENTITY_HEADER_FIELDS.map((field) => field.toLowerCase());
+    const indexed: IndexedMessage[] = [];
+    for (let i = 0; i < uids.length; i += INDEX_BATCH) {
+      for (const message of await fetchMessages(session, toUidSet(uids.slice(i, i + INDEX_BATCH)), { uid: true, headers: fields })) {
+        const keys = headerKeys(parseHeaderFields(message.headers ?? Buffer.alloc(0)));
+        indexed.push({ uid: message.uid, messageIdKey: keys.messageIdKey, headerDigest: keys.headerDigest });
+      }
+    }
+    return indexed;
+  });
+}
+
+/** BODY.PEEK[TEXT] of a few UIDs, through imapflow (messages are collected before anything else is sent). */
+async function readBodies(session: Session, path: string, timeout: number, uids: number[]): Promise<Map<number, Buffer>> {
+  return withFolder(session, path, timeout, async () => {
+    const bodies = new Map<number, Buffer>();
+    for await (const message of session.client.fetch(toUidSet(uids), { uid: true, bodyParts: ['TEXT'] }, { uid: true })) {
+      const text = message.bodyParts?.get('text') ?? message.bodyParts?.get('TEXT');
+      if (text) bodies.set(message.uid, text);
+    }
+    return bodies;
+  });
+}
+
+/**
+ * The dedupe index of an IMAP folder, built once per folder per run. A folder that does not
+ * exist yet is empty. Mode none builds nothing.
+ */
+export async function buildTargetFolderIndex(session: Session, path: string, mode: DedupeMode, timeout: number, exists: boolean): Promise<DedupeIndex> {
+  const existing = mode === 'none' || !exists ? [] : await indexedMessages(session, path, timeout);
+  return new HeaderDedupeIndex(mode, existing, (uids) => readBodies(session, path, timeout, uids));
+}
