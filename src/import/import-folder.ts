@@ -58,9 +58,7 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
       if (previous) result.uidValidityChanged = { previous: previous.uidValidity, current: uidValidity };
       state.resetFolder(folder.path, uidValidity);
     }
-    const pending = state.pendingActions(folder.path, uidValidity);
-    await applyPostReadAction(session, postReadAction, pending);
-    state.clearActions(folder.path, uidValidity, pending);
+    await settle(job, folder.path, uidValidity, state.pendingActions(folder.path, uidValidity));
     for (const intent of state.intents(folder.path, uidValidity)) {
       if (await sink.confirm(intent.identity)) {
         state.complete(folder.path, uidValidity, intent.uid, acting);
@@ -77,9 +75,16 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
     const batchSize = Math.min(config.maxQueueDepth, config.pageSize);
     for (let i = 0; i < uids.length; i += batchSize) {
       const batch = (await fetchMessages(session, toUidSet(uids.slice(i, i + batchSize)), job.fetchQuery)).sort((a, b) => a.uid - b.uid);
-      const settled = await storeBatch(job, folder, uidValidity, batch, result, i === 0);
-      await applyPostReadAction(session, postReadAction, settled);
-      state.clearActions(folder.path, uidValidity, settled);
+      const settled: number[] = [];
+      try {
+        await storeBatch(job, folder, uidValidity, batch, result, i === 0, settled);
+      } catch (error) {
+        // The destination failed (full, gone): still act on what it confirmed, if the source
+        // lets us; what cannot be done now stays pending in the state for the next run.
+        await settle(job, folder.path, uidValidity, settled).catch(() => undefined);
+        throw error;
+      }
+      await settle(job, folder.path, uidValidity, settled);
     }
     return result;
   } finally {
@@ -88,8 +93,14 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
   }
 }
 
-/** Stores a batch in UID order; returns the UIDs the destination now holds (stored or duplicates). */
-async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: string, batch: BulkMessage[], result: FolderImportResult, first: boolean): Promise<number[]> {
+/** Applies the post-read action to messages the destination holds, then forgets them. */
+async function settle(job: FolderJob, folder: string, uidValidity: string, uids: number[]): Promise<void> {
+  await applyPostReadAction(job.session, job.postReadAction, uids);
+  job.state.clearActions(folder, uidValidity, uids);
+}
+
+/** Stores a batch in UID order; adds to `settled` the UIDs the destination now holds (stored or duplicates). */
+async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: string, batch: BulkMessage[], result: FolderImportResult, first: boolean, settled: number[]): Promise<void> {
   const { state, sink, config, session } = job;
   const acting = job.postReadAction.type !== 'none';
   const rowContext: RowContext = { account: `${session.authenticatedAs}@${config.host}`, folder: folder.path, uidValidity, dateTimeFormat: 'ISO8601' };
@@ -108,7 +119,6 @@ async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: strin
     };
   });
   const present = await sink.contains(messages.map((message) => message.identity));
-  const settled: number[] = [];
   for (const [index, message] of messages.entries()) {
     if (job.signal?.aborted) throw makeError('ABORTED', 'The import was stopped; run it again to continue where it stopped.');
     if (config.delayBetweenMessagesMs > 0 && !(first && index === 0)) await sleep(config.delayBetweenMessagesMs);
@@ -138,5 +148,4 @@ async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: strin
     }
     job.onProgress?.(result);
   }
-  return settled;
 }

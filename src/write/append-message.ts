@@ -29,9 +29,11 @@ const UNSETTABLE = new Set(['\\recent']);
 export function toAppendError(error: unknown, session: Session, folder: string, size: number): ConnectorError {
   const raw = (typeof error === 'object' && error !== null ? error : {}) as ServerError;
   const code = (raw.serverResponseCode ?? '').toUpperCase();
-  const text = raw.responseText ? redactText(raw.responseText, session.secrets) : undefined;
+  // Dovecot appends timings, "(0.001 + 0.000 secs).", to every answer: not part of the reason.
+  const text = raw.responseText ? redactText(raw.responseText, session.secrets).replace(/\s*\([\d.]+ \+ [\d.]+(?: \+ [\d.]+)? secs\)\.?$/, '').replace(/\.$/, '') : undefined;
   const details = { folder, size, ...(code ? { serverResponseCode: code } : {}), ...(text ? { responseText: text } : {}) };
-  if (code === 'APPENDLIMIT' || code === 'TOOBIG' || /too (big|large)/i.test(text ?? '')) {
+  // RFC 7889 APPENDLIMIT, RFC 4469 TOOBIG, RFC 5530 LIMIT, or the words (Dovecot's quota_max_mail_size).
+  if (code === 'APPENDLIMIT' || code === 'TOOBIG' || (code === 'LIMIT' && /size/i.test(text ?? '')) || /too (big|large)|larger than the maximum/i.test(text ?? '')) {
     const limit = session.client.capabilities.get('APPENDLIMIT');
     return makeError('MESSAGE_TOO_LARGE', `The message (${size} bytes) is larger than ${JSON.stringify(folder)} accepts${typeof limit === 'number' ? ` (APPENDLIMIT ${limit})` : ''}.`, { details });
   }

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runImport, type ImportResult } from '../../src/index.js';
-import { CORPUS, corpusUser } from '../helpers/corpus.js';
-import { freshUser, makeConfig } from '../helpers/make-config.js';
+import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
+import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { seedMailbox } from '../helpers/seed.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
@@ -34,5 +35,59 @@ describe('import into another IMAP account', () => {
     const second = await runImport(makeConfig(source), { destination: target(destination, state) });
     expect(second.totals).toMatchObject({ seen: 0, copied: 0, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+});
+
+describe('dedupe against what the target already holds', () => {
+  it('skips a message without Message-ID that is already there (content hash), and keeps two messages that share a Message-ID', async () => {
+    const source = await corpusUser('ds');
+    const destination = freshUser('dt');
+    const noId = CORPUS.INBOX!.find((m) => !String(m.source).includes('Message-ID'))!;
+    await seedMailbox(dovecot(), destination, { INBOX: [noId] });
+    const result = await runImport(makeConfig(source), { destination: target(destination, tempFile('state.db')), query: 'ALL FOLDER INBOX' });
+    expect(result.totals).toMatchObject({ seen: CORPUS.INBOX!.length, copied: CORPUS.INBOX!.length - 1, duplicates: 1 });
+    expect(await snapshot(destination)).toEqual({ INBOX: (await snapshot(source)).INBOX });
+  });
+
+  it('in hash mode, recognises a copy whose Message-ID and trace headers the target server rewrote', async () => {
+    const original = message('Rewritten on the way', { id: '<original@example.com>' });
+    const rewritten = Buffer.concat([Buffer.from('Received: from relay by target; Fri, 19 Jan 2024 10:00:05 +0000\r\n'), Buffer.from(original.toString().replace('<original@example.com>', '<rewritten@target.example>'))]);
+    const source = freshUser('hs');
+    const destination = freshUser('ht');
+    await seedMailbox(dovecot(), source, { INBOX: [{ source: original }, { source: message('Really new') }] });
+    await seedMailbox(dovecot(), destination, { INBOX: [{ source: rewritten }] });
+    const byId = await runImport(makeConfig(source), { destination: target(destination, tempFile('a.db')), dedupe: 'message-id', query: 'ALL LIMIT 1' });
+    expect(byId.totals).toMatchObject({ copied: 1, duplicates: 0 });
+    const destination2 = freshUser('ht');
+    await seedMailbox(dovecot(), destination2, { INBOX: [{ source: rewritten }] });
+    const byHash = await runImport(makeConfig(source), { destination: target(destination2, tempFile('b.db')), dedupe: 'hash' });
+    expect(byHash.totals).toMatchObject({ seen: 2, copied: 1, duplicates: 1 });
+    expect((await snapshot(destination2)).INBOX).toHaveLength(2);
+  });
+
+  it('with dedupe none copies everything again into a fresh state', async () => {
+    const source = freshUser('ns');
+    const destination = freshUser('nt');
+    await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Once') }] });
+    await runImport(makeConfig(source), { destination: target(destination, tempFile('a.db')), dedupe: 'none' });
+    const again = await runImport(makeConfig(source), { destination: target(destination, tempFile('b.db')), dedupe: 'none' });
+    expect(again.totals).toMatchObject({ copied: 1, duplicates: 0 });
+    expect((await snapshot(destination)).INBOX).toHaveLength(2);
+  });
+});
+
+describe('folder mapping', () => {
+  it('puts folders under a prefix, applies the mapping table, and keeps non-ASCII names', async () => {
+    const source = await corpusUser('ms');
+    const destination = freshUser('mt');
+    const result = await runImport(makeConfig(source), { destination: target(destination, tempFile('state.db')), folderPrefix: 'Imported', folderMapping: { 'Archiv/2024': 'Old/2024' } });
+    const mapped = Object.fromEntries(result.folders.map((folder) => [folder.folder, folder.destination]));
+    expect(mapped).toMatchObject({ INBOX: 'Imported/INBOX', Sent: 'Imported/Sent', 'Überweisungen': 'Imported/Überweisungen', 'Archiv/2024': 'Old/2024' });
+    const sourceSnap = await snapshot(source);
+    const targetSnap = await snapshot(destination);
+    expect(targetSnap['Imported/Überweisungen']).toEqual(sourceSnap['Überweisungen']);
+    expect(targetSnap['Old/2024']).toEqual(sourceSnap['Archiv/2024']);
+    expect(targetSnap['Imported/INBOX']).toEqual(sourceSnap.INBOX);
+    expect(targetSnap.INBOX).toBeUndefined();
   });
 });

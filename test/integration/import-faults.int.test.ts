@@ -1,0 +1,193 @@
+/**
+ * An import stopped at the worst moments: a crash between APPEND and recording it, a cut
+ * connection, a killed process, a full or size-limited target. Each ends, after a restart,
+ * with exactly the source's messages at the destination, none twice; and a post-read delete
+ * never removes a message the destination did not confirm.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runImport, type ImportResult } from '../../src/index.js';
+import { identify } from '../../src/write/message-identity.js';
+import { message } from '../helpers/corpus.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { counts, snapshot, withClient } from '../helpers/mailbox-snapshot.js';
+import { seedMailbox } from '../helpers/seed.js';
+import { addDovecotUsers } from '../helpers/dovecot.js';
+import { randomBytes } from 'node:crypto';
+
+const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'imap-import-fault-'));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function numbered(count: number, prefix: string, options: { noIdEvery?: number } = {}): { source: Buffer; flags?: string[]; internalDate: Date }[] {
+  return Array.from({ length: count }, (_, i) => ({
+    source: message(`${prefix} ${i}`, { body: `Message ${i} of ${prefix}.\r\n${'line\r\n'.repeat(20)}`, ...(options.noIdEvery && i % options.noIdEvery === 0 ? { id: null } : {}) }),
+    ...(i % 3 === 0 ? { flags: ['\\Seen'] } : {}),
+    internalDate: new Date(Date.UTC(2024, 0, 1 + (i % 28), 8, i % 60)),
+  }));
+}
+
+function target(user: { name: string; password: string }, state: string, overrides: Record<string, unknown> = {}): { connection: Record<string, unknown>; state: string } {
+  return { connection: makeConfig(user, { isTarget: true, isSource: false, ...overrides }), state };
+}
+
+async function expectError(promise: Promise<unknown>): Promise<{ code: string; details?: { result?: ImportResult; side?: string } }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code: string; details?: { result?: ImportResult } };
+  }
+  throw new Error('expected the import to fail');
+}
+
+describe('a crash between APPEND and recording it', () => {
+  it('finds the appended message on restart (the intent), even with dedupe none, and does not store it twice', async () => {
+    const source = freshUser('cs');
+    const destination = freshUser('ct');
+    const messages = numbered(5, 'Crash');
+    await seedMailbox(dovecot(), source, { INBOX: messages });
+    const state = join(tempDir(), 'state.db');
+    await runImport(makeConfig(source), { destination: target(destination, state), dedupe: 'none' });
+    // Rewind the state to the moment after the last APPEND returned but before it was recorded.
+    const db = new Database(state);
+    const progress = db.prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`).get() as { job: string; uid_validity: string; last_uid: number };
+    db.prepare(`UPDATE import_progress SET last_uid = ? WHERE folder = 'INBOX'`).run(progress.last_uid - 1);
+    db.prepare('INSERT INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)').run(progress.job, 'INBOX', progress.uid_validity, progress.last_uid, 'INBOX', JSON.stringify(identify(messages[4]!.source)));
+    db.close();
+
+    const restarted = await runImport(makeConfig(source), { destination: target(destination, state), dedupe: 'none' });
+    expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({ recovered: 1, copied: 0, seen: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+
+  it('without the intent, dedupe none would have stored it twice (the control for the test above)', async () => {
+    const source = freshUser('cs');
+    const destination = freshUser('ct');
+    await seedMailbox(dovecot(), source, { INBOX: numbered(2, 'Control') });
+    const state = join(tempDir(), 'state.db');
+    await runImport(makeConfig(source), { destination: target(destination, state), dedupe: 'none' });
+    const db = new Database(state);
+    db.prepare(`UPDATE import_progress SET last_uid = last_uid - 1 WHERE folder = 'INBOX'`).run();
+    db.close();
+    const restarted = await runImport(makeConfig(source), { destination: target(destination, state), dedupe: 'none' });
+    expect(restarted.totals.copied).toBe(1);
+    expect(counts(await snapshot(destination))).toEqual({ INBOX: 3 });
+  });
+});
+
+describe('a cut connection', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(dovecot().imapPort);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  for (const side of ['destination', 'source'] as const) {
+    it(`on the ${side} side: the run fails with CONNECTION_LOST and the next run ends with exactly the source's messages`, async () => {
+      const source = freshUser('xs');
+      const destination = freshUser('xt');
+      await seedMailbox(dovecot(), source, { INBOX: numbered(40, 'Cut', { noIdEvery: 7 }), Work: numbered(10, 'Work') });
+      const state = join(tempDir(), 'state.db');
+      // The destination answers little per APPEND; the source sends whole messages.
+      proxy.set({ kind: 'cut', afterServerBytes: side === 'destination' ? 3000 : 8000 });
+      const through = { server: dovecot().host, port: proxy.port };
+      // Batches of 5 so the cut falls after some batches are stored, not before the first.
+      const sourceConfig = makeConfig(source, { maxQueueDepth: 5, ...(side === 'source' ? through : {}) });
+      const targetSpec = side === 'destination' ? target(destination, state, through) : target(destination, state);
+      const failure = await expectError(runImport(sourceConfig, { destination: targetSpec }));
+      proxy.set({ kind: 'pass' });
+      expect(failure.code).toBe('CONNECTION_LOST');
+      expect(failure.details!.side).toBe(side === 'destination' ? 'destination' : undefined);
+      const before = counts(await snapshot(destination));
+      const storedBefore = (before.INBOX ?? 0) + (before.Work ?? 0);
+      expect(storedBefore).toBeGreaterThan(0);
+      expect(storedBefore).toBeLessThan(50);
+
+      const resumed = await runImport(makeConfig(source), { destination: target(destination, state) });
+      expect(resumed.totals).toMatchObject({ failed: 0, copied: 50 - storedBefore });
+      expect(await snapshot(destination)).toEqual(await snapshot(source));
+    });
+  }
+});
+
+describe('a killed process', () => {
+  it('(kill -9 in the middle of a CLI import) leaves a state the next run finishes from, with nothing twice', async () => {
+    const dir = tempDir();
+    const source = freshUser('ks');
+    const destination = freshUser('kt');
+    await seedMailbox(dovecot(), source, { INBOX: numbered(60, 'Kill', { noIdEvery: 5 }) });
+    writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...makeConfig(source), password: undefined, delayBetweenMessages: '0.03' }));
+    writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...makeConfig(destination), password: undefined, isTarget: true, isSource: false }));
+    const env = { ...process.env, IMAP_PASSWORD: source.password, IMAP_TARGET_PASSWORD: destination.password };
+    const args = [CLI, 'import', '--config', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--state', join(dir, 'state.db')];
+    const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let stored = 0;
+    for (let i = 0; i < 200 && stored < 15; i++) {
+      await sleep(50);
+      stored = await withClient(destination, async (client) => {
+        const status = await client.status('INBOX', { messages: true });
+        return status ? (status.messages ?? 0) : 0;
+      });
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const atKill = counts(await snapshot(destination)).INBOX ?? 0;
+    expect(atKill).toBeGreaterThanOrEqual(15);
+    expect(atKill).toBeLessThan(60);
+
+    const rerun = spawn(process.execPath, [...args, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    rerun.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    expect(await new Promise((resolve) => rerun.on('exit', resolve))).toBe(0);
+    const result = JSON.parse(out) as ImportResult;
+    expect(result.totals.copied + atKill).toBe(60);
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+});
+
+describe('a failing destination', () => {
+  function limitedUser(prefix: string, limits: { quotaMessages?: number; maxMailSize?: string }): { name: string; password: string } {
+    const user = { name: `${prefix}${randomBytes(4).toString('hex')}`, password: `pw-${randomBytes(6).toString('hex')}` };
+    addDovecotUsers(dovecot(), [{ ...user, ...limits }]);
+    return user;
+  }
+
+  it('over quota: the import stops with OVER_QUOTA and post-read delete removed only what the target holds', async () => {
+    const source = freshUser('qs');
+    const destination = limitedUser('qt', { quotaMessages: 3 });
+    await seedMailbox(dovecot(), source, { INBOX: numbered(6, 'Quota') });
+    const original = await snapshot(source);
+    const failure = await expectError(runImport(makeConfig(source), { destination: target(destination, join(tempDir(), 'state.db')), postReadAction: { type: 'delete' } }));
+    expect(failure.code).toBe('OVER_QUOTA');
+    const left = await snapshot(source);
+    const stored = await snapshot(destination);
+    expect(stored.INBOX).toHaveLength(3);
+    expect(left.INBOX).toHaveLength(3);
+    // Every message is in exactly one of the two places: nothing deleted that was not stored.
+    expect([...stored.INBOX!, ...left.INBOX!].map((m) => m.sha256).sort()).toEqual(original.INBOX!.map((m) => m.sha256).sort());
+  });
+
+  it('a message too large for the target is reported failed, kept at the source, and tried again next run', async () => {
+    const source = freshUser('ls');
+    const destination = limitedUser('lt', { maxMailSize: '8k' });
+    await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Small one') }, { source: message('Huge one', { body: 'x'.repeat(20000) }) }, { source: message('Small two') }] });
+    const state = join(tempDir(), 'state.db');
+    const first = await runImport(makeConfig(source), { destination: target(destination, state), postReadAction: { type: 'delete' } });
+    expect(first.totals).toMatchObject({ seen: 3, copied: 2, failed: 1 });
+    expect(first.folders[0]!.failures).toEqual([expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' })]);
+    expect((await snapshot(source)).INBOX).toHaveLength(1);
+    const second = await runImport(makeConfig(source), { destination: target(destination, state), postReadAction: { type: 'delete' } });
+    expect(second.totals).toMatchObject({ seen: 1, copied: 0, failed: 1 });
+    expect((await snapshot(source)).INBOX).toHaveLength(1);
+    expect((await snapshot(destination)).INBOX).toHaveLength(2);
+  });
+});
