@@ -95,7 +95,7 @@ export class Archive {
    * @throws ARCHIVE_INVALID for a file that is not an archive, or a missing one without `create`.
    */
   static open(path: string, options: { create: boolean }): Archive {
-    const db = openSqliteFile(path, 'archive');
+    const db = openSqliteFile(path, 'archive', { mustExist: !options.create });
     try {
       const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
       if (tables.n === 0 && !options.create) throw makeError('ARCHIVE_INVALID', `There is no archive at ${JSON.stringify(path)}.`, { details: { path } });

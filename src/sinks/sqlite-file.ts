@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { makeError } from '../errors.js';
 
@@ -9,10 +10,11 @@ export type SqliteDatabase = Database.Database;
  * nothing half-written.
  * @throws ARCHIVE_INVALID when the file exists but is not a SQLite database.
  */
-export function openSqliteFile(path: string, what: string): SqliteDatabase {
+export function openSqliteFile(path: string, what: string, options: { mustExist?: boolean } = {}): SqliteDatabase {
+  if (options.mustExist && !existsSync(path)) throw makeError('ARCHIVE_INVALID', `There is no ${what} at ${JSON.stringify(path)}.`, { details: { path } });
   let db: SqliteDatabase | undefined;
   try {
-    db = new Database(path);
+    db = new Database(path, { fileMustExist: options.mustExist ?? false });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
