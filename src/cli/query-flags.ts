@@ -10,6 +10,7 @@ export const QUERY_FLAGS = {
   'query-file': { type: 'string' },
   select: { type: 'string' },
   headers: { type: 'string' },
+  raw: { type: 'boolean' },
 } as const satisfies Options;
 
 export const QUERY_FLAGS_HELP = `Query:
@@ -17,7 +18,8 @@ export const QUERY_FLAGS_HELP = `Query:
       --query-file FILE    read the query from FILE (default: the config's query field)
       --select WHAT        envelope (default: no body is downloaded), full (text, html,
                            attachment sha256), or a JSONata expression over the row
-      --headers A,B        extra header fields to put in row.headers`;
+      --headers A,B        extra header fields to put in row.headers
+      --raw                put the exact source in row.raw (base64), for write or import elsewhere`;
 
 /** The query text from --query, --query-file or neither (then the config's query). */
 export function queryFromFlags(flags: { query?: string | undefined; 'query-file'?: string | undefined }): string | undefined {
@@ -32,8 +34,9 @@ export function queryFromFlags(flags: { query?: string | undefined; 'query-file'
   }
 }
 
-export function selectFromFlags(flags: { select?: string | undefined; headers?: string | undefined }): SelectOptions {
+export function selectFromFlags(flags: { select?: string | undefined; headers?: string | undefined; raw?: boolean | undefined }): SelectOptions {
   const options: SelectOptions = {};
+  if (flags.raw) options.raw = true;
   if (flags.select !== undefined) options.select = flags.select;
   if (flags.headers) options.headers = flags.headers.split(',').map((h) => h.trim()).filter(Boolean);
   return options;

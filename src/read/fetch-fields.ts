@@ -4,7 +4,7 @@ import type { Select } from '../rows/select.js';
 /**
  * The FETCH items a select needs (RFC 3501 section 6.4.5). Envelope rows take ENVELOPE,
  * BODYSTRUCTURE, FLAGS, INTERNALDATE, RFC822.SIZE and the References header: no body byte.
- * Only select "full" adds BODY.PEEK[] (PEEK, so \Seen never changes).
+ * Only select "full" or raw adds BODY.PEEK[] (PEEK, so \Seen never changes).
  */
 export function fetchFields(select: Select, capabilities: { has(name: string): boolean }): FetchQueryObject {
   const query: FetchQueryObject = {
@@ -20,7 +20,7 @@ export function fetchFields(select: Select, capabilities: { has(name: string): b
     query.labels = true;
     query.threadId = true;
   }
-  if (select.level === 'full') query.source = true;
+  if (select.level === 'full' || select.raw) query.source = true;
   return query;
 }
 

@@ -78,6 +78,7 @@ async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: 
     for (const message of batch) {
       const body = plan.select.level === 'full' && message.source ? await parseBody(message.source, bodyOptions) : undefined;
       const row = messageToRow(message, ctx, body, plan.select.headers);
+      if (plan.select.raw && message.source) row.raw = message.source.toString('base64');
       const projected = plan.select.projection ? await plan.select.projection.evaluate(row) : row;
       if (projected !== undefined) rows.push(projected);
     }

@@ -53,5 +53,7 @@ export interface Row {
   text?: string | null;
   html?: string | null;
   headers?: Record<string, string[]>;
+  /** The exact source, base64 (select option raw). */
+  raw?: string;
   parseWarnings: string[];
 }

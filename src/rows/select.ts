@@ -7,6 +7,8 @@ export interface Select {
   projection: Projection | null;
   /** Extra header fields to put in row.headers. */
   headers: string[];
+  /** Put the exact source (base64) in row.raw, e.g. to write() it elsewhere. */
+  raw: boolean;
   attachmentContentMaxBytes?: number;
 }
 
@@ -14,6 +16,8 @@ export interface SelectOptions {
   /** "envelope" (default), "full", or a JSONata expression over the full row. */
   select?: string;
   headers?: string[];
+  /** Include the exact source in row.raw (base64). */
+  raw?: boolean;
   /** Include attachment content (base64) up to this many bytes each. */
   attachmentContentMaxBytes?: number;
 }
@@ -29,7 +33,7 @@ const BODY_FIELDS = /\b(text|html|sha256|content)\b|\battachments\s*\.\s*size\b/
 export function resolveSelect(options: SelectOptions = {}): Select {
   const text = (options.select ?? 'envelope').trim();
   const headers = options.headers ?? [];
-  const base = options.attachmentContentMaxBytes === undefined ? {} : { attachmentContentMaxBytes: options.attachmentContentMaxBytes };
+  const base = { raw: options.raw ?? false, ...(options.attachmentContentMaxBytes === undefined ? {} : { attachmentContentMaxBytes: options.attachmentContentMaxBytes }) };
   if (text === 'envelope' || text === 'full') {
     return { level: options.attachmentContentMaxBytes !== undefined ? 'full' : text, projection: null, headers, ...base };
   }
