@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { Archive } from '../../../src/sinks/archive-db.js';
+import { asctime, emlPath } from '../../../src/sinks/archive-export.js';
+import { identify } from '../../../src/write/message-identity.js';
+
+const dir = (): string => mkdtempSync(join(tmpdir(), 'archive-unit-'));
+const raw = (subject: string): Buffer => Buffer.from(`Subject: ${subject}\r\nMessage-ID: <${subject}@x>\r\n\r\n${'text '.repeat(200)}\r\n`);
+
+function entry(folder: string, uid: number, source: Buffer) {
+  return { account: 'ann@imap.example.com', folder, uidValidity: '9', uid, identity: identify(source), raw: source, flags: ['\\Seen'], internalDate: '2024-01-02T03:04:05.000Z', row: { uid } };
+}
+
+describe('Archive', () => {
+  it('stores a source message once, compressed, keeps identical bytes once across folders, and reads them back', () => {
+    const archive = Archive.open(join(dir(), 'a.archive'), { create: true });
+    const source = raw('one');
+    expect(archive.store(entry('INBOX', 1, source))).toBe(true);
+    expect(archive.store(entry('INBOX', 1, source))).toBe(false);
+    expect(archive.store(entry('Copy', 1, source))).toBe(true);
+    const stats = archive.stats();
+    expect(stats).toMatchObject({ messages: 2, bytes: 2 * source.length });
+    expect(stats.storedBytes).toBeLessThan(source.length);
+    expect(stats.folders.map((f) => [f.folder, f.messages, f.firstDate])).toEqual([
+      ['Copy', 1, '2024-01-02T03:04:05.000Z'],
+      ['INBOX', 1, '2024-01-02T03:04:05.000Z'],
+    ]);
+    const back = [...archive.messages({ folder: 'INBOX' })];
+    expect(back).toHaveLength(1);
+    expect(back[0]!.raw.equals(source)).toBe(true);
+    expect(back[0]!.flags).toEqual(['\\Seen']);
+    expect(archive.hasMessageIdKey('ann@imap.example.com', 'INBOX', identify(source).messageIdKey!)).toBe(true);
+    expect(archive.hasContentHash('ann@imap.example.com', 'Other', identify(source).contentHash)).toBe(false);
+    archive.close();
+  });
+
+  it('refuses another SQLite database and a file that is not one', () => {
+    const d = dir();
+    const other = new Database(join(d, 'other.db'));
+    other.exec('CREATE TABLE t (x)');
+    other.close();
+    expect(() => Archive.open(join(d, 'other.db'), { create: true })).toThrow(expect.objectContaining({ code: 'ARCHIVE_INVALID', message: expect.stringContaining('not an imap-connector archive') }));
+    writeFileSync(join(d, 'text'), 'hello '.repeat(100));
+    expect(() => Archive.open(join(d, 'text'), { create: true })).toThrow(expect.objectContaining({ code: 'ARCHIVE_INVALID' }));
+  });
+
+  it('reopens an archive it made', () => {
+    const path = join(dir(), 'b.archive');
+    const first = Archive.open(path, { create: true });
+    first.store(entry('INBOX', 1, raw('kept')));
+    first.close();
+    const again = Archive.open(path, { create: false });
+    expect(again.stats().messages).toBe(1);
+    again.close();
+  });
+});
+
+describe('export helpers', () => {
+  it('writes the mbox From line date as asctime in UTC', () => {
+    expect(asctime('2024-01-02T03:04:05.000Z')).toBe('Tue Jan  2 03:04:05 2024');
+    expect(asctime(null)).toBe('Thu Jan  1 00:00:00 1970');
+  });
+
+  it('makes file names no folder or account name can escape', () => {
+    expect(emlPath('/out', { account: 'a/b@h', folder: '../Sent/..', uidValidity: '1', uid: 2 })).toBe('/out/a_b@h/_/Sent/_/1-2.eml');
+    expect(emlPath('/out', { account: 'ann@h', folder: 'Projekte/Über:fällig', uidValidity: '1', uid: 2 })).toBe('/out/ann@h/Projekte/Über_fällig/1-2.eml');
+  });
+});
