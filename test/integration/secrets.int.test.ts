@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { validateConfig } from '../../src/config/validate-config.js';
 import { openSession } from '../../src/imap/open-session.js';
-import { read, testConnection } from '../../src/index.js';
+import { read, runImport, testConnection, write } from '../../src/index.js';
 import type { Logger } from '../../src/operation-options.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { freePort } from '../helpers/dovecot.js';
@@ -108,6 +108,39 @@ describe('secrets in output', () => {
       const code = await main(['test-connection', '--server', '127.0.0.1', '--port', String(dovecot().imapPort), '--security', 'none', '--username', user.name, ...extra], io);
       expect(code).toBe(3);
       expectNoSecret(io.out() + io.err(), user.name);
+    }
+  });
+
+  it('leaks nothing from failing writes and imports, source or target side, thrown errors and partial results included', async () => {
+    const user = freshUser();
+    const other = freshUser();
+    const lines: string[] = [];
+    const failures: unknown[] = [];
+    const attempts: (() => Promise<unknown>)[] = [
+      () => write(makeConfig(user, { isTarget: true, password: SENTINELS.password }), { messages: [{ raw: 'QQ==' }] }, { logger: recordingLogger(lines) }),
+      () => write({ ...makeConfig(user, { isTarget: true }), oauth2ClientSecret: SENTINELS.oauth2ClientSecret, port: 0 }, { messages: [{ raw: 'QQ==' }] }),
+      () => runImport(makeConfig(user, { password: SENTINELS.password }), { destination: { archive: '/nonexistent-dir/a.archive' } }, { logger: recordingLogger(lines) }),
+      () => runImport(makeConfig(user), { destination: { connection: makeConfig(other, { isTarget: true, password: SENTINELS.password }), state: `/tmp/secrets-${other.name}.db` } }, { logger: recordingLogger(lines) }),
+      () => runImport(makeConfig(user), { destination: { connection: { ...makeConfig(other, { isTarget: true }), password: 123, oauth2AccessToken: SENTINELS.oauth2AccessToken }, state: 's.db' } }),
+    ];
+    for (const attempt of attempts) failures.push(await attempt().then(() => new Error('expected a failure'), (e: unknown) => e));
+    expect(failures.map((e) => (e as { code?: string }).code)).toEqual(['AUTH_FAILED', 'CONFIG_INVALID', 'AUTH_FAILED', 'AUTH_FAILED', 'CONFIG_INVALID']);
+    expectNoSecret(failures.map((e) => `${(e as Error).message}\n${(e as Error).stack}\n${JSON.stringify(e)}`).join('\n') + lines.join('\n'), user.name);
+    expectNoSecret(lines.join('\n'), other.name);
+  });
+
+  it('leaks nothing through the import CLI, with the target secret from IMAP_TARGET_PASSWORD', async () => {
+    const user = freshUser();
+    const other = freshUser();
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/secrets-cli-');
+    writeFileSync(`${dir}/target.json`, JSON.stringify({ ...makeConfig(other, { isTarget: true }), password: undefined }));
+    for (const extra of [[], ['--json'], ['--verbose']]) {
+      const io = captureIo({ IMAP_PASSWORD: user.password, IMAP_TARGET_PASSWORD: SENTINELS.password });
+      const code = await main(['import', '--server', '127.0.0.1', '--port', String(dovecot().imapPort), '--security', 'none', '--username', user.name, '--target', `${dir}/target.json`, '--state', `${dir}/state.db`, ...extra], io);
+      expect(code).toBe(3);
+      expect(io.err()).toContain('AUTH_FAILED');
+      expectNoSecret(io.out() + io.err(), other.name);
     }
   });
 });
