@@ -2,7 +2,8 @@
  * The main job, for a newcomer: `npm run demo`.
  * With no server given it starts the private Dovecot from test/helpers with sample mail and
  * runs the connector against it; with `-- --config FILE` (or any test-connection flags) it
- * runs against that server instead. Later issues extend the flow (query, read, import).
+ * runs against that server instead: test connection, test query, read with incremental
+ * state, then an import into the embedded archive, run twice to show nothing is copied twice.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,12 @@ import { seedMailbox } from '../test/helpers/seed.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 const DEMO_USER = { name: 'demo', password: 'demo-password' };
+
+/** Prints like the real stdout and keeps a copy, so the demo can check what a run said. */
+function teeIo(env: Record<string, string | undefined>): typeof io & { text(): string } {
+  let text = '';
+  return { ...io, env, stdout: { write: (chunk: string) => ((text += chunk), process.stdout.write(chunk)) } as unknown as typeof process.stdout, text: () => text };
+}
 
 function step(title: string): void {
   process.stdout.write(`\n=== ${title}\n`);
@@ -62,9 +69,22 @@ async function runAgainstLocalDovecot(): Promise<number> {
     const newRows = allRows.slice(rows.length);
     const unique = new Set(allRows.map((row) => row.id)).size === allRows.length;
     process.stdout.write(`  the second run added ${newRows.length} row(s): ${newRows.map((row) => row.subject).join(', ')}; ${rows.length + newRows.length} rows in ${out}, ${unique ? 'each message once' : 'DUPLICATES'}\n`);
+
+    const archive = join(work, 'mail.archive');
+    step(`import: the whole mailbox into the embedded archive ${archive}`);
+    const imported = await main(['import', ...connection, '--archive', archive], { ...io, env });
+    step('The same message is delivered again (a new UID, the same content); import again: nothing is copied twice');
+    await seedMailbox(server, DEMO_USER, { INBOX: [{ source: eml('plain.eml') }] });
+    const again = teeIo(env);
+    const reimported = await main(['import', ...connection, '--archive', archive], again);
+    const [, copiedAgain, duplicatesAgain] = /^OK {2}\d+ seen, (\d+) copied, (\d+) duplicates/m.exec(again.text()) ?? [];
+    step('archive stats, and an export back to .eml files (byte for byte as received)');
+    const stats = await main(['archive', 'stats', '--archive', archive], { ...io, env });
+    const exported = await main(['archive', 'export', '--archive', archive, '--format', 'eml', '--out', join(work, 'eml')], { ...io, env });
     rmSync(work, { recursive: true, force: true });
 
-    const expected = ok === 0 && refused === 4 && master === 0 && tested === 0 && firstRun === 0 && rows.length === 6 && secondRun === 0 && newRows.length === 1 && unique;
+    const expected =
+      ok === 0 && refused === 4 && master === 0 && tested === 0 && firstRun === 0 && rows.length === 6 && secondRun === 0 && newRows.length === 1 && unique && imported === 0 && reimported === 0 && copiedAgain === '0' && duplicatesAgain === '1' && stats === 0 && exported === 0;
     step(expected ? 'Demo finished: every step gave the expected result' : 'Demo FAILED: a step did not give the expected result');
     return expected ? 0 : 1;
   } finally {

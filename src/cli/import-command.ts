@@ -106,7 +106,10 @@ function folderLine(folder: FolderImportResult): string {
 }
 
 export function formatImport(result: ImportResult): string {
-  const lines = result.folders.map(folderLine);
+  const busy = result.folders.filter((folder) => folder.seen > 0 || folder.recovered > 0 || folder.uidValidityChanged);
+  const lines = busy.map(folderLine);
+  const idle = result.folders.length - busy.length;
+  if (idle > 0) lines.push(`  ${idle} folder${idle === 1 ? '' : 's'} with nothing new`);
   for (const folder of result.folders) for (const failure of folder.failures) lines.push(`    failed UID ${failure.uid} in ${folder.folder}: ${failure.code} ${failure.message}`);
   const t = result.totals;
   lines.push(`${t.failed === 0 ? 'OK' : 'DONE WITH FAILURES'}  ${t.seen} seen, ${t.copied} copied, ${t.duplicates} duplicates, ${t.failed} failed, ${t.bytes} bytes in ${(t.elapsedMs / 1000).toFixed(1)}s`);
