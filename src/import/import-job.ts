@@ -73,7 +73,10 @@ export async function runImport(source: unknown, spec: unknown, options: ImportO
     destination = await openDestination(prepared, `${ctx.session.authenticatedAs}@${prepared.source.host}`, options);
     const fetchQuery = { ...fetchFields(prepared.plan.select, ctx.session.client.capabilities), source: true };
     const budget = { remaining: prepared.plan.query.limit ?? Number.POSITIVE_INFINITY };
-    for (const folder of ctx.folders) {
+    // Messages moved by the post-read action must not come back as source mail next run.
+    const action = prepared.postReadAction;
+    const folders = action.type === 'move' ? ctx.folders.filter((folder) => folder.path !== action.folder) : ctx.folders;
+    for (const folder of folders) {
       if (budget.remaining <= 0) break;
       const sink = await destination.sink.openFolder(folder);
       const job = { session: ctx.session, config: prepared.source, plan: prepared.plan, state: destination.state, sink, postReadAction: prepared.postReadAction, fetchQuery, budget, signal: options.signal, onProgress: options.onProgress };

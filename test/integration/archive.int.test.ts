@@ -163,10 +163,17 @@ describe('post-read actions', () => {
     expect(snap.INBOX!.every((m) => m.flags.includes('$Archived'))).toBe(true);
   });
 
-  it('move moves to the folder, creating it', async () => {
-    const snap = await snapshot(await run({ type: 'move', folder: 'Done' }));
+  it('move moves to the folder, creating it, and a later run does not import that folder', async () => {
+    const source = freshUser('pm');
+    await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Move one') }, { source: message('Move two') }] });
+    const archive = join(tempDir(), 'm.archive');
+    await runImport(makeConfig(source), { destination: { archive }, postReadAction: { type: 'move', folder: 'Done' } });
+    const snap = await snapshot(source);
     expect(snap.INBOX).toBeUndefined();
     expect(snap.Done).toHaveLength(2);
+    const later = await runImport(makeConfig(source), { destination: { archive }, postReadAction: { type: 'move', folder: 'Done' } });
+    expect(later.folders.map((f) => f.folder)).not.toContain('Done');
+    expect(later.totals.seen).toBe(0);
   });
 
   it('delete removes the messages', async () => {
