@@ -3,12 +3,12 @@
  * own user; the fault tests put a loopback proxy between the connector and Dovecot that cuts
  * the link (or goes silent) after N bytes from the server.
  */
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { read, readStream, type ReadResult } from '../../src/index.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { withClient } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 
 type Row = { id: string; folder: string; uid: number; subject: string };
@@ -25,17 +25,6 @@ async function readAll(config: Record<string, unknown>, query: string, pageSize:
     next = result.cursor;
     if (result.done) return { rows, cursor: result.cursor, pages: results.length, results };
     expect(result.rows.length).toBe(pageSize);
-  }
-}
-
-async function withClient<T>(user: { name: string; password: string }, work: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow({ host: dovecot().host, port: dovecot().imapPort, secure: false, doSTARTTLS: false, auth: { user: user.name, pass: user.password }, logger: false });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.logout();
   }
 }
 
