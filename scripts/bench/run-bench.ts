@@ -6,20 +6,24 @@
  * scenario in its own process and at least three times (interleaved): the raw IMAP limit
  * (full and metadata FETCH on a plain socket), the usual Node approach (imapflow +
  * simpleParser, and imapflow envelope-only), and this connector (readStream, envelope and
- * full). Prints medians and the ratios the performance targets are stated in.
+ * full), and imports: into the embedded archive, into a second account, into an account that
+ * already holds everything (every message a duplicate), and mbsync (isync) doing the same copy
+ * when it is installed. Prints medians and the ratios the performance targets are stated in.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
-import { startDovecot } from '../../test/helpers/dovecot.js';
+import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
 import { BENCH_FOLDERS, seedMaildir } from './seed-maildir.js';
 import { summarizeProfile } from './summarize-profile.js';
 
-const SCENARIOS = ['raw-full', 'raw-meta', 'imapflow-simpleparser', 'imapflow-envelope', 'connector-envelope', 'connector-full'] as const;
+const SCENARIOS = ['raw-full', 'raw-meta', 'imapflow-simpleparser', 'imapflow-envelope', 'connector-envelope', 'connector-full', 'import-archive', 'import-imap', 'import-imap-all-duplicates', 'mbsync-imap'] as const;
+// Scenarios that write: each run gets a fresh destination from prepareRun().
+const IMPORTS = new Set<string>(['import-archive', 'import-imap', 'import-imap-all-duplicates', 'mbsync-imap']);
 type Name = (typeof SCENARIOS)[number];
 const USER = { name: 'bench', password: 'bench-password' };
 const MAX_MESSAGES = 100_000;
@@ -61,6 +65,51 @@ function runScenario(name: Name, target: object, profileDir?: string): Promise<S
   });
 }
 
+interface BaseTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  folders: string[];
+}
+
+let runCounter = 0;
+
+/** A fresh destination for a writing scenario: a new user, archive, state file or mbsync dir. */
+function prepareRun(name: Name, base: BaseTarget, server: DovecotServer, full: { user: string; password: string }): { target: object; cleanup: () => void } {
+  if (!IMPORTS.has(name)) return { target: base, cleanup: () => undefined };
+  const id = `${name.replace(/\W/g, '')}${++runCounter}`;
+  const dir = join(server.dir, 'bench-runs', id);
+  mkdirSync(dir, { recursive: true });
+  if (name === 'import-archive') return { target: { ...base, archive: join(dir, 'bench.archive') }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  if (name === 'import-imap-all-duplicates') return { target: { ...base, destination: full, state: join(dir, 'state.db') }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const user = { name: `dst${id}`, password: 'bench-destination' };
+  addDovecotUsers(server, [user]);
+  return {
+    target: { ...base, destination: { user: user.name, password: user.password }, state: join(dir, 'state.db'), workDir: dir },
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(join(server.dir, 'mail', user.name), { recursive: true, force: true });
+    },
+  };
+}
+
+/** Messages in every folder of a destination account (STATUS), to check what a writer stored. */
+async function countMessages(host: string, port: number, user: string, password: string): Promise<number> {
+  const { ImapFlow } = await import('imapflow');
+  const client = new ImapFlow({ host, port, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false, disableAutoIdle: true });
+  client.on('error', () => undefined);
+  await client.connect();
+  let total = 0;
+  for (const folder of await client.list()) {
+    if (folder.flags.has('\\Noselect')) continue;
+    const status = await client.status(folder.path, { messages: true });
+    total += status ? (status.messages ?? 0) : 0;
+  }
+  await client.logout();
+  return total;
+}
+
 function summarise(samples: Sample[], bytes: number): Summary {
   const ms = median(samples.map((s) => s.wallMs));
   const messages = samples[0]!.messages;
@@ -83,6 +132,7 @@ function ratios(r: Partial<Record<Name, Summary>>): Record<string, number | null
     'connector-full / raw-full (stretch >= 0.5)': ratio('connector-full', 'raw-full'),
     'connector-envelope / raw-meta (target >= 0.25, stretch 0.7)': ratio('connector-envelope', 'raw-meta'),
     'connector-envelope / imapflow-envelope': ratio('connector-envelope', 'imapflow-envelope'),
+    'import-imap / mbsync-imap': ratio('import-imap', 'mbsync-imap'),
     'imapflow-envelope / raw-meta': ratio('imapflow-envelope', 'raw-meta'),
   };
 }
@@ -109,7 +159,16 @@ async function main(): Promise<void> {
   const count = Number(values.messages ?? 10_000);
   const runs = Number(values.runs ?? 3);
   if (!(count >= 1 && count <= MAX_MESSAGES) || !(runs >= 1)) throw new Error(`--messages must be 1-${MAX_MESSAGES} and --runs at least 1`);
-  const only = (values.only?.split(',') ?? [...SCENARIOS]) as Name[];
+  const hasMbsync = (() => {
+    try {
+      execFileSync('mbsync', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!hasMbsync && !values.only) console.log('mbsync is not installed (Debian package isync): the mbsync-imap scenario is left out.');
+  const only = (values.only?.split(',') ?? SCENARIOS.filter((name) => name !== 'mbsync-imap' || hasMbsync)) as Name[];
   const server = await startDovecot({ users: [USER] });
   try {
     console.log(`Seeding ${count} messages into ${server.dir} ...`);
@@ -118,10 +177,27 @@ async function main(): Promise<void> {
     const target = { host: server.host, port: server.imapPort, user: USER.name, password: USER.password, folders: BENCH_FOLDERS.map((f) => f.name) };
     console.log('Warming up (Dovecot builds its indexes and cache on first access) ...');
     for (const name of ['raw-full', 'imapflow-envelope', 'raw-meta'] as const) await runScenario(name, target);
+    // The all-duplicates scenario imports into an account that already holds everything.
+    const full = { user: 'benchfull', password: 'bench-full' };
+    if (only.includes('import-imap-all-duplicates')) {
+      addDovecotUsers(server, [{ name: full.user, password: full.password }]);
+      console.log('Filling the account for import-imap-all-duplicates (not measured) ...');
+      const fill = prepareRun('import-imap', target, server, full);
+      await runScenario('import-imap', { ...fill.target, destination: full });
+    }
     const samples: Partial<Record<Name, Sample[]>> = {};
     for (let run = 0; run < runs; run++) {
       for (const name of only) {
-        const sample = await runScenario(name, target);
+        const prepared = prepareRun(name, target, server, full);
+        const sample = await runScenario(name, prepared.target);
+        const written = (prepared.target as { destination?: { user: string; password: string } }).destination;
+        // A writer is checked by what the destination holds, not by what it says.
+        if (written) {
+          const stored = await countMessages(server.host, server.imapPort, written.user, written.password);
+          if (stored !== count) throw new Error(`${name} left ${stored} messages at the destination, expected ${count}`);
+          if (sample.messages === -1) sample.messages = count;
+        }
+        prepared.cleanup();
         if (sample.messages !== count) throw new Error(`${name} saw ${sample.messages} messages, expected ${count}`);
         (samples[name] ??= []).push(sample);
         console.log(`  run ${run + 1}/${runs} ${name}: ${(sample.wallMs / 1000).toFixed(2)} s, ${Math.round(sample.maxRssMb)} MB`);
@@ -138,7 +214,7 @@ async function main(): Promise<void> {
     const out = values.out ?? 'bench-result.json';
     writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, messages: count, bytes: seeded.bytes, perFolder: seeded.perFolder, runs, results, ratios: ratioTable, samples }, null, 2) + '\n');
     console.log(`\nWritten to ${out}`);
-    if (values.profile) await profileScenarios(only, target, values.profile);
+    if (values.profile) await profileScenarios(only.filter((name) => !IMPORTS.has(name)), target, values.profile);
   } finally {
     await server.stop();
   }

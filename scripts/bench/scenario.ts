@@ -17,6 +17,12 @@ interface Target {
   user: string;
   password: string;
   folders: string[];
+  /** Import scenarios: where the mail goes, fresh for every run (made by run-bench). */
+  destination?: { user: string; password: string };
+  archive?: string;
+  state?: string;
+  /** mbsync: a directory for its config and sync state. */
+  workDir?: string;
 }
 
 type Scenario = (target: Target, firstRow: () => void) => Promise<number>;
@@ -50,6 +56,33 @@ async function connector(target: Target, firstRow: () => void, select: string): 
   return count;
 }
 
+async function connectorImport(target: Target, firstRow: () => void): Promise<number> {
+  const { runImport } = await import('../../src/index.js');
+  const source = { server: target.host, port: target.port, security: 'none', username: target.user, password: target.password, timeout: 120_000 };
+  const destination = target.archive
+    ? { archive: target.archive }
+    : { connection: { ...source, username: target.destination!.user, password: target.destination!.password, isTarget: true }, state: target.state! };
+  const result = await runImport(source, { destination }, { onProgress: firstRow });
+  return result.totals.seen;
+}
+
+/** mbsync (isync) pulling every folder into the destination account, arrival dates kept. */
+async function mbsync(target: Target): Promise<number> {
+  const { execFileSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const account = (name: string, user: string, password: string): string =>
+    `IMAPAccount ${name}\nHost ${target.host}\nPort ${target.port}\nUser ${user}\nPass ${password}\nSSLType None\nAuthMechs LOGIN\n\nIMAPStore ${name}\nAccount ${name}\n\n`;
+  const rc = `${target.workDir}/mbsyncrc`;
+  writeFileSync(
+    rc,
+    account('src', target.user, target.password) +
+      account('dst', target.destination!.user, target.destination!.password) +
+      `Channel copy\nFar :src:\nNear :dst:\nPatterns *\nCreate Near\nSync Pull\nCopyArrivalDate yes\nSyncState ${target.workDir}/\n`,
+  );
+  execFileSync('mbsync', ['-c', rc, '-a', '-q'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return -1; // run-bench counts the destination itself
+}
+
 const SCENARIOS: Record<string, Scenario> = {
   'raw-full': (t) => rawFetchAll(t.host, t.port, t.user, t.password, t.folders, '(UID RFC822.SIZE BODY.PEEK[])'),
   'raw-meta': (t) => rawFetchAll(t.host, t.port, t.user, t.password, t.folders, '(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)'),
@@ -77,6 +110,10 @@ const SCENARIOS: Record<string, Scenario> = {
     }),
   'connector-envelope': (t, firstRow) => connector(t, firstRow, 'envelope'),
   'connector-full': (t, firstRow) => connector(t, firstRow, 'full'),
+  'import-archive': connectorImport,
+  'import-imap': connectorImport,
+  'import-imap-all-duplicates': connectorImport,
+  'mbsync-imap': (t) => mbsync(t),
 };
 
 async function run(): Promise<void> {

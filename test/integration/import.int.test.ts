@@ -91,3 +91,19 @@ describe('folder mapping', () => {
     expect(targetSnap.INBOX).toBeUndefined();
   });
 });
+
+describe("the source's limits", () => {
+  it('honours start/end date, folder include/exclude and the query with LIMIT', async () => {
+    const source = await corpusUser('ls');
+    const destination = freshUser('lt');
+    // INBOX internal dates: 2024-01-15 .. 2024-03-01; Sent 2024-01-15; Archiv/2024 2023-12-31.
+    const limited = makeConfig(source, { startDate: '2024-01-16', endDate: '20240201', foldersExclude: ['Sent'] });
+    const result = await runImport(limited, { destination: target(destination, tempFile('state.db')) });
+    const byFolder = Object.fromEntries(result.folders.filter((f) => f.seen > 0).map((f) => [f.folder, f.copied]));
+    expect(byFolder).toEqual({ INBOX: 4, 'Überweisungen': 1 });
+    expect(result.folders.map((f) => f.folder)).not.toContain('Sent');
+
+    const capped = await runImport(makeConfig(source), { destination: { archive: tempFile('a.archive') }, query: 'FROM "example" LIMIT 3' });
+    expect(capped.totals.copied).toBe(3);
+  });
+});
