@@ -1,6 +1,6 @@
 import type { FetchQueryObject } from 'imapflow';
 import type { Config } from '../config/validate-config.js';
-import { isConnectorError, makeError } from '../errors.js';
+import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import type { Session } from '../imap/open-session.js';
 import { toUidSet } from '../read/fetch-fields.js';
@@ -10,9 +10,9 @@ import type { BulkMessage } from '../read/fetch-response-parser.js';
 import type { ReadPlan } from '../read/prepare-read.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import type { FolderSink, SourceMessage } from '../sinks/sink.js';
-import { identify } from '../write/message-identity.js';
+import { dedupeKey, identify, type DedupeMode } from '../write/message-identity.js';
 import { emptyFolderResult, type FolderImportResult } from './import-result.js';
-import type { ImportState } from './import-state.js';
+import type { FailedMessage, ImportState } from './import-state.js';
 import { applyPostReadAction, type PostReadAction } from './post-read-action.js';
 
 export interface FolderJob {
@@ -23,14 +23,14 @@ export interface FolderJob {
   sink: FolderSink;
   postReadAction: PostReadAction;
   fetchQuery: FetchQueryObject;
+  /** Build each message's row (the destination keeps it). */
+  keepsRows: boolean;
+  mode: DedupeMode;
   /** Messages still allowed by the query's LIMIT, shared across folders. */
   budget: { remaining: number };
   signal: AbortSignal | undefined;
   onProgress: ((result: FolderImportResult) => void) | undefined;
 }
-
-// A store refused this message for reasons of its own; the rest of the folder goes on.
-const PER_MESSAGE = new Set(['MESSAGE_TOO_LARGE', 'APPEND_FAILED']);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -67,6 +67,7 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
     }
     const lastUid = state.progress(folder.path)?.lastUid ?? 0;
     const retry = state.failed(folder.path, uidValidity).map((failure) => failure.uid);
+    const retrying = new Set(retry);
     const attributes = [...job.plan.attributes, { type: 'ATOM' as const, value: 'UID' }, { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` }];
     // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
     const fresh = (await uidSearch(session.client, attributes, session.errorContext)).filter((uid) => uid > lastUid);
@@ -74,7 +75,11 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
     job.budget.remaining -= uids.length;
     const batchSize = Math.min(config.maxQueueDepth, config.pageSize);
     for (let i = 0; i < uids.length; i += batchSize) {
-      const batch = (await fetchMessages(session, toUidSet(uids.slice(i, i + batchSize)), job.fetchQuery)).sort((a, b) => a.uid - b.uid);
+      const wanted = uids.slice(i, i + batchSize);
+      const batch = (await fetchMessages(session, toUidSet(wanted), job.fetchQuery)).sort((a, b) => a.uid - b.uid);
+      // A message that failed last time and has since gone from the source is no longer owed.
+      const fetched = new Set(batch.map((message) => message.uid));
+      state.forgetFailed(folder.path, uidValidity, wanted.filter((uid) => retrying.has(uid) && !fetched.has(uid)));
       const settled: number[] = [];
       try {
         await storeBatch(job, folder, uidValidity, batch, result, i === 0, settled);
@@ -99,7 +104,11 @@ async function settle(job: FolderJob, folder: string, uidValidity: string, uids:
   job.state.clearActions(folder, uidValidity, uids);
 }
 
-/** Stores a batch in UID order; adds to `settled` the UIDs the destination now holds (stored or duplicates). */
+// Messages stored per step when there is no delay between messages: one MULTIAPPEND, one
+// transaction for the journal, one for the results; Ctrl-C stops between steps.
+const STEP = 50;
+
+/** Stores a batch in UID order, a step at a time; adds to `settled` the UIDs the destination now holds (stored or duplicates). */
 async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: string, batch: BulkMessage[], result: FolderImportResult, first: boolean, settled: number[]): Promise<void> {
   const { state, sink, config, session } = job;
   const acting = job.postReadAction.type !== 'none';
@@ -115,37 +124,59 @@ async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: strin
       flags: [...(message.flags ?? [])],
       internalDate: message.internalDate instanceof Date ? message.internalDate : message.internalDate ? new Date(message.internalDate) : undefined,
       identity: identify(raw),
-      row: messageToRow(message, rowContext),
+      row: job.keepsRows ? messageToRow(message, rowContext) : null,
     };
   });
   const present = await sink.contains(messages.map((message) => message.identity));
-  for (const [index, message] of messages.entries()) {
+  sink.prepare?.(messages.filter((_, index) => !present[index]));
+  // Keys of the messages this batch stores: a message repeated within the batch is a duplicate.
+  const queued = new Set<string>();
+  const step = config.delayBetweenMessagesMs > 0 ? 1 : STEP;
+  for (let start = 0; start < messages.length; start += step) {
     if (job.signal?.aborted) throw makeError('ABORTED', 'The import was stopped; run it again to continue where it stopped.');
-    if (config.delayBetweenMessagesMs > 0 && !(first && index === 0)) await sleep(config.delayBetweenMessagesMs);
-    result.seen++;
-    // A message repeated within the batch is caught by the sink's index after the first copy.
-    const duplicate = present[index] || (index > 0 && (await sink.contains([message.identity]))[0]);
-    if (duplicate) {
-      state.complete(folder.path, uidValidity, message.uid, acting);
-      result.duplicates++;
-      settled.push(message.uid);
-    } else {
-      if (sink.needsIntent) state.beginIntent({ folder: folder.path, uidValidity, uid: message.uid, destination: sink.destination, identity: message.identity });
-      try {
-        await sink.store(message);
-      } catch (error) {
-        if (!isConnectorError(error) || !PER_MESSAGE.has(error.code)) throw error;
-        state.fail(folder.path, uidValidity, message.uid, error.code, error.message);
-        result.failed++;
-        result.failures.push({ uid: message.uid, code: error.code, message: error.message });
-        job.onProgress?.(result);
+    if (config.delayBetweenMessagesMs > 0 && !(first && start === 0)) await sleep(config.delayBetweenMessagesMs);
+    const group = messages.slice(start, start + step);
+    const toStore: SourceMessage[] = [];
+    const duplicate = new Set<number>();
+    group.forEach((message, i) => {
+      const key = dedupeKey(message.identity, job.mode);
+      if (present[start + i] || (key !== undefined && queued.has(key))) duplicate.add(message.uid);
+      else {
+        toStore.push(message);
+        if (key !== undefined) queued.add(key);
+      }
+    });
+    if (sink.needsIntent && toStore.length > 0) state.beginIntents(toStore.map((message) => ({ folder: folder.path, uidValidity, uid: message.uid, destination: sink.destination, identity: message.identity })));
+    const stored = toStore.length > 0 ? await sink.storeMany(toStore) : { outcomes: [], fatal: undefined };
+    const outcomeOf = new Map(stored.outcomes.map((outcome, i) => [toStore[i]!.uid, outcome]));
+    // Settle in UID order, and only up to the first message a fatal error left untried: the
+    // state must never claim a UID beyond one that is not at the destination.
+    const untried = toStore.slice(stored.outcomes.length).map((message) => message.uid);
+    const stopAt = untried.length > 0 ? Math.min(...untried) : Number.POSITIVE_INFINITY;
+    const ok: number[] = [];
+    const failed: FailedMessage[] = [];
+    for (const message of group) {
+      if (message.uid >= stopAt) break;
+      result.seen++;
+      if (duplicate.has(message.uid)) {
+        ok.push(message.uid);
+        result.duplicates++;
         continue;
       }
-      state.complete(folder.path, uidValidity, message.uid, acting);
+      const error = outcomeOf.get(message.uid);
+      if (error) {
+        failed.push({ uid: message.uid, code: error.code, message: error.message });
+        continue;
+      }
+      ok.push(message.uid);
       result.copied++;
       result.bytes += message.raw.length;
-      settled.push(message.uid);
     }
+    state.settle(folder.path, uidValidity, ok, failed, acting);
+    settled.push(...ok);
+    result.failed += failed.length;
+    result.failures.push(...failed);
     job.onProgress?.(result);
+    if (stored.fatal) throw stored.fatal;
   }
 }

@@ -27,29 +27,22 @@ interface Destination {
   close(): Promise<void>;
 }
 
-async function openDestination(prepared: PreparedImport, sourceAccount: string, options: ImportOptions): Promise<Destination> {
-  const { destination, mode, mapping, job } = prepared;
+/** The local file (archive, or the state of an IMAP job), opened before any connection: a bad path fails first. */
+function openStore(prepared: PreparedImport): { archive?: Archive; db: SqliteDatabase } {
+  const { destination } = prepared;
   if (destination.kind === 'archive') {
     const archive = Archive.open(destination.path, { create: true });
-    return { sink: new ArchiveSink(archive, sourceAccount, mode, mapping), state: new ImportState(archive.db, job), close: async () => archive.close() };
+    return { archive, db: archive.db };
   }
-  const db: SqliteDatabase = openSqliteFile(destination.statePath, 'import state file');
-  let session: Session;
-  try {
-    session = await openSession(destination.config, options);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  const sink = new ImapSink(session, mode, mapping, destination.config.timeout);
-  return {
-    sink,
-    state: new ImportState(db, job),
-    close: async () => {
-      await sink.close();
-      db.close();
-    },
-  };
+  return { db: openSqliteFile(destination.statePath, 'import state file') };
+}
+
+async function openDestination(prepared: PreparedImport, store: { archive?: Archive; db: SqliteDatabase }, sourceAccount: string, options: ImportOptions): Promise<Destination> {
+  const { destination, mode, mapping, job } = prepared;
+  const state = new ImportState(store.db, job);
+  if (destination.kind === 'archive') return { sink: new ArchiveSink(store.archive!, sourceAccount, mode, mapping), state, close: async () => undefined };
+  const sink = new ImapSink(await openSession(destination.config, options), mode, mapping, destination.config.timeout);
+  return { sink, state, close: () => sink.close() };
 }
 
 /**
@@ -65,13 +58,15 @@ export async function runImport(source: unknown, spec: unknown, options: ImportO
   const started = Date.now();
   const prepared = prepareImport(source, spec);
   const result: ImportResult = { destination: prepared.destination.kind, folders: [], totals: totalsOf([], 0), unmatched: [] };
+  const store = openStore(prepared);
   let ctx: ReadContext | undefined;
   let destination: Destination | undefined;
   try {
     ctx = await openReadContext({ config: prepared.source, plan: prepared.plan, previous: undefined }, options);
     result.unmatched = ctx.unmatched;
-    destination = await openDestination(prepared, `${ctx.session.authenticatedAs}@${prepared.source.host}`, options);
-    const fetchQuery = { ...fetchFields(prepared.plan.select, ctx.session.client.capabilities), source: true };
+    destination = await openDestination(prepared, store, `${ctx.session.authenticatedAs}@${prepared.source.host}`, options);
+    // An IMAP destination needs the source bytes, flags and date; the archive also keeps the row.
+    const fetchQuery = destination.sink.keepsRows ? { ...fetchFields(prepared.plan.select, ctx.session.client.capabilities), source: true } : { uid: true, flags: true, internalDate: true, size: true, source: true };
     const budget = { remaining: prepared.plan.query.limit ?? Number.POSITIVE_INFINITY };
     // Messages moved by the post-read action must not come back as source mail next run.
     const action = prepared.postReadAction;
@@ -79,7 +74,7 @@ export async function runImport(source: unknown, spec: unknown, options: ImportO
     for (const folder of folders) {
       if (budget.remaining <= 0) break;
       const sink = await destination.sink.openFolder(folder);
-      const job = { session: ctx.session, config: prepared.source, plan: prepared.plan, state: destination.state, sink, postReadAction: prepared.postReadAction, fetchQuery, budget, signal: options.signal, onProgress: options.onProgress };
+      const job = { session: ctx.session, config: prepared.source, plan: prepared.plan, state: destination.state, sink, postReadAction: prepared.postReadAction, fetchQuery, keepsRows: destination.sink.keepsRows, mode: prepared.mode, budget, signal: options.signal, onProgress: options.onProgress };
       const session = ctx.session;
       result.folders.push(
         await importFolder(job, folder).catch((error: unknown) => {
@@ -97,5 +92,6 @@ export async function runImport(source: unknown, spec: unknown, options: ImportO
   } finally {
     await destination?.close();
     await ctx?.session.close();
+    store.db.close();
   }
 }

@@ -3,12 +3,12 @@ import type { FolderInfo } from '../folder-info.js';
 import { classifyError } from '../imap/classify-error.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
-import { appendMessage, ensureFolder } from '../write/append-message.js';
+import { appendMany, ensureFolder } from '../write/append-message.js';
 import type { DedupeIndex } from '../write/dedupe-index.js';
 import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
 import type { DedupeMode, MessageIdentity } from '../write/message-identity.js';
 import { buildTargetFolderIndex } from '../write/target-folder-index.js';
-import type { FolderSink, Sink, SourceMessage } from './sink.js';
+import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
 
 /** Errors of the target session as ConnectorErrors that say they came from the destination. */
 async function onTarget<T>(session: Session, work: () => Promise<T>): Promise<T> {
@@ -35,6 +35,7 @@ function targetDelimiter(folders: readonly FolderInfo[]): string {
  * their flags and internal dates.
  */
 export class ImapSink implements Sink {
+  readonly keepsRows = false;
   readonly kind = 'imap' as const;
   private folders: FolderInfo[] | undefined;
 
@@ -66,12 +67,16 @@ export class ImapSink implements Sink {
           contentIndex ??= await buildTargetFolderIndex(session, destination, 'hash', timeout, true);
           return (await contentIndex.contains([identity]))[0] === true;
         }),
-      store: (message: SourceMessage) =>
-        onTarget(session, async () => {
-          await appendMessage(session, destination, { raw: message.raw, flags: message.flags, internalDate: message.internalDate });
-          index.add(message.identity);
-          contentIndex?.add(message.identity);
-        }),
+      storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
+        const result = await appendMany(session, destination, messages.map((message) => ({ raw: message.raw, flags: message.flags, internalDate: message.internalDate })));
+        result.outcomes.forEach((outcome, i) => {
+          if (!outcome.stored) return;
+          index.add(messages[i]!.identity);
+          contentIndex?.add(messages[i]!.identity);
+        });
+        const fatal = result.fatal && Object.assign(result.fatal, { details: { ...result.fatal.details, side: 'destination' } });
+        return { outcomes: result.outcomes.map((outcome) => (outcome.stored ? undefined : outcome.error)), fatal };
+      },
     };
   }
 

@@ -1,3 +1,4 @@
+import type { ConnectorError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import type { MessageIdentity } from '../write/message-identity.js';
 
@@ -11,7 +12,7 @@ export interface SourceMessage {
   flags: readonly string[];
   internalDate: Date | undefined;
   identity: MessageIdentity;
-  /** The message's row (envelope level), for destinations that keep one. */
+  /** The message's row (envelope level), only for destinations that keep one (keepsRows). */
   row: unknown;
 }
 
@@ -25,13 +26,27 @@ export interface FolderSink {
   contains(identities: readonly MessageIdentity[]): Promise<boolean[]>;
   /** Whether a message whose store() may or may not have finished (a crash) is there, whatever the dedupe mode. */
   confirm(identity: MessageIdentity): Promise<boolean>;
-  /** Stores one message; resolves once it is durable at the destination. */
-  store(message: SourceMessage): Promise<void>;
+  /** Optional: the messages of a batch about to be stored, to start slow work (compression) on all of them at once. */
+  prepare?(messages: readonly SourceMessage[]): void;
+  /**
+   * Stores messages in order; resolves once those stored are durable at the destination. A
+   * message refused on its own merits gets its error and the rest go on; a fatal error (the
+   * connection, the quota) ends the list: outcomes then stop short and `fatal` says why.
+   */
+  storeMany(messages: readonly SourceMessage[]): Promise<StoreResult>;
+}
+
+export interface StoreResult {
+  /** One per message tried, in order: undefined when stored, else why that message was refused. */
+  outcomes: (ConnectorError | undefined)[];
+  fatal: ConnectorError | undefined;
 }
 
 /** Where an import puts mail: an IMAP target or the embedded archive. */
 export interface Sink {
   readonly kind: 'imap' | 'archive';
+  /** Whether store() keeps the message's row: only then does the source FETCH ENVELOPE and BODYSTRUCTURE. */
+  readonly keepsRows: boolean;
   /** Opens (creating if needed) the destination folder for a source folder, with its dedupe index. */
   openFolder(source: FolderInfo): Promise<FolderSink>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { DedupeMode } from '../config/validate-config.js';
 
 export type { DedupeMode };
@@ -78,10 +78,39 @@ function messageIdOf(value: string | undefined): string | undefined {
   return /<[^>]*>/.exec(text)?.[0] ?? text;
 }
 
-/** Line endings as CRLF and no trailing blank lines: what transports and servers change freely. */
+const CRLF = Buffer.from('\r\n');
+const LF = 0x0a;
+const CR = 0x0d;
+const TRAILING = new Set([0x0d, 0x0a, 0x20, 0x09]);
+
+/**
+ * Feeds the body to the hash with line endings as CRLF and without trailing blank lines (what
+ * transports and servers change freely), without copying it: IMAP bodies are CRLF already, so
+ * the usual case is one update.
+ */
+function updateWithNormalisedBody(hash: Hash, body: Buffer): void {
+  let end = body.length;
+  while (end > 0 && TRAILING.has(body[end - 1]!)) end--;
+  let start = 0;
+  for (let lf = body.indexOf(LF); lf !== -1 && lf < end; lf = body.indexOf(LF, lf + 1)) {
+    if (lf > 0 && body[lf - 1] === CR) continue;
+    hash.update(body.subarray(start, lf)).update(CRLF);
+    start = lf + 1;
+  }
+  hash.update(body.subarray(start, end));
+}
+
+/** The body as updateWithNormalisedBody hashes it (for tests and tools). */
 export function normaliseBody(body: Buffer): Buffer {
-  const text = body.toString('latin1').replace(/\r?\n/g, '\r\n').replace(/[\r\n \t]+$/, '');
-  return Buffer.from(text, 'latin1');
+  const parts: Buffer[] = [];
+  const collector = {
+    update(part: Buffer) {
+      parts.push(Buffer.from(part));
+      return collector;
+    },
+  };
+  updateWithNormalisedBody(collector as unknown as Hash, body);
+  return Buffer.concat(parts);
 }
 
 /** The header-only keys, from the fields of IDENTITY_HEADER_FIELDS. */
@@ -99,7 +128,9 @@ export function headerKeys(fields: Map<string, string>): Pick<MessageIdentity, '
 
 /** contentHash from a header digest and the body (as RFC 3501 BODY[TEXT] returns it). */
 export function contentHashOf(headerDigest: string, body: Buffer): string {
-  return sha256('msg', headerDigest, normaliseBody(body));
+  const hash = createHash('sha256').update('msg').update('\0').update(headerDigest).update('\0');
+  updateWithNormalisedBody(hash, body);
+  return hash.update('\0').digest('hex');
 }
 
 /** Every key of one message from its raw source. */

@@ -1,11 +1,12 @@
 import { redactError } from '../config/redact.js';
 import { validateConfig } from '../config/validate-config.js';
 import { ConfigError, isConnectorError, type ConnectorErrorJson } from '../errors.js';
+import { classifyError } from '../imap/classify-error.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
-import { appendMessage, ensureFolder } from './append-message.js';
+import { appendMany, ensureFolder } from './append-message.js';
 import { buildTargetFolderIndex } from './target-folder-index.js';
-import { identify } from './message-identity.js';
+import { dedupeKey, identify } from './message-identity.js';
 import { parseWriteInput } from './write-input.js';
 
 export interface WriteMessageResult {
@@ -26,9 +27,6 @@ export interface WriteResult {
   failed: number;
   results: WriteMessageResult[];
 }
-
-// A message the server refuses on its own merits; the rest of the batch still goes in.
-const PER_MESSAGE = new Set(['MESSAGE_TOO_LARGE', 'APPEND_FAILED']);
 
 /**
  * APPENDs messages into one folder of a target connection, skipping those already there
@@ -54,28 +52,34 @@ export async function write(connection: unknown, input: unknown, options: Operat
     const index = await buildTargetFolderIndex(session, folder, mode, config.timeout, exists);
     const identities = messages.map((message) => identify(message.raw));
     const present = await index.contains(identities);
-    for (const [i, message] of messages.entries()) {
-      options.signal?.throwIfAborted();
-      if (present[i] || (mode !== 'none' && (await index.contains([identities[i]!]))[0])) {
-        result.duplicates++;
-        result.results.push({ index: i, status: 'duplicate' });
-        continue;
-      }
-      try {
-        const appended = await appendMessage(session, folder, message);
-        index.add(identities[i]!);
-        result.stored++;
-        result.results.push({ index: i, status: 'stored', ...(appended.uid === undefined ? {} : { uid: appended.uid }) });
-      } catch (error) {
-        if (!isConnectorError(error) || !PER_MESSAGE.has(error.code)) throw error;
-        result.failed++;
-        result.results.push({ index: i, status: 'failed', error: redactError(error, session.secrets) });
-      }
+    // A message given twice in one call is stored once.
+    const queued = new Set<string>();
+    const toStore: number[] = [];
+    const statuses: (WriteMessageResult | undefined)[] = messages.map((_, i) => {
+      const key = dedupeKey(identities[i]!, mode);
+      if (present[i] || (key !== undefined && queued.has(key))) return { index: i, status: 'duplicate' };
+      if (key !== undefined) queued.add(key);
+      toStore.push(i);
+      return undefined;
+    });
+    options.signal?.throwIfAborted();
+    const appended = await appendMany(session, folder, toStore.map((i) => messages[i]!));
+    appended.outcomes.forEach((outcome, n) => {
+      const i = toStore[n]!;
+      statuses[i] = outcome.stored ? { index: i, status: 'stored', ...(outcome.uid === undefined ? {} : { uid: outcome.uid }) } : { index: i, status: 'failed', error: redactError(outcome.error, session.secrets) };
+    });
+    result.results = statuses.filter((status): status is WriteMessageResult => status !== undefined);
+    for (const status of result.results) {
+      if (status.status === 'stored') result.stored++;
+      else if (status.status === 'duplicate') result.duplicates++;
+      else result.failed++;
     }
+    if (appended.fatal) throw appended.fatal;
     return result;
   } catch (error) {
-    if (isConnectorError(error)) Object.assign(error, { details: { ...error.details, results: result.results } });
-    throw error;
+    // A dropped connection rejects pending commands generically; the session's fault names the cause.
+    const classified = isConnectorError(error) ? error : (session.fault() ?? classifyError(error, session.errorContext));
+    throw Object.assign(classified, { details: { ...classified.details, results: result.results } });
   } finally {
     await session.close();
   }

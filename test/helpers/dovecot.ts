@@ -277,9 +277,9 @@ function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a private Dovecot with the given users; stop() kills it by PID and removes its files. */
-export async function startDovecot(options: { users?: DovecotUser[]; keepFiles?: boolean; authMechanisms?: string } = {}): Promise<DovecotServer> {
+export async function startDovecot(options: { users?: DovecotUser[]; keepFiles?: boolean; authMechanisms?: string; parentDir?: string } = {}): Promise<DovecotServer> {
   const binary = findDovecot();
-  const dir = mkdtempSync(join(tmpdir(), 'imap-connector-dovecot-'));
+  const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'imap-connector-dovecot-'));
   chmodSync(dir, 0o755); // mail processes run unprivileged and must reach mail/
   const who = identity();
   mkdirSync(join(dir, 'mail'));

@@ -192,6 +192,11 @@ describe('archive errors', () => {
     expect(readFileSync(file, 'utf8')).toContain('just some text');
   });
 
+  it('an import with an archive path that cannot be written fails before connecting', async () => {
+    const nowhere = { server: '127.0.0.1', port: 1, security: 'none', username: 'u', password: 'p' };
+    await expect(runImport(nowhere, { destination: { archive: '/nonexistent-dir/a.archive' } })).rejects.toMatchObject({ code: 'ARCHIVE_INVALID', message: expect.stringContaining('directory does not exist') });
+  });
+
   it('says so when there is no archive at the path', async () => {
     const io = captureIo();
     expect(await main(['archive', 'export', '--archive', join(tempDir(), 'missing.archive'), '--format', 'eml', '--out', tempDir()], io)).toBe(8);

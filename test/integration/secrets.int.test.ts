@@ -119,7 +119,7 @@ describe('secrets in output', () => {
     const attempts: (() => Promise<unknown>)[] = [
       () => write(makeConfig(user, { isTarget: true, password: SENTINELS.password }), { messages: [{ raw: 'QQ==' }] }, { logger: recordingLogger(lines) }),
       () => write({ ...makeConfig(user, { isTarget: true }), oauth2ClientSecret: SENTINELS.oauth2ClientSecret, port: 0 }, { messages: [{ raw: 'QQ==' }] }),
-      () => runImport(makeConfig(user, { password: SENTINELS.password }), { destination: { archive: '/nonexistent-dir/a.archive' } }, { logger: recordingLogger(lines) }),
+      () => runImport(makeConfig(user, { password: SENTINELS.password }), { destination: { archive: `/tmp/secrets-${user.name}.archive` } }, { logger: recordingLogger(lines) }),
       () => runImport(makeConfig(user), { destination: { connection: makeConfig(other, { isTarget: true, password: SENTINELS.password }), state: `/tmp/secrets-${other.name}.db` } }, { logger: recordingLogger(lines) }),
       () => runImport(makeConfig(user), { destination: { connection: { ...makeConfig(other, { isTarget: true }), password: 123, oauth2AccessToken: SENTINELS.oauth2AccessToken }, state: 's.db' } }),
     ];

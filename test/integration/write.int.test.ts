@@ -48,6 +48,22 @@ describe('write', () => {
     expect((await snapshot(target)).INBOX).toEqual((await snapshot(source)).INBOX);
   });
 
+  it('sends many messages in one MULTIAPPEND (RFC 3502) and reports each new UID', async () => {
+    const user = freshUser('wm');
+    const lines: string[] = [];
+    const log = (entry: Record<string, unknown>): void => {
+      lines.push(String(entry.msg ?? ''));
+    };
+    const logger = { debug: log, info: log, warn: log, error: log };
+    const messages = Array.from({ length: 5 }, (_, i) => ({ raw: message(`Multi ${i}`).toString('base64'), flags: i % 2 ? ['\\Seen'] : [] }));
+    const result = await write(targetConfig(user), { folder: 'Überweisungen', messages }, { logger });
+    expect(result.results.map((r) => r.uid)).toEqual([1, 2, 3, 4, 5]);
+    const appends = lines.filter((line) => / APPEND /.test(line));
+    expect(appends).toHaveLength(1);
+    expect(appends[0]).toContain('&ANw-berweisungen');
+    expect((await snapshot(user))['Überweisungen']!.map((m) => m.flags).sort()).toEqual([[], [], [], ['\\Seen'], ['\\Seen']]);
+  });
+
   it('stores a batch with two identical messages once', async () => {
     const user = freshUser('wd');
     const raw = message('Twice in one call').toString('base64');
@@ -58,9 +74,19 @@ describe('write', () => {
   it('reports a message the server refuses as failed and stores the rest', async () => {
     const user = { name: `wl${randomBytes(4).toString('hex')}`, password: `pw-${randomBytes(6).toString('hex')}` };
     addDovecotUsers(dovecot(), [{ ...user, maxMailSize: '4k' }]);
-    const result = await write(targetConfig(user), { messages: [{ raw: message('Huge', { body: 'y'.repeat(9000) }).toString('base64') }, { raw: message('Fine').toString('base64') }] });
-    expect(result).toMatchObject({ stored: 1, failed: 1 });
-    expect(result.results[0]).toMatchObject({ status: 'failed', error: { code: 'MESSAGE_TOO_LARGE' } });
+    const lines: string[] = [];
+    const log = (entry: Record<string, unknown>): void => {
+      lines.push(String(entry.msg ?? ''));
+    };
+    const logger = { debug: log, info: log, warn: log, error: log };
+    const raws = [message('Fine one'), message('Huge', { body: 'y'.repeat(9000) }), message('Fine two')].map((raw) => ({ raw: raw.toString('base64') }));
+    const result = await write(targetConfig(user), { messages: raws }, { logger });
+    expect(result).toMatchObject({ stored: 2, failed: 1 });
+    expect(result.results.map((r) => r.status)).toEqual(['stored', 'failed', 'stored']);
+    expect(result.results[1]).toMatchObject({ status: 'failed', error: { code: 'MESSAGE_TOO_LARGE' } });
+    // The MULTIAPPEND was refused as a whole (RFC 3502: nothing stored), then each message alone.
+    expect(lines.filter((line) => / APPEND /.test(line))).toHaveLength(4);
+    expect((await snapshot(user)).INBOX).toHaveLength(2);
     expect(JSON.stringify(result)).not.toContain(user.password);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contentHashOf, dedupeKey, identify, parseHeaderFields, splitMessage } from '../../../src/write/message-identity.js';
+import { createHash } from 'node:crypto';
+import { contentHashOf, dedupeKey, identify, normaliseBody, parseHeaderFields, splitMessage } from '../../../src/write/message-identity.js';
 
 const mail = (headers: string[], body: string, eol = '\r\n'): Buffer => Buffer.from([...headers, '', body].join(eol));
 const BASE = ['From: Ann <ann@example.com>', 'To: Bob <bob@example.com>', 'Subject: Lunch', 'Date: Mon, 1 Jan 2024 10:00:00 +0000', 'Message-ID: <lunch@example.com>'];
@@ -62,6 +63,20 @@ describe('identify', () => {
   it('hashes a BODY[TEXT] answer the same as the body of the full source', () => {
     const identity = identify(original);
     expect(contentHashOf(identity.headerDigest, Buffer.from('See you at noon.\r\n'))).toBe(identity.contentHash);
+  });
+});
+
+describe('normaliseBody', () => {
+  it('turns bare LF into CRLF, keeps CRLF and lone CR, and drops trailing blank lines and spaces', () => {
+    expect(normaliseBody(Buffer.from('a\nb\r\nc\rd\n\n \t\r\n')).toString()).toBe('a\r\nb\r\nc\rd');
+    expect(normaliseBody(Buffer.from('\n\nx')).toString()).toBe('\r\n\r\nx');
+    expect(normaliseBody(Buffer.from(' \r\n')).length).toBe(0);
+  });
+
+  it('is what the content hash covers', () => {
+    const identity = identify(mail(BASE, 'line one\nline two\n\n'));
+    const expected = createHash('sha256').update(`msg\0${identity.headerDigest}\0`).update(normaliseBody(Buffer.from('line one\nline two\n\n'))).update('\0').digest('hex');
+    expect(identity.contentHash).toBe(expected);
   });
 });
 

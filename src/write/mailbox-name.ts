@@ -1,0 +1,20 @@
+/**
+ * A folder name as IMAP4rev1 sends it: modified UTF-7 (RFC 3501 section 5.1.3). Printable
+ * ASCII stays as it is, "&" becomes "&-", and every other run of characters becomes "&" +
+ * base64 of its UTF-16BE code units with "," for "/" + "-".
+ */
+export function encodeMailboxName(name: string): string {
+  return name.replace(/&/g, '&-').replace(/[^\x20-\x7e]+/g, (run) => {
+    const utf16 = Buffer.alloc(run.length * 2);
+    for (let i = 0; i < run.length; i++) utf16.writeUInt16BE(run.charCodeAt(i), i * 2);
+    return `&${utf16.toString('base64').replace(/=+$/, '').replace(/\//g, ',')}-`;
+  });
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** An IMAP date-time (RFC 3501 section 9), in UTC: "02-Jan-2024 03:04:05 +0000". */
+export function imapDateTime(date: Date): string {
+  return `${two(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+}
