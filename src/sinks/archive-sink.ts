@@ -1,12 +1,8 @@
 import type { FolderInfo } from '../folder-info.js';
 import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
 import type { DedupeMode, MessageIdentity } from '../write/message-identity.js';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-import { GZIP_LEVEL, type Archive } from './archive-db.js';
+import { compressSource, type Archive } from './archive-db.js';
 import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
-
-const gzipAsync = promisify(gzip);
 
 /**
  * The embedded archive as an import destination. Folders keep the source's names (and
@@ -31,7 +27,7 @@ export class ArchiveSink implements Sink {
       needsIntent: false,
       prepare: (messages) => {
         for (const message of messages) {
-          const pending = gzipAsync(message.raw, { level: GZIP_LEVEL });
+          const pending = compressSource(message.raw);
           pending.catch(() => undefined); // store() reports it, if it is still wanted
           compressing.set(message, pending);
         }
