@@ -4,6 +4,9 @@ import type { DedupeMode, MessageIdentity } from '../write/message-identity.js';
 import { compressSource, type Archive } from './archive-db.js';
 import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
 
+// Enough to keep libuv's four threads busy while SQLite writes; bounds the memory of a batch.
+const COMPRESS_AHEAD = 8;
+
 /**
  * The embedded archive as an import destination. Folders keep the source's names (and
  * delimiter) unless mapped; dedupe looks in the same account and folder of the archive.
@@ -19,24 +22,32 @@ export class ArchiveSink implements Sink {
     const { archive, account, mode } = this;
     const holds = (identity: MessageIdentity, by: DedupeMode): boolean =>
       by === 'message-id' && identity.messageIdKey !== undefined ? archive.hasMessageIdKey(account, destination, identity.messageIdKey) : archive.hasContentHash(account, destination, identity.contentHash);
-    // Compression runs on libuv's thread pool, for a whole batch at once, while this thread
-    // writes to SQLite; each result is taken by store() and dropped.
-    const compressing = new WeakMap<SourceMessage, Promise<Buffer>>();
+    // Compression runs on libuv's thread pool a few messages ahead of the one being written to
+    // SQLite: both cores busy, and at most AHEAD compressed copies in memory at a time.
+    const compressing = new Map<SourceMessage, Promise<Buffer>>();
+    let upcoming: readonly SourceMessage[] = [];
+    const startAhead = (from: number): void => {
+      for (const message of upcoming.slice(from, from + COMPRESS_AHEAD)) {
+        if (compressing.has(message)) continue;
+        const pending = compressSource(message.raw);
+        pending.catch(() => undefined); // store reports it, if it is still wanted
+        compressing.set(message, pending);
+      }
+    };
     return {
       destination,
       needsIntent: false,
       prepare: (messages) => {
-        for (const message of messages) {
-          const pending = compressSource(message.raw);
-          pending.catch(() => undefined); // store() reports it, if it is still wanted
-          compressing.set(message, pending);
-        }
+        compressing.clear();
+        upcoming = messages;
+        startAhead(0);
       },
       contains: async (identities) => identities.map((identity) => mode !== 'none' && holds(identity, mode)),
       confirm: async (identity) => holds(identity, 'hash'),
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
         const outcomes: undefined[] = [];
         for (const message of messages) {
+          startAhead(upcoming.indexOf(message) + 1);
           const compressed = await compressing.get(message);
           compressing.delete(message);
           archive.store(
