@@ -117,7 +117,7 @@ export function formatImport(result: ImportResult): string {
   return lines.join('\n') + '\n';
 }
 
-/** `imap-connector import`. Ctrl-C stops after the current message, leaving the state consistent. */
+/** `imap-connector import`. Ctrl-C stops after the current step of messages, leaving the state consistent. */
 export async function runImportCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: OPTIONS, strict: true });
   if (values.help) {

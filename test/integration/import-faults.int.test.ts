@@ -154,6 +154,39 @@ describe('a killed process', () => {
   });
 });
 
+describe('Ctrl-C', () => {
+  it('stops the CLI import with ABORTED (exit 1), and the next run finishes with nothing twice', async () => {
+    const dir = tempDir();
+    const source = freshUser('is');
+    const destination = freshUser('it');
+    await seedMailbox(dovecot(), source, { INBOX: numbered(40, 'Interrupted') });
+    writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...makeConfig(source), password: undefined, delayBetweenMessages: '0.05' }));
+    writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...makeConfig(destination), password: undefined, isTarget: true, isSource: false }));
+    const env = { ...process.env, IMAP_PASSWORD: source.password, IMAP_TARGET_PASSWORD: destination.password };
+    const args = [CLI, 'import', '--config', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--state', join(dir, 'state.db')];
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 200; i++) {
+      await sleep(50);
+      const stored = await withClient(destination, async (client) => {
+        const status = await client.status('INBOX', { messages: true });
+        return status ? (status.messages ?? 0) : 0;
+      });
+      if (stored >= 5) break;
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(err).toMatch(/ABORTED\s+The import was stopped/);
+    const atStop = counts(await snapshot(destination)).INBOX ?? 0;
+    expect(atStop).toBeLessThan(40);
+    const rerun = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    expect(await new Promise((resolve) => rerun.on('exit', resolve))).toBe(0);
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+});
+
 describe('a failing destination', () => {
   function limitedUser(prefix: string, limits: { quotaMessages?: number; maxMailSize?: string }): { name: string; password: string } {
     const user = { name: `${prefix}${randomBytes(4).toString('hex')}`, password: `pw-${randomBytes(6).toString('hex')}` };
