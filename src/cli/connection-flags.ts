@@ -38,6 +38,12 @@ export const CONNECTION_FLAGS_HELP = `Connection:
 Secrets never go on the command line: set IMAP_PASSWORD, IMAP_OAUTH2_ACCESS_TOKEN,
 IMAP_OAUTH2_REFRESH_TOKEN or IMAP_OAUTH2_CLIENT_SECRET (or the same name + _FILE with a path).`;
 
+/** The output flags every sub-command that prints a result shares. */
+export const OUTPUT_FLAGS_HELP = `Output:
+      --json       print the result as JSON on stdout
+  -v, --verbose    log the IMAP conversation (secrets redacted) on stderr
+  -h, --help       this text`;
+
 const NUMERIC = new Set(['port', 'timeout']);
 
 function camel(flag: string): string {

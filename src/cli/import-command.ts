@@ -6,7 +6,7 @@ import type { FolderImportResult, ImportResult } from '../import/import-result.j
 import type { ImportSpec } from '../import/prepare-import.js';
 import type { PostReadAction } from '../import/post-read-action.js';
 import { parseFolderMapping } from '../write/map-folder.js';
-import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
+import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import { stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
@@ -38,10 +38,7 @@ What and how:
 
 ${CONNECTION_FLAGS_HELP}
 
-Output:
-      --json       print the result as JSON
-  -v, --verbose    log the IMAP conversation (redacted) on stderr
-  -h, --help       this text
+${OUTPUT_FLAGS_HELP}
 
 ${EXIT_CODE_HELP}
 (9 also when some messages failed; they are tried again on the next run)

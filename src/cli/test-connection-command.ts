@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ERROR_CODES, isConnectorError } from '../errors.js';
 import { testConnection, type TestConnectionResult } from '../imap/test-connection.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
-import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
+import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
 import { connectionFromFlags } from './load-connection.js';
 import { formatTestConnection } from './format-test-connection.js';
 import type { CliIo } from './io.js';
@@ -15,10 +15,7 @@ button does. Prints a summary, or the JSON result with --json.
 
 ${CONNECTION_FLAGS_HELP}
 
-Output:
-      --json       print the result as JSON on stdout
-  -v, --verbose    log the IMAP conversation (secrets redacted) on stderr
-  -h, --help       this text
+${OUTPUT_FLAGS_HELP}
 
 ${EXIT_CODE_HELP}
 `;

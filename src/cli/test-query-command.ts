@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ERROR_CODES } from '../errors.js';
 import { testQuery, type TestQueryResult } from '../read/test-query.js';
-import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
+import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import { stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
@@ -18,10 +18,7 @@ ${QUERY_FLAGS_HELP}
 
 ${CONNECTION_FLAGS_HELP}
 
-Output:
-      --json       print the result as JSON
-  -v, --verbose    log the IMAP conversation (redacted) on stderr
-  -h, --help       this text
+${OUTPUT_FLAGS_HELP}
 
 ${EXIT_CODE_HELP}
 `;

@@ -118,26 +118,36 @@ describe('a cut connection', () => {
   }
 });
 
+/** Two users, a seeded source, config files and the CLI arguments of an import between them (passwords from env). */
+async function cliImport(prefix: string, count: number, delay: string): Promise<{ source: { name: string; password: string }; destination: { name: string; password: string }; env: NodeJS.ProcessEnv; args: string[] }> {
+  const dir = tempDir();
+  const source = freshUser(`${prefix.toLowerCase()}s`);
+  const destination = freshUser(`${prefix.toLowerCase()}t`);
+  await seedMailbox(dovecot(), source, { INBOX: numbered(count, prefix, { noIdEvery: 5 }) });
+  writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...makeConfig(source), password: undefined, delayBetweenMessages: delay }));
+  writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...makeConfig(destination), password: undefined, isTarget: true, isSource: false }));
+  const env = { ...process.env, IMAP_PASSWORD: source.password, IMAP_TARGET_PASSWORD: destination.password };
+  return { source, destination, env, args: [CLI, 'import', '--config', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--state', join(dir, 'state.db')] };
+}
+
+/** Waits until the destination INBOX holds at least `count` messages. */
+async function waitForStored(destination: { name: string; password: string }, count: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    await sleep(50);
+    const stored = await withClient(destination, async (client) => {
+      const status = await client.status('INBOX', { messages: true });
+      return status ? (status.messages ?? 0) : 0;
+    });
+    if (stored >= count) return;
+  }
+}
+
 describe('a killed process', () => {
   it('(kill -9 in the middle of a CLI import) leaves a state the next run finishes from, with nothing twice', async () => {
-    const dir = tempDir();
-    const source = freshUser('ks');
-    const destination = freshUser('kt');
-    await seedMailbox(dovecot(), source, { INBOX: numbered(60, 'Kill', { noIdEvery: 5 }) });
-    writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...makeConfig(source), password: undefined, delayBetweenMessages: '0.03' }));
-    writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...makeConfig(destination), password: undefined, isTarget: true, isSource: false }));
-    const env = { ...process.env, IMAP_PASSWORD: source.password, IMAP_TARGET_PASSWORD: destination.password };
-    const args = [CLI, 'import', '--config', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--state', join(dir, 'state.db')];
+    const { destination, source, env, args } = await cliImport('Kill', 60, '0.03');
     const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    let stored = 0;
-    for (let i = 0; i < 200 && stored < 15; i++) {
-      await sleep(50);
-      stored = await withClient(destination, async (client) => {
-        const status = await client.status('INBOX', { messages: true });
-        return status ? (status.messages ?? 0) : 0;
-      });
-    }
+    await waitForStored(destination, 15);
     child.kill('SIGKILL');
     await exited;
     const atKill = counts(await snapshot(destination)).INBOX ?? 0;
@@ -156,26 +166,12 @@ describe('a killed process', () => {
 
 describe('Ctrl-C', () => {
   it('stops the CLI import with ABORTED (exit 1), and the next run finishes with nothing twice', async () => {
-    const dir = tempDir();
-    const source = freshUser('is');
-    const destination = freshUser('it');
-    await seedMailbox(dovecot(), source, { INBOX: numbered(40, 'Interrupted') });
-    writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...makeConfig(source), password: undefined, delayBetweenMessages: '0.05' }));
-    writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...makeConfig(destination), password: undefined, isTarget: true, isSource: false }));
-    const env = { ...process.env, IMAP_PASSWORD: source.password, IMAP_TARGET_PASSWORD: destination.password };
-    const args = [CLI, 'import', '--config', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--state', join(dir, 'state.db')];
+    const { destination, source, env, args } = await cliImport('Interrupted', 40, '0.05');
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 200; i++) {
-      await sleep(50);
-      const stored = await withClient(destination, async (client) => {
-        const status = await client.status('INBOX', { messages: true });
-        return status ? (status.messages ?? 0) : 0;
-      });
-      if (stored >= 5) break;
-    }
+    await waitForStored(destination, 5);
     child.kill('SIGINT');
     expect(await exited).toBe(1);
     expect(err).toMatch(/ABORTED\s+The import was stopped/);
