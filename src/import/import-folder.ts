@@ -74,22 +74,38 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
     const uids = [...retry, ...fresh].slice(0, job.budget.remaining);
     job.budget.remaining -= uids.length;
     const batchSize = Math.min(config.maxQueueDepth, config.pageSize);
-    for (let i = 0; i < uids.length; i += batchSize) {
-      const wanted = uids.slice(i, i + batchSize);
-      const batch = (await fetchMessages(session, toUidSet(wanted), job.fetchQuery)).sort((a, b) => a.uid - b.uid);
-      // A message that failed last time and has since gone from the source is no longer owed.
-      const fetched = new Set(batch.map((message) => message.uid));
-      state.forgetFailed(folder.path, uidValidity, wanted.filter((uid) => retrying.has(uid) && !fetched.has(uid)));
-      const settled: number[] = [];
-      try {
-        await storeBatch(job, folder, uidValidity, batch, result, i === 0, settled);
-      } catch (error) {
-        // The destination failed (full, gone): still act on what it confirmed, if the source
-        // lets us; what cannot be done now stays pending in the state for the next run.
-        await settle(job, folder.path, uidValidity, settled).catch(() => undefined);
-        throw error;
+    const fetchBatch = (from: number): Promise<{ wanted: number[]; batch: BulkMessage[] }> => {
+      const wanted = uids.slice(from, from + batchSize);
+      const fetching = fetchMessages(session, toUidSet(wanted), job.fetchQuery).then((batch) => ({ wanted, batch: batch.sort((a, b) => a.uid - b.uid) }));
+      fetching.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+      return fetching;
+    };
+    // Without post-read actions the source session is free while a batch is stored: the next
+    // batch is fetched meanwhile (at most one batch waits, so memory stays bounded).
+    let next = uids.length > 0 ? fetchBatch(0) : undefined;
+    try {
+      for (let i = 0; i < uids.length; i += batchSize) {
+        const { wanted, batch } = await next!;
+        const more = i + batchSize < uids.length;
+        next = more && !acting ? fetchBatch(i + batchSize) : undefined;
+        // A message that failed last time and has since gone from the source is no longer owed.
+        const fetched = new Set(batch.map((message) => message.uid));
+        state.forgetFailed(folder.path, uidValidity, wanted.filter((uid) => retrying.has(uid) && !fetched.has(uid)));
+        const settled: number[] = [];
+        try {
+          await storeBatch(job, folder, uidValidity, batch, result, i === 0, settled);
+        } catch (error) {
+          // The destination failed (full, gone): still act on what it confirmed, if the source
+          // lets us; what cannot be done now stays pending in the state for the next run.
+          await settle(job, folder.path, uidValidity, settled).catch(() => undefined);
+          throw error;
+        }
+        await settle(job, folder.path, uidValidity, settled);
+        if (more && !next) next = fetchBatch(i + batchSize);
       }
-      await settle(job, folder.path, uidValidity, settled);
+    } finally {
+      // Never leave the folder (and its lock) with a FETCH still running on the session.
+      await next?.catch(() => undefined);
     }
     return result;
   } finally {
