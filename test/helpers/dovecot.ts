@@ -277,7 +277,16 @@ function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a private Dovecot with the given users; stop() kills it by PID and removes its files. */
-export async function startDovecot(options: { users?: DovecotUser[]; keepFiles?: boolean; authMechanisms?: string; parentDir?: string } = {}): Promise<DovecotServer> {
+export async function startDovecot(
+  options: {
+    users?: DovecotUser[];
+    keepFiles?: boolean;
+    authMechanisms?: string;
+    parentDir?: string;
+    /** Extra capabilities to announce after login, e.g. APPENDLIMIT=4096 (announced, not enforced). */
+    extraCapabilities?: string[];
+  } = {},
+): Promise<DovecotServer> {
   const binary = findDovecot();
   const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'imap-connector-dovecot-'));
   chmodSync(dir, 0o755); // mail processes run unprivileged and must reach mail/
@@ -299,7 +308,8 @@ export async function startDovecot(options: { users?: DovecotUser[]; keepFiles?:
   addDovecotUsers({ usersDir }, options.users ?? []);
   const ports = { imap: await freePort(), imaps: await freePort() };
   const configFile = join(dir, 'dovecot.conf');
-  writeFileSync(configFile, configText(dir, ports, tls, who, options.authMechanisms ?? DEFAULT_MECHANISMS));
+  const extra = options.extraCapabilities?.length ? `imap_capability = +${options.extraCapabilities.join(' ')}\n` : '';
+  writeFileSync(configFile, configText(dir, ports, tls, who, options.authMechanisms ?? DEFAULT_MECHANISMS) + extra);
   const logFile = join(dir, 'dovecot.log');
   const child = spawn(binary, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
