@@ -2,7 +2,8 @@
  * The main job, for a newcomer: `npm run demo`.
  * With no server given it starts the private Dovecot from test/helpers with sample mail and
  * runs the connector against it; with `-- --config FILE` (or any test-connection flags) it
- * runs against that server instead: test connection, test query, read with incremental
+ * runs against that server instead (test connection, then an archive of the mailbox in
+ * ./imap-connector.archive). The local flow: test connection, test query, read with incremental
  * state, then an import into the embedded archive, run twice to show nothing is copied twice.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -92,8 +93,26 @@ async function runAgainstLocalDovecot(): Promise<number> {
   }
 }
 
+/**
+ * The main job against the user's own server: test the connection, then archive the mailbox
+ * (read-only on the server: EXAMINE and BODY.PEEK, no post-read action) into
+ * ./imap-connector.archive, which a second run continues incrementally.
+ */
+async function runAgainstServer(connection: string[]): Promise<number> {
+  step('test-connection');
+  const tested = await main(['test-connection', ...connection], io);
+  if (tested !== 0) return tested;
+  // npm runs scripts in the package root; INIT_CWD is where the user typed the command.
+  const archive = join(process.env.INIT_CWD ?? process.cwd(), 'imap-connector.archive');
+  step(`import: the mailbox into the embedded archive ${archive} (the server is only read)`);
+  const imported = await main(['import', ...connection, '--archive', archive], io);
+  step('archive stats');
+  const stats = await main(['archive', 'stats', '--archive', archive], io);
+  return imported !== 0 ? imported : stats;
+}
+
 const args = process.argv.slice(2);
-const run = args.length > 0 ? main(['test-connection', ...args], io) : runAgainstLocalDovecot();
+const run = args.length > 0 ? runAgainstServer(args) : runAgainstLocalDovecot();
 run.then(
   (code) => {
     process.exitCode = code;
