@@ -114,6 +114,23 @@ export function formatImport(result: ImportResult): string {
   return lines.join('\n') + '\n';
 }
 
+/** One line on a terminal, redrawn at most ten times a second: the folder and its counts so far. */
+function folderProgress(io: CliIo): { update: (folder: FolderImportResult) => void; finish: () => void } {
+  let last = 0;
+  let drawn = false;
+  return {
+    update(folder) {
+      if (Date.now() - last < 100) return;
+      last = Date.now();
+      drawn = true;
+      io.stderr.write(`\r  ${folder.folder}: ${folder.seen} seen, ${folder.copied} copied, ${folder.duplicates} duplicates, ${folder.failed} failed   `);
+    },
+    finish() {
+      if (drawn) io.stderr.write('\n');
+    },
+  };
+}
+
 /** `imap-connector import`. Ctrl-C stops after the current step of messages, leaving the state consistent. */
 export async function runImportCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: OPTIONS, strict: true });
@@ -127,7 +144,8 @@ export async function runImportCommand(args: string[], io: CliIo): Promise<numbe
   process.once('SIGTERM', onSignal);
   try {
     const source = connectionFromFlags(values, io);
-    const result = await runImport(source, specFromFlags(values, io), { signal: abort.signal, ...(values.verbose ? { logger: stderrLogger(io) } : {}) });
+    const progress = io.stderr.isTTY ? folderProgress(io) : undefined;
+    const result = await runImport(source, specFromFlags(values, io), { signal: abort.signal, ...(values.verbose ? { logger: stderrLogger(io) } : {}), ...(progress ? { onProgress: progress.update } : {}) }).finally(() => progress?.finish());
     io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatImport(result));
     return result.totals.failed === 0 ? EXIT_CODES.ok : EXIT_CODES.write;
   } catch (error) {

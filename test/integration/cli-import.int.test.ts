@@ -82,6 +82,18 @@ describe('imap-connector import', () => {
     }
   });
 
+  it('shows a progress line on a terminal, and none when stderr is not one', async () => {
+    const source = freshUser('cp');
+    await seedMailbox(dovecot(), source, { INBOX: Array.from({ length: 3 }, (_, i) => ({ source: message(`Progress ${i}`) })) });
+    const io = captureIo({ IMAP_PASSWORD: source.password });
+    Object.assign(io.stderr, { isTTY: true });
+    expect(await main(['import', ...sourceFlags(source), '--archive', join(tempDir(), 'p.archive')], io)).toBe(0);
+    expect(io.err()).toMatch(/^\r {2}INBOX: \d seen, \d copied, 0 duplicates, 0 failed {3}\n$/);
+    const quiet = captureIo({ IMAP_PASSWORD: source.password });
+    expect(await main(['import', ...sourceFlags(source), '--archive', join(tempDir(), 'q.archive')], quiet)).toBe(0);
+    expect(quiet.err()).toBe('');
+  });
+
   it('prints help', async () => {
     const io = captureIo();
     expect(await main(['import', '--help'], io)).toBe(0);
