@@ -5,7 +5,7 @@ import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
 import { appendMany, ensureFolder } from '../write/append-message.js';
 import type { DedupeIndex } from '../write/dedupe-index.js';
-import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
+import { mapFolder, sameFolder, type FolderMapOptions } from '../write/map-folder.js';
 import type { DedupeMode, MessageIdentity } from '../write/message-identity.js';
 import { buildTargetFolderIndex } from '../write/target-folder-index.js';
 import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
@@ -19,8 +19,6 @@ async function onTarget<T>(session: Session, work: () => Promise<T>): Promise<T>
     throw Object.assign(classified, { details: { ...classified.details, side: 'destination' } });
   }
 }
-
-const samePath = (a: string, b: string): boolean => a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
 
 /** The hierarchy delimiter most of the target's folders use (servers have one per namespace). */
 function targetDelimiter(folders: readonly FolderInfo[]): string {
@@ -50,18 +48,24 @@ export class ImapSink implements Sink {
     this.folders ??= await listFolders(session.client);
     const folders = this.folders;
     const destination = mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping);
-    const exists = folders.some((folder) => samePath(folder.path, destination));
+    const exists = folders.some((folder) => sameFolder(folder.path, destination));
     if (!exists) {
       await ensureFolder(session, destination);
       folders.push({ path: destination, name: destination, delimiter: targetDelimiter(folders), specialUse: null, flags: [], subscribed: false });
     }
-    const index = await buildTargetFolderIndex(session, destination, mode, timeout, exists);
+    // Built on first use: a folder with nothing new (every folder of a quiet incremental run)
+    // costs no FETCH of the target at all.
+    let index: DedupeIndex | undefined;
     // Built only after a crash left an intent: is that one message there, whatever the mode?
     let contentIndex: DedupeIndex | undefined;
     return {
       destination,
       needsIntent: true,
-      contains: (identities) => onTarget(session, () => index.contains(identities)),
+      contains: (identities) =>
+        onTarget(session, async () => {
+          index ??= await buildTargetFolderIndex(session, destination, mode, timeout, exists);
+          return index.contains(identities);
+        }),
       confirm: (identity: MessageIdentity) =>
         onTarget(session, async () => {
           contentIndex ??= await buildTargetFolderIndex(session, destination, 'hash', timeout, true);
@@ -71,7 +75,7 @@ export class ImapSink implements Sink {
         const result = await appendMany(session, destination, messages.map((message) => ({ raw: message.raw, flags: message.flags, internalDate: message.internalDate })));
         result.outcomes.forEach((outcome, i) => {
           if (!outcome.stored) return;
-          index.add(messages[i]!.identity);
+          index?.add(messages[i]!.identity);
           contentIndex?.add(messages[i]!.identity);
         });
         const fatal = result.fatal && Object.assign(result.fatal, { details: { ...result.fatal.details, side: 'destination' } });

@@ -2,6 +2,7 @@ import { redactText } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { classifyError } from '../imap/classify-error.js';
 import { encodeMailboxName, imapDateTime } from './mailbox-name.js';
+import { sameFolder } from './map-folder.js';
 import type { Session } from '../imap/open-session.js';
 
 /** One message to store: its exact source bytes, flags and the server's internal date. */
@@ -84,8 +85,6 @@ export async function appendMessage(session: Session, folder: string, message: O
   }
 }
 
-const samePath = (a: string, b: string): boolean => a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
-
 /**
  * SELECTs the destination read-write unless it already is. Two reasons: Dovecot opens and
  * syncs a folder for every APPEND to a folder that is not selected (about 5 ms a message here,
@@ -94,7 +93,7 @@ const samePath = (a: string, b: string): boolean => a === b || (a.toUpperCase() 
  */
 async function selectForAppend(session: Session, folder: string): Promise<void> {
   const selected = session.client.mailbox;
-  if (selected && !selected.readOnly && samePath(selected.path, folder)) return;
+  if (selected && !selected.readOnly && sameFolder(selected.path, folder)) return;
   try {
     await session.client.mailboxOpen(folder);
   } catch (error) {

@@ -6,6 +6,7 @@ import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import { appendMany, ensureFolder } from './append-message.js';
 import { buildTargetFolderIndex } from './target-folder-index.js';
+import { sameFolder } from './map-folder.js';
 import { dedupeKey, identify } from './message-identity.js';
 import { parseWriteInput } from './write-input.js';
 
@@ -44,7 +45,7 @@ export async function write(connection: unknown, input: unknown, options: Operat
   const session = await openSession(config, options);
   const result: WriteResult = { folder, created: false, stored: 0, duplicates: 0, failed: 0, results: [] };
   try {
-    const exists = (await session.client.list()).some((entry) => entry.path === folder || (folder.toUpperCase() === 'INBOX' && entry.path.toUpperCase() === 'INBOX'));
+    const exists = (await session.client.list()).some((entry) => sameFolder(entry.path, folder));
     if (!exists) {
       await ensureFolder(session, folder);
       result.created = true;

@@ -32,8 +32,16 @@ describe('import into another IMAP account', () => {
     expect(inbox).toMatchObject({ destination: 'INBOX', copied: CORPUS.INBOX!.length });
     expect(first.totals.bytes).toBeGreaterThan(20000);
 
-    const second = await runImport(makeConfig(source), { destination: target(destination, state) });
+    const lines: string[] = [];
+    const log = (entry: Record<string, unknown>): void => {
+      lines.push(String(entry.msg ?? ''));
+    };
+    const second = await runImport(makeConfig(source), { destination: target(destination, state) }, { logger: { debug: log, info: log, warn: log, error: log } });
     expect(second.totals).toMatchObject({ seen: 0, copied: 0, failed: 0 });
+    // Nothing new: one UID SEARCH per source folder, and no FETCH on either side (the target's
+    // dedupe index is built only when there is something to look up).
+    expect(lines.filter((line) => /UID SEARCH/.test(line)).length).toBeGreaterThan(0);
+    expect(lines.filter((line) => /FETCH/.test(line))).toEqual([]);
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
 });
