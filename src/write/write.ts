@@ -1,6 +1,6 @@
 import { redactError } from '../config/redact.js';
 import { validateConfig } from '../config/validate-config.js';
-import { ConfigError, isConnectorError, type ConnectorErrorJson } from '../errors.js';
+import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
 import { classifyError } from '../imap/classify-error.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
@@ -63,7 +63,7 @@ export async function write(connection: unknown, input: unknown, options: Operat
       toStore.push(i);
       return undefined;
     });
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) throw makeError('ABORTED', 'The write was cancelled before any message was sent.');
     const appended = await appendMany(session, folder, toStore.map((i) => messages[i]!));
     appended.outcomes.forEach((outcome, n) => {
       const i = toStore[n]!;
