@@ -157,6 +157,11 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'The file is not an imap-connector archive or import state, or it is damaged; check the path.',
   },
+  ARCHIVE_WRITE_FAILED: {
+    kind: 'write',
+    retryable: true,
+    hint: 'The archive file could not be written (disk full, read-only, locked by another process); fix that and run again.',
+  },
   APPEND_FAILED: {
     kind: 'write',
     retryable: true,

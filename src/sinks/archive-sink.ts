@@ -1,3 +1,4 @@
+import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
 import type { DedupeMode, MessageIdentity } from '../write/message-identity.js';
@@ -48,22 +49,27 @@ export class ArchiveSink implements Sink {
         const outcomes: undefined[] = [];
         for (const message of messages) {
           startAhead(upcoming.indexOf(message) + 1);
-          const compressed = await compressing.get(message);
-          compressing.delete(message);
-          archive.store(
-            {
-              account,
-              folder: destination,
-              uidValidity: message.uidValidity,
-              uid: message.uid,
-              identity: message.identity,
-              raw: message.raw,
-              flags: message.flags,
-              internalDate: message.internalDate?.toISOString(),
-              row: message.row,
-            },
-            compressed,
-          );
+          try {
+            const compressed = await compressing.get(message);
+            compressing.delete(message);
+            archive.store(
+              {
+                account,
+                folder: destination,
+                uidValidity: message.uidValidity,
+                uid: message.uid,
+                identity: message.identity,
+                raw: message.raw,
+                flags: message.flags,
+                internalDate: message.internalDate?.toISOString(),
+                row: message.row,
+              },
+              compressed,
+            );
+          } catch (error) {
+            // SQLite said no (disk full, read-only, busy): nothing of this message was kept.
+            return { outcomes, fatal: makeError('ARCHIVE_WRITE_FAILED', `The archive ${JSON.stringify(archive.path)} could not be written: ${(error as Error).message}.`, { details: { path: archive.path }, cause: error }) };
+          }
           outcomes.push(undefined);
         }
         return { outcomes, fatal: undefined };

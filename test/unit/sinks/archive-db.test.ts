@@ -69,3 +69,26 @@ describe('export helpers', () => {
     expect(emlPath('/out', { account: 'ann@h', folder: 'Projekte/Über:fällig', uidValidity: '1', uid: 2 })).toBe('/out/ann@h/Projekte/Über_fällig/1-2.eml');
   });
 });
+
+describe('ArchiveSink', () => {
+  it('stops with ARCHIVE_WRITE_FAILED, keeping what it stored, when SQLite refuses a write', async () => {
+    const { ArchiveSink } = await import('../../../src/sinks/archive-sink.js');
+    const archive = Archive.open(join(dir(), 'w.archive'), { create: true });
+    const sink = new ArchiveSink(archive, 'ann@h', 'message-id', {});
+    const folder = await sink.openFolder({ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: null, flags: [], subscribed: true });
+    const message = (uid: number, source: Buffer) => ({ account: 'ann@h', folder: 'INBOX', uidValidity: '9', uid, raw: source, flags: [], internalDate: undefined, identity: identify(source), row: {} });
+    const first = message(1, raw('stored'));
+    const second = message(2, raw('refused'));
+    folder.prepare?.([first, second]);
+    const original = archive.store.bind(archive);
+    archive.store = (entry, compressed) => {
+      if (entry.uid === 2) throw new Error('database or disk is full');
+      return original(entry, compressed);
+    };
+    const result = await folder.storeMany([first, second]);
+    expect(result.outcomes).toEqual([undefined]);
+    expect(result.fatal).toMatchObject({ code: 'ARCHIVE_WRITE_FAILED', message: expect.stringContaining('database or disk is full') });
+    expect(archive.stats().messages).toBe(1);
+    archive.close();
+  });
+});
