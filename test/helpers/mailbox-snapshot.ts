@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
+import type { DovecotInfo } from './dovecot.js';
 import { dovecot } from './make-config.js';
 
 export interface SnapshotMessage {
@@ -11,8 +12,8 @@ export interface SnapshotMessage {
 }
 
 /** An IMAP client on the private Dovecot as this user; always logged out. */
-export async function withClient<T>(user: { name: string; password: string }, work: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow({ host: dovecot().host, port: dovecot().imapPort, secure: false, doSTARTTLS: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
+export async function withClient<T>(user: { name: string; password: string }, work: (client: ImapFlow) => Promise<T>, server: Pick<DovecotInfo, 'host' | 'imapPort'> = dovecot()): Promise<T> {
+  const client = new ImapFlow({ host: server.host, port: server.imapPort, secure: false, doSTARTTLS: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -26,8 +27,10 @@ export async function withClient<T>(user: { name: string; password: string }, wo
  * Every non-empty folder of a mailbox: per message its Message-ID, size, a hash of the exact
  * source, flags (without \Recent) and internal date, sorted so two mailboxes compare with toEqual.
  */
-export async function snapshot(user: { name: string; password: string }): Promise<Record<string, SnapshotMessage[]>> {
-  return withClient(user, async (client) => {
+export async function snapshot(user: { name: string; password: string }, server: Pick<DovecotInfo, 'host' | 'imapPort'> = dovecot()): Promise<Record<string, SnapshotMessage[]>> {
+  return withClient(
+    user,
+    async (client) => {
     const result: Record<string, SnapshotMessage[]> = {};
     for (const folder of await client.list()) {
       if (folder.flags.has('\\Noselect') || folder.flags.has('\\NonExistent')) continue;
@@ -51,7 +54,9 @@ export async function snapshot(user: { name: string; password: string }): Promis
       }
     }
     return result;
-  });
+    },
+    server,
+  );
 }
 
 /** Messages per folder. */
