@@ -1,7 +1,7 @@
 import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
-import type { DedupeMode, MessageIdentity } from '../write/message-identity.js';
+import { byMessageIdKey, type DedupeMode, type MessageIdentity } from '../write/message-identity.js';
 import { compressSource, type Archive } from './archive-db.js';
 import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
 
@@ -22,7 +22,7 @@ export class ArchiveSink implements Sink {
     const destination = mapFolder({ ...source, specialUse: null }, { delimiter: source.delimiter, folders: [] }, this.mapping);
     const { archive, account, mode } = this;
     const holds = (identity: MessageIdentity, by: DedupeMode): boolean =>
-      by === 'message-id' && identity.messageIdKey !== undefined ? archive.hasMessageIdKey(account, destination, identity.messageIdKey) : archive.hasContentHash(account, destination, identity.contentHash);
+      byMessageIdKey(identity, by) ? archive.hasMessageIdKey(account, destination, identity.messageIdKey) : archive.hasContentHash(account, destination, identity.contentHash);
     // Compression runs on libuv's thread pool a few messages ahead of the one being written to
     // SQLite: both cores busy, and at most AHEAD compressed copies in memory at a time.
     const compressing = new Map<SourceMessage, Promise<Buffer>>();

@@ -1,4 +1,4 @@
-import { contentHashOf, type DedupeMode, type MessageIdentity } from './message-identity.js';
+import { byMessageIdKey, contentHashOf, type DedupeMode, type MessageIdentity } from './message-identity.js';
 
 /** What a destination folder already holds, asked a batch at a time. */
 export interface DedupeIndex {
@@ -43,28 +43,23 @@ export class HeaderDedupeIndex implements DedupeIndex {
     }
   }
 
-  private byMessageId(identity: MessageIdentity): boolean {
-    return this.mode === 'message-id' && identity.messageIdKey !== undefined;
-  }
-
   async contains(identities: readonly MessageIdentity[]): Promise<boolean[]> {
     if (this.mode === 'none') return identities.map(() => false);
-    const unhashed = new Set<number>();
+    // Candidate UID -> its header digest (the same as the identity's that found it).
+    const unhashed = new Map<number, string>();
     for (const identity of identities) {
-      if (this.byMessageId(identity) || this.contentHashes.has(identity.contentHash)) continue;
-      for (const uid of this.byHeaderDigest.get(identity.headerDigest) ?? []) if (!this.hashedUids.has(uid)) unhashed.add(uid);
+      if (byMessageIdKey(identity, this.mode) || this.contentHashes.has(identity.contentHash)) continue;
+      for (const uid of this.byHeaderDigest.get(identity.headerDigest) ?? []) if (!this.hashedUids.has(uid)) unhashed.set(uid, identity.headerDigest);
     }
     if (unhashed.size > 0) {
-      const bodies = await this.readBodies([...unhashed].sort((a, b) => a - b));
-      for (const [digest, uids] of this.byHeaderDigest) {
-        for (const uid of uids) {
-          const body = unhashed.has(uid) ? bodies.get(uid) : undefined;
-          if (body !== undefined) this.contentHashes.add(contentHashOf(digest, body));
-        }
+      const bodies = await this.readBodies([...unhashed.keys()].sort((a, b) => a - b));
+      for (const [uid, digest] of unhashed) {
+        const body = bodies.get(uid);
+        if (body !== undefined) this.contentHashes.add(contentHashOf(digest, body));
+        this.hashedUids.add(uid);
       }
-      for (const uid of unhashed) this.hashedUids.add(uid);
     }
-    return identities.map((identity) => (this.byMessageId(identity) ? this.messageIdKeys.has(identity.messageIdKey!) : this.contentHashes.has(identity.contentHash)));
+    return identities.map((identity) => (byMessageIdKey(identity, this.mode) ? this.messageIdKeys.has(identity.messageIdKey) : this.contentHashes.has(identity.contentHash)));
   }
 
   add(identity: MessageIdentity): void {

@@ -140,9 +140,13 @@ export function identify(raw: Buffer): MessageIdentity {
   return { ...keys, contentHash: contentHashOf(keys.headerDigest, body) };
 }
 
+/** Whether this message is recognised by its Message-ID key (mode message-id, and it has one) rather than by content. */
+export function byMessageIdKey(identity: MessageIdentity, mode: DedupeMode): identity is MessageIdentity & { messageIdKey: string } {
+  return mode === 'message-id' && identity.messageIdKey !== undefined;
+}
+
 /** The key a mode stores and looks up: the Message-ID key when there is one (mode message-id), else the content hash. */
 export function dedupeKey(identity: MessageIdentity, mode: DedupeMode): string | undefined {
   if (mode === 'none') return undefined;
-  if (mode === 'message-id' && identity.messageIdKey !== undefined) return `mid:${identity.messageIdKey}`;
-  return `hash:${identity.contentHash}`;
+  return byMessageIdKey(identity, mode) ? `mid:${identity.messageIdKey}` : `hash:${identity.contentHash}`;
 }
