@@ -4,15 +4,15 @@ import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import type { Session } from '../imap/open-session.js';
 import { toUidSet } from '../read/fetch-fields.js';
-import { fetchMessages } from '../read/read-page.js';
+import { fetchMessages, uidValidityOf } from '../read/read-page.js';
 import { uidSearch } from '../read/uid-search.js';
 import type { BulkMessage } from '../read/fetch-response-parser.js';
 import type { ReadPlan } from '../read/prepare-read.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import type { FolderSink, SourceMessage } from '../sinks/sink.js';
 import { dedupeKey, identify, type DedupeMode } from '../write/message-identity.js';
-import { emptyFolderResult, type FolderImportResult } from './import-result.js';
-import type { FailedMessage, ImportState } from './import-state.js';
+import { emptyFolderResult, type FailedMessage, type FolderImportResult } from './import-result.js';
+import type { ImportState } from './import-state.js';
 import { applyPostReadAction, type PostReadAction } from './post-read-action.js';
 
 export interface FolderJob {
@@ -33,11 +33,6 @@ export interface FolderJob {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function uidValidityOf(session: Session): string {
-  const mailbox = session.client.mailbox;
-  return mailbox && mailbox.uidValidity !== undefined ? mailbox.uidValidity.toString() : '';
-}
 
 /**
  * Copies one source folder: settles what an interrupted run left (pending post-read actions,

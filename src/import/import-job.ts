@@ -66,7 +66,7 @@ export async function runImport(source: unknown, spec: unknown, options: ImportO
     result.unmatched = ctx.unmatched;
     destination = await openDestination(prepared, store, `${ctx.session.authenticatedAs}@${prepared.source.host}`, options);
     // An IMAP destination needs the source bytes, flags and date; the archive also keeps the row.
-    const fetchQuery = destination.sink.keepsRows ? { ...fetchFields(prepared.plan.select, ctx.session.client.capabilities), source: true } : { uid: true, flags: true, internalDate: true, size: true, source: true };
+    const fetchQuery = destination.sink.keepsRows ? fetchFields(prepared.plan.select, ctx.session.client.capabilities) : { uid: true, flags: true, internalDate: true, size: true, source: true };
     const budget = { remaining: prepared.plan.query.limit ?? Number.POSITIVE_INFINITY };
     // Messages moved by the post-read action must not come back as source mail next run.
     const action = prepared.postReadAction;

@@ -1,3 +1,10 @@
+/** A message the destination refused, and why; it is tried again on the next run. */
+export interface FailedMessage {
+  uid: number;
+  code: string;
+  message: string;
+}
+
 /** What an import did in one source folder. */
 export interface FolderImportResult {
   folder: string;
@@ -8,7 +15,7 @@ export interface FolderImportResult {
   duplicates: number;
   failed: number;
   /** Why each failed message failed; they are tried again on the next run. */
-  failures: { uid: number; code: string; message: string }[];
+  failures: FailedMessage[];
   /** Source bytes copied. */
   bytes: number;
   elapsedMs: number;

@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '../sinks/sqlite-file.js';
 import type { MessageIdentity } from '../write/message-identity.js';
+import type { FailedMessage } from './import-result.js';
 
 /** How far a job got in one source folder. */
 export interface FolderProgress {
@@ -15,12 +16,6 @@ export interface Intent {
   uid: number;
   destination: string;
   identity: MessageIdentity;
-}
-
-export interface FailedMessage {
-  uid: number;
-  code: string;
-  message: string;
 }
 
 const SCHEMA = `
@@ -109,10 +104,6 @@ export class ImportState {
     })();
   }
 
-  beginIntent(intent: Intent): void {
-    this.beginIntents([intent]);
-  }
-
   dropIntent(folder: string, uidValidity: string, uid: number): void {
     this.sql.dropIntent.run(this.job, folder, uidValidity, uid);
   }
@@ -146,15 +137,6 @@ export class ImportState {
         this.sql.advance.run(this.job, folder, uidValidity, failure.uid);
       }
       this.completeAll(folder, uidValidity, ok, postAction);
-    })();
-  }
-
-  /** The message could not be stored: listed for the next run to try again, and passed over in this one. */
-  fail(folder: string, uidValidity: string, uid: number, code: string, message: string): void {
-    this.db.transaction(() => {
-      this.sql.dropIntent.run(this.job, folder, uidValidity, uid);
-      this.sql.addFailed.run(this.job, folder, uidValidity, uid, code, message);
-      this.sql.advance.run(this.job, folder, uidValidity, uid);
     })();
   }
 

@@ -54,7 +54,8 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     if (!target.isTarget) throw new ConfigError([{ field: '/destination/connection/isTarget', message: 'the destination connection needs isTarget true' }]);
     destination = { kind: 'imap', config: target, statePath: spec.destination.state };
   }
-  const plan = prepareRead(source, spec.query ?? source.query ?? 'ALL', { select: 'envelope' });
+  // Envelope rows for the archive, plus the exact source every destination stores.
+  const plan = prepareRead(source, spec.query ?? source.query ?? 'ALL', { select: 'envelope', raw: true });
   const mode = spec.dedupe ?? (destination.kind === 'imap' ? destination.config.dedupe : 'message-id');
   const mapping: FolderMapOptions = { prefix: spec.folderPrefix, mapping: spec.folderMapping };
   // Accounts without ports: the same job over TLS or STARTTLS (or through a proxy) is still the same job.

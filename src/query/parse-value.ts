@@ -1,6 +1,8 @@
 /** Values inside a query: dates, sequence sets, keywords and header names. Pure functions. */
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** Month names as IMAP (RFC 3501 date-text) and mbox write them. */
+export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+const LOWER_MONTHS: readonly string[] = MONTHS.map((name) => name.toLowerCase());
 
 function isoDay(year: number, month: number, day: number): string | undefined {
   const date = new Date(Date.UTC(year, month - 1, day));
@@ -12,7 +14,7 @@ function isoDay(year: number, month: number, day: number): string | undefined {
 export function parseQueryDate(text: string): string | undefined {
   const rfc = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/.exec(text);
   if (rfc) {
-    const month = MONTHS.indexOf(rfc[2]!.toLowerCase());
+    const month = LOWER_MONTHS.indexOf(rfc[2]!.toLowerCase());
     return month < 0 ? undefined : isoDay(Number(rfc[3]), month + 1, Number(rfc[1]));
   }
   const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
@@ -22,8 +24,7 @@ export function parseQueryDate(text: string): string | undefined {
 /** YYYY-MM-DD -> the RFC 3501 date-text the server expects (1-Jan-2024). */
 export function toImapDate(day: string): string {
   const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  const name = MONTHS[month - 1]!;
-  return `${date}-${name[0]!.toUpperCase()}${name.slice(1)}-${year}`;
+  return `${date}-${MONTHS[month - 1]!}-${year}`;
 }
 
 /** The day after YYYY-MM-DD: an inclusive end date becomes BEFORE the next day. */

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { MONTHS } from '../query/parse-value.js';
 import type { Archive, ArchiveFilter, ArchivedMessage } from './archive-db.js';
 
 export interface ExportResult {
@@ -42,7 +43,6 @@ export function exportEml(archive: Archive, dir: string, filter: ArchiveFilter =
 const FROM_LINE = /^(>*From )/gm;
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /** asctime() as the mbox "From " line wants it, in UTC: "Mon Jan  2 15:04:05 2006". */

@@ -1,3 +1,5 @@
+import { MONTHS } from '../query/parse-value.js';
+
 /**
  * A folder name as IMAP4rev1 sends it: modified UTF-7 (RFC 3501 section 5.1.3). Printable
  * ASCII stays as it is, "&" becomes "&-", and every other run of characters becomes "&" +
@@ -11,7 +13,6 @@ export function encodeMailboxName(name: string): string {
   });
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /** An IMAP date-time (RFC 3501 section 9), in UTC: "02-Jan-2024 03:04:05 +0000". */

@@ -22,7 +22,7 @@ describe('ImportState', () => {
   it('keeps an intent until the message is settled, and drops it on settle', () => {
     const state = fresh();
     state.resetFolder('INBOX', '7');
-    state.beginIntent({ folder: 'INBOX', uidValidity: '7', uid: 4, destination: 'INBOX', identity });
+    state.beginIntents([{ folder: 'INBOX', uidValidity: '7', uid: 4, destination: 'INBOX', identity }]);
     expect(state.intents('INBOX', '7')).toEqual([{ folder: 'INBOX', uidValidity: '7', uid: 4, destination: 'INBOX', identity }]);
     expect(state.progress('INBOX')!.lastUid).toBe(0);
     state.complete('INBOX', '7', 4, true);
@@ -35,7 +35,7 @@ describe('ImportState', () => {
   it('lists failed messages for a retry and forgets them once they succeed', () => {
     const state = fresh();
     state.resetFolder('INBOX', '7');
-    state.fail('INBOX', '7', 5, 'MESSAGE_TOO_LARGE', 'too big');
+    state.settle('INBOX', '7', [], [{ uid: 5, code: 'MESSAGE_TOO_LARGE', message: 'too big' }], false);
     expect(state.progress('INBOX')!.lastUid).toBe(5);
     expect(state.failed('INBOX', '7')).toEqual([{ uid: 5, code: 'MESSAGE_TOO_LARGE', message: 'too big' }]);
     state.complete('INBOX', '7', 5, false);
@@ -48,7 +48,7 @@ describe('ImportState', () => {
     const b = new ImportState(db, 'b');
     a.resetFolder('INBOX', '1');
     a.complete('INBOX', '1', 9, true);
-    a.fail('INBOX', '1', 10, 'APPEND_FAILED', 'no');
+    a.settle('INBOX', '1', [], [{ uid: 10, code: 'APPEND_FAILED', message: 'no' }], false);
     b.resetFolder('INBOX', '1');
     a.resetFolder('INBOX', '2');
     expect(a.progress('INBOX')).toEqual({ uidValidity: '2', lastUid: 0 });
