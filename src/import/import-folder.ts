@@ -3,7 +3,6 @@ import type { Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import type { Session } from '../imap/open-session.js';
-import { toUidSet } from '../read/fetch-fields.js';
 import { fetchMessages, uidValidityOf } from '../read/read-page.js';
 import { uidSearch } from '../read/uid-search.js';
 import type { BulkMessage } from '../read/fetch-response-parser.js';
@@ -66,12 +65,13 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
     const attributes = [...job.plan.attributes, { type: 'ATOM' as const, value: 'UID' }, { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` }];
     // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
     const fresh = (await uidSearch(session.client, attributes, session.errorContext)).filter((uid) => uid > lastUid);
-    const uids = [...retry, ...fresh].slice(0, job.budget.remaining);
+    // A listed failure may also lie above the checkpoint: each UID is read once.
+    const uids = [...new Set([...retry, ...fresh])].slice(0, job.budget.remaining);
     job.budget.remaining -= uids.length;
     const batchSize = Math.min(config.maxQueueDepth, config.pageSize);
-    const fetchBatch = (from: number): Promise<{ wanted: number[]; batch: BulkMessage[] }> => {
+    const fetchBatch = (from: number): Promise<{ wanted: number[]; batch: BulkMessage[]; incomplete: number[] }> => {
       const wanted = uids.slice(from, from + batchSize);
-      const fetching = fetchMessages(session, toUidSet(wanted), job.fetchQuery).then((batch) => ({ wanted, batch: batch.sort((a, b) => a.uid - b.uid) }));
+      const fetching = fetchMessages(session, wanted, job.fetchQuery).then(({ messages, incomplete }) => ({ wanted, batch: messages, incomplete }));
       fetching.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
       return fetching;
     };
@@ -80,12 +80,13 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
     let next = uids.length > 0 ? fetchBatch(0) : undefined;
     try {
       for (let i = 0; i < uids.length; i += batchSize) {
-        const { wanted, batch } = await next!;
+        const { wanted, batch, incomplete } = await next!;
         const more = i + batchSize < uids.length;
         next = more && !acting ? fetchBatch(i + batchSize) : undefined;
         // A message that failed last time and has since gone from the source is no longer owed.
-        const fetched = new Set(batch.map((message) => message.uid));
+        const fetched = new Set([...batch.map((message) => message.uid), ...incomplete]);
         state.forgetFailed(folder.path, uidValidity, wanted.filter((uid) => retrying.has(uid) && !fetched.has(uid)));
+        recordIncomplete(job, folder.path, uidValidity, incomplete, result);
         const settled: number[] = [];
         try {
           await storeBatch(job, folder, uidValidity, batch, result, i === 0, settled);
@@ -109,6 +110,20 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
   }
 }
 
+/**
+ * Requested messages the server answered without their body: listed as failed, to be fetched
+ * again next run, never stored empty. Listing them does not move the folder's checkpoint, so
+ * a crash before the rest of the batch is stored cannot skip the messages below them.
+ */
+function recordIncomplete(job: FolderJob, folder: string, uidValidity: string, uids: number[], result: FolderImportResult): void {
+  if (uids.length === 0) return;
+  const failed = uids.map((uid) => ({ uid, code: 'PROTOCOL_ERROR' as const, message: 'The server sent the message without its content; it is fetched again next run.' }));
+  job.state.listFailed(folder, uidValidity, failed);
+  result.seen += failed.length;
+  result.failed += failed.length;
+  result.failures.push(...failed);
+}
+
 /** Applies the post-read action to messages the destination holds, then forgets them. */
 async function settle(job: FolderJob, folder: string, uidValidity: string, uids: number[]): Promise<void> {
   await applyPostReadAction(job.session, job.postReadAction, uids);
@@ -125,7 +140,9 @@ async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: strin
   const acting = job.postReadAction.type !== 'none';
   const rowContext: RowContext = { account: `${session.authenticatedAs}@${config.host}`, folder: folder.path, uidValidity, dateTimeFormat: 'ISO8601' };
   const messages = batch.map((message): SourceMessage => {
-    const raw = message.source ?? Buffer.alloc(0);
+    // fetchMessages returns only answers that carry every requested item, the source included.
+    if (!message.source) throw makeError('INTERNAL', `UID ${message.uid} reached the store without its source.`);
+    const raw = message.source;
     return {
       account: rowContext.account,
       folder: folder.path,

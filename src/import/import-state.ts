@@ -140,6 +140,13 @@ export class ImportState {
     })();
   }
 
+  /** Lists messages that failed before their turn to settle; the checkpoint does not move. */
+  listFailed(folder: string, uidValidity: string, failed: readonly FailedMessage[]): void {
+    this.db.transaction(() => {
+      for (const failure of failed) this.sql.addFailed.run(this.job, folder, uidValidity, failure.uid, failure.code, failure.message);
+    })();
+  }
+
   /** Failed messages that are gone from the source. */
   forgetFailed(folder: string, uidValidity: string, uids: readonly number[]): void {
     this.db.transaction(() => {

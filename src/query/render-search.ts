@@ -1,11 +1,21 @@
+import { makeError } from '../errors.js';
 import { nextDay, toImapDate } from './parse-value.js';
 import type { Criterion } from './structured-query.js';
 
 /** One IMAP command argument, in imapflow's compiler shape; an array is a parenthesised list. */
-export type SearchAttribute = { type: 'ATOM' | 'STRING' | 'SEQUENCE'; value: string } | SearchAttribute[];
+export type SearchAttribute = { type: 'ATOM' | 'STRING' | 'LITERAL' | 'SEQUENCE'; value: string } | SearchAttribute[];
 
 const atom = (value: string): SearchAttribute => ({ type: 'ATOM', value });
-const string = (value: string): SearchAttribute => ({ type: 'STRING', value });
+
+/**
+ * A search value: quoted when it can be (RFC 3501 section 4.3), a literal when it holds a line
+ * end, which a quoted string cannot carry. NUL is in neither (RFC 3501 CHAR8), so it is refused.
+ * @throws QUERY_INVALID for a value with NUL.
+ */
+function string(value: string): SearchAttribute {
+  if (value.includes('\0')) throw makeError('QUERY_INVALID', `A search value may not contain a NUL character: ${JSON.stringify(value)}.`, { field: '/query' });
+  return /[\r\n]/.test(value) ? { type: 'LITERAL', value } : { type: 'STRING', value };
+}
 
 // Lookup tables, not a switch per key: each kind of key renders the same way.
 const RENDER: Record<string, (c: Criterion) => SearchAttribute[]> = {
@@ -58,7 +68,7 @@ function quote(value: string): string {
 /** The arguments as a person reads them, the form the server receives for ASCII values. */
 export function renderSearchText(attributes: SearchAttribute[]): string {
   return attributes
-    .map((a) => (Array.isArray(a) ? `(${renderSearchText(a)})` : a.type === 'STRING' ? quote(a.value) : a.value))
+    .map((a) => (Array.isArray(a) ? `(${renderSearchText(a)})` : a.type === 'STRING' || a.type === 'LITERAL' ? quote(a.value) : a.value))
     .join(' ');
 }
 

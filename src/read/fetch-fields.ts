@@ -1,4 +1,5 @@
 import type { FetchQueryObject } from 'imapflow';
+import { headerFieldsItem } from '../imap/command-line.js';
 import type { Select } from '../rows/select.js';
 
 /**
@@ -52,7 +53,7 @@ export function fetchItemsText(query: FetchQueryObject): string {
   if (query.bodyStructure) items.push('BODYSTRUCTURE');
   if (query.labels) items.push('X-GM-LABELS');
   if (query.threadId) items.push('X-GM-THRID');
-  if (Array.isArray(query.headers) && query.headers.length > 0) items.push(`BODY.PEEK[HEADER.FIELDS (${query.headers.join(' ')})]`);
+  if (Array.isArray(query.headers) && query.headers.length > 0) items.push(headerFieldsItem(query.headers));
   if (query.source) items.push('BODY.PEEK[]');
   return `(${items.join(' ')})`;
 }

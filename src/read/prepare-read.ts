@@ -1,5 +1,6 @@
 import type { Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
+import { invalidHeaderName, isHeaderFieldName } from '../imap/command-line.js';
 import { dateRangeCriteria, renderSearchText, toSearchAttributes, type SearchAttribute } from '../query/render-search.js';
 import { folderSelection } from '../query/plan.js';
 import type { Criterion, StructuredQuery } from '../query/structured-query.js';
@@ -24,7 +25,7 @@ export interface ReadPlan {
 /**
  * Compiles query and select, merges the connection's dates and folders, and derives the
  * hashes a cursor is bound to. Pure: runs before any network I/O.
- * @throws QUERY_INVALID for a missing or broken query or select.
+ * @throws QUERY_INVALID for a missing or broken query or select, or a header name that is none.
  */
 export function prepareRead(config: Config, queryInput: string | object | undefined, selectOptions: SelectOptions = {}): ReadPlan {
   const input = queryInput ?? config.query;
@@ -33,6 +34,9 @@ export function prepareRead(config: Config, queryInput: string | object | undefi
   }
   const query = toStructuredQuery(input);
   const select = resolveSelect(selectOptions);
+  // A header name becomes part of a FETCH command line: checked before any connection.
+  const badHeader = select.headers.find((name) => typeof name !== 'string' || !isHeaderFieldName(name));
+  if (badHeader !== undefined) throw invalidHeaderName(String(badHeader));
   const criteria = [...query.criteria, ...dateRangeCriteria(config.startDate, config.endDate)];
   const attributes = toSearchAttributes(criteria);
   const folders = folderSelection(query, config);

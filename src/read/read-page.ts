@@ -9,7 +9,8 @@ import { parseBody } from '../rows/parse-body.js';
 import type { CursorState } from './cursor.js';
 import { bulkFetch, canBulkFetch } from './bulk-fetch.js';
 import { fetchFields, fetchItemsText, toUidSet } from './fetch-fields.js';
-import type { BulkMessage } from './fetch-response-parser.js';
+import type { BulkMessage, FetchResponse } from './fetch-response-parser.js';
+import { matchFetchResponses, requestedItems, type MatchedFetch } from './match-fetch-responses.js';
 import type { ReadPlan } from './prepare-read.js';
 import { uidSearch } from './uid-search.js';
 
@@ -50,15 +51,29 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 // answers ever trip the dedicated parser.
 const BULK_FETCH = process.env.IMAP_CONNECTOR_BULK_FETCH !== 'off';
 
+/** The items imapflow's fetch() reports as message fields, to sort its answers like ours. */
+const MESSAGE_FIELDS = ['uid', 'flags', 'internalDate', 'size', 'envelope', 'bodyStructure', 'labels', 'threadId', 'source', 'headers'];
+
 /**
  * One UID FETCH: through the dedicated bulk parser when the session can lend its socket
- * (about twice as fast, see bulk-fetch.ts), else through imapflow's fetch().
+ * (about twice as fast, see bulk-fetch.ts), else through imapflow's fetch(). Either way only
+ * answers for the requested UIDs with every requested item are messages; requested UIDs whose
+ * answer lacked an item are listed as incomplete (match-fetch-responses.ts).
  */
-export async function fetchMessages(session: Session, uidSet: string, query: FetchQueryObject, bulk = BULK_FETCH): Promise<BulkMessage[]> {
-  if (bulk && canBulkFetch(session.client)) return bulkFetch(session.client, uidSet, fetchItemsText(query), session.logger);
-  const batch: BulkMessage[] = [];
-  for await (const message of session.client.fetch(uidSet, query, { uid: true })) batch.push(message as FetchMessageObject & BulkMessage);
-  return batch;
+export async function fetchMessages(session: Session, uids: readonly number[], query: FetchQueryObject, bulk = BULK_FETCH): Promise<MatchedFetch> {
+  const uidSet = toUidSet([...uids]);
+  const requested = new Set(uids);
+  const required = requestedItems(query);
+  if (bulk && canBulkFetch(session.client)) {
+    return bulkFetch(session.client, { uidSet, uids: requested, items: fetchItemsText(query), required }, session.logger);
+  }
+  const responses: FetchResponse[] = [];
+  for await (const message of session.client.fetch(uidSet, query, { uid: true })) {
+    const fields = message as unknown as Record<string, unknown>;
+    const items = new Set(MESSAGE_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null));
+    responses.push({ seq: message.seq, items, message: message as FetchMessageObject & BulkMessage });
+  }
+  return matchFetchResponses(requested, required, responses);
 }
 
 /**
@@ -73,8 +88,8 @@ async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: 
   const rows: unknown[] = [];
   for (let i = 0; i < uids.length; i += batchSize) {
     if (i > 0 && delayMs > 0) await sleep(delayMs);
-    const batch = await fetchMessages(session, toUidSet(uids.slice(i, i + batchSize)), query);
-    batch.sort((a, b) => a.uid - b.uid);
+    const { messages: batch, incomplete } = await fetchMessages(session, uids.slice(i, i + batchSize), query);
+    if (incomplete.length > 0) throw incompleteError(incomplete);
     for (const message of batch) {
       const body = plan.select.level === 'full' && message.source ? await parseBody(message.source, bodyOptions) : undefined;
       const row = messageToRow(message, ctx, body, plan.select.headers);
@@ -84,6 +99,11 @@ async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: 
     }
   }
   return rows;
+}
+
+/** A requested message came back without an item it must carry: a row from it would be wrong. */
+function incompleteError(uids: number[]): ReturnType<typeof makeError> {
+  return makeError('PROTOCOL_ERROR', `The server answered the FETCH of UID ${uids.join(', ')} without all the items asked for (the body, say).`, { details: { uids } });
 }
 
 /** Index of the first UID above `uid` in an ascending list. */

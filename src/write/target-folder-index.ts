@@ -24,7 +24,8 @@ async function indexedMessages(session: Session, path: string, timeout: number):
     const fields = IDENTITY_HEADER_FIELDS.map((field) => field.toLowerCase());
     const indexed: IndexedMessage[] = [];
     for (let i = 0; i < uids.length; i += INDEX_BATCH) {
-      for (const message of await fetchMessages(session, toUidSet(uids.slice(i, i + INDEX_BATCH)), { uid: true, headers: fields })) {
+      const { messages } = await fetchMessages(session, uids.slice(i, i + INDEX_BATCH), { uid: true, headers: fields });
+      for (const message of messages) {
         const keys = headerKeys(parseHeaderFields(message.headers ?? Buffer.alloc(0)));
         indexed.push({ uid: message.uid, messageIdKey: keys.messageIdKey, headerDigest: keys.headerDigest });
       }
@@ -39,7 +40,8 @@ async function readBodies(session: Session, path: string, timeout: number, uids:
     const bodies = new Map<number, Buffer>();
     for await (const message of session.client.fetch(toUidSet(uids), { uid: true, bodyParts: ['TEXT'] }, { uid: true })) {
       const text = message.bodyParts?.get('text') ?? message.bodyParts?.get('TEXT');
-      if (text) bodies.set(message.uid, text);
+      // Unsolicited answers (another client's flag changes, other UIDs) are no body of ours.
+      if (text && uids.includes(message.uid)) bodies.set(message.uid, text);
     }
     return bodies;
   });

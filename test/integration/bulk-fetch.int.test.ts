@@ -33,10 +33,11 @@ describe('fetchMessages (bulk parser)', () => {
     try {
       const lock = await session.client.getMailboxLock(folder, { readOnly: true });
       try {
+        const uids = (await session.client.search({ all: true }, { uid: true })) as number[];
         for (const select of [resolveSelect({ headers: ['List-Id', 'X-Mailer'] }), resolveSelect({ select: 'full' })]) {
           const query = fetchFields(select, session.client.capabilities);
-          const viaImapflow = await fetchMessages(session, '1:*', query, false);
-          const viaBulk = await fetchMessages(session, '1:*', query, true);
+          const { messages: viaImapflow } = await fetchMessages(session, uids, query, false);
+          const { messages: viaBulk } = await fetchMessages(session, uids, query, true);
           expect(viaBulk.length).toBe(viaImapflow.length);
           expect(viaBulk.length).toBeGreaterThan(0);
           const ctx = { account: `${user.name}@127.0.0.1`, folder, uidValidity: '1', dateTimeFormat: 'ISO8601' };
