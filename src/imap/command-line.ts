@@ -21,6 +21,11 @@ export function isAtom(value: string): boolean {
   return ATOM.test(value);
 }
 
+/** True for a flag or keyword: an atom, or "\\" and an atom for system flags (RFC 3501 section 9). */
+export function isFlag(value: string): boolean {
+  return ATOM.test(value.startsWith('\\') ? value.slice(1) : value);
+}
+
 /** True for a header field name that can be sent as an atom (RFC 5322 section 3.6.8). */
 export function isHeaderFieldName(value: string): boolean {
   return HEADER_FIELD_NAME.test(value);

@@ -55,9 +55,11 @@ function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
         const list: Node[] = [];
         top.push(list);
         stack.push(list);
+        if (stack.length > MAX_DEPTH) throw fetchProtocolError('lists nested too deeply');
         i++;
       } else if (byte === CLOSE) {
-        if (stack.length > 1) stack.pop();
+        if (stack.length === 1) throw fetchProtocolError('a ")" without its "("');
+        stack.pop();
         i++;
       } else if (byte === QUOTE) {
         const bytes: number[] = [];
@@ -67,6 +69,7 @@ function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
           bytes.push(text[i]!);
           i++;
         }
+        if (i >= text.length) throw fetchProtocolError('a quoted string without its closing quote');
         i++;
         top.push({ type: 'STRING', value: Buffer.from(bytes).toString('utf8') });
       } else {
@@ -178,7 +181,7 @@ export interface ParserEvents {
   onTagged(result: TaggedResult, rest: Buffer): void;
 }
 
-const FETCH_HEAD = /^\* (\d+) FETCH /i;
+const FETCH_HEAD = /^\* (\S+) FETCH /i;
 const EXPUNGE_LINE = /^\* \d+ EXPUNGE$/i;
 const EMPTY = Buffer.alloc(0);
 

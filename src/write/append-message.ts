@@ -1,6 +1,7 @@
 import { redactText } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { classifyError } from '../imap/classify-error.js';
+import { isFlag } from '../imap/command-line.js';
 import { encodeMailboxName, imapDateTime } from './mailbox-name.js';
 import { sameFolder } from './map-folder.js';
 import type { Session } from '../imap/open-session.js';
@@ -64,7 +65,7 @@ export function toAppendError(error: unknown, session: Session, folder: string, 
  * @throws MESSAGE_TOO_LARGE, OVER_QUOTA, APPEND_FAILED, or a session error (CONNECTION_LOST, ...)
  */
 export async function appendMessage(session: Session, folder: string, message: OutgoingMessage): Promise<AppendResult> {
-  const flags = message.flags.filter((flag) => !UNSETTABLE.has(flag.toLowerCase()));
+  const flags = message.flags.filter((flag) => isFlag(flag) && !UNSETTABLE.has(flag.toLowerCase()));
   await selectForAppend(session, folder);
   const attempt = async (): Promise<AppendResult> => {
     const result = await session.client.append(folder, message.raw, flags, message.internalDate);
@@ -140,6 +141,22 @@ function expandUidSet(text: string): number[] {
 }
 
 /**
+ * The MULTIAPPEND arguments in imapflow's compiler shape: the folder in modified UTF-7 (no
+ * byte outside printable ASCII), per message its flags, date and source as a literal. A flag
+ * that is no atom cannot have come from an IMAP server and is not sent.
+ */
+export function multiAppendAttributes(folder: string, messages: readonly OutgoingMessage[], permanent: ReadonlySet<string> | undefined): unknown[] {
+  const allowed = (flag: string): boolean => isFlag(flag) && !UNSETTABLE.has(flag.toLowerCase()) && (!permanent || permanent.has('\\*') || permanent.has(flag));
+  const attributes: unknown[] = [{ type: 'ATOM', value: encodeMailboxName(folder) }];
+  for (const message of messages) {
+    attributes.push(message.flags.filter(allowed).map((flag) => ({ type: 'ATOM', value: flag })));
+    if (message.internalDate) attributes.push({ type: 'STRING', value: imapDateTime(message.internalDate) });
+    attributes.push({ type: 'LITERAL', value: message.raw });
+  }
+  return attributes;
+}
+
+/**
  * One MULTIAPPEND (RFC 3502): every message in one command, one round trip, stored all or
  * none. Flags the selected target folder may not keep are left out, as imapflow's append() does.
  * @returns the new UIDs from APPENDUID, when the server gives one per message.
@@ -147,13 +164,7 @@ function expandUidSet(text: string): number[] {
 async function multiAppend(session: Session, folder: string, messages: readonly OutgoingMessage[]): Promise<(number | undefined)[]> {
   const client = session.client;
   const permanent = client.mailbox ? client.mailbox.permanentFlags : undefined;
-  const allowed = (flag: string): boolean => !UNSETTABLE.has(flag.toLowerCase()) && (!permanent || permanent.has('\\*') || permanent.has(flag));
-  const attributes: unknown[] = [{ type: 'ATOM', value: encodeMailboxName(folder) }];
-  for (const message of messages) {
-    attributes.push(message.flags.filter(allowed).map((flag) => ({ type: 'ATOM', value: flag })));
-    if (message.internalDate) attributes.push({ type: 'STRING', value: imapDateTime(message.internalDate) });
-    attributes.push({ type: 'LITERAL', value: message.raw });
-  }
+  const attributes = multiAppendAttributes(folder, messages, permanent);
   const exec = (client as unknown as { exec: Exec }).exec.bind(client);
   const response = await exec('APPEND', attributes);
   const section = response.response.attributes?.[0]?.section ?? [];

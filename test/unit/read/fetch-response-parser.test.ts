@@ -1,0 +1,123 @@
+/**
+ * The bulk FETCH response parser reads untrusted server bytes. Happy path first, then what a
+ * broken or hostile server sends: each is a PROTOCOL_ERROR, never a wrong message or a hang.
+ */
+import { describe, expect, it } from 'vitest';
+import { FetchResponseParser, MAX_LINE_BYTES, type FetchResponse, type TaggedResult } from '../../../src/read/fetch-response-parser.js';
+
+interface Parsed {
+  responses: FetchResponse[];
+  expunges: number;
+  tagged: TaggedResult | undefined;
+  rest: Buffer | undefined;
+}
+
+function parse(chunks: Buffer[], maxLiteralBytes?: number): Parsed {
+  const out: Parsed = { responses: [], expunges: 0, tagged: undefined, rest: undefined };
+  const parser = new FetchResponseParser(
+    'X1',
+    {
+      onFetch: (response) => out.responses.push(response),
+      onExpunge: () => out.expunges++,
+      onTagged: (result, rest) => {
+        out.tagged = result;
+        out.rest = rest;
+      },
+    },
+    maxLiteralBytes,
+  );
+  for (const chunk of chunks) if (!parser.push(chunk)) break;
+  return out;
+}
+
+const SOURCE = 'Subject: hi\r\n\r\nbody (with) "quotes" and {braces}\r\n';
+const WIRE = Buffer.from(
+  `* 1 FETCH (UID 7 FLAGS (\\Seen $Label) RFC822.SIZE ${SOURCE.length} INTERNALDATE "01-Jan-2024 10:00:00 +0000" BODY[] {${SOURCE.length}}\r\n${SOURCE})\r\n` +
+    `* 2 FETCH (FLAGS (\\Flagged))\r\n` +
+    `* 3 EXPUNGE\r\n` +
+    `X1 OK Fetch completed.\r\nleftover`,
+);
+
+function errorOf(run: () => unknown): { code?: string; message?: string } {
+  try {
+    run();
+  } catch (error) {
+    return error as { code: string };
+  }
+  return {};
+}
+
+describe('FetchResponseParser', () => {
+  it('reads a message with a literal body, an unsolicited update, an EXPUNGE and the tagged end', () => {
+    const out = parse([WIRE]);
+    expect(out.responses).toHaveLength(2);
+    const [first, update] = out.responses;
+    expect(first!.seq).toBe(1);
+    expect([...first!.items].sort()).toEqual(['flags', 'internalDate', 'size', 'source', 'uid']);
+    expect(first!.message.uid).toBe(7);
+    expect(first!.message.source!.toString()).toBe(SOURCE);
+    expect([...first!.message.flags!]).toEqual(['\\Seen', '$Label']);
+    expect(update!.seq).toBe(2);
+    expect([...update!.items]).toEqual(['flags']);
+    expect(out.expunges).toBe(1);
+    expect(out.tagged).toEqual({ status: 'OK', text: 'Fetch completed.' });
+    expect(out.rest!.toString()).toBe('leftover');
+  });
+
+  it('gives the same result however the bytes are cut into chunks', () => {
+    const whole = parse([WIRE]);
+    for (let cut = 1; cut < WIRE.length; cut++) {
+      const split = parse([WIRE.subarray(0, cut), WIRE.subarray(cut)]);
+      expect(split.responses.map((r) => [r.seq, r.message.uid, r.message.source?.toString()])).toEqual(whole.responses.map((r) => [r.seq, r.message.uid, r.message.source?.toString()]));
+      expect(split.tagged).toEqual(whole.tagged);
+    }
+    const bytes = [...WIRE].map((byte) => Buffer.from([byte]));
+    expect(parse(bytes).responses).toHaveLength(2);
+  });
+
+  it.each([
+    ['a UID that is not a number', '* 1 FETCH (UID abc FLAGS ())\r\n'],
+    ['a UID of zero', '* 1 FETCH (UID 0 FLAGS ())\r\n'],
+    ['a UID beyond 32 bits', '* 1 FETCH (UID 99999999999 FLAGS ())\r\n'],
+    ['a sequence number that is not a number', '* x FETCH (UID 1)\r\n'],
+    ['a size that is not a number', '* 1 FETCH (UID 1 RFC822.SIZE -5)\r\n'],
+    ['an unbalanced ")"', '* 1 FETCH (UID 1)) FLAGS\r\n'],
+    ['an unclosed "("', '* 1 FETCH (UID 1 FLAGS (\\Seen)\r\n'],
+    ['an unterminated quoted string', '* 1 FETCH (UID 1 INTERNALDATE "01-Jan-2024)\r\n'],
+    ['an item without a value', '* 1 FETCH (UID 1 FLAGS)\r\n'],
+    ['a FETCH without its item list', '* 1 FETCH UID 1\r\n'],
+    ['a line that is no IMAP response', 'garbage here\r\n'],
+    ['a 20-digit literal size', '* 1 FETCH (UID 1 BODY[] {99999999999999999999}\r\n'],
+    ['lists nested deeper than any FETCH needs', `* 1 FETCH (UID 1 BODYSTRUCTURE ${'('.repeat(100)}${')'.repeat(100)})\r\n`],
+  ])('refuses %s with PROTOCOL_ERROR', (_name, text) => {
+    expect(errorOf(() => parse([Buffer.from(text + 'X1 OK done\r\n')])).code).toBe('PROTOCOL_ERROR');
+  });
+
+  it('refuses a literal larger than the caller allows before buffering it', () => {
+    const error = errorOf(() => parse([Buffer.from('* 1 FETCH (UID 1 BODY[] {5000}\r\n')], 4096));
+    expect(error.code).toBe('PROTOCOL_ERROR');
+    expect(error.message).toMatch(/5000 bytes, over the limit of 4096/);
+  });
+
+  it('refuses a line without end once it passes the line bound, holding no more than that', () => {
+    const parser = new FetchResponseParser('X1', { onFetch: () => undefined, onExpunge: () => undefined, onTagged: () => undefined });
+    const chunk = Buffer.alloc(1024 * 1024, 'a');
+    let error: { code?: string } | undefined;
+    let pushed = 0;
+    try {
+      for (; pushed < 64; pushed++) parser.push(chunk);
+    } catch (caught) {
+      error = caught as { code: string };
+    }
+    expect(error?.code).toBe('PROTOCOL_ERROR');
+    expect(pushed * chunk.length).toBeLessThanOrEqual(MAX_LINE_BYTES + chunk.length);
+  });
+
+  it('waits for a literal that lies about its size rather than reading past it', () => {
+    // {50} announced, 10 bytes sent, then the tagged line: the parser takes it as literal data
+    // and keeps waiting; the command's deadline ends it (tested in the integration suite).
+    const out = parse([Buffer.from('* 1 FETCH (UID 1 BODY[] {50}\r\n0123456789)\r\nX1 OK done\r\n')]);
+    expect(out.tagged).toBeUndefined();
+    expect(out.responses).toHaveLength(0);
+  });
+});
