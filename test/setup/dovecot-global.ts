@@ -1,16 +1,29 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startDovecot, type DovecotInfo } from '../helpers/dovecot.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     dovecot: DovecotInfo;
+    /** Root of every test's temporary directory (helpers/temp-dir.ts); removed after the run. */
+    tempRoot: string;
   }
 }
 
-/** Starts the run's private Dovecot once; it is stopped by PID when the run ends. */
+/** Starts the run's private Dovecot once; it is stopped by PID when the run ends, and the temporary root removed. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const tempRoot = mkdtempSync(join(tmpdir(), 'imap-connector-test-'));
+  project.provide('tempRoot', tempRoot);
   const server = await startDovecot();
   const { stop, ...info } = server;
   project.provide('dovecot', info);
-  return stop;
+  return async () => {
+    try {
+      await stop();
+    } finally {
+      rmSync(tempRoot, { recursive: true, force: true });
+    }
+  };
 }
