@@ -142,6 +142,11 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'The JSONata expression failed on a row; check it against the row schema.',
   },
+  JOB_BUSY: {
+    kind: 'state',
+    retryable: true,
+    hint: 'Another run of the same job (same state or archive file) is still going; let it finish, or run again later.',
+  },
   CURSOR_INVALID: {
     kind: 'state',
     retryable: false,
@@ -161,6 +166,11 @@ export const ERROR_CODES = {
     kind: 'write',
     retryable: true,
     hint: 'The archive file could not be written (disk full, read-only, locked by another process); fix that and run again.',
+  },
+  FILE_WRITE_FAILED: {
+    kind: 'write',
+    retryable: true,
+    hint: 'A local file (output, state, archive or export) could not be written; fix the path, the permissions or the free space, and run again.',
   },
   APPEND_FAILED: {
     kind: 'write',

@@ -35,6 +35,8 @@ What and how:
       --map SRC=DST          send folder SRC to DST (repeat for more)
       --after ACTION         on the source, once a message is safely stored:
                              none (default), mark-seen, keyword:NAME, move:FOLDER, delete
+      --wait-for-lock SECS   when another run of this job is still going, wait up to SECS
+                             for it to finish (default 0: stop at once with JOB_BUSY)
 
 ${CONNECTION_FLAGS_HELP}
 
@@ -55,6 +57,7 @@ const OPTIONS = {
   'folder-prefix': { type: 'string' },
   map: { type: 'string', multiple: true },
   after: { type: 'string' },
+  'wait-for-lock': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
@@ -93,6 +96,11 @@ function specFromFlags(values: ReturnType<typeof parseArgs<{ options: typeof OPT
   }
   const after = parseAfter(values.after);
   if (after) spec.postReadAction = after;
+  const wait = values['wait-for-lock'];
+  if (wait !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(wait)) throw new ConfigError([{ field: '/waitForLock', message: `--wait-for-lock must be seconds (0-86400), got ${JSON.stringify(wait)}` }]);
+    spec.waitForLock = Number(wait);
+  }
   return spec as unknown as ImportSpec;
 }
 

@@ -12,6 +12,7 @@ import { connectionFromFlags } from './load-connection.js';
 import { Progress } from './progress.js';
 import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
+import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
 import { readStateFile, writeStateFile, type StateFile } from './state-file.js';
 
 export const READ_HELP = `Usage: imap-connector read [options]
@@ -149,9 +150,12 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
     return EXIT_CODES.ok;
   }
   let sink: RowSink | undefined;
+  let lock: JobLock | undefined;
   try {
     const connection = connectionFromFlags(values, io);
     const query = queryFromFlags(values);
+    // Two runs on one --state (overlapping cron runs) would both append the same rows.
+    if (values.state) lock = await acquireJobLock(values.state, 'read', 0);
     const state = values.state ? readStateFile(values.state) : undefined;
     const options = readOptions(values, io, values.cursor ?? state?.cursor);
     sink = openSink(values, io, values.cursor ? undefined : state);
@@ -161,5 +165,6 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
     return reportError(error, io, false);
   } finally {
     sink?.close();
+    lock?.release();
   }
 }

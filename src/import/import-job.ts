@@ -8,6 +8,7 @@ import { Archive } from '../sinks/archive-db.js';
 import { ArchiveSink } from '../sinks/archive-sink.js';
 import { ImapSink } from '../sinks/imap-sink.js';
 import type { Sink } from '../sinks/sink.js';
+import { acquireJobLock } from '../sinks/job-lock.js';
 import { openSqliteFile, type SqliteDatabase } from '../sinks/sqlite-file.js';
 import { importFolder } from './import-folder.js';
 import { totalsOf, type FolderImportResult, type ImportResult } from './import-result.js';
@@ -51,14 +52,24 @@ async function openDestination(prepared: PreparedImport, store: { archive?: Arch
  * next run continues from what the state recorded; an APPEND in flight at the time is looked
  * up at the destination first. Nothing is validated late: config, spec and query are checked
  * before any connection is made.
- * @throws CONFIG_INVALID / QUERY_INVALID before any I/O; session errors, OVER_QUOTA and ABORTED
+ * Only one run of a job at a time: a second waits up to spec.waitForLock seconds, then fails.
+ * @throws CONFIG_INVALID / QUERY_INVALID before any I/O; JOB_BUSY; session errors, OVER_QUOTA and ABORTED
  *   during the run, with details.result holding what was done so far.
  */
 export async function runImport(source: unknown, spec: unknown, options: ImportOptions = {}): Promise<ImportResult> {
   const started = Date.now();
   const prepared = prepareImport(source, spec);
   const result: ImportResult = { destination: prepared.destination.kind, folders: [], totals: totalsOf([], 0), unmatched: [] };
-  const store = openStore(prepared);
+  const lockedFile = prepared.destination.kind === 'archive' ? prepared.destination.path : prepared.destination.statePath;
+  // Before the store is even opened: a second run of this job must not touch it (issue 9).
+  const lock = await acquireJobLock(lockedFile, prepared.job, prepared.lockWaitMs);
+  let store: ReturnType<typeof openStore>;
+  try {
+    store = openStore(prepared);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   let ctx: ReadContext | undefined;
   let destination: Destination | undefined;
   try {
@@ -93,5 +104,6 @@ export async function runImport(source: unknown, spec: unknown, options: ImportO
     await destination?.close();
     await ctx?.session.close();
     store.db.close();
+    lock.release();
   }
 }

@@ -15,6 +15,8 @@ export interface ImportSpec {
   folderPrefix?: string;
   folderMapping?: Record<string, string>;
   postReadAction?: PostReadAction;
+  /** Seconds to wait for another run of the same job to finish (default 0: fail with JOB_BUSY). */
+  waitForLock?: number;
 }
 
 /** Everything an import needs that can be checked without a server. */
@@ -27,6 +29,7 @@ export interface PreparedImport {
   postReadAction: PostReadAction;
   /** Names this job in the state: same source, destination, query and mapping = same job. */
   job: string;
+  lockWaitMs: number;
 }
 
 function prefixed(error: unknown, pointer: string): never {
@@ -62,5 +65,5 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
   const account = (config: Config): unknown => ({ host: config.host.toLowerCase(), user: config.username, authz: config.authorizationIdentity ?? null });
   const target = destination.kind === 'imap' ? account(destination.config) : 'archive';
   const job = shortHash({ source: account(source), query: plan.queryHash, target, mapping });
-  return { source, plan, destination, mode, mapping, postReadAction: spec.postReadAction ?? { type: 'none' }, job };
+  return { source, plan, destination, mode, mapping, postReadAction: spec.postReadAction ?? { type: 'none' }, job, lockWaitMs: Math.round((spec.waitForLock ?? 0) * 1000) };
 }

@@ -1,25 +1,42 @@
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { makeError } from '../errors.js';
 
 export type SqliteDatabase = Database.Database;
 
 /**
+ * Creates the file owner-only (0600) before SQLite opens it: it holds mail or what mail was
+ * copied, and SQLite gives its -wal and -shm files the mode of the database file.
+ */
+export function createPrivateFile(path: string): void {
+  if (existsSync(path)) return;
+  closeSync(openSync(path, constants.O_CREAT | constants.O_WRONLY, 0o600));
+}
+
+/** The SQLite driver itself, for files this module does not manage (job locks). */
+export function openSqliteDriver(path: string, options: { timeout: number; readonly?: boolean }): SqliteDatabase {
+  if (!options.readonly) createPrivateFile(path);
+  return new Database(path, { timeout: options.timeout, readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+}
+
+/**
  * Opens (or creates) a SQLite file for the archive or an import's state. WAL + NORMAL sync:
  * a committed transaction survives a killed process, and a kill mid-transaction leaves
- * nothing half-written.
+ * nothing half-written. `readonly` opens an existing file without writing to it (stats,
+ * export, verify), also on read-only media.
  * @throws ARCHIVE_INVALID when the file exists but is not a SQLite database.
  */
-export function openSqliteFile(path: string, what: string, options: { mustExist?: boolean } = {}): SqliteDatabase {
-  if (options.mustExist && !existsSync(path)) throw makeError('ARCHIVE_INVALID', `There is no ${what} at ${JSON.stringify(path)}.`, { details: { path } });
+export function openSqliteFile(path: string, what: string, options: { mustExist?: boolean; readonly?: boolean } = {}): SqliteDatabase {
+  if ((options.mustExist || options.readonly) && !existsSync(path)) throw makeError('ARCHIVE_INVALID', `There is no ${what} at ${JSON.stringify(path)}.`, { details: { path } });
   let db: SqliteDatabase | undefined;
   try {
-    db = new Database(path, { fileMustExist: options.mustExist ?? false });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
     // Another process (a second import on the same file) waits rather than failing at once.
-    db.pragma('busy_timeout = 10000');
+    db = openSqliteDriver(path, { timeout: 10_000, readonly: options.readonly ?? false });
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
     return db;
   } catch (error) {
     db?.close();

@@ -194,7 +194,7 @@ describe('archive errors', () => {
 
   it('an import with an archive path that cannot be written fails before connecting', async () => {
     const nowhere = { server: '127.0.0.1', port: 1, security: 'none', username: 'u', password: 'p' };
-    await expect(runImport(nowhere, { destination: { archive: '/nonexistent-dir/a.archive' } })).rejects.toMatchObject({ code: 'ARCHIVE_INVALID', message: expect.stringContaining('directory does not exist') });
+    await expect(runImport(nowhere, { destination: { archive: '/nonexistent-dir/a.archive' } })).rejects.toMatchObject({ code: 'FILE_WRITE_FAILED', retryable: false, message: expect.stringContaining('directory does not exist') });
   });
 
   it('says so when there is no archive at the path', async () => {

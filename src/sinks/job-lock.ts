@@ -1,0 +1,66 @@
+/**
+ * One run of a job at a time (issue 9: two overlapping cron runs of one import both APPENDed
+ * every message). The lock is SQLite's own exclusive lock on a small file of its own, held for
+ * the whole run by an open transaction: the operating system drops it when the process ends,
+ * however it ends (kill -9 included), so a crashed run never leaves a stale lock, and SQLite
+ * also keeps two runs inside one process apart. The lock files live in `<file>.locks/`, one per
+ * job, so different jobs may share one archive or state file.
+ */
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeError } from '../errors.js';
+import { fileWriteError } from '../file-error.js';
+import { openSqliteDriver, type SqliteDatabase } from './sqlite-file.js';
+
+/** A held lock: release() once the run is over (also after an error). */
+export interface JobLock {
+  release(): void;
+}
+
+// How often a waiting run tries again; SQLite's own busy wait would block the event loop.
+const RETRY_MS = 200;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function tryLock(db: SqliteDatabase): boolean {
+  try {
+    db.exec('BEGIN EXCLUSIVE');
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
+    throw error;
+  }
+}
+
+/**
+ * Takes the lock of job `job` on `file` (the archive or state file), waiting up to `waitMs`
+ * for a run that holds it to finish.
+ * @throws JOB_BUSY when another run still holds it; FILE_WRITE_FAILED when the lock file cannot be made.
+ */
+export async function acquireJobLock(file: string, job: string, waitMs: number): Promise<JobLock> {
+  const dir = `${file}.locks`;
+  let db: SqliteDatabase;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, `${job}.lock`);
+    db = openSqliteDriver(path, { timeout: 0 });
+    chmodSync(path, 0o600);
+  } catch (error) {
+    throw fileWriteError(error, dir, 'lock directory of this job');
+  }
+  const until = Date.now() + waitMs;
+  while (!tryLock(db)) {
+    if (Date.now() >= until) {
+      db.close();
+      throw makeError('JOB_BUSY', `Another run of this job is still working on ${JSON.stringify(file)}${waitMs > 0 ? ` (waited ${Math.round(waitMs / 1000)} s)` : ''}.`, { details: { path: file, waitedMs: waitMs } });
+    }
+    await sleep(Math.min(RETRY_MS, Math.max(0, until - Date.now())));
+  }
+  return {
+    release() {
+      if (!db.open) return;
+      db.exec('ROLLBACK');
+      db.close();
+    },
+  };
+}
