@@ -1,4 +1,3 @@
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { readStream } from '../read/read-stream.js';
@@ -12,6 +11,7 @@ import { connectionFromFlags } from './load-connection.js';
 import { Progress } from './progress.js';
 import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
+import { openRowOutput, outputStart, type RowOutput } from './row-output.js';
 import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
 import { readStateFile, writeStateFile, type StateFile } from './state-file.js';
 
@@ -55,36 +55,6 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
 
-/** Where rows go: stdout, or a file whose committed length is tracked for --state. */
-interface RowSink {
-  write(row: unknown): void;
-  /** Makes the rows so far durable; returns the committed byte length (files only). */
-  commit(): number | undefined;
-  close(): void;
-}
-
-function openSink(values: Values, io: CliIo, resumeFrom: StateFile | undefined): RowSink {
-  if (!values.out) return { write: (row) => io.stdout.write(JSON.stringify(row) + '\n'), commit: () => undefined, close: () => undefined };
-  const path = values.out;
-  const resumeBytes = resumeFrom?.out?.path === path && existsSync(path) ? resumeFrom.out.bytes : undefined;
-  const fd = openSync(path, resumeBytes === undefined ? 'w' : 'r+');
-  // Rows written after the last checkpoint were not committed: cut them off and continue.
-  if (resumeBytes !== undefined) ftruncateSync(fd, resumeBytes);
-  let bytes = resumeBytes ?? 0;
-  return {
-    write(row) {
-      const line = Buffer.from(JSON.stringify(row) + '\n');
-      writeSync(fd, line, 0, line.length, bytes);
-      bytes += line.length;
-    },
-    commit() {
-      fsyncSync(fd);
-      return bytes;
-    },
-    close: () => closeSync(fd),
-  };
-}
-
 function readOptions(values: Values, io: CliIo, cursor: string | undefined): ReadOptions {
   const change = values['on-uidvalidity-change'];
   if (change !== undefined && change !== 'reread' && change !== 'fail') {
@@ -108,7 +78,7 @@ function reportPageNotes(changes: UidValidityChange[], warnings: string[], io: C
   for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
 }
 
-async function readAll(connection: Record<string, unknown>, query: string | undefined, options: ReadOptions, sink: RowSink, values: Values, io: CliIo): Promise<void> {
+async function readAll(connection: Record<string, unknown>, query: string | undefined, options: ReadOptions, sink: RowOutput, values: Values, io: CliIo): Promise<void> {
   let total: number | undefined;
   if (io.stderr.isTTY) {
     const count = await testQuery(connection, query, { sampleSize: 0 });
@@ -133,7 +103,7 @@ async function readAll(connection: Record<string, unknown>, query: string | unde
   io.stderr.write(`${rows} rows; done.${values.state ? ` State saved in ${values.state}.` : ''}\n`);
 }
 
-async function readOnePage(connection: Record<string, unknown>, query: string | undefined, options: ReadOptions, sink: RowSink, values: Values, io: CliIo): Promise<void> {
+async function readOnePage(connection: Record<string, unknown>, query: string | undefined, options: ReadOptions, sink: RowOutput, values: Values, io: CliIo): Promise<void> {
   const result = await read(connection, query, options);
   for (const row of result.rows) sink.write(row);
   const bytes = sink.commit();
@@ -149,7 +119,7 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(READ_HELP);
     return EXIT_CODES.ok;
   }
-  let sink: RowSink | undefined;
+  let sink: RowOutput | undefined;
   let lock: JobLock | undefined;
   try {
     const connection = connectionFromFlags(values, io);
@@ -158,10 +128,18 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
     if (values.state) lock = await acquireJobLock(values.state, 'read', 0);
     const state = values.state ? readStateFile(values.state) : undefined;
     const options = readOptions(values, io, values.cursor ?? state?.cursor);
-    sink = openSink(values, io, values.cursor ? undefined : state);
+    // Resuming with --cursor appends; a state file says where its committed rows end.
+    const start = values.out ? outputStart(values.out, values.cursor ? undefined : state, values.cursor !== undefined) : { kind: 'fresh' as const };
+    sink = openRowOutput(values.out, io, start);
     await (values.all ? readAll : readOnePage)(connection, query, options, sink, values, io);
     return EXIT_CODES.ok;
   } catch (error) {
+    // Rows of the page that failed are not covered by any cursor: a resume reads them again.
+    try {
+      sink?.rollback();
+    } catch {
+      // The output is already failing; the error below is what the person needs.
+    }
     return reportError(error, io, false);
   } finally {
     sink?.close();

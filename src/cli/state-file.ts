@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { fileWriteError } from '../file-error.js';
 
 /**
  * The --state file: the cursor to continue from and, with --out, how many bytes of the output
@@ -16,15 +17,24 @@ export function readStateFile(path: string): StateFile | undefined {
   try {
     const value = JSON.parse(readFileSync(path, 'utf8')) as StateFile;
     if (typeof value.cursor !== 'string') throw new Error('no cursor');
+    // The output offset is checked against the file itself when the output is opened.
+    if (value.out !== undefined && (typeof value.out !== 'object' || value.out === null || typeof value.out.path !== 'string')) throw new Error('bad out');
     return value;
   } catch {
     throw new ConfigError([{ field: '/state', message: `--state ${JSON.stringify(path)} is not a state file written by imap-connector` }]);
   }
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a state file. */
+/**
+ * Written to a temporary file and renamed, so a crash never leaves half a state file; owner-only.
+ * @throws FILE_WRITE_FAILED
+ */
 export function writeStateFile(path: string, state: StateFile): void {
   const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, JSON.stringify(state) + '\n');
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, JSON.stringify(state) + '\n', { mode: 0o600 });
+    renameSync(temporary, path);
+  } catch (error) {
+    throw fileWriteError(error, path, 'state file');
+  }
 }
