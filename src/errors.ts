@@ -162,6 +162,11 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'The file is not an imap-connector archive or import state, or it is damaged; check the path.',
   },
+  ARCHIVE_DAMAGED: {
+    kind: 'state',
+    retryable: false,
+    hint: 'Some archived messages no longer match their checksum: restore the archive from a backup, or import those folders again into a new archive. archive verify lists them.',
+  },
   ARCHIVE_WRITE_FAILED: {
     kind: 'write',
     retryable: true,

@@ -12,7 +12,7 @@ export { runImport, type ImportOptions, type ImportSpec } from './import/import-
 export type { ImportResult, FolderImportResult, ImportTotals } from './import/import-result.js';
 export type { PostReadAction } from './import/post-read-action.js';
 export type { DedupeMode } from './write/message-identity.js';
-export { Archive, type ArchiveStats, type FolderStats, type ArchivedMessage, type ArchiveFilter } from './sinks/archive-db.js';
+export { Archive, type ArchiveStats, type FolderStats, type ArchivedMessage, type ArchiveFilter, type VerifyResult } from './sinks/archive-db.js';
 export { exportEml, exportMbox, type ExportResult } from './sinks/archive-export.js';
 export { parseQuery } from './query/parse.js';
 export type { StructuredQuery, Criterion } from './query/structured-query.js';

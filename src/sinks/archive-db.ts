@@ -40,7 +40,18 @@ export interface ArchivedMessage {
   uid: number;
   flags: string[];
   internalDate: string | null;
+  /** The exact source; empty when `damage` says why it cannot be given. */
   raw: Buffer;
+  /** Null when the source decompressed to the bytes its SHA-256 names; else what is wrong. */
+  damage: string | null;
+}
+
+/** The result of Archive.verify(). */
+export interface VerifyResult {
+  messages: number;
+  damaged: Pick<ArchivedMessage, 'account' | 'folder' | 'uidValidity' | 'uid' | 'damage'>[];
+  /** SQLite's own structure and index check: "ok", or its first problems. */
+  database: string[];
 }
 
 export interface FolderStats {
@@ -96,6 +107,18 @@ CREATE INDEX IF NOT EXISTS messages_by_content ON messages (account, folder, con
 `;
 
 /**
+ * SQLite's refusal to read a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) as ARCHIVE_DAMAGED;
+ * anything else unchanged.
+ */
+export function asArchiveError(error: unknown, path: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code)) {
+    return makeError('ARCHIVE_DAMAGED', `The archive ${JSON.stringify(path)} is damaged: SQLite cannot read part of it (${code}).`, { details: { path, sqliteCode: code }, cause: error });
+  }
+  return error;
+}
+
+/**
  * The embedded archive: one SQLite file with each message's compressed source, its row and
  * (through ImportState, in the same file) each account's and folder's progress.
  */
@@ -103,7 +126,11 @@ export class Archive {
   // Prepared once, on first use (opening an archive for stats needs none of them).
   private statements: ReturnType<Archive['prepareStatements']> | undefined;
 
-  private constructor(readonly db: SqliteDatabase, readonly path: string) {}
+  private constructor(
+    readonly db: SqliteDatabase,
+    readonly path: string,
+    private readonly readonly: boolean,
+  ) {}
 
   private prepareStatements() {
     return {
@@ -126,8 +153,9 @@ export class Archive {
    * Opens an archive, creating it when `create` is set and the file is new.
    * @throws ARCHIVE_INVALID for a file that is not an archive, or a missing one without `create`.
    */
-  static open(path: string, options: { create: boolean }): Archive {
-    const db = openSqliteFile(path, 'archive', { mustExist: !options.create });
+  static open(path: string, options: { create: boolean; readonly?: boolean }): Archive {
+    const readonly = options.readonly ?? false;
+    const db = openSqliteFile(path, 'archive', { mustExist: !options.create, readonly });
     try {
       const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
       if (tables.n === 0 && !options.create) throw makeError('ARCHIVE_INVALID', `There is no archive at ${JSON.stringify(path)}.`, { details: { path } });
@@ -135,9 +163,11 @@ export class Archive {
         const format = hasTable(db, 'archive_meta') ? (db.prepare(`SELECT value FROM archive_meta WHERE key = 'format'`).get() as { value: string } | undefined) : undefined;
         if (format?.value !== FORMAT) throw makeError('ARCHIVE_INVALID', `${JSON.stringify(path)} is a SQLite file but not an imap-connector archive.`, { details: { path } });
       }
-      db.exec(SCHEMA);
-      db.prepare(`INSERT OR IGNORE INTO archive_meta (key, value) VALUES ('format', ?), ('version', ?), ('compression', ?)`).run(FORMAT, VERSION, COMPRESSION);
-      return new Archive(db, path);
+      if (!readonly) {
+        db.exec(SCHEMA);
+        db.prepare(`INSERT OR IGNORE INTO archive_meta (key, value) VALUES ('format', ?), ('version', ?), ('compression', ?)`).run(FORMAT, VERSION, COMPRESSION);
+      }
+      return new Archive(db, path, readonly);
     } catch (error) {
       db.close();
       throw error;
@@ -170,19 +200,37 @@ export class Archive {
     })();
   }
 
-  /** Every archived message matching the filter, one at a time (constant memory), in archive order. */
+  /**
+   * Every archived message matching the filter, one at a time (constant memory), in archive
+   * order. Each source is checked against the SHA-256 it is stored under (issue 9: flipped
+   * bits were exported as good mail); a damaged one comes with `damage` and no bytes.
+   */
   *messages(filter: ArchiveFilter = {}): Generator<ArchivedMessage> {
     const rows = this.db
       .prepare(
-        `SELECT m.account, m.folder, m.uid_validity, m.uid, m.flags, m.internal_date, b.compressed
-         FROM messages m JOIN blobs b ON b.sha256 = m.blob
+        `SELECT m.account, m.folder, m.uid_validity, m.uid, m.flags, m.internal_date, m.blob, m.size, b.compressed
+         FROM messages m LEFT JOIN blobs b ON b.sha256 = m.blob
          WHERE (@account IS NULL OR m.account = @account) AND (@folder IS NULL OR m.folder = @folder)
          ORDER BY m.account, m.folder, m.uid_validity, m.uid`,
       )
-      .iterate({ account: filter.account ?? null, folder: filter.folder ?? null }) as Iterable<{ account: string; folder: string; uid_validity: string; uid: number; flags: string; internal_date: string | null; compressed: Buffer }>;
+      .iterate({ account: filter.account ?? null, folder: filter.folder ?? null }) as Iterable<StoredRow>;
     for (const row of rows) {
-      yield { account: row.account, folder: row.folder, uidValidity: row.uid_validity, uid: row.uid, flags: JSON.parse(row.flags) as string[], internalDate: row.internal_date, raw: brotliDecompressSync(row.compressed) };
+      const { raw, damage } = checkedSource(row);
+      yield { account: row.account, folder: row.folder, uidValidity: row.uid_validity, uid: row.uid, flags: parseFlags(row.flags), internalDate: row.internal_date, raw, damage };
     }
+  }
+
+  /** Reads every message back and checks it, and SQLite's own structure (archive verify). */
+  verify(): VerifyResult {
+    const result: VerifyResult = { messages: 0, damaged: [], database: [] };
+    for (const message of this.messages()) {
+      result.messages++;
+      if (message.damage) result.damaged.push({ account: message.account, folder: message.folder, uidValidity: message.uidValidity, uid: message.uid, damage: message.damage });
+    }
+    // integrity_check, not quick_check: it also compares every index with its table, which
+    // finds a flipped bit in a message's UID or folder.
+    result.database = (this.db.pragma('integrity_check(20)') as { integrity_check: string }[]).map((row) => row.integrity_check);
+    return result;
   }
 
   /** Counts per account and folder, and what the file spends on mail. */
@@ -202,8 +250,58 @@ export class Archive {
     };
   }
 
+  /**
+   * Closes the file. A writer leaves it in rollback-journal mode: SQLite cannot open a WAL file
+   * read-only on read-only media (a backup disc) once its -wal and -shm are gone; the next
+   * writer turns WAL on again. Another process still using it keeps it in WAL, which is fine.
+   */
   close(): void {
+    if (!this.readonly && this.db.open) {
+      try {
+        this.db.pragma('journal_mode = DELETE');
+      } catch {
+        // Busy: another connection has it open; it stays WAL until the last writer closes.
+      }
+    }
     this.db.close();
+  }
+}
+
+interface StoredRow {
+  account: string;
+  folder: string;
+  uid_validity: string;
+  uid: number;
+  flags: string;
+  internal_date: string | null;
+  blob: string;
+  size: number;
+  compressed: Buffer | null;
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/** Decompresses a stored source and checks it against its key; never throws for bad data. */
+function checkedSource(row: StoredRow): { raw: Buffer; damage: string | null } {
+  if (!row.compressed) return { raw: NO_BYTES, damage: 'its source is missing from the archive' };
+  let raw: Buffer;
+  try {
+    raw = brotliDecompressSync(row.compressed);
+  } catch {
+    return { raw: NO_BYTES, damage: 'its stored source cannot be decompressed' };
+  }
+  if (raw.length !== row.size || createHash('sha256').update(raw).digest('hex') !== row.blob) {
+    return { raw: NO_BYTES, damage: 'its stored source no longer matches its SHA-256' };
+  }
+  return { raw, damage: null };
+}
+
+function parseFlags(text: string): string[] {
+  try {
+    const flags = JSON.parse(text) as unknown;
+    return Array.isArray(flags) ? flags.filter((flag): flag is string => typeof flag === 'string') : [];
+  } catch {
+    return [];
   }
 }
 

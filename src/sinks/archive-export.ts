@@ -1,11 +1,35 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileWriteError } from '../file-error.js';
 import { MONTHS } from '../query/parse-value.js';
-import type { Archive, ArchiveFilter, ArchivedMessage } from './archive-db.js';
+import type { Archive, ArchiveFilter, ArchivedMessage, VerifyResult } from './archive-db.js';
 
 export interface ExportResult {
   messages: number;
   bytes: number;
+  /** Messages left out because their stored bytes are not what was archived. */
+  damaged: VerifyResult['damaged'];
+}
+
+// Exported mail is private: files 0600, folders 0700, whatever the umask.
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+function writeFile(path: string, data: Buffer): void {
+  try {
+    const fd = openSync(path, 'w', FILE_MODE);
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw fileWriteError(error, path, 'export file');
+  }
+}
+
+function damagedEntry(message: ArchivedMessage): VerifyResult['damaged'][number] {
+  return { account: message.account, folder: message.folder, uidValidity: message.uidValidity, uid: message.uid, damage: message.damage };
 }
 
 // Characters no file system takes in a name, and control characters.
@@ -22,18 +46,30 @@ export function emlPath(dir: string, message: Pick<ArchivedMessage, 'account' | 
   return join(dir, safeSegment(message.account), ...levels, `${message.uidValidity}-${message.uid}.eml`);
 }
 
-/** Writes every matching message as its own .eml file, byte for byte as it was received. */
+/**
+ * Writes every matching message as its own .eml file, byte for byte as it was received. A
+ * message whose stored bytes fail their check is not written, but listed in `damaged`.
+ * @throws FILE_WRITE_FAILED
+ */
 export function exportEml(archive: Archive, dir: string, filter: ArchiveFilter = {}): ExportResult {
-  const result: ExportResult = { messages: 0, bytes: 0 };
+  const result: ExportResult = { messages: 0, bytes: 0, damaged: [] };
+  // Account, folder, UIDVALIDITY and UID are unique in a sound archive; a second message for
+  // one path means damaged metadata, and overwriting would lose the first silently.
+  const written = new Set<string>();
   for (const message of archive.messages(filter)) {
     const path = emlPath(dir, message);
-    mkdirSync(join(path, '..'), { recursive: true });
-    const fd = openSync(path, 'w');
-    try {
-      writeSync(fd, message.raw);
-    } finally {
-      closeSync(fd);
+    if (!message.damage && written.has(path)) message.damage = 'another message has the same account, folder and UID (damaged metadata)';
+    if (message.damage) {
+      result.damaged.push(damagedEntry(message));
+      continue;
     }
+    written.add(path);
+    try {
+      mkdirSync(join(path, '..'), { recursive: true, mode: DIR_MODE });
+    } catch (error) {
+      throw fileWriteError(error, join(path, '..'), 'export folder');
+    }
+    writeFile(path, message.raw);
     result.messages++;
     result.bytes += message.raw.length;
   }
@@ -53,16 +89,31 @@ export function asctime(iso: string | null): string {
 
 /**
  * Writes matching messages into one mbox file (mboxrd: a line starting with ">*From " gets one
- * more ">", so a reader can undo it exactly). Each message is followed by an empty line.
+ * more ">", so a reader can undo it exactly). Each message is followed by an empty line. A
+ * damaged message is left out and listed in `damaged`.
+ * @throws FILE_WRITE_FAILED
  */
 export function exportMbox(archive: Archive, file: string, filter: ArchiveFilter = {}): ExportResult {
-  const result: ExportResult = { messages: 0, bytes: 0 };
-  const fd = openSync(file, 'w');
+  const result: ExportResult = { messages: 0, bytes: 0, damaged: [] };
+  let fd: number;
+  try {
+    fd = openSync(file, 'w', FILE_MODE);
+  } catch (error) {
+    throw fileWriteError(error, file, 'mbox file');
+  }
   try {
     for (const message of archive.messages(filter)) {
+      if (message.damage) {
+        result.damaged.push(damagedEntry(message));
+        continue;
+      }
       const text = message.raw.toString('latin1').replace(FROM_LINE, '>$1');
       const ending = text.endsWith('\n') ? '' : '\n';
-      writeSync(fd, Buffer.from(`From MAILER-DAEMON ${asctime(message.internalDate)}\n${text}${ending}\n`, 'latin1'));
+      try {
+        writeSync(fd, Buffer.from(`From MAILER-DAEMON ${asctime(message.internalDate)}\n${text}${ending}\n`, 'latin1'));
+      } catch (error) {
+        throw fileWriteError(error, file, 'mbox file');
+      }
       result.messages++;
       result.bytes += message.raw.length;
     }

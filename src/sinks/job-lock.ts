@@ -22,6 +22,16 @@ const RETRY_MS = 200;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Never recursive: a missing parent is the user's mistake to hear about, not to create. Two
+// runs starting together may both make it; the second finds it there.
+function makeLockDir(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  }
+}
+
 function tryLock(db: SqliteDatabase): boolean {
   try {
     db.exec('BEGIN EXCLUSIVE');
@@ -41,7 +51,7 @@ export async function acquireJobLock(file: string, job: string, waitMs: number):
   const dir = `${file}.locks`;
   let db: SqliteDatabase;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeLockDir(dir);
     const path = join(dir, `${job}.lock`);
     db = openSqliteDriver(path, { timeout: 0 });
     chmodSync(path, 0o600);

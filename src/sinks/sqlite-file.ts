@@ -37,6 +37,8 @@ export function openSqliteFile(path: string, what: string, options: { mustExist?
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
+    // Reading the schema is what tells a SQLite file from any other (SQLITE_NOTADB).
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
     return db;
   } catch (error) {
     db?.close();
