@@ -4,6 +4,9 @@ import { rootCertificates } from 'node:tls';
 import type { ImapFlowOptions } from 'imapflow';
 import type { Config } from './validate-config.js';
 
+/** Longest line without a literal accepted from a server: SEARCH of about a million UIDs. */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+
 /** Credentials resolved for this session; the access token may come from a refresh. */
 export interface SessionCredentials {
   accessToken?: string;
@@ -67,6 +70,12 @@ export function toImapFlowOptions(
     connectionTimeout: config.timeout,
     greetingTimeout: config.timeout,
     socketTimeout: config.timeout,
+    // What a broken or hostile server may make imapflow buffer (issue 9: a greeting without a
+    // line end grew to 1 GB): no line longer than MAX_LINE_BYTES, no literal larger than a
+    // message may be, no response much larger than its literals.
+    maxLineLength: MAX_LINE_BYTES,
+    maxLiteralSize: config.maxMessageSize + 64 * 1024,
+    maxResponseSize: 2 * (config.maxMessageSize + 64 * 1024) + MAX_LINE_BYTES,
     // A connector issues commands and leaves; IDLE between them only adds round trips.
     disableAutoIdle: true,
     clientInfo: { name: CLIENT_NAME, version },

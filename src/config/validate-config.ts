@@ -50,6 +50,8 @@ export interface Config {
   delayBetweenMessagesMs: number;
   maxQueueDepth: number;
   pageSize: number;
+  /** Largest message downloaded, in bytes. */
+  maxMessageSize: number;
 }
 
 type Raw = Record<string, unknown>;

@@ -1,11 +1,12 @@
-import type { ImapFlow } from 'imapflow';
 import type { FolderInfo } from '../folder-info.js';
+import { withCommandDeadline } from './command-deadline.js';
+import type { Session } from './open-session.js';
 
 export type { FolderInfo };
 
 /** LIST every folder, INBOX first, then by path, so results are the same on every run. */
-export async function listFolders(client: ImapFlow): Promise<FolderInfo[]> {
-  const entries = await client.list();
+export async function listFolders(session: Pick<Session, 'client' | 'errorContext'>): Promise<FolderInfo[]> {
+  const entries = await withCommandDeadline(session, 'LIST', () => session.client.list());
   return entries
     .map((entry) => ({
       path: entry.path,

@@ -24,6 +24,8 @@ export interface Session {
   readonly errorContext: ErrorContext;
   /** The operation's logger (already redacting), for modules that talk to the server themselves. */
   readonly logger: Logger;
+  /** Largest literal this session accepts from the server (the connection's maxMessageSize + framing). */
+  readonly maxMessageBytes: number;
   /** The first fault imapflow reported as an event after connecting, if any. */
   readonly fault: () => ConnectorError | undefined;
   close(): Promise<void>;
@@ -42,6 +44,12 @@ function refineAuthFailure(error: ConnectorError, config: Config, client: ImapFl
     return makeError('AUTH_METHOD_UNSUPPORTED', 'The server does not offer AUTH=PLAIN, which master-user logins need (RFC 4616 authorization identity).', { field: '/authMethod', cause: error });
   }
   return error;
+}
+
+// A FETCH literal is the message itself; a little room for servers that count line ends
+// differently from their RFC822.SIZE.
+function literalLimit(config: Config): number {
+  return config.maxMessageSize + 64 * 1024;
 }
 
 async function closeQuietly(client: ImapFlow): Promise<void> {
@@ -89,5 +97,5 @@ export async function openSession(config: Config, options: OperationOptions = {}
     throw refineAuthFailure(classifyError(error, errorContext), config, client);
   }
   const authenticatedAs = typeof client.authenticated === 'string' ? client.authenticated : config.authorizationIdentity ?? config.username;
-  return { client, authenticatedAs, secrets, errorContext, logger, fault: () => fault, close: () => closeQuietly(client) };
+  return { client, authenticatedAs, secrets, errorContext, logger, maxMessageBytes: literalLimit(config), fault: () => fault, close: () => closeQuietly(client) };
 }

@@ -51,7 +51,7 @@ function failure(error: ConnectorError, started: number, secrets: readonly strin
 
 async function describeSession(session: Session, config: Config, started: number): Promise<TestConnectionResult> {
   const deadline = new Deadline(config.timeout, 'OPERATION_TIMEOUT');
-  const folders = await deadline.race(listFolders(session.client));
+  const folders = await deadline.race(listFolders(session));
   const fault = session.fault();
   if (fault) throw fault;
   const { client } = session;

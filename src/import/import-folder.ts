@@ -2,6 +2,7 @@ import type { FetchQueryObject } from 'imapflow';
 import type { Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
+import { withCommandDeadline } from '../imap/command-deadline.js';
 import type { Session } from '../imap/open-session.js';
 import { fetchMessages, uidValidityOf } from '../read/read-page.js';
 import { uidSearch } from '../read/uid-search.js';
@@ -44,7 +45,7 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
   const { session, state, sink, config, postReadAction } = job;
   const result = emptyFolderResult(folder.path, sink.destination);
   const acting = postReadAction.type !== 'none';
-  const lock = await session.client.getMailboxLock(folder.path, { readOnly: !acting, acquireTimeout: config.timeout });
+  const lock = await withCommandDeadline(session, `SELECT ${JSON.stringify(folder.path)}`, () => session.client.getMailboxLock(folder.path, { readOnly: !acting, acquireTimeout: config.timeout }));
   try {
     const uidValidity = uidValidityOf(session);
     const previous = state.progress(folder.path);

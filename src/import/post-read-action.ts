@@ -1,3 +1,4 @@
+import { withCommandDeadline } from '../imap/command-deadline.js';
 import type { Session } from '../imap/open-session.js';
 import { toUidSet } from '../read/fetch-fields.js';
 import { ensureFolder } from '../write/append-message.js';
@@ -19,20 +20,21 @@ export async function applyPostReadAction(session: Session, action: PostReadActi
   if (action.type === 'none' || uids.length === 0) return;
   const range = toUidSet([...uids].sort((a, b) => a - b));
   const client = session.client;
+  const run = (what: string, work: () => Promise<unknown>): Promise<unknown> => withCommandDeadline(session, what, work);
   switch (action.type) {
     case 'markSeen':
-      await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
+      await run('UID STORE', () => client.messageFlagsAdd(range, ['\\Seen'], { uid: true }));
       return;
     case 'addKeyword':
-      await client.messageFlagsAdd(range, [action.keyword], { uid: true });
+      await run('UID STORE', () => client.messageFlagsAdd(range, [action.keyword], { uid: true }));
       return;
     case 'move':
       await ensureFolder(session, action.folder);
-      await client.messageMove(range, action.folder, { uid: true });
+      await run('UID MOVE', () => client.messageMove(range, action.folder, { uid: true }));
       return;
     case 'delete':
       // STORE +FLAGS \Deleted, then UID EXPUNGE of just these UIDs (UIDPLUS) so other deleted mail stays.
-      await client.messageDelete(range, { uid: true });
+      await run('UID EXPUNGE', () => client.messageDelete(range, { uid: true }));
       return;
   }
 }

@@ -33,7 +33,7 @@ export function prepareRead(config: Config, queryInput: string | object | undefi
     throw makeError('QUERY_INVALID', 'No query given; write ALL to read every message.', { field: '/query' });
   }
   const query = toStructuredQuery(input);
-  const select = resolveSelect(selectOptions);
+  const select = resolveSelect(selectOptions, config.timeout);
   // A header name becomes part of a FETCH command line: checked before any connection.
   const badHeader = select.headers.find((name) => typeof name !== 'string' || !isHeaderFieldName(name));
   if (badHeader !== undefined) throw invalidHeaderName(String(badHeader));

@@ -47,7 +47,7 @@ export async function openReadContext(prepared: PreparedRead, options: Operation
     if (needsGmail(prepared.plan.criteria) && !session.client.capabilities.has('X-GM-EXT-1')) {
       throw makeError('QUERY_UNSUPPORTED', 'X-GM-RAW needs the Gmail extension (X-GM-EXT-1), which this server does not offer.', { field: '/query' });
     }
-    const planned = planFolders(await listFolders(session.client), prepared.plan.folders);
+    const planned = planFolders(await listFolders(session), prepared.plan.folders);
     return { config: prepared.config, plan: prepared.plan, session, folders: planned.folders, unmatched: planned.unmatched };
   } catch (error) {
     await session.close();

@@ -3,6 +3,8 @@ import type { Config } from '../config/validate-config.js';
 import { isConnectorError, makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { classifyError } from '../imap/classify-error.js';
+import { withCommandDeadline } from '../imap/command-deadline.js';
+import { withMailbox } from '../imap/with-mailbox.js';
 import type { Session } from '../imap/open-session.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import { parseBody } from '../rows/parse-body.js';
@@ -65,15 +67,18 @@ export async function fetchMessages(session: Session, uids: readonly number[], q
   const requested = new Set(uids);
   const required = requestedItems(query);
   if (bulk && canBulkFetch(session.client)) {
-    return bulkFetch(session.client, { uidSet, uids: requested, items: fetchItemsText(query), required }, session.logger);
+    const request = { uidSet, uids: requested, items: fetchItemsText(query), required, maxLiteralBytes: session.maxMessageBytes };
+    return withCommandDeadline(session, 'UID FETCH', () => bulkFetch(session.client, request, session.logger));
   }
-  const responses: FetchResponse[] = [];
-  for await (const message of session.client.fetch(uidSet, query, { uid: true })) {
-    const fields = message as unknown as Record<string, unknown>;
-    const items = new Set(MESSAGE_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null));
-    responses.push({ seq: message.seq, items, message: message as FetchMessageObject & BulkMessage });
-  }
-  return matchFetchResponses(requested, required, responses);
+  return withCommandDeadline(session, 'UID FETCH', async () => {
+    const responses: FetchResponse[] = [];
+    for await (const message of session.client.fetch(uidSet, query, { uid: true })) {
+      const fields = message as unknown as Record<string, unknown>;
+      const items = new Set(MESSAGE_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null));
+      responses.push({ seq: message.seq, items, message: message as FetchMessageObject & BulkMessage });
+    }
+    return matchFetchResponses(requested, required, responses);
+  });
 }
 
 /**
@@ -142,8 +147,7 @@ export function uidValidityOf(session: Session): string {
 
 /** Reads one folder's share of a page under a read-only lock (EXAMINE, never \Seen changes). */
 async function readFolder(session: Session, folder: FolderInfo, plan: ReadPlan, state: CursorState, page: Page, want: number, config: Config, options: PageOptions): Promise<number> {
-  const lock = await session.client.getMailboxLock(folder.path, { readOnly: true, acquireTimeout: config.timeout });
-  try {
+  return withMailbox(session, folder.path, true, async () => {
     const uidValidity = uidValidityOf(session);
     if (uidValidity === '' || uidValidity === '0') page.warnings.push(`${folder.path}: the server reports no UIDVALIDITY, so a renumbering could not be detected`);
     const previous = state.folders[folder.path];
@@ -163,9 +167,7 @@ async function readFolder(session: Session, folder: FolderInfo, plan: ReadPlan, 
     if (state.remaining !== null) state.remaining -= taken.length;
     if (exhausted) state.done.push(folder.path);
     return taken.length;
-  } finally {
-    lock.release();
-  }
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { withMailbox } from '../imap/with-mailbox.js';
 import { performance } from 'node:perf_hooks';
 import { collectSecrets, redactError } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorErrorJson, type ErrorCode } from '../errors.js';
@@ -42,14 +43,11 @@ export interface TestQueryOptions extends OperationOptions, SelectOptions {
 }
 
 async function countFolder(ctx: ReadContext, path: string): Promise<FolderMatch> {
-  const lock = await ctx.session.client.getMailboxLock(path, { readOnly: true, acquireTimeout: ctx.config.timeout });
-  try {
+  return withMailbox(ctx.session, path, true, async () => {
     const mailbox = ctx.session.client.mailbox || undefined;
     const uids = await uidSearch(ctx.session.client, ctx.plan.attributes, ctx.session.errorContext);
     return { folder: path, search: `UID SEARCH ${renderSearchText(searchArguments(ctx.session.client, ctx.plan.attributes))}`, matches: uids.length, messages: mailbox?.exists ?? 0, uidNext: mailbox?.uidNext ?? null, uidValidity: mailbox?.uidValidity?.toString() ?? '' };
-  } finally {
-    lock.release();
-  }
+  });
 }
 
 /**

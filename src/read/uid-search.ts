@@ -3,6 +3,7 @@ import { makeError, type ConnectorError } from '../errors.js';
 import type { SearchAttribute } from '../query/render-search.js';
 import { redactText } from '../config/redact.js';
 import { classifyError, type ErrorContext } from '../imap/classify-error.js';
+import { withCommandDeadline } from '../imap/command-deadline.js';
 
 interface UntaggedResponse {
   attributes?: { value?: unknown }[];
@@ -67,12 +68,14 @@ export async function uidSearch(client: ImapFlow, attributes: SearchAttribute[],
   const exec = (client as unknown as { exec: Exec }).exec.bind(client);
   const uids = new Set<number>();
   try {
-    const response = await exec('UID SEARCH', searchArguments(client, attributes), {
-      untagged: {
-        SEARCH: async (untagged) => addSearchResults(untagged, uids),
-        ESEARCH: async (untagged) => addEsearchResults(untagged, uids),
-      },
-    });
+    const response = await withCommandDeadline({ client, errorContext: ctx }, 'UID SEARCH', () =>
+      exec('UID SEARCH', searchArguments(client, attributes), {
+        untagged: {
+          SEARCH: async (untagged) => addSearchResults(untagged, uids),
+          ESEARCH: async (untagged) => addEsearchResults(untagged, uids),
+        },
+      }),
+    );
     response.next();
   } catch (error) {
     throw toSearchError(error, ctx);

@@ -16,6 +16,13 @@ export interface Projection {
 
 const cache = new Map<string, Expression>();
 
+// Bounds on one evaluation besides time: recursion depth and sequence length (JSONata's own
+// guardrails, D1011 and D2015), so a recursive or exploding expression ends with an error.
+const MAX_STACK_DEPTH = 500;
+const MAX_SEQUENCE = 1_000_000;
+/** Default time budget of one evaluation when the caller gives none (the connection default). */
+export const DEFAULT_PROJECTION_TIMEOUT_MS = 30_000;
+
 interface JsonataError {
   message?: string;
   position?: number;
@@ -25,15 +32,17 @@ interface JsonataError {
 
 /**
  * Compiles a JSONata `select` (project, rename, compute, filter). The compiled expression is
- * cached by its text.
+ * cached by its text and budget. Each evaluation ends within `timeoutMs` (checked at every
+ * step of the expression), so a recursive projection cannot run forever (issue 9).
  * @throws QUERY_INVALID with the position and token where the expression is broken.
  */
-export function compileProjection(source: string): Projection {
-  let expression = cache.get(source);
+export function compileProjection(source: string, timeoutMs = DEFAULT_PROJECTION_TIMEOUT_MS): Projection {
+  const key = `${timeoutMs}\n${source}`;
+  let expression = cache.get(key);
   if (!expression) {
     try {
       jsonata ??= requireModule('jsonata') as typeof jsonataType;
-      expression = jsonata(source);
+      expression = jsonata(source, { timeout: timeoutMs, stack: MAX_STACK_DEPTH, sequence: MAX_SEQUENCE } as never);
     } catch (error) {
       const e = error as JsonataError;
       throw makeError('QUERY_INVALID', `select is not a valid JSONata expression at character ${e.position ?? '?'}: ${e.message ?? 'syntax error'}`, {
@@ -41,7 +50,7 @@ export function compileProjection(source: string): Projection {
         details: { position: e.position ?? null, token: e.token ?? null, jsonataCode: e.code ?? null },
       });
     }
-    cache.set(source, expression);
+    cache.set(key, expression);
   }
   const compiled = expression;
   return {
@@ -51,7 +60,8 @@ export function compileProjection(source: string): Projection {
         return await compiled.evaluate(row);
       } catch (error) {
         const e = error as JsonataError;
-        throw makeError('PROJECTION_FAILED', `select failed on a row: ${e.message ?? 'evaluation error'}`, { field: '/select', details: { position: e.position ?? null, jsonataCode: e.code ?? null } });
+        const why = e.code === 'D1012' ? `it ran longer than ${timeoutMs} ms` : e.code === 'D1011' ? 'it recursed too deeply' : (e.message ?? 'evaluation error');
+        throw makeError('PROJECTION_FAILED', `select failed on a row: ${why}`, { field: '/select', details: { position: e.position ?? null, jsonataCode: e.code ?? null } });
       }
     },
   };

@@ -30,14 +30,14 @@ const BODY_FIELDS = /\b(text|html|sha256|content)\b|\battachments\s*\.\s*size\b/
  * body field, so a projection of envelope fields never downloads bodies.
  * @throws QUERY_INVALID for a broken JSONata expression, before anything is fetched.
  */
-export function resolveSelect(options: SelectOptions = {}): Select {
+export function resolveSelect(options: SelectOptions = {}, timeoutMs?: number): Select {
   const text = (options.select ?? 'envelope').trim();
   const headers = options.headers ?? [];
   const base = { raw: options.raw ?? false, ...(options.attachmentContentMaxBytes === undefined ? {} : { attachmentContentMaxBytes: options.attachmentContentMaxBytes }) };
   if (text === 'envelope' || text === 'full') {
     return { level: options.attachmentContentMaxBytes !== undefined ? 'full' : text, projection: null, headers, ...base };
   }
-  const projection = compileProjection(text);
+  const projection = compileProjection(text, timeoutMs);
   const level = BODY_FIELDS.test(text) || options.attachmentContentMaxBytes !== undefined ? 'full' : 'envelope';
   return { level, projection, headers, ...base };
 }

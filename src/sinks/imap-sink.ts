@@ -45,7 +45,7 @@ export class ImapSink implements Sink {
 
   private async open(source: FolderInfo): Promise<FolderSink> {
     const { session, mode, timeout } = this;
-    this.folders ??= await listFolders(session.client);
+    this.folders ??= await listFolders(session);
     const folders = this.folders;
     const destination = mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping);
     const exists = folders.some((folder) => sameFolder(folder.path, destination));

@@ -1,6 +1,7 @@
 import { redactText } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { classifyError } from '../imap/classify-error.js';
+import { withCommandDeadline } from '../imap/command-deadline.js';
 import { isFlag } from '../imap/command-line.js';
 import { encodeMailboxName, imapDateTime } from './mailbox-name.js';
 import { sameFolder } from './map-folder.js';
@@ -68,7 +69,7 @@ export async function appendMessage(session: Session, folder: string, message: O
   const flags = message.flags.filter((flag) => isFlag(flag) && !UNSETTABLE.has(flag.toLowerCase()));
   await selectForAppend(session, folder);
   const attempt = async (): Promise<AppendResult> => {
-    const result = await session.client.append(folder, message.raw, flags, message.internalDate);
+    const result = await withCommandDeadline(session, 'APPEND', () => session.client.append(folder, message.raw, flags, message.internalDate));
     if (!result) throw makeError('CONNECTION_LOST', 'The session ended before the message could be stored.');
     return { uid: result.uid, uidValidity: result.uidValidity?.toString() };
   };
@@ -96,7 +97,7 @@ async function selectForAppend(session: Session, folder: string): Promise<void> 
   const selected = session.client.mailbox;
   if (selected && !selected.readOnly && sameFolder(selected.path, folder)) return;
   try {
-    await session.client.mailboxOpen(folder);
+    await withCommandDeadline(session, 'SELECT', () => session.client.mailboxOpen(folder));
   } catch (error) {
     const raw = error as ServerError;
     // Not there (yet): a failed SELECT leaves nothing selected (RFC 3501 section 6.3.1, and
@@ -108,7 +109,7 @@ async function selectForAppend(session: Session, folder: string): Promise<void> 
 /** Creates the folder (and, on servers that need it, its parents); an existing one is fine. */
 export async function ensureFolder(session: Session, folder: string): Promise<void> {
   try {
-    await session.client.mailboxCreate(folder);
+    await withCommandDeadline(session, 'CREATE', () => session.client.mailboxCreate(folder));
   } catch (error) {
     const raw = error as ServerError;
     if (raw.serverResponseCode?.toUpperCase() === 'ALREADYEXISTS') return;
@@ -166,7 +167,7 @@ async function multiAppend(session: Session, folder: string, messages: readonly 
   const permanent = client.mailbox ? client.mailbox.permanentFlags : undefined;
   const attributes = multiAppendAttributes(folder, messages, permanent);
   const exec = (client as unknown as { exec: Exec }).exec.bind(client);
-  const response = await exec('APPEND', attributes);
+  const response = await withCommandDeadline(session, 'APPEND', () => exec('APPEND', attributes));
   const section = response.response.attributes?.[0]?.section ?? [];
   response.next();
   const uids = section[0]?.value?.toUpperCase() === 'APPENDUID' && section[2]?.value ? expandUidSet(section[2].value) : [];

@@ -1,4 +1,6 @@
+import { withCommandDeadline } from '../imap/command-deadline.js';
 import type { Session } from '../imap/open-session.js';
+import { withMailbox } from '../imap/with-mailbox.js';
 import { fetchMessages } from '../read/read-page.js';
 import { toUidSet } from '../read/fetch-fields.js';
 import { uidSearch } from '../read/uid-search.js';
@@ -8,18 +10,10 @@ import { headerKeys, IDENTITY_HEADER_FIELDS, parseHeaderFields, type DedupeMode 
 // Header fields are ~300 bytes a message: a few thousand per FETCH keeps memory and round trips low.
 const INDEX_BATCH = 2000;
 
-async function withFolder<T>(session: Session, path: string, timeout: number, work: () => Promise<T>): Promise<T> {
-  const lock = await session.client.getMailboxLock(path, { readOnly: true, acquireTimeout: timeout });
-  try {
-    return await work();
-  } finally {
-    lock.release();
-  }
-}
 
 /** Header keys of every message in the folder: one UID SEARCH, then UID FETCH of header fields in batches. */
 async function indexedMessages(session: Session, path: string, timeout: number): Promise<IndexedMessage[]> {
-  return withFolder(session, path, timeout, async () => {
+  return withMailbox(session, path, true, async () => {
     const uids = await uidSearch(session.client, [{ type: 'ATOM', value: 'ALL' }], session.errorContext);
     const fields = IDENTITY_HEADER_FIELDS.map((field) => field.toLowerCase());
     const indexed: IndexedMessage[] = [];
@@ -36,15 +30,17 @@ async function indexedMessages(session: Session, path: string, timeout: number):
 
 /** BODY.PEEK[TEXT] of a few UIDs, through imapflow (messages are collected before anything else is sent). */
 async function readBodies(session: Session, path: string, timeout: number, uids: number[]): Promise<Map<number, Buffer>> {
-  return withFolder(session, path, timeout, async () => {
-    const bodies = new Map<number, Buffer>();
-    for await (const message of session.client.fetch(toUidSet(uids), { uid: true, bodyParts: ['TEXT'] }, { uid: true })) {
-      const text = message.bodyParts?.get('text') ?? message.bodyParts?.get('TEXT');
-      // Unsolicited answers (another client's flag changes, other UIDs) are no body of ours.
-      if (text && uids.includes(message.uid)) bodies.set(message.uid, text);
-    }
-    return bodies;
-  });
+  return withMailbox(session, path, true, () =>
+    withCommandDeadline(session, 'UID FETCH', async () => {
+      const bodies = new Map<number, Buffer>();
+      for await (const message of session.client.fetch(toUidSet(uids), { uid: true, bodyParts: ['TEXT'] }, { uid: true })) {
+        const text = message.bodyParts?.get('text') ?? message.bodyParts?.get('TEXT');
+        // Unsolicited answers (another client's flag changes, other UIDs) are no body of ours.
+        if (text && uids.includes(message.uid)) bodies.set(message.uid, text);
+      }
+      return bodies;
+    }),
+  );
 }
 
 /**

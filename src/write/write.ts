@@ -1,3 +1,4 @@
+import { withCommandDeadline } from '../imap/command-deadline.js';
 import { redactError } from '../config/redact.js';
 import { validateConfig } from '../config/validate-config.js';
 import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
@@ -45,7 +46,7 @@ export async function write(connection: unknown, input: unknown, options: Operat
   const session = await openSession(config, options);
   const result: WriteResult = { folder, created: false, stored: 0, duplicates: 0, failed: 0, results: [] };
   try {
-    const exists = (await session.client.list()).some((entry) => sameFolder(entry.path, folder));
+    const exists = (await withCommandDeadline(session, 'LIST', () => session.client.list())).some((entry) => sameFolder(entry.path, folder));
     if (!exists) {
       await ensureFolder(session, folder);
       result.created = true;
