@@ -15,6 +15,7 @@ export interface ErrorContext {
 }
 
 interface RawError {
+  response?: { attributes?: { section?: { value?: unknown }[] }[] };
   code?: string;
   message?: string;
   serverResponseCode?: string;
@@ -136,10 +137,24 @@ function classifyThrottle(raw: RawError, ctx: ErrorContext): ConnectorError | un
   });
 }
 
+/**
+ * The response code of a refused command (RFC 3501 section 7.1): imapflow sets
+ * serverResponseCode for some answers only; for the rest, e.g. NO [BADCHARSET (US-ASCII)] or
+ * NO [THROTTLED] to a command run through exec(), it is the first section of the response.
+ */
+export function responseCodeOf(error: unknown): string | undefined {
+  const raw = (typeof error === 'object' && error !== null ? error : {}) as RawError;
+  if (raw.serverResponseCode) return raw.serverResponseCode.toUpperCase();
+  const value = raw.response?.attributes?.[0]?.section?.[0]?.value;
+  return typeof value === 'string' && value !== '' ? value.toUpperCase() : undefined;
+}
+
 /** Any thrown value -> ConnectorError; unknown ones become INTERNAL with the original as cause. */
 export function classifyError(error: unknown, ctx: ErrorContext): ConnectorError {
   if (isConnectorError(error)) return error;
-  const raw: RawError = typeof error === 'object' && error !== null ? (error as RawError) : { message: String(error) };
+  const given: RawError = typeof error === 'object' && error !== null ? (error as RawError) : { message: String(error) };
+  const responseCode = responseCodeOf(given);
+  const raw: RawError = responseCode && !given.serverResponseCode ? { ...given, serverResponseCode: responseCode, message: given.message ?? '' } : given;
   return (
     classifyThrottle(raw, ctx) ??
     classifyAuth(raw, ctx) ??

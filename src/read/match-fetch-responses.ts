@@ -8,7 +8,7 @@
  * incomplete, an error for that message, never an empty one (issue 9).
  */
 import type { FetchQueryObject } from 'imapflow';
-import type { BulkMessage, FetchResponse } from './fetch-response-parser.js';
+import { fetchProtocolError, type BulkMessage, type FetchResponse } from './fetch-response-parser.js';
 
 /** The messages a UID FETCH returned, and the requested UIDs whose answers lacked an item. */
 export interface MatchedFetch {
@@ -50,6 +50,9 @@ export class FetchMatcher {
       return;
     }
     const updateOnly = [...response.items].every((item) => UPDATE_ITEMS.has(item));
+    // RFC 3501 section 6.4.8: every answer to UID FETCH carries the UID. Message data
+    // without one cannot be placed, and silently dropping it would lose a message.
+    if (!updateOnly && uid === undefined) throw fetchProtocolError('message data without its UID');
     if (updateOnly) this.applyUpdate(response, uid);
     else if (uid !== undefined && this.uids.has(uid) && !this.byUid.has(uid)) this.incomplete.add(uid);
   }

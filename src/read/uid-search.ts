@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { makeError, type ConnectorError } from '../errors.js';
 import type { SearchAttribute } from '../query/render-search.js';
 import { redactText } from '../config/redact.js';
-import { classifyError, type ErrorContext } from '../imap/classify-error.js';
+import { classifyError, responseCodeOf, type ErrorContext } from '../imap/classify-error.js';
 import { withCommandDeadline } from '../imap/command-deadline.js';
 
 interface UntaggedResponse {
@@ -15,20 +15,36 @@ type Exec = (
   options: { untagged: Record<string, (response: UntaggedResponse) => Promise<void>> },
 ) => Promise<{ next(): void }>;
 
-function addSearchResults(response: UntaggedResponse, into: Set<number>): void {
+function searchJunk(what: string): ConnectorError {
+  return makeError('PROTOCOL_ERROR', `The server answered UID SEARCH with ${what}, which is not a UID.`, { details: { problem: what } });
+}
+
+// nz-number (RFC 3501 section 9), at most 32 bits.
+const UID = /^[1-9]\d{0,9}$/;
+
+function addSearchResults(response: UntaggedResponse, into: Set<number>, limit: number): void {
+  if ((response.attributes?.length ?? 0) + into.size > limit) throw searchJunk(`more UIDs than the folder has messages (${limit})`);
   for (const attribute of response.attributes ?? []) {
-    const uid = Number(attribute.value);
-    if (Number.isInteger(uid) && uid > 0) into.add(uid);
+    const text = typeof attribute.value === 'string' ? attribute.value : '';
+    if (!UID.test(text) || Number(text) > 0xffffffff) throw searchJunk(JSON.stringify(text.slice(0, 20)));
+    into.add(Number(text));
   }
 }
 
 // RFC 4731 / RFC 9051 servers may answer with ESEARCH (TAG "x") UID ALL 1:5,9.
-function addEsearchResults(response: UntaggedResponse, into: Set<number>): void {
+// A sequence set of nz-numbers, as ESEARCH ALL gives it: 1:5,9.
+const UID_SET = /^[1-9]\d{0,9}(:[1-9]\d{0,9})?(,[1-9]\d{0,9}(:[1-9]\d{0,9})?)*$/;
+
+function addEsearchResults(response: UntaggedResponse, into: Set<number>, limit: number): void {
   const values = (response.attributes ?? []).map((a) => (typeof a?.value === 'string' ? a.value : ''));
   const at = values.findIndex((v) => v.toUpperCase() === 'ALL');
-  for (const part of (values[at + 1] ?? '').split(',')) {
-    if (at < 0 || !part) continue;
+  if (at < 0) return;
+  const set = values[at + 1] ?? '';
+  if (!UID_SET.test(set)) throw searchJunk(JSON.stringify(set.slice(0, 40)));
+  for (const part of set.split(',')) {
     const [from, to = from] = part.split(':').map(Number) as [number, number?];
+    // Never expand a range the folder cannot hold: 1:4294967295 from a broken server.
+    if (into.size + Math.abs(to - from) + 1 > limit) throw searchJunk(`more UIDs than the folder has messages (${limit})`);
     for (let uid = Math.min(from, to); uid <= Math.max(from, to); uid++) into.add(uid);
   }
 }
@@ -47,10 +63,13 @@ export function searchArguments(client: ImapFlow, attributes: SearchAttribute[])
  * search non-ASCII text; other NO/BAD answers are a refused search; the rest is the session's.
  */
 export function toSearchError(error: unknown, ctx: ErrorContext): ConnectorError {
-  const raw = error as { serverResponseCode?: string; responseStatus?: string; responseText?: string };
-  if (raw.serverResponseCode === 'BADCHARSET') {
+  const raw = error as { responseStatus?: string; responseText?: string };
+  if (responseCodeOf(error) === 'BADCHARSET') {
     return makeError('QUERY_UNSUPPORTED', 'The server cannot search for non-ASCII text (it refused CHARSET UTF-8).', { field: '/query', details: { serverResponseCode: 'BADCHARSET' }, cause: error });
   }
+  // A throttled or dropped session is the session's problem, not the query's.
+  const classified = classifyError(error, ctx);
+  if (classified.code !== 'INTERNAL') return classified;
   if (raw.responseStatus === 'NO' || raw.responseStatus === 'BAD') {
     return makeError('SEARCH_REJECTED', `The server refused the search (${raw.responseStatus}).`, { field: '/query', details: { responseStatus: raw.responseStatus, responseText: redactText(raw.responseText ?? '', ctx.secrets) }, cause: error });
   }
@@ -67,12 +86,23 @@ export function toSearchError(error: unknown, ctx: ErrorContext): ConnectorError
 export async function uidSearch(client: ImapFlow, attributes: SearchAttribute[], ctx: ErrorContext): Promise<number[]> {
   const exec = (client as unknown as { exec: Exec }).exec.bind(client);
   const uids = new Set<number>();
+  // A search of the selected folder finds at most the messages it has (EXISTS).
+  const limit = client.mailbox ? client.mailbox.exists : Number.POSITIVE_INFINITY;
+  // imapflow does not pass on an error thrown by an untagged handler: keep the first one.
+  let junk: ConnectorError | undefined;
+  const collect = (add: () => void): void => {
+    try {
+      if (!junk) add();
+    } catch (error) {
+      junk = error as ConnectorError;
+    }
+  };
   try {
     const response = await withCommandDeadline({ client, errorContext: ctx }, 'UID SEARCH', () =>
       exec('UID SEARCH', searchArguments(client, attributes), {
         untagged: {
-          SEARCH: async (untagged) => addSearchResults(untagged, uids),
-          ESEARCH: async (untagged) => addEsearchResults(untagged, uids),
+          SEARCH: async (untagged) => collect(() => addSearchResults(untagged, uids, limit)),
+          ESEARCH: async (untagged) => collect(() => addEsearchResults(untagged, uids, limit)),
         },
       }),
     );
@@ -80,5 +110,6 @@ export async function uidSearch(client: ImapFlow, attributes: SearchAttribute[],
   } catch (error) {
     throw toSearchError(error, ctx);
   }
+  if (junk) throw junk;
   return [...uids].sort((a, b) => a - b);
 }
