@@ -29,10 +29,39 @@ export interface Validator {
   errors: ErrorObject[] | null | undefined;
 }
 
+/** How deep any input may nest: beyond what a config, cursor or query needs (a text query may nest 100 NOTs, two levels each). */
+export const MAX_INPUT_DEPTH = 256;
+
+/**
+ * The JSON Pointer of the first place an input nests deeper than `max` levels, or undefined.
+ * Iterative, so a hostile input of 100,000 levels cannot overflow the stack the way
+ * structuredClone and a recursive validator would (issue 9).
+ */
+export function tooDeepAt(value: unknown, max = MAX_INPUT_DEPTH): string | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value: node, path, depth } = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= max) return path || '/';
+    for (const [key, child] of Object.entries(node)) stack.push({ value: child, path: `${path}/${key}`, depth: depth + 1 });
+  }
+  return undefined;
+}
+
+/** The issue for an input nested too deeply, naming where. */
+export function depthIssue(pointer: string): Issue {
+  return { field: pointer.split('/').slice(0, 4).join('/') || '/', message: `${fieldName(pointer.split('/').slice(0, 4).join('/'))} is nested more than ${MAX_INPUT_DEPTH} levels deep` };
+}
+
 function compile(path: string): Validator {
   let compiled: ValidateFunction | undefined;
   const validate: Validator = Object.assign(
     (data: unknown): boolean => {
+      const deep = tooDeepAt(data);
+      if (deep !== undefined) {
+        validate.errors = [{ instancePath: depthIssue(deep).field, keyword: 'maxDepth', schemaPath: '#', params: {}, message: `is nested more than ${MAX_INPUT_DEPTH} levels deep` }];
+        return false;
+      }
       compiled ??= ajv.compile(readPackageJson<object>(path));
       const ok = compiled(data);
       validate.errors = compiled.errors;

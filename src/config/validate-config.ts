@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { ConfigError, type Issue } from '../errors.js';
-import { formatIssues, validateConnectionSchema } from '../validators.js';
+import { depthIssue, formatIssues, tooDeepAt, validateConnectionSchema } from '../validators.js';
 import { parseConfigDate } from './parse-date.js';
 import { parseDelayMs } from './parse-delay.js';
 import { defaultPort, parseServer, type Security } from './parse-server.js';
@@ -76,6 +76,19 @@ function applyServerAddress(raw: Raw, issues: Issue[]): string | undefined {
   return address.host;
 }
 
+const MAX_DELAY_SECONDS = 3600;
+// A CA bundle is a few hundred kilobytes; a device or a huge file would be read forever.
+const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
+
+/** Why caFile cannot be a PEM file to read, or undefined when it can. */
+function caFileProblem(path: string): string | undefined {
+  if (!existsSync(path)) return 'does not exist';
+  const stats = statSync(path);
+  if (!stats.isFile()) return 'is not a regular file (a directory or device?)';
+  if (stats.size > MAX_CA_FILE_BYTES) return `is larger than ${MAX_CA_FILE_BYTES / 1024 / 1024} MB, too large for a CA certificate file`;
+  return undefined;
+}
+
 /** Checks that need more than one field, or more than a pattern. */
 function checkSemantics(config: Raw, issues: Issue[]): void {
   for (const key of ['startDate', 'endDate'] as const) {
@@ -92,17 +105,32 @@ function checkSemantics(config: Raw, issues: Issue[]): void {
   if (typeof delay === 'string' || typeof delay === 'number') {
     const ms = parseDelayMs(delay);
     if (ms === undefined) issues.push({ field: '/delayBetweenMessages', message: `delayBetweenMessages must be seconds as a number (0.5) or a fraction (1/2), got ${JSON.stringify(delay)}` });
+    // The schema's maximum only binds numbers; "99999999" as text must not slip through.
+    else if (ms > MAX_DELAY_SECONDS * 1000) issues.push({ field: '/delayBetweenMessages', message: `delayBetweenMessages must be at most ${MAX_DELAY_SECONDS} seconds, got ${JSON.stringify(delay)}` });
     else config.delayBetweenMessagesMs = ms;
   }
   if (config.isSource === false && config.isTarget === false) {
     issues.push({ field: '/isSource', message: 'at least one of isSource and isTarget must be true' });
   }
-  if (typeof config.caFile === 'string' && config.caFile !== '' && !existsSync(config.caFile)) {
-    issues.push({ field: '/caFile', message: `caFile ${JSON.stringify(config.caFile)} does not exist` });
+  if (typeof config.caFile === 'string' && config.caFile !== '') {
+    const problem = caFileProblem(config.caFile);
+    if (problem) issues.push({ field: '/caFile', message: `caFile ${JSON.stringify(config.caFile)} ${problem}` });
   }
   if (config.authMethod !== 'masterUser' && config.authorizationIdentity !== undefined) {
     issues.push({ field: '/authorizationIdentity', message: 'authorizationIdentity is only used with authMethod masterUser' });
   }
+}
+
+/**
+ * Refuses to use a connection for a role it does not have: an inactive one (switched off by
+ * its owner) or one not marked as a source, for reading; likewise isTarget for writing.
+ * Test Connection works on any connection.
+ * @throws CONFIG_INVALID naming /isActive, /isSource or /isTarget (under `prefix`).
+ */
+export function assertRole(config: Config, role: 'source' | 'target', prefix = ''): void {
+  if (!config.isActive) throw new ConfigError([{ field: `${prefix}/isActive`, message: 'this connection is switched off (isActive false); switch it on to use it' }]);
+  if (role === 'source' && !config.isSource) throw new ConfigError([{ field: `${prefix}/isSource`, message: 'this connection is not a source (isSource false), so mail is not read from it' }]);
+  if (role === 'target' && !config.isTarget) throw new ConfigError([{ field: `${prefix}/isTarget`, message: 'isTarget must be true to write to this connection' }]);
 }
 
 /**
@@ -114,6 +142,8 @@ export function validateConfig(input: unknown): Config {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ConfigError([{ field: '/', message: 'the connection config must be a JSON object' }]);
   }
+  const deep = tooDeepAt(input);
+  if (deep !== undefined) throw new ConfigError([depthIssue(deep)]);
   const raw: Raw = structuredClone(input as Raw);
   const issues: Issue[] = [];
   const host = applyServerAddress(raw, issues);

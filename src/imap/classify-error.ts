@@ -90,7 +90,11 @@ function classifyTls(raw: RawError, ctx: ErrorContext): ConnectorError | undefin
     });
   }
   if (raw.tlsFailed || /STARTTLS/.test(raw.message ?? '')) {
-    return makeError('TLS_FAILED', `The server ${where(ctx)} does not offer STARTTLS, which security "starttls" requires.`, { details: { certificateError: null }, cause: raw });
+    return makeError('TLS_FAILED', `The server ${where(ctx)} does not offer STARTTLS, which security "starttls" requires.`, {
+      hint: 'This port does not offer STARTTLS: use security "tls" (usually port 993), or "none" only on a network you trust.',
+      details: { certificateError: null },
+      cause: raw,
+    });
   }
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || /SSL routines|wrong version number/i.test(raw.message ?? '')) {
     return makeError('TLS_FAILED', `TLS handshake with ${where(ctx)} failed (${code || 'handshake error'}); the port may not speak TLS.`, {

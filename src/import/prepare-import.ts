@@ -1,8 +1,8 @@
-import { validateConfig, type Config } from '../config/validate-config.js';
+import { assertRole, validateConfig, type Config } from '../config/validate-config.js';
 import { ConfigError } from '../errors.js';
 import { prepareRead, type ReadPlan } from '../read/prepare-read.js';
 import { shortHash } from '../read/cursor.js';
-import { formatIssues, validateImportSchema } from '../validators.js';
+import { depthIssue, formatIssues, tooDeepAt, validateImportSchema } from '../validators.js';
 import type { FolderMapOptions } from '../write/map-folder.js';
 import type { DedupeMode } from '../write/message-identity.js';
 import type { PostReadAction } from './post-read-action.js';
@@ -43,6 +43,9 @@ function prefixed(error: unknown, pointer: string): never {
  */
 export function prepareImport(sourceInput: unknown, specInput: unknown): PreparedImport {
   const source = validateConfig(sourceInput);
+  assertRole(source, 'source');
+  const deep = tooDeepAt(specInput);
+  if (deep !== undefined) throw new ConfigError([depthIssue(deep)]);
   const spec = structuredClone(specInput) as ImportSpec;
   if (!validateImportSchema(spec)) throw new ConfigError(formatIssues(validateImportSchema.errors));
   let destination: PreparedImport['destination'];
@@ -54,7 +57,7 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     } catch (error) {
       prefixed(error, '/destination/connection');
     }
-    if (!target.isTarget) throw new ConfigError([{ field: '/destination/connection/isTarget', message: 'the destination connection needs isTarget true' }]);
+    assertRole(target, 'target', '/destination/connection');
     destination = { kind: 'imap', config: target, statePath: spec.destination.state };
   }
   // Envelope rows for the archive, plus the exact source every destination stores.

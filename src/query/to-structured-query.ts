@@ -1,5 +1,5 @@
 import { makeError } from '../errors.js';
-import { formatIssues, validateQuerySchema } from '../validators.js';
+import { depthIssue, formatIssues, tooDeepAt, validateQuerySchema } from '../validators.js';
 import { parseQuery } from './parse.js';
 import type { StructuredQuery } from './structured-query.js';
 
@@ -10,6 +10,11 @@ import type { StructuredQuery } from './structured-query.js';
  */
 export function toStructuredQuery(input: string | object): StructuredQuery {
   if (typeof input === 'string') return parseQuery(input);
+  const deep = tooDeepAt(input);
+  if (deep !== undefined) {
+    const issue = depthIssue(deep);
+    throw makeError('QUERY_INVALID', `Invalid structured query: ${issue.message}`, { field: issue.field, details: { issues: [issue] } });
+  }
   const copy = structuredClone(input) as StructuredQuery;
   if (!validateQuerySchema(copy)) {
     const issues = formatIssues(validateQuerySchema.errors);

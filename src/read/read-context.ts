@@ -1,4 +1,4 @@
-import { validateConfig, type Config } from '../config/validate-config.js';
+import { assertRole, validateConfig, type Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
@@ -32,6 +32,7 @@ export interface PreparedRead {
  */
 export function prepare(input: unknown, query: string | object | undefined, select: SelectOptions, cursor?: string): PreparedRead {
   const config = validateConfig(input);
+  assertRole(config, 'source');
   const plan = prepareRead(config, query, select);
   const previous = cursor ? decodeCursor(cursor, plan) : undefined;
   return { config, plan, previous };

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { formatIssues, validateWriteSchema } from '../validators.js';
+import { depthIssue, formatIssues, tooDeepAt, validateWriteSchema } from '../validators.js';
 import type { OutgoingMessage } from './append-message.js';
 import type { DedupeMode } from './message-identity.js';
 
@@ -23,6 +23,8 @@ const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}[\r\n]*$/;
  * @throws ConfigError (CONFIG_INVALID) naming each bad field, e.g. /messages/3/raw.
  */
 export function parseWriteInput(input: unknown): WriteInput {
+  const deep = tooDeepAt(input);
+  if (deep !== undefined) throw new ConfigError([depthIssue(deep)]);
   const copy: unknown = structuredClone(input);
   if (!validateWriteSchema(copy)) throw new ConfigError(formatIssues(validateWriteSchema.errors));
   const value = copy as { folder: string; dedupe?: DedupeMode; messages: RawMessage[] };

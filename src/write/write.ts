@@ -1,6 +1,6 @@
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import { redactError } from '../config/redact.js';
-import { validateConfig } from '../config/validate-config.js';
+import { assertRole, validateConfig } from '../config/validate-config.js';
 import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
 import { classifyError } from '../imap/classify-error.js';
 import { openSession } from '../imap/open-session.js';
@@ -40,7 +40,7 @@ export interface WriteResult {
  */
 export async function write(connection: unknown, input: unknown, options: OperationOptions = {}): Promise<WriteResult> {
   const config = validateConfig(connection);
-  if (!config.isTarget) throw new ConfigError([{ field: '/isTarget', message: 'isTarget must be true to write to this connection' }]);
+  assertRole(config, 'target');
   const { folder, dedupe, messages } = parseWriteInput(input);
   const mode = dedupe ?? config.dedupe;
   const session = await openSession(config, options);

@@ -41,6 +41,10 @@ const INVALID: Record<string, string[]> = {
   'bad-host.json': ['/server'],
   'wrong-types.json': ['/foldersInclude', '/ignoreCertificateErrors', '/password', '/timeout'],
   'missing-ca-file.json': ['/caFile'],
+  'delay-too-long-as-text.json': ['/delayBetweenMessages'],
+  'start-date-hour-25.json': ['/startDate'],
+  'ca-file-directory.json': ['/caFile'],
+  'ca-file-device.json': ['/caFile'],
 };
 
 describe('validateConfig', () => {
@@ -92,5 +96,21 @@ describe('validateConfig', () => {
     const input = { server: 'imaps://mail.example.com', username: 'a', password: 'p' };
     validateConfig(input);
     expect(input).toEqual({ server: 'imaps://mail.example.com', username: 'a', password: 'p' });
+  });
+
+  it('refuses a config nested 100,000 levels deep with CONFIG_INVALID, not a stack overflow', () => {
+    let deep: Record<string, unknown> = {};
+    const root = { server: 'mail.example.com', username: 'ann', password: 'x', extra: deep };
+    for (let i = 0; i < 100_000; i++) {
+      const next = {};
+      deep.a = next;
+      deep = next;
+    }
+    expect(issuesOf(root)).toEqual([{ field: '/extra/a/a', message: expect.stringContaining('nested more than 256 levels') }]);
+  });
+
+  it('accepts full ISO timestamps for dates and keeps the day', () => {
+    const config = validateConfig({ server: 'mail.example.com', username: 'ann', password: 'x', startDate: '2024-02-29T23:59:59+01:00', endDate: '20240301' });
+    expect([config.startDate, config.endDate]).toEqual(['2024-02-29', '2024-03-01']);
   });
 });

@@ -56,6 +56,17 @@ describe('classifyError', () => {
     expect(classifyError(err({ code: 'CERT_HAS_EXPIRED' }), ctx).message).toBe('TLS certificate of mail.example.com:993 was rejected: the certificate has expired (CERT_HAS_EXPIRED).');
   });
 
+  it('tells a person to change security, not certificates, when STARTTLS is missing', () => {
+    const error = classifyError(err({ message: 'Server does not support STARTTLS', tlsFailed: true }), ctx);
+    expect(error.hint).toMatch(/does not offer STARTTLS: use security "tls"/);
+    expect(error.hint).not.toMatch(/certificate|caFile/);
+  });
+
+  it('finds the response code imapflow leaves in the response of an exec()uted command', () => {
+    const raw = err({ responseStatus: 'NO', responseText: 'slow down', response: { attributes: [{ section: [{ value: 'THROTTLED' }] }] } });
+    expect(classifyError(raw, ctx)).toMatchObject({ code: 'SERVER_THROTTLED', retryable: true });
+  });
+
   it('carries the suggested backoff of a throttled server', () => {
     expect(classifyError(err({ responseText: 'Request is throttled. Suggested Backoff Time: 28000 milliseconds' }), ctx).details).toMatchObject({ retryAfterMs: 28000 });
   });
