@@ -34,7 +34,7 @@ describe('prepareImport', () => {
       { field: '/destination/connection/port', message: 'destination/connection: port must be 1-65535, got 70000' },
     ]);
     expect(issues(() => prepareImport(source, { destination: { connection: { ...targetConnection, isTarget: false }, state: 's' } }))).toEqual([
-      { field: '/destination/connection/isTarget', message: 'the destination connection needs isTarget true' },
+      { field: '/destination/connection/isTarget', message: 'isTarget must be true to write to this connection' },
     ]);
     expect(issues(() => prepareImport(source, { destination: { archive: 'a' }, postReadAction: { type: 'addKeyword' } }))).toEqual([
       { field: '/postReadAction/keyword', message: 'keyword is required when type is addKeyword' },
