@@ -13,6 +13,7 @@ export async function listFolders(session: Pick<Session, 'client' | 'errorContex
       name: entry.name,
       delimiter: entry.delimiter,
       specialUse: entry.specialUse ?? null,
+      specialUseFromServer: Boolean(entry.specialUse) && entry.specialUseSource !== 'name',
       flags: [...entry.flags].sort(),
       subscribed: entry.subscribed,
     }))

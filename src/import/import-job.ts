@@ -84,7 +84,8 @@ export async function runImport(source: unknown, spec: unknown, options: ImportO
     const folders = action.type === 'move' ? ctx.folders.filter((folder) => folder.path !== action.folder) : ctx.folders;
     for (const folder of folders) {
       if (budget.remaining <= 0) break;
-      const sink = await destination.sink.openFolder(folder);
+      const sink = await destination.sink.openFolder(folder, destination.state.destinationOf(folder.path));
+      destination.state.recordDestination(folder.path, sink.destination);
       const job = { session: ctx.session, config: prepared.source, plan: prepared.plan, state: destination.state, sink, postReadAction: prepared.postReadAction, fetchQuery, keepsRows: destination.sink.keepsRows, mode: prepared.mode, budget, signal: options.signal, onProgress: options.onProgress };
       const session = ctx.session;
       result.folders.push(

@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS import_intent (
   job TEXT NOT NULL, folder TEXT NOT NULL, uid_validity TEXT NOT NULL, uid INTEGER NOT NULL, destination TEXT NOT NULL, identity TEXT NOT NULL,
   PRIMARY KEY (job, folder, uid_validity, uid)
 );
+CREATE TABLE IF NOT EXISTS import_folder_map (
+  job TEXT NOT NULL, folder TEXT NOT NULL, destination TEXT NOT NULL,
+  PRIMARY KEY (job, folder)
+);
 CREATE TABLE IF NOT EXISTS import_pending_action (
   job TEXT NOT NULL, folder TEXT NOT NULL, uid_validity TEXT NOT NULL, uid INTEGER NOT NULL,
   PRIMARY KEY (job, folder, uid_validity, uid)
@@ -53,6 +57,8 @@ export class ImportState {
     const prepare = (text: string) => db.prepare(text);
     this.sql = {
       progress: prepare('SELECT uid_validity, last_uid FROM import_progress WHERE job = ? AND folder = ?'),
+      destinationOf: prepare('SELECT destination FROM import_folder_map WHERE job = ? AND folder = ?'),
+      recordDestination: prepare('INSERT OR IGNORE INTO import_folder_map (job, folder, destination) VALUES (?, ?, ?)'),
       resetTables: ['import_progress', 'import_failed', 'import_intent', 'import_pending_action'].map((table) => prepare(`DELETE FROM ${table} WHERE job = ? AND folder = ?`)),
       startProgress: prepare('INSERT INTO import_progress (job, folder, uid_validity, last_uid) VALUES (?, ?, ?, 0)'),
       failed: prepare('SELECT uid, code, message FROM import_failed WHERE job = ? AND folder = ? AND uid_validity = ? ORDER BY uid'),
@@ -74,6 +80,18 @@ export class ImportState {
   progress(folder: string): FolderProgress | undefined {
     const row = this.sql.progress.get(this.job, folder) as { uid_validity: string; last_uid: number } | undefined;
     return row ? { uidValidity: row.uid_validity, lastUid: row.last_uid } : undefined;
+  }
+
+  /**
+   * Where this job put a source folder, once it first did: later runs send it there again,
+   * whatever the destination's folders look like by then (issue 9).
+   */
+  destinationOf(folder: string): string | undefined {
+    return (this.sql.destinationOf.get(this.job, folder) as { destination: string } | undefined)?.destination;
+  }
+
+  recordDestination(folder: string, destination: string): void {
+    this.sql.recordDestination.run(this.job, folder, destination);
   }
 
   /** Forgets a folder whose UIDVALIDITY changed: its UIDs mean other messages now. */

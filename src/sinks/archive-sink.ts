@@ -18,8 +18,8 @@ export class ArchiveSink implements Sink {
 
   constructor(private readonly archive: Archive, private readonly account: string, private readonly mode: DedupeMode, private readonly mapping: FolderMapOptions) {}
 
-  async openFolder(source: FolderInfo): Promise<FolderSink> {
-    const destination = mapFolder({ ...source, specialUse: null }, { delimiter: source.delimiter, folders: [] }, this.mapping);
+  async openFolder(source: FolderInfo, recorded?: string): Promise<FolderSink> {
+    const destination = recorded ?? mapFolder({ ...source, specialUse: null }, { delimiter: source.delimiter, folders: [] }, this.mapping);
     const { archive, account, mode } = this;
     const holds = (identity: MessageIdentity, by: DedupeMode): boolean =>
       byMessageIdKey(identity, by) ? archive.hasMessageIdKey(account, destination, identity.messageIdKey) : archive.hasContentHash(account, destination, identity.contentHash);

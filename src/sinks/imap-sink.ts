@@ -39,19 +39,19 @@ export class ImapSink implements Sink {
 
   constructor(private readonly session: Session, private readonly mode: DedupeMode, private readonly mapping: FolderMapOptions, private readonly timeout: number) {}
 
-  openFolder(source: FolderInfo): Promise<FolderSink> {
-    return onTarget(this.session, () => this.open(source));
+  openFolder(source: FolderInfo, recorded?: string): Promise<FolderSink> {
+    return onTarget(this.session, () => this.open(source, recorded));
   }
 
-  private async open(source: FolderInfo): Promise<FolderSink> {
+  private async open(source: FolderInfo, recorded: string | undefined): Promise<FolderSink> {
     const { session, mode, timeout } = this;
     this.folders ??= await listFolders(session);
     const folders = this.folders;
-    const destination = mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping);
+    const destination = recorded ?? mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping);
     const exists = folders.some((folder) => sameFolder(folder.path, destination));
     if (!exists) {
       await ensureFolder(session, destination);
-      folders.push({ path: destination, name: destination, delimiter: targetDelimiter(folders), specialUse: null, flags: [], subscribed: false });
+      folders.push({ path: destination, name: destination, delimiter: targetDelimiter(folders), specialUse: null, specialUseFromServer: false, flags: [], subscribed: false });
     }
     // Built on first use: a folder with nothing new (every folder of a quiet incremental run)
     // costs no FETCH of the target at all.

@@ -48,6 +48,7 @@ export interface Sink {
   /** Whether store() keeps the message's row: only then does the source FETCH ENVELOPE and BODYSTRUCTURE. */
   readonly keepsRows: boolean;
   /** Opens (creating if needed) the destination folder for a source folder, with its dedupe index. */
-  openFolder(source: FolderInfo): Promise<FolderSink>;
+  /** `recorded`: where this job put the folder before; used as it is when given. */
+  openFolder(source: FolderInfo, recorded?: string): Promise<FolderSink>;
   close(): Promise<void>;
 }

@@ -11,7 +11,7 @@ export interface FolderMapOptions {
 export interface DestinationFolders {
   delimiter: string;
   /** Existing folders, for special-use matching (RFC 6154); empty for a store without them. */
-  folders: readonly Pick<FolderInfo, 'path' | 'specialUse'>[];
+  folders: readonly Pick<FolderInfo, 'path' | 'specialUse' | 'specialUseFromServer'>[];
 }
 
 /** Whether two paths name the same folder: exact, except INBOX, which is case-insensitive (RFC 3501 section 5.1). */
@@ -34,7 +34,9 @@ export function mapFolder(source: Pick<FolderInfo, 'path' | 'delimiter' | 'speci
   if (mapped !== undefined) return mapped;
   const delimiter = destination.delimiter;
   let segments: string[];
-  const sameUse = source.specialUse ? destination.folders.find((folder) => folder.specialUse === source.specialUse) : undefined;
+  // Only a special use the target server declares: imapflow guesses one from names, and a
+  // guess on a folder this import created ("Mig/Sent") sent later runs to Mig/Mig/Sent (issue 9).
+  const sameUse = source.specialUse ? destination.folders.find((folder) => folder.specialUseFromServer && folder.specialUse === source.specialUse) : undefined;
   if (sameUse) segments = [sameUse.path];
   else {
     const parts = source.delimiter ? source.path.split(source.delimiter) : [source.path];

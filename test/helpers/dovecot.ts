@@ -111,11 +111,14 @@ export interface NamespaceOptions {
   separator?: string;
   /** Names of the \Sent, \Drafts, \Trash and \Junk folders (default Sent, Drafts, Trash, Junk). */
   specialUseNames?: Partial<Record<'Sent' | 'Drafts' | 'Trash' | 'Junk', string>>;
+  /** false: no special-use folders at all (a server that has never had a Sent folder). */
+  specialUse?: boolean;
 }
 
 function namespaceText(options: NamespaceOptions): string {
   const names = { Sent: 'Sent', Drafts: 'Drafts', Trash: 'Trash', Junk: 'Junk', ...options.specialUseNames };
-  const boxes = (['Sent', 'Drafts', 'Trash', 'Junk'] as const).map((use) => `  mailbox "${names[use]}" {\n    special_use = \\${use}\n    auto = create\n  }`).join('\n');
+  const uses = options.specialUse === false ? [] : (['Sent', 'Drafts', 'Trash', 'Junk'] as const);
+  const boxes = uses.map((use) => `  mailbox "${names[use]}" {\n    special_use = \\${use}\n    auto = create\n  }`).join('\n');
   return `namespace inbox {\n  inbox = yes\n  separator = ${options.separator ?? '/'}\n${boxes}\n}`;
 }
 

@@ -41,3 +41,38 @@ describe('import across hierarchy separators and special-use names', () => {
     expect(Object.keys(to).sort()).toEqual(Object.values(mapped).sort());
   });
 });
+
+/**
+ * A target that has never had a Sent folder, and a folder prefix (issue 9): the first run
+ * creates Mig/Sent, and imapflow then guesses \Sent for it from its name. Later runs once took
+ * that guess for the target's Sent folder and sent new mail to Mig/Mig/Sent; with a fresh state
+ * the Sent mail was copied again. Special use now counts only when the server declares it, and
+ * each job records where it put every folder.
+ */
+describe('import with a prefix into a target without special-use folders', () => {
+  let bare: DovecotServer;
+  const USER = { name: 'bare', password: 'bare-password' };
+  beforeAll(async () => {
+    bare = await startDovecot({ users: [USER], namespace: { specialUse: false } });
+  });
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  it('keeps sending Sent mail to Mig/Sent on every run, and a fresh state copies nothing twice', async () => {
+    const source = freshUser('mg');
+    await seedMailbox(dovecot(), source, { INBOX: [{ source: 'Subject: in\r\nMessage-ID: <in@x>\r\n\r\nx\r\n' }], Sent: [{ source: 'Subject: sent 1\r\nMessage-ID: <s1@x>\r\n\r\nx\r\n' }] });
+    const dir = mkdtempSync(join(tmpdir(), 'imap-prefix-'));
+    const target = { server: bare.host, port: bare.imapPort, security: 'none', username: USER.name, password: USER.password, isTarget: true };
+    const spec = (state: string) => ({ destination: { connection: target, state }, folderPrefix: 'Mig' });
+    const first = await runImport(makeConfig(source), spec(join(dir, 'state.db')));
+    expect(first.folders.map((f) => [f.folder, f.destination])).toEqual([['INBOX', 'Mig/INBOX'], ['Drafts', 'Mig/Drafts'], ['Junk', 'Mig/Junk'], ['Sent', 'Mig/Sent'], ['Trash', 'Mig/Trash']].filter(([folder]) => first.folders.some((f) => f.folder === folder)));
+    await seedMailbox(dovecot(), source, { Sent: [{ source: 'Subject: sent 2\r\nMessage-ID: <s2@x>\r\n\r\nx\r\n' }] });
+    const second = await runImport(makeConfig(source), spec(join(dir, 'state.db')));
+    expect(second.folders.find((f) => f.folder === 'Sent')).toMatchObject({ destination: 'Mig/Sent', copied: 1 });
+    const fresh = await runImport(makeConfig(source), spec(join(dir, 'fresh-state.db')));
+    expect(fresh.totals).toMatchObject({ copied: 0, duplicates: 3 });
+    const folders = Object.keys(await snapshot(USER, bare)).sort();
+    expect(folders).toEqual(['Mig/INBOX', 'Mig/Sent']);
+  });
+});

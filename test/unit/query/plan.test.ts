@@ -3,7 +3,7 @@ import type { FolderInfo } from '../../../src/folder-info.js';
 import { parseQuery } from '../../../src/query/parse.js';
 import { folderSelection, planFolders } from '../../../src/query/plan.js';
 
-const folder = (path: string, specialUse: string | null = null, flags: string[] = []): FolderInfo => ({ path, name: path.split('/').pop()!, delimiter: '/', specialUse, flags, subscribed: true });
+const folder = (path: string, specialUse: string | null = null, flags: string[] = []): FolderInfo => ({ path, name: path.split('/').pop()!, delimiter: '/', specialUse, specialUseFromServer: specialUse !== null, flags, subscribed: true });
 const FOLDERS = [folder('INBOX', '\\Inbox'), folder('Archive', null, ['\\Noselect']), folder('Archive/2023'), folder('Archive/2024'), folder('Archive/2024/Q1'), folder('Gesendete Elemente', '\\Sent'), folder('Spam', '\\Junk'), folder('Überweisungen')];
 const none: { foldersInclude: string[]; foldersExclude: string[] } = { foldersInclude: [], foldersExclude: [] };
 const paths = (query: string, connection = none): string[] => planFolders(FOLDERS, folderSelection(parseQuery(query), connection)).folders.map((f) => f.path);

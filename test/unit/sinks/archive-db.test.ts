@@ -75,7 +75,7 @@ describe('ArchiveSink', () => {
     const { ArchiveSink } = await import('../../../src/sinks/archive-sink.js');
     const archive = Archive.open(join(dir(), 'w.archive'), { create: true });
     const sink = new ArchiveSink(archive, 'ann@h', 'message-id', {});
-    const folder = await sink.openFolder({ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: null, flags: [], subscribed: true });
+    const folder = await sink.openFolder({ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: null, specialUseFromServer: false, flags: [], subscribed: true });
     const message = (uid: number, source: Buffer) => ({ account: 'ann@h', folder: 'INBOX', uidValidity: '9', uid, raw: source, flags: [], internalDate: undefined, identity: identify(source), row: {} });
     const first = message(1, raw('stored'));
     const second = message(2, raw('refused'));

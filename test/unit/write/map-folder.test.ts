@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mapFolder, parseFolderMapping } from '../../../src/write/map-folder.js';
 
 const src = (path: string, delimiter = '/', specialUse: string | null = null) => ({ path, delimiter, specialUse });
-const slashTarget = { delimiter: '/', folders: [{ path: 'INBOX', specialUse: null }, { path: 'Sent Items', specialUse: '\\Sent' }] };
+const slashTarget = { delimiter: '/', folders: [{ path: 'INBOX', specialUse: null, specialUseFromServer: false }, { path: 'Sent Items', specialUse: '\\Sent', specialUseFromServer: true }] };
 const dotTarget = { delimiter: '.', folders: [] };
 
 describe('mapFolder', () => {
@@ -21,6 +21,11 @@ describe('mapFolder', () => {
     expect(mapFolder(src('Sent Messages', '/', '\\Sent'), slashTarget)).toBe('Sent Items');
     expect(mapFolder(src('Gesendet', '/', '\\Sent'), slashTarget, { prefix: 'Imported' })).toBe('Imported/Sent Items');
     expect(mapFolder(src('Drafts', '/', '\\Drafts'), slashTarget)).toBe('Drafts');
+  });
+
+  it("never follows a special use imapflow only guessed from a name (a folder the import made itself)", () => {
+    const guessed = { delimiter: '/', folders: [{ path: 'Mig/Sent', specialUse: '\\Sent', specialUseFromServer: false }] };
+    expect(mapFolder(src('Sent', '/', '\\Sent'), guessed, { prefix: 'Mig' })).toBe('Mig/Sent');
   });
 
   it('puts everything under a prefix, with or without a trailing delimiter, INBOX in capitals', () => {
