@@ -110,14 +110,16 @@ function folderLine(folder: FolderImportResult): string {
   return `  ${folder.folder} -> ${folder.destination}: ${folder.seen} seen, ${folder.copied} copied, ${folder.duplicates} duplicates, ${folder.failed} failed, ${folder.bytes} bytes, ${seconds}s${extra.length ? ` (${extra.join('; ')})` : ''}`;
 }
 
-export function formatImport(result: ImportResult): string {
+/** The result as a person reads it; `stopped`: the run ended with an error, so what it did so far is not "OK". */
+export function formatImport(result: ImportResult, stopped = false): string {
   const busy = result.folders.filter((folder) => folder.seen > 0 || folder.recovered > 0 || folder.uidValidityChanged);
   const lines = busy.map(folderLine);
   const idle = result.folders.length - busy.length;
   if (idle > 0) lines.push(`  ${idle} folder${idle === 1 ? '' : 's'} with nothing new`);
   for (const folder of result.folders) for (const failure of folder.failures) lines.push(`    failed UID ${failure.uid} in ${folder.folder}: ${failure.code} ${failure.message}`);
   const t = result.totals;
-  lines.push(`${t.failed === 0 ? 'OK' : 'DONE WITH FAILURES'}  ${t.seen} seen, ${t.copied} copied, ${t.duplicates} duplicates, ${t.failed} failed, ${t.bytes} bytes in ${(t.elapsedMs / 1000).toFixed(1)}s`);
+  const label = stopped ? 'STOPPED, SO FAR' : t.failed === 0 ? 'OK' : 'DONE WITH FAILURES';
+  lines.push(`${label}  ${t.seen} seen, ${t.copied} copied, ${t.duplicates} duplicates, ${t.failed} failed, ${t.bytes} bytes in ${(t.elapsedMs / 1000).toFixed(1)}s`);
   for (const pattern of result.unmatched) lines.push(`  warning: folder pattern ${JSON.stringify(pattern)} matched no folder`);
   return lines.join('\n') + '\n';
 }
@@ -158,7 +160,7 @@ export async function runImportCommand(args: string[], io: CliIo): Promise<numbe
     return result.totals.failed === 0 ? EXIT_CODES.ok : EXIT_CODES.write;
   } catch (error) {
     const partial = isConnectorError(error) ? (error.details?.result as ImportResult | undefined) : undefined;
-    if (partial && !values.json) io.stdout.write(formatImport(partial));
+    if (partial && !values.json) io.stdout.write(formatImport(partial, true));
     return reportError(error, io, Boolean(values.json));
   } finally {
     process.off('SIGINT', onSignal);

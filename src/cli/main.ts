@@ -13,6 +13,7 @@ import { runImportCommand } from './import-command.js';
 import { runRead } from './read-command.js';
 import { runTestConnection } from './test-connection-command.js';
 import { runTestQuery } from './test-query-command.js';
+import { runWrite } from './write-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -22,7 +23,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   read: { run: runRead, summary: 'read matching messages as NDJSON rows (one page, or --all)' },
   discover: { run: runDiscover, summary: 'print the JSON Schema of the rows a query produces' },
   import: { run: runImportCommand, summary: 'copy a mailbox into the embedded archive or another IMAP account, never twice' },
-  archive: { run: runArchiveCommand, summary: 'archive stats, or export archived mail as .eml files or mbox' },
+  write: { run: runWrite, summary: 'store .eml files or rows read with --raw in a folder of a target account, never twice' },
+  archive: { run: runArchiveCommand, summary: 'archive stats, verify, or export archived mail as .eml files or mbox' },
 };
 
 const HELP = `Usage: imap-connector <command> [options]

@@ -191,3 +191,17 @@ async function testConnectionResult(config: Record<string, unknown>): Promise<{ 
   const result = await testConnection(config);
   return { code: result.ok ? undefined : result.error?.code };
 }
+
+describe('imap-connector import when the run fails', () => {
+  it('never labels what it did before the fault "OK"', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../helpers/capture-io.js');
+    const config = await serve({ 'UID FETCH': (ctx) => ctx.socket.destroy() });
+    const io = captureIo({ IMAP_PASSWORD: 'p' });
+    const code = await main(['import', '--server', '127.0.0.1', '--port', String(config.port), '--security', 'none', '--username', 'u', '--archive', `${tempDir()}/a.archive`], io);
+    expect(code).toBe(4);
+    expect(io.out()).toMatch(/^STOPPED, SO FAR {2}0 seen, 0 copied/m);
+    expect(io.out()).not.toMatch(/^OK/m);
+    expect(io.err()).toMatch(/CONNECTION_LOST/);
+  });
+});
