@@ -27,9 +27,28 @@ function step(title: string): void {
   process.stdout.write(`\n=== ${title}\n`);
 }
 
+/**
+ * Stops the private Dovecot however the demo ends: normally, Ctrl-C, a closed terminal, or a
+ * reader that stops early (npm run demo | head: the next write fails with EPIPE). Only kill -9
+ * cannot be caught; the server then keeps running until killed by the PID the demo printed.
+ */
+let cleanup: (() => Promise<void>) | undefined;
+function stopOnExit(stop: () => Promise<void>): void {
+  let stopping: Promise<void> | undefined;
+  cleanup = () => (stopping ??= stop());
+  const leave = (code: number): void => {
+    void cleanup!().finally(() => process.exit(code));
+  };
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => leave(error.code === 'EPIPE' ? 0 : 1));
+  process.once('SIGINT', () => leave(130));
+  process.once('SIGTERM', () => leave(143));
+  process.once('SIGHUP', () => leave(129));
+}
+
 async function runAgainstLocalDovecot(): Promise<number> {
   step('Starting a private Dovecot on 127.0.0.1 with sample mail');
   const server = await startDovecot({ users: [DEMO_USER] });
+  stopOnExit(() => server.stop());
   try {
     process.stdout.write(`imap ${server.host}:${server.imapPort} (STARTTLS), imaps ${server.host}:${server.imapsPort}, pid ${server.pid}\n`);
     await seedMailbox(server, DEMO_USER, {
@@ -89,7 +108,7 @@ async function runAgainstLocalDovecot(): Promise<number> {
     step(expected ? 'Demo finished: every step gave the expected result' : 'Demo FAILED: a step did not give the expected result');
     return expected ? 0 : 1;
   } finally {
-    await server.stop();
+    await cleanup?.();
   }
 }
 
