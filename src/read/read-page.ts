@@ -130,7 +130,7 @@ async function nextUids(session: Session, path: string, plan: ReadPlan, uidValid
   if (!entry || entry.uidValidity !== uidValidity || from >= entry.uids.length) {
     // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
     const attributes = [...plan.attributes, { type: 'ATOM' as const, value: 'UID' }, { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` }];
-    entry = { uidValidity, uids: (await uidSearch(session.client, attributes, session.errorContext)).filter((uid) => uid > lastUid) };
+    entry = { uidValidity, uids: (await uidSearch(session.client, attributes, session.errorContext, session.logger)).filter((uid) => uid > lastUid) };
     cache?.set(path, entry);
     from = 0;
   }

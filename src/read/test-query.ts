@@ -45,7 +45,7 @@ export interface TestQueryOptions extends OperationOptions, SelectOptions {
 async function countFolder(ctx: ReadContext, path: string): Promise<FolderMatch> {
   return withMailbox(ctx.session, path, true, async () => {
     const mailbox = ctx.session.client.mailbox || undefined;
-    const uids = await uidSearch(ctx.session.client, ctx.plan.attributes, ctx.session.errorContext);
+    const uids = await uidSearch(ctx.session.client, ctx.plan.attributes, ctx.session.errorContext, ctx.session.logger);
     return { folder: path, search: `UID SEARCH ${renderSearchText(searchArguments(ctx.session.client, ctx.plan.attributes))}`, matches: uids.length, messages: mailbox?.exists ?? 0, uidNext: mailbox?.uidNext ?? null, uidValidity: mailbox?.uidValidity?.toString() ?? '' };
   });
 }

@@ -1,5 +1,10 @@
 import type { ImapFlow } from 'imapflow';
-import { makeError, type ConnectorError } from '../errors.js';
+import compiler from 'imapflow/lib/handler/imap-compiler.js';
+import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
+import { SILENT_LOGGER, type Logger } from '../operation-options.js';
+import { borrowSocket, canBorrowSocket, nextTag, type Consumed } from './borrow-socket.js';
+import type { TaggedResult } from './fetch-response-parser.js';
+import { SearchResponseParser } from './search-response-parser.js';
 import type { SearchAttribute } from '../query/render-search.js';
 import { redactText } from '../config/redact.js';
 import { classifyError, responseCodeOf, type ErrorContext } from '../imap/classify-error.js';
@@ -76,18 +81,76 @@ export function toSearchError(error: unknown, ctx: ErrorContext): ConnectorError
   return classifyError(error, ctx);
 }
 
+/** A tagged NO/BAD as imapflow would report it: status, text and the response code. */
+export function taggedError(command: string, result: TaggedResult): Error {
+  const code = /^\[([A-Z0-9-]+)[^\]]*\]\s*/i.exec(result.text);
+  return Object.assign(new Error(`${command} failed: ${result.status}`), {
+    responseStatus: result.status,
+    responseText: code ? result.text.slice(code[0].length) : result.text,
+    ...(code ? { serverResponseCode: code[1]!.toUpperCase() } : {}),
+  });
+}
+
+/**
+ * UID SEARCH on the borrowed socket with the streaming reader (search-response-parser.ts):
+ * memory is the UIDs found, however the server formats them. Only for a command without
+ * literals (a search value with a line end needs imapflow's continuation handling).
+ */
+async function streamedSearch(client: ImapFlow, attributes: SearchAttribute[], ctx: ErrorContext, logger: Logger): Promise<number[] | undefined> {
+  const tag = nextTag();
+  const parts = await compiler({ tag, command: 'UID SEARCH', attributes: searchArguments(client, attributes) } as never, { asArray: true });
+  if (parts.length !== 1) return undefined;
+  const parser = new SearchResponseParser(tag, searchLimit(client));
+  const line = parts[0]!.toString('utf8');
+  return withCommandDeadline({ client, errorContext: ctx }, 'UID SEARCH', () =>
+    borrowSocket(
+      client,
+      line,
+      (chunk): Consumed<number[]> => {
+        const end = parser.push(chunk);
+        if (!end) return { done: false };
+        logger.debug({ src: 'connector:s', msg: `${tag} ${end.result.status} ${end.result.text}` });
+        return end.result.status === 'OK' ? { done: true, value: parser.uids(), rest: end.rest } : { done: true, error: taggedError('UID SEARCH', end.result), rest: end.rest };
+      },
+      logger,
+    ),
+  );
+}
+
+/** A search of the selected folder finds at most the messages it has (EXISTS). */
+function searchLimit(client: ImapFlow): number {
+  return client.mailbox ? client.mailbox.exists : Number.POSITIVE_INFINITY;
+}
+
 /**
  * UID SEARCH with arguments compiled by query/render-search.ts, on the selected folder; UIDs
- * ascending. imapflow's search() takes only its own query object, which cannot hold repeated
- * keys or groups, so the compiled arguments go through imapflow's command runner (exec, an
- * internal method of the pinned imapflow 2.1.2; test/unit/dependencies.test.ts checks it).
- * @throws QUERY_UNSUPPORTED on BADCHARSET, SEARCH_REJECTED on other NO/BAD answers.
+ * ascending. Streamed on the borrowed socket where the session can lend it; else through
+ * imapflow's command runner (exec, an internal method of the pinned imapflow 2.1.2;
+ * test/unit/dependencies.test.ts checks it), since imapflow's search() takes only its own
+ * query object, which cannot hold repeated keys or groups.
+ * @throws QUERY_UNSUPPORTED on BADCHARSET, SERVER_THROTTLED, SEARCH_REJECTED on other NO/BAD
+ *   answers, PROTOCOL_ERROR for an answer that names no UIDs or more than the folder has.
  */
-export async function uidSearch(client: ImapFlow, attributes: SearchAttribute[], ctx: ErrorContext): Promise<number[]> {
+export async function uidSearch(client: ImapFlow, attributes: SearchAttribute[], ctx: ErrorContext, logger: Logger = SILENT_LOGGER): Promise<number[]> {
+  try {
+    if (STREAMED_SEARCH && canBorrowSocket(client)) {
+      const streamed = await streamedSearch(client, attributes, ctx, logger);
+      if (streamed) return streamed;
+    }
+    return await execSearch(client, attributes, ctx);
+  } catch (error) {
+    throw isConnectorError(error) && error.code !== 'INTERNAL' ? error : toSearchError(error, ctx);
+  }
+}
+
+// IMAP_CONNECTOR_BULK_FETCH=off sends every command through imapflow (see read-page.ts).
+const STREAMED_SEARCH = process.env.IMAP_CONNECTOR_BULK_FETCH !== 'off';
+
+/** UID SEARCH through imapflow's exec(); the same checks on what the server names. */
+async function execSearch(client: ImapFlow, attributes: SearchAttribute[], ctx: ErrorContext): Promise<number[]> {
   const exec = (client as unknown as { exec: Exec }).exec.bind(client);
   const uids = new Set<number>();
-  // A search of the selected folder finds at most the messages it has (EXISTS).
-  const limit = client.mailbox ? client.mailbox.exists : Number.POSITIVE_INFINITY;
+  const limit = searchLimit(client);
   // imapflow does not pass on an error thrown by an untagged handler: keep the first one.
   let junk: ConnectorError | undefined;
   const collect = (add: () => void): void => {
@@ -97,19 +160,15 @@ export async function uidSearch(client: ImapFlow, attributes: SearchAttribute[],
       junk = error as ConnectorError;
     }
   };
-  try {
-    const response = await withCommandDeadline({ client, errorContext: ctx }, 'UID SEARCH', () =>
-      exec('UID SEARCH', searchArguments(client, attributes), {
-        untagged: {
-          SEARCH: async (untagged) => collect(() => addSearchResults(untagged, uids, limit)),
-          ESEARCH: async (untagged) => collect(() => addEsearchResults(untagged, uids, limit)),
-        },
-      }),
-    );
-    response.next();
-  } catch (error) {
-    throw toSearchError(error, ctx);
-  }
+  const response = await withCommandDeadline({ client, errorContext: ctx }, 'UID SEARCH', () =>
+    exec('UID SEARCH', searchArguments(client, attributes), {
+      untagged: {
+        SEARCH: async (untagged) => collect(() => addSearchResults(untagged, uids, limit)),
+        ESEARCH: async (untagged) => collect(() => addEsearchResults(untagged, uids, limit)),
+      },
+    }),
+  );
+  response.next();
   if (junk) throw junk;
   return [...uids].sort((a, b) => a - b);
 }

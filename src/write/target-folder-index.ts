@@ -14,7 +14,7 @@ const INDEX_BATCH = 2000;
 /** Header keys of every message in the folder: one UID SEARCH, then UID FETCH of header fields in batches. */
 async function indexedMessages(session: Session, path: string, timeout: number): Promise<IndexedMessage[]> {
   return withMailbox(session, path, true, async () => {
-    const uids = await uidSearch(session.client, [{ type: 'ATOM', value: 'ALL' }], session.errorContext);
+    const uids = await uidSearch(session.client, [{ type: 'ATOM', value: 'ALL' }], session.errorContext, session.logger);
     const fields = IDENTITY_HEADER_FIELDS.map((field) => field.toLowerCase());
     const indexed: IndexedMessage[] = [];
     for (let i = 0; i < uids.length; i += INDEX_BATCH) {

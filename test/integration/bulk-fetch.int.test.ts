@@ -59,3 +59,18 @@ describe('fetchMessages (bulk parser)', () => {
     }
   });
 });
+
+describe('the fast paths', () => {
+  it('are the ones a read against Dovecot takes: UID SEARCH and UID FETCH on the borrowed socket', async () => {
+    const { read } = await import('../../src/index.js');
+    const lines: { src?: unknown; msg?: unknown }[] = [];
+    const log = (entry: Record<string, unknown>): void => {
+      lines.push(entry);
+    };
+    const page = await read(makeConfig(user), 'ALL FOLDER Bench', { pageSize: 20, logger: { debug: log, info: log, warn: log, error: log } });
+    expect(page.rows).toHaveLength(20);
+    const ours = lines.filter((line) => line.src === 'connector:c').map((line) => String(line.msg).replace(/^\S+ /, ''));
+    expect(ours.some((msg) => msg.startsWith('UID SEARCH'))).toBe(true);
+    expect(ours.some((msg) => msg.startsWith('UID FETCH'))).toBe(true);
+  });
+});

@@ -205,3 +205,30 @@ describe('imap-connector import when the run fails', () => {
     expect(io.err()).toMatch(/CONNECTION_LOST/);
   });
 });
+
+describe('a SEARCH answer with a million UIDs', () => {
+  const million = (): string => Array.from({ length: 1_000_000 }, (_, i) => i + 1).join(' ');
+  const examine = (exists: number) => (ctx: Parameters<NonNullable<Script['EXAMINE']>>[0]) => ctx.write(`* ${exists} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n${ctx.tag} OK [READ-ONLY] done\r\n`);
+
+  it('is read as numbers, streamed, in bounded memory (a folder that has them)', async () => {
+    const answer = `* SEARCH ${million()}\r\n`;
+    const config = await serve({ EXAMINE: examine(1_000_000), 'UID SEARCH': (ctx) => ctx.write(`${answer}${ctx.tag} OK done\r\n`) });
+    let peak = 0;
+    const before = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    try {
+      const page = await read({ ...config, timeout: 20_000 }, 'ALL', { pageSize: 3 });
+      expect(page.rows.map((row) => (row as { uid: number }).uid)).toEqual([1, 2, 3]);
+    } finally {
+      clearInterval(sampler);
+    }
+    // imapflow's parser held about 600 MB for this answer; the UIDs themselves are 8 MB.
+    expect(peak - before).toBeLessThan(150 * 1024 * 1024);
+  }, 30_000);
+
+  it('is PROTOCOL_ERROR from a folder of three messages, before the answer is read to its end', async () => {
+    const answer = `* SEARCH ${million()}\r\n`;
+    const config = await serve({ 'UID SEARCH': (ctx) => ctx.write(`${answer}${ctx.tag} OK done\r\n`) });
+    expect(await failure(() => read(config, 'ALL'), 'UID SEARCH')).toMatchObject({ code: 'PROTOCOL_ERROR' });
+  });
+});
