@@ -7,6 +7,7 @@ import type { Session } from '../imap/open-session.js';
 import { fetchMessages, uidValidityOf } from '../read/read-page.js';
 import { uidSearch } from '../read/uid-search.js';
 import type { BulkMessage } from '../read/fetch-response-parser.js';
+import { oversizedAmong } from '../read/oversized.js';
 import type { ReadPlan } from '../read/prepare-read.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import type { FolderSink, SourceMessage } from '../sinks/sink.js';
@@ -70,9 +71,14 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
     const uids = [...new Set([...retry, ...fresh])].slice(0, job.budget.remaining);
     job.budget.remaining -= uids.length;
     const batchSize = Math.min(config.maxQueueDepth, config.pageSize);
-    const fetchBatch = (from: number): Promise<{ wanted: number[]; batch: BulkMessage[]; incomplete: number[] }> => {
+    const fetchBatch = (from: number): Promise<{ wanted: number[]; batch: BulkMessage[]; incomplete: number[]; oversized: number[] }> => {
       const wanted = uids.slice(from, from + batchSize);
-      const fetching = fetchMessages(session, wanted, job.fetchQuery).then(({ messages, incomplete }) => ({ wanted, batch: messages, incomplete }));
+      const fetching = (async () => {
+        // Messages over maxMessageSize are never downloaded; each fails on its own.
+        const oversized = await oversizedAmong(session, wanted, config.maxMessageSize);
+        const { messages, incomplete } = await fetchMessages(session, wanted.filter((uid) => !oversized.has(uid)), job.fetchQuery);
+        return { wanted, batch: messages, incomplete, oversized: [...oversized] };
+      })();
       fetching.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
       return fetching;
     };
@@ -81,13 +87,14 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
     let next = uids.length > 0 ? fetchBatch(0) : undefined;
     try {
       for (let i = 0; i < uids.length; i += batchSize) {
-        const { wanted, batch, incomplete } = await next!;
+        const { wanted, batch, incomplete, oversized } = await next!;
         const more = i + batchSize < uids.length;
         next = more && !acting ? fetchBatch(i + batchSize) : undefined;
         // A message that failed last time and has since gone from the source is no longer owed.
-        const fetched = new Set([...batch.map((message) => message.uid), ...incomplete]);
+        const fetched = new Set([...batch.map((message) => message.uid), ...incomplete, ...oversized]);
         state.forgetFailed(folder.path, uidValidity, wanted.filter((uid) => retrying.has(uid) && !fetched.has(uid)));
-        recordIncomplete(job, folder.path, uidValidity, incomplete, result);
+        recordUnread(job, folder.path, uidValidity, incomplete, 'PROTOCOL_ERROR', 'The server sent the message without its content; it is fetched again next run.', result);
+        recordUnread(job, folder.path, uidValidity, oversized, 'MESSAGE_TOO_LARGE', `The message is larger than maxMessageSize (${config.maxMessageSize} bytes); raise it to copy this message.`, result);
         const settled: number[] = [];
         try {
           await storeBatch(job, folder, uidValidity, batch, result, i === 0, settled);
@@ -112,13 +119,14 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
 }
 
 /**
- * Requested messages the server answered without their body: listed as failed, to be fetched
- * again next run, never stored empty. Listing them does not move the folder's checkpoint, so
- * a crash before the rest of the batch is stored cannot skip the messages below them.
+ * Requested messages that were not read: answered without their body, or over maxMessageSize.
+ * Listed as failed, to be tried again next run, never stored empty. Listing them does not
+ * move the folder's checkpoint, so a crash before the rest of the batch is stored cannot skip
+ * the messages below them.
  */
-function recordIncomplete(job: FolderJob, folder: string, uidValidity: string, uids: number[], result: FolderImportResult): void {
+function recordUnread(job: FolderJob, folder: string, uidValidity: string, uids: number[], code: string, message: string, result: FolderImportResult): void {
   if (uids.length === 0) return;
-  const failed = uids.map((uid) => ({ uid, code: 'PROTOCOL_ERROR' as const, message: 'The server sent the message without its content; it is fetched again next run.' }));
+  const failed = uids.map((uid) => ({ uid, code, message }));
   job.state.listFailed(folder, uidValidity, failed);
   result.seen += failed.length;
   result.failed += failed.length;

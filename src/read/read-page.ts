@@ -14,6 +14,7 @@ import { fetchFields, fetchItemsText, toUidSet } from './fetch-fields.js';
 import type { BulkMessage, FetchResponse } from './fetch-response-parser.js';
 import { matchFetchResponses, requestedItems, type MatchedFetch } from './match-fetch-responses.js';
 import type { ReadPlan } from './prepare-read.js';
+import { oversizedAmong, oversizedWarning } from './oversized.js';
 import { uidSearch } from './uid-search.js';
 
 // One UID FETCH per this many messages: few round trips, bounded memory per command.
@@ -63,6 +64,7 @@ const MESSAGE_FIELDS = ['uid', 'flags', 'internalDate', 'size', 'envelope', 'bod
  * answer lacked an item are listed as incomplete (match-fetch-responses.ts).
  */
 export async function fetchMessages(session: Session, uids: readonly number[], query: FetchQueryObject, bulk = BULK_FETCH): Promise<MatchedFetch> {
+  if (uids.length === 0) return { messages: [], incomplete: [] };
   const uidSet = toUidSet([...uids]);
   const requested = new Set(uids);
   const required = requestedItems(query);
@@ -86,18 +88,28 @@ export async function fetchMessages(session: Session, uids: readonly number[], q
  * collected first and mapped after the loop: an IMAP command (or any await on the session)
  * inside `for await` over fetch() deadlocks imapflow (imapflow#159, #219).
  */
-async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: RowContext, delayMs: number): Promise<unknown[]> {
+async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: RowContext, config: Config): Promise<unknown[]> {
   const query = fetchFields(plan.select, session.client.capabilities);
+  const needsSource = Boolean(query.source);
+  const headerOnly = fetchFields({ ...plan.select, level: 'envelope', raw: false }, session.client.capabilities);
+  const delayMs = config.delayBetweenMessagesMs;
   const batchSize = delayMs > 0 ? 1 : FETCH_BATCH_SIZE;
   const bodyOptions = plan.select.attachmentContentMaxBytes === undefined ? {} : { attachmentContentMaxBytes: plan.select.attachmentContentMaxBytes };
   const rows: unknown[] = [];
   for (let i = 0; i < uids.length; i += batchSize) {
     if (i > 0 && delayMs > 0) await sleep(delayMs);
-    const { messages: batch, incomplete } = await fetchMessages(session, uids.slice(i, i + batchSize), query);
+    const wanted = uids.slice(i, i + batchSize);
+    // Bodies over maxMessageSize are never downloaded: those rows come from the envelope.
+    const oversized = needsSource ? await oversizedAmong(session, wanted, config.maxMessageSize) : new Set<number>();
+    const full = await fetchMessages(session, wanted.filter((uid) => !oversized.has(uid)), query);
+    const light = oversized.size > 0 ? await fetchMessages(session, [...oversized], headerOnly) : { messages: [], incomplete: [] };
+    const incomplete = [...full.incomplete, ...light.incomplete];
     if (incomplete.length > 0) throw incompleteError(incomplete);
+    const batch = [...full.messages, ...light.messages].sort((a, b) => a.uid - b.uid);
     for (const message of batch) {
       const body = plan.select.level === 'full' && message.source ? await parseBody(message.source, bodyOptions) : undefined;
       const row = messageToRow(message, ctx, body, plan.select.headers);
+      if (oversized.has(message.uid)) row.parseWarnings.push(oversizedWarning(message.size, config.maxMessageSize));
       if (plan.select.raw && message.source) row.raw = message.source.toString('base64');
       const projected = plan.select.projection ? await plan.select.projection.evaluate(row) : row;
       if (projected !== undefined) rows.push(projected);
@@ -162,7 +174,7 @@ async function readFolder(session: Session, folder: FolderInfo, plan: ReadPlan, 
     }
     const { taken, exhausted } = await nextUids(session, folder.path, plan, uidValidity, lastUid, want, options.searchCache);
     const ctx: RowContext = { account: `${session.authenticatedAs}@${config.host}`, folder: folder.path, uidValidity, dateTimeFormat: config.dateTimeFormat };
-    page.rows.push(...(await fetchRows(session, taken, plan, ctx, config.delayBetweenMessagesMs)));
+    page.rows.push(...(await fetchRows(session, taken, plan, ctx, config)));
     state.folders[folder.path] = { uidValidity, lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid };
     if (state.remaining !== null) state.remaining -= taken.length;
     if (exhausted) state.done.push(folder.path);

@@ -50,7 +50,8 @@ const DEFAULTS: Record<string, (ctx: CommandContext) => void> = {
   LSUB: (ctx) => ctx.write(`* LSUB (\\HasNoChildren) "/" INBOX\r\n${ctx.tag} OK done\r\n`),
   EXAMINE: (ctx) => ctx.write(`* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n* FLAGS (\\Seen)\r\n${ctx.tag} OK [READ-ONLY] done\r\n`),
   SELECT: (ctx) => ctx.write(`* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n* FLAGS (\\Seen)\r\n* OK [PERMANENTFLAGS (\\Seen \\*)] ok\r\n${ctx.tag} OK [READ-WRITE] done\r\n`),
-  'UID SEARCH': (ctx) => ctx.write(`* SEARCH 1 2 3\r\n${ctx.tag} OK done\r\n`),
+  // The three messages are tiny: none is LARGER than any maxMessageSize.
+  'UID SEARCH': (ctx) => ctx.write(`* SEARCH${/\bLARGER\b/i.test(ctx.args) ? '' : ' 1 2 3'}\r\n${ctx.tag} OK done\r\n`),
   'UID FETCH': (ctx) => {
     const [set = '', ...rest] = ctx.args.split(' ');
     const items = rest.join(' ');
