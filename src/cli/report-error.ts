@@ -17,7 +17,7 @@ export function reportError(error: unknown, io: CliIo, json: boolean): number {
   if (json) {
     io.stderr.write(JSON.stringify({ ok: false, error: known.toJSON() }) + '\n');
   } else {
-    const lines = [`FAILED  ${known.code}  ${known.message}`, ...issues(known), `  hint          ${known.hint}`];
+    const lines = [`FAILED  ${known.code}  ${known.message}`, ...issues(known), `  hint          ${known.hint}`, `  retry         ${known.retryable ? 'yes: a later run may succeed' : 'no: fix the cause first'}`];
     if (typeof known.details?.cursor === 'string') lines.push(`  resume with   --cursor ${known.details.cursor}`);
     io.stderr.write(lines.join('\n') + '\n');
   }

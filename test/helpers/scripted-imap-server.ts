@@ -59,6 +59,8 @@ const DEFAULTS: Record<string, (ctx: CommandContext) => void> = {
     ctx.write(`${ctx.tag} OK done\r\n`);
   },
   NOOP: (ctx) => ctx.write(`${ctx.tag} OK done\r\n`),
+  CREATE: (ctx) => ctx.write(`${ctx.tag} OK created\r\n`),
+  APPEND: (ctx) => ctx.write(`${ctx.tag} OK [APPENDUID 7 4] appended\r\n`),
   CLOSE: (ctx) => ctx.write(`${ctx.tag} OK done\r\n`),
   UNSELECT: (ctx) => ctx.write(`${ctx.tag} OK done\r\n`),
   LOGOUT: (ctx) => {
@@ -100,12 +102,33 @@ export async function startScriptedServer(script: Script = {}, greeting?: Greeti
     if (greeting) greeting(socket);
     else socket.write('* OK scripted IMAP ready\r\n');
     let buffer = '';
+    // A command's literals ({n} or {n+}) are taken as bytes, not as lines (APPEND).
+    let command = '';
+    let literal = 0;
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('latin1');
-      for (let end = buffer.indexOf('\r\n'); end >= 0; end = buffer.indexOf('\r\n')) {
-        const line = buffer.slice(0, end);
+      for (;;) {
+        if (literal > 0) {
+          const take = Math.min(literal, buffer.length);
+          command += buffer.slice(0, take);
+          buffer = buffer.slice(take);
+          literal -= take;
+          if (literal > 0) return;
+        }
+        const end = buffer.indexOf('\r\n');
+        if (end < 0) return;
+        const part = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const match = /^(\S+) (UID \S+|\S+) ?(.*)$/i.exec(line);
+        const announced = /\{(\d+)(\+?)\}$/.exec(part);
+        if (announced) {
+          command += part + '\r\n';
+          literal = Number(announced[1]);
+          if (!announced[2]) socket.write('+ go ahead\r\n');
+          continue;
+        }
+        const line = command + part;
+        command = '';
+        const match = /^(\S+) (UID \S+|\S+) ?([\s\S]*)$/i.exec(line);
         if (!match) continue;
         const [, tag = '', rawName = '', args = ''] = match;
         const name = rawName.toUpperCase();

@@ -99,3 +99,23 @@ describe('read --out', () => {
     expect(result.err).toMatch(words);
   });
 });
+
+describe('read --out on a full or read-only disk', () => {
+  // A mount namespace of its own (unshare): a 16 KB tmpfs and a read-only bind mount, gone with
+  // the process. The CLI runs as a real process inside it.
+  it.each([
+    ['full', (dir: string) => `mount -t tmpfs -o size=16k tmpfs '${dir}'`, /the disk is full/, true],
+    ['read-only', (dir: string) => `mount --bind '${dir}' '${dir}' && mount -o remount,ro,bind '${dir}'`, /read-only/, false],
+  ])('(%s) says FILE_WRITE_FAILED with the reason, exit 9', async (_name, mount, words, retryable) => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+    const dir = tempDir();
+    const script = `${mount(dir)} && exec '${process.execPath}' '${cli}' read ${connection().map((arg) => `'${arg}'`).join(' ')} --all --out '${dir}/rows.ndjson' --state '${dir}/state.json'`;
+    const run = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-ec', script], { encoding: 'utf8', env: { ...process.env, IMAP_PASSWORD: user.password } });
+    expect(run.status, run.stderr).toBe(9);
+    expect(run.stderr).toMatch(/FILE_WRITE_FAILED/);
+    expect(run.stderr).toMatch(words);
+    expect(run.stderr).toMatch(retryable ? /retry {9}yes/ : /retry {9}no/);
+  });
+});

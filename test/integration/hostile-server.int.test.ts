@@ -6,7 +6,7 @@
  * bounded, and never an unhandled rejection or exception.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { discover, read, runImport, testConnection, testQuery } from '../../src/index.js';
+import { discover, read, runImport, testConnection, testQuery, write } from '../../src/index.js';
 import { fetchResponse, flood, MESSAGE, startScriptedServer, trickle, type Greeting, type Script, type ScriptedServer } from '../helpers/scripted-imap-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -230,5 +230,17 @@ describe('a SEARCH answer with a million UIDs', () => {
     const answer = `* SEARCH ${million()}\r\n`;
     const config = await serve({ 'UID SEARCH': (ctx) => ctx.write(`${answer}${ctx.tag} OK done\r\n`) });
     expect(await failure(() => read(config, 'ALL'), 'UID SEARCH')).toMatchObject({ code: 'PROTOCOL_ERROR' });
+  });
+});
+
+describe('a target that stalls an APPEND', () => {
+  it.each([
+    ['stays silent', () => undefined],
+    ['answers one byte every 100 ms', (ctx: Parameters<NonNullable<Script['APPEND']>>[0]) => trickle(ctx.socket, `${ctx.tag} OK [APPENDUID 7 4] appended and then some more words\r\n`, 100)],
+  ])('(%s) ends write with SOCKET_TIMEOUT within the timeout + 10%', async (_name, append) => {
+    const config = await serve({ APPEND: append });
+    const error = await failure(() => write({ ...config, isTarget: true, dedupe: 'none' }, { folder: 'INBOX', messages: [{ raw: MESSAGE(9), encoding: 'utf8' }] }), 'APPEND');
+    expect(error.code).toBe('SOCKET_TIMEOUT');
+    expect(error.late).toBeLessThanOrEqual(LATE_MS);
   });
 });

@@ -36,6 +36,19 @@ describe('compileProjection', () => {
     expect(() => compileProjection('{ "a": ')).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', field: '/select', details: expect.objectContaining({ position: expect.any(Number) }) }));
   });
 
+  it('ends a projection that would loop forever within its time budget + 10% (issue 9)', async () => {
+    // Tail recursion JSONata optimises into a loop: no stack limit stops it, only the clock.
+    const forever = compileProjection('($loop := function($n) { $loop($n + 1) }; $loop(0))', 300);
+    const started = Date.now();
+    await expect(forever.evaluate({})).rejects.toMatchObject({ code: 'PROJECTION_FAILED', message: expect.stringMatching(/longer than 300 ms|recursed too deeply/) });
+    expect(Date.now() - started).toBeLessThanOrEqual(330);
+  });
+
+  it('ends deep recursion with PROJECTION_FAILED, not a crash', async () => {
+    const deep = compileProjection('($down := function($n) { $n = 0 ? 0 : 1 + $down($n - 1) }; $down(100000))', 10_000);
+    await expect(deep.evaluate({})).rejects.toMatchObject({ code: 'PROJECTION_FAILED', message: expect.stringMatching(/recursed too deeply/) });
+  });
+
   it('reports an evaluation error as PROJECTION_FAILED', async () => {
     await expect(compileProjection('$number("abc") + $error("boom")').evaluate({})).rejects.toMatchObject({ code: 'PROJECTION_FAILED' });
   });
