@@ -68,8 +68,15 @@ function findDovecot(): string {
   for (const candidate of ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot']) if (existsSync(candidate)) return candidate;
   if (process.getuid?.() === 0) {
     console.error('Dovecot is missing: installing dovecot-imapd with apt-get ...');
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'dovecot-imapd'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    // Quiet unless it fails: then apt-get's own output says why.
+    const quiet = { encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+    try {
+      execFileSync('apt-get', ['update', '-qq'], quiet);
+      execFileSync('apt-get', ['install', '-y', '-qq', 'dovecot-imapd'], quiet);
+    } catch (error) {
+      const failed = error as { stdout?: string; stderr?: string };
+      throw new Error(`apt-get could not install dovecot-imapd:\n${failed.stdout ?? ''}${failed.stderr ?? ''}`);
+    }
     return '/usr/sbin/dovecot';
   }
   throw new Error('Dovecot is not installed: run "sudo apt-get install dovecot-imapd" (Debian/Ubuntu) and try again.');
