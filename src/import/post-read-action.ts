@@ -1,7 +1,7 @@
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import type { Session } from '../imap/open-session.js';
-import { toUidSet } from '../read/fetch-fields.js';
-import { ensureFolder } from '../write/append-message.js';
+import { toUidSet } from '../imap/uid-set.js';
+import { ensureFolder } from '../imap/ensure-folder.js';
 
 /** What happens to a source message once the destination has it. */
 export type PostReadAction =

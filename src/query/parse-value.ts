@@ -1,7 +1,6 @@
 /** Values inside a query: dates, sequence sets, keywords and header names. Pure functions. */
+import { MONTHS } from '../month-names.js';
 
-/** Month names as IMAP (RFC 3501 date-text) and mbox write them. */
-export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 const LOWER_MONTHS: readonly string[] = MONTHS.map((name) => name.toLowerCase());
 
 function isoDay(year: number, month: number, day: number): string | undefined {

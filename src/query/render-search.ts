@@ -61,14 +61,21 @@ export function toSearchAttributes(criteria: Criterion[]): SearchAttribute[] {
   return hasNonAscii(criteria) ? [atom('CHARSET'), atom('UTF-8'), ...body] : body;
 }
 
+function isList(value: Renderable): value is readonly Renderable[] {
+  return Array.isArray(value);
+}
+
 function quote(value: string): string {
   return `"${value.replace(/[\\"]/g, (ch) => '\\' + ch)}"`;
 }
 
+/** Any command argument in imapflow's compiler shape (search arguments and what wraps them). */
+type Renderable = { type: string; value: string | Uint8Array } | readonly Renderable[];
+
 /** The arguments as a person reads them, the form the server receives for ASCII values. */
-export function renderSearchText(attributes: SearchAttribute[]): string {
+export function renderSearchText(attributes: readonly Renderable[]): string {
   return attributes
-    .map((a) => (Array.isArray(a) ? `(${renderSearchText(a)})` : a.type === 'STRING' || a.type === 'LITERAL' ? quote(a.value) : a.value))
+    .map((a) => (isList(a) ? `(${renderSearchText(a)})` : a.type === 'STRING' || a.type === 'LITERAL' ? quote(String(a.value)) : String(a.value)))
     .join(' ');
 }
 

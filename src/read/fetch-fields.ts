@@ -24,36 +24,3 @@ export function fetchFields(select: Select, capabilities: { has(name: string): b
   if (select.level === 'full' || select.raw) query.source = true;
   return query;
 }
-
-/** UIDs (ascending) -> the shortest sequence-set text, e.g. 1:4,7,9:10. */
-export function toUidSet(uids: number[]): string {
-  const parts: string[] = [];
-  let start = uids[0];
-  let previous = start;
-  for (const uid of [...uids.slice(1), undefined]) {
-    if (uid !== undefined && previous !== undefined && uid === previous + 1) {
-      previous = uid;
-      continue;
-    }
-    if (start !== undefined) parts.push(start === previous ? `${start}` : `${start}:${previous}`);
-    start = uid;
-    previous = uid;
-  }
-  return parts.join(',');
-}
-
-/** A FetchQueryObject as the FETCH item list imapflow would send for it (RFC 3501 section 6.4.5). */
-export function fetchItemsText(query: FetchQueryObject): string {
-  const items: string[] = [];
-  if (query.uid) items.push('UID');
-  if (query.flags) items.push('FLAGS');
-  if (query.internalDate) items.push('INTERNALDATE');
-  if (query.size) items.push('RFC822.SIZE');
-  if (query.envelope) items.push('ENVELOPE');
-  if (query.bodyStructure) items.push('BODYSTRUCTURE');
-  if (query.labels) items.push('X-GM-LABELS');
-  if (query.threadId) items.push('X-GM-THRID');
-  if (Array.isArray(query.headers) && query.headers.length > 0) items.push(headerFieldsItem(query.headers));
-  if (query.source) items.push('BODY.PEEK[]');
-  return `(${items.join(' ')})`;
-}

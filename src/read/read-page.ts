@@ -1,21 +1,18 @@
-import type { FetchMessageObject, FetchQueryObject } from 'imapflow';
 import type { Config } from '../config/validate-config.js';
 import { isConnectorError, makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { classifyError } from '../imap/classify-error.js';
-import { withCommandDeadline } from '../imap/command-deadline.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import type { Session } from '../imap/open-session.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import { parseBody } from '../rows/parse-body.js';
 import type { CursorState } from './cursor.js';
-import { bulkFetch, canBulkFetch } from './bulk-fetch.js';
-import { fetchFields, fetchItemsText, toUidSet } from './fetch-fields.js';
-import type { BulkMessage, FetchResponse } from './fetch-response-parser.js';
-import { matchFetchResponses, requestedItems, type MatchedFetch } from './match-fetch-responses.js';
+import { fetchMessages } from '../imap/fetch-messages.js';
+import { oversizedAmong, oversizedWarning } from '../imap/oversized.js';
+import { uidSearch } from '../imap/uid-search.js';
+import { uidValidityOf } from '../imap/uid-validity.js';
+import { fetchFields } from './fetch-fields.js';
 import type { ReadPlan } from './prepare-read.js';
-import { oversizedAmong, oversizedWarning } from './oversized.js';
-import { uidSearch } from './uid-search.js';
 
 // One UID FETCH per this many messages: few round trips, bounded memory per command.
 export const FETCH_BATCH_SIZE = 250;
@@ -49,39 +46,6 @@ export interface Page {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-// IMAP_CONNECTOR_BULK_FETCH=off sends every FETCH through imapflow, should a server's
-// answers ever trip the dedicated parser.
-const BULK_FETCH = process.env.IMAP_CONNECTOR_BULK_FETCH !== 'off';
-
-/** The items imapflow's fetch() reports as message fields, to sort its answers like ours. */
-const MESSAGE_FIELDS = ['uid', 'flags', 'internalDate', 'size', 'envelope', 'bodyStructure', 'labels', 'threadId', 'source', 'headers'];
-
-/**
- * One UID FETCH: through the dedicated bulk parser when the session can lend its socket
- * (about twice as fast, see bulk-fetch.ts), else through imapflow's fetch(). Either way only
- * answers for the requested UIDs with every requested item are messages; requested UIDs whose
- * answer lacked an item are listed as incomplete (match-fetch-responses.ts).
- */
-export async function fetchMessages(session: Session, uids: readonly number[], query: FetchQueryObject, bulk = BULK_FETCH): Promise<MatchedFetch> {
-  if (uids.length === 0) return { messages: [], incomplete: [] };
-  const uidSet = toUidSet([...uids]);
-  const requested = new Set(uids);
-  const required = requestedItems(query);
-  if (bulk && canBulkFetch(session.client)) {
-    const request = { uidSet, uids: requested, items: fetchItemsText(query), required, maxLiteralBytes: session.maxMessageBytes };
-    return withCommandDeadline(session, 'UID FETCH', () => bulkFetch(session.client, request, session.logger));
-  }
-  return withCommandDeadline(session, 'UID FETCH', async () => {
-    const responses: FetchResponse[] = [];
-    for await (const message of session.client.fetch(uidSet, query, { uid: true })) {
-      const fields = message as unknown as Record<string, unknown>;
-      const items = new Set(MESSAGE_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null));
-      responses.push({ seq: message.seq, items, message: message as FetchMessageObject & BulkMessage });
-    }
-    return matchFetchResponses(requested, required, responses);
-  });
-}
 
 /**
  * UID FETCH the given UIDs in batches and map them to rows. The messages of a batch are
@@ -148,13 +112,6 @@ async function nextUids(session: Session, path: string, plan: ReadPlan, uidValid
   }
   const taken = entry.uids.slice(from, from + want);
   return { taken, exhausted: from + taken.length >= entry.uids.length };
-}
-
-/** The selected folder's UIDVALIDITY as text; '' when the server sent none. */
-export function uidValidityOf(session: Session): string {
-  const mailbox = session.client.mailbox;
-  // imapflow gives a bigint; some servers send none or 0 (modern-email/defects#52).
-  return mailbox && mailbox.uidValidity !== undefined ? mailbox.uidValidity.toString() : '';
 }
 
 /** Reads one folder's share of a page under a read-only lock (EXAMINE, never \Seen changes). */

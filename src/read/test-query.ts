@@ -8,7 +8,7 @@ import type { SelectOptions } from '../rows/select.js';
 import { startState } from './cursor.js';
 import { readPage } from './read-page.js';
 import { prepare, withReadContext, type ReadContext } from './read-context.js';
-import { searchArguments, uidSearch } from './uid-search.js';
+import { searchArguments, uidSearch } from '../imap/uid-search.js';
 import { renderSearchText } from '../query/render-search.js';
 
 export const DEFAULT_SAMPLE_SIZE = 5;

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { simpleParser as SimpleParser } from 'mailparser';
 
-// Loaded on first use: only select "full" parses bodies, and mailparser costs a CLI start ~0.25 s.
-let parser: Promise<typeof SimpleParser> | undefined;
-const loadParser = (): Promise<typeof SimpleParser> => (parser ??= import('mailparser').then((m) => m.simpleParser));
+// Loaded on first use (CommonJS, so synchronously): only select "full" parses bodies, and
+// mailparser costs a CLI start ~0.25 s.
+const requireModule = createRequire(import.meta.url);
+let parser: typeof SimpleParser | undefined;
+const loadParser = (): typeof SimpleParser => (parser ??= (requireModule('mailparser') as { simpleParser: typeof SimpleParser }).simpleParser);
 
 export interface DecodedAttachment {
   filename: string | null;
@@ -33,7 +36,7 @@ export interface ParseBodyOptions {
  */
 export async function parseBody(source: Buffer, options: ParseBodyOptions = {}): Promise<ParsedBody> {
   try {
-    const simpleParser = await loadParser();
+    const simpleParser = loadParser();
     const mail = await simpleParser(source, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
     const warnings: string[] = [];
     const attachments = mail.attachments.map((attachment) => {

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileWriteError } from '../file-error.js';
-import { MONTHS } from '../query/parse-value.js';
+import { MONTHS } from '../month-names.js';
 import type { Archive, ArchiveFilter, ArchivedMessage, VerifyResult } from './archive-db.js';
 
 export interface ExportResult {

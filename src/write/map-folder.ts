@@ -14,10 +14,6 @@ export interface DestinationFolders {
   folders: readonly Pick<FolderInfo, 'path' | 'specialUse' | 'specialUseFromServer'>[];
 }
 
-/** Whether two paths name the same folder: exact, except INBOX, which is case-insensitive (RFC 3501 section 5.1). */
-export function sameFolder(a: string, b: string): boolean {
-  return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
-}
 
 // Mapped names must not split into levels the source did not have.
 const replaceDelimiter = (segment: string, delimiter: string): string => (delimiter === '' ? segment : segment.split(delimiter).join('_'));

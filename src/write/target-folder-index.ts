@@ -1,9 +1,9 @@
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import type { Session } from '../imap/open-session.js';
 import { withMailbox } from '../imap/with-mailbox.js';
-import { fetchMessages } from '../read/read-page.js';
-import { toUidSet } from '../read/fetch-fields.js';
-import { uidSearch } from '../read/uid-search.js';
+import { fetchMessages } from '../imap/fetch-messages.js';
+import { toUidSet } from '../imap/uid-set.js';
+import { uidSearch } from '../imap/uid-search.js';
 import { HeaderDedupeIndex, type DedupeIndex, type IndexedMessage } from './dedupe-index.js';
 import { headerKeys, IDENTITY_HEADER_FIELDS, parseHeaderFields, type DedupeMode } from './message-identity.js';
 

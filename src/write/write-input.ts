@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { depthIssue, formatIssues, tooDeepAt, validateWriteSchema } from '../validators.js';
-import type { OutgoingMessage } from './append-message.js';
+import type { OutgoingMessage } from '../imap/append.js';
 import type { DedupeMode } from './message-identity.js';
 
 export interface WriteInput {

@@ -5,9 +5,10 @@ import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } fro
 import { classifyError } from '../imap/classify-error.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
-import { appendMany, ensureFolder } from './append-message.js';
+import { appendMany } from '../imap/append.js';
+import { ensureFolder } from '../imap/ensure-folder.js';
 import { buildTargetFolderIndex } from './target-folder-index.js';
-import { sameFolder } from './map-folder.js';
+import { sameFolder } from '../imap/mailbox-name.js';
 import { dedupeKey, identify } from './message-identity.js';
 import { parseWriteInput } from './write-input.js';
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate-config.js';
 import { openSession } from '../../src/imap/open-session.js';
 import { fetchFields } from '../../src/read/fetch-fields.js';
-import { fetchMessages } from '../../src/read/read-page.js';
+import { fetchMessages } from '../../src/imap/fetch-messages.js';
 import { messageToRow } from '../../src/rows/message-to-row.js';
 import { resolveSelect } from '../../src/rows/select.js';
 import { benchMessage } from '../../scripts/bench/seed-maildir.js';

@@ -1,9 +1,10 @@
 /**
- * Imports only point down the layer list of STYLE.md 2.2:
- * cli -> index -> {batch, import} -> sinks -> write -> read -> {imap, query, rows} -> config -> base
- * (base: errors, validators, package-root, operation-options). write sits above read because
- * a target's dedupe index is built with read's UID SEARCH and bulk FETCH. Pure layers never load imapflow
- * at runtime. A test rather than a lint plugin, so no extra tool config is needed.
+ * Imports only point down the layer list of DESIGN.md and docs/architecture.md:
+ * cli -> index -> import -> sinks -> {read, write} -> {imap, query, rows} -> config -> base
+ * (base: the files directly in src/: errors, validators, package-root, operation-options, ...).
+ * read and write sit side by side on the protocol layer (imap/). Pure layers never load
+ * imapflow at runtime nor import anything dynamically, and only imap/imapflow-internals.ts
+ * reaches into imapflow/lib/*. A test rather than a lint plugin, so no extra tool config.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
-const RANK: Record<string, number> = { base: 0, config: 1, imap: 2, query: 2, rows: 2, read: 3, write: 4, sinks: 5, batch: 6, import: 6, index: 7, cli: 8 };
+const RANK: Record<string, number> = { base: 0, config: 1, imap: 2, query: 2, rows: 2, read: 3, write: 3, sinks: 4, import: 5, index: 6, cli: 7 };
+const INTERNALS = 'imap/imapflow-internals.ts';
 const PURE = new Set(['config', 'query', 'rows', 'base']);
 
 function files(dir: string): string[] {
@@ -59,6 +61,24 @@ describe('module layering', () => {
         return fromLayer !== toLayer && RANK[toLayer]! >= RANK[fromLayer]!;
       })
       .map((i) => `${relative(SRC, i.from)} -> ${i.target}`);
+    expect(violations).toEqual([]);
+  });
+
+  it('names only folders that exist', () => {
+    const folders = new Set(files(SRC).map(layer));
+    expect(Object.keys(RANK).filter((name) => !folders.has(name))).toEqual([]);
+  });
+
+  it('lets only imap/imapflow-internals.ts reach into imapflow/lib/*', () => {
+    const violations = all.filter((i) => i.target.startsWith('imapflow/') && relative(SRC, i.from) !== INTERNALS).map((i) => `${relative(SRC, i.from)} -> ${i.target}`);
+    expect(violations).toEqual([]);
+  });
+
+  it('has no dynamic import() in pure layers', () => {
+    const violations = files(SRC)
+      .filter((path) => PURE.has(layer(path)))
+      .filter((path) => /\bimport\s*\(/.test(readFileSync(path, 'utf8')))
+      .map((path) => relative(SRC, path));
     expect(violations).toEqual([]);
   });
 

@@ -8,7 +8,7 @@ describe('runtime dependencies', () => {
     expect(imapflow.ImapFlowErrorCode.NoConnection).toBe('NoConnection');
     expect(typeof imapflow.ImapFlow.prototype.connect).toBe('function');
     expect(typeof imapflow.ImapFlow.prototype.list).toBe('function');
-    // read/uid-search.ts sends compiled UID SEARCH arguments through this internal method.
+    // imap/imapflow-internals.ts runs UID SEARCH and MULTIAPPEND through this internal method.
     expect(typeof (imapflow.ImapFlow.prototype as unknown as { exec: unknown }).exec).toBe('function');
   });
 

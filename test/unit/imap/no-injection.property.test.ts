@@ -12,10 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/validate-config.js';
 import { isConnectorError } from '../../../src/errors.js';
 import { uidFetchLine } from '../../../src/imap/command-line.js';
-import { fetchFields, fetchItemsText } from '../../../src/read/fetch-fields.js';
+import { fetchItemsText } from '../../../src/imap/fetch-items.js';
+import { fetchFields } from '../../../src/read/fetch-fields.js';
 import { prepareRead } from '../../../src/read/prepare-read.js';
-import { searchArguments } from '../../../src/read/uid-search.js';
-import { multiAppendAttributes } from '../../../src/write/append-message.js';
+import { searchArguments } from '../../../src/imap/uid-search.js';
+import { multiAppendAttributes } from '../../../src/imap/append.js';
 
 const CONFIG = validateConfig({ server: '127.0.0.1', username: 'u', password: 'p' });
 const CAPABILITIES = new Set(['IMAP4REV1', 'ESEARCH', 'X-GM-EXT-1']);
@@ -37,7 +38,7 @@ function linesOutsideLiterals(parts: Buffer[]): string[] {
   return lines;
 }
 
-async function compiledLines(command: string, attributes: unknown[]): Promise<string[]> {
+async function compiledLines(command: string, attributes: readonly unknown[]): Promise<string[]> {
   const parts = await compiler({ tag: 'A1', command, attributes } as never, { asArray: true });
   return linesOutsideLiterals(parts);
 }

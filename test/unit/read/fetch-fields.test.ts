@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fetchFields, toUidSet } from '../../../src/read/fetch-fields.js';
+import { toUidSet } from '../../../src/imap/uid-set.js';
+import { fetchFields } from '../../../src/read/fetch-fields.js';
 import { resolveSelect } from '../../../src/rows/select.js';
 
 const noGmail = new Set<string>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SearchResponseParser } from '../../../src/read/search-response-parser.js';
+import { SearchResponseParser } from '../../../src/imap/search-response-parser.js';
 
 function parse(text: string | Buffer, limit = 1000, cut?: number): { uids: number[]; status?: string; rest?: string } {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/imap/open-session.js';
-import { toAppendError } from '../../../src/write/append-message.js';
+import { toAppendError } from '../../../src/imap/append.js';
 
 function session(capabilities: [string, unknown][] = []): Session {
   return {

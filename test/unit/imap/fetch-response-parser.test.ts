@@ -3,7 +3,7 @@
  * broken or hostile server sends: each is a PROTOCOL_ERROR, never a wrong message or a hang.
  */
 import { describe, expect, it } from 'vitest';
-import { FetchResponseParser, MAX_LINE_BYTES, type FetchResponse, type TaggedResult } from '../../../src/read/fetch-response-parser.js';
+import { FetchResponseParser, MAX_LINE_BYTES, type FetchResponse, type TaggedResult } from '../../../src/imap/fetch-response-parser.js';
 
 interface Parsed {
   responses: FetchResponse[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toSearchError } from '../../../src/read/uid-search.js';
+import { toSearchError } from '../../../src/imap/uid-search.js';
 
 const ctx = { host: 'h', port: 993, security: 'tls', timeoutMs: 1000, secrets: ['s3cret-value'] };
 const fail = (fields: Record<string, unknown>): Error => Object.assign(new Error('Command failed'), fields);

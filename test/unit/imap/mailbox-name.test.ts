@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMailboxName, imapDateTime } from '../../../src/write/mailbox-name.js';
+import { encodeMailboxName, imapDateTime } from '../../../src/imap/mailbox-name.js';
 
 describe('encodeMailboxName (modified UTF-7, RFC 3501 section 5.1.3)', () => {
   it('encodes the RFC example and names from the test corpus', () => {

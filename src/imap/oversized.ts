@@ -1,5 +1,5 @@
-import type { Session } from '../imap/open-session.js';
-import { toUidSet } from './fetch-fields.js';
+import type { Session } from './open-session.js';
+import { toUidSet } from './uid-set.js';
 import { uidSearch } from './uid-search.js';
 
 /**

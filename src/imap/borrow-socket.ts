@@ -1,25 +1,14 @@
-import type { Duplex } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
-import { checkedLine } from '../imap/command-line.js';
 import { SILENT_LOGGER, type Logger } from '../operation-options.js';
-
-/** The parts of imapflow's connection borrowed here (internal fields of imapflow 2.1.2). */
-interface Internals {
-  socket?: Duplex | false;
-  writeSocket?: Duplex | false;
-  streamer?: Duplex & { compress?: boolean };
-  _inflate?: unknown;
-  currentRequest?: unknown;
-  usable?: boolean;
-}
+import { checkedLine } from './command-line.js';
+import { borrowableSocket } from './imapflow-internals.js';
 
 /** What a response reader says after a chunk: more to come, or the command's end. */
 export type Consumed<T> = { done: false } | { done: true; value: T; rest: Buffer } | { done: true; error: Error; rest: Buffer };
 
 /** True when the session can lend its socket: connected, idle, and not compressed. */
 export function canBorrowSocket(client: ImapFlow): boolean {
-  const internals = client as unknown as Internals;
-  return Boolean(internals.usable && internals.socket && internals.writeSocket === internals.socket && internals.streamer && !internals.streamer.compress && !internals._inflate && !internals.currentRequest);
+  return borrowableSocket(client) !== undefined;
 }
 
 let tagCounter = 0;
@@ -38,9 +27,9 @@ export function nextTag(): string {
  * @throws what `consume` throws or reports; code NoConnection when the socket closes first.
  */
 export function borrowSocket<T>(client: ImapFlow, line: string, consume: (chunk: Buffer) => Consumed<T>, logger: Logger = SILENT_LOGGER): Promise<T> {
-  const internals = client as unknown as Internals;
-  const socket = internals.socket as Duplex;
-  const streamer = internals.streamer!;
+  const lent = borrowableSocket(client);
+  if (!lent) return Promise.reject(Object.assign(new Error('The session cannot lend its socket'), { code: 'NoConnection' }));
+  const { socket, streamer } = lent;
   const command = checkedLine(line);
   return new Promise<T>((resolve, reject) => {
     let settled = false;

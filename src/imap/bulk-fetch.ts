@@ -1,12 +1,9 @@
 import type { ImapFlow } from 'imapflow';
-import { uidFetchLine } from '../imap/command-line.js';
+import { uidFetchLine } from './command-line.js';
 import { SILENT_LOGGER, type Logger } from '../operation-options.js';
-import { borrowSocket, canBorrowSocket, nextTag, type Consumed } from './borrow-socket.js';
+import { borrowSocket, nextTag, type Consumed } from './borrow-socket.js';
 import { FetchResponseParser, type TaggedResult } from './fetch-response-parser.js';
 import { FetchMatcher, type MatchedFetch } from './match-fetch-responses.js';
-
-/** True when the session can lend its socket for a bulk FETCH. */
-export const canBulkFetch = canBorrowSocket;
 
 /** What one bulk FETCH is: the UIDs asked for, the items as sent and as message fields. */
 export interface BulkFetchRequest {

@@ -7,15 +7,15 @@
  * imapflow compiles every response back to text for its log, which is about a quarter of its
  * CPU time on bulk FETCH (see the README's Performance section); this parser does not.
  */
-import { parseBodystructure, parseEnvelope } from 'imapflow/lib/tools.js';
+import type { FetchMessageObject } from 'imapflow';
 import { makeError } from '../errors.js';
-import type { FetchedMessage } from '../rows/message-to-row.js';
+import { parseBodystructure, parseEnvelope } from './imapflow-internals.js';
 
 /** A token in imapflow's shape: NIL is null, a list is an array. */
 export type Node = { type: 'ATOM' | 'STRING' | 'LITERAL'; value: string | Buffer } | null | Node[];
 
 /** A fetched message, with the full source when BODY[] was asked for. */
-export type BulkMessage = FetchedMessage & { source?: Buffer };
+export type BulkMessage = Pick<FetchMessageObject, 'uid' | 'flags' | 'internalDate' | 'size' | 'envelope' | 'bodyStructure' | 'headers' | 'labels' | 'threadId'> & { source?: Buffer };
 
 export interface TaggedResult {
   status: string;

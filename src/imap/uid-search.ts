@@ -1,24 +1,18 @@
 import type { ImapFlow } from 'imapflow';
-import compiler from 'imapflow/lib/handler/imap-compiler.js';
+import { redactText } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { SILENT_LOGGER, type Logger } from '../operation-options.js';
 import { borrowSocket, canBorrowSocket, nextTag, type Consumed } from './borrow-socket.js';
+import { classifyError, responseCodeOf, type ErrorContext } from './classify-error.js';
+import { withCommandDeadline } from './command-deadline.js';
 import type { TaggedResult } from './fetch-response-parser.js';
+import { compileCommand, execCommand, type ImapAttribute } from './imapflow-internals.js';
 import { SearchResponseParser } from './search-response-parser.js';
-import type { SearchAttribute } from '../query/render-search.js';
-import { redactText } from '../config/redact.js';
-import { classifyError, responseCodeOf, type ErrorContext } from '../imap/classify-error.js';
-import { withCommandDeadline } from '../imap/command-deadline.js';
 
 interface UntaggedResponse {
   attributes?: { value?: unknown }[];
 }
 
-type Exec = (
-  command: string,
-  attributes: SearchAttribute[],
-  options: { untagged: Record<string, (response: UntaggedResponse) => Promise<void>> },
-) => Promise<{ next(): void }>;
 
 function searchJunk(what: string): ConnectorError {
   return makeError('PROTOCOL_ERROR', `The server answered UID SEARCH with ${what}, which is not a UID.`, { details: { problem: what } });
@@ -59,7 +53,7 @@ function addEsearchResults(response: UntaggedResponse, into: Set<number>, limit:
  * answer with a compact set (1:60000) instead of 60,000 numbers on one line, which imapflow's
  * parser would take most of a second to read on a large folder.
  */
-export function searchArguments(client: ImapFlow, attributes: SearchAttribute[]): SearchAttribute[] {
+export function searchArguments(client: ImapFlow, attributes: readonly ImapAttribute[]): readonly ImapAttribute[] {
   return client.capabilities.has('ESEARCH') ? [{ type: 'ATOM', value: 'RETURN' }, [{ type: 'ATOM', value: 'ALL' }], ...attributes] : attributes;
 }
 
@@ -96,9 +90,9 @@ export function taggedError(command: string, result: TaggedResult): Error {
  * memory is the UIDs found, however the server formats them. Only for a command without
  * literals (a search value with a line end needs imapflow's continuation handling).
  */
-async function streamedSearch(client: ImapFlow, attributes: SearchAttribute[], ctx: ErrorContext, logger: Logger): Promise<number[] | undefined> {
+async function streamedSearch(client: ImapFlow, attributes: readonly ImapAttribute[], ctx: ErrorContext, logger: Logger): Promise<number[] | undefined> {
   const tag = nextTag();
-  const parts = await compiler({ tag, command: 'UID SEARCH', attributes: searchArguments(client, attributes) } as never, { asArray: true });
+  const parts = await compileCommand(tag, 'UID SEARCH', searchArguments(client, attributes));
   if (parts.length !== 1) return undefined;
   const parser = new SearchResponseParser(tag, searchLimit(client));
   const line = parts[0]!.toString('utf8');
@@ -131,7 +125,7 @@ function searchLimit(client: ImapFlow): number {
  * @throws QUERY_UNSUPPORTED on BADCHARSET, SERVER_THROTTLED, SEARCH_REJECTED on other NO/BAD
  *   answers, PROTOCOL_ERROR for an answer that names no UIDs or more than the folder has.
  */
-export async function uidSearch(client: ImapFlow, attributes: SearchAttribute[], ctx: ErrorContext, logger: Logger = SILENT_LOGGER): Promise<number[]> {
+export async function uidSearch(client: ImapFlow, attributes: readonly ImapAttribute[], ctx: ErrorContext, logger: Logger = SILENT_LOGGER): Promise<number[]> {
   try {
     if (STREAMED_SEARCH && canBorrowSocket(client)) {
       const streamed = await streamedSearch(client, attributes, ctx, logger);
@@ -147,8 +141,7 @@ export async function uidSearch(client: ImapFlow, attributes: SearchAttribute[],
 const STREAMED_SEARCH = process.env.IMAP_CONNECTOR_BULK_FETCH !== 'off';
 
 /** UID SEARCH through imapflow's exec(); the same checks on what the server names. */
-async function execSearch(client: ImapFlow, attributes: SearchAttribute[], ctx: ErrorContext): Promise<number[]> {
-  const exec = (client as unknown as { exec: Exec }).exec.bind(client);
+async function execSearch(client: ImapFlow, attributes: readonly ImapAttribute[], ctx: ErrorContext): Promise<number[]> {
   const uids = new Set<number>();
   const limit = searchLimit(client);
   // imapflow does not pass on an error thrown by an untagged handler: keep the first one.
@@ -161,11 +154,9 @@ async function execSearch(client: ImapFlow, attributes: SearchAttribute[], ctx: 
     }
   };
   const response = await withCommandDeadline({ client, errorContext: ctx }, 'UID SEARCH', () =>
-    exec('UID SEARCH', searchArguments(client, attributes), {
-      untagged: {
-        SEARCH: async (untagged) => collect(() => addSearchResults(untagged, uids, limit)),
-        ESEARCH: async (untagged) => collect(() => addEsearchResults(untagged, uids, limit)),
-      },
+    execCommand(client, 'UID SEARCH', searchArguments(client, attributes), {
+      SEARCH: async (untagged) => collect(() => addSearchResults(untagged, uids, limit)),
+      ESEARCH: async (untagged) => collect(() => addEsearchResults(untagged, uids, limit)),
     }),
   );
   response.next();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FetchResponse } from '../../../src/read/fetch-response-parser.js';
-import { matchFetchResponses, requestedItems } from '../../../src/read/match-fetch-responses.js';
+import type { FetchResponse } from '../../../src/imap/fetch-response-parser.js';
+import { matchFetchResponses, requestedItems } from '../../../src/imap/match-fetch-responses.js';
 
 const FULL = ['uid', 'flags', 'size', 'source'];
 
@@ -40,7 +40,7 @@ describe('matchFetchResponses', () => {
   });
 
   it('stops trusting sequence numbers after an EXPUNGE', async () => {
-    const { FetchMatcher } = await import('../../../src/read/match-fetch-responses.js');
+    const { FetchMatcher } = await import('../../../src/imap/match-fetch-responses.js');
     const matcher = new FetchMatcher(new Set([5]), FULL);
     matcher.add(full(2, 5));
     matcher.expunged();

@@ -1,11 +1,13 @@
 import { redactText } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
-import { classifyError } from '../imap/classify-error.js';
-import { withCommandDeadline } from '../imap/command-deadline.js';
-import { isFlag } from '../imap/command-line.js';
-import { encodeMailboxName, imapDateTime } from './mailbox-name.js';
-import { sameFolder } from './map-folder.js';
-import type { Session } from '../imap/open-session.js';
+import { classifyError } from './classify-error.js';
+import { withCommandDeadline } from './command-deadline.js';
+import { isFlag } from './command-line.js';
+import { ensureFolder } from './ensure-folder.js';
+import { execCommand, type ImapAttribute } from './imapflow-internals.js';
+import { encodeMailboxName, imapDateTime, sameFolder } from './mailbox-name.js';
+import type { Session } from './open-session.js';
+import { expandUidSet } from './uid-set.js';
 
 /** One message to store: its exact source bytes, flags and the server's internal date. */
 export interface OutgoingMessage {
@@ -106,20 +108,6 @@ async function selectForAppend(session: Session, folder: string): Promise<void> 
   }
 }
 
-/** Creates the folder (and, on servers that need it, its parents); an existing one is fine. */
-export async function ensureFolder(session: Session, folder: string): Promise<void> {
-  try {
-    await withCommandDeadline(session, 'CREATE', () => session.client.mailboxCreate(folder));
-  } catch (error) {
-    const raw = error as ServerError;
-    if (raw.serverResponseCode?.toUpperCase() === 'ALREADYEXISTS') return;
-    throw makeError('APPEND_FAILED', `The folder ${JSON.stringify(folder)} does not exist and could not be created${raw.responseText ? `: ${redactText(raw.responseText, session.secrets)}` : ''}.`, {
-      details: { folder, ...(raw.serverResponseCode ? { serverResponseCode: raw.serverResponseCode } : {}) },
-      cause: error,
-    });
-  }
-}
-
 // A refusal of one message that leaves the rest of the batch worth sending.
 const PER_MESSAGE = new Set(['MESSAGE_TOO_LARGE', 'APPEND_FAILED']);
 // One MULTIAPPEND carries at most this much: bounded memory on both sides, and a refusal
@@ -127,28 +115,14 @@ const PER_MESSAGE = new Set(['MESSAGE_TOO_LARGE', 'APPEND_FAILED']);
 const MULTIAPPEND_MAX_BYTES = 8 * 1024 * 1024;
 const MULTIAPPEND_MAX_MESSAGES = 100;
 
-type Exec = (command: string, attributes: unknown[], options?: object) => Promise<{ next(): void; response: { attributes?: { section?: { value?: string }[] }[] } }>;
-
-/** "4:6,9" -> [4, 5, 6, 9] */
-function expandUidSet(text: string): number[] {
-  return text.split(',').flatMap((part) => {
-    const [from, to] = part.split(':').map(Number);
-    if (!Number.isInteger(from)) return [];
-    if (to === undefined) return [from!];
-    const low = Math.min(from!, to);
-    const high = Math.max(from!, to);
-    return high - low > 100_000 ? [] : Array.from({ length: high - low + 1 }, (_, i) => low + i);
-  });
-}
-
 /**
  * The MULTIAPPEND arguments in imapflow's compiler shape: the folder in modified UTF-7 (no
  * byte outside printable ASCII), per message its flags, date and source as a literal. A flag
  * that is no atom cannot have come from an IMAP server and is not sent.
  */
-export function multiAppendAttributes(folder: string, messages: readonly OutgoingMessage[], permanent: ReadonlySet<string> | undefined): unknown[] {
+export function multiAppendAttributes(folder: string, messages: readonly OutgoingMessage[], permanent: ReadonlySet<string> | undefined): ImapAttribute[] {
   const allowed = (flag: string): boolean => isFlag(flag) && !UNSETTABLE.has(flag.toLowerCase()) && (!permanent || permanent.has('\\*') || permanent.has(flag));
-  const attributes: unknown[] = [{ type: 'ATOM', value: encodeMailboxName(folder) }];
+  const attributes: ImapAttribute[] = [{ type: 'ATOM', value: encodeMailboxName(folder) }];
   for (const message of messages) {
     attributes.push(message.flags.filter(allowed).map((flag) => ({ type: 'ATOM', value: flag })));
     if (message.internalDate) attributes.push({ type: 'STRING', value: imapDateTime(message.internalDate) });
@@ -166,8 +140,7 @@ async function multiAppend(session: Session, folder: string, messages: readonly 
   const client = session.client;
   const permanent = client.mailbox ? client.mailbox.permanentFlags : undefined;
   const attributes = multiAppendAttributes(folder, messages, permanent);
-  const exec = (client as unknown as { exec: Exec }).exec.bind(client);
-  const response = await withCommandDeadline(session, 'APPEND', () => exec('APPEND', attributes));
+  const response = await withCommandDeadline(session, 'APPEND', () => execCommand(client, 'APPEND', attributes));
   const section = response.response.attributes?.[0]?.section ?? [];
   response.next();
   const uids = section[0]?.value?.toUpperCase() === 'APPENDUID' && section[2]?.value ? expandUidSet(section[2].value) : [];

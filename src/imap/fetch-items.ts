@@ -1,0 +1,18 @@
+import type { FetchQueryObject } from 'imapflow';
+import { headerFieldsItem } from './command-line.js';
+
+/** A FetchQueryObject as the FETCH item list imapflow would send for it (RFC 3501 section 6.4.5). */
+export function fetchItemsText(query: FetchQueryObject): string {
+  const items: string[] = [];
+  if (query.uid) items.push('UID');
+  if (query.flags) items.push('FLAGS');
+  if (query.internalDate) items.push('INTERNALDATE');
+  if (query.size) items.push('RFC822.SIZE');
+  if (query.envelope) items.push('ENVELOPE');
+  if (query.bodyStructure) items.push('BODYSTRUCTURE');
+  if (query.labels) items.push('X-GM-LABELS');
+  if (query.threadId) items.push('X-GM-THRID');
+  if (Array.isArray(query.headers) && query.headers.length > 0) items.push(headerFieldsItem(query.headers));
+  if (query.source) items.push('BODY.PEEK[]');
+  return `(${items.join(' ')})`;
+}
