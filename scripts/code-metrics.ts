@@ -13,7 +13,11 @@ const WIDTH = 100;
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
+    return statSync(path).isDirectory()
+      ? files(path)
+      : path.endsWith('.ts') && !path.endsWith('.d.ts')
+        ? [path]
+        : [];
   });
 }
 
@@ -28,7 +32,16 @@ interface Totals {
   nonNull: number;
 }
 
-const totals: Totals = { files: 0, lines: 0, longFiles: [], longFunctions: [], manyParameters: [], wideLines: 0, casts: 0, nonNull: 0 };
+const totals: Totals = {
+  files: 0,
+  lines: 0,
+  longFiles: [],
+  longFunctions: [],
+  manyParameters: [],
+  wideLines: 0,
+  casts: 0,
+  nonNull: 0,
+};
 
 for (const path of files(root)) {
   const text = readFileSync(path, 'utf8');
@@ -40,14 +53,19 @@ for (const path of files(root)) {
   totals.wideLines += lines.filter((line) => line.length > WIDTH).length;
   if (lines.length > 250) totals.longFiles.push(`${name} (${lines.length})`);
   const visit = (node: ts.Node): void => {
-    if (ts.isAsExpression(node) && !(ts.isTypeReferenceNode(node.type) && node.type.getText() === 'const')) totals.casts++;
+    if (
+      ts.isAsExpression(node) &&
+      !(ts.isTypeReferenceNode(node.type) && node.type.getText() === 'const')
+    )
+      totals.casts++;
     if (ts.isNonNullExpression(node)) totals.nonNull++;
     if (ts.isFunctionLike(node) && 'body' in node && node.body) {
       const start = source.getLineAndCharacterOfPosition(node.getStart()).line;
       const end = source.getLineAndCharacterOfPosition(node.end).line;
       const label = `${name}:${start + 1} ${ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) ? (node.name?.getText() ?? '(anonymous)') : '(function)'}`;
       if (end - start + 1 > 40) totals.longFunctions.push(`${label} (${end - start + 1} lines)`);
-      if (node.parameters.length > 5) totals.manyParameters.push(`${label} (${node.parameters.length} parameters)`);
+      if (node.parameters.length > 5)
+        totals.manyParameters.push(`${label} (${node.parameters.length} parameters)`);
     }
     ts.forEachChild(node, visit);
   };
@@ -65,4 +83,7 @@ const report = {
   nonNullAssertions: totals.nonNull,
 };
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-if (process.argv.includes('--list')) process.stdout.write([...totals.longFiles, ...totals.longFunctions, ...totals.manyParameters].join('\n') + '\n');
+if (process.argv.includes('--list'))
+  process.stdout.write(
+    [...totals.longFiles, ...totals.longFunctions, ...totals.manyParameters].join('\n') + '\n',
+  );

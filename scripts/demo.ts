@@ -20,7 +20,14 @@ const DEMO_USER = { name: 'demo', password: 'demo-password' };
 /** Prints like the real stdout and keeps a copy, so the demo can check what a run said. */
 function teeIo(env: Record<string, string | undefined>): typeof io & { text(): string } {
   let text = '';
-  return { ...io, env, stdout: { write: (chunk: string) => ((text += chunk), process.stdout.write(chunk)) } as unknown as typeof process.stdout, text: () => text };
+  return {
+    ...io,
+    env,
+    stdout: {
+      write: (chunk: string) => ((text += chunk), process.stdout.write(chunk)),
+    } as unknown as typeof process.stdout,
+    text: () => text,
+  };
 }
 
 function step(title: string): void {
@@ -39,7 +46,9 @@ function stopOnExit(stop: () => Promise<void>): void {
   const leave = (code: number): void => {
     void cleanup!().finally(() => process.exit(code));
   };
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => leave(error.code === 'EPIPE' ? 0 : 1));
+  process.stdout.on('error', (error: NodeJS.ErrnoException) =>
+    leave(error.code === 'EPIPE' ? 0 : 1),
+  );
   process.once('SIGINT', () => leave(130));
   process.once('SIGTERM', () => leave(143));
   process.once('SIGHUP', () => leave(129));
@@ -50,62 +59,146 @@ async function runAgainstLocalDovecot(): Promise<number> {
   const server = await startDovecot({ users: [DEMO_USER] });
   stopOnExit(() => server.stop());
   try {
-    process.stdout.write(`imap ${server.host}:${server.imapPort} (STARTTLS), imaps ${server.host}:${server.imapsPort}, pid ${server.pid}\n`);
+    process.stdout.write(
+      `imap ${server.host}:${server.imapPort} (STARTTLS), imaps ${server.host}:${server.imapsPort}, pid ${server.pid}\n`,
+    );
     await seedMailbox(server, DEMO_USER, {
-      INBOX: [{ source: eml('plain.eml') }, { source: eml('multipart-alternative.eml'), flags: ['\\Seen'] }, { source: eml('attachment.eml') }, { source: eml('no-date-no-id.eml') }],
+      INBOX: [
+        { source: eml('plain.eml') },
+        { source: eml('multipart-alternative.eml'), flags: ['\\Seen'] },
+        { source: eml('attachment.eml') },
+        { source: eml('no-date-no-id.eml') },
+      ],
       Sent: [{ source: eml('sent-reply.eml'), flags: ['\\Seen'] }],
-      'Überweisungen': [{ source: eml('multipart-alternative.eml') }],
+      Überweisungen: [{ source: eml('multipart-alternative.eml') }],
     });
-    const tls = ['--server', `imaps://${server.host}:${server.imapsPort}`, '--username', DEMO_USER.name];
+    const tls = [
+      '--server',
+      `imaps://${server.host}:${server.imapsPort}`,
+      '--username',
+      DEMO_USER.name,
+    ];
     const env = { ...process.env, IMAP_PASSWORD: DEMO_USER.password };
 
     step('test-connection over TLS, trusting the demo certificate with --ca-file');
     const ok = await main(['test-connection', ...tls, '--ca-file', server.caFile], { ...io, env });
 
-    step('The same without --ca-file: certificates are verified, so this must fail with TLS_FAILED');
+    step(
+      'The same without --ca-file: certificates are verified, so this must fail with TLS_FAILED',
+    );
     const refused = await main(['test-connection', ...tls], { ...io, env });
 
-    step(`Master user "${server.master.name}" opens the demo mailbox (SASL PLAIN authorization identity)`);
-    const master = await main(['test-connection', ...tls, '--ca-file', server.caFile, '--auth-method', 'masterUser', '--username', server.master.name, '--authorization-identity', DEMO_USER.name], { ...io, env: { ...process.env, IMAP_PASSWORD: server.master.password } });
+    step(
+      `Master user "${server.master.name}" opens the demo mailbox (SASL PLAIN authorization identity)`,
+    );
+    const master = await main(
+      [
+        'test-connection',
+        ...tls,
+        '--ca-file',
+        server.caFile,
+        '--auth-method',
+        'masterUser',
+        '--username',
+        server.master.name,
+        '--authorization-identity',
+        DEMO_USER.name,
+      ],
+      { ...io, env: { ...process.env, IMAP_PASSWORD: server.master.password } },
+    );
 
-    step('test-query: the IMAP SEARCH a query becomes in each folder, match counts and sample rows');
+    step(
+      'test-query: the IMAP SEARCH a query becomes in each folder, match counts and sample rows',
+    );
     const connection = [...tls, '--ca-file', server.caFile];
     const query = ['--query', 'OR FROM "alice@example.com" SUBJECT "Überweisung" EXCLUDE Trash'];
-    const tested = await main(['test-query', ...connection, ...query, '--sample', '1'], { ...io, env });
+    const tested = await main(['test-query', ...connection, ...query, '--sample', '1'], {
+      ...io,
+      env,
+    });
 
     const work = mkdtempSync(join(tmpdir(), 'imap-connector-demo-'));
     const out = join(work, 'rows.ndjson');
     const state = join(work, 'state.json');
     step(`read --all: every message as an NDJSON row into ${out}, state in ${state}`);
-    const firstRun = await main(['read', ...connection, '--query', 'ALL', '--all', '--out', out, '--state', state], { ...io, env });
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { folder: string; uid: number; subject: string | null; from: { address: string | null }[] });
-    for (const row of rows) process.stdout.write(`  ${row.folder.padEnd(14)} uid ${row.uid}  ${row.subject ?? '(no subject)'}  <${row.from[0]?.address ?? '?'}>\n`);
+    const firstRun = await main(
+      ['read', ...connection, '--query', 'ALL', '--all', '--out', out, '--state', state],
+      { ...io, env },
+    );
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            folder: string;
+            uid: number;
+            subject: string | null;
+            from: { address: string | null }[];
+          },
+      );
+    for (const row of rows)
+      process.stdout.write(
+        `  ${row.folder.padEnd(14)} uid ${row.uid}  ${row.subject ?? '(no subject)'}  <${row.from[0]?.address ?? '?'}>\n`,
+      );
 
     step('New mail arrives; the next scheduled run (same --state) reads only that');
     await seedMailbox(server, DEMO_USER, { INBOX: [{ source: eml('late-arrival.eml') }] });
-    const secondRun = await main(['read', ...connection, '--query', 'ALL', '--all', '--out', out, '--state', state], { ...io, env });
+    const secondRun = await main(
+      ['read', ...connection, '--query', 'ALL', '--all', '--out', out, '--state', state],
+      { ...io, env },
+    );
     // With the same --state and --out the file accumulates rows across runs, each message once.
-    const allRows = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; subject: string });
+    const allRows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; subject: string });
     const newRows = allRows.slice(rows.length);
     const unique = new Set(allRows.map((row) => row.id)).size === allRows.length;
-    process.stdout.write(`  the second run added ${newRows.length} row(s): ${newRows.map((row) => row.subject).join(', ')}; ${rows.length + newRows.length} rows in ${out}, ${unique ? 'each message once' : 'DUPLICATES'}\n`);
+    process.stdout.write(
+      `  the second run added ${newRows.length} row(s): ${newRows.map((row) => row.subject).join(', ')}; ${rows.length + newRows.length} rows in ${out}, ${unique ? 'each message once' : 'DUPLICATES'}\n`,
+    );
 
     const archive = join(work, 'mail.archive');
     step(`import: the whole mailbox into the embedded archive ${archive}`);
     const imported = await main(['import', ...connection, '--archive', archive], { ...io, env });
-    step('The same message is delivered again (a new UID, the same content); import again: nothing is copied twice');
+    step(
+      'The same message is delivered again (a new UID, the same content); import again: nothing is copied twice',
+    );
     await seedMailbox(server, DEMO_USER, { INBOX: [{ source: eml('plain.eml') }] });
     const again = teeIo(env);
     const reimported = await main(['import', ...connection, '--archive', archive], again);
-    const [, copiedAgain, duplicatesAgain] = /^OK {2}\d+ seen, (\d+) copied, (\d+) duplicates/m.exec(again.text()) ?? [];
+    const [, copiedAgain, duplicatesAgain] =
+      /^OK {2}\d+ seen, (\d+) copied, (\d+) duplicates/m.exec(again.text()) ?? [];
     step('archive stats, and an export back to .eml files (byte for byte as received)');
     const stats = await main(['archive', 'stats', '--archive', archive], { ...io, env });
-    const exported = await main(['archive', 'export', '--archive', archive, '--format', 'eml', '--out', join(work, 'eml')], { ...io, env });
+    const exported = await main(
+      ['archive', 'export', '--archive', archive, '--format', 'eml', '--out', join(work, 'eml')],
+      { ...io, env },
+    );
     rmSync(work, { recursive: true, force: true });
 
     const expected =
-      ok === 0 && refused === 4 && master === 0 && tested === 0 && firstRun === 0 && rows.length === 6 && secondRun === 0 && newRows.length === 1 && unique && imported === 0 && reimported === 0 && copiedAgain === '0' && duplicatesAgain === '1' && stats === 0 && exported === 0;
-    step(expected ? 'Demo finished: every step gave the expected result' : 'Demo FAILED: a step did not give the expected result');
+      ok === 0 &&
+      refused === 4 &&
+      master === 0 &&
+      tested === 0 &&
+      firstRun === 0 &&
+      rows.length === 6 &&
+      secondRun === 0 &&
+      newRows.length === 1 &&
+      unique &&
+      imported === 0 &&
+      reimported === 0 &&
+      copiedAgain === '0' &&
+      duplicatesAgain === '1' &&
+      stats === 0 &&
+      exported === 0;
+    step(
+      expected
+        ? 'Demo finished: every step gave the expected result'
+        : 'Demo FAILED: a step did not give the expected result',
+    );
     return expected ? 0 : 1;
   } finally {
     await cleanup?.();

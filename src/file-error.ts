@@ -21,5 +21,9 @@ const PROBLEMS: Record<string, [string, boolean]> = {
 export function fileWriteError(error: unknown, path: string, what: string): ConnectorError {
   const code = (error as { code?: string } | null)?.code ?? '';
   const [problem, retryable] = PROBLEMS[code] ?? [`an error (${code || 'unknown'})`, true];
-  return makeError('FILE_WRITE_FAILED', `The ${what} ${JSON.stringify(path)} cannot be written: ${problem}.`, { retryable, details: { path, errno: code || null }, cause: error });
+  return makeError(
+    'FILE_WRITE_FAILED',
+    `The ${what} ${JSON.stringify(path)} cannot be written: ${problem}.`,
+    { retryable, details: { path, errno: code || null }, cause: error },
+  );
 }

@@ -3,7 +3,12 @@
  * each taking the connection config and an options object, each returning plain JSON.
  */
 export { testConnection, type TestConnectionResult } from './imap/test-connection.js';
-export { testQuery, type TestQueryResult, type TestQueryOptions, type FolderMatch } from './read/test-query.js';
+export {
+  testQuery,
+  type TestQueryResult,
+  type TestQueryOptions,
+  type FolderMatch,
+} from './read/test-query.js';
 export { read, type ReadOptions, type ReadResult } from './read/read.js';
 export { readStream, type StreamOptions } from './read/read-stream.js';
 export { discover, type DiscoverOptions } from './read/discover.js';
@@ -12,12 +17,24 @@ export { runImport, type ImportOptions, type ImportSpec } from './import/import-
 export type { ImportResult, FolderImportResult, ImportTotals } from './import/import-result.js';
 export type { PostReadAction } from './import/post-read-action.js';
 export type { DedupeMode } from './write/message-identity.js';
-export { Archive, type ArchiveStats, type FolderStats, type ArchivedMessage, type ArchiveFilter, type VerifyResult } from './sinks/archive-db.js';
+export {
+  Archive,
+  type ArchiveStats,
+  type FolderStats,
+  type ArchivedMessage,
+  type ArchiveFilter,
+  type VerifyResult,
+} from './sinks/archive-db.js';
 export { exportEml, exportMbox, type ExportResult } from './sinks/archive-export.js';
 export { parseQuery } from './query/parse.js';
 export type { StructuredQuery, Criterion } from './query/structured-query.js';
 export type { Row, Address, Attachment } from './rows/row.js';
-export { validateConfig, type Config, type AuthMethod, type Security } from './config/validate-config.js';
+export {
+  validateConfig,
+  type Config,
+  type AuthMethod,
+  type Security,
+} from './config/validate-config.js';
 export { loadConfig, type LoadConfigOptions } from './config/load-config.js';
 export type { FolderInfo } from './imap/list-folders.js';
 export type { OperationOptions, Logger, LogLevel } from './operation-options.js';

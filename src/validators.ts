@@ -43,14 +43,18 @@ export function tooDeepAt(value: unknown, max = MAX_INPUT_DEPTH): string | undef
     const { value: node, path, depth } = stack.pop()!;
     if (typeof node !== 'object' || node === null) continue;
     if (depth >= max) return path || '/';
-    for (const [key, child] of Object.entries(node)) stack.push({ value: child, path: `${path}/${key}`, depth: depth + 1 });
+    for (const [key, child] of Object.entries(node))
+      stack.push({ value: child, path: `${path}/${key}`, depth: depth + 1 });
   }
   return undefined;
 }
 
 /** The issue for an input nested too deeply, naming where. */
 export function depthIssue(pointer: string): Issue {
-  return { field: pointer.split('/').slice(0, 4).join('/') || '/', message: `${fieldName(pointer.split('/').slice(0, 4).join('/'))} is nested more than ${MAX_INPUT_DEPTH} levels deep` };
+  return {
+    field: pointer.split('/').slice(0, 4).join('/') || '/',
+    message: `${fieldName(pointer.split('/').slice(0, 4).join('/'))} is nested more than ${MAX_INPUT_DEPTH} levels deep`,
+  };
 }
 
 function compile(path: string): Validator {
@@ -59,7 +63,15 @@ function compile(path: string): Validator {
     (data: unknown): boolean => {
       const deep = tooDeepAt(data);
       if (deep !== undefined) {
-        validate.errors = [{ instancePath: depthIssue(deep).field, keyword: 'maxDepth', schemaPath: '#', params: {}, message: `is nested more than ${MAX_INPUT_DEPTH} levels deep` }];
+        validate.errors = [
+          {
+            instancePath: depthIssue(deep).field,
+            keyword: 'maxDepth',
+            schemaPath: '#',
+            params: {},
+            message: `is nested more than ${MAX_INPUT_DEPTH} levels deep`,
+          },
+        ];
         return false;
       }
       compiled ??= ajv.compile(readPackageJson<object>(path));
@@ -105,7 +117,9 @@ function suggest(name: string, known: string[]): string {
   const best = known
     .map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) }))
     .sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(1, Math.floor(name.length / 3)) ? ` (did you mean "${best.k}"?)` : '';
+  return best && best.d <= Math.max(1, Math.floor(name.length / 3))
+    ? ` (did you mean "${best.k}"?)`
+    : '';
 }
 
 interface SchemaNode {
@@ -155,13 +169,19 @@ function sentence(error: ErrorObject): Issue | undefined {
       };
     case 'pattern':
     case 'format':
-      return { field, message: `${name} must be ${parent['x-hint'] ?? `in format ${String(params.format ?? params.pattern)}`}${got}` };
+      return {
+        field,
+        message: `${name} must be ${parent['x-hint'] ?? `in format ${String(params.format ?? params.pattern)}`}${got}`,
+      };
     case 'minLength':
       return { field, message: `${name} must not be empty` };
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
       const known = Object.keys(parent.properties ?? {});
-      return { field: `${field}/${extra}`, message: `${extra} is not a known field${suggest(extra, known)}` };
+      return {
+        field: `${field}/${extra}`,
+        message: `${extra} is not a known field${suggest(extra, known)}`,
+      };
     }
     case 'if':
       return undefined;

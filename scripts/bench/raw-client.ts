@@ -29,7 +29,9 @@ class Reader {
       const end = this.buffer.indexOf('\r\n', offset);
       if (end < 0) break;
       const line = this.buffer.toString('latin1', offset, Math.min(end, offset + 200));
-      const literal = /\{(\d+)\}$/.exec(this.buffer.toString('latin1', Math.max(offset, end - 20), end));
+      const literal = /\{(\d+)\}$/.exec(
+        this.buffer.toString('latin1', Math.max(offset, end - 20), end),
+      );
       if (literal) this.literalLeft = Number(literal[1]);
       if (line.startsWith('* ') && / FETCH /.test(line)) this.fetches++;
       offset = end + 2;
@@ -49,14 +51,22 @@ class Reader {
   /** Resolves with the first line starting with `prefix`. */
   async until(prefix: string): Promise<string> {
     for (;;) {
-      const line = this.lines.shift() ?? (await new Promise<string>((resolve) => (this.waiter = resolve)));
+      const line =
+        this.lines.shift() ?? (await new Promise<string>((resolve) => (this.waiter = resolve)));
       if (line.startsWith(prefix)) return line;
     }
   }
 }
 
 /** Logs in, then UID FETCH 1:* (items) in every folder; returns how many messages came back. */
-export async function rawFetchAll(host: string, port: number, user: string, password: string, folders: string[], items: string): Promise<number> {
+export async function rawFetchAll(
+  host: string,
+  port: number,
+  user: string,
+  password: string,
+  folders: string[],
+  items: string,
+): Promise<number> {
   const socket = connect(port, host);
   socket.setNoDelay(true);
   const reader = new Reader(socket);
@@ -67,7 +77,8 @@ export async function rawFetchAll(host: string, port: number, user: string, pass
   for (const folder of folders) {
     socket.write(`e${tag} EXAMINE "${folder}"\r\nf${tag} UID FETCH 1:* ${items}\r\n`);
     await reader.until(`e${tag} OK`);
-    if (!(await reader.until(`f${tag} `)).startsWith(`f${tag} OK`)) throw new Error('raw client: fetch failed');
+    if (!(await reader.until(`f${tag} `)).startsWith(`f${tag} OK`))
+      throw new Error('raw client: fetch failed');
     tag++;
   }
   socket.write('z LOGOUT\r\n');

@@ -21,9 +21,25 @@ import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/he
 import { BENCH_FOLDERS, seedMaildir } from './seed-maildir.js';
 import { summarizeProfile } from './summarize-profile.js';
 
-const SCENARIOS = ['raw-full', 'raw-meta', 'imapflow-simpleparser', 'imapflow-envelope', 'connector-envelope', 'connector-full', 'import-archive', 'import-imap', 'import-imap-all-duplicates', 'mbsync-imap'] as const;
+const SCENARIOS = [
+  'raw-full',
+  'raw-meta',
+  'imapflow-simpleparser',
+  'imapflow-envelope',
+  'connector-envelope',
+  'connector-full',
+  'import-archive',
+  'import-imap',
+  'import-imap-all-duplicates',
+  'mbsync-imap',
+] as const;
 // Scenarios that write: each run gets a fresh destination from prepareRun().
-const IMPORTS = new Set<string>(['import-archive', 'import-imap', 'import-imap-all-duplicates', 'mbsync-imap']);
+const IMPORTS = new Set<string>([
+  'import-archive',
+  'import-imap',
+  'import-imap-all-duplicates',
+  'mbsync-imap',
+]);
 type Name = (typeof SCENARIOS)[number];
 const USER = { name: 'bench', password: 'bench-password' };
 const MAX_MESSAGES = 100_000;
@@ -52,15 +68,22 @@ const median = (values: number[]): number => {
 
 function runScenario(name: Name, target: object, profileDir?: string): Promise<Sample> {
   const script = join(PACKAGE_ROOT, 'dist', 'scripts', 'bench', 'scenario.js');
-  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  const profile = profileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`]
+    : [];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...profile, script, name, JSON.stringify(target)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...profile, script, name, JSON.stringify(target)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`scenario ${name} exited with ${code}`));
-      resolve({ wallMs: performance.now() - started, ...(JSON.parse(out) as Omit<Sample, 'wallMs'>) });
+      resolve({
+        wallMs: performance.now() - started,
+        ...(JSON.parse(out) as Omit<Sample, 'wallMs'>),
+      });
     });
   });
 }
@@ -76,17 +99,35 @@ interface BaseTarget {
 let runCounter = 0;
 
 /** A fresh destination for a writing scenario: a new user, archive, state file or mbsync dir. */
-function prepareRun(name: Name, base: BaseTarget, server: DovecotServer, full: { user: string; password: string }): { target: object; cleanup: () => void } {
+function prepareRun(
+  name: Name,
+  base: BaseTarget,
+  server: DovecotServer,
+  full: { user: string; password: string },
+): { target: object; cleanup: () => void } {
   if (!IMPORTS.has(name)) return { target: base, cleanup: () => undefined };
   const id = `${name.replace(/\W/g, '')}${++runCounter}`;
   const dir = join(server.dir, 'bench-runs', id);
   mkdirSync(dir, { recursive: true });
-  if (name === 'import-archive') return { target: { ...base, archive: join(dir, 'bench.archive') }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-  if (name === 'import-imap-all-duplicates') return { target: { ...base, destination: full, state: join(dir, 'state.db') }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  if (name === 'import-archive')
+    return {
+      target: { ...base, archive: join(dir, 'bench.archive') },
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  if (name === 'import-imap-all-duplicates')
+    return {
+      target: { ...base, destination: full, state: join(dir, 'state.db') },
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
   const user = { name: `dst${id}`, password: 'bench-destination' };
   addDovecotUsers(server, [user]);
   return {
-    target: { ...base, destination: { user: user.name, password: user.password }, state: join(dir, 'state.db'), workDir: dir },
+    target: {
+      ...base,
+      destination: { user: user.name, password: user.password },
+      state: join(dir, 'state.db'),
+      workDir: dir,
+    },
     cleanup: () => {
       rmSync(dir, { recursive: true, force: true });
       rmSync(join(server.dir, 'mail', user.name), { recursive: true, force: true });
@@ -95,9 +136,22 @@ function prepareRun(name: Name, base: BaseTarget, server: DovecotServer, full: {
 }
 
 /** Messages in every folder of a destination account (STATUS), to check what a writer stored. */
-async function countMessages(host: string, port: number, user: string, password: string): Promise<number> {
+async function countMessages(
+  host: string,
+  port: number,
+  user: string,
+  password: string,
+): Promise<number> {
   const { ImapFlow } = await import('imapflow');
-  const client = new ImapFlow({ host, port, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false, disableAutoIdle: true });
+  const client = new ImapFlow({
+    host,
+    port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass: password },
+    logger: false,
+    disableAutoIdle: true,
+  });
   client.on('error', () => undefined);
   await client.connect();
   let total = 0;
@@ -126,41 +180,88 @@ function summarise(samples: Sample[], bytes: number): Summary {
 
 function ratios(r: Partial<Record<Name, Summary>>): Record<string, number | null> {
   const rate = (name: Name): number | undefined => r[name]?.messagesPerS;
-  const ratio = (a: Name, b: Name): number | null => (rate(a) && rate(b) ? Math.round((rate(a)! / rate(b)!) * 100) / 100 : null);
+  const ratio = (a: Name, b: Name): number | null =>
+    rate(a) && rate(b) ? Math.round((rate(a)! / rate(b)!) * 100) / 100 : null;
   return {
-    'connector-full / imapflow-simpleparser (target >= 3)': ratio('connector-full', 'imapflow-simpleparser'),
+    'connector-full / imapflow-simpleparser (target >= 3)': ratio(
+      'connector-full',
+      'imapflow-simpleparser',
+    ),
     'connector-full / raw-full (stretch >= 0.5)': ratio('connector-full', 'raw-full'),
-    'connector-envelope / raw-meta (target >= 0.25, stretch 0.7)': ratio('connector-envelope', 'raw-meta'),
+    'connector-envelope / raw-meta (target >= 0.25, stretch 0.7)': ratio(
+      'connector-envelope',
+      'raw-meta',
+    ),
     'connector-envelope / imapflow-envelope': ratio('connector-envelope', 'imapflow-envelope'),
     'import-imap / mbsync-imap': ratio('import-imap', 'mbsync-imap'),
     'imapflow-envelope / raw-meta': ratio('imapflow-envelope', 'raw-meta'),
   };
 }
 
-function printTable(results: Partial<Record<Name, Summary>>, previous?: Partial<Record<Name, Summary>>): void {
-  const header = ['scenario', 'median s', 'msg/s', 'MB/s', 'peak RSS MB', 'first row ms', ...(previous ? ['msg/s before'] : [])];
-  const rows = Object.entries(results).map(([name, s]) => [name, (s.medianMs / 1000).toFixed(2), String(s.messagesPerS), String(s.mbPerS), String(s.peakRssMb), s.firstRowMs === null ? '-' : String(s.firstRowMs), ...(previous ? [String(previous[name as Name]?.messagesPerS ?? '-')] : [])]);
+function printTable(
+  results: Partial<Record<Name, Summary>>,
+  previous?: Partial<Record<Name, Summary>>,
+): void {
+  const header = [
+    'scenario',
+    'median s',
+    'msg/s',
+    'MB/s',
+    'peak RSS MB',
+    'first row ms',
+    ...(previous ? ['msg/s before'] : []),
+  ];
+  const rows = Object.entries(results).map(([name, s]) => [
+    name,
+    (s.medianMs / 1000).toFixed(2),
+    String(s.messagesPerS),
+    String(s.mbPerS),
+    String(s.peakRssMb),
+    s.firstRowMs === null ? '-' : String(s.firstRowMs),
+    ...(previous ? [String(previous[name as Name]?.messagesPerS ?? '-')] : []),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  const line = (cells: string[]): string =>
+    '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
 }
 
 /** One more run of each scenario under --cpu-prof, and where its CPU time went. */
-async function profileScenarios(names: Name[], target: BaseTarget, dir: string, server: DovecotServer, full: { user: string; password: string }): Promise<void> {
+async function profileScenarios(
+  names: Name[],
+  target: BaseTarget,
+  dir: string,
+  server: DovecotServer,
+  full: { user: string; password: string },
+): Promise<void> {
   for (const name of names) {
     const prepared = prepareRun(name, target, server, full);
     await runScenario(name, prepared.target, dir);
     prepared.cleanup();
     console.log(`\nCPU profile of ${name} (${join(dir, `${name}.cpuprofile`)}), top self time:`);
-    for (const spot of summarizeProfile(join(dir, `${name}.cpuprofile`))) console.log(`  ${String(spot.percent).padStart(5)}%  ${String(spot.selfMs).padStart(6)} ms  ${spot.name}  ${spot.where}`);
+    for (const spot of summarizeProfile(join(dir, `${name}.cpuprofile`)))
+      console.log(
+        `  ${String(spot.percent).padStart(5)}%  ${String(spot.selfMs).padStart(6)} ms  ${spot.name}  ${spot.where}`,
+      );
   }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { messages: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' }, compare: { type: 'string' }, only: { type: 'string' }, profile: { type: 'string' }, dir: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      messages: { type: 'string' },
+      runs: { type: 'string' },
+      out: { type: 'string' },
+      compare: { type: 'string' },
+      only: { type: 'string' },
+      profile: { type: 'string' },
+      dir: { type: 'string' },
+    },
+  });
   const count = Number(values.messages ?? 10_000);
   const runs = Number(values.runs ?? 3);
-  if (!(count >= 1 && count <= MAX_MESSAGES) || !(runs >= 1)) throw new Error(`--messages must be 1-${MAX_MESSAGES} and --runs at least 1`);
+  if (!(count >= 1 && count <= MAX_MESSAGES) || !(runs >= 1))
+    throw new Error(`--messages must be 1-${MAX_MESSAGES} and --runs at least 1`);
   const hasMbsync = (() => {
     try {
       execFileSync('mbsync', ['--version'], { stdio: 'ignore' });
@@ -169,22 +270,42 @@ async function main(): Promise<void> {
       return false;
     }
   })();
-  if (!hasMbsync && !values.only) console.log('mbsync is not installed (Debian package isync): the mbsync-imap scenario is left out.');
-  const only = (values.only?.split(',') ?? SCENARIOS.filter((name) => name !== 'mbsync-imap' || hasMbsync)) as Name[];
+  if (!hasMbsync && !values.only)
+    console.log(
+      'mbsync is not installed (Debian package isync): the mbsync-imap scenario is left out.',
+    );
+  const only = (values.only?.split(',') ??
+    SCENARIOS.filter((name) => name !== 'mbsync-imap' || hasMbsync)) as Name[];
   // Writers (imports, mbsync) make the disk's writeback the noise of the measurement (the same
   // 2,000-message import took 6 s and 13 s in a row on this machine's disk): use a RAM disk
   // when there is room for the mailbox and two copies.
   const neededBytes = count * 100_000 * 3;
-  const ramDisk = values.dir ?? (existsSync('/dev/shm') && statfsSync('/dev/shm').bavail * statfsSync('/dev/shm').bsize > neededBytes ? '/dev/shm' : undefined);
+  const ramDisk =
+    values.dir ??
+    (existsSync('/dev/shm') &&
+    statfsSync('/dev/shm').bavail * statfsSync('/dev/shm').bsize > neededBytes
+      ? '/dev/shm'
+      : undefined);
   const server = await startDovecot({ users: [USER], ...(ramDisk ? { parentDir: ramDisk } : {}) });
   console.log(`Dovecot's mail store: ${server.dir}${ramDisk === '/dev/shm' ? ' (RAM disk)' : ''}`);
   try {
     console.log(`Seeding ${count} messages into ${server.dir} ...`);
-    const seeded = seedMaildir(join(server.dir, 'mail', USER.name), count, process.getuid?.() === 0 ? 'dovecot' : undefined);
+    const seeded = seedMaildir(
+      join(server.dir, 'mail', USER.name),
+      count,
+      process.getuid?.() === 0 ? 'dovecot' : undefined,
+    );
     console.log(`${(seeded.bytes / 1e6).toFixed(1)} MB in ${JSON.stringify(seeded.perFolder)}`);
-    const target = { host: server.host, port: server.imapPort, user: USER.name, password: USER.password, folders: BENCH_FOLDERS.map((f) => f.name) };
+    const target = {
+      host: server.host,
+      port: server.imapPort,
+      user: USER.name,
+      password: USER.password,
+      folders: BENCH_FOLDERS.map((f) => f.name),
+    };
     console.log('Warming up (Dovecot builds its indexes and cache on first access) ...');
-    for (const name of ['raw-full', 'imapflow-envelope', 'raw-meta'] as const) await runScenario(name, target);
+    for (const name of ['raw-full', 'imapflow-envelope', 'raw-meta'] as const)
+      await runScenario(name, target);
     // The all-duplicates scenario imports into an account that already holds everything.
     const full = { user: 'benchfull', password: 'bench-full' };
     if (only.includes('import-imap-all-duplicates')) {
@@ -198,31 +319,83 @@ async function main(): Promise<void> {
       for (const name of only) {
         const prepared = prepareRun(name, target, server, full);
         const sample = await runScenario(name, prepared.target);
-        const written = (prepared.target as { destination?: { user: string; password: string } }).destination;
+        const written = (prepared.target as { destination?: { user: string; password: string } })
+          .destination;
         // A writer is checked by what the destination holds, not by what it says.
         if (written) {
-          const stored = await countMessages(server.host, server.imapPort, written.user, written.password);
-          if (stored !== count) throw new Error(`${name} left ${stored} messages at the destination, expected ${count}`);
+          const stored = await countMessages(
+            server.host,
+            server.imapPort,
+            written.user,
+            written.password,
+          );
+          if (stored !== count)
+            throw new Error(
+              `${name} left ${stored} messages at the destination, expected ${count}`,
+            );
           if (sample.messages === -1) sample.messages = count;
         }
         prepared.cleanup();
-        if (sample.messages !== count) throw new Error(`${name} saw ${sample.messages} messages, expected ${count}`);
+        if (sample.messages !== count)
+          throw new Error(`${name} saw ${sample.messages} messages, expected ${count}`);
         (samples[name] ??= []).push(sample);
-        console.log(`  run ${run + 1}/${runs} ${name}: ${(sample.wallMs / 1000).toFixed(2)} s, ${Math.round(sample.maxRssMb)} MB`);
+        console.log(
+          `  run ${run + 1}/${runs} ${name}: ${(sample.wallMs / 1000).toFixed(2)} s, ${Math.round(sample.maxRssMb)} MB`,
+        );
       }
     }
-    const results = Object.fromEntries(only.map((name) => [name, summarise(samples[name]!, seeded.bytes)])) as Partial<Record<Name, Summary>>;
-    const previous = values.compare ? (JSON.parse(readFileSync(values.compare, 'utf8')) as { results: Partial<Record<Name, Summary>> }).results : undefined;
-    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, dovecot: execFileSync('/usr/sbin/dovecot', ['--version']).toString().trim() };
-    console.log(`\n${count} messages, ${(seeded.bytes / 1e6).toFixed(1)} MB, ${runs} runs each (medians, whole-process wall time), ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, Dovecot ${machine.dovecot}\n`);
+    const results = Object.fromEntries(
+      only.map((name) => [name, summarise(samples[name]!, seeded.bytes)]),
+    ) as Partial<Record<Name, Summary>>;
+    const previous = values.compare
+      ? (
+          JSON.parse(readFileSync(values.compare, 'utf8')) as {
+            results: Partial<Record<Name, Summary>>;
+          }
+        ).results
+      : undefined;
+    const machine = {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      dovecot: execFileSync('/usr/sbin/dovecot', ['--version']).toString().trim(),
+    };
+    console.log(
+      `\n${count} messages, ${(seeded.bytes / 1e6).toFixed(1)} MB, ${runs} runs each (medians, whole-process wall time), ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, Dovecot ${machine.dovecot}\n`,
+    );
     printTable(results, previous);
     const ratioTable = ratios(results);
     console.log('');
     for (const [name, value] of Object.entries(ratioTable)) console.log(`${name}: ${value ?? '-'}`);
     const out = values.out ?? 'bench-result.json';
-    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, messages: count, bytes: seeded.bytes, perFolder: seeded.perFolder, runs, results, ratios: ratioTable, samples }, null, 2) + '\n');
+    writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          machine,
+          messages: count,
+          bytes: seeded.bytes,
+          perFolder: seeded.perFolder,
+          runs,
+          results,
+          ratios: ratioTable,
+          samples,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     console.log(`\nWritten to ${out}`);
-    if (values.profile) await profileScenarios(only.filter((name) => name !== 'mbsync-imap'), target, values.profile, server, full);
+    if (values.profile)
+      await profileScenarios(
+        only.filter((name) => name !== 'mbsync-imap'),
+        target,
+        values.profile,
+        server,
+        full,
+      );
   } finally {
     await server.stop();
   }

@@ -27,9 +27,20 @@ interface Target {
 
 type Scenario = (target: Target, firstRow: () => void) => Promise<number>;
 
-async function withImapFlow(target: Target, work: (client: ImapFlow, folder: string) => Promise<number>): Promise<number> {
+async function withImapFlow(
+  target: Target,
+  work: (client: ImapFlow, folder: string) => Promise<number>,
+): Promise<number> {
   const { ImapFlow } = await import('imapflow');
-  const client = new ImapFlow({ host: target.host, port: target.port, secure: false, doSTARTTLS: false, auth: { user: target.user, pass: target.password }, logger: false, disableAutoIdle: true });
+  const client = new ImapFlow({
+    host: target.host,
+    port: target.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: target.user, pass: target.password },
+    logger: false,
+    disableAutoIdle: true,
+  });
   client.on('error', () => undefined);
   await client.connect();
   let count = 0;
@@ -46,7 +57,14 @@ async function withImapFlow(target: Target, work: (client: ImapFlow, folder: str
 }
 
 async function connector(target: Target, firstRow: () => void, select: string): Promise<number> {
-  const config = { server: target.host, port: target.port, security: 'none', username: target.user, password: target.password, timeout: 120_000 };
+  const config = {
+    server: target.host,
+    port: target.port,
+    security: 'none',
+    username: target.user,
+    password: target.password,
+    timeout: 120_000,
+  };
   const { readStream } = await import('../../src/index.js');
   let count = 0;
   for await (const row of readStream(config, 'ALL', { select })) {
@@ -58,10 +76,25 @@ async function connector(target: Target, firstRow: () => void, select: string): 
 
 async function connectorImport(target: Target, firstRow: () => void): Promise<number> {
   const { runImport } = await import('../../src/index.js');
-  const source = { server: target.host, port: target.port, security: 'none', username: target.user, password: target.password, timeout: 120_000 };
+  const source = {
+    server: target.host,
+    port: target.port,
+    security: 'none',
+    username: target.user,
+    password: target.password,
+    timeout: 120_000,
+  };
   const destination = target.archive
     ? { archive: target.archive }
-    : { connection: { ...source, username: target.destination!.user, password: target.destination!.password, isTarget: true }, state: target.state! };
+    : {
+        connection: {
+          ...source,
+          username: target.destination!.user,
+          password: target.destination!.password,
+          isTarget: true,
+        },
+        state: target.state!,
+      };
   const result = await runImport(source, { destination }, { onProgress: firstRow });
   return result.totals.seen;
 }
@@ -84,16 +117,42 @@ async function mbsync(target: Target): Promise<number> {
 }
 
 const SCENARIOS: Record<string, Scenario> = {
-  'raw-full': (t) => rawFetchAll(t.host, t.port, t.user, t.password, t.folders, '(UID RFC822.SIZE BODY.PEEK[])'),
-  'raw-meta': (t) => rawFetchAll(t.host, t.port, t.user, t.password, t.folders, '(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)'),
+  'raw-full': (t) =>
+    rawFetchAll(t.host, t.port, t.user, t.password, t.folders, '(UID RFC822.SIZE BODY.PEEK[])'),
+  'raw-meta': (t) =>
+    rawFetchAll(
+      t.host,
+      t.port,
+      t.user,
+      t.password,
+      t.folders,
+      '(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)',
+    ),
   // The usual Node approach: imapflow fetches each source, simpleParser builds the fields.
   'imapflow-simpleparser': (t, firstRow) =>
     withImapFlow(t, async (client) => {
       const { simpleParser } = await import('mailparser');
       let n = 0;
-      for await (const message of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true })) {
+      for await (const message of client.fetch(
+        '1:*',
+        { uid: true, flags: true, internalDate: true, size: true, source: true },
+        { uid: true },
+      )) {
         const mail = await simpleParser(message.source!);
-        const row = { uid: message.uid, subject: mail.subject, from: mail.from?.value, to: mail.to, date: mail.date, text: mail.text, html: mail.html, attachments: mail.attachments.map((a) => ({ filename: a.filename, size: a.size, sha256: createHash('sha256').update(a.content).digest('hex') })) };
+        const row = {
+          uid: message.uid,
+          subject: mail.subject,
+          from: mail.from?.value,
+          to: mail.to,
+          date: mail.date,
+          text: mail.text,
+          html: mail.html,
+          attachments: mail.attachments.map((a) => ({
+            filename: a.filename,
+            size: a.size,
+            sha256: createHash('sha256').update(a.content).digest('hex'),
+          })),
+        };
         if (n === 0) firstRow();
         if (row) n++;
       }
@@ -102,7 +161,18 @@ const SCENARIOS: Record<string, Scenario> = {
   'imapflow-envelope': (t, firstRow) =>
     withImapFlow(t, async (client) => {
       let n = 0;
-      for await (const message of client.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, envelope: true, bodyStructure: true }, { uid: true })) {
+      for await (const message of client.fetch(
+        '1:*',
+        {
+          uid: true,
+          flags: true,
+          internalDate: true,
+          size: true,
+          envelope: true,
+          bodyStructure: true,
+        },
+        { uid: true },
+      )) {
         if (n === 0) firstRow();
         if (message.envelope) n++;
       }
@@ -119,7 +189,8 @@ const SCENARIOS: Record<string, Scenario> = {
 async function run(): Promise<void> {
   const [name, json] = process.argv.slice(2);
   const scenario = SCENARIOS[name ?? ''];
-  if (!scenario || !json) throw new Error(`usage: scenario.js <${Object.keys(SCENARIOS).join('|')}> <target json>`);
+  if (!scenario || !json)
+    throw new Error(`usage: scenario.js <${Object.keys(SCENARIOS).join('|')}> <target json>`);
   const started = performance.now();
   let firstRowMs: number | null = null;
   const messages = await scenario(JSON.parse(json) as Target, () => {
@@ -133,4 +204,3 @@ run().catch((error: unknown) => {
   process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
   process.exitCode = 1;
 });
-

@@ -26,13 +26,18 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = 'the quarterly report invoice meeting tomorrow project status update please review attached numbers team budget schedule customer order shipping delivery contract approval'.split(' ');
+const WORDS =
+  'the quarterly report invoice meeting tomorrow project status update please review attached numbers team budget schedule customer order shipping delivery contract approval'.split(
+    ' ',
+  );
 
 function text(random: () => number, bytes: number): string {
   const lines: string[] = [];
   let size = 0;
   while (size < bytes) {
-    const line = Array.from({ length: 12 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
+    const line = Array.from({ length: 12 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(
+      ' ',
+    );
     lines.push(line);
     size += line.length + 2;
   }
@@ -44,14 +49,17 @@ function base64Lines(bytes: number, seed: number): string {
   const random = prng(seed);
   for (let i = 0; i < block.length; i++) block[i] = Math.floor(random() * 256);
   const chunks: Buffer[] = [];
-  for (let left = bytes; left > 0; left -= block.length) chunks.push(block.subarray(0, Math.min(block.length, left)));
+  for (let left = bytes; left > 0; left -= block.length)
+    chunks.push(block.subarray(0, Math.min(block.length, left)));
   return Buffer.concat(chunks).toString('base64').replace(/.{76}/g, '$&\r\n');
 }
 
 function subject(random: () => number, i: number): string {
   const plain = `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} #${i}`;
   // 30% carry RFC 2047 encoded words, as mail from non-English senders does.
-  return random() < 0.3 ? `=?UTF-8?B?${Buffer.from(`Grüße: ${plain}`).toString('base64')}?=` : plain;
+  return random() < 0.3
+    ? `=?UTF-8?B?${Buffer.from(`Grüße: ${plain}`).toString('base64')}?=`
+    : plain;
 }
 
 /** Message number i (0-based) as RFC 5322 text. */
@@ -68,25 +76,69 @@ export function benchMessage(i: number): string {
     'MIME-Version: 1.0',
   ];
   const body = text(random, 2000 + Math.floor(random() * 18000));
-  if (kind < 0.7) return [...headers, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
+  if (kind < 0.7)
+    return [...headers, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
   if (kind < 0.95) {
-    return [...headers, 'Content-Type: multipart/alternative; boundary="alt"', '', '--alt', 'Content-Type: text/plain; charset=utf-8', '', body, '--alt', 'Content-Type: text/html; charset=utf-8', '', `<html><body><p>${body.replace(/\r\n/g, '</p><p>')}</p></body></html>`, '--alt--', ''].join('\r\n');
+    return [
+      ...headers,
+      'Content-Type: multipart/alternative; boundary="alt"',
+      '',
+      '--alt',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      body,
+      '--alt',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      `<html><body><p>${body.replace(/\r\n/g, '</p><p>')}</p></body></html>`,
+      '--alt--',
+      '',
+    ].join('\r\n');
   }
   const attachment = 100 * 1024 + Math.floor(random() * (1948 * 1024));
-  return [...headers, 'Content-Type: multipart/mixed; boundary="mix"', '', '--mix', 'Content-Type: text/plain; charset=utf-8', '', body, '--mix', `Content-Type: application/pdf; name="report-${i}.pdf"`, `Content-Disposition: attachment; filename="report-${i}.pdf"`, 'Content-Transfer-Encoding: base64', '', base64Lines(attachment, i), '--mix--', ''].join('\r\n');
+  return [
+    ...headers,
+    'Content-Type: multipart/mixed; boundary="mix"',
+    '',
+    '--mix',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    body,
+    '--mix',
+    `Content-Type: application/pdf; name="report-${i}.pdf"`,
+    `Content-Disposition: attachment; filename="report-${i}.pdf"`,
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64Lines(attachment, i),
+    '--mix--',
+    '',
+  ].join('\r\n');
 }
 
 /** Writes `count` messages into the user's maildir; returns the total bytes written. */
-export function seedMaildir(maildir: string, count: number, mailUser: string | undefined): { bytes: number; perFolder: Record<string, number> } {
+export function seedMaildir(
+  maildir: string,
+  count: number,
+  mailUser: string | undefined,
+): { bytes: number; perFolder: Record<string, number> } {
   const perFolder: Record<string, number> = {};
   let bytes = 0;
   const dirs = BENCH_FOLDERS.map((folder) => join(maildir, folder.dir));
-  for (const dir of dirs) for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const dir of dirs)
+    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
   for (let i = 0; i < count; i++) {
     const slot = (i * 0.6180339887) % 1;
-    const index = slot < BENCH_FOLDERS[0].share ? 0 : slot < BENCH_FOLDERS[0].share + BENCH_FOLDERS[1].share ? 1 : 2;
+    const index =
+      slot < BENCH_FOLDERS[0].share
+        ? 0
+        : slot < BENCH_FOLDERS[0].share + BENCH_FOLDERS[1].share
+          ? 1
+          : 2;
     const message = Buffer.from(benchMessage(i));
-    writeFileSync(join(dirs[index]!, 'cur', `${1700000000 + i}.M${i}P1.bench,S=${message.length}:2,S`), message);
+    writeFileSync(
+      join(dirs[index]!, 'cur', `${1700000000 + i}.M${i}P1.bench,S=${message.length}:2,S`),
+      message,
+    );
     bytes += message.length;
     perFolder[BENCH_FOLDERS[index]!.name] = (perFolder[BENCH_FOLDERS[index]!.name] ?? 0) + 1;
   }

@@ -40,5 +40,10 @@ export function summarizeProfile(path: string, top = 12): HotSpot[] {
   return [...selfUs.values()]
     .sort((a, b) => b.us - a.us)
     .slice(0, top)
-    .map((e) => ({ name: e.name, where: e.where, selfMs: Math.round(e.us / 1000), percent: Math.round((e.us / total) * 1000) / 10 }));
+    .map((e) => ({
+      name: e.name,
+      where: e.where,
+      selfMs: Math.round(e.us / 1000),
+      percent: Math.round((e.us / total) * 1000) / 10,
+    }));
 }

@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, makeError } from '../errors.js';
-import { Archive, asArchiveError, type ArchiveStats, type VerifyResult } from '../sinks/archive-db.js';
+import {
+  Archive,
+  asArchiveError,
+  type ArchiveStats,
+  type VerifyResult,
+} from '../sinks/archive-db.js';
 import { exportEml, exportMbox } from '../sinks/archive-export.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -39,34 +44,69 @@ const OPTIONS = {
 } as const;
 
 export function formatStats(stats: ArchiveStats): string {
-  const lines = stats.folders.map((f) => `  ${f.account}  ${f.folder}: ${f.messages} messages, ${f.bytes} bytes, ${f.firstDate ?? '-'} .. ${f.lastDate ?? '-'}`);
-  lines.push(`${stats.messages} messages, ${stats.bytes} bytes of mail in ${stats.storedBytes} bytes compressed`);
+  const lines = stats.folders.map(
+    (f) =>
+      `  ${f.account}  ${f.folder}: ${f.messages} messages, ${f.bytes} bytes, ${f.firstDate ?? '-'} .. ${f.lastDate ?? '-'}`,
+  );
+  lines.push(
+    `${stats.messages} messages, ${stats.bytes} bytes of mail in ${stats.storedBytes} bytes compressed`,
+  );
   return lines.join('\n') + '\n';
 }
 
 function damagedLines(damaged: VerifyResult['damaged']): string {
-  return damaged.map((m) => `DAMAGED  ${m.account}  ${m.folder}  UID ${m.uid} (UIDVALIDITY ${m.uidValidity}): ${m.damage}\n`).join('');
+  return damaged
+    .map(
+      (m) =>
+        `DAMAGED  ${m.account}  ${m.folder}  UID ${m.uid} (UIDVALIDITY ${m.uidValidity}): ${m.damage}\n`,
+    )
+    .join('');
 }
 
 /** ARCHIVE_DAMAGED for a run that found damaged messages (what was good was still done). */
 function damagedError(count: number, details: object): ReturnType<typeof makeError> {
-  return makeError('ARCHIVE_DAMAGED', `${count} archived message${count === 1 ? ' is' : 's are'} damaged.`, { details: { ...details } });
+  return makeError(
+    'ARCHIVE_DAMAGED',
+    `${count} archived message${count === 1 ? ' is' : 's are'} damaged.`,
+    { details: { ...details } },
+  );
 }
 
 /** `imap-connector archive stats|export|verify`. */
 export async function runArchiveCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: OPTIONS,
+    strict: true,
+    allowPositionals: true,
+  });
   const action = positionals[0];
   if (values.help || action === undefined) {
     io.stdout.write(ARCHIVE_HELP);
     return values.help ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
   try {
-    if (action !== 'stats' && action !== 'export' && action !== 'verify') throw new ConfigError([{ field: '/', message: `archive takes stats, export or verify, got ${JSON.stringify(action)}` }]);
-    if (!values.archive) throw new ConfigError([{ field: '/archive', message: '--archive FILE is required' }]);
+    if (action !== 'stats' && action !== 'export' && action !== 'verify')
+      throw new ConfigError([
+        {
+          field: '/',
+          message: `archive takes stats, export or verify, got ${JSON.stringify(action)}`,
+        },
+      ]);
+    if (!values.archive)
+      throw new ConfigError([{ field: '/archive', message: '--archive FILE is required' }]);
     if (action === 'export') {
-      if (values.format !== 'eml' && values.format !== 'mbox') throw new ConfigError([{ field: '/format', message: `--format must be eml or mbox, got ${JSON.stringify(values.format ?? '')}` }]);
-      if (!values.out) throw new ConfigError([{ field: '/out', message: '--out is required (a directory for eml, a file for mbox)' }]);
+      if (values.format !== 'eml' && values.format !== 'mbox')
+        throw new ConfigError([
+          {
+            field: '/format',
+            message: `--format must be eml or mbox, got ${JSON.stringify(values.format ?? '')}`,
+          },
+        ]);
+      if (!values.out)
+        throw new ConfigError([
+          { field: '/out', message: '--out is required (a directory for eml, a file for mbox)' },
+        ]);
     }
     // Reading never writes: works on read-only media and beside a running import.
     const archive = Archive.open(values.archive, { create: false, readonly: true });
@@ -78,11 +118,22 @@ export async function runArchiveCommand(args: string[], io: CliIo): Promise<numb
       } else if (action === 'verify') {
         const result = archive.verify();
         const sound = result.damaged.length === 0 && result.database.join() === 'ok';
-        io.stdout.write(values.json ? JSON.stringify(result) + '\n' : `${damagedLines(result.damaged)}${sound ? 'OK' : 'FAILED'}  ${result.messages} messages checked, ${result.damaged.length} damaged; database: ${result.database.join('; ')}\n`);
+        io.stdout.write(
+          values.json
+            ? JSON.stringify(result) + '\n'
+            : `${damagedLines(result.damaged)}${sound ? 'OK' : 'FAILED'}  ${result.messages} messages checked, ${result.damaged.length} damaged; database: ${result.database.join('; ')}\n`,
+        );
         if (!sound) throw damagedError(result.damaged.length, { database: result.database });
       } else {
-        const result = values.format === 'eml' ? exportEml(archive, values.out!, filter) : exportMbox(archive, values.out!, filter);
-        io.stdout.write(values.json ? JSON.stringify(result) + '\n' : `${damagedLines(result.damaged)}${result.damaged.length ? 'PARTLY' : 'OK'}  exported ${result.messages} messages (${result.bytes} bytes) to ${values.out}${result.damaged.length ? `; ${result.damaged.length} damaged, not exported` : ''}\n`);
+        const result =
+          values.format === 'eml'
+            ? exportEml(archive, values.out!, filter)
+            : exportMbox(archive, values.out!, filter);
+        io.stdout.write(
+          values.json
+            ? JSON.stringify(result) + '\n'
+            : `${damagedLines(result.damaged)}${result.damaged.length ? 'PARTLY' : 'OK'}  exported ${result.messages} messages (${result.bytes} bytes) to ${values.out}${result.damaged.length ? `; ${result.damaged.length} damaged, not exported` : ''}\n`,
+        );
         if (result.damaged.length > 0) throw damagedError(result.damaged.length, {});
       }
     } finally {

@@ -55,7 +55,12 @@ function readSecretFile(path: string): string {
     return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([{ field: '/password', message: `--password-file ${JSON.stringify(path)} cannot be read (${code})` }]);
+    throw new ConfigError([
+      {
+        field: '/password',
+        message: `--password-file ${JSON.stringify(path)} cannot be read (${code})`,
+      },
+    ]);
   }
 }
 

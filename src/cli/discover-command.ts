@@ -24,13 +24,26 @@ ${EXIT_CODE_HELP}
 
 /** `imap-connector discover`. */
 export async function runDiscover(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...CONNECTION_FLAGS, ...QUERY_FLAGS, json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...CONNECTION_FLAGS,
+      ...QUERY_FLAGS,
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
   if (values.help) {
     io.stdout.write(DISCOVER_HELP);
     return EXIT_CODES.ok;
   }
   try {
-    const schema = await discover(connectionFromFlags(values, io), queryFromFlags(values), { ...selectFromFlags(values), ...(values.verbose ? { logger: stderrLogger(io) } : {}) });
+    const schema = await discover(connectionFromFlags(values, io), queryFromFlags(values), {
+      ...selectFromFlags(values),
+      ...(values.verbose ? { logger: stderrLogger(io) } : {}),
+    });
     io.stdout.write(JSON.stringify(schema, null, 2) + '\n');
     return EXIT_CODES.ok;
   } catch (error) {

@@ -73,17 +73,40 @@ export function parseAfter(text: string | undefined): PostReadAction | undefined
   if (verb === 'delete' && argument === '') return { type: 'delete' };
   if (verb === 'keyword' && argument !== '') return { type: 'addKeyword', keyword: argument };
   if (verb === 'move' && argument !== '') return { type: 'move', folder: argument };
-  throw new ConfigError([{ field: '/postReadAction', message: `--after must be none, mark-seen, keyword:NAME, move:FOLDER or delete, got ${JSON.stringify(text)}` }]);
+  throw new ConfigError([
+    {
+      field: '/postReadAction',
+      message: `--after must be none, mark-seen, keyword:NAME, move:FOLDER or delete, got ${JSON.stringify(text)}`,
+    },
+  ]);
 }
 
-function specFromFlags(values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'], io: CliIo): ImportSpec {
-  if (values.archive !== undefined && values.target !== undefined) throw new ConfigError([{ field: '/destination', message: 'give either --archive or --target, not both' }]);
+function specFromFlags(
+  values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'],
+  io: CliIo,
+): ImportSpec {
+  if (values.archive !== undefined && values.target !== undefined)
+    throw new ConfigError([
+      { field: '/destination', message: 'give either --archive or --target, not both' },
+    ]);
   let destination: ImportSpec['destination'];
   if (values.archive !== undefined) destination = { archive: values.archive };
   else if (values.target !== undefined) {
-    if (values.state === undefined) throw new ConfigError([{ field: '/destination/state', message: '--state FILE is needed with --target (the job journal lives there)' }]);
-    destination = { connection: loadConfig({ file: values.target, env: io.env, envPrefix: 'IMAP_TARGET_' }), state: values.state };
-  } else throw new ConfigError([{ field: '/destination', message: 'give --archive FILE or --target FILE --state FILE' }]);
+    if (values.state === undefined)
+      throw new ConfigError([
+        {
+          field: '/destination/state',
+          message: '--state FILE is needed with --target (the job journal lives there)',
+        },
+      ]);
+    destination = {
+      connection: loadConfig({ file: values.target, env: io.env, envPrefix: 'IMAP_TARGET_' }),
+      state: values.state,
+    };
+  } else
+    throw new ConfigError([
+      { field: '/destination', message: 'give --archive FILE or --target FILE --state FILE' },
+    ]);
   const spec: Record<string, unknown> = { destination };
   const query = queryFromFlags(values);
   if (query !== undefined) spec.query = query;
@@ -91,14 +114,21 @@ function specFromFlags(values: ReturnType<typeof parseArgs<{ options: typeof OPT
   if (values['folder-prefix'] !== undefined) spec.folderPrefix = values['folder-prefix'];
   if (values.map !== undefined) {
     const { mapping, errors } = parseFolderMapping(values.map);
-    if (errors.length > 0) throw new ConfigError(errors.map((message) => ({ field: '/folderMapping', message })));
+    if (errors.length > 0)
+      throw new ConfigError(errors.map((message) => ({ field: '/folderMapping', message })));
     spec.folderMapping = mapping;
   }
   const after = parseAfter(values.after);
   if (after) spec.postReadAction = after;
   const wait = values['wait-for-lock'];
   if (wait !== undefined) {
-    if (!/^\d+(\.\d+)?$/.test(wait)) throw new ConfigError([{ field: '/waitForLock', message: `--wait-for-lock must be seconds (0-86400), got ${JSON.stringify(wait)}` }]);
+    if (!/^\d+(\.\d+)?$/.test(wait))
+      throw new ConfigError([
+        {
+          field: '/waitForLock',
+          message: `--wait-for-lock must be seconds (0-86400), got ${JSON.stringify(wait)}`,
+        },
+      ]);
     spec.waitForLock = Number(wait);
   }
   return spec as unknown as ImportSpec;
@@ -106,26 +136,43 @@ function specFromFlags(values: ReturnType<typeof parseArgs<{ options: typeof OPT
 
 function folderLine(folder: FolderImportResult): string {
   const seconds = (folder.elapsedMs / 1000).toFixed(1);
-  const extra = [folder.recovered ? `${folder.recovered} recovered` : '', folder.uidValidityChanged ? `UIDVALIDITY changed ${folder.uidValidityChanged.previous} -> ${folder.uidValidityChanged.current}, read again` : ''].filter(Boolean);
+  const extra = [
+    folder.recovered ? `${folder.recovered} recovered` : '',
+    folder.uidValidityChanged
+      ? `UIDVALIDITY changed ${folder.uidValidityChanged.previous} -> ${folder.uidValidityChanged.current}, read again`
+      : '',
+  ].filter(Boolean);
   return `  ${folder.folder} -> ${folder.destination}: ${folder.seen} seen, ${folder.copied} copied, ${folder.duplicates} duplicates, ${folder.failed} failed, ${folder.bytes} bytes, ${seconds}s${extra.length ? ` (${extra.join('; ')})` : ''}`;
 }
 
 /** The result as a person reads it; `stopped`: the run ended with an error, so what it did so far is not "OK". */
 export function formatImport(result: ImportResult, stopped = false): string {
-  const busy = result.folders.filter((folder) => folder.seen > 0 || folder.recovered > 0 || folder.uidValidityChanged);
+  const busy = result.folders.filter(
+    (folder) => folder.seen > 0 || folder.recovered > 0 || folder.uidValidityChanged,
+  );
   const lines = busy.map(folderLine);
   const idle = result.folders.length - busy.length;
   if (idle > 0) lines.push(`  ${idle} folder${idle === 1 ? '' : 's'} with nothing new`);
-  for (const folder of result.folders) for (const failure of folder.failures) lines.push(`    failed UID ${failure.uid} in ${folder.folder}: ${failure.code} ${failure.message}`);
+  for (const folder of result.folders)
+    for (const failure of folder.failures)
+      lines.push(
+        `    failed UID ${failure.uid} in ${folder.folder}: ${failure.code} ${failure.message}`,
+      );
   const t = result.totals;
   const label = stopped ? 'STOPPED, SO FAR' : t.failed === 0 ? 'OK' : 'DONE WITH FAILURES';
-  lines.push(`${label}  ${t.seen} seen, ${t.copied} copied, ${t.duplicates} duplicates, ${t.failed} failed, ${t.bytes} bytes in ${(t.elapsedMs / 1000).toFixed(1)}s`);
-  for (const pattern of result.unmatched) lines.push(`  warning: folder pattern ${JSON.stringify(pattern)} matched no folder`);
+  lines.push(
+    `${label}  ${t.seen} seen, ${t.copied} copied, ${t.duplicates} duplicates, ${t.failed} failed, ${t.bytes} bytes in ${(t.elapsedMs / 1000).toFixed(1)}s`,
+  );
+  for (const pattern of result.unmatched)
+    lines.push(`  warning: folder pattern ${JSON.stringify(pattern)} matched no folder`);
   return lines.join('\n') + '\n';
 }
 
 /** One line on a terminal, redrawn at most ten times a second: the folder and its counts so far. */
-function folderProgress(io: CliIo): { update: (folder: FolderImportResult) => void; finish: () => void } {
+function folderProgress(io: CliIo): {
+  update: (folder: FolderImportResult) => void;
+  finish: () => void;
+} {
   let last = 0;
   let drawn = false;
   return {
@@ -133,7 +180,9 @@ function folderProgress(io: CliIo): { update: (folder: FolderImportResult) => vo
       if (Date.now() - last < 100) return;
       last = Date.now();
       drawn = true;
-      io.stderr.write(`\r  ${folder.folder}: ${folder.seen} seen, ${folder.copied} copied, ${folder.duplicates} duplicates, ${folder.failed} failed   `);
+      io.stderr.write(
+        `\r  ${folder.folder}: ${folder.seen} seen, ${folder.copied} copied, ${folder.duplicates} duplicates, ${folder.failed} failed   `,
+      );
     },
     finish() {
       if (drawn) io.stderr.write('\n');
@@ -155,11 +204,17 @@ export async function runImportCommand(args: string[], io: CliIo): Promise<numbe
   try {
     const source = connectionFromFlags(values, io);
     const progress = io.stderr.isTTY ? folderProgress(io) : undefined;
-    const result = await runImport(source, specFromFlags(values, io), { signal: abort.signal, ...(values.verbose ? { logger: stderrLogger(io) } : {}), ...(progress ? { onProgress: progress.update } : {}) }).finally(() => progress?.finish());
+    const result = await runImport(source, specFromFlags(values, io), {
+      signal: abort.signal,
+      ...(values.verbose ? { logger: stderrLogger(io) } : {}),
+      ...(progress ? { onProgress: progress.update } : {}),
+    }).finally(() => progress?.finish());
     io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatImport(result));
     return result.totals.failed === 0 ? EXIT_CODES.ok : EXIT_CODES.write;
   } catch (error) {
-    const partial = isConnectorError(error) ? (error.details?.result as ImportResult | undefined) : undefined;
+    const partial = isConnectorError(error)
+      ? (error.details?.result as ImportResult | undefined)
+      : undefined;
     if (partial && !values.json) io.stdout.write(formatImport(partial, true));
     return reportError(error, io, Boolean(values.json));
   } finally {

@@ -9,8 +9,10 @@ export interface CliIo {
 
 /** JSON lines on stderr; the entries reaching it are already redacted by the session. */
 export function stderrLogger(io: CliIo): Logger {
-  const write = (level: LogLevel) => (entry: Record<string, unknown>): void => {
-    io.stderr.write(JSON.stringify({ level, ...entry }) + '\n');
-  };
+  const write =
+    (level: LogLevel) =>
+    (entry: Record<string, unknown>): void => {
+      io.stderr.write(JSON.stringify({ level, ...entry }) + '\n');
+    };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

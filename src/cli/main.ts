@@ -19,18 +19,33 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   'test-connection': { run: runTestConnection, summary: 'connect, log in and list folders' },
-  'test-query': { run: runTestQuery, summary: 'show the IMAP SEARCH a query becomes, match counts and sample rows' },
+  'test-query': {
+    run: runTestQuery,
+    summary: 'show the IMAP SEARCH a query becomes, match counts and sample rows',
+  },
   read: { run: runRead, summary: 'read matching messages as NDJSON rows (one page, or --all)' },
   discover: { run: runDiscover, summary: 'print the JSON Schema of the rows a query produces' },
-  import: { run: runImportCommand, summary: 'copy a mailbox into the embedded archive or another IMAP account, never twice' },
-  write: { run: runWrite, summary: 'store .eml files or rows read with --raw in a folder of a target account, never twice' },
-  archive: { run: runArchiveCommand, summary: 'archive stats, verify, or export archived mail as .eml files or mbox' },
+  import: {
+    run: runImportCommand,
+    summary: 'copy a mailbox into the embedded archive or another IMAP account, never twice',
+  },
+  write: {
+    run: runWrite,
+    summary:
+      'store .eml files or rows read with --raw in a folder of a target account, never twice',
+  },
+  archive: {
+    run: runArchiveCommand,
+    summary: 'archive stats, verify, or export archived mail as .eml files or mbox',
+  },
 };
 
 const HELP = `Usage: imap-connector <command> [options]
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(18)}${c.summary}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(18)}${c.summary}`)
+  .join('\n')}
 
 Run "imap-connector <command> --help" for the options of a command.
 
@@ -69,7 +84,11 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+  main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  }).then(
     (exitCode) => {
       process.exitCode = exitCode;
     },

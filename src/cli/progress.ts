@@ -20,7 +20,10 @@ export class Progress {
     const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
     const rate = this.rows / seconds;
     const total = this.total === undefined ? '' : ` of ${this.total}`;
-    const eta = this.total !== undefined && rate > 0 ? `  ETA ${Math.max(0, Math.round((this.total - this.rows) / rate))}s` : '';
+    const eta =
+      this.total !== undefined && rate > 0
+        ? `  ETA ${Math.max(0, Math.round((this.total - this.rows) / rate))}s`
+        : '';
     this.out.write(`\r  ${this.rows}${total} rows  ${Math.round(rate)}/s${eta}   `);
   }
 

@@ -22,22 +22,40 @@ export const QUERY_FLAGS_HELP = `Query:
       --raw                put the exact source in row.raw (base64), for write or import elsewhere`;
 
 /** The query text from --query, --query-file or neither (then the config's query). */
-export function queryFromFlags(flags: { query?: string | undefined; 'query-file'?: string | undefined }): string | undefined {
+export function queryFromFlags(flags: {
+  query?: string | undefined;
+  'query-file'?: string | undefined;
+}): string | undefined {
   if (flags.query !== undefined && flags['query-file'] !== undefined) {
-    throw new ConfigError([{ field: '/query', message: 'give either --query or --query-file, not both' }]);
+    throw new ConfigError([
+      { field: '/query', message: 'give either --query or --query-file, not both' },
+    ]);
   }
   if (flags['query-file'] === undefined) return flags.query;
   try {
     return readFileSync(flags['query-file'], 'utf8');
   } catch (error) {
-    throw new ConfigError([{ field: '/query', message: `--query-file ${JSON.stringify(flags['query-file'])} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})` }]);
+    throw new ConfigError([
+      {
+        field: '/query',
+        message: `--query-file ${JSON.stringify(flags['query-file'])} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      },
+    ]);
   }
 }
 
-export function selectFromFlags(flags: { select?: string | undefined; headers?: string | undefined; raw?: boolean | undefined }): SelectOptions {
+export function selectFromFlags(flags: {
+  select?: string | undefined;
+  headers?: string | undefined;
+  raw?: boolean | undefined;
+}): SelectOptions {
   const options: SelectOptions = {};
   if (flags.raw) options.raw = true;
   if (flags.select !== undefined) options.select = flags.select;
-  if (flags.headers) options.headers = flags.headers.split(',').map((h) => h.trim()).filter(Boolean);
+  if (flags.headers)
+    options.headers = flags.headers
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
   return options;
 }

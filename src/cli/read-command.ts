@@ -58,11 +58,24 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: tru
 function readOptions(values: Values, io: CliIo, cursor: string | undefined): ReadOptions {
   const change = values['on-uidvalidity-change'];
   if (change !== undefined && change !== 'reread' && change !== 'fail') {
-    throw new ConfigError([{ field: '/onUidValidityChange', message: `--on-uidvalidity-change must be reread or fail, got ${JSON.stringify(change)}` }]);
+    throw new ConfigError([
+      {
+        field: '/onUidValidityChange',
+        message: `--on-uidvalidity-change must be reread or fail, got ${JSON.stringify(change)}`,
+      },
+    ]);
   }
   const pageSize = values['page-size'] === undefined ? undefined : Number(values['page-size']);
-  if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 10000)) {
-    throw new ConfigError([{ field: '/pageSize', message: `--page-size must be 1-10000, got ${JSON.stringify(values['page-size'])}` }]);
+  if (
+    pageSize !== undefined &&
+    !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 10000)
+  ) {
+    throw new ConfigError([
+      {
+        field: '/pageSize',
+        message: `--page-size must be 1-10000, got ${JSON.stringify(values['page-size'])}`,
+      },
+    ]);
   }
   return {
     ...selectFromFlags(values),
@@ -74,11 +87,21 @@ function readOptions(values: Values, io: CliIo, cursor: string | undefined): Rea
 }
 
 function reportPageNotes(changes: UidValidityChange[], warnings: string[], io: CliIo): void {
-  for (const change of changes) io.stderr.write(`UIDVALIDITY of ${change.folder} changed (${change.previous} -> ${change.current}); the folder was read again from the start.\n`);
+  for (const change of changes)
+    io.stderr.write(
+      `UIDVALIDITY of ${change.folder} changed (${change.previous} -> ${change.current}); the folder was read again from the start.\n`,
+    );
   for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
 }
 
-async function readAll(connection: Record<string, unknown>, query: string | undefined, options: ReadOptions, sink: RowOutput, values: Values, io: CliIo): Promise<void> {
+async function readAll(
+  connection: Record<string, unknown>,
+  query: string | undefined,
+  options: ReadOptions,
+  sink: RowOutput,
+  values: Values,
+  io: CliIo,
+): Promise<void> {
   let total: number | undefined;
   if (io.stderr.isTTY) {
     const count = await testQuery(connection, query, { sampleSize: 0 });
@@ -90,7 +113,11 @@ async function readAll(connection: Record<string, unknown>, query: string | unde
     onCheckpoint: ({ cursor, uidValidityChanged, warnings }) => {
       reportPageNotes(uidValidityChanged, warnings, io);
       const bytes = sink.commit();
-      if (values.state) writeStateFile(values.state, { cursor, ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}) });
+      if (values.state)
+        writeStateFile(values.state, {
+          cursor,
+          ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}),
+        });
     },
   });
   let rows = 0;
@@ -103,13 +130,26 @@ async function readAll(connection: Record<string, unknown>, query: string | unde
   io.stderr.write(`${rows} rows; done.${values.state ? ` State saved in ${values.state}.` : ''}\n`);
 }
 
-async function readOnePage(connection: Record<string, unknown>, query: string | undefined, options: ReadOptions, sink: RowOutput, values: Values, io: CliIo): Promise<void> {
+async function readOnePage(
+  connection: Record<string, unknown>,
+  query: string | undefined,
+  options: ReadOptions,
+  sink: RowOutput,
+  values: Values,
+  io: CliIo,
+): Promise<void> {
   const result = await read(connection, query, options);
   for (const row of result.rows) sink.write(row);
   const bytes = sink.commit();
-  if (values.state) writeStateFile(values.state, { cursor: result.cursor, ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}) });
+  if (values.state)
+    writeStateFile(values.state, {
+      cursor: result.cursor,
+      ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}),
+    });
   reportPageNotes(result.uidValidityChanged, result.warnings, io);
-  io.stderr.write(`${result.rows.length} rows; ${result.done ? 'done' : 'more to read'}.\ncursor: ${result.cursor}\n`);
+  io.stderr.write(
+    `${result.rows.length} rows; ${result.done ? 'done' : 'more to read'}.\ncursor: ${result.cursor}\n`,
+  );
 }
 
 /** `imap-connector read`. */
@@ -129,7 +169,9 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
     const state = values.state ? readStateFile(values.state) : undefined;
     const options = readOptions(values, io, values.cursor ?? state?.cursor);
     // Resuming with --cursor appends; a state file says where its committed rows end.
-    const start = values.out ? outputStart(values.out, values.cursor ? undefined : state, values.cursor !== undefined) : { kind: 'fresh' as const };
+    const start = values.out
+      ? outputStart(values.out, values.cursor ? undefined : state, values.cursor !== undefined)
+      : { kind: 'fresh' as const };
     sink = openRowOutput(values.out, io, start);
     await (values.all ? readAll : readOnePage)(connection, query, options, sink, values, io);
     return EXIT_CODES.ok;

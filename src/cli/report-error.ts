@@ -5,7 +5,9 @@ import type { CliIo } from './io.js';
 function issues(error: ConnectorError): string[] {
   const list = error.details?.issues;
   if (!Array.isArray(list)) return [];
-  return list.map((issue: { field: string; message: string }) => `  - ${issue.field}: ${issue.message}`);
+  return list.map(
+    (issue: { field: string; message: string }) => `  - ${issue.field}: ${issue.message}`,
+  );
 }
 
 /**
@@ -13,12 +15,22 @@ function issues(error: ConnectorError): string[] {
  * exit code of its class. Messages are already free of secrets (errors are built that way).
  */
 export function reportError(error: unknown, io: CliIo, json: boolean): number {
-  const known = isConnectorError(error) ? error : makeError('INTERNAL', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  const known = isConnectorError(error)
+    ? error
+    : makeError('INTERNAL', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, {
+        cause: error,
+      });
   if (json) {
     io.stderr.write(JSON.stringify({ ok: false, error: known.toJSON() }) + '\n');
   } else {
-    const lines = [`FAILED  ${known.code}  ${known.message}`, ...issues(known), `  hint          ${known.hint}`, `  retry         ${known.retryable ? 'yes: a later run may succeed' : 'no: fix the cause first'}`];
-    if (typeof known.details?.cursor === 'string') lines.push(`  resume with   --cursor ${known.details.cursor}`);
+    const lines = [
+      `FAILED  ${known.code}  ${known.message}`,
+      ...issues(known),
+      `  hint          ${known.hint}`,
+      `  retry         ${known.retryable ? 'yes: a later run may succeed' : 'no: fix the cause first'}`,
+    ];
+    if (typeof known.details?.cursor === 'string')
+      lines.push(`  resume with   --cursor ${known.details.cursor}`);
     io.stderr.write(lines.join('\n') + '\n');
   }
   return EXIT_CODES[known.kind];

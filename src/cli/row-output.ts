@@ -1,4 +1,15 @@
-import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { fileWriteError } from '../file-error.js';
 import type { CliIo } from './io.js';
@@ -37,8 +48,19 @@ function lastByte(path: string, size: number): number | undefined {
  */
 export function checkedOffset(path: string, bytes: unknown): number {
   const size = statSync(path).size;
-  const valid = typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes >= 0 && bytes <= size && (bytes === 0 || isLineEnd(path, bytes));
-  if (!valid) throw new ConfigError([{ field: '/state', message: `the state's output offset ${JSON.stringify(bytes)} does not fit ${JSON.stringify(path)} (${size} bytes); the state or the output was changed by hand` }]);
+  const valid =
+    typeof bytes === 'number' &&
+    Number.isSafeInteger(bytes) &&
+    bytes >= 0 &&
+    bytes <= size &&
+    (bytes === 0 || isLineEnd(path, bytes));
+  if (!valid)
+    throw new ConfigError([
+      {
+        field: '/state',
+        message: `the state's output offset ${JSON.stringify(bytes)} does not fit ${JSON.stringify(path)} (${size} bytes); the state or the output was changed by hand`,
+      },
+    ]);
   return bytes;
 }
 
@@ -47,8 +69,13 @@ function isLineEnd(path: string, bytes: number): boolean {
 }
 
 /** Where to start writing: validated before anything is opened for writing. */
-export function outputStart(path: string, resumeFrom: StateFile | undefined, appending: boolean): Start {
-  if (resumeFrom?.out?.path === path && existsSync(path)) return { kind: 'at', bytes: checkedOffset(path, resumeFrom.out.bytes) };
+export function outputStart(
+  path: string,
+  resumeFrom: StateFile | undefined,
+  appending: boolean,
+): Start {
+  if (resumeFrom?.out?.path === path && existsSync(path))
+    return { kind: 'at', bytes: checkedOffset(path, resumeFrom.out.bytes) };
   return appending && existsSync(path) ? { kind: 'end' } : { kind: 'fresh' };
 }
 
@@ -59,7 +86,13 @@ export function outputStart(path: string, resumeFrom: StateFile | undefined, app
  * @throws FILE_WRITE_FAILED when the file cannot be opened or written.
  */
 export function openRowOutput(out: string | undefined, io: CliIo, start: Start): RowOutput {
-  if (!out) return { write: (row) => io.stdout.write(JSON.stringify(row) + '\n'), commit: () => undefined, rollback: () => undefined, close: () => undefined };
+  if (!out)
+    return {
+      write: (row) => io.stdout.write(JSON.stringify(row) + '\n'),
+      commit: () => undefined,
+      rollback: () => undefined,
+      close: () => undefined,
+    };
   const path = out;
   let fd: number | undefined;
   let regular = true;
@@ -76,7 +109,11 @@ export function openRowOutput(out: string | undefined, io: CliIo, start: Start):
     guard(() => {
       if (fd !== undefined) return fd;
       regular = !existsSync(path) || statSync(path).isFile();
-      const flags = !regular ? constants.O_WRONLY | constants.O_APPEND : start.kind === 'fresh' ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : constants.O_WRONLY | constants.O_CREAT;
+      const flags = !regular
+        ? constants.O_WRONLY | constants.O_APPEND
+        : start.kind === 'fresh'
+          ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC
+          : constants.O_WRONLY | constants.O_CREAT;
       fd = openSync(path, flags, 0o600);
       if (regular) {
         bytes = start.kind === 'at' ? start.bytes : start.kind === 'end' ? fstatSync(fd).size : 0;
@@ -90,7 +127,9 @@ export function openRowOutput(out: string | undefined, io: CliIo, start: Start):
     write(row) {
       const handle = open();
       const line = Buffer.from(JSON.stringify(row) + '\n');
-      guard(() => (regular ? writeSync(handle, line, 0, line.length, bytes) : writeSync(handle, line)));
+      guard(() =>
+        regular ? writeSync(handle, line, 0, line.length, bytes) : writeSync(handle, line),
+      );
       bytes += line.length;
     },
     commit() {

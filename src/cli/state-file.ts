@@ -18,10 +18,19 @@ export function readStateFile(path: string): StateFile | undefined {
     const value = JSON.parse(readFileSync(path, 'utf8')) as StateFile;
     if (typeof value.cursor !== 'string') throw new Error('no cursor');
     // The output offset is checked against the file itself when the output is opened.
-    if (value.out !== undefined && (typeof value.out !== 'object' || value.out === null || typeof value.out.path !== 'string')) throw new Error('bad out');
+    if (
+      value.out !== undefined &&
+      (typeof value.out !== 'object' || value.out === null || typeof value.out.path !== 'string')
+    )
+      throw new Error('bad out');
     return value;
   } catch {
-    throw new ConfigError([{ field: '/state', message: `--state ${JSON.stringify(path)} is not a state file written by imap-connector` }]);
+    throw new ConfigError([
+      {
+        field: '/state',
+        message: `--state ${JSON.stringify(path)} is not a state file written by imap-connector`,
+      },
+    ]);
   }
 }
 

@@ -21,12 +21,23 @@ ${EXIT_CODE_HELP}
 `;
 
 function exitCodeOf(result: TestConnectionResult): number {
-  return result.ok || result.code === 'OK' ? EXIT_CODES.ok : EXIT_CODES[ERROR_CODES[result.code].kind];
+  return result.ok || result.code === 'OK'
+    ? EXIT_CODES.ok
+    : EXIT_CODES[ERROR_CODES[result.code].kind];
 }
 
 /** `imap-connector test-connection`: returns the process exit code. */
 export async function runTestConnection(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...CONNECTION_FLAGS, json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...CONNECTION_FLAGS,
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
   if (values.help) {
     io.stdout.write(TEST_CONNECTION_HELP);
     return EXIT_CODES.ok;
@@ -36,11 +47,23 @@ export async function runTestConnection(args: string[], io: CliIo): Promise<numb
     raw = connectionFromFlags(values, io);
   } catch (error) {
     if (!isConnectorError(error)) throw error;
-    const result: TestConnectionResult = { ok: false, code: error.code, message: error.message, hint: error.hint, latencyMs: 0, warnings: [], error: error.toJSON() };
-    io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatTestConnection(result));
+    const result: TestConnectionResult = {
+      ok: false,
+      code: error.code,
+      message: error.message,
+      hint: error.hint,
+      latencyMs: 0,
+      warnings: [],
+      error: error.toJSON(),
+    };
+    io.stdout.write(
+      values.json ? JSON.stringify(result, null, 2) + '\n' : formatTestConnection(result),
+    );
     return exitCodeOf(result);
   }
   const result = await testConnection(raw, values.verbose ? { logger: stderrLogger(io) } : {});
-  io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatTestConnection(result));
+  io.stdout.write(
+    values.json ? JSON.stringify(result, null, 2) + '\n' : formatTestConnection(result),
+  );
   return exitCodeOf(result);
 }

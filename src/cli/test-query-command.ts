@@ -24,10 +24,14 @@ ${EXIT_CODE_HELP}
 `;
 
 function formatResult(result: TestQueryResult): string {
-  if (!result.ok) return `FAILED  ${result.code}  ${result.message}\n  hint          ${result.error?.hint ?? ''}\n`;
+  if (!result.ok)
+    return `FAILED  ${result.code}  ${result.message}\n  hint          ${result.error?.hint ?? ''}\n`;
   const lines = [`OK  ${result.message}`];
   for (const folder of result.folders) {
-    lines.push(`  ${folder.folder}: ${folder.matches} of ${folder.messages} match (UIDNEXT ${folder.uidNext ?? '-'}, UIDVALIDITY ${folder.uidValidity})`, `      ${folder.search}`);
+    lines.push(
+      `  ${folder.folder}: ${folder.matches} of ${folder.messages} match (UIDNEXT ${folder.uidNext ?? '-'}, UIDVALIDITY ${folder.uidValidity})`,
+      `      ${folder.search}`,
+    );
   }
   for (const row of result.sample) lines.push(`  sample: ${JSON.stringify(row).slice(0, 300)}`);
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
@@ -36,16 +40,33 @@ function formatResult(result: TestQueryResult): string {
 
 /** `imap-connector test-query`. */
 export async function runTestQuery(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...CONNECTION_FLAGS, ...QUERY_FLAGS, sample: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...CONNECTION_FLAGS,
+      ...QUERY_FLAGS,
+      sample: { type: 'string' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
   if (values.help) {
     io.stdout.write(TEST_QUERY_HELP);
     return EXIT_CODES.ok;
   }
   try {
     const connection = connectionFromFlags(values, io);
-    const result = await testQuery(connection, queryFromFlags(values), { ...selectFromFlags(values), ...(values.sample ? { sampleSize: Number(values.sample) } : {}), ...(values.verbose ? { logger: stderrLogger(io) } : {}) });
+    const result = await testQuery(connection, queryFromFlags(values), {
+      ...selectFromFlags(values),
+      ...(values.sample ? { sampleSize: Number(values.sample) } : {}),
+      ...(values.verbose ? { logger: stderrLogger(io) } : {}),
+    });
     io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatResult(result));
-    return result.ok || result.code === 'OK' ? EXIT_CODES.ok : EXIT_CODES[ERROR_CODES[result.code].kind];
+    return result.ok || result.code === 'OK'
+      ? EXIT_CODES.ok
+      : EXIT_CODES[ERROR_CODES[result.code].kind];
   } catch (error) {
     return reportError(error, io, Boolean(values.json));
   }

@@ -43,7 +43,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: true }>>['values'];
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: true }>
+>['values'];
 
 /** Reads a file for the CLI, or says which one could not be read. */
 function readInput(path: string, field: string): Buffer {
@@ -66,38 +68,79 @@ function messagesFromRows(text: string): unknown[] {
       try {
         row = JSON.parse(line) as typeof row;
       } catch {
-        throw new ConfigError([{ field: '/rows', message: `line ${number} of --rows is not JSON` }]);
+        throw new ConfigError([
+          { field: '/rows', message: `line ${number} of --rows is not JSON` },
+        ]);
       }
-      if (typeof row.raw !== 'string') throw new ConfigError([{ field: '/rows', message: `line ${number} of --rows has no raw source; read it with --raw` }]);
-      return { raw: row.raw, ...(Array.isArray(row.flags) ? { flags: row.flags } : {}), ...(row.internalDate ? { internalDate: row.internalDate } : {}) };
+      if (typeof row.raw !== 'string')
+        throw new ConfigError([
+          {
+            field: '/rows',
+            message: `line ${number} of --rows has no raw source; read it with --raw`,
+          },
+        ]);
+      return {
+        raw: row.raw,
+        ...(Array.isArray(row.flags) ? { flags: row.flags } : {}),
+        ...(row.internalDate ? { internalDate: row.internalDate } : {}),
+      };
     });
 }
 
 /** The write() input the flags and files describe; checked by write() against its schema. */
 function inputFromFlags(values: Values, files: string[]): Record<string, unknown> {
-  if (values.rows !== undefined && files.length > 0) throw new ConfigError([{ field: '/messages', message: 'give .eml files or --rows, not both' }]);
-  if (values.rows === undefined && files.length === 0) throw new ConfigError([{ field: '/messages', message: 'give one or more .eml files, or --rows FILE' }]);
-  const flags = values.flags ? values.flags.split(',').map((flag) => flag.trim()).filter(Boolean) : [];
-  const messages = values.rows !== undefined ? messagesFromRows(readInput(values.rows, '/rows').toString('utf8')) : files.map((file) => ({ raw: readInput(file, '/messages').toString('base64'), flags }));
-  return { messages, ...(values.folder ? { folder: values.folder } : {}), ...(values.dedupe ? { dedupe: values.dedupe } : {}) };
+  if (values.rows !== undefined && files.length > 0)
+    throw new ConfigError([{ field: '/messages', message: 'give .eml files or --rows, not both' }]);
+  if (values.rows === undefined && files.length === 0)
+    throw new ConfigError([
+      { field: '/messages', message: 'give one or more .eml files, or --rows FILE' },
+    ]);
+  const flags = values.flags
+    ? values.flags
+        .split(',')
+        .map((flag) => flag.trim())
+        .filter(Boolean)
+    : [];
+  const messages =
+    values.rows !== undefined
+      ? messagesFromRows(readInput(values.rows, '/rows').toString('utf8'))
+      : files.map((file) => ({ raw: readInput(file, '/messages').toString('base64'), flags }));
+  return {
+    messages,
+    ...(values.folder ? { folder: values.folder } : {}),
+    ...(values.dedupe ? { dedupe: values.dedupe } : {}),
+  };
 }
 
 export function formatWrite(result: WriteResult): string {
-  const lines = result.results.filter((r) => r.status === 'failed').map((r) => `  message ${r.index + 1}: ${r.error?.code ?? 'FAILED'} ${r.error?.message ?? ''}`);
-  lines.push(`${result.failed === 0 ? 'OK' : 'DONE WITH FAILURES'}  ${result.folder}${result.created ? ' (created)' : ''}: ${result.stored} stored, ${result.duplicates} already there, ${result.failed} failed`);
+  const lines = result.results
+    .filter((r) => r.status === 'failed')
+    .map((r) => `  message ${r.index + 1}: ${r.error?.code ?? 'FAILED'} ${r.error?.message ?? ''}`);
+  lines.push(
+    `${result.failed === 0 ? 'OK' : 'DONE WITH FAILURES'}  ${result.folder}${result.created ? ' (created)' : ''}: ${result.stored} stored, ${result.duplicates} already there, ${result.failed} failed`,
+  );
   return lines.join('\n') + '\n';
 }
 
 /** `imap-connector write`. */
 export async function runWrite(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: OPTIONS,
+    strict: true,
+    allowPositionals: true,
+  });
   if (values.help) {
     io.stdout.write(WRITE_HELP);
     return EXIT_CODES.ok;
   }
   try {
     const connection = { ...connectionFromFlags(values, io), isTarget: true };
-    const result = await write(connection, inputFromFlags(values, positionals), values.verbose ? { logger: stderrLogger(io) } : {});
+    const result = await write(
+      connection,
+      inputFromFlags(values, positionals),
+      values.verbose ? { logger: stderrLogger(io) } : {},
+    );
     io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatWrite(result));
     return result.failed === 0 ? EXIT_CODES.ok : EXIT_CODES.write;
   } catch (error) {

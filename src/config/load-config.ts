@@ -24,17 +24,22 @@ function readJsonFile(path: string): Record<string, unknown> {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([{ field: '/', message: `config file ${JSON.stringify(path)} cannot be read (${code})` }]);
+    throw new ConfigError([
+      { field: '/', message: `config file ${JSON.stringify(path)} cannot be read (${code})` },
+    ]);
   }
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('not an object');
     return value as Record<string, unknown>;
   } catch (error) {
     // JSON.parse messages quote a little of the input, which may hold a secret: say only where.
     const at = /position (\d+)/.exec(String((error as Error).message));
     const where = at ? ` near ${lineColumn(text, Number(at[1]))}` : '';
-    throw new ConfigError([{ field: '/', message: `config file ${JSON.stringify(path)} is not a JSON object${where}` }]);
+    throw new ConfigError([
+      { field: '/', message: `config file ${JSON.stringify(path)} is not a JSON object${where}` },
+    ]);
   }
 }
 
@@ -44,7 +49,10 @@ function lineColumn(text: string, offset: number): string {
 }
 
 /** Secrets from IMAP_<FIELD> or, for container secrets, a file named by IMAP_<FIELD>_FILE. */
-function secretsFromEnv(env: Record<string, string | undefined>, prefix: string | undefined): Record<string, string> {
+function secretsFromEnv(
+  env: Record<string, string | undefined>,
+  prefix: string | undefined,
+): Record<string, string> {
   const found: Record<string, string> = {};
   for (const field of SECRET_FIELDS) {
     const name = secretEnvName(field, prefix);
@@ -56,7 +64,12 @@ function secretsFromEnv(env: Record<string, string | undefined>, prefix: string 
         found[field] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-        throw new ConfigError([{ field: `/${field}`, message: `${name}_FILE ${JSON.stringify(file)} cannot be read (${code})` }]);
+        throw new ConfigError([
+          {
+            field: `/${field}`,
+            message: `${name}_FILE ${JSON.stringify(file)} cannot be read (${code})`,
+          },
+        ]);
       }
     }
   }

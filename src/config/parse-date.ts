@@ -1,5 +1,6 @@
 // yyyymmdd, yyyy-mm-dd, or an ISO 8601 timestamp: time of day and zone are checked, not kept.
-const DATE = /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/i;
+const DATE =
+  /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/i;
 
 /**
  * A start/end date as typed in the form: yyyymmdd (20240131) or ISO 8601 (2024-01-31, or a
@@ -10,8 +11,16 @@ const DATE = /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d
 export function parseConfigDate(text: string): string | undefined {
   const match = DATE.exec(text.trim());
   if (!match) return undefined;
-  const [, y, m, d, hour = '0', minute = '0', second = '0', zoneHour = '0', zoneMinute = '0'] = match as unknown as string[];
-  if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59 || Number(zoneHour) > 14 || Number(zoneMinute) > 59) return undefined;
+  const [, y, m, d, hour = '0', minute = '0', second = '0', zoneHour = '0', zoneMinute = '0'] =
+    match as unknown as string[];
+  if (
+    Number(hour) > 23 ||
+    Number(minute) > 59 ||
+    Number(second) > 59 ||
+    Number(zoneHour) > 14 ||
+    Number(zoneMinute) > 59
+  )
+    return undefined;
   const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
   const valid =
     date.getUTCFullYear() === Number(y) &&

@@ -3,7 +3,8 @@
  * ".5" and "1/2" are all accepted. Returns milliseconds, or undefined when unreadable.
  */
 export function parseDelayMs(value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  if (typeof value === 'number')
+    return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
   const text = value.trim();
   const fraction = /^(\d+)\s*\/\s*(\d+)$/.exec(text);
   if (fraction) {

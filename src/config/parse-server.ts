@@ -11,7 +11,8 @@ export interface ServerAddress {
 }
 
 // RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens.
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 const HOST_AND_PORT = /^([^:[\]]+):(\d{1,5})$/;
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
@@ -23,7 +24,10 @@ const SCHEMES: Record<string, { security: Security; port: number }> = {
 
 function checkHost(host: string, issues: Issue[]): void {
   if (isIP(host) === 0 && !HOSTNAME.test(host)) {
-    issues.push({ field: '/server', message: `server must be a host name, an IP address or an imap:// / imaps:// URL, got ${JSON.stringify(host.slice(0, 60))}` });
+    issues.push({
+      field: '/server',
+      message: `server must be a host name, an IP address or an imap:// / imaps:// URL, got ${JSON.stringify(host.slice(0, 60))}`,
+    });
   }
 }
 
@@ -37,15 +41,25 @@ function parseUrl(text: string, issues: Issue[]): ServerAddress | undefined {
   }
   const scheme = SCHEMES[url.protocol];
   if (!scheme) {
-    issues.push({ field: '/server', message: `server URL must start with imap:// or imaps://, got ${url.protocol}//` });
+    issues.push({
+      field: '/server',
+      message: `server URL must start with imap:// or imaps://, got ${url.protocol}//`,
+    });
     return undefined;
   }
   if (url.username || url.password) {
     // Never echo the URL: it carries a credential.
-    issues.push({ field: '/server', message: 'server URL must not contain a user name or password; use the username and password fields' });
+    issues.push({
+      field: '/server',
+      message:
+        'server URL must not contain a user name or password; use the username and password fields',
+    });
   }
   if (url.pathname !== '' && url.pathname !== '/') {
-    issues.push({ field: '/server', message: 'server URL must not name a folder; use foldersInclude' });
+    issues.push({
+      field: '/server',
+      message: 'server URL must not name a folder; use foldersInclude',
+    });
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   checkHost(host, issues);
@@ -60,7 +74,9 @@ export function parseServer(raw: string, issues: Issue[]): ServerAddress | undef
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
   if (bracketed) {
     checkHost(bracketed[1]!, issues);
-    return bracketed[2] ? { host: bracketed[1]!, port: Number(bracketed[2]) } : { host: bracketed[1]! };
+    return bracketed[2]
+      ? { host: bracketed[1]!, port: Number(bracketed[2]) }
+      : { host: bracketed[1]! };
   }
   const hostPort = HOST_AND_PORT.exec(text);
   if (hostPort) {

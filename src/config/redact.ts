@@ -7,10 +7,10 @@ interface ManifestField {
 }
 
 /** Names of the config fields connector.json marks `secret: true`: the one place they are declared. */
-export const SECRET_FIELDS: readonly string[] = readPackageJson<{ connectionFields: ManifestField[] }>(
-  'connector.json',
-).connectionFields
-  .filter((field) => field.secret)
+export const SECRET_FIELDS: readonly string[] = readPackageJson<{
+  connectionFields: ManifestField[];
+}>('connector.json')
+  .connectionFields.filter((field) => field.secret)
   .map((field) => field.name);
 
 export const REDACTED = '[REDACTED]';
@@ -28,14 +28,20 @@ export function collectSecrets(config: unknown, extra: readonly string[] = []): 
     }
   }
   // Longest first, so a secret containing another is replaced whole.
-  return [...new Set(values.filter((v) => v.length >= MIN_SECRET_CHARS))].sort((a, b) => b.length - a.length);
+  return [...new Set(values.filter((v) => v.length >= MIN_SECRET_CHARS))].sort(
+    (a, b) => b.length - a.length,
+  );
 }
 
 /** Replaces every occurrence of each secret in a string, also its base64 and URL-encoded forms. */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    for (const form of [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)]) {
+    for (const form of [
+      secret,
+      Buffer.from(secret).toString('base64'),
+      encodeURIComponent(secret),
+    ]) {
       if (form.length >= MIN_SECRET_CHARS) out = out.split(form).join(REDACTED);
     }
   }
@@ -53,7 +59,8 @@ export function redactDeep(value: unknown, secrets: readonly string[]): unknown 
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = SECRET_FIELDS.includes(key) && item !== undefined ? REDACTED : redactDeep(item, secrets);
+      out[key] =
+        SECRET_FIELDS.includes(key) && item !== undefined ? REDACTED : redactDeep(item, secrets);
     }
     return out;
   }

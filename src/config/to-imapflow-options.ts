@@ -31,7 +31,10 @@ function tlsOptions(config: Config): NonNullable<ImapFlowOptions['tls']> {
   return tls;
 }
 
-function authOptions(config: Config, credentials: SessionCredentials): NonNullable<ImapFlowOptions['auth']> {
+function authOptions(
+  config: Config,
+  credentials: SessionCredentials,
+): NonNullable<ImapFlowOptions['auth']> {
   switch (config.authMethod) {
     case 'masterUser':
       // RFC 4616: authzid is only carried by SASL PLAIN. Forcing it keeps imapflow from falling
@@ -43,7 +46,10 @@ function authOptions(config: Config, credentials: SessionCredentials): NonNullab
         loginMethod: 'AUTH=PLAIN',
       };
     case 'oauth2':
-      return { user: config.username, accessToken: credentials.accessToken ?? config.oauth2AccessToken ?? '' };
+      return {
+        user: config.username,
+        accessToken: credentials.accessToken ?? config.oauth2AccessToken ?? '',
+      };
     default:
       return { user: config.username, pass: config.password ?? '' };
   }
@@ -64,7 +70,8 @@ export function toImapFlowOptions(
     port: config.port,
     secure: config.security === 'tls',
     // true: STARTTLS is required, a server without it is refused; false: never upgrade.
-    doSTARTTLS: config.security === 'starttls' ? true : config.security === 'none' ? false : undefined,
+    doSTARTTLS:
+      config.security === 'starttls' ? true : config.security === 'none' ? false : undefined,
     tls: tlsOptions(config),
     auth: authOptions(config, credentials),
     connectionTimeout: config.timeout,

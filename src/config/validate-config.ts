@@ -64,13 +64,19 @@ function applyServerAddress(raw: Raw, issues: Issue[]): string | undefined {
   if (address.security !== undefined) {
     if (raw.security === undefined) raw.security = address.security;
     else if (raw.security !== address.security) {
-      issues.push({ field: '/security', message: `security ${JSON.stringify(raw.security)} contradicts the server URL, which means ${address.security}` });
+      issues.push({
+        field: '/security',
+        message: `security ${JSON.stringify(raw.security)} contradicts the server URL, which means ${address.security}`,
+      });
     }
   }
   if (address.port !== undefined) {
     if (raw.port === undefined) raw.port = address.port;
     else if (raw.port !== address.port) {
-      issues.push({ field: '/port', message: `port ${JSON.stringify(raw.port)} contradicts the port in the server field (${address.port})` });
+      issues.push({
+        field: '/port',
+        message: `port ${JSON.stringify(raw.port)} contradicts the port in the server field (${address.port})`,
+      });
     }
   }
   return address.host;
@@ -85,7 +91,8 @@ function caFileProblem(path: string): string | undefined {
   if (!existsSync(path)) return 'does not exist';
   const stats = statSync(path);
   if (!stats.isFile()) return 'is not a regular file (a directory or device?)';
-  if (stats.size > MAX_CA_FILE_BYTES) return `is larger than ${MAX_CA_FILE_BYTES / 1024 / 1024} MB, too large for a CA certificate file`;
+  if (stats.size > MAX_CA_FILE_BYTES)
+    return `is larger than ${MAX_CA_FILE_BYTES / 1024 / 1024} MB, too large for a CA certificate file`;
   return undefined;
 }
 
@@ -95,29 +102,58 @@ function checkSemantics(config: Raw, issues: Issue[]): void {
     const value = config[key];
     if (typeof value !== 'string') continue;
     const day = parseConfigDate(value);
-    if (day === undefined) issues.push({ field: `/${key}`, message: `${key} is not a real calendar date, got ${JSON.stringify(value)}` });
+    if (day === undefined)
+      issues.push({
+        field: `/${key}`,
+        message: `${key} is not a real calendar date, got ${JSON.stringify(value)}`,
+      });
     else config[key] = day;
   }
-  if (typeof config.startDate === 'string' && typeof config.endDate === 'string' && config.startDate > config.endDate) {
-    issues.push({ field: '/endDate', message: `endDate ${config.endDate} is before startDate ${config.startDate}` });
+  if (
+    typeof config.startDate === 'string' &&
+    typeof config.endDate === 'string' &&
+    config.startDate > config.endDate
+  ) {
+    issues.push({
+      field: '/endDate',
+      message: `endDate ${config.endDate} is before startDate ${config.startDate}`,
+    });
   }
   const delay = config.delayBetweenMessages;
   if (typeof delay === 'string' || typeof delay === 'number') {
     const ms = parseDelayMs(delay);
-    if (ms === undefined) issues.push({ field: '/delayBetweenMessages', message: `delayBetweenMessages must be seconds as a number (0.5) or a fraction (1/2), got ${JSON.stringify(delay)}` });
+    if (ms === undefined)
+      issues.push({
+        field: '/delayBetweenMessages',
+        message: `delayBetweenMessages must be seconds as a number (0.5) or a fraction (1/2), got ${JSON.stringify(delay)}`,
+      });
     // The schema's maximum only binds numbers; "99999999" as text must not slip through.
-    else if (ms > MAX_DELAY_SECONDS * 1000) issues.push({ field: '/delayBetweenMessages', message: `delayBetweenMessages must be at most ${MAX_DELAY_SECONDS} seconds, got ${JSON.stringify(delay)}` });
+    else if (ms > MAX_DELAY_SECONDS * 1000)
+      issues.push({
+        field: '/delayBetweenMessages',
+        message: `delayBetweenMessages must be at most ${MAX_DELAY_SECONDS} seconds, got ${JSON.stringify(delay)}`,
+      });
     else config.delayBetweenMessagesMs = ms;
   }
   if (config.isSource === false && config.isTarget === false) {
-    issues.push({ field: '/isSource', message: 'at least one of isSource and isTarget must be true' });
+    issues.push({
+      field: '/isSource',
+      message: 'at least one of isSource and isTarget must be true',
+    });
   }
   if (typeof config.caFile === 'string' && config.caFile !== '') {
     const problem = caFileProblem(config.caFile);
-    if (problem) issues.push({ field: '/caFile', message: `caFile ${JSON.stringify(config.caFile)} ${problem}` });
+    if (problem)
+      issues.push({
+        field: '/caFile',
+        message: `caFile ${JSON.stringify(config.caFile)} ${problem}`,
+      });
   }
   if (config.authMethod !== 'masterUser' && config.authorizationIdentity !== undefined) {
-    issues.push({ field: '/authorizationIdentity', message: 'authorizationIdentity is only used with authMethod masterUser' });
+    issues.push({
+      field: '/authorizationIdentity',
+      message: 'authorizationIdentity is only used with authMethod masterUser',
+    });
   }
 }
 
@@ -128,9 +164,24 @@ function checkSemantics(config: Raw, issues: Issue[]): void {
  * @throws CONFIG_INVALID naming /isActive, /isSource or /isTarget (under `prefix`).
  */
 export function assertRole(config: Config, role: 'source' | 'target', prefix = ''): void {
-  if (!config.isActive) throw new ConfigError([{ field: `${prefix}/isActive`, message: 'this connection is switched off (isActive false); switch it on to use it' }]);
-  if (role === 'source' && !config.isSource) throw new ConfigError([{ field: `${prefix}/isSource`, message: 'this connection is not a source (isSource false), so mail is not read from it' }]);
-  if (role === 'target' && !config.isTarget) throw new ConfigError([{ field: `${prefix}/isTarget`, message: 'isTarget must be true to write to this connection' }]);
+  if (!config.isActive)
+    throw new ConfigError([
+      {
+        field: `${prefix}/isActive`,
+        message: 'this connection is switched off (isActive false); switch it on to use it',
+      },
+    ]);
+  if (role === 'source' && !config.isSource)
+    throw new ConfigError([
+      {
+        field: `${prefix}/isSource`,
+        message: 'this connection is not a source (isSource false), so mail is not read from it',
+      },
+    ]);
+  if (role === 'target' && !config.isTarget)
+    throw new ConfigError([
+      { field: `${prefix}/isTarget`, message: 'isTarget must be true to write to this connection' },
+    ]);
 }
 
 /**
@@ -157,5 +208,10 @@ export function validateConfig(input: unknown): Config {
   checkSemantics(raw, semantic);
   issues.push(...semantic.filter((issue) => !flagged.has(issue.field)));
   if (issues.length > 0) throw new ConfigError(issues);
-  return { ...raw, host: host ?? String(raw.server), foldersInclude: (raw.foldersInclude as string[] | undefined) ?? [], foldersExclude: (raw.foldersExclude as string[] | undefined) ?? [] } as unknown as Config;
+  return {
+    ...raw,
+    host: host ?? String(raw.server),
+    foldersInclude: (raw.foldersInclude as string[] | undefined) ?? [],
+    foldersExclude: (raw.foldersExclude as string[] | undefined) ?? [],
+  } as unknown as Config;
 }

@@ -17,7 +17,9 @@ export interface OutgoingMessage {
 }
 
 /** What became of each message of appendMany(): stored (with its UID when known), or refused alone. */
-export type AppendOutcome = { stored: true; uid: number | undefined } | { stored: false; error: ConnectorError };
+export type AppendOutcome =
+  | { stored: true; uid: number | undefined }
+  | { stored: false; error: ConnectorError };
 
 export interface AppendManyResult {
   /** One per message, in order; missing from the first message a fatal error stopped. */
@@ -42,22 +44,53 @@ interface ServerError {
 const UNSETTABLE = new Set(['\\recent']);
 
 /** A refused APPEND as a clear error: too large, over quota, missing folder, or the server's own words. */
-export function toAppendError(error: unknown, session: Session, folder: string, size: number): ConnectorError {
+export function toAppendError(
+  error: unknown,
+  session: Session,
+  folder: string,
+  size: number,
+): ConnectorError {
   const raw = (typeof error === 'object' && error !== null ? error : {}) as ServerError;
   const code = (raw.serverResponseCode ?? '').toUpperCase();
   // Dovecot appends timings, "(0.001 + 0.000 secs).", to every answer: not part of the reason.
-  const text = raw.responseText ? redactText(raw.responseText, session.secrets).replace(/\s*\([\d.]+ \+ [\d.]+(?: \+ [\d.]+)? secs\)\.?$/, '').replace(/\.$/, '') : undefined;
-  const details = { folder, size, ...(code ? { serverResponseCode: code } : {}), ...(text ? { responseText: text } : {}) };
+  const text = raw.responseText
+    ? redactText(raw.responseText, session.secrets)
+        .replace(/\s*\([\d.]+ \+ [\d.]+(?: \+ [\d.]+)? secs\)\.?$/, '')
+        .replace(/\.$/, '')
+    : undefined;
+  const details = {
+    folder,
+    size,
+    ...(code ? { serverResponseCode: code } : {}),
+    ...(text ? { responseText: text } : {}),
+  };
   // RFC 7889 APPENDLIMIT, RFC 4469 TOOBIG, RFC 5530 LIMIT, or the words (Dovecot's quota_max_mail_size).
-  if (code === 'APPENDLIMIT' || code === 'TOOBIG' || (code === 'LIMIT' && /size/i.test(text ?? '')) || /too (big|large)|larger than the maximum/i.test(text ?? '')) {
+  if (
+    code === 'APPENDLIMIT' ||
+    code === 'TOOBIG' ||
+    (code === 'LIMIT' && /size/i.test(text ?? '')) ||
+    /too (big|large)|larger than the maximum/i.test(text ?? '')
+  ) {
     const limit = session.client.capabilities.get('APPENDLIMIT');
-    return makeError('MESSAGE_TOO_LARGE', `The message (${size} bytes) is larger than ${JSON.stringify(folder)} accepts${typeof limit === 'number' ? ` (APPENDLIMIT ${limit})` : ''}.`, { details });
+    return makeError(
+      'MESSAGE_TOO_LARGE',
+      `The message (${size} bytes) is larger than ${JSON.stringify(folder)} accepts${typeof limit === 'number' ? ` (APPENDLIMIT ${limit})` : ''}.`,
+      { details },
+    );
   }
   if (code === 'OVERQUOTA' || /quota/i.test(text ?? '')) {
-    return makeError('OVER_QUOTA', `The target mailbox is over quota; ${JSON.stringify(folder)} cannot take more mail.`, { details });
+    return makeError(
+      'OVER_QUOTA',
+      `The target mailbox is over quota; ${JSON.stringify(folder)} cannot take more mail.`,
+      { details },
+    );
   }
   if (raw.responseStatus === 'NO' || raw.responseStatus === 'BAD') {
-    return makeError('APPEND_FAILED', `The server refused to store a message in ${JSON.stringify(folder)}${text ? `: ${text}` : ''}.`, { details });
+    return makeError(
+      'APPEND_FAILED',
+      `The server refused to store a message in ${JSON.stringify(folder)}${text ? `: ${text}` : ''}.`,
+      { details },
+    );
   }
   return session.fault() ?? classifyError(error, session.errorContext);
 }
@@ -67,18 +100,26 @@ export function toAppendError(error: unknown, session: Session, folder: string, 
  * (TRYCREATE) is created and the APPEND tried once more.
  * @throws MESSAGE_TOO_LARGE, OVER_QUOTA, APPEND_FAILED, or a session error (CONNECTION_LOST, ...)
  */
-export async function appendMessage(session: Session, folder: string, message: OutgoingMessage): Promise<AppendResult> {
+export async function appendMessage(
+  session: Session,
+  folder: string,
+  message: OutgoingMessage,
+): Promise<AppendResult> {
   const flags = message.flags.filter((flag) => isFlag(flag) && !UNSETTABLE.has(flag.toLowerCase()));
   await selectForAppend(session, folder);
   const attempt = async (): Promise<AppendResult> => {
-    const result = await withCommandDeadline(session, 'APPEND', () => session.client.append(folder, message.raw, flags, message.internalDate));
-    if (!result) throw makeError('CONNECTION_LOST', 'The session ended before the message could be stored.');
+    const result = await withCommandDeadline(session, 'APPEND', () =>
+      session.client.append(folder, message.raw, flags, message.internalDate),
+    );
+    if (!result)
+      throw makeError('CONNECTION_LOST', 'The session ended before the message could be stored.');
     return { uid: result.uid, uidValidity: result.uidValidity?.toString() };
   };
   try {
     return await attempt();
   } catch (error) {
-    if ((error as ServerError).serverResponseCode?.toUpperCase() !== 'TRYCREATE') throw toAppendError(error, session, folder, message.raw.length);
+    if ((error as ServerError).serverResponseCode?.toUpperCase() !== 'TRYCREATE')
+      throw toAppendError(error, session, folder, message.raw.length);
   }
   await ensureFolder(session, folder);
   await selectForAppend(session, folder);
@@ -104,7 +145,8 @@ async function selectForAppend(session: Session, folder: string): Promise<void> 
     const raw = error as ServerError;
     // Not there (yet): a failed SELECT leaves nothing selected (RFC 3501 section 6.3.1, and
     // imapflow follows), so APPEND gets TRYCREATE and imapflow filters no flag.
-    if (raw.responseStatus !== 'NO') throw session.fault() ?? classifyError(error, session.errorContext);
+    if (raw.responseStatus !== 'NO')
+      throw session.fault() ?? classifyError(error, session.errorContext);
   }
 }
 
@@ -120,12 +162,20 @@ const MULTIAPPEND_MAX_MESSAGES = 100;
  * byte outside printable ASCII), per message its flags, date and source as a literal. A flag
  * that is no atom cannot have come from an IMAP server and is not sent.
  */
-export function multiAppendAttributes(folder: string, messages: readonly OutgoingMessage[], permanent: ReadonlySet<string> | undefined): ImapAttribute[] {
-  const allowed = (flag: string): boolean => isFlag(flag) && !UNSETTABLE.has(flag.toLowerCase()) && (!permanent || permanent.has('\\*') || permanent.has(flag));
+export function multiAppendAttributes(
+  folder: string,
+  messages: readonly OutgoingMessage[],
+  permanent: ReadonlySet<string> | undefined,
+): ImapAttribute[] {
+  const allowed = (flag: string): boolean =>
+    isFlag(flag) &&
+    !UNSETTABLE.has(flag.toLowerCase()) &&
+    (!permanent || permanent.has('\\*') || permanent.has(flag));
   const attributes: ImapAttribute[] = [{ type: 'ATOM', value: encodeMailboxName(folder) }];
   for (const message of messages) {
     attributes.push(message.flags.filter(allowed).map((flag) => ({ type: 'ATOM', value: flag })));
-    if (message.internalDate) attributes.push({ type: 'STRING', value: imapDateTime(message.internalDate) });
+    if (message.internalDate)
+      attributes.push({ type: 'STRING', value: imapDateTime(message.internalDate) });
     attributes.push({ type: 'LITERAL', value: message.raw });
   }
   return attributes;
@@ -136,14 +186,23 @@ export function multiAppendAttributes(folder: string, messages: readonly Outgoin
  * none. Flags the selected target folder may not keep are left out, as imapflow's append() does.
  * @returns the new UIDs from APPENDUID, when the server gives one per message.
  */
-async function multiAppend(session: Session, folder: string, messages: readonly OutgoingMessage[]): Promise<(number | undefined)[]> {
+async function multiAppend(
+  session: Session,
+  folder: string,
+  messages: readonly OutgoingMessage[],
+): Promise<(number | undefined)[]> {
   const client = session.client;
   const permanent = client.mailbox ? client.mailbox.permanentFlags : undefined;
   const attributes = multiAppendAttributes(folder, messages, permanent);
-  const response = await withCommandDeadline(session, 'APPEND', () => execCommand(client, 'APPEND', attributes));
+  const response = await withCommandDeadline(session, 'APPEND', () =>
+    execCommand(client, 'APPEND', attributes),
+  );
   const section = response.response.attributes?.[0]?.section ?? [];
   response.next();
-  const uids = section[0]?.value?.toUpperCase() === 'APPENDUID' && section[2]?.value ? expandUidSet(section[2].value) : [];
+  const uids =
+    section[0]?.value?.toUpperCase() === 'APPENDUID' && section[2]?.value
+      ? expandUidSet(section[2].value)
+      : [];
   return messages.map((_, i) => (uids.length === messages.length ? uids[i] : undefined));
 }
 
@@ -154,14 +213,20 @@ async function multiAppend(session: Session, folder: string, messages: readonly 
  * so its messages are sent again one by one, which finds the one at fault and stores the
  * rest. Never throws: a fatal error (connection, quota) ends the list and is returned.
  */
-export async function appendMany(session: Session, folder: string, messages: readonly OutgoingMessage[]): Promise<AppendManyResult> {
+export async function appendMany(
+  session: Session,
+  folder: string,
+  messages: readonly OutgoingMessage[],
+): Promise<AppendManyResult> {
   const outcomes: AppendOutcome[] = [];
   const one = async (message: OutgoingMessage): Promise<ConnectorError | undefined> => {
     try {
       const appended = await appendMessage(session, folder, message);
       outcomes.push({ stored: true, uid: appended.uid });
     } catch (error) {
-      const classified = isConnectorError(error) ? error : (session.fault() ?? classifyError(error, session.errorContext));
+      const classified = isConnectorError(error)
+        ? error
+        : (session.fault() ?? classifyError(error, session.errorContext));
       if (!PER_MESSAGE.has(classified.code)) return classified;
       outcomes.push({ stored: false, error: classified });
     }
@@ -169,7 +234,8 @@ export async function appendMany(session: Session, folder: string, messages: rea
   };
   const limit = session.client.capabilities.get('APPENDLIMIT');
   // NUL bytes need BINARY's literal8, which imapflow's append() knows how to send.
-  const fitsMulti = (message: OutgoingMessage): boolean => (typeof limit !== 'number' || message.raw.length <= limit) && !message.raw.includes(0);
+  const fitsMulti = (message: OutgoingMessage): boolean =>
+    (typeof limit !== 'number' || message.raw.length <= limit) && !message.raw.includes(0);
   const multi = session.client.capabilities.has('MULTIAPPEND');
   let i = 0;
   while (i < messages.length) {
@@ -177,7 +243,8 @@ export async function appendMany(session: Session, folder: string, messages: rea
     let bytes = 0;
     while (multi && i + chunk.length < messages.length && chunk.length < MULTIAPPEND_MAX_MESSAGES) {
       const next = messages[i + chunk.length]!;
-      if (!fitsMulti(next) || (chunk.length > 0 && bytes + next.raw.length > MULTIAPPEND_MAX_BYTES)) break;
+      if (!fitsMulti(next) || (chunk.length > 0 && bytes + next.raw.length > MULTIAPPEND_MAX_BYTES))
+        break;
       chunk.push(next);
       bytes += next.raw.length;
     }
@@ -191,7 +258,12 @@ export async function appendMany(session: Session, folder: string, messages: rea
       } catch (error) {
         const raw = error as ServerError;
         if (raw.responseStatus !== 'NO' && raw.responseStatus !== 'BAD') {
-          return { outcomes, fatal: isConnectorError(error) ? error : (session.fault() ?? classifyError(error, session.errorContext)) };
+          return {
+            outcomes,
+            fatal: isConnectorError(error)
+              ? error
+              : (session.fault() ?? classifyError(error, session.errorContext)),
+          };
         }
         // Refused as a whole: nothing was stored; find out message by message.
       }

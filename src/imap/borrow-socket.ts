@@ -4,7 +4,10 @@ import { checkedLine } from './command-line.js';
 import { borrowableSocket } from './imapflow-internals.js';
 
 /** What a response reader says after a chunk: more to come, or the command's end. */
-export type Consumed<T> = { done: false } | { done: true; value: T; rest: Buffer } | { done: true; error: Error; rest: Buffer };
+export type Consumed<T> =
+  | { done: false }
+  | { done: true; value: T; rest: Buffer }
+  | { done: true; error: Error; rest: Buffer };
 
 /** True when the session can lend its socket: connected, idle, and not compressed. */
 export function canBorrowSocket(client: ImapFlow): boolean {
@@ -26,9 +29,17 @@ export function nextTag(): string {
  * to imapflow's reader. A `consume` that throws ends the command and destroys the socket.
  * @throws what `consume` throws or reports; code NoConnection when the socket closes first.
  */
-export function borrowSocket<T>(client: ImapFlow, line: string, consume: (chunk: Buffer) => Consumed<T>, logger: Logger = SILENT_LOGGER): Promise<T> {
+export function borrowSocket<T>(
+  client: ImapFlow,
+  line: string,
+  consume: (chunk: Buffer) => Consumed<T>,
+  logger: Logger = SILENT_LOGGER,
+): Promise<T> {
   const lent = borrowableSocket(client);
-  if (!lent) return Promise.reject(Object.assign(new Error('The session cannot lend its socket'), { code: 'NoConnection' }));
+  if (!lent)
+    return Promise.reject(
+      Object.assign(new Error('The session cannot lend its socket'), { code: 'NoConnection' }),
+    );
   const { socket, streamer } = lent;
   const command = checkedLine(line);
   return new Promise<T>((resolve, reject) => {

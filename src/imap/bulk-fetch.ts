@@ -23,7 +23,11 @@ export interface BulkFetchRequest {
  * @throws PROTOCOL_ERROR for bytes that are not IMAP; else an error shaped like imapflow's
  *   (responseStatus / responseText, or code NoConnection)
  */
-export function bulkFetch(client: ImapFlow, request: BulkFetchRequest, logger: Logger = SILENT_LOGGER): Promise<MatchedFetch> {
+export function bulkFetch(
+  client: ImapFlow,
+  request: BulkFetchRequest,
+  logger: Logger = SILENT_LOGGER,
+): Promise<MatchedFetch> {
   const tag = nextTag();
   const line = uidFetchLine(tag, request.uidSet, request.items);
   const matcher = new FetchMatcher(request.uids, request.required);
@@ -33,9 +37,20 @@ export function bulkFetch(client: ImapFlow, request: BulkFetchRequest, logger: L
     outcome =
       result.status === 'OK'
         ? { done: true, value: matcher.result(), rest }
-        : { done: true, error: Object.assign(new Error(`UID FETCH failed: ${result.status}`), { responseStatus: result.status, responseText: result.text }), rest };
+        : {
+            done: true,
+            error: Object.assign(new Error(`UID FETCH failed: ${result.status}`), {
+              responseStatus: result.status,
+              responseText: result.text,
+            }),
+            rest,
+          };
   };
-  const parser = new FetchResponseParser(tag, { onFetch: (response) => matcher.add(response), onExpunge: () => matcher.expunged(), onTagged }, request.maxLiteralBytes);
+  const parser = new FetchResponseParser(
+    tag,
+    { onFetch: (response) => matcher.add(response), onExpunge: () => matcher.expunged(), onTagged },
+    request.maxLiteralBytes,
+  );
   return borrowSocket(
     client,
     line,

@@ -29,7 +29,8 @@ interface RawError {
 // Node / OpenSSL certificate verification codes, as a person would say them.
 const CERTIFICATE_PROBLEMS: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
-  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain ends in a self-signed certificate that is not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN:
+    'the certificate chain ends in a self-signed certificate that is not trusted',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is not signed by a trusted authority',
   UNABLE_TO_GET_ISSUER_CERT: 'the issuer of the certificate is unknown',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the issuer of the certificate is not trusted here',
@@ -42,9 +43,27 @@ const CERTIFICATE_PROBLEMS: Record<string, string> = {
 };
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
-const LOST_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'ECONNRESET', 'EPIPE', 'StateLogout']);
+const LOST_CODES = new Set([
+  'NoConnection',
+  'EConnectionClosed',
+  'ClosedAfterConnectText',
+  'ClosedAfterConnectTLS',
+  'ECONNRESET',
+  'EPIPE',
+  'StateLogout',
+]);
 const CONNECT_TIMEOUT_CODES = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT']);
-const PROTOCOL_CODES = new Set(['InvalidResponse', 'UnexpectedTag', 'ResponseProcessingFailed', 'STARTTLS_INJECTION', 'COMPRESS_TRAILING_DATA', 'MAX_IMAP_NESTING_REACHED', 'LineTooLarge', 'LiteralTooLarge', 'ResponseTooLarge']);
+const PROTOCOL_CODES = new Set([
+  'InvalidResponse',
+  'UnexpectedTag',
+  'ResponseProcessingFailed',
+  'STARTTLS_INJECTION',
+  'COMPRESS_TRAILING_DATA',
+  'MAX_IMAP_NESTING_REACHED',
+  'LineTooLarge',
+  'LiteralTooLarge',
+  'ResponseTooLarge',
+]);
 
 // Office 365: "Request is throttled. Suggested Backoff Time: 28000 milliseconds" (imapsync#272).
 const BACKOFF = /Suggested Backoff Time:\s*(\d+)\s*milliseconds/i;
@@ -65,17 +84,36 @@ function classifyAuth(raw: RawError, ctx: ErrorContext): ConnectorError | undefi
   const text = `${raw.responseText ?? ''} ${raw.message ?? ''}`;
   const details = serverDetails(raw, ctx);
   if (raw.serverResponseCode === 'AUTHORIZATIONFAILED') {
-    return makeError('AUTHZ_FAILED', `The server accepted the credentials but refused to open the requested mailbox on ${where(ctx)}.`, { details, cause: raw });
+    return makeError(
+      'AUTHZ_FAILED',
+      `The server accepted the credentials but refused to open the requested mailbox on ${where(ctx)}.`,
+      { details, cause: raw },
+    );
   }
   if (/Login is disabled/i.test(text) || raw.serverResponseCode === 'PRIVACYREQUIRED') {
-    return makeError('LOGIN_DISABLED', `The server ${where(ctx)} does not allow logins on this connection.`, { details, cause: raw });
+    return makeError(
+      'LOGIN_DISABLED',
+      `The server ${where(ctx)} does not allow logins on this connection.`,
+      { details, cause: raw },
+    );
   }
   if (/No matching authentication method|Unsupported authentication/i.test(text)) {
-    return makeError('AUTH_METHOD_UNSUPPORTED', `The server ${where(ctx)} offers no authentication method that fits this auth method.`, { details, cause: raw });
+    return makeError(
+      'AUTH_METHOD_UNSUPPORTED',
+      `The server ${where(ctx)} offers no authentication method that fits this auth method.`,
+      { details, cause: raw },
+    );
   }
   // Office 365 reports bad credentials or missing rights this way after "success" (imapsync#411).
-  if (raw.authenticationFailed || raw.serverResponseCode === 'AUTHENTICATIONFAILED' || /authenticated but not connected/i.test(text)) {
-    return makeError('AUTH_FAILED', `The server ${where(ctx)} rejected the login.`, { details, cause: raw });
+  if (
+    raw.authenticationFailed ||
+    raw.serverResponseCode === 'AUTHENTICATIONFAILED' ||
+    /authenticated but not connected/i.test(text)
+  ) {
+    return makeError('AUTH_FAILED', `The server ${where(ctx)} rejected the login.`, {
+      details,
+      cause: raw,
+    });
   }
   return undefined;
 }
@@ -84,59 +122,108 @@ function classifyTls(raw: RawError, ctx: ErrorContext): ConnectorError | undefin
   const code = raw.code ?? raw.reason ?? '';
   const problem = CERTIFICATE_PROBLEMS[code];
   if (problem) {
-    return makeError('TLS_FAILED', `TLS certificate of ${where(ctx)} was rejected: ${problem} (${code}).`, {
-      details: { certificateError: code },
-      cause: raw,
-    });
+    return makeError(
+      'TLS_FAILED',
+      `TLS certificate of ${where(ctx)} was rejected: ${problem} (${code}).`,
+      {
+        details: { certificateError: code },
+        cause: raw,
+      },
+    );
   }
   if (raw.tlsFailed || /STARTTLS/.test(raw.message ?? '')) {
-    return makeError('TLS_FAILED', `The server ${where(ctx)} does not offer STARTTLS, which security "starttls" requires.`, {
-      hint: 'This port does not offer STARTTLS: use security "tls" (usually port 993), or "none" only on a network you trust.',
-      details: { certificateError: null },
-      cause: raw,
-    });
+    return makeError(
+      'TLS_FAILED',
+      `The server ${where(ctx)} does not offer STARTTLS, which security "starttls" requires.`,
+      {
+        hint: 'This port does not offer STARTTLS: use security "tls" (usually port 993), or "none" only on a network you trust.',
+        details: { certificateError: null },
+        cause: raw,
+      },
+    );
   }
-  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || /SSL routines|wrong version number/i.test(raw.message ?? '')) {
-    return makeError('TLS_FAILED', `TLS handshake with ${where(ctx)} failed (${code || 'handshake error'}); the port may not speak TLS.`, {
-      details: { tlsError: code || null },
-      cause: raw,
-    });
+  if (
+    code.startsWith('ERR_SSL_') ||
+    code.startsWith('ERR_TLS_') ||
+    /SSL routines|wrong version number/i.test(raw.message ?? '')
+  ) {
+    return makeError(
+      'TLS_FAILED',
+      `TLS handshake with ${where(ctx)} failed (${code || 'handshake error'}); the port may not speak TLS.`,
+      {
+        details: { tlsError: code || null },
+        cause: raw,
+      },
+    );
   }
   return undefined;
 }
 
 function byCode(raw: RawError, ctx: ErrorContext): ConnectorError | undefined {
   const code = raw.code ?? '';
-  const simple = (errorCode: ErrorCode, message: string, details: Record<string, unknown> = {}): ConnectorError =>
-    makeError(errorCode, message, { details: { ...details, ...(code ? { nodeCode: code } : {}) }, cause: raw });
-  if (code === 'ECONNREFUSED') return simple('CONNECT_REFUSED', `Connection to ${where(ctx)} was refused.`);
-  if (DNS_CODES.has(code)) {
-    return makeError('DNS_NOT_FOUND', `The server name ${JSON.stringify(ctx.host)} could not be resolved.`, {
-      retryable: code === 'EAI_AGAIN',
-      details: { nodeCode: code },
+  const simple = (
+    errorCode: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+  ): ConnectorError =>
+    makeError(errorCode, message, {
+      details: { ...details, ...(code ? { nodeCode: code } : {}) },
       cause: raw,
     });
+  if (code === 'ECONNREFUSED')
+    return simple('CONNECT_REFUSED', `Connection to ${where(ctx)} was refused.`);
+  if (DNS_CODES.has(code)) {
+    return makeError(
+      'DNS_NOT_FOUND',
+      `The server name ${JSON.stringify(ctx.host)} could not be resolved.`,
+      {
+        retryable: code === 'EAI_AGAIN',
+        details: { nodeCode: code },
+        cause: raw,
+      },
+    );
   }
   if (CONNECT_TIMEOUT_CODES.has(code)) {
-    return simple('CONNECT_TIMEOUT', `No IMAP greeting from ${where(ctx)} within ${ctx.timeoutMs} ms.`, { timeoutMs: ctx.timeoutMs });
+    return simple(
+      'CONNECT_TIMEOUT',
+      `No IMAP greeting from ${where(ctx)} within ${ctx.timeoutMs} ms.`,
+      { timeoutMs: ctx.timeoutMs },
+    );
   }
-  if (code === 'ETIMEOUT') return simple('SOCKET_TIMEOUT', `The server ${where(ctx)} was silent for ${ctx.timeoutMs} ms.`, { timeoutMs: ctx.timeoutMs });
-  if (code === 'LockTimeout') return simple('LOCK_TIMEOUT', 'The folder could not be opened in time.');
-  if (code === 'ETHROTTLE') return simple('SERVER_THROTTLED', `The server ${where(ctx)} is throttling this account.`);
-  if (LOST_CODES.has(code)) return simple('CONNECTION_LOST', `The connection to ${where(ctx)} was closed unexpectedly.`);
+  if (code === 'ETIMEOUT')
+    return simple(
+      'SOCKET_TIMEOUT',
+      `The server ${where(ctx)} was silent for ${ctx.timeoutMs} ms.`,
+      { timeoutMs: ctx.timeoutMs },
+    );
+  if (code === 'LockTimeout')
+    return simple('LOCK_TIMEOUT', 'The folder could not be opened in time.');
+  if (code === 'ETHROTTLE')
+    return simple('SERVER_THROTTLED', `The server ${where(ctx)} is throttling this account.`);
+  if (LOST_CODES.has(code))
+    return simple('CONNECTION_LOST', `The connection to ${where(ctx)} was closed unexpectedly.`);
   if (PROTOCOL_CODES.has(code) || code.startsWith('ParserError')) {
-    return simple('PROTOCOL_ERROR', `The server ${where(ctx)} sent a response that is not valid IMAP.`);
+    return simple(
+      'PROTOCOL_ERROR',
+      `The server ${where(ctx)} sent a response that is not valid IMAP.`,
+    );
   }
   return undefined;
 }
 
 function classifyThrottle(raw: RawError, ctx: ErrorContext): ConnectorError | undefined {
   const text = raw.responseText ?? '';
-  const throttled = /throttl/i.test(text) || raw.serverResponseCode === 'THROTTLED' || raw.serverResponseCode === 'OVERQUOTA';
+  const throttled =
+    /throttl/i.test(text) ||
+    raw.serverResponseCode === 'THROTTLED' ||
+    raw.serverResponseCode === 'OVERQUOTA';
   if (!throttled) return undefined;
   const backoff = BACKOFF.exec(text);
   return makeError('SERVER_THROTTLED', `The server ${where(ctx)} is throttling this account.`, {
-    details: { ...serverDetails(raw, ctx), ...(backoff ? { retryAfterMs: Number(backoff[1]) } : {}) },
+    details: {
+      ...serverDetails(raw, ctx),
+      ...(backoff ? { retryAfterMs: Number(backoff[1]) } : {}),
+    },
     cause: raw,
   });
 }
@@ -156,17 +243,25 @@ export function responseCodeOf(error: unknown): string | undefined {
 /** Any thrown value -> ConnectorError; unknown ones become INTERNAL with the original as cause. */
 export function classifyError(error: unknown, ctx: ErrorContext): ConnectorError {
   if (isConnectorError(error)) return error;
-  const given: RawError = typeof error === 'object' && error !== null ? (error as RawError) : { message: String(error) };
+  const given: RawError =
+    typeof error === 'object' && error !== null ? (error as RawError) : { message: String(error) };
   const responseCode = responseCodeOf(given);
-  const raw: RawError = responseCode && !given.serverResponseCode ? { ...given, serverResponseCode: responseCode, message: given.message ?? '' } : given;
+  const raw: RawError =
+    responseCode && !given.serverResponseCode
+      ? { ...given, serverResponseCode: responseCode, message: given.message ?? '' }
+      : given;
   return (
     classifyThrottle(raw, ctx) ??
     classifyAuth(raw, ctx) ??
     classifyTls(raw, ctx) ??
     byCode(raw, ctx) ??
-    makeError('INTERNAL', `Unexpected error talking to ${where(ctx)}: ${redactText(raw.message ?? 'unknown error', ctx.secrets)}`, {
-      details: { ...serverDetails(raw, ctx), ...(raw.code ? { nodeCode: raw.code } : {}) },
-      cause: error,
-    })
+    makeError(
+      'INTERNAL',
+      `Unexpected error talking to ${where(ctx)}: ${redactText(raw.message ?? 'unknown error', ctx.secrets)}`,
+      {
+        details: { ...serverDetails(raw, ctx), ...(raw.code ? { nodeCode: raw.code } : {}) },
+        cause: error,
+      },
+    )
   );
 }

@@ -10,7 +10,11 @@ import type { Session } from './open-session.js';
  * answer to the next command.
  * @throws SOCKET_TIMEOUT when the deadline passes; else whatever `work` throws.
  */
-export function withCommandDeadline<T>(session: Pick<Session, 'client' | 'errorContext'>, what: string, work: () => Promise<T>): Promise<T> {
+export function withCommandDeadline<T>(
+  session: Pick<Session, 'client' | 'errorContext'>,
+  what: string,
+  work: () => Promise<T>,
+): Promise<T> {
   const timeoutMs = session.errorContext.timeoutMs;
   const running = work();
   return new Promise<T>((resolve, reject) => {
@@ -18,7 +22,13 @@ export function withCommandDeadline<T>(session: Pick<Session, 'client' | 'errorC
       // The command fails later with "connection closed": nobody is waiting for it any more.
       running.catch(() => undefined);
       session.client.close();
-      reject(makeError('SOCKET_TIMEOUT', `The server did not finish answering ${what} within the timeout of ${timeoutMs} ms.`, { details: { timeoutMs, command: what } }));
+      reject(
+        makeError(
+          'SOCKET_TIMEOUT',
+          `The server did not finish answering ${what} within the timeout of ${timeoutMs} ms.`,
+          { details: { timeoutMs, command: what } },
+        ),
+      );
     }, timeoutMs);
     running.then(
       (value) => {

@@ -10,9 +10,16 @@ export async function ensureFolder(session: Session, folder: string): Promise<vo
   } catch (error) {
     const raw = error as { serverResponseCode?: string; responseText?: string };
     if (raw.serverResponseCode?.toUpperCase() === 'ALREADYEXISTS') return;
-    throw makeError('APPEND_FAILED', `The folder ${JSON.stringify(folder)} does not exist and could not be created${raw.responseText ? `: ${redactText(raw.responseText, session.secrets)}` : ''}.`, {
-      details: { folder, ...(raw.serverResponseCode ? { serverResponseCode: raw.serverResponseCode } : {}) },
-      cause: error,
-    });
+    throw makeError(
+      'APPEND_FAILED',
+      `The folder ${JSON.stringify(folder)} does not exist and could not be created${raw.responseText ? `: ${redactText(raw.responseText, session.secrets)}` : ''}.`,
+      {
+        details: {
+          folder,
+          ...(raw.serverResponseCode ? { serverResponseCode: raw.serverResponseCode } : {}),
+        },
+        cause: error,
+      },
+    );
   }
 }

@@ -12,7 +12,8 @@ export function fetchItemsText(query: FetchQueryObject): string {
   if (query.bodyStructure) items.push('BODYSTRUCTURE');
   if (query.labels) items.push('X-GM-LABELS');
   if (query.threadId) items.push('X-GM-THRID');
-  if (Array.isArray(query.headers) && query.headers.length > 0) items.push(headerFieldsItem(query.headers));
+  if (Array.isArray(query.headers) && query.headers.length > 0)
+    items.push(headerFieldsItem(query.headers));
   if (query.source) items.push('BODY.PEEK[]');
   return `(${items.join(' ')})`;
 }

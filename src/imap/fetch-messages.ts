@@ -14,7 +14,18 @@ import { toUidSet } from './uid-set.js';
 const BULK_FETCH = process.env.IMAP_CONNECTOR_BULK_FETCH !== 'off';
 
 /** The items imapflow's fetch() reports as message fields, to sort its answers like ours. */
-const MESSAGE_FIELDS = ['uid', 'flags', 'internalDate', 'size', 'envelope', 'bodyStructure', 'labels', 'threadId', 'source', 'headers'];
+const MESSAGE_FIELDS = [
+  'uid',
+  'flags',
+  'internalDate',
+  'size',
+  'envelope',
+  'bodyStructure',
+  'labels',
+  'threadId',
+  'source',
+  'headers',
+];
 
 /**
  * One UID FETCH: through the dedicated bulk parser when the session can lend its socket
@@ -22,26 +33,47 @@ const MESSAGE_FIELDS = ['uid', 'flags', 'internalDate', 'size', 'envelope', 'bod
  * answers for the requested UIDs with every requested item are messages; requested UIDs whose
  * answer lacked an item are listed as incomplete (match-fetch-responses.ts).
  */
-export async function fetchMessages(session: Session, uids: readonly number[], query: FetchQueryObject, bulk = BULK_FETCH): Promise<MatchedFetch> {
+export async function fetchMessages(
+  session: Session,
+  uids: readonly number[],
+  query: FetchQueryObject,
+  bulk = BULK_FETCH,
+): Promise<MatchedFetch> {
   if (uids.length === 0) return { messages: [], incomplete: [] };
   const uidSet = toUidSet([...uids]);
   const requested = new Set(uids);
   const required = requestedItems(query);
   if (bulk && canBorrowSocket(session.client)) {
-    const request = { uidSet, uids: requested, items: fetchItemsText(query), required, maxLiteralBytes: session.maxMessageBytes };
-    return withCommandDeadline(session, 'UID FETCH', () => bulkFetch(session.client, request, session.logger));
+    const request = {
+      uidSet,
+      uids: requested,
+      items: fetchItemsText(query),
+      required,
+      maxLiteralBytes: session.maxMessageBytes,
+    };
+    return withCommandDeadline(session, 'UID FETCH', () =>
+      bulkFetch(session.client, request, session.logger),
+    );
   }
   // A plain session that cannot lend its socket means imapflow changed under us (see
   // imapflow-internals.ts): say so, since reads then take twice as long.
-  if (bulk && !isCompressed(session.client)) session.logger.warn({ msg: 'the fast FETCH path is not available on this session; FETCH goes through imapflow' });
+  if (bulk && !isCompressed(session.client))
+    session.logger.warn({
+      msg: 'the fast FETCH path is not available on this session; FETCH goes through imapflow',
+    });
   return withCommandDeadline(session, 'UID FETCH', async () => {
     const responses: FetchResponse[] = [];
     for await (const message of session.client.fetch(uidSet, query, { uid: true })) {
       const fields = message as unknown as Record<string, unknown>;
-      const items = new Set(MESSAGE_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null));
-      responses.push({ seq: message.seq, items, message: message as FetchMessageObject & BulkMessage });
+      const items = new Set(
+        MESSAGE_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null),
+      );
+      responses.push({
+        seq: message.seq,
+        items,
+        message: message as FetchMessageObject & BulkMessage,
+      });
     }
     return matchFetchResponses(requested, required, responses);
   });
 }
-

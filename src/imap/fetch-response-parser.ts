@@ -15,7 +15,18 @@ import { parseBodystructure, parseEnvelope } from './imapflow-internals.js';
 export type Node = { type: 'ATOM' | 'STRING' | 'LITERAL'; value: string | Buffer } | null | Node[];
 
 /** A fetched message, with the full source when BODY[] was asked for. */
-export type BulkMessage = Pick<FetchMessageObject, 'uid' | 'flags' | 'internalDate' | 'size' | 'envelope' | 'bodyStructure' | 'headers' | 'labels' | 'threadId'> & { source?: Buffer };
+export type BulkMessage = Pick<
+  FetchMessageObject,
+  | 'uid'
+  | 'flags'
+  | 'internalDate'
+  | 'size'
+  | 'envelope'
+  | 'bodyStructure'
+  | 'headers'
+  | 'labels'
+  | 'threadId'
+> & { source?: Buffer };
 
 export interface TaggedResult {
   status: string;
@@ -119,7 +130,11 @@ export interface FetchResponse {
 
 /** PROTOCOL_ERROR for bytes that break the FETCH response grammar (RFC 3501 section 7.4.2). */
 export function fetchProtocolError(what: string): ReturnType<typeof makeError> {
-  return makeError('PROTOCOL_ERROR', `The server sent a FETCH response that is not valid IMAP: ${what}.`, { details: { problem: what } });
+  return makeError(
+    'PROTOCOL_ERROR',
+    `The server sent a FETCH response that is not valid IMAP: ${what}.`,
+    { details: { problem: what } },
+  );
 }
 
 // nz-number (RFC 3501 section 9): what UID and a sequence number must be.
@@ -129,7 +144,8 @@ const NUMBER = /^\d{1,20}$/;
 function numberOf(node: Node | undefined, what: string, pattern: RegExp): number {
   const text = str(node);
   const value = text !== undefined && pattern.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value > 0xffffffff) throw fetchProtocolError(`${what} ${JSON.stringify(text ?? null)} is not a number`);
+  if (!Number.isSafeInteger(value) || value > 0xffffffff)
+    throw fetchProtocolError(`${what} ${JSON.stringify(text ?? null)} is not a number`);
   return value;
 }
 
@@ -145,8 +161,14 @@ const ITEMS: Record<string, [string, (value: Node | undefined) => unknown]> = {
   FLAGS: ['flags', (value) => new Set(strings(value))],
   'RFC822.SIZE': ['size', (value) => numberOf(value, 'RFC822.SIZE', NUMBER)],
   INTERNALDATE: ['internalDate', dateOf],
-  ENVELOPE: ['envelope', (value) => (Array.isArray(value) ? parseEnvelope(value as never) : undefined)],
-  BODYSTRUCTURE: ['bodyStructure', (value) => (Array.isArray(value) ? parseBodystructure(value as never) : undefined)],
+  ENVELOPE: [
+    'envelope',
+    (value) => (Array.isArray(value) ? parseEnvelope(value as never) : undefined),
+  ],
+  BODYSTRUCTURE: [
+    'bodyStructure',
+    (value) => (Array.isArray(value) ? parseBodystructure(value as never) : undefined),
+  ],
   'X-GM-LABELS': ['labels', (value) => new Set(strings(value))],
   'X-GM-THRID': ['threadId', str],
   'BODY[]': ['source', buf],
@@ -164,7 +186,8 @@ export function toMessage(pairs: Node[]): { message: BulkMessage; items: Set<str
   const items = new Set<string>();
   for (let i = 0; i < pairs.length; i += 2) {
     const key = (str(pairs[i]) ?? '').toUpperCase().replace(/<\d+(\.\d+)?>$/, '');
-    const spec = ITEMS[key] ?? (key.startsWith('BODY[HEADER') ? (['headers', buf] as const) : undefined);
+    const spec =
+      ITEMS[key] ?? (key.startsWith('BODY[HEADER') ? (['headers', buf] as const) : undefined);
     if (!spec) continue;
     const value = spec[1](pairs[i + 1]);
     if (value === undefined) continue;
@@ -253,18 +276,27 @@ export class FetchResponseParser {
       const lf = this.findLineFeed(this.scanned);
       if (lf < 0) {
         this.scanned = this.buffered;
-        if (this.buffered > MAX_LINE_BYTES) throw fetchProtocolError(`a line longer than ${MAX_LINE_BYTES} bytes`);
+        if (this.buffered > MAX_LINE_BYTES)
+          throw fetchProtocolError(`a line longer than ${MAX_LINE_BYTES} bytes`);
         return true;
       }
       this.scanned = 0;
-      if (lf > MAX_LINE_BYTES) throw fetchProtocolError(`a line longer than ${MAX_LINE_BYTES} bytes`);
+      if (lf > MAX_LINE_BYTES)
+        throw fetchProtocolError(`a line longer than ${MAX_LINE_BYTES} bytes`);
       const raw = this.take(lf + 1);
-      const line = Buffer.from(raw.subarray(0, raw.length > 1 && raw[raw.length - 2] === CR ? raw.length - 2 : raw.length - 1));
+      const line = Buffer.from(
+        raw.subarray(
+          0,
+          raw.length > 1 && raw[raw.length - 2] === CR ? raw.length - 2 : raw.length - 1,
+        ),
+      );
       this.texts.push(line);
       const literal = LITERAL_AT_END.exec(line.toString('latin1', Math.max(0, line.length - 24)));
       if (literal) {
         if (literal[1]!.length > 12 || Number(literal[1]) > this.maxLiteralBytes) {
-          throw fetchProtocolError(`a literal of ${literal[1]} bytes, over the limit of ${this.maxLiteralBytes}`);
+          throw fetchProtocolError(
+            `a literal of ${literal[1]} bytes, over the limit of ${this.maxLiteralBytes}`,
+          );
         }
         this.literalNeeded = Number(literal[1]);
         continue;
@@ -293,7 +325,8 @@ export class FetchResponseParser {
       const seq = numberOf(nodes[1], 'message number', NZ_NUMBER);
       this.events.onFetch({ seq, ...toMessage(pairs) });
     } else if (EXPUNGE_LINE.test(head)) this.events.onExpunge();
-    else if (!head.startsWith('* ') && !head.startsWith('+')) throw fetchProtocolError(`an unexpected line ${JSON.stringify(head.slice(0, 32))}`);
+    else if (!head.startsWith('* ') && !head.startsWith('+'))
+      throw fetchProtocolError(`an unexpected line ${JSON.stringify(head.slice(0, 32))}`);
     return true;
   }
 }

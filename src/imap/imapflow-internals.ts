@@ -22,7 +22,9 @@ import { parseBodystructure, parseEnvelope } from 'imapflow/lib/tools.js';
 export { parseBodystructure, parseEnvelope };
 
 /** A command argument in imapflow's compiler shape; an array is a parenthesised list. */
-export type ImapAttribute = { type: 'ATOM' | 'STRING' | 'LITERAL' | 'SEQUENCE'; value: string | Buffer } | readonly ImapAttribute[];
+export type ImapAttribute =
+  | { type: 'ATOM' | 'STRING' | 'LITERAL' | 'SEQUENCE'; value: string | Buffer }
+  | readonly ImapAttribute[];
 
 /** What exec() resolves to: the tagged response, and next() to let imapflow go on. */
 export interface ExecResult {
@@ -31,7 +33,11 @@ export interface ExecResult {
 }
 
 type UntaggedHandler = (response: { attributes?: { value?: unknown }[] }) => Promise<void>;
-type Exec = (command: string, attributes: unknown, options?: { untagged?: Record<string, UntaggedHandler> }) => Promise<ExecResult>;
+type Exec = (
+  command: string,
+  attributes: unknown,
+  options?: { untagged?: Record<string, UntaggedHandler> },
+) => Promise<ExecResult>;
 
 interface Internals {
   socket?: Duplex | false;
@@ -44,10 +50,21 @@ interface Internals {
 }
 
 /** The session's socket and imapflow's reader of it, when the socket can be lent: connected, idle, not compressed. */
-export function borrowableSocket(client: ImapFlow): { socket: Duplex; streamer: Duplex } | undefined {
+export function borrowableSocket(
+  client: ImapFlow,
+): { socket: Duplex; streamer: Duplex } | undefined {
   const internals = client as unknown as Internals;
   const { socket, writeSocket, streamer } = internals;
-  if (!internals.usable || !socket || writeSocket !== socket || !streamer || streamer.compress || internals._inflate || internals.currentRequest) return undefined;
+  if (
+    !internals.usable ||
+    !socket ||
+    writeSocket !== socket ||
+    !streamer ||
+    streamer.compress ||
+    internals._inflate ||
+    internals.currentRequest
+  )
+    return undefined;
   return { socket, streamer };
 }
 
@@ -58,13 +75,22 @@ export function isCompressed(client: ImapFlow): boolean {
 }
 
 /** Runs a command through imapflow's own runner, with handlers for its untagged answers. */
-export function execCommand(client: ImapFlow, command: string, attributes: readonly ImapAttribute[], untagged?: Record<string, UntaggedHandler>): Promise<ExecResult> {
+export function execCommand(
+  client: ImapFlow,
+  command: string,
+  attributes: readonly ImapAttribute[],
+  untagged?: Record<string, UntaggedHandler>,
+): Promise<ExecResult> {
   const exec = (client as unknown as Internals).exec!.bind(client);
   return exec(command, attributes, untagged ? { untagged } : {});
 }
 
 /** The bytes exec() would send for a command: one buffer, or one per literal it holds. */
-export function compileCommand(tag: string, command: string, attributes: readonly ImapAttribute[]): Promise<Buffer[]> {
+export function compileCommand(
+  tag: string,
+  command: string,
+  attributes: readonly ImapAttribute[],
+): Promise<Buffer[]> {
   return compiler({ tag, command, attributes } as never, { asArray: true });
 }
 
@@ -76,14 +102,20 @@ export function checkInternals(client?: ImapFlow): string[] {
   const problems: string[] = [];
   const proto = (client ? Object.getPrototypeOf(client) : undefined) as Internals | undefined;
   const exec = proto?.exec ?? (client as unknown as Internals | undefined)?.exec;
-  if (client && (typeof exec !== 'function' || exec.length !== 3)) problems.push('ImapFlow.prototype.exec(command, attributes, options) is missing or changed');
-  if (typeof compiler !== 'function') problems.push('imapflow/lib/handler/imap-compiler.js has no default compiler function');
-  if (typeof parseEnvelope !== 'function' || typeof parseBodystructure !== 'function') problems.push('imapflow/lib/tools.js lacks parseEnvelope or parseBodystructure');
+  if (client && (typeof exec !== 'function' || exec.length !== 3))
+    problems.push('ImapFlow.prototype.exec(command, attributes, options) is missing or changed');
+  if (typeof compiler !== 'function')
+    problems.push('imapflow/lib/handler/imap-compiler.js has no default compiler function');
+  if (typeof parseEnvelope !== 'function' || typeof parseBodystructure !== 'function')
+    problems.push('imapflow/lib/tools.js lacks parseEnvelope or parseBodystructure');
   if (client) {
     const internals = client as unknown as Internals;
-    if (!internals.socket || typeof (internals.socket as Duplex).pipe !== 'function') problems.push('the session has no socket field');
-    if (internals.writeSocket !== internals.socket) problems.push('writeSocket is not the socket on a plain session');
-    if (!internals.streamer || typeof internals.streamer.write !== 'function') problems.push('the session has no streamer (response reader) field');
+    if (!internals.socket || typeof (internals.socket as Duplex).pipe !== 'function')
+      problems.push('the session has no socket field');
+    if (internals.writeSocket !== internals.socket)
+      problems.push('writeSocket is not the socket on a plain session');
+    if (!internals.streamer || typeof internals.streamer.write !== 'function')
+      problems.push('the session has no streamer (response reader) field');
     if (typeof internals.usable !== 'boolean') problems.push('the session has no usable flag');
     if (!('currentRequest' in internals)) problems.push('the session has no currentRequest field');
   }

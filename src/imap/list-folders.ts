@@ -5,7 +5,9 @@ import type { Session } from './open-session.js';
 export type { FolderInfo };
 
 /** LIST every folder, INBOX first, then by path, so results are the same on every run. */
-export async function listFolders(session: Pick<Session, 'client' | 'errorContext'>): Promise<FolderInfo[]> {
+export async function listFolders(
+  session: Pick<Session, 'client' | 'errorContext'>,
+): Promise<FolderInfo[]> {
   const entries = await withCommandDeadline(session, 'LIST', () => session.client.list());
   return entries
     .map((entry) => ({
@@ -17,5 +19,15 @@ export async function listFolders(session: Pick<Session, 'client' | 'errorContex
       flags: [...entry.flags].sort(),
       subscribed: entry.subscribed,
     }))
-    .sort((a, b) => (a.path === 'INBOX' ? -1 : b.path === 'INBOX' ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    .sort((a, b) =>
+      a.path === 'INBOX'
+        ? -1
+        : b.path === 'INBOX'
+          ? 1
+          : a.path < b.path
+            ? -1
+            : a.path > b.path
+              ? 1
+              : 0,
+    );
 }

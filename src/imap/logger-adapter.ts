@@ -10,10 +10,21 @@ const MAX_MESSAGE_CHARS = 300;
  * imapflow already hides AUTHENTICATE/LOGIN arguments; this is the second line of defence.
  */
 export function toImapFlowLogger(logger: Logger, secrets: readonly string[]): ImapFlowLogger {
-  const forward = (level: keyof Logger) => (entry: unknown): void => {
-    const safe = redactDeep(typeof entry === 'object' && entry !== null ? entry : { msg: entry }, secrets) as Record<string, unknown>;
-    if (typeof safe.msg === 'string' && safe.msg.length > MAX_MESSAGE_CHARS) safe.msg = safe.msg.slice(0, MAX_MESSAGE_CHARS) + '...';
-    logger[level]({ ...safe, src: `imapflow:${String(safe.src ?? '')}` });
+  const forward =
+    (level: keyof Logger) =>
+    (entry: unknown): void => {
+      const safe = redactDeep(
+        typeof entry === 'object' && entry !== null ? entry : { msg: entry },
+        secrets,
+      ) as Record<string, unknown>;
+      if (typeof safe.msg === 'string' && safe.msg.length > MAX_MESSAGE_CHARS)
+        safe.msg = safe.msg.slice(0, MAX_MESSAGE_CHARS) + '...';
+      logger[level]({ ...safe, src: `imapflow:${String(safe.src ?? '')}` });
+    };
+  return {
+    debug: forward('debug'),
+    info: forward('info'),
+    warn: forward('warn'),
+    error: forward('error'),
   };
-  return { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') };
 }

@@ -8,7 +8,11 @@
  * incomplete, an error for that message, never an empty one (issue 9).
  */
 import type { FetchQueryObject } from 'imapflow';
-import { fetchProtocolError, type BulkMessage, type FetchResponse } from './fetch-response-parser.js';
+import {
+  fetchProtocolError,
+  type BulkMessage,
+  type FetchResponse,
+} from './fetch-response-parser.js';
 
 /** The messages a UID FETCH returned, and the requested UIDs whose answers lacked an item. */
 export interface MatchedFetch {
@@ -21,9 +25,20 @@ const UPDATE_ITEMS = new Set(['uid', 'flags', 'modseq', 'labels']);
 
 /** The message fields a FETCH query asks for, named as on BulkMessage. */
 export function requestedItems(query: FetchQueryObject): string[] {
-  const fields = ['uid', 'flags', 'internalDate', 'size', 'envelope', 'bodyStructure', 'labels', 'threadId', 'source'] as const;
+  const fields = [
+    'uid',
+    'flags',
+    'internalDate',
+    'size',
+    'envelope',
+    'bodyStructure',
+    'labels',
+    'threadId',
+    'source',
+  ] as const;
   const items: string[] = fields.filter((field) => Boolean(query[field]));
-  if (Array.isArray(query.headers) ? query.headers.length > 0 : Boolean(query.headers)) items.push('headers');
+  if (Array.isArray(query.headers) ? query.headers.length > 0 : Boolean(query.headers))
+    items.push('headers');
   return items;
 }
 
@@ -54,7 +69,8 @@ export class FetchMatcher {
     // without one cannot be placed, and silently dropping it would lose a message.
     if (!updateOnly && uid === undefined) throw fetchProtocolError('message data without its UID');
     if (updateOnly) this.applyUpdate(response, uid);
-    else if (uid !== undefined && this.uids.has(uid) && !this.byUid.has(uid)) this.incomplete.add(uid);
+    else if (uid !== undefined && this.uids.has(uid) && !this.byUid.has(uid))
+      this.incomplete.add(uid);
   }
 
   expunged(): void {
@@ -63,12 +79,20 @@ export class FetchMatcher {
   }
 
   result(): MatchedFetch {
-    return { messages: [...this.byUid.values()].sort((a, b) => a.uid - b.uid), incomplete: [...this.incomplete].sort((a, b) => a - b) };
+    return {
+      messages: [...this.byUid.values()].sort((a, b) => a.uid - b.uid),
+      incomplete: [...this.incomplete].sort((a, b) => a - b),
+    };
   }
 
   // The newer flags win over those the message's own answer carried.
   private applyUpdate(response: FetchResponse, uid: number | undefined): void {
-    const target = uid !== undefined ? this.byUid.get(uid) : this.seqTrusted ? this.bySeq.get(response.seq) : undefined;
+    const target =
+      uid !== undefined
+        ? this.byUid.get(uid)
+        : this.seqTrusted
+          ? this.bySeq.get(response.seq)
+          : undefined;
     if (!target) return;
     if (response.items.has('flags')) target.flags = response.message.flags;
     if (response.items.has('labels')) target.labels = response.message.labels;
@@ -76,7 +100,11 @@ export class FetchMatcher {
 }
 
 /** Sorts a finished FETCH's responses (imapflow's path, which gives no sequence order of its own). */
-export function matchFetchResponses(uids: ReadonlySet<number>, required: readonly string[], responses: Iterable<FetchResponse>): MatchedFetch {
+export function matchFetchResponses(
+  uids: ReadonlySet<number>,
+  required: readonly string[],
+  responses: Iterable<FetchResponse>,
+): MatchedFetch {
   const matcher = new FetchMatcher(uids, required);
   for (const response of responses) matcher.add(response);
   return matcher.result();

@@ -31,7 +31,11 @@ export interface Session {
   close(): Promise<void>;
 }
 
-async function resolveAccessToken(config: Config, deadline: Deadline, secrets: string[]): Promise<string | undefined> {
+async function resolveAccessToken(
+  config: Config,
+  deadline: Deadline,
+  secrets: string[],
+): Promise<string | undefined> {
   if (config.authMethod !== 'oauth2' || config.oauth2AccessToken) return config.oauth2AccessToken;
   const token = await refreshAccessToken(config, deadline, secrets);
   secrets.push(token.accessToken);
@@ -39,9 +43,22 @@ async function resolveAccessToken(config: Config, deadline: Deadline, secrets: s
 }
 
 // imapflow forces AUTH=PLAIN for master users; a server without it cannot do RFC 4616 authzid.
-function refineAuthFailure(error: ConnectorError, config: Config, client: ImapFlow): ConnectorError {
-  if (config.authMethod === 'masterUser' && error.code === 'AUTH_FAILED' && client.capabilities.size > 0 && !client.capabilities.has('AUTH=PLAIN')) {
-    return makeError('AUTH_METHOD_UNSUPPORTED', 'The server does not offer AUTH=PLAIN, which master-user logins need (RFC 4616 authorization identity).', { field: '/authMethod', cause: error });
+function refineAuthFailure(
+  error: ConnectorError,
+  config: Config,
+  client: ImapFlow,
+): ConnectorError {
+  if (
+    config.authMethod === 'masterUser' &&
+    error.code === 'AUTH_FAILED' &&
+    client.capabilities.size > 0 &&
+    !client.capabilities.has('AUTH=PLAIN')
+  ) {
+    return makeError(
+      'AUTH_METHOD_UNSUPPORTED',
+      'The server does not offer AUTH=PLAIN, which master-user logins need (RFC 4616 authorization identity).',
+      { field: '/authMethod', cause: error },
+    );
   }
   return error;
 }
@@ -74,14 +91,25 @@ async function closeQuietly(client: ImapFlow): Promise<void> {
  * @throws ConnectorError: CONNECT_REFUSED, DNS_NOT_FOUND, TLS_FAILED, CONNECT_TIMEOUT,
  *   AUTH_FAILED, AUTHZ_FAILED, AUTH_METHOD_UNSUPPORTED, TOKEN_REFRESH_FAILED, PROTOCOL_ERROR, ABORTED.
  */
-export async function openSession(config: Config, options: OperationOptions = {}): Promise<Session> {
+export async function openSession(
+  config: Config,
+  options: OperationOptions = {},
+): Promise<Session> {
   const logger = options.logger ?? SILENT_LOGGER;
   const secrets = collectSecrets(config);
-  const errorContext: ErrorContext = { host: config.host, port: config.port, security: config.security, timeoutMs: config.timeout, secrets };
+  const errorContext: ErrorContext = {
+    host: config.host,
+    port: config.port,
+    security: config.security,
+    timeoutMs: config.timeout,
+    secrets,
+  };
   const deadline = new Deadline(config.timeout, 'CONNECT_TIMEOUT', options.signal);
   const accessToken = await resolveAccessToken(config, deadline, secrets);
   const credentials = accessToken === undefined ? {} : { accessToken };
-  const client = new ImapFlow(toImapFlowOptions(config, credentials, toImapFlowLogger(logger, secrets), VERSION));
+  const client = new ImapFlow(
+    toImapFlowOptions(config, credentials, toImapFlowLogger(logger, secrets), VERSION),
+  );
   let fault: ConnectorError | undefined;
   client.on('error', (error: unknown) => {
     fault ??= classifyError(error, errorContext);
@@ -96,6 +124,18 @@ export async function openSession(config: Config, options: OperationOptions = {}
     client.close(); // imapflow leaves the socket open after a failed login
     throw refineAuthFailure(classifyError(error, errorContext), config, client);
   }
-  const authenticatedAs = typeof client.authenticated === 'string' ? client.authenticated : config.authorizationIdentity ?? config.username;
-  return { client, authenticatedAs, secrets, errorContext, logger, maxMessageBytes: literalLimit(config), fault: () => fault, close: () => closeQuietly(client) };
+  const authenticatedAs =
+    typeof client.authenticated === 'string'
+      ? client.authenticated
+      : (config.authorizationIdentity ?? config.username);
+  return {
+    client,
+    authenticatedAs,
+    secrets,
+    errorContext,
+    logger,
+    maxMessageBytes: literalLimit(config),
+    fault: () => fault,
+    close: () => closeQuietly(client),
+  };
 }

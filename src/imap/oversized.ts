@@ -7,7 +7,11 @@ import { uidSearch } from './uid-search.js';
  * `UID SEARCH UID set LARGER n` (RFC 3501 section 6.4.4), so their bodies are never asked for
  * and each is reported as MESSAGE_TOO_LARGE on its own while the rest is read.
  */
-export async function oversizedAmong(session: Session, uids: readonly number[], maxBytes: number): Promise<Set<number>> {
+export async function oversizedAmong(
+  session: Session,
+  uids: readonly number[],
+  maxBytes: number,
+): Promise<Set<number>> {
   if (uids.length === 0) return new Set();
   const attributes = [
     { type: 'ATOM' as const, value: 'UID' },
@@ -16,7 +20,11 @@ export async function oversizedAmong(session: Session, uids: readonly number[], 
     { type: 'ATOM' as const, value: String(maxBytes) },
   ];
   const wanted = new Set(uids);
-  return new Set((await uidSearch(session.client, attributes, session.errorContext, session.logger)).filter((uid) => wanted.has(uid)));
+  return new Set(
+    (await uidSearch(session.client, attributes, session.errorContext, session.logger)).filter(
+      (uid) => wanted.has(uid),
+    ),
+  );
 }
 
 /** The row warning of a message whose body was not read because of maxMessageSize. */

@@ -19,7 +19,9 @@ const LITERAL_AT_END = /\{(\d{1,12})\+?\}$/;
 const UID_SET = /^[1-9]\d{0,9}(:[1-9]\d{0,9})?(,[1-9]\d{0,9}(:[1-9]\d{0,9})?)*$/;
 
 export function searchProtocolError(what: string): ConnectorError {
-  return makeError('PROTOCOL_ERROR', `The server answered UID SEARCH with ${what}.`, { details: { problem: what } });
+  return makeError('PROTOCOL_ERROR', `The server answered UID SEARCH with ${what}.`, {
+    details: { problem: what },
+  });
 }
 
 type Mode = 'head' | 'numbers' | 'line' | 'skip';
@@ -76,7 +78,8 @@ export class SearchResponseParser {
       if (byte !== SPACE) this.number_(byte);
       return undefined;
     }
-    const couldBeSearch = '* SEARCH'.startsWith(text.toUpperCase().slice(0, 8)) && this.head.length < HEAD_BYTES;
+    const couldBeSearch =
+      '* SEARCH'.startsWith(text.toUpperCase().slice(0, 8)) && this.head.length < HEAD_BYTES;
     if (byte === LF) {
       this.keep(Buffer.from(this.head.slice(0, -1)));
       this.head = [];
@@ -94,7 +97,8 @@ export class SearchResponseParser {
     if (part.length === 0) return;
     this.line.push(part);
     this.lineBytes += part.length;
-    if (this.lineBytes > MAX_LINE_BYTES) throw searchProtocolError(`a line longer than ${MAX_LINE_BYTES} bytes`);
+    if (this.lineBytes > MAX_LINE_BYTES)
+      throw searchProtocolError(`a line longer than ${MAX_LINE_BYTES} bytes`);
   }
 
   /** The UIDs found, ascending and each once. */
@@ -106,7 +110,8 @@ export class SearchResponseParser {
   private add(uid: number): void {
     if (uid < 1 || uid > MAX_UID) throw searchProtocolError(`${uid}, which is not a UID`);
     this.found.push(uid);
-    if (this.found.length > this.limit) throw searchProtocolError(`more UIDs than the folder has messages (${this.limit})`);
+    if (this.found.length > this.limit)
+      throw searchProtocolError(`more UIDs than the folder has messages (${this.limit})`);
   }
 
   // One byte of "* SEARCH 1 2 3\r\n": digits, spaces, the line end, nothing else.
@@ -149,11 +154,13 @@ export class SearchResponseParser {
     const all = /\bALL (\S+)/i.exec(text);
     if (!all) return;
     const set = all[1]!;
-    if (!UID_SET.test(set)) throw searchProtocolError(`${JSON.stringify(set.slice(0, 40))}, which is not a UID set`);
+    if (!UID_SET.test(set))
+      throw searchProtocolError(`${JSON.stringify(set.slice(0, 40))}, which is not a UID set`);
     for (const part of set.split(',')) {
       const [from, to = from] = part.split(':').map(Number) as [number, number?];
       // Never expand a range the folder cannot hold: 1:4294967295 from a broken server.
-      if (this.found.length + Math.abs(to - from) + 1 > this.limit) throw searchProtocolError(`more UIDs than the folder has messages (${this.limit})`);
+      if (this.found.length + Math.abs(to - from) + 1 > this.limit)
+        throw searchProtocolError(`more UIDs than the folder has messages (${this.limit})`);
       for (let uid = Math.min(from, to); uid <= Math.max(from, to); uid++) this.add(uid);
     }
   }

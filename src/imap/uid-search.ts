@@ -13,19 +13,24 @@ interface UntaggedResponse {
   attributes?: { value?: unknown }[];
 }
 
-
 function searchJunk(what: string): ConnectorError {
-  return makeError('PROTOCOL_ERROR', `The server answered UID SEARCH with ${what}, which is not a UID.`, { details: { problem: what } });
+  return makeError(
+    'PROTOCOL_ERROR',
+    `The server answered UID SEARCH with ${what}, which is not a UID.`,
+    { details: { problem: what } },
+  );
 }
 
 // nz-number (RFC 3501 section 9), at most 32 bits.
 const UID = /^[1-9]\d{0,9}$/;
 
 function addSearchResults(response: UntaggedResponse, into: Set<number>, limit: number): void {
-  if ((response.attributes?.length ?? 0) + into.size > limit) throw searchJunk(`more UIDs than the folder has messages (${limit})`);
+  if ((response.attributes?.length ?? 0) + into.size > limit)
+    throw searchJunk(`more UIDs than the folder has messages (${limit})`);
   for (const attribute of response.attributes ?? []) {
     const text = typeof attribute.value === 'string' ? attribute.value : '';
-    if (!UID.test(text) || Number(text) > 0xffffffff) throw searchJunk(JSON.stringify(text.slice(0, 20)));
+    if (!UID.test(text) || Number(text) > 0xffffffff)
+      throw searchJunk(JSON.stringify(text.slice(0, 20)));
     into.add(Number(text));
   }
 }
@@ -35,7 +40,9 @@ function addSearchResults(response: UntaggedResponse, into: Set<number>, limit: 
 const UID_SET = /^[1-9]\d{0,9}(:[1-9]\d{0,9})?(,[1-9]\d{0,9}(:[1-9]\d{0,9})?)*$/;
 
 function addEsearchResults(response: UntaggedResponse, into: Set<number>, limit: number): void {
-  const values = (response.attributes ?? []).map((a) => (typeof a?.value === 'string' ? a.value : ''));
+  const values = (response.attributes ?? []).map((a) =>
+    typeof a?.value === 'string' ? a.value : '',
+  );
   const at = values.findIndex((v) => v.toUpperCase() === 'ALL');
   if (at < 0) return;
   const set = values[at + 1] ?? '';
@@ -43,7 +50,8 @@ function addEsearchResults(response: UntaggedResponse, into: Set<number>, limit:
   for (const part of set.split(',')) {
     const [from, to = from] = part.split(':').map(Number) as [number, number?];
     // Never expand a range the folder cannot hold: 1:4294967295 from a broken server.
-    if (into.size + Math.abs(to - from) + 1 > limit) throw searchJunk(`more UIDs than the folder has messages (${limit})`);
+    if (into.size + Math.abs(to - from) + 1 > limit)
+      throw searchJunk(`more UIDs than the folder has messages (${limit})`);
     for (let uid = Math.min(from, to); uid <= Math.max(from, to); uid++) into.add(uid);
   }
 }
@@ -53,8 +61,13 @@ function addEsearchResults(response: UntaggedResponse, into: Set<number>, limit:
  * answer with a compact set (1:60000) instead of 60,000 numbers on one line, which imapflow's
  * parser would take most of a second to read on a large folder.
  */
-export function searchArguments(client: ImapFlow, attributes: readonly ImapAttribute[]): readonly ImapAttribute[] {
-  return client.capabilities.has('ESEARCH') ? [{ type: 'ATOM', value: 'RETURN' }, [{ type: 'ATOM', value: 'ALL' }], ...attributes] : attributes;
+export function searchArguments(
+  client: ImapFlow,
+  attributes: readonly ImapAttribute[],
+): readonly ImapAttribute[] {
+  return client.capabilities.has('ESEARCH')
+    ? [{ type: 'ATOM', value: 'RETURN' }, [{ type: 'ATOM', value: 'ALL' }], ...attributes]
+    : attributes;
 }
 
 /**
@@ -64,13 +77,24 @@ export function searchArguments(client: ImapFlow, attributes: readonly ImapAttri
 export function toSearchError(error: unknown, ctx: ErrorContext): ConnectorError {
   const raw = error as { responseStatus?: string; responseText?: string };
   if (responseCodeOf(error) === 'BADCHARSET') {
-    return makeError('QUERY_UNSUPPORTED', 'The server cannot search for non-ASCII text (it refused CHARSET UTF-8).', { field: '/query', details: { serverResponseCode: 'BADCHARSET' }, cause: error });
+    return makeError(
+      'QUERY_UNSUPPORTED',
+      'The server cannot search for non-ASCII text (it refused CHARSET UTF-8).',
+      { field: '/query', details: { serverResponseCode: 'BADCHARSET' }, cause: error },
+    );
   }
   // A throttled or dropped session is the session's problem, not the query's.
   const classified = classifyError(error, ctx);
   if (classified.code !== 'INTERNAL') return classified;
   if (raw.responseStatus === 'NO' || raw.responseStatus === 'BAD') {
-    return makeError('SEARCH_REJECTED', `The server refused the search (${raw.responseStatus}).`, { field: '/query', details: { responseStatus: raw.responseStatus, responseText: redactText(raw.responseText ?? '', ctx.secrets) }, cause: error });
+    return makeError('SEARCH_REJECTED', `The server refused the search (${raw.responseStatus}).`, {
+      field: '/query',
+      details: {
+        responseStatus: raw.responseStatus,
+        responseText: redactText(raw.responseText ?? '', ctx.secrets),
+      },
+      cause: error,
+    });
   }
   return classifyError(error, ctx);
 }
@@ -90,7 +114,12 @@ export function taggedError(command: string, result: TaggedResult): Error {
  * memory is the UIDs found, however the server formats them. Only for a command without
  * literals (a search value with a line end needs imapflow's continuation handling).
  */
-async function streamedSearch(client: ImapFlow, attributes: readonly ImapAttribute[], ctx: ErrorContext, logger: Logger): Promise<number[] | undefined> {
+async function streamedSearch(
+  client: ImapFlow,
+  attributes: readonly ImapAttribute[],
+  ctx: ErrorContext,
+  logger: Logger,
+): Promise<number[] | undefined> {
   const tag = nextTag();
   const parts = await compileCommand(tag, 'UID SEARCH', searchArguments(client, attributes));
   if (parts.length !== 1) return undefined;
@@ -104,7 +133,9 @@ async function streamedSearch(client: ImapFlow, attributes: readonly ImapAttribu
         const end = parser.push(chunk);
         if (!end) return { done: false };
         logger.debug({ src: 'connector:s', msg: `${tag} ${end.result.status} ${end.result.text}` });
-        return end.result.status === 'OK' ? { done: true, value: parser.uids(), rest: end.rest } : { done: true, error: taggedError('UID SEARCH', end.result), rest: end.rest };
+        return end.result.status === 'OK'
+          ? { done: true, value: parser.uids(), rest: end.rest }
+          : { done: true, error: taggedError('UID SEARCH', end.result), rest: end.rest };
       },
       logger,
     ),
@@ -125,7 +156,12 @@ function searchLimit(client: ImapFlow): number {
  * @throws QUERY_UNSUPPORTED on BADCHARSET, SERVER_THROTTLED, SEARCH_REJECTED on other NO/BAD
  *   answers, PROTOCOL_ERROR for an answer that names no UIDs or more than the folder has.
  */
-export async function uidSearch(client: ImapFlow, attributes: readonly ImapAttribute[], ctx: ErrorContext, logger: Logger = SILENT_LOGGER): Promise<number[]> {
+export async function uidSearch(
+  client: ImapFlow,
+  attributes: readonly ImapAttribute[],
+  ctx: ErrorContext,
+  logger: Logger = SILENT_LOGGER,
+): Promise<number[]> {
   try {
     if (STREAMED_SEARCH && canBorrowSocket(client)) {
       const streamed = await streamedSearch(client, attributes, ctx, logger);
@@ -141,7 +177,11 @@ export async function uidSearch(client: ImapFlow, attributes: readonly ImapAttri
 const STREAMED_SEARCH = process.env.IMAP_CONNECTOR_BULK_FETCH !== 'off';
 
 /** UID SEARCH through imapflow's exec(); the same checks on what the server names. */
-async function execSearch(client: ImapFlow, attributes: readonly ImapAttribute[], ctx: ErrorContext): Promise<number[]> {
+async function execSearch(
+  client: ImapFlow,
+  attributes: readonly ImapAttribute[],
+  ctx: ErrorContext,
+): Promise<number[]> {
   const uids = new Set<number>();
   const limit = searchLimit(client);
   // imapflow does not pass on an error thrown by an untagged handler: keep the first one.

@@ -7,9 +7,18 @@ import type { Session } from './open-session.js';
  * `work` sets its own per command.
  * @throws SOCKET_TIMEOUT, LOCK_TIMEOUT and session errors from opening; whatever `work` throws.
  */
-export async function withMailbox<T>(session: Session, path: string, readOnly: boolean, work: () => Promise<T>): Promise<T> {
+export async function withMailbox<T>(
+  session: Session,
+  path: string,
+  readOnly: boolean,
+  work: () => Promise<T>,
+): Promise<T> {
   const timeout = session.errorContext.timeoutMs;
-  const lock = await withCommandDeadline(session, readOnly ? `EXAMINE ${JSON.stringify(path)}` : `SELECT ${JSON.stringify(path)}`, () => session.client.getMailboxLock(path, { readOnly, acquireTimeout: timeout }));
+  const lock = await withCommandDeadline(
+    session,
+    readOnly ? `EXAMINE ${JSON.stringify(path)}` : `SELECT ${JSON.stringify(path)}`,
+    () => session.client.getMailboxLock(path, { readOnly, acquireTimeout: timeout }),
+  );
   try {
     return await work();
   } finally {

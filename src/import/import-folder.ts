@@ -42,17 +42,26 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * last recorded UID in batches of maxQueueDepth and stores each message the destination lacks.
  * Post-read actions run per batch, only on messages the destination holds.
  */
-export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<FolderImportResult> {
+export async function importFolder(
+  job: FolderJob,
+  folder: FolderInfo,
+): Promise<FolderImportResult> {
   const started = Date.now();
   const { session, state, sink, config, postReadAction } = job;
   const result = emptyFolderResult(folder.path, sink.destination);
   const acting = postReadAction.type !== 'none';
-  const lock = await withCommandDeadline(session, `SELECT ${JSON.stringify(folder.path)}`, () => session.client.getMailboxLock(folder.path, { readOnly: !acting, acquireTimeout: config.timeout }));
+  const lock = await withCommandDeadline(session, `SELECT ${JSON.stringify(folder.path)}`, () =>
+    session.client.getMailboxLock(folder.path, {
+      readOnly: !acting,
+      acquireTimeout: config.timeout,
+    }),
+  );
   try {
     const uidValidity = uidValidityOf(session);
     const previous = state.progress(folder.path);
     if (!previous || previous.uidValidity !== uidValidity) {
-      if (previous) result.uidValidityChanged = { previous: previous.uidValidity, current: uidValidity };
+      if (previous)
+        result.uidValidityChanged = { previous: previous.uidValidity, current: uidValidity };
       state.resetFolder(folder.path, uidValidity);
     }
     await settle(job, folder.path, uidValidity, state.pendingActions(folder.path, uidValidity));
@@ -65,19 +74,36 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
     const lastUid = state.progress(folder.path)?.lastUid ?? 0;
     const retry = state.failed(folder.path, uidValidity).map((failure) => failure.uid);
     const retrying = new Set(retry);
-    const attributes = [...job.plan.attributes, { type: 'ATOM' as const, value: 'UID' }, { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` }];
+    const attributes = [
+      ...job.plan.attributes,
+      { type: 'ATOM' as const, value: 'UID' },
+      { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` },
+    ];
     // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
-    const fresh = (await uidSearch(session.client, attributes, session.errorContext, session.logger)).filter((uid) => uid > lastUid);
+    const fresh = (
+      await uidSearch(session.client, attributes, session.errorContext, session.logger)
+    ).filter((uid) => uid > lastUid);
     // A listed failure may also lie above the checkpoint: each UID is read once.
     const uids = [...new Set([...retry, ...fresh])].slice(0, job.budget.remaining);
     job.budget.remaining -= uids.length;
     const batchSize = Math.min(config.maxQueueDepth, config.pageSize);
-    const fetchBatch = (from: number): Promise<{ wanted: number[]; batch: BulkMessage[]; incomplete: number[]; oversized: number[] }> => {
+    const fetchBatch = (
+      from: number,
+    ): Promise<{
+      wanted: number[];
+      batch: BulkMessage[];
+      incomplete: number[];
+      oversized: number[];
+    }> => {
       const wanted = uids.slice(from, from + batchSize);
       const fetching = (async () => {
         // Messages over maxMessageSize are never downloaded; each fails on its own.
         const oversized = await oversizedAmong(session, wanted, config.maxMessageSize);
-        const { messages, incomplete } = await fetchMessages(session, wanted.filter((uid) => !oversized.has(uid)), job.fetchQuery);
+        const { messages, incomplete } = await fetchMessages(
+          session,
+          wanted.filter((uid) => !oversized.has(uid)),
+          job.fetchQuery,
+        );
         return { wanted, batch: messages, incomplete, oversized: [...oversized] };
       })();
       fetching.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
@@ -92,10 +118,34 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
         const more = i + batchSize < uids.length;
         next = more && !acting ? fetchBatch(i + batchSize) : undefined;
         // A message that failed last time and has since gone from the source is no longer owed.
-        const fetched = new Set([...batch.map((message) => message.uid), ...incomplete, ...oversized]);
-        state.forgetFailed(folder.path, uidValidity, wanted.filter((uid) => retrying.has(uid) && !fetched.has(uid)));
-        recordUnread(job, folder.path, uidValidity, incomplete, 'PROTOCOL_ERROR', 'The server sent the message without its content; it is fetched again next run.', result);
-        recordUnread(job, folder.path, uidValidity, oversized, 'MESSAGE_TOO_LARGE', `The message is larger than maxMessageSize (${config.maxMessageSize} bytes); raise it to copy this message.`, result);
+        const fetched = new Set([
+          ...batch.map((message) => message.uid),
+          ...incomplete,
+          ...oversized,
+        ]);
+        state.forgetFailed(
+          folder.path,
+          uidValidity,
+          wanted.filter((uid) => retrying.has(uid) && !fetched.has(uid)),
+        );
+        recordUnread(
+          job,
+          folder.path,
+          uidValidity,
+          incomplete,
+          'PROTOCOL_ERROR',
+          'The server sent the message without its content; it is fetched again next run.',
+          result,
+        );
+        recordUnread(
+          job,
+          folder.path,
+          uidValidity,
+          oversized,
+          'MESSAGE_TOO_LARGE',
+          `The message is larger than maxMessageSize (${config.maxMessageSize} bytes); raise it to copy this message.`,
+          result,
+        );
         const settled: number[] = [];
         try {
           await storeBatch(job, folder, uidValidity, batch, result, i === 0, settled);
@@ -125,7 +175,15 @@ export async function importFolder(job: FolderJob, folder: FolderInfo): Promise<
  * move the folder's checkpoint, so a crash before the rest of the batch is stored cannot skip
  * the messages below them.
  */
-function recordUnread(job: FolderJob, folder: string, uidValidity: string, uids: number[], code: string, message: string, result: FolderImportResult): void {
+function recordUnread(
+  job: FolderJob,
+  folder: string,
+  uidValidity: string,
+  uids: number[],
+  code: string,
+  message: string,
+  result: FolderImportResult,
+): void {
   if (uids.length === 0) return;
   const failed = uids.map((uid) => ({ uid, code, message }));
   job.state.listFailed(folder, uidValidity, failed);
@@ -135,7 +193,12 @@ function recordUnread(job: FolderJob, folder: string, uidValidity: string, uids:
 }
 
 /** Applies the post-read action to messages the destination holds, then forgets them. */
-async function settle(job: FolderJob, folder: string, uidValidity: string, uids: number[]): Promise<void> {
+async function settle(
+  job: FolderJob,
+  folder: string,
+  uidValidity: string,
+  uids: number[],
+): Promise<void> {
   await applyPostReadAction(job.session, job.postReadAction, uids);
   job.state.clearActions(folder, uidValidity, uids);
 }
@@ -145,13 +208,27 @@ async function settle(job: FolderJob, folder: string, uidValidity: string, uids:
 const STEP = 50;
 
 /** Stores a batch in UID order, a step at a time; adds to `settled` the UIDs the destination now holds (stored or duplicates). */
-async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: string, batch: BulkMessage[], result: FolderImportResult, first: boolean, settled: number[]): Promise<void> {
+async function storeBatch(
+  job: FolderJob,
+  folder: FolderInfo,
+  uidValidity: string,
+  batch: BulkMessage[],
+  result: FolderImportResult,
+  first: boolean,
+  settled: number[],
+): Promise<void> {
   const { state, sink, config, session } = job;
   const acting = job.postReadAction.type !== 'none';
-  const rowContext: RowContext = { account: `${session.authenticatedAs}@${config.host}`, folder: folder.path, uidValidity, dateTimeFormat: 'ISO8601' };
+  const rowContext: RowContext = {
+    account: `${session.authenticatedAs}@${config.host}`,
+    folder: folder.path,
+    uidValidity,
+    dateTimeFormat: 'ISO8601',
+  };
   const messages = batch.map((message): SourceMessage => {
     // fetchMessages returns only answers that carry every requested item, the source included.
-    if (!message.source) throw makeError('INTERNAL', `UID ${message.uid} reached the store without its source.`);
+    if (!message.source)
+      throw makeError('INTERNAL', `UID ${message.uid} reached the store without its source.`);
     const raw = message.source;
     return {
       account: rowContext.account,
@@ -160,7 +237,12 @@ async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: strin
       uid: message.uid,
       raw,
       flags: [...(message.flags ?? [])],
-      internalDate: message.internalDate instanceof Date ? message.internalDate : message.internalDate ? new Date(message.internalDate) : undefined,
+      internalDate:
+        message.internalDate instanceof Date
+          ? message.internalDate
+          : message.internalDate
+            ? new Date(message.internalDate)
+            : undefined,
       identity: identify(raw),
       row: job.keepsRows ? messageToRow(message, rowContext) : null,
     };
@@ -171,8 +253,13 @@ async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: strin
   const queued = new Set<string>();
   const step = config.delayBetweenMessagesMs > 0 ? 1 : STEP;
   for (let start = 0; start < messages.length; start += step) {
-    if (job.signal?.aborted) throw makeError('ABORTED', 'The import was stopped; run it again to continue where it stopped.');
-    if (config.delayBetweenMessagesMs > 0 && !(first && start === 0)) await sleep(config.delayBetweenMessagesMs);
+    if (job.signal?.aborted)
+      throw makeError(
+        'ABORTED',
+        'The import was stopped; run it again to continue where it stopped.',
+      );
+    if (config.delayBetweenMessagesMs > 0 && !(first && start === 0))
+      await sleep(config.delayBetweenMessagesMs);
     const group = messages.slice(start, start + step);
     const toStore: SourceMessage[] = [];
     const duplicate = new Set<number>();
@@ -184,8 +271,18 @@ async function storeBatch(job: FolderJob, folder: FolderInfo, uidValidity: strin
         if (key !== undefined) queued.add(key);
       }
     });
-    if (sink.needsIntent && toStore.length > 0) state.beginIntents(toStore.map((message) => ({ folder: folder.path, uidValidity, uid: message.uid, destination: sink.destination, identity: message.identity })));
-    const stored = toStore.length > 0 ? await sink.storeMany(toStore) : { outcomes: [], fatal: undefined };
+    if (sink.needsIntent && toStore.length > 0)
+      state.beginIntents(
+        toStore.map((message) => ({
+          folder: folder.path,
+          uidValidity,
+          uid: message.uid,
+          destination: sink.destination,
+          identity: message.identity,
+        })),
+      );
+    const stored =
+      toStore.length > 0 ? await sink.storeMany(toStore) : { outcomes: [], fatal: undefined };
     const outcomeOf = new Map(stored.outcomes.map((outcome, i) => [toStore[i]!.uid, outcome]));
     // Settle in UID order, and only up to the first message a fatal error left untried: the
     // state must never claim a UID beyond one that is not at the destination.

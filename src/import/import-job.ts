@@ -38,11 +38,26 @@ function openStore(prepared: PreparedImport): { archive?: Archive; db: SqliteDat
   return { db: openSqliteFile(destination.statePath, 'import state file') };
 }
 
-async function openDestination(prepared: PreparedImport, store: { archive?: Archive; db: SqliteDatabase }, sourceAccount: string, options: ImportOptions): Promise<Destination> {
+async function openDestination(
+  prepared: PreparedImport,
+  store: { archive?: Archive; db: SqliteDatabase },
+  sourceAccount: string,
+  options: ImportOptions,
+): Promise<Destination> {
   const { destination, mode, mapping, job } = prepared;
   const state = new ImportState(store.db, job);
-  if (destination.kind === 'archive') return { sink: new ArchiveSink(store.archive!, sourceAccount, mode, mapping), state, close: async () => undefined };
-  const sink = new ImapSink(await openSession(destination.config, options), mode, mapping, destination.config.timeout);
+  if (destination.kind === 'archive')
+    return {
+      sink: new ArchiveSink(store.archive!, sourceAccount, mode, mapping),
+      state,
+      close: async () => undefined,
+    };
+  const sink = new ImapSink(
+    await openSession(destination.config, options),
+    mode,
+    mapping,
+    destination.config.timeout,
+  );
   return { sink, state, close: () => sink.close() };
 }
 
@@ -56,11 +71,23 @@ async function openDestination(prepared: PreparedImport, store: { archive?: Arch
  * @throws CONFIG_INVALID / QUERY_INVALID before any I/O; JOB_BUSY; session errors, OVER_QUOTA and ABORTED
  *   during the run, with details.result holding what was done so far.
  */
-export async function runImport(source: unknown, spec: unknown, options: ImportOptions = {}): Promise<ImportResult> {
+export async function runImport(
+  source: unknown,
+  spec: unknown,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
   const started = Date.now();
   const prepared = prepareImport(source, spec);
-  const result: ImportResult = { destination: prepared.destination.kind, folders: [], totals: totalsOf([], 0), unmatched: [] };
-  const lockedFile = prepared.destination.kind === 'archive' ? prepared.destination.path : prepared.destination.statePath;
+  const result: ImportResult = {
+    destination: prepared.destination.kind,
+    folders: [],
+    totals: totalsOf([], 0),
+    unmatched: [],
+  };
+  const lockedFile =
+    prepared.destination.kind === 'archive'
+      ? prepared.destination.path
+      : prepared.destination.statePath;
   // Before the store is even opened: a second run of this job must not touch it (issue 9).
   const lock = await acquireJobLock(lockedFile, prepared.job, prepared.lockWaitMs);
   let store: ReturnType<typeof openStore>;
@@ -73,25 +100,56 @@ export async function runImport(source: unknown, spec: unknown, options: ImportO
   let ctx: ReadContext | undefined;
   let destination: Destination | undefined;
   try {
-    ctx = await openReadContext({ config: prepared.source, plan: prepared.plan, previous: undefined }, options);
+    ctx = await openReadContext(
+      { config: prepared.source, plan: prepared.plan, previous: undefined },
+      options,
+    );
     result.unmatched = ctx.unmatched;
-    destination = await openDestination(prepared, store, `${ctx.session.authenticatedAs}@${prepared.source.host}`, options);
+    destination = await openDestination(
+      prepared,
+      store,
+      `${ctx.session.authenticatedAs}@${prepared.source.host}`,
+      options,
+    );
     // An IMAP destination needs the source bytes, flags and date; the archive also keeps the row.
-    const fetchQuery = destination.sink.keepsRows ? fetchFields(prepared.plan.select, ctx.session.client.capabilities) : { uid: true, flags: true, internalDate: true, size: true, source: true };
+    const fetchQuery = destination.sink.keepsRows
+      ? fetchFields(prepared.plan.select, ctx.session.client.capabilities)
+      : { uid: true, flags: true, internalDate: true, size: true, source: true };
     const budget = { remaining: prepared.plan.query.limit ?? Number.POSITIVE_INFINITY };
     // Messages moved by the post-read action must not come back as source mail next run.
     const action = prepared.postReadAction;
-    const folders = action.type === 'move' ? ctx.folders.filter((folder) => folder.path !== action.folder) : ctx.folders;
+    const folders =
+      action.type === 'move'
+        ? ctx.folders.filter((folder) => folder.path !== action.folder)
+        : ctx.folders;
     for (const folder of folders) {
       if (budget.remaining <= 0) break;
-      const sink = await destination.sink.openFolder(folder, destination.state.destinationOf(folder.path));
+      const sink = await destination.sink.openFolder(
+        folder,
+        destination.state.destinationOf(folder.path),
+      );
       destination.state.recordDestination(folder.path, sink.destination);
-      const job = { session: ctx.session, config: prepared.source, plan: prepared.plan, state: destination.state, sink, postReadAction: prepared.postReadAction, fetchQuery, keepsRows: destination.sink.keepsRows, mode: prepared.mode, budget, signal: options.signal, onProgress: options.onProgress };
+      const job = {
+        session: ctx.session,
+        config: prepared.source,
+        plan: prepared.plan,
+        state: destination.state,
+        sink,
+        postReadAction: prepared.postReadAction,
+        fetchQuery,
+        keepsRows: destination.sink.keepsRows,
+        mode: prepared.mode,
+        budget,
+        signal: options.signal,
+        onProgress: options.onProgress,
+      };
       const session = ctx.session;
       result.folders.push(
         await importFolder(job, folder).catch((error: unknown) => {
           // imapflow rejects a dropped connection's commands generically; the session's fault names the cause.
-          throw isConnectorError(error) ? error : (session.fault() ?? classifyError(error, session.errorContext));
+          throw isConnectorError(error)
+            ? error
+            : (session.fault() ?? classifyError(error, session.errorContext));
         }),
       );
     }

@@ -43,10 +43,29 @@ export interface ImportResult {
 }
 
 export function emptyFolderResult(folder: string, destination: string): FolderImportResult {
-  return { folder, destination, seen: 0, copied: 0, duplicates: 0, failed: 0, failures: [], bytes: 0, elapsedMs: 0, recovered: 0 };
+  return {
+    folder,
+    destination,
+    seen: 0,
+    copied: 0,
+    duplicates: 0,
+    failed: 0,
+    failures: [],
+    bytes: 0,
+    elapsedMs: 0,
+    recovered: 0,
+  };
 }
 
 export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: number): ImportTotals {
-  const sum = (key: 'seen' | 'copied' | 'duplicates' | 'failed' | 'bytes'): number => folders.reduce((total, folder) => total + folder[key], 0);
-  return { seen: sum('seen'), copied: sum('copied'), duplicates: sum('duplicates'), failed: sum('failed'), bytes: sum('bytes'), elapsedMs };
+  const sum = (key: 'seen' | 'copied' | 'duplicates' | 'failed' | 'bytes'): number =>
+    folders.reduce((total, folder) => total + folder[key], 0);
+  return {
+    seen: sum('seen'),
+    copied: sum('copied'),
+    duplicates: sum('duplicates'),
+    failed: sum('failed'),
+    bytes: sum('bytes'),
+    elapsedMs,
+  };
 }

@@ -52,24 +52,58 @@ export class ImportState {
   // Prepared once: preparing a statement per call was 4% of an import's CPU.
   private readonly sql;
 
-  constructor(private readonly db: SqliteDatabase, private readonly job: string) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly job: string,
+  ) {
     db.exec(SCHEMA);
     const prepare = (text: string) => db.prepare(text);
     this.sql = {
-      progress: prepare('SELECT uid_validity, last_uid FROM import_progress WHERE job = ? AND folder = ?'),
-      destinationOf: prepare('SELECT destination FROM import_folder_map WHERE job = ? AND folder = ?'),
-      recordDestination: prepare('INSERT OR IGNORE INTO import_folder_map (job, folder, destination) VALUES (?, ?, ?)'),
-      resetTables: ['import_progress', 'import_failed', 'import_intent', 'import_pending_action'].map((table) => prepare(`DELETE FROM ${table} WHERE job = ? AND folder = ?`)),
-      startProgress: prepare('INSERT INTO import_progress (job, folder, uid_validity, last_uid) VALUES (?, ?, ?, 0)'),
-      failed: prepare('SELECT uid, code, message FROM import_failed WHERE job = ? AND folder = ? AND uid_validity = ? ORDER BY uid'),
-      intents: prepare('SELECT uid, destination, identity FROM import_intent WHERE job = ? AND folder = ? AND uid_validity = ? ORDER BY uid'),
-      pending: prepare('SELECT uid FROM import_pending_action WHERE job = ? AND folder = ? AND uid_validity = ? ORDER BY uid'),
-      addIntent: prepare('INSERT OR REPLACE INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)'),
-      dropIntent: prepare('DELETE FROM import_intent WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?'),
-      dropFailed: prepare('DELETE FROM import_failed WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?'),
-      addFailed: prepare('INSERT OR REPLACE INTO import_failed (job, folder, uid_validity, uid, code, message) VALUES (?, ?, ?, ?, ?, ?)'),
-      addPending: prepare('INSERT OR IGNORE INTO import_pending_action (job, folder, uid_validity, uid) VALUES (?, ?, ?, ?)'),
-      dropPending: prepare('DELETE FROM import_pending_action WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?'),
+      progress: prepare(
+        'SELECT uid_validity, last_uid FROM import_progress WHERE job = ? AND folder = ?',
+      ),
+      destinationOf: prepare(
+        'SELECT destination FROM import_folder_map WHERE job = ? AND folder = ?',
+      ),
+      recordDestination: prepare(
+        'INSERT OR IGNORE INTO import_folder_map (job, folder, destination) VALUES (?, ?, ?)',
+      ),
+      resetTables: [
+        'import_progress',
+        'import_failed',
+        'import_intent',
+        'import_pending_action',
+      ].map((table) => prepare(`DELETE FROM ${table} WHERE job = ? AND folder = ?`)),
+      startProgress: prepare(
+        'INSERT INTO import_progress (job, folder, uid_validity, last_uid) VALUES (?, ?, ?, 0)',
+      ),
+      failed: prepare(
+        'SELECT uid, code, message FROM import_failed WHERE job = ? AND folder = ? AND uid_validity = ? ORDER BY uid',
+      ),
+      intents: prepare(
+        'SELECT uid, destination, identity FROM import_intent WHERE job = ? AND folder = ? AND uid_validity = ? ORDER BY uid',
+      ),
+      pending: prepare(
+        'SELECT uid FROM import_pending_action WHERE job = ? AND folder = ? AND uid_validity = ? ORDER BY uid',
+      ),
+      addIntent: prepare(
+        'INSERT OR REPLACE INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      dropIntent: prepare(
+        'DELETE FROM import_intent WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?',
+      ),
+      dropFailed: prepare(
+        'DELETE FROM import_failed WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?',
+      ),
+      addFailed: prepare(
+        'INSERT OR REPLACE INTO import_failed (job, folder, uid_validity, uid, code, message) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      addPending: prepare(
+        'INSERT OR IGNORE INTO import_pending_action (job, folder, uid_validity, uid) VALUES (?, ?, ?, ?)',
+      ),
+      dropPending: prepare(
+        'DELETE FROM import_pending_action WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?',
+      ),
       advance: prepare(
         `INSERT INTO import_progress (job, folder, uid_validity, last_uid) VALUES (?, ?, ?, ?)
          ON CONFLICT (job, folder) DO UPDATE SET last_uid = max(last_uid, excluded.last_uid), uid_validity = excluded.uid_validity`,
@@ -78,7 +112,9 @@ export class ImportState {
   }
 
   progress(folder: string): FolderProgress | undefined {
-    const row = this.sql.progress.get(this.job, folder) as { uid_validity: string; last_uid: number } | undefined;
+    const row = this.sql.progress.get(this.job, folder) as
+      | { uid_validity: string; last_uid: number }
+      | undefined;
     return row ? { uidValidity: row.uid_validity, lastUid: row.last_uid } : undefined;
   }
 
@@ -87,7 +123,8 @@ export class ImportState {
    * whatever the destination's folders look like by then (issue 9).
    */
   destinationOf(folder: string): string | undefined {
-    return (this.sql.destinationOf.get(this.job, folder) as { destination: string } | undefined)?.destination;
+    return (this.sql.destinationOf.get(this.job, folder) as { destination: string } | undefined)
+      ?.destination;
   }
 
   recordDestination(folder: string, destination: string): void {
@@ -107,18 +144,38 @@ export class ImportState {
   }
 
   intents(folder: string, uidValidity: string): Intent[] {
-    const rows = this.sql.intents.all(this.job, folder, uidValidity) as { uid: number; destination: string; identity: string }[];
-    return rows.map((row) => ({ folder, uidValidity, uid: row.uid, destination: row.destination, identity: JSON.parse(row.identity) as MessageIdentity }));
+    const rows = this.sql.intents.all(this.job, folder, uidValidity) as {
+      uid: number;
+      destination: string;
+      identity: string;
+    }[];
+    return rows.map((row) => ({
+      folder,
+      uidValidity,
+      uid: row.uid,
+      destination: row.destination,
+      identity: JSON.parse(row.identity) as MessageIdentity,
+    }));
   }
 
   pendingActions(folder: string, uidValidity: string): number[] {
-    return (this.sql.pending.all(this.job, folder, uidValidity) as { uid: number }[]).map((row) => row.uid);
+    return (this.sql.pending.all(this.job, folder, uidValidity) as { uid: number }[]).map(
+      (row) => row.uid,
+    );
   }
 
   /** Writes down APPENDs about to be sent, all in one transaction. */
   beginIntents(intents: readonly Intent[]): void {
     this.db.transaction(() => {
-      for (const intent of intents) this.sql.addIntent.run(this.job, intent.folder, intent.uidValidity, intent.uid, intent.destination, JSON.stringify(intent.identity));
+      for (const intent of intents)
+        this.sql.addIntent.run(
+          this.job,
+          intent.folder,
+          intent.uidValidity,
+          intent.uid,
+          intent.destination,
+          JSON.stringify(intent.identity),
+        );
     })();
   }
 
@@ -127,7 +184,12 @@ export class ImportState {
   }
 
   /** Messages safely at the destination (stored, or already there): settled in one transaction. */
-  completeAll(folder: string, uidValidity: string, uids: readonly number[], postAction: boolean): void {
+  completeAll(
+    folder: string,
+    uidValidity: string,
+    uids: readonly number[],
+    postAction: boolean,
+  ): void {
     this.db.transaction(() => {
       for (const uid of uids) {
         this.sql.dropIntent.run(this.job, folder, uidValidity, uid);
@@ -147,11 +209,24 @@ export class ImportState {
    * One step of an import, in one transaction: the messages now at the destination (stored or
    * duplicates) and those refused (listed for the next run). Both advance the folder's last UID.
    */
-  settle(folder: string, uidValidity: string, ok: readonly number[], failed: readonly FailedMessage[], postAction: boolean): void {
+  settle(
+    folder: string,
+    uidValidity: string,
+    ok: readonly number[],
+    failed: readonly FailedMessage[],
+    postAction: boolean,
+  ): void {
     this.db.transaction(() => {
       for (const failure of failed) {
         this.sql.dropIntent.run(this.job, folder, uidValidity, failure.uid);
-        this.sql.addFailed.run(this.job, folder, uidValidity, failure.uid, failure.code, failure.message);
+        this.sql.addFailed.run(
+          this.job,
+          folder,
+          uidValidity,
+          failure.uid,
+          failure.code,
+          failure.message,
+        );
         this.sql.advance.run(this.job, folder, uidValidity, failure.uid);
       }
       this.completeAll(folder, uidValidity, ok, postAction);
@@ -161,7 +236,15 @@ export class ImportState {
   /** Lists messages that failed before their turn to settle; the checkpoint does not move. */
   listFailed(folder: string, uidValidity: string, failed: readonly FailedMessage[]): void {
     this.db.transaction(() => {
-      for (const failure of failed) this.sql.addFailed.run(this.job, folder, uidValidity, failure.uid, failure.code, failure.message);
+      for (const failure of failed)
+        this.sql.addFailed.run(
+          this.job,
+          folder,
+          uidValidity,
+          failure.uid,
+          failure.code,
+          failure.message,
+        );
     })();
   }
 

@@ -16,11 +16,16 @@ export type PostReadAction =
  * only UIDs whose messages the destination confirmed; UIDs already gone are ignored by the
  * server (RFC 3501 section 6.4.8), so a repeat after a crash is harmless.
  */
-export async function applyPostReadAction(session: Session, action: PostReadAction, uids: readonly number[]): Promise<void> {
+export async function applyPostReadAction(
+  session: Session,
+  action: PostReadAction,
+  uids: readonly number[],
+): Promise<void> {
   if (action.type === 'none' || uids.length === 0) return;
   const range = toUidSet([...uids].sort((a, b) => a - b));
   const client = session.client;
-  const run = (what: string, work: () => Promise<unknown>): Promise<unknown> => withCommandDeadline(session, what, work);
+  const run = (what: string, work: () => Promise<unknown>): Promise<unknown> =>
+    withCommandDeadline(session, what, work);
   switch (action.type) {
     case 'markSeen':
       await run('UID STORE', () => client.messageFlagsAdd(range, ['\\Seen'], { uid: true }));

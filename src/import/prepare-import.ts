@@ -23,7 +23,9 @@ export interface ImportSpec {
 export interface PreparedImport {
   source: Config;
   plan: ReadPlan;
-  destination: { kind: 'archive'; path: string } | { kind: 'imap'; config: Config; statePath: string };
+  destination:
+    | { kind: 'archive'; path: string }
+    | { kind: 'imap'; config: Config; statePath: string };
   mode: DedupeMode;
   mapping: FolderMapOptions;
   postReadAction: PostReadAction;
@@ -33,7 +35,13 @@ export interface PreparedImport {
 }
 
 function prefixed(error: unknown, pointer: string): never {
-  if (error instanceof ConfigError) throw new ConfigError(error.issues.map((issue) => ({ field: `${pointer}${issue.field === '/' ? '' : issue.field}`, message: `${pointer.slice(1)}: ${issue.message}` })));
+  if (error instanceof ConfigError)
+    throw new ConfigError(
+      error.issues.map((issue) => ({
+        field: `${pointer}${issue.field === '/' ? '' : issue.field}`,
+        message: `${pointer.slice(1)}: ${issue.message}`,
+      })),
+    );
   throw error;
 }
 
@@ -49,7 +57,8 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
   const spec = structuredClone(specInput) as ImportSpec;
   if (!validateImportSchema(spec)) throw new ConfigError(formatIssues(validateImportSchema.errors));
   let destination: PreparedImport['destination'];
-  if ('archive' in spec.destination) destination = { kind: 'archive', path: spec.destination.archive };
+  if ('archive' in spec.destination)
+    destination = { kind: 'archive', path: spec.destination.archive };
   else {
     let target: Config;
     try {
@@ -61,12 +70,29 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     destination = { kind: 'imap', config: target, statePath: spec.destination.state };
   }
   // Envelope rows for the archive, plus the exact source every destination stores.
-  const plan = prepareRead(source, spec.query ?? source.query ?? 'ALL', { select: 'envelope', raw: true });
-  const mode = spec.dedupe ?? (destination.kind === 'imap' ? destination.config.dedupe : 'message-id');
+  const plan = prepareRead(source, spec.query ?? source.query ?? 'ALL', {
+    select: 'envelope',
+    raw: true,
+  });
+  const mode =
+    spec.dedupe ?? (destination.kind === 'imap' ? destination.config.dedupe : 'message-id');
   const mapping: FolderMapOptions = { prefix: spec.folderPrefix, mapping: spec.folderMapping };
   // Accounts without ports: the same job over TLS or STARTTLS (or through a proxy) is still the same job.
-  const account = (config: Config): unknown => ({ host: config.host.toLowerCase(), user: config.username, authz: config.authorizationIdentity ?? null });
+  const account = (config: Config): unknown => ({
+    host: config.host.toLowerCase(),
+    user: config.username,
+    authz: config.authorizationIdentity ?? null,
+  });
   const target = destination.kind === 'imap' ? account(destination.config) : 'archive';
   const job = shortHash({ source: account(source), query: plan.queryHash, target, mapping });
-  return { source, plan, destination, mode, mapping, postReadAction: spec.postReadAction ?? { type: 'none' }, job, lockWaitMs: Math.round((spec.waitForLock ?? 0) * 1000) };
+  return {
+    source,
+    plan,
+    destination,
+    mode,
+    mapping,
+    postReadAction: spec.postReadAction ?? { type: 'none' },
+    job,
+    lockWaitMs: Math.round((spec.waitForLock ?? 0) * 1000),
+  };
 }

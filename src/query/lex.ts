@@ -10,19 +10,33 @@ export interface Token {
 
 /** The QUERY_INVALID error for a position in the query text. */
 export function queryError(line: number, column: number, message: string): ConnectorError {
-  return makeError('QUERY_INVALID', `line ${line}, column ${column}: ${message}`, { position: { line, column }, field: '/query' });
+  return makeError('QUERY_INVALID', `line ${line}, column ${column}: ${message}`, {
+    position: { line, column },
+    field: '/query',
+  });
 }
 
 // Inside a quoted string only \" and \\ are escapes (RFC 3501 section 4.3, quoted-specials).
-function readQuoted(text: string, start: number, line: number, column: number): { value: string; end: number } {
+function readQuoted(
+  text: string,
+  start: number,
+  line: number,
+  column: number,
+): { value: string; end: number } {
   let value = '';
   for (let i = start + 1; i < text.length; i++) {
     const ch = text[i]!;
     if (ch === '"') return { value, end: i + 1 };
-    if (ch === '\n' || ch === '\r') throw queryError(line, column, 'a quoted string must end on the line it starts');
+    if (ch === '\n' || ch === '\r')
+      throw queryError(line, column, 'a quoted string must end on the line it starts');
     if (ch === '\\') {
       const next = text[i + 1];
-      if (next !== '"' && next !== '\\') throw queryError(line, column + (i - start), `only \\" and \\\\ may follow a backslash in a quoted string, got ${JSON.stringify('\\' + (next ?? ''))}`);
+      if (next !== '"' && next !== '\\')
+        throw queryError(
+          line,
+          column + (i - start),
+          `only \\" and \\\\ may follow a backslash in a quoted string, got ${JSON.stringify('\\' + (next ?? ''))}`,
+        );
       value += next;
       i++;
       continue;

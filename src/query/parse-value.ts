@@ -5,7 +5,12 @@ const LOWER_MONTHS: readonly string[] = MONTHS.map((name) => name.toLowerCase())
 
 function isoDay(year: number, month: number, day: number): string | undefined {
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  if (
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day
+  )
+    return undefined;
   return date.toISOString().slice(0, 10);
 }
 
@@ -35,11 +40,16 @@ export function nextDay(day: string): string {
 
 // RFC 3501 sequence-set: seq-number or seq-range, comma separated; '*' is the largest in use.
 const SEQ_NUMBER = '([1-9]\\d{0,9}|\\*)';
-const SEQUENCE_SET = new RegExp(`^${SEQ_NUMBER}(:${SEQ_NUMBER})?(,${SEQ_NUMBER}(:${SEQ_NUMBER})?)*$`);
+const SEQUENCE_SET = new RegExp(
+  `^${SEQ_NUMBER}(:${SEQ_NUMBER})?(,${SEQ_NUMBER}(:${SEQ_NUMBER})?)*$`,
+);
 const MAX_UID = 4294967295;
 
 export function isSequenceSet(text: string): boolean {
-  return SEQUENCE_SET.test(text) && text.split(/[,:]/).every((part) => part === '*' || Number(part) <= MAX_UID);
+  return (
+    SEQUENCE_SET.test(text) &&
+    text.split(/[,:]/).every((part) => part === '*' || Number(part) <= MAX_UID)
+  );
 }
 
 // RFC 3501 atom: no specials (  ( ) { SP CTL % * " \ ] ); a keyword may not be a \System flag.

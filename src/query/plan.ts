@@ -15,10 +15,13 @@ function escapeRegExp(text: string): string {
 
 /** RFC 3501 section 6.3.8 LIST wildcards: * matches anything, % anything but the separator. */
 function toMatcher(pattern: string, delimiter: string): (folder: FolderInfo) => boolean {
-  if (pattern.startsWith('\\')) return (folder) => folder.specialUse?.toLowerCase() === pattern.toLowerCase();
+  if (pattern.startsWith('\\'))
+    return (folder) => folder.specialUse?.toLowerCase() === pattern.toLowerCase();
   const body = pattern
     .split('')
-    .map((ch) => (ch === '*' ? '.*' : ch === '%' ? `[^${escapeRegExp(delimiter || '/')}]*` : escapeRegExp(ch)))
+    .map((ch) =>
+      ch === '*' ? '.*' : ch === '%' ? `[^${escapeRegExp(delimiter || '/')}]*` : escapeRegExp(ch),
+    )
     .join('');
   const regex = new RegExp(`^${body}$`);
   // INBOX is case-insensitive (RFC 3501 section 5.1); other names are not.
@@ -32,7 +35,10 @@ const isWildcard = (pattern: string): boolean => /[*%]/.test(pattern);
  * The folder patterns a read uses: the query's FOLDER/IN patterns, else the connection's
  * include list (empty: every folder); the query's EXCLUDE patterns plus the connection's.
  */
-export function folderSelection(query: StructuredQuery, connection: { foldersInclude: string[]; foldersExclude: string[] }): StructuredQuery['folders'] {
+export function folderSelection(
+  query: StructuredQuery,
+  connection: { foldersInclude: string[]; foldersExclude: string[] },
+): StructuredQuery['folders'] {
   return {
     include: query.folders.include.length > 0 ? query.folders.include : connection.foldersInclude,
     exclude: [...query.folders.exclude, ...connection.foldersExclude],
@@ -44,8 +50,13 @@ export function folderSelection(query: StructuredQuery, connection: { foldersInc
  * none), minus those an exclude pattern matches, in listing order.
  * @throws FOLDER_NOT_FOUND when a folder named without wildcards does not exist.
  */
-export function planFolders(all: FolderInfo[], { include, exclude }: StructuredQuery['folders']): FolderPlan {
-  const selectable = all.filter((f) => !f.flags.some((flag) => /^\\(Noselect|NonExistent)$/i.test(flag)));
+export function planFolders(
+  all: FolderInfo[],
+  { include, exclude }: StructuredQuery['folders'],
+): FolderPlan {
+  const selectable = all.filter(
+    (f) => !f.flags.some((flag) => /^\\(Noselect|NonExistent)$/i.test(flag)),
+  );
   const delimiter = all[0]?.delimiter ?? '/';
   const unmatched: string[] = [];
   let chosen = selectable;
@@ -54,12 +65,18 @@ export function planFolders(all: FolderInfo[], { include, exclude }: StructuredQ
     for (const { pattern, match } of matchers) {
       if (selectable.some(match)) continue;
       if (!isWildcard(pattern)) {
-        throw makeError('FOLDER_NOT_FOUND', `No folder ${JSON.stringify(pattern)} on the server.`, { field: '/query', details: { folder: pattern, available: selectable.map((f) => f.path) } });
+        throw makeError('FOLDER_NOT_FOUND', `No folder ${JSON.stringify(pattern)} on the server.`, {
+          field: '/query',
+          details: { folder: pattern, available: selectable.map((f) => f.path) },
+        });
       }
       unmatched.push(pattern);
     }
     chosen = selectable.filter((folder) => matchers.some(({ match }) => match(folder)));
   }
   const excluded = exclude.map((pattern) => toMatcher(pattern, delimiter));
-  return { folders: chosen.filter((folder) => !excluded.some((match) => match(folder))), unmatched };
+  return {
+    folders: chosen.filter((folder) => !excluded.some((match) => match(folder))),
+    unmatched,
+  };
 }

@@ -3,7 +3,9 @@ import { nextDay, toImapDate } from './parse-value.js';
 import type { Criterion } from './structured-query.js';
 
 /** One IMAP command argument, in imapflow's compiler shape; an array is a parenthesised list. */
-export type SearchAttribute = { type: 'ATOM' | 'STRING' | 'LITERAL' | 'SEQUENCE'; value: string } | SearchAttribute[];
+export type SearchAttribute =
+  | { type: 'ATOM' | 'STRING' | 'LITERAL' | 'SEQUENCE'; value: string }
+  | SearchAttribute[];
 
 const atom = (value: string): SearchAttribute => ({ type: 'ATOM', value });
 
@@ -13,7 +15,12 @@ const atom = (value: string): SearchAttribute => ({ type: 'ATOM', value });
  * @throws QUERY_INVALID for a value with NUL.
  */
 function string(value: string): SearchAttribute {
-  if (value.includes('\0')) throw makeError('QUERY_INVALID', `A search value may not contain a NUL character: ${JSON.stringify(value)}.`, { field: '/query' });
+  if (value.includes('\0'))
+    throw makeError(
+      'QUERY_INVALID',
+      `A search value may not contain a NUL character: ${JSON.stringify(value)}.`,
+      { field: '/query' },
+    );
   return /[\r\n]/.test(value) ? { type: 'LITERAL', value } : { type: 'STRING', value };
 }
 
@@ -24,22 +31,62 @@ const RENDER: Record<string, (c: Criterion) => SearchAttribute[]> = {
   date: (c) => [atom(c.key), atom(toImapDate((c as { date: string }).date))],
   size: (c) => [atom(c.key), atom(String((c as { size: number }).size))],
   keyword: (c) => [atom(c.key), atom((c as { keyword: string }).keyword)],
-  header: (c) => [atom('HEADER'), string((c as { field: string }).field), string((c as { value: string }).value)],
+  header: (c) => [
+    atom('HEADER'),
+    string((c as { field: string }).field),
+    string((c as { value: string }).value),
+  ],
   uid: (c) => [atom('UID'), { type: 'SEQUENCE', value: (c as { set: string }).set }],
   seq: (c) => [{ type: 'SEQUENCE', value: (c as { set: string }).set }],
   gmraw: (c) => [atom('X-GM-RAW'), string((c as { value: string }).value)],
   not: (c) => [atom('NOT'), ...operand((c as { operand: Criterion }).operand)],
-  or: (c) => [atom('OR'), ...operand((c as { left: Criterion }).left), ...operand((c as { right: Criterion }).right)],
+  or: (c) => [
+    atom('OR'),
+    ...operand((c as { left: Criterion }).left),
+    ...operand((c as { right: Criterion }).right),
+  ],
   and: (c) => [(c as { operands: Criterion[] }).operands.flatMap(renderCriterion)],
 };
 
 const KIND: Record<Criterion['key'], keyof typeof RENDER> = {
-  ALL: 'flag', ANSWERED: 'flag', DELETED: 'flag', DRAFT: 'flag', FLAGGED: 'flag', NEW: 'flag', OLD: 'flag', RECENT: 'flag', SEEN: 'flag',
-  UNANSWERED: 'flag', UNDELETED: 'flag', UNDRAFT: 'flag', UNFLAGGED: 'flag', UNSEEN: 'flag',
-  BCC: 'string', BODY: 'string', CC: 'string', FROM: 'string', SUBJECT: 'string', TEXT: 'string', TO: 'string',
-  BEFORE: 'date', ON: 'date', SINCE: 'date', SENTBEFORE: 'date', SENTON: 'date', SENTSINCE: 'date',
-  LARGER: 'size', SMALLER: 'size', KEYWORD: 'keyword', UNKEYWORD: 'keyword',
-  HEADER: 'header', UID: 'uid', SEQ: 'seq', 'X-GM-RAW': 'gmraw', NOT: 'not', OR: 'or', AND: 'and',
+  ALL: 'flag',
+  ANSWERED: 'flag',
+  DELETED: 'flag',
+  DRAFT: 'flag',
+  FLAGGED: 'flag',
+  NEW: 'flag',
+  OLD: 'flag',
+  RECENT: 'flag',
+  SEEN: 'flag',
+  UNANSWERED: 'flag',
+  UNDELETED: 'flag',
+  UNDRAFT: 'flag',
+  UNFLAGGED: 'flag',
+  UNSEEN: 'flag',
+  BCC: 'string',
+  BODY: 'string',
+  CC: 'string',
+  FROM: 'string',
+  SUBJECT: 'string',
+  TEXT: 'string',
+  TO: 'string',
+  BEFORE: 'date',
+  ON: 'date',
+  SINCE: 'date',
+  SENTBEFORE: 'date',
+  SENTON: 'date',
+  SENTSINCE: 'date',
+  LARGER: 'size',
+  SMALLER: 'size',
+  KEYWORD: 'keyword',
+  UNKEYWORD: 'keyword',
+  HEADER: 'header',
+  UID: 'uid',
+  SEQ: 'seq',
+  'X-GM-RAW': 'gmraw',
+  NOT: 'not',
+  OR: 'or',
+  AND: 'and',
 };
 
 // NOT and OR take exactly one search-key each (RFC 3501 section 6.4.4): a group stays a group.
@@ -75,12 +122,21 @@ type Renderable = { type: string; value: string | Uint8Array } | readonly Render
 /** The arguments as a person reads them, the form the server receives for ASCII values. */
 export function renderSearchText(attributes: readonly Renderable[]): string {
   return attributes
-    .map((a) => (isList(a) ? `(${renderSearchText(a)})` : a.type === 'STRING' || a.type === 'LITERAL' ? quote(String(a.value)) : String(a.value)))
+    .map((a) =>
+      isList(a)
+        ? `(${renderSearchText(a)})`
+        : a.type === 'STRING' || a.type === 'LITERAL'
+          ? quote(String(a.value))
+          : String(a.value),
+    )
     .join(' ');
 }
 
 /** Connection start/end dates as criteria: the end date is inclusive, so BEFORE the next day. */
-export function dateRangeCriteria(startDate: string | undefined, endDate: string | undefined): Criterion[] {
+export function dateRangeCriteria(
+  startDate: string | undefined,
+  endDate: string | undefined,
+): Criterion[] {
   const criteria: Criterion[] = [];
   if (startDate) criteria.push({ key: 'SINCE', date: startDate });
   if (endDate) criteria.push({ key: 'BEFORE', date: nextDay(endDate) });

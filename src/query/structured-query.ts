@@ -3,8 +3,20 @@
  * host may pass directly as JSON. Criteria are ANDed, as IMAP SEARCH keys are.
  */
 export type FlagKey =
-  | 'ALL' | 'ANSWERED' | 'DELETED' | 'DRAFT' | 'FLAGGED' | 'NEW' | 'OLD' | 'RECENT' | 'SEEN'
-  | 'UNANSWERED' | 'UNDELETED' | 'UNDRAFT' | 'UNFLAGGED' | 'UNSEEN';
+  | 'ALL'
+  | 'ANSWERED'
+  | 'DELETED'
+  | 'DRAFT'
+  | 'FLAGGED'
+  | 'NEW'
+  | 'OLD'
+  | 'RECENT'
+  | 'SEEN'
+  | 'UNANSWERED'
+  | 'UNDELETED'
+  | 'UNDRAFT'
+  | 'UNFLAGGED'
+  | 'UNSEEN';
 export type StringKey = 'BCC' | 'BODY' | 'CC' | 'FROM' | 'SUBJECT' | 'TEXT' | 'TO';
 export type DateKey = 'BEFORE' | 'ON' | 'SINCE' | 'SENTBEFORE' | 'SENTON' | 'SENTSINCE';
 export type SizeKey = 'LARGER' | 'SMALLER';
@@ -36,8 +48,38 @@ export interface StructuredQuery {
   limit: number | null;
 }
 
-export const FLAG_KEYS: readonly FlagKey[] = ['ALL', 'ANSWERED', 'DELETED', 'DRAFT', 'FLAGGED', 'NEW', 'OLD', 'RECENT', 'SEEN', 'UNANSWERED', 'UNDELETED', 'UNDRAFT', 'UNFLAGGED', 'UNSEEN'];
-export const STRING_KEYS: readonly StringKey[] = ['BCC', 'BODY', 'CC', 'FROM', 'SUBJECT', 'TEXT', 'TO'];
-export const DATE_KEYS: readonly DateKey[] = ['BEFORE', 'ON', 'SINCE', 'SENTBEFORE', 'SENTON', 'SENTSINCE'];
+export const FLAG_KEYS: readonly FlagKey[] = [
+  'ALL',
+  'ANSWERED',
+  'DELETED',
+  'DRAFT',
+  'FLAGGED',
+  'NEW',
+  'OLD',
+  'RECENT',
+  'SEEN',
+  'UNANSWERED',
+  'UNDELETED',
+  'UNDRAFT',
+  'UNFLAGGED',
+  'UNSEEN',
+];
+export const STRING_KEYS: readonly StringKey[] = [
+  'BCC',
+  'BODY',
+  'CC',
+  'FROM',
+  'SUBJECT',
+  'TEXT',
+  'TO',
+];
+export const DATE_KEYS: readonly DateKey[] = [
+  'BEFORE',
+  'ON',
+  'SINCE',
+  'SENTBEFORE',
+  'SENTON',
+  'SENTSINCE',
+];
 export const SIZE_KEYS: readonly SizeKey[] = ['LARGER', 'SMALLER'];
 export const KEYWORD_KEYS: readonly KeywordKey[] = ['KEYWORD', 'UNKEYWORD'];

@@ -13,12 +13,19 @@ export function toStructuredQuery(input: string | object): StructuredQuery {
   const deep = tooDeepAt(input);
   if (deep !== undefined) {
     const issue = depthIssue(deep);
-    throw makeError('QUERY_INVALID', `Invalid structured query: ${issue.message}`, { field: issue.field, details: { issues: [issue] } });
+    throw makeError('QUERY_INVALID', `Invalid structured query: ${issue.message}`, {
+      field: issue.field,
+      details: { issues: [issue] },
+    });
   }
   const copy = structuredClone(input) as StructuredQuery;
   if (!validateQuerySchema(copy)) {
     const issues = formatIssues(validateQuerySchema.errors);
-    throw makeError('QUERY_INVALID', `Invalid structured query: ${issues.map((i) => i.message).join('; ')}`, { field: issues[0]?.field ?? '/', details: { issues } });
+    throw makeError(
+      'QUERY_INVALID',
+      `Invalid structured query: ${issues.map((i) => i.message).join('; ')}`,
+      { field: issues[0]?.field ?? '/', details: { issues } },
+    );
   }
   return copy;
 }

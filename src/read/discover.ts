@@ -17,12 +17,23 @@ export interface DiscoverOptions extends OperationOptions, SelectOptions {}
  * inferred from up to 50 projected rows of the query, typed and with required fields.
  * @throws CONFIG_INVALID, QUERY_INVALID, and session errors when sampling.
  */
-export async function discover(connection: unknown, query?: string | object, options: DiscoverOptions = {}): Promise<Record<string, unknown>> {
+export async function discover(
+  connection: unknown,
+  query?: string | object,
+  options: DiscoverOptions = {},
+): Promise<Record<string, unknown>> {
   const prepared = prepare(connection, query, options);
   const rowSchema = readPackageJson<Record<string, unknown>>('schemas/row.schema.json');
   if (!prepared.plan.select.projection) return rowSchema;
   const rows = await withReadContext(prepared, options, async (ctx) => {
-    const page = await readPage(ctx.session, ctx.folders, ctx.plan, startState(undefined, ctx.plan, DISCOVER_SAMPLE_SIZE), ctx.config, { pageSize: DISCOVER_SAMPLE_SIZE });
+    const page = await readPage(
+      ctx.session,
+      ctx.folders,
+      ctx.plan,
+      startState(undefined, ctx.plan, DISCOVER_SAMPLE_SIZE),
+      ctx.config,
+      { pageSize: DISCOVER_SAMPLE_SIZE },
+    );
     return page.rows;
   });
   return {

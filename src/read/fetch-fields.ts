@@ -7,7 +7,10 @@ import type { Select } from '../rows/select.js';
  * BODYSTRUCTURE, FLAGS, INTERNALDATE, RFC822.SIZE and the References header: no body byte.
  * Only select "full" or raw adds BODY.PEEK[] (PEEK, so \Seen never changes).
  */
-export function fetchFields(select: Select, capabilities: { has(name: string): boolean }): FetchQueryObject {
+export function fetchFields(
+  select: Select,
+  capabilities: { has(name: string): boolean },
+): FetchQueryObject {
   const query: FetchQueryObject = {
     uid: true,
     flags: true,

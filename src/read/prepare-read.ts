@@ -1,7 +1,12 @@
 import type { Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
 import { invalidHeaderName, isHeaderFieldName } from '../imap/command-line.js';
-import { dateRangeCriteria, renderSearchText, toSearchAttributes, type SearchAttribute } from '../query/render-search.js';
+import {
+  dateRangeCriteria,
+  renderSearchText,
+  toSearchAttributes,
+  type SearchAttribute,
+} from '../query/render-search.js';
 import { folderSelection } from '../query/plan.js';
 import type { Criterion, StructuredQuery } from '../query/structured-query.js';
 import { toStructuredQuery } from '../query/to-structured-query.js';
@@ -27,15 +32,23 @@ export interface ReadPlan {
  * hashes a cursor is bound to. Pure: runs before any network I/O.
  * @throws QUERY_INVALID for a missing or broken query or select, or a header name that is none.
  */
-export function prepareRead(config: Config, queryInput: string | object | undefined, selectOptions: SelectOptions = {}): ReadPlan {
+export function prepareRead(
+  config: Config,
+  queryInput: string | object | undefined,
+  selectOptions: SelectOptions = {},
+): ReadPlan {
   const input = queryInput ?? config.query;
   if (input === undefined || (typeof input === 'string' && input.trim() === '')) {
-    throw makeError('QUERY_INVALID', 'No query given; write ALL to read every message.', { field: '/query' });
+    throw makeError('QUERY_INVALID', 'No query given; write ALL to read every message.', {
+      field: '/query',
+    });
   }
   const query = toStructuredQuery(input);
   const select = resolveSelect(selectOptions, config.timeout);
   // A header name becomes part of a FETCH command line: checked before any connection.
-  const badHeader = select.headers.find((name) => typeof name !== 'string' || !isHeaderFieldName(name));
+  const badHeader = select.headers.find(
+    (name) => typeof name !== 'string' || !isHeaderFieldName(name),
+  );
   if (badHeader !== undefined) throw invalidHeaderName(String(badHeader));
   const criteria = [...query.criteria, ...dateRangeCriteria(config.startDate, config.endDate)];
   const attributes = toSearchAttributes(criteria);
@@ -47,7 +60,12 @@ export function prepareRead(config: Config, queryInput: string | object | undefi
     attributes,
     searchText: renderSearchText(attributes),
     select,
-    account: shortHash({ host: config.host.toLowerCase(), port: config.port, username: config.username, authz: config.authorizationIdentity ?? null }),
+    account: shortHash({
+      host: config.host.toLowerCase(),
+      port: config.port,
+      username: config.username,
+      authz: config.authorizationIdentity ?? null,
+    }),
     queryHash: shortHash({ criteria, folders }),
   };
 }

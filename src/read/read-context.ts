@@ -30,7 +30,12 @@ export interface PreparedRead {
  * Validates config, query, select and cursor: everything that can fail without the server.
  * @throws CONFIG_INVALID, QUERY_INVALID, CURSOR_INVALID.
  */
-export function prepare(input: unknown, query: string | object | undefined, select: SelectOptions, cursor?: string): PreparedRead {
+export function prepare(
+  input: unknown,
+  query: string | object | undefined,
+  select: SelectOptions,
+  cursor?: string,
+): PreparedRead {
   const config = validateConfig(input);
   assertRole(config, 'source');
   const plan = prepareRead(config, query, select);
@@ -42,14 +47,27 @@ export function prepare(input: unknown, query: string | object | undefined, sele
  * Opens a session and lists and plans the folders. The caller closes ctx.session.
  * @throws FOLDER_NOT_FOUND, QUERY_UNSUPPORTED (X-GM-RAW without X-GM-EXT-1), session errors.
  */
-export async function openReadContext(prepared: PreparedRead, options: OperationOptions): Promise<ReadContext> {
+export async function openReadContext(
+  prepared: PreparedRead,
+  options: OperationOptions,
+): Promise<ReadContext> {
   const session = await openSession(prepared.config, options);
   try {
     if (needsGmail(prepared.plan.criteria) && !session.client.capabilities.has('X-GM-EXT-1')) {
-      throw makeError('QUERY_UNSUPPORTED', 'X-GM-RAW needs the Gmail extension (X-GM-EXT-1), which this server does not offer.', { field: '/query' });
+      throw makeError(
+        'QUERY_UNSUPPORTED',
+        'X-GM-RAW needs the Gmail extension (X-GM-EXT-1), which this server does not offer.',
+        { field: '/query' },
+      );
     }
     const planned = planFolders(await listFolders(session), prepared.plan.folders);
-    return { config: prepared.config, plan: prepared.plan, session, folders: planned.folders, unmatched: planned.unmatched };
+    return {
+      config: prepared.config,
+      plan: prepared.plan,
+      session,
+      folders: planned.folders,
+      unmatched: planned.unmatched,
+    };
   } catch (error) {
     await session.close();
     throw error;
@@ -57,7 +75,11 @@ export async function openReadContext(prepared: PreparedRead, options: Operation
 }
 
 /** openReadContext, then `work`, then always close the session. */
-export async function withReadContext<T>(prepared: PreparedRead, options: OperationOptions, work: (ctx: ReadContext) => Promise<T>): Promise<T> {
+export async function withReadContext<T>(
+  prepared: PreparedRead,
+  options: OperationOptions,
+  work: (ctx: ReadContext) => Promise<T>,
+): Promise<T> {
   const ctx = await openReadContext(prepared, options);
   try {
     return await work(ctx);

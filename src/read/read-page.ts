@@ -52,28 +52,53 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * collected first and mapped after the loop: an IMAP command (or any await on the session)
  * inside `for await` over fetch() deadlocks imapflow (imapflow#159, #219).
  */
-async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: RowContext, config: Config): Promise<unknown[]> {
+async function fetchRows(
+  session: Session,
+  uids: number[],
+  plan: ReadPlan,
+  ctx: RowContext,
+  config: Config,
+): Promise<unknown[]> {
   const query = fetchFields(plan.select, session.client.capabilities);
   const needsSource = Boolean(query.source);
-  const headerOnly = fetchFields({ ...plan.select, level: 'envelope', raw: false }, session.client.capabilities);
+  const headerOnly = fetchFields(
+    { ...plan.select, level: 'envelope', raw: false },
+    session.client.capabilities,
+  );
   const delayMs = config.delayBetweenMessagesMs;
   const batchSize = delayMs > 0 ? 1 : FETCH_BATCH_SIZE;
-  const bodyOptions = plan.select.attachmentContentMaxBytes === undefined ? {} : { attachmentContentMaxBytes: plan.select.attachmentContentMaxBytes };
+  const bodyOptions =
+    plan.select.attachmentContentMaxBytes === undefined
+      ? {}
+      : { attachmentContentMaxBytes: plan.select.attachmentContentMaxBytes };
   const rows: unknown[] = [];
   for (let i = 0; i < uids.length; i += batchSize) {
     if (i > 0 && delayMs > 0) await sleep(delayMs);
     const wanted = uids.slice(i, i + batchSize);
     // Bodies over maxMessageSize are never downloaded: those rows come from the envelope.
-    const oversized = needsSource ? await oversizedAmong(session, wanted, config.maxMessageSize) : new Set<number>();
-    const full = await fetchMessages(session, wanted.filter((uid) => !oversized.has(uid)), query);
-    const light = oversized.size > 0 ? await fetchMessages(session, [...oversized], headerOnly) : { messages: [], incomplete: [] };
+    const oversized = needsSource
+      ? await oversizedAmong(session, wanted, config.maxMessageSize)
+      : new Set<number>();
+    const full = await fetchMessages(
+      session,
+      wanted.filter((uid) => !oversized.has(uid)),
+      query,
+    );
+    const light =
+      oversized.size > 0
+        ? await fetchMessages(session, [...oversized], headerOnly)
+        : { messages: [], incomplete: [] };
     const incomplete = [...full.incomplete, ...light.incomplete];
     if (incomplete.length > 0) throw incompleteError(incomplete);
     const batch = [...full.messages, ...light.messages].sort((a, b) => a.uid - b.uid);
     for (const message of batch) {
-      const body = plan.select.level === 'full' && message.source ? await parseBody(message.source, bodyOptions) : undefined;
+      const body =
+        plan.select.level === 'full' && message.source
+          ? await parseBody(message.source, bodyOptions)
+          : undefined;
       const row = messageToRow(message, ctx, body, plan.select.headers);
-      if (oversized.has(message.uid)) row.parseWarnings.push(oversizedWarning(message.size, config.maxMessageSize));
+      if (oversized.has(message.uid))
+        row.parseWarnings.push(oversizedWarning(message.size, config.maxMessageSize));
       if (plan.select.raw && message.source) row.raw = message.source.toString('base64');
       const projected = plan.select.projection ? await plan.select.projection.evaluate(row) : row;
       if (projected !== undefined) rows.push(projected);
@@ -84,7 +109,11 @@ async function fetchRows(session: Session, uids: number[], plan: ReadPlan, ctx: 
 
 /** A requested message came back without an item it must carry: a row from it would be wrong. */
 function incompleteError(uids: number[]): ReturnType<typeof makeError> {
-  return makeError('PROTOCOL_ERROR', `The server answered the FETCH of UID ${uids.join(', ')} without all the items asked for (the body, say).`, { details: { uids } });
+  return makeError(
+    'PROTOCOL_ERROR',
+    `The server answered the FETCH of UID ${uids.join(', ')} without all the items asked for (the body, say).`,
+    { details: { uids } },
+  );
 }
 
 /** Index of the first UID above `uid` in an ascending list. */
@@ -100,13 +129,30 @@ function firstAbove(uids: number[], uid: number): number {
 }
 
 /** The next `want` matching UIDs above lastUid, and whether they are the last ones. */
-async function nextUids(session: Session, path: string, plan: ReadPlan, uidValidity: string, lastUid: number, want: number, cache: SearchCache | undefined): Promise<{ taken: number[]; exhausted: boolean }> {
+async function nextUids(
+  session: Session,
+  path: string,
+  plan: ReadPlan,
+  uidValidity: string,
+  lastUid: number,
+  want: number,
+  cache: SearchCache | undefined,
+): Promise<{ taken: number[]; exhausted: boolean }> {
   let entry = cache?.get(path);
   let from = entry && entry.uidValidity === uidValidity ? firstAbove(entry.uids, lastUid) : 0;
   if (!entry || entry.uidValidity !== uidValidity || from >= entry.uids.length) {
     // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
-    const attributes = [...plan.attributes, { type: 'ATOM' as const, value: 'UID' }, { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` }];
-    entry = { uidValidity, uids: (await uidSearch(session.client, attributes, session.errorContext, session.logger)).filter((uid) => uid > lastUid) };
+    const attributes = [
+      ...plan.attributes,
+      { type: 'ATOM' as const, value: 'UID' },
+      { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` },
+    ];
+    entry = {
+      uidValidity,
+      uids: (
+        await uidSearch(session.client, attributes, session.errorContext, session.logger)
+      ).filter((uid) => uid > lastUid),
+    };
     cache?.set(path, entry);
     from = 0;
   }
@@ -115,24 +161,56 @@ async function nextUids(session: Session, path: string, plan: ReadPlan, uidValid
 }
 
 /** Reads one folder's share of a page under a read-only lock (EXAMINE, never \Seen changes). */
-async function readFolder(session: Session, folder: FolderInfo, plan: ReadPlan, state: CursorState, page: Page, want: number, config: Config, options: PageOptions): Promise<number> {
+async function readFolder(
+  session: Session,
+  folder: FolderInfo,
+  plan: ReadPlan,
+  state: CursorState,
+  page: Page,
+  want: number,
+  config: Config,
+  options: PageOptions,
+): Promise<number> {
   return withMailbox(session, folder.path, true, async () => {
     const uidValidity = uidValidityOf(session);
-    if (uidValidity === '' || uidValidity === '0') page.warnings.push(`${folder.path}: the server reports no UIDVALIDITY, so a renumbering could not be detected`);
+    if (uidValidity === '' || uidValidity === '0')
+      page.warnings.push(
+        `${folder.path}: the server reports no UIDVALIDITY, so a renumbering could not be detected`,
+      );
     const previous = state.folders[folder.path];
     let lastUid = previous?.lastUid ?? 0;
     if (previous && previous.uidValidity !== uidValidity) {
       const change = { folder: folder.path, previous: previous.uidValidity, current: uidValidity };
       if (options.onUidValidityChange === 'fail') {
-        throw makeError('UIDVALIDITY_CHANGED', `UIDVALIDITY of ${JSON.stringify(folder.path)} changed from ${change.previous} to ${change.current}; its UIDs no longer mean what the cursor says.`, { details: change });
+        throw makeError(
+          'UIDVALIDITY_CHANGED',
+          `UIDVALIDITY of ${JSON.stringify(folder.path)} changed from ${change.previous} to ${change.current}; its UIDs no longer mean what the cursor says.`,
+          { details: change },
+        );
       }
       page.uidValidityChanged.push(change);
       lastUid = 0;
     }
-    const { taken, exhausted } = await nextUids(session, folder.path, plan, uidValidity, lastUid, want, options.searchCache);
-    const ctx: RowContext = { account: `${session.authenticatedAs}@${config.host}`, folder: folder.path, uidValidity, dateTimeFormat: config.dateTimeFormat };
+    const { taken, exhausted } = await nextUids(
+      session,
+      folder.path,
+      plan,
+      uidValidity,
+      lastUid,
+      want,
+      options.searchCache,
+    );
+    const ctx: RowContext = {
+      account: `${session.authenticatedAs}@${config.host}`,
+      folder: folder.path,
+      uidValidity,
+      dateTimeFormat: config.dateTimeFormat,
+    };
     page.rows.push(...(await fetchRows(session, taken, plan, ctx, config)));
-    state.folders[folder.path] = { uidValidity, lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid };
+    state.folders[folder.path] = {
+      uidValidity,
+      lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid,
+    };
     if (state.remaining !== null) state.remaining -= taken.length;
     if (exhausted) state.done.push(folder.path);
     return taken.length;
@@ -146,7 +224,14 @@ async function readFolder(session: Session, folder: FolderInfo, plan: ReadPlan, 
  * every matching message appears exactly once. `start` is not modified: on a fault the caller
  * still holds the state before this page, and resuming from it loses and repeats nothing.
  */
-export async function readPage(session: Session, folders: FolderInfo[], plan: ReadPlan, start: CursorState, config: Config, options: PageOptions): Promise<Page> {
+export async function readPage(
+  session: Session,
+  folders: FolderInfo[],
+  plan: ReadPlan,
+  start: CursorState,
+  config: Config,
+  options: PageOptions,
+): Promise<Page> {
   try {
     return await readFolders(session, folders, plan, start, config, options);
   } catch (error) {
@@ -157,7 +242,14 @@ export async function readPage(session: Session, folders: FolderInfo[], plan: Re
   }
 }
 
-async function readFolders(session: Session, folders: FolderInfo[], plan: ReadPlan, start: CursorState, config: Config, options: PageOptions): Promise<Page> {
+async function readFolders(
+  session: Session,
+  folders: FolderInfo[],
+  plan: ReadPlan,
+  start: CursorState,
+  config: Config,
+  options: PageOptions,
+): Promise<Page> {
   const state: CursorState = structuredClone(start);
   const page: Page = { rows: [], state, uidValidityChanged: [], warnings: [] };
   // Counted in messages, not rows: a projection may filter rows out, and the next folder
@@ -165,11 +257,15 @@ async function readFolders(session: Session, folders: FolderInfo[], plan: ReadPl
   let consumed = 0;
   for (const folder of folders) {
     if (state.done.includes(folder.path)) continue;
-    const budget = Math.min(options.pageSize - consumed, state.remaining ?? Number.POSITIVE_INFINITY);
+    const budget = Math.min(
+      options.pageSize - consumed,
+      state.remaining ?? Number.POSITIVE_INFINITY,
+    );
     if (budget <= 0) break;
     consumed += await readFolder(session, folder, plan, state, page, budget, config, options);
     if (!state.done.includes(folder.path)) break;
   }
-  state.complete = state.remaining === 0 || folders.every((folder) => state.done.includes(folder.path));
+  state.complete =
+    state.remaining === 0 || folders.every((folder) => state.done.includes(folder.path));
   return page;
 }

@@ -6,7 +6,13 @@ import { withResumeCursor } from './resume-cursor.js';
 
 export interface StreamOptions extends ReadOptions {
   /** Called once every row of a page has been consumed: the cursor is then a safe checkpoint. */
-  onCheckpoint?: (checkpoint: { cursor: string; done: boolean; rows: number; uidValidityChanged: UidValidityChange[]; warnings: string[] }) => void | Promise<void>;
+  onCheckpoint?: (checkpoint: {
+    cursor: string;
+    done: boolean;
+    rows: number;
+    uidValidityChanged: UidValidityChange[];
+    warnings: string[];
+  }) => void | Promise<void>;
 }
 
 /**
@@ -16,23 +22,42 @@ export interface StreamOptions extends ReadOptions {
  * cursor (the state for the next run); breaking out early closes the session.
  * @throws like read(); a fault carries details.cursor, the last checkpoint, to resume from.
  */
-export async function* readStream(connection: unknown, query?: string | object, options: StreamOptions = {}): AsyncGenerator<unknown, string> {
+export async function* readStream(
+  connection: unknown,
+  query?: string | object,
+  options: StreamOptions = {},
+): AsyncGenerator<unknown, string> {
   const prepared = prepare(connection, query, options, options.cursor);
   let state = startState(prepared.previous, prepared.plan, prepared.plan.query.limit);
-  const pageSize = Math.min(options.pageSize ?? prepared.config.pageSize, prepared.config.maxQueueDepth);
-  const ctx = await openReadContext(prepared, options).catch((error: unknown) => Promise.reject(withResumeCursor(error, state)));
+  const pageSize = Math.min(
+    options.pageSize ?? prepared.config.pageSize,
+    prepared.config.maxQueueDepth,
+  );
+  const ctx = await openReadContext(prepared, options).catch((error: unknown) =>
+    Promise.reject(withResumeCursor(error, state)),
+  );
   const searchCache: SearchCache = new Map();
   try {
     while (!state.complete) {
       let page;
       try {
-        page = await readPage(ctx.session, ctx.folders, ctx.plan, state, ctx.config, { pageSize, searchCache, onUidValidityChange: options.onUidValidityChange });
+        page = await readPage(ctx.session, ctx.folders, ctx.plan, state, ctx.config, {
+          pageSize,
+          searchCache,
+          onUidValidityChange: options.onUidValidityChange,
+        });
       } catch (error) {
         throw withResumeCursor(error, state);
       }
       yield* page.rows;
       state = page.state;
-      await options.onCheckpoint?.({ cursor: encodeCursor(state), done: state.complete, rows: page.rows.length, uidValidityChanged: page.uidValidityChanged, warnings: page.warnings });
+      await options.onCheckpoint?.({
+        cursor: encodeCursor(state),
+        done: state.complete,
+        rows: page.rows.length,
+        uidValidityChanged: page.uidValidityChanged,
+        warnings: page.warnings,
+      });
     }
     return encodeCursor(state);
   } finally {

@@ -34,16 +34,34 @@ export interface ReadResult {
  *   FOLDER_NOT_FOUND, SEARCH_REJECTED, UIDVALIDITY_CHANGED (with onUidValidityChange "fail"),
  *   CONNECTION_LOST and timeouts (with details.cursor to resume from).
  */
-export async function read(connection: unknown, query?: string | object, options: ReadOptions = {}): Promise<ReadResult> {
+export async function read(
+  connection: unknown,
+  query?: string | object,
+  options: ReadOptions = {},
+): Promise<ReadResult> {
   const started = performance.now();
   const prepared = prepare(connection, query, options, options.cursor);
   const start = startState(prepared.previous, prepared.plan, prepared.plan.query.limit);
   const pageSize = options.pageSize ?? prepared.config.pageSize;
   try {
     return await withReadContext(prepared, options, async (ctx) => {
-      const page = await readPage(ctx.session, ctx.folders, ctx.plan, start, ctx.config, { pageSize, onUidValidityChange: options.onUidValidityChange });
-      const warnings = [...ctx.unmatched.map((p) => `folder pattern ${JSON.stringify(p)} matched no folder`), ...page.warnings];
-      return { rows: page.rows, cursor: encodeCursor(page.state), done: page.state.complete, folders: ctx.folders.map((f) => f.path), uidValidityChanged: page.uidValidityChanged, warnings, elapsedMs: Math.round(performance.now() - started) };
+      const page = await readPage(ctx.session, ctx.folders, ctx.plan, start, ctx.config, {
+        pageSize,
+        onUidValidityChange: options.onUidValidityChange,
+      });
+      const warnings = [
+        ...ctx.unmatched.map((p) => `folder pattern ${JSON.stringify(p)} matched no folder`),
+        ...page.warnings,
+      ];
+      return {
+        rows: page.rows,
+        cursor: encodeCursor(page.state),
+        done: page.state.complete,
+        folders: ctx.folders.map((f) => f.path),
+        uidValidityChanged: page.uidValidityChanged,
+        warnings,
+        elapsedMs: Math.round(performance.now() - started),
+      };
     });
   } catch (error) {
     throw withResumeCursor(error, start);

@@ -45,8 +45,20 @@ export interface TestQueryOptions extends OperationOptions, SelectOptions {
 async function countFolder(ctx: ReadContext, path: string): Promise<FolderMatch> {
   return withMailbox(ctx.session, path, true, async () => {
     const mailbox = ctx.session.client.mailbox || undefined;
-    const uids = await uidSearch(ctx.session.client, ctx.plan.attributes, ctx.session.errorContext, ctx.session.logger);
-    return { folder: path, search: `UID SEARCH ${renderSearchText(searchArguments(ctx.session.client, ctx.plan.attributes))}`, matches: uids.length, messages: mailbox?.exists ?? 0, uidNext: mailbox?.uidNext ?? null, uidValidity: mailbox?.uidValidity?.toString() ?? '' };
+    const uids = await uidSearch(
+      ctx.session.client,
+      ctx.plan.attributes,
+      ctx.session.errorContext,
+      ctx.session.logger,
+    );
+    return {
+      folder: path,
+      search: `UID SEARCH ${renderSearchText(searchArguments(ctx.session.client, ctx.plan.attributes))}`,
+      matches: uids.length,
+      messages: mailbox?.exists ?? 0,
+      uidNext: mailbox?.uidNext ?? null,
+      uidValidity: mailbox?.uidValidity?.toString() ?? '',
+    };
   });
 }
 
@@ -55,7 +67,11 @@ async function countFolder(ctx: ReadContext, path: string): Promise<FolderMatch>
  * match, the folder's MESSAGES / UIDNEXT / UIDVALIDITY, and the first few rows. Read-only
  * (EXAMINE, BODY.PEEK). Never throws for an expected failure: returns ok false with the error.
  */
-export async function testQuery(connection: unknown, query?: string | object, options: TestQueryOptions = {}): Promise<TestQueryResult> {
+export async function testQuery(
+  connection: unknown,
+  query?: string | object,
+  options: TestQueryOptions = {},
+): Promise<TestQueryResult> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   try {
@@ -64,14 +80,49 @@ export async function testQuery(connection: unknown, query?: string | object, op
       const folders: FolderMatch[] = [];
       for (const folder of ctx.folders) folders.push(await countFolder(ctx, folder.path));
       const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE;
-      const first = sampleSize > 0 ? await readPage(ctx.session, ctx.folders, ctx.plan, startState(undefined, ctx.plan, sampleSize), ctx.config, { pageSize: sampleSize }) : undefined;
+      const first =
+        sampleSize > 0
+          ? await readPage(
+              ctx.session,
+              ctx.folders,
+              ctx.plan,
+              startState(undefined, ctx.plan, sampleSize),
+              ctx.config,
+              { pageSize: sampleSize },
+            )
+          : undefined;
       const totalMatches = folders.reduce((sum, f) => sum + f.matches, 0);
-      const warnings = [...ctx.unmatched.map((p) => `folder pattern ${JSON.stringify(p)} matched no folder`), ...(first?.warnings ?? [])];
-      return { ok: true, code: 'OK', message: `${totalMatches} messages match in ${folders.length} folders.`, query: ctx.plan.query, folders, totalMatches, sample: first?.rows ?? [], warnings, elapsedMs: elapsed() };
+      const warnings = [
+        ...ctx.unmatched.map((p) => `folder pattern ${JSON.stringify(p)} matched no folder`),
+        ...(first?.warnings ?? []),
+      ];
+      return {
+        ok: true,
+        code: 'OK',
+        message: `${totalMatches} messages match in ${folders.length} folders.`,
+        query: ctx.plan.query,
+        folders,
+        totalMatches,
+        sample: first?.rows ?? [],
+        warnings,
+        elapsedMs: elapsed(),
+      };
     });
   } catch (error) {
-    const known = isConnectorError(error) ? error : makeError('INTERNAL', 'Test query failed unexpectedly.', { cause: error });
+    const known = isConnectorError(error)
+      ? error
+      : makeError('INTERNAL', 'Test query failed unexpectedly.', { cause: error });
     const json = redactError(known, collectSecrets(connection));
-    return { ok: false, code: known.code, message: json.message, folders: [], totalMatches: 0, sample: [], warnings: [], elapsedMs: elapsed(), error: json };
+    return {
+      ok: false,
+      code: known.code,
+      message: json.message,
+      folders: [],
+      totalMatches: 0,
+      sample: [],
+      warnings: [],
+      elapsedMs: elapsed(),
+      error: json,
+    };
   }
 }

@@ -10,7 +10,9 @@ function typeOf(value: unknown): string {
 
 function mergeObject(values: Record<string, unknown>[]): InferredSchema {
   const keys = [...new Set(values.flatMap((v) => Object.keys(v)))].sort();
-  const properties = Object.fromEntries(keys.map((key) => [key, inferSchema(values.filter((v) => key in v).map((v) => v[key]))]));
+  const properties = Object.fromEntries(
+    keys.map((key) => [key, inferSchema(values.filter((v) => key in v).map((v) => v[key]))]),
+  );
   const required = keys.filter((key) => values.every((v) => key in v));
   return { type: 'object', properties, required };
 }

@@ -15,7 +15,18 @@ export interface RowContext {
 }
 
 /** The parts of imapflow's FETCH answer a row is made from. */
-export type FetchedMessage = Pick<FetchMessageObject, 'uid' | 'flags' | 'internalDate' | 'size' | 'envelope' | 'bodyStructure' | 'headers' | 'labels' | 'threadId'>;
+export type FetchedMessage = Pick<
+  FetchMessageObject,
+  | 'uid'
+  | 'flags'
+  | 'internalDate'
+  | 'size'
+  | 'envelope'
+  | 'bodyStructure'
+  | 'headers'
+  | 'labels'
+  | 'threadId'
+>;
 
 function toDate(value: Date | string | undefined): Date | null {
   if (value === undefined) return null;
@@ -38,7 +49,7 @@ export function parseHeaderBlock(block: Buffer | undefined): Record<string, stri
 }
 
 function messageIds(value: string | undefined): string[] {
-  return value ? value.match(/<[^<>\s]+>/g) ?? [] : [];
+  return value ? (value.match(/<[^<>\s]+>/g) ?? []) : [];
 }
 
 function rowId(ctx: RowContext, uid: number): string {
@@ -46,16 +57,29 @@ function rowId(ctx: RowContext, uid: number): string {
   return `imap://${ctx.account.split('@').map(encodeURIComponent).join('@')}/${encodeURIComponent(ctx.folder)};UIDVALIDITY=${ctx.uidValidity}/;UID=${uid}`;
 }
 
-function mergeBodyAttachments(fromStructure: Attachment[], parsed: ParsedBody, warnings: string[]): Attachment[] {
+function mergeBodyAttachments(
+  fromStructure: Attachment[],
+  parsed: ParsedBody,
+  warnings: string[],
+): Attachment[] {
   const pool = [...parsed.attachments];
   return fromStructure.map((attachment) => {
-    const index = pool.findIndex((p) => p.contentType === attachment.contentType && (p.filename === attachment.filename || attachment.filename === null));
+    const index = pool.findIndex(
+      (p) =>
+        p.contentType === attachment.contentType &&
+        (p.filename === attachment.filename || attachment.filename === null),
+    );
     if (index < 0) {
       warnings.push(`attachment part ${attachment.part} could not be decoded`);
       return attachment;
     }
     const [decoded] = pool.splice(index, 1);
-    return { ...attachment, size: decoded!.size, sha256: decoded!.sha256, ...(decoded!.content !== undefined ? { content: decoded!.content } : {}) };
+    return {
+      ...attachment,
+      size: decoded!.size,
+      sha256: decoded!.sha256,
+      ...(decoded!.content !== undefined ? { content: decoded!.content } : {}),
+    };
   });
 }
 
@@ -64,17 +88,27 @@ function mergeBodyAttachments(fromStructure: Attachment[], parsed: ParsedBody, w
  * sorted flags, UTC dates, bigint as string. A missing or unreadable Date header falls back
  * to the internal date with a warning; it never becomes "now" (mailparser would do that).
  */
-export function messageToRow(message: FetchedMessage, ctx: RowContext, body?: ParsedBody, extraHeaders: string[] = []): Row {
+export function messageToRow(
+  message: FetchedMessage,
+  ctx: RowContext,
+  body?: ParsedBody,
+  extraHeaders: string[] = [],
+): Row {
   const warnings: string[] = [...(body?.warnings ?? [])];
   const envelope = message.envelope ?? {};
   const headers = parseHeaderBlock(message.headers);
   const headerDate = toDate(envelope.date);
   const internalDate = toDate(message.internalDate);
   if (envelope.date === undefined) warnings.push('no Date header; date is the internal date');
-  else if (headerDate === null) warnings.push(`unreadable Date header ${JSON.stringify(String(envelope.date))}; date is the internal date`);
+  else if (headerDate === null)
+    warnings.push(
+      `unreadable Date header ${JSON.stringify(String(envelope.date))}; date is the internal date`,
+    );
   if (!envelope.messageId) warnings.push('no Message-ID header');
   const structureAttachments = attachmentsFromStructure(message.bodyStructure);
-  const attachments = body ? mergeBodyAttachments(structureAttachments, body, warnings) : structureAttachments;
+  const attachments = body
+    ? mergeBodyAttachments(structureAttachments, body, warnings)
+    : structureAttachments;
   const row: Row = {
     id: rowId(ctx, message.uid),
     account: ctx.account,
@@ -109,7 +143,9 @@ export function messageToRow(message: FetchedMessage, ctx: RowContext, body?: Pa
     row.html = body.html;
   }
   if (extraHeaders.length > 0) {
-    row.headers = Object.fromEntries(extraHeaders.map((name) => [name.toLowerCase(), headers[name.toLowerCase()] ?? []]));
+    row.headers = Object.fromEntries(
+      extraHeaders.map((name) => [name.toLowerCase(), headers[name.toLowerCase()] ?? []]),
+    );
   }
   return row;
 }

@@ -6,7 +6,8 @@ import type { simpleParser as SimpleParser } from 'mailparser';
 // mailparser costs a CLI start ~0.25 s.
 const requireModule = createRequire(import.meta.url);
 let parser: typeof SimpleParser | undefined;
-const loadParser = (): typeof SimpleParser => (parser ??= (requireModule('mailparser') as { simpleParser: typeof SimpleParser }).simpleParser);
+const loadParser = (): typeof SimpleParser =>
+  (parser ??= (requireModule('mailparser') as { simpleParser: typeof SimpleParser }).simpleParser);
 
 export interface DecodedAttachment {
   filename: string | null;
@@ -34,10 +35,17 @@ export interface ParseBodyOptions {
  * transfer encodings decoded, invalid bytes replaced. Never throws: a message that cannot be
  * parsed yields empty bodies and a warning, so one bad message never fails a page.
  */
-export async function parseBody(source: Buffer, options: ParseBodyOptions = {}): Promise<ParsedBody> {
+export async function parseBody(
+  source: Buffer,
+  options: ParseBodyOptions = {},
+): Promise<ParsedBody> {
   try {
     const simpleParser = loadParser();
-    const mail = await simpleParser(source, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+    const mail = await simpleParser(source, {
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+    });
     const warnings: string[] = [];
     const attachments = mail.attachments.map((attachment) => {
       const decoded: DecodedAttachment = {
@@ -48,13 +56,26 @@ export async function parseBody(source: Buffer, options: ParseBodyOptions = {}):
       };
       if (options.attachmentContentMaxBytes !== undefined) {
         const fits = attachment.content.length <= options.attachmentContentMaxBytes;
-        if (!fits) warnings.push(`attachment ${JSON.stringify(decoded.filename)} is larger than ${options.attachmentContentMaxBytes} bytes; content left out`);
+        if (!fits)
+          warnings.push(
+            `attachment ${JSON.stringify(decoded.filename)} is larger than ${options.attachmentContentMaxBytes} bytes; content left out`,
+          );
         decoded.content = fits ? attachment.content.toString('base64') : null;
       }
       return decoded;
     });
-    return { text: mail.text ?? null, html: typeof mail.html === 'string' ? mail.html : null, attachments, warnings };
+    return {
+      text: mail.text ?? null,
+      html: typeof mail.html === 'string' ? mail.html : null,
+      attachments,
+      warnings,
+    };
   } catch (error) {
-    return { text: null, html: null, attachments: [], warnings: [`body could not be parsed: ${(error as Error).message}`] };
+    return {
+      text: null,
+      html: null,
+      attachments: [],
+      warnings: [`body could not be parsed: ${(error as Error).message}`],
+    };
   }
 }

@@ -36,19 +36,34 @@ interface JsonataError {
  * step of the expression), so a recursive projection cannot run forever (issue 9).
  * @throws QUERY_INVALID with the position and token where the expression is broken.
  */
-export function compileProjection(source: string, timeoutMs = DEFAULT_PROJECTION_TIMEOUT_MS): Projection {
+export function compileProjection(
+  source: string,
+  timeoutMs = DEFAULT_PROJECTION_TIMEOUT_MS,
+): Projection {
   const key = `${timeoutMs}\n${source}`;
   let expression = cache.get(key);
   if (!expression) {
     try {
       jsonata ??= requireModule('jsonata') as typeof jsonataType;
-      expression = jsonata(source, { timeout: timeoutMs, stack: MAX_STACK_DEPTH, sequence: MAX_SEQUENCE } as never);
+      expression = jsonata(source, {
+        timeout: timeoutMs,
+        stack: MAX_STACK_DEPTH,
+        sequence: MAX_SEQUENCE,
+      } as never);
     } catch (error) {
       const e = error as JsonataError;
-      throw makeError('QUERY_INVALID', `select is not a valid JSONata expression at character ${e.position ?? '?'}: ${e.message ?? 'syntax error'}`, {
-        field: '/select',
-        details: { position: e.position ?? null, token: e.token ?? null, jsonataCode: e.code ?? null },
-      });
+      throw makeError(
+        'QUERY_INVALID',
+        `select is not a valid JSONata expression at character ${e.position ?? '?'}: ${e.message ?? 'syntax error'}`,
+        {
+          field: '/select',
+          details: {
+            position: e.position ?? null,
+            token: e.token ?? null,
+            jsonataCode: e.code ?? null,
+          },
+        },
+      );
     }
     cache.set(key, expression);
   }
@@ -60,8 +75,16 @@ export function compileProjection(source: string, timeoutMs = DEFAULT_PROJECTION
         return await compiled.evaluate(row);
       } catch (error) {
         const e = error as JsonataError;
-        const why = e.code === 'D1012' ? `it ran longer than ${timeoutMs} ms` : e.code === 'D1011' ? 'it recursed too deeply' : (e.message ?? 'evaluation error');
-        throw makeError('PROJECTION_FAILED', `select failed on a row: ${why}`, { field: '/select', details: { position: e.position ?? null, jsonataCode: e.code ?? null } });
+        const why =
+          e.code === 'D1012'
+            ? `it ran longer than ${timeoutMs} ms`
+            : e.code === 'D1011'
+              ? 'it recursed too deeply'
+              : (e.message ?? 'evaluation error');
+        throw makeError('PROJECTION_FAILED', `select failed on a row: ${why}`, {
+          field: '/select',
+          details: { position: e.position ?? null, jsonataCode: e.code ?? null },
+        });
       }
     },
   };

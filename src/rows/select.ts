@@ -33,11 +33,22 @@ const BODY_FIELDS = /\b(text|html|sha256|content)\b|\battachments\s*\.\s*size\b/
 export function resolveSelect(options: SelectOptions = {}, timeoutMs?: number): Select {
   const text = (options.select ?? 'envelope').trim();
   const headers = options.headers ?? [];
-  const base = { raw: options.raw ?? false, ...(options.attachmentContentMaxBytes === undefined ? {} : { attachmentContentMaxBytes: options.attachmentContentMaxBytes }) };
+  const base = {
+    raw: options.raw ?? false,
+    ...(options.attachmentContentMaxBytes === undefined
+      ? {}
+      : { attachmentContentMaxBytes: options.attachmentContentMaxBytes }),
+  };
   if (text === 'envelope' || text === 'full') {
-    return { level: options.attachmentContentMaxBytes !== undefined ? 'full' : text, projection: null, headers, ...base };
+    return {
+      level: options.attachmentContentMaxBytes !== undefined ? 'full' : text,
+      projection: null,
+      headers,
+      ...base,
+    };
   }
   const projection = compileProjection(text, timeoutMs);
-  const level = BODY_FIELDS.test(text) || options.attachmentContentMaxBytes !== undefined ? 'full' : 'envelope';
+  const level =
+    BODY_FIELDS.test(text) || options.attachmentContentMaxBytes !== undefined ? 'full' : 'envelope';
   return { level, projection, headers, ...base };
 }

@@ -10,7 +10,12 @@ const FORMAT = 'imap-connector-archive';
 // gzip (which spent most of an archive import's time) and a far better ratio; decompression is
 // fast at any quality. Recorded in archive_meta so a later version can change it.
 const COMPRESSION = 'brotli';
-const BROTLI_OPTIONS = { params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } };
+const BROTLI_OPTIONS = {
+  params: {
+    [constants.BROTLI_PARAM_QUALITY]: 4,
+    [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+  },
+};
 const brotliAsync = promisify(brotliCompress);
 
 /** A message's source as the archive stores it; runs on libuv's thread pool. */
@@ -113,7 +118,11 @@ CREATE INDEX IF NOT EXISTS messages_by_content ON messages (account, folder, con
 export function asArchiveError(error: unknown, path: string): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code)) {
-    return makeError('ARCHIVE_DAMAGED', `The archive ${JSON.stringify(path)} is damaged: SQLite cannot read part of it (${code}).`, { details: { path, sqliteCode: code }, cause: error });
+    return makeError(
+      'ARCHIVE_DAMAGED',
+      `The archive ${JSON.stringify(path)} is damaged: SQLite cannot read part of it (${code}).`,
+      { details: { path, sqliteCode: code }, cause: error },
+    );
   }
   return error;
 }
@@ -134,9 +143,15 @@ export class Archive {
 
   private prepareStatements() {
     return {
-      byMessageId: this.db.prepare('SELECT 1 FROM messages WHERE account = ? AND folder = ? AND message_id_key = ? LIMIT 1'),
-      byContent: this.db.prepare('SELECT 1 FROM messages WHERE account = ? AND folder = ? AND content_hash = ? LIMIT 1'),
-      addBlob: this.db.prepare('INSERT OR IGNORE INTO blobs (sha256, size, compressed) VALUES (?, ?, ?)'),
+      byMessageId: this.db.prepare(
+        'SELECT 1 FROM messages WHERE account = ? AND folder = ? AND message_id_key = ? LIMIT 1',
+      ),
+      byContent: this.db.prepare(
+        'SELECT 1 FROM messages WHERE account = ? AND folder = ? AND content_hash = ? LIMIT 1',
+      ),
+      addBlob: this.db.prepare(
+        'INSERT OR IGNORE INTO blobs (sha256, size, compressed) VALUES (?, ?, ?)',
+      ),
       addMessage: this.db.prepare(
         `INSERT OR IGNORE INTO messages (account, folder, uid_validity, uid, message_id, message_id_key, content_hash, blob, size, internal_date, flags, row)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -157,15 +172,31 @@ export class Archive {
     const readonly = options.readonly ?? false;
     const db = openSqliteFile(path, 'archive', { mustExist: !options.create, readonly });
     try {
-      const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
-      if (tables.n === 0 && !options.create) throw makeError('ARCHIVE_INVALID', `There is no archive at ${JSON.stringify(path)}.`, { details: { path } });
+      const tables = db
+        .prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`)
+        .get() as { n: number };
+      if (tables.n === 0 && !options.create)
+        throw makeError('ARCHIVE_INVALID', `There is no archive at ${JSON.stringify(path)}.`, {
+          details: { path },
+        });
       if (tables.n > 0) {
-        const format = hasTable(db, 'archive_meta') ? (db.prepare(`SELECT value FROM archive_meta WHERE key = 'format'`).get() as { value: string } | undefined) : undefined;
-        if (format?.value !== FORMAT) throw makeError('ARCHIVE_INVALID', `${JSON.stringify(path)} is a SQLite file but not an imap-connector archive.`, { details: { path } });
+        const format = hasTable(db, 'archive_meta')
+          ? (db.prepare(`SELECT value FROM archive_meta WHERE key = 'format'`).get() as
+              | { value: string }
+              | undefined)
+          : undefined;
+        if (format?.value !== FORMAT)
+          throw makeError(
+            'ARCHIVE_INVALID',
+            `${JSON.stringify(path)} is a SQLite file but not an imap-connector archive.`,
+            { details: { path } },
+          );
       }
       if (!readonly) {
         db.exec(SCHEMA);
-        db.prepare(`INSERT OR IGNORE INTO archive_meta (key, value) VALUES ('format', ?), ('version', ?), ('compression', ?)`).run(FORMAT, VERSION, COMPRESSION);
+        db.prepare(
+          `INSERT OR IGNORE INTO archive_meta (key, value) VALUES ('format', ?), ('version', ?), ('compression', ?)`,
+        ).run(FORMAT, VERSION, COMPRESSION);
       }
       return new Archive(db, path, readonly);
     } catch (error) {
@@ -195,7 +226,20 @@ export class Archive {
     const data = compressed ?? brotliCompressSync(entry.raw, BROTLI_OPTIONS);
     return this.db.transaction(() => {
       this.sql.addBlob.run(sha256, entry.raw.length, data);
-      const inserted = this.sql.addMessage.run(entry.account, entry.folder, entry.uidValidity, entry.uid, entry.identity.messageId ?? null, entry.identity.messageIdKey ?? null, entry.identity.contentHash, sha256, entry.raw.length, entry.internalDate ?? null, JSON.stringify(entry.flags), JSON.stringify(entry.row));
+      const inserted = this.sql.addMessage.run(
+        entry.account,
+        entry.folder,
+        entry.uidValidity,
+        entry.uid,
+        entry.identity.messageId ?? null,
+        entry.identity.messageIdKey ?? null,
+        entry.identity.contentHash,
+        sha256,
+        entry.raw.length,
+        entry.internalDate ?? null,
+        JSON.stringify(entry.flags),
+        JSON.stringify(entry.row),
+      );
       return inserted.changes > 0;
     })();
   }
@@ -213,10 +257,22 @@ export class Archive {
          WHERE (@account IS NULL OR m.account = @account) AND (@folder IS NULL OR m.folder = @folder)
          ORDER BY m.account, m.folder, m.uid_validity, m.uid`,
       )
-      .iterate({ account: filter.account ?? null, folder: filter.folder ?? null }) as Iterable<StoredRow>;
+      .iterate({
+        account: filter.account ?? null,
+        folder: filter.folder ?? null,
+      }) as Iterable<StoredRow>;
     for (const row of rows) {
       const { raw, damage } = checkedSource(row);
-      yield { account: row.account, folder: row.folder, uidValidity: row.uid_validity, uid: row.uid, flags: parseFlags(row.flags), internalDate: row.internal_date, raw, damage };
+      yield {
+        account: row.account,
+        folder: row.folder,
+        uidValidity: row.uid_validity,
+        uid: row.uid,
+        flags: parseFlags(row.flags),
+        internalDate: row.internal_date,
+        raw,
+        damage,
+      };
     }
   }
 
@@ -225,11 +281,20 @@ export class Archive {
     const result: VerifyResult = { messages: 0, damaged: [], database: [] };
     for (const message of this.messages()) {
       result.messages++;
-      if (message.damage) result.damaged.push({ account: message.account, folder: message.folder, uidValidity: message.uidValidity, uid: message.uid, damage: message.damage });
+      if (message.damage)
+        result.damaged.push({
+          account: message.account,
+          folder: message.folder,
+          uidValidity: message.uidValidity,
+          uid: message.uid,
+          damage: message.damage,
+        });
     }
     // integrity_check, not quick_check: it also compares every index with its table, which
     // finds a flipped bit in a message's UID or folder.
-    result.database = (this.db.pragma('integrity_check(20)') as { integrity_check: string }[]).map((row) => row.integrity_check);
+    result.database = (this.db.pragma('integrity_check(20)') as { integrity_check: string }[]).map(
+      (row) => row.integrity_check,
+    );
     return result;
   }
 
@@ -241,7 +306,9 @@ export class Archive {
          FROM messages GROUP BY account, folder ORDER BY account, folder`,
       )
       .all() as FolderStats[];
-    const stored = this.db.prepare('SELECT coalesce(sum(length(compressed)), 0) AS n FROM blobs').get() as { n: number };
+    const stored = this.db
+      .prepare('SELECT coalesce(sum(length(compressed)), 0) AS n FROM blobs')
+      .get() as { n: number };
     return {
       folders,
       messages: folders.reduce((sum, folder) => sum + folder.messages, 0),
@@ -299,12 +366,17 @@ function checkedSource(row: StoredRow): { raw: Buffer; damage: string | null } {
 function parseFlags(text: string): string[] {
   try {
     const flags = JSON.parse(text) as unknown;
-    return Array.isArray(flags) ? flags.filter((flag): flag is string => typeof flag === 'string') : [];
+    return Array.isArray(flags)
+      ? flags.filter((flag): flag is string => typeof flag === 'string')
+      : [];
   } catch {
     return [];
   }
 }
 
 function hasTable(db: SqliteDatabase, name: string): boolean {
-  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+  return (
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !==
+    undefined
+  );
 }

@@ -29,7 +29,13 @@ function writeFile(path: string, data: Buffer): void {
 }
 
 function damagedEntry(message: ArchivedMessage): VerifyResult['damaged'][number] {
-  return { account: message.account, folder: message.folder, uidValidity: message.uidValidity, uid: message.uid, damage: message.damage };
+  return {
+    account: message.account,
+    folder: message.folder,
+    uidValidity: message.uidValidity,
+    uid: message.uid,
+    damage: message.damage,
+  };
 }
 
 // Characters no file system takes in a name, and control characters.
@@ -41,9 +47,17 @@ function safeSegment(name: string): string {
 }
 
 /** dir/<account>/<folder levels>/<uidvalidity>-<uid>.eml */
-export function emlPath(dir: string, message: Pick<ArchivedMessage, 'account' | 'folder' | 'uidValidity' | 'uid'>): string {
+export function emlPath(
+  dir: string,
+  message: Pick<ArchivedMessage, 'account' | 'folder' | 'uidValidity' | 'uid'>,
+): string {
   const levels = message.folder.split('/').map(safeSegment);
-  return join(dir, safeSegment(message.account), ...levels, `${message.uidValidity}-${message.uid}.eml`);
+  return join(
+    dir,
+    safeSegment(message.account),
+    ...levels,
+    `${message.uidValidity}-${message.uid}.eml`,
+  );
 }
 
 /**
@@ -58,7 +72,8 @@ export function exportEml(archive: Archive, dir: string, filter: ArchiveFilter =
   const written = new Set<string>();
   for (const message of archive.messages(filter)) {
     const path = emlPath(dir, message);
-    if (!message.damage && written.has(path)) message.damage = 'another message has the same account, folder and UID (damaged metadata)';
+    if (!message.damage && written.has(path))
+      message.damage = 'another message has the same account, folder and UID (damaged metadata)';
     if (message.damage) {
       result.damaged.push(damagedEntry(message));
       continue;
@@ -93,7 +108,11 @@ export function asctime(iso: string | null): string {
  * damaged message is left out and listed in `damaged`.
  * @throws FILE_WRITE_FAILED
  */
-export function exportMbox(archive: Archive, file: string, filter: ArchiveFilter = {}): ExportResult {
+export function exportMbox(
+  archive: Archive,
+  file: string,
+  filter: ArchiveFilter = {},
+): ExportResult {
   const result: ExportResult = { messages: 0, bytes: 0, damaged: [] };
   let fd: number;
   try {
@@ -110,7 +129,13 @@ export function exportMbox(archive: Archive, file: string, filter: ArchiveFilter
       const text = message.raw.toString('latin1').replace(FROM_LINE, '>$1');
       const ending = text.endsWith('\n') ? '' : '\n';
       try {
-        writeSync(fd, Buffer.from(`From MAILER-DAEMON ${asctime(message.internalDate)}\n${text}${ending}\n`, 'latin1'));
+        writeSync(
+          fd,
+          Buffer.from(
+            `From MAILER-DAEMON ${asctime(message.internalDate)}\n${text}${ending}\n`,
+            'latin1',
+          ),
+        );
       } catch (error) {
         throw fileWriteError(error, file, 'mbox file');
       }

@@ -1,7 +1,11 @@
 import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
-import { byMessageIdKey, type DedupeMode, type MessageIdentity } from '../write/message-identity.js';
+import {
+  byMessageIdKey,
+  type DedupeMode,
+  type MessageIdentity,
+} from '../write/message-identity.js';
 import { compressSource, type Archive } from './archive-db.js';
 import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
 
@@ -16,13 +20,26 @@ export class ArchiveSink implements Sink {
   readonly keepsRows = true;
   readonly kind = 'archive' as const;
 
-  constructor(private readonly archive: Archive, private readonly account: string, private readonly mode: DedupeMode, private readonly mapping: FolderMapOptions) {}
+  constructor(
+    private readonly archive: Archive,
+    private readonly account: string,
+    private readonly mode: DedupeMode,
+    private readonly mapping: FolderMapOptions,
+  ) {}
 
   async openFolder(source: FolderInfo, recorded?: string): Promise<FolderSink> {
-    const destination = recorded ?? mapFolder({ ...source, specialUse: null }, { delimiter: source.delimiter, folders: [] }, this.mapping);
+    const destination =
+      recorded ??
+      mapFolder(
+        { ...source, specialUse: null },
+        { delimiter: source.delimiter, folders: [] },
+        this.mapping,
+      );
     const { archive, account, mode } = this;
     const holds = (identity: MessageIdentity, by: DedupeMode): boolean =>
-      byMessageIdKey(identity, by) ? archive.hasMessageIdKey(account, destination, identity.messageIdKey) : archive.hasContentHash(account, destination, identity.contentHash);
+      byMessageIdKey(identity, by)
+        ? archive.hasMessageIdKey(account, destination, identity.messageIdKey)
+        : archive.hasContentHash(account, destination, identity.contentHash);
     // Compression runs on libuv's thread pool a few messages ahead of the one being written to
     // SQLite: both cores busy, and at most AHEAD compressed copies in memory at a time.
     const compressing = new Map<SourceMessage, Promise<Buffer>>();
@@ -43,7 +60,8 @@ export class ArchiveSink implements Sink {
         upcoming = messages;
         startAhead(0);
       },
-      contains: async (identities) => identities.map((identity) => mode !== 'none' && holds(identity, mode)),
+      contains: async (identities) =>
+        identities.map((identity) => mode !== 'none' && holds(identity, mode)),
       confirm: async (identity) => holds(identity, 'hash'),
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
         const outcomes: undefined[] = [];
@@ -68,7 +86,14 @@ export class ArchiveSink implements Sink {
             );
           } catch (error) {
             // SQLite said no (disk full, read-only, busy): nothing of this message was kept.
-            return { outcomes, fatal: makeError('ARCHIVE_WRITE_FAILED', `The archive ${JSON.stringify(archive.path)} could not be written: ${(error as Error).message}.`, { details: { path: archive.path }, cause: error }) };
+            return {
+              outcomes,
+              fatal: makeError(
+                'ARCHIVE_WRITE_FAILED',
+                `The archive ${JSON.stringify(archive.path)} could not be written: ${(error as Error).message}.`,
+                { details: { path: archive.path }, cause: error },
+              ),
+            };
           }
           outcomes.push(undefined);
         }

@@ -17,7 +17,9 @@ async function onTarget<T>(session: Session, work: () => Promise<T>): Promise<T>
   try {
     return await work();
   } catch (error) {
-    const classified = isConnectorError(error) ? error : (session.fault() ?? classifyError(error, session.errorContext));
+    const classified = isConnectorError(error)
+      ? error
+      : (session.fault() ?? classifyError(error, session.errorContext));
     throw Object.assign(classified, { details: { ...classified.details, side: 'destination' } });
   }
 }
@@ -25,7 +27,8 @@ async function onTarget<T>(session: Session, work: () => Promise<T>): Promise<T>
 /** The hierarchy delimiter most of the target's folders use (servers have one per namespace). */
 function targetDelimiter(folders: readonly FolderInfo[]): string {
   const counts = new Map<string, number>();
-  for (const folder of folders) if (folder.delimiter) counts.set(folder.delimiter, (counts.get(folder.delimiter) ?? 0) + 1);
+  for (const folder of folders)
+    if (folder.delimiter) counts.set(folder.delimiter, (counts.get(folder.delimiter) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '/';
 }
 
@@ -39,7 +42,12 @@ export class ImapSink implements Sink {
   readonly kind = 'imap' as const;
   private folders: FolderInfo[] | undefined;
 
-  constructor(private readonly session: Session, private readonly mode: DedupeMode, private readonly mapping: FolderMapOptions, private readonly timeout: number) {}
+  constructor(
+    private readonly session: Session,
+    private readonly mode: DedupeMode,
+    private readonly mapping: FolderMapOptions,
+    private readonly timeout: number,
+  ) {}
 
   openFolder(source: FolderInfo, recorded?: string): Promise<FolderSink> {
     return onTarget(this.session, () => this.open(source, recorded));
@@ -49,11 +57,20 @@ export class ImapSink implements Sink {
     const { session, mode, timeout } = this;
     this.folders ??= await listFolders(session);
     const folders = this.folders;
-    const destination = recorded ?? mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping);
+    const destination =
+      recorded ?? mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping);
     const exists = folders.some((folder) => sameFolder(folder.path, destination));
     if (!exists) {
       await ensureFolder(session, destination);
-      folders.push({ path: destination, name: destination, delimiter: targetDelimiter(folders), specialUse: null, specialUseFromServer: false, flags: [], subscribed: false });
+      folders.push({
+        path: destination,
+        name: destination,
+        delimiter: targetDelimiter(folders),
+        specialUse: null,
+        specialUseFromServer: false,
+        flags: [],
+        subscribed: false,
+      });
     }
     // Built on first use: a folder with nothing new (every folder of a quiet incremental run)
     // costs no FETCH of the target at all.
@@ -70,18 +87,39 @@ export class ImapSink implements Sink {
         }),
       confirm: (identity: MessageIdentity) =>
         onTarget(session, async () => {
-          contentIndex ??= await buildTargetFolderIndex(session, destination, 'hash', timeout, true);
+          contentIndex ??= await buildTargetFolderIndex(
+            session,
+            destination,
+            'hash',
+            timeout,
+            true,
+          );
           return (await contentIndex.contains([identity]))[0] === true;
         }),
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
-        const result = await appendMany(session, destination, messages.map((message) => ({ raw: message.raw, flags: message.flags, internalDate: message.internalDate })));
+        const result = await appendMany(
+          session,
+          destination,
+          messages.map((message) => ({
+            raw: message.raw,
+            flags: message.flags,
+            internalDate: message.internalDate,
+          })),
+        );
         result.outcomes.forEach((outcome, i) => {
           if (!outcome.stored) return;
           index?.add(messages[i]!.identity);
           contentIndex?.add(messages[i]!.identity);
         });
-        const fatal = result.fatal && Object.assign(result.fatal, { details: { ...result.fatal.details, side: 'destination' } });
-        return { outcomes: result.outcomes.map((outcome) => (outcome.stored ? undefined : outcome.error)), fatal };
+        const fatal =
+          result.fatal &&
+          Object.assign(result.fatal, {
+            details: { ...result.fatal.details, side: 'destination' },
+          });
+        return {
+          outcomes: result.outcomes.map((outcome) => (outcome.stored ? undefined : outcome.error)),
+          fatal,
+        };
       },
     };
   }

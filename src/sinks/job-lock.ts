@@ -62,7 +62,11 @@ export async function acquireJobLock(file: string, job: string, waitMs: number):
   while (!tryLock(db)) {
     if (Date.now() >= until) {
       db.close();
-      throw makeError('JOB_BUSY', `Another run of this job is still working on ${JSON.stringify(file)}${waitMs > 0 ? ` (waited ${Math.round(waitMs / 1000)} s)` : ''}.`, { details: { path: file, waitedMs: waitMs } });
+      throw makeError(
+        'JOB_BUSY',
+        `Another run of this job is still working on ${JSON.stringify(file)}${waitMs > 0 ? ` (waited ${Math.round(waitMs / 1000)} s)` : ''}.`,
+        { details: { path: file, waitedMs: waitMs } },
+      );
     }
     await sleep(Math.min(RETRY_MS, Math.max(0, until - Date.now())));
   }

@@ -14,9 +14,16 @@ export function createPrivateFile(path: string): void {
 }
 
 /** The SQLite driver itself, for files this module does not manage (job locks). */
-export function openSqliteDriver(path: string, options: { timeout: number; readonly?: boolean }): SqliteDatabase {
+export function openSqliteDriver(
+  path: string,
+  options: { timeout: number; readonly?: boolean },
+): SqliteDatabase {
   if (!options.readonly) createPrivateFile(path);
-  return new Database(path, { timeout: options.timeout, readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  return new Database(path, {
+    timeout: options.timeout,
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
 }
 
 /**
@@ -26,8 +33,15 @@ export function openSqliteDriver(path: string, options: { timeout: number; reado
  * export, verify), also on read-only media.
  * @throws ARCHIVE_INVALID when the file exists but is not a SQLite database.
  */
-export function openSqliteFile(path: string, what: string, options: { mustExist?: boolean; readonly?: boolean } = {}): SqliteDatabase {
-  if ((options.mustExist || options.readonly) && !existsSync(path)) throw makeError('ARCHIVE_INVALID', `There is no ${what} at ${JSON.stringify(path)}.`, { details: { path } });
+export function openSqliteFile(
+  path: string,
+  what: string,
+  options: { mustExist?: boolean; readonly?: boolean } = {},
+): SqliteDatabase {
+  if ((options.mustExist || options.readonly) && !existsSync(path))
+    throw makeError('ARCHIVE_INVALID', `There is no ${what} at ${JSON.stringify(path)}.`, {
+      details: { path },
+    });
   let db: SqliteDatabase | undefined;
   try {
     // Another process (a second import on the same file) waits rather than failing at once.
@@ -42,6 +56,10 @@ export function openSqliteFile(path: string, what: string, options: { mustExist?
     return db;
   } catch (error) {
     db?.close();
-    throw makeError('ARCHIVE_INVALID', `The ${what} ${JSON.stringify(path)} cannot be opened as a SQLite database: ${(error as Error).message}.`, { details: { path }, cause: error });
+    throw makeError(
+      'ARCHIVE_INVALID',
+      `The ${what} ${JSON.stringify(path)} cannot be opened as a SQLite database: ${(error as Error).message}.`,
+      { details: { path }, cause: error },
+    );
   }
 }

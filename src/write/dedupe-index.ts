@@ -1,4 +1,9 @@
-import { byMessageIdKey, contentHashOf, type DedupeMode, type MessageIdentity } from './message-identity.js';
+import {
+  byMessageIdKey,
+  contentHashOf,
+  type DedupeMode,
+  type MessageIdentity,
+} from './message-identity.js';
 
 /** What a destination folder already holds, asked a batch at a time. */
 export interface DedupeIndex {
@@ -48,8 +53,10 @@ export class HeaderDedupeIndex implements DedupeIndex {
     // Candidate UID -> its header digest (the same as the identity's that found it).
     const unhashed = new Map<number, string>();
     for (const identity of identities) {
-      if (byMessageIdKey(identity, this.mode) || this.contentHashes.has(identity.contentHash)) continue;
-      for (const uid of this.byHeaderDigest.get(identity.headerDigest) ?? []) if (!this.hashedUids.has(uid)) unhashed.set(uid, identity.headerDigest);
+      if (byMessageIdKey(identity, this.mode) || this.contentHashes.has(identity.contentHash))
+        continue;
+      for (const uid of this.byHeaderDigest.get(identity.headerDigest) ?? [])
+        if (!this.hashedUids.has(uid)) unhashed.set(uid, identity.headerDigest);
     }
     if (unhashed.size > 0) {
       const bodies = await this.readBodies([...unhashed.keys()].sort((a, b) => a - b));
@@ -59,7 +66,11 @@ export class HeaderDedupeIndex implements DedupeIndex {
         this.hashedUids.add(uid);
       }
     }
-    return identities.map((identity) => (byMessageIdKey(identity, this.mode) ? this.messageIdKeys.has(identity.messageIdKey) : this.contentHashes.has(identity.contentHash)));
+    return identities.map((identity) =>
+      byMessageIdKey(identity, this.mode)
+        ? this.messageIdKeys.has(identity.messageIdKey)
+        : this.contentHashes.has(identity.contentHash),
+    );
   }
 
   add(identity: MessageIdentity): void {

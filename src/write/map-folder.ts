@@ -14,9 +14,9 @@ export interface DestinationFolders {
   folders: readonly Pick<FolderInfo, 'path' | 'specialUse' | 'specialUseFromServer'>[];
 }
 
-
 // Mapped names must not split into levels the source did not have.
-const replaceDelimiter = (segment: string, delimiter: string): string => (delimiter === '' ? segment : segment.split(delimiter).join('_'));
+const replaceDelimiter = (segment: string, delimiter: string): string =>
+  delimiter === '' ? segment : segment.split(delimiter).join('_');
 
 /**
  * Where a source folder goes: the mapping table if it names the folder; the destination's
@@ -25,14 +25,22 @@ const replaceDelimiter = (segment: string, delimiter: string): string => (delimi
  * puts all of it one level down. INBOX is case-insensitive (RFC 3501 section 5.1), so it is
  * written INBOX.
  */
-export function mapFolder(source: Pick<FolderInfo, 'path' | 'delimiter' | 'specialUse'>, destination: DestinationFolders, options: FolderMapOptions = {}): string {
+export function mapFolder(
+  source: Pick<FolderInfo, 'path' | 'delimiter' | 'specialUse'>,
+  destination: DestinationFolders,
+  options: FolderMapOptions = {},
+): string {
   const mapped = options.mapping?.[source.path];
   if (mapped !== undefined) return mapped;
   const delimiter = destination.delimiter;
   let segments: string[];
   // Only a special use the target server declares: imapflow guesses one from names, and a
   // guess on a folder this import created ("Mig/Sent") sent later runs to Mig/Mig/Sent (issue 9).
-  const sameUse = source.specialUse ? destination.folders.find((folder) => folder.specialUseFromServer && folder.specialUse === source.specialUse) : undefined;
+  const sameUse = source.specialUse
+    ? destination.folders.find(
+        (folder) => folder.specialUseFromServer && folder.specialUse === source.specialUse,
+      )
+    : undefined;
   if (sameUse) segments = [sameUse.path];
   else {
     const parts = source.delimiter ? source.path.split(source.delimiter) : [source.path];
@@ -45,14 +53,18 @@ export function mapFolder(source: Pick<FolderInfo, 'path' | 'delimiter' | 'speci
 }
 
 /** "Source=Target" entries (a CLI flag, a CSV column) -> a mapping table; the first "=" splits, so a target name may hold one. */
-export function parseFolderMapping(entries: readonly string[]): { mapping: Record<string, string>; errors: string[] } {
+export function parseFolderMapping(entries: readonly string[]): {
+  mapping: Record<string, string>;
+  errors: string[];
+} {
   const mapping: Record<string, string> = {};
   const errors: string[] = [];
   for (const entry of entries) {
     const at = entry.indexOf('=');
     const from = at > 0 ? entry.slice(0, at).trim() : '';
     const to = at > 0 ? entry.slice(at + 1).trim() : '';
-    if (from === '' || to === '') errors.push(`folder mapping ${JSON.stringify(entry)} must be written Source=Target`);
+    if (from === '' || to === '')
+      errors.push(`folder mapping ${JSON.stringify(entry)} must be written Source=Target`);
     else mapping[from] = to;
   }
   return { mapping, errors };

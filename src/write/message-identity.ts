@@ -22,7 +22,14 @@ export interface MessageIdentity {
 }
 
 /** The header fields the keys read; a target index fetches only these. */
-export const IDENTITY_HEADER_FIELDS = ['MESSAGE-ID', 'DATE', 'FROM', 'TO', 'CC', 'SUBJECT'] as const;
+export const IDENTITY_HEADER_FIELDS = [
+  'MESSAGE-ID',
+  'DATE',
+  'FROM',
+  'TO',
+  'CC',
+  'SUBJECT',
+] as const;
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const LF_LF = Buffer.from('\n\n');
@@ -31,7 +38,8 @@ const LF_LF = Buffer.from('\n\n');
 export function splitMessage(raw: Buffer): { header: Buffer; body: Buffer } {
   const crlf = raw.indexOf(CRLF_CRLF);
   const lf = raw.indexOf(LF_LF);
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { header: raw.subarray(0, crlf + 2), body: raw.subarray(crlf + 4) };
+  if (crlf >= 0 && (lf < 0 || crlf < lf))
+    return { header: raw.subarray(0, crlf + 2), body: raw.subarray(crlf + 4) };
   if (lf >= 0) return { header: raw.subarray(0, lf + 1), body: raw.subarray(lf + 2) };
   return { header: raw, body: Buffer.alloc(0) };
 }
@@ -114,15 +122,25 @@ export function normaliseBody(body: Buffer): Buffer {
 }
 
 /** The header-only keys, from the fields of IDENTITY_HEADER_FIELDS. */
-export function headerKeys(fields: Map<string, string>): Pick<MessageIdentity, 'messageId' | 'messageIdKey' | 'headerDigest'> {
+export function headerKeys(
+  fields: Map<string, string>,
+): Pick<MessageIdentity, 'messageId' | 'messageIdKey' | 'headerDigest'> {
   const messageId = messageIdOf(fields.get('message-id'));
   const date = normalise(fields.get('date'));
   const from = normalise(fields.get('from'));
   const subject = normalise(fields.get('subject'));
   return {
     messageId,
-    messageIdKey: messageId === undefined ? undefined : sha256('mid', messageId, date, from, subject),
-    headerDigest: sha256('hdr', date, from, normalise(fields.get('to')), normalise(fields.get('cc')), subject),
+    messageIdKey:
+      messageId === undefined ? undefined : sha256('mid', messageId, date, from, subject),
+    headerDigest: sha256(
+      'hdr',
+      date,
+      from,
+      normalise(fields.get('to')),
+      normalise(fields.get('cc')),
+      subject,
+    ),
   };
 }
 
@@ -141,12 +159,17 @@ export function identify(raw: Buffer): MessageIdentity {
 }
 
 /** Whether this message is recognised by its Message-ID key (mode message-id, and it has one) rather than by content. */
-export function byMessageIdKey(identity: MessageIdentity, mode: DedupeMode): identity is MessageIdentity & { messageIdKey: string } {
+export function byMessageIdKey(
+  identity: MessageIdentity,
+  mode: DedupeMode,
+): identity is MessageIdentity & { messageIdKey: string } {
   return mode === 'message-id' && identity.messageIdKey !== undefined;
 }
 
 /** The key a mode stores and looks up: the Message-ID key when there is one (mode message-id), else the content hash. */
 export function dedupeKey(identity: MessageIdentity, mode: DedupeMode): string | undefined {
   if (mode === 'none') return undefined;
-  return byMessageIdKey(identity, mode) ? `mid:${identity.messageIdKey}` : `hash:${identity.contentHash}`;
+  return byMessageIdKey(identity, mode)
+    ? `mid:${identity.messageIdKey}`
+    : `hash:${identity.contentHash}`;
 }

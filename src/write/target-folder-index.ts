@@ -5,23 +5,43 @@ import { fetchMessages } from '../imap/fetch-messages.js';
 import { toUidSet } from '../imap/uid-set.js';
 import { uidSearch } from '../imap/uid-search.js';
 import { HeaderDedupeIndex, type DedupeIndex, type IndexedMessage } from './dedupe-index.js';
-import { headerKeys, IDENTITY_HEADER_FIELDS, parseHeaderFields, type DedupeMode } from './message-identity.js';
+import {
+  headerKeys,
+  IDENTITY_HEADER_FIELDS,
+  parseHeaderFields,
+  type DedupeMode,
+} from './message-identity.js';
 
 // Header fields are ~300 bytes a message: a few thousand per FETCH keeps memory and round trips low.
 const INDEX_BATCH = 2000;
 
-
 /** Header keys of every message in the folder: one UID SEARCH, then UID FETCH of header fields in batches. */
-async function indexedMessages(session: Session, path: string, timeout: number): Promise<IndexedMessage[]> {
+async function indexedMessages(
+  session: Session,
+  path: string,
+  timeout: number,
+): Promise<IndexedMessage[]> {
   return withMailbox(session, path, true, async () => {
-    const uids = await uidSearch(session.client, [{ type: 'ATOM', value: 'ALL' }], session.errorContext, session.logger);
+    const uids = await uidSearch(
+      session.client,
+      [{ type: 'ATOM', value: 'ALL' }],
+      session.errorContext,
+      session.logger,
+    );
     const fields = IDENTITY_HEADER_FIELDS.map((field) => field.toLowerCase());
     const indexed: IndexedMessage[] = [];
     for (let i = 0; i < uids.length; i += INDEX_BATCH) {
-      const { messages } = await fetchMessages(session, uids.slice(i, i + INDEX_BATCH), { uid: true, headers: fields });
+      const { messages } = await fetchMessages(session, uids.slice(i, i + INDEX_BATCH), {
+        uid: true,
+        headers: fields,
+      });
       for (const message of messages) {
         const keys = headerKeys(parseHeaderFields(message.headers ?? Buffer.alloc(0)));
-        indexed.push({ uid: message.uid, messageIdKey: keys.messageIdKey, headerDigest: keys.headerDigest });
+        indexed.push({
+          uid: message.uid,
+          messageIdKey: keys.messageIdKey,
+          headerDigest: keys.headerDigest,
+        });
       }
     }
     return indexed;
@@ -29,11 +49,20 @@ async function indexedMessages(session: Session, path: string, timeout: number):
 }
 
 /** BODY.PEEK[TEXT] of a few UIDs, through imapflow (messages are collected before anything else is sent). */
-async function readBodies(session: Session, path: string, timeout: number, uids: number[]): Promise<Map<number, Buffer>> {
+async function readBodies(
+  session: Session,
+  path: string,
+  timeout: number,
+  uids: number[],
+): Promise<Map<number, Buffer>> {
   return withMailbox(session, path, true, () =>
     withCommandDeadline(session, 'UID FETCH', async () => {
       const bodies = new Map<number, Buffer>();
-      for await (const message of session.client.fetch(toUidSet(uids), { uid: true, bodyParts: ['TEXT'] }, { uid: true })) {
+      for await (const message of session.client.fetch(
+        toUidSet(uids),
+        { uid: true, bodyParts: ['TEXT'] },
+        { uid: true },
+      )) {
         const text = message.bodyParts?.get('text') ?? message.bodyParts?.get('TEXT');
         // Unsolicited answers (another client's flag changes, other UIDs) are no body of ours.
         if (text && uids.includes(message.uid)) bodies.set(message.uid, text);
@@ -47,7 +76,13 @@ async function readBodies(session: Session, path: string, timeout: number, uids:
  * The dedupe index of an IMAP folder, built once per folder per run. A folder that does not
  * exist yet is empty. Mode none builds nothing.
  */
-export async function buildTargetFolderIndex(session: Session, path: string, mode: DedupeMode, timeout: number, exists: boolean): Promise<DedupeIndex> {
+export async function buildTargetFolderIndex(
+  session: Session,
+  path: string,
+  mode: DedupeMode,
+  timeout: number,
+  exists: boolean,
+): Promise<DedupeIndex> {
   const existing = mode === 'none' || !exists ? [] : await indexedMessages(session, path, timeout);
   return new HeaderDedupeIndex(mode, existing, (uids) => readBodies(session, path, timeout, uids));
 }

@@ -31,9 +31,18 @@ export function parseWriteInput(input: unknown): WriteInput {
   const issues: { field: string; message: string }[] = [];
   const messages = value.messages.map((message, index): OutgoingMessage => {
     const encoding = message.encoding ?? 'base64';
-    if (encoding === 'base64' && !BASE64.test(message.raw)) issues.push({ field: `/messages/${index}/raw`, message: `messages/${index}/raw is not base64 (set encoding to utf8 for plain text)` });
-    const internalDate = message.internalDate === undefined ? undefined : new Date(message.internalDate);
-    if (internalDate !== undefined && Number.isNaN(internalDate.getTime())) issues.push({ field: `/messages/${index}/internalDate`, message: `messages/${index}/internalDate is not a date` });
+    if (encoding === 'base64' && !BASE64.test(message.raw))
+      issues.push({
+        field: `/messages/${index}/raw`,
+        message: `messages/${index}/raw is not base64 (set encoding to utf8 for plain text)`,
+      });
+    const internalDate =
+      message.internalDate === undefined ? undefined : new Date(message.internalDate);
+    if (internalDate !== undefined && Number.isNaN(internalDate.getTime()))
+      issues.push({
+        field: `/messages/${index}/internalDate`,
+        message: `messages/${index}/internalDate is not a date`,
+      });
     return { raw: Buffer.from(message.raw, encoding), flags: message.flags ?? [], internalDate };
   });
   if (issues.length > 0) throw new ConfigError(issues);

@@ -39,15 +39,28 @@ export interface WriteResult {
  * @throws CONFIG_INVALID (input, or a connection without isTarget) before any I/O; OVER_QUOTA
  *   and session errors (CONNECTION_LOST, ...) stop the call, with details.results so far.
  */
-export async function write(connection: unknown, input: unknown, options: OperationOptions = {}): Promise<WriteResult> {
+export async function write(
+  connection: unknown,
+  input: unknown,
+  options: OperationOptions = {},
+): Promise<WriteResult> {
   const config = validateConfig(connection);
   assertRole(config, 'target');
   const { folder, dedupe, messages } = parseWriteInput(input);
   const mode = dedupe ?? config.dedupe;
   const session = await openSession(config, options);
-  const result: WriteResult = { folder, created: false, stored: 0, duplicates: 0, failed: 0, results: [] };
+  const result: WriteResult = {
+    folder,
+    created: false,
+    stored: 0,
+    duplicates: 0,
+    failed: 0,
+    results: [],
+  };
   try {
-    const exists = (await withCommandDeadline(session, 'LIST', () => session.client.list())).some((entry) => sameFolder(entry.path, folder));
+    const exists = (await withCommandDeadline(session, 'LIST', () => session.client.list())).some(
+      (entry) => sameFolder(entry.path, folder),
+    );
     if (!exists) {
       await ensureFolder(session, folder);
       result.created = true;
@@ -60,18 +73,28 @@ export async function write(connection: unknown, input: unknown, options: Operat
     const toStore: number[] = [];
     const statuses: (WriteMessageResult | undefined)[] = messages.map((_, i) => {
       const key = dedupeKey(identities[i]!, mode);
-      if (present[i] || (key !== undefined && queued.has(key))) return { index: i, status: 'duplicate' };
+      if (present[i] || (key !== undefined && queued.has(key)))
+        return { index: i, status: 'duplicate' };
       if (key !== undefined) queued.add(key);
       toStore.push(i);
       return undefined;
     });
-    if (options.signal?.aborted) throw makeError('ABORTED', 'The write was cancelled before any message was sent.');
-    const appended = await appendMany(session, folder, toStore.map((i) => messages[i]!));
+    if (options.signal?.aborted)
+      throw makeError('ABORTED', 'The write was cancelled before any message was sent.');
+    const appended = await appendMany(
+      session,
+      folder,
+      toStore.map((i) => messages[i]!),
+    );
     appended.outcomes.forEach((outcome, n) => {
       const i = toStore[n]!;
-      statuses[i] = outcome.stored ? { index: i, status: 'stored', ...(outcome.uid === undefined ? {} : { uid: outcome.uid }) } : { index: i, status: 'failed', error: redactError(outcome.error, session.secrets) };
+      statuses[i] = outcome.stored
+        ? { index: i, status: 'stored', ...(outcome.uid === undefined ? {} : { uid: outcome.uid }) }
+        : { index: i, status: 'failed', error: redactError(outcome.error, session.secrets) };
     });
-    result.results = statuses.filter((status): status is WriteMessageResult => status !== undefined);
+    result.results = statuses.filter(
+      (status): status is WriteMessageResult => status !== undefined,
+    );
     for (const status of result.results) {
       if (status.status === 'stored') result.stored++;
       else if (status.status === 'duplicate') result.duplicates++;
@@ -81,8 +104,12 @@ export async function write(connection: unknown, input: unknown, options: Operat
     return result;
   } catch (error) {
     // A dropped connection rejects pending commands generically; the session's fault names the cause.
-    const classified = isConnectorError(error) ? error : (session.fault() ?? classifyError(error, session.errorContext));
-    throw Object.assign(classified, { details: { ...classified.details, results: result.results } });
+    const classified = isConnectorError(error)
+      ? error
+      : (session.fault() ?? classifyError(error, session.errorContext));
+    throw Object.assign(classified, {
+      details: { ...classified.details, results: result.results },
+    });
   } finally {
     await session.close();
   }

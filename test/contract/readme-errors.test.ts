@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const rows = new Map([...readme.matchAll(/^\| `([A-Z_]+)` \| (\w+) \| (yes|no) \| (.+) \|$/gm)].map((m) => [m[1], { kind: m[2], retryable: m[3] === 'yes', hint: m[4] }]));
+const rows = new Map(
+  [...readme.matchAll(/^\| `([A-Z_]+)` \| (\w+) \| (yes|no) \| (.+) \|$/gm)].map((m) => [
+    m[1],
+    { kind: m[2], retryable: m[3] === 'yes', hint: m[4] },
+  ]),
+);
 
 describe('README error table', () => {
   it('has exactly one row per error code', () => {

@@ -1,7 +1,9 @@
 import type { CliIo } from '../../src/cli/io.js';
 
 /** A CliIo that records what the CLI prints. */
-export function captureIo(env: Record<string, string | undefined> = {}): CliIo & { out: () => string; err: () => string } {
+export function captureIo(
+  env: Record<string, string | undefined> = {},
+): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {

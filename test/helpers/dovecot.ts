@@ -6,7 +6,16 @@
  * oauth2 passdb that asks a small local token-introspection endpoint (tokens.json).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect as connectTcp, createServer as createTcpServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -59,34 +68,49 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, LOOPBACK, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
 
 function findDovecot(): string {
-  for (const candidate of ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot']) if (existsSync(candidate)) return candidate;
+  for (const candidate of ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'])
+    if (existsSync(candidate)) return candidate;
   if (process.getuid?.() === 0) {
     console.error('Dovecot is missing: installing dovecot-imapd with apt-get ...');
     // Quiet unless it fails: then apt-get's own output says why.
-    const quiet = { encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+    const quiet = {
+      encoding: 'utf8' as const,
+      stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    };
     try {
       execFileSync('apt-get', ['update', '-qq'], quiet);
       execFileSync('apt-get', ['install', '-y', '-qq', 'dovecot-imapd'], quiet);
     } catch (error) {
       const failed = error as { stdout?: string; stderr?: string };
-      throw new Error(`apt-get could not install dovecot-imapd:\n${failed.stdout ?? ''}${failed.stderr ?? ''}`);
+      throw new Error(
+        `apt-get could not install dovecot-imapd:\n${failed.stdout ?? ''}${failed.stderr ?? ''}`,
+      );
     }
     return '/usr/sbin/dovecot';
   }
-  throw new Error('Dovecot is not installed: run "sudo apt-get install dovecot-imapd" (Debian/Ubuntu) and try again.');
+  throw new Error(
+    'Dovecot is not installed: run "sudo apt-get install dovecot-imapd" (Debian/Ubuntu) and try again.',
+  );
 }
 
 /** One passwd-file line; a user the master may not open refuses master logins by allow_nets. */
 export function passwdLine(user: DovecotUser): string {
   // %{master_user} is empty for the user's own logins, so only master logins hit the bogus net.
   const extra = [
-    user.masterMayOpen === false ? 'allow_nets=%{if;%{master_user};eq;;127.0.0.0/8,::1/128;192.0.2.1/32}' : '',
+    user.masterMayOpen === false
+      ? 'allow_nets=%{if;%{master_user};eq;;127.0.0.0/8,::1/128;192.0.2.1/32}'
+      : '',
     user.quotaMessages !== undefined ? `userdb_quota_rule=*:messages=${user.quotaMessages}` : '',
     user.maxMailSize !== undefined ? `userdb_quota_max_mail_size=${user.maxMailSize}` : '',
   ].filter(Boolean);
@@ -96,7 +120,27 @@ export function passwdLine(user: DovecotUser): string {
 function makeCertificate(dir: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '3650', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
@@ -108,7 +152,8 @@ interface Identity {
 
 // As root Dovecot insists on unprivileged helpers: use the accounts the Debian package made.
 function identity(): Identity {
-  if (process.getuid?.() === 0) return { internalUser: 'dovecot', loginUser: 'dovenull', mailUser: 'dovecot' };
+  if (process.getuid?.() === 0)
+    return { internalUser: 'dovecot', loginUser: 'dovenull', mailUser: 'dovecot' };
   const me = userInfo().username;
   return { internalUser: me, loginUser: me, mailUser: me };
 }
@@ -123,14 +168,32 @@ export interface NamespaceOptions {
 }
 
 function namespaceText(options: NamespaceOptions): string {
-  const names = { Sent: 'Sent', Drafts: 'Drafts', Trash: 'Trash', Junk: 'Junk', ...options.specialUseNames };
+  const names = {
+    Sent: 'Sent',
+    Drafts: 'Drafts',
+    Trash: 'Trash',
+    Junk: 'Junk',
+    ...options.specialUseNames,
+  };
   const uses = options.specialUse === false ? [] : (['Sent', 'Drafts', 'Trash', 'Junk'] as const);
-  const boxes = uses.map((use) => `  mailbox "${names[use]}" {\n    special_use = \\${use}\n    auto = create\n  }`).join('\n');
+  const boxes = uses
+    .map((use) => `  mailbox "${names[use]}" {\n    special_use = \\${use}\n    auto = create\n  }`)
+    .join('\n');
   return `namespace inbox {\n  inbox = yes\n  separator = ${options.separator ?? '/'}\n${boxes}\n}`;
 }
 
-function configText(dir: string, ports: { imap: number; imaps: number }, tls: { cert: string; key: string }, who: Identity, mechanisms: string, namespace: NamespaceOptions = {}): string {
-  const rootOnly = process.getuid?.() === 0 ? '' : '\nservice imap-login {\n  chroot =\n}\nservice auth {\n  user = $default_internal_user\n}\n';
+function configText(
+  dir: string,
+  ports: { imap: number; imaps: number },
+  tls: { cert: string; key: string },
+  who: Identity,
+  mechanisms: string,
+  namespace: NamespaceOptions = {},
+): string {
+  const rootOnly =
+    process.getuid?.() === 0
+      ? ''
+      : '\nservice imap-login {\n  chroot =\n}\nservice auth {\n  user = $default_internal_user\n}\n';
   return `# generated by test/helpers/dovecot.ts
 base_dir = ${dir}/run
 state_dir = ${dir}/state
@@ -193,7 +256,10 @@ passdb {
 }
 passdb {
   driver = oauth2
-  mechanisms = ${mechanisms.split(' ').filter((m) => m === 'xoauth2' || m === 'oauthbearer').join(' ')}
+  mechanisms = ${mechanisms
+    .split(' ')
+    .filter((m) => m === 'xoauth2' || m === 'oauthbearer')
+    .join(' ')}
   args = ${dir}/oauth2.conf.ext
 }
 userdb {
@@ -210,26 +276,36 @@ function startIntrospection(tokensFile: string): Promise<{ server: HttpServer; u
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      const token = new URLSearchParams(body).get('token') ?? (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+      const token =
+        new URLSearchParams(body).get('token') ??
+        (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
       const tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as Record<string, string>;
       const user = tokens[token];
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(user ? { active: true, username: user } : { active: false }));
     });
   });
-  return new Promise((resolve) => server.listen(0, LOOPBACK, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    resolve({ server, url: `http://${LOOPBACK}:${port}/introspect` });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, LOOPBACK, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      resolve({ server, url: `http://${LOOPBACK}:${port}/introspect` });
+    }),
+  );
 }
 
 /** Resolves on the "* OK" greeting; rejects if the process dies first or time runs out. */
 function waitForGreeting(port: number, child: ChildProcess, logFile: string): Promise<void> {
   const until = Date.now() + READY_TIMEOUT_MS;
   const attempt = (resolve: () => void, reject: (e: Error) => void): void => {
-    if (child.exitCode !== null) return reject(new Error(`Dovecot exited with code ${child.exitCode}: ${tail(logFile)}`));
-    if (Date.now() > until) return reject(new Error(`Dovecot did not greet on port ${port} within ${READY_TIMEOUT_MS} ms: ${tail(logFile)}`));
+    if (child.exitCode !== null)
+      return reject(new Error(`Dovecot exited with code ${child.exitCode}: ${tail(logFile)}`));
+    if (Date.now() > until)
+      return reject(
+        new Error(
+          `Dovecot did not greet on port ${port} within ${READY_TIMEOUT_MS} ms: ${tail(logFile)}`,
+        ),
+      );
     const socket = connectTcp(port, LOOPBACK);
     socket.setTimeout(1000);
     socket.once('data', (data) => {
@@ -248,7 +324,9 @@ function waitForGreeting(port: number, child: ChildProcess, logFile: string): Pr
 }
 
 function tail(file: string): string {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-8).join(' | ') : '(no log)';
+  return existsSync(file)
+    ? readFileSync(file, 'utf8').split('\n').slice(-8).join(' | ')
+    : '(no log)';
 }
 
 const USER_NAME = /^[A-Za-z0-9._@-]+$/;
@@ -256,13 +334,18 @@ const USER_NAME = /^[A-Za-z0-9._@-]+$/;
 /** Adds users (one passwd-file each, see the passdb comment in the config). */
 export function addDovecotUsers(info: Pick<DovecotInfo, 'usersDir'>, users: DovecotUser[]): void {
   for (const user of users) {
-    if (!USER_NAME.test(user.name)) throw new Error(`test user name must match ${USER_NAME}: ${user.name}`);
+    if (!USER_NAME.test(user.name))
+      throw new Error(`test user name must match ${USER_NAME}: ${user.name}`);
     writeFileSync(join(info.usersDir, user.name), passwdLine(user));
   }
 }
 
 /** Makes `token` an active OAuth2 access token for `user` at the introspection endpoint. */
-export function addOAuthToken(info: Pick<DovecotInfo, 'tokensFile'>, token: string, user: string): void {
+export function addOAuthToken(
+  info: Pick<DovecotInfo, 'tokensFile'>,
+  token: string,
+  user: string,
+): void {
   const tokens = JSON.parse(readFileSync(info.tokensFile, 'utf8')) as Record<string, string>;
   tokens[token] = user;
   writeFileSync(info.tokensFile, JSON.stringify(tokens));
@@ -306,15 +389,30 @@ export async function startDovecot(
   const tokensFile = join(dir, 'tokens.json');
   writeFileSync(tokensFile, '{}');
   const introspection = await startIntrospection(tokensFile);
-  writeFileSync(join(dir, 'oauth2.conf.ext'), `introspection_mode = post\nintrospection_url = ${introspection.url}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\ntokeninfo_url =\n`);
+  writeFileSync(
+    join(dir, 'oauth2.conf.ext'),
+    `introspection_mode = post\nintrospection_url = ${introspection.url}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\ntokeninfo_url =\n`,
+  );
   writeFileSync(join(dir, 'master-users'), `${MASTER.name}:{PLAIN}${MASTER.password}::::::\n`);
   const usersDir = join(dir, 'users.d');
   mkdirSync(usersDir);
   addDovecotUsers({ usersDir }, options.users ?? []);
   const ports = { imap: await freePort(), imaps: await freePort() };
   const configFile = join(dir, 'dovecot.conf');
-  const extra = options.extraCapabilities?.length ? `imap_capability = +${options.extraCapabilities.join(' ')}\n` : '';
-  writeFileSync(configFile, configText(dir, ports, tls, who, options.authMechanisms ?? DEFAULT_MECHANISMS, options.namespace) + extra);
+  const extra = options.extraCapabilities?.length
+    ? `imap_capability = +${options.extraCapabilities.join(' ')}\n`
+    : '';
+  writeFileSync(
+    configFile,
+    configText(
+      dir,
+      ports,
+      tls,
+      who,
+      options.authMechanisms ?? DEFAULT_MECHANISMS,
+      options.namespace,
+    ) + extra,
+  );
   const logFile = join(dir, 'dovecot.log');
   const child = spawn(binary, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

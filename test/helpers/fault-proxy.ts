@@ -6,7 +6,10 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { LOOPBACK } from './dovecot.js';
 
-export type FaultMode = { kind: 'pass' } | { kind: 'cut'; afterServerBytes: number } | { kind: 'silent'; afterServerBytes: number };
+export type FaultMode =
+  | { kind: 'pass' }
+  | { kind: 'cut'; afterServerBytes: number }
+  | { kind: 'silent'; afterServerBytes: number };
 
 export interface FaultProxy {
   port: number;
@@ -33,7 +36,10 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     client.on('data', (chunk: Buffer) => upstream.write(chunk));
     upstream.on('data', (chunk: Buffer) => {
       if (faulted) return;
-      if (connectionMode.kind !== 'pass' && fromServer + chunk.length > connectionMode.afterServerBytes) {
+      if (
+        connectionMode.kind !== 'pass' &&
+        fromServer + chunk.length > connectionMode.afterServerBytes
+      ) {
         client.write(chunk.subarray(0, Math.max(0, connectionMode.afterServerBytes - fromServer)));
         faulted = true;
         faults++;

@@ -7,14 +7,31 @@ export function dovecot(): DovecotInfo {
 }
 
 /** A user of its own for one test, so tests never share mailbox state. */
-export function freshUser(prefix = 'u', options: { masterMayOpen?: boolean } = {}): { name: string; password: string } {
-  const user = { name: `${prefix}${randomBytes(4).toString('hex')}`, password: `pw-${randomBytes(6).toString('hex')}` };
+export function freshUser(
+  prefix = 'u',
+  options: { masterMayOpen?: boolean } = {},
+): { name: string; password: string } {
+  const user = {
+    name: `${prefix}${randomBytes(4).toString('hex')}`,
+    password: `pw-${randomBytes(6).toString('hex')}`,
+  };
   addDovecotUsers(dovecot(), [{ ...user, ...options }]);
   return user;
 }
 
 /** A valid raw config for the private Dovecot's plain port, with overrides. */
-export function makeConfig(user: { name: string; password: string }, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function makeConfig(
+  user: { name: string; password: string },
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   const server = dovecot();
-  return { server: server.host, port: server.imapPort, security: 'none', username: user.name, password: user.password, timeout: 10 * 1000, ...overrides };
+  return {
+    server: server.host,
+    port: server.imapPort,
+    security: 'none',
+    username: user.name,
+    password: user.password,
+    timeout: 10 * 1000,
+    ...overrides,
+  };
 }

@@ -24,8 +24,10 @@ export type Script = Partial<Record<string, (ctx: CommandContext) => void>>;
 /** Instead of the `* OK` greeting: what the server does on connect. */
 export type Greeting = (socket: Socket) => void;
 
-export const MESSAGE = (uid: number): string => `Message-ID: <scripted-${uid}@test>\r\nSubject: scripted ${uid}\r\nFrom: a@example.org\r\n\r\nbody ${uid}\r\n`;
-const ENVELOPE = (uid: number): string => `("Mon, 1 Jan 2024 10:00:00 +0000" "scripted ${uid}" (("A" NIL "a" "example.org")) (("A" NIL "a" "example.org")) (("A" NIL "a" "example.org")) NIL NIL NIL NIL "<scripted-${uid}@test>")`;
+export const MESSAGE = (uid: number): string =>
+  `Message-ID: <scripted-${uid}@test>\r\nSubject: scripted ${uid}\r\nFrom: a@example.org\r\n\r\nbody ${uid}\r\n`;
+const ENVELOPE = (uid: number): string =>
+  `("Mon, 1 Jan 2024 10:00:00 +0000" "scripted ${uid}" (("A" NIL "a" "example.org")) (("A" NIL "a" "example.org")) (("A" NIL "a" "example.org")) NIL NIL NIL NIL "<scripted-${uid}@test>")`;
 const BODYSTRUCTURE = '("TEXT" "PLAIN" ("CHARSET" "US-ASCII") NIL NIL "7BIT" 8 1 NIL NIL NIL NIL)';
 const CAPABILITY = 'IMAP4rev1 LITERAL+ UIDPLUS';
 
@@ -48,10 +50,17 @@ const DEFAULTS: Record<string, (ctx: CommandContext) => void> = {
   LOGIN: (ctx) => ctx.write(`${ctx.tag} OK [CAPABILITY ${CAPABILITY}] logged in\r\n`),
   LIST: (ctx) => ctx.write(`* LIST (\\HasNoChildren) "/" INBOX\r\n${ctx.tag} OK done\r\n`),
   LSUB: (ctx) => ctx.write(`* LSUB (\\HasNoChildren) "/" INBOX\r\n${ctx.tag} OK done\r\n`),
-  EXAMINE: (ctx) => ctx.write(`* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n* FLAGS (\\Seen)\r\n${ctx.tag} OK [READ-ONLY] done\r\n`),
-  SELECT: (ctx) => ctx.write(`* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n* FLAGS (\\Seen)\r\n* OK [PERMANENTFLAGS (\\Seen \\*)] ok\r\n${ctx.tag} OK [READ-WRITE] done\r\n`),
+  EXAMINE: (ctx) =>
+    ctx.write(
+      `* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n* FLAGS (\\Seen)\r\n${ctx.tag} OK [READ-ONLY] done\r\n`,
+    ),
+  SELECT: (ctx) =>
+    ctx.write(
+      `* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n* FLAGS (\\Seen)\r\n* OK [PERMANENTFLAGS (\\Seen \\*)] ok\r\n${ctx.tag} OK [READ-WRITE] done\r\n`,
+    ),
   // The three messages are tiny: none is LARGER than any maxMessageSize.
-  'UID SEARCH': (ctx) => ctx.write(`* SEARCH${/\bLARGER\b/i.test(ctx.args) ? '' : ' 1 2 3'}\r\n${ctx.tag} OK done\r\n`),
+  'UID SEARCH': (ctx) =>
+    ctx.write(`* SEARCH${/\bLARGER\b/i.test(ctx.args) ? '' : ' 1 2 3'}\r\n${ctx.tag} OK done\r\n`),
   'UID FETCH': (ctx) => {
     const [set = '', ...rest] = ctx.args.split(' ');
     const items = rest.join(' ');
@@ -76,7 +85,8 @@ function expand(set: string): number[] {
     const [from = '1', to = from] = part.split(':');
     const low = from === '*' ? 3 : Number(from);
     const high = to === '*' ? 3 : Number(to);
-    for (let uid = Math.min(low, high); uid <= Math.min(Math.max(low, high), 3); uid++) uids.add(uid);
+    for (let uid = Math.min(low, high); uid <= Math.min(Math.max(low, high), 3); uid++)
+      uids.add(uid);
   }
   return [...uids].sort((a, b) => a - b);
 }
@@ -91,7 +101,10 @@ export interface ScriptedServer {
 }
 
 /** Starts the responder on a free loopback port; close() ends every connection. */
-export async function startScriptedServer(script: Script = {}, greeting?: Greeting): Promise<ScriptedServer> {
+export async function startScriptedServer(
+  script: Script = {},
+  greeting?: Greeting,
+): Promise<ScriptedServer> {
   const sockets = new Set<Socket>();
   const received: string[] = [];
   const arrivals = new Map<string, number>();
@@ -137,7 +150,9 @@ export async function startScriptedServer(script: Script = {}, greeting?: Greeti
         const write = (data: string | Buffer): void => {
           if (!socket.destroyed) socket.write(data);
         };
-        const fallback = DEFAULTS[name] ?? ((ctx: CommandContext) => ctx.write(`${ctx.tag} BAD unknown command\r\n`));
+        const fallback =
+          DEFAULTS[name] ??
+          ((ctx: CommandContext) => ctx.write(`${ctx.tag} BAD unknown command\r\n`));
         const ctx: CommandContext = { tag, args, socket, write, reply: () => fallback(ctx) };
         (script[name] ?? fallback)(ctx);
       }

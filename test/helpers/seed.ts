@@ -17,7 +17,15 @@ export async function seedMailbox(
   user: { name: string; password: string },
   folders: Record<string, SeedMessage[]>,
 ): Promise<void> {
-  const client = new ImapFlow({ host: server.host, port: server.imapPort, secure: false, doSTARTTLS: false, auth: { user: user.name, pass: user.password }, logger: false, disableAutoIdle: true });
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.imapPort,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: user.name, pass: user.password },
+    logger: false,
+    disableAutoIdle: true,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {

@@ -2,7 +2,11 @@ import { createServer, type Socket } from 'node:net';
 import { LOOPBACK } from './dovecot.js';
 
 /** A TCP listener that accepts connections and never says a word: the greeting-timeout case. It counts connections, so a test can also prove that none was made. */
-export async function startSilentServer(): Promise<{ port: number; connections(): number; close(): Promise<void> }> {
+export async function startSilentServer(): Promise<{
+  port: number;
+  connections(): number;
+  close(): Promise<void>;
+}> {
   const sockets = new Set<Socket>();
   let accepted = 0;
   const server = createServer((socket) => {

@@ -25,12 +25,27 @@ describe('APPENDLIMIT', () => {
       lines.push(String(entry.msg ?? ''));
     };
     const logger = { debug: log, info: log, warn: log, error: log };
-    const config = { server: server.host, port: server.imapPort, security: 'none', username: USER.name, password: USER.password, isTarget: true };
-    const raws = [message('Small one'), message('Over the limit', { body: 'z'.repeat(6000) }), message('Small two')].map((raw) => ({ raw: raw.toString('base64') }));
+    const config = {
+      server: server.host,
+      port: server.imapPort,
+      security: 'none',
+      username: USER.name,
+      password: USER.password,
+      isTarget: true,
+    };
+    const raws = [
+      message('Small one'),
+      message('Over the limit', { body: 'z'.repeat(6000) }),
+      message('Small two'),
+    ].map((raw) => ({ raw: raw.toString('base64') }));
     const result = await write(config, { messages: raws }, { logger });
     expect(result.results.map((r) => r.status)).toEqual(['stored', 'failed', 'stored']);
-    expect(result.results[1]).toMatchObject({ error: { code: 'MESSAGE_TOO_LARGE', message: expect.stringContaining('(APPENDLIMIT 4096)') } });
-    const literals = lines.filter((line) => / APPEND /.test(line)).map((line) => Number(/\((?:\* )?(\d+)B literal/.exec(line)?.[1] ?? 0));
+    expect(result.results[1]).toMatchObject({
+      error: { code: 'MESSAGE_TOO_LARGE', message: expect.stringContaining('(APPENDLIMIT 4096)') },
+    });
+    const literals = lines
+      .filter((line) => / APPEND /.test(line))
+      .map((line) => Number(/\((?:\* )?(\d+)B literal/.exec(line)?.[1] ?? 0));
     expect(literals.length).toBeGreaterThan(0);
     expect(Math.max(...literals)).toBeLessThan(4096);
   });

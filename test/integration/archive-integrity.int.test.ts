@@ -21,7 +21,13 @@ const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)
 const COUNT = 50;
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 // Varied, poorly compressible sources, so a flipped bit is as likely in mail as in SQLite's pages.
-const source = (i: number): Buffer => Buffer.from(`Subject: kept ${i}\r\nMessage-ID: <kept-${i}@x>\r\n\r\n${createHash('sha512').update(String(i)).digest('base64').repeat(8 + (i % 5))}\r\n`);
+const source = (i: number): Buffer =>
+  Buffer.from(
+    `Subject: kept ${i}\r\nMessage-ID: <kept-${i}@x>\r\n\r\n${createHash('sha512')
+      .update(String(i))
+      .digest('base64')
+      .repeat(8 + (i % 5))}\r\n`,
+  );
 const ORIGINALS = new Set(Array.from({ length: COUNT }, (_, i) => sha(source(i))));
 
 function makeArchive(dir: string): string {
@@ -29,7 +35,17 @@ function makeArchive(dir: string): string {
   const archive = Archive.open(path, { create: true });
   for (let i = 0; i < COUNT; i++) {
     const raw = source(i);
-    archive.store({ account: 'ann@example.org', folder: 'INBOX', uidValidity: '7', uid: i + 1, identity: identify(raw), raw, flags: [], internalDate: undefined, row: {} });
+    archive.store({
+      account: 'ann@example.org',
+      folder: 'INBOX',
+      uidValidity: '7',
+      uid: i + 1,
+      identity: identify(raw),
+      raw,
+      flags: [],
+      internalDate: undefined,
+      row: {},
+    });
   }
   archive.close();
   return path;
@@ -51,7 +67,8 @@ function exported(dir: string): Buffer[] {
 // A tiny deterministic generator, so a failing trial can be replayed from its seed.
 function random(seed: number): () => number {
   let state = seed >>> 0;
-  return () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+  return () =>
+    (state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32;
 }
 
 describe('archive integrity', () => {
@@ -59,14 +76,26 @@ describe('archive integrity', () => {
     const dir = tempDir();
     const path = makeArchive(dir);
     const db = new Database(path);
-    const blob = db.prepare('SELECT sha256, compressed FROM blobs LIMIT 1 OFFSET 3').get() as { sha256: string; compressed: Buffer };
+    const blob = db.prepare('SELECT sha256, compressed FROM blobs LIMIT 1 OFFSET 3').get() as {
+      sha256: string;
+      compressed: Buffer;
+    };
     const changed = Buffer.from(blob.compressed);
     changed[Math.floor(changed.length / 2)]! ^= 0x10;
     db.prepare('UPDATE blobs SET compressed = ? WHERE sha256 = ?').run(changed, blob.sha256);
     db.close();
 
     const out = join(dir, 'eml');
-    const result = await cli(['archive', 'export', '--archive', path, '--format', 'eml', '--out', out]);
+    const result = await cli([
+      'archive',
+      'export',
+      '--archive',
+      path,
+      '--format',
+      'eml',
+      '--out',
+      out,
+    ]);
     expect(result.code).toBe(8);
     expect(result.out).toMatch(/^DAMAGED {2}ann@example.org {2}INBOX {2}UID \d+/m);
     expect(result.err).toMatch(/ARCHIVE_DAMAGED/);
@@ -91,7 +120,16 @@ describe('archive integrity', () => {
       }
       writeFileSync(path, bytes);
       const out = join(dir, 'eml');
-      const result = await cli(['archive', 'export', '--archive', path, '--format', 'eml', '--out', out]);
+      const result = await cli([
+        'archive',
+        'export',
+        '--archive',
+        path,
+        '--format',
+        'eml',
+        '--out',
+        out,
+      ]);
       const files = (() => {
         try {
           return exported(out);
@@ -113,9 +151,35 @@ describe('archive integrity', () => {
     const verify = await cli(['archive', 'verify', '--archive', path]);
     expect(verify).toMatchObject({ code: 0 });
     expect(verify.out).toMatch(/^OK {2}50 messages checked, 0 damaged; database: ok$/m);
-    expect((await cli(['archive', 'export', '--archive', path, '--format', 'mbox', '--out', join(dir, 'all.mbox')])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          'archive',
+          'export',
+          '--archive',
+          path,
+          '--format',
+          'mbox',
+          '--out',
+          join(dir, 'all.mbox'),
+        ])
+      ).code,
+    ).toBe(0);
     expect(statSync(join(dir, 'all.mbox')).mode & 0o777).toBe(0o600);
-    expect((await cli(['archive', 'export', '--archive', path, '--format', 'eml', '--out', join(dir, 'eml')])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          'archive',
+          'export',
+          '--archive',
+          path,
+          '--format',
+          'eml',
+          '--out',
+          join(dir, 'eml'),
+        ])
+      ).code,
+    ).toBe(0);
     expect(statSync(join(dir, 'eml', 'ann@example.org')).mode & 0o777).toBe(0o700);
   });
 
@@ -136,9 +200,19 @@ describe('archive integrity', () => {
       `'${process.execPath}' '${CLI}' archive export --archive '${mounted}/mail.archive' --format mbox --out '${out}'`,
     ];
     // A mount namespace of its own: the read-only mount vanishes with the process.
-    const run = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-ec', commands.join('\n')], { encoding: 'utf8' });
+    const run = spawnSync(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-ec', commands.join('\n')],
+      { encoding: 'utf8' },
+    );
     expect(run.status, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout.split('\n')[0]!.startsWith('{') ? run.stdout.slice(0, run.stdout.indexOf('\n}') + 2) : '{}')).toMatchObject({ messages: COUNT });
+    expect(
+      JSON.parse(
+        run.stdout.split('\n')[0]!.startsWith('{')
+          ? run.stdout.slice(0, run.stdout.indexOf('\n}') + 2)
+          : '{}',
+      ),
+    ).toMatchObject({ messages: COUNT });
     expect(run.stdout).toMatch(/OK {2}50 messages checked/);
     expect(readFileSync(out, 'latin1').match(/^From MAILER-DAEMON/gm)).toHaveLength(COUNT);
     expect(execFileSync('ls', [original]).toString().trim()).toBe('mail.archive');

@@ -25,7 +25,9 @@ const sha = (data: Buffer): string => createHash('sha256').update(data).digest('
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
+  return readdirSync(dir).flatMap((name) =>
+    statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)],
+  );
 }
 
 /** Per folder, the sorted hashes of the archived sources. */
@@ -41,8 +43,16 @@ function archivedHashes(path: string): Record<string, string[]> {
   }
 }
 
-async function sourceHashes(user: { name: string; password: string }): Promise<Record<string, string[]>> {
-  return Object.fromEntries(Object.entries(await snapshot(user)).map(([folder, messages]) => [folder, messages.map((m) => m.sha256).sort()]));
+async function sourceHashes(user: {
+  name: string;
+  password: string;
+}): Promise<Record<string, string[]>> {
+  return Object.fromEntries(
+    Object.entries(await snapshot(user)).map(([folder, messages]) => [
+      folder,
+      messages.map((m) => m.sha256).sort(),
+    ]),
+  );
 }
 
 describe('import into the embedded archive', () => {
@@ -51,26 +61,45 @@ describe('import into the embedded archive', () => {
     const dir = tempDir();
     const path = join(dir, 'mail.archive');
     const first = await runImport(makeConfig(source), { destination: { archive: path } });
-    expect(first).toMatchObject({ destination: 'archive', totals: { seen: TOTAL, copied: TOTAL, failed: 0 } });
+    expect(first).toMatchObject({
+      destination: 'archive',
+      totals: { seen: TOTAL, copied: TOTAL, failed: 0 },
+    });
     const second = await runImport(makeConfig(source), { destination: { archive: path } });
     expect(second.totals).toMatchObject({ seen: 0, copied: 0 });
     expect(archivedHashes(path)).toEqual(await sourceHashes(source));
 
     const io = captureIo();
     expect(await main(['archive', 'stats', '--archive', path, '--json'], io)).toBe(0);
-    const stats = JSON.parse(io.out()) as { folders: { account: string; folder: string; messages: number }[]; messages: number; storedBytes: number; bytes: number };
+    const stats = JSON.parse(io.out()) as {
+      folders: { account: string; folder: string; messages: number }[];
+      messages: number;
+      storedBytes: number;
+      bytes: number;
+    };
     expect(stats.messages).toBe(TOTAL);
-    expect(Object.fromEntries(stats.folders.map((f) => [f.folder, f.messages]))).toEqual(counts(await snapshot(source)));
+    expect(Object.fromEntries(stats.folders.map((f) => [f.folder, f.messages]))).toEqual(
+      counts(await snapshot(source)),
+    );
     expect(stats.folders[0]!.account).toBe(`${source.name}@${dovecot().host}`);
     expect(stats.storedBytes).toBeLessThan(stats.bytes);
 
     const out = join(dir, 'eml');
-    expect(await main(['archive', 'export', '--archive', path, '--format', 'eml', '--out', out], captureIo())).toBe(0);
+    expect(
+      await main(
+        ['archive', 'export', '--archive', path, '--format', 'eml', '--out', out],
+        captureIo(),
+      ),
+    ).toBe(0);
     const exported = files(out);
     expect(exported).toHaveLength(TOTAL);
     const byFolder: Record<string, string[]> = {};
     for (const file of exported) {
-      const folder = file.slice(out.length + 1).split('/').slice(1, -1).join('/');
+      const folder = file
+        .slice(out.length + 1)
+        .split('/')
+        .slice(1, -1)
+        .join('/');
       (byFolder[folder] ??= []).push(sha(readFileSync(file)));
     }
     for (const list of Object.values(byFolder)) list.sort();
@@ -79,25 +108,45 @@ describe('import into the embedded archive', () => {
 
   it('exports an mboxrd file a reader can split back into the exact messages', async () => {
     const source = freshUser('mb');
-    const tricky = Buffer.from('From: a@example.com\r\nSubject: quoting\r\nMessage-ID: <q@example.com>\r\n\r\nFrom the start of a line\r\n>From already quoted\r\n');
-    await seedMailbox(dovecot(), source, { INBOX: [{ source: tricky }, { source: message('Plain one') }] });
+    const tricky = Buffer.from(
+      'From: a@example.com\r\nSubject: quoting\r\nMessage-ID: <q@example.com>\r\n\r\nFrom the start of a line\r\n>From already quoted\r\n',
+    );
+    await seedMailbox(dovecot(), source, {
+      INBOX: [{ source: tricky }, { source: message('Plain one') }],
+    });
     const dir = tempDir();
     const path = join(dir, 'a.archive');
     await runImport(makeConfig(source), { destination: { archive: path } });
     const file = join(dir, 'all.mbox');
-    expect(await main(['archive', 'export', '--archive', path, '--format', 'mbox', '--out', file], captureIo())).toBe(0);
+    expect(
+      await main(
+        ['archive', 'export', '--archive', path, '--format', 'mbox', '--out', file],
+        captureIo(),
+      ),
+    ).toBe(0);
     const text = readFileSync(file, 'latin1');
-    const parts = text.split(/^From MAILER-DAEMON .*\n/m).slice(1).map((part) => Buffer.from(part.slice(0, -1).replace(/^>(>*From )/gm, '$1'), 'latin1'));
+    const parts = text
+      .split(/^From MAILER-DAEMON .*\n/m)
+      .slice(1)
+      .map((part) => Buffer.from(part.slice(0, -1).replace(/^>(>*From )/gm, '$1'), 'latin1'));
     expect(parts.map(sha).sort()).toEqual((await sourceHashes(source)).INBOX);
   });
 
   it('survives kill -9 mid-write: the next run ends with exactly the source messages', async () => {
     const source = freshUser('ak');
-    const many = Array.from({ length: 50 }, (_, i) => ({ source: message(`Killed ${i}`, { body: `body ${i}\r\n`.repeat(50), ...(i % 4 === 0 ? { id: null } : {}) }) }));
+    const many = Array.from({ length: 50 }, (_, i) => ({
+      source: message(`Killed ${i}`, {
+        body: `body ${i}\r\n`.repeat(50),
+        ...(i % 4 === 0 ? { id: null } : {}),
+      }),
+    }));
     await seedMailbox(dovecot(), source, { INBOX: many });
     const dir = tempDir();
     const path = join(dir, 'k.archive');
-    writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...makeConfig(source), password: undefined, delayBetweenMessages: '0.03' }));
+    writeFileSync(
+      join(dir, 'source.json'),
+      JSON.stringify({ ...makeConfig(source), password: undefined, delayBetweenMessages: '0.03' }),
+    );
     const env = { ...process.env, IMAP_PASSWORD: source.password };
     const args = [CLI, 'import', '--config', join(dir, 'source.json'), '--archive', path];
     const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
@@ -122,7 +171,10 @@ describe('import into the embedded archive', () => {
 
   it('re-reads a folder whose UIDVALIDITY changed and finds every message already archived', async () => {
     const source = freshUser('au');
-    const seeds = [{ source: message('Renumbered one') }, { source: message('Renumbered two', { id: null }) }];
+    const seeds = [
+      { source: message('Renumbered one') },
+      { source: message('Renumbered two', { id: null }) },
+    ];
     await seedMailbox(dovecot(), source, { Projects: seeds });
     const path = join(tempDir(), 'u.archive');
     await runImport(makeConfig(source), { destination: { archive: path } });
@@ -140,8 +192,14 @@ describe('import into the embedded archive', () => {
 describe('post-read actions', () => {
   async function run(action: object): Promise<{ name: string; password: string }> {
     const source = freshUser('pa');
-    await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Act one') }, { source: message('Act two'), flags: ['\\Flagged'] }] });
-    await runImport(makeConfig(source), { destination: { archive: join(tempDir(), 'p.archive') }, postReadAction: action as never, query: 'ALL FOLDER INBOX' });
+    await seedMailbox(dovecot(), source, {
+      INBOX: [{ source: message('Act one') }, { source: message('Act two'), flags: ['\\Flagged'] }],
+    });
+    await runImport(makeConfig(source), {
+      destination: { archive: join(tempDir(), 'p.archive') },
+      postReadAction: action as never,
+      query: 'ALL FOLDER INBOX',
+    });
     return source;
   }
 
@@ -155,7 +213,9 @@ describe('post-read actions', () => {
 
   it('markSeen sets \\Seen', async () => {
     const snap = await snapshot(await run({ type: 'markSeen' }));
-    expect(snap.INBOX!.map((m) => m.flags)).toEqual(expect.arrayContaining([['\\Seen'], ['\\Flagged', '\\Seen']]));
+    expect(snap.INBOX!.map((m) => m.flags)).toEqual(
+      expect.arrayContaining([['\\Seen'], ['\\Flagged', '\\Seen']]),
+    );
   });
 
   it('addKeyword adds the keyword', async () => {
@@ -165,13 +225,21 @@ describe('post-read actions', () => {
 
   it('move moves to the folder, creating it, and a later run does not import that folder', async () => {
     const source = freshUser('pm');
-    await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Move one') }, { source: message('Move two') }] });
+    await seedMailbox(dovecot(), source, {
+      INBOX: [{ source: message('Move one') }, { source: message('Move two') }],
+    });
     const archive = join(tempDir(), 'm.archive');
-    await runImport(makeConfig(source), { destination: { archive }, postReadAction: { type: 'move', folder: 'Done' } });
+    await runImport(makeConfig(source), {
+      destination: { archive },
+      postReadAction: { type: 'move', folder: 'Done' },
+    });
     const snap = await snapshot(source);
     expect(snap.INBOX).toBeUndefined();
     expect(snap.Done).toHaveLength(2);
-    const later = await runImport(makeConfig(source), { destination: { archive }, postReadAction: { type: 'move', folder: 'Done' } });
+    const later = await runImport(makeConfig(source), {
+      destination: { archive },
+      postReadAction: { type: 'move', folder: 'Done' },
+    });
     expect(later.folders.map((f) => f.folder)).not.toContain('Done');
     expect(later.totals.seen).toBe(0);
   });
@@ -185,7 +253,10 @@ describe('post-read actions', () => {
 describe('archive errors', () => {
   it('refuses a file that is not an archive, before touching it', async () => {
     const file = join(tempDir(), 'notes.txt');
-    writeFileSync(file, 'just some text, not SQLite at all, long enough to have a header page.'.repeat(20));
+    writeFileSync(
+      file,
+      'just some text, not SQLite at all, long enough to have a header page.'.repeat(20),
+    );
     const io = captureIo();
     expect(await main(['archive', 'stats', '--archive', file], io)).toBe(8);
     expect(io.err()).toContain('ARCHIVE_INVALID');
@@ -193,13 +264,39 @@ describe('archive errors', () => {
   });
 
   it('an import with an archive path that cannot be written fails before connecting', async () => {
-    const nowhere = { server: '127.0.0.1', port: 1, security: 'none', username: 'u', password: 'p' };
-    await expect(runImport(nowhere, { destination: { archive: '/nonexistent-dir/a.archive' } })).rejects.toMatchObject({ code: 'FILE_WRITE_FAILED', retryable: false, message: expect.stringContaining('directory does not exist') });
+    const nowhere = {
+      server: '127.0.0.1',
+      port: 1,
+      security: 'none',
+      username: 'u',
+      password: 'p',
+    };
+    await expect(
+      runImport(nowhere, { destination: { archive: '/nonexistent-dir/a.archive' } }),
+    ).rejects.toMatchObject({
+      code: 'FILE_WRITE_FAILED',
+      retryable: false,
+      message: expect.stringContaining('directory does not exist'),
+    });
   });
 
   it('says so when there is no archive at the path', async () => {
     const io = captureIo();
-    expect(await main(['archive', 'export', '--archive', join(tempDir(), 'missing.archive'), '--format', 'eml', '--out', tempDir()], io)).toBe(8);
+    expect(
+      await main(
+        [
+          'archive',
+          'export',
+          '--archive',
+          join(tempDir(), 'missing.archive'),
+          '--format',
+          'eml',
+          '--out',
+          tempDir(),
+        ],
+        io,
+      ),
+    ).toBe(8);
     expect(io.err()).toMatch(/ARCHIVE_INVALID\s+There is no archive/);
   });
 });

@@ -22,42 +22,61 @@ beforeAll(async () => {
   user = freshUser('bf');
   await seedMailbox(dovecot(), user, {
     ...CORPUS,
-    INBOX: [...CORPUS.INBOX!, { source: eml('8bit-headers.eml') }, { source: eml('broken-mime.eml') }],
+    INBOX: [
+      ...CORPUS.INBOX!,
+      { source: eml('8bit-headers.eml') },
+      { source: eml('broken-mime.eml') },
+    ],
     Bench: Array.from({ length: 120 }, (_, i) => ({ source: Buffer.from(benchMessage(i * 7)) })),
   });
 }, 60_000);
 
 describe('fetchMessages (bulk parser)', () => {
-  it.each(['INBOX', 'Sent', 'Überweisungen', 'Archiv/2024', 'Bench'])('gives the same rows as imapflow in %s, envelope and full', async (folder) => {
-    const session = await openSession(validateConfig(makeConfig(user)));
-    try {
-      const lock = await session.client.getMailboxLock(folder, { readOnly: true });
+  it.each(['INBOX', 'Sent', 'Überweisungen', 'Archiv/2024', 'Bench'])(
+    'gives the same rows as imapflow in %s, envelope and full',
+    async (folder) => {
+      const session = await openSession(validateConfig(makeConfig(user)));
       try {
-        const uids = (await session.client.search({ all: true }, { uid: true })) as number[];
-        for (const select of [resolveSelect({ headers: ['List-Id', 'X-Mailer'] }), resolveSelect({ select: 'full' })]) {
-          const query = fetchFields(select, session.client.capabilities);
-          const { messages: viaImapflow } = await fetchMessages(session, uids, query, false);
-          const { messages: viaBulk } = await fetchMessages(session, uids, query, true);
-          expect(viaBulk.length).toBe(viaImapflow.length);
-          expect(viaBulk.length).toBeGreaterThan(0);
-          const ctx = { account: `${user.name}@127.0.0.1`, folder, uidValidity: '1', dateTimeFormat: 'ISO8601' };
-          const rows = (list: typeof viaBulk): unknown[] => [...list].sort((a, b) => a.uid - b.uid).map((m) => messageToRow(m, ctx, undefined, select.headers));
-          expect(rows(viaBulk)).toEqual(rows(viaImapflow));
-          if (select.level === 'full') {
-            const sources = (list: typeof viaBulk): string[] => [...list].sort((a, b) => a.uid - b.uid).map((m) => m.source!.toString('base64'));
-            expect(sources(viaBulk)).toEqual(sources(viaImapflow));
+        const lock = await session.client.getMailboxLock(folder, { readOnly: true });
+        try {
+          const uids = (await session.client.search({ all: true }, { uid: true })) as number[];
+          for (const select of [
+            resolveSelect({ headers: ['List-Id', 'X-Mailer'] }),
+            resolveSelect({ select: 'full' }),
+          ]) {
+            const query = fetchFields(select, session.client.capabilities);
+            const { messages: viaImapflow } = await fetchMessages(session, uids, query, false);
+            const { messages: viaBulk } = await fetchMessages(session, uids, query, true);
+            expect(viaBulk.length).toBe(viaImapflow.length);
+            expect(viaBulk.length).toBeGreaterThan(0);
+            const ctx = {
+              account: `${user.name}@127.0.0.1`,
+              folder,
+              uidValidity: '1',
+              dateTimeFormat: 'ISO8601',
+            };
+            const rows = (list: typeof viaBulk): unknown[] =>
+              [...list]
+                .sort((a, b) => a.uid - b.uid)
+                .map((m) => messageToRow(m, ctx, undefined, select.headers));
+            expect(rows(viaBulk)).toEqual(rows(viaImapflow));
+            if (select.level === 'full') {
+              const sources = (list: typeof viaBulk): string[] =>
+                [...list].sort((a, b) => a.uid - b.uid).map((m) => m.source!.toString('base64'));
+              expect(sources(viaBulk)).toEqual(sources(viaImapflow));
+            }
           }
+          // The session is still imapflow's after the bulk commands.
+          const found = await session.client.search({ all: true }, { uid: true });
+          expect(Array.isArray(found) && found.length).toBeGreaterThan(0);
+        } finally {
+          lock.release();
         }
-        // The session is still imapflow's after the bulk commands.
-        const found = await session.client.search({ all: true }, { uid: true });
-        expect(Array.isArray(found) && found.length).toBeGreaterThan(0);
       } finally {
-        lock.release();
+        await session.close();
       }
-    } finally {
-      await session.close();
-    }
-  });
+    },
+  );
 });
 
 describe('the fast paths', () => {
@@ -67,9 +86,14 @@ describe('the fast paths', () => {
     const log = (entry: Record<string, unknown>): void => {
       lines.push(entry);
     };
-    const page = await read(makeConfig(user), 'ALL FOLDER Bench', { pageSize: 20, logger: { debug: log, info: log, warn: log, error: log } });
+    const page = await read(makeConfig(user), 'ALL FOLDER Bench', {
+      pageSize: 20,
+      logger: { debug: log, info: log, warn: log, error: log },
+    });
     expect(page.rows).toHaveLength(20);
-    const ours = lines.filter((line) => line.src === 'connector:c').map((line) => String(line.msg).replace(/^\S+ /, ''));
+    const ours = lines
+      .filter((line) => line.src === 'connector:c')
+      .map((line) => String(line.msg).replace(/^\S+ /, ''));
     expect(ours.some((msg) => msg.startsWith('UID SEARCH'))).toBe(true);
     expect(ours.some((msg) => msg.startsWith('UID FETCH'))).toBe(true);
   });

@@ -17,7 +17,16 @@ import { seedMailbox } from '../helpers/seed.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'imap-cli-import-'));
-const sourceFlags = (user: { name: string }): string[] => ['--server', dovecot().host, '--port', String(dovecot().imapPort), '--security', 'none', '--username', user.name];
+const sourceFlags = (user: { name: string }): string[] => [
+  '--server',
+  dovecot().host,
+  '--port',
+  String(dovecot().imapPort),
+  '--security',
+  'none',
+  '--username',
+  user.name,
+];
 
 describe('imap-connector import', () => {
   it('imports into an archive and says per folder what it did; the second run copies nothing', async () => {
@@ -25,12 +34,18 @@ describe('imap-connector import', () => {
     const archive = join(tempDir(), 'mail.archive');
     const io = captureIo({ IMAP_PASSWORD: source.password });
     expect(await main(['import', ...sourceFlags(source), '--archive', archive], io)).toBe(0);
-    expect(io.out()).toMatch(/^ {2}INBOX -> INBOX: 7 seen, 7 copied, 0 duplicates, 0 failed, \d+ bytes, [\d.]+s$/m);
+    expect(io.out()).toMatch(
+      /^ {2}INBOX -> INBOX: 7 seen, 7 copied, 0 duplicates, 0 failed, \d+ bytes, [\d.]+s$/m,
+    );
     expect(io.out()).toMatch(/^ {2}Überweisungen -> Überweisungen: 1 seen, 1 copied/m);
-    expect(io.out()).toMatch(new RegExp(`^OK {2}${TOTAL} seen, ${TOTAL} copied, 0 duplicates, 0 failed`, 'm'));
+    expect(io.out()).toMatch(
+      new RegExp(`^OK {2}${TOTAL} seen, ${TOTAL} copied, 0 duplicates, 0 failed`, 'm'),
+    );
 
     const again = captureIo({ IMAP_PASSWORD: source.password });
-    expect(await main(['import', ...sourceFlags(source), '--archive', archive, '--json'], again)).toBe(0);
+    expect(
+      await main(['import', ...sourceFlags(source), '--archive', archive, '--json'], again),
+    ).toBe(0);
     const result = JSON.parse(again.out()) as ImportResult;
     expect(result.totals).toMatchObject({ seen: 0, copied: 0, failed: 0 });
   });
@@ -39,9 +54,29 @@ describe('imap-connector import', () => {
     const source = await corpusUser('cs');
     const target = freshUser('ct');
     const dir = tempDir();
-    writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...makeConfig(target), password: undefined, isTarget: true }));
+    writeFileSync(
+      join(dir, 'target.json'),
+      JSON.stringify({ ...makeConfig(target), password: undefined, isTarget: true }),
+    );
     const io = captureIo({ IMAP_PASSWORD: source.password, IMAP_TARGET_PASSWORD: target.password });
-    const code = await main(['import', ...sourceFlags(source), '--target', join(dir, 'target.json'), '--state', join(dir, 'state.db'), '--folder-prefix', 'Imported', '--map', 'Sent=Old Sent', '--query', 'ALL FOLDER INBOX FOLDER Sent', '--json'], io);
+    const code = await main(
+      [
+        'import',
+        ...sourceFlags(source),
+        '--target',
+        join(dir, 'target.json'),
+        '--state',
+        join(dir, 'state.db'),
+        '--folder-prefix',
+        'Imported',
+        '--map',
+        'Sent=Old Sent',
+        '--query',
+        'ALL FOLDER INBOX FOLDER Sent',
+        '--json',
+      ],
+      io,
+    );
     expect(io.err()).toBe('');
     expect(code).toBe(0);
     const result = JSON.parse(io.out()) as ImportResult;
@@ -53,14 +88,39 @@ describe('imap-connector import', () => {
 
   it('exits 9 and lists the failed messages when the target refuses some', async () => {
     const source = freshUser('cf');
-    await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Fits') }, { source: message('Too big', { body: 'z'.repeat(12000) }) }] });
-    const target = { name: `cl${randomBytes(4).toString('hex')}`, password: `pw-${randomBytes(6).toString('hex')}` };
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('Fits') },
+        { source: message('Too big', { body: 'z'.repeat(12000) }) },
+      ],
+    });
+    const target = {
+      name: `cl${randomBytes(4).toString('hex')}`,
+      password: `pw-${randomBytes(6).toString('hex')}`,
+    };
     addDovecotUsers(dovecot(), [{ ...target, maxMailSize: '4k' }]);
     const dir = tempDir();
-    writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...makeConfig(target), isTarget: true }));
+    writeFileSync(
+      join(dir, 'target.json'),
+      JSON.stringify({ ...makeConfig(target), isTarget: true }),
+    );
     const io = captureIo({ IMAP_PASSWORD: source.password });
-    expect(await main(['import', ...sourceFlags(source), '--target', join(dir, 'target.json'), '--state', join(dir, 'state.db')], io)).toBe(9);
-    expect(io.out()).toMatch(/failed UID 2 in INBOX: MESSAGE_TOO_LARGE The message \(\d+ bytes\) is larger than "INBOX" accepts/);
+    expect(
+      await main(
+        [
+          'import',
+          ...sourceFlags(source),
+          '--target',
+          join(dir, 'target.json'),
+          '--state',
+          join(dir, 'state.db'),
+        ],
+        io,
+      ),
+    ).toBe(9);
+    expect(io.out()).toMatch(
+      /failed UID 2 in INBOX: MESSAGE_TOO_LARGE The message \(\d+ bytes\) is larger than "INBOX" accepts/,
+    );
     expect(io.out()).toMatch(/^DONE WITH FAILURES {2}2 seen, 1 copied, 0 duplicates, 1 failed/m);
   });
 
@@ -69,14 +129,34 @@ describe('imap-connector import', () => {
       [[], /give --archive FILE or --target FILE --state FILE/],
       [['--target', 't.json'], /--state FILE is needed with --target/],
       [['--archive', 'a', '--target', 't.json'], /either --archive or --target, not both/],
-      [['--archive', 'a', '--after', 'shred'], /--after must be none, mark-seen, keyword:NAME, move:FOLDER or delete/],
-      [['--archive', 'a', '--map', 'nothing'], /folder mapping "nothing" must be written Source=Target/],
+      [
+        ['--archive', 'a', '--after', 'shred'],
+        /--after must be none, mark-seen, keyword:NAME, move:FOLDER or delete/,
+      ],
+      [
+        ['--archive', 'a', '--map', 'nothing'],
+        /folder mapping "nothing" must be written Source=Target/,
+      ],
       [['--archive', 'a', '--dedupe', 'maybe'], /dedupe must be one of message-id, hash, none/],
       [['--archive', 'a', '--query', 'FROM'], /QUERY_INVALID/],
     ];
     for (const [args, expected] of cases) {
       const io = captureIo({ IMAP_PASSWORD: 'x' });
-      const code = await main(['import', '--server', '127.0.0.1', '--port', '1', '--security', 'none', '--username', 'u', ...args], io);
+      const code = await main(
+        [
+          'import',
+          '--server',
+          '127.0.0.1',
+          '--port',
+          '1',
+          '--security',
+          'none',
+          '--username',
+          'u',
+          ...args,
+        ],
+        io,
+      );
       expect(io.err(), args.join(' ')).toMatch(expected);
       expect(code, args.join(' ')).toBe(expected.source === 'QUERY_INVALID' ? 6 : 2);
     }
@@ -84,13 +164,22 @@ describe('imap-connector import', () => {
 
   it('shows a progress line on a terminal, and none when stderr is not one', async () => {
     const source = freshUser('cp');
-    await seedMailbox(dovecot(), source, { INBOX: Array.from({ length: 3 }, (_, i) => ({ source: message(`Progress ${i}`) })) });
+    await seedMailbox(dovecot(), source, {
+      INBOX: Array.from({ length: 3 }, (_, i) => ({ source: message(`Progress ${i}`) })),
+    });
     const io = captureIo({ IMAP_PASSWORD: source.password });
     Object.assign(io.stderr, { isTTY: true });
-    expect(await main(['import', ...sourceFlags(source), '--archive', join(tempDir(), 'p.archive')], io)).toBe(0);
+    expect(
+      await main(['import', ...sourceFlags(source), '--archive', join(tempDir(), 'p.archive')], io),
+    ).toBe(0);
     expect(io.err()).toMatch(/^\r {2}INBOX: \d seen, \d copied, 0 duplicates, 0 failed {3}\n$/);
     const quiet = captureIo({ IMAP_PASSWORD: source.password });
-    expect(await main(['import', ...sourceFlags(source), '--archive', join(tempDir(), 'q.archive')], quiet)).toBe(0);
+    expect(
+      await main(
+        ['import', ...sourceFlags(source), '--archive', join(tempDir(), 'q.archive')],
+        quiet,
+      ),
+    ).toBe(0);
     expect(quiet.err()).toBe('');
   });
 

@@ -16,13 +16,33 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const COUNT = 40;
 let user: { name: string; password: string };
-const connection = (): string[] => ['--server', '127.0.0.1', '--port', String(dovecot().imapPort), '--security', 'none', '--username', user.name, '--query', 'ALL'];
-const subjects = (path: string): string[] => readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { subject: string }).subject);
+const connection = (): string[] => [
+  '--server',
+  '127.0.0.1',
+  '--port',
+  String(dovecot().imapPort),
+  '--security',
+  'none',
+  '--username',
+  user.name,
+  '--query',
+  'ALL',
+];
+const subjects = (path: string): string[] =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { subject: string }).subject);
 const ALL = Array.from({ length: COUNT }, (_, i) => `out ${i}`);
 
 beforeAll(async () => {
   user = freshUser('ro');
-  await seedMailbox(dovecot(), user, { INBOX: ALL.map((subject) => ({ source: `Subject: ${subject}\r\nFrom: a@example.org\r\n\r\nx\r\n` })) });
+  await seedMailbox(dovecot(), user, {
+    INBOX: ALL.map((subject) => ({
+      source: `Subject: ${subject}\r\nFrom: a@example.org\r\n\r\nx\r\n`,
+    })),
+  });
 });
 
 async function read(args: string[]): Promise<{ code: number; err: string }> {
@@ -37,7 +57,9 @@ describe('read --out', () => {
     const first = await read(['--page-size', '15', '--out', out]);
     expect(first.code).toBe(0);
     const cursor = /cursor: (\S+)/.exec(first.err)![1]!;
-    expect(await read(['--all', '--page-size', '15', '--cursor', cursor, '--out', out])).toMatchObject({ code: 0 });
+    expect(
+      await read(['--all', '--page-size', '15', '--cursor', cursor, '--out', out]),
+    ).toMatchObject({ code: 0 });
     expect(subjects(out)).toEqual(ALL);
   });
 
@@ -58,8 +80,13 @@ describe('read --out', () => {
     const dir = tempDir();
     const out = join(dir, 'rows.ndjson');
     const state = join(dir, 'state.json');
-    expect((await read(['--all', '--page-size', '10', '--state', state, '--out', out])).code).toBe(0);
-    const saved = JSON.parse(readFileSync(state, 'utf8')) as { cursor: string; out: { path: string; bytes: number } };
+    expect((await read(['--all', '--page-size', '10', '--state', state, '--out', out])).code).toBe(
+      0,
+    );
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as {
+      cursor: string;
+      out: { path: string; bytes: number };
+    };
     writeFileSync(state, JSON.stringify({ ...saved, out: { ...saved.out, bytes } }));
     const before = readFileSync(out);
     const result = await read(['--all', '--state', state, '--out', out]);
@@ -70,13 +97,18 @@ describe('read --out', () => {
 
   it('creates the output and the state owner-only (0600)', async () => {
     const dir = tempDir();
-    expect((await read(['--all', '--state', join(dir, 'state.json'), '--out', join(dir, 'rows.ndjson')])).code).toBe(0);
+    expect(
+      (await read(['--all', '--state', join(dir, 'state.json'), '--out', join(dir, 'rows.ndjson')]))
+        .code,
+    ).toBe(0);
     expect(statSync(join(dir, 'rows.ndjson')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'state.json')).mode & 0o777).toBe(0o600);
   });
 
   it('writes to /dev/null and to a named pipe', async () => {
-    expect((await read(['--all', '--out', '/dev/null', '--state', join(tempDir(), 'state.json')])).code).toBe(0);
+    expect(
+      (await read(['--all', '--out', '/dev/null', '--state', join(tempDir(), 'state.json')])).code,
+    ).toBe(0);
     const fifo = join(tempDir(), 'rows.fifo');
     execFileSync('mkfifo', [fifo]);
     // A reader on the other end: cat drains the pipe into a file.
@@ -90,7 +122,11 @@ describe('read --out', () => {
   });
 
   it.each([
-    ['a missing directory', (dir: string) => join(dir, 'missing', 'rows.ndjson'), /directory does not exist/],
+    [
+      'a missing directory',
+      (dir: string) => join(dir, 'missing', 'rows.ndjson'),
+      /directory does not exist/,
+    ],
     ['a directory', (dir: string) => dir, /is a directory/],
   ])('says FILE_WRITE_FAILED (exit 9) for an output in %s', async (_name, path, words) => {
     const result = await read(['--all', '--out', path(tempDir())]);
@@ -104,18 +140,37 @@ describe('read --out on a full or read-only disk', () => {
   // A mount namespace of its own (unshare): a 16 KB tmpfs and a read-only bind mount, gone with
   // the process. The CLI runs as a real process inside it.
   it.each([
-    ['full', (dir: string) => `mount -t tmpfs -o size=16k tmpfs '${dir}'`, /the disk is full/, true],
-    ['read-only', (dir: string) => `mount --bind '${dir}' '${dir}' && mount -o remount,ro,bind '${dir}'`, /read-only/, false],
-  ])('(%s) says FILE_WRITE_FAILED with the reason, exit 9', async (_name, mount, words, retryable) => {
-    const { spawnSync } = await import('node:child_process');
-    const { fileURLToPath } = await import('node:url');
-    const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-    const dir = tempDir();
-    const script = `${mount(dir)} && exec '${process.execPath}' '${cli}' read ${connection().map((arg) => `'${arg}'`).join(' ')} --all --out '${dir}/rows.ndjson' --state '${dir}/state.json'`;
-    const run = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-ec', script], { encoding: 'utf8', env: { ...process.env, IMAP_PASSWORD: user.password } });
-    expect(run.status, run.stderr).toBe(9);
-    expect(run.stderr).toMatch(/FILE_WRITE_FAILED/);
-    expect(run.stderr).toMatch(words);
-    expect(run.stderr).toMatch(retryable ? /retry {9}yes/ : /retry {9}no/);
-  });
+    [
+      'full',
+      (dir: string) => `mount -t tmpfs -o size=16k tmpfs '${dir}'`,
+      /the disk is full/,
+      true,
+    ],
+    [
+      'read-only',
+      (dir: string) => `mount --bind '${dir}' '${dir}' && mount -o remount,ro,bind '${dir}'`,
+      /read-only/,
+      false,
+    ],
+  ])(
+    '(%s) says FILE_WRITE_FAILED with the reason, exit 9',
+    async (_name, mount, words, retryable) => {
+      const { spawnSync } = await import('node:child_process');
+      const { fileURLToPath } = await import('node:url');
+      const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+      const dir = tempDir();
+      const script = `${mount(dir)} && exec '${process.execPath}' '${cli}' read ${connection()
+        .map((arg) => `'${arg}'`)
+        .join(' ')} --all --out '${dir}/rows.ndjson' --state '${dir}/state.json'`;
+      const run = spawnSync(
+        'unshare',
+        ['--mount', '--propagation', 'private', 'sh', '-ec', script],
+        { encoding: 'utf8', env: { ...process.env, IMAP_PASSWORD: user.password } },
+      );
+      expect(run.status, run.stderr).toBe(9);
+      expect(run.stderr).toMatch(/FILE_WRITE_FAILED/);
+      expect(run.stderr).toMatch(words);
+      expect(run.stderr).toMatch(retryable ? /retry {9}yes/ : /retry {9}no/);
+    },
+  );
 });

@@ -13,25 +13,65 @@ import { dovecot } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
-const connection = (user: { name: string }): string[] => ['--server', '127.0.0.1', '--port', String(dovecot().imapPort), '--security', 'none', '--username', user.name];
-const lines = (path: string): { id: string; subject: string }[] => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; subject: string });
+const connection = (user: { name: string }): string[] => [
+  '--server',
+  '127.0.0.1',
+  '--port',
+  String(dovecot().imapPort),
+  '--security',
+  'none',
+  '--username',
+  user.name,
+];
+const lines = (path: string): { id: string; subject: string }[] =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string; subject: string });
 
 describe('imap-connector read', () => {
   it('prints one page as NDJSON and the cursor for the next on stderr', async () => {
     const user = await corpusUser();
     const io = captureIo({ IMAP_PASSWORD: user.password });
-    expect(await main(['read', ...connection(user), '--query', 'ALL', '--page-size', '3'], io)).toBe(0);
-    expect(io.out().trim().split('\n').map((l) => (JSON.parse(l) as { subject: string }).subject)).toEqual(['Quarterly numbers', 'Überweisung erhalten', 'Invoice 2024-001']);
+    expect(
+      await main(['read', ...connection(user), '--query', 'ALL', '--page-size', '3'], io),
+    ).toBe(0);
+    expect(
+      io
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { subject: string }).subject),
+    ).toEqual(['Quarterly numbers', 'Überweisung erhalten', 'Invoice 2024-001']);
     const cursor = /cursor: (\S+)/.exec(io.err())![1]!;
     const next = captureIo({ IMAP_PASSWORD: user.password });
-    expect(await main(['read', ...connection(user), '--query', 'ALL', '--page-size', '3', '--cursor', cursor], next)).toBe(0);
-    expect((JSON.parse(next.out().split('\n')[0]!) as { subject: string }).subject).toBe('Nightly job finished');
+    expect(
+      await main(
+        ['read', ...connection(user), '--query', 'ALL', '--page-size', '3', '--cursor', cursor],
+        next,
+      ),
+    ).toBe(0);
+    expect((JSON.parse(next.out().split('\n')[0]!) as { subject: string }).subject).toBe(
+      'Nightly job finished',
+    );
   });
 
   it('reads everything with --all, then only new mail on the next run with the same --state', async () => {
     const user = await corpusUser();
     const dir = mkdtempSync(join(tmpdir(), 'cli-read-'));
-    const args = ['read', ...connection(user), '--query', 'ALL', '--all', '--page-size', '4', '--state', join(dir, 'state.json'), '--out', join(dir, 'rows.ndjson')];
+    const args = [
+      'read',
+      ...connection(user),
+      '--query',
+      'ALL',
+      '--all',
+      '--page-size',
+      '4',
+      '--state',
+      join(dir, 'state.json'),
+      '--out',
+      join(dir, 'rows.ndjson'),
+    ];
     expect(await main(args, captureIo({ IMAP_PASSWORD: user.password }))).toBe(0);
     expect(lines(join(dir, 'rows.ndjson'))).toHaveLength(TOTAL);
     await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Later') }] });
@@ -48,10 +88,31 @@ describe('imap-connector read', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-read-'));
     const out = join(dir, 'rows.ndjson');
     const state = join(dir, 'state.json');
-    expect(await main(['read', ...connection(user), '--query', 'ALL', '--page-size', '4', '--state', state, '--out', out], captureIo({ IMAP_PASSWORD: user.password }))).toBe(0);
+    expect(
+      await main(
+        [
+          'read',
+          ...connection(user),
+          '--query',
+          'ALL',
+          '--page-size',
+          '4',
+          '--state',
+          state,
+          '--out',
+          out,
+        ],
+        captureIo({ IMAP_PASSWORD: user.password }),
+      ),
+    ).toBe(0);
     // A run that died mid-page had already written some rows of the next page.
     appendFileSync(out, '{"id":"half-written"}\n{"id":"never-committed"');
-    expect(await main(['read', ...connection(user), '--query', 'ALL', '--all', '--state', state, '--out', out], captureIo({ IMAP_PASSWORD: user.password }))).toBe(0);
+    expect(
+      await main(
+        ['read', ...connection(user), '--query', 'ALL', '--all', '--state', state, '--out', out],
+        captureIo({ IMAP_PASSWORD: user.password }),
+      ),
+    ).toBe(0);
     const ids = lines(out).map((r) => r.id);
     expect(ids).toHaveLength(TOTAL);
     expect(new Set(ids).size).toBe(TOTAL);
@@ -62,9 +123,13 @@ describe('imap-connector read', () => {
     const user = await corpusUser();
     const bad = captureIo({ IMAP_PASSWORD: user.password });
     expect(await main(['read', ...connection(user), '--query', 'SINCE someday'], bad)).toBe(6);
-    expect(bad.err()).toContain('FAILED  QUERY_INVALID  line 1, column 7: expected a date after SINCE, got "someday"');
+    expect(bad.err()).toContain(
+      'FAILED  QUERY_INVALID  line 1, column 7: expected a date after SINCE, got "someday"',
+    );
     const cursor = captureIo({ IMAP_PASSWORD: user.password });
-    expect(await main(['read', ...connection(user), '--query', 'ALL', '--cursor', 'abc'], cursor)).toBe(8);
+    expect(
+      await main(['read', ...connection(user), '--query', 'ALL', '--cursor', 'abc'], cursor),
+    ).toBe(8);
   });
 });
 
@@ -72,7 +137,12 @@ describe('imap-connector test-query and discover', () => {
   it('shows the search per folder and the match counts', async () => {
     const user = await corpusUser();
     const io = captureIo({ IMAP_PASSWORD: user.password });
-    expect(await main(['test-query', ...connection(user), '--query', 'FROM "alice@example.com"', '--sample', '0'], io)).toBe(0);
+    expect(
+      await main(
+        ['test-query', ...connection(user), '--query', 'FROM "alice@example.com"', '--sample', '0'],
+        io,
+      ),
+    ).toBe(0);
     expect(io.out()).toContain('OK  2 messages match in');
     expect(io.out()).toContain('INBOX: 1 of 7 match');
     expect(io.out()).toContain('      UID SEARCH RETURN (ALL) FROM "alice@example.com"');
@@ -81,8 +151,16 @@ describe('imap-connector test-query and discover', () => {
   it('prints the schema of projected rows', async () => {
     const user = await corpusUser();
     const io = captureIo({ IMAP_PASSWORD: user.password });
-    expect(await main(['discover', ...connection(user), '--query', 'ALL', '--select', '{"s": subject}'], io)).toBe(0);
-    expect(JSON.parse(io.out())).toMatchObject({ type: 'object', properties: { s: { type: 'string' } } });
+    expect(
+      await main(
+        ['discover', ...connection(user), '--query', 'ALL', '--select', '{"s": subject}'],
+        io,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({
+      type: 'object',
+      properties: { s: { type: 'string' } },
+    });
   });
 
   it.each(['read', 'test-query', 'discover'])('%s --help explains the command', async (command) => {

@@ -12,7 +12,16 @@ import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const connection = (user: { name: string }): string[] => ['--server', '127.0.0.1', '--port', String(dovecot().imapPort), '--security', 'none', '--username', user.name];
+const connection = (user: { name: string }): string[] => [
+  '--server',
+  '127.0.0.1',
+  '--port',
+  String(dovecot().imapPort),
+  '--security',
+  'none',
+  '--username',
+  user.name,
+];
 
 describe('imap-connector write', () => {
   it('stores .eml files in a new folder once, and says so on the second run', async () => {
@@ -20,28 +29,54 @@ describe('imap-connector write', () => {
     const dir = tempDir();
     const files = [1, 2].map((i) => {
       const path = join(dir, `${i}.eml`);
-      writeFileSync(path, `Message-ID: <cli-write-${i}@x>\r\nSubject: written ${i}\r\nFrom: a@example.org\r\n\r\nbody ${i}\r\n`);
+      writeFileSync(
+        path,
+        `Message-ID: <cli-write-${i}@x>\r\nSubject: written ${i}\r\nFrom: a@example.org\r\n\r\nbody ${i}\r\n`,
+      );
       return path;
     });
     const first = captureIo({ IMAP_PASSWORD: target.password });
-    expect(await main(['write', ...connection(target), '--folder', 'Imported', '--flags', '\\Seen', ...files], first)).toBe(0);
+    expect(
+      await main(
+        ['write', ...connection(target), '--folder', 'Imported', '--flags', '\\Seen', ...files],
+        first,
+      ),
+    ).toBe(0);
     expect(first.out()).toBe('OK  Imported (created): 2 stored, 0 already there, 0 failed\n');
     const again = captureIo({ IMAP_PASSWORD: target.password });
-    expect(await main(['write', ...connection(target), '--folder', 'Imported', ...files], again)).toBe(0);
+    expect(
+      await main(['write', ...connection(target), '--folder', 'Imported', ...files], again),
+    ).toBe(0);
     expect(again.out()).toBe('OK  Imported: 0 stored, 2 already there, 0 failed\n');
     const stored = (await snapshot(target)).Imported!;
-    expect(stored.map((m) => [m.messageId, m.flags])).toEqual(expect.arrayContaining([['<cli-write-1@x>', ['\\Seen']], ['<cli-write-2@x>', ['\\Seen']]]));
+    expect(stored.map((m) => [m.messageId, m.flags])).toEqual(
+      expect.arrayContaining([
+        ['<cli-write-1@x>', ['\\Seen']],
+        ['<cli-write-2@x>', ['\\Seen']],
+      ]),
+    );
   });
 
   it('stores the rows another account gave with read --raw, byte for byte', async () => {
     const source = freshUser('cr');
     const target = freshUser('ct');
-    await seedMailbox(dovecot(), source, { INBOX: [1, 2, 3].map((i) => ({ source: `Message-ID: <rows-${i}@x>\r\nSubject: row ${i}\r\n\r\nx${i}\r\n`, flags: i === 2 ? ['\\Flagged'] : [] })) });
+    await seedMailbox(dovecot(), source, {
+      INBOX: [1, 2, 3].map((i) => ({
+        source: `Message-ID: <rows-${i}@x>\r\nSubject: row ${i}\r\n\r\nx${i}\r\n`,
+        flags: i === 2 ? ['\\Flagged'] : [],
+      })),
+    });
     const rows = join(tempDir(), 'rows.ndjson');
-    expect(await main(['read', ...connection(source), '--query', 'ALL', '--all', '--raw', '--out', rows], captureIo({ IMAP_PASSWORD: source.password }))).toBe(0);
+    expect(
+      await main(
+        ['read', ...connection(source), '--query', 'ALL', '--all', '--raw', '--out', rows],
+        captureIo({ IMAP_PASSWORD: source.password }),
+      ),
+    ).toBe(0);
     const io = captureIo({ IMAP_PASSWORD: target.password });
     expect(await main(['write', ...connection(target), '--rows', rows], io)).toBe(0);
-    const sha = (snap: Awaited<ReturnType<typeof snapshot>>) => snap.INBOX!.map((m) => [m.sha256, m.flags]);
+    const sha = (snap: Awaited<ReturnType<typeof snapshot>>) =>
+      snap.INBOX!.map((m) => [m.sha256, m.flags]);
     expect(sha(await snapshot(target))).toEqual(sha(await snapshot(source)));
   });
 
@@ -49,7 +84,24 @@ describe('imap-connector write', () => {
     const rows = join(tempDir(), 'rows.ndjson');
     writeFileSync(rows, '{"raw":"eA=="}\nnot json\n');
     const io = captureIo({ IMAP_PASSWORD: 'x' });
-    expect(await main(['write', '--server', '127.0.0.1', '--port', '1', '--security', 'none', '--username', 'u', '--rows', rows], io)).toBe(2);
+    expect(
+      await main(
+        [
+          'write',
+          '--server',
+          '127.0.0.1',
+          '--port',
+          '1',
+          '--security',
+          'none',
+          '--username',
+          'u',
+          '--rows',
+          rows,
+        ],
+        io,
+      ),
+    ).toBe(2);
     expect(io.err()).toMatch(/line 2 of --rows is not JSON/);
   });
 });

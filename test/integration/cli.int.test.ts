@@ -16,14 +16,28 @@ import { captureIo } from '../helpers/capture-io.js';
 import { dovecot, freshUser } from '../helpers/make-config.js';
 import { startSilentServer } from '../helpers/silent-server.js';
 
-const flags = (port: number, user: string): string[] => ['test-connection', '--server', '127.0.0.1', '--port', String(port), '--security', 'none', '--username', user];
+const flags = (port: number, user: string): string[] => [
+  'test-connection',
+  '--server',
+  '127.0.0.1',
+  '--port',
+  String(port),
+  '--security',
+  'none',
+  '--username',
+  user,
+];
 
 describe('imap-connector test-connection', () => {
   it('succeeds with the password from IMAP_PASSWORD and prints a summary', async () => {
     const user = freshUser();
     const io = captureIo({ IMAP_PASSWORD: user.password });
     expect(await main(flags(dovecot().imapPort, user.name), io)).toBe(0);
-    expect(io.out()).toMatch(new RegExp(`^OK  Connected to 127\\.0\\.0\\.1:${dovecot().imapPort} as ${user.name}; 5 folders\\.`));
+    expect(io.out()).toMatch(
+      new RegExp(
+        `^OK  Connected to 127\\.0\\.0\\.1:${dovecot().imapPort} as ${user.name}; 5 folders\\.`,
+      ),
+    );
     expect(io.out()).toContain('Sent (\\Sent)');
   });
 
@@ -31,9 +45,28 @@ describe('imap-connector test-connection', () => {
     const user = freshUser();
     const dir = mkdtempSync(join(tmpdir(), 'imap-connector-cli-'));
     writeFileSync(join(dir, 'pw'), user.password + '\n');
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ server: `imaps://127.0.0.1:${dovecot().imapsPort}`, username: user.name, caFile: dovecot().caFile }));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        server: `imaps://127.0.0.1:${dovecot().imapsPort}`,
+        username: user.name,
+        caFile: dovecot().caFile,
+      }),
+    );
     const io = captureIo();
-    expect(await main(['test-connection', '--config', join(dir, 'config.json'), '--password-file', join(dir, 'pw'), '--json'], io)).toBe(0);
+    expect(
+      await main(
+        [
+          'test-connection',
+          '--config',
+          join(dir, 'config.json'),
+          '--password-file',
+          join(dir, 'pw'),
+          '--json',
+        ],
+        io,
+      ),
+    ).toBe(0);
     expect(JSON.parse(io.out())).toMatchObject({ ok: true, server: { security: 'tls' } });
   });
 
@@ -49,7 +82,18 @@ describe('imap-connector test-connection', () => {
     const io = captureIo({ IMAP_PASSWORD: user.password });
     expect(await main(flags(await freePort(), user.name), io)).toBe(4);
     const tls = captureIo({ IMAP_PASSWORD: user.password });
-    expect(await main(['test-connection', '--server', `imaps://127.0.0.1:${dovecot().imapsPort}`, '--username', user.name], tls)).toBe(4);
+    expect(
+      await main(
+        [
+          'test-connection',
+          '--server',
+          `imaps://127.0.0.1:${dovecot().imapsPort}`,
+          '--username',
+          user.name,
+        ],
+        tls,
+      ),
+    ).toBe(4);
     expect(tls.out()).toContain('TLS_FAILED');
   });
 
@@ -68,7 +112,11 @@ describe('imap-connector test-connection', () => {
     const bin = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
     expect(existsSync(bin), 'dist/ is missing: run "npm run build" (npm test does)').toBe(true);
     const user = freshUser();
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, ...flags(dovecot().imapPort, user.name), '--json'], { env: { ...process.env, IMAP_PASSWORD: user.password } });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [bin, ...flags(dovecot().imapPort, user.name), '--json'],
+      { env: { ...process.env, IMAP_PASSWORD: user.password } },
+    );
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, authenticatedAs: user.name });
   });
 });

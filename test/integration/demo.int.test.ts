@@ -20,10 +20,14 @@ function alive(pid: number): boolean {
 
 describe('npm run demo', () => {
   it('stops its Dovecot when the reader of its output goes away', async () => {
-    const run = spawnSync('sh', ['-c', `'${process.execPath}' '${DEMO}' | head -3`], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync('sh', ['-c', `'${process.execPath}' '${DEMO}' | head -3`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     const pid = Number(/pid (\d+)/.exec(run.stdout)?.[1]);
     expect(pid).toBeGreaterThan(0);
-    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 50 && alive(pid); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(alive(pid)).toBe(false);
   }, 60_000);
 });

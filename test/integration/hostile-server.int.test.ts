@@ -7,7 +7,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discover, read, runImport, testConnection, testQuery, write } from '../../src/index.js';
-import { fetchResponse, flood, MESSAGE, startScriptedServer, trickle, type Greeting, type Script, type ScriptedServer } from '../helpers/scripted-imap-server.js';
+import {
+  fetchResponse,
+  flood,
+  MESSAGE,
+  startScriptedServer,
+  trickle,
+  type Greeting,
+  type Script,
+  type ScriptedServer,
+} from '../helpers/scripted-imap-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const TIMEOUT_MS = 1500;
@@ -36,11 +45,21 @@ afterEach(async () => {
 
 async function serve(script: Script, greeting?: Greeting): Promise<Record<string, unknown>> {
   server = await startScriptedServer(script, greeting);
-  return { server: '127.0.0.1', port: server.port, security: 'none', username: 'u', password: 'p', timeout: TIMEOUT_MS };
+  return {
+    server: '127.0.0.1',
+    port: server.port,
+    security: 'none',
+    username: 'u',
+    password: 'p',
+    timeout: TIMEOUT_MS,
+  };
 }
 
 /** Runs `work`, returning its error and how long after `command` arrived at the server it failed. */
-async function failure(work: () => Promise<unknown>, command: string): Promise<{ code?: string; message?: string; late: number }> {
+async function failure(
+  work: () => Promise<unknown>,
+  command: string,
+): Promise<{ code?: string; message?: string; late: number }> {
   try {
     await work();
   } catch (error) {
@@ -54,15 +73,35 @@ describe('a scripted server that behaves', () => {
   it('gives the three messages it holds (the harness works)', async () => {
     const config = await serve({});
     const page = await read(config, 'ALL', { select: 'full' });
-    expect(page.rows.map((row) => (row as { subject: string }).subject)).toEqual(['scripted 1', 'scripted 2', 'scripted 3']);
+    expect(page.rows.map((row) => (row as { subject: string }).subject)).toEqual([
+      'scripted 1',
+      'scripted 2',
+      'scripted 3',
+    ]);
   });
 });
 
 describe('stalls end within the timeout + 10%', () => {
   it.each([
-    ['silent after the first message of a FETCH', (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => ctx.write(fetchResponse(1, 1, ctx.args))],
-    ['sending one byte every 100 ms', (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => trickle(ctx.socket, fetchResponse(1, 1, ctx.args).repeat(3) + `${ctx.tag} OK done\r\n`, 100)],
-    ['announcing a 50-byte literal and sending 10', (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => ctx.write(`* 1 FETCH (UID 1 BODY[] {50}\r\n0123456789)\r\n${ctx.tag} OK done\r\n`)],
+    [
+      'silent after the first message of a FETCH',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) =>
+        ctx.write(fetchResponse(1, 1, ctx.args)),
+    ],
+    [
+      'sending one byte every 100 ms',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) =>
+        trickle(
+          ctx.socket,
+          fetchResponse(1, 1, ctx.args).repeat(3) + `${ctx.tag} OK done\r\n`,
+          100,
+        ),
+    ],
+    [
+      'announcing a 50-byte literal and sending 10',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) =>
+        ctx.write(`* 1 FETCH (UID 1 BODY[] {50}\r\n0123456789)\r\n${ctx.tag} OK done\r\n`),
+    ],
   ])('(UID FETCH %s) fails with SOCKET_TIMEOUT', async (_name, fetch) => {
     const config = await serve({ 'UID FETCH': fetch });
     const error = await failure(() => read(config, 'ALL', { select: 'full' }), 'UID FETCH');
@@ -73,49 +112,80 @@ describe('stalls end within the timeout + 10%', () => {
 
   // imapflow itself sends LIST "" "" while connecting (for the separator): silence there is a
   // CONNECT_TIMEOUT; this is the LIST of every folder that a read starts with.
-  const silentAt = (command: string): Script => ({ [command]: (ctx) => (command === 'LIST' && ctx.args.startsWith('"" ""') ? ctx.reply() : undefined) });
-
-  it.each(['LIST', 'EXAMINE', 'UID SEARCH'])('(silent at %s) fails with SOCKET_TIMEOUT for read, test query and discover', async (command) => {
-    const config = await serve(silentAt(command));
-    for (const operation of [() => read(config, 'ALL'), () => discover(config, 'ALL', { select: '{"s": subject}' })]) {
-      const error = await failure(operation, command);
-      expect(error.code).toBe('SOCKET_TIMEOUT');
-      expect(error.late).toBeLessThanOrEqual(LATE_MS);
-    }
-    const tested = await testQuery(config, 'ALL');
-    expect(tested).toMatchObject({ ok: false, error: { code: 'SOCKET_TIMEOUT' } });
+  const silentAt = (command: string): Script => ({
+    [command]: (ctx) =>
+      command === 'LIST' && ctx.args.startsWith('"" ""') ? ctx.reply() : undefined,
   });
+
+  it.each(['LIST', 'EXAMINE', 'UID SEARCH'])(
+    '(silent at %s) fails with SOCKET_TIMEOUT for read, test query and discover',
+    async (command) => {
+      const config = await serve(silentAt(command));
+      for (const operation of [
+        () => read(config, 'ALL'),
+        () => discover(config, 'ALL', { select: '{"s": subject}' }),
+      ]) {
+        const error = await failure(operation, command);
+        expect(error.code).toBe('SOCKET_TIMEOUT');
+        expect(error.late).toBeLessThanOrEqual(LATE_MS);
+      }
+      const tested = await testQuery(config, 'ALL');
+      expect(tested).toMatchObject({ ok: false, error: { code: 'SOCKET_TIMEOUT' } });
+    },
+  );
 
   it('(silent at LIST) ends an import with SOCKET_TIMEOUT', async () => {
     const config = await serve(silentAt('LIST'));
-    const error = await failure(() => runImport(config, { destination: { archive: `${tempDir()}/a.archive` } }), 'LIST');
+    const error = await failure(
+      () => runImport(config, { destination: { archive: `${tempDir()}/a.archive` } }),
+      'LIST',
+    );
     expect(error.code).toBe('SOCKET_TIMEOUT');
     expect(error.late).toBeLessThanOrEqual(LATE_MS);
   });
 });
 
 describe('cuts and refusals get their own codes', () => {
-  it.each(['LIST', 'EXAMINE', 'UID SEARCH', 'UID FETCH'])('(connection cut at %s) is CONNECTION_LOST', async (command) => {
-    const config = await serve({ [command]: (ctx) => ctx.socket.destroy() });
-    expect(await failure(() => read(config, 'ALL'), command)).toMatchObject({ code: 'CONNECTION_LOST' });
-  });
+  it.each(['LIST', 'EXAMINE', 'UID SEARCH', 'UID FETCH'])(
+    '(connection cut at %s) is CONNECTION_LOST',
+    async (command) => {
+      const config = await serve({ [command]: (ctx) => ctx.socket.destroy() });
+      expect(await failure(() => read(config, 'ALL'), command)).toMatchObject({
+        code: 'CONNECTION_LOST',
+      });
+    },
+  );
 
   it('(BYE in the middle of a FETCH) is CONNECTION_LOST', async () => {
-    const config = await serve({ 'UID FETCH': (ctx) => {
-      ctx.write(fetchResponse(1, 1, ctx.args) + '* BYE shutting down\r\n');
-      ctx.socket.end();
-    } });
-    expect(await failure(() => read(config, 'ALL'), 'UID FETCH')).toMatchObject({ code: 'CONNECTION_LOST' });
+    const config = await serve({
+      'UID FETCH': (ctx) => {
+        ctx.write(fetchResponse(1, 1, ctx.args) + '* BYE shutting down\r\n');
+        ctx.socket.end();
+      },
+    });
+    expect(await failure(() => read(config, 'ALL'), 'UID FETCH')).toMatchObject({
+      code: 'CONNECTION_LOST',
+    });
   });
 
   it('(NO [THROTTLED] to UID SEARCH) is SERVER_THROTTLED, retryable', async () => {
-    const config = await serve({ 'UID SEARCH': (ctx) => ctx.write(`${ctx.tag} NO [THROTTLED] Too many requests\r\n`) });
-    expect(await failure(() => read(config, 'ALL'), 'UID SEARCH')).toMatchObject({ code: 'SERVER_THROTTLED', retryable: true });
+    const config = await serve({
+      'UID SEARCH': (ctx) => ctx.write(`${ctx.tag} NO [THROTTLED] Too many requests\r\n`),
+    });
+    expect(await failure(() => read(config, 'ALL'), 'UID SEARCH')).toMatchObject({
+      code: 'SERVER_THROTTLED',
+      retryable: true,
+    });
   });
 
   it('(NO [BADCHARSET] to a non-ASCII search) is QUERY_UNSUPPORTED, as documented', async () => {
-    const config = await serve({ 'UID SEARCH': (ctx) => ctx.write(`${ctx.tag} NO [BADCHARSET (US-ASCII)] charset not supported\r\n`) });
-    expect(await failure(() => read(config, 'SUBJECT "Grüße"'), 'UID SEARCH')).toMatchObject({ code: 'QUERY_UNSUPPORTED' });
+    const config = await serve({
+      'UID SEARCH': (ctx) =>
+        ctx.write(`${ctx.tag} NO [BADCHARSET (US-ASCII)] charset not supported\r\n`),
+    });
+    expect(await failure(() => read(config, 'SUBJECT "Grüße"'), 'UID SEARCH')).toMatchObject({
+      code: 'QUERY_UNSUPPORTED',
+    });
   });
 });
 
@@ -123,17 +193,35 @@ describe('answers that are not IMAP are PROTOCOL_ERROR, with memory bounded', ()
   const rss = (): number => process.memoryUsage().rss;
 
   it.each([
-    ['a FETCH line that never ends', (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => {
-      ctx.write('* 1 FETCH (UID 1 X-JUNK ');
-      flood(ctx.socket, Buffer.alloc(64 * 1024, 'a'));
-    }],
-    ['a literal of 1 GB', (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => {
-      ctx.write('* 1 FETCH (UID 1 BODY[] {1073741824}\r\n');
-      flood(ctx.socket, Buffer.alloc(64 * 1024, 'a'));
-    }],
-    ['a literal size of 20 digits', (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => ctx.write('* 1 FETCH (UID 1 BODY[] {99999999999999999999}\r\n')],
-    ['a message without its UID', (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => ctx.write(`* 1 FETCH (FLAGS () RFC822.SIZE 10 BODY[] {2}\r\nhi)\r\n${ctx.tag} OK done\r\n`)],
-    ['a UID that is not a number', (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => ctx.write(`* 1 FETCH (UID abc FLAGS ())\r\n${ctx.tag} OK done\r\n`)],
+    [
+      'a FETCH line that never ends',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => {
+        ctx.write('* 1 FETCH (UID 1 X-JUNK ');
+        flood(ctx.socket, Buffer.alloc(64 * 1024, 'a'));
+      },
+    ],
+    [
+      'a literal of 1 GB',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) => {
+        ctx.write('* 1 FETCH (UID 1 BODY[] {1073741824}\r\n');
+        flood(ctx.socket, Buffer.alloc(64 * 1024, 'a'));
+      },
+    ],
+    [
+      'a literal size of 20 digits',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) =>
+        ctx.write('* 1 FETCH (UID 1 BODY[] {99999999999999999999}\r\n'),
+    ],
+    [
+      'a message without its UID',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) =>
+        ctx.write(`* 1 FETCH (FLAGS () RFC822.SIZE 10 BODY[] {2}\r\nhi)\r\n${ctx.tag} OK done\r\n`),
+    ],
+    [
+      'a UID that is not a number',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) =>
+        ctx.write(`* 1 FETCH (UID abc FLAGS ())\r\n${ctx.tag} OK done\r\n`),
+    ],
   ])('(%s)', async (_name, fetch) => {
     const config = await serve({ 'UID FETCH': fetch });
     const before = rss();
@@ -144,8 +232,12 @@ describe('answers that are not IMAP are PROTOCOL_ERROR, with memory bounded', ()
   });
 
   it('(junk in a SEARCH answer)', async () => {
-    const config = await serve({ 'UID SEARCH': (ctx) => ctx.write(`* SEARCH 1 2 x3\r\n${ctx.tag} OK done\r\n`) });
-    expect(await failure(() => read(config, 'ALL'), 'UID SEARCH')).toMatchObject({ code: 'PROTOCOL_ERROR' });
+    const config = await serve({
+      'UID SEARCH': (ctx) => ctx.write(`* SEARCH 1 2 x3\r\n${ctx.tag} OK done\r\n`),
+    });
+    expect(await failure(() => read(config, 'ALL'), 'UID SEARCH')).toMatchObject({
+      code: 'PROTOCOL_ERROR',
+    });
   });
 
   it('(a greeting that never ends) fails within the timeout and holds at most the line bound', async () => {
@@ -161,33 +253,43 @@ describe('answers that are not IMAP are PROTOCOL_ERROR, with memory bounded', ()
 
 describe('answers nobody asked for', () => {
   it('ignores a FETCH for a UID that was not requested and an update with a UID, giving each message once', async () => {
-    const config = await serve({ 'UID FETCH': (ctx) => {
-      ctx.write('* 9 FETCH (UID 800 FLAGS (\\Seen))\r\n');
-      ctx.write(fetchResponse(9, 800, ctx.args.split(' ').slice(1).join(' ')));
-      ctx.reply();
-    } });
+    const config = await serve({
+      'UID FETCH': (ctx) => {
+        ctx.write('* 9 FETCH (UID 800 FLAGS (\\Seen))\r\n');
+        ctx.write(fetchResponse(9, 800, ctx.args.split(' ').slice(1).join(' ')));
+        ctx.reply();
+      },
+    });
     const page = await read(config, 'ALL', { select: 'full' });
     expect(page.rows.map((row) => (row as { uid: number }).uid)).toEqual([1, 2, 3]);
   });
 
   it('never stores a message the server sent without its body, and the import says so', async () => {
-    const config = await serve({ 'UID FETCH': (ctx) => {
-      const items = ctx.args.split(' ').slice(1).join(' ');
-      ctx.write(fetchResponse(1, 1, items));
-      ctx.write(`* 2 FETCH (UID 2 FLAGS () INTERNALDATE "01-Jan-2024 10:00:00 +0000" RFC822.SIZE ${MESSAGE(2).length})\r\n`);
-      ctx.write(fetchResponse(3, 3, items));
-      ctx.write(`${ctx.tag} OK done\r\n`);
-    } });
+    const config = await serve({
+      'UID FETCH': (ctx) => {
+        const items = ctx.args.split(' ').slice(1).join(' ');
+        ctx.write(fetchResponse(1, 1, items));
+        ctx.write(
+          `* 2 FETCH (UID 2 FLAGS () INTERNALDATE "01-Jan-2024 10:00:00 +0000" RFC822.SIZE ${MESSAGE(2).length})\r\n`,
+        );
+        ctx.write(fetchResponse(3, 3, items));
+        ctx.write(`${ctx.tag} OK done\r\n`);
+      },
+    });
     const archive = `${tempDir()}/a.archive`;
     const result = await runImport(config, { destination: { archive } });
     expect(result.totals).toMatchObject({ copied: 2, failed: 1 });
-    expect(result.folders[0]!.failures).toEqual([expect.objectContaining({ uid: 2, code: 'PROTOCOL_ERROR' })]);
+    expect(result.folders[0]!.failures).toEqual([
+      expect.objectContaining({ uid: 2, code: 'PROTOCOL_ERROR' }),
+    ]);
     const error = await failure(() => read(config, 'ALL', { select: 'full' }), 'UID FETCH');
     expect(error.code).toBe('PROTOCOL_ERROR');
   });
 });
 
-async function testConnectionResult(config: Record<string, unknown>): Promise<{ code: string | undefined }> {
+async function testConnectionResult(
+  config: Record<string, unknown>,
+): Promise<{ code: string | undefined }> {
   const result = await testConnection(config);
   return { code: result.ok ? undefined : result.error?.code };
 }
@@ -198,7 +300,22 @@ describe('imap-connector import when the run fails', () => {
     const { captureIo } = await import('../helpers/capture-io.js');
     const config = await serve({ 'UID FETCH': (ctx) => ctx.socket.destroy() });
     const io = captureIo({ IMAP_PASSWORD: 'p' });
-    const code = await main(['import', '--server', '127.0.0.1', '--port', String(config.port), '--security', 'none', '--username', 'u', '--archive', `${tempDir()}/a.archive`], io);
+    const code = await main(
+      [
+        'import',
+        '--server',
+        '127.0.0.1',
+        '--port',
+        String(config.port),
+        '--security',
+        'none',
+        '--username',
+        'u',
+        '--archive',
+        `${tempDir()}/a.archive`,
+      ],
+      io,
+    );
     expect(code).toBe(4);
     expect(io.out()).toMatch(/^STOPPED, SO FAR {2}0 seen, 0 copied/m);
     expect(io.out()).not.toMatch(/^OK/m);
@@ -208,11 +325,17 @@ describe('imap-connector import when the run fails', () => {
 
 describe('a SEARCH answer with a million UIDs', () => {
   const million = (): string => Array.from({ length: 1_000_000 }, (_, i) => i + 1).join(' ');
-  const examine = (exists: number) => (ctx: Parameters<NonNullable<Script['EXAMINE']>>[0]) => ctx.write(`* ${exists} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n${ctx.tag} OK [READ-ONLY] done\r\n`);
+  const examine = (exists: number) => (ctx: Parameters<NonNullable<Script['EXAMINE']>>[0]) =>
+    ctx.write(
+      `* ${exists} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n${ctx.tag} OK [READ-ONLY] done\r\n`,
+    );
 
   it('is read as numbers, streamed, in bounded memory (a folder that has them)', async () => {
     const answer = `* SEARCH ${million()}\r\n`;
-    const config = await serve({ EXAMINE: examine(1_000_000), 'UID SEARCH': (ctx) => ctx.write(`${answer}${ctx.tag} OK done\r\n`) });
+    const config = await serve({
+      EXAMINE: examine(1_000_000),
+      'UID SEARCH': (ctx) => ctx.write(`${answer}${ctx.tag} OK done\r\n`),
+    });
     let peak = 0;
     const before = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
@@ -228,18 +351,37 @@ describe('a SEARCH answer with a million UIDs', () => {
 
   it('is PROTOCOL_ERROR from a folder of three messages, before the answer is read to its end', async () => {
     const answer = `* SEARCH ${million()}\r\n`;
-    const config = await serve({ 'UID SEARCH': (ctx) => ctx.write(`${answer}${ctx.tag} OK done\r\n`) });
-    expect(await failure(() => read(config, 'ALL'), 'UID SEARCH')).toMatchObject({ code: 'PROTOCOL_ERROR' });
+    const config = await serve({
+      'UID SEARCH': (ctx) => ctx.write(`${answer}${ctx.tag} OK done\r\n`),
+    });
+    expect(await failure(() => read(config, 'ALL'), 'UID SEARCH')).toMatchObject({
+      code: 'PROTOCOL_ERROR',
+    });
   });
 });
 
 describe('a target that stalls an APPEND', () => {
   it.each([
     ['stays silent', () => undefined],
-    ['answers one byte every 100 ms', (ctx: Parameters<NonNullable<Script['APPEND']>>[0]) => trickle(ctx.socket, `${ctx.tag} OK [APPENDUID 7 4] appended and then some more words\r\n`, 100)],
+    [
+      'answers one byte every 100 ms',
+      (ctx: Parameters<NonNullable<Script['APPEND']>>[0]) =>
+        trickle(
+          ctx.socket,
+          `${ctx.tag} OK [APPENDUID 7 4] appended and then some more words\r\n`,
+          100,
+        ),
+    ],
   ])('(%s) ends write with SOCKET_TIMEOUT within the timeout + 10%', async (_name, append) => {
     const config = await serve({ APPEND: append });
-    const error = await failure(() => write({ ...config, isTarget: true, dedupe: 'none' }, { folder: 'INBOX', messages: [{ raw: MESSAGE(9), encoding: 'utf8' }] }), 'APPEND');
+    const error = await failure(
+      () =>
+        write(
+          { ...config, isTarget: true, dedupe: 'none' },
+          { folder: 'INBOX', messages: [{ raw: MESSAGE(9), encoding: 'utf8' }] },
+        ),
+      'APPEND',
+    );
     expect(error.code).toBe('SOCKET_TIMEOUT');
     expect(error.late).toBeLessThanOrEqual(LATE_MS);
   });

@@ -25,19 +25,32 @@ const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'imap-import-fault-'));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function numbered(count: number, prefix: string, options: { noIdEvery?: number } = {}): { source: Buffer; flags?: string[]; internalDate: Date }[] {
+function numbered(
+  count: number,
+  prefix: string,
+  options: { noIdEvery?: number } = {},
+): { source: Buffer; flags?: string[]; internalDate: Date }[] {
   return Array.from({ length: count }, (_, i) => ({
-    source: message(`${prefix} ${i}`, { body: `Message ${i} of ${prefix}.\r\n${'line\r\n'.repeat(20)}`, ...(options.noIdEvery && i % options.noIdEvery === 0 ? { id: null } : {}) }),
+    source: message(`${prefix} ${i}`, {
+      body: `Message ${i} of ${prefix}.\r\n${'line\r\n'.repeat(20)}`,
+      ...(options.noIdEvery && i % options.noIdEvery === 0 ? { id: null } : {}),
+    }),
     ...(i % 3 === 0 ? { flags: ['\\Seen'] } : {}),
     internalDate: new Date(Date.UTC(2024, 0, 1 + (i % 28), 8, i % 60)),
   }));
 }
 
-function target(user: { name: string; password: string }, state: string, overrides: Record<string, unknown> = {}): { connection: Record<string, unknown>; state: string } {
+function target(
+  user: { name: string; password: string },
+  state: string,
+  overrides: Record<string, unknown> = {},
+): { connection: Record<string, unknown>; state: string } {
   return { connection: makeConfig(user, { isTarget: true, isSource: false, ...overrides }), state };
 }
 
-async function expectError(promise: Promise<unknown>): Promise<{ code: string; details?: { result?: ImportResult; side?: string } }> {
+async function expectError(
+  promise: Promise<unknown>,
+): Promise<{ code: string; details?: { result?: ImportResult; side?: string } }> {
   try {
     await promise;
   } catch (error) {
@@ -53,16 +66,39 @@ describe('a crash between APPEND and recording it', () => {
     const messages = numbered(5, 'Crash');
     await seedMailbox(dovecot(), source, { INBOX: messages });
     const state = join(tempDir(), 'state.db');
-    await runImport(makeConfig(source), { destination: target(destination, state), dedupe: 'none' });
+    await runImport(makeConfig(source), {
+      destination: target(destination, state),
+      dedupe: 'none',
+    });
     // Rewind the state to the moment after the last APPEND returned but before it was recorded.
     const db = new Database(state);
-    const progress = db.prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`).get() as { job: string; uid_validity: string; last_uid: number };
-    db.prepare(`UPDATE import_progress SET last_uid = ? WHERE folder = 'INBOX'`).run(progress.last_uid - 1);
-    db.prepare('INSERT INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)').run(progress.job, 'INBOX', progress.uid_validity, progress.last_uid, 'INBOX', JSON.stringify(identify(messages[4]!.source)));
+    const progress = db
+      .prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`)
+      .get() as { job: string; uid_validity: string; last_uid: number };
+    db.prepare(`UPDATE import_progress SET last_uid = ? WHERE folder = 'INBOX'`).run(
+      progress.last_uid - 1,
+    );
+    db.prepare(
+      'INSERT INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      progress.job,
+      'INBOX',
+      progress.uid_validity,
+      progress.last_uid,
+      'INBOX',
+      JSON.stringify(identify(messages[4]!.source)),
+    );
     db.close();
 
-    const restarted = await runImport(makeConfig(source), { destination: target(destination, state), dedupe: 'none' });
-    expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({ recovered: 1, copied: 0, seen: 0 });
+    const restarted = await runImport(makeConfig(source), {
+      destination: target(destination, state),
+      dedupe: 'none',
+    });
+    expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({
+      recovered: 1,
+      copied: 0,
+      seen: 0,
+    });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
 
@@ -71,11 +107,17 @@ describe('a crash between APPEND and recording it', () => {
     const destination = freshUser('ct');
     await seedMailbox(dovecot(), source, { INBOX: numbered(2, 'Control') });
     const state = join(tempDir(), 'state.db');
-    await runImport(makeConfig(source), { destination: target(destination, state), dedupe: 'none' });
+    await runImport(makeConfig(source), {
+      destination: target(destination, state),
+      dedupe: 'none',
+    });
     const db = new Database(state);
     db.prepare(`UPDATE import_progress SET last_uid = last_uid - 1 WHERE folder = 'INBOX'`).run();
     db.close();
-    const restarted = await runImport(makeConfig(source), { destination: target(destination, state), dedupe: 'none' });
+    const restarted = await runImport(makeConfig(source), {
+      destination: target(destination, state),
+      dedupe: 'none',
+    });
     expect(restarted.totals.copied).toBe(1);
     expect(counts(await snapshot(destination))).toEqual({ INBOX: 3 });
   });
@@ -94,14 +136,21 @@ describe('a cut connection', () => {
     it(`on the ${side} side: the run fails with CONNECTION_LOST and the next run ends with exactly the source's messages`, async () => {
       const source = freshUser('xs');
       const destination = freshUser('xt');
-      await seedMailbox(dovecot(), source, { INBOX: numbered(40, 'Cut', { noIdEvery: 7 }), Work: numbered(10, 'Work') });
+      await seedMailbox(dovecot(), source, {
+        INBOX: numbered(40, 'Cut', { noIdEvery: 7 }),
+        Work: numbered(10, 'Work'),
+      });
       const state = join(tempDir(), 'state.db');
       // The destination answers little per APPEND; the source sends whole messages.
       proxy.set({ kind: 'cut', afterServerBytes: side === 'destination' ? 3000 : 8000 });
       const through = { server: dovecot().host, port: proxy.port };
       // Batches of 5 so the cut falls after some batches are stored, not before the first.
-      const sourceConfig = makeConfig(source, { maxQueueDepth: 5, ...(side === 'source' ? through : {}) });
-      const targetSpec = side === 'destination' ? target(destination, state, through) : target(destination, state);
+      const sourceConfig = makeConfig(source, {
+        maxQueueDepth: 5,
+        ...(side === 'source' ? through : {}),
+      });
+      const targetSpec =
+        side === 'destination' ? target(destination, state, through) : target(destination, state);
       const failure = await expectError(runImport(sourceConfig, { destination: targetSpec }));
       proxy.set({ kind: 'pass' });
       expect(failure.code).toBe('CONNECTION_LOST');
@@ -111,7 +160,9 @@ describe('a cut connection', () => {
       expect(storedBefore).toBeGreaterThan(0);
       expect(storedBefore).toBeLessThan(50);
 
-      const resumed = await runImport(makeConfig(source), { destination: target(destination, state) });
+      const resumed = await runImport(makeConfig(source), {
+        destination: target(destination, state),
+      });
       expect(resumed.totals).toMatchObject({ failed: 0, copied: 50 - storedBefore });
       expect(await snapshot(destination)).toEqual(await snapshot(source));
     });
@@ -119,19 +170,60 @@ describe('a cut connection', () => {
 });
 
 /** Two users, a seeded source, config files and the CLI arguments of an import between them (passwords from env). */
-async function cliImport(prefix: string, count: number, delay: string): Promise<{ source: { name: string; password: string }; destination: { name: string; password: string }; env: NodeJS.ProcessEnv; args: string[] }> {
+async function cliImport(
+  prefix: string,
+  count: number,
+  delay: string,
+): Promise<{
+  source: { name: string; password: string };
+  destination: { name: string; password: string };
+  env: NodeJS.ProcessEnv;
+  args: string[];
+}> {
   const dir = tempDir();
   const source = freshUser(`${prefix.toLowerCase()}s`);
   const destination = freshUser(`${prefix.toLowerCase()}t`);
   await seedMailbox(dovecot(), source, { INBOX: numbered(count, prefix, { noIdEvery: 5 }) });
-  writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...makeConfig(source), password: undefined, delayBetweenMessages: delay }));
-  writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...makeConfig(destination), password: undefined, isTarget: true, isSource: false }));
-  const env = { ...process.env, IMAP_PASSWORD: source.password, IMAP_TARGET_PASSWORD: destination.password };
-  return { source, destination, env, args: [CLI, 'import', '--config', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--state', join(dir, 'state.db')] };
+  writeFileSync(
+    join(dir, 'source.json'),
+    JSON.stringify({ ...makeConfig(source), password: undefined, delayBetweenMessages: delay }),
+  );
+  writeFileSync(
+    join(dir, 'target.json'),
+    JSON.stringify({
+      ...makeConfig(destination),
+      password: undefined,
+      isTarget: true,
+      isSource: false,
+    }),
+  );
+  const env = {
+    ...process.env,
+    IMAP_PASSWORD: source.password,
+    IMAP_TARGET_PASSWORD: destination.password,
+  };
+  return {
+    source,
+    destination,
+    env,
+    args: [
+      CLI,
+      'import',
+      '--config',
+      join(dir, 'source.json'),
+      '--target',
+      join(dir, 'target.json'),
+      '--state',
+      join(dir, 'state.db'),
+    ],
+  };
 }
 
 /** Waits until the destination INBOX holds at least `count` messages. */
-async function waitForStored(destination: { name: string; password: string }, count: number): Promise<void> {
+async function waitForStored(
+  destination: { name: string; password: string },
+  count: number,
+): Promise<void> {
   for (let i = 0; i < 200; i++) {
     await sleep(50);
     const stored = await withClient(destination, async (client) => {
@@ -146,7 +238,9 @@ describe('a killed process', () => {
   it('(kill -9 in the middle of a CLI import) leaves a state the next run finishes from, with nothing twice', async () => {
     const { destination, source, env, args } = await cliImport('Kill', 60, '0.03');
     const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
     await waitForStored(destination, 15);
     child.kill('SIGKILL');
     await exited;
@@ -154,7 +248,10 @@ describe('a killed process', () => {
     expect(atKill).toBeGreaterThanOrEqual(15);
     expect(atKill).toBeLessThan(60);
 
-    const rerun = spawn(process.execPath, [...args, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const rerun = spawn(process.execPath, [...args, '--json'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     rerun.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     expect(await new Promise((resolve) => rerun.on('exit', resolve))).toBe(0);
@@ -170,7 +267,9 @@ describe('Ctrl-C', () => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
     await waitForStored(destination, 5);
     child.kill('SIGINT');
     expect(await exited).toBe(1);
@@ -184,8 +283,14 @@ describe('Ctrl-C', () => {
 });
 
 describe('a failing destination', () => {
-  function limitedUser(prefix: string, limits: { quotaMessages?: number; maxMailSize?: string }): { name: string; password: string } {
-    const user = { name: `${prefix}${randomBytes(4).toString('hex')}`, password: `pw-${randomBytes(6).toString('hex')}` };
+  function limitedUser(
+    prefix: string,
+    limits: { quotaMessages?: number; maxMailSize?: string },
+  ): { name: string; password: string } {
+    const user = {
+      name: `${prefix}${randomBytes(4).toString('hex')}`,
+      password: `pw-${randomBytes(6).toString('hex')}`,
+    };
     addDovecotUsers(dovecot(), [{ ...user, ...limits }]);
     return user;
   }
@@ -195,26 +300,47 @@ describe('a failing destination', () => {
     const destination = limitedUser('qt', { quotaMessages: 3 });
     await seedMailbox(dovecot(), source, { INBOX: numbered(6, 'Quota') });
     const original = await snapshot(source);
-    const failure = await expectError(runImport(makeConfig(source), { destination: target(destination, join(tempDir(), 'state.db')), postReadAction: { type: 'delete' } }));
+    const failure = await expectError(
+      runImport(makeConfig(source), {
+        destination: target(destination, join(tempDir(), 'state.db')),
+        postReadAction: { type: 'delete' },
+      }),
+    );
     expect(failure.code).toBe('OVER_QUOTA');
     const left = await snapshot(source);
     const stored = await snapshot(destination);
     expect(stored.INBOX).toHaveLength(3);
     expect(left.INBOX).toHaveLength(3);
     // Every message is in exactly one of the two places: nothing deleted that was not stored.
-    expect([...stored.INBOX!, ...left.INBOX!].map((m) => m.sha256).sort()).toEqual(original.INBOX!.map((m) => m.sha256).sort());
+    expect([...stored.INBOX!, ...left.INBOX!].map((m) => m.sha256).sort()).toEqual(
+      original.INBOX!.map((m) => m.sha256).sort(),
+    );
   });
 
   it('a message too large for the target is reported failed, kept at the source, and tried again next run', async () => {
     const source = freshUser('ls');
     const destination = limitedUser('lt', { maxMailSize: '8k' });
-    await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Small one') }, { source: message('Huge one', { body: 'x'.repeat(20000) }) }, { source: message('Small two') }] });
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('Small one') },
+        { source: message('Huge one', { body: 'x'.repeat(20000) }) },
+        { source: message('Small two') },
+      ],
+    });
     const state = join(tempDir(), 'state.db');
-    const first = await runImport(makeConfig(source), { destination: target(destination, state), postReadAction: { type: 'delete' } });
+    const first = await runImport(makeConfig(source), {
+      destination: target(destination, state),
+      postReadAction: { type: 'delete' },
+    });
     expect(first.totals).toMatchObject({ seen: 3, copied: 2, failed: 1 });
-    expect(first.folders[0]!.failures).toEqual([expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' })]);
+    expect(first.folders[0]!.failures).toEqual([
+      expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }),
+    ]);
     expect((await snapshot(source)).INBOX).toHaveLength(1);
-    const second = await runImport(makeConfig(source), { destination: target(destination, state), postReadAction: { type: 'delete' } });
+    const second = await runImport(makeConfig(source), {
+      destination: target(destination, state),
+      postReadAction: { type: 'delete' },
+    });
     expect(second.totals).toMatchObject({ seen: 1, copied: 0, failed: 1 });
     expect((await snapshot(source)).INBOX).toHaveLength(1);
     expect((await snapshot(destination)).INBOX).toHaveLength(2);

@@ -18,7 +18,10 @@ let other: DovecotServer;
 const TARGET = { name: 'dotted', password: 'dotted-password' };
 
 beforeAll(async () => {
-  other = await startDovecot({ users: [TARGET], namespace: { separator: '.', specialUseNames: { Sent: 'Sent Items', Trash: 'Deleted Items' } } });
+  other = await startDovecot({
+    users: [TARGET],
+    namespace: { separator: '.', specialUseNames: { Sent: 'Sent Items', Trash: 'Deleted Items' } },
+  });
 });
 afterAll(async () => {
   await other?.stop();
@@ -31,13 +34,30 @@ describe('import across hierarchy separators and special-use names', () => {
     // Maildir++ store refuses "." in names. map-folder's unit test covers it.
     await seedMailbox(dovecot(), source, CORPUS);
     const state = join(mkdtempSync(join(tmpdir(), 'imap-separator-')), 'state.db');
-    const targetConfig = { server: other.host, port: other.imapPort, security: 'none', username: TARGET.name, password: TARGET.password, isTarget: true };
-    const result = await runImport(makeConfig(source), { destination: { connection: targetConfig, state } });
-    const mapped = Object.fromEntries(result.folders.filter((f) => f.seen > 0).map((f) => [f.folder, f.destination]));
-    expect(mapped).toEqual({ INBOX: 'INBOX', 'Archiv/2024': 'Archiv.2024', Sent: 'Sent Items', 'Überweisungen': 'Überweisungen' });
+    const targetConfig = {
+      server: other.host,
+      port: other.imapPort,
+      security: 'none',
+      username: TARGET.name,
+      password: TARGET.password,
+      isTarget: true,
+    };
+    const result = await runImport(makeConfig(source), {
+      destination: { connection: targetConfig, state },
+    });
+    const mapped = Object.fromEntries(
+      result.folders.filter((f) => f.seen > 0).map((f) => [f.folder, f.destination]),
+    );
+    expect(mapped).toEqual({
+      INBOX: 'INBOX',
+      'Archiv/2024': 'Archiv.2024',
+      Sent: 'Sent Items',
+      Überweisungen: 'Überweisungen',
+    });
     const from = await snapshot(source);
     const to = await snapshot(TARGET, other);
-    for (const [sourceFolder, targetFolder] of Object.entries(mapped)) expect(to[targetFolder], targetFolder).toEqual(from[sourceFolder]);
+    for (const [sourceFolder, targetFolder] of Object.entries(mapped))
+      expect(to[targetFolder], targetFolder).toEqual(from[sourceFolder]);
     expect(Object.keys(to).sort()).toEqual(Object.values(mapped).sort());
   });
 });
@@ -61,15 +81,41 @@ describe('import with a prefix into a target without special-use folders', () =>
 
   it('keeps sending Sent mail to Mig/Sent on every run, and a fresh state copies nothing twice', async () => {
     const source = freshUser('mg');
-    await seedMailbox(dovecot(), source, { INBOX: [{ source: 'Subject: in\r\nMessage-ID: <in@x>\r\n\r\nx\r\n' }], Sent: [{ source: 'Subject: sent 1\r\nMessage-ID: <s1@x>\r\n\r\nx\r\n' }] });
+    await seedMailbox(dovecot(), source, {
+      INBOX: [{ source: 'Subject: in\r\nMessage-ID: <in@x>\r\n\r\nx\r\n' }],
+      Sent: [{ source: 'Subject: sent 1\r\nMessage-ID: <s1@x>\r\n\r\nx\r\n' }],
+    });
     const dir = mkdtempSync(join(tmpdir(), 'imap-prefix-'));
-    const target = { server: bare.host, port: bare.imapPort, security: 'none', username: USER.name, password: USER.password, isTarget: true };
-    const spec = (state: string) => ({ destination: { connection: target, state }, folderPrefix: 'Mig' });
+    const target = {
+      server: bare.host,
+      port: bare.imapPort,
+      security: 'none',
+      username: USER.name,
+      password: USER.password,
+      isTarget: true,
+    };
+    const spec = (state: string) => ({
+      destination: { connection: target, state },
+      folderPrefix: 'Mig',
+    });
     const first = await runImport(makeConfig(source), spec(join(dir, 'state.db')));
-    expect(first.folders.map((f) => [f.folder, f.destination])).toEqual([['INBOX', 'Mig/INBOX'], ['Drafts', 'Mig/Drafts'], ['Junk', 'Mig/Junk'], ['Sent', 'Mig/Sent'], ['Trash', 'Mig/Trash']].filter(([folder]) => first.folders.some((f) => f.folder === folder)));
-    await seedMailbox(dovecot(), source, { Sent: [{ source: 'Subject: sent 2\r\nMessage-ID: <s2@x>\r\n\r\nx\r\n' }] });
+    expect(first.folders.map((f) => [f.folder, f.destination])).toEqual(
+      [
+        ['INBOX', 'Mig/INBOX'],
+        ['Drafts', 'Mig/Drafts'],
+        ['Junk', 'Mig/Junk'],
+        ['Sent', 'Mig/Sent'],
+        ['Trash', 'Mig/Trash'],
+      ].filter(([folder]) => first.folders.some((f) => f.folder === folder)),
+    );
+    await seedMailbox(dovecot(), source, {
+      Sent: [{ source: 'Subject: sent 2\r\nMessage-ID: <s2@x>\r\n\r\nx\r\n' }],
+    });
     const second = await runImport(makeConfig(source), spec(join(dir, 'state.db')));
-    expect(second.folders.find((f) => f.folder === 'Sent')).toMatchObject({ destination: 'Mig/Sent', copied: 1 });
+    expect(second.folders.find((f) => f.folder === 'Sent')).toMatchObject({
+      destination: 'Mig/Sent',
+      copied: 1,
+    });
     const fresh = await runImport(makeConfig(source), spec(join(dir, 'fresh-state.db')));
     expect(fresh.totals).toMatchObject({ copied: 0, duplicates: 3 });
     const folders = Object.keys(await snapshot(USER, bare)).sort();

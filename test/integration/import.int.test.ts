@@ -16,7 +16,11 @@ import { snapshot } from '../helpers/mailbox-snapshot.js';
 const TOTAL = Object.values(CORPUS).flat().length;
 const tempFile = (name: string): string => join(mkdtempSync(join(tmpdir(), 'imap-import-')), name);
 
-function target(user: { name: string; password: string }, state: string, overrides: Record<string, unknown> = {}): { connection: Record<string, unknown>; state: string } {
+function target(
+  user: { name: string; password: string },
+  state: string,
+  overrides: Record<string, unknown> = {},
+): { connection: Record<string, unknown>; state: string } {
   return { connection: makeConfig(user, { isTarget: true, isSource: false, ...overrides }), state };
 }
 
@@ -25,7 +29,9 @@ describe('import into another IMAP account', () => {
     const source = await corpusUser('is');
     const destination = freshUser('it');
     const state = tempFile('state.db');
-    const first: ImportResult = await runImport(makeConfig(source), { destination: target(destination, state) });
+    const first: ImportResult = await runImport(makeConfig(source), {
+      destination: target(destination, state),
+    });
     expect(first.totals).toMatchObject({ seen: TOTAL, copied: TOTAL, duplicates: 0, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
     const inbox = first.folders.find((folder) => folder.folder === 'INBOX')!;
@@ -36,7 +42,11 @@ describe('import into another IMAP account', () => {
     const log = (entry: Record<string, unknown>): void => {
       lines.push(String(entry.msg ?? ''));
     };
-    const second = await runImport(makeConfig(source), { destination: target(destination, state) }, { logger: { debug: log, info: log, warn: log, error: log } });
+    const second = await runImport(
+      makeConfig(source),
+      { destination: target(destination, state) },
+      { logger: { debug: log, info: log, warn: log, error: log } },
+    );
     expect(second.totals).toMatchObject({ seen: 0, copied: 0, failed: 0 });
     // Nothing new: one UID SEARCH per source folder, and no FETCH on either side (the target's
     // dedupe index is built only when there is something to look up).
@@ -52,23 +62,44 @@ describe('dedupe against what the target already holds', () => {
     const destination = freshUser('dt');
     const noId = CORPUS.INBOX!.find((m) => !String(m.source).includes('Message-ID'))!;
     await seedMailbox(dovecot(), destination, { INBOX: [noId] });
-    const result = await runImport(makeConfig(source), { destination: target(destination, tempFile('state.db')), query: 'ALL FOLDER INBOX' });
-    expect(result.totals).toMatchObject({ seen: CORPUS.INBOX!.length, copied: CORPUS.INBOX!.length - 1, duplicates: 1 });
+    const result = await runImport(makeConfig(source), {
+      destination: target(destination, tempFile('state.db')),
+      query: 'ALL FOLDER INBOX',
+    });
+    expect(result.totals).toMatchObject({
+      seen: CORPUS.INBOX!.length,
+      copied: CORPUS.INBOX!.length - 1,
+      duplicates: 1,
+    });
     expect(await snapshot(destination)).toEqual({ INBOX: (await snapshot(source)).INBOX });
   });
 
   it('in hash mode, recognises a copy whose Message-ID and trace headers the target server rewrote', async () => {
     const original = message('Rewritten on the way', { id: '<original@example.com>' });
-    const rewritten = Buffer.concat([Buffer.from('Received: from relay by target; Fri, 19 Jan 2024 10:00:05 +0000\r\n'), Buffer.from(original.toString().replace('<original@example.com>', '<rewritten@target.example>'))]);
+    const rewritten = Buffer.concat([
+      Buffer.from('Received: from relay by target; Fri, 19 Jan 2024 10:00:05 +0000\r\n'),
+      Buffer.from(
+        original.toString().replace('<original@example.com>', '<rewritten@target.example>'),
+      ),
+    ]);
     const source = freshUser('hs');
     const destination = freshUser('ht');
-    await seedMailbox(dovecot(), source, { INBOX: [{ source: original }, { source: message('Really new') }] });
+    await seedMailbox(dovecot(), source, {
+      INBOX: [{ source: original }, { source: message('Really new') }],
+    });
     await seedMailbox(dovecot(), destination, { INBOX: [{ source: rewritten }] });
-    const byId = await runImport(makeConfig(source), { destination: target(destination, tempFile('a.db')), dedupe: 'message-id', query: 'ALL LIMIT 1' });
+    const byId = await runImport(makeConfig(source), {
+      destination: target(destination, tempFile('a.db')),
+      dedupe: 'message-id',
+      query: 'ALL LIMIT 1',
+    });
     expect(byId.totals).toMatchObject({ copied: 1, duplicates: 0 });
     const destination2 = freshUser('ht');
     await seedMailbox(dovecot(), destination2, { INBOX: [{ source: rewritten }] });
-    const byHash = await runImport(makeConfig(source), { destination: target(destination2, tempFile('b.db')), dedupe: 'hash' });
+    const byHash = await runImport(makeConfig(source), {
+      destination: target(destination2, tempFile('b.db')),
+      dedupe: 'hash',
+    });
     expect(byHash.totals).toMatchObject({ seen: 2, copied: 1, duplicates: 1 });
     expect((await snapshot(destination2)).INBOX).toHaveLength(2);
   });
@@ -77,8 +108,14 @@ describe('dedupe against what the target already holds', () => {
     const source = freshUser('ns');
     const destination = freshUser('nt');
     await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Once') }] });
-    await runImport(makeConfig(source), { destination: target(destination, tempFile('a.db')), dedupe: 'none' });
-    const again = await runImport(makeConfig(source), { destination: target(destination, tempFile('b.db')), dedupe: 'none' });
+    await runImport(makeConfig(source), {
+      destination: target(destination, tempFile('a.db')),
+      dedupe: 'none',
+    });
+    const again = await runImport(makeConfig(source), {
+      destination: target(destination, tempFile('b.db')),
+      dedupe: 'none',
+    });
     expect(again.totals).toMatchObject({ copied: 1, duplicates: 0 });
     expect((await snapshot(destination)).INBOX).toHaveLength(2);
   });
@@ -88,9 +125,20 @@ describe('folder mapping', () => {
   it('puts folders under a prefix, applies the mapping table, and keeps non-ASCII names', async () => {
     const source = await corpusUser('ms');
     const destination = freshUser('mt');
-    const result = await runImport(makeConfig(source), { destination: target(destination, tempFile('state.db')), folderPrefix: 'Imported', folderMapping: { 'Archiv/2024': 'Old/2024' } });
-    const mapped = Object.fromEntries(result.folders.map((folder) => [folder.folder, folder.destination]));
-    expect(mapped).toMatchObject({ INBOX: 'Imported/INBOX', Sent: 'Imported/Sent', 'Überweisungen': 'Imported/Überweisungen', 'Archiv/2024': 'Old/2024' });
+    const result = await runImport(makeConfig(source), {
+      destination: target(destination, tempFile('state.db')),
+      folderPrefix: 'Imported',
+      folderMapping: { 'Archiv/2024': 'Old/2024' },
+    });
+    const mapped = Object.fromEntries(
+      result.folders.map((folder) => [folder.folder, folder.destination]),
+    );
+    expect(mapped).toMatchObject({
+      INBOX: 'Imported/INBOX',
+      Sent: 'Imported/Sent',
+      Überweisungen: 'Imported/Überweisungen',
+      'Archiv/2024': 'Old/2024',
+    });
     const sourceSnap = await snapshot(source);
     const targetSnap = await snapshot(destination);
     expect(targetSnap['Imported/Überweisungen']).toEqual(sourceSnap['Überweisungen']);
@@ -105,13 +153,24 @@ describe("the source's limits", () => {
     const source = await corpusUser('ls');
     const destination = freshUser('lt');
     // INBOX internal dates: 2024-01-15 .. 2024-03-01; Sent 2024-01-15; Archiv/2024 2023-12-31.
-    const limited = makeConfig(source, { startDate: '2024-01-16', endDate: '20240201', foldersExclude: ['Sent'] });
-    const result = await runImport(limited, { destination: target(destination, tempFile('state.db')) });
-    const byFolder = Object.fromEntries(result.folders.filter((f) => f.seen > 0).map((f) => [f.folder, f.copied]));
-    expect(byFolder).toEqual({ INBOX: 4, 'Überweisungen': 1 });
+    const limited = makeConfig(source, {
+      startDate: '2024-01-16',
+      endDate: '20240201',
+      foldersExclude: ['Sent'],
+    });
+    const result = await runImport(limited, {
+      destination: target(destination, tempFile('state.db')),
+    });
+    const byFolder = Object.fromEntries(
+      result.folders.filter((f) => f.seen > 0).map((f) => [f.folder, f.copied]),
+    );
+    expect(byFolder).toEqual({ INBOX: 4, Überweisungen: 1 });
     expect(result.folders.map((f) => f.folder)).not.toContain('Sent');
 
-    const capped = await runImport(makeConfig(source), { destination: { archive: tempFile('a.archive') }, query: 'FROM "example" LIMIT 3' });
+    const capped = await runImport(makeConfig(source), {
+      destination: { archive: tempFile('a.archive') },
+      query: 'FROM "example" LIMIT 3',
+    });
     expect(capped.totals.copied).toBe(3);
   });
 });

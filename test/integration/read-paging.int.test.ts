@@ -14,7 +14,12 @@ import { seedMailbox } from '../helpers/seed.js';
 type Row = { id: string; folder: string; uid: number; subject: string };
 const TOTAL = Object.values(CORPUS).flat().length;
 
-async function readAll(config: Record<string, unknown>, query: string, pageSize: number, cursor?: string): Promise<{ rows: Row[]; cursor: string; pages: number; results: ReadResult[] }> {
+async function readAll(
+  config: Record<string, unknown>,
+  query: string,
+  pageSize: number,
+  cursor?: string,
+): Promise<{ rows: Row[]; cursor: string; pages: number; results: ReadResult[] }> {
   const rows: Row[] = [];
   const results: ReadResult[] = [];
   let next = cursor;
@@ -39,12 +44,25 @@ describe('read: paging', () => {
     expect(ids[2]).toEqual(ids[0]);
     expect(runs.map((run) => run.pages)).toEqual([TOTAL, Math.ceil(TOTAL / 7), 1]);
     // Folders in a stable order, then UID ascending.
-    expect(runs[2]!.rows.map((r) => r.folder)).toEqual(['INBOX', 'INBOX', 'INBOX', 'INBOX', 'INBOX', 'INBOX', 'INBOX', 'Archiv/2024', 'Sent', 'Überweisungen']);
+    expect(runs[2]!.rows.map((r) => r.folder)).toEqual([
+      'INBOX',
+      'INBOX',
+      'INBOX',
+      'INBOX',
+      'INBOX',
+      'INBOX',
+      'INBOX',
+      'Archiv/2024',
+      'Sent',
+      'Überweisungen',
+    ]);
   });
 
   it('reads each message once when mail arrives and is deleted between pages', async () => {
     const user = freshUser();
-    await seedMailbox(dovecot(), user, { INBOX: [1, 2, 3, 4, 5, 6].map((n) => ({ source: message(`m${n}`) })) });
+    await seedMailbox(dovecot(), user, {
+      INBOX: [1, 2, 3, 4, 5, 6].map((n) => ({ source: message(`m${n}`) })),
+    });
     const config = makeConfig(user);
     const first = await read(config, 'ALL FOLDER INBOX', { pageSize: 2 });
     expect((first.rows as Row[]).map((r) => r.subject)).toEqual(['m1', 'm2']);
@@ -60,7 +78,12 @@ describe('read: paging', () => {
   it('stops at LIMIT across folders and pages', async () => {
     const config = makeConfig(await corpusUser());
     const run = await readAll(config, 'ALL LIMIT 4', 3);
-    expect(run.rows.map((r) => r.subject)).toEqual(['Quarterly numbers', 'Überweisung erhalten', 'Invoice 2024-001', 'Nightly job finished']);
+    expect(run.rows.map((r) => r.subject)).toEqual([
+      'Quarterly numbers',
+      'Überweisung erhalten',
+      'Invoice 2024-001',
+      'Nightly job finished',
+    ]);
   });
 });
 
@@ -70,9 +93,15 @@ describe('read: incremental state', () => {
     const config = makeConfig(user);
     const full = await readAll(config, 'ALL', 500);
     expect(full.rows).toHaveLength(TOTAL);
-    await seedMailbox(dovecot(), user, { INBOX: [{ source: message('New in inbox') }], Sent: [{ source: message('New in sent') }] });
+    await seedMailbox(dovecot(), user, {
+      INBOX: [{ source: message('New in inbox') }],
+      Sent: [{ source: message('New in sent') }],
+    });
     const next = await readAll(config, 'ALL', 500, full.cursor);
-    expect(next.rows.map((r) => `${r.folder}: ${r.subject}`)).toEqual(['INBOX: New in inbox', 'Sent: New in sent']);
+    expect(next.rows.map((r) => `${r.folder}: ${r.subject}`)).toEqual([
+      'INBOX: New in inbox',
+      'Sent: New in sent',
+    ]);
     const nothing = await read(config, 'ALL', { cursor: next.cursor });
     expect(nothing).toMatchObject({ rows: [], done: true, uidValidityChanged: [] });
   });
@@ -89,9 +118,21 @@ describe('read: incremental state', () => {
       await client.append('Archiv/2024', message('Recreated note'));
     });
     const again = await read(config, 'ALL', { cursor: full.cursor });
-    expect(again.uidValidityChanged).toEqual([{ folder: 'Archiv/2024', previous: before.id.match(/UIDVALIDITY=(\d+)/)![1], current: expect.not.stringMatching(new RegExp(`^${before.id.match(/UIDVALIDITY=(\d+)/)![1]}$`)) }]);
-    expect((again.rows as Row[]).map((r) => `${r.folder}: ${r.subject}`)).toEqual(['Archiv/2024: Recreated note']);
-    await expect(read(config, 'ALL', { cursor: full.cursor, onUidValidityChange: 'fail' })).rejects.toMatchObject({ code: 'UIDVALIDITY_CHANGED', details: { folder: 'Archiv/2024' } });
+    expect(again.uidValidityChanged).toEqual([
+      {
+        folder: 'Archiv/2024',
+        previous: before.id.match(/UIDVALIDITY=(\d+)/)![1],
+        current: expect.not.stringMatching(
+          new RegExp(`^${before.id.match(/UIDVALIDITY=(\d+)/)![1]}$`),
+        ),
+      },
+    ]);
+    expect((again.rows as Row[]).map((r) => `${r.folder}: ${r.subject}`)).toEqual([
+      'Archiv/2024: Recreated note',
+    ]);
+    await expect(
+      read(config, 'ALL', { cursor: full.cursor, onUidValidityChange: 'fail' }),
+    ).rejects.toMatchObject({ code: 'UIDVALIDITY_CHANGED', details: { folder: 'Archiv/2024' } });
   });
 });
 
@@ -99,7 +140,9 @@ describe('read: cursor checks', () => {
   it('refuses a tampered, foreign or garbage cursor before touching the server', async () => {
     const user = await corpusUser();
     const page = await read(makeConfig(user), 'ALL', { pageSize: 2 });
-    const decoded = JSON.parse(Buffer.from(page.cursor, 'base64url').toString()) as { folders: Record<string, { lastUid: number }> };
+    const decoded = JSON.parse(Buffer.from(page.cursor, 'base64url').toString()) as {
+      folders: Record<string, { lastUid: number }>;
+    };
     decoded.folders.INBOX!.lastUid = 1;
     const tampered = Buffer.from(JSON.stringify(decoded)).toString('base64url');
     const other = freshUser();
@@ -110,7 +153,10 @@ describe('read: cursor checks', () => {
       ['not-a-cursor!', 'ALL', makeConfig(user), /does not decode/],
       [page.cursor.slice(0, 40), 'ALL', makeConfig(user), /does not decode|damaged/],
     ] as const) {
-      await expect(read(config, query, { cursor })).rejects.toMatchObject({ code: 'CURSOR_INVALID', message: expect.stringMatching(message) });
+      await expect(read(config, query, { cursor })).rejects.toMatchObject({
+        code: 'CURSOR_INVALID',
+        message: expect.stringMatching(message),
+      });
     }
   });
 });
@@ -122,7 +168,13 @@ describe('read: faults', () => {
   beforeAll(async () => {
     proxy = await startFaultProxy(dovecot().imapPort);
     user = freshUser('f');
-    await seedMailbox(dovecot(), user, { INBOX: Array.from({ length: COUNT }, (_, i) => ({ source: message(`fault ${String(i + 1).padStart(2, '0')}`, { body: `${i}`.padEnd(3000, '.') }) })) });
+    await seedMailbox(dovecot(), user, {
+      INBOX: Array.from({ length: COUNT }, (_, i) => ({
+        source: message(`fault ${String(i + 1).padStart(2, '0')}`, {
+          body: `${i}`.padEnd(3000, '.'),
+        }),
+      })),
+    });
   });
   afterAll(async () => proxy?.close());
 
@@ -132,7 +184,8 @@ describe('read: faults', () => {
     const seen: string[] = [];
     let resumeFrom: string | undefined;
     try {
-      for await (const row of readStream(config, 'ALL FOLDER INBOX', { select: 'full' })) seen.push((row as Row).subject);
+      for await (const row of readStream(config, 'ALL FOLDER INBOX', { select: 'full' }))
+        seen.push((row as Row).subject);
       throw new Error('expected the cut to fail the stream');
     } catch (error) {
       expect(error).toMatchObject({ code: 'CONNECTION_LOST', retryable: true });
@@ -142,15 +195,28 @@ describe('read: faults', () => {
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.length).toBeLessThan(COUNT);
     proxy.set({ kind: 'pass' });
-    for await (const row of readStream(config, 'ALL FOLDER INBOX', { select: 'full', cursor: resumeFrom! })) seen.push((row as Row).subject);
-    expect(seen).toEqual(Array.from({ length: COUNT }, (_, i) => `fault ${String(i + 1).padStart(2, '0')}`));
+    for await (const row of readStream(config, 'ALL FOLDER INBOX', {
+      select: 'full',
+      cursor: resumeFrom!,
+    }))
+      seen.push((row as Row).subject);
+    expect(seen).toEqual(
+      Array.from({ length: COUNT }, (_, i) => `fault ${String(i + 1).padStart(2, '0')}`),
+    );
   });
 
   it('gives read() a resumable error when the page itself is cut', async () => {
     const config = makeConfig(user, { port: proxy.port });
     const first = await read(config, 'ALL FOLDER INBOX', { pageSize: 5 });
     proxy.set({ kind: 'cut', afterServerBytes: 20_000 });
-    const error = await read(config, 'ALL FOLDER INBOX', { pageSize: 30, select: 'full', cursor: first.cursor }).then(() => undefined, (e: unknown) => e as { code: string; details: { cursor: string } });
+    const error = await read(config, 'ALL FOLDER INBOX', {
+      pageSize: 30,
+      select: 'full',
+      cursor: first.cursor,
+    }).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; details: { cursor: string } },
+    );
     proxy.set({ kind: 'pass' });
     expect(error).toMatchObject({ code: 'CONNECTION_LOST' });
     // Nothing of the failed page was delivered, so its cursor is the one the page started from.
@@ -165,9 +231,15 @@ describe('read: faults', () => {
     const config = makeConfig(user, { port: proxy.port, timeout: TIMEOUT_MS });
     proxy.set({ kind: 'silent', afterServerBytes: 20_000 });
     const started = Date.now();
-    const error = await read(config, 'ALL FOLDER INBOX', { pageSize: 40, select: 'full' }).then(() => undefined, (e: unknown) => e as { code: string; details: { cursor?: string } });
+    const error = await read(config, 'ALL FOLDER INBOX', { pageSize: 40, select: 'full' }).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; details: { cursor?: string } },
+    );
     proxy.set({ kind: 'pass' });
-    expect(error).toMatchObject({ code: 'SOCKET_TIMEOUT', details: { cursor: expect.any(String) } });
+    expect(error).toMatchObject({
+      code: 'SOCKET_TIMEOUT',
+      details: { cursor: expect.any(String) },
+    });
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS * 3);
   });
 });
@@ -176,7 +248,10 @@ describe('readStream', () => {
   it('holds at most maxQueueDepth messages per page and returns the final cursor', async () => {
     const user = await corpusUser();
     const checkpoints: number[] = [];
-    const stream = readStream(makeConfig(user, { maxQueueDepth: 3 }), 'ALL', { pageSize: 500, onCheckpoint: ({ rows }) => void checkpoints.push(rows) });
+    const stream = readStream(makeConfig(user, { maxQueueDepth: 3 }), 'ALL', {
+      pageSize: 500,
+      onCheckpoint: ({ rows }) => void checkpoints.push(rows),
+    });
     const rows: Row[] = [];
     let step = await stream.next();
     while (!step.done) {
@@ -192,11 +267,20 @@ describe('readStream', () => {
 
   it('searches each folder once per run, not once per page', async () => {
     const user = freshUser();
-    await seedMailbox(dovecot(), user, { INBOX: Array.from({ length: 9 }, (_, i) => ({ source: message(`s${i}`) })) });
+    await seedMailbox(dovecot(), user, {
+      INBOX: Array.from({ length: 9 }, (_, i) => ({ source: message(`s${i}`) })),
+    });
     const sent: string[] = [];
-    const log = (entry: Record<string, unknown>): void => void ((entry.src === 'imapflow:c' || entry.src === 'connector:c') && sent.push(String(entry.msg)));
+    const log = (entry: Record<string, unknown>): void =>
+      void (
+        (entry.src === 'imapflow:c' || entry.src === 'connector:c') &&
+        sent.push(String(entry.msg))
+      );
     const rows: Row[] = [];
-    for await (const row of readStream(makeConfig(user, { maxQueueDepth: 2 }), 'ALL FOLDER INBOX', { logger: { debug: log, info: log, warn: log, error: log } })) rows.push(row as Row);
+    for await (const row of readStream(makeConfig(user, { maxQueueDepth: 2 }), 'ALL FOLDER INBOX', {
+      logger: { debug: log, info: log, warn: log, error: log },
+    }))
+      rows.push(row as Row);
     expect(rows.map((r) => r.subject)).toEqual(Array.from({ length: 9 }, (_, i) => `s${i}`));
     expect(sent.filter((c) => c.includes('UID SEARCH'))).toHaveLength(1);
     expect(sent.filter((c) => c.includes('UID FETCH'))).toHaveLength(5);
@@ -204,9 +288,14 @@ describe('readStream', () => {
 
   it('waits the delay between messages', async () => {
     const user = freshUser();
-    await seedMailbox(dovecot(), user, { INBOX: [1, 2, 3, 4, 5].map((n) => ({ source: message(`d${n}`) })) });
+    await seedMailbox(dovecot(), user, {
+      INBOX: [1, 2, 3, 4, 5].map((n) => ({ source: message(`d${n}`) })),
+    });
     const started = Date.now();
-    const result = await read(makeConfig(user, { delayBetweenMessages: '1/10' }), 'ALL FOLDER INBOX');
+    const result = await read(
+      makeConfig(user, { delayBetweenMessages: '1/10' }),
+      'ALL FOLDER INBOX',
+    );
     expect(result.rows).toHaveLength(5);
     expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 100);
   });

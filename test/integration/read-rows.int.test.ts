@@ -16,12 +16,23 @@ import { seedMailbox } from '../helpers/seed.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { startSilentServer } from '../helpers/silent-server.js';
 
-type Row = Record<string, unknown> & { subject: string; folder: string; uid: number; flags: string[] };
+type Row = Record<string, unknown> & {
+  subject: string;
+  folder: string;
+  uid: number;
+  flags: string[];
+};
 
 function recorder(): { logger: Logger; sent: () => string[] } {
   const entries: Record<string, unknown>[] = [];
   const push = (entry: Record<string, unknown>): void => void entries.push(entry);
-  return { logger: { debug: push, info: push, warn: push, error: push }, sent: () => entries.filter((e) => e.src === 'imapflow:c' || e.src === 'connector:c').map((e) => String(e.msg).replace(/^\S+ /, '')) };
+  return {
+    logger: { debug: push, info: push, warn: push, error: push },
+    sent: () =>
+      entries
+        .filter((e) => e.src === 'imapflow:c' || e.src === 'connector:c')
+        .map((e) => String(e.msg).replace(/^\S+ /, '')),
+  };
 }
 
 let user: { name: string; password: string };
@@ -30,7 +41,8 @@ beforeAll(async () => {
   user = await corpusUser();
   envelopeRows = (await read(makeConfig(user), 'ALL')).rows as Row[];
 });
-const bySubject = (rows: Row[], subject: string, folder = 'INBOX'): Row => rows.find((r) => r.subject === subject && r.folder === folder)!;
+const bySubject = (rows: Row[], subject: string, folder = 'INBOX'): Row =>
+  rows.find((r) => r.subject === subject && r.folder === folder)!;
 
 describe('rows', () => {
   it('match the row schema, every one', () => {
@@ -41,8 +53,18 @@ describe('rows', () => {
   });
 
   it('are the same over implicit TLS and STARTTLS (the bulk FETCH path reads the TLS socket)', async () => {
-    const tls = (await read(makeConfig(user, { security: 'tls', port: dovecot().imapsPort, caFile: dovecot().caFile }), 'ALL', { select: 'full' })).rows;
-    const starttls = (await read(makeConfig(user, { security: 'starttls', caFile: dovecot().caFile }), 'ALL', { select: 'full' })).rows;
+    const tls = (
+      await read(
+        makeConfig(user, { security: 'tls', port: dovecot().imapsPort, caFile: dovecot().caFile }),
+        'ALL',
+        { select: 'full' },
+      )
+    ).rows;
+    const starttls = (
+      await read(makeConfig(user, { security: 'starttls', caFile: dovecot().caFile }), 'ALL', {
+        select: 'full',
+      })
+    ).rows;
     const plain = (await read(makeConfig(user), 'ALL', { select: 'full' })).rows;
     expect(tls).toEqual(plain);
     expect(starttls).toEqual(plain);
@@ -65,22 +87,47 @@ describe('rows', () => {
 
   it('carry reply threading and a stable RFC 5092 id', () => {
     const reply = bySubject(envelopeRows, 'Re: Quarterly numbers', 'Sent');
-    expect(reply).toMatchObject({ inReplyTo: '<plain-1@example.com>', references: ['<plain-1@example.com>'], flags: ['\\Seen'] });
-    expect(reply.id).toMatch(new RegExp(`^imap://${user.name}@127\\.0\\.0\\.1/Sent;UIDVALIDITY=\\d+/;UID=1$`));
+    expect(reply).toMatchObject({
+      inReplyTo: '<plain-1@example.com>',
+      references: ['<plain-1@example.com>'],
+      flags: ['\\Seen'],
+    });
+    expect(reply.id).toMatch(
+      new RegExp(`^imap://${user.name}@127\\.0\\.0\\.1/Sent;UIDVALIDITY=\\d+/;UID=1$`),
+    );
   });
 
   it('list attachments from BODYSTRUCTURE without downloading them', () => {
     expect(bySubject(envelopeRows, 'Invoice 2024-001')).toMatchObject({
       hasAttachments: true,
       flags: ['$Important', '\\Flagged'],
-      attachments: [{ part: '2', filename: 'invoice-2024-001.pdf', contentType: 'application/pdf', disposition: 'attachment', contentId: null, encodedSize: expect.any(Number), size: null, sha256: null }],
+      attachments: [
+        {
+          part: '2',
+          filename: 'invoice-2024-001.pdf',
+          contentType: 'application/pdf',
+          disposition: 'attachment',
+          contentId: null,
+          encodedSize: expect.any(Number),
+          size: null,
+          sha256: null,
+        },
+      ],
     });
   });
 
   it('fall back to the internal date, with warnings, when Date and Message-ID are missing', () => {
     const row = bySubject(envelopeRows, 'Nightly job finished');
-    expect(row).toMatchObject({ messageId: null, headerDate: null, date: '2024-01-18T12:00:00.000Z', internalDate: '2024-01-18T12:00:00.000Z' });
-    expect(row.parseWarnings).toEqual(['no Date header; date is the internal date', 'no Message-ID header']);
+    expect(row).toMatchObject({
+      messageId: null,
+      headerDate: null,
+      date: '2024-01-18T12:00:00.000Z',
+      internalDate: '2024-01-18T12:00:00.000Z',
+    });
+    expect(row.parseWarnings).toEqual([
+      'no Date header; date is the internal date',
+      'no Message-ID header',
+    ]);
   });
 
   it('keep two different messages that share a Message-ID apart', () => {
@@ -90,39 +137,91 @@ describe('rows', () => {
   });
 
   it('format dates as dateTimeFormat says', async () => {
-    const rows = (await read(makeConfig(user, { dateTimeFormat: 'yyyy-MM-dd HH:mm' }), 'SUBJECT "Quarterly" FOLDER INBOX')).rows as Row[];
-    expect(rows[0]).toMatchObject({ headerDate: '2024-01-15 08:30', internalDate: '2024-01-15 12:00' });
-    const epoch = (await read(makeConfig(user, { dateTimeFormat: 'epochMillis' }), 'SUBJECT "Quarterly" FOLDER INBOX')).rows as Row[];
+    const rows = (
+      await read(
+        makeConfig(user, { dateTimeFormat: 'yyyy-MM-dd HH:mm' }),
+        'SUBJECT "Quarterly" FOLDER INBOX',
+      )
+    ).rows as Row[];
+    expect(rows[0]).toMatchObject({
+      headerDate: '2024-01-15 08:30',
+      internalDate: '2024-01-15 12:00',
+    });
+    const epoch = (
+      await read(
+        makeConfig(user, { dateTimeFormat: 'epochMillis' }),
+        'SUBJECT "Quarterly" FOLDER INBOX',
+      )
+    ).rows as Row[];
     expect(epoch[0]!.headerDate).toBe(Date.UTC(2024, 0, 15, 8, 30));
   });
 });
 
 describe('read with select full', () => {
   it('adds text, html and attachment size and sha256', async () => {
-    const rows = (await read(makeConfig(user), 'OR SUBJECT "Invoice" SUBJECT "Überweisung" FOLDER INBOX', { select: 'full' })).rows as Row[];
-    const pdf = Buffer.from('JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoKdHJhaWxlcgo8PC9Sb290IDEgMCBSPj4KJSVFT0YK', 'base64');
-    expect(bySubject(rows, 'Invoice 2024-001')).toMatchObject({ text: 'Your invoice is attached.', html: null, attachments: [{ size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') }] });
-    expect(bySubject(rows, 'Überweisung erhalten')).toMatchObject({ text: 'Die Überweisung ist eingegangen.', html: '<p>Die &Uuml;berweisung ist eingegangen.</p>' });
+    const rows = (
+      await read(makeConfig(user), 'OR SUBJECT "Invoice" SUBJECT "Überweisung" FOLDER INBOX', {
+        select: 'full',
+      })
+    ).rows as Row[];
+    const pdf = Buffer.from(
+      'JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoKdHJhaWxlcgo8PC9Sb290IDEgMCBSPj4KJSVFT0YK',
+      'base64',
+    );
+    expect(bySubject(rows, 'Invoice 2024-001')).toMatchObject({
+      text: 'Your invoice is attached.',
+      html: null,
+      attachments: [{ size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') }],
+    });
+    expect(bySubject(rows, 'Überweisung erhalten')).toMatchObject({
+      text: 'Die Überweisung ist eingegangen.',
+      html: '<p>Die &Uuml;berweisung ist eingegangen.</p>',
+    });
   });
 
   it('never marks a message as seen (EXAMINE and BODY.PEEK)', async () => {
     const flagsBefore = envelopeRows.map((r) => r.flags);
     await read(makeConfig(user), 'ALL', { select: 'full' });
     await testQuery(makeConfig(user), 'ALL', { select: 'full' });
-    expect(((await read(makeConfig(user), 'ALL')).rows as Row[]).map((r) => r.flags)).toEqual(flagsBefore);
+    expect(((await read(makeConfig(user), 'ALL')).rows as Row[]).map((r) => r.flags)).toEqual(
+      flagsBefore,
+    );
   });
 });
 
 describe('hard messages', () => {
   it('decode 8-bit headers and charset aliases, and read MIME without a closing boundary', async () => {
     const fresh = freshUser('h');
-    await seedMailbox(dovecot(), fresh, { INBOX: [{ source: eml('8bit-headers.eml') }, { source: eml('broken-mime.eml') }] });
+    await seedMailbox(dovecot(), fresh, {
+      INBOX: [{ source: eml('8bit-headers.eml') }, { source: eml('broken-mime.eml') }],
+    });
     const envelope = (await read(makeConfig(fresh), 'ALL FOLDER INBOX')).rows as Row[];
-    expect(envelope[0]).toMatchObject({ subject: 'Grüße aus Köln', from: [{ name: 'Jörg Schröder', address: 'joerg@example.de' }] });
-    expect(envelope[1]).toMatchObject({ subject: 'Scan without closing boundary', hasAttachments: true, attachments: [{ filename: '€-report.txt', contentType: 'text/plain' }] });
-    const full = (await read(makeConfig(fresh), 'ALL FOLDER INBOX', { select: 'full', attachmentContentMaxBytes: 1024 })).rows as Row[];
+    expect(envelope[0]).toMatchObject({
+      subject: 'Grüße aus Köln',
+      from: [{ name: 'Jörg Schröder', address: 'joerg@example.de' }],
+    });
+    expect(envelope[1]).toMatchObject({
+      subject: 'Scan without closing boundary',
+      hasAttachments: true,
+      attachments: [{ filename: '€-report.txt', contentType: 'text/plain' }],
+    });
+    const full = (
+      await read(makeConfig(fresh), 'ALL FOLDER INBOX', {
+        select: 'full',
+        attachmentContentMaxBytes: 1024,
+      })
+    ).rows as Row[];
     expect(full[0]).toMatchObject({ text: 'Viele Grüße.\n' });
-    expect(full[1]).toMatchObject({ text: expect.stringContaining('See the attached report.'), attachments: [{ filename: '€-report.txt', size: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }] });
+    expect(full[1]).toMatchObject({
+      text: expect.stringContaining('See the attached report.'),
+      attachments: [
+        {
+          filename: '€-report.txt',
+          size: expect.any(Number),
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+      ],
+    });
     const content = (full[1]!.attachments as { content: string }[])[0]!.content;
     expect(Buffer.from(content, 'base64').toString()).toContain('Totals: 100 EUR');
   });
@@ -134,18 +233,24 @@ describe('what a read fetches', () => {
     await read(makeConfig(user), 'ALL FOLDER INBOX', { logger: envelope.logger });
     const fetches = envelope.sent().filter((c) => c.startsWith('UID FETCH'));
     expect(fetches).toHaveLength(1);
-    expect(fetches[0]).toMatch(/^UID FETCH 1:7 \(.*ENVELOPE.*BODYSTRUCTURE|^UID FETCH 1:7 \(.*BODYSTRUCTURE.*ENVELOPE/);
+    expect(fetches[0]).toMatch(
+      /^UID FETCH 1:7 \(.*ENVELOPE.*BODYSTRUCTURE|^UID FETCH 1:7 \(.*BODYSTRUCTURE.*ENVELOPE/,
+    );
     expect(fetches[0]).not.toMatch(/BODY\.PEEK\[\]|RFC822[^.]|BODY\[/);
     const full = recorder();
     await read(makeConfig(user), 'ALL FOLDER INBOX', { logger: full.logger, select: 'full' });
     expect(full.sent().filter((c) => c.startsWith('UID FETCH'))[0]).toContain('BODY.PEEK[]');
   });
 
-  it('shows in Dovecot\'s own counters that envelope sessions read no body bytes', async () => {
+  it("shows in Dovecot's own counters that envelope sessions read no body bytes", async () => {
     const fresh = await corpusUser('b');
-    const logouts = (): string[] => readFileSync(dovecot().logFile, 'utf8').split('\n').filter((l) => l.includes(`imap(${fresh.name})`) && l.includes('Logged out'));
+    const logouts = (): string[] =>
+      readFileSync(dovecot().logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`imap(${fresh.name})`) && l.includes('Logged out'));
     const waitForLogouts = async (count: number): Promise<string[]> => {
-      for (let i = 0; i < 50 && logouts().length < count; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 50 && logouts().length < count; i++)
+        await new Promise((r) => setTimeout(r, 50));
       return logouts();
     };
     const seeded = (await waitForLogouts(1)).length;
@@ -160,7 +265,8 @@ describe('what a read fetches', () => {
 
 describe('JSONata select', () => {
   it('projects, renames, computes and filters rows', async () => {
-    const select = '$contains(subject, "Duplicate") ? { "who": from[0].address, "title": $uppercase(subject), "recipients": $count(to) }';
+    const select =
+      '$contains(subject, "Duplicate") ? { "who": from[0].address, "title": $uppercase(subject), "recipients": $count(to) }';
     const result = await read(makeConfig(user), 'ALL FOLDER INBOX', { select });
     expect(result.rows).toEqual([
       { who: 'sender@example.com', title: 'DUPLICATE ID ONE', recipients: 1 },
@@ -171,7 +277,13 @@ describe('JSONata select', () => {
   it('refuses a broken expression with QUERY_INVALID before connecting', async () => {
     const listener = await startSilentServer();
     try {
-      await expect(read(makeConfig(user, { port: listener.port }), 'ALL', { select: '{ "a": subject' })).rejects.toMatchObject({ code: 'QUERY_INVALID', field: '/select', details: { position: expect.any(Number) } });
+      await expect(
+        read(makeConfig(user, { port: listener.port }), 'ALL', { select: '{ "a": subject' }),
+      ).rejects.toMatchObject({
+        code: 'QUERY_INVALID',
+        field: '/select',
+        details: { position: expect.any(Number) },
+      });
       expect(listener.connections()).toBe(0);
     } finally {
       await listener.close();
@@ -182,10 +294,23 @@ describe('JSONata select', () => {
 describe('testQuery', () => {
   it('reports per folder the search sent, matches, MESSAGES, UIDNEXT and UIDVALIDITY, and sample rows', async () => {
     const log = recorder();
-    const result = await testQuery(makeConfig(user), 'FROM "alice@example.com" EXCLUDE Trash', { sampleSize: 1, logger: log.logger });
-    expect(result).toMatchObject({ ok: true, totalMatches: 2, sample: [{ subject: 'Quarterly numbers' }] });
+    const result = await testQuery(makeConfig(user), 'FROM "alice@example.com" EXCLUDE Trash', {
+      sampleSize: 1,
+      logger: log.logger,
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      totalMatches: 2,
+      sample: [{ subject: 'Quarterly numbers' }],
+    });
     const inbox = result.folders.find((f) => f.folder === 'INBOX')!;
-    expect(inbox).toMatchObject({ search: 'UID SEARCH RETURN (ALL) FROM "alice@example.com"', matches: 1, messages: 7, uidNext: 8, uidValidity: expect.stringMatching(/^\d+$/) });
+    expect(inbox).toMatchObject({
+      search: 'UID SEARCH RETURN (ALL) FROM "alice@example.com"',
+      matches: 1,
+      messages: 7,
+      uidNext: 8,
+      uidValidity: expect.stringMatching(/^\d+$/),
+    });
     expect(result.folders.map((f) => f.folder)).not.toContain('Trash');
     // What testQuery reports is what went over the wire.
     expect(log.sent()).toContain(inbox.search);
@@ -193,22 +318,38 @@ describe('testQuery', () => {
 
   it('returns ok false with the position of a query error', async () => {
     const result = await testQuery(makeConfig(user), 'FROM "a"\nSINCE yesterday');
-    expect(result).toMatchObject({ ok: false, code: 'QUERY_INVALID', error: { position: { line: 2, column: 7 } } });
-    expect(result.message).toBe('line 2, column 7: expected a date after SINCE, got "yesterday" (write 1-Jan-2024 or 2024-01-01)');
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'QUERY_INVALID',
+      error: { position: { line: 2, column: 7 } },
+    });
+    expect(result.message).toBe(
+      'line 2, column 7: expected a date after SINCE, got "yesterday" (write 1-Jan-2024 or 2024-01-01)',
+    );
   });
 });
 
 describe('discover', () => {
   it('returns the row schema for plain rows', async () => {
-    expect(await discover(makeConfig(user), 'ALL')).toEqual(readPackageJson('schemas/row.schema.json'));
+    expect(await discover(makeConfig(user), 'ALL')).toEqual(
+      readPackageJson('schemas/row.schema.json'),
+    );
   });
 
   it('infers a typed schema for a JSONata projection from sampled rows', async () => {
-    const schema = await discover(makeConfig(user), 'ALL', { select: '{ "subject": subject, "size": size, "hasMessageId": messageId != null, "tags": flags }' });
+    const schema = await discover(makeConfig(user), 'ALL', {
+      select:
+        '{ "subject": subject, "size": size, "hasMessageId": messageId != null, "tags": flags }',
+    });
     expect(schema).toMatchObject({
       type: 'object',
       required: ['hasMessageId', 'size', 'subject', 'tags'],
-      properties: { subject: { type: 'string' }, size: { type: 'integer' }, hasMessageId: { type: 'boolean' }, tags: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        subject: { type: 'string' },
+        size: { type: 'integer' },
+        hasMessageId: { type: 'boolean' },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
     });
   });
 });

@@ -12,7 +12,19 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
-const RANK: Record<string, number> = { base: 0, config: 1, imap: 2, query: 2, rows: 2, read: 3, write: 3, sinks: 4, import: 5, index: 6, cli: 7 };
+const RANK: Record<string, number> = {
+  base: 0,
+  config: 1,
+  imap: 2,
+  query: 2,
+  rows: 2,
+  read: 3,
+  write: 3,
+  sinks: 4,
+  import: 5,
+  index: 6,
+  cli: 7,
+};
 const INTERNALS = 'imap/imapflow-internals.ts';
 const PURE = new Set(['config', 'query', 'rows', 'base']);
 
@@ -37,7 +49,9 @@ interface Import {
 
 function importsOf(path: string): Import[] {
   const text = readFileSync(path, 'utf8');
-  return [...text.matchAll(/^(?:import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'/gm)].map((m) => ({ from: path, target: m[2]!, typeOnly: Boolean(m[1]) }));
+  return [...text.matchAll(/^(?:import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'/gm)].map(
+    (m) => ({ from: path, target: m[2]!, typeOnly: Boolean(m[1]) }),
+  );
 }
 
 const all = files(SRC).flatMap(importsOf);
@@ -70,7 +84,9 @@ describe('module layering', () => {
   });
 
   it('lets only imap/imapflow-internals.ts reach into imapflow/lib/*', () => {
-    const violations = all.filter((i) => i.target.startsWith('imapflow/') && relative(SRC, i.from) !== INTERNALS).map((i) => `${relative(SRC, i.from)} -> ${i.target}`);
+    const violations = all
+      .filter((i) => i.target.startsWith('imapflow/') && relative(SRC, i.from) !== INTERNALS)
+      .map((i) => `${relative(SRC, i.from)} -> ${i.target}`);
     expect(violations).toEqual([]);
   });
 
@@ -83,7 +99,9 @@ describe('module layering', () => {
   });
 
   it('keeps imapflow out of pure layers at runtime (import type only)', () => {
-    const violations = all.filter((i) => i.target === 'imapflow' && !i.typeOnly && PURE.has(layer(i.from))).map((i) => relative(SRC, i.from));
+    const violations = all
+      .filter((i) => i.target === 'imapflow' && !i.typeOnly && PURE.has(layer(i.from)))
+      .map((i) => relative(SRC, i.from));
     expect(violations).toEqual([]);
   });
 });

@@ -9,7 +9,9 @@ describe('runtime dependencies', () => {
     expect(typeof imapflow.ImapFlow.prototype.connect).toBe('function');
     expect(typeof imapflow.ImapFlow.prototype.list).toBe('function');
     // imap/imapflow-internals.ts runs UID SEARCH and MULTIAPPEND through this internal method.
-    expect(typeof (imapflow.ImapFlow.prototype as unknown as { exec: unknown }).exec).toBe('function');
+    expect(typeof (imapflow.ImapFlow.prototype as unknown as { exec: unknown }).exec).toBe(
+      'function',
+    );
   });
 
   it('mailparser, ajv, ajv-formats and jsonata load', async () => {

@@ -14,7 +14,9 @@ describe('benchMessage', () => {
     expect(large.length / sizes.length).toBeGreaterThan(0.02);
     expect(large.length / sizes.length).toBeLessThan(0.1);
     expect(Math.max(...sizes)).toBeLessThan(3 * 1024 * 1024);
-    expect(sizes.filter((s) => s >= 2000 && s <= 60 * 1024).length / sizes.length).toBeGreaterThan(0.85);
+    expect(sizes.filter((s) => s >= 2000 && s <= 60 * 1024).length / sizes.length).toBeGreaterThan(
+      0.85,
+    );
     expect(messages.filter((m) => m.includes('multipart/alternative')).length).toBeGreaterThan(60);
     expect(messages.filter((m) => m.includes('=?UTF-8?B?')).length).toBeGreaterThan(60);
   });

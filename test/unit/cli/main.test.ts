@@ -9,12 +9,15 @@ describe('main', () => {
     expect(io.out()).toContain('test-connection');
   });
 
-  it.each([['--help'], ['help'], ['test-connection', '--help'], ['test-connection', '-h']])('prints help for %j and exits 0', async (...args) => {
-    const io = captureIo();
-    expect(await main(args, io)).toBe(0);
-    expect(io.out()).toMatch(/Usage: imap-connector/);
-    expect(io.out()).toContain('Exit codes');
-  });
+  it.each([['--help'], ['help'], ['test-connection', '--help'], ['test-connection', '-h']])(
+    'prints help for %j and exits 0',
+    async (...args) => {
+      const io = captureIo();
+      expect(await main(args, io)).toBe(0);
+      expect(io.out()).toMatch(/Usage: imap-connector/);
+      expect(io.out()).toContain('Exit codes');
+    },
+  );
 
   it('documents where secrets come from, since no flag takes one', async () => {
     const io = captureIo();
@@ -24,7 +27,9 @@ describe('main', () => {
 
   it('refuses a password on the command line as an unknown option', async () => {
     const io = captureIo();
-    expect(await main(['test-connection', '--server', 'x', '--password', 'hunter2-cli'], io)).toBe(2);
+    expect(await main(['test-connection', '--server', 'x', '--password', 'hunter2-cli'], io)).toBe(
+      2,
+    );
     expect(io.err()).toContain("Unknown option '--password'");
   });
 
@@ -37,16 +42,43 @@ describe('main', () => {
   it('reports every config problem with exit code 2 before touching the network', async () => {
     const io = captureIo();
     const started = Date.now();
-    expect(await main(['test-connection', '--server', 'imaps://mail.example.com', '--port', '70000', '--security', 'ssl', '--json'], io)).toBe(2);
-    const result = JSON.parse(io.out()) as { code: string; error: { details: { issues: { field: string }[] } } };
+    expect(
+      await main(
+        [
+          'test-connection',
+          '--server',
+          'imaps://mail.example.com',
+          '--port',
+          '70000',
+          '--security',
+          'ssl',
+          '--json',
+        ],
+        io,
+      ),
+    ).toBe(2);
+    const result = JSON.parse(io.out()) as {
+      code: string;
+      error: { details: { issues: { field: string }[] } };
+    };
     expect(result.code).toBe('CONFIG_INVALID');
-    expect(result.error.details.issues.map((i) => i.field).sort()).toEqual(['/password', '/port', '/port', '/security', '/security', '/username']);
+    expect(result.error.details.issues.map((i) => i.field).sort()).toEqual([
+      '/password',
+      '/port',
+      '/port',
+      '/security',
+      '/security',
+      '/username',
+    ]);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('prints a config error as lines a person can read', async () => {
     const io = captureIo();
-    await main(['test-connection', '--server', 'mail.example.com', '--username', 'alice', '--port', 'abc'], io);
+    await main(
+      ['test-connection', '--server', 'mail.example.com', '--username', 'alice', '--port', 'abc'],
+      io,
+    );
     expect(io.out()).toContain('FAILED  CONFIG_INVALID');
     expect(io.out()).toContain('  - /port: port must be a whole number, got "abc"');
     expect(io.out()).toContain('  - /password: password is required when authMethod is password');

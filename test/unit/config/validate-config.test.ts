@@ -18,10 +18,40 @@ function issuesOf(input: unknown): { field: string; message: string }[] {
 }
 
 const VALID: Record<string, Record<string, unknown>> = {
-  'minimal.json': { host: 'mail.example.com', port: 993, security: 'tls', authMethod: 'password', timeout: 30000, pageSize: 500, maxQueueDepth: 100, delayBetweenMessagesMs: 0, ignoreCertificateErrors: false, isSource: true, isTarget: false, isActive: true, dateTimeFormat: 'ISO8601', foldersInclude: [], foldersExclude: [] },
+  'minimal.json': {
+    host: 'mail.example.com',
+    port: 993,
+    security: 'tls',
+    authMethod: 'password',
+    timeout: 30000,
+    pageSize: 500,
+    maxQueueDepth: 100,
+    delayBetweenMessagesMs: 0,
+    ignoreCertificateErrors: false,
+    isSource: true,
+    isTarget: false,
+    isActive: true,
+    dateTimeFormat: 'ISO8601',
+    foldersInclude: [],
+    foldersExclude: [],
+  },
   'imap-url.json': { host: 'mail.example.com', port: 1143, security: 'starttls' },
-  'master-user.json': { host: 'mail.example.com', port: 993, security: 'tls', authorizationIdentity: 'bob@example.com', startDate: '2024-01-01', endDate: '2024-12-31', delayBetweenMessagesMs: 500, foldersInclude: ['INBOX', 'Archive/*'] },
-  'oauth2-refresh.json': { host: 'outlook.office365.com', port: 143, security: 'starttls', timeout: 5000 },
+  'master-user.json': {
+    host: 'mail.example.com',
+    port: 993,
+    security: 'tls',
+    authorizationIdentity: 'bob@example.com',
+    startDate: '2024-01-01',
+    endDate: '2024-12-31',
+    delayBetweenMessagesMs: 500,
+    foldersInclude: ['INBOX', 'Archive/*'],
+  },
+  'oauth2-refresh.json': {
+    host: 'outlook.office365.com',
+    port: 143,
+    security: 'starttls',
+    timeout: 5000,
+  },
 };
 
 // file -> every field that must be reported (sorted); one file per bad case.
@@ -53,9 +83,12 @@ describe('validateConfig', () => {
     expect(readdirSync(new URL('invalid/', dir)).sort()).toEqual(Object.keys(INVALID).sort());
   });
 
-  it.each(Object.entries(VALID))('accepts %s and yields the typed, defaulted value', (file, expected) => {
-    expect(validateConfig(load(`valid/${file}`))).toMatchObject(expected);
-  });
+  it.each(Object.entries(VALID))(
+    'accepts %s and yields the typed, defaulted value',
+    (file, expected) => {
+      expect(validateConfig(load(`valid/${file}`))).toMatchObject(expected);
+    },
+  );
 
   it.each(Object.entries(INVALID))('rejects %s naming exactly the bad fields', (file, fields) => {
     const issues = issuesOf(load(`invalid/${file}`));
@@ -64,18 +97,31 @@ describe('validateConfig', () => {
   });
 
   it('says what is expected and what it got, in one sentence per field', () => {
-    const messages = issuesOf({ server: 'mail.example.com', port: 70000, username: 'a', password: 'p', security: 'ssl', pasword: 'x' }).map((i) => i.message);
-    expect(messages).toEqual(expect.arrayContaining([
-      'port must be 1-65535, got 70000',
-      'security must be one of tls, starttls, none, got "ssl"',
-      'pasword is not a known field (did you mean "password"?)',
-    ]));
+    const messages = issuesOf({
+      server: 'mail.example.com',
+      port: 70000,
+      username: 'a',
+      password: 'p',
+      security: 'ssl',
+      pasword: 'x',
+    }).map((i) => i.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'port must be 1-65535, got 70000',
+        'security must be one of tls, starttls, none, got "ssl"',
+        'pasword is not a known field (did you mean "password"?)',
+      ]),
+    );
   });
 
   it('never echoes a secret value back, not even an invalid one', () => {
     const issues = issuesOf({ server: 'mail.example.com', username: 'a', password: 98765432 });
     expect(JSON.stringify(issues)).not.toContain('98765432');
-    const url = issuesOf({ server: 'imaps://alice:hunter22@mail.example.com', username: 'a', password: 'p' });
+    const url = issuesOf({
+      server: 'imaps://alice:hunter22@mail.example.com',
+      username: 'a',
+      password: 'p',
+    });
     expect(JSON.stringify(url)).not.toContain('hunter22');
   });
 
@@ -88,11 +134,13 @@ describe('validateConfig', () => {
   });
 
   it('rejects a value that is not an object', () => {
-    expect(issuesOf([1, 2])).toEqual([{ field: '/', message: 'the connection config must be a JSON object' }]);
+    expect(issuesOf([1, 2])).toEqual([
+      { field: '/', message: 'the connection config must be a JSON object' },
+    ]);
     expect(issuesOf(null)[0]!.field).toBe('/');
   });
 
-  it('does not modify the caller\'s object', () => {
+  it("does not modify the caller's object", () => {
     const input = { server: 'imaps://mail.example.com', username: 'a', password: 'p' };
     validateConfig(input);
     expect(input).toEqual({ server: 'imaps://mail.example.com', username: 'a', password: 'p' });
@@ -106,11 +154,19 @@ describe('validateConfig', () => {
       deep.a = next;
       deep = next;
     }
-    expect(issuesOf(root)).toEqual([{ field: '/extra/a/a', message: expect.stringContaining('nested more than 256 levels') }]);
+    expect(issuesOf(root)).toEqual([
+      { field: '/extra/a/a', message: expect.stringContaining('nested more than 256 levels') },
+    ]);
   });
 
   it('accepts full ISO timestamps for dates and keeps the day', () => {
-    const config = validateConfig({ server: 'mail.example.com', username: 'ann', password: 'x', startDate: '2024-02-29T23:59:59+01:00', endDate: '20240301' });
+    const config = validateConfig({
+      server: 'mail.example.com',
+      username: 'ann',
+      password: 'x',
+      startDate: '2024-02-29T23:59:59+01:00',
+      endDate: '20240301',
+    });
     expect([config.startDate, config.endDate]).toEqual(['2024-02-29', '2024-03-01']);
   });
 });

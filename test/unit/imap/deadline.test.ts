@@ -9,7 +9,10 @@ describe('Deadline', () => {
     const deadline = new Deadline(1000, 'CONNECT_TIMEOUT');
     const onExpire = vi.fn();
     const raced = deadline.race(new Promise(() => undefined), onExpire);
-    const assertion = expect(raced).rejects.toMatchObject({ code: 'CONNECT_TIMEOUT', details: { timeoutMs: 1000 } });
+    const assertion = expect(raced).rejects.toMatchObject({
+      code: 'CONNECT_TIMEOUT',
+      details: { timeoutMs: 1000 },
+    });
     await vi.advanceTimersByTimeAsync(1000);
     await assertion;
     expect(onExpire).toHaveBeenCalledOnce();

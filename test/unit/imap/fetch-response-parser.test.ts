@@ -3,7 +3,12 @@
  * broken or hostile server sends: each is a PROTOCOL_ERROR, never a wrong message or a hang.
  */
 import { describe, expect, it } from 'vitest';
-import { FetchResponseParser, MAX_LINE_BYTES, type FetchResponse, type TaggedResult } from '../../../src/imap/fetch-response-parser.js';
+import {
+  FetchResponseParser,
+  MAX_LINE_BYTES,
+  type FetchResponse,
+  type TaggedResult,
+} from '../../../src/imap/fetch-response-parser.js';
 
 interface Parsed {
   responses: FetchResponse[];
@@ -68,7 +73,9 @@ describe('FetchResponseParser', () => {
     const whole = parse([WIRE]);
     for (let cut = 1; cut < WIRE.length; cut++) {
       const split = parse([WIRE.subarray(0, cut), WIRE.subarray(cut)]);
-      expect(split.responses.map((r) => [r.seq, r.message.uid, r.message.source?.toString()])).toEqual(whole.responses.map((r) => [r.seq, r.message.uid, r.message.source?.toString()]));
+      expect(
+        split.responses.map((r) => [r.seq, r.message.uid, r.message.source?.toString()]),
+      ).toEqual(whole.responses.map((r) => [r.seq, r.message.uid, r.message.source?.toString()]));
       expect(split.tagged).toEqual(whole.tagged);
     }
     const bytes = [...WIRE].map((byte) => Buffer.from([byte]));
@@ -88,9 +95,14 @@ describe('FetchResponseParser', () => {
     ['a FETCH without its item list', '* 1 FETCH UID 1\r\n'],
     ['a line that is no IMAP response', 'garbage here\r\n'],
     ['a 20-digit literal size', '* 1 FETCH (UID 1 BODY[] {99999999999999999999}\r\n'],
-    ['lists nested deeper than any FETCH needs', `* 1 FETCH (UID 1 BODYSTRUCTURE ${'('.repeat(100)}${')'.repeat(100)})\r\n`],
+    [
+      'lists nested deeper than any FETCH needs',
+      `* 1 FETCH (UID 1 BODYSTRUCTURE ${'('.repeat(100)}${')'.repeat(100)})\r\n`,
+    ],
   ])('refuses %s with PROTOCOL_ERROR', (_name, text) => {
-    expect(errorOf(() => parse([Buffer.from(text + 'X1 OK done\r\n')])).code).toBe('PROTOCOL_ERROR');
+    expect(errorOf(() => parse([Buffer.from(text + 'X1 OK done\r\n')])).code).toBe(
+      'PROTOCOL_ERROR',
+    );
   });
 
   it('refuses a literal larger than the caller allows before buffering it', () => {
@@ -100,7 +112,11 @@ describe('FetchResponseParser', () => {
   });
 
   it('refuses a line without end once it passes the line bound, holding no more than that', () => {
-    const parser = new FetchResponseParser('X1', { onFetch: () => undefined, onExpunge: () => undefined, onTagged: () => undefined });
+    const parser = new FetchResponseParser('X1', {
+      onFetch: () => undefined,
+      onExpunge: () => undefined,
+      onTagged: () => undefined,
+    });
     const chunk = Buffer.alloc(1024 * 1024, 'a');
     let error: { code?: string } | undefined;
     let pushed = 0;
@@ -116,7 +132,9 @@ describe('FetchResponseParser', () => {
   it('waits for a literal that lies about its size rather than reading past it', () => {
     // {50} announced, 10 bytes sent, then the tagged line: the parser takes it as literal data
     // and keeps waiting; the command's deadline ends it (tested in the integration suite).
-    const out = parse([Buffer.from('* 1 FETCH (UID 1 BODY[] {50}\r\n0123456789)\r\nX1 OK done\r\n')]);
+    const out = parse([
+      Buffer.from('* 1 FETCH (UID 1 BODY[] {50}\r\n0123456789)\r\nX1 OK done\r\n'),
+    ]);
     expect(out.tagged).toBeUndefined();
     expect(out.responses).toHaveLength(0);
   });

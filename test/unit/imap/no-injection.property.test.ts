@@ -22,7 +22,13 @@ const CONFIG = validateConfig({ server: '127.0.0.1', username: 'u', password: 'p
 const CAPABILITIES = new Set(['IMAP4REV1', 'ESEARCH', 'X-GM-EXT-1']);
 const BREAKS = /[\r\n\0]/;
 // Any text, weighted towards the bytes that matter: line ends, NUL, quotes, brackets.
-const HOSTILE = fc.string({ unit: fc.oneof(fc.constantFrom('\r', '\n', '\0', '"', '\\', '(', ')', '{', '}', ']', ' ', ':', '*'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 40 });
+const HOSTILE = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('\r', '\n', '\0', '"', '\\', '(', ')', '{', '}', ']', ' ', ':', '*'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  ),
+  maxLength: 40,
+});
 
 /** The lines of a compiled command with the literals taken out: what a server reads as commands. */
 function linesOutsideLiterals(parts: Buffer[]): string[] {
@@ -61,7 +67,9 @@ describe('commands built from user input', () => {
       fc.asyncProperty(fc.array(HOSTILE, { maxLength: 4 }), async (headers) => {
         const lines = await linesOrRefusal(() => {
           const plan = prepareRead(CONFIG, 'ALL', { headers });
-          return [uidFetchLine('X1', '1:*', fetchItemsText(fetchFields(plan.select, CAPABILITIES)))];
+          return [
+            uidFetchLine('X1', '1:*', fetchItemsText(fetchFields(plan.select, CAPABILITIES))),
+          ];
         });
         for (const line of lines) expect(line).not.toMatch(BREAKS);
       }),
@@ -70,13 +78,38 @@ describe('commands built from user input', () => {
   });
 
   it('never carry them in UID SEARCH, whatever the query text', async () => {
-    const words = fc.constantFrom('FROM', 'SUBJECT', 'HEADER', 'BODY', 'KEYWORD', 'OR', 'NOT', 'TEXT', 'X-GM-RAW', 'UID', '(', ')');
-    const text = fc.array(fc.oneof(words, HOSTILE.map((value) => JSON.stringify(value)), HOSTILE), { maxLength: 6 }).map((parts) => parts.join(' '));
+    const words = fc.constantFrom(
+      'FROM',
+      'SUBJECT',
+      'HEADER',
+      'BODY',
+      'KEYWORD',
+      'OR',
+      'NOT',
+      'TEXT',
+      'X-GM-RAW',
+      'UID',
+      '(',
+      ')',
+    );
+    const text = fc
+      .array(
+        fc.oneof(
+          words,
+          HOSTILE.map((value) => JSON.stringify(value)),
+          HOSTILE,
+        ),
+        { maxLength: 6 },
+      )
+      .map((parts) => parts.join(' '));
     await fc.assert(
       fc.asyncProperty(text, async (query) => {
         const lines = await linesOrRefusal(async () => {
           const plan = prepareRead(CONFIG, query);
-          return compiledLines('UID SEARCH', searchArguments({ capabilities: CAPABILITIES } as never, plan.attributes));
+          return compiledLines(
+            'UID SEARCH',
+            searchArguments({ capabilities: CAPABILITIES } as never, plan.attributes),
+          );
         });
         for (const line of lines) expect(line).not.toMatch(BREAKS);
       }),
@@ -92,29 +125,50 @@ describe('commands built from user input', () => {
       fc.record({ key: fc.constant('UID'), set: HOSTILE }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(criterion, { minLength: 1, maxLength: 3 }), fc.array(HOSTILE, { maxLength: 2 }), async (criteria, folders) => {
-        const lines = await linesOrRefusal(async () => {
-          const plan = prepareRead(CONFIG, { criteria, folders: { include: folders } });
-          return compiledLines('UID SEARCH', plan.attributes);
-        });
-        for (const line of lines) expect(line).not.toMatch(BREAKS);
-      }),
+      fc.asyncProperty(
+        fc.array(criterion, { minLength: 1, maxLength: 3 }),
+        fc.array(HOSTILE, { maxLength: 2 }),
+        async (criteria, folders) => {
+          const lines = await linesOrRefusal(async () => {
+            const plan = prepareRead(CONFIG, { criteria, folders: { include: folders } });
+            return compiledLines('UID SEARCH', plan.attributes);
+          });
+          for (const line of lines) expect(line).not.toMatch(BREAKS);
+        },
+      ),
       RUNS,
     );
   });
 
   it('never carry them in MULTIAPPEND, whatever the folder name and flags', async () => {
     await fc.assert(
-      fc.asyncProperty(HOSTILE, fc.array(HOSTILE, { maxLength: 3 }), fc.uint8Array({ maxLength: 64 }), async (folder, flags, raw) => {
-        const lines = await linesOrRefusal(() => compiledLines('APPEND', multiAppendAttributes(folder, [{ raw: Buffer.from(raw), flags, internalDate: new Date(0) }], undefined)));
-        for (const line of lines) expect(line).not.toMatch(BREAKS);
-      }),
+      fc.asyncProperty(
+        HOSTILE,
+        fc.array(HOSTILE, { maxLength: 3 }),
+        fc.uint8Array({ maxLength: 64 }),
+        async (folder, flags, raw) => {
+          const lines = await linesOrRefusal(() =>
+            compiledLines(
+              'APPEND',
+              multiAppendAttributes(
+                folder,
+                [{ raw: Buffer.from(raw), flags, internalDate: new Date(0) }],
+                undefined,
+              ),
+            ),
+          );
+          for (const line of lines) expect(line).not.toMatch(BREAKS);
+        },
+      ),
       RUNS,
     );
   });
 
   it('refuses the header value that once deleted a mailbox, before any connection', () => {
-    const attack = 'Subject)]\r\nA1 SELECT INBOX\r\nA2 STORE 1:* +FLAGS (\\Deleted)\r\nA3 EXPUNGE\r\nA4 NOOP (x';
-    expect(() => prepareRead(CONFIG, 'ALL', { headers: [attack] })).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', field: '/headers' }));
+    const attack =
+      'Subject)]\r\nA1 SELECT INBOX\r\nA2 STORE 1:* +FLAGS (\\Deleted)\r\nA3 EXPUNGE\r\nA4 NOOP (x';
+    expect(() => prepareRead(CONFIG, 'ALL', { headers: [attack] })).toThrow(
+      expect.objectContaining({ code: 'QUERY_INVALID', field: '/headers' }),
+    );
   });
 });

@@ -22,8 +22,12 @@ describe('ImportState', () => {
   it('keeps an intent until the message is settled, and drops it on settle', () => {
     const state = fresh();
     state.resetFolder('INBOX', '7');
-    state.beginIntents([{ folder: 'INBOX', uidValidity: '7', uid: 4, destination: 'INBOX', identity }]);
-    expect(state.intents('INBOX', '7')).toEqual([{ folder: 'INBOX', uidValidity: '7', uid: 4, destination: 'INBOX', identity }]);
+    state.beginIntents([
+      { folder: 'INBOX', uidValidity: '7', uid: 4, destination: 'INBOX', identity },
+    ]);
+    expect(state.intents('INBOX', '7')).toEqual([
+      { folder: 'INBOX', uidValidity: '7', uid: 4, destination: 'INBOX', identity },
+    ]);
     expect(state.progress('INBOX')!.lastUid).toBe(0);
     state.complete('INBOX', '7', 4, true);
     expect(state.intents('INBOX', '7')).toEqual([]);
@@ -35,9 +39,17 @@ describe('ImportState', () => {
   it('lists failed messages for a retry and forgets them once they succeed', () => {
     const state = fresh();
     state.resetFolder('INBOX', '7');
-    state.settle('INBOX', '7', [], [{ uid: 5, code: 'MESSAGE_TOO_LARGE', message: 'too big' }], false);
+    state.settle(
+      'INBOX',
+      '7',
+      [],
+      [{ uid: 5, code: 'MESSAGE_TOO_LARGE', message: 'too big' }],
+      false,
+    );
     expect(state.progress('INBOX')!.lastUid).toBe(5);
-    expect(state.failed('INBOX', '7')).toEqual([{ uid: 5, code: 'MESSAGE_TOO_LARGE', message: 'too big' }]);
+    expect(state.failed('INBOX', '7')).toEqual([
+      { uid: 5, code: 'MESSAGE_TOO_LARGE', message: 'too big' },
+    ]);
     state.complete('INBOX', '7', 5, false);
     expect(state.failed('INBOX', '7')).toEqual([]);
   });

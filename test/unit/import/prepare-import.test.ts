@@ -3,7 +3,12 @@ import { prepareImport } from '../../../src/import/prepare-import.js';
 import { parseAfter } from '../../../src/cli/import-command.js';
 
 const source = { server: 'imap.example.com', username: 'ann', password: 'secret-source' };
-const targetConnection = { server: 'imap.example.org', username: 'bob', password: 'secret-target', isTarget: true };
+const targetConnection = {
+  server: 'imap.example.org',
+  username: 'bob',
+  password: 'secret-target',
+  isTarget: true,
+};
 
 function issues(run: () => unknown): { field: string; message: string }[] {
   try {
@@ -23,32 +28,84 @@ describe('prepareImport', () => {
   });
 
   it("takes the target connection's dedupe setting unless the spec sets one", () => {
-    expect(prepareImport(source, { destination: { connection: { ...targetConnection, dedupe: 'hash' }, state: 's.db' } }).mode).toBe('hash');
-    expect(prepareImport(source, { destination: { connection: { ...targetConnection, dedupe: 'hash' }, state: 's.db' }, dedupe: 'none' }).mode).toBe('none');
+    expect(
+      prepareImport(source, {
+        destination: { connection: { ...targetConnection, dedupe: 'hash' }, state: 's.db' },
+      }).mode,
+    ).toBe('hash');
+    expect(
+      prepareImport(source, {
+        destination: { connection: { ...targetConnection, dedupe: 'hash' }, state: 's.db' },
+        dedupe: 'none',
+      }).mode,
+    ).toBe('none');
   });
 
   it('names the field of every problem, target fields under /destination/connection', () => {
-    expect(issues(() => prepareImport(source, {}))).toEqual([{ field: '/destination', message: 'destination is required' }]);
-    expect(issues(() => prepareImport(source, { destination: { state: 's.db' } }))).toEqual([{ field: '/destination', message: 'destination needs either archive (a file path) or connection and state' }]);
-    expect(issues(() => prepareImport(source, { destination: { connection: { ...targetConnection, port: 70000 }, state: 's' } }))).toEqual([
-      { field: '/destination/connection/port', message: 'destination/connection: port must be 1-65535, got 70000' },
+    expect(issues(() => prepareImport(source, {}))).toEqual([
+      { field: '/destination', message: 'destination is required' },
     ]);
-    expect(issues(() => prepareImport(source, { destination: { connection: { ...targetConnection, isTarget: false }, state: 's' } }))).toEqual([
-      { field: '/destination/connection/isTarget', message: 'isTarget must be true to write to this connection' },
+    expect(issues(() => prepareImport(source, { destination: { state: 's.db' } }))).toEqual([
+      {
+        field: '/destination',
+        message: 'destination needs either archive (a file path) or connection and state',
+      },
     ]);
-    expect(issues(() => prepareImport(source, { destination: { archive: 'a' }, postReadAction: { type: 'addKeyword' } }))).toEqual([
+    expect(
+      issues(() =>
+        prepareImport(source, {
+          destination: { connection: { ...targetConnection, port: 70000 }, state: 's' },
+        }),
+      ),
+    ).toEqual([
+      {
+        field: '/destination/connection/port',
+        message: 'destination/connection: port must be 1-65535, got 70000',
+      },
+    ]);
+    expect(
+      issues(() =>
+        prepareImport(source, {
+          destination: { connection: { ...targetConnection, isTarget: false }, state: 's' },
+        }),
+      ),
+    ).toEqual([
+      {
+        field: '/destination/connection/isTarget',
+        message: 'isTarget must be true to write to this connection',
+      },
+    ]);
+    expect(
+      issues(() =>
+        prepareImport(source, {
+          destination: { archive: 'a' },
+          postReadAction: { type: 'addKeyword' },
+        }),
+      ),
+    ).toEqual([
       { field: '/postReadAction/keyword', message: 'keyword is required when type is addKeyword' },
     ]);
-    expect(issues(() => prepareImport(source, { destination: { archive: 'a' }, dedupe: 'fuzzy' }))).toEqual([{ field: '/dedupe', message: 'dedupe must be one of message-id, hash, none, got "fuzzy"' }]);
+    expect(
+      issues(() => prepareImport(source, { destination: { archive: 'a' }, dedupe: 'fuzzy' })),
+    ).toEqual([
+      { field: '/dedupe', message: 'dedupe must be one of message-id, hash, none, got "fuzzy"' },
+    ]);
   });
 
   it('never repeats a secret in an error', () => {
-    const text = JSON.stringify(issues(() => prepareImport(source, { destination: { connection: { ...targetConnection, port: 'x' }, state: 's' } })));
+    const text = JSON.stringify(
+      issues(() =>
+        prepareImport(source, {
+          destination: { connection: { ...targetConnection, port: 'x' }, state: 's' },
+        }),
+      ),
+    );
     expect(text).not.toContain('secret-target');
   });
 
   it('is the same job over another port, and another job with another prefix or query', () => {
-    const job = (src: object, spec: object = {}): string => prepareImport(src, { destination: { archive: 'a' }, ...spec }).job;
+    const job = (src: object, spec: object = {}): string =>
+      prepareImport(src, { destination: { archive: 'a' }, ...spec }).job;
     expect(job({ ...source, port: 143, security: 'starttls' })).toBe(job(source));
     expect(job(source, { folderPrefix: 'Imported' })).not.toBe(job(source));
     expect(job(source, { query: 'SINCE 2024-01-01' })).not.toBe(job(source));

@@ -7,19 +7,92 @@ const criteria = (text: string): Criterion[] => parseQuery(text).criteria;
 describe('parseQuery', () => {
   it.each([
     ['ALL', [{ key: 'ALL' }]],
-    ['answered DELETED Draft flagged NEW old RECENT seen', ['ANSWERED', 'DELETED', 'DRAFT', 'FLAGGED', 'NEW', 'OLD', 'RECENT', 'SEEN'].map((key) => ({ key }))],
-    ['UNANSWERED UNDELETED UNDRAFT UNFLAGGED UNSEEN', ['UNANSWERED', 'UNDELETED', 'UNDRAFT', 'UNFLAGGED', 'UNSEEN'].map((key) => ({ key }))],
-    ['FROM a@example.com TO "Bob Smith" CC c BCC d', [{ key: 'FROM', value: 'a@example.com' }, { key: 'TO', value: 'Bob Smith' }, { key: 'CC', value: 'c' }, { key: 'BCC', value: 'd' }]],
-    ['SUBJECT "say \\"hi\\"" BODY "C:\\\\temp" TEXT x', [{ key: 'SUBJECT', value: 'say "hi"' }, { key: 'BODY', value: 'C:\\temp' }, { key: 'TEXT', value: 'x' }]],
-    ['SINCE 1-Jan-2024 BEFORE 2024-02-29 ON 09-feb-2024', [{ key: 'SINCE', date: '2024-01-01' }, { key: 'BEFORE', date: '2024-02-29' }, { key: 'ON', date: '2024-02-09' }]],
-    ['SENTSINCE 2024-01-01 SENTBEFORE "2-Jan-2024" SENTON 2024-01-03', [{ key: 'SENTSINCE', date: '2024-01-01' }, { key: 'SENTBEFORE', date: '2024-01-02' }, { key: 'SENTON', date: '2024-01-03' }]],
-    ['LARGER 1 SMALLER 1048576', [{ key: 'LARGER', size: 1 }, { key: 'SMALLER', size: 1048576 }]],
-    ['KEYWORD $Important UNKEYWORD NonJunk', [{ key: 'KEYWORD', keyword: '$Important' }, { key: 'UNKEYWORD', keyword: 'NonJunk' }]],
-    ['HEADER X-Mailer "Outlook" HEADER List-Id ""', [{ key: 'HEADER', field: 'X-Mailer', value: 'Outlook' }, { key: 'HEADER', field: 'List-Id', value: '' }]],
-    ['UID 1:100,205,300:* 1:5', [{ key: 'UID', set: '1:100,205,300:*' }, { key: 'SEQ', set: '1:5' }]],
+    [
+      'answered DELETED Draft flagged NEW old RECENT seen',
+      ['ANSWERED', 'DELETED', 'DRAFT', 'FLAGGED', 'NEW', 'OLD', 'RECENT', 'SEEN'].map((key) => ({
+        key,
+      })),
+    ],
+    [
+      'UNANSWERED UNDELETED UNDRAFT UNFLAGGED UNSEEN',
+      ['UNANSWERED', 'UNDELETED', 'UNDRAFT', 'UNFLAGGED', 'UNSEEN'].map((key) => ({ key })),
+    ],
+    [
+      'FROM a@example.com TO "Bob Smith" CC c BCC d',
+      [
+        { key: 'FROM', value: 'a@example.com' },
+        { key: 'TO', value: 'Bob Smith' },
+        { key: 'CC', value: 'c' },
+        { key: 'BCC', value: 'd' },
+      ],
+    ],
+    [
+      'SUBJECT "say \\"hi\\"" BODY "C:\\\\temp" TEXT x',
+      [
+        { key: 'SUBJECT', value: 'say "hi"' },
+        { key: 'BODY', value: 'C:\\temp' },
+        { key: 'TEXT', value: 'x' },
+      ],
+    ],
+    [
+      'SINCE 1-Jan-2024 BEFORE 2024-02-29 ON 09-feb-2024',
+      [
+        { key: 'SINCE', date: '2024-01-01' },
+        { key: 'BEFORE', date: '2024-02-29' },
+        { key: 'ON', date: '2024-02-09' },
+      ],
+    ],
+    [
+      'SENTSINCE 2024-01-01 SENTBEFORE "2-Jan-2024" SENTON 2024-01-03',
+      [
+        { key: 'SENTSINCE', date: '2024-01-01' },
+        { key: 'SENTBEFORE', date: '2024-01-02' },
+        { key: 'SENTON', date: '2024-01-03' },
+      ],
+    ],
+    [
+      'LARGER 1 SMALLER 1048576',
+      [
+        { key: 'LARGER', size: 1 },
+        { key: 'SMALLER', size: 1048576 },
+      ],
+    ],
+    [
+      'KEYWORD $Important UNKEYWORD NonJunk',
+      [
+        { key: 'KEYWORD', keyword: '$Important' },
+        { key: 'UNKEYWORD', keyword: 'NonJunk' },
+      ],
+    ],
+    [
+      'HEADER X-Mailer "Outlook" HEADER List-Id ""',
+      [
+        { key: 'HEADER', field: 'X-Mailer', value: 'Outlook' },
+        { key: 'HEADER', field: 'List-Id', value: '' },
+      ],
+    ],
+    [
+      'UID 1:100,205,300:* 1:5',
+      [
+        { key: 'UID', set: '1:100,205,300:*' },
+        { key: 'SEQ', set: '1:5' },
+      ],
+    ],
     ['NOT SEEN', [{ key: 'NOT', operand: { key: 'SEEN' } }]],
-    ['OR FROM a FROM b', [{ key: 'OR', left: { key: 'FROM', value: 'a' }, right: { key: 'FROM', value: 'b' } }]],
-    ['OR (FROM a SEEN) NOT (FLAGGED)', [{ key: 'OR', left: { key: 'AND', operands: [{ key: 'FROM', value: 'a' }, { key: 'SEEN' }] }, right: { key: 'NOT', operand: { key: 'FLAGGED' } } }]],
+    [
+      'OR FROM a FROM b',
+      [{ key: 'OR', left: { key: 'FROM', value: 'a' }, right: { key: 'FROM', value: 'b' } }],
+    ],
+    [
+      'OR (FROM a SEEN) NOT (FLAGGED)',
+      [
+        {
+          key: 'OR',
+          left: { key: 'AND', operands: [{ key: 'FROM', value: 'a' }, { key: 'SEEN' }] },
+          right: { key: 'NOT', operand: { key: 'FLAGGED' } },
+        },
+      ],
+    ],
     ['((SEEN))', [{ key: 'SEEN' }]],
     ['X-GM-RAW "has:attachment in:inbox"', [{ key: 'X-GM-RAW', value: 'has:attachment in:inbox' }]],
     ['FROM\n"a"\r\n  SEEN', [{ key: 'FROM', value: 'a' }, { key: 'SEEN' }]],
@@ -29,7 +102,11 @@ describe('parseQuery', () => {
   });
 
   it('collects FOLDER / IN, EXCLUDE and LIMIT anywhere at the top level', () => {
-    expect(parseQuery('FOLDER INBOX UNSEEN in "Archive/*" EXCLUDE Trash exclude "%/Spam" LIMIT 10 IN \\Sent')).toEqual({
+    expect(
+      parseQuery(
+        'FOLDER INBOX UNSEEN in "Archive/*" EXCLUDE Trash exclude "%/Spam" LIMIT 10 IN \\Sent',
+      ),
+    ).toEqual({
       criteria: [{ key: 'UNSEEN' }],
       folders: { include: ['INBOX', 'Archive/*', '\\Sent'], exclude: ['Trash', '%/Spam'] },
       limit: 10,
@@ -93,7 +170,11 @@ describe('parseQuery', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toMatchObject({ code: 'QUERY_INVALID', position: { line, column }, field: '/query' });
+    expect(caught).toMatchObject({
+      code: 'QUERY_INVALID',
+      position: { line, column },
+      field: '/query',
+    });
     expect((caught as Error).message).toContain(`line ${line}, column ${column}: `);
     expect((caught as Error).message).toContain(fragment);
   });

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { toStructuredQuery } from '../../../src/query/to-structured-query.js';
 
 describe('toStructuredQuery', () => {
-  it('accepts a host\'s structured query and fills defaults', () => {
-    expect(toStructuredQuery({ criteria: [{ key: 'OR', left: { key: 'SEEN' }, right: { key: 'FROM', value: 'a' } }] })).toEqual({
+  it("accepts a host's structured query and fills defaults", () => {
+    expect(
+      toStructuredQuery({
+        criteria: [{ key: 'OR', left: { key: 'SEEN' }, right: { key: 'FROM', value: 'a' } }],
+      }),
+    ).toEqual({
       criteria: [{ key: 'OR', left: { key: 'SEEN' }, right: { key: 'FROM', value: 'a' } }],
       folders: { include: [], exclude: [] },
       limit: null,
@@ -25,6 +29,8 @@ describe('toStructuredQuery', () => {
     [{ criteria: [{ key: 'ALL' }], limit: 0 }, /limit/],
     [{ criteria: [{ key: 'ALL' }], extra: 1 }, /extra is not a known field/],
   ])('refuses %j', (input, message) => {
-    expect(() => toStructuredQuery(input)).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', message: expect.stringMatching(message) }));
+    expect(() => toStructuredQuery(input)).toThrow(
+      expect.objectContaining({ code: 'QUERY_INVALID', message: expect.stringMatching(message) }),
+    );
   });
 });

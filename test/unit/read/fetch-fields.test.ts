@@ -8,27 +8,47 @@ const noGmail = new Set<string>();
 describe('fetchFields', () => {
   it('asks for no body with the envelope select', () => {
     const fields = fetchFields(resolveSelect(), noGmail);
-    expect(fields).toEqual({ uid: true, flags: true, internalDate: true, size: true, envelope: true, bodyStructure: true, headers: ['references'] });
+    expect(fields).toEqual({
+      uid: true,
+      flags: true,
+      internalDate: true,
+      size: true,
+      envelope: true,
+      bodyStructure: true,
+      headers: ['references'],
+    });
   });
 
   it('adds the source (BODY.PEEK[]) for select full and for projections that read bodies', () => {
     expect(fetchFields(resolveSelect({ select: 'full' }), noGmail).source).toBe(true);
     expect(fetchFields(resolveSelect({ select: '{"t": text}' }), noGmail).source).toBe(true);
     expect(fetchFields(resolveSelect({ select: 'attachments.sha256' }), noGmail).source).toBe(true);
-    expect(fetchFields(resolveSelect({ select: '{"s": subject, "n": $count(attachments)}' }), noGmail).source).toBeUndefined();
+    expect(
+      fetchFields(resolveSelect({ select: '{"s": subject, "n": $count(attachments)}' }), noGmail)
+        .source,
+    ).toBeUndefined();
   });
 
   it('asks for Gmail labels and thread ids only where the server has them', () => {
-    expect(fetchFields(resolveSelect(), new Set(['X-GM-EXT-1']))).toMatchObject({ labels: true, threadId: true });
+    expect(fetchFields(resolveSelect(), new Set(['X-GM-EXT-1']))).toMatchObject({
+      labels: true,
+      threadId: true,
+    });
   });
 
   it('asks for extra headers in lower case', () => {
-    expect(fetchFields(resolveSelect({ headers: ['List-Id', 'X-Mailer'] }), noGmail).headers).toEqual(['references', 'list-id', 'x-mailer']);
+    expect(
+      fetchFields(resolveSelect({ headers: ['List-Id', 'X-Mailer'] }), noGmail).headers,
+    ).toEqual(['references', 'list-id', 'x-mailer']);
   });
 });
 
 describe('toUidSet', () => {
   it.each([
-    [[1], '1'], [[1, 2, 3], '1:3'], [[1, 2, 4, 7, 8, 9, 20], '1:2,4,7:9,20'], [[5, 7, 9], '5,7,9'], [[], ''],
+    [[1], '1'],
+    [[1, 2, 3], '1:3'],
+    [[1, 2, 4, 7, 8, 9, 20], '1:2,4,7:9,20'],
+    [[5, 7, 9], '5,7,9'],
+    [[], ''],
   ])('%j -> %s', (uids, expected) => expect(toUidSet(uids)).toBe(expected));
 });

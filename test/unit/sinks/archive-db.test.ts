@@ -8,10 +8,23 @@ import { asctime, emlPath } from '../../../src/sinks/archive-export.js';
 import { identify } from '../../../src/write/message-identity.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'archive-unit-'));
-const raw = (subject: string): Buffer => Buffer.from(`Subject: ${subject}\r\nMessage-ID: <${subject}@x>\r\n\r\n${'text '.repeat(200)}\r\n`);
+const raw = (subject: string): Buffer =>
+  Buffer.from(
+    `Subject: ${subject}\r\nMessage-ID: <${subject}@x>\r\n\r\n${'text '.repeat(200)}\r\n`,
+  );
 
 function entry(folder: string, uid: number, source: Buffer) {
-  return { account: 'ann@imap.example.com', folder, uidValidity: '9', uid, identity: identify(source), raw: source, flags: ['\\Seen'], internalDate: '2024-01-02T03:04:05.000Z', row: { uid } };
+  return {
+    account: 'ann@imap.example.com',
+    folder,
+    uidValidity: '9',
+    uid,
+    identity: identify(source),
+    raw: source,
+    flags: ['\\Seen'],
+    internalDate: '2024-01-02T03:04:05.000Z',
+    row: { uid },
+  };
 }
 
 describe('Archive', () => {
@@ -32,8 +45,12 @@ describe('Archive', () => {
     expect(back).toHaveLength(1);
     expect(back[0]!.raw.equals(source)).toBe(true);
     expect(back[0]!.flags).toEqual(['\\Seen']);
-    expect(archive.hasMessageIdKey('ann@imap.example.com', 'INBOX', identify(source).messageIdKey!)).toBe(true);
-    expect(archive.hasContentHash('ann@imap.example.com', 'Other', identify(source).contentHash)).toBe(false);
+    expect(
+      archive.hasMessageIdKey('ann@imap.example.com', 'INBOX', identify(source).messageIdKey!),
+    ).toBe(true);
+    expect(
+      archive.hasContentHash('ann@imap.example.com', 'Other', identify(source).contentHash),
+    ).toBe(false);
     archive.close();
   });
 
@@ -42,9 +59,16 @@ describe('Archive', () => {
     const other = new Database(join(d, 'other.db'));
     other.exec('CREATE TABLE t (x)');
     other.close();
-    expect(() => Archive.open(join(d, 'other.db'), { create: true })).toThrow(expect.objectContaining({ code: 'ARCHIVE_INVALID', message: expect.stringContaining('not an imap-connector archive') }));
+    expect(() => Archive.open(join(d, 'other.db'), { create: true })).toThrow(
+      expect.objectContaining({
+        code: 'ARCHIVE_INVALID',
+        message: expect.stringContaining('not an imap-connector archive'),
+      }),
+    );
     writeFileSync(join(d, 'text'), 'hello '.repeat(100));
-    expect(() => Archive.open(join(d, 'text'), { create: true })).toThrow(expect.objectContaining({ code: 'ARCHIVE_INVALID' }));
+    expect(() => Archive.open(join(d, 'text'), { create: true })).toThrow(
+      expect.objectContaining({ code: 'ARCHIVE_INVALID' }),
+    );
   });
 
   it('reopens an archive it made', () => {
@@ -65,8 +89,17 @@ describe('export helpers', () => {
   });
 
   it('makes file names no folder or account name can escape', () => {
-    expect(emlPath('/out', { account: 'a/b@h', folder: '../Sent/..', uidValidity: '1', uid: 2 })).toBe('/out/a_b@h/_/Sent/_/1-2.eml');
-    expect(emlPath('/out', { account: 'ann@h', folder: 'Projekte/Über:fällig', uidValidity: '1', uid: 2 })).toBe('/out/ann@h/Projekte/Über_fällig/1-2.eml');
+    expect(
+      emlPath('/out', { account: 'a/b@h', folder: '../Sent/..', uidValidity: '1', uid: 2 }),
+    ).toBe('/out/a_b@h/_/Sent/_/1-2.eml');
+    expect(
+      emlPath('/out', {
+        account: 'ann@h',
+        folder: 'Projekte/Über:fällig',
+        uidValidity: '1',
+        uid: 2,
+      }),
+    ).toBe('/out/ann@h/Projekte/Über_fällig/1-2.eml');
   });
 });
 
@@ -75,8 +108,26 @@ describe('ArchiveSink', () => {
     const { ArchiveSink } = await import('../../../src/sinks/archive-sink.js');
     const archive = Archive.open(join(dir(), 'w.archive'), { create: true });
     const sink = new ArchiveSink(archive, 'ann@h', 'message-id', {});
-    const folder = await sink.openFolder({ path: 'INBOX', name: 'INBOX', delimiter: '/', specialUse: null, specialUseFromServer: false, flags: [], subscribed: true });
-    const message = (uid: number, source: Buffer) => ({ account: 'ann@h', folder: 'INBOX', uidValidity: '9', uid, raw: source, flags: [], internalDate: undefined, identity: identify(source), row: {} });
+    const folder = await sink.openFolder({
+      path: 'INBOX',
+      name: 'INBOX',
+      delimiter: '/',
+      specialUse: null,
+      specialUseFromServer: false,
+      flags: [],
+      subscribed: true,
+    });
+    const message = (uid: number, source: Buffer) => ({
+      account: 'ann@h',
+      folder: 'INBOX',
+      uidValidity: '9',
+      uid,
+      raw: source,
+      flags: [],
+      internalDate: undefined,
+      identity: identify(source),
+      row: {},
+    });
     const first = message(1, raw('stored'));
     const second = message(2, raw('refused'));
     folder.prepare?.([first, second]);
@@ -87,7 +138,10 @@ describe('ArchiveSink', () => {
     };
     const result = await folder.storeMany([first, second]);
     expect(result.outcomes).toEqual([undefined]);
-    expect(result.fatal).toMatchObject({ code: 'ARCHIVE_WRITE_FAILED', message: expect.stringContaining('database or disk is full') });
+    expect(result.fatal).toMatchObject({
+      code: 'ARCHIVE_WRITE_FAILED',
+      message: expect.stringContaining('database or disk is full'),
+    });
     expect(archive.stats().messages).toBe(1);
     archive.close();
   });

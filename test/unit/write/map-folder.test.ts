@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { mapFolder, parseFolderMapping } from '../../../src/write/map-folder.js';
 
-const src = (path: string, delimiter = '/', specialUse: string | null = null) => ({ path, delimiter, specialUse });
-const slashTarget = { delimiter: '/', folders: [{ path: 'INBOX', specialUse: null, specialUseFromServer: false }, { path: 'Sent Items', specialUse: '\\Sent', specialUseFromServer: true }] };
+const src = (path: string, delimiter = '/', specialUse: string | null = null) => ({
+  path,
+  delimiter,
+  specialUse,
+});
+const slashTarget = {
+  delimiter: '/',
+  folders: [
+    { path: 'INBOX', specialUse: null, specialUseFromServer: false },
+    { path: 'Sent Items', specialUse: '\\Sent', specialUseFromServer: true },
+  ],
+};
 const dotTarget = { delimiter: '.', folders: [] };
 
 describe('mapFolder', () => {
@@ -19,12 +29,17 @@ describe('mapFolder', () => {
 
   it("sends the source's special-use folder to the target's, whatever each calls it", () => {
     expect(mapFolder(src('Sent Messages', '/', '\\Sent'), slashTarget)).toBe('Sent Items');
-    expect(mapFolder(src('Gesendet', '/', '\\Sent'), slashTarget, { prefix: 'Imported' })).toBe('Imported/Sent Items');
+    expect(mapFolder(src('Gesendet', '/', '\\Sent'), slashTarget, { prefix: 'Imported' })).toBe(
+      'Imported/Sent Items',
+    );
     expect(mapFolder(src('Drafts', '/', '\\Drafts'), slashTarget)).toBe('Drafts');
   });
 
-  it("never follows a special use imapflow only guessed from a name (a folder the import made itself)", () => {
-    const guessed = { delimiter: '/', folders: [{ path: 'Mig/Sent', specialUse: '\\Sent', specialUseFromServer: false }] };
+  it('never follows a special use imapflow only guessed from a name (a folder the import made itself)', () => {
+    const guessed = {
+      delimiter: '/',
+      folders: [{ path: 'Mig/Sent', specialUse: '\\Sent', specialUseFromServer: false }],
+    };
     expect(mapFolder(src('Sent', '/', '\\Sent'), guessed, { prefix: 'Mig' })).toBe('Mig/Sent');
   });
 
@@ -34,13 +49,21 @@ describe('mapFolder', () => {
   });
 
   it('lets the mapping table win over everything', () => {
-    expect(mapFolder(src('Sent Messages', '/', '\\Sent'), slashTarget, { prefix: 'X', mapping: { 'Sent Messages': 'Old Sent' } })).toBe('Old Sent');
+    expect(
+      mapFolder(src('Sent Messages', '/', '\\Sent'), slashTarget, {
+        prefix: 'X',
+        mapping: { 'Sent Messages': 'Old Sent' },
+      }),
+    ).toBe('Old Sent');
   });
 });
 
 describe('parseFolderMapping', () => {
   it('reads Source=Target, splitting at the first =', () => {
-    expect(parseFolderMapping(['Sent=Sent Items', 'A=B=C'])).toEqual({ mapping: { Sent: 'Sent Items', A: 'B=C' }, errors: [] });
+    expect(parseFolderMapping(['Sent=Sent Items', 'A=B=C'])).toEqual({
+      mapping: { Sent: 'Sent Items', A: 'B=C' },
+      errors: [],
+    });
   });
 
   it('names each malformed entry', () => {

@@ -1,13 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { contentHashOf, dedupeKey, identify, normaliseBody, parseHeaderFields, splitMessage } from '../../../src/write/message-identity.js';
+import {
+  contentHashOf,
+  dedupeKey,
+  identify,
+  normaliseBody,
+  parseHeaderFields,
+  splitMessage,
+} from '../../../src/write/message-identity.js';
 
-const mail = (headers: string[], body: string, eol = '\r\n'): Buffer => Buffer.from([...headers, '', body].join(eol));
-const BASE = ['From: Ann <ann@example.com>', 'To: Bob <bob@example.com>', 'Subject: Lunch', 'Date: Mon, 1 Jan 2024 10:00:00 +0000', 'Message-ID: <lunch@example.com>'];
+const mail = (headers: string[], body: string, eol = '\r\n'): Buffer =>
+  Buffer.from([...headers, '', body].join(eol));
+const BASE = [
+  'From: Ann <ann@example.com>',
+  'To: Bob <bob@example.com>',
+  'Subject: Lunch',
+  'Date: Mon, 1 Jan 2024 10:00:00 +0000',
+  'Message-ID: <lunch@example.com>',
+];
 
 describe('splitMessage', () => {
   it('splits at the first empty line, CRLF or LF', () => {
-    expect(splitMessage(Buffer.from('A: 1\r\nB: 2\r\n\r\nbody\r\n\r\nmore')).body.toString()).toBe('body\r\n\r\nmore');
+    expect(splitMessage(Buffer.from('A: 1\r\nB: 2\r\n\r\nbody\r\n\r\nmore')).body.toString()).toBe(
+      'body\r\n\r\nmore',
+    );
     expect(splitMessage(Buffer.from('A: 1\n\nbody')).body.toString()).toBe('body');
     expect(splitMessage(Buffer.from('A: 1\r\n')).body.length).toBe(0);
   });
@@ -15,7 +31,9 @@ describe('splitMessage', () => {
 
 describe('parseHeaderFields', () => {
   it('unfolds, lower-cases names and keeps the first of repeated fields', () => {
-    const fields = parseHeaderFields(Buffer.from('Subject: a long\r\n  folded subject\r\nX-A: 1\r\nx-a: 2\r\n'));
+    const fields = parseHeaderFields(
+      Buffer.from('Subject: a long\r\n  folded subject\r\nX-A: 1\r\nx-a: 2\r\n'),
+    );
     expect(fields.get('subject')).toBe('a long folded subject');
     expect(fields.get('x-a')).toBe('1');
   });
@@ -25,19 +43,28 @@ describe('identify', () => {
   const original = mail(BASE, 'See you at noon.\r\n');
 
   it('gives the same keys when a server adds trace headers or changes line endings', () => {
-    const relayed = mail(['Received: from relay by mx; Mon, 1 Jan 2024 10:00:01 +0000', 'X-Spam-Score: 0', ...BASE], 'See you at noon.\r\n');
+    const relayed = mail(
+      ['Received: from relay by mx; Mon, 1 Jan 2024 10:00:01 +0000', 'X-Spam-Score: 0', ...BASE],
+      'See you at noon.\r\n',
+    );
     const lf = mail(BASE, 'See you at noon.\n', '\n');
     expect(identify(relayed)).toEqual(identify(original));
     expect(identify(lf)).toEqual(identify(original));
   });
 
   it('ignores trailing blank lines and header whitespace, which transports change', () => {
-    const padded = mail(BASE.map((line) => line.replace(': ', ':   ')), 'See you at noon.\r\n\r\n\r\n');
+    const padded = mail(
+      BASE.map((line) => line.replace(': ', ':   ')),
+      'See you at noon.\r\n\r\n\r\n',
+    );
     expect(identify(padded).contentHash).toBe(identify(original).contentHash);
   });
 
   it('tells apart two messages that share a Message-ID but not Subject (wildduck#555)', () => {
-    const other = mail(BASE.map((line) => (line.startsWith('Subject') ? 'Subject: Dinner' : line)), 'See you at noon.\r\n');
+    const other = mail(
+      BASE.map((line) => (line.startsWith('Subject') ? 'Subject: Dinner' : line)),
+      'See you at noon.\r\n',
+    );
     expect(identify(other).messageId).toBe(identify(original).messageId);
     expect(identify(other).messageIdKey).not.toBe(identify(original).messageIdKey);
   });
@@ -49,7 +76,10 @@ describe('identify', () => {
   });
 
   it('keeps the content hash when the Message-ID is rewritten', () => {
-    const rewritten = mail(BASE.map((line) => (line.startsWith('Message-ID') ? 'Message-ID: <other@target>' : line)), 'See you at noon.\r\n');
+    const rewritten = mail(
+      BASE.map((line) => (line.startsWith('Message-ID') ? 'Message-ID: <other@target>' : line)),
+      'See you at noon.\r\n',
+    );
     expect(identify(rewritten).contentHash).toBe(identify(original).contentHash);
   });
 
@@ -62,7 +92,9 @@ describe('identify', () => {
 
   it('hashes a BODY[TEXT] answer the same as the body of the full source', () => {
     const identity = identify(original);
-    expect(contentHashOf(identity.headerDigest, Buffer.from('See you at noon.\r\n'))).toBe(identity.contentHash);
+    expect(contentHashOf(identity.headerDigest, Buffer.from('See you at noon.\r\n'))).toBe(
+      identity.contentHash,
+    );
   });
 });
 
@@ -75,7 +107,11 @@ describe('normaliseBody', () => {
 
   it('is what the content hash covers', () => {
     const identity = identify(mail(BASE, 'line one\nline two\n\n'));
-    const expected = createHash('sha256').update(`msg\0${identity.headerDigest}\0`).update(normaliseBody(Buffer.from('line one\nline two\n\n'))).update('\0').digest('hex');
+    const expected = createHash('sha256')
+      .update(`msg\0${identity.headerDigest}\0`)
+      .update(normaliseBody(Buffer.from('line one\nline two\n\n')))
+      .update('\0')
+      .digest('hex');
     expect(identity.contentHash).toBe(expected);
   });
 });
