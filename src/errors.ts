@@ -32,16 +32,6 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'Fix the connection settings listed in the error and try again.',
   },
-  MANIFEST_INVALID: {
-    kind: 'config',
-    retryable: false,
-    hint: 'connector.json does not match its schema; reinstall the connector.',
-  },
-  CSV_INVALID: {
-    kind: 'config',
-    retryable: false,
-    hint: 'Fix the CSV at the line and column given and run again.',
-  },
   AUTH_FAILED: {
     kind: 'auth',
     retryable: false,
@@ -266,6 +256,23 @@ export class ConnectorError extends Error {
     return ERROR_CODES[this.code].kind;
   }
 
+  /**
+   * The same error with more details (a partial result, a resume cursor, the side it came
+   * from): a new object of the same class, this one unchanged. The original is its cause.
+   */
+  withDetails(extra: ErrorDetails): ConnectorError {
+    const copy = makeError(this.code, this.message, {
+      hint: this.hint,
+      retryable: this.retryable,
+      ...(this.field !== undefined ? { field: this.field } : {}),
+      ...(this.position !== undefined ? { position: this.position } : {}),
+      details: { ...this.details, ...extra },
+      cause: this,
+    });
+    if (this.stack !== undefined) copy.stack = this.stack;
+    return copy;
+  }
+
   toJSON(): ConnectorErrorJson {
     const json: ConnectorErrorJson = {
       code: this.code,
@@ -286,14 +293,35 @@ export class ConfigError extends ConnectorError {
   /** Every problem found, each naming its field; never just the first. */
   readonly issues: Issue[];
 
-  constructor(issues: Issue[], code: ErrorCode = 'CONFIG_INVALID') {
-    const first = issues[0];
-    const summary =
-      issues.length === 1 && first
-        ? `Invalid configuration: ${first.message}`
-        : `Invalid configuration (${issues.length} problems): ${issues.map((i) => i.message).join('; ')}`;
-    super(code, summary, { details: { issues }, ...(first ? { field: first.field } : {}) });
-    this.issues = issues;
+  /** From the issues found (the usual way), or like any ConnectorError (makeError, withDetails). */
+  constructor(issues: Issue[], code?: ErrorCode);
+  constructor(code: ErrorCode, message: string, options?: ConnectorErrorOptions);
+  constructor(
+    first: Issue[] | ErrorCode,
+    second?: ErrorCode | string,
+    options: ConnectorErrorOptions = {},
+  ) {
+    if (Array.isArray(first)) {
+      const issues = first;
+      const head = issues[0];
+      const summary =
+        issues.length === 1 && head
+          ? `Invalid configuration: ${head.message}`
+          : `Invalid configuration (${issues.length} problems): ${issues.map((i) => i.message).join('; ')}`;
+      super((second as ErrorCode | undefined) ?? 'CONFIG_INVALID', summary, {
+        details: { issues },
+        ...(head ? { field: head.field } : {}),
+      });
+      this.issues = issues;
+      return;
+    }
+    super(first, second ?? '', options);
+    const given = options.details?.issues;
+    this.issues = Array.isArray(given)
+      ? (given as Issue[])
+      : options.field
+        ? [{ field: options.field, message: second ?? '' }]
+        : [];
   }
 }
 
@@ -326,7 +354,7 @@ export class WriteError extends ConnectorError {
 }
 
 const CLASS_BY_KIND = {
-  config: ConnectorError,
+  config: ConfigError,
   auth: AuthError,
   connection: ConnectionError,
   timeout: TimeoutError,

@@ -1,3 +1,4 @@
+import { unmatchedWarning } from '../query/plan.js';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError, isConnectorError } from '../errors.js';
@@ -163,8 +164,7 @@ export function formatImport(result: ImportResult, stopped = false): string {
   lines.push(
     `${label}  ${t.seen} seen, ${t.copied} copied, ${t.duplicates} duplicates, ${t.failed} failed, ${t.bytes} bytes in ${(t.elapsedMs / 1000).toFixed(1)}s`,
   );
-  for (const pattern of result.unmatched)
-    lines.push(`  warning: folder pattern ${JSON.stringify(pattern)} matched no folder`);
+  for (const pattern of result.unmatched) lines.push(`  warning: ${unmatchedWarning(pattern)}`);
   return lines.join('\n') + '\n';
 }
 

@@ -13,7 +13,7 @@ import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from '
 import { reportError } from './report-error.js';
 import { openRowOutput, outputStart, type RowOutput } from './row-output.js';
 import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
-import { readStateFile, writeStateFile, type StateFile } from './state-file.js';
+import { readStateFile, writeStateFile } from './state-file.js';
 
 export const READ_HELP = `Usage: imap-connector read [options]
 

@@ -1,6 +1,5 @@
 import { redactText } from '../config/redact.js';
-import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
-import { classifyError } from './classify-error.js';
+import { makeError, type ConnectorError } from '../errors.js';
 import { withCommandDeadline } from './command-deadline.js';
 import { isFlag } from './command-line.js';
 import { ensureFolder } from './ensure-folder.js';
@@ -92,7 +91,7 @@ export function toAppendError(
       { details },
     );
   }
-  return session.fault() ?? classifyError(error, session.errorContext);
+  return session.asError(error);
 }
 
 /**
@@ -145,8 +144,7 @@ async function selectForAppend(session: Session, folder: string): Promise<void> 
     const raw = error as ServerError;
     // Not there (yet): a failed SELECT leaves nothing selected (RFC 3501 section 6.3.1, and
     // imapflow follows), so APPEND gets TRYCREATE and imapflow filters no flag.
-    if (raw.responseStatus !== 'NO')
-      throw session.fault() ?? classifyError(error, session.errorContext);
+    if (raw.responseStatus !== 'NO') throw session.asError(error);
   }
 }
 
@@ -224,9 +222,7 @@ export async function appendMany(
       const appended = await appendMessage(session, folder, message);
       outcomes.push({ stored: true, uid: appended.uid });
     } catch (error) {
-      const classified = isConnectorError(error)
-        ? error
-        : (session.fault() ?? classifyError(error, session.errorContext));
+      const classified = session.asError(error);
       if (!PER_MESSAGE.has(classified.code)) return classified;
       outcomes.push({ stored: false, error: classified });
     }
@@ -260,9 +256,7 @@ export async function appendMany(
         if (raw.responseStatus !== 'NO' && raw.responseStatus !== 'BAD') {
           return {
             outcomes,
-            fatal: isConnectorError(error)
-              ? error
-              : (session.fault() ?? classifyError(error, session.errorContext)),
+            fatal: session.asError(error),
           };
         }
         // Refused as a whole: nothing was stored; find out message by message.

@@ -2,7 +2,7 @@ import { ImapFlow } from 'imapflow';
 import { collectSecrets } from '../config/redact.js';
 import { toImapFlowOptions } from '../config/to-imapflow-options.js';
 import type { Config } from '../config/validate-config.js';
-import { makeError, type ConnectorError } from '../errors.js';
+import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { SILENT_LOGGER, type Logger, type OperationOptions } from '../operation-options.js';
 import { readPackageJson } from '../package-root.js';
 import { classifyError, type ErrorContext } from './classify-error.js';
@@ -19,6 +19,8 @@ export interface Session {
   readonly client: ImapFlow;
   /** The identity the server logged in (the authorization identity for master users). */
   readonly authenticatedAs: string;
+  /** authenticatedAs@host: the account rows and archives name. */
+  readonly account: string;
   /** Secrets of this session (config values and refreshed tokens), for redaction. */
   readonly secrets: readonly string[];
   readonly errorContext: ErrorContext;
@@ -28,6 +30,11 @@ export interface Session {
   readonly maxMessageBytes: number;
   /** The first fault imapflow reported as an event after connecting, if any. */
   readonly fault: () => ConnectorError | undefined;
+  /**
+   * Anything a command of this session threw, as a ConnectorError: a dropped or silent
+   * connection rejects pending commands generically, and the session's first fault names the cause.
+   */
+  asError(error: unknown): ConnectorError;
   close(): Promise<void>;
 }
 
@@ -131,11 +138,14 @@ export async function openSession(
   return {
     client,
     authenticatedAs,
+    account: `${authenticatedAs}@${config.host}`,
     secrets,
     errorContext,
     logger,
     maxMessageBytes: literalLimit(config),
     fault: () => fault,
+    asError: (error) =>
+      isConnectorError(error) ? error : (fault ?? classifyError(error, errorContext)),
     close: () => closeQuietly(client),
   };
 }

@@ -1,3 +1,4 @@
+import { sleep } from '../sleep.js';
 import type { FetchQueryObject } from 'imapflow';
 import type { Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
@@ -33,8 +34,6 @@ export interface FolderJob {
   signal: AbortSignal | undefined;
   onProgress: ((result: FolderImportResult) => void) | undefined;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Copies one source folder: settles what an interrupted run left (pending post-read actions,
@@ -220,7 +219,7 @@ async function storeBatch(
   const { state, sink, config, session } = job;
   const acting = job.postReadAction.type !== 'none';
   const rowContext: RowContext = {
-    account: `${session.authenticatedAs}@${config.host}`,
+    account: session.account,
     folder: folder.path,
     uidValidity,
     dateTimeFormat: 'ISO8601',

@@ -1,6 +1,5 @@
 import { isConnectorError } from '../errors.js';
-import { classifyError } from '../imap/classify-error.js';
-import { openSession, type Session } from '../imap/open-session.js';
+import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import { fetchFields } from '../read/fetch-fields.js';
 import { openReadContext, type ReadContext } from '../read/read-context.js';
@@ -105,12 +104,7 @@ export async function runImport(
       options,
     );
     result.unmatched = ctx.unmatched;
-    destination = await openDestination(
-      prepared,
-      store,
-      `${ctx.session.authenticatedAs}@${prepared.source.host}`,
-      options,
-    );
+    destination = await openDestination(prepared, store, ctx.session.account, options);
     // An IMAP destination needs the source bytes, flags and date; the archive also keeps the row.
     const fetchQuery = destination.sink.keepsRows
       ? fetchFields(prepared.plan.select, ctx.session.client.capabilities)
@@ -146,10 +140,7 @@ export async function runImport(
       const session = ctx.session;
       result.folders.push(
         await importFolder(job, folder).catch((error: unknown) => {
-          // imapflow rejects a dropped connection's commands generically; the session's fault names the cause.
-          throw isConnectorError(error)
-            ? error
-            : (session.fault() ?? classifyError(error, session.errorContext));
+          throw session.asError(error);
         }),
       );
     }
@@ -157,8 +148,7 @@ export async function runImport(
     return result;
   } catch (error) {
     result.totals = totalsOf(result.folders, Date.now() - started);
-    if (isConnectorError(error)) Object.assign(error, { details: { ...error.details, result } });
-    throw error;
+    throw isConnectorError(error) ? error.withDetails({ result }) : error;
   } finally {
     await destination?.close();
     await ctx?.session.close();

@@ -5,7 +5,7 @@ import type { StructuredQuery } from './structured-query.js';
 /** Which folders a query reads, in the order it reads them. */
 export interface FolderPlan {
   folders: FolderInfo[];
-  /** Wildcard patterns that matched no folder: not an error, but worth telling. */
+  /** Wildcard patterns that matched no folder: not an error, but worth telling (unmatchedWarning). */
   unmatched: string[];
 }
 
@@ -79,4 +79,9 @@ export function planFolders(
     folders: chosen.filter((folder) => !excluded.some((match) => match(folder))),
     unmatched,
   };
+}
+
+/** What to tell a person about a folder pattern that matched nothing. */
+export function unmatchedWarning(pattern: string): string {
+  return `folder pattern ${JSON.stringify(pattern)} matched no folder`;
 }

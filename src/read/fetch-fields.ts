@@ -1,5 +1,4 @@
 import type { FetchQueryObject } from 'imapflow';
-import { headerFieldsItem } from '../imap/command-line.js';
 import type { Select } from '../rows/select.js';
 
 /**

@@ -1,7 +1,7 @@
+import { sleep } from '../sleep.js';
 import type { Config } from '../config/validate-config.js';
 import { isConnectorError, makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
-import { classifyError } from '../imap/classify-error.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import type { Session } from '../imap/open-session.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
@@ -44,8 +44,6 @@ export interface Page {
   uidValidityChanged: UidValidityChange[];
   warnings: string[];
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * UID FETCH the given UIDs in batches and map them to rows. The messages of a batch are
@@ -201,7 +199,7 @@ async function readFolder(
       options.searchCache,
     );
     const ctx: RowContext = {
-      account: `${session.authenticatedAs}@${config.host}`,
+      account: session.account,
       folder: folder.path,
       uidValidity,
       dateTimeFormat: config.dateTimeFormat,
@@ -238,7 +236,7 @@ export async function readPage(
     // A dropped or silent connection rejects the pending command with a generic "not
     // available"; the session's first fault event names the cause (timeout, reset).
     if (isConnectorError(error)) throw error;
-    throw session.fault() ?? classifyError(error, session.errorContext);
+    throw session.asError(error);
   }
 }
 

@@ -1,3 +1,4 @@
+import { unmatchedWarning } from '../query/plan.js';
 import { performance } from 'node:perf_hooks';
 import type { OperationOptions } from '../operation-options.js';
 import type { SelectOptions } from '../rows/select.js';
@@ -49,10 +50,7 @@ export async function read(
         pageSize,
         onUidValidityChange: options.onUidValidityChange,
       });
-      const warnings = [
-        ...ctx.unmatched.map((p) => `folder pattern ${JSON.stringify(p)} matched no folder`),
-        ...page.warnings,
-      ];
+      const warnings = [...ctx.unmatched.map(unmatchedWarning), ...page.warnings];
       return {
         rows: page.rows,
         cursor: encodeCursor(page.state),

@@ -1,4 +1,4 @@
-import { isConnectorError, makeError } from '../errors.js';
+import { isConnectorError } from '../errors.js';
 import { encodeCursor, type CursorState } from './cursor.js';
 
 /**
@@ -7,11 +7,5 @@ import { encodeCursor, type CursorState } from './cursor.js';
  */
 export function withResumeCursor(error: unknown, state: CursorState): unknown {
   if (!isConnectorError(error) || error.code === 'UIDVALIDITY_CHANGED') return error;
-  return makeError(error.code, error.message, {
-    hint: error.hint,
-    retryable: error.retryable,
-    ...(error.field ? { field: error.field } : {}),
-    details: { ...error.details, cursor: encodeCursor(state) },
-    cause: error,
-  });
+  return error.withDetails({ cursor: encodeCursor(state) });
 }

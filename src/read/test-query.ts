@@ -1,3 +1,4 @@
+import { unmatchedWarning } from '../query/plan.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import { performance } from 'node:perf_hooks';
 import { collectSecrets, redactError } from '../config/redact.js';
@@ -92,10 +93,7 @@ export async function testQuery(
             )
           : undefined;
       const totalMatches = folders.reduce((sum, f) => sum + f.matches, 0);
-      const warnings = [
-        ...ctx.unmatched.map((p) => `folder pattern ${JSON.stringify(p)} matched no folder`),
-        ...(first?.warnings ?? []),
-      ];
+      const warnings = [...ctx.unmatched.map(unmatchedWarning), ...(first?.warnings ?? [])];
       return {
         ok: true,
         code: 'OK',

@@ -1,6 +1,4 @@
-import { isConnectorError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
-import { classifyError } from '../imap/classify-error.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
 import { appendMany } from '../imap/append.js';
@@ -17,10 +15,7 @@ async function onTarget<T>(session: Session, work: () => Promise<T>): Promise<T>
   try {
     return await work();
   } catch (error) {
-    const classified = isConnectorError(error)
-      ? error
-      : (session.fault() ?? classifyError(error, session.errorContext));
-    throw Object.assign(classified, { details: { ...classified.details, side: 'destination' } });
+    throw session.asError(error).withDetails({ side: 'destination' });
   }
 }
 
@@ -111,11 +106,7 @@ export class ImapSink implements Sink {
           index?.add(messages[i]!.identity);
           contentIndex?.add(messages[i]!.identity);
         });
-        const fatal =
-          result.fatal &&
-          Object.assign(result.fatal, {
-            details: { ...result.fatal.details, side: 'destination' },
-          });
+        const fatal = result.fatal?.withDetails({ side: 'destination' });
         return {
           outcomes: result.outcomes.map((outcome) => (outcome.stored ? undefined : outcome.error)),
           fatal,

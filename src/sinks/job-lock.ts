@@ -9,6 +9,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import { fileWriteError } from '../file-error.js';
 import { openSqliteDriver, type SqliteDatabase } from './sqlite-file.js';
 
@@ -19,8 +20,6 @@ export interface JobLock {
 
 // How often a waiting run tries again; SQLite's own busy wait would block the event loop.
 const RETRY_MS = 200;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Never recursive: a missing parent is the user's mistake to hear about, not to create. Two
 // runs starting together may both make it; the second finds it there.

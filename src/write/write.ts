@@ -1,8 +1,7 @@
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import { redactError } from '../config/redact.js';
 import { assertRole, validateConfig } from '../config/validate-config.js';
-import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
-import { classifyError } from '../imap/classify-error.js';
+import { makeError, type ConnectorErrorJson } from '../errors.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import { appendMany } from '../imap/append.js';
@@ -103,13 +102,7 @@ export async function write(
     if (appended.fatal) throw appended.fatal;
     return result;
   } catch (error) {
-    // A dropped connection rejects pending commands generically; the session's fault names the cause.
-    const classified = isConnectorError(error)
-      ? error
-      : (session.fault() ?? classifyError(error, session.errorContext));
-    throw Object.assign(classified, {
-      details: { ...classified.details, results: result.results },
-    });
+    throw session.asError(error).withDetails({ results: result.results });
   } finally {
     await session.close();
   }

@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/imap/open-session.js';
 import { toAppendError } from '../../../src/imap/append.js';
+import { classifyError } from '../../../src/imap/classify-error.js';
 
 function session(capabilities: [string, unknown][] = []): Session {
+  const errorContext = {
+    host: 'imap.example.com',
+    port: 993,
+    security: 'tls',
+    timeoutMs: 1000,
+    secrets: ['s3cret-pw'],
+  };
   return {
     client: { capabilities: new Map(capabilities) },
     secrets: ['s3cret-pw'],
     fault: () => undefined,
-    errorContext: {
-      host: 'imap.example.com',
-      port: 993,
-      security: 'tls',
-      timeoutMs: 1000,
-      secrets: ['s3cret-pw'],
-    },
+    asError: (error: unknown) => classifyError(error, errorContext),
+    errorContext,
   } as unknown as Session;
 }
 
