@@ -173,3 +173,21 @@ export function dedupeKey(identity: MessageIdentity, mode: DedupeMode): string |
     ? `mid:${identity.messageIdKey}`
     : `hash:${identity.contentHash}`;
 }
+
+/**
+ * The dedupe keys of the messages one call or batch is about to store: a message given twice
+ * is stored once, the second time it is a duplicate.
+ */
+export class BatchDedupe {
+  private readonly queued = new Set<string>();
+
+  constructor(private readonly mode: DedupeMode) {}
+
+  /** True when the message is at the destination already or queued earlier; else queues it. */
+  isDuplicate(identity: MessageIdentity, present: boolean): boolean {
+    const key = dedupeKey(identity, this.mode);
+    if (present || (key !== undefined && this.queued.has(key))) return true;
+    if (key !== undefined) this.queued.add(key);
+    return false;
+  }
+}

@@ -8,7 +8,7 @@ import { appendMany } from '../imap/append.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import { buildTargetFolderIndex } from './target-folder-index.js';
 import { sameFolder } from '../imap/mailbox-name.js';
-import { dedupeKey, identify } from './message-identity.js';
+import { BatchDedupe, identify } from './message-identity.js';
 import { parseWriteInput } from './write-input.js';
 
 export interface WriteMessageResult {
@@ -67,14 +67,11 @@ export async function write(
     const index = await buildTargetFolderIndex(session, folder, mode, config.timeout, exists);
     const identities = messages.map((message) => identify(message.raw));
     const present = await index.contains(identities);
-    // A message given twice in one call is stored once.
-    const queued = new Set<string>();
+    const batch = new BatchDedupe(mode);
     const toStore: number[] = [];
     const statuses: (WriteMessageResult | undefined)[] = messages.map((_, i) => {
-      const key = dedupeKey(identities[i]!, mode);
-      if (present[i] || (key !== undefined && queued.has(key)))
+      if (batch.isDuplicate(identities[i]!, present[i] === true))
         return { index: i, status: 'duplicate' };
-      if (key !== undefined) queued.add(key);
       toStore.push(i);
       return undefined;
     });

@@ -1,0 +1,63 @@
+import type { FetchQueryObject } from 'imapflow';
+import type { Config } from '../config/validate-config.js';
+import type { Session } from '../imap/open-session.js';
+import type { ReadPlan } from '../read/prepare-read.js';
+import type { FolderSink } from '../sinks/sink.js';
+import type { DedupeMode } from '../write/message-identity.js';
+import type { FolderImportResult } from './import-result.js';
+import type { ImportState } from './import-state.js';
+import { applyPostReadAction, type PostReadAction } from './post-read-action.js';
+
+/** What every folder of one import shares: the source, the destination, the state. */
+export interface FolderJob {
+  session: Session;
+  config: Config;
+  plan: ReadPlan;
+  state: ImportState;
+  sink: FolderSink;
+  postReadAction: PostReadAction;
+  fetchQuery: FetchQueryObject;
+  /** Build each message's row (the destination keeps it). */
+  keepsRows: boolean;
+  mode: DedupeMode;
+  /** Messages still allowed by the query's LIMIT, shared across folders. */
+  budget: { remaining: number };
+  signal: AbortSignal | undefined;
+  onProgress: ((result: FolderImportResult) => void) | undefined;
+}
+
+/** One source folder being copied: the job, where, under which UIDVALIDITY, and the result so far. */
+export interface FolderRun {
+  job: FolderJob;
+  path: string;
+  uidValidity: string;
+  result: FolderImportResult;
+  /** A post-read action is set: the folder is SELECTed and settled messages are acted on. */
+  acting: boolean;
+}
+
+/**
+ * Messages that were not read (answered without their body, or over maxMessageSize): listed
+ * as failed, tried again next run, never stored empty. Listing them does not move the
+ * folder's checkpoint, so a crash before the rest of the batch is stored cannot skip the
+ * messages below them.
+ */
+export function recordUnread(
+  run: FolderRun,
+  uids: readonly number[],
+  code: string,
+  message: string,
+): void {
+  if (uids.length === 0) return;
+  const failed = uids.map((uid) => ({ uid, code, message }));
+  run.job.state.listFailed(run.path, run.uidValidity, failed);
+  run.result.seen += failed.length;
+  run.result.failed += failed.length;
+  run.result.failures.push(...failed);
+}
+
+/** Applies the post-read action to messages the destination holds, then forgets them. */
+export async function settle(run: FolderRun, uids: readonly number[]): Promise<void> {
+  await applyPostReadAction(run.job.session, run.job.postReadAction, uids);
+  run.job.state.clearActions(run.path, run.uidValidity, uids);
+}

@@ -1,0 +1,141 @@
+import { makeError } from '../errors.js';
+import type { BulkMessage } from '../imap/fetch-response-parser.js';
+import { messageToRow, type RowContext } from '../rows/message-to-row.js';
+import type { SourceMessage, StoreResult } from '../sinks/sink.js';
+import { sleep } from '../sleep.js';
+import { BatchDedupe, identify } from '../write/message-identity.js';
+import type { FolderRun } from './folder-run.js';
+import type { FailedMessage } from './import-result.js';
+
+// Messages stored per step when there is no delay between messages: one MULTIAPPEND, one
+// transaction for the journal, one for the results; Ctrl-C stops between steps.
+const STEP = 50;
+
+/** A fetched message as the destination takes it: exact bytes, flags, date, identity, row. */
+function toSourceMessages(run: FolderRun, batch: readonly BulkMessage[]): SourceMessage[] {
+  const { session, keepsRows } = run.job;
+  const rowContext: RowContext = {
+    account: session.account,
+    folder: run.path,
+    uidValidity: run.uidValidity,
+    dateTimeFormat: 'ISO8601',
+  };
+  return batch.map((message) => {
+    // fetchMessages returns only answers that carry every requested item, the source included.
+    if (!message.source)
+      throw makeError('INTERNAL', `UID ${message.uid} reached the store without its source.`);
+    // A date the server wrote unreadably is left to the destination rather than sent as NaN.
+    const date = message.internalDate === undefined ? undefined : new Date(message.internalDate);
+    const internalDate = date && !Number.isNaN(date.getTime()) ? date : undefined;
+    return {
+      account: session.account,
+      folder: run.path,
+      uidValidity: run.uidValidity,
+      uid: message.uid,
+      raw: message.source,
+      flags: [...(message.flags ?? [])],
+      internalDate,
+      identity: identify(message.source),
+      row: keepsRows ? messageToRow(message, rowContext) : null,
+    };
+  });
+}
+
+/**
+ * Stores a batch in UID order, a step at a time. Adds to `settled` the UIDs the destination
+ * now holds (stored or duplicates), so the caller can act on them even when a step fails.
+ * @throws ABORTED between steps; the fatal error of a step (connection, quota).
+ */
+export async function storeBatch(
+  run: FolderRun,
+  batch: readonly BulkMessage[],
+  first: boolean,
+  settled: number[],
+): Promise<void> {
+  const { sink, config, signal } = run.job;
+  const messages = toSourceMessages(run, batch);
+  const present = await sink.contains(messages.map((message) => message.identity));
+  sink.prepare?.(messages.filter((_, index) => !present[index]));
+  const dedupe = new BatchDedupe(run.job.mode);
+  const delayMs = config.delayBetweenMessagesMs;
+  const step = delayMs > 0 ? 1 : STEP;
+  for (let start = 0; start < messages.length; start += step) {
+    if (signal?.aborted)
+      throw makeError(
+        'ABORTED',
+        'The import was stopped; run it again to continue where it stopped.',
+      );
+    if (delayMs > 0 && !(first && start === 0)) await sleep(delayMs);
+    const group = messages.slice(start, start + step);
+    const duplicates = new Set(
+      group
+        .filter((message, i) => dedupe.isDuplicate(message.identity, present[start + i] === true))
+        .map((message) => message.uid),
+    );
+    const stored = await storeStep(
+      run,
+      group.filter((message) => !duplicates.has(message.uid)),
+    );
+    settled.push(...settleStep(run, group, duplicates, stored));
+    run.job.onProgress?.(run.result);
+    if (stored.fatal) throw stored.fatal;
+  }
+}
+
+/** Writes the intents down (IMAP destinations), then stores the step's messages. */
+async function storeStep(
+  run: FolderRun,
+  toStore: readonly SourceMessage[],
+): Promise<StoreResult & { sent: readonly SourceMessage[] }> {
+  if (toStore.length === 0) return { outcomes: [], fatal: undefined, sent: toStore };
+  const { sink, state } = run.job;
+  if (sink.needsIntent) {
+    state.beginIntents(
+      toStore.map((message) => ({
+        folder: run.path,
+        uidValidity: run.uidValidity,
+        uid: message.uid,
+        destination: sink.destination,
+        identity: message.identity,
+      })),
+    );
+  }
+  return { ...(await sink.storeMany(toStore)), sent: toStore };
+}
+
+/**
+ * Records a step in one transaction and in the result, in UID order and only up to the first
+ * message a fatal error left untried: the state never claims a UID beyond one that is not at
+ * the destination. Returns the UIDs the destination now holds.
+ */
+function settleStep(
+  run: FolderRun,
+  group: readonly SourceMessage[],
+  duplicates: ReadonlySet<number>,
+  stored: StoreResult & { sent: readonly SourceMessage[] },
+): number[] {
+  const { result } = run;
+  const outcomeOf = new Map(stored.outcomes.map((outcome, i) => [stored.sent[i]!.uid, outcome]));
+  const untried = stored.sent.slice(stored.outcomes.length).map((message) => message.uid);
+  const stopAt = untried.length > 0 ? Math.min(...untried) : Number.POSITIVE_INFINITY;
+  const ok: number[] = [];
+  const failed: FailedMessage[] = [];
+  for (const message of group.filter((m) => m.uid < stopAt)) {
+    result.seen++;
+    const error = duplicates.has(message.uid) ? undefined : outcomeOf.get(message.uid);
+    if (error) {
+      failed.push({ uid: message.uid, code: error.code, message: error.message });
+      continue;
+    }
+    ok.push(message.uid);
+    if (duplicates.has(message.uid)) result.duplicates++;
+    else {
+      result.copied++;
+      result.bytes += message.raw.length;
+    }
+  }
+  run.job.state.settle(run.path, run.uidValidity, ok, failed, run.acting);
+  result.failed += failed.length;
+  result.failures.push(...failed);
+  return ok;
+}
