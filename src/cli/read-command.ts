@@ -94,14 +94,29 @@ function reportPageNotes(changes: UidValidityChange[], warnings: string[], io: C
   for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
 }
 
-async function readAll(
-  connection: Record<string, unknown>,
-  query: string | undefined,
-  options: ReadOptions,
-  sink: RowOutput,
-  values: Values,
-  io: CliIo,
-): Promise<void> {
+/** One `read` run as the flags describe it. */
+interface ReadJob {
+  connection: Record<string, unknown>;
+  query: string | undefined;
+  options: ReadOptions;
+  sink: RowOutput;
+  values: Values;
+  io: CliIo;
+}
+
+/** Makes the rows so far durable and records where the next run continues (--state). */
+function checkpoint(job: ReadJob, cursor: string): void {
+  const bytes = job.sink.commit();
+  const { state, out } = job.values;
+  if (state)
+    writeStateFile(state, {
+      cursor,
+      ...(out && bytes !== undefined ? { out: { path: out, bytes } } : {}),
+    });
+}
+
+async function readAll(job: ReadJob): Promise<void> {
+  const { connection, query, io, values } = job;
   let total: number | undefined;
   if (io.stderr.isTTY) {
     const count = await testQuery(connection, query, { sampleSize: 0 });
@@ -109,20 +124,15 @@ async function readAll(
   }
   const progress = io.stderr.isTTY ? new Progress(io.stderr, total) : undefined;
   const stream = readStream(connection, query, {
-    ...options,
+    ...job.options,
     onCheckpoint: ({ cursor, uidValidityChanged, warnings }) => {
       reportPageNotes(uidValidityChanged, warnings, io);
-      const bytes = sink.commit();
-      if (values.state)
-        writeStateFile(values.state, {
-          cursor,
-          ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}),
-        });
+      checkpoint(job, cursor);
     },
   });
   let rows = 0;
   for await (const row of stream) {
-    sink.write(row);
+    job.sink.write(row);
     rows++;
     progress?.add();
   }
@@ -130,24 +140,12 @@ async function readAll(
   io.stderr.write(`${rows} rows; done.${values.state ? ` State saved in ${values.state}.` : ''}\n`);
 }
 
-async function readOnePage(
-  connection: Record<string, unknown>,
-  query: string | undefined,
-  options: ReadOptions,
-  sink: RowOutput,
-  values: Values,
-  io: CliIo,
-): Promise<void> {
-  const result = await read(connection, query, options);
-  for (const row of result.rows) sink.write(row);
-  const bytes = sink.commit();
-  if (values.state)
-    writeStateFile(values.state, {
-      cursor: result.cursor,
-      ...(values.out && bytes !== undefined ? { out: { path: values.out, bytes } } : {}),
-    });
-  reportPageNotes(result.uidValidityChanged, result.warnings, io);
-  io.stderr.write(
+async function readOnePage(job: ReadJob): Promise<void> {
+  const result = await read(job.connection, job.query, job.options);
+  for (const row of result.rows) job.sink.write(row);
+  checkpoint(job, result.cursor);
+  reportPageNotes(result.uidValidityChanged, result.warnings, job.io);
+  job.io.stderr.write(
     `${result.rows.length} rows; ${result.done ? 'done' : 'more to read'}.\ncursor: ${result.cursor}\n`,
   );
 }
@@ -173,7 +171,7 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
       ? outputStart(values.out, values.cursor ? undefined : state, values.cursor !== undefined)
       : { kind: 'fresh' as const };
     sink = openRowOutput(values.out, io, start);
-    await (values.all ? readAll : readOnePage)(connection, query, options, sink, values, io);
+    await (values.all ? readAll : readOnePage)({ connection, query, options, sink, values, io });
     return EXIT_CODES.ok;
   } catch (error) {
     // Rows of the page that failed are not covered by any cursor: a resume reads them again.

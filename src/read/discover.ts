@@ -26,14 +26,9 @@ export async function discover(
   const rowSchema = readPackageJson<Record<string, unknown>>('schemas/row.schema.json');
   if (!prepared.plan.select.projection) return rowSchema;
   const rows = await withReadContext(prepared, options, async (ctx) => {
-    const page = await readPage(
-      ctx.session,
-      ctx.folders,
-      ctx.plan,
-      startState(undefined, ctx.plan, DISCOVER_SAMPLE_SIZE),
-      ctx.config,
-      { pageSize: DISCOVER_SAMPLE_SIZE },
-    );
+    const page = await readPage(ctx, startState(undefined, ctx.plan, DISCOVER_SAMPLE_SIZE), {
+      pageSize: DISCOVER_SAMPLE_SIZE,
+    });
     return page.rows;
   });
   return {

@@ -1,6 +1,6 @@
 import { sleep } from '../sleep.js';
 import type { Config } from '../config/validate-config.js';
-import { isConnectorError, makeError } from '../errors.js';
+import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import type { Session } from '../imap/open-session.js';
@@ -50,13 +50,8 @@ export interface Page {
  * collected first and mapped after the loop: an IMAP command (or any await on the session)
  * inside `for await` over fetch() deadlocks imapflow (imapflow#159, #219).
  */
-async function fetchRows(
-  session: Session,
-  uids: number[],
-  plan: ReadPlan,
-  ctx: RowContext,
-  config: Config,
-): Promise<unknown[]> {
+async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise<unknown[]> {
+  const { session, plan, config } = run;
   const query = fetchFields(plan.select, session.client.capabilities);
   const needsSource = Boolean(query.source);
   const headerOnly = fetchFields(
@@ -128,14 +123,14 @@ function firstAbove(uids: number[], uid: number): number {
 
 /** The next `want` matching UIDs above lastUid, and whether they are the last ones. */
 async function nextUids(
-  session: Session,
+  run: PageRun,
   path: string,
-  plan: ReadPlan,
   uidValidity: string,
   lastUid: number,
   want: number,
-  cache: SearchCache | undefined,
 ): Promise<{ taken: number[]; exhausted: boolean }> {
+  const { session, plan } = run;
+  const cache = run.options.searchCache;
   let entry = cache?.get(path);
   let from = entry && entry.uidValidity === uidValidity ? firstAbove(entry.uids, lastUid) : 0;
   if (!entry || entry.uidValidity !== uidValidity || from >= entry.uids.length) {
@@ -145,12 +140,8 @@ async function nextUids(
       { type: 'ATOM' as const, value: 'UID' },
       { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` },
     ];
-    entry = {
-      uidValidity,
-      uids: (
-        await uidSearch(session.client, attributes, session.errorContext, session.logger)
-      ).filter((uid) => uid > lastUid),
-    };
+    const uids = await uidSearch(session.client, attributes, session.errorContext, session.logger);
+    entry = { uidValidity, uids: uids.filter((uid) => uid > lastUid) };
     cache?.set(path, entry);
     from = 0;
   }
@@ -158,53 +149,59 @@ async function nextUids(
   return { taken, exhausted: from + taken.length >= entry.uids.length };
 }
 
+/** One page being read: the session and plan, and the state and page it fills. */
+interface PageRun extends PageSource {
+  options: PageOptions;
+  state: CursorState;
+  page: Page;
+}
+
+/** Where a page is read from: ReadContext has all of it. */
+export interface PageSource {
+  session: Session;
+  folders: FolderInfo[];
+  plan: ReadPlan;
+  config: Config;
+}
+
+/**
+ * Where a folder continues: after its lastUid, or from the start when its UIDVALIDITY
+ * changed (reported, or UIDVALIDITY_CHANGED when the caller asked to fail).
+ * @throws UIDVALIDITY_CHANGED with onUidValidityChange 'fail'.
+ */
+function continueAfter(run: PageRun, path: string, uidValidity: string): number {
+  if (uidValidity === '' || uidValidity === '0')
+    run.page.warnings.push(
+      `${path}: the server reports no UIDVALIDITY, so a renumbering could not be detected`,
+    );
+  const previous = run.state.folders[path];
+  if (!previous || previous.uidValidity === uidValidity) return previous?.lastUid ?? 0;
+  const change = { folder: path, previous: previous.uidValidity, current: uidValidity };
+  if (run.options.onUidValidityChange === 'fail') {
+    throw makeError(
+      'UIDVALIDITY_CHANGED',
+      `UIDVALIDITY of ${JSON.stringify(path)} changed from ${change.previous} to ${change.current}; its UIDs no longer mean what the cursor says.`,
+      { details: change },
+    );
+  }
+  run.page.uidValidityChanged.push(change);
+  return 0;
+}
+
 /** Reads one folder's share of a page under a read-only lock (EXAMINE, never \Seen changes). */
-async function readFolder(
-  session: Session,
-  folder: FolderInfo,
-  plan: ReadPlan,
-  state: CursorState,
-  page: Page,
-  want: number,
-  config: Config,
-  options: PageOptions,
-): Promise<number> {
+async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promise<number> {
+  const { session, state } = run;
   return withMailbox(session, folder.path, true, async () => {
     const uidValidity = uidValidityOf(session);
-    if (uidValidity === '' || uidValidity === '0')
-      page.warnings.push(
-        `${folder.path}: the server reports no UIDVALIDITY, so a renumbering could not be detected`,
-      );
-    const previous = state.folders[folder.path];
-    let lastUid = previous?.lastUid ?? 0;
-    if (previous && previous.uidValidity !== uidValidity) {
-      const change = { folder: folder.path, previous: previous.uidValidity, current: uidValidity };
-      if (options.onUidValidityChange === 'fail') {
-        throw makeError(
-          'UIDVALIDITY_CHANGED',
-          `UIDVALIDITY of ${JSON.stringify(folder.path)} changed from ${change.previous} to ${change.current}; its UIDs no longer mean what the cursor says.`,
-          { details: change },
-        );
-      }
-      page.uidValidityChanged.push(change);
-      lastUid = 0;
-    }
-    const { taken, exhausted } = await nextUids(
-      session,
-      folder.path,
-      plan,
-      uidValidity,
-      lastUid,
-      want,
-      options.searchCache,
-    );
+    const lastUid = continueAfter(run, folder.path, uidValidity);
+    const { taken, exhausted } = await nextUids(run, folder.path, uidValidity, lastUid, want);
     const ctx: RowContext = {
       account: session.account,
       folder: folder.path,
       uidValidity,
-      dateTimeFormat: config.dateTimeFormat,
+      dateTimeFormat: run.config.dateTimeFormat,
     };
-    page.rows.push(...(await fetchRows(session, taken, plan, ctx, config)));
+    run.page.rows.push(...(await fetchRows(run, taken, ctx)));
     state.folders[folder.path] = {
       uidValidity,
       lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid,
@@ -223,33 +220,29 @@ async function readFolder(
  * still holds the state before this page, and resuming from it loses and repeats nothing.
  */
 export async function readPage(
-  session: Session,
-  folders: FolderInfo[],
-  plan: ReadPlan,
+  source: PageSource,
   start: CursorState,
-  config: Config,
-  options: PageOptions,
-): Promise<Page> {
-  try {
-    return await readFolders(session, folders, plan, start, config, options);
-  } catch (error) {
-    // A dropped or silent connection rejects the pending command with a generic "not
-    // available"; the session's first fault event names the cause (timeout, reset).
-    if (isConnectorError(error)) throw error;
-    throw session.asError(error);
-  }
-}
-
-async function readFolders(
-  session: Session,
-  folders: FolderInfo[],
-  plan: ReadPlan,
-  start: CursorState,
-  config: Config,
   options: PageOptions,
 ): Promise<Page> {
   const state: CursorState = structuredClone(start);
-  const page: Page = { rows: [], state, uidValidityChanged: [], warnings: [] };
+  const run: PageRun = {
+    ...source,
+    options,
+    state,
+    page: { rows: [], state, uidValidityChanged: [], warnings: [] },
+  };
+  try {
+    await readFolders(run);
+    return run.page;
+  } catch (error) {
+    // A dropped or silent connection rejects the pending command with a generic "not
+    // available"; the session's first fault event names the cause (timeout, reset).
+    throw source.session.asError(error);
+  }
+}
+
+async function readFolders(run: PageRun): Promise<void> {
+  const { state, folders, options } = run;
   // Counted in messages, not rows: a projection may filter rows out, and the next folder
   // must not start before this one is finished.
   let consumed = 0;
@@ -260,10 +253,9 @@ async function readFolders(
       state.remaining ?? Number.POSITIVE_INFINITY,
     );
     if (budget <= 0) break;
-    consumed += await readFolder(session, folder, plan, state, page, budget, config, options);
+    consumed += await readFolder(run, folder, budget);
     if (!state.done.includes(folder.path)) break;
   }
   state.complete =
     state.remaining === 0 || folders.every((folder) => state.done.includes(folder.path));
-  return page;
 }

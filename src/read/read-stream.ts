@@ -41,7 +41,7 @@ export async function* readStream(
     while (!state.complete) {
       let page;
       try {
-        page = await readPage(ctx.session, ctx.folders, ctx.plan, state, ctx.config, {
+        page = await readPage(ctx, state, {
           pageSize,
           searchCache,
           onUidValidityChange: options.onUidValidityChange,

@@ -46,7 +46,7 @@ export async function read(
   const pageSize = options.pageSize ?? prepared.config.pageSize;
   try {
     return await withReadContext(prepared, options, async (ctx) => {
-      const page = await readPage(ctx.session, ctx.folders, ctx.plan, start, ctx.config, {
+      const page = await readPage(ctx, start, {
         pageSize,
         onUidValidityChange: options.onUidValidityChange,
       });

@@ -83,14 +83,9 @@ export async function testQuery(
       const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE;
       const first =
         sampleSize > 0
-          ? await readPage(
-              ctx.session,
-              ctx.folders,
-              ctx.plan,
-              startState(undefined, ctx.plan, sampleSize),
-              ctx.config,
-              { pageSize: sampleSize },
-            )
+          ? await readPage(ctx, startState(undefined, ctx.plan, sampleSize), {
+              pageSize: sampleSize,
+            })
           : undefined;
       const totalMatches = folders.reduce((sum, f) => sum + f.matches, 0);
       const warnings = [...ctx.unmatched.map(unmatchedWarning), ...(first?.warnings ?? [])];
