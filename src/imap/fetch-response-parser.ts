@@ -5,7 +5,7 @@
  * imapflow's fetch() would give, reusing imapflow's own ENVELOPE and BODYSTRUCTURE decoders
  * so both paths yield the same rows (test/integration/bulk-fetch.int.test.ts compares them).
  * imapflow compiles every response back to text for its log, which is about a quarter of its
- * CPU time on bulk FETCH (see the README's Performance section); this parser does not.
+ * CPU time on bulk FETCH (see docs/performance.md); this parser does not.
  */
 import type { FetchMessageObject } from 'imapflow';
 import { makeError } from '../errors.js';

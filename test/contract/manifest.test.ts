@@ -1,7 +1,7 @@
 /**
  * connector.json is what a host reads without running code; schemas/connection.schema.json is
  * what the runtime validates. They must describe the same fields: names, types, required-ness,
- * defaults, secrets, advanced flags and allowed values. The README's field table too.
+ * defaults, secrets, advanced flags and allowed values. The field table of docs/configuration.md too.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -137,8 +137,8 @@ describe('connector.json', () => {
     }
   });
 
-  it('is documented field by field in the README table', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  it('is documented field by field in the table of docs/configuration.md', () => {
+    const readme = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     const rows = new Map(
       [...readme.matchAll(/^\| `([a-z][A-Za-z0-9]*)` \| ([^|]+) \| ([^|]*) \| ([^|]*) \|/gm)].map(
         (m) => [m[1], { type: m[2]!.trim(), default: m[3]!.trim() }],

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 const rows = new Map(
   [...readme.matchAll(/^\| `([A-Z_]+)` \| (\w+) \| (yes|no) \| (.+) \|$/gm)].map((m) => [
     m[1],
@@ -10,7 +10,7 @@ const rows = new Map(
   ]),
 );
 
-describe('README error table', () => {
+describe('the error table of docs/errors.md', () => {
   it('has exactly one row per error code', () => {
     expect([...rows.keys()].sort()).toEqual(Object.keys(ERROR_CODES).sort());
   });
