@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { DovecotInfo } from './dovecot.js';
+import { withImapClient } from './imap-client.js';
 import { dovecot } from './make-config.js';
 
 export interface SnapshotMessage {
@@ -17,22 +18,7 @@ export async function withClient<T>(
   work: (client: ImapFlow) => Promise<T>,
   server: Pick<DovecotInfo, 'host' | 'imapPort'> = dovecot(),
 ): Promise<T> {
-  const client = new ImapFlow({
-    host: server.host,
-    port: server.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: user.name, pass: user.password },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.logout();
-  }
+  return withImapClient(user, server, work);
 }
 
 /**

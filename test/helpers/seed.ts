@@ -1,4 +1,4 @@
-import { ImapFlow } from 'imapflow';
+import { withImapClient } from './imap-client.js';
 import type { DovecotInfo } from './dovecot.js';
 
 export interface SeedMessage {
@@ -17,18 +17,7 @@ export async function seedMailbox(
   user: { name: string; password: string },
   folders: Record<string, SeedMessage[]>,
 ): Promise<void> {
-  const client = new ImapFlow({
-    host: server.host,
-    port: server.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: user.name, pass: user.password },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
+  await withImapClient(user, server, async (client) => {
     const existing = new Set((await client.list()).map((entry) => entry.path));
     for (const [folder, messages] of Object.entries(folders)) {
       if (!existing.has(folder)) await client.mailboxCreate(folder);
@@ -36,7 +25,5 @@ export async function seedMailbox(
         await client.append(folder, message.source, message.flags ?? [], message.internalDate);
       }
     }
-  } finally {
-    await client.logout();
-  }
+  });
 }

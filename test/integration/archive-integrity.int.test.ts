@@ -8,7 +8,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -16,8 +15,8 @@ import { Archive } from '../../src/sinks/archive-db.js';
 import { identify } from '../../src/write/message-identity.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { CLI } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const COUNT = 50;
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 // Varied, poorly compressible sources, so a flipped bit is as likely in mail as in SQLite's pages.

@@ -5,10 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Archive, runImport } from '../../src/index.js';
 import { main } from '../../src/cli/main.js';
@@ -17,12 +15,11 @@ import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { counts, snapshot, withClient } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { CLI, sleep } from '../helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const TOTAL = Object.values(CORPUS).flat().length;
-const tempDir = (): string => mkdtempSync(join(tmpdir(), 'imap-archive-'));
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) =>

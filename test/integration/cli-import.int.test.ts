@@ -3,8 +3,7 @@
  * and the exit codes.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -14,9 +13,9 @@ import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
-const tempDir = (): string => mkdtempSync(join(tmpdir(), 'imap-cli-import-'));
 const sourceFlags = (user: { name: string }): string[] => [
   '--server',
   dovecot().host,

@@ -12,6 +12,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { dovecot, freshUser } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
+import { CLI } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const COUNT = 40;
@@ -156,8 +157,7 @@ describe('read --out on a full or read-only disk', () => {
     '(%s) says FILE_WRITE_FAILED with the reason, exit 9',
     async (_name, mount, words, retryable) => {
       const { spawnSync } = await import('node:child_process');
-      const { fileURLToPath } = await import('node:url');
-      const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+      const cli = CLI;
       const dir = tempDir();
       const script = `${mount(dir)} && exec '${process.execPath}' '${cli}' read ${connection()
         .map((arg) => `'${arg}'`)

@@ -2,8 +2,7 @@
  * test-query, read and discover from the command line: NDJSON output, --all with --state and
  * --out across runs, resuming after a run that died mid-page, and exit codes per error class.
  */
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -11,6 +10,7 @@ import { captureIo } from '../helpers/capture-io.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { dovecot } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
 const connection = (user: { name: string }): string[] => [
@@ -58,7 +58,7 @@ describe('imap-connector read', () => {
 
   it('reads everything with --all, then only new mail on the next run with the same --state', async () => {
     const user = await corpusUser();
-    const dir = mkdtempSync(join(tmpdir(), 'cli-read-'));
+    const dir = tempDir();
     const args = [
       'read',
       ...connection(user),
@@ -85,7 +85,7 @@ describe('imap-connector read', () => {
 
   it('cuts rows written after the last checkpoint when a run resumes, so none is doubled', async () => {
     const user = await corpusUser();
-    const dir = mkdtempSync(join(tmpdir(), 'cli-read-'));
+    const dir = tempDir();
     const out = join(dir, 'rows.ndjson');
     const state = join(dir, 'state.json');
     expect(

@@ -4,8 +4,7 @@
  * separate process, as a user would.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { freePort } from '../helpers/dovecot.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { dovecot, freshUser } from '../helpers/make-config.js';
 import { startSilentServer } from '../helpers/silent-server.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const flags = (port: number, user: string): string[] => [
   'test-connection',
@@ -43,7 +43,7 @@ describe('imap-connector test-connection', () => {
 
   it('reads the password from --password-file and a config file from --config', async () => {
     const user = freshUser();
-    const dir = mkdtempSync(join(tmpdir(), 'imap-connector-cli-'));
+    const dir = tempDir();
     writeFileSync(join(dir, 'pw'), user.password + '\n');
     writeFileSync(
       join(dir, 'config.json'),

@@ -7,10 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Archive, readStream, runImport } from '../../src/index.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { imapClient } from '../helpers/imap-client.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -36,16 +36,7 @@ function startFlipper(): { rounds(): number; stop(): Promise<void> } {
   let running = true;
   let rounds = 0;
   const server = dovecot();
-  const client = new ImapFlow({
-    host: server.host,
-    port: server.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: owner.name, pass: owner.password },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
+  const client = imapClient(owner, server);
   const loop = (async () => {
     await client.connect();
     await client.mailboxOpen('INBOX');

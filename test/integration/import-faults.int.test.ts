@@ -5,10 +5,8 @@
  * never removes a message the destination did not confirm.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport, type ImportResult } from '../../src/index.js';
@@ -20,10 +18,8 @@ import { counts, snapshot, withClient } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
 import { randomBytes } from 'node:crypto';
-
-const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-const tempDir = (): string => mkdtempSync(join(tmpdir(), 'imap-import-fault-'));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { tempDir } from '../helpers/temp-dir.js';
+import { CLI, sleep } from '../helpers/cli.js';
 
 function numbered(
   count: number,

@@ -3,8 +3,6 @@
  * folders are called: the main test Dovecot ("/", Sent) as source, a second one (".", "Sent
  * Items", "Deleted Items") as target.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/index.js';
@@ -13,6 +11,7 @@ import { startDovecot, type DovecotServer } from '../helpers/dovecot.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let other: DovecotServer;
 const TARGET = { name: 'dotted', password: 'dotted-password' };
@@ -33,7 +32,7 @@ describe('import across hierarchy separators and special-use names', () => {
     // A name holding the target's separator (v1.2) cannot exist on this source: Dovecot's
     // Maildir++ store refuses "." in names. map-folder's unit test covers it.
     await seedMailbox(dovecot(), source, CORPUS);
-    const state = join(mkdtempSync(join(tmpdir(), 'imap-separator-')), 'state.db');
+    const state = join(tempDir(), 'state.db');
     const targetConfig = {
       server: other.host,
       port: other.imapPort,
@@ -85,7 +84,7 @@ describe('import with a prefix into a target without special-use folders', () =>
       INBOX: [{ source: 'Subject: in\r\nMessage-ID: <in@x>\r\n\r\nx\r\n' }],
       Sent: [{ source: 'Subject: sent 1\r\nMessage-ID: <s1@x>\r\n\r\nx\r\n' }],
     });
-    const dir = mkdtempSync(join(tmpdir(), 'imap-prefix-'));
+    const dir = tempDir();
     const target = {
       server: bare.host,
       port: bare.imapPort,

@@ -3,8 +3,6 @@
  * the target, compared message for message (Message-ID, size, a hash of the exact bytes,
  * flags, internal date) and folder for folder.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runImport, type ImportResult } from '../../src/index.js';
@@ -12,9 +10,10 @@ import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
-const tempFile = (name: string): string => join(mkdtempSync(join(tmpdir(), 'imap-import-')), name);
+const tempFile = (name: string): string => join(tempDir(), name);
 
 function target(
   user: { name: string; password: string },

@@ -3,6 +3,7 @@
  * debug logger that records everything (including imapflow's protocol log), and the results,
  * log lines, CLI output and error stacks are searched for the sentinels, plain and base64.
  */
+import { join } from 'node:path';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -15,6 +16,7 @@ import { freePort } from '../helpers/dovecot.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { mswServer } from '../helpers/msw-server.js';
 import { startSilentServer } from '../helpers/silent-server.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const SENTINELS = {
   password: 'SENTINEL-pw-7f3a9',
@@ -253,7 +255,7 @@ describe('secrets in output', () => {
       () =>
         runImport(
           makeConfig(user, { password: SENTINELS.password }),
-          { destination: { archive: `/tmp/secrets-${user.name}.archive` } },
+          { destination: { archive: join(tempDir(), `secrets-${user.name}.archive`) } },
           { logger: recordingLogger(lines) },
         ),
       () =>
@@ -262,7 +264,7 @@ describe('secrets in output', () => {
           {
             destination: {
               connection: makeConfig(other, { isTarget: true, password: SENTINELS.password }),
-              state: `/tmp/secrets-${other.name}.db`,
+              state: join(tempDir(), `secrets-${other.name}.db`),
             },
           },
           { logger: recordingLogger(lines) },
@@ -305,8 +307,8 @@ describe('secrets in output', () => {
   it('leaks nothing through the import CLI, with the target secret from IMAP_TARGET_PASSWORD', async () => {
     const user = freshUser();
     const other = freshUser();
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const dir = mkdtempSync('/tmp/secrets-cli-');
+    const { writeFileSync } = await import('node:fs');
+    const dir = tempDir();
     writeFileSync(
       `${dir}/target.json`,
       JSON.stringify({ ...makeConfig(other, { isTarget: true }), password: undefined }),

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, secretEnvName } from '../../../src/config/load-config.js';
 import { ConfigError } from '../../../src/errors.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'imap-connector-load-'));
+const dir = tempDir();
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Archive } from '../../../src/sinks/archive-db.js';
 import { asctime, emlPath } from '../../../src/sinks/archive-export.js';
 import { identify } from '../../../src/write/message-identity.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = (): string => mkdtempSync(join(tmpdir(), 'archive-unit-'));
+const dir = (): string => tempDir();
 const raw = (subject: string): Buffer =>
   Buffer.from(
     `Subject: ${subject}\r\nMessage-ID: <${subject}@x>\r\n\r\n${'text '.repeat(200)}\r\n`,
