@@ -10,11 +10,22 @@ export {
   type FolderMatch,
 } from './read/test-query.js';
 export { read, type ReadOptions, type ReadResult } from './read/read.js';
+export { resumeCursorOf } from './read/resume-cursor.js';
 export { readStream, type StreamOptions } from './read/read-stream.js';
 export { discover, type DiscoverOptions } from './read/discover.js';
-export { write, type WriteResult, type WriteMessageResult } from './write/write.js';
+export {
+  write,
+  partialWriteResults,
+  type WriteResult,
+  type WriteMessageResult,
+} from './write/write.js';
 export { runImport, type ImportOptions, type ImportSpec } from './import/import-job.js';
-export type { ImportResult, FolderImportResult, ImportTotals } from './import/import-result.js';
+export {
+  partialImportResult,
+  type ImportResult,
+  type FolderImportResult,
+  type ImportTotals,
+} from './import/import-result.js';
 export type { PostReadAction } from './import/post-read-action.js';
 export type { DedupeMode } from './write/message-identity.js';
 export {

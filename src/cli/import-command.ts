@@ -1,11 +1,15 @@
-import { unmatchedWarning } from '../query/plan.js';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
-import { ConfigError, isConnectorError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { runImport } from '../import/import-job.js';
-import type { FolderImportResult, ImportResult } from '../import/import-result.js';
-import type { ImportSpec } from '../import/prepare-import.js';
+import {
+  partialImportResult,
+  type FolderImportResult,
+  type ImportResult,
+} from '../import/import-result.js';
 import type { PostReadAction } from '../import/post-read-action.js';
+import type { ImportSpec } from '../import/prepare-import.js';
+import { unmatchedWarning } from '../query/plan.js';
 import { parseFolderMapping } from '../write/map-folder.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
@@ -212,9 +216,7 @@ export async function runImportCommand(args: string[], io: CliIo): Promise<numbe
     io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatImport(result));
     return result.totals.failed === 0 ? EXIT_CODES.ok : EXIT_CODES.write;
   } catch (error) {
-    const partial = isConnectorError(error)
-      ? (error.details?.result as ImportResult | undefined)
-      : undefined;
+    const partial = partialImportResult(error);
     if (partial && !values.json) io.stdout.write(formatImport(partial, true));
     return reportError(error, io, Boolean(values.json));
   } finally {

@@ -1,4 +1,5 @@
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
+import { resumeCursorOf } from '../read/resume-cursor.js';
 import { EXIT_CODES } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -29,8 +30,8 @@ export function reportError(error: unknown, io: CliIo, json: boolean): number {
       `  hint          ${known.hint}`,
       `  retry         ${known.retryable ? 'yes: a later run may succeed' : 'no: fix the cause first'}`,
     ];
-    if (typeof known.details?.cursor === 'string')
-      lines.push(`  resume with   --cursor ${known.details.cursor}`);
+    const cursor = resumeCursorOf(known);
+    if (cursor) lines.push(`  resume with   --cursor ${cursor}`);
     io.stderr.write(lines.join('\n') + '\n');
   }
   return EXIT_CODES[known.kind];

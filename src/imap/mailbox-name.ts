@@ -1,4 +1,4 @@
-import { MONTHS } from '../month-names.js';
+import { MONTHS, twoDigits } from '../date-text.js';
 
 /**
  * A folder name as IMAP4rev1 sends it: modified UTF-7 (RFC 3501 section 5.1.3). Printable
@@ -13,11 +13,9 @@ export function encodeMailboxName(name: string): string {
   });
 }
 
-const two = (n: number): string => String(n).padStart(2, '0');
-
 /** An IMAP date-time (RFC 3501 section 9), in UTC: "02-Jan-2024 03:04:05 +0000". */
 export function imapDateTime(date: Date): string {
-  return `${two(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  return `${twoDigits(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${twoDigits(date.getUTCHours())}:${twoDigits(date.getUTCMinutes())}:${twoDigits(date.getUTCSeconds())} +0000`;
 }
 
 /** Whether two paths name the same folder: exact, except INBOX, which is case-insensitive (RFC 3501 section 5.1). */

@@ -1,3 +1,5 @@
+import { isConnectorError } from '../errors.js';
+
 /** A message the destination refused, and why; it is tried again on the next run. */
 export interface FailedMessage {
   uid: number;
@@ -68,4 +70,14 @@ export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: numb
     bytes: sum('bytes'),
     elapsedMs,
   };
+}
+
+/** What a failed runImport had done before it stopped (details.result), if it got that far. */
+export function partialImportResult(error: unknown): ImportResult | undefined {
+  const result = isConnectorError(error) ? error.details?.result : undefined;
+  return typeof result === 'object' &&
+    result !== null &&
+    Array.isArray((result as ImportResult).folders)
+    ? (result as ImportResult)
+    : undefined;
 }

@@ -1,5 +1,5 @@
 /** Values inside a query: dates, sequence sets, keywords and header names. Pure functions. */
-import { MONTHS } from '../month-names.js';
+import { MONTHS } from '../date-text.js';
 
 const LOWER_MONTHS: readonly string[] = MONTHS.map((name) => name.toLowerCase());
 

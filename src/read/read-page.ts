@@ -1,16 +1,16 @@
-import { sleep } from '../sleep.js';
 import type { Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
-import { withMailbox } from '../imap/with-mailbox.js';
-import type { Session } from '../imap/open-session.js';
-import { messageToRow, type RowContext } from '../rows/message-to-row.js';
-import { parseBody } from '../rows/parse-body.js';
-import type { CursorState } from './cursor.js';
 import { fetchMessages } from '../imap/fetch-messages.js';
+import type { Session } from '../imap/open-session.js';
 import { oversizedAmong, oversizedWarning } from '../imap/oversized.js';
 import { uidSearch } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
+import { withMailbox } from '../imap/with-mailbox.js';
+import { messageToRow, type RowContext } from '../rows/message-to-row.js';
+import { parseBody } from '../rows/parse-body.js';
+import { sleep } from '../sleep.js';
+import type { CursorState } from './cursor.js';
 import { fetchFields } from './fetch-fields.js';
 import type { ReadPlan } from './prepare-read.js';
 

@@ -1,10 +1,10 @@
-import { unmatchedWarning } from '../query/plan.js';
 import { performance } from 'node:perf_hooks';
 import type { OperationOptions } from '../operation-options.js';
+import { unmatchedWarning } from '../query/plan.js';
 import type { SelectOptions } from '../rows/select.js';
 import { encodeCursor, startState } from './cursor.js';
-import { readPage, type UidValidityChange } from './read-page.js';
 import { prepare, withReadContext } from './read-context.js';
+import { readPage, type UidValidityChange } from './read-page.js';
 import { withResumeCursor } from './resume-cursor.js';
 
 export interface ReadOptions extends OperationOptions, SelectOptions {

@@ -1,16 +1,16 @@
-import { unmatchedWarning } from '../query/plan.js';
-import { withMailbox } from '../imap/with-mailbox.js';
 import { performance } from 'node:perf_hooks';
 import { collectSecrets, redactError } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorErrorJson, type ErrorCode } from '../errors.js';
+import { searchArguments, uidSearch } from '../imap/uid-search.js';
+import { withMailbox } from '../imap/with-mailbox.js';
 import type { OperationOptions } from '../operation-options.js';
+import { unmatchedWarning } from '../query/plan.js';
+import { renderSearchText } from '../query/render-search.js';
 import type { StructuredQuery } from '../query/structured-query.js';
 import type { SelectOptions } from '../rows/select.js';
 import { startState } from './cursor.js';
-import { readPage } from './read-page.js';
 import { prepare, withReadContext, type ReadContext } from './read-context.js';
-import { searchArguments, uidSearch } from '../imap/uid-search.js';
-import { renderSearchText } from '../query/render-search.js';
+import { readPage } from './read-page.js';
 
 export const DEFAULT_SAMPLE_SIZE = 5;
 

@@ -1,27 +1,16 @@
 import { createHash } from 'node:crypto';
-import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
-import { promisify } from 'node:util';
 import { makeError } from '../errors.js';
 import type { MessageIdentity } from '../write/message-identity.js';
+import {
+  checkedSource,
+  COMPRESSION,
+  compressSourceSync,
+  parseFlags,
+  type StoredRow,
+} from './archive-blob.js';
 import { openSqliteFile, type SqliteDatabase } from './sqlite-file.js';
 
 const FORMAT = 'imap-connector-archive';
-// Brotli at quality 4, from Node's own zlib: on the bench's mail about 3 times the speed of
-// gzip (which spent most of an archive import's time) and a far better ratio; decompression is
-// fast at any quality. Recorded in archive_meta so a later version can change it.
-const COMPRESSION = 'brotli';
-const BROTLI_OPTIONS = {
-  params: {
-    [constants.BROTLI_PARAM_QUALITY]: 4,
-    [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-  },
-};
-const brotliAsync = promisify(brotliCompress);
-
-/** A message's source as the archive stores it; runs on libuv's thread pool. */
-export function compressSource(raw: Buffer): Promise<Buffer> {
-  return brotliAsync(raw, BROTLI_OPTIONS);
-}
 const VERSION = '1';
 
 /** One message as the archive keeps it. */
@@ -223,7 +212,7 @@ export class Archive {
   store(entry: ArchiveEntry, compressed?: Buffer): boolean {
     const sha256 = createHash('sha256').update(entry.raw).digest('hex');
     // Compress outside the transaction: it is the slow part, and a kill before COMMIT keeps nothing.
-    const data = compressed ?? brotliCompressSync(entry.raw, BROTLI_OPTIONS);
+    const data = compressed ?? compressSourceSync(entry.raw);
     return this.db.transaction(() => {
       this.sql.addBlob.run(sha256, entry.raw.length, data);
       const inserted = this.sql.addMessage.run(
@@ -331,46 +320,6 @@ export class Archive {
       }
     }
     this.db.close();
-  }
-}
-
-interface StoredRow {
-  account: string;
-  folder: string;
-  uid_validity: string;
-  uid: number;
-  flags: string;
-  internal_date: string | null;
-  blob: string;
-  size: number;
-  compressed: Buffer | null;
-}
-
-const NO_BYTES = Buffer.alloc(0);
-
-/** Decompresses a stored source and checks it against its key; never throws for bad data. */
-function checkedSource(row: StoredRow): { raw: Buffer; damage: string | null } {
-  if (!row.compressed) return { raw: NO_BYTES, damage: 'its source is missing from the archive' };
-  let raw: Buffer;
-  try {
-    raw = brotliDecompressSync(row.compressed);
-  } catch {
-    return { raw: NO_BYTES, damage: 'its stored source cannot be decompressed' };
-  }
-  if (raw.length !== row.size || createHash('sha256').update(raw).digest('hex') !== row.blob) {
-    return { raw: NO_BYTES, damage: 'its stored source no longer matches its SHA-256' };
-  }
-  return { raw, damage: null };
-}
-
-function parseFlags(text: string): string[] {
-  try {
-    const flags = JSON.parse(text) as unknown;
-    return Array.isArray(flags)
-      ? flags.filter((flag): flag is string => typeof flag === 'string')
-      : [];
-  } catch {
-    return [];
   }
 }
 

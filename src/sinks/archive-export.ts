@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileWriteError } from '../file-error.js';
-import { MONTHS } from '../month-names.js';
+import { MONTHS, twoDigits } from '../date-text.js';
 import type { Archive, ArchiveFilter, ArchivedMessage, VerifyResult } from './archive-db.js';
 
 export interface ExportResult {
@@ -94,12 +94,11 @@ export function exportEml(archive: Archive, dir: string, filter: ArchiveFilter =
 const FROM_LINE = /^(>*From )/gm;
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const two = (n: number): string => String(n).padStart(2, '0');
 
 /** asctime() as the mbox "From " line wants it, in UTC: "Mon Jan  2 15:04:05 2006". */
 export function asctime(iso: string | null): string {
   const d = new Date(iso ?? 0);
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${twoDigits(d.getUTCHours())}:${twoDigits(d.getUTCMinutes())}:${twoDigits(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
 }
 
 /**

@@ -6,7 +6,8 @@ import {
   type DedupeMode,
   type MessageIdentity,
 } from '../write/message-identity.js';
-import { compressSource, type Archive } from './archive-db.js';
+import { compressSource } from './archive-blob.js';
+import type { Archive } from './archive-db.js';
 import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
 
 // Enough to keep libuv's four threads busy while SQLite writes; bounds the memory of a batch.

@@ -9,8 +9,8 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeError } from '../errors.js';
-import { sleep } from '../sleep.js';
 import { fileWriteError } from '../file-error.js';
+import { sleep } from '../sleep.js';
 import { openSqliteDriver, type SqliteDatabase } from './sqlite-file.js';
 
 /** A held lock: release() once the run is over (also after an error). */

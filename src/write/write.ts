@@ -1,7 +1,7 @@
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import { redactError } from '../config/redact.js';
 import { assertRole, validateConfig } from '../config/validate-config.js';
-import { makeError, type ConnectorErrorJson } from '../errors.js';
+import { isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import { appendMany } from '../imap/append.js';
@@ -103,4 +103,10 @@ export async function write(
   } finally {
     await session.close();
   }
+}
+
+/** The per-message results a failed write() had before it stopped (details.results), if any. */
+export function partialWriteResults(error: unknown): WriteMessageResult[] | undefined {
+  const results = isConnectorError(error) ? error.details?.results : undefined;
+  return Array.isArray(results) ? (results as WriteMessageResult[]) : undefined;
 }

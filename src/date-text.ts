@@ -13,3 +13,8 @@ export const MONTHS = [
   'Nov',
   'Dec',
 ] as const;
+
+/** A number as two digits, as times of day are written: 7 -> "07". */
+export function twoDigits(n: number): string {
+  return String(n).padStart(2, '0');
+}

@@ -1,0 +1,100 @@
+/**
+ * Tokens of one IMAP response (RFC 3501 section 9): atoms, quoted strings, literals and
+ * parenthesised lists, in the node shape imapflow's parser produces, so imapflow's own
+ * ENVELOPE and BODYSTRUCTURE decoders read them. Strict: what breaks the grammar is a
+ * PROTOCOL_ERROR, never a silently different message.
+ */
+import { makeError } from '../errors.js';
+
+/** A token in imapflow's shape: NIL is null, a list is an array. */
+export type Node = { type: 'ATOM' | 'STRING' | 'LITERAL'; value: string | Buffer } | null | Node[];
+
+/** PROTOCOL_ERROR for bytes that break the FETCH response grammar (RFC 3501 section 7.4.2). */
+export function fetchProtocolError(what: string): ReturnType<typeof makeError> {
+  return makeError(
+    'PROTOCOL_ERROR',
+    `The server sent a FETCH response that is not valid IMAP: ${what}.`,
+    { details: { problem: what } },
+  );
+}
+
+const SPACE = 32;
+const QUOTE = 34;
+const OPEN = 40;
+const CLOSE = 41;
+const BACKSLASH = 92;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+// A literal announcement ends the line: "{123}" (or "{123+}" from LITERAL+ aware servers).
+const LITERAL_AT_END = /\{(\d+)\+?\}$/;
+// Lists nested deeper than any FETCH answer needs are a broken or hostile server.
+const MAX_DEPTH = 64;
+
+/** Tokenizes one response: text segments, each but the last followed by a literal. */
+export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
+  const root: Node[] = [];
+  const stack: Node[][] = [root];
+  for (let s = 0; s < texts.length; s++) {
+    const text = texts[s]!;
+    let i = 0;
+    while (i < text.length) {
+      const byte = text[i]!;
+      const top = stack[stack.length - 1]!;
+      if (byte === SPACE) i++;
+      else if (byte === OPEN) {
+        const list: Node[] = [];
+        top.push(list);
+        stack.push(list);
+        if (stack.length > MAX_DEPTH) throw fetchProtocolError('lists nested too deeply');
+        i++;
+      } else if (byte === CLOSE) {
+        if (stack.length === 1) throw fetchProtocolError('a ")" without its "("');
+        stack.pop();
+        i++;
+      } else if (byte === QUOTE) {
+        const bytes: number[] = [];
+        i++;
+        while (i < text.length && text[i] !== QUOTE) {
+          if (text[i] === BACKSLASH && i + 1 < text.length) i++;
+          bytes.push(text[i]!);
+          i++;
+        }
+        if (i >= text.length) throw fetchProtocolError('a quoted string without its closing quote');
+        i++;
+        top.push({ type: 'STRING', value: Buffer.from(bytes).toString('utf8') });
+      } else {
+        const start = i;
+        let depth = 0;
+        while (i < text.length) {
+          const c = text[i]!;
+          if (c === OPEN_BRACKET) depth++;
+          else if (c === CLOSE_BRACKET) depth--;
+          else if (depth === 0 && (c === SPACE || c === OPEN || c === CLOSE)) break;
+          i++;
+        }
+        const atom = text.toString('latin1', start, i);
+        if (s < literals.length && i === text.length && LITERAL_AT_END.test(atom)) {
+          top.push({ type: 'LITERAL', value: literals[s]! });
+        } else {
+          top.push(atom.toUpperCase() === 'NIL' ? null : { type: 'ATOM', value: atom });
+        }
+      }
+    }
+  }
+  if (stack.length > 1) throw fetchProtocolError('a "(" without its ")"');
+  return root;
+}
+
+export function str(node: Node | undefined): string | undefined {
+  if (!node || Array.isArray(node)) return undefined;
+  return typeof node.value === 'string' ? node.value : node.value.toString('utf8');
+}
+
+export function buf(node: Node | undefined): Buffer | undefined {
+  if (!node || Array.isArray(node)) return undefined;
+  return Buffer.isBuffer(node.value) ? node.value : Buffer.from(node.value);
+}
+
+export function strings(node: Node | undefined): string[] {
+  return Array.isArray(node) ? node.map(str).filter((v): v is string => v !== undefined) : [];
+}
