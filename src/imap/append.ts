@@ -42,6 +42,25 @@ interface ServerError {
 // \Recent is the server's alone (RFC 3501 section 2.3.2); APPEND with it is rejected.
 const UNSETTABLE = new Set(['\\recent']);
 
+/** The server's reason for refusing an APPEND, without Dovecot's timings and without secrets. */
+function refusalText(raw: ServerError, session: Session): string | undefined {
+  if (!raw.responseText) return undefined;
+  // Dovecot appends timings, "(0.001 + 0.000 secs).", to every answer: not part of the reason.
+  return redactText(raw.responseText, session.secrets)
+    .replace(/\s*\([\d.]+ \+ [\d.]+(?: \+ [\d.]+)? secs\)\.?$/, '')
+    .replace(/\.$/, '');
+}
+
+/** RFC 7889 APPENDLIMIT, RFC 4469 TOOBIG, RFC 5530 LIMIT, or the words (Dovecot's quota_max_mail_size). */
+function isTooLarge(code: string, text: string): boolean {
+  return (
+    code === 'APPENDLIMIT' ||
+    code === 'TOOBIG' ||
+    (code === 'LIMIT' && /size/i.test(text)) ||
+    /too (big|large)|larger than the maximum/i.test(text)
+  );
+}
+
 /** A refused APPEND as a clear error: too large, over quota, missing folder, or the server's own words. */
 export function toAppendError(
   error: unknown,
@@ -51,43 +70,33 @@ export function toAppendError(
 ): ConnectorError {
   const raw = (typeof error === 'object' && error !== null ? error : {}) as ServerError;
   const code = (raw.serverResponseCode ?? '').toUpperCase();
-  // Dovecot appends timings, "(0.001 + 0.000 secs).", to every answer: not part of the reason.
-  const text = raw.responseText
-    ? redactText(raw.responseText, session.secrets)
-        .replace(/\s*\([\d.]+ \+ [\d.]+(?: \+ [\d.]+)? secs\)\.?$/, '')
-        .replace(/\.$/, '')
-    : undefined;
+  const text = refusalText(raw, session);
   const details = {
     folder,
     size,
     ...(code ? { serverResponseCode: code } : {}),
     ...(text ? { responseText: text } : {}),
   };
-  // RFC 7889 APPENDLIMIT, RFC 4469 TOOBIG, RFC 5530 LIMIT, or the words (Dovecot's quota_max_mail_size).
-  if (
-    code === 'APPENDLIMIT' ||
-    code === 'TOOBIG' ||
-    (code === 'LIMIT' && /size/i.test(text ?? '')) ||
-    /too (big|large)|larger than the maximum/i.test(text ?? '')
-  ) {
+  const where = JSON.stringify(folder);
+  if (isTooLarge(code, text ?? '')) {
     const limit = session.client.capabilities.get('APPENDLIMIT');
     return makeError(
       'MESSAGE_TOO_LARGE',
-      `The message (${size} bytes) is larger than ${JSON.stringify(folder)} accepts${typeof limit === 'number' ? ` (APPENDLIMIT ${limit})` : ''}.`,
+      `The message (${size} bytes) is larger than ${where} accepts${typeof limit === 'number' ? ` (APPENDLIMIT ${limit})` : ''}.`,
       { details },
     );
   }
   if (code === 'OVERQUOTA' || /quota/i.test(text ?? '')) {
     return makeError(
       'OVER_QUOTA',
-      `The target mailbox is over quota; ${JSON.stringify(folder)} cannot take more mail.`,
+      `The target mailbox is over quota; ${where} cannot take more mail.`,
       { details },
     );
   }
   if (raw.responseStatus === 'NO' || raw.responseStatus === 'BAD') {
     return makeError(
       'APPEND_FAILED',
-      `The server refused to store a message in ${JSON.stringify(folder)}${text ? `: ${text}` : ''}.`,
+      `The server refused to store a message in ${where}${text ? `: ${text}` : ''}.`,
       { details },
     );
   }
@@ -204,6 +213,69 @@ async function multiAppend(
   return messages.map((_, i) => (uids.length === messages.length ? uids[i] : undefined));
 }
 
+/** The next messages that may go in one MULTIAPPEND: within APPENDLIMIT, without NUL, at most 100 or 8 MB. */
+function nextChunk(
+  session: Session,
+  messages: readonly OutgoingMessage[],
+  from: number,
+): OutgoingMessage[] {
+  const chunk: OutgoingMessage[] = [];
+  if (!session.client.capabilities.has('MULTIAPPEND')) return chunk;
+  const limit = session.client.capabilities.get('APPENDLIMIT');
+  // NUL bytes need BINARY's literal8, which imapflow's append() knows how to send.
+  const fits = (message: OutgoingMessage): boolean =>
+    (typeof limit !== 'number' || message.raw.length <= limit) && !message.raw.includes(0);
+  let bytes = 0;
+  for (let i = from; i < messages.length && chunk.length < MULTIAPPEND_MAX_MESSAGES; i++) {
+    const next = messages[i]!;
+    if (!fits(next) || (chunk.length > 0 && bytes + next.raw.length > MULTIAPPEND_MAX_BYTES)) break;
+    chunk.push(next);
+    bytes += next.raw.length;
+  }
+  return chunk;
+}
+
+/** One message alone; a refusal of just this message is its outcome, anything else is fatal. */
+async function appendOne(
+  session: Session,
+  folder: string,
+  message: OutgoingMessage,
+  outcomes: AppendOutcome[],
+): Promise<ConnectorError | undefined> {
+  try {
+    const appended = await appendMessage(session, folder, message);
+    outcomes.push({ stored: true, uid: appended.uid });
+  } catch (error) {
+    const classified = session.asError(error);
+    if (!PER_MESSAGE.has(classified.code)) return classified;
+    outcomes.push({ stored: false, error: classified });
+  }
+  return undefined;
+}
+
+/**
+ * A chunk in one MULTIAPPEND: true when stored; false when refused as a whole (nothing was
+ * stored, RFC 3502), so its messages go one by one.
+ * @throws a session error (the connection, not the messages).
+ */
+async function tryMultiAppend(
+  session: Session,
+  folder: string,
+  chunk: readonly OutgoingMessage[],
+  outcomes: AppendOutcome[],
+): Promise<boolean> {
+  try {
+    await selectForAppend(session, folder);
+    for (const uid of await multiAppend(session, folder, chunk))
+      outcomes.push({ stored: true, uid });
+    return true;
+  } catch (error) {
+    const raw = error as ServerError;
+    if (raw.responseStatus !== 'NO' && raw.responseStatus !== 'BAD') throw session.asError(error);
+    return false;
+  }
+}
+
 /**
  * APPENDs messages in order into one folder: in MULTIAPPEND commands when the server offers
  * it (one round trip per up to 100 messages or 8 MB, where single APPENDs cost Dovecot a few
@@ -217,56 +289,22 @@ export async function appendMany(
   messages: readonly OutgoingMessage[],
 ): Promise<AppendManyResult> {
   const outcomes: AppendOutcome[] = [];
-  const one = async (message: OutgoingMessage): Promise<ConnectorError | undefined> => {
-    try {
-      const appended = await appendMessage(session, folder, message);
-      outcomes.push({ stored: true, uid: appended.uid });
-    } catch (error) {
-      const classified = session.asError(error);
-      if (!PER_MESSAGE.has(classified.code)) return classified;
-      outcomes.push({ stored: false, error: classified });
-    }
-    return undefined;
-  };
-  const limit = session.client.capabilities.get('APPENDLIMIT');
-  // NUL bytes need BINARY's literal8, which imapflow's append() knows how to send.
-  const fitsMulti = (message: OutgoingMessage): boolean =>
-    (typeof limit !== 'number' || message.raw.length <= limit) && !message.raw.includes(0);
-  const multi = session.client.capabilities.has('MULTIAPPEND');
   let i = 0;
-  while (i < messages.length) {
-    const chunk: OutgoingMessage[] = [];
-    let bytes = 0;
-    while (multi && i + chunk.length < messages.length && chunk.length < MULTIAPPEND_MAX_MESSAGES) {
-      const next = messages[i + chunk.length]!;
-      if (!fitsMulti(next) || (chunk.length > 0 && bytes + next.raw.length > MULTIAPPEND_MAX_BYTES))
-        break;
-      chunk.push(next);
-      bytes += next.raw.length;
-    }
-    if (chunk.length > 1) {
-      try {
-        await selectForAppend(session, folder);
-        const uids = await multiAppend(session, folder, chunk);
-        for (const uid of uids) outcomes.push({ stored: true, uid });
+  try {
+    while (i < messages.length) {
+      const chunk = nextChunk(session, messages, i);
+      if (chunk.length > 1 && (await tryMultiAppend(session, folder, chunk, outcomes))) {
         i += chunk.length;
         continue;
-      } catch (error) {
-        const raw = error as ServerError;
-        if (raw.responseStatus !== 'NO' && raw.responseStatus !== 'BAD') {
-          return {
-            outcomes,
-            fatal: session.asError(error),
-          };
-        }
-        // Refused as a whole: nothing was stored; find out message by message.
+      }
+      for (const message of chunk.length > 1 ? chunk : [messages[i]!]) {
+        const fatal = await appendOne(session, folder, message, outcomes);
+        if (fatal) return { outcomes, fatal };
+        i++;
       }
     }
-    for (const message of chunk.length > 1 ? chunk : [messages[i]!]) {
-      const fatal = await one(message);
-      if (fatal) return { outcomes, fatal };
-      i++;
-    }
+  } catch (error) {
+    return { outcomes, fatal: session.asError(error) };
   }
   return { outcomes, fatal: undefined };
 }

@@ -7,9 +7,9 @@ import { Archive } from '../sinks/archive-db.js';
 import { ArchiveSink } from '../sinks/archive-sink.js';
 import { ImapSink } from '../sinks/imap-sink.js';
 import type { Sink } from '../sinks/sink.js';
-import { acquireJobLock } from '../sinks/job-lock.js';
+import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
 import { openSqliteFile, type SqliteDatabase } from '../sinks/sqlite-file.js';
-import { importFolder } from './import-folder.js';
+import { importFolder, type FolderJob } from './import-folder.js';
 import { totalsOf, type FolderImportResult, type ImportResult } from './import-result.js';
 import { ImportState } from './import-state.js';
 import { prepareImport, type PreparedImport } from './prepare-import.js';
@@ -83,19 +83,7 @@ export async function runImport(
     totals: totalsOf([], 0),
     unmatched: [],
   };
-  const lockedFile =
-    prepared.destination.kind === 'archive'
-      ? prepared.destination.path
-      : prepared.destination.statePath;
-  // Before the store is even opened: a second run of this job must not touch it (issue 9).
-  const lock = await acquireJobLock(lockedFile, prepared.job, prepared.lockWaitMs);
-  let store: ReturnType<typeof openStore>;
-  try {
-    store = openStore(prepared);
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
+  const { lock, store } = await lockAndOpenStore(prepared);
   let ctx: ReadContext | undefined;
   let destination: Destination | undefined;
   try {
@@ -105,45 +93,7 @@ export async function runImport(
     );
     result.unmatched = ctx.unmatched;
     destination = await openDestination(prepared, store, ctx.session.account, options);
-    // An IMAP destination needs the source bytes, flags and date; the archive also keeps the row.
-    const fetchQuery = destination.sink.keepsRows
-      ? fetchFields(prepared.plan.select, ctx.session.client.capabilities)
-      : { uid: true, flags: true, internalDate: true, size: true, source: true };
-    const budget = { remaining: prepared.plan.query.limit ?? Number.POSITIVE_INFINITY };
-    // Messages moved by the post-read action must not come back as source mail next run.
-    const action = prepared.postReadAction;
-    const folders =
-      action.type === 'move'
-        ? ctx.folders.filter((folder) => folder.path !== action.folder)
-        : ctx.folders;
-    for (const folder of folders) {
-      if (budget.remaining <= 0) break;
-      const sink = await destination.sink.openFolder(
-        folder,
-        destination.state.destinationOf(folder.path),
-      );
-      destination.state.recordDestination(folder.path, sink.destination);
-      const job = {
-        session: ctx.session,
-        config: prepared.source,
-        plan: prepared.plan,
-        state: destination.state,
-        sink,
-        postReadAction: prepared.postReadAction,
-        fetchQuery,
-        keepsRows: destination.sink.keepsRows,
-        mode: prepared.mode,
-        budget,
-        signal: options.signal,
-        onProgress: options.onProgress,
-      };
-      const session = ctx.session;
-      result.folders.push(
-        await importFolder(job, folder).catch((error: unknown) => {
-          throw session.asError(error);
-        }),
-      );
-    }
+    await importFolders(prepared, ctx, destination, options, result);
     result.totals = totalsOf(result.folders, Date.now() - started);
     return result;
   } catch (error) {
@@ -154,5 +104,76 @@ export async function runImport(
     await ctx?.session.close();
     store.db.close();
     lock.release();
+  }
+}
+
+/**
+ * The job's lock, then its store: a second run of the job must not even open the store
+ * (issue 9), and a bad path fails before any connection.
+ * @throws JOB_BUSY, FILE_WRITE_FAILED, ARCHIVE_INVALID
+ */
+async function lockAndOpenStore(
+  prepared: PreparedImport,
+): Promise<{ lock: JobLock; store: ReturnType<typeof openStore> }> {
+  const { destination } = prepared;
+  const lock = await acquireJobLock(
+    destination.kind === 'archive' ? destination.path : destination.statePath,
+    prepared.job,
+    prepared.lockWaitMs,
+  );
+  try {
+    return { lock, store: openStore(prepared) };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** Copies each source folder in turn, within the query's LIMIT; results go into `result`. */
+async function importFolders(
+  prepared: PreparedImport,
+  ctx: ReadContext,
+  destination: Destination,
+  options: ImportOptions,
+  result: ImportResult,
+): Promise<void> {
+  const { session } = ctx;
+  // An IMAP destination needs the source bytes, flags and date; the archive also keeps the row.
+  const fetchQuery = destination.sink.keepsRows
+    ? fetchFields(prepared.plan.select, session.client.capabilities)
+    : { uid: true, flags: true, internalDate: true, size: true, source: true };
+  const budget = { remaining: prepared.plan.query.limit ?? Number.POSITIVE_INFINITY };
+  // Messages moved by the post-read action must not come back as source mail next run.
+  const action = prepared.postReadAction;
+  const folders =
+    action.type === 'move'
+      ? ctx.folders.filter((folder) => folder.path !== action.folder)
+      : ctx.folders;
+  for (const folder of folders) {
+    if (budget.remaining <= 0) break;
+    const sink = await destination.sink.openFolder(
+      folder,
+      destination.state.destinationOf(folder.path),
+    );
+    destination.state.recordDestination(folder.path, sink.destination);
+    const job: FolderJob = {
+      session,
+      config: prepared.source,
+      plan: prepared.plan,
+      state: destination.state,
+      sink,
+      postReadAction: action,
+      fetchQuery,
+      keepsRows: destination.sink.keepsRows,
+      mode: prepared.mode,
+      budget,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    };
+    result.folders.push(
+      await importFolder(job, folder).catch((error: unknown) => {
+        throw session.asError(error);
+      }),
+    );
   }
 }
