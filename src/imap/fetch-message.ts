@@ -3,23 +3,12 @@
  * items it carried. UIDs and sizes are checked numbers; ENVELOPE and BODYSTRUCTURE go through
  * imapflow's own decoders, so both FETCH paths yield the same rows.
  */
-import type { FetchMessageObject } from 'imapflow';
+import type { FetchedMessage } from '../fetched-message.js';
 import { fetchProtocolError, buf, str, strings, type Node } from './fetch-tokens.js';
 import { parseBodystructure, parseEnvelope } from './imapflow-internals.js';
 
 /** A fetched message, with the full source when BODY[] was asked for. */
-export type BulkMessage = Pick<
-  FetchMessageObject,
-  | 'uid'
-  | 'flags'
-  | 'internalDate'
-  | 'size'
-  | 'envelope'
-  | 'bodyStructure'
-  | 'headers'
-  | 'labels'
-  | 'threadId'
-> & { source?: Buffer };
+export type BulkMessage = FetchedMessage;
 
 /** One `* n FETCH (...)` response: its sequence number, the items it carried, and the message. */
 export interface FetchResponse {

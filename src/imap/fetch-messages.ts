@@ -1,4 +1,5 @@
 import type { FetchMessageObject, FetchQueryObject } from 'imapflow';
+import { MESSAGE_FIELDS } from '../fetched-message.js';
 import { bulkFetch } from './bulk-fetch.js';
 import { canBorrowSocket } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
@@ -12,20 +13,6 @@ import { toUidSet } from './uid-set.js';
 // IMAP_CONNECTOR_BULK_FETCH=off sends every FETCH through imapflow, should a server's
 // answers ever trip the dedicated parser.
 const BULK_FETCH = process.env.IMAP_CONNECTOR_BULK_FETCH !== 'off';
-
-/** The items imapflow's fetch() reports as message fields, to sort its answers like ours. */
-const MESSAGE_FIELDS = [
-  'uid',
-  'flags',
-  'internalDate',
-  'size',
-  'envelope',
-  'bodyStructure',
-  'labels',
-  'threadId',
-  'source',
-  'headers',
-];
 
 /**
  * One UID FETCH: through the dedicated bulk parser when the session can lend its socket

@@ -8,6 +8,7 @@
  * incomplete, an error for that message, never an empty one (issue 9).
  */
 import type { FetchQueryObject } from 'imapflow';
+import { MESSAGE_FIELDS } from '../fetched-message.js';
 import {
   fetchProtocolError,
   type BulkMessage,
@@ -25,18 +26,9 @@ const UPDATE_ITEMS = new Set(['uid', 'flags', 'modseq', 'labels']);
 
 /** The message fields a FETCH query asks for, named as on BulkMessage. */
 export function requestedItems(query: FetchQueryObject): string[] {
-  const fields = [
-    'uid',
-    'flags',
-    'internalDate',
-    'size',
-    'envelope',
-    'bodyStructure',
-    'labels',
-    'threadId',
-    'source',
-  ] as const;
-  const items: string[] = fields.filter((field) => Boolean(query[field]));
+  const items: string[] = MESSAGE_FIELDS.filter(
+    (field) => field !== 'headers' && Boolean(query[field]),
+  );
   if (Array.isArray(query.headers) ? query.headers.length > 0 : Boolean(query.headers))
     items.push('headers');
   return items;

@@ -1,4 +1,6 @@
-import type { FetchMessageObject } from 'imapflow';
+import type { FetchedMessage } from '../fetched-message.js';
+
+export type { FetchedMessage };
 import { toAddresses } from './addresses.js';
 import { attachmentsFromStructure } from './attachments.js';
 import { formatDate } from './format-date.js';
@@ -13,20 +15,6 @@ export interface RowContext {
   uidValidity: string;
   dateTimeFormat: string;
 }
-
-/** The parts of imapflow's FETCH answer a row is made from. */
-export type FetchedMessage = Pick<
-  FetchMessageObject,
-  | 'uid'
-  | 'flags'
-  | 'internalDate'
-  | 'size'
-  | 'envelope'
-  | 'bodyStructure'
-  | 'headers'
-  | 'labels'
-  | 'threadId'
->;
 
 function toDate(value: Date | string | undefined): Date | null {
   if (value === undefined) return null;

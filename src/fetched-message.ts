@@ -1,0 +1,35 @@
+import type { FetchMessageObject } from 'imapflow';
+
+/**
+ * The parts of a FETCH answer the connector uses, in imapflow's message shape, with the full
+ * source when BODY[] was asked for. Shared by the protocol layer (which produces it) and rows
+ * (which read it); a type only, so nothing loads imapflow.
+ */
+export type FetchedMessage = Pick<
+  FetchMessageObject,
+  | 'uid'
+  | 'flags'
+  | 'internalDate'
+  | 'size'
+  | 'envelope'
+  | 'bodyStructure'
+  | 'headers'
+  | 'labels'
+  | 'threadId'
+> & {
+  source?: Buffer;
+};
+
+/** The FETCH items as message fields (RFC 3501 section 6.4.5; headers are HEADER.FIELDS). */
+export const MESSAGE_FIELDS = [
+  'uid',
+  'flags',
+  'internalDate',
+  'size',
+  'envelope',
+  'bodyStructure',
+  'labels',
+  'threadId',
+  'source',
+  'headers',
+] as const;
