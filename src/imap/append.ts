@@ -116,8 +116,11 @@ export async function appendMessage(
   const flags = message.flags.filter((flag) => isFlag(flag) && !UNSETTABLE.has(flag.toLowerCase()));
   await selectForAppend(session, folder);
   const attempt = async (): Promise<AppendResult> => {
-    const result = await withCommandDeadline(session, 'APPEND', () =>
-      session.client.append(folder, message.raw, flags, message.internalDate),
+    const result = await withCommandDeadline(
+      session,
+      'APPEND',
+      () => session.client.append(folder, message.raw, flags, message.internalDate),
+      { abortable: false },
     );
     if (!result)
       throw makeError('CONNECTION_LOST', 'The session ended before the message could be stored.');
@@ -201,8 +204,11 @@ async function multiAppend(
   const client = session.client;
   const permanent = client.mailbox ? client.mailbox.permanentFlags : undefined;
   const attributes = multiAppendAttributes(folder, messages, permanent);
-  const response = await withCommandDeadline(session, 'APPEND', () =>
-    execCommand(client, 'APPEND', attributes),
+  const response = await withCommandDeadline(
+    session,
+    'APPEND',
+    () => execCommand(client, 'APPEND', attributes),
+    { abortable: false },
   );
   const section = response.response.attributes?.[0]?.section ?? [];
   response.next();

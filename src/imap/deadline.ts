@@ -28,7 +28,14 @@ export class Deadline {
 
   /** Settles like `promise`, or rejects when the budget runs out or the signal aborts. */
   race<T>(promise: Promise<T>, onExpire?: () => void): Promise<T> {
-    this.check();
+    try {
+      this.check();
+    } catch (error) {
+      // Already over before it began: the work was started, so nobody may be left to hear it fail.
+      promise.catch(() => undefined);
+      onExpire?.();
+      return Promise.reject(error);
+    }
     return new Promise<T>((resolve, reject) => {
       const finish = (): void => {
         clearTimeout(timer);

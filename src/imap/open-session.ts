@@ -4,6 +4,7 @@ import { toImapFlowOptions } from '../config/to-imapflow-options.js';
 import type { Config } from '../config/validate-config.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { SILENT_LOGGER, type Logger, type OperationOptions } from '../operation-options.js';
+import { abortedError } from '../sleep.js';
 import { readPackageJson } from '../package-root.js';
 import { classifyError, type ErrorContext } from './classify-error.js';
 import { Deadline } from './deadline.js';
@@ -26,6 +27,8 @@ export interface Session {
   readonly errorContext: ErrorContext;
   /** The operation's logger (already redacting), for modules that talk to the server themselves. */
   readonly logger: Logger;
+  /** The caller's signal: every command of the session ends with ABORTED when it fires. */
+  readonly signal: AbortSignal | undefined;
   /** Largest literal this session accepts from the server (the connection's maxMessageSize + framing). */
   readonly maxMessageBytes: number;
   /** The first fault imapflow reported as an event after connecting, if any. */
@@ -102,6 +105,8 @@ export async function openSession(
   config: Config,
   options: OperationOptions = {},
 ): Promise<Session> {
+  // Cancelled before it began: no socket is opened at all.
+  if (options.signal?.aborted) throw abortedError();
   const logger = options.logger ?? SILENT_LOGGER;
   const secrets = collectSecrets(config);
   const errorContext: ErrorContext = {
@@ -139,6 +144,7 @@ export async function openSession(
     client,
     authenticatedAs,
     account: `${authenticatedAs}@${config.host}`,
+    signal: options.signal,
     secrets,
     errorContext,
     logger,

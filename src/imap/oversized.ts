@@ -20,11 +20,7 @@ export async function oversizedAmong(
     { type: 'ATOM' as const, value: String(maxBytes) },
   ];
   const wanted = new Set(uids);
-  return new Set(
-    (await uidSearch(session.client, attributes, session.errorContext, session.logger)).filter(
-      (uid) => wanted.has(uid),
-    ),
-  );
+  return new Set((await uidSearch(session, attributes)).filter((uid) => wanted.has(uid)));
 }
 
 /** The row warning of a message whose body was not read because of maxMessageSize. */

@@ -1,12 +1,12 @@
 import type { ImapFlow } from 'imapflow';
 import { redactText } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
-import { SILENT_LOGGER, type Logger } from '../operation-options.js';
 import { borrowSocket, canBorrowSocket, nextTag, type Consumed } from './borrow-socket.js';
 import { classifyError, responseCodeOf, type ErrorContext } from './classify-error.js';
 import { withCommandDeadline } from './command-deadline.js';
 import type { TaggedResult } from './fetch-response-parser.js';
 import { compileCommand, execCommand, type ImapAttribute } from './imapflow-internals.js';
+import type { Session } from './open-session.js';
 import { SearchResponseParser } from './search-response-parser.js';
 
 interface UntaggedResponse {
@@ -115,17 +115,16 @@ export function taggedError(command: string, result: TaggedResult): Error {
  * literals (a search value with a line end needs imapflow's continuation handling).
  */
 async function streamedSearch(
-  client: ImapFlow,
+  session: SearchSession,
   attributes: readonly ImapAttribute[],
-  ctx: ErrorContext,
-  logger: Logger,
 ): Promise<number[] | undefined> {
+  const { client, logger } = session;
   const tag = nextTag();
   const parts = await compileCommand(tag, 'UID SEARCH', searchArguments(client, attributes));
   if (parts.length !== 1) return undefined;
   const parser = new SearchResponseParser(tag, searchLimit(client));
   const line = parts[0]!.toString('utf8');
-  return withCommandDeadline({ client, errorContext: ctx }, 'UID SEARCH', () =>
+  return withCommandDeadline(session, 'UID SEARCH', () =>
     borrowSocket(
       client,
       line,
@@ -147,6 +146,9 @@ function searchLimit(client: ImapFlow): number {
   return client.mailbox ? client.mailbox.exists : Number.POSITIVE_INFINITY;
 }
 
+/** What a search needs of a session: the client, its error context, its logger and signal. */
+export type SearchSession = Pick<Session, 'client' | 'errorContext' | 'logger' | 'signal'>;
+
 /**
  * UID SEARCH with arguments compiled by query/render-search.ts, on the selected folder; UIDs
  * ascending. Streamed on the borrowed socket where the session can lend it; else through
@@ -157,17 +159,16 @@ function searchLimit(client: ImapFlow): number {
  *   answers, PROTOCOL_ERROR for an answer that names no UIDs or more than the folder has.
  */
 export async function uidSearch(
-  client: ImapFlow,
+  session: SearchSession,
   attributes: readonly ImapAttribute[],
-  ctx: ErrorContext,
-  logger: Logger = SILENT_LOGGER,
 ): Promise<number[]> {
+  const { client, errorContext: ctx } = session;
   try {
     if (STREAMED_SEARCH && canBorrowSocket(client)) {
-      const streamed = await streamedSearch(client, attributes, ctx, logger);
+      const streamed = await streamedSearch(session, attributes);
       if (streamed) return streamed;
     }
-    return await execSearch(client, attributes, ctx);
+    return await execSearch(session, attributes);
   } catch (error) {
     throw isConnectorError(error) && error.code !== 'INTERNAL' ? error : toSearchError(error, ctx);
   }
@@ -178,10 +179,10 @@ const STREAMED_SEARCH = process.env.IMAP_CONNECTOR_BULK_FETCH !== 'off';
 
 /** UID SEARCH through imapflow's exec(); the same checks on what the server names. */
 async function execSearch(
-  client: ImapFlow,
+  session: SearchSession,
   attributes: readonly ImapAttribute[],
-  ctx: ErrorContext,
 ): Promise<number[]> {
+  const { client } = session;
   const uids = new Set<number>();
   const limit = searchLimit(client);
   // imapflow does not pass on an error thrown by an untagged handler: keep the first one.
@@ -193,7 +194,7 @@ async function execSearch(
       junk = error as ConnectorError;
     }
   };
-  const response = await withCommandDeadline({ client, errorContext: ctx }, 'UID SEARCH', () =>
+  const response = await withCommandDeadline(session, 'UID SEARCH', () =>
     execCommand(client, 'UID SEARCH', searchArguments(client, attributes), {
       SEARCH: async (untagged) => collect(() => addSearchResults(untagged, uids, limit)),
       ESEARCH: async (untagged) => collect(() => addEsearchResults(untagged, uids, limit)),

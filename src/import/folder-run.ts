@@ -1,4 +1,5 @@
 import type { FetchQueryObject } from 'imapflow';
+import { makeError, type ConnectorError } from '../errors.js';
 import type { Config } from '../config/validate-config.js';
 import type { Session } from '../imap/open-session.js';
 import type { ReadPlan } from '../read/prepare-read.js';
@@ -60,4 +61,13 @@ export function recordUnread(
 export async function settle(run: FolderRun, uids: readonly number[]): Promise<void> {
   await applyPostReadAction(run.job.session, run.job.postReadAction, uids);
   run.job.state.clearActions(run.path, run.uidValidity, uids);
+}
+
+/** ABORTED as an import says it: where it stopped is recorded, so running it again goes on. */
+export function importStopped(details?: ConnectorError['details']): ConnectorError {
+  return makeError(
+    'ABORTED',
+    'The import was stopped; run it again to continue where it stopped.',
+    details ? { details } : {},
+  );
 }

@@ -86,9 +86,7 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
     { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` },
   ];
   // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
-  const fresh = (
-    await uidSearch(session.client, attributes, session.errorContext, session.logger)
-  ).filter((uid) => uid > lastUid);
+  const fresh = (await uidSearch(session, attributes)).filter((uid) => uid > lastUid);
   // A listed failure may also lie above the checkpoint: each UID is read once.
   const uids = [...new Set([...retry, ...fresh])].slice(0, budget.remaining);
   budget.remaining -= uids.length;

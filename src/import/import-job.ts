@@ -9,6 +9,7 @@ import { ImapSink } from '../sinks/imap-sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
 import { openSqliteFile, type SqliteDatabase } from '../sinks/sqlite-file.js';
+import { importStopped } from './folder-run.js';
 import { importFolder, type FolderJob } from './import-folder.js';
 import { totalsOf, type FolderImportResult, type ImportResult } from './import-result.js';
 import { ImportState } from './import-state.js';
@@ -98,7 +99,11 @@ export async function runImport(
     return result;
   } catch (error) {
     result.totals = totalsOf(result.folders, Date.now() - started);
-    throw isConnectorError(error) ? error.withDetails({ result }) : error;
+    if (!isConnectorError(error)) throw error;
+    // However the stop reached it (a command, a delay, between steps), an import says the same.
+    throw error.code === 'ABORTED'
+      ? importStopped({ ...error.details, result })
+      : error.withDetails({ result });
   } finally {
     await destination?.close();
     await ctx?.session.close();

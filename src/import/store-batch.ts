@@ -4,7 +4,7 @@ import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import type { SourceMessage, StoreResult } from '../sinks/sink.js';
 import { sleep } from '../sleep.js';
 import { BatchDedupe, identify } from '../write/message-identity.js';
-import type { FolderRun } from './folder-run.js';
+import { importStopped, type FolderRun } from './folder-run.js';
 import type { FailedMessage } from './import-result.js';
 
 // Messages stored per step when there is no delay between messages: one MULTIAPPEND, one
@@ -60,12 +60,8 @@ export async function storeBatch(
   const delayMs = config.delayBetweenMessagesMs;
   const step = delayMs > 0 ? 1 : STEP;
   for (let start = 0; start < messages.length; start += step) {
-    if (signal?.aborted)
-      throw makeError(
-        'ABORTED',
-        'The import was stopped; run it again to continue where it stopped.',
-      );
-    if (delayMs > 0 && !(first && start === 0)) await sleep(delayMs);
+    if (signal?.aborted) throw importStopped();
+    if (delayMs > 0 && !(first && start === 0)) await sleep(delayMs, signal);
     const group = messages.slice(start, start + step);
     const duplicates = new Set(
       group

@@ -66,7 +66,7 @@ async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise
       : { attachmentContentMaxBytes: plan.select.attachmentContentMaxBytes };
   const rows: unknown[] = [];
   for (let i = 0; i < uids.length; i += batchSize) {
-    if (i > 0 && delayMs > 0) await sleep(delayMs);
+    if (i > 0 && delayMs > 0) await sleep(delayMs, session.signal);
     const wanted = uids.slice(i, i + batchSize);
     // Bodies over maxMessageSize are never downloaded: those rows come from the envelope.
     const oversized = needsSource
@@ -140,7 +140,7 @@ async function nextUids(
       { type: 'ATOM' as const, value: 'UID' },
       { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` },
     ];
-    const uids = await uidSearch(session.client, attributes, session.errorContext, session.logger);
+    const uids = await uidSearch(session, attributes);
     entry = { uidValidity, uids: uids.filter((uid) => uid > lastUid) };
     cache?.set(path, entry);
     from = 0;

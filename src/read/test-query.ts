@@ -46,12 +46,7 @@ export interface TestQueryOptions extends OperationOptions, SelectOptions {
 async function countFolder(ctx: ReadContext, path: string): Promise<FolderMatch> {
   return withMailbox(ctx.session, path, true, async () => {
     const mailbox = ctx.session.client.mailbox || undefined;
-    const uids = await uidSearch(
-      ctx.session.client,
-      ctx.plan.attributes,
-      ctx.session.errorContext,
-      ctx.session.logger,
-    );
+    const uids = await uidSearch(ctx.session, ctx.plan.attributes);
     return {
       folder: path,
       search: `UID SEARCH ${renderSearchText(searchArguments(ctx.session.client, ctx.plan.attributes))}`,

@@ -22,12 +22,7 @@ async function indexedMessages(
   timeout: number,
 ): Promise<IndexedMessage[]> {
   return withMailbox(session, path, true, async () => {
-    const uids = await uidSearch(
-      session.client,
-      [{ type: 'ATOM', value: 'ALL' }],
-      session.errorContext,
-      session.logger,
-    );
+    const uids = await uidSearch(session, [{ type: 'ATOM', value: 'ALL' }]);
     const fields = IDENTITY_HEADER_FIELDS.map((field) => field.toLowerCase());
     const indexed: IndexedMessage[] = [];
     for (let i = 0; i < uids.length; i += INDEX_BATCH) {
