@@ -113,6 +113,11 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** ` (did you mean "x"?)` for a near miss among the known names, else an empty string. */
+export function didYouMean(name: string, known: string[]): string {
+  return suggest(name, known);
+}
+
 function suggest(name: string, known: string[]): string {
   const best = known
     .map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) }))

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { discover } from '../read/discover.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
-import { stderrLogger, type CliIo } from './io.js';
+import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
@@ -41,6 +41,7 @@ export async function runDiscover(args: string[], io: CliIo): Promise<number> {
   }
   try {
     const schema = await discover(connectionFromFlags(values, io), queryFromFlags(values), {
+      ...signalOf(io),
       ...selectFromFlags(values),
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),
     });

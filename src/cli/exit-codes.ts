@@ -17,7 +17,7 @@ export const EXIT_CODES: Record<ErrorKind | 'ok' | 'usage', number> = {
 
 export const EXIT_CODE_HELP = `Exit codes:
   0  success
-  1  internal error or aborted
+  1  internal error
   2  invalid usage or configuration (CONFIG_INVALID)
   3  authentication (AUTH_FAILED, AUTHZ_FAILED, TOKEN_REFRESH_FAILED, ...)
   4  connection (CONNECT_REFUSED, DNS_NOT_FOUND, TLS_FAILED, PROTOCOL_ERROR, ...)
@@ -25,4 +25,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   6  query (QUERY_INVALID, FOLDER_NOT_FOUND, SEARCH_REJECTED, ...)
   7  row projection (PROJECTION_FAILED)
   8  cursor or state (CURSOR_INVALID, UIDVALIDITY_CHANGED, ARCHIVE_INVALID, JOB_BUSY)
-  9  write (APPEND_FAILED, OVER_QUOTA, MESSAGE_TOO_LARGE)`;
+  9  write (APPEND_FAILED, OVER_QUOTA, MESSAGE_TOO_LARGE, FILE_WRITE_FAILED)
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM; state saved, run again to continue`;

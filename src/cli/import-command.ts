@@ -13,7 +13,7 @@ import { unmatchedWarning } from '../query/plan.js';
 import { parseFolderMapping } from '../write/map-folder.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
-import { stderrLogger, type CliIo } from './io.js';
+import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { queryFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
@@ -201,15 +201,11 @@ export async function runImportCommand(args: string[], io: CliIo): Promise<numbe
     io.stdout.write(IMPORT_HELP);
     return EXIT_CODES.ok;
   }
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
     const source = connectionFromFlags(values, io);
     const progress = io.stderr.isTTY ? folderProgress(io) : undefined;
     const result = await runImport(source, specFromFlags(values, io), {
-      signal: abort.signal,
+      ...signalOf(io),
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),
       ...(progress ? { onProgress: progress.update } : {}),
     }).finally(() => progress?.finish());
@@ -219,8 +215,5 @@ export async function runImportCommand(args: string[], io: CliIo): Promise<numbe
     const partial = partialImportResult(error);
     if (partial && !values.json) io.stdout.write(formatImport(partial, true));
     return reportError(error, io, Boolean(values.json));
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
 }

@@ -5,6 +5,8 @@ export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /** Fires on Ctrl-C or SIGTERM: the running operation stops cleanly (its state saved). */
+  signal?: AbortSignal;
 }
 
 /** JSON lines on stderr; the entries reaching it are already redacted by the session. */
@@ -15,4 +17,9 @@ export function stderrLogger(io: CliIo): Logger {
       io.stderr.write(JSON.stringify({ level, ...entry }) + '\n');
     };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/** The operation option that carries the CLI's Ctrl-C / SIGTERM, when there is one. */
+export function signalOf(io: CliIo): { signal?: AbortSignal } {
+  return io.signal ? { signal: io.signal } : {};
 }

@@ -5,6 +5,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readPackageJson } from '../package-root.js';
+import { didYouMean } from '../validators.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { runArchiveCommand } from './archive-command.js';
@@ -59,9 +61,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(HELP);
     return name === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
   }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${readPackageJson<{ version: string }>('package.json').version}\n`);
+    return EXIT_CODES.ok;
+  }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr.write(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}.\n`);
+    io.stderr.write(
+      `Unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}. Commands: ${Object.keys(COMMANDS).join(', ')}.\n`,
+    );
     return EXIT_CODES.usage;
   }
   try {
@@ -84,13 +92,24 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // Ctrl-C and SIGTERM stop the running operation cleanly (state saved, one "stopped" report)
+  // and exit 128 + the signal's number, as shells and schedulers expect; a second Ctrl-C kills.
+  const stop = new AbortController();
+  let signalExit: number | undefined;
+  const onSignal = (exitCode: number) => (): void => {
+    signalExit ??= exitCode;
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal(130));
+  process.once('SIGTERM', onSignal(143));
   main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
+    signal: stop.signal,
   }).then(
     (exitCode) => {
-      process.exitCode = exitCode;
+      process.exitCode = signalExit ?? exitCode;
     },
     (error: unknown) => {
       process.stderr.write(`Internal error: ${(error as Error).message}\n`);

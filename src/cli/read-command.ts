@@ -6,7 +6,7 @@ import { read, type ReadOptions } from '../read/read.js';
 import { testQuery } from '../read/test-query.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
-import { stderrLogger, type CliIo } from './io.js';
+import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { Progress } from './progress.js';
 import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from './query-flags.js';
@@ -83,6 +83,7 @@ function readOptions(values: Values, io: CliIo, cursor: string | undefined): Rea
     ...(pageSize ? { pageSize } : {}),
     ...(change ? { onUidValidityChange: change } : {}),
     ...(values.verbose ? { logger: stderrLogger(io) } : {}),
+    ...signalOf(io),
   };
 }
 
@@ -119,7 +120,7 @@ async function readAll(job: ReadJob): Promise<void> {
   const { connection, query, io, values } = job;
   let total: number | undefined;
   if (io.stderr.isTTY) {
-    const count = await testQuery(connection, query, { sampleSize: 0 });
+    const count = await testQuery(connection, query, { sampleSize: 0, ...signalOf(io) });
     if (count.ok) total = count.totalMatches;
   }
   const progress = io.stderr.isTTY ? new Progress(io.stderr, total) : undefined;

@@ -24,8 +24,10 @@ export function reportError(error: unknown, io: CliIo, json: boolean): number {
   if (json) {
     io.stderr.write(JSON.stringify({ ok: false, error: known.toJSON() }) + '\n');
   } else {
+    // A stop the user asked for is no failure: say so, and where it can go on.
+    const label = known.code === 'ABORTED' ? 'STOPPED' : 'FAILED';
     const lines = [
-      `FAILED  ${known.code}  ${known.message}`,
+      `${label}  ${known.code}  ${known.message}`,
       ...issues(known),
       `  hint          ${known.hint}`,
       `  retry         ${known.retryable ? 'yes: a later run may succeed' : 'no: fix the cause first'}`,

@@ -6,7 +6,7 @@ import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './co
 import { connectionFromFlags } from './load-connection.js';
 import { formatTestConnection } from './format-test-connection.js';
 import type { CliIo } from './io.js';
-import { stderrLogger } from './io.js';
+import { signalOf, stderrLogger } from './io.js';
 
 export const TEST_CONNECTION_HELP = `Usage: imap-connector test-connection [options]
 
@@ -61,7 +61,10 @@ export async function runTestConnection(args: string[], io: CliIo): Promise<numb
     );
     return exitCodeOf(result);
   }
-  const result = await testConnection(raw, values.verbose ? { logger: stderrLogger(io) } : {});
+  const result = await testConnection(raw, {
+    ...signalOf(io),
+    ...(values.verbose ? { logger: stderrLogger(io) } : {}),
+  });
   io.stdout.write(
     values.json ? JSON.stringify(result, null, 2) + '\n' : formatTestConnection(result),
   );

@@ -3,7 +3,7 @@ import { ERROR_CODES } from '../errors.js';
 import { testQuery, type TestQueryResult } from '../read/test-query.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
-import { stderrLogger, type CliIo } from './io.js';
+import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
@@ -59,6 +59,7 @@ export async function runTestQuery(args: string[], io: CliIo): Promise<number> {
   try {
     const connection = connectionFromFlags(values, io);
     const result = await testQuery(connection, queryFromFlags(values), {
+      ...signalOf(io),
       ...selectFromFlags(values),
       ...(values.sample ? { sampleSize: Number(values.sample) } : {}),
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),

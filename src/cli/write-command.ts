@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 import { write, type WriteResult } from '../write/write.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
-import { stderrLogger, type CliIo } from './io.js';
+import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { reportError } from './report-error.js';
 
@@ -136,11 +136,10 @@ export async function runWrite(args: string[], io: CliIo): Promise<number> {
   }
   try {
     const connection = { ...connectionFromFlags(values, io), isTarget: true };
-    const result = await write(
-      connection,
-      inputFromFlags(values, positionals),
-      values.verbose ? { logger: stderrLogger(io) } : {},
-    );
+    const result = await write(connection, inputFromFlags(values, positionals), {
+      ...signalOf(io),
+      ...(values.verbose ? { logger: stderrLogger(io) } : {}),
+    });
     io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatWrite(result));
     return result.failed === 0 ? EXIT_CODES.ok : EXIT_CODES.write;
   } catch (error) {

@@ -120,3 +120,68 @@ describe('imap-connector test-connection', () => {
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, authenticatedAs: user.name });
   });
 });
+
+describe('imap-connector as a person meets it', () => {
+  it('prints its version, and suggests the command a typo meant', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../helpers/capture-io.js');
+    const version = captureIo();
+    expect(await main(['--version'], version)).toBe(0);
+    expect(version.out()).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const typo = captureIo();
+    expect(await main(['improt'], typo)).toBe(2);
+    expect(typo.err()).toMatch(/Unknown command "improt" \(did you mean "import"\?\)/);
+  });
+
+  it('(SIGTERM during read --all) saves its state, says STOPPED once and exits 143; the next run goes on with nothing twice', async () => {
+    const { spawn } = await import('node:child_process');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { CLI } = await import('../helpers/cli.js');
+    const { tempDir } = await import('../helpers/temp-dir.js');
+    const { dovecot, freshUser, makeConfig } = await import('../helpers/make-config.js');
+    const { seedMailbox } = await import('../helpers/seed.js');
+    const user = freshUser('sg');
+    await seedMailbox(dovecot(), user, {
+      INBOX: Array.from({ length: 40 }, (_, i) => ({ source: `Subject: s ${i}\r\n\r\nx\r\n` })),
+    });
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'c.json'),
+      JSON.stringify({ ...makeConfig(user), password: undefined, delayBetweenMessages: '0.05' }),
+    );
+    const args = [
+      CLI,
+      'read',
+      '--config',
+      join(dir, 'c.json'),
+      '--query',
+      'ALL',
+      '--all',
+      '--page-size',
+      '5',
+      '--state',
+      join(dir, 's.json'),
+      '--out',
+      join(dir, 'rows.ndjson'),
+    ];
+    const env = { ...process.env, IMAP_PASSWORD: user.password };
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(err.match(/^STOPPED/gm)).toHaveLength(1);
+    const rerun = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    expect(await new Promise((resolve) => rerun.on('exit', resolve))).toBe(0);
+    const subjects = readFileSync(join(dir, 'rows.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { subject: string }).subject);
+    expect(subjects).toEqual(Array.from({ length: 40 }, (_, i) => `s ${i}`));
+  }, 30_000);
+});

@@ -258,7 +258,7 @@ describe('a killed process', () => {
 });
 
 describe('Ctrl-C', () => {
-  it('stops the CLI import with ABORTED (exit 1), and the next run finishes with nothing twice', async () => {
+  it('stops the CLI import cleanly (STOPPED, exit 130 as for any Ctrl-C), and the next run finishes with nothing twice', async () => {
     const { destination, source, env, args } = await cliImport('Interrupted', 40, '0.05');
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
@@ -268,9 +268,11 @@ describe('Ctrl-C', () => {
     );
     await waitForStored(destination, 5);
     child.kill('SIGINT');
-    expect(await exited).toBe(1);
-    expect(err).toMatch(/ABORTED\s+The import was stopped/);
+    expect(await exited).toBe(130);
+    expect(err).toMatch(/^STOPPED {2}ABORTED {2}The import was stopped/m);
     const atStop = counts(await snapshot(destination)).INBOX ?? 0;
+    // A stop is reported once, and what was done so far is not called OK.
+    expect(err.match(/^STOPPED/gm)).toHaveLength(1);
     expect(atStop).toBeLessThan(40);
     const rerun = spawn(process.execPath, args, { env, stdio: 'ignore' });
     expect(await new Promise((resolve) => rerun.on('exit', resolve))).toBe(0);
