@@ -32,6 +32,11 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'Fix the connection settings listed in the error and try again.',
   },
+  USAGE_INVALID: {
+    kind: 'config',
+    retryable: false,
+    hint: 'Check the command line: run the command with --help for its options.',
+  },
   AUTH_FAILED: {
     kind: 'auth',
     retryable: false,
@@ -304,10 +309,11 @@ export class ConfigError extends ConnectorError {
     if (Array.isArray(first)) {
       const issues = first;
       const head = issues[0];
+      const what = second === 'USAGE_INVALID' ? 'Invalid command line' : 'Invalid configuration';
       const summary =
         issues.length === 1 && head
-          ? `Invalid configuration: ${head.message}`
-          : `Invalid configuration (${issues.length} problems): ${issues.map((i) => i.message).join('; ')}`;
+          ? `${what}: ${head.message}`
+          : `${what} (${issues.length} problems): ${issues.map((i) => i.message).join('; ')}`;
       super((second as ErrorCode | undefined) ?? 'CONFIG_INVALID', summary, {
         details: { issues },
         ...(head ? { field: head.field } : {}),

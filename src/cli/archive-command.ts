@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, makeError } from '../errors.js';
+import { makeError } from '../errors.js';
 import {
   Archive,
   asArchiveError,
@@ -10,6 +10,7 @@ import { exportEml, exportMbox } from '../sinks/archive-export.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportError } from './report-error.js';
+import { usageError } from './usage-error.js';
 
 export const ARCHIVE_HELP = `Usage: imap-connector archive <stats|export|verify> --archive FILE [options]
 
@@ -87,26 +88,16 @@ export async function runArchiveCommand(args: string[], io: CliIo): Promise<numb
   }
   try {
     if (action !== 'stats' && action !== 'export' && action !== 'verify')
-      throw new ConfigError([
-        {
-          field: '/',
-          message: `archive takes stats, export or verify, got ${JSON.stringify(action)}`,
-        },
-      ]);
-    if (!values.archive)
-      throw new ConfigError([{ field: '/archive', message: '--archive FILE is required' }]);
+      throw usageError('/', `archive takes stats, export or verify, got ${JSON.stringify(action)}`);
+    if (!values.archive) throw usageError('/archive', '--archive FILE is required');
     if (action === 'export') {
       if (values.format !== 'eml' && values.format !== 'mbox')
-        throw new ConfigError([
-          {
-            field: '/format',
-            message: `--format must be eml or mbox, got ${JSON.stringify(values.format ?? '')}`,
-          },
-        ]);
+        throw usageError(
+          '/format',
+          `--format must be eml or mbox, got ${JSON.stringify(values.format ?? '')}`,
+        );
       if (!values.out)
-        throw new ConfigError([
-          { field: '/out', message: '--out is required (a directory for eml, a file for mbox)' },
-        ]);
+        throw usageError('/out', '--out is required (a directory for eml, a file for mbox)');
     }
     // Reading never writes: works on read-only media and beside a running import.
     const archive = Archive.open(values.archive, { create: false, readonly: true });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../errors.js';
+import { usageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -55,12 +55,10 @@ function readSecretFile(path: string): string {
     return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([
-      {
-        field: '/password',
-        message: `--password-file ${JSON.stringify(path)} cannot be read (${code})`,
-      },
-    ]);
+    throw usageError(
+      '/password',
+      `--password-file ${JSON.stringify(path)} cannot be read (${code})`,
+    );
   }
 }
 

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
-import { ConfigError } from '../errors.js';
 import { runImport } from '../import/import-job.js';
 import {
   partialImportResult,
@@ -17,6 +16,7 @@ import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { queryFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
+import { usageError, usageErrors } from './usage-error.js';
 
 export const IMPORT_HELP = `Usage: imap-connector import [source connection] (--archive FILE | --target FILE --state FILE) [options]
 
@@ -78,12 +78,10 @@ export function parseAfter(text: string | undefined): PostReadAction | undefined
   if (verb === 'delete' && argument === '') return { type: 'delete' };
   if (verb === 'keyword' && argument !== '') return { type: 'addKeyword', keyword: argument };
   if (verb === 'move' && argument !== '') return { type: 'move', folder: argument };
-  throw new ConfigError([
-    {
-      field: '/postReadAction',
-      message: `--after must be none, mark-seen, keyword:NAME, move:FOLDER or delete, got ${JSON.stringify(text)}`,
-    },
-  ]);
+  throw usageError(
+    '/postReadAction',
+    `--after must be none, mark-seen, keyword:NAME, move:FOLDER or delete, got ${JSON.stringify(text)}`,
+  );
 }
 
 function specFromFlags(
@@ -91,27 +89,20 @@ function specFromFlags(
   io: CliIo,
 ): ImportSpec {
   if (values.archive !== undefined && values.target !== undefined)
-    throw new ConfigError([
-      { field: '/destination', message: 'give either --archive or --target, not both' },
-    ]);
+    throw usageError('/destination', 'give either --archive or --target, not both');
   let destination: ImportSpec['destination'];
   if (values.archive !== undefined) destination = { archive: values.archive };
   else if (values.target !== undefined) {
     if (values.state === undefined)
-      throw new ConfigError([
-        {
-          field: '/destination/state',
-          message: '--state FILE is needed with --target (the job journal lives there)',
-        },
-      ]);
+      throw usageError(
+        '/destination/state',
+        '--state FILE is needed with --target (the job journal lives there)',
+      );
     destination = {
       connection: loadConfig({ file: values.target, env: io.env, envPrefix: 'IMAP_TARGET_' }),
       state: values.state,
     };
-  } else
-    throw new ConfigError([
-      { field: '/destination', message: 'give --archive FILE or --target FILE --state FILE' },
-    ]);
+  } else throw usageError('/destination', 'give --archive FILE or --target FILE --state FILE');
   const spec: Record<string, unknown> = { destination };
   const query = queryFromFlags(values);
   if (query !== undefined) spec.query = query;
@@ -120,7 +111,7 @@ function specFromFlags(
   if (values.map !== undefined) {
     const { mapping, errors } = parseFolderMapping(values.map);
     if (errors.length > 0)
-      throw new ConfigError(errors.map((message) => ({ field: '/folderMapping', message })));
+      throw usageErrors(errors.map((message) => ({ field: '/folderMapping', message })));
     spec.folderMapping = mapping;
   }
   const after = parseAfter(values.after);
@@ -128,12 +119,10 @@ function specFromFlags(
   const wait = values['wait-for-lock'];
   if (wait !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(wait))
-      throw new ConfigError([
-        {
-          field: '/waitForLock',
-          message: `--wait-for-lock must be seconds (0-86400), got ${JSON.stringify(wait)}`,
-        },
-      ]);
+      throw usageError(
+        '/waitForLock',
+        `--wait-for-lock must be seconds (0-86400), got ${JSON.stringify(wait)}`,
+      );
     spec.waitForLock = Number(wait);
   }
   return spec as unknown as ImportSpec;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../errors.js';
 import type { SelectOptions } from '../rows/select.js';
+import { usageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -27,20 +27,16 @@ export function queryFromFlags(flags: {
   'query-file'?: string | undefined;
 }): string | undefined {
   if (flags.query !== undefined && flags['query-file'] !== undefined) {
-    throw new ConfigError([
-      { field: '/query', message: 'give either --query or --query-file, not both' },
-    ]);
+    throw usageError('/query', 'give either --query or --query-file, not both');
   }
   if (flags['query-file'] === undefined) return flags.query;
   try {
     return readFileSync(flags['query-file'], 'utf8');
   } catch (error) {
-    throw new ConfigError([
-      {
-        field: '/query',
-        message: `--query-file ${JSON.stringify(flags['query-file'])} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-      },
-    ]);
+    throw usageError(
+      '/query',
+      `--query-file ${JSON.stringify(flags['query-file'])} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    );
   }
 }
 

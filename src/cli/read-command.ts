@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../errors.js';
 import { readStream } from '../read/read-stream.js';
 import type { UidValidityChange } from '../read/read-page.js';
 import { read, type ReadOptions } from '../read/read.js';
@@ -14,6 +13,7 @@ import { reportError } from './report-error.js';
 import { openRowOutput, outputStart, type RowOutput } from './row-output.js';
 import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
 import { readStateFile, writeStateFile } from './state-file.js';
+import { usageError } from './usage-error.js';
 
 export const READ_HELP = `Usage: imap-connector read [options]
 
@@ -58,24 +58,20 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: tru
 function readOptions(values: Values, io: CliIo, cursor: string | undefined): ReadOptions {
   const change = values['on-uidvalidity-change'];
   if (change !== undefined && change !== 'reread' && change !== 'fail') {
-    throw new ConfigError([
-      {
-        field: '/onUidValidityChange',
-        message: `--on-uidvalidity-change must be reread or fail, got ${JSON.stringify(change)}`,
-      },
-    ]);
+    throw usageError(
+      '/onUidValidityChange',
+      `--on-uidvalidity-change must be reread or fail, got ${JSON.stringify(change)}`,
+    );
   }
   const pageSize = values['page-size'] === undefined ? undefined : Number(values['page-size']);
   if (
     pageSize !== undefined &&
     !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 10000)
   ) {
-    throw new ConfigError([
-      {
-        field: '/pageSize',
-        message: `--page-size must be 1-10000, got ${JSON.stringify(values['page-size'])}`,
-      },
-    ]);
+    throw usageError(
+      '/pageSize',
+      `--page-size must be 1-10000, got ${JSON.stringify(values['page-size'])}`,
+    );
   }
   return {
     ...selectFromFlags(values),

@@ -32,8 +32,13 @@ export function reportError(error: unknown, io: CliIo, json: boolean): number {
       `  hint          ${known.hint}`,
       `  retry         ${known.retryable ? 'yes: a later run may succeed' : 'no: fix the cause first'}`,
     ];
+    const available = known.code === 'FOLDER_NOT_FOUND' ? known.details?.available : undefined;
+    if (Array.isArray(available))
+      lines.push(`  folders       ${available.map((path) => JSON.stringify(path)).join(', ')}`);
+    // Only where going on makes sense: a stop, or a fault a later run may get past.
     const cursor = resumeCursorOf(known);
-    if (cursor) lines.push(`  resume with   --cursor ${cursor}`);
+    if (cursor && (known.retryable || known.code === 'ABORTED'))
+      lines.push(`  resume with   --cursor ${cursor}`);
     io.stderr.write(lines.join('\n') + '\n');
   }
   return EXIT_CODES[known.kind];

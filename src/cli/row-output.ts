@@ -10,10 +10,10 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { ConfigError } from '../errors.js';
 import { fileWriteError } from '../file-error.js';
 import type { CliIo } from './io.js';
 import type { StateFile } from './state-file.js';
+import { usageError } from './usage-error.js';
 
 /** Where rows go: stdout, or a file whose committed length is tracked for --state. */
 export interface RowOutput {
@@ -55,12 +55,10 @@ export function checkedOffset(path: string, bytes: unknown): number {
     bytes <= size &&
     (bytes === 0 || isLineEnd(path, bytes));
   if (!valid)
-    throw new ConfigError([
-      {
-        field: '/state',
-        message: `the state's output offset ${JSON.stringify(bytes)} does not fit ${JSON.stringify(path)} (${size} bytes); the state or the output was changed by hand`,
-      },
-    ]);
+    throw usageError(
+      '/state',
+      `the state's output offset ${JSON.stringify(bytes)} does not fit ${JSON.stringify(path)} (${size} bytes); the state or the output was changed by hand`,
+    );
   return bytes;
 }
 

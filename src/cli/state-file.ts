@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
 import { fileWriteError } from '../file-error.js';
+import { usageError } from './usage-error.js';
 
 /**
  * The --state file: the cursor to continue from and, with --out, how many bytes of the output
@@ -25,12 +25,10 @@ export function readStateFile(path: string): StateFile | undefined {
       throw new Error('bad out');
     return value;
   } catch {
-    throw new ConfigError([
-      {
-        field: '/state',
-        message: `--state ${JSON.stringify(path)} is not a state file written by imap-connector`,
-      },
-    ]);
+    throw usageError(
+      '/state',
+      `--state ${JSON.stringify(path)} is not a state file written by imap-connector`,
+    );
   }
 }
 

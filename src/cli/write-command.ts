@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../errors.js';
 import { write, type WriteResult } from '../write/write.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { reportError } from './report-error.js';
+import { usageError, usageErrors } from './usage-error.js';
 
 export const WRITE_HELP = `Usage: imap-connector write [options] (FILE.eml ... | --rows FILE)
 
@@ -53,7 +53,7 @@ function readInput(path: string, field: string): Buffer {
     return path === '-' ? readFileSync(0) : readFileSync(path);
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'unknown error';
-    throw new ConfigError([{ field, message: `${JSON.stringify(path)} cannot be read (${code})` }]);
+    throw usageErrors([{ field, message: `${JSON.stringify(path)} cannot be read (${code})` }]);
   }
 }
 
@@ -68,17 +68,10 @@ function messagesFromRows(text: string): unknown[] {
       try {
         row = JSON.parse(line) as typeof row;
       } catch {
-        throw new ConfigError([
-          { field: '/rows', message: `line ${number} of --rows is not JSON` },
-        ]);
+        throw usageError('/rows', `line ${number} of --rows is not JSON`);
       }
       if (typeof row.raw !== 'string')
-        throw new ConfigError([
-          {
-            field: '/rows',
-            message: `line ${number} of --rows has no raw source; read it with --raw`,
-          },
-        ]);
+        throw usageError('/rows', `line ${number} of --rows has no raw source; read it with --raw`);
       return {
         raw: row.raw,
         ...(Array.isArray(row.flags) ? { flags: row.flags } : {}),
@@ -90,11 +83,9 @@ function messagesFromRows(text: string): unknown[] {
 /** The write() input the flags and files describe; checked by write() against its schema. */
 function inputFromFlags(values: Values, files: string[]): Record<string, unknown> {
   if (values.rows !== undefined && files.length > 0)
-    throw new ConfigError([{ field: '/messages', message: 'give .eml files or --rows, not both' }]);
+    throw usageError('/messages', 'give .eml files or --rows, not both');
   if (values.rows === undefined && files.length === 0)
-    throw new ConfigError([
-      { field: '/messages', message: 'give one or more .eml files, or --rows FILE' },
-    ]);
+    throw usageError('/messages', 'give one or more .eml files, or --rows FILE');
   const flags = values.flags
     ? values.flags
         .split(',')

@@ -185,3 +185,44 @@ describe('imap-connector as a person meets it', () => {
     expect(subjects).toEqual(Array.from({ length: 40 }, (_, i) => `s ${i}`));
   }, 30_000);
 });
+
+describe('what a failed command prints', () => {
+  it('lists the folders the server has when a named folder is missing, and offers no resume for a wrong password', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../helpers/capture-io.js');
+    const { dovecot, freshUser } = await import('../helpers/make-config.js');
+    const user = freshUser('rf');
+    const flags = [
+      '--server',
+      '127.0.0.1',
+      '--port',
+      String(dovecot().imapPort),
+      '--security',
+      'none',
+      '--username',
+      user.name,
+    ];
+    const missing = captureIo({ IMAP_PASSWORD: user.password });
+    expect(await main(['read', ...flags, '--query', 'ALL FOLDER Nowhere'], missing)).toBe(6);
+    expect(missing.err()).toMatch(/^ {2}folders {7}"INBOX", .*"Sent"/m);
+    const wrong = captureIo({ IMAP_PASSWORD: 'not-the-password' });
+    expect(await main(['read', ...flags, '--query', 'ALL'], wrong)).toBe(3);
+    expect(wrong.err()).toMatch(/AUTH_FAILED/);
+    expect(wrong.err()).not.toMatch(/resume with/);
+  });
+});
+
+describe('a command line that cannot run', () => {
+  it('is USAGE_INVALID with a hint about the command line, not about connection settings', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../helpers/capture-io.js');
+    const io = captureIo({ IMAP_PASSWORD: 'x' });
+    expect(
+      await main(['import', '--server', '127.0.0.1', '--port', '1', '--username', 'u'], io),
+    ).toBe(2);
+    expect(io.err()).toMatch(
+      /^FAILED {2}USAGE_INVALID {2}Invalid command line: give --archive FILE or --target FILE --state FILE/m,
+    );
+    expect(io.err()).toMatch(/hint {10}Check the command line: run the command with --help/);
+  });
+});
