@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { makeError } from '../errors.js';
 import {
   Archive,
@@ -11,6 +10,7 @@ import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportError } from './report-error.js';
 import { usageError } from './usage-error.js';
+import { parseFlags } from './parse-flags.js';
 
 export const ARCHIVE_HELP = `Usage: imap-connector archive <stats|export|verify> --archive FILE [options]
 
@@ -75,7 +75,7 @@ function damagedError(count: number, details: object): ReturnType<typeof makeErr
 
 /** `imap-connector archive stats|export|verify`. */
 export async function runArchiveCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     options: OPTIONS,
     strict: true,

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { discover } from '../read/discover.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
@@ -6,6 +5,7 @@ import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
+import { parseFlags } from './parse-flags.js';
 
 export const DISCOVER_HELP = `Usage: imap-connector discover [options]
 
@@ -24,7 +24,7 @@ ${EXIT_CODE_HELP}
 
 /** `imap-connector discover`. */
 export async function runDiscover(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       ...CONNECTION_FLAGS,

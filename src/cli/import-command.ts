@@ -17,6 +17,7 @@ import { connectionFromFlags } from './load-connection.js';
 import { queryFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
 import { usageError, usageErrors } from './usage-error.js';
+import { parseFlags } from './parse-flags.js';
 
 export const IMPORT_HELP = `Usage: imap-connector import [source connection] (--archive FILE | --target FILE --state FILE) [options]
 
@@ -185,7 +186,7 @@ function folderProgress(io: CliIo): {
 
 /** `imap-connector import`. Ctrl-C stops after the current step of messages, leaving the state consistent. */
 export async function runImportCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
+  const { values } = parseFlags({ args, options: OPTIONS, strict: true });
   if (values.help) {
     io.stdout.write(IMPORT_HELP);
     return EXIT_CODES.ok;

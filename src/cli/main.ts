@@ -6,9 +6,11 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readPackageJson } from '../package-root.js';
+import { isConnectorError } from '../errors.js';
 import { didYouMean } from '../validators.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { reportError } from './report-error.js';
 import { runArchiveCommand } from './archive-command.js';
 import { runDiscover } from './discover-command.js';
 import { runImportCommand } from './import-command.js';
@@ -75,7 +77,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
-    // parseArgs rejects unknown flags with ERR_PARSE_ARGS_*; anything else is a bug.
+    if (isConnectorError(error)) return reportError(error, io, false);
+    // parseArgs rejects other malformed flags with ERR_PARSE_ARGS_*; anything else is a bug.
     const code = (error as { code?: string }).code ?? '';
     if (code.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`${(error as Error).message}\nRun "imap-connector ${name} --help".\n`);

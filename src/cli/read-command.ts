@@ -14,6 +14,7 @@ import { openRowOutput, outputStart, type RowOutput } from './row-output.js';
 import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
 import { readStateFile, writeStateFile } from './state-file.js';
 import { usageError } from './usage-error.js';
+import { parseFlags } from './parse-flags.js';
 
 export const READ_HELP = `Usage: imap-connector read [options]
 
@@ -149,7 +150,7 @@ async function readOnePage(job: ReadJob): Promise<void> {
 
 /** `imap-connector read`. */
 export async function runRead(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
+  const { values } = parseFlags({ args, options: OPTIONS, strict: true });
   if (values.help) {
     io.stdout.write(READ_HELP);
     return EXIT_CODES.ok;

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ERROR_CODES, isConnectorError } from '../errors.js';
 import { testConnection, type TestConnectionResult } from '../imap/test-connection.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
@@ -7,6 +6,7 @@ import { connectionFromFlags } from './load-connection.js';
 import { formatTestConnection } from './format-test-connection.js';
 import type { CliIo } from './io.js';
 import { signalOf, stderrLogger } from './io.js';
+import { parseFlags } from './parse-flags.js';
 
 export const TEST_CONNECTION_HELP = `Usage: imap-connector test-connection [options]
 
@@ -28,7 +28,7 @@ function exitCodeOf(result: TestConnectionResult): number {
 
 /** `imap-connector test-connection`: returns the process exit code. */
 export async function runTestConnection(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       ...CONNECTION_FLAGS,

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ERROR_CODES } from '../errors.js';
 import { testQuery, type TestQueryResult } from '../read/test-query.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
@@ -7,6 +6,7 @@ import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
+import { parseFlags } from './parse-flags.js';
 
 export const TEST_QUERY_HELP = `Usage: imap-connector test-query [options]
 
@@ -40,7 +40,7 @@ function formatResult(result: TestQueryResult): string {
 
 /** `imap-connector test-query`. */
 export async function runTestQuery(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       ...CONNECTION_FLAGS,

@@ -7,6 +7,7 @@ import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { reportError } from './report-error.js';
 import { usageError, usageErrors } from './usage-error.js';
+import { parseFlags } from './parse-flags.js';
 
 export const WRITE_HELP = `Usage: imap-connector write [options] (FILE.eml ... | --rows FILE)
 
@@ -115,7 +116,7 @@ export function formatWrite(result: WriteResult): string {
 
 /** `imap-connector write`. */
 export async function runWrite(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     options: OPTIONS,
     strict: true,

@@ -226,3 +226,15 @@ describe('a command line that cannot run', () => {
     expect(io.err()).toMatch(/hint {10}Check the command line: run the command with --help/);
   });
 });
+
+describe('a mistyped flag', () => {
+  it('is USAGE_INVALID and names the flag it probably meant', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../helpers/capture-io.js');
+    const io = captureIo();
+    expect(await main(['read', '--stat', 'x.json'], io)).toBe(2);
+    expect(io.err()).toMatch(
+      /USAGE_INVALID {2}Invalid command line: unknown option --stat \(did you mean "--state"\?\)/,
+    );
+  });
+});
