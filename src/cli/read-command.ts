@@ -32,6 +32,8 @@ Paging and state:
                            so a scheduled run reads only mail that arrived since
       --on-uidvalidity-change reread|fail   (default reread)
       --out FILE           write rows to FILE instead of stdout
+      --json               the closing summary (and any error) as one JSON line on stderr,
+                           {"rows", "cursor", "done", "warnings"}, for scripts
 
 ${CONNECTION_FLAGS_HELP}
 
@@ -50,6 +52,7 @@ const OPTIONS = {
   state: { type: 'string' },
   'on-uidvalidity-change': { type: 'string' },
   out: { type: 'string' },
+  json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -121,11 +124,15 @@ async function readAll(job: ReadJob): Promise<void> {
     if (count.ok) total = count.totalMatches;
   }
   const progress = io.stderr.isTTY ? new Progress(io.stderr, total) : undefined;
+  let last = '';
+  const notes: string[] = [];
   const stream = readStream(connection, query, {
     ...job.options,
     onCheckpoint: ({ cursor, uidValidityChanged, warnings }) => {
-      reportPageNotes(uidValidityChanged, warnings, io);
+      if (values.json) notes.push(...warnings);
+      else reportPageNotes(uidValidityChanged, warnings, io);
       checkpoint(job, cursor);
+      last = cursor;
     },
   });
   let rows = 0;
@@ -135,13 +142,28 @@ async function readAll(job: ReadJob): Promise<void> {
     progress?.add();
   }
   progress?.finish();
-  io.stderr.write(`${rows} rows; done.${values.state ? ` State saved in ${values.state}.` : ''}\n`);
+  if (values.json)
+    io.stderr.write(JSON.stringify({ rows, cursor: last, done: true, warnings: notes }) + '\n');
+  else
+    io.stderr.write(
+      `${rows} rows; done.${values.state ? ` State saved in ${values.state}.` : ''}\n`,
+    );
 }
 
 async function readOnePage(job: ReadJob): Promise<void> {
   const result = await read(job.connection, job.query, job.options);
   for (const row of result.rows) job.sink.write(row);
   checkpoint(job, result.cursor);
+  if (job.values.json) {
+    const summary = {
+      rows: result.rows.length,
+      cursor: result.cursor,
+      done: result.done,
+      warnings: result.warnings,
+    };
+    job.io.stderr.write(JSON.stringify(summary) + '\n');
+    return;
+  }
   reportPageNotes(result.uidValidityChanged, result.warnings, job.io);
   job.io.stderr.write(
     `${result.rows.length} rows; ${result.done ? 'done' : 'more to read'}.\ncursor: ${result.cursor}\n`,
@@ -178,7 +200,7 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
     } catch {
       // The output is already failing; the error below is what the person needs.
     }
-    return reportError(error, io, false);
+    return reportError(error, io, Boolean(values.json));
   } finally {
     sink?.close();
     lock?.release();

@@ -174,3 +174,48 @@ describe('read --out on a full or read-only disk', () => {
     },
   );
 });
+
+describe('read --json', () => {
+  it('closes with one JSON summary on stderr that a script can follow page by page', async () => {
+    const pages: { rows: number; cursor: string; done: boolean }[] = [];
+    let cursor: string | undefined;
+    const subjectsSeen: string[] = [];
+    do {
+      const io = captureIo({ IMAP_PASSWORD: user.password });
+      expect(
+        await main(
+          [
+            'read',
+            ...connection(),
+            '--page-size',
+            '15',
+            '--json',
+            ...(cursor ? ['--cursor', cursor] : []),
+          ],
+          io,
+        ),
+      ).toBe(0);
+      const summary = JSON.parse(io.err().trim()) as {
+        rows: number;
+        cursor: string;
+        done: boolean;
+      };
+      pages.push(summary);
+      subjectsSeen.push(
+        ...io
+          .out()
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => (JSON.parse(line) as { subject: string }).subject),
+      );
+      cursor = summary.done ? undefined : summary.cursor;
+    } while (cursor);
+    expect(pages.map((page) => [page.rows, page.done])).toEqual([
+      [15, false],
+      [15, false],
+      [10, true],
+    ]);
+    expect(subjectsSeen).toEqual(ALL);
+  });
+});
