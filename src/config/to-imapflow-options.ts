@@ -7,6 +7,14 @@ import type { Config } from './validate-config.js';
 /** Longest line without a literal accepted from a server: SEARCH of about a million UIDs. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The largest literal accepted from a server: a FETCH literal is the message itself, plus a
+ * little room for servers that count line ends differently from their RFC822.SIZE.
+ */
+export function literalLimit(config: Pick<Config, 'maxMessageSize'>): number {
+  return config.maxMessageSize + 64 * 1024;
+}
+
 /** Credentials resolved for this session; the access token may come from a refresh. */
 export interface SessionCredentials {
   accessToken?: string;
@@ -81,8 +89,8 @@ export function toImapFlowOptions(
     // line end grew to 1 GB): no line longer than MAX_LINE_BYTES, no literal larger than a
     // message may be, no response much larger than its literals.
     maxLineLength: MAX_LINE_BYTES,
-    maxLiteralSize: config.maxMessageSize + 64 * 1024,
-    maxResponseSize: 2 * (config.maxMessageSize + 64 * 1024) + MAX_LINE_BYTES,
+    maxLiteralSize: literalLimit(config),
+    maxResponseSize: 2 * literalLimit(config) + MAX_LINE_BYTES,
     // A connector issues commands and leaves; IDLE between them only adds round trips.
     disableAutoIdle: true,
     clientInfo: { name: CLIENT_NAME, version },

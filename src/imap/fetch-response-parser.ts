@@ -6,7 +6,8 @@
  * (see docs/performance.md); this parser does not. Memory is bounded by MAX_LINE_BYTES and
  * the caller's literal bound.
  */
-import { fetchProtocolError, tokenize } from './fetch-tokens.js';
+import { MAX_LINE_BYTES } from '../config/to-imapflow-options.js';
+import { fetchProtocolError, LITERAL_AT_END, tokenize } from './fetch-tokens.js';
 import { numberOf, NZ_NUMBER, toMessage, type FetchResponse } from './fetch-message.js';
 
 export type { BulkMessage, FetchResponse } from './fetch-message.js';
@@ -19,11 +20,9 @@ export interface TaggedResult {
 
 const CR = 13;
 const LF = 10;
-// A literal announcement ends the line: "{123}" (or "{123+}" from LITERAL+ aware servers).
-const LITERAL_AT_END = /\{(\d+)\+?\}$/;
-// Bounds for what one server may make the connector hold: a line without literals (a FETCH
-// line is an envelope and a body structure, far below this) and the nesting of lists.
-export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+// The bound on a line without literals is imapflow's too (a FETCH line is an envelope and a
+// body structure, far below it).
+export { MAX_LINE_BYTES };
 /** Default literal bound when the caller gives none: imapflow's own (1 GiB). */
 export const DEFAULT_MAX_LITERAL_BYTES = 1024 * 1024 * 1024;
 

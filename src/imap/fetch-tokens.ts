@@ -25,8 +25,8 @@ const CLOSE = 41;
 const BACKSLASH = 92;
 const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
-// A literal announcement ends the line: "{123}" (or "{123+}" from LITERAL+ aware servers).
-const LITERAL_AT_END = /\{(\d+)\+?\}$/;
+/** A literal announcement ends the line: "{123}" (or "{123+}" from LITERAL+ aware servers). */
+export const LITERAL_AT_END = /\{(\d+)\+?\}$/;
 // Lists nested deeper than any FETCH answer needs are a broken or hostile server.
 const MAX_DEPTH = 64;
 

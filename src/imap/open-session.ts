@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow';
 import { collectSecrets } from '../config/redact.js';
-import { toImapFlowOptions } from '../config/to-imapflow-options.js';
+import { literalLimit, toImapFlowOptions } from '../config/to-imapflow-options.js';
 import type { Config } from '../config/validate-config.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { SILENT_LOGGER, type Logger, type OperationOptions } from '../operation-options.js';
@@ -71,12 +71,6 @@ function refineAuthFailure(
     );
   }
   return error;
-}
-
-// A FETCH literal is the message itself; a little room for servers that count line ends
-// differently from their RFC822.SIZE.
-function literalLimit(config: Config): number {
-  return config.maxMessageSize + 64 * 1024;
 }
 
 async function closeQuietly(client: ImapFlow): Promise<void> {

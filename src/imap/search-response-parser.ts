@@ -6,6 +6,7 @@
  */
 import { makeError, type ConnectorError } from '../errors.js';
 import { MAX_LINE_BYTES, type TaggedResult } from './fetch-response-parser.js';
+import { LITERAL_AT_END } from './fetch-tokens.js';
 
 const CR = 13;
 const LF = 10;
@@ -15,7 +16,6 @@ const NINE = 57;
 const MAX_UID = 0xffffffff;
 // How much of a line's start decides what it is: "* SEARCH" or "TAG OK ...".
 const HEAD_BYTES = 16;
-const LITERAL_AT_END = /\{(\d{1,12})\+?\}$/;
 const UID_SET = /^[1-9]\d{0,9}(:[1-9]\d{0,9})?(,[1-9]\d{0,9}(:[1-9]\d{0,9})?)*$/;
 
 export function searchProtocolError(what: string): ConnectorError {
@@ -136,6 +136,7 @@ export class SearchResponseParser {
     const literal = LITERAL_AT_END.exec(text);
     if (literal) {
       // An unsolicited response with a literal (a FETCH): skip its bytes, read on.
+      if (literal[1]!.length > 12) throw searchProtocolError(`a literal of ${literal[1]} bytes`);
       this.skip = Number(literal[1]);
       this.mode = this.skip > 0 ? 'skip' : 'line';
       return undefined;

@@ -204,3 +204,21 @@ async function execSearch(
   if (junk) throw junk;
   return [...uids].sort((a, b) => a - b);
 }
+
+/**
+ * The UIDs above `lastUid` that the criteria match, ascending: where a read or an import
+ * goes on from its checkpoint. "UID n:*" also matches the highest UID when n is above it
+ * (RFC 3501 section 6.4.8), so the answer is filtered.
+ */
+export async function uidsAbove(
+  session: SearchSession,
+  criteria: readonly ImapAttribute[],
+  lastUid: number,
+): Promise<number[]> {
+  const attributes = [
+    ...criteria,
+    { type: 'ATOM' as const, value: 'UID' },
+    { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` },
+  ];
+  return (await uidSearch(session, attributes)).filter((uid) => uid > lastUid);
+}

@@ -2,7 +2,7 @@ import type { FolderInfo } from '../folder-info.js';
 import { fetchMessages } from '../imap/fetch-messages.js';
 import type { BulkMessage } from '../imap/fetch-response-parser.js';
 import { oversizedAmong } from '../imap/oversized.js';
-import { uidSearch } from '../imap/uid-search.js';
+import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import { recordUnread, settle, type FolderJob, type FolderRun } from './folder-run.js';
@@ -80,13 +80,7 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
   const { state, session, plan, budget } = run.job;
   const lastUid = state.progress(run.path)?.lastUid ?? 0;
   const retry = state.failed(run.path, run.uidValidity).map((failure) => failure.uid);
-  const attributes = [
-    ...plan.attributes,
-    { type: 'ATOM' as const, value: 'UID' },
-    { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` },
-  ];
-  // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
-  const fresh = (await uidSearch(session, attributes)).filter((uid) => uid > lastUid);
+  const fresh = await uidsAbove(session, plan.attributes, lastUid);
   // A listed failure may also lie above the checkpoint: each UID is read once.
   const uids = [...new Set([...retry, ...fresh])].slice(0, budget.remaining);
   budget.remaining -= uids.length;

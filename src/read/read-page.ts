@@ -4,7 +4,7 @@ import type { FolderInfo } from '../folder-info.js';
 import { fetchMessages } from '../imap/fetch-messages.js';
 import type { Session } from '../imap/open-session.js';
 import { oversizedAmong, oversizedWarning } from '../imap/oversized.js';
-import { uidSearch } from '../imap/uid-search.js';
+import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
@@ -134,14 +134,7 @@ async function nextUids(
   let entry = cache?.get(path);
   let from = entry && entry.uidValidity === uidValidity ? firstAbove(entry.uids, lastUid) : 0;
   if (!entry || entry.uidValidity !== uidValidity || from >= entry.uids.length) {
-    // "UID n:*" also matches the highest UID when n is above it (RFC 3501 section 6.4.8), so filter.
-    const attributes = [
-      ...plan.attributes,
-      { type: 'ATOM' as const, value: 'UID' },
-      { type: 'SEQUENCE' as const, value: `${lastUid + 1}:*` },
-    ];
-    const uids = await uidSearch(session, attributes);
-    entry = { uidValidity, uids: uids.filter((uid) => uid > lastUid) };
+    entry = { uidValidity, uids: await uidsAbove(session, plan.attributes, lastUid) };
     cache?.set(path, entry);
     from = 0;
   }
