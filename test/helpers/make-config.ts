@@ -35,3 +35,18 @@ export function makeConfig(
     ...overrides,
   };
 }
+
+/** The CLI flags that reach the private Dovecot's plain port as this user (password from env). */
+export function cliConnection(user: { name: string }): string[] {
+  const server = dovecot();
+  return [
+    '--server',
+    server.host,
+    '--port',
+    String(server.imapPort),
+    '--security',
+    'none',
+    '--username',
+    user.name,
+  ];
+}

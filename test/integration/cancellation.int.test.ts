@@ -6,7 +6,7 @@
  * never greets come from the scripted responder (Dovecot answers too fast to abort in between);
  * paging runs against Dovecot.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   discover,
   read,
@@ -26,27 +26,15 @@ import {
 import { seedMailbox } from '../helpers/seed.js';
 import { startSilentServer } from '../helpers/silent-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { failOnUnhandled } from '../helpers/unhandled.js';
 
 const PROMPT_MS = 500;
 let server: ScriptedServer | undefined;
-const unhandled: unknown[] = [];
-const onUnhandled = (error: unknown): void => {
-  unhandled.push(error);
-};
-
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
-});
+failOnUnhandled(150);
 
 afterEach(async () => {
   await server?.close();
   server = undefined;
-  await new Promise((resolve) => setTimeout(resolve, 150));
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
-  expect(unhandled).toEqual([]);
 });
 
 async function serve(script: Script = {}): Promise<Record<string, unknown>> {

@@ -11,21 +11,12 @@ import type { ImportResult } from '../../src/index.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
-import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { cliConnection, dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
-const sourceFlags = (user: { name: string }): string[] => [
-  '--server',
-  dovecot().host,
-  '--port',
-  String(dovecot().imapPort),
-  '--security',
-  'none',
-  '--username',
-  user.name,
-];
+const sourceFlags = cliConnection;
 
 describe('imap-connector import', () => {
   it('imports into an archive and says per folder what it did; the second run copies nothing', async () => {

@@ -10,25 +10,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
-import { dovecot, freshUser } from '../helpers/make-config.js';
+import { cliConnection, dovecot, freshUser } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { CLI } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const COUNT = 40;
 let user: { name: string; password: string };
-const connection = (): string[] => [
-  '--server',
-  '127.0.0.1',
-  '--port',
-  String(dovecot().imapPort),
-  '--security',
-  'none',
-  '--username',
-  user.name,
-  '--query',
-  'ALL',
-];
+const connection = (): string[] => [...cliConnection(user), '--query', 'ALL'];
 const subjects = (path: string): string[] =>
   readFileSync(path, 'utf8')
     .trim()

@@ -8,21 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
-import { dovecot } from '../helpers/make-config.js';
+import { cliConnection, dovecot } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
-const connection = (user: { name: string }): string[] => [
-  '--server',
-  '127.0.0.1',
-  '--port',
-  String(dovecot().imapPort),
-  '--security',
-  'none',
-  '--username',
-  user.name,
-];
+const connection = cliConnection;
 const lines = (path: string): { id: string; subject: string }[] =>
   readFileSync(path, 'utf8')
     .trim()

@@ -7,21 +7,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
-import { dovecot, freshUser } from '../helpers/make-config.js';
+import { cliConnection, dovecot, freshUser } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const connection = (user: { name: string }): string[] => [
-  '--server',
-  '127.0.0.1',
-  '--port',
-  String(dovecot().imapPort),
-  '--security',
-  'none',
-  '--username',
-  user.name,
-];
+const connection = cliConnection;
 
 describe('imap-connector write', () => {
   it('stores .eml files in a new folder once, and says so on the second run', async () => {

@@ -190,18 +190,9 @@ describe('what a failed command prints', () => {
   it('lists the folders the server has when a named folder is missing, and offers no resume for a wrong password', async () => {
     const { main } = await import('../../src/cli/main.js');
     const { captureIo } = await import('../helpers/capture-io.js');
-    const { dovecot, freshUser } = await import('../helpers/make-config.js');
+    const { cliConnection, freshUser } = await import('../helpers/make-config.js');
     const user = freshUser('rf');
-    const flags = [
-      '--server',
-      '127.0.0.1',
-      '--port',
-      String(dovecot().imapPort),
-      '--security',
-      'none',
-      '--username',
-      user.name,
-    ];
+    const flags = cliConnection(user);
     const missing = captureIo({ IMAP_PASSWORD: user.password });
     expect(await main(['read', ...flags, '--query', 'ALL FOLDER Nowhere'], missing)).toBe(6);
     expect(missing.err()).toMatch(/^ {2}folders {7}"INBOX", .*"Sent"/m);

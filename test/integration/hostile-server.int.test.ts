@@ -5,7 +5,7 @@
  * plays the server. Each case ends in a typed error within the timeout + 10%, with memory
  * bounded, and never an unhandled rejection or exception.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { discover, read, runImport, testConnection, testQuery, write } from '../../src/index.js';
 import {
   fetchResponse,
@@ -18,29 +18,17 @@ import {
   type ScriptedServer,
 } from '../helpers/scripted-imap-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { failOnUnhandled } from '../helpers/unhandled.js';
 
 const TIMEOUT_MS = 1500;
 const LATE_MS = TIMEOUT_MS * 1.1;
 let server: ScriptedServer | undefined;
-const unhandled: unknown[] = [];
-const onUnhandled = (error: unknown): void => {
-  unhandled.push(error);
-};
-
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
-});
+// Late rejections of abandoned commands surface on the next turns of the event loop.
+failOnUnhandled(100);
 
 afterEach(async () => {
   await server?.close();
   server = undefined;
-  // Late rejections of abandoned commands surface on the next turns of the event loop.
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
-  expect(unhandled).toEqual([]);
 });
 
 async function serve(script: Script, greeting?: Greeting): Promise<Record<string, unknown>> {

@@ -13,7 +13,7 @@ import { read, runImport, testConnection, write } from '../../src/index.js';
 import type { Logger } from '../../src/operation-options.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { freePort } from '../helpers/dovecot.js';
-import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { cliConnection, dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { mswServer } from '../helpers/msw-server.js';
 import { startSilentServer } from '../helpers/silent-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -211,21 +211,7 @@ describe('secrets in output', () => {
         IMAP_PASSWORD: SENTINELS.password,
         IMAP_OAUTH2_CLIENT_SECRET: SENTINELS.oauth2ClientSecret,
       });
-      const code = await main(
-        [
-          'test-connection',
-          '--server',
-          '127.0.0.1',
-          '--port',
-          String(dovecot().imapPort),
-          '--security',
-          'none',
-          '--username',
-          user.name,
-          ...extra,
-        ],
-        io,
-      );
+      const code = await main(['test-connection', ...cliConnection(user), ...extra], io);
       expect(code).toBe(3);
       expectNoSecret(io.out() + io.err(), user.name);
     }
@@ -321,14 +307,7 @@ describe('secrets in output', () => {
       const code = await main(
         [
           'import',
-          '--server',
-          '127.0.0.1',
-          '--port',
-          String(dovecot().imapPort),
-          '--security',
-          'none',
-          '--username',
-          user.name,
+          ...cliConnection(user),
           '--target',
           `${dir}/target.json`,
           '--state',
