@@ -3,12 +3,15 @@
  * named validator; formatIssues() turns Ajv's errors into sentences a person can act on.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import * as ajvFormats from 'ajv-formats';
 import type { Issue } from './errors.js';
-import { readPackageJson } from './package-root.js';
-
-// ajv-formats is CommonJS with `exports.default`; under NodeNext the callable sits on .default.
-const addFormats = ajvFormats.default.default;
+import { addHints } from './schema-hints.js';
+import connectionSchema from '../schemas/connection.schema.json' with { type: 'json' };
+import manifestSchema from '../schemas/connector.schema.json' with { type: 'json' };
+import cursorSchema from '../schemas/cursor.schema.json' with { type: 'json' };
+import importSchema from '../schemas/import.schema.json' with { type: 'json' };
+import querySchema from '../schemas/query.schema.json' with { type: 'json' };
+import rowSchema from '../schemas/row.schema.json' with { type: 'json' };
+import writeSchema from '../schemas/write.schema.json' with { type: 'json' };
 
 const ajv = new Ajv2020({
   allErrors: true,
@@ -19,9 +22,10 @@ const ajv = new Ajv2020({
   allowUnionTypes: true,
   verbose: true,
 });
-addFormats(ajv);
-// UI-only keywords of our schemas: declared so strict mode accepts them instead of being off.
-ajv.addVocabulary(['secret', 'advanced', 'x-hint']);
+// The schemas use no custom keywords and no formats, so a host's stock Ajv2020 loads them too.
+
+/** Schema node -> plain-language hint, across every compiled schema. */
+const hints = new WeakMap<object, string>();
 
 /** A validator with Ajv's call shape, compiled on first use: compiling every schema at load time cost a CLI start about 0.4 s. */
 export interface Validator {
@@ -57,7 +61,7 @@ export function depthIssue(pointer: string): Issue {
   };
 }
 
-function compile(path: string): Validator {
+function compile(file: string, schema: object): Validator {
   let compiled: ValidateFunction | undefined;
   const validate: Validator = Object.assign(
     (data: unknown): boolean => {
@@ -74,7 +78,10 @@ function compile(path: string): Validator {
         ];
         return false;
       }
-      compiled ??= ajv.compile(readPackageJson<object>(path));
+      if (!compiled) {
+        addHints(file, schema, hints);
+        compiled = ajv.compile(schema);
+      }
       const ok = compiled(data);
       validate.errors = compiled.errors;
       return ok;
@@ -84,8 +91,8 @@ function compile(path: string): Validator {
   return validate;
 }
 
-export const validateConnectionSchema = compile('schemas/connection.schema.json');
-export const validateManifestSchema = compile('schemas/connector.schema.json');
+export const validateConnectionSchema = compile('connection.schema.json', connectionSchema);
+export const validateManifestSchema = compile('connector.schema.json', manifestSchema);
 
 const MAX_ECHO_CHARS = 60;
 
@@ -128,8 +135,7 @@ function suggest(name: string, known: string[]): string {
 }
 
 interface SchemaNode {
-  secret?: boolean;
-  'x-hint'?: string;
+  writeOnly?: boolean;
   minimum?: number;
   maximum?: number;
   type?: string | string[];
@@ -145,20 +151,26 @@ function describeType(type: unknown): string {
 /** One sentence per Ajv error; undefined for errors another message already covers. */
 function sentence(error: ErrorObject): Issue | undefined {
   const parent = (error.parentSchema ?? {}) as SchemaNode;
+  const hint = hints.get(parent);
   const field = error.instancePath;
   const name = fieldName(field);
   // A secret's value is never repeated back, not even a wrong one.
-  const got = parent.secret ? '' : `, got ${echo(error.data)}`;
+  const got = parent.writeOnly ? '' : `, got ${echo(error.data)}`;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required': {
-      if (error.schemaPath.includes('/anyOf/')) return undefined;
       const missing = String(params.missingProperty);
-      const when = /allOf\/\d+\/then/.test(error.schemaPath) ? ` ${parent['x-hint'] ?? ''}` : '';
+      const when = /allOf\/\d+\/then/.test(error.schemaPath) ? ` ${hint ?? ''}` : '';
       return { field: `${field}/${missing}`, message: `${missing} is required${when}`.trimEnd() };
     }
-    case 'anyOf':
-      return { field: field || '/', message: parent['x-hint'] ?? `${name} ${error.message}` };
+    case 'anyOf': {
+      const branches = (parent as { anyOf?: { type?: unknown }[] }).anyOf ?? [];
+      const types = branches.map((branch) => branch.type).filter((type) => type !== undefined);
+      // Branches of required fields: the hint is the whole sentence.
+      if (types.length === 0)
+        return { field: field || '/', message: hint ?? `${name} ${error.message}` };
+      return { field, message: `${name} must be ${hint ?? describeType(types)}${got}` };
+    }
     case 'minimum':
     case 'maximum':
       if (parent.minimum !== undefined && parent.maximum !== undefined) {
@@ -176,7 +188,7 @@ function sentence(error: ErrorObject): Issue | undefined {
     case 'format':
       return {
         field,
-        message: `${name} must be ${parent['x-hint'] ?? `in format ${String(params.format ?? params.pattern)}`}${got}`,
+        message: `${name} must be ${hint ?? `in format ${String(params.format ?? params.pattern)}`}${got}`,
       };
     case 'minLength':
       return { field, message: `${name} must not be empty` };
@@ -195,11 +207,36 @@ function sentence(error: ErrorObject): Issue | undefined {
   }
 }
 
+/**
+ * The errors worth reporting of an anyOf: when the value has the type of one branch (a number
+ * for "a number 0-3600 or a fraction text"), that branch's own errors say most; otherwise the
+ * anyOf's one summary. Branches of required-field alternatives always give way to the summary.
+ */
+function pickAnyOfErrors(errors: ErrorObject[]): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  for (const anyOf of errors.filter((error) => error.keyword === 'anyOf')) {
+    const prefix = `${anyOf.schemaPath}/`;
+    const inside = errors.filter((error) => error.schemaPath.startsWith(prefix));
+    const branchOf = (error: ErrorObject): string =>
+      error.schemaPath.slice(prefix.length).split('/')[0]!;
+    const mistyped = new Set(inside.filter((e) => e.keyword === 'type').map(branchOf));
+    const typed = inside.filter((error) => !mistyped.has(branchOf(error)));
+    const hasTypes = inside.some((error) => error.keyword === 'type') || mistyped.size > 0;
+    if (hasTypes && typed.length > 0 && typed.every((e) => e.keyword !== 'required')) {
+      dropped.add(anyOf);
+      inside.filter((error) => mistyped.has(branchOf(error))).forEach((e) => dropped.add(e));
+    } else {
+      inside.forEach((error) => dropped.add(error));
+    }
+  }
+  return errors.filter((error) => !dropped.has(error));
+}
+
 /** Ajv errors -> issues, one per problem, each naming its field (JSON Pointer). */
 export function formatIssues(errors: ErrorObject[] | null | undefined): Issue[] {
   const issues: Issue[] = [];
   const seen = new Set<string>();
-  for (const error of errors ?? []) {
+  for (const error of pickAnyOfErrors(errors ?? [])) {
     const issue = sentence(error);
     if (!issue) continue;
     const key = issue.field + '\u0000' + issue.message;
@@ -210,8 +247,8 @@ export function formatIssues(errors: ErrorObject[] | null | undefined): Issue[] 
   return issues;
 }
 
-export const validateQuerySchema = compile('schemas/query.schema.json');
-export const validateCursorSchema = compile('schemas/cursor.schema.json');
-export const validateRowSchema = compile('schemas/row.schema.json');
-export const validateWriteSchema = compile('schemas/write.schema.json');
-export const validateImportSchema = compile('schemas/import.schema.json');
+export const validateQuerySchema = compile('query.schema.json', querySchema);
+export const validateCursorSchema = compile('cursor.schema.json', cursorSchema);
+export const validateRowSchema = compile('row.schema.json', rowSchema);
+export const validateWriteSchema = compile('write.schema.json', writeSchema);
+export const validateImportSchema = compile('import.schema.json', importSchema);

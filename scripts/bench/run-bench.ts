@@ -15,8 +15,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync 
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
 import { BENCH_FOLDERS, seedMaildir } from './seed-maildir.js';
 import { summarizeProfile } from './summarize-profile.js';
@@ -67,7 +67,8 @@ const median = (values: number[]): number => {
 };
 
 function runScenario(name: Name, target: object, profileDir?: string): Promise<Sample> {
-  const script = join(PACKAGE_ROOT, 'dist', 'scripts', 'bench', 'scenario.js');
+  // run-bench.js and scenario.js are built side by side into dist/scripts/bench/.
+  const script = fileURLToPath(new URL('./scenario.js', import.meta.url));
   const profile = profileDir
     ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`]
     : [];

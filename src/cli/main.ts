@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readPackageJson } from '../package-root.js';
+import { CONNECTOR_VERSION } from '../manifest.js';
 import { isConnectorError } from '../errors.js';
 import { didYouMean } from '../validators.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
@@ -64,7 +64,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return name === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
   }
   if (name === '--version' || name === '-V') {
-    io.stdout.write(`${readPackageJson<{ version: string }>('package.json').version}\n`);
+    io.stdout.write(`${CONNECTOR_VERSION}\n`);
     return EXIT_CODES.ok;
   }
   const command = COMMANDS[name];

@@ -1,16 +1,9 @@
 import type { ConnectorError, ConnectorErrorJson } from '../errors.js';
-import { readPackageJson } from '../package-root.js';
-
-interface ManifestField {
-  name: string;
-  secret: boolean;
-}
+import { MANIFEST, type ManifestField } from '../manifest.js';
 
 /** Names of the config fields connector.json marks `secret: true`: the one place they are declared. */
-export const SECRET_FIELDS: readonly string[] = readPackageJson<{
-  connectionFields: ManifestField[];
-}>('connector.json')
-  .connectionFields.filter((field) => field.secret)
+export const SECRET_FIELDS: readonly string[] = (MANIFEST.connectionFields as ManifestField[])
+  .filter((field) => field.secret)
   .map((field) => field.name);
 
 export const REDACTED = '[REDACTED]';

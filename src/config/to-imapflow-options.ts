@@ -31,10 +31,12 @@ function tlsOptions(config: Config): NonNullable<ImapFlowOptions['tls']> {
     rejectUnauthorized: !config.ignoreCertificateErrors,
     minVersion: 'TLSv1.2',
   };
-  if (config.caFile) {
-    // Node's `ca` replaces the system list; keep it, so caFile adds trust instead of narrowing it.
-    tls.ca = [...rootCertificates, readFileSync(config.caFile, 'utf8')];
-  }
+  const extra = [
+    ...(config.caFile ? [readFileSync(config.caFile, 'utf8')] : []),
+    ...(config.ca ? [config.ca] : []),
+  ];
+  // Node's `ca` replaces the system list; keep it, so caFile and ca add trust, never narrow it.
+  if (extra.length > 0) tls.ca = [...rootCertificates, ...extra];
   if (isIP(config.host) === 0) tls.servername = config.host;
   return tls;
 }

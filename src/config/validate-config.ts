@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { ConfigError, type Issue } from '../errors.js';
 import { depthIssue, formatIssues, tooDeepAt, validateConnectionSchema } from '../validators.js';
@@ -22,6 +23,8 @@ export interface Config {
   security: Security;
   ignoreCertificateErrors: boolean;
   caFile?: string;
+  /** PEM text of CA certificates to trust besides the system CAs. */
+  ca?: string;
   authMethod: AuthMethod;
   username: string;
   password?: string;
@@ -86,6 +89,16 @@ const MAX_DELAY_SECONDS = 3600;
 // A CA bundle is a few hundred kilobytes; a device or a huge file would be read forever.
 const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
 
+/** True when `pem` holds at least one certificate Node can parse (the first is checked). */
+function isCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Why caFile cannot be a PEM file to read, or undefined when it can. */
 function caFileProblem(path: string): string | undefined {
   if (!existsSync(path)) return 'does not exist';
@@ -148,6 +161,12 @@ function checkSemantics(config: Raw, issues: Issue[]): void {
         field: '/caFile',
         message: `caFile ${JSON.stringify(config.caFile)} ${problem}`,
       });
+  }
+  if (typeof config.ca === 'string' && !isCertificate(config.ca)) {
+    issues.push({
+      field: '/ca',
+      message: 'ca does not hold a readable PEM certificate (-----BEGIN CERTIFICATE----- ...)',
+    });
   }
   if (config.authMethod !== 'masterUser' && config.authorizationIdentity !== undefined) {
     issues.push({

@@ -5,13 +5,12 @@ import type { Config } from '../config/validate-config.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { SILENT_LOGGER, type Logger, type OperationOptions } from '../operation-options.js';
 import { abortedError } from '../sleep.js';
-import { readPackageJson } from '../package-root.js';
+import { CONNECTOR_VERSION } from '../manifest.js';
 import { classifyError, type ErrorContext } from './classify-error.js';
 import { Deadline } from './deadline.js';
 import { toImapFlowLogger } from './logger-adapter.js';
 import { refreshAccessToken } from './refresh-access-token.js';
 
-const VERSION = readPackageJson<{ version: string }>('package.json').version;
 // LOGOUT is a courtesy; never let a dead server hold the caller up for long.
 const LOGOUT_TIMEOUT_MS = 2 * 1000;
 
@@ -114,7 +113,7 @@ export async function openSession(
   const accessToken = await resolveAccessToken(config, deadline, secrets);
   const credentials = accessToken === undefined ? {} : { accessToken };
   const client = new ImapFlow(
-    toImapFlowOptions(config, credentials, toImapFlowLogger(logger, secrets), VERSION),
+    toImapFlowOptions(config, credentials, toImapFlowLogger(logger, secrets), CONNECTOR_VERSION),
   );
   let fault: ConnectorError | undefined;
   client.on('error', (error: unknown) => {

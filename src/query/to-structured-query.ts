@@ -1,11 +1,12 @@
-import { makeError } from '../errors.js';
+import { parseConfigDate } from '../config/parse-date.js';
+import { makeError, type Issue } from '../errors.js';
 import { depthIssue, formatIssues, tooDeepAt, validateQuerySchema } from '../validators.js';
 import { parseQuery } from './parse.js';
 import type { StructuredQuery } from './structured-query.js';
 
 /**
  * Query text, or a host's structured query validated against schemas/query.schema.json
- * (ajv-formats' "date" also refuses days that do not exist) -> structured query with defaults.
+ * (and every date checked against the calendar) -> structured query with defaults.
  * @throws QUERY_INVALID naming the line and column, or the JSON path, of every problem.
  */
 export function toStructuredQuery(input: string | object): StructuredQuery {
@@ -19,8 +20,9 @@ export function toStructuredQuery(input: string | object): StructuredQuery {
     });
   }
   const copy = structuredClone(input) as StructuredQuery;
-  if (!validateQuerySchema(copy)) {
-    const issues = formatIssues(validateQuerySchema.errors);
+  const valid = validateQuerySchema(copy);
+  const issues = valid ? impossibleDates(copy, '') : formatIssues(validateQuerySchema.errors);
+  if (issues.length > 0) {
     throw makeError(
       'QUERY_INVALID',
       `Invalid structured query: ${issues.map((i) => i.message).join('; ')}`,
@@ -28,4 +30,20 @@ export function toStructuredQuery(input: string | object): StructuredQuery {
     );
   }
   return copy;
+}
+
+/** Every `date` in the query naming a day the calendar lacks (2024-02-30): the schema checks only the shape. */
+function impossibleDates(node: unknown, pointer: string): Issue[] {
+  if (typeof node !== 'object' || node === null) return [];
+  return Object.entries(node).flatMap(([key, value]) => {
+    const at = `${pointer}/${key}`;
+    if (key === 'date' && typeof value === 'string' && parseConfigDate(value) === undefined)
+      return [
+        {
+          field: at,
+          message: `${at.slice(1)} ${JSON.stringify(value)} is not a day of the calendar`,
+        },
+      ];
+    return impossibleDates(value, at);
+  });
 }

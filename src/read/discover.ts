@@ -1,5 +1,5 @@
 import { inferSchema } from '../rows/infer-schema.js';
-import { readPackageJson } from '../package-root.js';
+import rowSchema from '../../schemas/row.schema.json' with { type: 'json' };
 import type { OperationOptions } from '../operation-options.js';
 import type { SelectOptions } from '../rows/select.js';
 import { startState } from './cursor.js';
@@ -23,7 +23,6 @@ export async function discover(
   options: DiscoverOptions = {},
 ): Promise<Record<string, unknown>> {
   const prepared = prepare(connection, query, options);
-  const rowSchema = readPackageJson<Record<string, unknown>>('schemas/row.schema.json');
   if (!prepared.plan.select.projection) return rowSchema;
   const rows = await withReadContext(prepared, options, async (ctx) => {
     const page = await readPage(ctx, startState(undefined, ctx.plan, DISCOVER_SAMPLE_SIZE), {

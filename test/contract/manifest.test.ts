@@ -5,27 +5,33 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readPackageJson } from '../../src/package-root.js';
-import { formatIssues, validateManifestSchema } from '../../src/validators.js';
+import { readRepoJson as readPackageJson } from '../helpers/repo-files.js';
+import { syncedManifest, syncField } from '../../scripts/sync-manifest.js';
+import {
+  formatIssues,
+  validateConnectionSchema,
+  validateManifestSchema,
+} from '../../src/validators.js';
 
 interface Field {
   name: string;
   label: string;
   type: string;
+  group: string;
   required: boolean;
   secret: boolean;
   advanced: boolean;
   help: string;
   default?: unknown;
   allowedValues?: string[];
+  displayOptions?: { show: Record<string, unknown[]> };
 }
 interface Property {
-  type: string | string[];
+  type?: string | string[];
+  anyOf?: { type: string }[];
   description: string;
   default?: unknown;
   enum?: string[];
-  secret?: boolean;
-  advanced?: boolean;
   items?: { type: string };
 }
 
@@ -33,6 +39,7 @@ const manifest = readPackageJson<{
   version: string;
   entry: string;
   connectionSchema: string;
+  groups: { id: string }[];
   connectionFields: Field[];
   capabilities: Record<string, boolean>;
 }>('connector.json');
@@ -75,17 +82,80 @@ describe('connector.json', () => {
     'agrees with the schema on %s',
     (name, field) => {
       const property = schema.properties[name]!;
-      const types = Array.isArray(property.type) ? property.type : [property.type];
+      const types = property.anyOf
+        ? property.anyOf.map((branch) => branch.type)
+        : [property.type].flat();
       expect(types).toEqual(expect.arrayContaining(SCHEMA_TYPES[field.type]!));
-      expect(field.required).toBe(schema.required.includes(name));
-      expect(field.default).toEqual(property.default);
-      expect(field.secret).toBe(property.secret === true);
-      expect(field.advanced).toBe(property.advanced === true);
-      expect(field.allowedValues).toEqual(property.enum);
-      expect(field.help).toBe(property.description);
+      // Help, secret, default, allowed values, limits and pattern are generated (npm run manifest).
+      expect(field).toEqual(syncField(field as unknown as Record<string, unknown>, property));
       if (field.type === 'stringList') expect(property.items?.type).toBe('string');
+      expect(manifest.groups.map((g) => g.id)).toContain(field.group);
+      // Always required in the schema <=> required with no condition on when it shows.
+      if (schema.required.includes(name))
+        expect([field.required, field.displayOptions]).toEqual([true, undefined]);
     },
   );
+
+  it('draws a form whose visible required fields are exactly what the schema needs, per authMethod', () => {
+    const defaults = Object.fromEntries(
+      manifest.connectionFields
+        .filter((f) => f.default !== undefined)
+        .map((f) => [f.name, f.default]),
+    );
+    const shows = (field: Field, values: Record<string, unknown>): boolean =>
+      Object.entries(field.displayOptions?.show ?? {}).every(([other, allowed]) =>
+        allowed.includes(values[other] ?? defaults[other]),
+      );
+    const SAMPLE: Record<string, unknown> = {
+      server: 'imap.example.com',
+      username: 'u',
+      password: 'p',
+      authorizationIdentity: 'other',
+      oauth2AccessToken: 'token',
+    };
+    for (const authMethod of [undefined, 'password', 'masterUser', 'oauth2']) {
+      const chosen = authMethod === undefined ? {} : { authMethod };
+      const visibleRequired = manifest.connectionFields.filter(
+        (f) => f.required && shows(f, chosen),
+      );
+      const config = {
+        ...chosen,
+        ...Object.fromEntries(visibleRequired.map((f) => [f.name, SAMPLE[f.name]])),
+      };
+      if (authMethod === 'oauth2') Object.assign(config, { oauth2AccessToken: 'token' });
+      expect(
+        formatIssues(
+          validateConnectionSchema(structuredClone(config)) ? [] : validateConnectionSchema.errors,
+        ),
+        JSON.stringify(config),
+      ).toEqual([]);
+      for (const field of visibleRequired) {
+        const without = { ...config } as Record<string, unknown>;
+        delete without[field.name];
+        expect(validateConnectionSchema(without), `${authMethod} without ${field.name}`).toBe(
+          false,
+        );
+      }
+      // A hidden field is never needed: the OAuth2 and master-user fields stay out of a password login.
+      const hidden = manifest.connectionFields.filter((f) => !shows(f, chosen)).map((f) => f.name);
+      if (authMethod !== 'oauth2')
+        expect(hidden).toEqual(expect.arrayContaining(['oauth2AccessToken', 'oauth2TokenUrl']));
+      if (authMethod === 'oauth2')
+        expect(hidden).toEqual(expect.arrayContaining(['password', 'authorizationIdentity']));
+    }
+  });
+
+  it('has no port default, so STARTTLS gets 143; the placeholder says which port', () => {
+    const port = manifest.connectionFields.find((f) => f.name === 'port') as Field & {
+      placeholder: { values: Record<string, string> };
+    };
+    expect(port.default).toBeUndefined();
+    expect(port.placeholder.values).toEqual({ tls: '993', starttls: '143', none: '143' });
+  });
+
+  it('is in sync with the schema as npm run manifest writes it', () => {
+    expect(syncedManifest(manifest as never, schema as never)).toEqual(manifest);
+  });
 
   it('offers every field a user of import products expects', () => {
     const names = manifest.connectionFields.map((f) => f.name);

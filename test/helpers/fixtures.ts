@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/package-root.js';
+import { REPO_ROOT as PACKAGE_ROOT } from './repo-files.js';
 
 /** A fixture message from test/fixtures/eml, with CRLF line ends as RFC 5322 wants. */
 export function eml(name: string): Buffer {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { PACKAGE_ROOT } from '../../src/package-root.js';
+import { REPO_ROOT as PACKAGE_ROOT } from '../helpers/repo-files.js';
 import { freePort } from '../helpers/dovecot.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { dovecot, freshUser } from '../helpers/make-config.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discover, read, testQuery } from '../../src/index.js';
 import type { Logger } from '../../src/operation-options.js';
-import { readPackageJson } from '../../src/package-root.js';
+import { readRepoJson as readPackageJson } from '../helpers/repo-files.js';
 import { formatIssues, validateRowSchema } from '../../src/validators.js';
 import { corpusUser } from '../helpers/corpus.js';
 import { eml } from '../helpers/fixtures.js';

@@ -3,6 +3,7 @@
  * each auth method, and the failures a person meets (wrong password, closed port, silent
  * server, master user without rights). Each test logs in as a user of its own.
  */
+import { readFileSync } from 'node:fs';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { testConnection } from '../../src/index.js';
@@ -31,6 +32,30 @@ describe('testConnection', () => {
     expect(result.folders?.items.map((f) => f.path)).toEqual(DEFAULT_FOLDERS);
     expect(result.server?.capabilities.map((c) => c.toUpperCase())).toContain('IMAP4REV1');
     expect(result.server?.greeting).toMatch(/ready/i);
+  });
+
+  it('trusts a certificate given as PEM text in ca (no file on the host needed)', async () => {
+    const user = freshUser();
+    const ca = readFileSync(dovecot().caFile, 'utf8');
+    const result = await testConnection(
+      makeConfig(user, { security: 'tls', port: dovecot().imapsPort, ca }),
+    );
+    expect(result).toMatchObject({ ok: true, code: 'OK', authenticatedAs: user.name });
+    // Without it the same login fails on the certificate: the field is what made it work.
+    const refused = await testConnection(
+      makeConfig(user, { security: 'tls', port: dovecot().imapsPort }),
+    );
+    expect(refused.code).toBe('TLS_FAILED');
+  });
+
+  it('refuses a ca that holds no certificate, naming the field, before connecting', async () => {
+    const result = await testConnection(
+      makeConfig(freshUser(), {
+        ca: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----',
+      }),
+    );
+    expect(result).toMatchObject({ ok: false, code: 'CONFIG_INVALID' });
+    expect(result.message).toContain('ca does not hold a readable PEM certificate');
   });
 
   it('refuses the self-signed certificate by default on implicit TLS, naming the problem', async () => {

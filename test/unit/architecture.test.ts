@@ -1,7 +1,7 @@
 /**
  * Imports only point down the layer list of DESIGN.md and docs/architecture.md:
  * cli -> index -> import -> sinks -> {read, write} -> {imap, query, rows} -> config -> base
- * (base: the files directly in src/: errors, validators, package-root, operation-options, ...).
+ * (base: the files directly in src/: errors, validators, manifest, operation-options, ...).
  * read and write sit side by side on the protocol layer (imap/). Pure layers never load
  * imapflow at runtime nor import anything dynamically, and only imap/imapflow-internals.ts
  * reaches into imapflow/lib/*. A test rather than a lint plugin, so no extra tool config.
