@@ -17,6 +17,7 @@ export type ErrorKind =
   | 'row'
   | 'state'
   | 'write'
+  | 'setup'
   | 'internal';
 
 interface CodeSpec {
@@ -166,6 +167,11 @@ export const ERROR_CODES = {
     kind: 'write',
     retryable: true,
     hint: 'The archive file could not be written (disk full, read-only, locked by another process); fix that and run again.',
+  },
+  SQLITE_UNAVAILABLE: {
+    kind: 'setup',
+    retryable: false,
+    hint: 'The archive and import state need SQLite: run on Node 22.13 or newer (node:sqlite built in), or install better-sqlite3 next to imap-connector (npm install better-sqlite3).',
   },
   FILE_WRITE_FAILED: {
     kind: 'write',
@@ -359,6 +365,11 @@ export class WriteError extends ConnectorError {
   override name = 'WriteError';
 }
 
+/** Something the machine lacks (SQLite for the archive): no retry helps until it is installed. */
+export class SetupError extends ConnectorError {
+  override name = 'SetupError';
+}
+
 const CLASS_BY_KIND = {
   config: ConfigError,
   auth: AuthError,
@@ -368,6 +379,7 @@ const CLASS_BY_KIND = {
   row: RowError,
   state: StateError,
   write: WriteError,
+  setup: SetupError,
   internal: ConnectorError,
 } as const;
 

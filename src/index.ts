@@ -59,6 +59,7 @@ export {
   RowError,
   StateError,
   WriteError,
+  SetupError,
   ERROR_CODES,
   isConnectorError,
   type ErrorCode,

@@ -13,6 +13,7 @@ export const EXIT_CODES: Record<ErrorKind | 'ok' | 'usage', number> = {
   row: 7,
   state: 8,
   write: 9,
+  setup: 10,
 };
 
 export const EXIT_CODE_HELP = `Exit codes:
@@ -26,4 +27,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   7  row projection (PROJECTION_FAILED)
   8  cursor or state (CURSOR_INVALID, UIDVALIDITY_CHANGED, ARCHIVE_INVALID, JOB_BUSY)
   9  write (APPEND_FAILED, OVER_QUOTA, MESSAGE_TOO_LARGE, FILE_WRITE_FAILED)
+  10 setup: something this machine lacks (SQLITE_UNAVAILABLE: SQLite for the archive)
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM; state saved, run again to continue`;

@@ -1,8 +1,8 @@
 import { closeSync, constants, existsSync, openSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { makeError } from '../errors.js';
+import { openDatabase, type SqliteDatabase } from './sqlite-driver.js';
 
-export type SqliteDatabase = Database.Database;
+export type { SqliteDatabase };
 
 /**
  * Creates the file owner-only (0600) before SQLite opens it: it holds mail or what mail was
@@ -19,10 +19,9 @@ export function openSqliteDriver(
   options: { timeout: number; readonly?: boolean },
 ): SqliteDatabase {
   if (!options.readonly) createPrivateFile(path);
-  return new Database(path, {
-    timeout: options.timeout,
+  return openDatabase(path, {
+    busyTimeoutMs: options.timeout,
     readonly: options.readonly ?? false,
-    fileMustExist: options.readonly ?? false,
   });
 }
 
@@ -56,6 +55,7 @@ export function openSqliteFile(
     return db;
   } catch (error) {
     db?.close();
+    if ((error as { code?: string }).code === 'SQLITE_UNAVAILABLE') throw error;
     throw makeError(
       'ARCHIVE_INVALID',
       `The ${what} ${JSON.stringify(path)} cannot be opened as a SQLite database: ${(error as Error).message}.`,

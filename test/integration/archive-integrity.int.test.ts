@@ -8,8 +8,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/sinks/sqlite-driver.js';
 import { main } from '../../src/cli/main.js';
 import { Archive } from '../../src/sinks/archive-db.js';
 import { identify } from '../../src/write/message-identity.js';
@@ -74,7 +74,7 @@ describe('archive integrity', () => {
   it('never exports a message whose stored bytes changed; lists it and exits 8, exporting the rest', async () => {
     const dir = tempDir();
     const path = makeArchive(dir);
-    const db = new Database(path);
+    const db = openDatabase(path, { readonly: false, busyTimeoutMs: 5000 });
     const blob = db.prepare('SELECT sha256, compressed FROM blobs LIMIT 1 OFFSET 3').get() as {
       sha256: string;
       compressed: Buffer;

@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/sinks/sqlite-driver.js';
 import { runImport, type ImportResult } from '../../src/index.js';
 import { identify } from '../../src/write/message-identity.js';
 import { message } from '../helpers/corpus.js';
@@ -67,7 +67,7 @@ describe('a crash between APPEND and recording it', () => {
       dedupe: 'none',
     });
     // Rewind the state to the moment after the last APPEND returned but before it was recorded.
-    const db = new Database(state);
+    const db = openDatabase(state, { readonly: false, busyTimeoutMs: 5000 });
     const progress = db
       .prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`)
       .get() as { job: string; uid_validity: string; last_uid: number };
@@ -107,7 +107,7 @@ describe('a crash between APPEND and recording it', () => {
       destination: target(destination, state),
       dedupe: 'none',
     });
-    const db = new Database(state);
+    const db = openDatabase(state, { readonly: false, busyTimeoutMs: 5000 });
     db.prepare(`UPDATE import_progress SET last_uid = last_uid - 1 WHERE folder = 'INBOX'`).run();
     db.close();
     const restarted = await runImport(makeConfig(source), {

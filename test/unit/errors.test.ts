@@ -12,6 +12,7 @@ import {
   StateError,
   TimeoutError,
   WriteError,
+  SetupError,
   type ErrorCode,
 } from '../../src/errors.js';
 
@@ -24,6 +25,7 @@ const CLASS_OF_KIND = {
   row: RowError,
   state: StateError,
   write: WriteError,
+  setup: SetupError,
   internal: ConnectorError,
 };
 

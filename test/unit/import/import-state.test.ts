@@ -1,12 +1,14 @@
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ImportState } from '../../../src/import/import-state.js';
+import { openDatabase } from '../../../src/sinks/sqlite-driver.js';
+
+const memory = () => openDatabase(':memory:', { readonly: false, busyTimeoutMs: 0 });
 import { identify } from '../../../src/write/message-identity.js';
 
 const identity = identify(Buffer.from('Subject: s\r\n\r\nbody'));
 
 function fresh(job = 'job1'): ImportState {
-  return new ImportState(new Database(':memory:'), job);
+  return new ImportState(memory(), job);
 }
 
 describe('ImportState', () => {
@@ -55,7 +57,7 @@ describe('ImportState', () => {
   });
 
   it('forgets everything of a folder when its UIDVALIDITY changes, and keeps jobs apart', () => {
-    const db = new Database(':memory:');
+    const db = memory();
     const a = new ImportState(db, 'a');
     const b = new ImportState(db, 'b');
     a.resetFolder('INBOX', '1');

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/sinks/sqlite-driver.js';
 import { Archive } from '../../../src/sinks/archive-db.js';
 import { asctime, emlPath } from '../../../src/sinks/archive-export.js';
 import { identify } from '../../../src/write/message-identity.js';
@@ -56,7 +56,7 @@ describe('Archive', () => {
 
   it('refuses another SQLite database and a file that is not one', () => {
     const d = dir();
-    const other = new Database(join(d, 'other.db'));
+    const other = openDatabase(join(d, 'other.db'), { readonly: false, busyTimeoutMs: 5000 });
     other.exec('CREATE TABLE t (x)');
     other.close();
     expect(() => Archive.open(join(d, 'other.db'), { create: true })).toThrow(

@@ -1,0 +1,15 @@
+/**
+ * The `imap-connector/archive` entry: the embedded archive on its own, for hosts and scripts
+ * that read or export an archive without the IMAP operations. SQLite is loaded when an archive
+ * is first opened (node:sqlite, or better-sqlite3 on Node 20), never by importing this.
+ */
+export {
+  Archive,
+  type ArchiveStats,
+  type FolderStats,
+  type ArchivedMessage,
+  type ArchiveFilter,
+  type VerifyResult,
+} from './sinks/archive-db.js';
+export { exportEml, exportMbox, type ExportResult } from './sinks/archive-export.js';
+export { sqliteDriver } from './sinks/sqlite-driver.js';

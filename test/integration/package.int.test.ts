@@ -1,0 +1,177 @@
+/**
+ * The package as a host gets it: packed from the tracked files only (as from a clean clone,
+ * so `prepare` must build dist/), installed from the tarball into a scratch strict TypeScript
+ * host (skipLibCheck false) and bundled with esbuild, each then running Test Connection
+ * against the real Dovecot. The host installs no better-sqlite3: on Node 20 the archive must
+ * say SQLITE_UNAVAILABLE while everything else works; on Node 22.13+ it works through node:sqlite.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freshUser, makeConfig } from '../helpers/make-config.js';
+import { REPO_ROOT } from '../helpers/repo-files.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+const hasBuiltInSqlite = major > 22 || (major === 22 && minor >= 13);
+const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string =>
+  execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_loglevel: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+/** The host program: Test Connection, the manifest and a schema by their package paths, and the archive. */
+const HOST_SOURCE = `
+import { testConnection, isConnectorError, type TestConnectionResult } from 'imap-connector';
+import { Archive } from 'imap-connector/archive';
+import manifest from 'imap-connector/connector.json' with { type: 'json' };
+import schema from 'imap-connector/schemas/connection.schema.json' with { type: 'json' };
+
+const config: Record<string, unknown> = JSON.parse(process.env.HOST_CONFIG ?? '{}');
+const result: TestConnectionResult = await testConnection(config);
+let archive: string;
+try {
+  Archive.open(process.env.HOST_ARCHIVE ?? '', { create: true }).close();
+  archive = 'ok';
+} catch (error) {
+  archive = isConnectorError(error) ? error.code : String(error);
+}
+process.stdout.write(JSON.stringify({
+  ok: result.ok,
+  code: result.code,
+  fields: manifest.connectionFields.length,
+  schemaTitle: schema.title,
+  archive,
+}));
+`;
+
+let tarball: string;
+let files: string[];
+
+beforeAll(() => {
+  // Tracked files only, as a clean clone has them: no dist/, no node_modules of our own.
+  const clone = tempDir('clone-');
+  const tracked = run('git', ['ls-files', '-z'], REPO_ROOT).split('\0').filter(Boolean);
+  for (const file of tracked) {
+    mkdirSync(join(clone, file, '..'), { recursive: true });
+    cpSync(join(REPO_ROOT, file), join(clone, file));
+  }
+  // prepare needs the build tools: the dev dependencies a clone would have after npm ci.
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
+  const out = tempDir('pack-');
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', out], clone)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  tarball = join(out, packed[0]!.filename);
+  files = packed[0]!.files.map((f) => f.path);
+}, 120_000);
+
+describe('the packed package', () => {
+  it('ships the built code, manifest, schemas, README and licence, and nothing else', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/src/index.js',
+        'dist/src/index.d.ts',
+        'dist/src/archive.js',
+        'dist/src/cli/main.js',
+        'connector.json',
+        'schemas/connection.schema.json',
+        'schemas/draft-07/connection.schema.json',
+        'README.md',
+        'LICENSE',
+        'package.json',
+      ]),
+    );
+    const strays = files.filter((f) =>
+      /^(test|scripts|docs|dist\/test|dist\/scripts|src)\/|\.map$|\.ts$(?<!\.d\.ts)/.test(f),
+    );
+    expect(strays).toEqual([]);
+    // One .js and one .d.ts per module, plus manifest, schemas and their draft-07 twins.
+    expect(files.length).toBeLessThan(400);
+  });
+
+  it('installs into a strict TypeScript host (skipLibCheck false) that type-checks and connects', () => {
+    const host = tempDir('ts-host-');
+    writeFileSync(
+      join(host, 'package.json'),
+      JSON.stringify({ name: 'ts-host', private: true, type: 'module' }),
+    );
+    run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, '@types/node@20'],
+      host,
+    );
+    expect(readdirSync(join(host, 'node_modules'))).not.toContain('better-sqlite3');
+    writeFileSync(join(host, 'host.ts'), HOST_SOURCE);
+    writeFileSync(
+      join(host, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: false,
+          resolveJsonModule: true,
+          types: ['node'],
+        },
+        files: ['host.ts'],
+      }),
+    );
+    run(process.execPath, [TSC, '-p', '.'], host);
+    const output = JSON.parse(
+      run(process.execPath, ['host.js'], host, {
+        HOST_CONFIG: JSON.stringify(makeConfig(freshUser())),
+        HOST_ARCHIVE: join(host, 'a.archive'),
+      }),
+    );
+    expect(output).toEqual({
+      ok: true,
+      code: 'OK',
+      fields: 31,
+      schemaTitle: 'IMAP connection',
+      archive: hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE',
+    });
+  }, 120_000);
+
+  it('bundles with esbuild into one file that connects from anywhere on disk', async () => {
+    const host = tempDir('bundle-host-');
+    writeFileSync(
+      join(host, 'package.json'),
+      JSON.stringify({ name: 'bundle-host', private: true, type: 'module' }),
+    );
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], host);
+    writeFileSync(join(host, 'host.ts'), HOST_SOURCE);
+    const elsewhere = tempDir('bundle-out-');
+    const outfile = join(elsewhere, 'host.mjs');
+    await build({
+      entryPoints: [join(host, 'host.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile,
+      logLevel: 'silent',
+      // The usual banner for ESM bundles of CommonJS code (imapflow's dependencies use require).
+      banner: {
+        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
+    });
+    // Run far from the install: nothing can be found by walking up to a package.json.
+    const output = JSON.parse(
+      run(process.execPath, [outfile], elsewhere, {
+        HOST_CONFIG: JSON.stringify(makeConfig(freshUser())),
+        HOST_ARCHIVE: join(elsewhere, 'a.archive'),
+      }),
+    );
+    expect(output).toMatchObject({ ok: true, code: 'OK', fields: 31 });
+    expect(output.archive).toBe(hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE');
+  }, 120_000);
+});
