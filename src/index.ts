@@ -10,9 +10,15 @@ export {
   type FolderMatch,
 } from './read/test-query.js';
 export { read, type ReadOptions, type ReadResult } from './read/read.js';
+export type { StreamSelection } from './read/read-context.js';
 export { resumeCursorOf } from './read/resume-cursor.js';
 export { readStream, type StreamOptions } from './read/read-stream.js';
-export { discover, type DiscoverOptions } from './read/discover.js';
+export {
+  discover,
+  type DiscoverOptions,
+  type DiscoverResult,
+  type Stream,
+} from './read/discover.js';
 export {
   write,
   partialWriteResults,

@@ -9,8 +9,10 @@ import { parseFlags } from './parse-flags.js';
 
 export const DISCOVER_HELP = `Usage: imap-connector discover [options]
 
-Prints the JSON Schema of the rows a query produces (schema import). With a JSONata --select
-the schema is inferred from sampled rows.
+Prints the streams of a query (one per folder, with primary key and cursor field) and the
+JSON Schema of its rows (schema import), as {"schema", "streams", "warnings"}. With a JSONata
+--select the schema is inferred from sampled rows; a select that reads fields rows do not
+have, or yields nothing, is warned about on stderr.
 
 ${QUERY_FLAGS_HELP}
 
@@ -40,12 +42,13 @@ export async function runDiscover(args: string[], io: CliIo): Promise<number> {
     return EXIT_CODES.ok;
   }
   try {
-    const schema = await discover(connectionFromFlags(values, io), queryFromFlags(values), {
+    const result = await discover(connectionFromFlags(values, io), queryFromFlags(values), {
       ...signalOf(io),
       ...selectFromFlags(values),
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),
     });
-    io.stdout.write(JSON.stringify(schema, null, 2) + '\n');
+    for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
+    io.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return EXIT_CODES.ok;
   } catch (error) {
     return reportError(error, io, Boolean(values.json));

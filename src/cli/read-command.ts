@@ -31,6 +31,10 @@ Paging and state:
                            after a finished run it holds what the next run continues from,
                            so a scheduled run reads only mail that arrived since
       --on-uidvalidity-change reread|fail   (default reread)
+      --stream FOLDER      read only this stream (folder) of the query; repeat for more.
+                           The state keeps one entry per folder, so streams can be read apart
+      --restart-changed-folders   a folder the state has read with another search is read
+                           again from its start, instead of failing with CURSOR_INVALID
       --out FILE           write rows to FILE instead of stdout
       --json               the closing summary (and any error) as one JSON line on stderr,
                            {"rows", "cursor", "done", "warnings"}, for scripts
@@ -51,6 +55,8 @@ const OPTIONS = {
   all: { type: 'boolean' },
   state: { type: 'string' },
   'on-uidvalidity-change': { type: 'string' },
+  stream: { type: 'string', multiple: true },
+  'restart-changed-folders': { type: 'boolean' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
@@ -82,6 +88,8 @@ function readOptions(values: Values, io: CliIo, cursor: string | undefined): Rea
     ...(cursor ? { cursor } : {}),
     ...(pageSize ? { pageSize } : {}),
     ...(change ? { onUidValidityChange: change } : {}),
+    ...(values.stream ? { streams: values.stream } : {}),
+    ...(values['restart-changed-folders'] ? { restartChangedFolders: true } : {}),
     ...(values.verbose ? { logger: stderrLogger(io) } : {}),
     ...signalOf(io),
   };

@@ -2,18 +2,26 @@ import { createHash, createHmac } from 'node:crypto';
 import { makeError, type ConnectorError } from '../errors.js';
 import { formatIssues, validateCursorSchema } from '../validators.js';
 
+/** Where one folder (one stream) stands: what was read of it, and for which query. */
+export interface FolderCursor {
+  uidValidity: string;
+  lastUid: number;
+  /** Digest of the search the folder was read with: another search must not continue from here. */
+  query: string;
+}
+
 /** Where a read stands, per folder. Opaque to hosts: they get it base64url-encoded. */
 export interface CursorState {
-  v: 1;
+  v: 2;
+  /** The account (server host, user, authorization identity), not the port or security. */
   account: string;
-  queryHash: string;
-  folders: Record<string, { uidValidity: string; lastUid: number }>;
+  folders: Record<string, FolderCursor>;
   done: string[];
   remaining: number | null;
   complete: boolean;
 }
 
-const MAC_KEY = 'imap-connector cursor v1';
+const MAC_KEY = 'imap-connector cursor v2';
 
 /** A short, stable hash of any JSON value (key order of the input matters; callers pass fixed shapes). */
 export function shortHash(value: unknown): string {
@@ -21,9 +29,9 @@ export function shortHash(value: unknown): string {
 }
 
 function macOf(state: CursorState): string {
-  const { v, account, queryHash, folders, done, remaining, complete } = state;
+  const { v, account, folders, done, remaining, complete } = state;
   return createHmac('sha256', MAC_KEY)
-    .update(JSON.stringify({ v, account, queryHash, folders, done, remaining, complete }))
+    .update(JSON.stringify({ v, account, folders, done, remaining, complete }))
     .digest('hex')
     .slice(0, 32);
 }
@@ -42,13 +50,11 @@ export function encodeCursor(state: CursorState): string {
 
 /**
  * Opaque text -> CursorState, refusing anything edited, truncated, or made for another
- * account or query: wrong data is worse than an error.
+ * account: wrong data is worse than an error. Which folders it may continue is decided once
+ * the folders are known (continueFolders).
  * @throws CURSOR_INVALID saying which check failed.
  */
-export function decodeCursor(
-  text: string,
-  expected: { account: string; queryHash: string },
-): CursorState {
+export function decodeCursor(text: string, expected: { account: string }): CursorState {
   let value: unknown;
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(text)) throw new Error('not base64url');
@@ -56,6 +62,10 @@ export function decodeCursor(
   } catch {
     throw invalid('The cursor is not one this connector made (it does not decode).');
   }
+  if ((value as { v?: unknown } | null)?.v === 1)
+    throw invalid(
+      'The cursor was made by imap-connector 0.1, whose cursors cover all folders at once; start without a cursor (0.2 keeps one entry per folder).',
+    );
   if (!validateCursorSchema(value)) {
     throw invalid('The cursor is damaged (it does not match the cursor schema).', {
       issues: formatIssues(validateCursorSchema.errors),
@@ -66,24 +76,51 @@ export function decodeCursor(
     throw invalid('The cursor was changed after it was issued (checksum mismatch).');
   if (state.account !== expected.account)
     throw invalid('The cursor belongs to another account or server.');
-  if (state.queryHash !== expected.queryHash)
-    throw invalid(
-      'The cursor was made for another query or folder selection; start without a cursor.',
-    );
   return state;
+}
+
+/**
+ * The cursor's entries for the folders about to be read, checked against the search they
+ * will be read with. A folder the cursor does not know starts from its beginning; a folder read
+ * with another search is refused, or with `restart` started again, and listed. Entries of
+ * folders not read this time are kept, so a folder dropped and added back goes on where it was.
+ * @throws CURSOR_INVALID naming the folders whose search changed (without `restart`).
+ */
+export function continueFolders(
+  state: CursorState,
+  folders: string[],
+  query: string,
+  restart: boolean,
+): { state: CursorState; restarted: string[] } {
+  const changed = folders.filter((path) => {
+    const entry = state.folders[path];
+    return entry !== undefined && entry.query !== query;
+  });
+  if (changed.length === 0) return { state, restarted: [] };
+  if (!restart)
+    throw invalid(
+      `The cursor was made for another search of ${changed.map((f) => JSON.stringify(f)).join(', ')}; pass restartChangedFolders to read ${changed.length === 1 ? 'it' : 'them'} again from the start, or start without a cursor.`,
+      { folders: changed },
+    );
+  const next = structuredClone(state);
+  for (const path of changed) {
+    delete next.folders[path];
+    next.done = next.done.filter((done) => done !== path);
+  }
+  next.complete = false;
+  return { state: next, restarted: changed };
 }
 
 /** The state a run starts from: a fresh one, a page cursor, or a finished run's state (then only new mail is read). */
 export function startState(
   previous: CursorState | undefined,
-  ids: { account: string; queryHash: string },
+  ids: { account: string },
   limit: number | null,
 ): CursorState {
   if (!previous)
     return {
-      v: 1,
+      v: 2,
       account: ids.account,
-      queryHash: ids.queryHash,
       folders: {},
       done: [],
       remaining: limit,

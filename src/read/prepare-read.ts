@@ -23,8 +23,12 @@ export interface ReadPlan {
   attributes: SearchAttribute[];
   searchText: string;
   select: Select;
+  /** What a cursor is bound to: server host, user, authorization identity (not port or security). */
   account: string;
+  /** The search and the folder selection: an import job's identity. */
   queryHash: string;
+  /** The search alone: each folder's cursor entry records it. */
+  queryDigest: string;
 }
 
 /**
@@ -62,10 +66,10 @@ export function prepareRead(
     select,
     account: shortHash({
       host: config.host.toLowerCase(),
-      port: config.port,
       username: config.username,
       authz: config.authorizationIdentity ?? null,
     }),
     queryHash: shortHash({ criteria, folders }),
+    queryDigest: shortHash({ criteria }),
   };
 }

@@ -43,13 +43,36 @@ export function prepare(
   return { config, plan, previous };
 }
 
+/** Reading only some streams (folders) of a query: ReadOptions.streams. */
+export interface StreamSelection {
+  /** Stream names as discover() lists them (folder paths); omitted: every folder of the query. */
+  streams?: string[];
+}
+
+/**
+ * The planned folders limited to the named streams, in plan order.
+ * @throws FOLDER_NOT_FOUND naming a stream the query does not have, with the ones it has.
+ */
+export function selectStreams(folders: FolderInfo[], streams: string[] | undefined): FolderInfo[] {
+  if (streams === undefined) return folders;
+  const known = folders.map((folder) => folder.path);
+  const unknown = streams.find((name) => !known.includes(name));
+  if (unknown !== undefined)
+    throw makeError(
+      'FOLDER_NOT_FOUND',
+      `No stream ${JSON.stringify(unknown)} in this query: its streams are its folders.`,
+      { field: '/streams', details: { folder: unknown, available: known } },
+    );
+  return folders.filter((folder) => streams.includes(folder.path));
+}
+
 /**
  * Opens a session and lists and plans the folders. The caller closes ctx.session.
  * @throws FOLDER_NOT_FOUND, QUERY_UNSUPPORTED (X-GM-RAW without X-GM-EXT-1), session errors.
  */
 export async function openReadContext(
   prepared: PreparedRead,
-  options: OperationOptions,
+  options: OperationOptions & StreamSelection,
 ): Promise<ReadContext> {
   const session = await openSession(prepared.config, options);
   try {
@@ -65,7 +88,7 @@ export async function openReadContext(
       config: prepared.config,
       plan: prepared.plan,
       session,
-      folders: planned.folders,
+      folders: selectStreams(planned.folders, options.streams),
       unmatched: planned.unmatched,
     };
   } catch (error) {
@@ -77,7 +100,7 @@ export async function openReadContext(
 /** openReadContext, then `work`, then always close the session. */
 export async function withReadContext<T>(
   prepared: PreparedRead,
-  options: OperationOptions,
+  options: OperationOptions & StreamSelection,
   work: (ctx: ReadContext) => Promise<T>,
 ): Promise<T> {
   const ctx = await openReadContext(prepared, options);

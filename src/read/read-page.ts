@@ -40,6 +40,8 @@ export interface PageOptions {
 /** One page: rows in folder order then UID order, the state after them, and what happened. */
 export interface Page {
   rows: unknown[];
+  /** Messages read for the page (rows may be fewer: a projection can filter). */
+  messages: number;
   state: CursorState;
   uidValidityChanged: UidValidityChange[];
   warnings: string[];
@@ -198,6 +200,7 @@ async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promi
     state.folders[folder.path] = {
       uidValidity,
       lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid,
+      query: run.plan.queryDigest,
     };
     if (state.remaining !== null) state.remaining -= taken.length;
     if (exhausted) state.done.push(folder.path);
@@ -222,7 +225,7 @@ export async function readPage(
     ...source,
     options,
     state,
-    page: { rows: [], state, uidValidityChanged: [], warnings: [] },
+    page: { rows: [], messages: 0, state, uidValidityChanged: [], warnings: [] },
   };
   try {
     await readFolders(run);
@@ -247,6 +250,7 @@ async function readFolders(run: PageRun): Promise<void> {
     );
     if (budget <= 0) break;
     consumed += await readFolder(run, folder, budget);
+    run.page.messages = consumed;
     if (!state.done.includes(folder.path)) break;
   }
   state.complete =

@@ -1,7 +1,7 @@
 import { encodeCursor, startState } from './cursor.js';
 import { readPage, type SearchCache, type UidValidityChange } from './read-page.js';
 import { openReadContext, prepare } from './read-context.js';
-import type { ReadOptions } from './read.js';
+import { fitCursor, type ReadOptions } from './read.js';
 import { withResumeCursor } from './resume-cursor.js';
 
 export interface StreamOptions extends ReadOptions {
@@ -38,6 +38,9 @@ export async function* readStream(
   );
   const searchCache: SearchCache = new Map();
   try {
+    const fitted = fitCursor(state, ctx, options);
+    state = fitted.state;
+    let pending = fitted.warnings;
     while (!state.complete) {
       let page;
       try {
@@ -56,8 +59,9 @@ export async function* readStream(
         done: state.complete,
         rows: page.rows.length,
         uidValidityChanged: page.uidValidityChanged,
-        warnings: page.warnings,
+        warnings: [...pending, ...page.warnings],
       });
+      pending = [];
     }
     return encodeCursor(state);
   } finally {

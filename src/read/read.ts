@@ -2,18 +2,50 @@ import { performance } from 'node:perf_hooks';
 import type { OperationOptions } from '../operation-options.js';
 import { unmatchedWarning } from '../query/plan.js';
 import type { SelectOptions } from '../rows/select.js';
-import { encodeCursor, startState } from './cursor.js';
-import { prepare, withReadContext } from './read-context.js';
+import { continueFolders, encodeCursor, startState, type CursorState } from './cursor.js';
+import {
+  prepare,
+  withReadContext,
+  type ReadContext,
+  type StreamSelection,
+} from './read-context.js';
 import { readPage, type UidValidityChange } from './read-page.js';
 import { withResumeCursor } from './resume-cursor.js';
 
-export interface ReadOptions extends OperationOptions, SelectOptions {
+export interface ReadOptions extends OperationOptions, SelectOptions, StreamSelection {
   /** The cursor of the previous page, or the final cursor of a finished run (incremental state). */
   cursor?: string;
   /** Rows per page; defaults to the connection's pageSize (500). */
   pageSize?: number;
   /** A folder whose UIDVALIDITY changed is re-read from the start (default) or fails the read. */
   onUidValidityChange?: 'reread' | 'fail';
+  /**
+   * A folder the cursor has read with another search (the query changed) is read again from
+   * its start instead of failing with CURSOR_INVALID; result.restartedFolders lists them.
+   */
+  restartChangedFolders?: boolean;
+}
+
+/**
+ * The cursor's state fitted to the folders about to be read (continueFolders), with a warning
+ * per folder started again.
+ */
+export function fitCursor(
+  start: CursorState,
+  ctx: ReadContext,
+  options: ReadOptions,
+): { state: CursorState; restarted: string[]; warnings: string[] } {
+  const fitted = continueFolders(
+    start,
+    ctx.folders.map((folder) => folder.path),
+    ctx.plan.queryDigest,
+    options.restartChangedFolders ?? false,
+  );
+  const warnings = fitted.restarted.map(
+    (folder) =>
+      `${folder}: the search changed since the cursor was made, so it is read from the start`,
+  );
+  return { ...fitted, warnings };
 }
 
 export interface ReadResult {
@@ -23,6 +55,8 @@ export interface ReadResult {
   /** True when this run has read every matching message. */
   done: boolean;
   folders: string[];
+  /** Folders read again from the start because their search changed (restartChangedFolders). */
+  restartedFolders: string[];
   uidValidityChanged: UidValidityChange[];
   warnings: string[];
   elapsedMs: number;
@@ -46,16 +80,22 @@ export async function read(
   const pageSize = options.pageSize ?? prepared.config.pageSize;
   try {
     return await withReadContext(prepared, options, async (ctx) => {
-      const page = await readPage(ctx, start, {
+      const fitted = fitCursor(start, ctx, options);
+      const page = await readPage(ctx, fitted.state, {
         pageSize,
         onUidValidityChange: options.onUidValidityChange,
       });
-      const warnings = [...ctx.unmatched.map(unmatchedWarning), ...page.warnings];
+      const warnings = [
+        ...ctx.unmatched.map(unmatchedWarning),
+        ...fitted.warnings,
+        ...page.warnings,
+      ];
       return {
         rows: page.rows,
         cursor: encodeCursor(page.state),
         done: page.state.complete,
         folders: ctx.folders.map((f) => f.path),
+        restartedFolders: fitted.restarted,
         uidValidityChanged: page.uidValidityChanged,
         warnings,
         elapsedMs: Math.round(performance.now() - started),

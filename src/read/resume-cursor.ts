@@ -6,7 +6,9 @@ import { encodeCursor, type CursorState } from './cursor.js';
  * the page's rows were delivered, so resuming from it loses and repeats nothing.
  */
 export function withResumeCursor(error: unknown, state: CursorState): unknown {
-  if (!isConnectorError(error) || error.code === 'UIDVALIDITY_CHANGED') return error;
+  // Resuming cannot help where the cursor itself is the problem.
+  if (!isConnectorError(error) || ['UIDVALIDITY_CHANGED', 'CURSOR_INVALID'].includes(error.code))
+    return error;
   return error.withDetails({ cursor: encodeCursor(state) });
 }
 

@@ -12,6 +12,37 @@ let jsonata: typeof jsonataType | undefined;
 export interface Projection {
   source: string;
   evaluate(row: unknown): Promise<unknown>;
+  /** What the expression reads and builds at its top level, for discover's typo warnings. */
+  outline(): ProjectionOutline;
+}
+
+/** The top level of a projection: the keys of its object constructor, the row fields its paths start at. */
+export interface ProjectionOutline {
+  keys: string[];
+  fields: string[];
+}
+
+interface AstNode {
+  type?: string;
+  value?: unknown;
+  steps?: AstNode[];
+  lhs?: [AstNode, AstNode][];
+}
+
+/** First step of a path (`from.address` -> from), the field of the row it reads. */
+function firstField(node: AstNode | undefined): string[] {
+  const first = node?.type === 'path' ? node.steps?.[0] : node;
+  return first?.type === 'name' && typeof first.value === 'string' ? [first.value] : [];
+}
+
+function outlineOf(ast: AstNode): ProjectionOutline {
+  if (ast.type === 'unary' && ast.value === '{' && Array.isArray(ast.lhs)) {
+    return {
+      keys: ast.lhs.flatMap(([key]) => (key.type === 'string' ? [String(key.value)] : [])),
+      fields: ast.lhs.flatMap(([, value]) => firstField(value)),
+    };
+  }
+  return { keys: [], fields: firstField(ast) };
 }
 
 const cache = new Map<string, Expression>();
@@ -70,6 +101,7 @@ export function compileProjection(
   const compiled = expression;
   return {
     source,
+    outline: () => outlineOf(compiled.ast() as AstNode),
     async evaluate(row) {
       try {
         return await compiled.evaluate(row);

@@ -8,17 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
-import { cliConnection, dovecot } from '../helpers/make-config.js';
+import { cliConnection, dovecot, freshUser } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
 const connection = cliConnection;
-const lines = (path: string): { id: string; subject: string }[] =>
+const lines = (path: string): { id: string; folder: string; subject: string }[] =>
   readFileSync(path, 'utf8')
-    .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { id: string; subject: string });
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { id: string; folder: string; subject: string });
 
 describe('imap-connector read', () => {
   it('prints one page as NDJSON and the cursor for the next on stderr', async () => {
@@ -72,6 +72,44 @@ describe('imap-connector read', () => {
     const all = lines(join(dir, 'rows.ndjson'));
     expect(all).toHaveLength(TOTAL + 1);
     expect(all.at(-1)!.subject).toBe('Later');
+  });
+
+  it('reads one stream with --stream, another later from the same --state, and restarts a changed one on request', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, {
+      INBOX: [{ source: message('Inbox mail') }],
+      Sent: [{ source: message('Sent mail') }],
+    });
+    const dir = tempDir();
+    const state = join(dir, 'state.json');
+    const run = async (
+      ...extra: string[]
+    ): Promise<{ code: number; rows: string[]; err: string }> => {
+      const out = join(dir, `rows-${Math.random()}.ndjson`);
+      const io = captureIo({ IMAP_PASSWORD: user.password });
+      const code = await main(
+        ['read', ...connection(user), '--all', '--state', state, '--out', out, ...extra],
+        io,
+      );
+      const rows = code === 0 ? lines(out).map((r) => `${r.folder}: ${r.subject}`) : [];
+      return { code, rows, err: io.err() };
+    };
+    expect((await run('--query', 'ALL', '--stream', 'Sent')).rows).toEqual(['Sent: Sent mail']);
+    expect((await run('--query', 'ALL', '--stream', 'INBOX')).rows).toEqual(['INBOX: Inbox mail']);
+    expect((await run('--query', 'ALL')).rows).toEqual([]);
+    const changed = await run('--query', 'FROM "sender@example.com"', '--stream', 'INBOX');
+    expect(changed.code).toBe(8);
+    expect(changed.err).toContain('CURSOR_INVALID');
+    expect(changed.err).toContain('"INBOX"');
+    const restarted = await run(
+      '--query',
+      'FROM "sender@example.com"',
+      '--stream',
+      'INBOX',
+      '--restart-changed-folders',
+    );
+    expect(restarted.rows).toEqual(['INBOX: Inbox mail']);
+    expect(restarted.err).toContain('INBOX: the search changed');
   });
 
   it('cuts rows written after the last checkpoint when a run resumes, so none is doubled', async () => {
@@ -149,8 +187,9 @@ describe('imap-connector test-query and discover', () => {
       ),
     ).toBe(0);
     expect(JSON.parse(io.out())).toMatchObject({
-      type: 'object',
-      properties: { s: { type: 'string' } },
+      schema: { type: 'object', properties: { s: { type: 'string' } } },
+      streams: expect.arrayContaining([expect.objectContaining({ name: 'INBOX' })]),
+      warnings: [],
     });
   });
 

@@ -136,8 +136,95 @@ describe('read: incremental state', () => {
   });
 });
 
+describe('read: per-folder streams', () => {
+  const subjects = (result: { rows: unknown[] }): string[] =>
+    (result.rows as { folder: string; subject: string }[]).map((r) => `${r.folder}: ${r.subject}`);
+
+  it('goes on with the folders it knows and reads an added folder from its start', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, {
+      INBOX: [{ source: message('Old inbox') }],
+      Sent: [{ source: message('Old sent') }],
+    });
+    const config = makeConfig(user);
+    const inboxOnly = await readAll(config, 'ALL FOLDER INBOX', 100);
+    expect(subjects(inboxOnly)).toEqual(['INBOX: Old inbox']);
+    await seedMailbox(dovecot(), user, { INBOX: [{ source: message('New inbox') }] });
+    // The query now takes Sent too: INBOX continues, Sent starts at its beginning.
+    const both = await readAll(config, 'ALL FOLDER INBOX FOLDER Sent', 100, inboxOnly.cursor);
+    expect(subjects(both)).toEqual(['INBOX: New inbox', 'Sent: Old sent']);
+    // The same through the config's folder list instead of the query.
+    const viaConfig = await readAll(
+      { ...config, foldersInclude: ['INBOX', 'Sent', 'Drafts'] },
+      'ALL',
+      100,
+      both.cursor,
+    );
+    expect(viaConfig.rows).toEqual([]);
+  });
+
+  it('keeps a cursor valid across the TLS and the STARTTLS port of one account', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, { INBOX: [{ source: message('First') }] });
+    const plain = makeConfig(user);
+    const tls = makeConfig(user, {
+      security: 'tls',
+      port: dovecot().imapsPort,
+      caFile: dovecot().caFile,
+    });
+    const first = await readAll(plain, 'ALL', 100);
+    await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Second') }] });
+    const second = await readAll(tls, 'ALL', 100, first.cursor);
+    expect(subjects(second)).toEqual(['INBOX: Second']);
+  });
+
+  it('names the folder whose search changed, and reads it again only when asked to', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, {
+      INBOX: [
+        { source: message('Seen one'), flags: ['\\Seen'] },
+        { source: message('Unseen one') },
+      ],
+    });
+    const config = makeConfig(user);
+    const seen = await readAll(config, 'SEEN', 100);
+    expect(subjects(seen)).toEqual(['INBOX: Seen one']);
+    await expect(read(config, 'ALL', { cursor: seen.cursor })).rejects.toMatchObject({
+      code: 'CURSOR_INVALID',
+      details: { folders: expect.arrayContaining(['INBOX']) },
+    });
+    const again = await read(config, 'ALL', { cursor: seen.cursor, restartChangedFolders: true });
+    expect(subjects(again)).toEqual(['INBOX: Seen one', 'INBOX: Unseen one']);
+    expect(again.restartedFolders).toEqual(expect.arrayContaining(['INBOX']));
+    expect(again.warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('INBOX: the search changed')]),
+    );
+  });
+
+  it('reads only the named streams, and refuses a stream the query does not have', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, {
+      INBOX: [{ source: message('In inbox') }],
+      Sent: [{ source: message('In sent') }],
+    });
+    const config = makeConfig(user);
+    const sent = await read(config, 'ALL', { streams: ['Sent'] });
+    expect(subjects(sent)).toEqual(['Sent: In sent']);
+    expect(sent).toMatchObject({ done: true, folders: ['Sent'] });
+    // The Sent stream's state does not hold back INBOX, read later from the same cursor.
+    const inbox = await read(config, 'ALL', { streams: ['INBOX'], cursor: sent.cursor });
+    expect(subjects(inbox)).toEqual(['INBOX: In inbox']);
+    const both = await read(config, 'ALL', { cursor: inbox.cursor });
+    expect(both.rows).toEqual([]);
+    await expect(read(config, 'ALL', { streams: ['Nope'] })).rejects.toMatchObject({
+      code: 'FOLDER_NOT_FOUND',
+      details: { folder: 'Nope', available: expect.arrayContaining(['INBOX', 'Sent']) },
+    });
+  });
+});
+
 describe('read: cursor checks', () => {
-  it('refuses a tampered, foreign or garbage cursor before touching the server', async () => {
+  it('refuses a tampered, foreign or garbage cursor, and one made for another search', async () => {
     const user = await corpusUser();
     const page = await read(makeConfig(user), 'ALL', { pageSize: 2 });
     const decoded = JSON.parse(Buffer.from(page.cursor, 'base64url').toString()) as {
@@ -148,7 +235,7 @@ describe('read: cursor checks', () => {
     const other = freshUser();
     for (const [cursor, query, config, message] of [
       [tampered, 'ALL', makeConfig(user), /changed after it was issued/],
-      [page.cursor, 'SEEN', makeConfig(user), /another query/],
+      [page.cursor, 'SEEN', makeConfig(user), /another search of "INBOX"/],
       [page.cursor, 'ALL', makeConfig(other), /another account/],
       ['not-a-cursor!', 'ALL', makeConfig(user), /does not decode/],
       [page.cursor.slice(0, 40), 'ALL', makeConfig(user), /does not decode|damaged/],

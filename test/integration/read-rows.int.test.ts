@@ -330,17 +330,28 @@ describe('testQuery', () => {
 });
 
 describe('discover', () => {
-  it('returns the row schema for plain rows', async () => {
-    expect(await discover(makeConfig(user), 'ALL')).toEqual(
-      readPackageJson('schemas/row.schema.json'),
-    );
+  it('returns one stream per folder, keyed by id with a UID cursor, and the row schema', async () => {
+    const result = await discover(makeConfig(user), 'ALL');
+    expect(result.schema).toEqual(readPackageJson('schemas/row.schema.json'));
+    expect(result.warnings).toEqual([]);
+    const { folders } = await read(makeConfig(user), 'ALL', { pageSize: 1 });
+    expect(result.streams.map((s) => s.name)).toEqual(folders);
+    expect(result.streams[0]).toEqual({
+      name: 'INBOX',
+      folder: 'INBOX',
+      jsonSchema: result.schema,
+      primaryKey: [['id']],
+      cursorField: ['uid'],
+      supportedSyncModes: ['full_refresh', 'incremental'],
+    });
   });
 
   it('infers a typed schema for a JSONata projection from sampled rows', async () => {
-    const schema = await discover(makeConfig(user), 'ALL', {
+    const { schema, warnings } = await discover(makeConfig(user), 'ALL', {
       select:
         '{ "subject": subject, "size": size, "hasMessageId": messageId != null, "tags": flags }',
     });
+    expect(warnings).toEqual([]);
     expect(schema).toMatchObject({
       type: 'object',
       required: ['hasMessageId', 'size', 'subject', 'tags'],
@@ -351,5 +362,20 @@ describe('discover', () => {
         tags: { type: 'array', items: { type: 'string' } },
       },
     });
+  });
+
+  it('warns about a select that reads fields rows lack instead of giving an empty schema silently', async () => {
+    const typo = await discover(makeConfig(user), 'ALL', {
+      select: '{ "who": frm.address, "s": subject }',
+    });
+    expect(typo.warnings).toEqual([
+      'select reads "frm", which rows do not have (did you mean "from"?)',
+      expect.stringMatching(/^select field "who" was empty in all \d+ sampled rows$/),
+    ]);
+    const nothing = await discover(makeConfig(user), 'ALL', { select: 'subjct' });
+    expect(nothing.warnings).toEqual([
+      'select reads "subjct", which rows do not have (did you mean "subject"?)',
+      expect.stringMatching(/^select gave nothing for any of the \d+ sampled messages$/),
+    ]);
   });
 });

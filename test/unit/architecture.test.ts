@@ -37,7 +37,8 @@ function files(dir: string): string[] {
 
 function layer(path: string): string {
   const rel = relative(SRC, path);
-  if (rel === 'index.ts') return 'index';
+  // The package's entries: the operations, and the archive on its own.
+  if (rel === 'index.ts' || rel === 'archive.ts') return 'index';
   return rel.includes('/') ? rel.split('/')[0]! : 'base';
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  continueFolders,
   decodeCursor,
   encodeCursor,
   shortHash,
@@ -7,13 +8,14 @@ import {
   type CursorState,
 } from '../../../src/read/cursor.js';
 
-const ids = { account: shortHash('acct'), queryHash: shortHash('query') };
+const ids = { account: shortHash('acct') };
+const query = shortHash('query');
 const state: CursorState = {
-  v: 1,
+  v: 2,
   ...ids,
   folders: {
-    INBOX: { uidValidity: '1700000000', lastUid: 42 },
-    'Über/ß': { uidValidity: '18446744073709551615', lastUid: 0 },
+    INBOX: { uidValidity: '1700000000', lastUid: 42, query },
+    'Über/ß': { uidValidity: '18446744073709551615', lastUid: 0, query },
   },
   done: ['INBOX'],
   remaining: null,
@@ -62,21 +64,50 @@ describe('cursor', () => {
     );
   });
 
-  it('refuses a cursor of another account or query', () => {
+  it('refuses a cursor of another account', () => {
     const text = encodeCursor(state);
     expect(() => decodeCursor(text, { ...ids, account: shortHash('other') })).toThrow(
       /another account/,
     );
-    expect(() => decodeCursor(text, { ...ids, queryHash: shortHash('other') })).toThrow(
-      /another query/,
+  });
+
+  it('refuses a 0.1 cursor (one entry for all folders) with a message saying so', () => {
+    const old = Buffer.from(JSON.stringify({ v: 1, account: ids.account })).toString('base64url');
+    expect(() => decodeCursor(old, ids)).toThrow(/made by imap-connector 0.1/);
+  });
+});
+
+describe('continueFolders', () => {
+  it('continues folders read with the same search and starts unknown ones fresh', () => {
+    expect(continueFolders(state, ['INBOX', 'New'], query, false)).toEqual({
+      state,
+      restarted: [],
+    });
+  });
+
+  it('refuses a folder read with another search, naming it, unless asked to restart it', () => {
+    const other = shortHash('other query');
+    expect(() => continueFolders(state, ['INBOX'], other, false)).toThrow(
+      expect.objectContaining({
+        code: 'CURSOR_INVALID',
+        message: expect.stringContaining('"INBOX"'),
+        details: { folders: ['INBOX'] },
+      }),
     );
+    const { state: next, restarted } = continueFolders(state, ['INBOX'], other, true);
+    expect(restarted).toEqual(['INBOX']);
+    expect(next.folders.INBOX).toBeUndefined();
+    expect(next.done).toEqual([]);
+    // The folder not read this time keeps its place.
+    expect(next.folders['Über/ß']).toEqual(state.folders['Über/ß']);
+    expect(state.folders.INBOX).toBeDefined();
   });
 });
 
 describe('startState', () => {
   it("starts fresh, continues a page cursor, and turns a finished run into the next run's state", () => {
     expect(startState(undefined, ids, 5)).toEqual({
-      v: 1,
+      v: 2,
       ...ids,
       folders: {},
       done: [],
