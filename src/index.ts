@@ -25,6 +25,12 @@ export {
   type WriteResult,
   type WriteMessageResult,
 } from './write/write.js';
+export {
+  applyActions,
+  type Actions,
+  type ApplyActionsResult,
+  type FolderActionResult,
+} from './write/apply-actions.js';
 export { runImport, type ImportOptions, type ImportSpec } from './import/import-job.js';
 export {
   partialImportResult,

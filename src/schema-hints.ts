@@ -17,6 +17,10 @@ export const SCHEMA_HINTS: Record<string, Record<string, string>> = {
     '/allOf/2/then':
       'oauth2AccessToken is required when authMethod is oauth2, unless oauth2RefreshToken, oauth2ClientId and oauth2TokenUrl are all given',
   },
+  'actions.schema.json': {
+    '': 'say what to do with the messages: markSeen, flags, moveTo or delete',
+    '/properties/flags/items': 'an IMAP flag or keyword: no spaces, no ( ) { % * " ]',
+  },
   'import.schema.json': {
     '/properties/destination':
       'destination needs either archive (a file path) or connection and state',

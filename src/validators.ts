@@ -5,6 +5,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Issue } from './errors.js';
 import { addHints } from './schema-hints.js';
+import actionsSchema from '../schemas/actions.schema.json' with { type: 'json' };
 import connectionSchema from '../schemas/connection.schema.json' with { type: 'json' };
 import manifestSchema from '../schemas/connector.schema.json' with { type: 'json' };
 import cursorSchema from '../schemas/cursor.schema.json' with { type: 'json' };
@@ -252,3 +253,4 @@ export const validateCursorSchema = compile('cursor.schema.json', cursorSchema);
 export const validateRowSchema = compile('row.schema.json', rowSchema);
 export const validateWriteSchema = compile('write.schema.json', writeSchema);
 export const validateImportSchema = compile('import.schema.json', importSchema);
+export const validateActionsSchema = compile('actions.schema.json', actionsSchema);

@@ -18,6 +18,7 @@ import { runRead } from './read-command.js';
 import { runTestConnection } from './test-connection-command.js';
 import { runTestQuery } from './test-query-command.js';
 import { runWrite } from './write-command.js';
+import { runApplyActions } from './apply-actions-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -28,7 +29,14 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: 'show the IMAP SEARCH a query becomes, match counts and sample rows',
   },
   read: { run: runRead, summary: 'read matching messages as NDJSON rows (one page, or --all)' },
-  discover: { run: runDiscover, summary: 'print the JSON Schema of the rows a query produces' },
+  discover: {
+    run: runDiscover,
+    summary: 'print the streams (one per folder) and the JSON Schema of the rows a query produces',
+  },
+  'apply-actions': {
+    run: runApplyActions,
+    summary: 'acknowledge processed rows: mark, flag, move or delete just those messages',
+  },
   import: {
     run: runImportCommand,
     summary: 'copy a mailbox into the embedded archive or another IMAP account, never twice',

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { write, type WriteResult } from '../write/write.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
@@ -6,7 +5,8 @@ import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { reportError } from './report-error.js';
-import { usageError, usageErrors } from './usage-error.js';
+import { readInput } from './read-input.js';
+import { usageError } from './usage-error.js';
 import { parseFlags } from './parse-flags.js';
 
 export const WRITE_HELP = `Usage: imap-connector write [options] (FILE.eml ... | --rows FILE)
@@ -47,16 +47,6 @@ const OPTIONS = {
 type Values = ReturnType<
   typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: true }>
 >['values'];
-
-/** Reads a file for the CLI, or says which one could not be read. */
-function readInput(path: string, field: string): Buffer {
-  try {
-    return path === '-' ? readFileSync(0) : readFileSync(path);
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'unknown error';
-    throw usageErrors([{ field, message: `${JSON.stringify(path)} cannot be read (${code})` }]);
-  }
-}
 
 /** --rows NDJSON -> write() messages; a line that is not a row with raw names its line number. */
 function messagesFromRows(text: string): unknown[] {

@@ -1,7 +1,6 @@
-import { withCommandDeadline } from '../imap/command-deadline.js';
 import type { Session } from '../imap/open-session.js';
+import { addFlags, deleteUids, moveUids } from '../imap/uid-actions.js';
 import { toUidSet } from '../imap/uid-set.js';
-import { ensureFolder } from '../imap/ensure-folder.js';
 
 /** What happens to a source message once the destination has it. */
 export type PostReadAction =
@@ -14,7 +13,8 @@ export type PostReadAction =
 /**
  * Applies the action to UIDs of the folder the session has selected read-write. Callers pass
  * only UIDs whose messages the destination confirmed; UIDs already gone are ignored by the
- * server (RFC 3501 section 6.4.8), so a repeat after a crash is harmless.
+ * server (RFC 3501 section 6.4.8), so a repeat after a crash is harmless. Never a plain
+ * EXPUNGE: on a server without UIDPLUS deleted and moved messages stay marked \Deleted.
  */
 export async function applyPostReadAction(
   session: Session,
@@ -23,23 +23,18 @@ export async function applyPostReadAction(
 ): Promise<void> {
   if (action.type === 'none' || uids.length === 0) return;
   const range = toUidSet([...uids].sort((a, b) => a - b));
-  const client = session.client;
-  const run = (what: string, work: () => Promise<unknown>): Promise<unknown> =>
-    withCommandDeadline(session, what, work);
   switch (action.type) {
     case 'markSeen':
-      await run('UID STORE', () => client.messageFlagsAdd(range, ['\\Seen'], { uid: true }));
+      await addFlags(session, range, ['\\Seen']);
       return;
     case 'addKeyword':
-      await run('UID STORE', () => client.messageFlagsAdd(range, [action.keyword], { uid: true }));
+      await addFlags(session, range, [action.keyword]);
       return;
     case 'move':
-      await ensureFolder(session, action.folder);
-      await run('UID MOVE', () => client.messageMove(range, action.folder, { uid: true }));
+      await moveUids(session, range, action.folder);
       return;
     case 'delete':
-      // STORE +FLAGS \Deleted, then UID EXPUNGE of just these UIDs (UIDPLUS) so other deleted mail stays.
-      await run('UID EXPUNGE', () => client.messageDelete(range, { uid: true }));
+      await deleteUids(session, range);
       return;
   }
 }

@@ -25,8 +25,9 @@ function stock<T>(make: (logger: object) => T): { ajv: T; log: string[] } {
 }
 
 describe('exported schemas', () => {
-  it('lists all seven', () => {
+  it('lists all eight', () => {
     expect(files.sort()).toEqual([
+      'actions.schema.json',
       'connection.schema.json',
       'connector.schema.json',
       'cursor.schema.json',

@@ -372,6 +372,8 @@ export async function startDovecot(
     parentDir?: string;
     /** Extra capabilities to announce after login, e.g. APPENDLIMIT=4096 (announced, not enforced). */
     extraCapabilities?: string[];
+    /** The whole capability list to announce instead of Dovecot's, e.g. one without MOVE and UIDPLUS. */
+    capabilities?: string[];
     namespace?: NamespaceOptions;
   } = {},
 ): Promise<DovecotServer> {
@@ -399,9 +401,11 @@ export async function startDovecot(
   addDovecotUsers({ usersDir }, options.users ?? []);
   const ports = { imap: await freePort(), imaps: await freePort() };
   const configFile = join(dir, 'dovecot.conf');
-  const extra = options.extraCapabilities?.length
-    ? `imap_capability = +${options.extraCapabilities.join(' ')}\n`
-    : '';
+  const extra = options.capabilities
+    ? `imap_capability = ${options.capabilities.join(' ')}\n`
+    : options.extraCapabilities?.length
+      ? `imap_capability = +${options.extraCapabilities.join(' ')}\n`
+      : '';
   writeFileSync(
     configFile,
     configText(

@@ -57,7 +57,14 @@ let files: string[];
 beforeAll(() => {
   // Tracked files only, as a clean clone has them: no dist/, no node_modules of our own.
   const clone = tempDir('clone-');
-  const tracked = run('git', ['ls-files', '-z'], REPO_ROOT).split('\0').filter(Boolean);
+  // Tracked and new (not ignored) files: what the next commit holds.
+  const tracked = run(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+    REPO_ROOT,
+  )
+    .split('\0')
+    .filter(Boolean);
   for (const file of tracked) {
     mkdirSync(join(clone, file, '..'), { recursive: true });
     cpSync(join(REPO_ROOT, file), join(clone, file));
