@@ -16,6 +16,7 @@ import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { queryFromFlags } from './query-flags.js';
 import { reportError } from './report-error.js';
+import { Pace, StatusLine } from './progress.js';
 import { usageError, usageErrors } from './usage-error.js';
 import { parseFlags } from './parse-flags.js';
 
@@ -162,25 +163,27 @@ export function formatImport(result: ImportResult, stopped = false): string {
   return lines.join('\n') + '\n';
 }
 
-/** One line on a terminal, redrawn at most ten times a second: the folder and its counts so far. */
+/** One line on a terminal, redrawn on a timer: the folder being imported, its counts and the pace. */
 function folderProgress(io: CliIo): {
   update: (folder: FolderImportResult) => void;
   finish: () => void;
 } {
-  let last = 0;
-  let drawn = false;
+  let current: FolderImportResult | undefined;
+  let before = 0;
+  const pace = new Pace();
+  const line = new StatusLine(io.stderr, () => {
+    if (!current) return '  connecting ...';
+    const rate = pace.rate();
+    return `  ${current.folder}: ${current.seen} seen, ${current.copied} copied, ${current.duplicates} duplicates, ${current.failed} failed${rate === undefined ? '' : `  ${Math.round(rate)} messages/s`}`;
+  });
   return {
     update(folder) {
-      if (Date.now() - last < 100) return;
-      last = Date.now();
-      drawn = true;
-      io.stderr.write(
-        `\r  ${folder.folder}: ${folder.seen} seen, ${folder.copied} copied, ${folder.duplicates} duplicates, ${folder.failed} failed   `,
-      );
+      // seen counts per folder: the pace counts across folders.
+      if (current && folder.folder !== current.folder) before += current.seen;
+      pace.add(before + folder.seen - pace.count);
+      current = folder;
     },
-    finish() {
-      if (drawn) io.stderr.write('\n');
-    },
+    finish: () => line.finish(),
   };
 }
 
