@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  applyActions,
   discover,
   read,
   readStream,
@@ -103,6 +104,15 @@ describe('a signal that is already aborted', () => {
           { signal: aborted },
         ),
     ],
+    [
+      'applyActions',
+      (config: Record<string, unknown>) =>
+        applyActions(
+          config,
+          { ids: ['imap://u@127.0.0.1/INBOX;UIDVALIDITY=7/;UID=1'], delete: true },
+          { signal: aborted },
+        ),
+    ],
   ])('ends %s with ABORTED before any connection', async (_name, call) => {
     const config = await serve();
     await expect(call(config)).rejects.toMatchObject({ code: 'ABORTED' });
@@ -188,6 +198,23 @@ describe('an abort in the middle', () => {
     expect(error.code).toBe('ABORTED');
     expect(error.details?.results).toEqual([{ index: 0, status: 'stored', uid: 4 }]);
     expect(server!.received.filter((command) => command.startsWith('APPEND'))).toHaveLength(1);
+  });
+});
+
+describe('an abort while acknowledging', () => {
+  it('ends applyActions while the server sits on a UID STORE, with the folders done so far', async () => {
+    const config = await serve({ 'UID STORE': () => undefined });
+    const error = await abortAfter(200, (signal) =>
+      applyActions(
+        config,
+        { ids: ['imap://u@127.0.0.1/INBOX;UIDVALIDITY=7/;UID=2'], markSeen: true },
+        { signal },
+      ),
+    );
+    expect(error.code).toBe('ABORTED');
+    expect(error.lateMs).toBeLessThan(PROMPT_MS);
+    expect(error.details?.results).toEqual([]);
+    expect(server!.received.some((command) => command.startsWith('UID STORE 2'))).toBe(true);
   });
 });
 
