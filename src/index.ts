@@ -40,15 +40,8 @@ export {
 } from './import/import-result.js';
 export type { PostReadAction } from './import/post-read-action.js';
 export type { DedupeMode } from './write/message-identity.js';
-export {
-  Archive,
-  type ArchiveStats,
-  type FolderStats,
-  type ArchivedMessage,
-  type ArchiveFilter,
-  type VerifyResult,
-} from './sinks/archive-db.js';
-export { exportEml, exportMbox, type ExportResult } from './sinks/archive-export.js';
+// The archive entry's exports, also here for hosts that import everything from one place.
+export * from './archive.js';
 export { parseQuery } from './query/parse.js';
 export type { StructuredQuery, Criterion } from './query/structured-query.js';
 export type { Row, Address, Attachment } from './rows/row.js';
