@@ -217,6 +217,8 @@ export interface TextPosition {
 export interface Issue {
   field: string;
   message: string;
+  /** Where in a text input (a CSV file) the problem is. */
+  position?: TextPosition;
 }
 
 export type ErrorDetails = Record<string, unknown>;

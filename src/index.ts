@@ -31,6 +31,16 @@ export {
   type ApplyActionsResult,
   type FolderActionResult,
 } from './write/apply-actions.js';
+export {
+  runBatch,
+  checkBatch,
+  batchStatus,
+  type BatchOptions,
+  type BatchInput,
+} from './batch/run-batch.js';
+export type { BatchReport, BatchTotals } from './batch/batch-report.js';
+export type { MailboxState, RunState, ReportedError } from './batch/batch-state.js';
+export type { PreflightResult } from './batch/preflight.js';
 export { runImport, type ImportOptions, type ImportSpec } from './import/import-job.js';
 export {
   partialImportResult,

@@ -21,6 +21,16 @@ export const SCHEMA_HINTS: Record<string, Record<string, string>> = {
     '': 'say what to do with the messages: markSeen, flags, moveTo or delete',
     '/properties/flags/items': 'an IMAP flag or keyword: no spaces, no ( ) { % * " ]',
   },
+  'batch.schema.json': {
+    '/properties/name':
+      'letters, digits, spaces, . _ - (up to 100), starting with a letter or digit',
+    '/properties/destination':
+      'destination needs either archive (a file path) or imap (a server), not both',
+    '/properties/mailboxes': 'mailboxes needs either csv (a file path) or masterUser, not both',
+    '/properties/mailboxes/properties/masterUser':
+      'masterUser needs either users (a list) or usersFile (a file path), not both',
+    '/properties/notify/properties/webhook/properties/url': 'an http:// or https:// URL',
+  },
   'import.schema.json': {
     '/properties/destination':
       'destination needs either archive (a file path) or connection and state',

@@ -9,6 +9,7 @@ import actionsSchema from '../schemas/actions.schema.json' with { type: 'json' }
 import connectionSchema from '../schemas/connection.schema.json' with { type: 'json' };
 import manifestSchema from '../schemas/connector.schema.json' with { type: 'json' };
 import cursorSchema from '../schemas/cursor.schema.json' with { type: 'json' };
+import batchSchema from '../schemas/batch.schema.json' with { type: 'json' };
 import importSchema from '../schemas/import.schema.json' with { type: 'json' };
 import querySchema from '../schemas/query.schema.json' with { type: 'json' };
 import rowSchema from '../schemas/row.schema.json' with { type: 'json' };
@@ -164,8 +165,10 @@ function sentence(error: ErrorObject): Issue | undefined {
       const when = /allOf\/\d+\/then/.test(error.schemaPath) ? ` ${hint ?? ''}` : '';
       return { field: `${field}/${missing}`, message: `${missing} is required${when}`.trimEnd() };
     }
-    case 'anyOf': {
-      const branches = (parent as { anyOf?: { type?: unknown }[] }).anyOf ?? [];
+    case 'anyOf':
+    case 'oneOf': {
+      const node = parent as { anyOf?: { type?: unknown }[]; oneOf?: { type?: unknown }[] };
+      const branches = (error.keyword === 'oneOf' ? node.oneOf : node.anyOf) ?? [];
       const types = branches.map((branch) => branch.type).filter((type) => type !== undefined);
       // Branches of required fields: the hint is the whole sentence.
       if (types.length === 0)
@@ -215,7 +218,7 @@ function sentence(error: ErrorObject): Issue | undefined {
  */
 function pickAnyOfErrors(errors: ErrorObject[]): ErrorObject[] {
   const dropped = new Set<ErrorObject>();
-  for (const anyOf of errors.filter((error) => error.keyword === 'anyOf')) {
+  for (const anyOf of errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')) {
     const prefix = `${anyOf.schemaPath}/`;
     const inside = errors.filter((error) => error.schemaPath.startsWith(prefix));
     const branchOf = (error: ErrorObject): string =>
@@ -254,3 +257,4 @@ export const validateRowSchema = compile('row.schema.json', rowSchema);
 export const validateWriteSchema = compile('write.schema.json', writeSchema);
 export const validateImportSchema = compile('import.schema.json', importSchema);
 export const validateActionsSchema = compile('actions.schema.json', actionsSchema);
+export const validateBatchSchema = compile('batch.schema.json', batchSchema);

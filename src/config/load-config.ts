@@ -48,6 +48,30 @@ function lineColumn(text: string, offset: number): string {
   return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
 }
 
+/**
+ * A secret from the variable `name` or, for container secrets, from the file named by
+ * `<name>_FILE` (one trailing line end dropped); undefined when neither is set.
+ * @throws ConfigError naming `field` when the file cannot be read.
+ */
+export function readEnvSecret(
+  env: Record<string, string | undefined>,
+  name: string,
+  field: string,
+): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct !== undefined && direct !== '') return direct;
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([
+      { field, message: `${name}_FILE ${JSON.stringify(file)} cannot be read (${code})` },
+    ]);
+  }
+}
+
 /** Secrets from IMAP_<FIELD> or, for container secrets, a file named by IMAP_<FIELD>_FILE. */
 function secretsFromEnv(
   env: Record<string, string | undefined>,
@@ -55,23 +79,8 @@ function secretsFromEnv(
 ): Record<string, string> {
   const found: Record<string, string> = {};
   for (const field of SECRET_FIELDS) {
-    const name = secretEnvName(field, prefix);
-    const direct = env[name];
-    const file = env[`${name}_FILE`];
-    if (direct !== undefined && direct !== '') found[field] = direct;
-    else if (file) {
-      try {
-        found[field] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-        throw new ConfigError([
-          {
-            field: `/${field}`,
-            message: `${name}_FILE ${JSON.stringify(file)} cannot be read (${code})`,
-          },
-        ]);
-      }
-    }
+    const value = readEnvSecret(env, secretEnvName(field, prefix), `/${field}`);
+    if (value !== undefined) found[field] = value;
   }
   return found;
 }

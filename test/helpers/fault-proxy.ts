@@ -16,16 +16,34 @@ export interface FaultProxy {
   set(mode: FaultMode): void;
   /** Connections cut or silenced so far. */
   faults(): number;
+  /**
+   * The most sessions open at once so far: a connection counts from its accept until the
+   * server says BYE (logout) or either side closes it. A logged-out connection whose socket is
+   * still closing is no load on the server, and its close races the next connect.
+   */
+  peakConnections(): number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let mode: FaultMode = { kind: 'pass' };
   let faults = 0;
+  let open = 0;
+  let peak = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
+    open++;
+    peak = Math.max(peak, open);
+    let counted = true;
+    const uncount = (): void => {
+      if (counted) open--;
+      counted = false;
+    };
+    client.on('end', uncount);
+    client.on('close', uncount);
     const connectionMode = mode;
     const upstream = connect(targetPort, LOOPBACK);
+    upstream.on('close', uncount);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
@@ -35,6 +53,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     let faulted = false;
     client.on('data', (chunk: Buffer) => upstream.write(chunk));
     upstream.on('data', (chunk: Buffer) => {
+      if (chunk.includes('* BYE')) uncount();
       if (faulted) return;
       if (
         connectionMode.kind !== 'pass' &&
@@ -63,6 +82,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       mode = next;
     },
     faults: () => faults,
+    peakConnections: () => peak,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

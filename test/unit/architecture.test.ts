@@ -1,6 +1,6 @@
 /**
  * Imports only point down the layer list of DESIGN.md and docs/architecture.md:
- * cli -> index -> import -> sinks -> {read, write} -> {imap, query, rows} -> config -> base
+ * cli -> index -> batch -> import -> sinks -> {read, write} -> {imap, query, rows} -> config -> base
  * (base: the files directly in src/: errors, validators, manifest, operation-options, ...).
  * read and write sit side by side on the protocol layer (imap/). Pure layers never load
  * imapflow at runtime nor import anything dynamically, and only imap/imapflow-internals.ts
@@ -22,8 +22,9 @@ const RANK: Record<string, number> = {
   write: 3,
   sinks: 4,
   import: 5,
-  index: 6,
-  cli: 7,
+  batch: 6,
+  index: 7,
+  cli: 8,
 };
 const INTERNALS = 'imap/imapflow-internals.ts';
 const PURE = new Set(['config', 'query', 'rows', 'base']);

@@ -1,0 +1,178 @@
+/**
+ * A batch profile (schemas/batch.schema.json) from a JSON or YAML file: parsed, validated with
+ * every problem at once, relative paths resolved against the profile's folder. Nothing here
+ * touches the network.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, type Issue } from '../errors.js';
+import { formatIssues, validateBatchSchema } from '../validators.js';
+
+export interface ServerSettings {
+  server: string;
+  port?: number;
+  security?: 'tls' | 'starttls' | 'none';
+  ignoreCertificateErrors?: boolean;
+  caFile?: string;
+  ca?: string;
+  timeout?: number;
+}
+
+export interface BatchProfile {
+  name: string;
+  source: ServerSettings;
+  destination: {
+    archive?: string;
+    imap?: ServerSettings;
+    login: 'same' | 'master';
+    masterUser?: string;
+    folderPrefix?: string;
+  };
+  copy: {
+    foldersInclude?: string[];
+    foldersExclude?: string[];
+    startDate?: string;
+    endDate?: string;
+    query?: string;
+    dedupe?: 'message-id' | 'hash' | 'none';
+    postReadAction?: Record<string, unknown>;
+  };
+  throttle: {
+    parallelMailboxes: number;
+    maxConnectionsPerServer: number;
+    delayBetweenMessages?: number | string;
+    maxQueueDepth?: number;
+    attempts: number;
+    retryDelaySeconds: number;
+  };
+  preflight: {
+    onFailure: 'stop' | 'continue';
+    passwordPolicy?: {
+      minLength: number;
+      lowerCase: boolean;
+      upperCase: boolean;
+      digitOrSpecial: boolean;
+    };
+  };
+  mailboxes: {
+    csv?: string;
+    masterUser?: {
+      username: string;
+      users?: string[];
+      usersFile?: string;
+      select: 'all' | 'except' | 'only';
+      list?: string[];
+    };
+  };
+  notify?: {
+    on: ('success' | 'failure')[];
+    email?: {
+      host: string;
+      port?: number;
+      security: 'starttls' | 'tls' | 'none';
+      username?: string;
+      ignoreCertificateErrors: boolean;
+      caFile?: string;
+      from: string;
+      to: string[];
+    };
+    webhook?: { url: string };
+  };
+  /** The folder relative paths were resolved against. */
+  baseDir: string;
+}
+
+function parseText(text: string, path: string): unknown {
+  const yaml = /\.ya?ml$/i.test(path);
+  try {
+    return yaml ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text);
+  } catch (error) {
+    const e = error as { linePos?: { line: number; col: number }[]; message: string };
+    const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+    throw new ConfigError([
+      {
+        field: '/',
+        message: `the batch profile ${JSON.stringify(path)} is not valid ${yaml ? 'YAML' : 'JSON'}${where}: ${e.message.split('\n')[0]}`,
+      },
+    ]);
+  }
+}
+
+/** A path of the profile, relative to the profile's folder unless absolute. */
+const inside = (baseDir: string, path: string): string =>
+  isAbsolute(path) ? path : resolve(baseDir, path);
+
+/**
+ * Validates a profile object (from a file, or built by a host) and fills defaults.
+ * @throws CONFIG_INVALID naming every bad field (JSON Pointer).
+ */
+export function validateBatchProfile(value: unknown, baseDir: string): BatchProfile {
+  const copy = structuredClone(value);
+  if (!validateBatchSchema(copy)) throw new ConfigError(formatIssues(validateBatchSchema.errors));
+  const profile = copy as Omit<BatchProfile, 'baseDir'> & Partial<BatchProfile>;
+  const issues: Issue[] = [];
+  const { destination, mailboxes } = profile;
+  if (destination.login === 'master' && !destination.masterUser)
+    issues.push({
+      field: '/destination/masterUser',
+      message: 'masterUser is required when login is master',
+    });
+  const master = mailboxes.masterUser;
+  if (master && master.select !== 'all' && !master.list?.length)
+    issues.push({
+      field: '/mailboxes/masterUser/list',
+      message: `list is required when select is ${master.select}`,
+    });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    ...profile,
+    copy: profile.copy ?? {},
+    throttle: profile.throttle ?? {
+      parallelMailboxes: 2,
+      maxConnectionsPerServer: 4,
+      attempts: 3,
+      retryDelaySeconds: 30,
+    },
+    preflight: profile.preflight ?? { onFailure: 'stop' },
+    destination: {
+      ...destination,
+      ...(destination.archive ? { archive: inside(baseDir, destination.archive) } : {}),
+    },
+    mailboxes: {
+      ...(mailboxes.csv ? { csv: inside(baseDir, mailboxes.csv) } : {}),
+      ...(master
+        ? {
+            masterUser: {
+              ...master,
+              ...(master.usersFile ? { usersFile: inside(baseDir, master.usersFile) } : {}),
+            },
+          }
+        : {}),
+    },
+    baseDir,
+  } as BatchProfile;
+}
+
+/**
+ * Reads and validates the profile at `path` (.json, .yaml or .yml).
+ * @throws USAGE_INVALID when the file cannot be read; CONFIG_INVALID for its content.
+ */
+export function loadBatchProfile(path: string): BatchProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unreadable';
+    throw new ConfigError(
+      [
+        {
+          field: '/',
+          message: `the batch profile ${JSON.stringify(path)} cannot be read (${code})`,
+        },
+      ],
+      'USAGE_INVALID',
+    );
+  }
+  return validateBatchProfile(parseText(text, path), dirname(resolve(path)));
+}

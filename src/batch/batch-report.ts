@@ -1,0 +1,92 @@
+/**
+ * The protocol of a batch run: per mailbox and per folder what was copied, totals, duration,
+ * errors with codes and hints. As JSON (for machines and the webhook) and as text (for the
+ * email and a person). Built from the state, so it holds labels and counts, never a password,
+ * token or CSV line.
+ */
+import type { MailboxState, RunStatus } from './batch-state.js';
+
+export interface BatchTotals {
+  mailboxes: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  /** Not reached: queued when the run stopped (or preflight stopped it). */
+  notStarted: number;
+  seen: number;
+  copied: number;
+  duplicates: number;
+  failedMessages: number;
+  bytes: number;
+}
+
+export interface BatchReport {
+  name: string;
+  runId: number;
+  status: RunStatus;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  totals: BatchTotals;
+  mailboxes: Omit<MailboxState, 'key'>[];
+  /** The CSV of the mailboxes that failed, to run again as it is (owner-only; it holds passwords). */
+  replayCsv?: string;
+  /** The most connections held at once per server. */
+  peakConnections: Record<string, number>;
+  notifications: { channel: 'email' | 'webhook'; ok: boolean; error?: string }[];
+}
+
+export function totalsOf(mailboxes: MailboxState[]): BatchTotals {
+  const count = (status: MailboxState['status']): number =>
+    mailboxes.filter((m) => m.status === status).length;
+  const sum = (field: 'seen' | 'copied' | 'duplicates' | 'failed' | 'bytes'): number =>
+    mailboxes.reduce((total, m) => total + m[field], 0);
+  return {
+    mailboxes: mailboxes.length,
+    done: count('done'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    notStarted: mailboxes.length - count('done') - count('failed') - count('skipped'),
+    seen: sum('seen'),
+    copied: sum('copied'),
+    duplicates: sum('duplicates'),
+    failedMessages: sum('failed'),
+    bytes: sum('bytes'),
+  };
+}
+
+export function formatDurationMs(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** The report as a person reads it: a headline, the totals, then one block per mailbox. */
+export function formatReportText(report: BatchReport): string {
+  const t = report.totals;
+  const lines = [
+    `Batch "${report.name}", run ${report.runId}: ${report.status.toUpperCase()}`,
+    `${report.startedAt} - ${report.endedAt} (${formatDurationMs(report.durationMs)})`,
+    `Mailboxes: ${t.mailboxes} (${t.done} done, ${t.failed} failed, ${t.skipped} skipped, ${t.notStarted} not started)`,
+    `Messages: ${t.copied} copied, ${t.duplicates} already there, ${t.failedMessages} failed, of ${t.seen} seen; ${t.bytes} bytes`,
+    '',
+  ];
+  for (const m of report.mailboxes) {
+    lines.push(
+      `${m.status.toUpperCase().padEnd(8)} ${m.label}: ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed${m.attempts > 1 ? ` (${m.attempts} attempts)` : ''}`,
+    );
+    for (const f of m.folders)
+      lines.push(
+        `           ${f.folder}: ${f.copied} copied, ${f.duplicates} duplicates, ${f.failed} failed`,
+      );
+    if (m.error) {
+      lines.push(`           ${m.error.code}: ${m.error.message}`);
+      if (m.error.hint) lines.push(`           hint: ${m.error.hint}`);
+    }
+  }
+  if (report.replayCsv) lines.push('', `Failed mailboxes to run again: ${report.replayCsv}`);
+  for (const n of report.notifications.filter((n) => !n.ok))
+    lines.push(`Notification by ${n.channel} failed: ${n.error ?? 'unknown error'}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,297 @@
+/**
+ * The mailbox list of a batch from a CSV file, as the products it replaces write them:
+ * - a header row with loosely named columns ("IMAP user name", "imap_username", "E-mail
+ *   address", "Mailbox password", "Owner", ...);
+ * - without a header: a hosting panel's `IMAP server;IMAP username;IMAP password;Mailbox;Password`
+ *   (five columns), `email,password` (two), or `email:password` lines.
+ * Separators ; , | and tab are detected, fields may be quoted with " or ', UTF-8 with or
+ * without BOM, blank lines and lines starting with # are skipped. Parsing is csv-parse's; this
+ * module only decides the layout and checks each row. A problem names its line and column and
+ * never repeats a password.
+ */
+import { parse } from 'csv-parse/sync';
+import { parseServer } from '../config/parse-server.js';
+import { ConfigError, type Issue } from '../errors.js';
+import { entryKey, type MailboxEntry } from './mailbox-entry.js';
+
+type Column =
+  | 'sourceServer'
+  | 'sourceUser'
+  | 'sourcePassword'
+  | 'destinationMailbox'
+  | 'destinationPassword'
+  | 'owner';
+
+const SECRET_COLUMNS: readonly Column[] = ['sourcePassword', 'destinationPassword'];
+
+// Header names, lower-cased with everything but letters and digits removed.
+const HEADER_NAMES: Record<string, Column> = {
+  imapserver: 'sourceServer',
+  server: 'sourceServer',
+  host: 'sourceServer',
+  hostname: 'sourceServer',
+  imaphost: 'sourceServer',
+  sourceserver: 'sourceServer',
+  oldserver: 'sourceServer',
+  imapusername: 'sourceUser',
+  imapuser: 'sourceUser',
+  imaplogin: 'sourceUser',
+  username: 'sourceUser',
+  user: 'sourceUser',
+  login: 'sourceUser',
+  account: 'sourceUser',
+  sourceuser: 'sourceUser',
+  imappassword: 'sourcePassword',
+  sourcepassword: 'sourcePassword',
+  oldpassword: 'sourcePassword',
+  pass: 'sourcePassword',
+  mailbox: 'destinationMailbox',
+  destination: 'destinationMailbox',
+  destinationmailbox: 'destinationMailbox',
+  targetmailbox: 'destinationMailbox',
+  newmailbox: 'destinationMailbox',
+  mailboxpassword: 'destinationPassword',
+  destinationpassword: 'destinationPassword',
+  targetpassword: 'destinationPassword',
+  newpassword: 'destinationPassword',
+  owner: 'owner',
+  name: 'owner',
+  fullname: 'owner',
+  displayname: 'owner',
+  label: 'owner',
+};
+// Names whose meaning depends on what else is there: "Password" after "IMAP password" is the
+// new mailbox's; "E-mail address" beside "User" is the destination mailbox.
+const PASSWORD_NAMES = new Set(['password', 'passwort', 'pw']);
+const EMAIL_NAMES = new Set(['email', 'emailaddress', 'mail', 'emailadresse']);
+
+const HOSTING_PANEL: Column[] = [
+  'sourceServer',
+  'sourceUser',
+  'sourcePassword',
+  'destinationMailbox',
+  'destinationPassword',
+];
+const EMAIL_PASSWORD: Column[] = ['sourceUser', 'sourcePassword'];
+
+const DELIMITERS = [';', ',', '|', '\t'] as const;
+
+const normalize = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+function dataLines(text: string): { line: string; number: number }[] {
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((line, index) => ({ line, number: index + 1 }))
+    .filter(({ line }) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+}
+
+/** How often `char` separates fields of `line`, quoted stretches not counted. */
+function countOutsideQuotes(line: string, char: string): number {
+  let count = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if ((c === '"' || c === "'") && (i === 0 || DELIMITERS.some((d) => line[i - 1] === d)))
+      quote = c;
+    else if (c === char) count++;
+  }
+  return count;
+}
+
+/** The separator of the file, judged on its first data line; ':' for email:password lines. */
+function detectDelimiter(first: string): string | undefined {
+  const counts = DELIMITERS.map((d) => ({ d, n: countOutsideQuotes(first, d) }));
+  const best = counts.sort((a, b) => b.n - a.n)[0]!;
+  if (best.n > 0) return best.d;
+  return first.includes(':') ? ':' : undefined;
+}
+
+/** The quote character: ' when fields start with it and none with ". */
+function detectQuote(text: string, delimiter: string): string {
+  const starts = (q: string): boolean =>
+    new RegExp(`(^|[${delimiter === '\t' ? '\\t' : `\\${delimiter}`}])\\s*${q}`, 'm').test(text);
+  return starts("'") && !starts('"') ? "'" : '"';
+}
+
+/** Header cells -> columns, or undefined when the row is data (fewer than two known names). */
+function headerColumns(cells: string[], issues: Issue[], line: number): Column[] | undefined {
+  const names = cells.map(normalize);
+  const known = names.filter(
+    (n) => n in HEADER_NAMES || PASSWORD_NAMES.has(n) || EMAIL_NAMES.has(n),
+  );
+  if (known.length < 2) return undefined;
+  const direct = names.map((n) => HEADER_NAMES[n]);
+  const has = (column: Column): boolean => direct.includes(column);
+  return names.map((name, index) => {
+    const column = direct[index];
+    if (column) return column;
+    if (PASSWORD_NAMES.has(name))
+      return has('sourcePassword') ? 'destinationPassword' : 'sourcePassword';
+    if (EMAIL_NAMES.has(name)) return has('sourceUser') ? 'destinationMailbox' : 'sourceUser';
+    issues.push({
+      field: '/mailboxes/csv',
+      position: { line, column: index + 1 },
+      message: `line ${line}, column ${index + 1}: unknown column ${JSON.stringify(cells[index]!.slice(0, 40))}; known are IMAP server, IMAP username, IMAP password, Mailbox, Mailbox password, Owner and their usual spellings`,
+    });
+    return 'owner';
+  });
+}
+
+interface Row {
+  cells: string[];
+  line: number;
+}
+
+function parseRows(text: string, delimiter: string): Row[] {
+  const records = parse(text, {
+    delimiter,
+    quote: detectQuote(text, delimiter),
+    bom: true,
+    comment: '#',
+    comment_no_infix: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+    trim: true,
+    relax_column_count: true,
+    info: true,
+  }) as unknown as { record: string[]; info: { lines: number } }[];
+  return records.map(({ record, info }) => ({ cells: record, line: info.lines }));
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** One row -> an entry, or issues naming line and column (never the value of a password). */
+function toEntry(row: Row, columns: Column[], issues: Issue[]): MailboxEntry | undefined {
+  const values: Partial<Record<Column, string>> = {};
+  const before = issues.length;
+  const problem = (index: number, message: string): void => {
+    issues.push({
+      field: '/mailboxes/csv',
+      position: { line: row.line, column: index + 1 },
+      message: `line ${row.line}, column ${index + 1}: ${message}`,
+    });
+  };
+  if (row.cells.length !== columns.length) {
+    problem(
+      Math.min(row.cells.length, columns.length),
+      `${row.cells.length} fields, but the file has ${columns.length} columns`,
+    );
+    return undefined;
+  }
+  columns.forEach((column, index) => {
+    const value = row.cells[index]!;
+    if (value === '') return;
+    const secret = SECRET_COLUMNS.includes(column);
+    if (CONTROL.test(value)) problem(index, `${column} holds a control character`);
+    else if (!secret && value.length > 512)
+      problem(index, `${column} is longer than 512 characters`);
+    else values[column] = value;
+    if (column === 'sourceServer' && !CONTROL.test(value)) {
+      const serverIssues: Issue[] = [];
+      parseServer(value, serverIssues);
+      if (serverIssues.length > 0)
+        problem(
+          index,
+          `IMAP server ${JSON.stringify(value.slice(0, 80))} is not a host name or imap:// URL`,
+        );
+    }
+  });
+  if (!values.sourceUser) problem(columns.indexOf('sourceUser'), 'the user name is empty');
+  if (columns.includes('sourcePassword') && !values.sourcePassword)
+    problem(columns.indexOf('sourcePassword'), 'the password is empty');
+  if (issues.length > before) return undefined;
+  const entry = {
+    sourceUser: values.sourceUser!,
+    ...(values.sourceServer ? { sourceServer: values.sourceServer } : {}),
+    ...(values.sourcePassword ? { sourcePassword: values.sourcePassword } : {}),
+    ...(values.destinationMailbox ? { destinationMailbox: values.destinationMailbox } : {}),
+    ...(values.destinationPassword ? { destinationPassword: values.destinationPassword } : {}),
+    ...(values.owner ? { owner: values.owner } : {}),
+  };
+  return { ...entry, line: row.line, key: entryKey(entry) };
+}
+
+/** The layout of a file without a header row, by its number of columns. */
+function headerlessColumns(row: Row, delimiter: string, issues: Issue[]): Column[] | undefined {
+  if (delimiter === ':' || row.cells.length === 2) return EMAIL_PASSWORD;
+  if (row.cells.length === 5) return HOSTING_PANEL;
+  issues.push({
+    field: '/mailboxes/csv',
+    position: { line: row.line, column: 1 },
+    message: `line ${row.line}: ${row.cells.length} fields and no header row; without a header the layouts are "IMAP server;IMAP username;IMAP password;Mailbox;Password", "email,password" and "email:password"`,
+  });
+  return undefined;
+}
+
+/**
+ * A CSV mailbox list -> entries, all problems at once.
+ * @throws CONFIG_INVALID listing every problem with its line and column.
+ */
+export function parseMailboxCsv(text: string): MailboxEntry[] {
+  const issues: Issue[] = [];
+  const fail = (): never => {
+    throw new ConfigError(issues);
+  };
+  const lines = dataLines(text);
+  if (lines.length === 0) {
+    issues.push({ field: '/mailboxes/csv', message: 'the mailbox list holds no mailbox' });
+    fail();
+  }
+  const delimiter = detectDelimiter(lines[0]!.line);
+  if (!delimiter) {
+    issues.push({
+      field: '/mailboxes/csv',
+      position: { line: lines[0]!.number, column: 1 },
+      message: `line ${lines[0]!.number}: no separator (; , | tab or email:password) found`,
+    });
+    fail();
+  }
+  let rows: Row[];
+  try {
+    rows = parseRows(text, delimiter!);
+  } catch (error) {
+    const e = error as { lines?: number; column?: number; code?: string; message: string };
+    issues.push({
+      field: '/mailboxes/csv',
+      position: { line: e.lines ?? 0, column: (e.column ?? 0) + 1 },
+      message: `line ${e.lines ?? '?'}: ${e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is not closed' : 'not valid CSV'}`,
+    });
+    return fail();
+  }
+  if (delimiter === ':')
+    // A password may hold ':'; an email address never does: everything after the first is the password.
+    rows = rows.map((row) => ({ ...row, cells: [row.cells[0]!, row.cells.slice(1).join(':')] }));
+  const header = headerColumns(rows[0]!.cells, issues, rows[0]!.line);
+  const columns = header ?? headerlessColumns(rows[0]!, delimiter!, issues);
+  if (!columns) return fail();
+  if (header && !header.includes('sourceUser'))
+    issues.push({
+      field: '/mailboxes/csv',
+      position: { line: rows[0]!.line, column: 1 },
+      message: `line ${rows[0]!.line}: the header names no user column (IMAP username, User, E-mail address)`,
+    });
+  const entries: MailboxEntry[] = [];
+  const seen = new Map<string, number>();
+  for (const row of header ? rows.slice(1) : rows) {
+    const entry = toEntry(row, columns, issues);
+    if (!entry) continue;
+    const earlier = seen.get(entry.key);
+    if (earlier !== undefined) {
+      issues.push({
+        field: '/mailboxes/csv',
+        position: { line: row.line, column: 1 },
+        message: `line ${row.line}: the same mailbox as line ${earlier}`,
+      });
+      continue;
+    }
+    seen.set(entry.key, row.line);
+    entries.push(entry);
+  }
+  if (issues.length === 0 && entries.length === 0)
+    issues.push({ field: '/mailboxes/csv', message: 'the mailbox list holds no mailbox' });
+  if (issues.length > 0) fail();
+  return entries;
+}

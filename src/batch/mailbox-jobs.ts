@@ -1,0 +1,118 @@
+import { parseServer } from '../config/parse-server.js';
+import type { ImportSpec } from '../import/prepare-import.js';
+import type { BatchProfile, ServerSettings } from './batch-profile.js';
+import type { BatchSecrets } from './mailbox-list.js';
+import type { MailboxEntry } from './mailbox-entry.js';
+
+/** What one mailbox of a batch is: its source connection, its import, and the servers it uses. */
+export interface MailboxJob {
+  entry: MailboxEntry;
+  /** A name for status and reports: the owner column, else the source user. Never a secret. */
+  label: string;
+  source: Record<string, unknown>;
+  /** The destination login, for the preflight (IMAP destinations only). */
+  destination?: Record<string, unknown>;
+  spec: ImportSpec;
+  /** Server host names, for the per-server connection cap. */
+  servers: string[];
+}
+
+function hostOf(server: string): string {
+  const address = parseServer(server, []);
+  return (address?.host ?? server).toLowerCase();
+}
+
+function serverFields(settings: ServerSettings): Record<string, unknown> {
+  return { ...settings };
+}
+
+/** The source connection of an entry: its row's server, or the profile's, and its login. */
+function sourceConfig(
+  profile: BatchProfile,
+  entry: MailboxEntry,
+  secrets: BatchSecrets,
+): Record<string, unknown> {
+  const server = entry.sourceServer
+    ? { ...serverFields(profile.source), server: entry.sourceServer }
+    : serverFields(profile.source);
+  // A row's server with its own port (host:port, imap://host:port) overrides the profile's port;
+  // a bare host name keeps it.
+  if (entry.sourceServer && parseServer(entry.sourceServer, [])?.port !== undefined)
+    delete server.port;
+  const master = profile.mailboxes.masterUser;
+  const login = master
+    ? {
+        authMethod: 'masterUser',
+        username: master.username,
+        password: secrets.sourceMaster,
+        authorizationIdentity: entry.sourceUser,
+      }
+    : { username: entry.sourceUser, password: entry.sourcePassword };
+  const { copy, throttle } = profile;
+  return {
+    ...server,
+    ...login,
+    isSource: true,
+    ...(copy.foldersInclude ? { foldersInclude: copy.foldersInclude } : {}),
+    ...(copy.foldersExclude ? { foldersExclude: copy.foldersExclude } : {}),
+    ...(copy.startDate ? { startDate: copy.startDate } : {}),
+    ...(copy.endDate ? { endDate: copy.endDate } : {}),
+    ...(throttle.delayBetweenMessages !== undefined
+      ? { delayBetweenMessages: throttle.delayBetweenMessages }
+      : {}),
+    ...(throttle.maxQueueDepth ? { maxQueueDepth: throttle.maxQueueDepth } : {}),
+  };
+}
+
+function destinationConfig(
+  profile: BatchProfile,
+  entry: MailboxEntry,
+  secrets: BatchSecrets,
+): Record<string, unknown> | undefined {
+  const { imap, login, masterUser } = profile.destination;
+  if (!imap) return undefined;
+  const mailbox = entry.destinationMailbox ?? entry.sourceUser;
+  const credentials =
+    login === 'master'
+      ? {
+          authMethod: 'masterUser',
+          username: masterUser,
+          password: secrets.destinationMaster,
+          authorizationIdentity: mailbox,
+        }
+      : { username: mailbox, password: entry.destinationPassword ?? entry.sourcePassword };
+  return { ...serverFields(imap), ...credentials, isTarget: true, isSource: false };
+}
+
+/** The import jobs of a batch, one per mailbox; `importState` is the batch's journal file for IMAP destinations. */
+export function mailboxJobs(
+  profile: BatchProfile,
+  entries: MailboxEntry[],
+  secrets: BatchSecrets,
+  importState: string,
+): MailboxJob[] {
+  const { copy, destination } = profile;
+  return entries.map((entry) => {
+    const source = sourceConfig(profile, entry, secrets);
+    const target = destinationConfig(profile, entry, secrets);
+    const spec: ImportSpec = {
+      destination: target
+        ? { connection: target, state: importState }
+        : { archive: destination.archive! },
+      ...(copy.query ? { query: copy.query } : {}),
+      ...(copy.dedupe ? { dedupe: copy.dedupe } : {}),
+      ...(destination.folderPrefix ? { folderPrefix: destination.folderPrefix } : {}),
+      ...(copy.postReadAction ? { postReadAction: copy.postReadAction as never } : {}),
+    };
+    const servers = [hostOf(String(source.server))];
+    if (target) servers.push(hostOf(String(target.server)));
+    return {
+      entry,
+      label: entry.owner ? `${entry.owner} <${entry.sourceUser}>` : entry.sourceUser,
+      source,
+      ...(target ? { destination: target } : {}),
+      spec,
+      servers,
+    };
+  });
+}

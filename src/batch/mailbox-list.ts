@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { readEnvSecret } from '../config/load-config.js';
+import { ConfigError, type Issue } from '../errors.js';
+import type { BatchProfile } from './batch-profile.js';
+import { parseMailboxCsv } from './mailbox-csv.js';
+import { entryKey, type MailboxEntry } from './mailbox-entry.js';
+
+/** Environment variables a batch takes its shared secrets from (each also as NAME_FILE). */
+export const BATCH_SECRET_ENV = {
+  sourceMaster: 'IMAP_MASTER_PASSWORD',
+  destinationMaster: 'IMAP_TARGET_MASTER_PASSWORD',
+  smtp: 'SMTP_PASSWORD',
+} as const;
+
+function readList(path: string, field: string): { user: string; line: number }[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unreadable';
+    throw new ConfigError([{ field, message: `${JSON.stringify(path)} cannot be read (${code})` }]);
+  }
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((line, index) => ({ user: line.trim(), line: index + 1 }))
+    .filter(({ user }) => user !== '' && !user.startsWith('#'));
+}
+
+/** The master user's users, narrowed by select (all, all except the list, only the list). */
+function masterUserEntries(
+  master: NonNullable<BatchProfile['mailboxes']['masterUser']>,
+): MailboxEntry[] {
+  const users = master.usersFile
+    ? readList(master.usersFile, '/mailboxes/masterUser/usersFile')
+    : (master.users ?? []).map((user) => ({ user, line: 0 }));
+  const issues: Issue[] = [];
+  const known = new Set(users.map(({ user }) => user.toLowerCase()));
+  const listed = new Set((master.list ?? []).map((user) => user.toLowerCase()));
+  (master.list ?? []).forEach((user, index) => {
+    if (!known.has(user.toLowerCase()))
+      issues.push({
+        field: `/mailboxes/masterUser/list/${index}`,
+        message: `list/${index} ${JSON.stringify(user)} is not one of the users`,
+      });
+  });
+  users.forEach(({ user, line }, index) => {
+    if (/[\u0000-\u001f\u007f\s]/.test(user))
+      issues.push({
+        field: master.usersFile
+          ? '/mailboxes/masterUser/usersFile'
+          : `/mailboxes/masterUser/users/${index}`,
+        ...(line ? { position: { line, column: 1 } } : {}),
+        message: `${line ? `line ${line}` : `users/${index}`}: a user name holds a space or control character`,
+      });
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  const chosen = users.filter(({ user }) => {
+    if (master.select === 'all') return true;
+    const inList = listed.has(user.toLowerCase());
+    return master.select === 'only' ? inList : !inList;
+  });
+  const seen = new Set<string>();
+  return chosen.flatMap(({ user, line }) => {
+    const entry = { sourceUser: user };
+    const key = entryKey(entry);
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ ...entry, line, key }];
+  });
+}
+
+/**
+ * The mailboxes of a batch, from its CSV file or its master user's list; all checked before
+ * any connection.
+ * @throws CONFIG_INVALID with every problem (CSV ones with line and column).
+ */
+export function mailboxesOf(profile: BatchProfile): MailboxEntry[] {
+  const { csv, masterUser } = profile.mailboxes;
+  if (masterUser) return masterUserEntries(masterUser);
+  let text: string;
+  try {
+    text = readFileSync(csv!, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unreadable';
+    throw new ConfigError([
+      { field: '/mailboxes/csv', message: `${JSON.stringify(csv)} cannot be read (${code})` },
+    ]);
+  }
+  return parseMailboxCsv(text);
+}
+
+/** The secrets a batch needs besides the list's own, read once at the start. */
+export interface BatchSecrets {
+  sourceMaster?: string;
+  destinationMaster?: string;
+  smtp?: string;
+}
+
+/**
+ * Reads the shared secrets the profile needs from the environment.
+ * @throws CONFIG_INVALID naming the variable that is missing.
+ */
+export function batchSecrets(
+  profile: BatchProfile,
+  env: Record<string, string | undefined>,
+): BatchSecrets {
+  const issues: Issue[] = [];
+  const need = (name: string, field: string): string | undefined => {
+    const value = readEnvSecret(env, name, field);
+    if (value === undefined)
+      issues.push({
+        field,
+        message: `${name} (or ${name}_FILE) must hold the password for ${field.slice(1)}`,
+      });
+    return value;
+  };
+  const secrets: Record<string, string | undefined> = {};
+  if (profile.mailboxes.masterUser)
+    secrets.sourceMaster = need(BATCH_SECRET_ENV.sourceMaster, '/mailboxes/masterUser');
+  if (profile.destination.login === 'master' && profile.destination.imap)
+    secrets.destinationMaster = need(BATCH_SECRET_ENV.destinationMaster, '/destination/masterUser');
+  if (profile.notify?.email?.username)
+    secrets.smtp = need(BATCH_SECRET_ENV.smtp, '/notify/email/username');
+  if (issues.length > 0) throw new ConfigError(issues);
+  return Object.fromEntries(
+    Object.entries(secrets).filter(([, v]) => v !== undefined),
+  ) as BatchSecrets;
+}

@@ -1,0 +1,104 @@
+/**
+ * The report, when a batch ends, by email (nodemailer over SMTP; STARTTLS required unless the
+ * profile says none, certificates verified) and as JSON to a webhook (three tries). A failure
+ * to notify is recorded in the report and never loses the batch's results.
+ */
+import { readFileSync } from 'node:fs';
+import { createTransport } from 'nodemailer';
+import { sleep } from '../sleep.js';
+import type { BatchProfile } from './batch-profile.js';
+import { formatReportText, type BatchReport } from './batch-report.js';
+
+const WEBHOOK_TRIES = 3;
+
+async function sendEmail(
+  email: NonNullable<NonNullable<BatchProfile['notify']>['email']>,
+  report: BatchReport,
+  password: string | undefined,
+): Promise<void> {
+  const secure = email.security === 'tls';
+  const transport = createTransport({
+    host: email.host,
+    port: email.port ?? (secure ? 465 : 587),
+    secure,
+    requireTLS: email.security === 'starttls',
+    ignoreTLS: email.security === 'none',
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
+    tls: {
+      rejectUnauthorized: !email.ignoreCertificateErrors,
+      ...(email.caFile ? { ca: [readFileSync(email.caFile, 'utf8')] } : {}),
+    },
+    ...(email.username ? { auth: { user: email.username, pass: password ?? '' } } : {}),
+  });
+  try {
+    const t = report.totals;
+    await transport.sendMail({
+      from: email.from,
+      to: email.to,
+      subject: `[imap-connector] ${report.name}: ${report.status} (${t.done} of ${t.mailboxes} mailboxes, ${t.copied} messages copied)`,
+      text: formatReportText(report),
+      attachments: [
+        {
+          filename: `${report.name}-run${report.runId}.report.json`,
+          content: JSON.stringify(report, null, 2),
+          contentType: 'application/json',
+        },
+      ],
+    });
+  } finally {
+    transport.close();
+  }
+}
+
+async function postWebhook(url: string, report: BatchReport, signal?: AbortSignal): Promise<void> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= WEBHOOK_TRIES; attempt++) {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(report),
+        signal: AbortSignal.timeout(30_000),
+      });
+      if (response.ok) return;
+      last = new Error(`HTTP ${response.status}`);
+      if (response.status < 500 && response.status !== 429) break;
+    } catch (error) {
+      last = error;
+    }
+    if (attempt < WEBHOOK_TRIES) await sleep(500 * 2 ** (attempt - 1), signal);
+  }
+  throw last;
+}
+
+/** Sends the report where the profile says, when it says (success, failure); records each outcome in it. */
+export async function notify(
+  profile: BatchProfile,
+  report: BatchReport,
+  smtpPassword: string | undefined,
+): Promise<void> {
+  const settings = profile.notify;
+  if (!settings) return;
+  const outcome = report.status === 'done' ? 'success' : 'failure';
+  if (!settings.on.includes(outcome)) return;
+  const message = (error: unknown): string =>
+    ((error as Error)?.message ?? String(error)).split('\n')[0]!.slice(0, 300);
+  if (settings.email) {
+    try {
+      await sendEmail(settings.email, report, smtpPassword);
+      report.notifications.push({ channel: 'email', ok: true });
+    } catch (error) {
+      report.notifications.push({ channel: 'email', ok: false, error: message(error) });
+    }
+  }
+  if (settings.webhook) {
+    try {
+      await postWebhook(settings.webhook.url, report);
+      report.notifications.push({ channel: 'webhook', ok: true });
+    } catch (error) {
+      report.notifications.push({ channel: 'webhook', ok: false, error: message(error) });
+    }
+  }
+}

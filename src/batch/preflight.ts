@@ -1,0 +1,94 @@
+import { testConnection } from '../imap/test-connection.js';
+import type { OperationOptions } from '../operation-options.js';
+import type { BatchProfile } from './batch-profile.js';
+import type { ReportedError } from './batch-state.js';
+import type { MailboxJob } from './mailbox-jobs.js';
+import { passwordProblems } from './password-policy.js';
+import { runPool } from './run-pool.js';
+import type { ServerSlots } from './server-slots.js';
+
+/** The hosting panel's default for new mailbox passwords. */
+export const DEFAULT_PASSWORD_POLICY = {
+  minLength: 12,
+  lowerCase: true,
+  upperCase: true,
+  digitOrSpecial: true,
+};
+
+export interface PreflightResult {
+  key: string;
+  label: string;
+  ok: boolean;
+  /** Which login failed, or the new password's policy. */
+  side?: 'source' | 'destination' | 'password';
+  error?: ReportedError;
+}
+
+function failure(
+  job: MailboxJob,
+  side: PreflightResult['side'],
+  error: ReportedError,
+): PreflightResult {
+  return { key: job.entry.key, label: job.label, ok: false, ...(side ? { side } : {}), error };
+}
+
+/** A login as Test Connection does it, reduced to what a report shows (no secret in any field). */
+async function login(
+  config: Record<string, unknown>,
+  options: OperationOptions,
+): Promise<ReportedError | undefined> {
+  const result = await testConnection(config, options);
+  if (result.ok) return undefined;
+  return {
+    code: result.code,
+    message: result.message,
+    ...(result.hint ? { hint: result.hint } : {}),
+  };
+}
+
+/** One mailbox: the new password against the policy (no I/O), then source and destination logins. */
+async function checkOne(
+  job: MailboxJob,
+  profile: BatchProfile,
+  slots: ServerSlots,
+  options: OperationOptions,
+): Promise<PreflightResult> {
+  const password = job.entry.destinationPassword;
+  if (password !== undefined) {
+    const problems = passwordProblems(
+      password,
+      profile.preflight.passwordPolicy ?? DEFAULT_PASSWORD_POLICY,
+    );
+    if (problems.length > 0)
+      return failure(job, 'password', {
+        code: 'CONFIG_INVALID',
+        message: `The new mailbox password (line ${job.entry.line}) does not meet the password policy: ${problems.join(', ')}.`,
+        hint: 'Choose a longer password with lower- and upper-case letters and a digit or special character, or relax preflight.passwordPolicy.',
+      });
+  }
+  const source = await slots.with([job.servers[0]!], () => login(job.source, options));
+  if (source) return failure(job, 'source', source);
+  if (job.destination) {
+    const destination = await slots.with([job.servers[1]!], () => login(job.destination!, options));
+    if (destination) return failure(job, 'destination', destination);
+  }
+  return { key: job.entry.key, label: job.label, ok: true };
+}
+
+/**
+ * Logs in to every source and destination mailbox, a few at a time (parallelMailboxes, and
+ * the per-server cap), and checks new mailbox passwords: per mailbox OK, or what failed with
+ * its code and hint.
+ */
+export async function preflight(
+  jobs: MailboxJob[],
+  profile: BatchProfile,
+  slots: ServerSlots,
+  options: OperationOptions & { onChecked?: (result: PreflightResult) => void },
+): Promise<PreflightResult[]> {
+  return runPool(jobs, profile.throttle.parallelMailboxes, async (job) => {
+    const result = await checkOne(job, profile, slots, options);
+    options.onChecked?.(result);
+    return result;
+  });
+}

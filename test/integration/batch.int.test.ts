@@ -1,0 +1,270 @@
+/**
+ * Batches against the real Dovecot: many seeded accounts, each CSV layout, a master user with a
+ * selection, preflight failures, the per-server connection cap counted in a loopback proxy,
+ * reports and replay files without secrets.
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { batchStatus, checkBatch, runBatch } from '../../src/index.js';
+import {
+  archiveHashes,
+  destinationAccount,
+  dovecotSource,
+  mailboxHashes,
+  seededAccounts,
+  writeProfile,
+  type Account,
+} from '../helpers/batch-fixtures.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { dovecot } from '../helpers/make-config.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const HOST = '127.0.0.1';
+
+async function expectArchived(archive: string, accounts: Account[]): Promise<void> {
+  for (const account of accounts)
+    expect(archiveHashes(archive, `${account.name}@${HOST}`), account.name).toEqual(
+      await mailboxHashes(account),
+    );
+}
+
+/** Every file the run left beside the state, as text. */
+function outputs(dir: string, report: { runId: number; name: string }): string[] {
+  const base = join(dir, `${report.name}-run${report.runId}`);
+  return ['.report.json', '.report.txt'].map((ext) => readFileSync(base + ext, 'utf8'));
+}
+
+describe('runBatch from CSV', () => {
+  it('archives 20 accounts from an email,password CSV, 4 at a time under a cap of 3 connections (counted in a proxy), each exactly, and copies nothing the second time', async () => {
+    const accounts = await seededAccounts(20);
+    const proxy = await startFaultProxy(dovecot().imapPort);
+    try {
+      const dir = tempDir();
+      writeFileSync(
+        join(dir, 'list.csv'),
+        accounts.map((a) => `${a.name},${a.password}`).join('\n'),
+      );
+      const profile = writeProfile(dir, {
+        name: 'archive-all',
+        source: dovecotSource({ port: proxy.port }),
+        destination: { archive: 'mail.archive' },
+        mailboxes: { csv: 'list.csv' },
+        throttle: { parallelMailboxes: 4, maxConnectionsPerServer: 3 },
+      });
+      const report = await runBatch(profile);
+      expect(report.status).toBe('done');
+      expect(report.totals).toMatchObject({
+        mailboxes: 20,
+        done: 20,
+        failed: 0,
+        failedMessages: 0,
+      });
+      expect(report.totals.copied).toBe(20 * 2 + 20 + (0 + 1 + 2) * 6 + 0 + 1);
+      expect(report.peakConnections[HOST]).toBe(3);
+      expect(proxy.peakConnections()).toBeLessThanOrEqual(3);
+      expect(proxy.peakConnections()).toBeGreaterThanOrEqual(2);
+      await expectArchived(join(dir, 'mail.archive'), accounts);
+      const again = await runBatch(profile);
+      expect(again.totals).toMatchObject({ done: 20, copied: 0 });
+      expect(again.runId).toBe(report.runId + 1);
+      const status = batchStatus(profile);
+      expect(status.runs.map((r) => r.status)).toEqual(['done', 'done']);
+      expect(status.mailboxes.every((m) => m.status === 'done')).toBe(true);
+      for (const text of outputs(dir, report))
+        for (const account of accounts) expect(text).not.toContain(account.password);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("moves mailboxes in a hosting panel's headerless layout (server;user;password;mailbox;password) to their new logins", async () => {
+    const accounts = await seededAccounts(5, 'hp');
+    const targets = accounts.map(() => destinationAccount());
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      accounts
+        .map(
+          (a, i) => `${HOST};${a.name};${a.password};${targets[i]!.name};${targets[i]!.password}`,
+        )
+        .join('\r\n'),
+    );
+    const report = await runBatch(
+      writeProfile(dir, {
+        name: 'panel',
+        source: dovecotSource(),
+        destination: { imap: dovecotSource() },
+        mailboxes: { csv: 'panel.csv' },
+      }),
+    );
+    expect(report.totals).toMatchObject({ mailboxes: 5, done: 5, failed: 0 });
+    for (const [i, account] of accounts.entries())
+      expect(await mailboxHashes(targets[i]!)).toEqual(await mailboxHashes(account));
+  });
+
+  it('reads a loosely named header, fails the row with a wrong password at preflight, imports the others, and writes a replay CSV of just that row', async () => {
+    const accounts = await seededAccounts(4, 'lh');
+    const dir = tempDir();
+    const rows = accounts.map(
+      (a, i) => `"${a.name}";"${i === 2 ? 'wrong-password' : a.password}";"Owner ${i}"`,
+    );
+    writeFileSync(
+      join(dir, 'users.csv'),
+      `\uFEFF# exported from the panel\nIMAP user name;IMAP Password;Owner\n\n${rows.join('\n')}\n`,
+    );
+    const profile = writeProfile(dir, {
+      name: 'loose',
+      source: dovecotSource(),
+      destination: { archive: 'mail.archive' },
+      mailboxes: { csv: 'users.csv' },
+      preflight: { onFailure: 'continue' },
+      throttle: { attempts: 1 },
+    });
+    const checks = await checkBatch(profile);
+    expect(checks.map((c) => [c.label, c.ok, c.error?.code])).toEqual(
+      accounts.map((a, i) => [
+        `Owner ${i} <${a.name}>`,
+        i !== 2,
+        i === 2 ? 'AUTH_FAILED' : undefined,
+      ]),
+    );
+    const report = await runBatch(profile);
+    expect(report.status).toBe('failed');
+    expect(report.totals).toMatchObject({ mailboxes: 4, done: 3, failed: 1 });
+    expect(report.mailboxes.find((m) => m.status === 'failed')).toMatchObject({
+      label: `Owner 2 <${accounts[2]!.name}>`,
+      error: { code: 'AUTH_FAILED' },
+    });
+    await expectArchived(join(dir, 'mail.archive'), [accounts[0]!, accounts[1]!, accounts[3]!]);
+    const replay = readFileSync(report.replayCsv!, 'utf8').trim().split('\n');
+    expect(replay).toHaveLength(2);
+    expect(replay[1]).toContain(accounts[2]!.name);
+    expect(statSync(report.replayCsv!).mode & 0o777).toBe(0o600);
+    for (const text of outputs(dir, report)) {
+      expect(text).not.toContain('wrong-password');
+      for (const account of accounts) expect(text).not.toContain(account.password);
+    }
+  });
+
+  it('imports nothing when a mailbox fails preflight and onFailure is stop (the default)', async () => {
+    const accounts = await seededAccounts(3, 'st');
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'list.txt'),
+      accounts.map((a, i) => `${a.name}:${i === 0 ? 'nope' : a.password}`).join('\n'),
+    );
+    const report = await runBatch(
+      writeProfile(dir, {
+        name: 'stop',
+        source: dovecotSource(),
+        destination: { archive: 'mail.archive' },
+        mailboxes: { csv: 'list.txt' },
+      }),
+    );
+    expect(report.status).toBe('failed');
+    expect(report.totals).toMatchObject({ done: 0, failed: 1, notStarted: 2, copied: 0 });
+  });
+
+  it('refuses a new mailbox password that breaks the password policy, at preflight, without echoing it', async () => {
+    const [account] = await seededAccounts(1, 'pp');
+    const target = destinationAccount();
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      `${HOST};${account!.name};${account!.password};${target.name};short\n`,
+    );
+    const checks = await checkBatch(
+      writeProfile(dir, {
+        name: 'policy',
+        source: dovecotSource(),
+        destination: { imap: dovecotSource() },
+        mailboxes: { csv: 'panel.csv' },
+      }),
+    );
+    expect(checks[0]).toMatchObject({
+      ok: false,
+      side: 'password',
+      error: { code: 'CONFIG_INVALID' },
+    });
+    expect(checks[0]!.error!.message).toContain('fewer than 12 characters');
+    expect(JSON.stringify(checks)).not.toContain('short');
+  });
+});
+
+describe('runBatch with a master user', () => {
+  it('archives all users except two, and only the ones listed, through the master login', async () => {
+    const accounts = await seededAccounts(6, 'mu');
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'users.txt'),
+      `# all of them\n${accounts.map((a) => a.name).join('\n')}\n`,
+    );
+    const env = { IMAP_MASTER_PASSWORD: dovecot().master.password };
+    const except = await runBatch(
+      writeProfile(
+        dir,
+        {
+          name: 'except',
+          source: dovecotSource(),
+          destination: { archive: 'except.archive' },
+          mailboxes: {
+            masterUser: {
+              username: dovecot().master.name,
+              usersFile: 'users.txt',
+              select: 'except',
+              list: [accounts[0]!.name, accounts[1]!.name],
+            },
+          },
+        },
+        'except.json',
+      ),
+      { env },
+    );
+    expect(except.totals).toMatchObject({ mailboxes: 4, done: 4 });
+    expect(except.mailboxes.map((m) => m.label).sort()).toEqual(
+      accounts
+        .slice(2)
+        .map((a) => a.name)
+        .sort(),
+    );
+    await expectArchived(join(dir, 'except.archive'), accounts.slice(2));
+    expect(archiveHashes(join(dir, 'except.archive'), `${accounts[0]!.name}@${HOST}`)).toEqual({});
+    const only = await runBatch(
+      writeProfile(
+        dir,
+        {
+          name: 'only',
+          source: dovecotSource(),
+          destination: { archive: 'only.archive' },
+          mailboxes: {
+            masterUser: {
+              username: dovecot().master.name,
+              users: accounts.map((a) => a.name),
+              select: 'only',
+              list: [accounts[5]!.name],
+            },
+          },
+        },
+        'only.json',
+      ),
+      { env },
+    );
+    expect(only.totals).toMatchObject({ mailboxes: 1, done: 1 });
+    await expectArchived(join(dir, 'only.archive'), [accounts[5]!]);
+  });
+
+  it('says which variable must hold the master password, before any connection', async () => {
+    const dir = tempDir();
+    const profile = writeProfile(dir, {
+      name: 'nopass',
+      source: dovecotSource(),
+      destination: { archive: 'a.archive' },
+      mailboxes: { masterUser: { username: 'master', users: ['a'] } },
+    });
+    await expect(runBatch(profile, { env: {} })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('IMAP_MASTER_PASSWORD'),
+    });
+  });
+});
