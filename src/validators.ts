@@ -165,10 +165,12 @@ function sentence(error: ErrorObject): Issue | undefined {
       const when = /allOf\/\d+\/then/.test(error.schemaPath) ? ` ${hint ?? ''}` : '';
       return { field: `${field}/${missing}`, message: `${missing} is required${when}`.trimEnd() };
     }
-    case 'anyOf':
-    case 'oneOf': {
-      const node = parent as { anyOf?: { type?: unknown }[]; oneOf?: { type?: unknown }[] };
-      const branches = (error.keyword === 'oneOf' ? node.oneOf : node.anyOf) ?? [];
+    case 'oneOf':
+      return hint
+        ? { field: field || '/', message: hint }
+        : { field, message: `${name} ${error.message ?? 'is invalid'}` };
+    case 'anyOf': {
+      const branches = (parent as { anyOf?: { type?: unknown }[] }).anyOf ?? [];
       const types = branches.map((branch) => branch.type).filter((type) => type !== undefined);
       // Branches of required fields: the hint is the whole sentence.
       if (types.length === 0)
@@ -218,7 +220,12 @@ function sentence(error: ErrorObject): Issue | undefined {
  */
 function pickAnyOfErrors(errors: ErrorObject[]): ErrorObject[] {
   const dropped = new Set<ErrorObject>();
-  for (const anyOf of errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')) {
+  // A oneOf is summed up only where a hint says what it wants (destination: archive or imap);
+  // elsewhere (a query criterion, one branch per key) the branches' own errors are clearer.
+  const summed = (e: ErrorObject): boolean =>
+    e.keyword === 'anyOf' ||
+    (e.keyword === 'oneOf' && hints.has((e.parentSchema ?? {}) as object));
+  for (const anyOf of errors.filter(summed)) {
     const prefix = `${anyOf.schemaPath}/`;
     const inside = errors.filter((error) => error.schemaPath.startsWith(prefix));
     const branchOf = (error: ErrorObject): string =>

@@ -103,9 +103,13 @@ function countOutsideQuotes(line: string, char: string): number {
 
 /** The separator of the file, judged on its first data line; ':' for email:password lines. */
 function detectDelimiter(first: string): string | undefined {
-  const counts = DELIMITERS.map((d) => ({ d, n: countOutsideQuotes(first, d) }));
-  const best = counts.sort((a, b) => b.n - a.n)[0]!;
-  if (best.n > 0) return best.d;
+  const best = (count: (d: string) => number) =>
+    DELIMITERS.map((d) => ({ d, n: count(d) })).sort((a, b) => b.n - a.n)[0]!;
+  const outside = best((d) => countOutsideQuotes(first, d));
+  if (outside.n > 0) return outside.d;
+  // A quote left open hides every separator: judge on the raw line, so the parser can say so.
+  const raw = best((d) => first.split(d).length - 1);
+  if (raw.n > 0) return raw.d;
   return first.includes(':') ? ':' : undefined;
 }
 

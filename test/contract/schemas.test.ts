@@ -25,9 +25,10 @@ function stock<T>(make: (logger: object) => T): { ajv: T; log: string[] } {
 }
 
 describe('exported schemas', () => {
-  it('lists all eight', () => {
+  it('lists all nine', () => {
     expect(files.sort()).toEqual([
       'actions.schema.json',
+      'batch.schema.json',
       'connection.schema.json',
       'connector.schema.json',
       'cursor.schema.json',
