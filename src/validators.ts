@@ -223,8 +223,7 @@ function pickAnyOfErrors(errors: ErrorObject[]): ErrorObject[] {
   // A oneOf is summed up only where a hint says what it wants (destination: archive or imap);
   // elsewhere (a query criterion, one branch per key) the branches' own errors are clearer.
   const summed = (e: ErrorObject): boolean =>
-    e.keyword === 'anyOf' ||
-    (e.keyword === 'oneOf' && hints.has((e.parentSchema ?? {}) as object));
+    e.keyword === 'anyOf' || (e.keyword === 'oneOf' && hints.has((e.parentSchema ?? {}) as object));
   for (const anyOf of errors.filter(summed)) {
     const prefix = `${anyOf.schemaPath}/`;
     const inside = errors.filter((error) => error.schemaPath.startsWith(prefix));

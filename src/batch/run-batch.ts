@@ -16,11 +16,12 @@ import type { OperationOptions } from '../operation-options.js';
 import { acquireJobLock } from '../sinks/job-lock.js';
 import { sleep } from '../sleep.js';
 import { loadBatchProfile, validateBatchProfile, type BatchProfile } from './batch-profile.js';
-import { formatReportText, totalsOf, type BatchReport } from './batch-report.js';
+import { formatReportText, totalsOf, type BatchReport, type BatchTotals } from './batch-report.js';
 import {
   BatchState,
   type MailboxState,
   type ReportedError,
+  type RunState,
   type RunStatus,
 } from './batch-state.js';
 import { batchSecrets, mailboxesOf, type BatchSecrets } from './mailbox-list.js';
@@ -330,19 +331,21 @@ export async function runBatch(
   }
 }
 
+/** A run as `batch list` shows it: its totals once it has ended. */
+export type RunSummary = RunState & { totals?: BatchTotals };
+
 /** The status of a batch's runs: the latest (or the given) run's mailboxes, and every run. */
 export function batchStatus(
   input: BatchInput,
   options: { statePath?: string; runId?: number } = {},
-): {
-  runs: ReturnType<BatchState['runs']>;
-  run?: ReturnType<BatchState['runs']>[number];
-  mailboxes: MailboxState[];
-} {
+): { runs: RunSummary[]; run?: RunSummary; mailboxes: MailboxState[] } {
   const statePath = statePathOf(input, options);
   const state = BatchState.open(statePath, { readonly: true });
   try {
-    const runs = state.runs();
+    const runs: RunSummary[] = state.runs().map((run) => {
+      const report = state.report(run.id) as BatchReport | undefined;
+      return report ? { ...run, totals: report.totals } : run;
+    });
     const run =
       options.runId === undefined ? runs.at(-1) : runs.find((r) => r.id === options.runId);
     return { runs, ...(run ? { run } : {}), mailboxes: run ? state.mailboxes(run.id) : [] };

@@ -2,7 +2,7 @@ import type { Logger, LogLevel } from '../operation-options.js';
 
 /** Where the CLI writes; injected so tests run it in-process. */
 export interface CliIo {
-  stdout: { write(text: string): unknown };
+  stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   /** Fires on Ctrl-C or SIGTERM: the running operation stops cleanly (its state saved). */

@@ -19,6 +19,7 @@ import { runTestConnection } from './test-connection-command.js';
 import { runTestQuery } from './test-query-command.js';
 import { runWrite } from './write-command.js';
 import { runApplyActions } from './apply-actions-command.js';
+import { runBatchCommand } from './batch-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -40,6 +41,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   import: {
     run: runImportCommand,
     summary: 'copy a mailbox into the embedded archive or another IMAP account, never twice',
+  },
+  batch: {
+    run: runBatchCommand,
+    summary:
+      'many mailboxes at once from a profile and a CSV or master-user list: run, check, status, list',
   },
   write: {
     run: runWrite,

@@ -1,0 +1,192 @@
+import { parseArgs } from 'node:util';
+import { formatDurationMs, formatReportText } from '../batch/batch-report.js';
+import type { MailboxState } from '../batch/batch-state.js';
+import type { PreflightResult } from '../batch/preflight.js';
+import { batchStatus, checkBatch, runBatch, type RunSummary } from '../batch/run-batch.js';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { sleep } from '../sleep.js';
+import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { signalOf, stderrLogger, type CliIo } from './io.js';
+import { parseFlags } from './parse-flags.js';
+import { StatusLine } from './progress.js';
+import { reportError } from './report-error.js';
+import { usageError } from './usage-error.js';
+
+export const BATCH_HELP = `Usage: imap-connector batch <run|check|status|list> PROFILE [options]
+
+Many mailboxes at once, from a profile (JSON or YAML) that names the source server, the
+destination (the embedded archive, or another IMAP server) and the mailbox list (a CSV file or a
+master user and its users). See "Batches" in the README.
+
+  run PROFILE       check every mailbox, then import them, N at a time; run it again to
+                    continue a stopped run, or (once finished) to copy only what is new
+  check PROFILE     only the check: log in to every source and destination mailbox
+  status PROFILE    the latest run, one line per mailbox (--watch: refreshed while it runs)
+  list PROFILE      every run: start, end, duration, totals
+
+Options:
+      --state FILE  the batch's state file (default: PROFILE.state)
+      --json        machine-readable output
+      --watch       (status) redraw every 2 seconds until the run ends
+  -v, --verbose     log the IMAP conversation (redacted) on stderr
+  -h, --help        this text
+
+Secrets: the CSV holds the mailbox passwords; a master user's password comes from
+IMAP_MASTER_PASSWORD, a destination master's from IMAP_TARGET_MASTER_PASSWORD, the SMTP
+password from SMTP_PASSWORD (each also as NAME_FILE).
+
+${EXIT_CODE_HELP}
+(9 also when some mailboxes failed; the others are done. A replay CSV of the failed ones is
+written beside the state.)
+`;
+
+const OPTIONS = {
+  state: { type: 'string' },
+  json: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: true }>
+>['values'];
+
+const counts = (mailboxes: MailboxState[]): string => {
+  const by = (status: MailboxState['status']): number =>
+    mailboxes.filter((m) => m.status === status).length;
+  const copied = mailboxes.reduce((sum, m) => sum + m.copied, 0);
+  return `${mailboxes.length} mailboxes: ${by('done')} done, ${by('running')} running, ${by('checking')} checking, ${by('failed')} failed, ${by('queued')} queued; ${copied} messages copied`;
+};
+
+/** One line per mailbox: what a person checks during and after a night's run. */
+export function formatStatus(mailboxes: MailboxState[], now = Date.now()): string {
+  const lines = mailboxes.map((m) => {
+    const started = m.startedAt ? Date.parse(m.startedAt) : undefined;
+    const ended = m.endedAt ? Date.parse(m.endedAt) : undefined;
+    const seconds = started ? ((ended ?? now) - started) / 1000 : 0;
+    const rate =
+      seconds >= 1 && m.status === 'running' ? `  ${Math.round(m.seen / seconds)}/s` : '';
+    const folders =
+      m.foldersTotal !== null
+        ? `${m.foldersDone}/${m.foldersTotal} folders`
+        : `${m.foldersDone} folders`;
+    const error = m.error ? `  ${m.error.code}: ${m.error.message}` : '';
+    return `${m.status.toUpperCase().padEnd(8)} ${m.label}  ${folders}, ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed, ${m.bytes} bytes${rate}${m.attempts > 1 ? `, ${m.attempts} attempts` : ''}${error}`;
+  });
+  return [...lines, counts(mailboxes)].join('\n') + '\n';
+}
+
+function formatChecks(checks: PreflightResult[]): string {
+  const lines = checks.map((c) =>
+    c.ok
+      ? `OK       ${c.label}`
+      : `FAILED   ${c.label} (${c.side}): ${c.error?.code} ${c.error?.message ?? ''}${c.error?.hint ? `\n         hint: ${c.error.hint}` : ''}`,
+  );
+  const failed = checks.filter((c) => !c.ok).length;
+  lines.push(`${checks.length - failed} of ${checks.length} mailboxes ready, ${failed} failed`);
+  return lines.join('\n') + '\n';
+}
+
+function formatRuns(runs: RunSummary[]): string {
+  if (runs.length === 0) return 'No runs yet.\n';
+  const lines = runs.map((run) => {
+    const duration = run.endedAt
+      ? formatDurationMs(Date.parse(run.endedAt) - Date.parse(run.startedAt))
+      : 'not ended';
+    const t = run.totals;
+    const totals = t
+      ? `  ${t.done}/${t.mailboxes} mailboxes done, ${t.failed} failed, ${t.copied} messages copied, ${t.bytes} bytes`
+      : '';
+    return `run ${run.id}  ${run.status.toUpperCase().padEnd(8)} ${run.startedAt} - ${run.endedAt ?? '...'} (${duration})${totals}`;
+  });
+  return lines.join('\n') + '\n';
+}
+
+const exitCodeOf = (code: string | undefined): number =>
+  code && code in ERROR_CODES
+    ? EXIT_CODES[ERROR_CODES[code as ErrorCode].kind]
+    : EXIT_CODES.internal;
+
+async function run(profile: string, values: Values, io: CliIo): Promise<number> {
+  const line =
+    io.stderr.isTTY && !values.json ? new StatusLine(io.stderr, () => `  ${status}`) : undefined;
+  let status = 'checking the mailboxes ...';
+  try {
+    const report = await runBatch(profile, {
+      ...(values.state ? { statePath: values.state } : {}),
+      env: io.env,
+      ...signalOf(io),
+      ...(values.verbose ? { logger: stderrLogger(io) } : {}),
+      onProgress: (mailboxes) => {
+        status = counts(mailboxes);
+      },
+    });
+    line?.finish();
+    io.stdout.write(
+      values.json ? JSON.stringify(report, null, 2) + '\n' : formatReportText(report),
+    );
+    return report.status === 'done' ? EXIT_CODES.ok : EXIT_CODES.write;
+  } catch (error) {
+    line?.finish();
+    throw error;
+  }
+}
+
+async function status(profile: string, values: Values, io: CliIo): Promise<number> {
+  const options = values.state ? { statePath: values.state } : {};
+  for (;;) {
+    const current = batchStatus(profile, options);
+    if (values.json) {
+      io.stdout.write(JSON.stringify(current, null, 2) + '\n');
+      return EXIT_CODES.ok;
+    }
+    const head = current.run
+      ? `Batch run ${current.run.id}: ${current.run.status.toUpperCase()} since ${current.run.startedAt}\n`
+      : 'No runs yet.\n';
+    const text = head + (current.run ? formatStatus(current.mailboxes) : '');
+    const live = values.watch && io.stdout.isTTY && current.run?.status === 'running';
+    io.stdout.write(live ? `\x1b[H\x1b[2J${text}` : text);
+    if (!live) return EXIT_CODES.ok;
+    await sleep(2000, signalOf(io).signal);
+  }
+}
+
+/** `imap-connector batch`. */
+export async function runBatchCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseFlags({
+    args,
+    options: OPTIONS,
+    strict: true,
+    allowPositionals: true,
+  });
+  const [action, profile, ...extra] = positionals;
+  if (values.help || action === undefined) {
+    io.stdout.write(BATCH_HELP);
+    return values.help ? EXIT_CODES.ok : EXIT_CODES.usage;
+  }
+  try {
+    if (!['run', 'check', 'status', 'list'].includes(action))
+      throw usageError(
+        '/action',
+        `unknown batch action ${JSON.stringify(action)}: run, check, status or list`,
+      );
+    if (profile === undefined)
+      throw usageError('/profile', `batch ${action} needs the profile file`);
+    if (extra.length > 0)
+      throw usageError('/profile', `one profile at a time, got ${extra.length + 1}`);
+    if (action === 'run') return await run(profile, values, io);
+    if (action === 'status') return await status(profile, values, io);
+    if (action === 'check') {
+      const checks = await checkBatch(profile, { env: io.env, ...signalOf(io) });
+      io.stdout.write(values.json ? JSON.stringify(checks, null, 2) + '\n' : formatChecks(checks));
+      const failed = checks.find((c) => !c.ok);
+      return failed ? exitCodeOf(failed.error?.code) : EXIT_CODES.ok;
+    }
+    const { runs } = batchStatus(profile, values.state ? { statePath: values.state } : {});
+    io.stdout.write(values.json ? JSON.stringify(runs, null, 2) + '\n' : formatRuns(runs));
+    return EXIT_CODES.ok;
+  } catch (error) {
+    return reportError(error, io, Boolean(values.json));
+  }
+}
