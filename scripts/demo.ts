@@ -6,16 +6,21 @@
  * ./imap-connector.archive). The local flow: test connection, test query, read with incremental
  * state, then an import into the embedded archive, run twice to show nothing is copied twice.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
-import { startDovecot } from '../test/helpers/dovecot.js';
+import { startDovecot, type DovecotServer } from '../test/helpers/dovecot.js';
 import { eml } from '../test/helpers/fixtures.js';
 import { seedMailbox } from '../test/helpers/seed.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 const DEMO_USER = { name: 'demo', password: 'demo-password' };
+// The batch step's three mailboxes (the CSV gives the third a wrong password).
+const BATCH_USERS = ['anna', 'ben', 'carla'].map((name) => ({
+  name,
+  password: `${name}-Pass-2026`,
+}));
 
 /** Prints like the real stdout and keeps a copy, so the demo can check what a run said. */
 function teeIo(env: Record<string, string | undefined>): typeof io & { text(): string } {
@@ -54,9 +59,69 @@ function stopOnExit(stop: () => Promise<void>): void {
   process.once('SIGHUP', () => leave(129));
 }
 
+/**
+ * Three mailboxes from a CSV into one archive: the check shows the wrong password, the run
+ * imports the other two in parallel, status and report follow, a second run copies nothing.
+ */
+async function batchStep(server: DovecotServer, work: string): Promise<boolean> {
+  for (const user of BATCH_USERS)
+    await seedMailbox(server, user, {
+      INBOX: [{ source: eml('plain.eml') }, { source: eml('attachment.eml') }],
+      Sent: [{ source: eml('sent-reply.eml') }],
+    });
+  const csv = join(work, 'mailboxes.csv');
+  writeFileSync(
+    csv,
+    [
+      'IMAP username;IMAP password;Owner',
+      `anna;${BATCH_USERS[0]!.password};Anna Berg`,
+      `ben;${BATCH_USERS[1]!.password};Ben Ortiz`,
+      'carla;not-her-password;Carla Diaz',
+    ].join('\n') + '\n',
+  );
+  const profile = join(work, 'batch.json');
+  writeFileSync(
+    profile,
+    JSON.stringify({
+      name: 'demo-batch',
+      source: {
+        server: server.host,
+        port: server.imapsPort,
+        security: 'tls',
+        caFile: server.caFile,
+      },
+      destination: { archive: 'batch.archive' },
+      mailboxes: { csv: 'mailboxes.csv' },
+      preflight: { onFailure: 'continue' },
+      throttle: { parallelMailboxes: 2, attempts: 1 },
+    }),
+  );
+  step(`batch check ${profile}: log in to every mailbox of ${csv} first`);
+  const checked = await main(['batch', 'check', profile], io);
+  step('batch run: the two good mailboxes in parallel into one archive; the report at the end');
+  const first = teeIo(process.env);
+  const ran = await main(['batch', 'run', profile], first);
+  step('batch status: one line per mailbox');
+  const status = await main(['batch', 'status', profile], io);
+  step('batch run again: nothing new, so nothing is copied');
+  const second = teeIo(process.env);
+  const again = await main(['batch', 'run', profile], second);
+  step('batch list: both runs');
+  const listed = await main(['batch', 'list', profile], io);
+  return (
+    checked === 3 &&
+    ran === 9 &&
+    /Mailboxes: 3 \(2 done, 1 failed/.test(first.text()) &&
+    status === 0 &&
+    again === 9 &&
+    /Messages: 0 copied/.test(second.text()) &&
+    listed === 0
+  );
+}
+
 async function runAgainstLocalDovecot(): Promise<number> {
   step('Starting a private Dovecot on 127.0.0.1 with sample mail');
-  const server = await startDovecot({ users: [DEMO_USER] });
+  const server = await startDovecot({ users: [DEMO_USER, ...BATCH_USERS] });
   stopOnExit(() => server.stop());
   try {
     process.stdout.write(
@@ -176,6 +241,7 @@ async function runAgainstLocalDovecot(): Promise<number> {
       ['archive', 'export', '--archive', archive, '--format', 'eml', '--out', join(work, 'eml')],
       { ...io, env },
     );
+    const batch = await batchStep(server, work);
     rmSync(work, { recursive: true, force: true });
 
     const expected =
@@ -193,7 +259,8 @@ async function runAgainstLocalDovecot(): Promise<number> {
       copiedAgain === '0' &&
       duplicatesAgain === '1' &&
       stats === 0 &&
-      exported === 0;
+      exported === 0 &&
+      batch;
     step(
       expected
         ? 'Demo finished: every step gave the expected result'

@@ -76,7 +76,8 @@ export function formatReportText(report: BatchReport): string {
     lines.push(
       `${m.status.toUpperCase().padEnd(8)} ${m.label}: ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed${m.attempts > 1 ? ` (${m.attempts} attempts)` : ''}`,
     );
-    for (const f of m.folders)
+    // Folders where nothing happened would bury the ones that matter.
+    for (const f of m.folders.filter((f) => f.seen + f.copied + f.duplicates + f.failed > 0))
       lines.push(
         `           ${f.folder}: ${f.copied} copied, ${f.duplicates} duplicates, ${f.failed} failed`,
       );
