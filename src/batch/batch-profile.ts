@@ -45,6 +45,7 @@ export interface BatchProfile {
     maxQueueDepth?: number;
     attempts: number;
     retryDelaySeconds: number;
+    batchTimeoutSeconds?: number;
   };
   preflight: {
     onFailure: 'stop' | 'continue';

@@ -283,6 +283,10 @@ export async function runBatch(
   options: BatchOptions = {},
 ): Promise<BatchReport> {
   const prepared = prepareBatch(input, options);
+  const seconds = prepared.profile.throttle.batchTimeoutSeconds;
+  const deadline = seconds ? AbortSignal.timeout(seconds * 1000) : undefined;
+  const signals = [options.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   const lock = await acquireJobLock(prepared.statePath, 'batch', 0);
   const state = BatchState.open(prepared.statePath);
   try {
@@ -295,40 +299,52 @@ export async function runBatch(
     const runId = unfinished?.id ?? state.startRun(prepared.profile.name, listed);
     if (unfinished) state.addMailboxes(runId, listed);
     const startedAt = unfinished?.startedAt ?? new Date().toISOString();
-    const run = new BatchRun(prepared, state, runId, options);
-    const before = new Map(state.mailboxes(runId).map((m) => [m.key, m]));
-    const pending = prepared.jobs.filter((job) => {
-      const status = before.get(job.entry.key)?.status;
-      return status !== 'done' && status !== 'skipped';
-    });
-    for (const job of pending) run.update(job.entry.key, { status: 'checking' });
-    const checks = await preflight(pending, prepared.profile, run.slots, options);
-    const failed = checks.filter((check) => !check.ok);
-    for (const check of failed)
-      run.update(check.key, {
-        status: 'failed',
-        error: check.error ?? null,
-        endedAt: new Date().toISOString(),
-      });
-    if (failed.length > 0 && prepared.profile.preflight.onFailure === 'stop') {
-      for (const check of checks.filter((c) => c.ok)) run.update(check.key, { status: 'queued' });
-      return await finish(run, 'failed', startedAt);
+    const run = new BatchRun(prepared, state, runId, { ...options, ...(signal ? { signal } : {}) });
+    try {
+      return await work(run, startedAt);
+    } catch (error) {
+      // The batch's own time limit: the run ends as stopped, reported and notified. A stop by
+      // the caller (Ctrl-C) leaves it open for the next run to continue.
+      if (deadline?.aborted && !options.signal?.aborted)
+        return await finish(run, 'stopped', startedAt);
+      throw error;
     }
-    const good = new Set(checks.filter((c) => c.ok).map((c) => c.key));
-    const toImport = pending.filter((job) => good.has(job.entry.key));
-    for (const job of toImport) run.update(job.entry.key, { status: 'queued' });
-    await runPool(toImport, prepared.profile.throttle.parallelMailboxes, (job) =>
-      run.importMailbox(
-        job,
-        before.get(job.entry.key) ?? state.mailboxes(runId).find((m) => m.key === job.entry.key)!,
-      ),
-    );
-    const totals = totalsOf(state.mailboxes(runId));
-    return await finish(run, totals.failed > 0 ? 'failed' : 'done', startedAt);
   } finally {
     state.close();
     lock.release();
   }
+}
+
+/** Preflight, then the imports, then the report. */
+async function work(run: BatchRun, startedAt: string): Promise<BatchReport> {
+  const { prepared, state, runId } = run;
+  const before = new Map(state.mailboxes(runId).map((m) => [m.key, m]));
+  const pending = prepared.jobs.filter((job) => {
+    const status = before.get(job.entry.key)?.status;
+    return status !== 'done' && status !== 'skipped';
+  });
+  for (const job of pending) run.update(job.entry.key, { status: 'checking' });
+  const checks = await preflight(pending, prepared.profile, run.slots, run.options);
+  const failed = checks.filter((check) => !check.ok);
+  for (const check of failed)
+    run.update(check.key, {
+      status: 'failed',
+      error: check.error ?? null,
+      endedAt: new Date().toISOString(),
+    });
+  if (failed.length > 0 && prepared.profile.preflight.onFailure === 'stop') {
+    for (const check of checks.filter((c) => c.ok)) run.update(check.key, { status: 'queued' });
+    return finish(run, 'failed', startedAt);
+  }
+  const good = new Set(checks.filter((c) => c.ok).map((c) => c.key));
+  const toImport = pending.filter((job) => good.has(job.entry.key));
+  for (const job of toImport) run.update(job.entry.key, { status: 'queued' });
+  const current = new Map(state.mailboxes(runId).map((m) => [m.key, m]));
+  await runPool(toImport, prepared.profile.throttle.parallelMailboxes, (job) =>
+    run.importMailbox(job, current.get(job.entry.key)!),
+  );
+  const totals = totalsOf(state.mailboxes(runId));
+  return finish(run, totals.failed > 0 ? 'failed' : 'done', startedAt);
 }
 
 /** A run as `batch list` shows it: its totals once it has ended. */

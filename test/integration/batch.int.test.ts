@@ -192,6 +192,33 @@ describe('runBatch from CSV', () => {
   });
 });
 
+describe('runBatch time limit', () => {
+  it('ends a run that hits batchTimeoutSeconds as stopped, with its report; the next run finishes, each message once', async () => {
+    const accounts = await seededAccounts(3, 'tl');
+    const dir = tempDir();
+    writeFileSync(join(dir, 'list.csv'), accounts.map((a) => `${a.name},${a.password}`).join('\n'));
+    const profile = writeProfile(dir, {
+      name: 'limited',
+      source: dovecotSource(),
+      destination: { archive: 'mail.archive' },
+      mailboxes: { csv: 'list.csv' },
+      throttle: { parallelMailboxes: 1, delayBetweenMessages: 0.3, batchTimeoutSeconds: 1 },
+    });
+    const stopped = await runBatch(profile);
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.totals.done).toBeLessThan(3);
+    expect(readFileSync(join(dir, `limited-run${stopped.runId}.report.txt`), 'utf8')).toContain(
+      `run ${stopped.runId}: STOPPED`,
+    );
+    const unlimited = JSON.parse(readFileSync(profile, 'utf8'));
+    delete unlimited.throttle.batchTimeoutSeconds;
+    writeFileSync(profile, JSON.stringify(unlimited));
+    const finished = await runBatch(profile);
+    expect(finished).toMatchObject({ runId: stopped.runId + 1, status: 'done' });
+    await expectArchived(join(dir, 'mail.archive'), accounts);
+  }, 30_000);
+});
+
 describe('runBatch with a master user', () => {
   it('archives all users except two, and only the ones listed, through the master login', async () => {
     const accounts = await seededAccounts(6, 'mu');
