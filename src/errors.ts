@@ -168,6 +168,11 @@ export const ERROR_CODES = {
     retryable: true,
     hint: 'The archive file could not be written (disk full, read-only, locked by another process); fix that and run again.',
   },
+  PROVISIONING_FAILED: {
+    kind: 'write',
+    retryable: true,
+    hint: 'The destination mailbox did not exist and the provisioning hook could not create it: check the hook (its exit code and message are in the error) and run the batch again.',
+  },
   SQLITE_UNAVAILABLE: {
     kind: 'setup',
     retryable: false,

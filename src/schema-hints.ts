@@ -30,6 +30,8 @@ export const SCHEMA_HINTS: Record<string, Record<string, string>> = {
     '/properties/mailboxes/properties/masterUser':
       'masterUser needs either users (a list) or usersFile (a file path), not both',
     '/properties/notify/properties/webhook/properties/url': 'an http:// or https:// URL',
+    '/properties/destination/properties/provision':
+      'provision needs either command (an executable and its arguments) or webhook (a URL), not both',
   },
   'import.schema.json': {
     '/properties/destination':

@@ -28,6 +28,7 @@ export interface BatchProfile {
     login: 'same' | 'master';
     masterUser?: string;
     folderPrefix?: string;
+    provision?: { command?: string[]; webhook?: string; timeoutSeconds: number };
   };
   copy: {
     foldersInclude?: string[];

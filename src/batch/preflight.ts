@@ -4,6 +4,7 @@ import type { BatchProfile } from './batch-profile.js';
 import type { ReportedError } from './batch-state.js';
 import type { MailboxJob } from './mailbox-jobs.js';
 import { passwordProblems } from './password-policy.js';
+import { provisionMailbox } from './provision.js';
 import { runPool } from './run-pool.js';
 import type { ServerSlots } from './server-slots.js';
 
@@ -46,6 +47,39 @@ async function login(
   };
 }
 
+/**
+ * The destination login; when it fails as a login does for a mailbox that does not exist
+ * (AUTH_FAILED) and the profile has a provisioning hook, the hook creates it and the login is
+ * tried once more.
+ */
+async function destinationLogin(
+  job: MailboxJob,
+  profile: BatchProfile,
+  slots: ServerSlots,
+  options: OperationOptions,
+): Promise<ReportedError | undefined> {
+  const attempt = (): Promise<ReportedError | undefined> =>
+    slots.with([job.servers[1]!], () => login(job.destination!, options));
+  const first = await attempt();
+  const hook = profile.destination.provision;
+  const password = job.destination!.password;
+  // Only a mailbox's own login can be provisioned: a master login does not know its password.
+  const own = profile.destination.login !== 'master';
+  if (!first || first.code !== 'AUTH_FAILED' || !hook || !own || typeof password !== 'string')
+    return first;
+  try {
+    await provisionMailbox(hook, {
+      mailbox: String(job.destination!.username),
+      password,
+      ...(job.entry.owner ? { owner: job.entry.owner } : {}),
+    });
+  } catch (error) {
+    const e = error as ReportedError;
+    return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  }
+  return attempt();
+}
+
 /** One mailbox: the new password against the policy (no I/O), then source and destination logins. */
 async function checkOne(
   job: MailboxJob,
@@ -69,7 +103,7 @@ async function checkOne(
   const source = await slots.with([job.servers[0]!], () => login(job.source, options));
   if (source) return failure(job, 'source', source);
   if (job.destination) {
-    const destination = await slots.with([job.servers[1]!], () => login(job.destination!, options));
+    const destination = await destinationLogin(job, profile, slots, options);
     if (destination) return failure(job, 'destination', destination);
   }
   return { key: job.entry.key, label: job.label, ok: true };

@@ -5,6 +5,7 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { batchStatus, checkBatch, runBatch } from '../../src/index.js';
 import {
@@ -16,7 +17,9 @@ import {
   writeProfile,
   type Account,
 } from '../helpers/batch-fixtures.js';
+import { addDovecotUsers } from '../helpers/dovecot.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { mswServer } from '../helpers/msw-server.js';
 import { dovecot } from '../helpers/make-config.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -189,6 +192,116 @@ describe('runBatch from CSV', () => {
     });
     expect(checks[0]!.error!.message).toContain('fewer than 12 characters');
     expect(JSON.stringify(checks)).not.toContain('short');
+  });
+});
+
+describe('runBatch provisioning', () => {
+  it('creates a missing destination mailbox through a provisioning webhook (JSON body)', async () => {
+    const [account] = await seededAccounts(1, 'pw');
+    const mailbox = { name: `hook${Date.now() % 100000}`, password: 'Webhook-Pass-2026' };
+    const requests: unknown[] = [];
+    mswServer.use(
+      http.post('https://panel.example.test/provision', async ({ request }) => {
+        const body = (await request.json()) as { mailbox: string; password: string };
+        requests.push(body);
+        addDovecotUsers(dovecot(), [{ name: body.mailbox, password: body.password }]);
+        return HttpResponse.json({ created: true });
+      }),
+    );
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      `${HOST};${account!.name};${account!.password};${mailbox.name};${mailbox.password}\n`,
+    );
+    const report = await runBatch(
+      writeProfile(dir, {
+        name: 'hooked',
+        source: dovecotSource(),
+        destination: {
+          imap: dovecotSource(),
+          provision: { webhook: 'https://panel.example.test/provision' },
+        },
+        mailboxes: { csv: 'panel.csv' },
+      }),
+    );
+    expect(report.totals).toMatchObject({ done: 1, failed: 0 });
+    expect(requests).toEqual([{ mailbox: mailbox.name, password: mailbox.password }]);
+    expect(await mailboxHashes(mailbox)).toEqual(await mailboxHashes(account!));
+  });
+
+  it('creates missing destination mailboxes with a command hook (JSON on stdin, never in its arguments), then imports', async () => {
+    const accounts = await seededAccounts(2, 'pv');
+    const missing = accounts.map((_, i) => ({
+      name: `new${i}${Date.now() % 100000}`,
+      password: `Fresh-Pass-${i}-2026`,
+    }));
+    const dir = tempDir();
+    const seenArgs = join(dir, 'args.txt');
+    const script = join(dir, 'provision.mjs');
+    // The hook a hosting admin would write: reads the request from stdin, adds the user.
+    writeFileSync(
+      script,
+      `import { readFileSync, writeFileSync } from 'node:fs';
+const request = JSON.parse(readFileSync(0, 'utf8'));
+writeFileSync(${JSON.stringify(seenArgs)}, JSON.stringify(process.argv.slice(2)));
+writeFileSync(${JSON.stringify(dovecot().usersDir)} + '/' + request.mailbox, request.mailbox + ':{PLAIN}' + request.password + '::::::\\n');
+`,
+    );
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      accounts
+        .map(
+          (a, i) => `${HOST};${a.name};${a.password};${missing[i]!.name};${missing[i]!.password}`,
+        )
+        .join('\n'),
+    );
+    const report = await runBatch(
+      writeProfile(dir, {
+        name: 'provisioned',
+        source: dovecotSource(),
+        destination: {
+          imap: dovecotSource(),
+          provision: { command: [process.execPath, script, '--fixed-arg'] },
+        },
+        mailboxes: { csv: 'panel.csv' },
+      }),
+    );
+    expect(report.mailboxes.map((m) => m.error)).toEqual([null, null]);
+    expect(report.totals).toMatchObject({ mailboxes: 2, done: 2, failed: 0 });
+    // The password reached the hook on stdin only.
+    expect(JSON.parse(readFileSync(seenArgs, 'utf8'))).toEqual(['--fixed-arg']);
+    for (const [i, account] of accounts.entries())
+      expect(await mailboxHashes(missing[i]!)).toEqual(await mailboxHashes(account));
+  });
+
+  it('reports a hook that fails as PROVISIONING_FAILED without the password', async () => {
+    const [account] = await seededAccounts(1, 'pf');
+    const dir = tempDir();
+    const script = join(dir, 'fail.mjs');
+    writeFileSync(
+      script,
+      `process.stderr.write('quota of accounts reached for Fresh-Pass-9-2026\\n'); process.exit(3);\n`,
+    );
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      `${HOST};${account!.name};${account!.password};nobody-here;Fresh-Pass-9-2026\n`,
+    );
+    const checks = await checkBatch(
+      writeProfile(dir, {
+        name: 'failing-hook',
+        source: dovecotSource(),
+        destination: { imap: dovecotSource(), provision: { command: [process.execPath, script] } },
+        mailboxes: { csv: 'panel.csv' },
+      }),
+    );
+    expect(checks[0]).toMatchObject({
+      ok: false,
+      side: 'destination',
+      error: { code: 'PROVISIONING_FAILED' },
+    });
+    expect(checks[0]!.error!.message).toContain(
+      'exited with 3: quota of accounts reached for [REDACTED]',
+    );
   });
 });
 
