@@ -1,0 +1,184 @@
+/**
+ * npm run bench:batch [-- --mailboxes 50 --messages 200 --runs 3 --parallel 1,2,4 --out FILE]
+ *
+ * A batch of many mailboxes into the embedded archive, at several parallel settings, each run
+ * in its own process (so its peak RSS is its own) with a fresh archive and state: total time,
+ * messages per second and peak memory per setting, and the speed-up over one at a time. The
+ * per-server connection cap is set to the parallel setting. Runs interleave settings.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startDovecot } from '../../test/helpers/dovecot.js';
+import { seedMaildir } from './seed-maildir.js';
+
+interface Sample {
+  wallMs: number;
+  maxRssMb: number;
+  copied: number;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** One batch run in a child process: node batch-bench.js --child PROFILE. */
+async function child(profile: string): Promise<void> {
+  const { runBatch } = await import('../../src/index.js');
+  const report = await runBatch(profile);
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(
+    JSON.stringify({ copied: report.totals.copied, status: report.status, maxRssMb }) + '\n',
+  );
+}
+
+function runChild(profile: string): Promise<Sample> {
+  const script = fileURLToPath(import.meta.url);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [script, '--child', profile], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`batch run exited with ${code}`));
+      const line = JSON.parse(out.trim().split('\n').at(-1)!) as {
+        copied: number;
+        status: string;
+        maxRssMb: number;
+      };
+      if (line.status !== 'done') return reject(new Error(`batch ended ${line.status}`));
+      resolve({
+        wallMs: performance.now() - started,
+        maxRssMb: line.maxRssMb,
+        copied: line.copied,
+      });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      mailboxes: { type: 'string', default: '50' },
+      messages: { type: 'string', default: '200' },
+      runs: { type: 'string', default: '3' },
+      parallel: { type: 'string', default: '1,2,4' },
+      out: { type: 'string' },
+    },
+  });
+  if (values.child) return child(values.child);
+  const mailboxes = Number(values.mailboxes);
+  const messages = Number(values.messages);
+  const runs = Number(values.runs);
+  const settings = values.parallel.split(',').map(Number);
+  const users = Array.from({ length: mailboxes }, (_, i) => ({
+    name: `batch${String(i).padStart(3, '0')}`,
+    password: `batch-password-${i}`,
+  }));
+  // A RAM disk keeps disk writeback out of the measurement, as in the main bench.
+  const ram =
+    existsSync('/dev/shm') &&
+    statfsSync('/dev/shm').bavail * statfsSync('/dev/shm').bsize >
+      mailboxes * messages * 100_000 * 4;
+  const parentDir = ram ? '/dev/shm' : undefined;
+  const server = await startDovecot({ users, ...(parentDir ? { parentDir } : {}) });
+  const work = mkdtempSync(join(parentDir ?? '/tmp', 'imap-connector-batch-bench-'));
+  try {
+    console.log(`Seeding ${mailboxes} mailboxes of ${messages} messages ...`);
+    let bytes = 0;
+    for (const user of users)
+      bytes += seedMaildir(
+        join(server.dir, 'mail', user.name),
+        messages,
+        process.getuid?.() === 0 ? 'dovecot' : undefined,
+      ).bytes;
+    console.log(`${(bytes / 1e6).toFixed(1)} MB in all`);
+    writeFileSync(join(work, 'users.csv'), users.map((u) => `${u.name},${u.password}`).join('\n'));
+    const profileFor = (parallel: number, run: number): string => {
+      const dir = join(work, `p${parallel}-r${run}`);
+      mkdirSync(dir);
+      const path = join(dir, 'batch.json');
+      writeFileSync(
+        path,
+        JSON.stringify({
+          name: `bench-p${parallel}`,
+          source: { server: server.host, port: server.imapPort, security: 'none' },
+          destination: { archive: 'bench.archive' },
+          mailboxes: { csv: '../users.csv' },
+          throttle: { parallelMailboxes: parallel, maxConnectionsPerServer: parallel },
+        }),
+      );
+      return path;
+    };
+    console.log('Warming up (Dovecot builds its indexes on first access) ...');
+    await runChild(profileFor(Math.max(...settings), 0));
+    const samples = new Map<number, Sample[]>(settings.map((p) => [p, []]));
+    for (let run = 1; run <= runs; run++)
+      for (const parallel of settings) {
+        const sample = await runChild(profileFor(parallel, run));
+        if (sample.copied !== mailboxes * messages)
+          throw new Error(`copied ${sample.copied}, expected ${mailboxes * messages}`);
+        samples.get(parallel)!.push(sample);
+        console.log(
+          `  parallel ${parallel}, run ${run}: ${(sample.wallMs / 1000).toFixed(2)} s, ${sample.maxRssMb.toFixed(0)} MB`,
+        );
+      }
+    const results = Object.fromEntries(
+      settings.map((parallel) => {
+        const list = samples.get(parallel)!;
+        const medianMs = median(list.map((s) => s.wallMs));
+        return [
+          `parallel-${parallel}`,
+          {
+            runs: list.length,
+            medianMs: Math.round(medianMs),
+            messagesPerS: Math.round((mailboxes * messages) / (medianMs / 1000)),
+            peakRssMb: Math.round(Math.max(...list.map((s) => s.maxRssMb))),
+          },
+        ];
+      }),
+    );
+    const base = results[`parallel-${settings[0]}`]!.medianMs;
+    const speedUp = Object.fromEntries(
+      settings.map((p) => [
+        `parallel-${p}`,
+        Number((base / results[`parallel-${p}`]!.medianMs).toFixed(2)),
+      ]),
+    );
+    const summary = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: {
+        cpus: cpus().length,
+        memoryGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        ramDisk: ram,
+      },
+      workload: {
+        mailboxes,
+        messagesPerMailbox: messages,
+        megabytes: Number((bytes / 1e6).toFixed(1)),
+      },
+      results,
+      speedUpOverFirst: speedUp,
+    };
+    console.log(JSON.stringify(summary, null, 2));
+    if (values.out) writeFileSync(values.out, JSON.stringify(summary, null, 2) + '\n');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
