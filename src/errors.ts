@@ -168,6 +168,11 @@ export const ERROR_CODES = {
     retryable: true,
     hint: 'The archive file could not be written (disk full, read-only, locked by another process); fix that and run again.',
   },
+  DIRECTORY_FAILED: {
+    kind: 'connection',
+    retryable: true,
+    hint: 'Check the LDAP URL, the bind DN and LDAP_BIND_PASSWORD, the search base and filter, and the directory certificate (caFile).',
+  },
   PROVISIONING_FAILED: {
     kind: 'write',
     retryable: true,

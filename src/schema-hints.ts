@@ -28,7 +28,7 @@ export const SCHEMA_HINTS: Record<string, Record<string, string>> = {
       'destination needs either archive (a file path) or imap (a server), not both',
     '/properties/mailboxes': 'mailboxes needs either csv (a file path) or masterUser, not both',
     '/properties/mailboxes/properties/masterUser':
-      'masterUser needs either users (a list) or usersFile (a file path), not both',
+      'masterUser needs one of users (a list), usersFile (a file path) or ldap (a directory)',
     '/properties/notify/properties/webhook/properties/url': 'an http:// or https:// URL',
     '/properties/destination/properties/provision':
       'provision needs either command (an executable and its arguments) or webhook (a URL), not both',

@@ -19,6 +19,18 @@ export interface ServerSettings {
   timeout?: number;
 }
 
+export interface LdapSettings {
+  url: string;
+  startTls: boolean;
+  ignoreCertificateErrors: boolean;
+  caFile?: string;
+  bindDn?: string;
+  base: string;
+  filter: string;
+  attribute: string;
+  timeoutSeconds: number;
+}
+
 export interface BatchProfile {
   name: string;
   source: ServerSettings;
@@ -63,6 +75,7 @@ export interface BatchProfile {
       username: string;
       users?: string[];
       usersFile?: string;
+      ldap?: LdapSettings;
       select: 'all' | 'except' | 'only';
       list?: string[];
     };
@@ -148,6 +161,9 @@ export function validateBatchProfile(value: unknown, baseDir: string): BatchProf
             masterUser: {
               ...master,
               ...(master.usersFile ? { usersFile: inside(baseDir, master.usersFile) } : {}),
+              ...(master.ldap?.caFile
+                ? { ldap: { ...master.ldap, caFile: inside(baseDir, master.ldap.caFile) } }
+                : {}),
             },
           }
         : {}),

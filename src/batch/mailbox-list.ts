@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readEnvSecret } from '../config/load-config.js';
 import { ConfigError, type Issue } from '../errors.js';
 import type { BatchProfile } from './batch-profile.js';
+import { ldapUsers } from './ldap-users.js';
 import { parseMailboxCsv } from './mailbox-csv.js';
 import { entryKey, type MailboxEntry } from './mailbox-entry.js';
 
@@ -10,6 +11,7 @@ export const BATCH_SECRET_ENV = {
   sourceMaster: 'IMAP_MASTER_PASSWORD',
   destinationMaster: 'IMAP_TARGET_MASTER_PASSWORD',
   smtp: 'SMTP_PASSWORD',
+  ldapBind: 'LDAP_BIND_PASSWORD',
 } as const;
 
 function readList(path: string, field: string): { user: string; line: number }[] {
@@ -28,12 +30,15 @@ function readList(path: string, field: string): { user: string; line: number }[]
 }
 
 /** The master user's users, narrowed by select (all, all except the list, only the list). */
-function masterUserEntries(
+async function masterUserEntries(
   master: NonNullable<BatchProfile['mailboxes']['masterUser']>,
-): MailboxEntry[] {
+  secrets: BatchSecrets,
+): Promise<MailboxEntry[]> {
   const users = master.usersFile
     ? readList(master.usersFile, '/mailboxes/masterUser/usersFile')
-    : (master.users ?? []).map((user) => ({ user, line: 0 }));
+    : master.ldap
+      ? (await ldapUsers(master.ldap, secrets.ldapBind)).map((user) => ({ user, line: 0 }))
+      : (master.users ?? []).map((user) => ({ user, line: 0 }));
   const issues: Issue[] = [];
   const known = new Set(users.map(({ user }) => user.toLowerCase()));
   const listed = new Set((master.list ?? []).map((user) => user.toLowerCase()));
@@ -71,13 +76,16 @@ function masterUserEntries(
 }
 
 /**
- * The mailboxes of a batch, from its CSV file or its master user's list; all checked before
- * any connection.
- * @throws CONFIG_INVALID with every problem (CSV ones with line and column).
+ * The mailboxes of a batch, from its CSV file or its master user's list (a file, inline, or
+ * an LDAP search); all checked before any IMAP connection.
+ * @throws CONFIG_INVALID with every problem (CSV ones with line and column); DIRECTORY_FAILED.
  */
-export function mailboxesOf(profile: BatchProfile): MailboxEntry[] {
+export async function mailboxesOf(
+  profile: BatchProfile,
+  secrets: BatchSecrets,
+): Promise<MailboxEntry[]> {
   const { csv, masterUser } = profile.mailboxes;
-  if (masterUser) return masterUserEntries(masterUser);
+  if (masterUser) return masterUserEntries(masterUser, secrets);
   let text: string;
   try {
     text = readFileSync(csv!, 'utf8');
@@ -95,6 +103,7 @@ export interface BatchSecrets {
   sourceMaster?: string;
   destinationMaster?: string;
   smtp?: string;
+  ldapBind?: string;
 }
 
 /**
@@ -120,6 +129,8 @@ export function batchSecrets(
     secrets.sourceMaster = need(BATCH_SECRET_ENV.sourceMaster, '/mailboxes/masterUser');
   if (profile.destination.login === 'master' && profile.destination.imap)
     secrets.destinationMaster = need(BATCH_SECRET_ENV.destinationMaster, '/destination/masterUser');
+  if (profile.mailboxes.masterUser?.ldap?.bindDn)
+    secrets.ldapBind = need(BATCH_SECRET_ENV.ldapBind, '/mailboxes/masterUser/ldap/bindDn');
   if (profile.notify?.email?.username)
     secrets.smtp = need(BATCH_SECRET_ENV.smtp, '/notify/email/username');
   if (issues.length > 0) throw new ConfigError(issues);

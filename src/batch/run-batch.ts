@@ -69,11 +69,11 @@ interface PreparedBatch {
   passwords: string[];
 }
 
-function prepareBatch(input: BatchInput, options: BatchOptions): PreparedBatch {
+async function prepareBatch(input: BatchInput, options: BatchOptions): Promise<PreparedBatch> {
   const profile = profileOf(input);
   const statePath = statePathOf(input, options);
-  const entries = mailboxesOf(profile);
   const secrets = batchSecrets(profile, options.env ?? process.env);
+  const entries = await mailboxesOf(profile, secrets);
   const jobs = mailboxJobs(profile, entries, secrets, `${statePath}.imports`);
   const passwords = [
     ...entries.flatMap((e) => [e.sourcePassword, e.destinationPassword]),
@@ -267,7 +267,7 @@ export async function checkBatch(
   input: BatchInput,
   options: BatchOptions = {},
 ): Promise<PreflightResult[]> {
-  const prepared = prepareBatch(input, options);
+  const prepared = await prepareBatch(input, options);
   const slots = new ServerSlots(prepared.profile.throttle.maxConnectionsPerServer);
   return preflight(prepared.jobs, prepared.profile, slots, options);
 }
@@ -282,7 +282,7 @@ export async function runBatch(
   input: BatchInput,
   options: BatchOptions = {},
 ): Promise<BatchReport> {
-  const prepared = prepareBatch(input, options);
+  const prepared = await prepareBatch(input, options);
   const seconds = prepared.profile.throttle.batchTimeoutSeconds;
   const deadline = seconds ? AbortSignal.timeout(seconds * 1000) : undefined;
   const signals = [options.signal, deadline].filter((s): s is AbortSignal => s !== undefined);

@@ -20,6 +20,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { connect as connectTcp, createServer as createTcpServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { systemProgram } from './system-package.js';
 
 export const LOOPBACK = '127.0.0.1';
 // Dovecot forks its auth and login processes on first use; give a cold start room.
@@ -78,29 +79,10 @@ export function freePort(): Promise<number> {
 }
 
 function findDovecot(): string {
-  for (const candidate of ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'])
-    if (existsSync(candidate)) return candidate;
-  if (process.getuid?.() === 0) {
-    console.error('Dovecot is missing: installing dovecot-imapd with apt-get ...');
-    // Quiet unless it fails: then apt-get's own output says why.
-    const quiet = {
-      encoding: 'utf8' as const,
-      stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    };
-    try {
-      execFileSync('apt-get', ['update', '-qq'], quiet);
-      execFileSync('apt-get', ['install', '-y', '-qq', 'dovecot-imapd'], quiet);
-    } catch (error) {
-      const failed = error as { stdout?: string; stderr?: string };
-      throw new Error(
-        `apt-get could not install dovecot-imapd:\n${failed.stdout ?? ''}${failed.stderr ?? ''}`,
-      );
-    }
-    return '/usr/sbin/dovecot';
-  }
-  throw new Error(
-    'Dovecot is not installed: run "sudo apt-get install dovecot-imapd" (Debian/Ubuntu) and try again.',
+  return systemProgram(
+    ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'],
+    ['dovecot-imapd'],
+    'Dovecot',
   );
 }
 

@@ -64,7 +64,7 @@ describe('validateBatchProfile', () => {
       { ...GOOD, mailboxes: { csv: 'a', masterUser: { username: 'm', users: ['a'] } } },
       /mailboxes needs either csv/,
     ],
-    [{ ...GOOD, mailboxes: { masterUser: { username: 'm' } } }, /masterUser needs either users/],
+    [{ ...GOOD, mailboxes: { masterUser: { username: 'm' } } }, /masterUser needs one of users/],
     [
       { ...GOOD, mailboxes: { masterUser: { username: 'm', users: ['a'], select: 'only' } } },
       /\/mailboxes\/masterUser\/list: list is required when select is only/,

@@ -1,0 +1,32 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/**
+ * The path of a program a test needs from a Debian package. Missing and run as root: installed
+ * with apt-get, quietly unless it fails (then apt-get's own output says why); otherwise an
+ * error saying what to install.
+ */
+export function systemProgram(candidates: string[], aptPackages: string[], what: string): string {
+  const found = candidates.find((path) => existsSync(path));
+  if (found) return found;
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      `${what} is not installed: run "sudo apt-get install ${aptPackages.join(' ')}" (Debian/Ubuntu) and try again.`,
+    );
+  console.error(`${what} is missing: installing ${aptPackages.join(' ')} with apt-get ...`);
+  const quiet = {
+    encoding: 'utf8' as const,
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  };
+  try {
+    execFileSync('apt-get', ['update', '-qq'], quiet);
+    execFileSync('apt-get', ['install', '-y', '-qq', ...aptPackages], quiet);
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string };
+    throw new Error(
+      `apt-get could not install ${aptPackages.join(' ')}:\n${failed.stdout ?? ''}${failed.stderr ?? ''}`,
+    );
+  }
+  return candidates[0]!;
+}
