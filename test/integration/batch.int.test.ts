@@ -150,6 +150,42 @@ describe('runBatch from CSV', () => {
     }
   });
 
+  it('archives an email:password list exactly, and retries a mailbox whose connection is cut mid-import', async () => {
+    const accounts = await seededAccounts(3, 'ep');
+    const proxy = await startFaultProxy(dovecot().imapPort);
+    try {
+      const dir = tempDir();
+      writeFileSync(
+        join(dir, 'list.txt'),
+        accounts.map((a) => `${a.name}:${a.password}`).join('\n'),
+      );
+      // Logins and LIST pass; the first import's FETCH is cut. Once a mailbox is queued again
+      // for its retry, the proxy lets everything through.
+      proxy.set({ kind: 'cut', afterServerBytes: 2500 });
+      const report = await runBatch(
+        writeProfile(dir, {
+          name: 'retried',
+          source: dovecotSource({ port: proxy.port }),
+          destination: { archive: 'mail.archive' },
+          mailboxes: { csv: 'list.txt' },
+          throttle: { parallelMailboxes: 1, attempts: 3, retryDelaySeconds: 0 },
+        }),
+        {
+          onProgress: (mailboxes) => {
+            if (mailboxes.some((m) => m.status === 'queued' && m.error?.code === 'CONNECTION_LOST'))
+              proxy.set({ kind: 'pass' });
+          },
+        },
+      );
+      expect(proxy.faults()).toBeGreaterThan(0);
+      expect(report.status).toBe('done');
+      expect(report.mailboxes.some((m) => m.attempts === 2)).toBe(true);
+      await expectArchived(join(dir, 'mail.archive'), accounts);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('imports nothing when a mailbox fails preflight and onFailure is stop (the default)', async () => {
     const accounts = await seededAccounts(3, 'st');
     const dir = tempDir();
