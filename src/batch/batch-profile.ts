@@ -41,6 +41,7 @@ export interface BatchProfile {
     masterUser?: string;
     folderPrefix?: string;
     provision?: { command?: string[]; webhook?: string; timeoutSeconds: number };
+    existing: 'import' | 'skip';
   };
   copy: {
     foldersInclude?: string[];

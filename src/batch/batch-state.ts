@@ -216,6 +216,14 @@ export class BatchState {
       .run(...(set.map(([, value]) => value) as never[]), runId, key);
   }
 
+  /** Mailboxes some run of this batch has imported: their destination's mail is the batch's own. */
+  importedBefore(): Set<string> {
+    const rows = this.db
+      .prepare("SELECT DISTINCT key FROM batch_mailboxes WHERE status = 'done'")
+      .all() as { key: string }[];
+    return new Set(rows.map((row) => row.key));
+  }
+
   endRun(runId: number, status: RunStatus, report: unknown): void {
     this.db
       .prepare('UPDATE batch_runs SET status = ?, ended_at = ?, report = ? WHERE id = ?')

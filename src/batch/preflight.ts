@@ -3,6 +3,7 @@ import type { OperationOptions } from '../operation-options.js';
 import type { BatchProfile } from './batch-profile.js';
 import type { ReportedError } from './batch-state.js';
 import type { MailboxJob } from './mailbox-jobs.js';
+import { destinationMessageCount } from './destination-messages.js';
 import { passwordProblems } from './password-policy.js';
 import { provisionMailbox } from './provision.js';
 import { runPool } from './run-pool.js';
@@ -20,6 +21,8 @@ export interface PreflightResult {
   key: string;
   label: string;
   ok: boolean;
+  /** Why the mailbox is left alone though it is fine (existing: skip and the destination holds mail). */
+  skip?: string;
   /** Which login failed, or the new password's policy. */
   side?: 'source' | 'destination' | 'password';
   error?: ReportedError;
@@ -81,11 +84,17 @@ async function destinationLogin(
 }
 
 /** One mailbox: the new password against the policy (no I/O), then source and destination logins. */
+export interface PreflightOptions extends OperationOptions {
+  /** Keys of mailboxes an earlier run imported (existing: skip leaves those to go on). */
+  importedBefore?: Set<string>;
+  onChecked?: (result: PreflightResult) => void;
+}
+
 async function checkOne(
   job: MailboxJob,
   profile: BatchProfile,
   slots: ServerSlots,
-  options: OperationOptions,
+  options: PreflightOptions,
 ): Promise<PreflightResult> {
   const password = job.entry.destinationPassword;
   if (password !== undefined) {
@@ -105,6 +114,19 @@ async function checkOne(
   if (job.destination) {
     const destination = await destinationLogin(job, profile, slots, options);
     if (destination) return failure(job, 'destination', destination);
+    // Mail a previous run of this batch put there is no reason to skip: only foreign mail is.
+    if (profile.destination.existing === 'skip' && !options.importedBefore?.has(job.entry.key)) {
+      const held = await slots.with([job.servers[1]!], () =>
+        destinationMessageCount(job.destination!, options),
+      );
+      if (held > 0)
+        return {
+          key: job.entry.key,
+          label: job.label,
+          ok: true,
+          skip: `the destination mailbox already holds ${held} messages (existing: skip)`,
+        };
+    }
   }
   return { key: job.entry.key, label: job.label, ok: true };
 }
@@ -118,7 +140,7 @@ export async function preflight(
   jobs: MailboxJob[],
   profile: BatchProfile,
   slots: ServerSlots,
-  options: OperationOptions & { onChecked?: (result: PreflightResult) => void },
+  options: PreflightOptions,
 ): Promise<PreflightResult[]> {
   return runPool(jobs, profile.throttle.parallelMailboxes, async (job) => {
     const result = await checkOne(job, profile, slots, options);

@@ -324,7 +324,10 @@ async function work(run: BatchRun, startedAt: string): Promise<BatchReport> {
     return status !== 'done' && status !== 'skipped';
   });
   for (const job of pending) run.update(job.entry.key, { status: 'checking' });
-  const checks = await preflight(pending, prepared.profile, run.slots, run.options);
+  const checks = await preflight(pending, prepared.profile, run.slots, {
+    ...run.options,
+    importedBefore: state.importedBefore(),
+  });
   const failed = checks.filter((check) => !check.ok);
   for (const check of failed)
     run.update(check.key, {
@@ -336,7 +339,13 @@ async function work(run: BatchRun, startedAt: string): Promise<BatchReport> {
     for (const check of checks.filter((c) => c.ok)) run.update(check.key, { status: 'queued' });
     return finish(run, 'failed', startedAt);
   }
-  const good = new Set(checks.filter((c) => c.ok).map((c) => c.key));
+  for (const check of checks.filter((c) => c.ok && c.skip))
+    run.update(check.key, {
+      status: 'skipped',
+      error: { code: 'SKIPPED', message: `Skipped: ${check.skip}.` },
+      endedAt: new Date().toISOString(),
+    });
+  const good = new Set(checks.filter((c) => c.ok && !c.skip).map((c) => c.key));
   const toImport = pending.filter((job) => good.has(job.entry.key));
   for (const job of toImport) run.update(job.entry.key, { status: 'queued' });
   const current = new Map(state.mailboxes(runId).map((m) => [m.key, m]));

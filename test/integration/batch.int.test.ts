@@ -20,7 +20,9 @@ import {
 import { addDovecotUsers } from '../helpers/dovecot.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { mswServer } from '../helpers/msw-server.js';
+import { message } from '../helpers/corpus.js';
 import { dovecot } from '../helpers/make-config.js';
+import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const HOST = '127.0.0.1';
@@ -104,6 +106,39 @@ describe('runBatch from CSV', () => {
     expect(report.totals).toMatchObject({ mailboxes: 5, done: 5, failed: 0 });
     for (const [i, account] of accounts.entries())
       expect(await mailboxHashes(targets[i]!)).toEqual(await mailboxHashes(account));
+  });
+
+  it('skips destination mailboxes that already hold mail with existing: skip, and goes on with its own on later runs', async () => {
+    const accounts = await seededAccounts(2, 'sk');
+    const targets = accounts.map(() => destinationAccount());
+    await seedMailbox(dovecot(), targets[0]!, { INBOX: [{ source: message('Already here') }] });
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      accounts
+        .map(
+          (a, i) => `${HOST};${a.name};${a.password};${targets[i]!.name};${targets[i]!.password}`,
+        )
+        .join('\n'),
+    );
+    const profile = writeProfile(dir, {
+      name: 'skipping',
+      source: dovecotSource(),
+      destination: { imap: dovecotSource(), existing: 'skip' },
+      mailboxes: { csv: 'panel.csv' },
+    });
+    const first = await runBatch(profile);
+    expect(first.mailboxes.map((m) => [m.status, m.error?.code ?? null])).toEqual([
+      ['skipped', 'SKIPPED'],
+      ['done', null],
+    ]);
+    expect((await mailboxHashes(targets[0]!)).INBOX).toHaveLength(1);
+    expect(await mailboxHashes(targets[1]!)).toEqual(await mailboxHashes(accounts[1]!));
+    // The next night: the mailbox this batch filled is not skipped for holding its own mail.
+    await seedMailbox(dovecot(), accounts[1]!, { INBOX: [{ source: message('Next day') }] });
+    const second = await runBatch(profile);
+    expect(second.mailboxes.map((m) => m.status)).toEqual(['skipped', 'done']);
+    expect(second.totals.copied).toBe(1);
   });
 
   it('reads a loosely named header, fails the row with a wrong password at preflight, imports the others, and writes a replay CSV of just that row', async () => {
