@@ -11,7 +11,11 @@ import { dirname, join, resolve } from 'node:path';
 import { redactText } from '../config/redact.js';
 import { isConnectorError, makeError } from '../errors.js';
 import { runImport } from '../import/import-job.js';
-import type { FolderImportResult, ImportResult } from '../import/import-result.js';
+import {
+  totalsOf as importTotalsOf,
+  type FolderImportResult,
+  type ImportResult,
+} from '../import/import-result.js';
 import type { OperationOptions } from '../operation-options.js';
 import { acquireJobLock } from '../sinks/job-lock.js';
 import { sleep } from '../sleep.js';
@@ -97,14 +101,13 @@ const reported = (error: unknown, passwords: string[]): ReportedError => {
 
 /** One mailbox's counts from its folders so far. */
 function countsOf(folders: FolderImportResult[]): Partial<MailboxState> {
-  const sum = (field: 'seen' | 'copied' | 'duplicates' | 'failed' | 'bytes'): number =>
-    folders.reduce((total, f) => total + f[field], 0);
+  const { seen, copied, duplicates, failed, bytes } = importTotalsOf(folders, 0);
   return {
-    seen: sum('seen'),
-    copied: sum('copied'),
-    duplicates: sum('duplicates'),
-    failed: sum('failed'),
-    bytes: sum('bytes'),
+    seen,
+    copied,
+    duplicates,
+    failed,
+    bytes,
     foldersDone: folders.length,
     folders: folders.map(({ folder, seen, copied, duplicates, failed }) => ({
       folder,

@@ -10,6 +10,7 @@ import { message } from './corpus.js';
 import { addDovecotUsers } from './dovecot.js';
 import { dovecot, freshUser } from './make-config.js';
 import { snapshot } from './mailbox-snapshot.js';
+import { tempDir } from './temp-dir.js';
 import { seedMailbox } from './seed.js';
 
 export interface Account {
@@ -89,4 +90,25 @@ export function dovecotSource(extra: Record<string, unknown> = {}): Record<strin
     timeout: 10_000,
     ...extra,
   };
+}
+
+/**
+ * A new folder with `list.csv` (`email,password` lines of the accounts) and a profile archiving
+ * them from the private Dovecot into `mail.archive`, with `extra` profile fields on top.
+ */
+export function archiveProfile(
+  name: string,
+  accounts: Account[],
+  extra: Record<string, unknown> = {},
+): { dir: string; profile: string } {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'list.csv'), accounts.map((a) => `${a.name},${a.password}`).join('\n'));
+  const profile = writeProfile(dir, {
+    name,
+    source: dovecotSource(),
+    destination: { archive: 'mail.archive' },
+    mailboxes: { csv: 'list.csv' },
+    ...extra,
+  });
+  return { dir, profile };
 }

@@ -15,6 +15,7 @@ import { BatchState } from '../../src/batch/batch-state.js';
 import { runBatch } from '../../src/index.js';
 import {
   archiveHashes,
+  archiveProfile,
   dovecotSource,
   mailboxHashes,
   seededAccounts,
@@ -194,32 +195,21 @@ describe('batch notifications', () => {
         return HttpResponse.json({ ok: true });
       }),
     );
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, 'users.csv'),
-      accounts.map((a) => `${a.name},${a.password}`).join('\n'),
-    );
-    const report = await runBatch(
-      writeProfile(dir, {
-        name: 'notified',
-        source: dovecotSource(),
-        destination: { archive: 'mail.archive' },
-        mailboxes: { csv: 'users.csv' },
-        notify: {
-          email: {
-            host: HOST,
-            port: smtpPort,
-            security: 'starttls',
-            username: 'reports',
-            caFile: dovecot().caFile,
-            from: 'batch@example.test',
-            to: ['admin@example.test'],
-          },
-          webhook: { url: 'https://hooks.example.test/batch' },
+    const { profile } = archiveProfile('notified', accounts, {
+      notify: {
+        email: {
+          host: HOST,
+          port: smtpPort,
+          security: 'starttls',
+          username: 'reports',
+          caFile: dovecot().caFile,
+          from: 'batch@example.test',
+          to: ['admin@example.test'],
         },
-      }),
-      { env: { SMTP_PASSWORD: 'smtp-secret-42' } },
-    );
+        webhook: { url: 'https://hooks.example.test/batch' },
+      },
+    });
+    const report = await runBatch(profile, { env: { SMTP_PASSWORD: 'smtp-secret-42' } });
     expect(report.notifications).toEqual([
       { channel: 'email', ok: true },
       { channel: 'webhook', ok: true },
@@ -251,29 +241,19 @@ describe('batch notifications', () => {
     mswServer.use(
       http.post('https://hooks.example.test/down', () => new HttpResponse(null, { status: 503 })),
     );
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, 'users.csv'),
-      accounts.map((a) => `${a.name},${a.password}`).join('\n'),
-    );
-    const report = await runBatch(
-      writeProfile(dir, {
-        name: 'down',
-        source: dovecotSource(),
-        destination: { archive: 'mail.archive' },
-        mailboxes: { csv: 'users.csv' },
-        notify: {
-          email: {
-            host: HOST,
-            port: 1,
-            security: 'none',
-            from: 'a@example.test',
-            to: ['b@example.test'],
-          },
-          webhook: { url: 'https://hooks.example.test/down' },
+    const { dir, profile } = archiveProfile('down', accounts, {
+      notify: {
+        email: {
+          host: HOST,
+          port: 1,
+          security: 'none',
+          from: 'a@example.test',
+          to: ['b@example.test'],
         },
-      }),
-    );
+        webhook: { url: 'https://hooks.example.test/down' },
+      },
+    });
+    const report = await runBatch(profile);
     expect(report.status).toBe('done');
     expect(report.totals.done).toBe(1);
     expect(report.notifications).toEqual([

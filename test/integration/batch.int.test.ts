@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { batchStatus, checkBatch, runBatch } from '../../src/index.js';
 import {
   archiveHashes,
+  archiveProfile,
   destinationAccount,
   dovecotSource,
   mailboxHashes,
@@ -379,13 +380,7 @@ writeFileSync(${JSON.stringify(dovecot().usersDir)} + '/' + request.mailbox, req
 describe('runBatch time limit', () => {
   it('ends a run that hits batchTimeoutSeconds as stopped, with its report; the next run finishes, each message once', async () => {
     const accounts = await seededAccounts(3, 'tl');
-    const dir = tempDir();
-    writeFileSync(join(dir, 'list.csv'), accounts.map((a) => `${a.name},${a.password}`).join('\n'));
-    const profile = writeProfile(dir, {
-      name: 'limited',
-      source: dovecotSource(),
-      destination: { archive: 'mail.archive' },
-      mailboxes: { csv: 'list.csv' },
+    const { dir, profile } = archiveProfile('limited', accounts, {
       throttle: { parallelMailboxes: 1, delayBetweenMessages: 0.3, batchTimeoutSeconds: 1 },
     });
     const stopped = await runBatch(profile);
