@@ -36,6 +36,10 @@ export interface Config {
   oauth2TokenUrl?: string;
   oauth2Scope?: string;
   timeout: number;
+  /** New sessions a read or import opens after a connection fault before giving up. */
+  reconnectAttempts: number;
+  /** Milliseconds before the first of them; doubled after. */
+  reconnectDelay: number;
   query?: string;
   isActive: boolean;
   isSource: boolean;

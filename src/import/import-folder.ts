@@ -29,9 +29,9 @@ interface FetchedBatch {
 export async function importFolder(
   job: FolderJob,
   folder: FolderInfo,
+  result: FolderImportResult = emptyFolderResult(folder.path, job.sink.destination),
 ): Promise<FolderImportResult> {
   const started = Date.now();
-  const result = emptyFolderResult(folder.path, job.sink.destination);
   const acting = job.postReadAction.type !== 'none';
   try {
     return await withMailbox(job.session, folder.path, !acting, async () => {
@@ -49,7 +49,7 @@ export async function importFolder(
       return result;
     });
   } finally {
-    result.elapsedMs = Date.now() - started;
+    result.elapsedMs += Date.now() - started;
   }
 }
 

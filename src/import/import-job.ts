@@ -2,6 +2,7 @@ import { isConnectorError } from '../errors.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import { fetchFields } from '../read/fetch-fields.js';
+import { reconnectPolicy } from '../imap/reconnect.js';
 import { openReadContext, type ReadContext } from '../read/read-context.js';
 import { Archive } from '../sinks/archive-db.js';
 import { ArchiveSink } from '../sinks/archive-sink.js';
@@ -11,7 +12,12 @@ import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
 import { openSqliteFile, type SqliteDatabase } from '../sinks/sqlite-file.js';
 import { importStopped } from './folder-run.js';
 import { importFolder, type FolderJob } from './import-folder.js';
-import { totalsOf, type FolderImportResult, type ImportResult } from './import-result.js';
+import {
+  emptyFolderResult,
+  totalsOf,
+  type FolderImportResult,
+  type ImportResult,
+} from './import-result.js';
 import { ImportState } from './import-state.js';
 import { prepareImport, type PreparedImport } from './prepare-import.js';
 
@@ -87,14 +93,32 @@ export async function runImport(
   const { lock, store } = await lockAndOpenStore(prepared);
   let ctx: ReadContext | undefined;
   let destination: Destination | undefined;
+  const reconnect = reconnectPolicy(prepared.source, options);
   try {
-    ctx = await openReadContext(
-      { config: prepared.source, plan: prepared.plan, previous: undefined },
-      options,
-    );
-    result.unmatched = ctx.unmatched;
-    destination = await openDestination(prepared, store, ctx.session.account, options);
-    await importFolders(prepared, ctx, destination, options, result);
+    // A cut connection (source or target), a stall or a throttle answer: new sessions after a
+    // pause, and the folders go on from the state, which never claims more than was stored.
+    const seen = (): number => result.folders.reduce((sum, folder) => sum + folder.seen, 0);
+    let failures = 0;
+    for (;;) {
+      const before = seen();
+      try {
+        ctx = await openReadContext(
+          { config: prepared.source, plan: prepared.plan, previous: undefined },
+          options,
+        );
+        result.unmatched = ctx.unmatched;
+        destination = await openDestination(prepared, store, ctx.session.account, options);
+        await importFolders(prepared, ctx, destination, options, result);
+        break;
+      } catch (error) {
+        await destination?.close();
+        await ctx?.session.close();
+        destination = ctx = undefined;
+        // Progress since the last fault starts the count of attempts over.
+        failures = seen() > before ? 1 : failures + 1;
+        if (!(await reconnect.again(error, failures))) throw error;
+      }
+    }
     result.totals = totalsOf(result.folders, Date.now() - started);
     return result;
   } catch (error) {
@@ -175,10 +199,15 @@ async function importFolders(
       signal: options.signal,
       onProgress: options.onProgress,
     };
-    result.folders.push(
-      await importFolder(job, folder).catch((error: unknown) => {
-        throw session.asError(error);
-      }),
-    );
+    // One result per folder over every attempt of the run: a folder resumed after a
+    // reconnect goes on counting where the cut left it.
+    let entry = result.folders.find((f) => f.folder === folder.path);
+    if (!entry) {
+      entry = emptyFolderResult(folder.path, sink.destination);
+      result.folders.push(entry);
+    }
+    await importFolder(job, folder, entry).catch((error: unknown) => {
+      throw session.asError(error);
+    });
   }
 }

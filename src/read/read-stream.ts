@@ -1,6 +1,7 @@
 import { encodeCursor, startState } from './cursor.js';
-import { readPage, type SearchCache, type UidValidityChange } from './read-page.js';
-import { openReadContext, prepare } from './read-context.js';
+import { readPage, type Page, type SearchCache, type UidValidityChange } from './read-page.js';
+import { prepare } from './read-context.js';
+import { ReconnectingRead } from './reconnecting-read.js';
 import { fitCursor, type ReadOptions } from './read.js';
 import { withResumeCursor } from './resume-cursor.js';
 
@@ -33,22 +34,31 @@ export async function* readStream(
     options.pageSize ?? prepared.config.pageSize,
     prepared.config.maxQueueDepth,
   );
-  const ctx = await openReadContext(prepared, options).catch((error: unknown) =>
-    Promise.reject(withResumeCursor(error, state)),
-  );
+  const session = new ReconnectingRead(prepared, options);
   const searchCache: SearchCache = new Map();
   try {
-    const fitted = fitCursor(state, ctx, options);
-    state = fitted.state;
-    let pending = fitted.warnings;
+    let pending: string[] = [];
+    let fitted = false;
     while (!state.complete) {
-      let page;
+      let page: Page;
       try {
-        page = await readPage(ctx, state, {
-          pageSize,
-          searchCache,
-          onUidValidityChange: options.onUidValidityChange,
-        });
+        page = await session.attempt(
+          async (ctx) => {
+            if (!fitted) {
+              const fit = fitCursor(state, ctx, options);
+              state = fit.state;
+              pending = fit.warnings;
+              fitted = true;
+            }
+            return readPage(ctx, state, {
+              pageSize,
+              searchCache,
+              onUidValidityChange: options.onUidValidityChange,
+            });
+          },
+          // UIDs searched on a session that is gone are searched again on the next.
+          () => searchCache.clear(),
+        );
       } catch (error) {
         throw withResumeCursor(error, state);
       }
@@ -65,6 +75,6 @@ export async function* readStream(
     }
     return encodeCursor(state);
   } finally {
-    await ctx.session.close();
+    await session.close();
   }
 }

@@ -3,12 +3,8 @@ import type { OperationOptions } from '../operation-options.js';
 import { unmatchedWarning } from '../query/plan.js';
 import type { SelectOptions } from '../rows/select.js';
 import { continueFolders, encodeCursor, startState, type CursorState } from './cursor.js';
-import {
-  prepare,
-  withReadContext,
-  type ReadContext,
-  type StreamSelection,
-} from './read-context.js';
+import { prepare, type ReadContext, type StreamSelection } from './read-context.js';
+import { ReconnectingRead } from './reconnecting-read.js';
 import { readPage, type UidValidityChange } from './read-page.js';
 import { withResumeCursor } from './resume-cursor.js';
 
@@ -78,8 +74,9 @@ export async function read(
   const prepared = prepare(connection, query, options, options.cursor);
   const start = startState(prepared.previous, prepared.plan, prepared.plan.query.limit);
   const pageSize = options.pageSize ?? prepared.config.pageSize;
+  const session = new ReconnectingRead(prepared, options);
   try {
-    return await withReadContext(prepared, options, async (ctx) => {
+    return await session.attempt(async (ctx) => {
       const fitted = fitCursor(start, ctx, options);
       const page = await readPage(ctx, fitted.state, {
         pageSize,
@@ -103,5 +100,7 @@ export async function read(
     });
   } catch (error) {
     throw withResumeCursor(error, start);
+  } finally {
+    await session.close();
   }
 }

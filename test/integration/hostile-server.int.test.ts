@@ -40,6 +40,8 @@ async function serve(script: Script, greeting?: Greeting): Promise<Record<string
     username: 'u',
     password: 'p',
     timeout: TIMEOUT_MS,
+    // Each case is about the one session's error; going on after it is tested below.
+    reconnectAttempts: 0,
   };
 }
 
@@ -164,6 +166,26 @@ describe('cuts and refusals get their own codes', () => {
       code: 'SERVER_THROTTLED',
       retryable: true,
     });
+  });
+
+  it('(NO [THROTTLED] with a suggested backoff, as Microsoft 365 answers) is waited out and the read goes on', async () => {
+    let throttled = 0;
+    const config = await serve({
+      'UID SEARCH': (ctx) => {
+        if (throttled++ === 0)
+          return ctx.write(
+            `${ctx.tag} NO [THROTTLED] Request is throttled. Suggested Backoff Time: 400 milliseconds\r\n`,
+          );
+        return ctx.write(`* SEARCH 1 2 3\r\n${ctx.tag} OK done\r\n`);
+      },
+    });
+    const started = Date.now();
+    const page = await read({ ...config, reconnectAttempts: 2, reconnectDelay: 5000 }, 'ALL');
+    expect(page.rows).toHaveLength(3);
+    // The server's 400 ms, not the configured 5 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(throttled).toBe(2);
   });
 
   it('(NO [BADCHARSET] to a non-ASCII search) is QUERY_UNSUPPORTED, as documented', async () => {

@@ -129,7 +129,7 @@ describe('a cut connection', () => {
   });
 
   for (const side of ['destination', 'source'] as const) {
-    it(`on the ${side} side: the run fails with CONNECTION_LOST and the next run ends with exactly the source's messages`, async () => {
+    it(`on the ${side} side, with reconnects off: the run fails with CONNECTION_LOST and the next run ends with exactly the source's messages`, async () => {
       const source = freshUser('xs');
       const destination = freshUser('xt');
       await seedMailbox(dovecot(), source, {
@@ -143,6 +143,7 @@ describe('a cut connection', () => {
       // Batches of 5 so the cut falls after some batches are stored, not before the first.
       const sourceConfig = makeConfig(source, {
         maxQueueDepth: 5,
+        reconnectAttempts: 0,
         ...(side === 'source' ? through : {}),
       });
       const targetSpec =
@@ -160,6 +161,51 @@ describe('a cut connection', () => {
         destination: target(destination, state),
       });
       expect(resumed.totals).toMatchObject({ failed: 0, copied: 50 - storedBefore });
+      expect(await snapshot(destination)).toEqual(await snapshot(source));
+    });
+  }
+});
+
+describe('a connection cut again and again', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(dovecot().imapPort);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  for (const side of ['destination', 'source'] as const) {
+    it(`on the ${side} side: the run reconnects by itself and ends with exactly the source's messages`, async () => {
+      const source = freshUser('rs');
+      const destination = freshUser('rt');
+      await seedMailbox(dovecot(), source, {
+        INBOX: numbered(40, 'Again', { noIdEvery: 7 }),
+        Work: numbered(10, 'Work'),
+      });
+      const state = join(tempDir(), 'state.db');
+      // Every session through the proxy is cut after a few batches: the run needs several.
+      proxy.set({ kind: 'cut', afterServerBytes: side === 'destination' ? 3000 : 8000 });
+      const through = { server: dovecot().host, port: proxy.port };
+      const faultsBefore = proxy.faults();
+      const result = await runImport(
+        makeConfig(source, {
+          maxQueueDepth: 5,
+          reconnectDelay: 20,
+          ...(side === 'source' ? through : {}),
+        }),
+        {
+          destination:
+            side === 'destination'
+              ? target(destination, state, through)
+              : target(destination, state),
+        },
+      );
+      proxy.set({ kind: 'pass' });
+      // At least one cut, survived inside the run (the source side needs several sessions).
+      expect(proxy.faults() - faultsBefore).toBeGreaterThanOrEqual(side === 'source' ? 2 : 1);
+      expect(result.totals).toMatchObject({ failed: 0 });
+      expect(result.totals.copied + result.folders.reduce((n, f) => n + f.recovered, 0)).toBe(50);
       expect(await snapshot(destination)).toEqual(await snapshot(source));
     });
   }

@@ -265,9 +265,42 @@ describe('read: faults', () => {
   });
   afterAll(async () => proxy?.close());
 
-  it('ends a stream cut mid-page with CONNECTION_LOST whose cursor resumes without gap or duplicate', async () => {
-    const config = makeConfig(user, { port: proxy.port, maxQueueDepth: 10 });
+  it('goes on by itself through cut after cut (a new session from the last page), every row once', async () => {
+    const config = makeConfig(user, { port: proxy.port, maxQueueDepth: 10, reconnectDelay: 20 });
+    // Every session is cut after 60 KB: the stream needs several to finish.
     proxy.set({ kind: 'cut', afterServerBytes: 60_000 });
+    const faultsBefore = proxy.faults();
+    const seen: string[] = [];
+    for await (const row of readStream(config, 'ALL FOLDER INBOX', { select: 'full' }))
+      seen.push((row as Row).subject);
+    proxy.set({ kind: 'pass' });
+    expect(proxy.faults() - faultsBefore).toBeGreaterThan(1);
+    expect(seen).toEqual(
+      Array.from({ length: COUNT }, (_, i) => `fault ${String(i + 1).padStart(2, '0')}`),
+    );
+  });
+
+  it('ends with CONNECTION_LOST and the cursor once the reconnects are spent', async () => {
+    const config = makeConfig(user, { port: proxy.port, reconnectAttempts: 2, reconnectDelay: 20 });
+    proxy.set({ kind: 'cut', afterServerBytes: 2_000 });
+    const faultsBefore = proxy.faults();
+    const error = await read(config, 'ALL FOLDER INBOX', { pageSize: 40, select: 'full' }).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; details: { cursor?: string } },
+    );
+    proxy.set({ kind: 'pass' });
+    expect(error).toMatchObject({
+      code: 'CONNECTION_LOST',
+      details: { cursor: expect.any(String) },
+    });
+    // The first session and two more, each cut.
+    expect(proxy.faults() - faultsBefore).toBe(3);
+  });
+
+  it('ends a stream cut mid-page with CONNECTION_LOST whose cursor resumes without gap or duplicate', async () => {
+    const config = makeConfig(user, { port: proxy.port, maxQueueDepth: 10, reconnectAttempts: 0 });
+    proxy.set({ kind: 'cut', afterServerBytes: 60_000 });
+    const faultsBefore = proxy.faults();
     const seen: string[] = [];
     let resumeFrom: string | undefined;
     try {
@@ -278,7 +311,7 @@ describe('read: faults', () => {
       expect(error).toMatchObject({ code: 'CONNECTION_LOST', retryable: true });
       resumeFrom = (error as { details: { cursor: string } }).details.cursor;
     }
-    expect(proxy.faults()).toBe(1);
+    expect(proxy.faults() - faultsBefore).toBe(1);
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.length).toBeLessThan(COUNT);
     proxy.set({ kind: 'pass' });
@@ -293,7 +326,7 @@ describe('read: faults', () => {
   });
 
   it('gives read() a resumable error when the page itself is cut', async () => {
-    const config = makeConfig(user, { port: proxy.port });
+    const config = makeConfig(user, { port: proxy.port, reconnectAttempts: 0 });
     const first = await read(config, 'ALL FOLDER INBOX', { pageSize: 5 });
     proxy.set({ kind: 'cut', afterServerBytes: 20_000 });
     const error = await read(config, 'ALL FOLDER INBOX', {
@@ -315,7 +348,11 @@ describe('read: faults', () => {
 
   it('gives a clear timeout, not a hang, when the server goes silent mid-read', async () => {
     const TIMEOUT_MS = 1000;
-    const config = makeConfig(user, { port: proxy.port, timeout: TIMEOUT_MS });
+    const config = makeConfig(user, {
+      port: proxy.port,
+      timeout: TIMEOUT_MS,
+      reconnectAttempts: 0,
+    });
     proxy.set({ kind: 'silent', afterServerBytes: 20_000 });
     const started = Date.now();
     const error = await read(config, 'ALL FOLDER INBOX', { pageSize: 40, select: 'full' }).then(

@@ -1,0 +1,52 @@
+import { reconnectPolicy, type Reconnect } from '../imap/reconnect.js';
+import type { OperationOptions } from '../operation-options.js';
+import {
+  openReadContext,
+  type PreparedRead,
+  type ReadContext,
+  type StreamSelection,
+} from './read-context.js';
+
+/**
+ * A read's session that is opened again after a connection fault: `attempt(work)` runs `work`
+ * on the current session and, when the connection was cut, stalled or throttled, closes it,
+ * waits, opens a new one and runs `work` again from the caller's last durable state. The count
+ * of attempts starts over after each success, so a long run survives a fault every few
+ * thousand messages, not only the first few.
+ */
+export class ReconnectingRead {
+  private ctx: ReadContext | undefined;
+  private readonly policy: Reconnect;
+
+  constructor(
+    private readonly prepared: PreparedRead,
+    private readonly options: OperationOptions & StreamSelection,
+  ) {
+    this.policy = reconnectPolicy(prepared.config, options);
+  }
+
+  /**
+   * @param onNewSession called after a session was replaced (drop what was tied to the old one).
+   * @throws the last error when it is no connection fault or the attempts are spent.
+   */
+  async attempt<T>(work: (ctx: ReadContext) => Promise<T>, onNewSession?: () => void): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.ctx ??= await openReadContext(this.prepared, this.options);
+        return await work(this.ctx);
+      } catch (error) {
+        if (this.ctx) {
+          await this.ctx.session.close();
+          this.ctx = undefined;
+          onNewSession?.();
+        }
+        if (!(await this.policy.again(error, attempt))) throw error;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.ctx?.session.close();
+    this.ctx = undefined;
+  }
+}
