@@ -17,6 +17,8 @@ export interface ServerSettings {
   caFile?: string;
   ca?: string;
   timeout?: number;
+  reconnectAttempts?: number;
+  reconnectDelay?: number;
 }
 
 export interface LdapSettings {

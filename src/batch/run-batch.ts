@@ -12,6 +12,7 @@ import { redactText } from '../config/redact.js';
 import { isConnectorError, makeError } from '../errors.js';
 import { runImport } from '../import/import-job.js';
 import {
+  partialImportResult,
   totalsOf as importTotalsOf,
   type FolderImportResult,
   type ImportResult,
@@ -119,6 +120,19 @@ function countsOf(folders: FolderImportResult[]): Partial<MailboxState> {
   };
 }
 
+/** Folder results of several attempts at one mailbox, summed per folder. */
+function mergeFolders(a: FolderImportResult[], b: FolderImportResult[]): FolderImportResult[] {
+  const merged = new Map(a.map((f) => [f.folder, { ...f }]));
+  for (const f of b) {
+    const m = merged.get(f.folder);
+    if (!m) merged.set(f.folder, { ...f });
+    else
+      for (const key of ['seen', 'copied', 'duplicates', 'failed', 'bytes', 'recovered'] as const)
+        m[key] += f[key];
+  }
+  return [...merged.values()];
+}
+
 /** A run in progress: state, slots, and the mailboxes' live status for progress display. */
 class BatchRun {
   readonly slots: ServerSlots;
@@ -142,6 +156,8 @@ class BatchRun {
     const { throttle } = this.prepared.profile;
     const key = job.entry.key;
     let attempts = before.attempts;
+    // What failed attempts copied before they stopped: the report counts it too.
+    let carried: FolderImportResult[] = [];
     for (;;) {
       attempts += 1;
       this.update(key, {
@@ -151,8 +167,8 @@ class BatchRun {
         error: null,
       });
       try {
-        const result = await this.slots.with(job.servers, () => this.importOnce(job));
-        const counts = countsOf(result.folders);
+        const result = await this.slots.with(job.servers, () => this.importOnce(job, carried));
+        const counts = countsOf(mergeFolders(carried, result.folders));
         const failedMessages = result.totals.failed;
         this.update(key, {
           ...counts,
@@ -169,6 +185,7 @@ class BatchRun {
         });
         return;
       } catch (error) {
+        carried = mergeFolders(carried, partialImportResult(error)?.folders ?? []);
         if (isConnectorError(error) && error.code === 'ABORTED') {
           this.update(key, { status: 'queued' });
           throw error;
@@ -185,7 +202,7 @@ class BatchRun {
     }
   }
 
-  private async importOnce(job: MailboxJob): Promise<ImportResult> {
+  private async importOnce(job: MailboxJob, carried: FolderImportResult[]): Promise<ImportResult> {
     const done: FolderImportResult[] = [];
     let lastFlush = 0;
     return runImport(job.source, job.spec, {
@@ -199,7 +216,7 @@ class BatchRun {
         // Written at most once a second: status readers see it move without slowing the copy.
         if (Date.now() - lastFlush >= 1000) {
           lastFlush = Date.now();
-          this.update(job.entry.key, countsOf(done));
+          this.update(job.entry.key, countsOf(mergeFolders(carried, done)));
         }
       },
     });
