@@ -8,8 +8,8 @@ import { LOOPBACK } from './dovecot.js';
 
 export type FaultMode =
   | { kind: 'pass' }
-  | { kind: 'cut'; afterServerBytes: number }
-  | { kind: 'silent'; afterServerBytes: number };
+  | { kind: 'cut'; afterServerBytes: number; connections?: number }
+  | { kind: 'silent'; afterServerBytes: number; connections?: number };
 
 export interface FaultProxy {
   port: number;
@@ -31,7 +31,14 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let open = 0;
   let peak = 0;
   const sockets = new Set<Socket>();
+  // With `connections`, a fault applies to that many new connections, then the proxy passes.
+  let remaining: number | undefined;
   const server = createServer((client) => {
+    const connectionMode = mode;
+    if (remaining !== undefined && --remaining <= 0) {
+      mode = { kind: 'pass' };
+      remaining = undefined;
+    }
     open++;
     peak = Math.max(peak, open);
     let counted = true;
@@ -41,7 +48,6 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     };
     client.on('end', uncount);
     client.on('close', uncount);
-    const connectionMode = mode;
     const upstream = connect(targetPort, LOOPBACK);
     upstream.on('close', uncount);
     for (const socket of [client, upstream]) {
@@ -80,6 +86,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     port: typeof address === 'object' && address ? address.port : 0,
     set: (next) => {
       mode = next;
+      remaining = next.kind === 'pass' ? undefined : next.connections;
     },
     faults: () => faults,
     peakConnections: () => peak,
