@@ -7,24 +7,13 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../../test/helpers/seeded-random.js';
 
 export const BENCH_FOLDERS = [
   { name: 'INBOX', dir: '', share: 0.6 },
   { name: 'Archive', dir: '.Archive', share: 0.25 },
   { name: 'Sent', dir: '.Sent', share: 0.15 },
 ] as const;
-
-/** mulberry32: a tiny seeded PRNG, so the mailbox is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   'the quarterly report invoice meeting tomorrow project status update please review attached numbers team budget schedule customer order shipping delivery contract approval'.split(
@@ -46,7 +35,7 @@ function text(random: () => number, bytes: number): string {
 
 function base64Lines(bytes: number, seed: number): string {
   const block = Buffer.alloc(48 * 1024);
-  const random = prng(seed);
+  const random = seededRandom(seed);
   for (let i = 0; i < block.length; i++) block[i] = Math.floor(random() * 256);
   const chunks: Buffer[] = [];
   for (let left = bytes; left > 0; left -= block.length)
@@ -64,7 +53,7 @@ function subject(random: () => number, i: number): string {
 
 /** Message number i (0-based) as RFC 5322 text. */
 export function benchMessage(i: number): string {
-  const random = prng(i + 1);
+  const random = seededRandom(i + 1);
   const kind = random();
   const date = new Date(Date.UTC(2023, 0, 1) + Math.floor(random() * 730) * 86400000 + i * 1000);
   const headers = [

@@ -112,3 +112,15 @@ export function archiveProfile(
   });
   return { dir, profile };
 }
+
+/** `panel.csv` in the hosting panel's headerless layout: each source account to its new login. */
+export function writePanelCsv(dir: string, pairs: [Account, Account][], eol = '\n'): void {
+  writeFileSync(
+    join(dir, 'panel.csv'),
+    pairs
+      .map(
+        ([from, to]) => `${dovecot().host};${from.name};${from.password};${to.name};${to.password}`,
+      )
+      .join(eol),
+  );
+}

@@ -15,6 +15,7 @@ import {
   dovecotSource,
   mailboxHashes,
   seededAccounts,
+  writePanelCsv,
   writeProfile,
   type Account,
 } from '../helpers/batch-fixtures.js';
@@ -88,13 +89,10 @@ describe('runBatch from CSV', () => {
     const accounts = await seededAccounts(5, 'hp');
     const targets = accounts.map(() => destinationAccount());
     const dir = tempDir();
-    writeFileSync(
-      join(dir, 'panel.csv'),
-      accounts
-        .map(
-          (a, i) => `${HOST};${a.name};${a.password};${targets[i]!.name};${targets[i]!.password}`,
-        )
-        .join('\r\n'),
+    writePanelCsv(
+      dir,
+      accounts.map((a, i) => [a, targets[i]!]),
+      '\r\n',
     );
     const report = await runBatch(
       writeProfile(dir, {
@@ -325,13 +323,9 @@ writeFileSync(${JSON.stringify(seenArgs)}, JSON.stringify(process.argv.slice(2))
 writeFileSync(${JSON.stringify(dovecot().usersDir)} + '/' + request.mailbox, request.mailbox + ':{PLAIN}' + request.password + '::::::\\n');
 `,
     );
-    writeFileSync(
-      join(dir, 'panel.csv'),
-      accounts
-        .map(
-          (a, i) => `${HOST};${a.name};${a.password};${missing[i]!.name};${missing[i]!.password}`,
-        )
-        .join('\n'),
+    writePanelCsv(
+      dir,
+      accounts.map((a, i) => [a, missing[i]!]),
     );
     const report = await runBatch(
       writeProfile(dir, {

@@ -11,29 +11,17 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStream, runImport } from '../../src/index.js';
-import { archiveHashes } from '../helpers/batch-fixtures.js';
 import { message } from '../helpers/corpus.js';
 import { startFaultProxy, type FaultMode, type FaultProxy } from '../helpers/fault-proxy.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
-import { mailboxHashes } from '../helpers/batch-fixtures.js';
+import { archiveHashes, mailboxHashes } from '../helpers/batch-fixtures.js';
 import { seedMailbox } from '../helpers/seed.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const TRIALS = Number(process.env.FAULT_MATRIX_TRIALS ?? 4);
 const FIRST_SEED = Number(process.env.FAULT_MATRIX_SEED ?? 20261125);
 const MESSAGES = 24;
-
-/** mulberry32: a small seeded generator, so a trial can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Trial {
   seed: number;
@@ -42,7 +30,7 @@ interface Trial {
 }
 
 function trialOf(seed: number, sides: Trial['side'][]): Trial {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const side = sides[Math.floor(next() * sides.length)]!;
   const afterServerBytes = 300 + Math.floor(next() * 40_000);
   const connections = 1 + Math.floor(next() * 3);
