@@ -1,3 +1,5 @@
+import { makeError, type ErrorCode } from '../errors.js';
+import { reconnectPolicy } from '../imap/reconnect.js';
 import { testConnection } from '../imap/test-connection.js';
 import type { OperationOptions } from '../operation-options.js';
 import type { BatchProfile } from './batch-profile.js';
@@ -41,13 +43,29 @@ async function login(
   config: Record<string, unknown>,
   options: OperationOptions,
 ): Promise<ReportedError | undefined> {
-  const result = await testConnection(config, options);
-  if (result.ok) return undefined;
-  return {
-    code: result.code,
-    message: result.message,
-    ...(result.hint ? { hint: result.hint } : {}),
-  };
+  // A check that a cut or a throttle answer fails would stop an unattended batch for nothing:
+  // it is tried again as a read or import would be (the connection's reconnect settings).
+  const policy = reconnectPolicy(
+    {
+      reconnectAttempts:
+        typeof config.reconnectAttempts === 'number' ? config.reconnectAttempts : 3,
+      reconnectDelay: typeof config.reconnectDelay === 'number' ? config.reconnectDelay : 1000,
+    },
+    options,
+  );
+  for (let attempt = 1; ; attempt++) {
+    const result = await testConnection(config, options);
+    if (result.ok) return undefined;
+    const error = makeError(result.code as ErrorCode, result.message, {
+      ...(result.error?.details ? { details: result.error.details } : {}),
+    });
+    if (!(await policy.again(error, attempt)))
+      return {
+        code: result.code,
+        message: result.message,
+        ...(result.hint ? { hint: result.hint } : {}),
+      };
+  }
 }
 
 /**

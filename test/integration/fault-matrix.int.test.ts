@@ -1,6 +1,6 @@
 /**
- * The random-fault matrix: read --all (readStream), import into the archive and import into
- * another account, each through the loopback fault proxy with the connection cut, or silenced,
+ * The random-fault matrix: read --all (readStream), import into the archive, import into
+ * another account and a batch of three mailboxes, each through the loopback fault proxy with the connection cut, or silenced,
  * at a seeded random byte offset on the source or the destination side, for a random number of
  * sessions in a row. The run goes on by itself (reconnect); every trial must end with exactly
  * the source's messages by content hash: 0 lost, 0 duplicated. A failing trial names its seed
@@ -10,11 +10,11 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStream, runImport } from '../../src/index.js';
+import { readStream, runBatch, runImport } from '../../src/index.js';
 import { message } from '../helpers/corpus.js';
 import { startFaultProxy, type FaultMode, type FaultProxy } from '../helpers/fault-proxy.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
-import { archiveHashes, mailboxHashes } from '../helpers/batch-fixtures.js';
+import { archiveHashes, archiveProfile, mailboxHashes } from '../helpers/batch-fixtures.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -117,6 +117,44 @@ describe(`the random-fault matrix (${TRIALS} trials per path, first seed ${FIRST
       expect(await mailboxHashes(target), `seed ${seed}: ${JSON.stringify(trial)}`).toEqual(
         expected,
       );
+    },
+  );
+
+  it.each(seeds)(
+    'a batch of three mailboxes through a fault, seed %i: each exact',
+    async (seed) => {
+      const trial = trialOf(seed, ['source']);
+      const others = [freshUser('fb'), freshUser('fb')];
+      await Promise.all(
+        others.map((user, i) =>
+          seedMailbox(dovecot(), user, {
+            INBOX: Array.from({ length: 4 + i }, (_, n) => ({
+              source: message(`${user.name} ${n}`),
+            })),
+          }),
+        ),
+      );
+      const accounts = [source, ...others];
+      const { dir, profile } = archiveProfile(`matrix-${seed}`, accounts, {
+        source: {
+          server: '127.0.0.1',
+          port: proxy.port,
+          security: 'none',
+          timeout: 1500,
+          reconnectAttempts: 4,
+          reconnectDelay: 10,
+        },
+        throttle: { parallelMailboxes: 2, retryDelaySeconds: 0 },
+      });
+      proxy.set(trial.mode);
+      const report = await runBatch(profile);
+      proxy.set({ kind: 'pass' });
+      expect(report.status, `seed ${seed}: ${JSON.stringify(trial)}`).toBe('done');
+      for (const account of accounts)
+        expect(
+          archiveHashes(join(dir, 'mail.archive'), `${account.name}@127.0.0.1`),
+          `seed ${seed}: ${JSON.stringify(trial)}`,
+        ).toEqual(await mailboxHashes(account));
     },
   );
 
