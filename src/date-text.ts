@@ -18,3 +18,11 @@ export const MONTHS = [
 export function twoDigits(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** A duration as a person reads it: "5 s", "3 min 20 s", "2 h 5 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}

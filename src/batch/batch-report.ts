@@ -4,6 +4,7 @@
  * email and a person). Built from the state, so it holds labels and counts, never a password,
  * token or CSV line.
  */
+import { formatDuration } from '../date-text.js';
 import type { MailboxState, RunStatus } from './batch-state.js';
 
 export interface BatchTotals {
@@ -55,19 +56,12 @@ export function totalsOf(mailboxes: MailboxState[]): BatchTotals {
   };
 }
 
-export function formatDurationMs(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
 /** The report as a person reads it: a headline, the totals, then one block per mailbox. */
 export function formatReportText(report: BatchReport): string {
   const t = report.totals;
   const lines = [
     `Batch "${report.name}", run ${report.runId}: ${report.status.toUpperCase()}`,
-    `${report.startedAt} - ${report.endedAt} (${formatDurationMs(report.durationMs)})`,
+    `${report.startedAt} - ${report.endedAt} (${formatDuration(report.durationMs / 1000)})`,
     `Mailboxes: ${t.mailboxes} (${t.done} done, ${t.failed} failed, ${t.skipped} skipped, ${t.notStarted} not started)`,
     `Messages: ${t.copied} copied, ${t.duplicates} already there, ${t.failedMessages} failed, of ${t.seen} seen; ${t.bytes} bytes`,
     '',

@@ -14,15 +14,21 @@ export const BATCH_SECRET_ENV = {
   ldapBind: 'LDAP_BIND_PASSWORD',
 } as const;
 
-function readList(path: string, field: string): { user: string; line: number }[] {
-  let text: string;
+/**
+ * A list file named by the profile, as text.
+ * @throws CONFIG_INVALID naming `field` and why the file cannot be read.
+ */
+function readListFile(path: string, field: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'unreadable';
     throw new ConfigError([{ field, message: `${JSON.stringify(path)} cannot be read (${code})` }]);
   }
-  return text
+}
+
+function readList(path: string, field: string): { user: string; line: number }[] {
+  return readListFile(path, field)
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
     .map((line, index) => ({ user: line.trim(), line: index + 1 }))
@@ -86,16 +92,7 @@ export async function mailboxesOf(
 ): Promise<MailboxEntry[]> {
   const { csv, masterUser } = profile.mailboxes;
   if (masterUser) return masterUserEntries(masterUser, secrets);
-  let text: string;
-  try {
-    text = readFileSync(csv!, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'unreadable';
-    throw new ConfigError([
-      { field: '/mailboxes/csv', message: `${JSON.stringify(csv)} cannot be read (${code})` },
-    ]);
-  }
-  return parseMailboxCsv(text);
+  return parseMailboxCsv(readListFile(csv!, '/mailboxes/csv'));
 }
 
 /** The secrets a batch needs besides the list's own, read once at the start. */

@@ -8,6 +8,7 @@ import { createTransport } from 'nodemailer';
 import { sleep } from '../sleep.js';
 import type { BatchProfile } from './batch-profile.js';
 import { formatReportText, type BatchReport } from './batch-report.js';
+import { postJson } from './post-json.js';
 
 const WEBHOOK_TRIES = 3;
 
@@ -52,23 +53,19 @@ async function sendEmail(
   }
 }
 
-async function postWebhook(url: string, report: BatchReport, signal?: AbortSignal): Promise<void> {
+/** The report to the webhook; an answer a retry could change (5xx, 429, no answer) is tried again. */
+async function postWebhook(url: string, report: BatchReport): Promise<void> {
+  const body = JSON.stringify(report);
   let last: unknown;
   for (let attempt = 1; attempt <= WEBHOOK_TRIES; attempt++) {
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(report),
-        signal: AbortSignal.timeout(30_000),
-      });
-      if (response.ok) return;
-      last = new Error(`HTTP ${response.status}`);
-      if (response.status < 500 && response.status !== 429) break;
+      return await postJson(url, body, 30_000);
     } catch (error) {
       last = error;
+      const status = (error as { status?: number }).status;
+      if (status !== undefined && status < 500 && status !== 429) break;
     }
-    if (attempt < WEBHOOK_TRIES) await sleep(500 * 2 ** (attempt - 1), signal);
+    if (attempt < WEBHOOK_TRIES) await sleep(500 * 2 ** (attempt - 1));
   }
   throw last;
 }

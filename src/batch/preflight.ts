@@ -1,3 +1,4 @@
+import { validateConfig, type Config } from '../config/validate-config.js';
 import { makeError, type ErrorCode } from '../errors.js';
 import { reconnectPolicy } from '../imap/reconnect.js';
 import { testConnection } from '../imap/test-connection.js';
@@ -39,20 +40,27 @@ function failure(
 }
 
 /** A login as Test Connection does it, reduced to what a report shows (no secret in any field). */
+/**
+ * The connection's reconnect settings with the schema's defaults filled in. A config that does
+ * not validate fails its check with CONFIG_INVALID, which no retry changes: none then.
+ */
+function retrySettingsOf(
+  config: Record<string, unknown>,
+): Pick<Config, 'reconnectAttempts' | 'reconnectDelay'> {
+  try {
+    return validateConfig(config);
+  } catch {
+    return { reconnectAttempts: 0, reconnectDelay: 0 };
+  }
+}
+
 async function login(
   config: Record<string, unknown>,
   options: OperationOptions,
 ): Promise<ReportedError | undefined> {
   // A check that a cut or a throttle answer fails would stop an unattended batch for nothing:
   // it is tried again as a read or import would be (the connection's reconnect settings).
-  const policy = reconnectPolicy(
-    {
-      reconnectAttempts:
-        typeof config.reconnectAttempts === 'number' ? config.reconnectAttempts : 3,
-      reconnectDelay: typeof config.reconnectDelay === 'number' ? config.reconnectDelay : 1000,
-    },
-    options,
-  );
+  const policy = reconnectPolicy(retrySettingsOf(config), options);
   for (let attempt = 1; ; attempt++) {
     const result = await testConnection(config, options);
     if (result.ok) return undefined;

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { redactText } from '../config/redact.js';
 import { makeError } from '../errors.js';
 import type { BatchProfile } from './batch-profile.js';
+import { postJson } from './post-json.js';
 
 export interface ProvisionRequest {
   mailbox: string;
@@ -42,16 +43,6 @@ function runCommand(command: string[], body: string, timeoutMs: number): Promise
   });
 }
 
-async function postWebhook(url: string, body: string, timeoutMs: number): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-}
-
 /**
  * Calls the hook for one mailbox.
  * @throws PROVISIONING_FAILED with the hook's own words (the password redacted from them).
@@ -61,7 +52,7 @@ export async function provisionMailbox(hook: Hook, request: ProvisionRequest): P
   const timeoutMs = hook.timeoutSeconds * 1000;
   try {
     if (hook.command) await runCommand(hook.command, body, timeoutMs);
-    else await postWebhook(hook.webhook!, body, timeoutMs);
+    else await postJson(hook.webhook!, body, timeoutMs);
   } catch (error) {
     throw makeError(
       'PROVISIONING_FAILED',

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { formatDurationMs, formatReportText } from '../batch/batch-report.js';
+import { formatReportText } from '../batch/batch-report.js';
+import { formatDuration } from '../date-text.js';
 import type { MailboxState } from '../batch/batch-state.js';
 import type { PreflightResult } from '../batch/preflight.js';
 import { batchStatus, checkBatch, runBatch, type RunSummary } from '../batch/run-batch.js';
-import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import { sleep } from '../sleep.js';
-import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { EXIT_CODES, EXIT_CODE_HELP, exitCodeOfCode } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { parseFlags } from './parse-flags.js';
 import { StatusLine } from './progress.js';
@@ -92,7 +92,7 @@ function formatRuns(runs: RunSummary[]): string {
   if (runs.length === 0) return 'No runs yet.\n';
   const lines = runs.map((run) => {
     const duration = run.endedAt
-      ? formatDurationMs(Date.parse(run.endedAt) - Date.parse(run.startedAt))
+      ? formatDuration((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000)
       : 'not ended';
     const t = run.totals;
     const totals = t
@@ -102,11 +102,6 @@ function formatRuns(runs: RunSummary[]): string {
   });
   return lines.join('\n') + '\n';
 }
-
-const exitCodeOf = (code: string | undefined): number =>
-  code && code in ERROR_CODES
-    ? EXIT_CODES[ERROR_CODES[code as ErrorCode].kind]
-    : EXIT_CODES.internal;
 
 async function run(profile: string, values: Values, io: CliIo): Promise<number> {
   const line =
@@ -181,7 +176,7 @@ export async function runBatchCommand(args: string[], io: CliIo): Promise<number
       const checks = await checkBatch(profile, { env: io.env, ...signalOf(io) });
       io.stdout.write(values.json ? JSON.stringify(checks, null, 2) + '\n' : formatChecks(checks));
       const failed = checks.find((c) => !c.ok);
-      return failed ? exitCodeOf(failed.error?.code) : EXIT_CODES.ok;
+      return failed ? exitCodeOfCode(failed.error?.code ?? 'INTERNAL') : EXIT_CODES.ok;
     }
     const { runs } = batchStatus(profile, values.state ? { statePath: values.state } : {});
     io.stdout.write(values.json ? JSON.stringify(runs, null, 2) + '\n' : formatRuns(runs));

@@ -1,4 +1,4 @@
-import type { ErrorKind } from '../errors.js';
+import { ERROR_CODES, type ErrorCode, type ErrorKind } from '../errors.js';
 
 /** One exit code per error class, so scripts can branch without parsing output. */
 export const EXIT_CODES: Record<ErrorKind | 'ok' | 'usage', number> = {
@@ -29,3 +29,11 @@ export const EXIT_CODE_HELP = `Exit codes:
   9  write (APPEND_FAILED, OVER_QUOTA, MESSAGE_TOO_LARGE, FILE_WRITE_FAILED)
   10 setup: something this machine lacks (SQLITE_UNAVAILABLE: SQLite for the archive)
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM; state saved, run again to continue`;
+
+/** The exit code of a result's code: 0 for OK, the code's class otherwise (internal for one this version does not know). */
+export function exitCodeOfCode(code: string | undefined): number {
+  if (code === undefined || code === 'OK') return EXIT_CODES.ok;
+  return code in ERROR_CODES
+    ? EXIT_CODES[ERROR_CODES[code as ErrorCode].kind]
+    : EXIT_CODES.internal;
+}

@@ -5,6 +5,8 @@
  * the ETA follow the actual pace, and no ETA is guessed before there is a pace to go by.
  */
 
+import { formatDuration } from '../date-text.js';
+
 const REDRAW_MS = 250;
 // Long enough to smooth over page bursts, short enough to follow a change of pace.
 const RATE_WINDOW_MS = 5000;
@@ -65,14 +67,6 @@ export class StatusLine {
     this.draw();
     this.out.write('\n');
   }
-}
-
-/** "5 s", "3 min 20 s", "2 h 5 min". */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
 /** Rows read so far, of how many if known, at what pace, and when they will be done. */

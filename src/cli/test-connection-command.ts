@@ -1,6 +1,6 @@
-import { ERROR_CODES, isConnectorError } from '../errors.js';
+import { isConnectorError } from '../errors.js';
 import { testConnection, type TestConnectionResult } from '../imap/test-connection.js';
-import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { EXIT_CODES, EXIT_CODE_HELP, exitCodeOfCode } from './exit-codes.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
 import { connectionFromFlags } from './load-connection.js';
 import { formatTestConnection } from './format-test-connection.js';
@@ -21,9 +21,7 @@ ${EXIT_CODE_HELP}
 `;
 
 function exitCodeOf(result: TestConnectionResult): number {
-  return result.ok || result.code === 'OK'
-    ? EXIT_CODES.ok
-    : EXIT_CODES[ERROR_CODES[result.code].kind];
+  return result.ok ? EXIT_CODES.ok : exitCodeOfCode(result.code);
 }
 
 /** `imap-connector test-connection`: returns the process exit code. */

@@ -1,7 +1,6 @@
-import { ERROR_CODES } from '../errors.js';
 import { testQuery, type TestQueryResult } from '../read/test-query.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
-import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { EXIT_CODES, EXIT_CODE_HELP, exitCodeOfCode } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from './query-flags.js';
@@ -65,9 +64,7 @@ export async function runTestQuery(args: string[], io: CliIo): Promise<number> {
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),
     });
     io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatResult(result));
-    return result.ok || result.code === 'OK'
-      ? EXIT_CODES.ok
-      : EXIT_CODES[ERROR_CODES[result.code].kind];
+    return result.ok ? EXIT_CODES.ok : exitCodeOfCode(result.code);
   } catch (error) {
     return reportError(error, io, Boolean(values.json));
   }

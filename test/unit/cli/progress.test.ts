@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { formatDuration, Pace, Progress } from '../../../src/cli/progress.js';
+import { Pace, Progress } from '../../../src/cli/progress.js';
+import { formatDuration } from '../../../src/date-text.js';
 
 describe('Progress', () => {
   beforeEach(() => {
