@@ -1,6 +1,6 @@
 /**
  * One run of a job at a time (issue 9: two overlapping cron runs of one import both APPENDed
- * every message). The lock is SQLite's own exclusive lock on a small file of its own, held for
+ * every message). The lock is SQLite's own write lock on a small file of its own, held for
  * the whole run by an open transaction: the operating system drops it when the process ends,
  * however it ends (kill -9 included), so a crashed run never leaves a stale lock, and SQLite
  * also keeps two runs inside one process apart. The lock files live in `<file>.locks/`, one per
@@ -31,9 +31,13 @@ function makeLockDir(dir: string): void {
   }
 }
 
+// IMMEDIATE, not EXCLUSIVE: it takes SQLite's RESERVED lock, which only one connection can
+// hold but which does not wait for other connections' SHARED locks to go. Two runs starting
+// together with EXCLUSIVE could each hold SHARED while asking for EXCLUSIVE, and both be
+// refused (seen in CI on Node 24); with RESERVED exactly one of them wins.
 function tryLock(db: SqliteDatabase): boolean {
   try {
-    db.exec('BEGIN EXCLUSIVE');
+    db.exec('BEGIN IMMEDIATE');
     return true;
   } catch (error) {
     if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
