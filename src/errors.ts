@@ -86,7 +86,7 @@ export const ERROR_CODES = {
   SERVER_THROTTLED: {
     kind: 'connection',
     retryable: true,
-    hint: 'The server is rate-limiting this account; wait and run again with a larger delay between messages.',
+    hint: 'The server is rate-limiting this account or refused one more session; wait, then run with fewer connections at once (maxConnectionsPerServer) or a larger delay between messages.',
   },
   PROTOCOL_ERROR: {
     kind: 'connection',

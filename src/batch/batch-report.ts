@@ -34,6 +34,8 @@ export interface BatchReport {
   replayCsv?: string;
   /** The most connections held at once per server. */
   peakConnections: Record<string, number>;
+  /** Servers that throttled the batch, with the connection cap the batch lowered them to. */
+  loweredConnections?: Record<string, number>;
   notifications: { channel: 'email' | 'webhook'; ok: boolean; error?: string }[];
 }
 
@@ -64,6 +66,9 @@ export function formatReportText(report: BatchReport): string {
     `${report.startedAt} - ${report.endedAt} (${formatDuration(report.durationMs / 1000)})`,
     `Mailboxes: ${t.mailboxes} (${t.done} done, ${t.failed} failed, ${t.skipped} skipped, ${t.notStarted} not started)`,
     `Messages: ${t.copied} copied, ${t.duplicates} already there, ${t.failedMessages} failed, of ${t.seen} seen; ${t.bytes} bytes`,
+    ...Object.entries(report.loweredConnections ?? {}).map(
+      ([server, cap]) => `Throttled by ${server}: connections to it lowered to ${cap}`,
+    ),
     '',
   ];
   for (const m of report.mailboxes) {

@@ -10,7 +10,7 @@ import { destinationMessageCount } from './destination-messages.js';
 import { passwordProblems } from './password-policy.js';
 import { provisionMailbox } from './provision.js';
 import { runPool } from './run-pool.js';
-import type { ServerSlots } from './server-slots.js';
+import { throttledBy, type ServerSlots } from './server-slots.js';
 
 /** The hosting panel's default for new mailbox passwords. */
 export const DEFAULT_PASSWORD_POLICY = {
@@ -57,10 +57,16 @@ function retrySettingsOf(
 async function login(
   config: Record<string, unknown>,
   options: OperationOptions,
+  throttled: () => void,
 ): Promise<ReportedError | undefined> {
   // A check that a cut or a throttle answer fails would stop an unattended batch for nothing:
   // it is tried again as a read or import would be (the connection's reconnect settings).
-  const policy = reconnectPolicy(retrySettingsOf(config), options);
+  const policy = reconnectPolicy(retrySettingsOf(config), {
+    ...options,
+    onReconnect: (error) => {
+      if (error.code === 'SERVER_THROTTLED') throttled();
+    },
+  });
   for (let attempt = 1; ; attempt++) {
     const result = await testConnection(config, options);
     if (result.ok) return undefined;
@@ -88,7 +94,9 @@ async function destinationLogin(
   options: OperationOptions,
 ): Promise<ReportedError | undefined> {
   const attempt = (): Promise<ReportedError | undefined> =>
-    slots.with([job.servers[1]!], () => login(job.destination!, options));
+    slots.with([job.servers[1]!], () =>
+      login(job.destination!, options, () => throttledBy(slots, job.servers[1]!, options.logger)),
+    );
   const first = await attempt();
   const hook = profile.destination.provision;
   const password = job.destination!.password;
@@ -135,7 +143,9 @@ async function checkOne(
         hint: 'Choose a longer password with lower- and upper-case letters and a digit or special character, or relax preflight.passwordPolicy.',
       });
   }
-  const source = await slots.with([job.servers[0]!], () => login(job.source, options));
+  const source = await slots.with([job.servers[0]!], () =>
+    login(job.source, options, () => throttledBy(slots, job.servers[0]!, options.logger)),
+  );
   if (source) return failure(job, 'source', source);
   if (job.destination) {
     const destination = await destinationLogin(job, profile, slots, options);

@@ -9,7 +9,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { redactText } from '../config/redact.js';
-import { isConnectorError, makeError } from '../errors.js';
+import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { runImport } from '../import/import-job.js';
 import {
   partialImportResult,
@@ -34,7 +34,7 @@ import { mailboxJobs, type MailboxJob } from './mailbox-jobs.js';
 import { notify } from './notify.js';
 import { preflight, type PreflightResult } from './preflight.js';
 import { runPool } from './run-pool.js';
-import { ServerSlots } from './server-slots.js';
+import { ServerSlots, throttledBy } from './server-slots.js';
 
 export interface BatchOptions extends OperationOptions {
   /** The batch's state file; default: beside the profile file, `<profile>.state`. */
@@ -190,6 +190,7 @@ class BatchRun {
           this.update(key, { status: 'queued' });
           throw error;
         }
+        if (isConnectorError(error) && error.code === 'SERVER_THROTTLED') this.slowDown(job, error);
         const retry = isConnectorError(error) && error.retryable && attempts < throttle.attempts;
         this.update(key, {
           status: retry ? 'queued' : 'failed',
@@ -202,12 +203,26 @@ class BatchRun {
     }
   }
 
+  /** A server throttled this mailbox: one connection fewer to it from now on. */
+  private slowDown(job: MailboxJob, error: ConnectorError): void {
+    const host = error.details?.host;
+    const server =
+      typeof host === 'string' && job.servers.includes(host.toLowerCase())
+        ? host.toLowerCase()
+        : job.servers[0]!;
+    throttledBy(this.slots, server, this.options.logger);
+  }
+
   private async importOnce(job: MailboxJob, carried: FolderImportResult[]): Promise<ImportResult> {
     const done: FolderImportResult[] = [];
     let lastFlush = 0;
     return runImport(job.source, job.spec, {
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       ...(this.options.logger ? { logger: this.options.logger } : {}),
+      // A throttle the import waits out inside the attempt lowers the batch's pace too.
+      onReconnect: (error) => {
+        if (error.code === 'SERVER_THROTTLED') this.slowDown(job, error);
+      },
       onProgress: (folder) => {
         const previous = done.at(-1);
         if (previous && previous.folder !== folder.folder) done.push({ ...folder });
@@ -270,6 +285,9 @@ async function finish(run: BatchRun, status: RunStatus, startedAt: string): Prom
     mailboxes: mailboxes.map(({ key: _key, ...rest }) => rest),
     ...(failedJobs.length > 0 && profile.mailboxes.csv ? { replayCsv: paths.replay } : {}),
     peakConnections: Object.fromEntries(run.slots.peak),
+    ...(run.slots.lowered.size > 0
+      ? { loweredConnections: Object.fromEntries(run.slots.lowered) }
+      : {}),
     notifications: [],
   };
   await notify(profile, report, secrets.smtp);

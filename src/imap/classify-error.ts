@@ -211,17 +211,41 @@ function byCode(raw: RawError, ctx: ErrorContext): ConnectorError | undefined {
   return undefined;
 }
 
+// RFC 5530 codes of a temporary refusal: LIMIT (Dovecot's mail_max_userip_connections at
+// LOGIN), UNAVAILABLE (a subsystem is down), plus Gmail's bandwidth OVERQUOTA and THROTTLED.
+const BUSY_CODES = new Set(['THROTTLED', 'OVERQUOTA', 'LIMIT', 'UNAVAILABLE']);
+
+// The words servers use when they refuse one more session: Gmail's "[ALERT] Too many
+// simultaneous connections", Dovecot's "Maximum number of connections from user+IP exceeded",
+// a BYE greeting of "Too many connections from your IP".
+const TOO_MANY_SESSIONS =
+  /too many (simultaneous |concurrent |open )?(connections|sessions)|maximum number of connections|connection limit/i;
+
 function classifyThrottle(raw: RawError, ctx: ErrorContext): ConnectorError | undefined {
   const text = raw.responseText ?? '';
+  // imapflow keeps the text of a BYE that ended the session in `reason`.
+  const bye = raw.reason ?? '';
+  const tooMany = TOO_MANY_SESSIONS.test(text) || TOO_MANY_SESSIONS.test(bye);
   const throttled =
+    tooMany ||
     /throttl/i.test(text) ||
-    raw.serverResponseCode === 'THROTTLED' ||
-    raw.serverResponseCode === 'OVERQUOTA';
+    /throttl/i.test(bye) ||
+    BUSY_CODES.has(raw.serverResponseCode ?? '') ||
+    /^\[(THROTTLED|LIMIT|UNAVAILABLE)\]/i.test(bye);
   if (!throttled) return undefined;
-  const backoff = BACKOFF.exec(text);
-  return makeError('SERVER_THROTTLED', `The server ${where(ctx)} is throttling this account.`, {
+  const backoff = BACKOFF.exec(text) ?? BACKOFF.exec(bye);
+  const message = tooMany
+    ? `The server ${where(ctx)} refused one more session: too many connections.`
+    : raw.serverResponseCode === 'UNAVAILABLE'
+      ? `The server ${where(ctx)} is temporarily unavailable.`
+      : `The server ${where(ctx)} is throttling this account.`;
+  return makeError('SERVER_THROTTLED', message, {
     details: {
       ...serverDetails(raw, ctx),
+      // Which server: a batch lowers the connections it opens to this one.
+      host: ctx.host,
+      ...(bye ? { byeText: redactText(bye, ctx.secrets) } : {}),
+      ...(tooMany ? { tooManyConnections: true } : {}),
       ...(backoff ? { retryAfterMs: Number(backoff[1]) } : {}),
     },
     cause: raw,

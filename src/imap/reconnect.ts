@@ -5,9 +5,10 @@
  * or a broken query fails at once.
  */
 import type { Config } from '../config/validate-config.js';
-import { isConnectorError } from '../errors.js';
+import { isConnectorError, type ConnectorError } from '../errors.js';
 import type { Logger } from '../operation-options.js';
 import { sleep } from '../sleep.js';
+import { Pace } from './pace.js';
 
 // Faults a new session can get past. CONNECT_REFUSED too: a server restarting refuses a while.
 const RECONNECTABLE = new Set([
@@ -22,6 +23,8 @@ const RECONNECTABLE = new Set([
 const MAX_SUGGESTED_WAIT_MS = 120_000;
 
 export interface Reconnect {
+  /** The run's pace between steps, lowered after each throttle this policy waits out. */
+  readonly pace: Pace;
   /**
    * After attempt `attempt` failed with `error`: waits and returns true when another attempt
    * is due, false when the error is not a connection fault or the attempts are spent.
@@ -51,11 +54,21 @@ export function reconnectable(error: unknown): boolean {
 /** The policy of a connection: `reconnectAttempts` more sessions, `reconnectDelay` ms apart at first. */
 export function reconnectPolicy(
   config: Pick<Config, 'reconnectAttempts' | 'reconnectDelay'>,
-  options: { signal?: AbortSignal | undefined; logger?: Logger | undefined },
+  options: {
+    signal?: AbortSignal | undefined;
+    logger?: Logger | undefined;
+    /** Told of each fault a new session is opened for (a batch lowers its connections). */
+    onReconnect?: ((error: ConnectorError) => void) | undefined;
+  },
 ): Reconnect {
+  const pace = new Pace(options.logger);
   return {
+    pace,
     async again(error, attempt) {
       if (!reconnectable(error) || attempt > config.reconnectAttempts) return false;
+      const fault = error as ConnectorError;
+      if (fault.code === 'SERVER_THROTTLED') pace.slowDown();
+      options.onReconnect?.(fault);
       const waitMs = backoffMs(error, attempt, config.reconnectDelay);
       options.logger?.warn({
         msg: `${(error as { code: string }).code}: opening a new session in ${waitMs} ms (reconnect ${attempt} of ${config.reconnectAttempts})`,

@@ -2,6 +2,7 @@ import type { FetchQueryObject } from 'imapflow';
 import { makeError, type ConnectorError } from '../errors.js';
 import type { Config } from '../config/validate-config.js';
 import type { Session } from '../imap/open-session.js';
+import type { Pace } from '../imap/pace.js';
 import type { ReadPlan } from '../read/prepare-read.js';
 import type { FolderSink } from '../sinks/sink.js';
 import type { DedupeMode } from '../write/message-identity.js';
@@ -24,6 +25,8 @@ export interface FolderJob {
   /** Messages still allowed by the query's LIMIT, shared across folders. */
   budget: { remaining: number };
   signal: AbortSignal | undefined;
+  /** The run's pace, lowered after the server throttled it. */
+  pace: Pace;
   onProgress: ((result: FolderImportResult) => void) | undefined;
 }
 

@@ -1,4 +1,4 @@
-import { isConnectorError } from '../errors.js';
+import { isConnectorError, type ConnectorError } from '../errors.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import { fetchFields } from '../read/fetch-fields.js';
@@ -26,6 +26,8 @@ export type { ImportSpec } from './prepare-import.js';
 export interface ImportOptions extends OperationOptions {
   /** Called after every message with the running result of the current folder. */
   onProgress?: (folder: FolderImportResult) => void;
+  /** Called when a fault (a cut, a stall, a throttle) is met and a new session is opened. */
+  onReconnect?: (error: ConnectorError) => void;
 }
 
 interface Destination {
@@ -105,6 +107,7 @@ export async function runImport(
         ctx = await openReadContext(
           { config: prepared.source, plan: prepared.plan, previous: undefined },
           options,
+          reconnect.pace,
         );
         result.unmatched = ctx.unmatched;
         destination = await openDestination(prepared, store, ctx.session.account, options);
@@ -197,6 +200,7 @@ async function importFolders(
       mode: prepared.mode,
       budget,
       signal: options.signal,
+      pace: ctx.pace,
       onProgress: options.onProgress,
     };
     // One result per folder over every attempt of the run: a folder resumed after a

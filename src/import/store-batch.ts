@@ -62,6 +62,7 @@ export async function storeBatch(
   for (let start = 0; start < messages.length; start += step) {
     if (signal?.aborted) throw importStopped();
     if (delayMs > 0 && !(first && start === 0)) await sleep(delayMs, signal);
+    await run.job.pace.step(signal);
     const group = messages.slice(start, start + step);
     const duplicates = new Set(
       group

@@ -3,6 +3,7 @@ import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import { openSession, type Session } from '../imap/open-session.js';
+import { Pace } from '../imap/pace.js';
 import type { OperationOptions } from '../operation-options.js';
 import { needsGmail } from '../query/render-search.js';
 import { planFolders } from '../query/plan.js';
@@ -18,6 +19,8 @@ export interface ReadContext {
   folders: FolderInfo[];
   /** Wildcard folder patterns that matched nothing. */
   unmatched: string[];
+  /** The run's pace: kept across its sessions, so a reconnect after a throttle goes on slower. */
+  pace: Pace;
 }
 
 export interface PreparedRead {
@@ -73,6 +76,7 @@ export function selectStreams(folders: FolderInfo[], streams: string[] | undefin
 export async function openReadContext(
   prepared: PreparedRead,
   options: OperationOptions & StreamSelection,
+  pace: Pace = new Pace(options.logger),
 ): Promise<ReadContext> {
   const session = await openSession(prepared.config, options);
   try {
@@ -90,6 +94,7 @@ export async function openReadContext(
       session,
       folders: selectStreams(planned.folders, options.streams),
       unmatched: planned.unmatched,
+      pace,
     };
   } catch (error) {
     await session.close();

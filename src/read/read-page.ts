@@ -3,6 +3,7 @@ import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { fetchMessages } from '../imap/fetch-messages.js';
 import type { Session } from '../imap/open-session.js';
+import type { Pace } from '../imap/pace.js';
 import { oversizedAmong, oversizedWarning } from '../imap/oversized.js';
 import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
@@ -69,6 +70,7 @@ async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise
   const rows: unknown[] = [];
   for (let i = 0; i < uids.length; i += batchSize) {
     if (i > 0 && delayMs > 0) await sleep(delayMs, session.signal);
+    await run.pace.step(session.signal);
     const wanted = uids.slice(i, i + batchSize);
     // Bodies over maxMessageSize are never downloaded: those rows come from the envelope.
     const oversized = needsSource
@@ -154,6 +156,7 @@ interface PageRun extends PageSource {
 /** Where a page is read from: ReadContext has all of it. */
 export interface PageSource {
   session: Session;
+  pace: Pace;
   folders: FolderInfo[];
   plan: ReadPlan;
   config: Config;

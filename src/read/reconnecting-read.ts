@@ -32,7 +32,7 @@ export class ReconnectingRead {
   async attempt<T>(work: (ctx: ReadContext) => Promise<T>, onNewSession?: () => void): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        this.ctx ??= await openReadContext(this.prepared, this.options);
+        this.ctx ??= await openReadContext(this.prepared, this.options, this.policy.pace);
         return await work(this.ctx);
       } catch (error) {
         if (this.ctx) {

@@ -357,6 +357,8 @@ export async function startDovecot(
     /** The whole capability list to announce instead of Dovecot's, e.g. one without MOVE and UIDPLUS. */
     capabilities?: string[];
     namespace?: NamespaceOptions;
+    /** Settings appended to the generated dovecot.conf, e.g. mail_max_userip_connections = 1. */
+    settings?: string[];
   } = {},
 ): Promise<DovecotServer> {
   const binary = findDovecot();
@@ -397,7 +399,9 @@ export async function startDovecot(
       who,
       options.authMechanisms ?? DEFAULT_MECHANISMS,
       options.namespace,
-    ) + extra,
+    ) +
+      extra +
+      (options.settings ?? []).map((line) => `${line}\n`).join(''),
   );
   const logFile = join(dir, 'dovecot.log');
   const child = spawn(binary, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -22,6 +22,15 @@ export interface FaultProxy {
    * still closing is no load on the server, and its close races the next connect.
    */
   peakConnections(): number;
+  /**
+   * Plays a server-wide limit of `sessions` open sessions per client address (Courier's
+   * MAXPERIP, a hosting panel's IMAP limit; Dovecot limits per user and IP only): one more
+   * connection is greeted with `* BYE Too many connections from your IP` and closed.
+   * undefined lifts the limit.
+   */
+  limitSessions(sessions: number | undefined): void;
+  /** Connections refused by limitSessions so far. */
+  refused(): number;
   close(): Promise<void>;
 }
 
@@ -30,10 +39,18 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let faults = 0;
   let open = 0;
   let peak = 0;
+  let sessionLimit: number | undefined;
+  let refused = 0;
   const sockets = new Set<Socket>();
   // With `connections`, a fault applies to that many new connections, then the proxy passes.
   let remaining: number | undefined;
   const server = createServer((client) => {
+    if (sessionLimit !== undefined && open >= sessionLimit) {
+      refused++;
+      client.on('error', () => undefined);
+      client.end('* BYE Too many connections from your IP\r\n');
+      return;
+    }
     const connectionMode = mode;
     if (remaining !== undefined && --remaining <= 0) {
       mode = { kind: 'pass' };
@@ -90,6 +107,10 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     },
     faults: () => faults,
     peakConnections: () => peak,
+    limitSessions: (sessions) => {
+      sessionLimit = sessions;
+    },
+    refused: () => refused,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -97,6 +97,8 @@ export interface ScriptedServer {
   received: string[];
   /** When a command of this name last arrived (ms since epoch). */
   arrivedAt(name: string): number | undefined;
+  /** When each command of this name arrived (ms since epoch), in order. */
+  arrivals(name: string): number[];
   close(): Promise<void>;
 }
 
@@ -107,7 +109,7 @@ export async function startScriptedServer(
 ): Promise<ScriptedServer> {
   const sockets = new Set<Socket>();
   const received: string[] = [];
-  const arrivals = new Map<string, number>();
+  const arrivals = new Map<string, number[]>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -146,7 +148,7 @@ export async function startScriptedServer(
         const [, tag = '', rawName = '', args = ''] = match;
         const name = rawName.toUpperCase();
         received.push(`${name} ${args}`.trim());
-        arrivals.set(name, Date.now());
+        arrivals.set(name, [...(arrivals.get(name) ?? []), Date.now()]);
         const write = (data: string | Buffer): void => {
           if (!socket.destroyed) socket.write(data);
         };
@@ -163,7 +165,8 @@ export async function startScriptedServer(
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     received,
-    arrivedAt: (name) => arrivals.get(name),
+    arrivedAt: (name) => arrivals.get(name)?.at(-1),
+    arrivals: (name) => arrivals.get(name) ?? [],
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

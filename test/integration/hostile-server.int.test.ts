@@ -396,3 +396,83 @@ describe('a target that stalls an APPEND', () => {
     expect(error.late).toBeLessThanOrEqual(LATE_MS);
   });
 });
+
+describe('a server that refuses one more session or throttles (issue 12)', () => {
+  it.each([
+    [
+      'a BYE greeting',
+      {},
+      (socket: import('node:net').Socket) =>
+        socket.end('* BYE Too many connections from your IP\r\n'),
+    ],
+    [
+      "Gmail's NO [ALERT] to LOGIN",
+      {
+        LOGIN: (ctx: Parameters<NonNullable<Script['LOGIN']>>[0]) =>
+          ctx.write(`${ctx.tag} NO [ALERT] Too many simultaneous connections. (Failure)\r\n`),
+      },
+      undefined,
+    ],
+    [
+      'a BYE right after LOGIN',
+      {
+        LOGIN: (ctx: Parameters<NonNullable<Script['LOGIN']>>[0]) =>
+          ctx.socket.end('* BYE [UNAVAILABLE] Too many connections\r\n'),
+      },
+      undefined,
+    ],
+  ])(
+    '(%s) is SERVER_THROTTLED, too many connections, never AUTH_FAILED',
+    async (_name, script, greeting) => {
+      const config = await serve(script as Script, greeting as Greeting | undefined);
+      const error = await failure(() => read(config, 'ALL'), 'LOGIN');
+      expect(error).toMatchObject({
+        code: 'SERVER_THROTTLED',
+        retryable: true,
+        details: { tooManyConnections: true, host: '127.0.0.1' },
+      });
+    },
+  );
+
+  it.each([
+    ['NO [UNAVAILABLE] to LOGIN', 'LOGIN', 'NO [UNAVAILABLE] Temporary authentication failure'],
+    ['NO [LIMIT] to EXAMINE', 'EXAMINE', 'NO [LIMIT] Too many open mailboxes'],
+  ])('(%s) is SERVER_THROTTLED, retryable', async (_name, command, answer) => {
+    const config = await serve({ [command]: (ctx) => ctx.write(`${ctx.tag} ${answer}\r\n`) });
+    const error = await failure(() => read(config, 'ALL'), command);
+    expect(error).toMatchObject({ code: 'SERVER_THROTTLED', retryable: true });
+  });
+
+  it('goes on at a lower pace after a throttled FETCH: 250 ms between FETCH commands', async () => {
+    let fetches = 0;
+    const config = await serve({
+      'UID FETCH': (ctx) => {
+        if (fetches++ === 0) return ctx.write(`${ctx.tag} NO [THROTTLED] Too many requests\r\n`);
+        const [set = '', ...rest] = ctx.args.split(' ');
+        ctx.write(
+          `${fetchResponse(Number(set), Number(set), rest.join(' '))}${ctx.tag} OK done\r\n`,
+        );
+      },
+    });
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (entry: Record<string, unknown>) => warnings.push(String(entry.msg)),
+    };
+    // One message per FETCH (a delay between messages), so the pace between them shows.
+    const page = await read(
+      { ...config, reconnectAttempts: 2, reconnectDelay: 10, delayBetweenMessages: '0.001' },
+      'ALL',
+      { logger },
+    );
+    expect(page.rows).toHaveLength(3);
+    const arrivals = server!.arrivals('UID FETCH');
+    expect(arrivals).toHaveLength(4);
+    // The refused one, then the three again on a new session: each after the 250 ms pause.
+    for (let i = 2; i < arrivals.length; i++)
+      expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(245);
+    expect(warnings.some((msg) => /250 ms between steps/.test(msg))).toBe(true);
+  });
+});
