@@ -164,11 +164,13 @@ export class Archive {
       const tables = db
         .prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`)
         .get() as { n: number };
-      if (tables.n === 0 && !options.create)
+      const unfinished = tables.n > 0 && unfinishedCreation(db);
+      const made = ['archive_meta', 'blobs', 'messages'].every((name) => hasTable(db, name));
+      if ((tables.n === 0 || (unfinished && !made)) && !options.create)
         throw makeError('ARCHIVE_INVALID', `There is no archive at ${JSON.stringify(path)}.`, {
           details: { path },
         });
-      if (tables.n > 0) {
+      if (tables.n > 0 && !unfinished) {
         const format = hasTable(db, 'archive_meta')
           ? (db.prepare(`SELECT value FROM archive_meta WHERE key = 'format'`).get() as
               | { value: string }
@@ -181,12 +183,15 @@ export class Archive {
             { details: { path } },
           );
       }
-      if (!readonly) {
-        db.exec(SCHEMA);
-        db.prepare(
-          `INSERT OR IGNORE INTO archive_meta (key, value) VALUES ('format', ?), ('version', ?), ('compression', ?)`,
-        ).run(FORMAT, VERSION, COMPRESSION);
-      }
+      // The tables and the format mark in one transaction: a run killed while creating the
+      // file leaves it empty, never half made (which the check above would then refuse).
+      if (!readonly)
+        db.transaction(() => {
+          db.exec(SCHEMA);
+          db.prepare(
+            `INSERT OR IGNORE INTO archive_meta (key, value) VALUES ('format', ?), ('version', ?), ('compression', ?)`,
+          ).run(FORMAT, VERSION, COMPRESSION);
+        })();
       return new Archive(db, path, readonly);
     } catch (error) {
       db.close();
@@ -321,6 +326,21 @@ export class Archive {
     }
     this.db.close();
   }
+}
+
+/**
+ * An archive whose creation was cut off by an earlier version (tables made one by one, the
+ * format mark last): only this schema's tables, all of them empty. It is finished, not refused.
+ */
+function unfinishedCreation(db: SqliteDatabase): boolean {
+  const ours = new Set(['archive_meta', 'blobs', 'messages']);
+  const tables = (
+    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
+  ).map((table) => table.name);
+  return (
+    tables.every((name) => ours.has(name)) &&
+    tables.every((name) => db.prepare(`SELECT 1 FROM "${name}" LIMIT 1`).get() === undefined)
+  );
 }
 
 function hasTable(db: SqliteDatabase, name: string): boolean {

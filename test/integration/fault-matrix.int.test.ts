@@ -1,16 +1,22 @@
 /**
  * The random-fault matrix: read --all (readStream), import into the archive, import into
- * another account and a batch of three mailboxes, each through the loopback fault proxy with the connection cut, or silenced,
- * at a seeded random byte offset on the source or the destination side, for a random number of
- * sessions in a row. The run goes on by itself (reconnect); every trial must end with exactly
- * the source's messages by content hash: 0 lost, 0 duplicated. A failing trial names its seed
+ * another account and a batch of three mailboxes, each through the loopback fault proxy with
+ * the connection cut, or silenced, at a seeded random byte offset on the source or the
+ * destination side, for a random number of sessions in a row; the run goes on by itself
+ * (reconnect). Then the same CLI runs (read --all --state --out, import into the archive, import
+ * into another account) killed with SIGKILL at a seeded random moment and run again. Every
+ * trial must end with exactly the source's messages by content hash: 0 lost, 0 duplicated. A
+ * failing trial names its seed
  * (FAULT_MATRIX_SEED=<seed> replays it). FAULT_MATRIX_TRIALS sets the trials per path: a few in
  * the default run, 50 in .ci/run.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStream, runBatch, runImport } from '../../src/index.js';
+import { CLI, sleep } from '../helpers/cli.js';
 import { message } from '../helpers/corpus.js';
 import { startFaultProxy, type FaultMode, type FaultProxy } from '../helpers/fault-proxy.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
@@ -41,6 +47,33 @@ function trialOf(seed: number, sides: Trial['side'][]): Trial {
 let proxy: FaultProxy;
 let source: { name: string; password: string };
 let expected: Record<string, string[]>;
+let killed = 0;
+// Kills that found some messages copied and some not: the moments that matter most.
+let killedMidway = 0;
+
+/** How many messages a killed CLI run had delivered: rows written, or messages stored. */
+async function progressOf(
+  kind: 'read' | 'archive' | 'imap',
+  dir: string,
+  target: { name: string; password: string },
+): Promise<number> {
+  const count = (hashes: Record<string, string[]>): number =>
+    Object.values(hashes).reduce((sum, list) => sum + list.length, 0);
+  if (kind === 'read') {
+    const path = join(dir, 'rows.ndjson');
+    return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).length : 0;
+  }
+  if (kind === 'archive') {
+    // Killed before its tables were made, the archive file is there but empty: no archive yet.
+    try {
+      return count(archiveHashes(join(dir, 'm.archive'), `${source.name}@127.0.0.1`));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ARCHIVE_INVALID') return 0;
+      throw error;
+    }
+  }
+  return count(await mailboxHashes(target));
+}
 
 beforeAll(async () => {
   proxy = await startFaultProxy(dovecot().imapPort);
@@ -158,8 +191,117 @@ describe(`the random-fault matrix (${TRIALS} trials per path, first seed ${FIRST
     },
   );
 
+  it.each(seeds)(
+    'a CLI run killed with SIGKILL at a random moment and run again, seed %i: exact',
+    async (seed) => {
+      const next = seededRandom(seed);
+      const kind = (['read', 'archive', 'imap'] as const)[Math.floor(next() * 3)]!;
+      const killAfterMs = 250 + Math.floor(next() * 1600);
+      const dir = tempDir();
+      writeFileSync(
+        join(dir, 'source.json'),
+        JSON.stringify({
+          ...sourceConfig({ seed, side: 'destination', mode: { kind: 'pass' } }),
+          password: undefined,
+          delayBetweenMessages: '0.04',
+        }),
+      );
+      const target = freshUser('fk');
+      writeFileSync(
+        join(dir, 'target.json'),
+        JSON.stringify({
+          ...makeConfig(target, { isTarget: true, isSource: false }),
+          password: undefined,
+        }),
+      );
+      const args = {
+        read: [
+          'read',
+          '--config',
+          join(dir, 'source.json'),
+          '--query',
+          'ALL',
+          '--all',
+          '--raw',
+          '--state',
+          join(dir, 'read.state'),
+          '--out',
+          join(dir, 'rows.ndjson'),
+        ],
+        archive: [
+          'import',
+          '--config',
+          join(dir, 'source.json'),
+          '--archive',
+          join(dir, 'm.archive'),
+        ],
+        imap: [
+          'import',
+          '--config',
+          join(dir, 'source.json'),
+          '--target',
+          join(dir, 'target.json'),
+          '--state',
+          join(dir, 'state.db'),
+        ],
+      }[kind];
+      const env = {
+        ...process.env,
+        IMAP_PASSWORD: source.password,
+        IMAP_TARGET_PASSWORD: target.password,
+      };
+      const run = (): { exited: Promise<number | null>; kill: () => boolean } => {
+        const child = spawn(process.execPath, [CLI, ...args], {
+          env,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        return {
+          exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+          kill: () => child.exitCode === null && child.kill('SIGKILL'),
+        };
+      };
+      let stderr = '';
+      const first = run();
+      await Promise.race([first.exited, sleep(killAfterMs)]);
+      const wasKilled = first.kill();
+      await first.exited;
+      if (wasKilled) {
+        killed++;
+        const done = await progressOf(kind, dir, target);
+        if (done > 0 && done < MESSAGES) killedMidway++;
+      }
+      const context = `seed ${seed}: ${kind}, SIGKILL after ${killAfterMs} ms`;
+      stderr = '';
+      expect(await run().exited, `${context}\n${stderr}`).toBe(0);
+      if (kind === 'read') {
+        const got: Record<string, string[]> = {};
+        for (const line of readFileSync(join(dir, 'rows.ndjson'), 'utf8').split('\n')) {
+          if (line === '') continue;
+          const { folder, raw } = JSON.parse(line) as { folder: string; raw: string };
+          (got[folder] ??= []).push(sha(Buffer.from(raw, 'base64')));
+        }
+        for (const list of Object.values(got)) list.sort();
+        expect(got, context).toEqual(expected);
+      } else if (kind === 'archive') {
+        expect(archiveHashes(join(dir, 'm.archive'), `${source.name}@127.0.0.1`), context).toEqual(
+          expected,
+        );
+      } else {
+        expect(await mailboxHashes(target), context).toEqual(expected);
+      }
+    },
+  );
+
   it('met faults: the matrix is not a run of clean copies', () => {
     // Some offsets fall after the last byte a run needs, but most trials are cut or stalled.
     expect(proxy.faults()).toBeGreaterThanOrEqual(TRIALS * 2);
+    // Some kills come after the run ended by itself; most land in the middle of it.
+    expect(killed).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 2));
+    expect(killedMidway).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 4));
+    if (process.env.FAULT_MATRIX_REPORT)
+      console.log(
+        `FAULT MATRIX: ${proxy.faults()} faults, ${killed} kills, ${killedMidway} midway`,
+      );
   });
 });

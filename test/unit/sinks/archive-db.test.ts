@@ -71,6 +71,40 @@ describe('Archive', () => {
     );
   });
 
+  it('finishes an archive whose creation was cut off (a kill between its tables), and still refuses one with mail but no format mark', () => {
+    const d = dir();
+    const path = join(d, 'half.archive');
+    // What an earlier version left when killed after its first table: archive_meta, empty.
+    const half = openDatabase(path, { readonly: false, busyTimeoutMs: 5000 });
+    half.exec('CREATE TABLE archive_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    half.close();
+    expect(() => Archive.open(path, { create: false, readonly: true })).toThrow(
+      expect.objectContaining({
+        code: 'ARCHIVE_INVALID',
+        message: expect.stringContaining('There is no archive'),
+      }),
+    );
+    const finished = Archive.open(path, { create: true });
+    finished.store(entry('INBOX', 1, raw('after the cut')));
+    finished.close();
+    const reopened = Archive.open(path, { create: false, readonly: true });
+    expect(reopened.stats().messages).toBe(1);
+    reopened.close();
+
+    const marked = openDatabase(join(d, 'unmarked.archive'), {
+      readonly: false,
+      busyTimeoutMs: 5000,
+    });
+    marked.exec('CREATE TABLE archive_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    marked.exec("INSERT INTO archive_meta VALUES ('owner', 'someone else')");
+    marked.close();
+    expect(() => Archive.open(join(d, 'unmarked.archive'), { create: true })).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining('not an imap-connector archive'),
+      }),
+    );
+  });
+
   it('reopens an archive it made', () => {
     const path = join(dir(), 'b.archive');
     const first = Archive.open(path, { create: true });
