@@ -1,14 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 
-/**
- * The path of a program a test needs from a Debian package. Missing and run as root: installed
- * with apt-get, quietly unless it fails (then apt-get's own output says why); otherwise an
- * error saying what to install.
- */
+/** The path of a program a test needs from a Debian package, installed by aptInstall when missing. */
 export function systemProgram(candidates: string[], aptPackages: string[], what: string): string {
   const found = candidates.find((path) => existsSync(path));
   if (found) return found;
+  aptInstall(aptPackages, what);
+  return candidates[0]!;
+}
+
+/**
+ * Installs Debian packages a test needs, as root, quietly unless it fails (then apt-get's own
+ * output says why); not root: an error saying what to install.
+ */
+export function aptInstall(aptPackages: string[], what: string): void {
   if (process.getuid?.() !== 0)
     throw new Error(
       `${what} is not installed: run "sudo apt-get install ${aptPackages.join(' ')}" (Debian/Ubuntu) and try again.`,
@@ -38,5 +43,4 @@ export function systemProgram(candidates: string[], aptPackages: string[], what:
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
   }
-  return candidates[0]!;
 }
