@@ -476,3 +476,51 @@ describe('a server that refuses one more session or throttles (issue 12)', () =>
     expect(warnings.some((msg) => /250 ms between steps/.test(msg))).toBe(true);
   });
 });
+
+describe("Gmail's quirks, scripted (there is no Gmail to test against)", () => {
+  const GMAIL =
+    'IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA ID XLIST CHILDREN X-GM-EXT-1 UIDPLUS COMPRESS=DEFLATE ENABLE MOVE CONDSTORE ESEARCH UTF8=ACCEPT LIST-EXTENDED LIST-STATUS LITERAL- SPECIAL-USE APPENDLIMIT=35651584';
+
+  it('sends X-GM-RAW to a server with X-GM-EXT-1 as one quoted string, and reads what it answers', async () => {
+    const config = await serve(
+      {
+        CAPABILITY: (ctx) =>
+          ctx.write(`* CAPABILITY ${GMAIL}\r\n${ctx.tag} OK Thats all she wrote!\r\n`),
+        LOGIN: (ctx) =>
+          ctx.write(
+            `${ctx.tag} OK [CAPABILITY ${GMAIL}] a@example.org authenticated (Success)\r\n`,
+          ),
+        // Gmail answers its own items: labels (with system labels quoted) and the thread id.
+        'UID FETCH': (ctx) => {
+          const [set = '', ...rest] = ctx.args.split(' ');
+          for (const uid of set.split(',').flatMap((part) => {
+            const [low, high = low] = part.split(':').map(Number) as [number, number?];
+            return Array.from({ length: (high ?? low) - low + 1 }, (_, i) => low + i);
+          }))
+            ctx.write(
+              fetchResponse(uid, uid, rest.join(' ')).replace(
+                /\)\r\n$/,
+                ` X-GM-THRID 17${uid} X-GM-LABELS ("\\\\Important" Work))\r\n`,
+              ),
+            );
+          ctx.write(`${ctx.tag} OK Success\r\n`);
+        },
+        'UID SEARCH': (ctx) =>
+          ctx.write(
+            /X-GM-RAW "has:attachment older_than:1y"/.test(ctx.args)
+              ? `* SEARCH 2 3\r\n${ctx.tag} OK SEARCH completed (Success)\r\n`
+              : `${ctx.tag} BAD Could not parse command\r\n`,
+          ),
+      },
+      (socket) => socket.write('* OK Gimap ready for requests from 127.0.0.1 scripted\r\n'),
+    );
+    const page = await read(config, 'X-GM-RAW "has:attachment older_than:1y"');
+    const rows = page.rows as { subject: string; labels: string[]; threadId: string }[];
+    expect(
+      rows.map(({ subject, labels, threadId }) => [subject, [...labels].sort(), threadId]),
+    ).toEqual([
+      ['scripted 2', ['Work', '\\Important'], '172'],
+      ['scripted 3', ['Work', '\\Important'], '173'],
+    ]);
+  });
+});
