@@ -36,6 +36,8 @@ export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
   const stack: Node[][] = [root];
   for (let s = 0; s < texts.length; s++) {
     const text = texts[s]!;
+    // RFC 3501 allows NUL only inside a literal: a flag or UID with one is a broken server's.
+    if (text.includes(0)) throw fetchProtocolError('a NUL byte outside a literal');
     let i = 0;
     while (i < text.length) {
       const byte = text[i]!;

@@ -32,8 +32,12 @@ const BODYSTRUCTURE = '("TEXT" "PLAIN" ("CHARSET" "US-ASCII") NIL NIL "7BIT" 8 1
 const CAPABILITY = 'IMAP4rev1 LITERAL+ UIDPLUS';
 
 /** The FETCH response of one message for the items a UID FETCH asks for. */
-export function fetchResponse(seq: number, uid: number, items: string): string {
-  const source = MESSAGE(uid);
+export function fetchResponse(
+  seq: number,
+  uid: number,
+  items: string,
+  source: string = MESSAGE(uid),
+): string {
   const parts = [`UID ${uid}`, 'FLAGS ()'];
   if (/INTERNALDATE/i.test(items)) parts.push('INTERNALDATE "01-Jan-2024 10:00:00 +0000"');
   if (/RFC822\.SIZE/i.test(items)) parts.push(`RFC822.SIZE ${source.length}`);

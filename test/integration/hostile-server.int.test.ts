@@ -6,7 +6,15 @@
  * bounded, and never an unhandled rejection or exception.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { discover, read, runImport, testConnection, testQuery, write } from '../../src/index.js';
+import {
+  discover,
+  read,
+  readStream,
+  runImport,
+  testConnection,
+  testQuery,
+  write,
+} from '../../src/index.js';
 import {
   fetchResponse,
   flood,
@@ -522,5 +530,57 @@ describe("Gmail's quirks, scripted (there is no Gmail to test against)", () => {
       ['scripted 2', ['Work', '\\Important'], '172'],
       ['scripted 3', ['Work', '\\Important'], '173'],
     ]);
+  });
+});
+
+describe('NUL bytes, garbage and half lines', () => {
+  it.each([
+    [
+      'NUL bytes in a FETCH line outside a literal',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) =>
+        ctx.write(
+          fetchResponse(1, 1, ctx.args).replace('FLAGS ()', 'FLAGS (\\Seen\0\0)') +
+            `${ctx.tag} OK done\r\n`,
+        ),
+    ],
+    [
+      'a line of garbage among the answers',
+      (ctx: Parameters<NonNullable<Script['UID FETCH']>>[0]) =>
+        ctx.write(
+          `%%%% \x01\x02 garbage ((((\r\n${fetchResponse(1, 1, ctx.args)}${ctx.tag} OK done\r\n`,
+        ),
+    ],
+  ])('(%s) is PROTOCOL_ERROR, never a row', async (_name, fetch) => {
+    const config = await serve({ 'UID FETCH': fetch });
+    const error = await failure(() => read(config, 'ALL', { select: 'full' }), 'UID FETCH');
+    expect(error.code).toBe('PROTOCOL_ERROR');
+  });
+
+  it('(half a FETCH answer, then the connection closes) is CONNECTION_LOST', async () => {
+    const config = await serve({
+      'UID FETCH': (ctx) =>
+        ctx.socket.end(`* 1 FETCH (UID 1 BODY[] {80}\r\nFrom: a@example.org\r\nSubj`),
+    });
+    const error = await failure(() => read(config, 'ALL', { select: 'full' }), 'UID FETCH');
+    expect(error.code).toBe('CONNECTION_LOST');
+  });
+
+  it('(NUL bytes inside a message) are kept byte for byte', async () => {
+    const withNul = (uid: number): string =>
+      `Message-ID: <nul-${uid}@test>\r\nSubject: nul ${uid}\r\n\r\nbinary \0\0\x01 body\r\n`;
+    const config = await serve({
+      'UID FETCH': (ctx) => {
+        const [set = '', ...items] = ctx.args.split(' ');
+        const uids = set.includes(':') ? [1, 2, 3] : set.split(',').map(Number);
+        for (const uid of uids) ctx.write(fetchResponse(uid, uid, items.join(' '), withNul(uid)));
+        ctx.write(`${ctx.tag} OK done\r\n`);
+      },
+    });
+    const rows: { uid: number; raw: string }[] = [];
+    for await (const row of readStream(config, 'ALL', { raw: true }))
+      rows.push(row as { uid: number; raw: string });
+    expect(rows.map((row) => Buffer.from(row.raw, 'base64').toString('latin1'))).toEqual(
+      [1, 2, 3].map(withNul),
+    );
   });
 });
