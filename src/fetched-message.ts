@@ -18,6 +18,8 @@ export type FetchedMessage = Pick<
   | 'threadId'
 > & {
   source?: Buffer;
+  /** The subject and address header fields, fetched when the ENVELOPE cannot be trusted. */
+  envelopeHeaders?: Buffer;
 };
 
 /** The FETCH items as message fields (RFC 3501 section 6.4.5; headers are HEADER.FIELDS). */

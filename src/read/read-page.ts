@@ -8,6 +8,8 @@ import { oversizedAmong, oversizedWarning } from '../imap/oversized.js';
 import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
+import type { FetchedMessage } from '../fetched-message.js';
+import { ENVELOPE_HEADERS, envelopeNeedsHeaders } from '../rows/header-envelope.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import { parseBody } from '../rows/parse-body.js';
 import { sleep } from '../sleep.js';
@@ -88,6 +90,7 @@ async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise
     const incomplete = [...full.incomplete, ...light.incomplete];
     if (incomplete.length > 0) throw incompleteError(incomplete);
     const batch = [...full.messages, ...light.messages].sort((a, b) => a.uid - b.uid);
+    await addEnvelopeHeaders(session, batch);
     for (const message of batch) {
       const body =
         plan.select.level === 'full' && message.source
@@ -102,6 +105,28 @@ async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise
     }
   }
   return rows;
+}
+
+/**
+ * Messages without their source whose ENVELOPE cannot be trusted (placeholders, non-ASCII
+ * text) get their subject and address header fields in one more FETCH: rows take those fields
+ * from the bytes (rows/header-envelope.ts). Most batches have none and send nothing.
+ */
+async function addEnvelopeHeaders(session: Session, batch: FetchedMessage[]): Promise<void> {
+  const doubtful = batch.filter(
+    (message) => !message.source && envelopeNeedsHeaders(message.envelope),
+  );
+  if (doubtful.length === 0) return;
+  const fetched = await fetchMessages(
+    session,
+    doubtful.map((message) => message.uid),
+    { uid: true, headers: ENVELOPE_HEADERS },
+  );
+  const byUid = new Map(fetched.messages.map((message) => [message.uid, message.headers]));
+  for (const message of doubtful) {
+    const headers = byUid.get(message.uid);
+    if (headers) message.envelopeHeaders = headers;
+  }
 }
 
 /** A requested message came back without an item it must carry: a row from it would be wrong. */

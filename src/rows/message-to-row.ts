@@ -4,6 +4,12 @@ export type { FetchedMessage };
 import { toAddresses } from './addresses.js';
 import { attachmentsFromStructure } from './attachments.js';
 import { formatDate } from './format-date.js';
+import {
+  envelopeFromHeaders,
+  envelopeNeedsHeaders,
+  headerBlockOf,
+  type HeaderEnvelope,
+} from './header-envelope.js';
 import type { ParsedBody } from './parse-body.js';
 import type { Attachment, Row } from './row.js';
 
@@ -72,6 +78,20 @@ function mergeBodyAttachments(
 }
 
 /**
+ * Subject and addresses from the header bytes when the ENVELOPE shows it could not carry them
+ * (header-envelope.ts): from the full source, or the header fields fetched for it.
+ */
+function trustedEnvelope(message: FetchedMessage, warnings: string[]): HeaderEnvelope | undefined {
+  if (!envelopeNeedsHeaders(message.envelope)) return undefined;
+  const block = message.source ? headerBlockOf(message.source) : message.envelopeHeaders;
+  if (block) return envelopeFromHeaders(block);
+  warnings.push(
+    "the server's ENVELOPE has placeholders or non-ASCII text that could not be checked against the header",
+  );
+  return undefined;
+}
+
+/**
  * FETCH answer (and, for select "full", the parsed body) -> row. Deterministic: no clock,
  * sorted flags, UTC dates, bigint as string. A missing or unreadable Date header falls back
  * to the internal date with a warning; it never becomes "now" (mailparser would do that).
@@ -93,6 +113,7 @@ export function messageToRow(
       `unreadable Date header ${JSON.stringify(String(envelope.date))}; date is the internal date`,
     );
   if (!envelope.messageId) warnings.push('no Message-ID header');
+  const trusted = trustedEnvelope(message, warnings);
   const structureAttachments = attachmentsFromStructure(message.bodyStructure);
   const attachments = body
     ? mergeBodyAttachments(structureAttachments, body, warnings)
@@ -106,13 +127,13 @@ export function messageToRow(
     messageId: envelope.messageId || null,
     inReplyTo: envelope.inReplyTo || null,
     references: messageIds(headers.references?.join(' ')),
-    subject: envelope.subject ?? null,
-    from: toAddresses(envelope.from),
-    sender: toAddresses(envelope.sender),
-    replyTo: toAddresses(envelope.replyTo),
-    to: toAddresses(envelope.to),
-    cc: toAddresses(envelope.cc),
-    bcc: toAddresses(envelope.bcc),
+    subject: trusted ? trusted.subject : (envelope.subject ?? null),
+    from: trusted ? trusted.from : toAddresses(envelope.from),
+    sender: trusted ? trusted.sender : toAddresses(envelope.sender),
+    replyTo: trusted ? trusted.replyTo : toAddresses(envelope.replyTo),
+    to: trusted ? trusted.to : toAddresses(envelope.to),
+    cc: trusted ? trusted.cc : toAddresses(envelope.cc),
+    bcc: trusted ? trusted.bcc : toAddresses(envelope.bcc),
     date: formatDate(headerDate ?? internalDate, ctx.dateTimeFormat),
     headerDate: formatDate(headerDate, ctx.dateTimeFormat),
     internalDate: formatDate(internalDate, ctx.dateTimeFormat),

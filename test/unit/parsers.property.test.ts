@@ -1,7 +1,7 @@
 /**
  * Every parser of untrusted input, fed random and mutated input (fast-check): query text and
- * structured queries, cursors, connection configs, batch profiles, CSV mailbox lists, and the
- * FETCH and SEARCH response parsers. Each either gives a result or throws a typed connector
+ * structured queries, cursors, connection configs, batch profiles, CSV mailbox lists, the
+ * FETCH and SEARCH response parsers, and header subjects and address lists. Each either gives a result or throws a typed connector
  * error; nothing else escapes (no TypeError, no RangeError, no hang: each run is bounded).
  */
 import fc from 'fast-check';
@@ -15,6 +15,9 @@ import { isConnectorError } from '../../src/index.js';
 import { parseQuery } from '../../src/query/parse.js';
 import { toStructuredQuery } from '../../src/query/to-structured-query.js';
 import { decodeCursor, encodeCursor } from '../../src/read/cursor.js';
+import { parseAddressList } from '../../src/rows/header-addresses.js';
+import { envelopeFromHeaders } from '../../src/rows/header-envelope.js';
+import { decodeHeaderText } from '../../src/rows/header-words.js';
 
 const RUNS = 300;
 
@@ -186,6 +189,33 @@ describe('parsers of untrusted input', () => {
           for (let i = 0; i < bytes.length; i += size)
             if (parser.push(bytes.subarray(i, i + size))) break;
         }),
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('header bytes: subjects and address lists never throw, and an address is always an addr-spec', () => {
+    const headers = mutated([
+      '=?ISO-8859-1?Q?Fr\xf6sche?= =?utf-8?B?SsO2cmc=?=',
+      '"Doe, Jane" <jane@example.com>, Team: a@x.example, (c) b@x.example;, <@r:u@h.example>',
+      'Acme, Inc <x@acme.example>\r\nTo: "unterminated <y@z.example>',
+    ]);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          headers,
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')),
+        ),
+        (text) => {
+          const bytes = Buffer.from(text, 'latin1');
+          expect(typeof decodeHeaderText(bytes)).toBe('string');
+          for (const entry of parseAddressList(bytes)) {
+            if (entry.address !== null)
+              expect(entry.address).toMatch(/^[^\s<>(),;:]+@[^\s<>(),;:@]+$/);
+            expect(entry.name !== null || entry.address !== null).toBe(true);
+          }
+          envelopeFromHeaders(bytes);
+        },
       ),
       { numRuns: RUNS },
     );

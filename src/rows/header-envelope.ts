@@ -1,0 +1,92 @@
+/**
+ * Subject and addresses from the header bytes where the server's ENVELOPE cannot be trusted
+ * (issue 13). The ENVELOPE is the cheap source and right for almost all mail; it is wrong in
+ * two recognisable ways: placeholders standing in for a missing mailbox or domain (Dovecot's
+ * MISSING_MAILBOX, MISSING_DOMAIN, SYNTAX_ERROR; UW and Cyrus's .MISSING-HOST-NAME.), and text
+ * with non-ASCII characters, which imapflow decoded from a string rather than from the bytes.
+ * Those messages take these fields from the header itself, the same way whether the header
+ * came with the full source or was fetched on its own.
+ */
+import type { FetchedMessage } from '../fetched-message.js';
+import { joinUnquotedSender, parseAddressList } from './header-addresses.js';
+import { decodeHeaderText } from './header-words.js';
+import type { Address } from './row.js';
+
+/** The header fields this module reads: asked for with BODY.PEEK[HEADER.FIELDS (...)]. */
+export const ENVELOPE_HEADERS = ['subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc'];
+
+const PLACEHOLDER = /MISSING_MAILBOX|MISSING_DOMAIN|SYNTAX_ERROR|\.MISSING-HOST-NAME\./;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+type Envelope = NonNullable<FetchedMessage['envelope']>;
+type EnvelopeAddress = { name?: string; address?: string };
+
+const ADDRESS_FIELDS = ['from', 'sender', 'replyTo', 'to', 'cc', 'bcc'] as const;
+
+/** Whether a message's ENVELOPE shows one of the marks of a value it could not carry. */
+export function envelopeNeedsHeaders(envelope: Envelope | undefined): boolean {
+  if (!envelope) return false;
+  if (envelope.subject && NON_ASCII.test(envelope.subject)) return true;
+  return ADDRESS_FIELDS.some((field) =>
+    ((envelope[field] ?? []) as EnvelopeAddress[]).some(
+      (entry) =>
+        PLACEHOLDER.test(entry.address ?? '') ||
+        (entry.name !== undefined && NON_ASCII.test(entry.name)),
+    ),
+  );
+}
+
+export interface HeaderEnvelope {
+  subject: string | null;
+  from: Address[];
+  sender: Address[];
+  replyTo: Address[];
+  to: Address[];
+  cc: Address[];
+  bcc: Address[];
+}
+
+/** The header block of a full source: everything before the first empty line. */
+export function headerBlockOf(source: Buffer): Buffer {
+  for (const separator of ['\r\n\r\n', '\n\n']) {
+    const end = source.indexOf(separator);
+    if (end >= 0) return source.subarray(0, end + separator.length / 2);
+  }
+  return source;
+}
+
+/** Header bytes -> lower-case name -> first value's bytes, folding undone. */
+function fieldsOf(block: Buffer): Map<string, Buffer> {
+  const fields = new Map<string, Buffer>();
+  const text = block.toString('latin1').replace(/\r?\n[ \t]/g, ' ');
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!fields.has(name)) fields.set(name, Buffer.from(line.slice(colon + 1), 'latin1'));
+  }
+  return fields;
+}
+
+/**
+ * The ENVELOPE's fields from header bytes. Sender and Reply-To default to From, as an
+ * ENVELOPE has them (RFC 3501 section 7.4.2).
+ */
+export function envelopeFromHeaders(block: Buffer): HeaderEnvelope {
+  const fields = fieldsOf(block);
+  const list = (name: string): Address[] => {
+    const value = fields.get(name);
+    return value ? parseAddressList(value) : [];
+  };
+  const subject = fields.get('subject');
+  const from = joinUnquotedSender(list('from'));
+  return {
+    subject: subject ? decodeHeaderText(subject).trim() : null,
+    from,
+    sender: fields.has('sender') ? joinUnquotedSender(list('sender')) : from,
+    replyTo: fields.has('reply-to') ? joinUnquotedSender(list('reply-to')) : from,
+    to: list('to'),
+    cc: list('cc'),
+    bcc: list('bcc'),
+  };
+}
