@@ -16,6 +16,7 @@ export type FetchedMessage = Pick<
   | 'headers'
   | 'labels'
   | 'threadId'
+  | 'bodyParts'
 > & {
   source?: Buffer;
   /** The subject and address header fields, fetched when the ENVELOPE cannot be trusted. */
@@ -34,4 +35,5 @@ export const MESSAGE_FIELDS = [
   'threadId',
   'source',
   'headers',
+  'bodyParts',
 ] as const;

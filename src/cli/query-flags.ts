@@ -16,8 +16,9 @@ export const QUERY_FLAGS = {
 export const QUERY_FLAGS_HELP = `Query:
   -q, --query TEXT         IMAP SEARCH criteria, e.g. 'FROM "a@example.com" SINCE 2024-01-01 FOLDER INBOX'
       --query-file FILE    read the query from FILE (default: the config's query field)
-      --select WHAT        envelope (default: no body is downloaded), full (text, html,
-                           attachment sha256), or a JSONata expression over the row
+      --select WHAT        envelope (default: no body is downloaded), text (text and html
+                           parts only, no attachment byte), full (the whole source: text,
+                           html, attachment sha256), or a JSONata expression over the row
       --headers A,B        extra header fields to put in row.headers
       --raw                put the exact source in row.raw (base64), for write or import elsewhere`;
 

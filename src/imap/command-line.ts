@@ -47,6 +47,18 @@ export function headerFieldsItem(names: readonly string[]): string {
   return `BODY.PEEK[HEADER.FIELDS (${names.join(' ')})]`;
 }
 
+// A MIME part's section number (RFC 3501 section 6.4.5): digits and dots, from the BODYSTRUCTURE.
+const SECTION = /^[1-9]\d{0,5}(\.[1-9]\d{0,5}){0,31}$/;
+
+/** BODY.PEEK[section] of one MIME part; a section that is not one is refused, never sent. */
+export function bodyPartItem(section: string): string {
+  if (!SECTION.test(section))
+    throw makeError('PROTOCOL_ERROR', `${JSON.stringify(section)} is not a MIME section number.`, {
+      details: { section },
+    });
+  return `BODY.PEEK[${section}]`;
+}
+
 /** QUERY_INVALID for a header name a FETCH cannot carry; the name is shown JSON-escaped. */
 export function invalidHeaderName(name: string): ReturnType<typeof makeError> {
   return makeError(

@@ -1,5 +1,5 @@
 import type { FetchQueryObject } from 'imapflow';
-import { headerFieldsItem } from './command-line.js';
+import { bodyPartItem, headerFieldsItem } from './command-line.js';
 
 /** A FetchQueryObject as the FETCH item list imapflow would send for it (RFC 3501 section 6.4.5). */
 export function fetchItemsText(query: FetchQueryObject): string {
@@ -14,6 +14,7 @@ export function fetchItemsText(query: FetchQueryObject): string {
   if (query.threadId) items.push('X-GM-THRID');
   if (Array.isArray(query.headers) && query.headers.length > 0)
     items.push(headerFieldsItem(query.headers));
+  for (const section of query.bodyParts ?? []) items.push(bodyPartItem(String(section)));
   if (query.source) items.push('BODY.PEEK[]');
   return `(${items.join(' ')})`;
 }

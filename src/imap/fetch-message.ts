@@ -36,6 +36,9 @@ function dateOf(node: Node | undefined): Date | string {
   return Number.isNaN(date.getTime()) ? text : date;
 }
 
+// BODY[1.2] or BINARY[1.2]: a MIME part by its section number.
+const BODY_PART = /^(?:BODY|BINARY)\[(\d+(?:\.\d+)*)\]$/;
+
 // Item name -> [message field, decoder]; one table instead of a branch per item.
 const ITEMS: Record<string, [string, (value: Node | undefined) => unknown]> = {
   UID: ['uid', (value) => numberOf(value, 'UID', NZ_NUMBER)],
@@ -67,6 +70,17 @@ export function toMessage(pairs: Node[]): { message: BulkMessage; items: Set<str
   const items = new Set<string>();
   for (let i = 0; i < pairs.length; i += 2) {
     const key = (str(pairs[i]) ?? '').toUpperCase().replace(/<\d+(\.\d+)?>$/, '');
+    const section = BODY_PART.exec(key)?.[1];
+    if (section !== undefined) {
+      // One MIME part (BODY[1.2]): parts of one message collect in one map, as imapflow's.
+      const value = buf(pairs[i + 1]);
+      if (value === undefined) continue;
+      const parts = (message.bodyParts as Map<string, Buffer> | undefined) ?? new Map();
+      parts.set(section, value);
+      message.bodyParts = parts;
+      items.add('bodyParts');
+      continue;
+    }
     const spec =
       ITEMS[key] ?? (key.startsWith('BODY[HEADER') ? (['headers', buf] as const) : undefined);
     if (!spec) continue;

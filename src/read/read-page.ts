@@ -12,6 +12,8 @@ import type { FetchedMessage } from '../fetched-message.js';
 import { ENVELOPE_HEADERS, envelopeNeedsHeaders } from '../rows/header-envelope.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import { parseBody } from '../rows/parse-body.js';
+import { textBody } from '../rows/text-body.js';
+import { textParts } from '../rows/text-parts.js';
 import { sleep } from '../sleep.js';
 import type { CursorState } from './cursor.js';
 import { fetchFields } from './fetch-fields.js';
@@ -91,11 +93,20 @@ async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise
     if (incomplete.length > 0) throw incompleteError(incomplete);
     const batch = [...full.messages, ...light.messages].sort((a, b) => a.uid - b.uid);
     await addEnvelopeHeaders(session, batch);
+    const wholeSource =
+      plan.select.level === 'text' ? await addTextParts(session, batch) : new Set<number>();
     for (const message of batch) {
+      const parsed = plan.select.level === 'full' || wholeSource.has(message.uid);
       const body =
-        plan.select.level === 'full' && message.source
+        parsed && message.source
           ? await parseBody(message.source, bodyOptions)
-          : undefined;
+          : plan.select.level === 'text'
+            ? textBody(message)
+            : undefined;
+      if (wholeSource.has(message.uid))
+        body?.warnings.push(
+          'no usable BODYSTRUCTURE or text part from the server: text and html parsed from the whole source',
+        );
       const row = messageToRow(message, ctx, body, plan.select.headers);
       if (oversized.has(message.uid))
         row.parseWarnings.push(oversizedWarning(message.size, config.maxMessageSize));
@@ -127,6 +138,53 @@ async function addEnvelopeHeaders(session: Session, batch: FetchedMessage[]): Pr
     const headers = byUid.get(message.uid);
     if (headers) message.envelopeHeaders = headers;
   }
+}
+
+/**
+ * Select "text": each message's text and html parts (rows/text-parts.ts), one UID FETCH per
+ * distinct set of sections (most messages of a mailbox share a few shapes). A message without a
+ * usable BODYSTRUCTURE, or whose parts the server did not give, gets its whole source instead;
+ * the returned UIDs are those.
+ */
+async function addTextParts(session: Session, batch: FetchedMessage[]): Promise<Set<number>> {
+  const wholeSource = new Set<number>();
+  const bySections = new Map<string, FetchedMessage[]>();
+  for (const message of batch) {
+    if (!message.bodyStructure) {
+      wholeSource.add(message.uid);
+      continue;
+    }
+    const parts = textParts(message.bodyStructure);
+    const sections = [...new Set([...parts.text, ...parts.html].map((part) => part.section))];
+    if (sections.length === 0) continue;
+    const key = sections.join(' ');
+    bySections.set(key, [...(bySections.get(key) ?? []), message]);
+  }
+  for (const [key, messages] of bySections) {
+    const fetched = await fetchMessages(
+      session,
+      messages.map((message) => message.uid),
+      { uid: true, bodyParts: key.split(' ') },
+    );
+    const byUid = new Map(fetched.messages.map((message) => [message.uid, message.bodyParts]));
+    for (const message of messages) {
+      const parts = byUid.get(message.uid);
+      if (parts) message.bodyParts = parts;
+      else wholeSource.add(message.uid);
+    }
+  }
+  const missing = [...wholeSource].filter(
+    (uid) => !batch.find((message) => message.uid === uid)?.source,
+  );
+  if (missing.length > 0) {
+    const sources = await fetchMessages(session, missing, { uid: true, source: true });
+    const byUid = new Map(sources.messages.map((message) => [message.uid, message.source]));
+    for (const message of batch) {
+      const source = byUid.get(message.uid);
+      if (source) message.source = source;
+    }
+  }
+  return wholeSource;
 }
 
 /** A requested message came back without an item it must carry: a row from it would be wrong. */

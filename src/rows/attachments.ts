@@ -5,7 +5,8 @@ function filenameOf(node: MessageStructureObject): string | null {
   return node.dispositionParameters?.filename ?? node.parameters?.name ?? null;
 }
 
-function isAttachment(node: MessageStructureObject): boolean {
+/** Whether a part is an attachment: never a text part, nor anything inside it. */
+export function isAttachment(node: MessageStructureObject): boolean {
   const type = node.type.toLowerCase();
   if (type === 'message/rfc822') return true;
   if (node.childNodes?.length) return false;

@@ -56,6 +56,8 @@ function mergeBodyAttachments(
   parsed: ParsedBody,
   warnings: string[],
 ): Attachment[] {
+  // Select "text" downloads no attachment: their size and hash stay unknown, not undecodable.
+  if (parsed.attachments === null) return fromStructure;
   const pool = [...parsed.attachments];
   return fromStructure.map((attachment) => {
     const index = pool.findIndex(

@@ -17,11 +17,12 @@ export interface DecodedAttachment {
   content?: string | null;
 }
 
-/** What select "full" adds to a row: bodies and attachment hashes. */
+/** What select "full" (or "text") adds to a row: bodies and attachment hashes. */
 export interface ParsedBody {
   text: string | null;
   html: string | null;
-  attachments: DecodedAttachment[];
+  /** Decoded attachments; null when none were downloaded (select "text"). */
+  attachments: DecodedAttachment[] | null;
   warnings: string[];
 }
 

@@ -2,8 +2,11 @@ import { compileProjection, type Projection } from './projection.js';
 
 /** What a read asks for: which row fields (and so which FETCH items), and an optional projection. */
 export interface Select {
-  /** envelope: no body bytes are downloaded. full: bodies, text, html, attachment hashes. */
-  level: 'envelope' | 'full';
+  /**
+   * envelope: no body bytes are downloaded. text: the text and html parts only (attachment
+   * metadata from BODYSTRUCTURE, no attachment byte). full: the whole source, attachment hashes.
+   */
+  level: 'envelope' | 'text' | 'full';
   projection: Projection | null;
   /** Extra header fields to put in row.headers. */
   headers: string[];
@@ -13,7 +16,7 @@ export interface Select {
 }
 
 export interface SelectOptions {
-  /** "envelope" (default), "full", or a JSONata expression over the full row. */
+  /** "envelope" (default), "text", "full", or a JSONata expression over the full row. */
   select?: string;
   headers?: string[];
   /** Include the exact source in row.raw (base64). */
@@ -22,12 +25,15 @@ export interface SelectOptions {
   attachmentContentMaxBytes?: number;
 }
 
-// A projection that reads these needs the body; anything else is answered from the envelope.
-const BODY_FIELDS = /\b(text|html|sha256|content)\b|\battachments\s*\.\s*size\b/;
+// A projection that reads these needs the whole source; text and html need the text parts
+// only; anything else is answered from the envelope.
+const SOURCE_FIELDS = /\b(sha256|content)\b|\battachments\s*\.\s*size\b/;
+const TEXT_FIELDS = /\b(text|html)\b/;
 
 /**
- * Resolves the select option. A JSONata expression gets the envelope level unless it names a
- * body field, so a projection of envelope fields never downloads bodies.
+ * Resolves the select option. A JSONata expression gets the least that answers it (projection
+ * pushdown): envelope unless it names text or html (then the text parts) or a hash, an
+ * attachment's size or content (then the whole source).
  * @throws QUERY_INVALID for a broken JSONata expression, before anything is fetched.
  */
 export function resolveSelect(options: SelectOptions = {}, timeoutMs?: number): Select {
@@ -39,7 +45,7 @@ export function resolveSelect(options: SelectOptions = {}, timeoutMs?: number): 
       ? {}
       : { attachmentContentMaxBytes: options.attachmentContentMaxBytes }),
   };
-  if (text === 'envelope' || text === 'full') {
+  if (text === 'envelope' || text === 'text' || text === 'full') {
     return {
       level: options.attachmentContentMaxBytes !== undefined ? 'full' : text,
       projection: null,
@@ -49,6 +55,10 @@ export function resolveSelect(options: SelectOptions = {}, timeoutMs?: number): 
   }
   const projection = compileProjection(text, timeoutMs);
   const level =
-    BODY_FIELDS.test(text) || options.attachmentContentMaxBytes !== undefined ? 'full' : 'envelope';
+    SOURCE_FIELDS.test(text) || options.attachmentContentMaxBytes !== undefined
+      ? 'full'
+      : TEXT_FIELDS.test(text)
+        ? 'text'
+        : 'envelope';
   return { level, projection, headers, ...base };
 }

@@ -19,9 +19,10 @@ describe('fetchFields', () => {
     });
   });
 
-  it('adds the source (BODY.PEEK[]) for select full and for projections that read bodies', () => {
+  it('adds the source (BODY.PEEK[]) for select full and for projections that read hashes or sizes, not for text', () => {
     expect(fetchFields(resolveSelect({ select: 'full' }), noGmail).source).toBe(true);
-    expect(fetchFields(resolveSelect({ select: '{"t": text}' }), noGmail).source).toBe(true);
+    expect(fetchFields(resolveSelect({ select: '{"t": text}' }), noGmail).source).toBeUndefined();
+    expect(fetchFields(resolveSelect({ select: 'text' }), noGmail).source).toBeUndefined();
     expect(fetchFields(resolveSelect({ select: 'attachments.sha256' }), noGmail).source).toBe(true);
     expect(
       fetchFields(resolveSelect({ select: '{"s": subject, "n": $count(attachments)}' }), noGmail)

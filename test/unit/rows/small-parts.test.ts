@@ -91,7 +91,11 @@ describe('resolveSelect', () => {
     [{ select: 'full' }, 'full'],
     [{ select: 'envelope' }, 'envelope'],
     [{ select: 'subject' }, 'envelope'],
-    [{ select: '$.html' }, 'full'],
+    [{ select: 'text' }, 'text'],
+    [{ select: '$.html' }, 'text'],
+    [{ select: '{"t": text, "s": subject}' }, 'text'],
+    [{ select: 'attachments.sha256' }, 'full'],
+    [{ select: '{"t": text, "n": attachments.size}' }, 'full'],
     [{ attachmentContentMaxBytes: 1000 }, 'full'],
   ])('%j fetches %s', (options, level) => expect(resolveSelect(options).level).toBe(level));
 });

@@ -1,0 +1,103 @@
+/**
+ * Select "text" (issue 13): text and html from the parts BODYSTRUCTURE names, fetched by
+ * section, never a whole source and never an attachment byte; the same text and html as full
+ * rows (mailparser over the whole source) on every message the tests have, the same attachment
+ * list with size and hash left null.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { read, type Logger } from '../../src/index.js';
+import { CORPUS } from '../helpers/corpus.js';
+import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { REPO_ROOT } from '../helpers/repo-files.js';
+import { seedMailbox } from '../helpers/seed.js';
+
+const NEW = ['mixed-inline-text.eml', 'alternative-related.eml', 'flowed.eml', 'forwarded.eml'];
+const eml = (name: string): Buffer => readFileSync(join(REPO_ROOT, 'test/fixtures/eml', name));
+
+type Row = {
+  uid: number;
+  folder: string;
+  subject: string;
+  text?: string | null;
+  html?: string | null;
+  attachments: { part: string; size: number | null; sha256: string | null }[];
+  parseWarnings: string[];
+};
+
+function recorder(): { logger: Logger; sent: () => string[] } {
+  const entries: Record<string, unknown>[] = [];
+  const push = (entry: Record<string, unknown>): void => void entries.push(entry);
+  return {
+    logger: { debug: push, info: push, warn: push, error: push },
+    sent: () =>
+      entries
+        .filter((e) => e.src === 'imapflow:c' || e.src === 'connector:c')
+        .map((e) => String(e.msg).replace(/^\S+ /, '')),
+  };
+}
+
+let user: { name: string; password: string };
+beforeAll(async () => {
+  user = freshUser('txt');
+  await seedMailbox(dovecot(), user, {
+    ...CORPUS,
+    INBOX: [...CORPUS.INBOX!, ...NEW.map((name) => ({ source: eml(name) }))],
+  });
+});
+
+describe('select "text"', () => {
+  it('gives the text and html of full rows, and their attachments without size or hash', async () => {
+    const text = (await read(makeConfig(user), 'ALL', { select: 'text' })).rows as Row[];
+    const full = (await read(makeConfig(user), 'ALL', { select: 'full' })).rows as Row[];
+    expect(text.length).toBe(full.length);
+    expect(text.length).toBeGreaterThan(12);
+    for (const [i, row] of text.entries()) {
+      const other = full[i]!;
+      const where = `${row.folder} ${row.uid} ${row.subject}`;
+      // The one known disagreement: a flowed line of a single space is a space-stuffed empty
+      // line (RFC 3676 4.4: unstuff first, then look for the trailing space); mailparser
+      // reads it as a soft break and joins it to the signature line. Asserted below.
+      if (row.subject === 'flowed') continue;
+      expect(row.text?.trimEnd() ?? null, where).toEqual(other.text?.trimEnd() ?? null);
+      expect(row.html?.trimEnd() ?? null, where).toEqual(other.html?.trimEnd() ?? null);
+      expect(row.attachments, where).toEqual(
+        other.attachments.map((a) => ({ ...a, size: null, sha256: null })),
+      );
+      expect(row.parseWarnings, where).toEqual(other.parseWarnings);
+    }
+  });
+
+  it('decodes what the new fixtures hold: QP latin1, inline parts in order, related html, flowed, a forwarded message as an attachment', async () => {
+    const rows = (await read(makeConfig(user), 'ALL FOLDER INBOX', { select: 'text' }))
+      .rows as Row[];
+    const bySubject = new Map(rows.map((row) => [row.subject, row]));
+    expect(bySubject.get('mixed with inline text')?.text).toBe(
+      'Grüße aus Köln, this line is long enough to be wrapped by a soft line break here.\nZweiter Teil: äöü\n',
+    );
+    expect(bySubject.get('alternative with related html')).toMatchObject({
+      text: 'Plain version: café',
+      html: '<p>HTML version: café <img src="cid:logo@x"></p>',
+    });
+    expect(bySubject.get('flowed')?.text).toBe(
+      'This paragraph is written as flowed text and continues on the next line without a break.\nFrom the start, a stuffed line.\n\n-- \nAnn\n',
+    );
+    expect(bySubject.get('forwarded message')).toMatchObject({
+      text: 'See the message below.',
+      attachments: [{ part: '2', size: null, sha256: null }],
+    });
+  });
+
+  it('fetches text parts by section only: no whole source, no attachment byte', async () => {
+    const log = recorder();
+    await read(makeConfig(user), 'ALL FOLDER INBOX', { select: 'text', logger: log.logger });
+    const fetches = log.sent().filter((line) => line.startsWith('UID FETCH'));
+    expect(fetches.join('\n')).not.toMatch(/BODY\.PEEK\[\]/);
+    // mixed-inline-text: its text parts 1 and 3, not report.pdf (2); alternative-related: the
+    // plain part 1 and the html 2.1, not the logo (2.2).
+    expect(fetches.some((line) => line.endsWith('(UID BODY.PEEK[1] BODY.PEEK[3])'))).toBe(true);
+    expect(fetches.some((line) => line.endsWith('(UID BODY.PEEK[1] BODY.PEEK[2.1])'))).toBe(true);
+    expect(fetches.join('\n')).not.toMatch(/BODY\.PEEK\[2\.2\]/);
+  });
+});
