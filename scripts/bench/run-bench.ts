@@ -28,6 +28,7 @@ const SCENARIOS = [
   'imapflow-envelope',
   'connector-envelope',
   'connector-full',
+  'connector-text',
   'import-archive',
   'import-imap',
   'import-imap-all-duplicates',
@@ -189,6 +190,7 @@ function ratios(r: Partial<Record<Name, Summary>>): Record<string, number | null
       'imapflow-simpleparser',
     ),
     'connector-full / raw-full (stretch >= 0.5)': ratio('connector-full', 'raw-full'),
+    'connector-text / raw-full (target >= 0.5)': ratio('connector-text', 'raw-full'),
     'connector-envelope / raw-meta (target >= 0.25, stretch 0.7)': ratio(
       'connector-envelope',
       'raw-meta',

@@ -180,6 +180,7 @@ const SCENARIOS: Record<string, Scenario> = {
     }),
   'connector-envelope': (t, firstRow) => connector(t, firstRow, 'envelope'),
   'connector-full': (t, firstRow) => connector(t, firstRow, 'full'),
+  'connector-text': (t, firstRow) => connector(t, firstRow, 'text'),
   'import-archive': connectorImport,
   'import-imap': connectorImport,
   'import-imap-all-duplicates': connectorImport,

@@ -4,7 +4,8 @@ import type { Select } from '../rows/select.js';
 /**
  * The FETCH items a select needs (RFC 3501 section 6.4.5). Envelope rows take ENVELOPE,
  * BODYSTRUCTURE, FLAGS, INTERNALDATE, RFC822.SIZE and the References header: no body byte.
- * Only select "full" or raw adds BODY.PEEK[] (PEEK, so \Seen never changes).
+ * Only raw adds BODY.PEEK[] (PEEK, so \Seen never changes); text and full rows fetch their
+ * MIME parts by section after this.
  */
 export function fetchFields(
   select: Select,
@@ -23,6 +24,7 @@ export function fetchFields(
     query.labels = true;
     query.threadId = true;
   }
-  if (select.level === 'full' || select.raw) query.source = true;
+  // Bodies are fetched part by part (read-page.ts), from the BODYSTRUCTURE asked for here.
+  if (select.raw) query.source = true;
   return query;
 }

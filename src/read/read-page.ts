@@ -12,6 +12,7 @@ import type { FetchedMessage } from '../fetched-message.js';
 import { ENVELOPE_HEADERS, envelopeNeedsHeaders } from '../rows/header-envelope.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import { parseBody } from '../rows/parse-body.js';
+import { attachmentSections, fullBody } from '../rows/full-body.js';
 import { textBody } from '../rows/text-body.js';
 import { textParts } from '../rows/text-parts.js';
 import { sleep } from '../sleep.js';
@@ -60,7 +61,8 @@ export interface Page {
 async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise<unknown[]> {
   const { session, plan, config } = run;
   const query = fetchFields(plan.select, session.client.capabilities);
-  const needsSource = Boolean(query.source);
+  // Anything beyond the envelope downloads body bytes: then maxMessageSize applies.
+  const needsSource = Boolean(query.source) || plan.select.level !== 'envelope';
   const headerOnly = fetchFields(
     { ...plan.select, level: 'envelope', raw: false },
     session.client.capabilities,
@@ -94,15 +96,24 @@ async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise
     const batch = [...full.messages, ...light.messages].sort((a, b) => a.uid - b.uid);
     await addEnvelopeHeaders(session, batch);
     const wholeSource =
-      plan.select.level === 'text' ? await addTextParts(session, batch) : new Set<number>();
+      plan.select.level === 'envelope'
+        ? new Set<number>()
+        : await addParts(
+            session,
+            batch.filter((message) => !oversized.has(message.uid)),
+            plan.select.level === 'full',
+          );
     for (const message of batch) {
-      const parsed = plan.select.level === 'full' || wholeSource.has(message.uid);
-      const body =
-        parsed && message.source
+      // An oversized message's row comes from its envelope: none of its parts was fetched.
+      const body = oversized.has(message.uid)
+        ? undefined
+        : wholeSource.has(message.uid) && message.source
           ? await parseBody(message.source, bodyOptions)
           : plan.select.level === 'text'
             ? textBody(message)
-            : undefined;
+            : plan.select.level === 'full'
+              ? fullBody(message, bodyOptions)
+              : undefined;
       if (wholeSource.has(message.uid))
         body?.warnings.push(
           'no usable BODYSTRUCTURE or text part from the server: text and html parsed from the whole source',
@@ -141,12 +152,16 @@ async function addEnvelopeHeaders(session: Session, batch: FetchedMessage[]): Pr
 }
 
 /**
- * Select "text": each message's text and html parts (rows/text-parts.ts), one UID FETCH per
- * distinct set of sections (most messages of a mailbox share a few shapes). A message without a
- * usable BODYSTRUCTURE, or whose parts the server did not give, gets its whole source instead;
- * the returned UIDs are those.
+ * Select "text" and "full": each message's text and html parts (rows/text-parts.ts), and for
+ * "full" its attachments too, one UID FETCH per distinct set of sections (most messages of a
+ * mailbox share a few shapes). A message without a usable BODYSTRUCTURE, or whose parts the
+ * server did not give, gets its whole source instead; the returned UIDs are those.
  */
-async function addTextParts(session: Session, batch: FetchedMessage[]): Promise<Set<number>> {
+async function addParts(
+  session: Session,
+  batch: FetchedMessage[],
+  attachments: boolean,
+): Promise<Set<number>> {
   const wholeSource = new Set<number>();
   const bySections = new Map<string, FetchedMessage[]>();
   for (const message of batch) {
@@ -155,7 +170,12 @@ async function addTextParts(session: Session, batch: FetchedMessage[]): Promise<
       continue;
     }
     const parts = textParts(message.bodyStructure);
-    const sections = [...new Set([...parts.text, ...parts.html].map((part) => part.section))];
+    const sections = [
+      ...new Set([
+        ...[...parts.text, ...parts.html].map((part) => part.section),
+        ...(attachments ? attachmentSections(message) : []),
+      ]),
+    ];
     if (sections.length === 0) continue;
     const key = sections.join(' ');
     bySections.set(key, [...(bySections.get(key) ?? []), message]);

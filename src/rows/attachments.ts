@@ -15,25 +15,29 @@ export function isAttachment(node: MessageStructureObject): boolean {
   return !type.startsWith('text/') && !type.startsWith('multipart/');
 }
 
-/** Attachment metadata from BODYSTRUCTURE, in MIME tree order, without downloading a byte. */
-export function attachmentsFromStructure(root: MessageStructureObject | undefined): Attachment[] {
-  const found: Attachment[] = [];
+/** The attachment parts of a message, in MIME tree order (nothing inside an attachment). */
+export function attachmentNodes(
+  root: MessageStructureObject | undefined,
+): MessageStructureObject[] {
+  const found: MessageStructureObject[] = [];
   const walk = (node: MessageStructureObject): void => {
-    if (isAttachment(node)) {
-      found.push({
-        part: node.part ?? '1',
-        filename: filenameOf(node),
-        contentType: node.type.toLowerCase(),
-        disposition: node.disposition?.toLowerCase() ?? null,
-        contentId: node.id ?? null,
-        encodedSize: typeof node.size === 'number' ? node.size : null,
-        size: null,
-        sha256: null,
-      });
-      return;
-    }
-    for (const child of node.childNodes ?? []) walk(child);
+    if (isAttachment(node)) found.push(node);
+    else for (const child of node.childNodes ?? []) walk(child);
   };
   if (root) walk(root);
   return found;
+}
+
+/** Attachment metadata from BODYSTRUCTURE, in MIME tree order, without downloading a byte. */
+export function attachmentsFromStructure(root: MessageStructureObject | undefined): Attachment[] {
+  return attachmentNodes(root).map((node) => ({
+    part: node.part ?? '1',
+    filename: filenameOf(node),
+    contentType: node.type.toLowerCase(),
+    disposition: node.disposition?.toLowerCase() ?? null,
+    contentId: node.id ?? null,
+    encodedSize: typeof node.size === 'number' ? node.size : null,
+    size: null,
+    sha256: null,
+  }));
 }

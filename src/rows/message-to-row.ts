@@ -60,10 +60,13 @@ function mergeBodyAttachments(
   if (parsed.attachments === null) return fromStructure;
   const pool = [...parsed.attachments];
   return fromStructure.map((attachment) => {
-    const index = pool.findIndex(
-      (p) =>
-        p.contentType === attachment.contentType &&
-        (p.filename === attachment.filename || attachment.filename === null),
+    // Fetched by section: the same part of the same tree. From a whole-source parse: the
+    // closest match by type and name.
+    const index = pool.findIndex((p) =>
+      p.part !== undefined
+        ? p.part === attachment.part
+        : p.contentType === attachment.contentType &&
+          (p.filename === attachment.filename || attachment.filename === null),
     );
     if (index < 0) {
       warnings.push(`attachment part ${attachment.part} could not be decoded`);

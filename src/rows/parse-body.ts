@@ -10,6 +10,8 @@ const loadParser = (): typeof SimpleParser =>
   (parser ??= (requireModule('mailparser') as { simpleParser: typeof SimpleParser }).simpleParser);
 
 export interface DecodedAttachment {
+  /** The MIME section it was fetched by; absent when mailparser found it in a whole source. */
+  part?: string;
   filename: string | null;
   contentType: string;
   size: number;

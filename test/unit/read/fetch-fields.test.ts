@@ -19,15 +19,11 @@ describe('fetchFields', () => {
     });
   });
 
-  it('adds the source (BODY.PEEK[]) for select full and for projections that read hashes or sizes, not for text', () => {
-    expect(fetchFields(resolveSelect({ select: 'full' }), noGmail).source).toBe(true);
-    expect(fetchFields(resolveSelect({ select: '{"t": text}' }), noGmail).source).toBeUndefined();
+  it('adds the source (BODY.PEEK[]) only for raw: bodies are fetched part by part', () => {
+    expect(fetchFields(resolveSelect({ select: 'full' }), noGmail).source).toBeUndefined();
     expect(fetchFields(resolveSelect({ select: 'text' }), noGmail).source).toBeUndefined();
-    expect(fetchFields(resolveSelect({ select: 'attachments.sha256' }), noGmail).source).toBe(true);
-    expect(
-      fetchFields(resolveSelect({ select: '{"s": subject, "n": $count(attachments)}' }), noGmail)
-        .source,
-    ).toBeUndefined();
+    expect(fetchFields(resolveSelect({ select: 'full', raw: true }), noGmail).source).toBe(true);
+    expect(fetchFields(resolveSelect({ raw: true }), noGmail).source).toBe(true);
   });
 
   it('asks for Gmail labels and thread ids only where the server has them', () => {
