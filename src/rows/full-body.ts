@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FetchedMessage } from '../fetched-message.js';
-import { attachmentNodes } from './attachments.js';
+import { attachmentNodes, mediaTypeOf } from './attachments.js';
 import { transferDecode } from './decode-part.js';
 import type { DecodedAttachment, ParsedBody, ParseBodyOptions } from './parse-body.js';
 import { textBody } from './text-body.js';
@@ -30,7 +30,7 @@ export function fullBody(message: FetchedMessage, options: ParseBodyOptions = {}
     const decoded: DecodedAttachment = {
       part,
       filename: node.dispositionParameters?.filename ?? node.parameters?.name ?? null,
-      contentType: node.type.toLowerCase(),
+      contentType: mediaTypeOf(node),
       size: content.length,
       sha256: createHash('sha256').update(content).digest('hex'),
     };

@@ -13,7 +13,7 @@
  * - a leaf text/* that is neither plain nor html (text/calendar, text/enriched) is neither.
  */
 import type { MessageStructureObject } from 'imapflow';
-import { isAttachment } from './attachments.js';
+import { isAttachment, mediaTypeOf } from './attachments.js';
 
 /** One part to download and how to decode it. */
 export interface TextPart {
@@ -46,7 +46,7 @@ function toPart(node: MessageStructureObject): TextPart {
 
 function collect(node: MessageStructureObject, found: TextParts): void {
   if (isAttachment(node)) return;
-  const type = node.type.toLowerCase();
+  const type = mediaTypeOf(node);
   const children = node.childNodes ?? [];
   if (type === 'multipart/alternative') {
     const options = children.map((child) => {
