@@ -3,7 +3,8 @@
  * (issue 13). The ENVELOPE is the cheap source and right for almost all mail; it is wrong in
  * two recognisable ways: placeholders standing in for a missing mailbox or domain (Dovecot's
  * MISSING_MAILBOX, MISSING_DOMAIN, SYNTAX_ERROR; UW and Cyrus's .MISSING-HOST-NAME.), and text
- * with non-ASCII characters, which imapflow decoded from a string rather than from the bytes.
+ * spoiled by decoding a string rather than bytes (raw 8-bit bytes inside an encoded word, or
+ * bytes that are not UTF-8: U+FFFD, or "ï¿½").
  * Those messages take these fields from the header itself, the same way whether the header
  * came with the full source or was fetched on its own.
  */
@@ -16,7 +17,10 @@ import type { Address } from './row.js';
 export const ENVELOPE_HEADERS = ['subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc'];
 
 const PLACEHOLDER = /MISSING_MAILBOX|MISSING_DOMAIN|SYNTAX_ERROR|\.MISSING-HOST-NAME\./;
-const NON_ASCII = /[^\x00-\x7f]/;
+// What text decoded from a string instead of its bytes shows: the replacement character, or
+// its UTF-8 bytes read as ISO-8859-1. Clean non-ASCII text (encoded words, RFC 6532 UTF-8)
+// comes through an ENVELOPE intact and needs nothing more.
+const SPOILED = /\uFFFD|\u00EF\u00BF\u00BD/;
 
 type Envelope = NonNullable<FetchedMessage['envelope']>;
 type EnvelopeAddress = { name?: string; address?: string };
@@ -26,12 +30,12 @@ const ADDRESS_FIELDS = ['from', 'sender', 'replyTo', 'to', 'cc', 'bcc'] as const
 /** Whether a message's ENVELOPE shows one of the marks of a value it could not carry. */
 export function envelopeNeedsHeaders(envelope: Envelope | undefined): boolean {
   if (!envelope) return false;
-  if (envelope.subject && NON_ASCII.test(envelope.subject)) return true;
+  if (envelope.subject && SPOILED.test(envelope.subject)) return true;
   return ADDRESS_FIELDS.some((field) =>
     ((envelope[field] ?? []) as EnvelopeAddress[]).some(
       (entry) =>
         PLACEHOLDER.test(entry.address ?? '') ||
-        (entry.name !== undefined && NON_ASCII.test(entry.name)),
+        (entry.name !== undefined && SPOILED.test(entry.name)),
     ),
   );
 }

@@ -235,13 +235,8 @@ describe('what a read fetches', () => {
     expect(fetches[0]).toMatch(
       /^UID FETCH 1:7 \(.*ENVELOPE.*BODYSTRUCTURE|^UID FETCH 1:7 \(.*BODYSTRUCTURE.*ENVELOPE/,
     );
-    // Then only the subject and address fields of the messages whose ENVELOPE has non-ASCII
-    // text (the corpus has some), to decode them from their bytes.
-    expect(fetches.slice(1)).toEqual([
-      expect.stringMatching(
-        /^UID FETCH [\d,:]+ \(UID BODY\.PEEK\[HEADER\.FIELDS \(subject from sender reply-to to cc bcc\)\]\)$/,
-      ),
-    ]);
+    // Clean non-ASCII text (the corpus has some) needs no second look at the header.
+    expect(fetches).toHaveLength(1);
     for (const fetch of fetches) expect(fetch).not.toMatch(/BODY\.PEEK\[\]|RFC822[^.]|BODY\[/);
     const full = recorder();
     await read(makeConfig(user), 'ALL FOLDER INBOX', { logger: full.logger, select: 'full' });
