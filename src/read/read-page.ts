@@ -53,77 +53,122 @@ export interface Page {
   warnings: string[];
 }
 
+/** One batch as the server gave it: its messages, and which were too big or parsed whole. */
+interface FetchedBatch {
+  messages: FetchedMessage[];
+  oversized: Set<number>;
+  wholeSource: Set<number>;
+}
+
 /**
- * UID FETCH the given UIDs in batches and map them to rows. The messages of a batch are
- * collected first and mapped after the loop: an IMAP command (or any await on the session)
- * inside `for await` over fetch() deadlocks imapflow (imapflow#159, #219).
+ * Every command one batch of UIDs needs (the LARGER check, the FETCH, header fields and MIME
+ * parts when asked for), after the delay between messages and the run's pace.
  */
-async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise<unknown[]> {
+async function fetchBatch(
+  run: PageRun,
+  wanted: number[],
+  first: boolean,
+  query: ReturnType<typeof fetchFields>,
+): Promise<FetchedBatch> {
   const { session, plan, config } = run;
-  const query = fetchFields(plan.select, session.client.capabilities);
+  const delayMs = config.delayBetweenMessagesMs;
+  if (!first && delayMs > 0) await sleep(delayMs, session.signal);
+  await run.pace.step(session.signal);
   // Anything beyond the envelope downloads body bytes: then maxMessageSize applies.
   const needsSource = Boolean(query.source) || plan.select.level !== 'envelope';
+  // Bodies over maxMessageSize are never downloaded: those rows come from the envelope.
+  const oversized = needsSource
+    ? await oversizedAmong(session, wanted, config.maxMessageSize)
+    : new Set<number>();
+  const full = await fetchMessages(
+    session,
+    wanted.filter((uid) => !oversized.has(uid)),
+    query,
+  );
   const headerOnly = fetchFields(
     { ...plan.select, level: 'envelope', raw: false },
     session.client.capabilities,
   );
-  const delayMs = config.delayBetweenMessagesMs;
-  const batchSize = delayMs > 0 ? 1 : FETCH_BATCH_SIZE;
+  const light =
+    oversized.size > 0
+      ? await fetchMessages(session, [...oversized], headerOnly)
+      : { messages: [], incomplete: [] };
+  const incomplete = [...full.incomplete, ...light.incomplete];
+  if (incomplete.length > 0) throw incompleteError(incomplete);
+  const messages = [...full.messages, ...light.messages].sort((a, b) => a.uid - b.uid);
+  await addEnvelopeHeaders(session, messages);
+  const wholeSource =
+    plan.select.level === 'envelope'
+      ? new Set<number>()
+      : await addParts(
+          session,
+          messages.filter((message) => !oversized.has(message.uid)),
+          plan.select.level === 'full',
+        );
+  return { messages, oversized, wholeSource };
+}
+
+/** A fetched batch -> rows (no IMAP command: it runs while the next batch is fetched). */
+async function batchRows(
+  run: PageRun,
+  batch: FetchedBatch,
+  ctx: RowContext,
+  rows: unknown[],
+): Promise<void> {
+  const { plan, config } = run;
+  const { oversized, wholeSource } = batch;
   const bodyOptions =
     plan.select.attachmentContentMaxBytes === undefined
       ? {}
       : { attachmentContentMaxBytes: plan.select.attachmentContentMaxBytes };
+  for (const message of batch.messages) {
+    // An oversized message's row comes from its envelope: none of its parts was fetched.
+    const body = oversized.has(message.uid)
+      ? undefined
+      : wholeSource.has(message.uid) && message.source
+        ? await parseBody(message.source, bodyOptions)
+        : plan.select.level === 'text'
+          ? textBody(message)
+          : plan.select.level === 'full'
+            ? fullBody(message, bodyOptions)
+            : undefined;
+    if (wholeSource.has(message.uid))
+      body?.warnings.push(
+        'no usable BODYSTRUCTURE or text part from the server: text and html parsed from the whole source',
+      );
+    const row = messageToRow(message, ctx, body, plan.select.headers);
+    if (oversized.has(message.uid))
+      row.parseWarnings.push(oversizedWarning(message.size, config.maxMessageSize));
+    if (plan.select.raw && message.source) row.raw = message.source.toString('base64');
+    const projected = plan.select.projection ? await plan.select.projection.evaluate(row) : row;
+    if (projected !== undefined) rows.push(projected);
+  }
+}
+
+/**
+ * UID FETCH the given UIDs in batches and map them to rows, pipelined: the next batch is asked
+ * for before the current one becomes rows, so the server works while the rows are made (one
+ * command on the wire at a time, in order). The messages of a batch are collected first: an
+ * IMAP command inside `for await` over fetch() deadlocks imapflow (imapflow#159, #219).
+ */
+async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise<unknown[]> {
+  const query = fetchFields(run.plan.select, run.session.client.capabilities);
+  const batchSize = run.config.delayBetweenMessagesMs > 0 ? 1 : FETCH_BATCH_SIZE;
+  const batches: number[][] = [];
+  for (let i = 0; i < uids.length; i += batchSize) batches.push(uids.slice(i, i + batchSize));
   const rows: unknown[] = [];
-  for (let i = 0; i < uids.length; i += batchSize) {
-    if (i > 0 && delayMs > 0) await sleep(delayMs, session.signal);
-    await run.pace.step(session.signal);
-    const wanted = uids.slice(i, i + batchSize);
-    // Bodies over maxMessageSize are never downloaded: those rows come from the envelope.
-    const oversized = needsSource
-      ? await oversizedAmong(session, wanted, config.maxMessageSize)
-      : new Set<number>();
-    const full = await fetchMessages(
-      session,
-      wanted.filter((uid) => !oversized.has(uid)),
-      query,
-    );
-    const light =
-      oversized.size > 0
-        ? await fetchMessages(session, [...oversized], headerOnly)
-        : { messages: [], incomplete: [] };
-    const incomplete = [...full.incomplete, ...light.incomplete];
-    if (incomplete.length > 0) throw incompleteError(incomplete);
-    const batch = [...full.messages, ...light.messages].sort((a, b) => a.uid - b.uid);
-    await addEnvelopeHeaders(session, batch);
-    const wholeSource =
-      plan.select.level === 'envelope'
-        ? new Set<number>()
-        : await addParts(
-            session,
-            batch.filter((message) => !oversized.has(message.uid)),
-            plan.select.level === 'full',
-          );
-    for (const message of batch) {
-      // An oversized message's row comes from its envelope: none of its parts was fetched.
-      const body = oversized.has(message.uid)
-        ? undefined
-        : wholeSource.has(message.uid) && message.source
-          ? await parseBody(message.source, bodyOptions)
-          : plan.select.level === 'text'
-            ? textBody(message)
-            : plan.select.level === 'full'
-              ? fullBody(message, bodyOptions)
-              : undefined;
-      if (wholeSource.has(message.uid))
-        body?.warnings.push(
-          'no usable BODYSTRUCTURE or text part from the server: text and html parsed from the whole source',
-        );
-      const row = messageToRow(message, ctx, body, plan.select.headers);
-      if (oversized.has(message.uid))
-        row.parseWarnings.push(oversizedWarning(message.size, config.maxMessageSize));
-      if (plan.select.raw && message.source) row.raw = message.source.toString('base64');
-      const projected = plan.select.projection ? await plan.select.projection.evaluate(row) : row;
-      if (projected !== undefined) rows.push(projected);
+  let next = batches.length > 0 ? fetchBatch(run, batches[0]!, true, query) : undefined;
+  for (let b = 0; b < batches.length; b++) {
+    const batch = await next!;
+    next = b + 1 < batches.length ? fetchBatch(run, batches[b + 1]!, false, query) : undefined;
+    // Observed at once: when making rows fails, the fetch in flight must not reject unheard.
+    next?.catch(() => undefined);
+    try {
+      await batchRows(run, batch, ctx, rows);
+    } catch (error) {
+      // The session stays the caller's to close or reuse: let the command in flight end.
+      await next?.catch(() => undefined);
+      throw error;
     }
   }
   return rows;

@@ -42,7 +42,7 @@ describe('fetchMessages (bulk parser)', () => {
           const uids = (await session.client.search({ all: true }, { uid: true })) as number[];
           for (const select of [
             resolveSelect({ headers: ['List-Id', 'X-Mailer'] }),
-            resolveSelect({ select: 'full' }),
+            resolveSelect({ select: 'full', raw: true }),
           ]) {
             const query = fetchFields(select, session.client.capabilities);
             const { messages: viaImapflow } = await fetchMessages(session, uids, query, false);
@@ -60,12 +60,26 @@ describe('fetchMessages (bulk parser)', () => {
                 .sort((a, b) => a.uid - b.uid)
                 .map((m) => messageToRow(m, ctx, undefined, select.headers));
             expect(rows(viaBulk)).toEqual(rows(viaImapflow));
-            if (select.level === 'full') {
+            if (select.raw) {
               const sources = (list: typeof viaBulk): string[] =>
                 [...list].sort((a, b) => a.uid - b.uid).map((m) => m.source!.toString('base64'));
               expect(sources(viaBulk)).toEqual(sources(viaImapflow));
             }
           }
+          // MIME parts by section (text and full rows) come out the same on both paths.
+          const parts = { uid: true, bodyParts: ['1', '2'] };
+          const partsOf = (list: typeof viaParts): string[][] =>
+            [...list]
+              .sort((a, b) => a.uid - b.uid)
+              .map((m) =>
+                [...(m.bodyParts ?? new Map<string, Buffer>())].map(
+                  ([section, bytes]) => `${section}:${bytes.toString('base64')}`,
+                ),
+              );
+          const { messages: viaParts } = await fetchMessages(session, uids, parts, true);
+          const { messages: viaImapflowParts } = await fetchMessages(session, uids, parts, false);
+          expect(partsOf(viaParts)).toEqual(partsOf(viaImapflowParts));
+          expect(partsOf(viaParts).flat().length).toBeGreaterThan(0);
           // The session is still imapflow's after the bulk commands.
           const found = await session.client.search({ all: true }, { uid: true });
           expect(Array.isArray(found) && found.length).toBeGreaterThan(0);
