@@ -95,13 +95,18 @@ function unflow(text: string, delSp: boolean): string {
   return out.join('\n');
 }
 
+const ASCII_LABELS = new Set(['us-ascii', 'ascii', 'ansi_x3.4-1968', 'iso646-us', 'us']);
+
 /** A part's bytes as the text a reader sees, and a warning when its charset was unknown. */
 export function decodePart(bytes: Buffer, part: TextPart): { text: string; warning?: string } {
   const decoded = transferDecode(bytes, part.encoding);
   let text: string;
   let warning: string | undefined;
   let decoder: TextDecoder | undefined;
-  if (part.charset) {
+  // US-ASCII is what a server says for a part without a charset, and what many mailers write
+  // over UTF-8 text: bytes above 0x7F then are read as raw bytes (UTF-8, else windows-1252),
+  // never as WHATWG's windows-1252 alias of "us-ascii", which turns UTF-8 into mojibake.
+  if (part.charset && !ASCII_LABELS.has(part.charset.trim().toLowerCase())) {
     try {
       decoder = new TextDecoder(part.charset.trim().toLowerCase());
     } catch {

@@ -94,6 +94,7 @@ describe('decodePart', () => {
     ],
     ['format=flowed, delsp=yes', 'wo \r\nrd\r\n', part({ flowed: true, delSp: true }), 'word\n'],
     ['no charset: UTF-8, else windows-1252', 'caf\xe9 \x80', part(), 'café €'],
+    ['us-ascii over UTF-8 bytes: UTF-8', 'caf\xc3\xa9', part({ charset: 'US-ASCII' }), 'café'],
   ])('%s', (_name, input, given, expected) => {
     expect(decodePart(latin1(input), given).text).toBe(expected);
   });
