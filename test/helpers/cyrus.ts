@@ -80,6 +80,8 @@ function unpackCyrus(): void {
   try {
     // apt-get download runs as _apt where it can; a private 0755 folder lets it write there.
     execFileSync('chmod', ['0777', download]);
+    // Package lists may be missing on a fresh machine (apt-get download needs them).
+    execFileSync('apt-get', ['update', '-qq'], quiet);
     execFileSync('apt-get', ['download', '-qq', ...PACKAGES], quiet);
     const unpacked = `${ROOT}.partial`;
     rmSync(unpacked, { recursive: true, force: true });
