@@ -11,7 +11,7 @@
 import type { FetchedMessage } from '../fetched-message.js';
 import { joinUnquotedSender, parseAddressList } from './header-addresses.js';
 import { decodeHeaderText } from './header-words.js';
-import type { Address } from './row.js';
+import type { Address, Row } from './row.js';
 
 /** The header fields this module reads: asked for with BODY.PEEK[HEADER.FIELDS (...)]. */
 export const ENVELOPE_HEADERS = ['subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc'];
@@ -40,15 +40,11 @@ export function envelopeNeedsHeaders(envelope: Envelope | undefined): boolean {
   );
 }
 
-export interface HeaderEnvelope {
-  subject: string | null;
-  from: Address[];
-  sender: Address[];
-  replyTo: Address[];
-  to: Address[];
-  cc: Address[];
-  bcc: Address[];
-}
+/** The row fields an ENVELOPE gives that header bytes can give instead. */
+export type HeaderEnvelope = Pick<
+  Row,
+  'subject' | 'from' | 'sender' | 'replyTo' | 'to' | 'cc' | 'bcc'
+>;
 
 /** The header block of a full source: everything before the first empty line. */
 export function headerBlockOf(source: Buffer): Buffer {

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discover, read, testQuery } from '../../src/index.js';
-import type { Logger } from '../../src/operation-options.js';
 import { readRepoJson as readPackageJson } from '../helpers/repo-files.js';
+import { commandRecorder } from '../helpers/command-recorder.js';
 import { formatIssues, validateRowSchema } from '../../src/validators.js';
 import { corpusUser } from '../helpers/corpus.js';
 import { eml } from '../helpers/fixtures.js';
@@ -22,18 +22,6 @@ type Row = Record<string, unknown> & {
   uid: number;
   flags: string[];
 };
-
-function recorder(): { logger: Logger; sent: () => string[] } {
-  const entries: Record<string, unknown>[] = [];
-  const push = (entry: Record<string, unknown>): void => void entries.push(entry);
-  return {
-    logger: { debug: push, info: push, warn: push, error: push },
-    sent: () =>
-      entries
-        .filter((e) => e.src === 'imapflow:c' || e.src === 'connector:c')
-        .map((e) => String(e.msg).replace(/^\S+ /, '')),
-  };
-}
 
 let user: { name: string; password: string };
 let envelopeRows: Row[];
@@ -229,7 +217,7 @@ describe('hard messages', () => {
 
 describe('what a read fetches', () => {
   it('sends no body fetch for envelope rows, and the MIME parts by section for full rows', async () => {
-    const envelope = recorder();
+    const envelope = commandRecorder();
     await read(makeConfig(user), 'ALL FOLDER INBOX', { logger: envelope.logger });
     const fetches = envelope.sent().filter((c) => c.startsWith('UID FETCH'));
     expect(fetches[0]).toMatch(
@@ -238,7 +226,7 @@ describe('what a read fetches', () => {
     // Clean non-ASCII text (the corpus has some) needs no second look at the header.
     expect(fetches).toHaveLength(1);
     for (const fetch of fetches) expect(fetch).not.toMatch(/BODY\.PEEK\[\]|RFC822[^.]|BODY\[/);
-    const full = recorder();
+    const full = commandRecorder();
     await read(makeConfig(user), 'ALL FOLDER INBOX', { logger: full.logger, select: 'full' });
     const fullFetches = full.sent().filter((c) => c.startsWith('UID FETCH'));
     expect(fullFetches.join('\n')).not.toContain('BODY.PEEK[]');
@@ -297,7 +285,7 @@ describe('JSONata select', () => {
 
 describe('testQuery', () => {
   it('reports per folder the search sent, matches, MESSAGES, UIDNEXT and UIDVALIDITY, and sample rows', async () => {
-    const log = recorder();
+    const log = commandRecorder();
     const result = await testQuery(makeConfig(user), 'FROM "alice@example.com" EXCLUDE Trash', {
       sampleSize: 1,
       logger: log.logger,

@@ -7,9 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { read, type Logger } from '../../src/index.js';
+import { read } from '../../src/index.js';
 import { parseBody } from '../../src/rows/parse-body.js';
 import { CORPUS } from '../helpers/corpus.js';
+import { commandRecorder } from '../helpers/command-recorder.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { REPO_ROOT } from '../helpers/repo-files.js';
 import { seedMailbox } from '../helpers/seed.js';
@@ -26,18 +27,6 @@ type Row = {
   attachments: { part: string; size: number | null; sha256: string | null }[];
   parseWarnings: string[];
 };
-
-function recorder(): { logger: Logger; sent: () => string[] } {
-  const entries: Record<string, unknown>[] = [];
-  const push = (entry: Record<string, unknown>): void => void entries.push(entry);
-  return {
-    logger: { debug: push, info: push, warn: push, error: push },
-    sent: () =>
-      entries
-        .filter((e) => e.src === 'imapflow:c' || e.src === 'connector:c')
-        .map((e) => String(e.msg).replace(/^\S+ /, '')),
-  };
-}
 
 let user: { name: string; password: string };
 beforeAll(async () => {
@@ -100,7 +89,7 @@ describe('text and full rows from BODYSTRUCTURE', () => {
   });
 
   it('fetches text parts by section only: no whole source, no attachment byte', async () => {
-    const log = recorder();
+    const log = commandRecorder();
     await read(makeConfig(user), 'ALL FOLDER INBOX', { select: 'text', logger: log.logger });
     const fetches = log.sent().filter((line) => line.startsWith('UID FETCH'));
     expect(fetches.join('\n')).not.toMatch(/BODY\.PEEK\[\]/);
