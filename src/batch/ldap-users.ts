@@ -4,7 +4,6 @@
  * the profile opts out in so many words.
  */
 import { readFileSync } from 'node:fs';
-import { Client } from 'ldapts';
 import { makeError } from '../errors.js';
 import type { LdapSettings } from './batch-profile.js';
 
@@ -26,6 +25,8 @@ export async function ldapUsers(
     ...(settings.caFile ? { ca: [readFileSync(settings.caFile, 'utf8')] } : {}),
   };
   const timeout = settings.timeoutSeconds * 1000;
+  // Loaded on first use (a dynamic import, which bundlers follow): only directory batches need it.
+  const { Client } = await import('ldapts');
   const client = new Client({
     url: settings.url,
     timeout,

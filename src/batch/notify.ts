@@ -4,7 +4,6 @@
  * to notify is recorded in the report and never loses the batch's results.
  */
 import { readFileSync } from 'node:fs';
-import { createTransport } from 'nodemailer';
 import { sleep } from '../sleep.js';
 import type { BatchProfile } from './batch-profile.js';
 import { formatReportText, type BatchReport } from './batch-report.js';
@@ -18,6 +17,9 @@ async function sendEmail(
   password: string | undefined,
 ): Promise<void> {
   const secure = email.security === 'tls';
+  // Loaded on first use (a dynamic import, which bundlers follow): only a batch that sends
+  // mail needs nodemailer, and loading it costs every start about 45 ms.
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: email.host,
     port: email.port ?? (secure ? 465 : 587),
