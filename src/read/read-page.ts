@@ -21,7 +21,7 @@ import { fetchFields } from './fetch-fields.js';
 import type { ReadPlan } from './prepare-read.js';
 
 // One UID FETCH per this many messages: few round trips, bounded memory per command.
-export const FETCH_BATCH_SIZE = 250;
+export const FETCH_BATCH_SIZE = 100;
 
 export interface UidValidityChange {
   folder: string;
