@@ -23,9 +23,9 @@ let cyrus: CyrusServer;
 let users = 0;
 
 beforeAll(async () => {
-  // The first run on a machine unpacks Cyrus (apt-get download): give it time.
+  // The first run on a machine downloads and unpacks Cyrus and installs its libraries.
   cyrus = await startCyrus();
-}, 180_000);
+}, 600_000);
 
 afterAll(async () => {
   await cyrus?.stop();
