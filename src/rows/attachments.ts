@@ -1,7 +1,8 @@
 import type { MessageStructureObject } from 'imapflow';
 import type { Attachment } from './row.js';
 
-function filenameOf(node: MessageStructureObject): string | null {
+/** A part's file name: the disposition's filename, else the type's name parameter. */
+export function filenameOf(node: MessageStructureObject): string | null {
   return node.dispositionParameters?.filename ?? node.parameters?.name ?? null;
 }
 

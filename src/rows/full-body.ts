@@ -4,11 +4,15 @@
  * by its own section, its transfer encoding undone, hashed with native SHA-256. Text, html and
  * attachments come from one tree, so a hash can never belong to another part.
  */
-import { createHash } from 'node:crypto';
 import type { FetchedMessage } from '../fetched-message.js';
-import { attachmentNodes, mediaTypeOf } from './attachments.js';
+import { attachmentNodes, filenameOf, mediaTypeOf } from './attachments.js';
 import { transferDecode } from './decode-part.js';
-import type { DecodedAttachment, ParsedBody, ParseBodyOptions } from './parse-body.js';
+import {
+  decodedAttachment,
+  type DecodedAttachment,
+  type ParsedBody,
+  type ParseBodyOptions,
+} from './parse-body.js';
 import { textBody } from './text-body.js';
 
 /** The sections a full row downloads: its text parts and every attachment. */
@@ -27,22 +31,14 @@ export function fullBody(message: FetchedMessage, options: ParseBodyOptions = {}
       continue;
     }
     const content = transferDecode(bytes, (node.encoding ?? '7bit').toLowerCase());
-    const decoded: DecodedAttachment = {
-      part,
-      filename: node.dispositionParameters?.filename ?? node.parameters?.name ?? null,
-      contentType: mediaTypeOf(node),
-      size: content.length,
-      sha256: createHash('sha256').update(content).digest('hex'),
-    };
-    if (options.attachmentContentMaxBytes !== undefined) {
-      const fits = content.length <= options.attachmentContentMaxBytes;
-      if (!fits)
-        body.warnings.push(
-          `attachment ${JSON.stringify(decoded.filename)} is larger than ${options.attachmentContentMaxBytes} bytes; content left out`,
-        );
-      decoded.content = fits ? content.toString('base64') : null;
-    }
-    attachments.push(decoded);
+    attachments.push(
+      decodedAttachment(
+        content,
+        { part, filename: filenameOf(node), contentType: mediaTypeOf(node) },
+        options,
+        body.warnings,
+      ),
+    );
   }
   return { ...body, attachments };
 }

@@ -34,6 +34,33 @@ export interface ParseBodyOptions {
 }
 
 /**
+ * An attachment's decoded bytes -> its size, SHA-256 and, when asked for, its content (base64)
+ * up to attachmentContentMaxBytes; a larger one is left out with a warning.
+ */
+export function decodedAttachment(
+  content: Buffer,
+  meta: Pick<DecodedAttachment, 'part' | 'filename' | 'contentType'>,
+  options: ParseBodyOptions,
+  warnings: string[],
+): DecodedAttachment {
+  const decoded: DecodedAttachment = {
+    ...meta,
+    size: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+  };
+  const max = options.attachmentContentMaxBytes;
+  if (max !== undefined) {
+    const fits = content.length <= max;
+    if (!fits)
+      warnings.push(
+        `attachment ${JSON.stringify(decoded.filename)} is larger than ${max} bytes; content left out`,
+      );
+    decoded.content = fits ? content.toString('base64') : null;
+  }
+  return decoded;
+}
+
+/**
  * Parses a full message source with mailparser: charsets, RFC 2047 / 2231 words and
  * transfer encodings decoded, invalid bytes replaced. Never throws: a message that cannot be
  * parsed yields empty bodies and a warning, so one bad message never fails a page.
@@ -50,23 +77,17 @@ export async function parseBody(
       skipImageLinks: true,
     });
     const warnings: string[] = [];
-    const attachments = mail.attachments.map((attachment) => {
-      const decoded: DecodedAttachment = {
-        filename: attachment.filename ?? null,
-        contentType: attachment.contentType.toLowerCase(),
-        size: attachment.content.length,
-        sha256: createHash('sha256').update(attachment.content).digest('hex'),
-      };
-      if (options.attachmentContentMaxBytes !== undefined) {
-        const fits = attachment.content.length <= options.attachmentContentMaxBytes;
-        if (!fits)
-          warnings.push(
-            `attachment ${JSON.stringify(decoded.filename)} is larger than ${options.attachmentContentMaxBytes} bytes; content left out`,
-          );
-        decoded.content = fits ? attachment.content.toString('base64') : null;
-      }
-      return decoded;
-    });
+    const attachments = mail.attachments.map((attachment) =>
+      decodedAttachment(
+        attachment.content,
+        {
+          filename: attachment.filename ?? null,
+          contentType: attachment.contentType.toLowerCase(),
+        },
+        options,
+        warnings,
+      ),
+    );
     return {
       text: mail.text ?? null,
       html: typeof mail.html === 'string' ? mail.html : null,
