@@ -42,8 +42,8 @@ export class Pace {
   }
 
   /**
-   * Called before each step after the first: waits the pause, and after enough calm steps
-   * halves it.
+   * Called before each step: waits the pause, and after enough calm steps halves it. At full
+   * speed it returns at once.
    * @throws ABORTED when the signal fires during the pause.
    */
   async step(signal: AbortSignal | undefined): Promise<void> {

@@ -60,6 +60,14 @@ interface FetchedBatch {
   wholeSource: Set<number>;
 }
 
+/** The FETCH items of a page's batches: as the select asks, and for oversized messages. */
+interface BatchQueries {
+  query: ReturnType<typeof fetchFields>;
+  envelopeOnly: ReturnType<typeof fetchFields>;
+  /** Body bytes are downloaded (raw, text or full): then maxMessageSize applies. */
+  downloadsBodies: boolean;
+}
+
 /**
  * Every command one batch of UIDs needs (the LARGER check, the FETCH, header fields and MIME
  * parts when asked for), after the delay between messages and the run's pace.
@@ -68,30 +76,24 @@ async function fetchBatch(
   run: PageRun,
   wanted: number[],
   first: boolean,
-  query: ReturnType<typeof fetchFields>,
+  queries: BatchQueries,
 ): Promise<FetchedBatch> {
   const { session, plan, config } = run;
   const delayMs = config.delayBetweenMessagesMs;
   if (!first && delayMs > 0) await sleep(delayMs, session.signal);
   await run.pace.step(session.signal);
-  // Anything beyond the envelope downloads body bytes: then maxMessageSize applies.
-  const needsSource = Boolean(query.source) || plan.select.level !== 'envelope';
   // Bodies over maxMessageSize are never downloaded: those rows come from the envelope.
-  const oversized = needsSource
+  const oversized = queries.downloadsBodies
     ? await oversizedAmong(session, wanted, config.maxMessageSize)
     : new Set<number>();
   const full = await fetchMessages(
     session,
     wanted.filter((uid) => !oversized.has(uid)),
-    query,
-  );
-  const headerOnly = fetchFields(
-    { ...plan.select, level: 'envelope', raw: false },
-    session.client.capabilities,
+    queries.query,
   );
   const light =
     oversized.size > 0
-      ? await fetchMessages(session, [...oversized], headerOnly)
+      ? await fetchMessages(session, [...oversized], queries.envelopeOnly)
       : { messages: [], incomplete: [] };
   const incomplete = [...full.incomplete, ...light.incomplete];
   if (incomplete.length > 0) throw incompleteError(incomplete);
@@ -152,15 +154,22 @@ async function batchRows(
  * IMAP command inside `for await` over fetch() deadlocks imapflow (imapflow#159, #219).
  */
 async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise<unknown[]> {
-  const query = fetchFields(run.plan.select, run.session.client.capabilities);
+  const { select } = run.plan;
+  const capabilities = run.session.client.capabilities;
+  const query = fetchFields(select, capabilities);
+  const queries: BatchQueries = {
+    query,
+    envelopeOnly: fetchFields({ ...select, level: 'envelope', raw: false }, capabilities),
+    downloadsBodies: Boolean(query.source) || select.level !== 'envelope',
+  };
   const batchSize = run.config.delayBetweenMessagesMs > 0 ? 1 : FETCH_BATCH_SIZE;
   const batches: number[][] = [];
   for (let i = 0; i < uids.length; i += batchSize) batches.push(uids.slice(i, i + batchSize));
   const rows: unknown[] = [];
-  let next = batches.length > 0 ? fetchBatch(run, batches[0]!, true, query) : undefined;
+  let next = batches.length > 0 ? fetchBatch(run, batches[0]!, true, queries) : undefined;
   for (let b = 0; b < batches.length; b++) {
     const batch = await next!;
-    next = b + 1 < batches.length ? fetchBatch(run, batches[b + 1]!, false, query) : undefined;
+    next = b + 1 < batches.length ? fetchBatch(run, batches[b + 1]!, false, queries) : undefined;
     // Observed at once: when making rows fails, the fetch in flight must not reject unheard.
     next?.catch(() => undefined);
     try {
@@ -175,7 +184,7 @@ async function fetchRows(run: PageRun, uids: number[], ctx: RowContext): Promise
 }
 
 /**
- * Messages without their source whose ENVELOPE cannot be trusted (placeholders, non-ASCII
+ * Messages without their source whose ENVELOPE cannot be trusted (placeholders, spoiled
  * text) get their subject and address header fields in one more FETCH: rows take those fields
  * from the bytes (rows/header-envelope.ts). Most batches have none and send nothing.
  */
@@ -223,7 +232,9 @@ async function addParts(
     ];
     if (sections.length === 0) continue;
     const key = sections.join(' ');
-    bySections.set(key, [...(bySections.get(key) ?? []), message]);
+    const group = bySections.get(key);
+    if (group) group.push(message);
+    else bySections.set(key, [message]);
   }
   for (const [key, messages] of bySections) {
     const fetched = await fetchMessages(
@@ -238,13 +249,15 @@ async function addParts(
       else wholeSource.add(message.uid);
     }
   }
-  const missing = [...wholeSource].filter(
-    (uid) => !batch.find((message) => message.uid === uid)?.source,
-  );
+  const missing = batch.filter((message) => wholeSource.has(message.uid) && !message.source);
   if (missing.length > 0) {
-    const sources = await fetchMessages(session, missing, { uid: true, source: true });
+    const sources = await fetchMessages(
+      session,
+      missing.map((message) => message.uid),
+      { uid: true, source: true },
+    );
     const byUid = new Map(sources.messages.map((message) => [message.uid, message.source]));
-    for (const message of batch) {
+    for (const message of missing) {
       const source = byUid.get(message.uid);
       if (source) message.source = source;
     }
