@@ -222,14 +222,15 @@ const TOO_MANY_SESSIONS =
   /too many (simultaneous |concurrent |open )?(connections|sessions)|maximum number of connections|connection limit/i;
 
 function classifyThrottle(raw: RawError, ctx: ErrorContext): ConnectorError | undefined {
+  // What the server said: a refused command's text, and the BYE that ended the session
+  // (imapflow keeps that in `reason`).
   const text = raw.responseText ?? '';
-  // imapflow keeps the text of a BYE that ended the session in `reason`.
   const bye = raw.reason ?? '';
-  const tooMany = TOO_MANY_SESSIONS.test(text) || TOO_MANY_SESSIONS.test(bye);
+  const said = `${text}\n${bye}`;
+  const tooMany = TOO_MANY_SESSIONS.test(said);
   const throttled =
     tooMany ||
-    /throttl/i.test(text) ||
-    /throttl/i.test(bye) ||
+    /throttl/i.test(said) ||
     BUSY_CODES.has(raw.serverResponseCode ?? '') ||
     /^\[(THROTTLED|LIMIT|UNAVAILABLE)\]/i.test(bye);
   if (!throttled) return undefined;

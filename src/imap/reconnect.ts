@@ -71,8 +71,8 @@ export function reconnectPolicy(
       options.onReconnect?.(fault);
       const waitMs = backoffMs(error, attempt, config.reconnectDelay);
       options.logger?.warn({
-        msg: `${(error as { code: string }).code}: opening a new session in ${waitMs} ms (reconnect ${attempt} of ${config.reconnectAttempts})`,
-        code: (error as { code: string }).code,
+        msg: `${fault.code}: opening a new session in ${waitMs} ms (reconnect ${attempt} of ${config.reconnectAttempts})`,
+        code: fault.code,
         attempt,
         waitMs,
       });
