@@ -16,7 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStream, runBatch, runImport } from '../../src/index.js';
-import { CLI, sleep } from '../helpers/cli.js';
+import { CLI, cliImportArgs, sleep } from '../helpers/cli.js';
 import { message } from '../helpers/corpus.js';
 import { startFaultProxy, type FaultMode, type FaultProxy } from '../helpers/fault-proxy.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
@@ -251,15 +251,7 @@ describe(`the random-fault matrix (${TRIALS} trials per path, first seed ${FIRST
           '--archive',
           join(dir, 'm.archive'),
         ],
-        imap: [
-          'import',
-          '--config',
-          join(dir, 'source.json'),
-          '--target',
-          join(dir, 'target.json'),
-          '--state',
-          join(dir, 'state.db'),
-        ],
+        imap: cliImportArgs(dir),
       }[kind];
       const env = {
         ...process.env,

@@ -19,7 +19,7 @@ import { seedMailbox } from '../helpers/seed.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
 import { randomBytes } from 'node:crypto';
 import { tempDir } from '../helpers/temp-dir.js';
-import { CLI, sleep } from '../helpers/cli.js';
+import { CLI, cliImportArgs, sleep } from '../helpers/cli.js';
 
 function numbered(
   count: number,
@@ -248,16 +248,7 @@ async function cliImport(
     source,
     destination,
     env,
-    args: [
-      CLI,
-      'import',
-      '--config',
-      join(dir, 'source.json'),
-      '--target',
-      join(dir, 'target.json'),
-      '--state',
-      join(dir, 'state.db'),
-    ],
+    args: [CLI, ...cliImportArgs(dir)],
   };
 }
 

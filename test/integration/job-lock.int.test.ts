@@ -14,7 +14,7 @@ import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, cliImportArgs } from '../helpers/cli.js';
 
 const COUNT = 60;
 // Two real processes pacing 60 messages at 20 ms each: about 2 s of overlap.
@@ -74,15 +74,7 @@ describe('two runs of one job at once', () => {
         IMAP_PASSWORD: source.password,
         IMAP_TARGET_PASSWORD: destination.password,
       };
-      const args = [
-        'import',
-        '--config',
-        join(dir, 'source.json'),
-        '--target',
-        join(dir, 'target.json'),
-        '--state',
-        join(dir, 'state.db'),
-      ];
+      const args = cliImportArgs(dir);
       const [a, b] = await Promise.all([run(args, env), run(args, env)]);
       expect([a.code, b.code].sort(), a.err + b.err).toEqual([0, 8]);
       expect([a.err, b.err].join('\n')).toMatch(/JOB_BUSY/);
