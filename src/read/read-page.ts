@@ -192,17 +192,29 @@ async function addEnvelopeHeaders(session: Session, batch: FetchedMessage[]): Pr
   const doubtful = batch.filter(
     (message) => !message.source && envelopeNeedsHeaders(message.envelope),
   );
-  if (doubtful.length === 0) return;
+  await fetchFor(session, doubtful, { uid: true, headers: ENVELOPE_HEADERS }, (message, answer) => {
+    if (answer?.headers) message.envelopeHeaders = answer.headers;
+  });
+}
+
+/**
+ * One more UID FETCH for `messages`; `take` gets each of them with its answer (undefined when
+ * the server gave none with every item asked for). Nothing is sent for no messages.
+ */
+async function fetchFor(
+  session: Session,
+  messages: FetchedMessage[],
+  query: Parameters<typeof fetchMessages>[2],
+  take: (message: FetchedMessage, answer: FetchedMessage | undefined) => void,
+): Promise<void> {
+  if (messages.length === 0) return;
   const fetched = await fetchMessages(
     session,
-    doubtful.map((message) => message.uid),
-    { uid: true, headers: ENVELOPE_HEADERS },
+    messages.map((message) => message.uid),
+    query,
   );
-  const byUid = new Map(fetched.messages.map((message) => [message.uid, message.headers]));
-  for (const message of doubtful) {
-    const headers = byUid.get(message.uid);
-    if (headers) message.envelopeHeaders = headers;
-  }
+  const byUid = new Map(fetched.messages.map((message) => [message.uid, message]));
+  for (const message of messages) take(message, byUid.get(message.uid));
 }
 
 /**
@@ -236,32 +248,20 @@ async function addParts(
     if (group) group.push(message);
     else bySections.set(key, [message]);
   }
-  for (const [key, messages] of bySections) {
-    const fetched = await fetchMessages(
+  for (const [key, messages] of bySections)
+    await fetchFor(
       session,
-      messages.map((message) => message.uid),
+      messages,
       { uid: true, bodyParts: key.split(' ') },
+      (message, answer) => {
+        if (answer?.bodyParts) message.bodyParts = answer.bodyParts;
+        else wholeSource.add(message.uid);
+      },
     );
-    const byUid = new Map(fetched.messages.map((message) => [message.uid, message.bodyParts]));
-    for (const message of messages) {
-      const parts = byUid.get(message.uid);
-      if (parts) message.bodyParts = parts;
-      else wholeSource.add(message.uid);
-    }
-  }
   const missing = batch.filter((message) => wholeSource.has(message.uid) && !message.source);
-  if (missing.length > 0) {
-    const sources = await fetchMessages(
-      session,
-      missing.map((message) => message.uid),
-      { uid: true, source: true },
-    );
-    const byUid = new Map(sources.messages.map((message) => [message.uid, message.source]));
-    for (const message of missing) {
-      const source = byUid.get(message.uid);
-      if (source) message.source = source;
-    }
-  }
+  await fetchFor(session, missing, { uid: true, source: true }, (message, answer) => {
+    if (answer?.source) message.source = answer.source;
+  });
   return wholeSource;
 }
 
