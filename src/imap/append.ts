@@ -147,7 +147,7 @@ export async function appendMessage(
  * three quarters of an import's time), and imapflow keeps only the flags the *selected* folder
  * may store (an EXAMINEd folder may store none). A missing folder is left to APPEND's TRYCREATE.
  */
-async function selectForAppend(session: Session, folder: string): Promise<void> {
+export async function selectForAppend(session: Session, folder: string): Promise<void> {
   const selected = session.client.mailbox;
   if (selected && !selected.readOnly && sameFolder(selected.path, folder)) return;
   try {
@@ -168,6 +168,22 @@ const MULTIAPPEND_MAX_BYTES = 8 * 1024 * 1024;
 const MULTIAPPEND_MAX_MESSAGES = 100;
 
 /**
+ * The flags of a message the selected target folder may keep: atoms only (anything else cannot
+ * have come from an IMAP server), never \\Recent, and within its PERMANENTFLAGS.
+ */
+export function storableFlags(
+  message: OutgoingMessage,
+  permanent: ReadonlySet<string> | undefined,
+): string[] {
+  return message.flags.filter(
+    (flag) =>
+      isFlag(flag) &&
+      !UNSETTABLE.has(flag.toLowerCase()) &&
+      (!permanent || permanent.has('\\*') || permanent.has(flag)),
+  );
+}
+
+/**
  * The MULTIAPPEND arguments in imapflow's compiler shape: the folder in modified UTF-7 (no
  * byte outside printable ASCII), per message its flags, date and source as a literal. A flag
  * that is no atom cannot have come from an IMAP server and is not sent.
@@ -177,13 +193,11 @@ export function multiAppendAttributes(
   messages: readonly OutgoingMessage[],
   permanent: ReadonlySet<string> | undefined,
 ): ImapAttribute[] {
-  const allowed = (flag: string): boolean =>
-    isFlag(flag) &&
-    !UNSETTABLE.has(flag.toLowerCase()) &&
-    (!permanent || permanent.has('\\*') || permanent.has(flag));
   const attributes: ImapAttribute[] = [{ type: 'ATOM', value: encodeMailboxName(folder) }];
   for (const message of messages) {
-    attributes.push(message.flags.filter(allowed).map((flag) => ({ type: 'ATOM', value: flag })));
+    attributes.push(
+      storableFlags(message, permanent).map((flag) => ({ type: 'ATOM', value: flag })),
+    );
     if (message.internalDate)
       attributes.push({ type: 'STRING', value: imapDateTime(message.internalDate) });
     attributes.push({ type: 'LITERAL', value: message.raw });
@@ -220,7 +234,7 @@ async function multiAppend(
 }
 
 /** The next messages that may go in one MULTIAPPEND: within APPENDLIMIT, without NUL, at most 100 or 8 MB. */
-function nextChunk(
+export function nextChunk(
   session: Session,
   messages: readonly OutgoingMessage[],
   from: number,
@@ -242,7 +256,7 @@ function nextChunk(
 }
 
 /** One message alone; a refusal of just this message is its outcome, anything else is fatal. */
-async function appendOne(
+export async function appendOne(
   session: Session,
   folder: string,
   message: OutgoingMessage,

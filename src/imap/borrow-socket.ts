@@ -21,12 +21,82 @@ export function nextTag(): string {
   return `X${(++tagCounter).toString(36).toUpperCase()}`;
 }
 
+/** The session's socket, taken from imapflow's reader until give-back. */
+export interface SocketLease {
+  /** Writes bytes as they are (a command line, or the parts of one with literals). */
+  write(data: string | Buffer): void;
+  /** Hands the socket back to imapflow; `rest` (bytes after the last answer) goes to its reader. */
+  giveBack(rest: Buffer): void;
+  /** Ends the lease by destroying the socket: its state is unknown. */
+  destroy(): void;
+}
+
+/** What the holder of a lease hears: every byte the server sends, and the socket's end. */
+export interface LeaseListener {
+  onData(chunk: Buffer): void;
+  onClose(): void;
+}
+
+/** The error a lease reports when the socket closes under it (imapflow's code for it). */
+export function connectionGone(): Error {
+  return Object.assign(new Error('Connection not available'), { code: 'NoConnection' });
+}
+
+/**
+ * Takes the session's socket from imapflow's reader: from now on every byte the server sends
+ * goes to `listener` until giveBack(), which pipes the socket back so imapflow keeps the
+ * session, its auth and every other command. Only one lease at a time, and only while
+ * imapflow has no command in flight.
+ * @returns undefined when the session cannot lend its socket (see canBorrowSocket).
+ */
+export function leaseSocket(client: ImapFlow, listener: LeaseListener): SocketLease | undefined {
+  const lent = borrowableSocket(client);
+  if (!lent) return undefined;
+  const { socket, streamer } = lent;
+  let ended = false;
+  const detach = (): void => {
+    ended = true;
+    socket.off('data', onData);
+    socket.off('close', onClose);
+    socket.off('error', onClose);
+  };
+  const onData = (chunk: Buffer): void => {
+    if (!ended) listener.onData(chunk);
+  };
+  const onClose = (): void => {
+    if (ended) return;
+    detach();
+    listener.onClose();
+  };
+  socket.unpipe(streamer);
+  socket.on('data', onData);
+  // unpipe() leaves the socket explicitly paused, and a 'data' listener alone does not resume it.
+  socket.resume();
+  socket.once('close', onClose);
+  socket.once('error', onClose);
+  return {
+    write: (data) => {
+      if (!ended) socket.write(data);
+    },
+    giveBack: (rest) => {
+      if (ended) return;
+      detach();
+      socket.pipe(streamer);
+      if (rest.length > 0) streamer.write(rest);
+    },
+    destroy: () => {
+      if (ended) return;
+      detach();
+      socket.destroy();
+    },
+  };
+}
+
 /**
  * Sends one command line on the session's socket and hands every byte of the answer to
- * `consume` until it reports the tagged end: the socket is unpiped from imapflow's reader for
- * the length of the command and piped back after, so imapflow keeps the session, its auth and
- * every other command. Bytes after the tagged line (none, as nothing else is pending) go back
- * to imapflow's reader. A `consume` that throws ends the command and destroys the socket.
+ * `consume` until it reports the tagged end (a lease for the length of one command). Bytes
+ * after the tagged line (none, as nothing else is pending) go back to imapflow's reader. A
+ * `consume` that throws ends the command and destroys the socket.
  * @throws what `consume` throws or reports; code NoConnection when the socket closes first.
  */
 export function borrowSocket<T>(
@@ -35,52 +105,33 @@ export function borrowSocket<T>(
   consume: (chunk: Buffer) => Consumed<T>,
   logger: Logger = SILENT_LOGGER,
 ): Promise<T> {
-  const lent = borrowableSocket(client);
-  if (!lent)
-    return Promise.reject(
-      Object.assign(new Error('The session cannot lend its socket'), { code: 'NoConnection' }),
-    );
-  const { socket, streamer } = lent;
   const command = checkedLine(line);
   return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const detach = (): void => {
-      settled = true;
-      socket.off('data', onData);
-      socket.off('close', onClose);
-      socket.off('error', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      if (settled) return;
-      let outcome: Consumed<T>;
-      try {
-        outcome = consume(chunk);
-      } catch (error) {
-        detach();
-        socket.destroy();
-        reject(error as Error);
-        return;
-      }
-      if (!outcome.done) return;
-      detach();
-      socket.pipe(streamer);
-      if (outcome.rest.length > 0) streamer.write(outcome.rest);
-      if ('error' in outcome) reject(outcome.error);
-      else resolve(outcome.value);
-    };
-    const onClose = (): void => {
-      if (settled) return;
-      detach();
-      reject(Object.assign(new Error('Connection not available'), { code: 'NoConnection' }));
-    };
-    socket.unpipe(streamer);
-    socket.on('data', onData);
-    // unpipe() leaves the socket explicitly paused, and a 'data' listener alone does not resume it.
-    socket.resume();
-    socket.once('close', onClose);
-    socket.once('error', onClose);
+    const lease = leaseSocket(client, {
+      onData: (chunk) => {
+        let outcome: Consumed<T>;
+        try {
+          outcome = consume(chunk);
+        } catch (error) {
+          lease!.destroy();
+          reject(error as Error);
+          return;
+        }
+        if (!outcome.done) return;
+        lease!.giveBack(outcome.rest);
+        if ('error' in outcome) reject(outcome.error);
+        else resolve(outcome.value);
+      },
+      onClose: () => reject(connectionGone()),
+    });
+    if (!lease) {
+      reject(
+        Object.assign(new Error('The session cannot lend its socket'), { code: 'NoConnection' }),
+      );
+      return;
+    }
     // Logged like imapflow's client lines; FETCH and SEARCH lines carry no secret.
     logger.debug({ src: 'connector:c', msg: command });
-    socket.write(`${command}\r\n`);
+    lease.write(`${command}\r\n`);
   });
 }

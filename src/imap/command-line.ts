@@ -80,6 +80,40 @@ export function uidFetchLine(tag: string, uidSet: string, items: string): string
   return checkedLine(`${tag} UID FETCH ${uidSet} ${items}`);
 }
 
+// RFC 3501 section 9 quoted: any TEXT-CHAR, with DQUOTE and "\\" escaped. Narrowed to printable
+// ASCII: a mailbox name arrives here in modified UTF-7, a date is digits and letters.
+const QUOTABLE = /^[\x20-\x7e]*$/;
+
+/** A quoted string (RFC 3501 section 4.3). @throws INTERNAL for a value it cannot carry. */
+export function quoted(value: string): string {
+  if (!QUOTABLE.test(value)) throw refused('quoted string');
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * `TAG APPEND "mailbox"`, the head of a MULTIAPPEND (RFC 3502) whose messages follow, each as
+ * appendedMessageHead() and its literal; the command ends with CRLF after the last literal.
+ */
+export function appendLine(tag: string, encodedMailbox: string): string {
+  if (!isAtom(tag)) throw refused('tag');
+  return checkedLine(`${tag} APPEND ${quoted(encodedMailbox)}`);
+}
+
+/**
+ * ` (flags) "date" {size+}` and the CRLF before one message's bytes: a non-synchronizing
+ * literal (LITERAL+, RFC 7888), so the server's "+" is never waited for.
+ */
+export function appendedMessageHead(
+  flags: readonly string[],
+  dateTime: string | undefined,
+  size: number,
+): string {
+  if (!flags.every(isFlag)) throw refused('flag');
+  if (!Number.isSafeInteger(size) || size < 0) throw refused('literal size');
+  const date = dateTime === undefined ? '' : ` ${quoted(dateTime)}`;
+  return `${checkedLine(` (${flags.join(' ')})${date} {${size}+}`)}\r\n`;
+}
+
 /**
  * The last guard before the socket: a line with CR, LF or NUL outside a literal would let the
  * server read a second command out of it (RFC 3501 section 2.2).

@@ -16,6 +16,8 @@ export { fetchProtocolError } from './fetch-tokens.js';
 export interface TaggedResult {
   status: string;
   text: string;
+  /** The tag it answered (several commands may be pending on one socket). */
+  tag: string;
 }
 
 const CR = 13;
@@ -53,11 +55,16 @@ export class FetchResponseParser {
   private literals: Buffer[] = [];
   private literalNeeded = -1;
 
+  private readonly isOurs: (tag: string) => boolean;
+
+  /** `tag`: the tag of the one command pending, or a test for the tags of several. */
   constructor(
-    private readonly tag: string,
+    tag: string | ((tag: string) => boolean),
     private readonly events: ParserEvents,
     private readonly maxLiteralBytes = DEFAULT_MAX_LITERAL_BYTES,
-  ) {}
+  ) {
+    this.isOurs = typeof tag === 'string' ? (candidate) => candidate === tag : tag;
+  }
 
   private take(count: number): Buffer {
     if (count === 0) return EMPTY;
@@ -141,9 +148,11 @@ export class FetchResponseParser {
     this.texts = [];
     this.literals = [];
     const head = texts[0]!.toString('latin1', 0, Math.min(texts[0]!.length, 64));
-    if (head.startsWith(`${this.tag} `)) {
+    const space = head.indexOf(' ');
+    const tag = space > 0 ? head.slice(0, space) : head;
+    if (tag !== '*' && tag !== '+' && this.isOurs(tag)) {
       const [, status = '', text = ''] = /^\S+ (\S+) ?(.*)$/.exec(texts[0]!.toString('utf8')) ?? [];
-      this.events.onTagged({ status: status.toUpperCase(), text }, this.take(this.buffered));
+      this.events.onTagged({ status: status.toUpperCase(), text, tag }, this.take(this.buffered));
       return false;
     }
     const fetch = FETCH_HEAD.exec(head);

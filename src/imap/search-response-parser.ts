@@ -144,7 +144,7 @@ export class SearchResponseParser {
     this.mode = 'head';
     if (text.startsWith(`${this.tag} `)) {
       const [, status = '', rest = ''] = /^\S+ (\S+) ?(.*)$/.exec(text) ?? [];
-      return { status: status.toUpperCase(), text: rest };
+      return { status: status.toUpperCase(), text: rest, tag: this.tag };
     }
     if (/^\* ESEARCH /i.test(text)) this.esearch(text);
     return undefined;

@@ -63,7 +63,10 @@ function startFolder(run: FolderRun): void {
   state.resetFolder(run.path, run.uidValidity);
 }
 
-/** What an interrupted run left: post-read actions still owed, APPENDs that may have landed. */
+/**
+ * What an interrupted run left: post-read actions still owed, APPENDs that may have landed.
+ * An APPEND that did not land is copied again with the failed messages, whatever the checkpoint.
+ */
 async function recoverLeftovers(run: FolderRun): Promise<void> {
   const { state, sink } = run.job;
   await settle(run, state.pendingActions(run.path, run.uidValidity));
@@ -71,7 +74,7 @@ async function recoverLeftovers(run: FolderRun): Promise<void> {
     if (await sink.confirm(intent.identity)) {
       state.complete(run.path, run.uidValidity, intent.uid, run.acting);
       run.result.recovered++;
-    } else state.dropIntent(run.path, run.uidValidity, intent.uid);
+    } else state.requeueIntent(run.path, run.uidValidity, intent.uid);
   }
 }
 

@@ -179,8 +179,23 @@ export class ImportState {
     })();
   }
 
-  dropIntent(folder: string, uidValidity: string, uid: number): void {
-    this.sql.dropIntent.run(this.job, folder, uidValidity, uid);
+  /**
+   * An APPEND written down but not at the destination: listed to be copied again, in one
+   * transaction with dropping its intent. The checkpoint may already lie beyond it (a later
+   * step was stored while this one was refused or cut), so it must not wait for the checkpoint.
+   */
+  requeueIntent(folder: string, uidValidity: string, uid: number): void {
+    this.db.transaction(() => {
+      this.sql.addFailed.run(
+        this.job,
+        folder,
+        uidValidity,
+        uid,
+        'CONNECTION_LOST',
+        'The run stopped before this message was confirmed at the destination; it is copied again.',
+      );
+      this.sql.dropIntent.run(this.job, folder, uidValidity, uid);
+    })();
   }
 
   /** Messages safely at the destination (stored, or already there): settled in one transaction. */

@@ -59,24 +59,61 @@ export async function storeBatch(
   const dedupe = new BatchDedupe(run.job.mode);
   const delayMs = config.delayBetweenMessagesMs;
   const step = delayMs > 0 ? 1 : STEP;
-  for (let start = 0; start < messages.length; start += step) {
-    if (signal?.aborted) throw importStopped();
-    if (delayMs > 0 && !(first && start === 0)) await sleep(delayMs, signal);
-    await run.job.pace.step(signal);
-    const group = messages.slice(start, start + step);
-    const duplicates = new Set(
-      group
-        .filter((message, i) => dedupe.isDuplicate(message.identity, present[start + i] === true))
-        .map((message) => message.uid),
-    );
-    const stored = await storeStep(
-      run,
-      group.filter((message) => !duplicates.has(message.uid)),
-    );
-    settled.push(...settleStep(run, group, duplicates, stored));
+  // A destination that answers in order takes the next step before it has answered this one.
+  const overlapping = sink.overlaps === true && delayMs === 0;
+  const finish = async (sent: SentStep): Promise<void> => {
+    const stored = await sent.storing;
+    settled.push(...settleStep(run, sent.group, sent.duplicates, stored));
     run.job.onProgress?.(run.result);
     if (stored.fatal) throw stored.fatal;
+  };
+  let inFlight: SentStep | undefined;
+  try {
+    for (let start = 0; start < messages.length; start += step) {
+      if (signal?.aborted) {
+        const last = inFlight;
+        inFlight = undefined;
+        if (last) await finish(last);
+        throw importStopped();
+      }
+      if (delayMs > 0 && !(first && start === 0)) await sleep(delayMs, signal);
+      await run.job.pace.step(signal);
+      const group = messages.slice(start, start + step);
+      const duplicates = new Set(
+        group
+          .filter((message, i) => dedupe.isDuplicate(message.identity, present[start + i] === true))
+          .map((message) => message.uid),
+      );
+      const sent: SentStep = {
+        group,
+        duplicates,
+        storing: storeStep(
+          run,
+          group.filter((message) => !duplicates.has(message.uid)),
+        ),
+      };
+      sent.storing.catch(() => undefined); // awaited in order below
+      const previous = inFlight;
+      inFlight = overlapping ? sent : undefined;
+      if (previous) await finish(previous);
+      if (!overlapping) await finish(sent);
+    }
+    const last = inFlight;
+    inFlight = undefined;
+    if (last) await finish(last);
+  } finally {
+    // A step still in flight when an earlier one failed: its answer is awaited so the session
+    // is idle again, and it is not recorded; its intents stay, checked at the destination by
+    // the next run (recoverLeftovers), which also copies again what an intent left unconfirmed.
+    await inFlight?.storing.catch(() => undefined);
   }
+}
+
+/** A step sent to the destination and not yet recorded. */
+interface SentStep {
+  group: readonly SourceMessage[];
+  duplicates: ReadonlySet<number>;
+  storing: Promise<StoreResult & { sent: readonly SourceMessage[] }>;
 }
 
 /** Writes the intents down (IMAP destinations), then stores the step's messages. */

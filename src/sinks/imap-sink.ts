@@ -1,7 +1,7 @@
 import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
-import { appendMany } from '../imap/append.js';
+import { AppendPipeline } from '../imap/append-pipeline.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import type { DedupeIndex } from '../write/dedupe-index.js';
 import { sameFolder } from '../imap/mailbox-name.js';
@@ -72,9 +72,11 @@ export class ImapSink implements Sink {
     let index: DedupeIndex | undefined;
     // Built only after a crash left an intent: is that one message there, whatever the mode?
     let contentIndex: DedupeIndex | undefined;
+    const appends = new AppendPipeline(session, destination);
     return {
       destination,
       needsIntent: true,
+      overlaps: true,
       contains: (identities) =>
         onTarget(session, async () => {
           index ??= await buildTargetFolderIndex(session, destination, mode, timeout, exists);
@@ -92,9 +94,7 @@ export class ImapSink implements Sink {
           return (await contentIndex.contains([identity]))[0] === true;
         }),
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
-        const result = await appendMany(
-          session,
-          destination,
+        const result = await appends.send(
           messages.map((message) => ({
             raw: message.raw,
             flags: message.flags,

@@ -34,6 +34,11 @@ export interface FolderSink {
    * connection, the quota) ends the list: outcomes then stop short and `fatal` says why.
    */
   storeMany(messages: readonly SourceMessage[]): Promise<StoreResult>;
+  /**
+   * Whether storeMany() may be called again before the previous call resolved: the calls are
+   * then stored and answered in order (an IMAP target pipelines its APPENDs).
+   */
+  readonly overlaps?: boolean;
 }
 
 export interface StoreResult {

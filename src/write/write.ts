@@ -4,7 +4,7 @@ import { assertRole, validateConfig } from '../config/validate-config.js';
 import { isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
-import { appendMany } from '../imap/append.js';
+import { AppendPipeline } from '../imap/append-pipeline.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import { buildTargetFolderIndex } from './target-folder-index.js';
 import { sameFolder } from '../imap/mailbox-name.js';
@@ -77,9 +77,7 @@ export async function write(
     });
     if (options.signal?.aborted)
       throw makeError('ABORTED', 'The write was cancelled before any message was sent.');
-    const appended = await appendMany(
-      session,
-      folder,
+    const appended = await new AppendPipeline(session, folder).send(
       toStore.map((i) => messages[i]!),
     );
     appended.outcomes.forEach((outcome, n) => {

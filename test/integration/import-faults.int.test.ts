@@ -98,6 +98,49 @@ describe('a crash between APPEND and recording it', () => {
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
 
+  it('copies again a message whose intent was left unconfirmed below the checkpoint (a later step stored while its own was refused or cut)', async () => {
+    const source = freshUser('cs');
+    const destination = freshUser('ct');
+    const messages = numbered(5, 'Requeue');
+    await seedMailbox(dovecot(), source, { INBOX: messages });
+    const state = join(tempDir(), 'state.db');
+    await runImport(makeConfig(source), { destination: target(destination, state) });
+    // The destination lacks the third message, the checkpoint is past it, and its intent is
+    // still written down: what pipelined steps leave when step k was cut after step k+1 landed.
+    await withClient(destination, async (client) => {
+      await client.mailboxOpen('INBOX');
+      const found = await client.search({ header: { subject: 'Requeue 2' } }, { uid: true });
+      expect(found).toHaveLength(1);
+      await client.messageDelete(String((found as number[])[0]), { uid: true });
+    });
+    const db = openDatabase(state, { readonly: false, busyTimeoutMs: 5000 });
+    const progress = db
+      .prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`)
+      .get() as { job: string; uid_validity: string; last_uid: number };
+    expect(progress.last_uid).toBe(5);
+    db.prepare(
+      'INSERT INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      progress.job,
+      'INBOX',
+      progress.uid_validity,
+      3,
+      'INBOX',
+      JSON.stringify(identify(messages[2]!.source)),
+    );
+    db.close();
+
+    const restarted = await runImport(makeConfig(source), {
+      destination: target(destination, state),
+    });
+    expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({
+      recovered: 0,
+      copied: 1,
+      failed: 0,
+    });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+
   it('without the intent, dedupe none would have stored it twice (the control for the test above)', async () => {
     const source = freshUser('cs');
     const destination = freshUser('ct');

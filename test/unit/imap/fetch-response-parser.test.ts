@@ -65,7 +65,7 @@ describe('FetchResponseParser', () => {
     expect(update!.seq).toBe(2);
     expect([...update!.items]).toEqual(['flags']);
     expect(out.expunges).toBe(1);
-    expect(out.tagged).toEqual({ status: 'OK', text: 'Fetch completed.' });
+    expect(out.tagged).toEqual({ status: 'OK', tag: 'X1', text: 'Fetch completed.' });
     expect(out.rest!.toString()).toBe('leftover');
   });
 
@@ -137,5 +137,32 @@ describe('FetchResponseParser', () => {
     ]);
     expect(out.tagged).toBeUndefined();
     expect(out.responses).toHaveLength(0);
+  });
+
+  it('answers several pending commands by tag, in the order they come, and refuses a tag nobody sent', () => {
+    const pending = new Set(['X7', 'X8']);
+    const answered: TaggedResult[] = [];
+    let rest = Buffer.alloc(0);
+    const parser = new FetchResponseParser((tag) => pending.has(tag), {
+      onFetch: () => undefined,
+      onExpunge: () => undefined,
+      onTagged: (result, after) => {
+        answered.push(result);
+        pending.delete(result.tag);
+        rest = after;
+      },
+    });
+    // Untagged updates between the answers; the second answer comes first.
+    let input = Buffer.from(
+      '* 9 EXISTS\r\nX8 OK [APPENDUID 1 5] second\r\n* 1 RECENT\r\nX7 NO [OVERQUOTA] first\r\n',
+    );
+    while (!parser.push(input)) input = rest;
+    expect(answered).toEqual([
+      { status: 'OK', tag: 'X8', text: '[APPENDUID 1 5] second' },
+      { status: 'NO', tag: 'X7', text: '[OVERQUOTA] first' },
+    ]);
+    expect(() => parser.push(Buffer.from('X9 OK stray\r\n'))).toThrow(
+      expect.objectContaining({ code: 'PROTOCOL_ERROR' }),
+    );
   });
 });

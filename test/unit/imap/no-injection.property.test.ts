@@ -11,12 +11,17 @@ import compiler from 'imapflow/lib/handler/imap-compiler.js';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/validate-config.js';
 import { isConnectorError } from '../../../src/errors.js';
-import { uidFetchLine } from '../../../src/imap/command-line.js';
+import {
+  appendedMessageHead,
+  appendLine,
+  uidFetchLine,
+} from '../../../src/imap/command-line.js';
+import { encodeMailboxName } from '../../../src/imap/mailbox-name.js';
 import { fetchItemsText } from '../../../src/imap/fetch-items.js';
 import { fetchFields } from '../../../src/read/fetch-fields.js';
 import { prepareRead } from '../../../src/read/prepare-read.js';
 import { searchArguments } from '../../../src/imap/uid-search.js';
-import { multiAppendAttributes } from '../../../src/imap/append.js';
+import { multiAppendAttributes, storableFlags } from '../../../src/imap/append.js';
 
 const CONFIG = validateConfig({ server: '127.0.0.1', username: 'u', password: 'p' });
 const CAPABILITIES = new Set(['IMAP4REV1', 'ESEARCH', 'X-GM-EXT-1']);
@@ -156,6 +161,34 @@ describe('commands built from user input', () => {
                 undefined,
               ),
             ),
+          );
+          for (const line of lines) expect(line).not.toMatch(BREAKS);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('never carry them in the pipelined MULTIAPPEND the connector writes itself (LITERAL+)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        HOSTILE,
+        fc.array(HOSTILE, { maxLength: 3 }),
+        fc.uint8Array({ maxLength: 64 }),
+        async (folder, flags, raw) => {
+          const message = { raw: Buffer.from(raw), flags, internalDate: new Date(0) };
+          const lines = await linesOrRefusal(() =>
+            linesOutsideLiterals([
+              Buffer.from(
+                `${appendLine('X1', encodeMailboxName(folder))}${appendedMessageHead(
+                  storableFlags(message, undefined),
+                  '01-Jan-1970 00:00:00 +0000',
+                  message.raw.length,
+                )}`,
+                'latin1',
+              ),
+              message.raw, // the command's own CRLF follows it
+            ]),
           );
           for (const line of lines) expect(line).not.toMatch(BREAKS);
         },
