@@ -1,6 +1,7 @@
 /**
  * npm run bench [-- --messages 10000 --runs 3 --out bench-result.json --compare old.json
- *                   --only raw-meta,connector-envelope --profile DIR --dir PARENT]
+ *                   --only raw-meta,connector-envelope --profile DIR --dir PARENT
+ *                   --mailbox standard|attachments]
  *
  * Starts the private Dovecot, writes a deterministic mailbox, and measures in one run, each
  * scenario in its own process and at least three times (interleaved): the raw IMAP limit
@@ -8,17 +9,26 @@
  * simpleParser, and imapflow envelope-only), and this connector (readStream, envelope and
  * full), and imports: into the embedded archive, into a second account, into an account that
  * already holds everything (every message a duplicate), and mbsync (isync) doing the same copy
- * when it is installed. Prints medians and the ratios the performance targets are stated in.
+ * when it is installed. Prints medians, the bytes the server sent for each scenario (from
+ * Dovecot's logout lines) and the ratios the performance targets are stated in.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
-import { BENCH_FOLDERS, seedMaildir } from './seed-maildir.js';
+import { BENCH_FOLDERS, MAILBOX_KINDS, seedMaildir, type MailboxKind } from './seed-maildir.js';
 import { summarizeProfile } from './summarize-profile.js';
 
 const SCENARIOS = [
@@ -47,6 +57,8 @@ const MAX_MESSAGES = 100_000;
 
 interface Sample {
   wallMs: number;
+  /** What the server sent the source user's sessions (Dovecot's out=), in MB. */
+  downloadedMb?: number;
   messages: number;
   firstRowMs: number | null;
   maxRssMb: number;
@@ -59,6 +71,7 @@ interface Summary {
   mbPerS: number;
   peakRssMb: number;
   firstRowMs: number | null;
+  downloadedMb: number | null;
 }
 
 const median = (values: number[]): number => {
@@ -66,6 +79,35 @@ const median = (values: number[]): number => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+
+/**
+ * MB the server sent to `user`'s sessions that logged out after `offset` in Dovecot's log: its
+ * logout line says `in=... out=...` (imap_logout_format). The scenario has exited, so each of
+ * its sessions has ended; their lines are all in once a first one is and a moment has passed.
+ */
+async function downloadedSince(
+  server: DovecotServer,
+  user: string,
+  offset: number,
+): Promise<number | undefined> {
+  const log = join(server.dir, 'dovecot.log');
+  const pattern = new RegExp(`imap\\(${user}\\).*Disconnected.* out=(\\d+)`);
+  const outs = (): number[] =>
+    readFileSync(log)
+      .subarray(offset)
+      .toString('latin1')
+      .split('\n')
+      .map((line) => pattern.exec(line)?.[1])
+      .filter((value) => value !== undefined)
+      .map(Number);
+  const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  for (let waited = 0; waited < 2000 && outs().length === 0; waited += 50) await pause(50);
+  await pause(200);
+  const found = outs();
+  return found.length === 0 ? undefined : Math.round(found.reduce((a, b) => a + b, 0) / 1e5) / 10;
+}
+
+const logSize = (server: DovecotServer): number => statSync(join(server.dir, 'dovecot.log')).size;
 
 function runScenario(name: Name, target: object, profileDir?: string): Promise<Sample> {
   // run-bench.js and scenario.js are built side by side into dist/scripts/bench/.
@@ -170,6 +212,7 @@ function summarise(samples: Sample[], bytes: number): Summary {
   const ms = median(samples.map((s) => s.wallMs));
   const messages = samples[0]!.messages;
   const firstRows = samples.map((s) => s.firstRowMs).filter((v): v is number => v !== null);
+  const downloads = samples.map((s) => s.downloadedMb).filter((v): v is number => v !== undefined);
   return {
     runs: samples.length,
     medianMs: Math.round(ms),
@@ -177,6 +220,7 @@ function summarise(samples: Sample[], bytes: number): Summary {
     mbPerS: Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10,
     peakRssMb: Math.round(Math.max(...samples.map((s) => s.maxRssMb))),
     firstRowMs: firstRows.length ? Math.round(median(firstRows)) : null,
+    downloadedMb: downloads.length ? median(downloads) : null,
   };
 }
 
@@ -212,6 +256,7 @@ function printTable(
     'MB/s',
     'peak RSS MB',
     'first row ms',
+    'downloaded MB',
     ...(previous ? ['msg/s before'] : []),
   ];
   const rows = Object.entries(results).map(([name, s]) => [
@@ -221,6 +266,7 @@ function printTable(
     String(s.mbPerS),
     String(s.peakRssMb),
     s.firstRowMs === null ? '-' : String(s.firstRowMs),
+    s.downloadedMb === null || s.downloadedMb === undefined ? '-' : String(s.downloadedMb),
     ...(previous ? [String(previous[name as Name]?.messagesPerS ?? '-')] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -259,10 +305,14 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       profile: { type: 'string' },
       dir: { type: 'string' },
+      mailbox: { type: 'string' },
     },
   });
   const count = Number(values.messages ?? 10_000);
   const runs = Number(values.runs ?? 3);
+  const mailbox = (values.mailbox ?? 'standard') as MailboxKind;
+  if (!MAILBOX_KINDS.includes(mailbox))
+    throw new Error(`--mailbox must be one of ${MAILBOX_KINDS.join(', ')}`);
   if (!(count >= 1 && count <= MAX_MESSAGES) || !(runs >= 1))
     throw new Error(`--messages must be 1-${MAX_MESSAGES} and --runs at least 1`);
   const hasMbsync = (() => {
@@ -283,7 +333,7 @@ async function main(): Promise<void> {
   // Writers (imports, mbsync) make the disk's writeback the noise of the measurement (the same
   // 2,000-message import took 6 s and 13 s in a row on this machine's disk): use a RAM disk
   // when there is room for the mailbox and two copies.
-  const neededBytes = count * 100_000 * 3;
+  const neededBytes = count * (mailbox === 'attachments' ? 500_000 : 100_000) * 3;
   const ramDisk =
     values.dir ??
     (existsSync('/dev/shm') &&
@@ -293,11 +343,12 @@ async function main(): Promise<void> {
   const server = await startDovecot({ users: [USER], ...(ramDisk ? { parentDir: ramDisk } : {}) });
   console.log(`Dovecot's mail store: ${server.dir}${ramDisk === '/dev/shm' ? ' (RAM disk)' : ''}`);
   try {
-    console.log(`Seeding ${count} messages into ${server.dir} ...`);
+    console.log(`Seeding ${count} messages (${mailbox} mailbox) into ${server.dir} ...`);
     const seeded = seedMaildir(
       join(server.dir, 'mail', USER.name),
       count,
       process.getuid?.() === 0 ? 'dovecot' : undefined,
+      mailbox,
     );
     console.log(`${(seeded.bytes / 1e6).toFixed(1)} MB in ${JSON.stringify(seeded.perFolder)}`);
     const target = {
@@ -322,7 +373,10 @@ async function main(): Promise<void> {
     for (let run = 0; run < runs; run++) {
       for (const name of only) {
         const prepared = prepareRun(name, target, server, full);
+        const logOffset = logSize(server);
         const sample = await runScenario(name, prepared.target);
+        const downloaded = await downloadedSince(server, USER.name, logOffset);
+        if (downloaded !== undefined) sample.downloadedMb = downloaded;
         const written = (prepared.target as { destination?: { user: string; password: string } })
           .destination;
         // A writer is checked by what the destination holds, not by what it says.
@@ -366,7 +420,7 @@ async function main(): Promise<void> {
       dovecot: execFileSync('/usr/sbin/dovecot', ['--version']).toString().trim(),
     };
     console.log(
-      `\n${count} messages, ${(seeded.bytes / 1e6).toFixed(1)} MB, ${runs} runs each (medians, whole-process wall time), ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, Dovecot ${machine.dovecot}\n`,
+      `\n${count} messages (${mailbox} mailbox), ${(seeded.bytes / 1e6).toFixed(1)} MB, ${runs} runs each (medians, whole-process wall time), ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, Dovecot ${machine.dovecot}\n`,
     );
     printTable(results, previous);
     const ratioTable = ratios(results);
@@ -380,6 +434,7 @@ async function main(): Promise<void> {
           date: new Date().toISOString(),
           machine,
           messages: count,
+          mailbox,
           bytes: seeded.bytes,
           perFolder: seeded.perFolder,
           runs,

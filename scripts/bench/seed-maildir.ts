@@ -1,8 +1,11 @@
 /**
  * A deterministic benchmark mailbox written straight into Dovecot's maildir (APPENDing 10,000+
- * messages would take longer than the measurements). Sizes follow the issue: most messages
- * 2-20 KB, multipart/alternative, encoded headers, 5% with a 100 KB - 2 MB attachment, spread
- * over INBOX, Archive and Sent. The same count always gives the same bytes.
+ * messages would take longer than the measurements). Two kinds, the same count always giving
+ * the same bytes, spread over INBOX, Archive and Sent:
+ * - standard: most messages 2-20 KB, multipart/alternative, encoded headers, 5% with a
+ *   100 KB - 2 MB attachment;
+ * - attachments (issue 13's realistic mix): 20% of messages with 1-3 attachments of 50 KB - 5 MB
+ *   (sizes log-uniform, so most are small and a few are large), the rest text and alternative.
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -51,10 +54,26 @@ function subject(random: () => number, i: number): string {
     : plain;
 }
 
-/** Message number i (0-based) as RFC 5322 text. */
-export function benchMessage(i: number): string {
+export type MailboxKind = 'standard' | 'attachments';
+export const MAILBOX_KINDS: readonly MailboxKind[] = ['standard', 'attachments'];
+
+const ATTACHMENT_TYPES = [
+  ['application/pdf', 'pdf'],
+  ['image/jpeg', 'jpg'],
+  ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'docx'],
+  ['application/zip', 'zip'],
+] as const;
+
+/** Message number i (0-based) of a mailbox of this kind, as RFC 5322 text. */
+export function benchMessage(i: number, mailbox: MailboxKind = 'standard'): string {
   const random = seededRandom(i + 1);
   const kind = random();
+  if (mailbox === 'attachments') {
+    // Its own draw: 20% with attachments; the rest the standard text and alternative shapes.
+    const withAttachments = seededRandom(i + 7919)() < 0.2;
+    if (withAttachments) return withAttachmentMix(i, random);
+    if (kind >= 0.95) return benchMessage(i + 1_000_000, mailbox);
+  }
   const date = new Date(Date.UTC(2023, 0, 1) + Math.floor(random() * 730) * 86400000 + i * 1000);
   const headers = [
     `From: ${random() < 0.5 ? '=?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?=' : 'Alice Example'} <sender${i % 97}@example.com>`,
@@ -104,11 +123,47 @@ export function benchMessage(i: number): string {
   ].join('\r\n');
 }
 
+/** 1-3 attachments of 50 KB - 5 MB, log-uniform, after a text body. */
+function withAttachmentMix(i: number, random: () => number): string {
+  const count = 1 + Math.floor(random() * 3);
+  const parts = Array.from({ length: count }, (_, n) => {
+    const [type, extension] = ATTACHMENT_TYPES[Math.floor(random() * ATTACHMENT_TYPES.length)]!;
+    const bytes = Math.round(50 * 1024 * 100 ** random());
+    return [
+      '--mix',
+      `Content-Type: ${type}; name="file-${i}-${n}.${extension}"`,
+      `Content-Disposition: attachment; filename="file-${i}-${n}.${extension}"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      base64Lines(bytes, i * 4 + n),
+    ];
+  });
+  const date = new Date(Date.UTC(2023, 0, 1) + Math.floor(random() * 730) * 86400000 + i * 1000);
+  return [
+    `From: Alice Example <sender${i % 97}@example.com>`,
+    `To: Bench User <bench@example.com>`,
+    `Subject: ${subject(random, i)}`,
+    `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <bench-att-${i}@example.com>`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="mix"',
+    '',
+    '--mix',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    text(random, 1000 + Math.floor(random() * 8000)),
+    ...parts.flat(),
+    '--mix--',
+    '',
+  ].join('\r\n');
+}
+
 /** Writes `count` messages into the user's maildir; returns the total bytes written. */
 export function seedMaildir(
   maildir: string,
   count: number,
   mailUser: string | undefined,
+  mailbox: MailboxKind = 'standard',
 ): { bytes: number; perFolder: Record<string, number> } {
   const perFolder: Record<string, number> = {};
   let bytes = 0;
@@ -123,7 +178,7 @@ export function seedMaildir(
         : slot < BENCH_FOLDERS[0].share + BENCH_FOLDERS[1].share
           ? 1
           : 2;
-    const message = Buffer.from(benchMessage(i));
+    const message = Buffer.from(benchMessage(i, mailbox));
     writeFileSync(
       join(dirs[index]!, 'cur', `${1700000000 + i}.M${i}P1.bench,S=${message.length}:2,S`),
       message,

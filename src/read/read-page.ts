@@ -11,8 +11,9 @@ import { withMailbox } from '../imap/with-mailbox.js';
 import type { FetchedMessage } from '../fetched-message.js';
 import { ENVELOPE_HEADERS, envelopeNeedsHeaders } from '../rows/header-envelope.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
-import { parseBody } from '../rows/parse-body.js';
-import { attachmentSections, fullBody } from '../rows/full-body.js';
+import { parseBody, type ParseBodyOptions } from '../rows/parse-body.js';
+import { digestAttachments, fullBody, type DigestedAttachments } from '../rows/full-body.js';
+import { attachmentNodes } from '../rows/attachments.js';
 import { textBody } from '../rows/text-body.js';
 import { textParts } from '../rows/text-parts.js';
 import { sleep } from '../sleep.js';
@@ -58,6 +59,14 @@ interface FetchedBatch {
   messages: FetchedMessage[];
   oversized: Set<number>;
   wholeSource: Set<number>;
+  /** Full rows: each message's attachments, digested when their parts arrived. */
+  digests: Map<number, DigestedAttachments>;
+}
+
+/** How a select's bodies are made: with attachment content up to a size, when it asks. */
+function bodyOptionsOf(plan: ReadPlan): ParseBodyOptions {
+  const max = plan.select.attachmentContentMaxBytes;
+  return max === undefined ? {} : { attachmentContentMaxBytes: max };
 }
 
 /** The FETCH items of a page's batches: as the select asks, and for oversized messages. */
@@ -99,15 +108,17 @@ async function fetchBatch(
   if (incomplete.length > 0) throw incompleteError(incomplete);
   const messages = [...full.messages, ...light.messages].sort((a, b) => a.uid - b.uid);
   await addEnvelopeHeaders(session, messages);
+  const digests = new Map<number, DigestedAttachments>();
   const wholeSource =
     plan.select.level === 'envelope'
       ? new Set<number>()
       : await addParts(
           session,
           messages.filter((message) => !oversized.has(message.uid)),
-          plan.select.level === 'full',
+          plan.select.level === 'full' ? digests : undefined,
+          bodyOptionsOf(plan),
         );
-  return { messages, oversized, wholeSource };
+  return { messages, oversized, wholeSource, digests };
 }
 
 /** A fetched batch -> rows (no IMAP command: it runs while the next batch is fetched). */
@@ -118,11 +129,8 @@ async function batchRows(
   rows: unknown[],
 ): Promise<void> {
   const { plan, config } = run;
-  const { oversized, wholeSource } = batch;
-  const bodyOptions =
-    plan.select.attachmentContentMaxBytes === undefined
-      ? {}
-      : { attachmentContentMaxBytes: plan.select.attachmentContentMaxBytes };
+  const { oversized, wholeSource, digests } = batch;
+  const bodyOptions = bodyOptionsOf(plan);
   for (const message of batch.messages) {
     // An oversized message's row comes from its envelope: none of its parts was fetched.
     const body = oversized.has(message.uid)
@@ -132,7 +140,7 @@ async function batchRows(
         : plan.select.level === 'text'
           ? textBody(message)
           : plan.select.level === 'full'
-            ? fullBody(message, bodyOptions)
+            ? fullBody(message, bodyOptions, digests.get(message.uid))
             : undefined;
     if (wholeSource.has(message.uid))
       body?.warnings.push(
@@ -218,46 +226,97 @@ async function fetchFor(
 }
 
 /**
+ * Part bytes one UID FETCH may bring (encoded sizes from BODYSTRUCTURE): with attachments
+ * digested as each answer arrives, a full read holds about this much part data, whatever the
+ * attachment mix (one message larger than it goes alone).
+ */
+export const PART_FETCH_BUDGET_BYTES = 16 * 1024 * 1024;
+
+/** The sections one message needs for its row, and what they cost to fetch. */
+interface WantedParts {
+  message: FetchedMessage;
+  sections: string[];
+  bytes: number;
+  /** Attachment sections that are no text part: dropped once digested. */
+  attachmentOnly: string[];
+}
+
+function wantedParts(message: FetchedMessage, attachments: boolean): WantedParts {
+  const parts = textParts(message.bodyStructure);
+  const text = [...parts.text, ...parts.html];
+  const textSections = new Set(text.map((part) => part.section));
+  const nodes = attachments ? attachmentNodes(message.bodyStructure) : [];
+  const attachmentOnly = [
+    ...new Set(nodes.map((node) => node.part ?? '1').filter((part) => !textSections.has(part))),
+  ];
+  const bytes =
+    text.reduce((sum, part) => sum + part.size, 0) +
+    nodes.reduce((sum, node) => sum + (typeof node.size === 'number' ? node.size : 0), 0);
+  return {
+    message,
+    sections: [...new Set([...textSections, ...attachmentOnly])],
+    bytes,
+    attachmentOnly,
+  };
+}
+
+/** Messages that share a set of sections, cut into UID FETCHes within PART_FETCH_BUDGET_BYTES. */
+function partFetches(wanted: readonly WantedParts[]): WantedParts[][] {
+  const bySections = new Map<string, WantedParts[][]>();
+  for (const want of wanted) {
+    const key = want.sections.join(' ');
+    const fetches = bySections.get(key) ?? [];
+    bySections.set(key, fetches);
+    const last = fetches.at(-1);
+    const lastBytes = last?.reduce((sum, w) => sum + w.bytes, 0) ?? 0;
+    if (last && lastBytes + want.bytes <= PART_FETCH_BUDGET_BYTES) last.push(want);
+    else fetches.push([want]);
+  }
+  return [...bySections.values()].flat();
+}
+
+/**
  * Select "text" and "full": each message's text and html parts (rows/text-parts.ts), and for
  * "full" its attachments too, one UID FETCH per distinct set of sections (most messages of a
- * mailbox share a few shapes). A message without a usable BODYSTRUCTURE, or whose parts the
- * server did not give, gets its whole source instead; the returned UIDs are those.
+ * mailbox share a few shapes) within a byte budget. Attachments are decoded and hashed as their
+ * answer arrives and their bytes let go (`digests`). A message without a usable BODYSTRUCTURE,
+ * or whose parts the server did not give, gets its whole source instead; the returned UIDs are those.
  */
 async function addParts(
   session: Session,
   batch: FetchedMessage[],
-  attachments: boolean,
+  digests: Map<number, DigestedAttachments> | undefined,
+  options: ParseBodyOptions,
 ): Promise<Set<number>> {
   const wholeSource = new Set<number>();
-  const bySections = new Map<string, FetchedMessage[]>();
+  const wanted: WantedParts[] = [];
   for (const message of batch) {
     if (!message.bodyStructure) {
       wholeSource.add(message.uid);
       continue;
     }
-    const parts = textParts(message.bodyStructure);
-    const sections = [
-      ...new Set([
-        ...[...parts.text, ...parts.html].map((part) => part.section),
-        ...(attachments ? attachmentSections(message) : []),
-      ]),
-    ];
-    if (sections.length === 0) continue;
-    const key = sections.join(' ');
-    const group = bySections.get(key);
-    if (group) group.push(message);
-    else bySections.set(key, [message]);
+    const want = wantedParts(message, digests !== undefined);
+    if (want.sections.length > 0) wanted.push(want);
   }
-  for (const [key, messages] of bySections)
+  for (const group of partFetches(wanted)) {
+    const attachmentOnly = new Map(group.map((want) => [want.message.uid, want.attachmentOnly]));
     await fetchFor(
       session,
-      messages,
-      { uid: true, bodyParts: key.split(' ') },
+      group.map((want) => want.message),
+      { uid: true, bodyParts: group[0]!.sections },
       (message, answer) => {
-        if (answer?.bodyParts) message.bodyParts = answer.bodyParts;
-        else wholeSource.add(message.uid);
+        if (!answer?.bodyParts) {
+          wholeSource.add(message.uid);
+          return;
+        }
+        message.bodyParts = answer.bodyParts;
+        if (!digests) return;
+        digests.set(message.uid, digestAttachments(message, options));
+        for (const section of attachmentOnly.get(message.uid) ?? [])
+          answer.bodyParts.delete(section);
       },
     );
+  }
   const missing = batch.filter((message) => wholeSource.has(message.uid) && !message.source);
   await fetchFor(session, missing, { uid: true, source: true }, (message, answer) => {
     if (answer?.source) message.source = answer.source;

@@ -15,30 +15,48 @@ import {
 } from './parse-body.js';
 import { textBody } from './text-body.js';
 
-/** The sections a full row downloads: its text parts and every attachment. */
-export function attachmentSections(message: FetchedMessage): string[] {
-  return attachmentNodes(message.bodyStructure).map((node) => node.part ?? '1');
+/** A message's attachments, decoded and hashed, and what went wrong with them. */
+export interface DigestedAttachments {
+  attachments: DecodedAttachment[];
+  warnings: string[];
 }
 
-export function fullBody(message: FetchedMessage, options: ParseBodyOptions = {}): ParsedBody {
-  const body = textBody(message);
-  const attachments: DecodedAttachment[] = [];
+/** Decodes and hashes each attachment of the BODYSTRUCTURE from the parts fetched by section. */
+export function digestAttachments(
+  message: FetchedMessage,
+  options: ParseBodyOptions = {},
+): DigestedAttachments {
+  const digested: DigestedAttachments = { attachments: [], warnings: [] };
   for (const node of attachmentNodes(message.bodyStructure)) {
     const part = node.part ?? '1';
     const bytes = message.bodyParts?.get(part);
     if (!bytes) {
-      body.warnings.push(`part ${part} was not answered by the server`);
+      digested.warnings.push(`part ${part} was not answered by the server`);
       continue;
     }
     const content = transferDecode(bytes, (node.encoding ?? '7bit').toLowerCase());
-    attachments.push(
+    digested.attachments.push(
       decodedAttachment(
         content,
         { part, filename: filenameOf(node), contentType: mediaTypeOf(node) },
         options,
-        body.warnings,
+        digested.warnings,
       ),
     );
   }
-  return { ...body, attachments };
+  return digested;
+}
+
+/**
+ * The body of a full row: text and html from the text parts, attachments as digested when
+ * their bytes arrived (`digested`, so they need not be kept), else from the parts now.
+ */
+export function fullBody(
+  message: FetchedMessage,
+  options: ParseBodyOptions = {},
+  digested: DigestedAttachments = digestAttachments(message, options),
+): ParsedBody {
+  const body = textBody(message);
+  body.warnings.push(...digested.warnings);
+  return { ...body, attachments: digested.attachments };
 }

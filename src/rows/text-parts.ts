@@ -24,6 +24,8 @@ export interface TextPart {
   /** RFC 3676 format=flowed, and whether its trailing spaces are deleted when joining. */
   flowed: boolean;
   delSp: boolean;
+  /** Encoded size from BODYSTRUCTURE (0 when the server gives none): what fetching it costs. */
+  size: number;
 }
 
 export interface TextParts {
@@ -41,6 +43,7 @@ function toPart(node: MessageStructureObject): TextPart {
     charset: parameters.charset ?? null,
     flowed: parameters.format?.toLowerCase() === 'flowed',
     delSp: parameters.delsp?.toLowerCase() === 'yes',
+    size: typeof node.size === 'number' ? node.size : 0,
   };
 }
 

@@ -4,6 +4,7 @@
  * adds each attachment by its section and hashes it. Both agree with an independent parser
  * (mailparser over the whole source) on every message the tests have but one, named below.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -98,5 +99,47 @@ describe('text and full rows from BODYSTRUCTURE', () => {
     expect(fetches.some((line) => line.endsWith('(UID BODY.PEEK[1] BODY.PEEK[3])'))).toBe(true);
     expect(fetches.some((line) => line.endsWith('(UID BODY.PEEK[1] BODY.PEEK[2.1])'))).toBe(true);
     expect(fetches.join('\n')).not.toMatch(/BODY\.PEEK\[2\.2\]/);
+  });
+});
+
+describe('full rows of large attachments', () => {
+  it('fetches parts within the byte budget, several UID FETCHes, and hashes each attachment right', async () => {
+    const big = freshUser('big');
+    // Three messages with a 7 MB file each (about 9.5 MB of base64): over the 16 MB budget
+    // together, so their parts come in more than one UID FETCH of the same sections.
+    const files = [1, 2, 3].map((n) => Buffer.alloc(7 * 1024 * 1024, n * 37));
+    const sources = files.map((file, n) =>
+      Buffer.from(
+        [
+          `Subject: big ${n}`,
+          `Message-ID: <big-${n}@test>`,
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary="b"',
+          '',
+          '--b',
+          'Content-Type: text/plain',
+          '',
+          `file ${n}`,
+          '--b',
+          `Content-Type: application/octet-stream; name="f${n}.bin"`,
+          'Content-Transfer-Encoding: base64',
+          '',
+          file.toString('base64').replace(/.{76}/g, '$&\r\n'),
+          '--b--',
+          '',
+        ].join('\r\n'),
+      ),
+    );
+    await seedMailbox(dovecot(), big, { INBOX: sources.map((source) => ({ source })) });
+    const log = commandRecorder();
+    const page = await read(makeConfig(big), 'ALL', { select: 'full', logger: log.logger });
+    const rows = page.rows as Row[];
+    expect(rows.map((row) => row.attachments.map((a) => [a.size, a.sha256]))).toEqual(
+      files.map((file) => [[file.length, createHash('sha256').update(file).digest('hex')]]),
+    );
+    const partFetches = log
+      .sent()
+      .filter((line) => line.startsWith('UID FETCH') && line.includes('BODY.PEEK[2]'));
+    expect(partFetches.length).toBeGreaterThanOrEqual(2);
   });
 });

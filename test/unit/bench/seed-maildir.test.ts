@@ -20,4 +20,21 @@ describe('benchMessage', () => {
     expect(messages.filter((m) => m.includes('multipart/alternative')).length).toBeGreaterThan(60);
     expect(messages.filter((m) => m.includes('=?UTF-8?B?')).length).toBeGreaterThan(60);
   });
+
+  it('gives the attachment mix: 20% of messages with 1-3 attachments of 50 KB - 5 MB', () => {
+    const messages = Array.from({ length: 1000 }, (_, i) => benchMessage(i, 'attachments'));
+    const attachments = messages.map(
+      (m) => (m.match(/^Content-Disposition: attachment/gm) ?? []).length,
+    );
+    const carrying = attachments.filter((n) => n > 0);
+    expect(carrying.length / messages.length).toBeGreaterThan(0.16);
+    expect(carrying.length / messages.length).toBeLessThan(0.24);
+    expect(Math.min(...carrying)).toBe(1);
+    expect(Math.max(...carrying)).toBe(3);
+    const sizes = messages.map((m) => Buffer.byteLength(m));
+    // base64 makes 5 MB of file about 6.8 MB of message; three of them at most.
+    expect(Math.max(...sizes)).toBeGreaterThan(5 * 1024 * 1024);
+    expect(Math.max(...sizes)).toBeLessThan(3 * 7 * 1024 * 1024);
+    expect(benchMessage(5, 'attachments')).toBe(benchMessage(5, 'attachments'));
+  });
 });

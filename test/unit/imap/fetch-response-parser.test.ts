@@ -142,7 +142,7 @@ describe('FetchResponseParser', () => {
   it('answers several pending commands by tag, in the order they come, and refuses a tag nobody sent', () => {
     const pending = new Set(['X7', 'X8']);
     const answered: TaggedResult[] = [];
-    let rest = Buffer.alloc(0);
+    let rest: Buffer = Buffer.alloc(0);
     const parser = new FetchResponseParser((tag) => pending.has(tag), {
       onFetch: () => undefined,
       onExpunge: () => undefined,
@@ -153,7 +153,7 @@ describe('FetchResponseParser', () => {
       },
     });
     // Untagged updates between the answers; the second answer comes first.
-    let input = Buffer.from(
+    let input: Buffer = Buffer.from(
       '* 9 EXISTS\r\nX8 OK [APPENDUID 1 5] second\r\n* 1 RECENT\r\nX7 NO [OVERQUOTA] first\r\n',
     );
     while (!parser.push(input)) input = rest;

@@ -11,11 +11,7 @@ import compiler from 'imapflow/lib/handler/imap-compiler.js';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/validate-config.js';
 import { isConnectorError } from '../../../src/errors.js';
-import {
-  appendedMessageHead,
-  appendLine,
-  uidFetchLine,
-} from '../../../src/imap/command-line.js';
+import { appendedMessageHead, appendLine, uidFetchLine } from '../../../src/imap/command-line.js';
 import { encodeMailboxName } from '../../../src/imap/mailbox-name.js';
 import { fetchItemsText } from '../../../src/imap/fetch-items.js';
 import { fetchFields } from '../../../src/read/fetch-fields.js';

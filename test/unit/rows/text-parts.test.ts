@@ -61,6 +61,7 @@ describe('textParts', () => {
       charset: 'ISO-8859-1',
       flowed: true,
       delSp: true,
+      size: 0,
     });
   });
 });
@@ -71,6 +72,7 @@ const part = (extra: Partial<TextPart> = {}): TextPart => ({
   charset: null,
   flowed: false,
   delSp: false,
+  size: 0,
   ...extra,
 });
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
