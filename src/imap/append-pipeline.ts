@@ -102,7 +102,8 @@ export class AppendPipeline {
       const answer = new Promise<TaggedResult>((resolve, reject) =>
         this.waiting.set(tag, { resolve, reject }),
       );
-      lease.write(appendLine(tag, encodeMailboxName(this.folder)));
+      const line = appendLine(tag, encodeMailboxName(this.folder));
+      lease.write(line);
       for (const message of chunk) {
         const date = message.internalDate ? imapDateTime(message.internalDate) : undefined;
         lease.write(
@@ -113,7 +114,7 @@ export class AppendPipeline {
       lease.write('\r\n');
       this.session.logger.debug({
         src: 'connector:c',
-        msg: `${tag} APPEND (${chunk.length} messages, LITERAL+)`,
+        msg: `${line} (${chunk.length} messages, LITERAL+)`,
       });
       const deadlined = withCommandDeadline(this.session, 'APPEND', () => answer, {
         abortable: false,
