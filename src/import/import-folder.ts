@@ -90,6 +90,54 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
   return { uids, retrying: new Set(retry) };
 }
 
+/**
+ * Source bytes one batch may hold: with the next batch fetched while this one is stored, an
+ * import holds about twice this much mail whatever its sizes (a message larger than it goes alone).
+ */
+export const IMPORT_BATCH_BYTES = 16 * 1024 * 1024;
+// UIDs per RFC822.SIZE FETCH when planning the batches: a bounded answer for any folder.
+const SIZES_PER_FETCH = 5000;
+
+/** Each UID's size (RFC822.SIZE); a message gone meanwhile is left out. */
+async function sizesOf(run: FolderRun, uids: readonly number[]): Promise<Map<number, number>> {
+  const sizes = new Map<number, number>();
+  for (let i = 0; i < uids.length; i += SIZES_PER_FETCH) {
+    const { messages } = await fetchMessages(run.job.session, uids.slice(i, i + SIZES_PER_FETCH), {
+      uid: true,
+      size: true,
+    });
+    for (const message of messages) sizes.set(message.uid, message.size ?? 0);
+  }
+  return sizes;
+}
+
+/**
+ * The UIDs in batches of at most `count` messages and IMPORT_BATCH_BYTES (a batch of 100 with
+ * attachments of a few MB each held 350 MB). Sizes over maxMessageSize count as nothing: such
+ * a message is never downloaded.
+ */
+async function batchesOf(run: FolderRun, uids: number[], count: number): Promise<number[][]> {
+  if (uids.length <= 1) return uids.length ? [uids] : [];
+  const sizes = await sizesOf(run, uids);
+  const max = run.job.config.maxMessageSize;
+  const batches: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const uid of uids) {
+    const size = sizes.get(uid) ?? 0;
+    const held = size > max ? 0 : size;
+    if (current.length > 0 && (current.length >= count || bytes + held > IMPORT_BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(uid);
+    bytes += held;
+  }
+  batches.push(current);
+  return batches;
+}
+
 /** Reads a batch: messages over maxMessageSize are never downloaded, each fails on its own. */
 function fetchBatch(run: FolderRun, wanted: number[]): Promise<FetchedBatch> {
   const { session, config, fetchQuery } = run.job;
@@ -116,18 +164,16 @@ async function copyInBatches(
   retrying: ReadonlySet<number>,
 ): Promise<void> {
   const { config } = run.job;
-  const batchSize = Math.min(config.maxQueueDepth, config.pageSize);
-  const batchAt = (i: number): Promise<FetchedBatch> =>
-    fetchBatch(run, uids.slice(i, i + batchSize));
-  let next = uids.length > 0 ? batchAt(0) : undefined;
+  const batches = await batchesOf(run, uids, Math.min(config.maxQueueDepth, config.pageSize));
+  let next = batches.length > 0 ? fetchBatch(run, batches[0]!) : undefined;
   try {
-    for (let i = 0; i < uids.length; i += batchSize) {
+    for (let b = 0; b < batches.length; b++) {
       const fetched = await next!;
-      const more = i + batchSize < uids.length;
-      next = more && !run.acting ? batchAt(i + batchSize) : undefined;
+      const more = b + 1 < batches.length;
+      next = more && !run.acting ? fetchBatch(run, batches[b + 1]!) : undefined;
       noteUnread(run, fetched, retrying);
-      await storeAndSettle(run, fetched.batch, i === 0);
-      if (more && !next) next = batchAt(i + batchSize);
+      await storeAndSettle(run, fetched.batch, b === 0);
+      if (more && !next) next = fetchBatch(run, batches[b + 1]!);
     }
   } finally {
     // Never leave the folder (and its lock) with a FETCH still running on the session.

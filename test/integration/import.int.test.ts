@@ -10,6 +10,7 @@ import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
+import { commandRecorder } from '../helpers/command-recorder.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const TOTAL = Object.values(CORPUS).flat().length;
@@ -171,5 +172,29 @@ describe("the source's limits", () => {
       query: 'FROM "example" LIMIT 3',
     });
     expect(capped.totals.copied).toBe(3);
+  });
+});
+
+describe('import batches bounded by bytes', () => {
+  it('reads large messages a few at a time (16 MB per batch) and copies them exactly', async () => {
+    const source = freshUser('bs');
+    const destination = freshUser('bt');
+    // Five messages of about 7 MB: two fit a 16 MB batch, so the sources come in three FETCHes.
+    const messages = [0, 1, 2, 3, 4].map((i) => ({
+      source: message(`Large ${i}`, { body: `${String(i).repeat(7 * 1024 * 1024)}\r\n` }),
+    }));
+    await seedMailbox(dovecot(), source, { INBOX: messages });
+    const log = commandRecorder();
+    const result = await runImport(
+      makeConfig(source),
+      { destination: target(destination, tempFile('state.db')) },
+      { logger: log.logger },
+    );
+    expect(result.totals).toMatchObject({ seen: 5, copied: 5, failed: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+    const sourceFetches = log
+      .sent()
+      .filter((line) => line.startsWith('UID FETCH') && line.includes('BODY.PEEK[]'));
+    expect(sourceFetches).toHaveLength(3);
   });
 });
