@@ -7,7 +7,7 @@ import type { ReadPlan } from '../read/prepare-read.js';
 import type { FolderSink } from '../sinks/sink.js';
 import type { DedupeMode } from '../write/message-identity.js';
 import type { FolderImportResult } from './import-result.js';
-import type { ImportState } from './import-state.js';
+import type { JobState } from './job-state.js';
 import { applyPostReadAction, type PostReadAction } from './post-read-action.js';
 
 /** What every folder of one import shares: the source, the destination, the state. */
@@ -15,7 +15,7 @@ export interface FolderJob {
   session: Session;
   config: Config;
   plan: ReadPlan;
-  state: ImportState;
+  state: JobState;
   sink: FolderSink;
   postReadAction: PostReadAction;
   fetchQuery: FetchQueryObject;
@@ -46,15 +46,15 @@ export interface FolderRun {
  * folder's checkpoint, so a crash before the rest of the batch is stored cannot skip the
  * messages below them.
  */
-export function recordUnread(
+export async function recordUnread(
   run: FolderRun,
   uids: readonly number[],
   code: string,
   message: string,
-): void {
+): Promise<void> {
   if (uids.length === 0) return;
   const failed = uids.map((uid) => ({ uid, code, message }));
-  run.job.state.listFailed(run.path, run.uidValidity, failed);
+  await run.job.state.listFailed(run.path, run.uidValidity, failed);
   run.result.seen += failed.length;
   run.result.failed += failed.length;
   run.result.failures.push(...failed);
@@ -63,7 +63,7 @@ export function recordUnread(
 /** Applies the post-read action to messages the destination holds, then forgets them. */
 export async function settle(run: FolderRun, uids: readonly number[]): Promise<void> {
   await applyPostReadAction(run.job.session, run.job.postReadAction, uids);
-  run.job.state.clearActions(run.path, run.uidValidity, uids);
+  await run.job.state.clearActions(run.path, run.uidValidity, uids);
 }
 
 /** ABORTED as an import says it: where it stopped is recorded, so running it again goes on. */

@@ -42,7 +42,7 @@ export async function importFolder(
         result,
         acting,
       };
-      startFolder(run);
+      await startFolder(run);
       await recoverLeftovers(run);
       const { uids, retrying } = await uidsToCopy(run);
       await copyInBatches(run, uids, retrying);
@@ -54,13 +54,13 @@ export async function importFolder(
 }
 
 /** A folder seen for the first time, or renumbered (UIDVALIDITY changed): start it over. */
-function startFolder(run: FolderRun): void {
+async function startFolder(run: FolderRun): Promise<void> {
   const { state } = run.job;
-  const previous = state.progress(run.path);
+  const previous = await state.progress(run.path);
   if (previous && previous.uidValidity === run.uidValidity) return;
   if (previous)
     run.result.uidValidityChanged = { previous: previous.uidValidity, current: run.uidValidity };
-  state.resetFolder(run.path, run.uidValidity);
+  await state.resetFolder(run.path, run.uidValidity);
 }
 
 /**
@@ -69,20 +69,20 @@ function startFolder(run: FolderRun): void {
  */
 async function recoverLeftovers(run: FolderRun): Promise<void> {
   const { state, sink } = run.job;
-  await settle(run, state.pendingActions(run.path, run.uidValidity));
-  for (const intent of state.intents(run.path, run.uidValidity)) {
+  await settle(run, await state.pendingActions(run.path, run.uidValidity));
+  for (const intent of await state.intents(run.path, run.uidValidity)) {
     if (await sink.confirm(intent.identity)) {
-      state.complete(run.path, run.uidValidity, intent.uid, run.acting);
+      await state.complete(run.path, run.uidValidity, intent.uid, run.acting);
       run.result.recovered++;
-    } else state.requeueIntent(run.path, run.uidValidity, intent.uid);
+    } else await state.requeueIntent(run.path, run.uidValidity, intent.uid);
   }
 }
 
 /** Failed messages to retry, then everything above the checkpoint that the query matches, within LIMIT. */
 async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: Set<number> }> {
   const { state, session, plan, budget } = run.job;
-  const lastUid = state.progress(run.path)?.lastUid ?? 0;
-  const retry = state.failed(run.path, run.uidValidity).map((failure) => failure.uid);
+  const lastUid = (await state.progress(run.path))?.lastUid ?? 0;
+  const retry = (await state.failed(run.path, run.uidValidity)).map((failure) => failure.uid);
   const fresh = await uidsAbove(session, plan.attributes, lastUid);
   // A listed failure may also lie above the checkpoint: each UID is read once.
   const uids = [...new Set([...retry, ...fresh])].slice(0, budget.remaining);
@@ -171,7 +171,7 @@ async function copyInBatches(
       const fetched = await next!;
       const more = b + 1 < batches.length;
       next = more && !run.acting ? fetchBatch(run, batches[b + 1]!) : undefined;
-      noteUnread(run, fetched, retrying);
+      await noteUnread(run, fetched, retrying);
       await storeAndSettle(run, fetched.batch, b === 0);
       if (more && !next) next = fetchBatch(run, batches[b + 1]!);
     }
@@ -182,24 +182,28 @@ async function copyInBatches(
 }
 
 /** A batch's messages that were not read; retried failures gone from the source are no longer owed. */
-function noteUnread(run: FolderRun, fetched: FetchedBatch, retrying: ReadonlySet<number>): void {
+async function noteUnread(
+  run: FolderRun,
+  fetched: FetchedBatch,
+  retrying: ReadonlySet<number>,
+): Promise<void> {
   const answered = new Set([
     ...fetched.batch.map((message) => message.uid),
     ...fetched.incomplete,
     ...fetched.oversized,
   ]);
-  run.job.state.forgetFailed(
+  await run.job.state.forgetFailed(
     run.path,
     run.uidValidity,
     fetched.wanted.filter((uid) => retrying.has(uid) && !answered.has(uid)),
   );
-  recordUnread(
+  await recordUnread(
     run,
     fetched.incomplete,
     'PROTOCOL_ERROR',
     'The server sent the message without its content; it is fetched again next run.',
   );
-  recordUnread(
+  await recordUnread(
     run,
     fetched.oversized,
     'MESSAGE_TOO_LARGE',

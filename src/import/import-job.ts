@@ -1,4 +1,4 @@
-import { isConnectorError, type ConnectorError } from '../errors.js';
+import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import { fetchFields } from '../read/fetch-fields.js';
@@ -19,6 +19,7 @@ import {
   type ImportResult,
 } from './import-result.js';
 import { ImportState } from './import-state.js';
+import type { JobState } from './job-state.js';
 import { prepareImport, type PreparedImport } from './prepare-import.js';
 
 export type { ImportSpec } from './prepare-import.js';
@@ -28,11 +29,29 @@ export interface ImportOptions extends OperationOptions {
   onProgress?: (folder: FolderImportResult) => void;
   /** Called when a fault (a cut, a stall, a throttle) is met and a new session is opened. */
   onReconnect?: (error: ConnectorError) => void;
+  /**
+   * Where the job's state lives instead of the spec's state file (workers on many machines
+   * share it in Redis). Only for an IMAP destination: the archive is its own state.
+   */
+  stateStore?: JobStateStore;
+}
+
+/** A shared home for job states: one run of a job at a time, and its state. */
+export interface JobStateStore {
+  /** @throws JOB_BUSY when another run holds the job after waitMs. */
+  open(job: string, waitMs: number): Promise<{ state: JobState; close(): Promise<void> }>;
+}
+
+/** The job's state, its lock held, and the archive when that is the destination. */
+interface OpenedState {
+  state: JobState;
+  archive?: Archive;
+  close(): Promise<void>;
 }
 
 interface Destination {
   sink: Sink;
-  state: ImportState;
+  state: JobState;
   close(): Promise<void>;
 }
 
@@ -48,15 +67,15 @@ function openStore(prepared: PreparedImport): { archive?: Archive; db: SqliteDat
 
 async function openDestination(
   prepared: PreparedImport,
-  store: { archive?: Archive; db: SqliteDatabase },
+  opened: OpenedState,
   sourceAccount: string,
   options: ImportOptions,
 ): Promise<Destination> {
-  const { destination, mode, mapping, job } = prepared;
-  const state = new ImportState(store.db, job);
+  const { destination, mode, mapping } = prepared;
+  const { state } = opened;
   if (destination.kind === 'archive')
     return {
-      sink: new ArchiveSink(store.archive!, sourceAccount, mode, mapping),
+      sink: new ArchiveSink(opened.archive!, sourceAccount, mode, mapping),
       state,
       close: async () => undefined,
     };
@@ -67,6 +86,31 @@ async function openDestination(
     destination.config.timeout,
   );
   return { sink, state, close: () => sink.close() };
+}
+
+/** The job's state from the given store, or its lock and local file. */
+async function openJobState(
+  prepared: PreparedImport,
+  options: ImportOptions,
+): Promise<OpenedState> {
+  if (!options.stateStore) {
+    const { lock, store } = await lockAndOpenStore(prepared);
+    return {
+      state: new ImportState(store.db, prepared.job),
+      ...(store.archive ? { archive: store.archive } : {}),
+      close: async () => {
+        store.db.close();
+        lock.release();
+      },
+    };
+  }
+  if (prepared.destination.kind === 'archive')
+    throw makeError(
+      'CONFIG_INVALID',
+      'The embedded archive is a one-machine destination: a shared state store (a queue) needs an IMAP destination.',
+      { field: '/destination' },
+    );
+  return options.stateStore.open(prepared.job, prepared.lockWaitMs);
 }
 
 /**
@@ -92,7 +136,7 @@ export async function runImport(
     totals: totalsOf([], 0),
     unmatched: [],
   };
-  const { lock, store } = await lockAndOpenStore(prepared);
+  const opened = await openJobState(prepared, options);
   let ctx: ReadContext | undefined;
   let destination: Destination | undefined;
   const reconnect = reconnectPolicy(prepared.source, options);
@@ -110,7 +154,7 @@ export async function runImport(
           reconnect.pace,
         );
         result.unmatched = ctx.unmatched;
-        destination = await openDestination(prepared, store, ctx.session.account, options);
+        destination = await openDestination(prepared, opened, ctx.session.account, options);
         await importFolders(prepared, ctx, destination, options, result);
         break;
       } catch (error) {
@@ -134,8 +178,7 @@ export async function runImport(
   } finally {
     await destination?.close();
     await ctx?.session.close();
-    store.db.close();
-    lock.release();
+    await opened.close();
   }
 }
 
@@ -185,9 +228,9 @@ async function importFolders(
     if (budget.remaining <= 0) break;
     const sink = await destination.sink.openFolder(
       folder,
-      destination.state.destinationOf(folder.path),
+      await destination.state.destinationOf(folder.path),
     );
-    destination.state.recordDestination(folder.path, sink.destination);
+    await destination.state.recordDestination(folder.path, sink.destination);
     const job: FolderJob = {
       session,
       config: prepared.source,

@@ -1,22 +1,9 @@
 import type { SqliteDatabase } from '../sinks/sqlite-file.js';
 import type { MessageIdentity } from '../write/message-identity.js';
 import type { FailedMessage } from './import-result.js';
+import type { FolderProgress, Intent, JobState } from './job-state.js';
 
-/** How far a job got in one source folder. */
-export interface FolderProgress {
-  uidValidity: string;
-  /** Every message up to this UID is stored, a duplicate, or listed as failed. */
-  lastUid: number;
-}
-
-/** An APPEND that was about to be sent: found at the destination on restart, or sent again. */
-export interface Intent {
-  folder: string;
-  uidValidity: string;
-  uid: number;
-  destination: string;
-  identity: MessageIdentity;
-}
+export type { FolderProgress, Intent } from './job-state.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS import_progress (
@@ -48,7 +35,7 @@ CREATE TABLE IF NOT EXISTS import_pending_action (
  * Like mbsync's journal, an APPEND is written down before it is sent (beginIntent) and
  * settled after (complete); an unsettled intent is checked against the destination on restart.
  */
-export class ImportState {
+export class ImportState implements JobState {
   // Prepared once: preparing a statement per call was 4% of an import's CPU.
   private readonly sql;
 

@@ -63,7 +63,7 @@ export async function storeBatch(
   const overlapping = sink.overlaps === true && delayMs === 0;
   const finish = async (sent: SentStep): Promise<void> => {
     const stored = await sent.storing;
-    settled.push(...settleStep(run, sent.group, sent.duplicates, stored));
+    settled.push(...(await settleStep(run, sent.group, sent.duplicates, stored)));
     run.job.onProgress?.(run.result);
     if (stored.fatal) throw stored.fatal;
   };
@@ -84,14 +84,10 @@ export async function storeBatch(
           .filter((message, i) => dedupe.isDuplicate(message.identity, present[start + i] === true))
           .map((message) => message.uid),
       );
-      const sent: SentStep = {
-        group,
-        duplicates,
-        storing: storeStep(
-          run,
-          group.filter((message) => !duplicates.has(message.uid)),
-        ),
-      };
+      const toStore = group.filter((message) => !duplicates.has(message.uid));
+      // The intents are durable before the step is sent, and steps are sent in order.
+      await writeIntents(run, toStore);
+      const sent: SentStep = { group, duplicates, storing: storeStep(run, toStore) };
       sent.storing.catch(() => undefined); // awaited in order below
       const previous = inFlight;
       inFlight = overlapping ? sent : undefined;
@@ -116,25 +112,28 @@ interface SentStep {
   storing: Promise<StoreResult & { sent: readonly SourceMessage[] }>;
 }
 
-/** Writes the intents down (IMAP destinations), then stores the step's messages. */
+/** Writes the step's APPENDs down before they are sent (IMAP destinations). */
+async function writeIntents(run: FolderRun, toStore: readonly SourceMessage[]): Promise<void> {
+  const { sink, state } = run.job;
+  if (!sink.needsIntent || toStore.length === 0) return;
+  await state.beginIntents(
+    toStore.map((message) => ({
+      folder: run.path,
+      uidValidity: run.uidValidity,
+      uid: message.uid,
+      destination: sink.destination,
+      identity: message.identity,
+    })),
+  );
+}
+
+/** Stores the step's messages, their intents written. */
 async function storeStep(
   run: FolderRun,
   toStore: readonly SourceMessage[],
 ): Promise<StoreResult & { sent: readonly SourceMessage[] }> {
   if (toStore.length === 0) return { outcomes: [], fatal: undefined, sent: toStore };
-  const { sink, state } = run.job;
-  if (sink.needsIntent) {
-    state.beginIntents(
-      toStore.map((message) => ({
-        folder: run.path,
-        uidValidity: run.uidValidity,
-        uid: message.uid,
-        destination: sink.destination,
-        identity: message.identity,
-      })),
-    );
-  }
-  return { ...(await sink.storeMany(toStore)), sent: toStore };
+  return { ...(await run.job.sink.storeMany(toStore)), sent: toStore };
 }
 
 /**
@@ -142,12 +141,12 @@ async function storeStep(
  * message a fatal error left untried: the state never claims a UID beyond one that is not at
  * the destination. Returns the UIDs the destination now holds.
  */
-function settleStep(
+async function settleStep(
   run: FolderRun,
   group: readonly SourceMessage[],
   duplicates: ReadonlySet<number>,
   stored: StoreResult & { sent: readonly SourceMessage[] },
-): number[] {
+): Promise<number[]> {
   const { result } = run;
   const outcomeOf = new Map(stored.outcomes.map((outcome, i) => [stored.sent[i]!.uid, outcome]));
   const untried = stored.sent.slice(stored.outcomes.length).map((message) => message.uid);
@@ -168,7 +167,7 @@ function settleStep(
       result.bytes += message.raw.length;
     }
   }
-  run.job.state.settle(run.path, run.uidValidity, ok, failed, run.acting);
+  await run.job.state.settle(run.path, run.uidValidity, ok, failed, run.acting);
   result.failed += failed.length;
   result.failures.push(...failed);
   return ok;

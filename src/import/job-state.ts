@@ -1,0 +1,62 @@
+/**
+ * What an import job records to resume without gaps or duplicates, as an interface with two
+ * implementations: SQLite on one machine (import-state.ts: the archive's own file or a state
+ * file) and Redis for workers on many machines (queue/redis-job-state.ts). Every call is one
+ * atomic change. A method may answer at once (SQLite) or later (Redis): callers always await.
+ */
+import type { MessageIdentity } from '../write/message-identity.js';
+import type { FailedMessage } from './import-result.js';
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** How far a job got in one source folder. */
+export interface FolderProgress {
+  uidValidity: string;
+  /** Every message up to this UID is stored, a duplicate, or listed as failed. */
+  lastUid: number;
+}
+
+/** An APPEND that was about to be sent: found at the destination on restart, or sent again. */
+export interface Intent {
+  folder: string;
+  uidValidity: string;
+  uid: number;
+  destination: string;
+  identity: MessageIdentity;
+}
+
+export interface JobState {
+  progress(folder: string): Awaitable<FolderProgress | undefined>;
+  /** Where this job put the folder before, so a renamed mapping does not split it. */
+  destinationOf(folder: string): Awaitable<string | undefined>;
+  recordDestination(folder: string, destination: string): Awaitable<void>;
+  /** A folder seen first, or renumbered (UIDVALIDITY changed): everything about it starts over. */
+  resetFolder(folder: string, uidValidity: string): Awaitable<void>;
+  failed(folder: string, uidValidity: string): Awaitable<FailedMessage[]>;
+  intents(folder: string, uidValidity: string): Awaitable<Intent[]>;
+  pendingActions(folder: string, uidValidity: string): Awaitable<number[]>;
+  /** Writes down APPENDs about to be sent; durable when it resolves. */
+  beginIntents(intents: readonly Intent[]): Awaitable<void>;
+  /** An intent not found at the destination: listed to be copied again, its intent dropped. */
+  requeueIntent(folder: string, uidValidity: string, uid: number): Awaitable<void>;
+  /** One message is safely at the destination (found after a crash). */
+  complete(folder: string, uidValidity: string, uid: number, postAction: boolean): Awaitable<void>;
+  /** One step: messages at the destination and messages refused; both advance the checkpoint. */
+  settle(
+    folder: string,
+    uidValidity: string,
+    ok: readonly number[],
+    failed: readonly FailedMessage[],
+    postAction: boolean,
+  ): Awaitable<void>;
+  /** Messages that failed before their turn to settle; the checkpoint does not move. */
+  listFailed(
+    folder: string,
+    uidValidity: string,
+    failed: readonly FailedMessage[],
+  ): Awaitable<void>;
+  /** Failed messages that are gone from the source. */
+  forgetFailed(folder: string, uidValidity: string, uids: readonly number[]): Awaitable<void>;
+  /** Post-read actions done (or their messages gone from the source). */
+  clearActions(folder: string, uidValidity: string, uids: readonly number[]): Awaitable<void>;
+}
