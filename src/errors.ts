@@ -183,6 +183,11 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'The archive and import state need SQLite: run on Node 22.13 or newer (node:sqlite built in), or install better-sqlite3 next to imap-connector (npm install better-sqlite3).',
   },
+  QUEUE_UNAVAILABLE: {
+    kind: 'connection',
+    retryable: true,
+    hint: 'The job queue (Redis) did not answer or refused the login; check --queue, its password (IMAP_CONNECTOR_QUEUE_PASSWORD) and that Redis is running.',
+  },
   FILE_WRITE_FAILED: {
     kind: 'write',
     retryable: true,

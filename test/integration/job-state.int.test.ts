@@ -1,0 +1,164 @@
+/**
+ * One contract, two homes: the import job state in a SQLite file (one machine) and in Redis
+ * (workers on many machines) must behave alike, since the import code cannot tell them apart.
+ * The Redis one also guards its job with a lock: a worker that lost it can write nothing.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImportState } from '../../src/import/import-state.js';
+import type { JobState } from '../../src/import/job-state.js';
+import { connectRedis, parseQueueUrl } from '../../src/queue/queue-connection.js';
+import { RedisStateStore, STATE_PREFIX } from '../../src/queue/redis-job-state.js';
+import { openDatabase } from '../../src/sinks/sqlite-driver.js';
+import { identify } from '../../src/write/message-identity.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+
+const identity = identify(Buffer.from('Subject: s\r\n\r\nbody'));
+let server: RedisServer;
+let redis: Redis;
+let jobs = 0;
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = await connectRedis(parseQueueUrl(server.url));
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await server?.stop();
+});
+
+/** Two states of different jobs in one home, so tests can check they stay apart. */
+type Home = () => Promise<[JobState, JobState]>;
+
+const sqlite: Home = async () => {
+  const db = openDatabase(':memory:', { readonly: false, busyTimeoutMs: 0 });
+  return [new ImportState(db, 'a'), new ImportState(db, 'b')];
+};
+const redisHome: Home = async () => {
+  const store = new RedisStateStore(redis);
+  jobs++;
+  const a = await store.open(`a${jobs}`, 0);
+  const b = await store.open(`b${jobs}`, 0);
+  return [a.state, b.state];
+};
+
+describe.each([
+  ['SQLite', sqlite],
+  ['Redis', redisHome],
+])('job state in %s', (_name, home) => {
+  it('starts with no progress and advances to the highest settled UID', async () => {
+    const [state] = await home();
+    expect(await state.progress('INBOX')).toBeUndefined();
+    await state.resetFolder('INBOX', '7');
+    await state.complete('INBOX', '7', 3, false);
+    await state.complete('INBOX', '7', 2, false);
+    expect(await state.progress('INBOX')).toEqual({ uidValidity: '7', lastUid: 3 });
+  });
+
+  it('keeps an intent until the message is settled, and drops it on settle', async () => {
+    const [state] = await home();
+    await state.resetFolder('INBOX', '7');
+    const intent = { folder: 'INBOX', uidValidity: '7', uid: 4, destination: 'INBOX', identity };
+    await state.beginIntents([intent]);
+    expect(await state.intents('INBOX', '7')).toEqual([intent]);
+    expect((await state.progress('INBOX'))!.lastUid).toBe(0);
+    await state.complete('INBOX', '7', 4, true);
+    expect(await state.intents('INBOX', '7')).toEqual([]);
+    expect(await state.pendingActions('INBOX', '7')).toEqual([4]);
+    await state.clearActions('INBOX', '7', [4]);
+    expect(await state.pendingActions('INBOX', '7')).toEqual([]);
+  });
+
+  it('requeues an unconfirmed intent as a failure to retry, without moving the checkpoint', async () => {
+    const [state] = await home();
+    await state.resetFolder('INBOX', '7');
+    await state.beginIntents([
+      { folder: 'INBOX', uidValidity: '7', uid: 2, destination: 'INBOX', identity },
+    ]);
+    await state.requeueIntent('INBOX', '7', 2);
+    expect(await state.intents('INBOX', '7')).toEqual([]);
+    expect((await state.failed('INBOX', '7')).map((f) => [f.uid, f.code])).toEqual([
+      [2, 'CONNECTION_LOST'],
+    ]);
+    expect((await state.progress('INBOX'))!.lastUid).toBe(0);
+  });
+
+  it('lists failed messages for a retry and forgets them once they succeed', async () => {
+    const [state] = await home();
+    await state.resetFolder('INBOX', '7');
+    await state.settle(
+      'INBOX',
+      '7',
+      [6],
+      [{ uid: 5, code: 'MESSAGE_TOO_LARGE', message: 'too big' }],
+      false,
+    );
+    expect((await state.progress('INBOX'))!.lastUid).toBe(6);
+    expect(await state.failed('INBOX', '7')).toEqual([
+      { uid: 5, code: 'MESSAGE_TOO_LARGE', message: 'too big' },
+    ]);
+    await state.listFailed('INBOX', '7', [{ uid: 9, code: 'PROTOCOL_ERROR', message: 'x' }]);
+    expect((await state.progress('INBOX'))!.lastUid).toBe(6);
+    await state.complete('INBOX', '7', 5, false);
+    await state.forgetFailed('INBOX', '7', [9]);
+    expect(await state.failed('INBOX', '7')).toEqual([]);
+  });
+
+  it('orders by UID, keeps folders with shared prefixes apart, and records destinations', async () => {
+    const [state] = await home();
+    await state.resetFolder('Sent', '1');
+    await state.resetFolder('Sent Items', '1');
+    const failure = (uid: number) => ({ uid, code: 'APPEND_FAILED', message: 'no' });
+    await state.listFailed('Sent', '1', [failure(10), failure(9), failure(100)]);
+    await state.listFailed('Sent Items', '1', [failure(1)]);
+    expect((await state.failed('Sent', '1')).map((f) => f.uid)).toEqual([9, 10, 100]);
+    expect((await state.failed('Sent Items', '1')).map((f) => f.uid)).toEqual([1]);
+    await state.recordDestination('Sent', 'INBOX/Sent');
+    expect(await state.destinationOf('Sent')).toBe('INBOX/Sent');
+    expect(await state.destinationOf('Sent Items')).toBeUndefined();
+  });
+
+  it('forgets everything of a folder when its UIDVALIDITY changes, and keeps jobs apart', async () => {
+    const [a, b] = await home();
+    await a.resetFolder('INBOX', '1');
+    await a.complete('INBOX', '1', 9, true);
+    await a.settle('INBOX', '1', [], [{ uid: 10, code: 'APPEND_FAILED', message: 'no' }], false);
+    await b.resetFolder('INBOX', '1');
+    await a.resetFolder('INBOX', '2');
+    expect(await a.progress('INBOX')).toEqual({ uidValidity: '2', lastUid: 0 });
+    expect(await a.failed('INBOX', '1')).toEqual([]);
+    expect(await a.pendingActions('INBOX', '1')).toEqual([]);
+    expect(await b.progress('INBOX')).toEqual({ uidValidity: '1', lastUid: 0 });
+  });
+});
+
+describe('the Redis job lock', () => {
+  it('lets one worker hold a job: a second is refused with JOB_BUSY until the first lets go', async () => {
+    const store = new RedisStateStore(redis);
+    const first = await store.open('locked-job', 0);
+    await expect(store.open('locked-job', 300)).rejects.toMatchObject({ code: 'JOB_BUSY' });
+    await first.close();
+    const second = await store.open('locked-job', 0);
+    await second.close();
+  });
+
+  it('refuses every write of a worker whose lock was taken over, intents first', async () => {
+    const store = new RedisStateStore(redis);
+    const stale = await store.open('taken-job', 0);
+    await stale.state.resetFolder('INBOX', '1');
+    // The lock expired (a long pause) and another worker took the job.
+    await redis.del(`${STATE_PREFIX}:{taken-job}:lock`);
+    const current = await store.open('taken-job', 0);
+    await expect(
+      stale.state.beginIntents([
+        { folder: 'INBOX', uidValidity: '1', uid: 1, destination: 'INBOX', identity },
+      ]),
+    ).rejects.toMatchObject({ code: 'JOB_BUSY' });
+    expect(await current.state.intents('INBOX', '1')).toEqual([]);
+    await current.state.complete('INBOX', '1', 1, false);
+    expect((await current.state.progress('INBOX'))!.lastUid).toBe(1);
+    await stale.close(); // lets go of nothing: the lock is not its own
+    await expect(store.open('taken-job', 0)).rejects.toMatchObject({ code: 'JOB_BUSY' });
+    await current.close();
+  });
+});
