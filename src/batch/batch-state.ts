@@ -34,6 +34,8 @@ export interface MailboxState {
   error: ReportedError | null;
   /** Per folder of the last attempt: what was copied. */
   folders: { folder: string; seen: number; copied: number; duplicates: number; failed: number }[];
+  /** A queued batch: the worker (host:pid) that runs or ran it. */
+  worker?: string;
 }
 
 export interface RunState {

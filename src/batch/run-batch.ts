@@ -54,7 +54,7 @@ function profileOf(input: BatchInput): BatchProfile {
     : validateBatchProfile(input.profile, input.baseDir);
 }
 
-function statePathOf(input: BatchInput, options: { statePath?: string }): string {
+export function statePathOf(input: BatchInput, options: { statePath?: string }): string {
   const defaultState = typeof input === 'string' ? `${resolve(input)}.state` : undefined;
   const path = options.statePath ?? defaultState;
   if (!path)
@@ -65,7 +65,7 @@ function statePathOf(input: BatchInput, options: { statePath?: string }): string
 }
 
 /** Everything a batch needs that can be known without a server: checked before any I/O. */
-interface PreparedBatch {
+export interface PreparedBatch {
   profile: BatchProfile;
   jobs: MailboxJob[];
   secrets: BatchSecrets;
@@ -74,7 +74,10 @@ interface PreparedBatch {
   passwords: string[];
 }
 
-async function prepareBatch(input: BatchInput, options: BatchOptions): Promise<PreparedBatch> {
+export async function prepareBatch(
+  input: BatchInput,
+  options: BatchOptions,
+): Promise<PreparedBatch> {
   const profile = profileOf(input);
   const statePath = statePathOf(input, options);
   const secrets = batchSecrets(profile, options.env ?? process.env);
@@ -87,7 +90,7 @@ async function prepareBatch(input: BatchInput, options: BatchOptions): Promise<P
   return { profile, jobs, secrets, statePath, passwords };
 }
 
-const reported = (error: unknown, passwords: string[]): ReportedError => {
+export const reported = (error: unknown, passwords: string[]): ReportedError => {
   if (isConnectorError(error))
     return {
       code: error.code,
@@ -101,7 +104,7 @@ const reported = (error: unknown, passwords: string[]): ReportedError => {
 };
 
 /** One mailbox's counts from its folders so far. */
-function countsOf(folders: FolderImportResult[]): Partial<MailboxState> {
+export function countsOf(folders: FolderImportResult[]): Partial<MailboxState> {
   const { seen, copied, duplicates, failed, bytes } = importTotalsOf(folders, 0);
   return {
     seen,
@@ -121,7 +124,10 @@ function countsOf(folders: FolderImportResult[]): Partial<MailboxState> {
 }
 
 /** Folder results of several attempts at one mailbox, summed per folder. */
-function mergeFolders(a: FolderImportResult[], b: FolderImportResult[]): FolderImportResult[] {
+export function mergeFolders(
+  a: FolderImportResult[],
+  b: FolderImportResult[],
+): FolderImportResult[] {
   const merged = new Map(a.map((f) => [f.folder, { ...f }]));
   for (const f of b) {
     const m = merged.get(f.folder);
@@ -239,7 +245,7 @@ class BatchRun {
 }
 
 /** The CSV of the failed mailboxes, in the hosting panel's layout with a header, owner-only. */
-function writeReplayCsv(path: string, jobs: MailboxJob[]): void {
+export function writeReplayCsv(path: string, jobs: MailboxJob[]): void {
   const quote = (value: string | undefined): string =>
     value === undefined ? '' : `"${value.replace(/"/g, '""')}"`;
   const lines = [
@@ -261,7 +267,7 @@ function writeReplayCsv(path: string, jobs: MailboxJob[]): void {
   chmodSync(path, 0o600);
 }
 
-function reportPaths(statePath: string, name: string, runId: number) {
+export function reportPaths(statePath: string, name: string, runId: number) {
   const base = join(dirname(statePath), `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-run${runId}`);
   return { json: `${base}.report.json`, text: `${base}.report.txt`, replay: `${base}.replay.csv` };
 }

@@ -4,6 +4,9 @@ import { formatDuration } from '../date-text.js';
 import type { MailboxState } from '../batch/batch-state.js';
 import type { PreflightResult } from '../batch/preflight.js';
 import { batchStatus, checkBatch, runBatch, type RunSummary } from '../batch/run-batch.js';
+import { runQueuedBatch, queuedBatchStatus } from '../queue/queue-batch.js';
+import { parseQueueUrl, type QueueTarget } from '../queue/queue-connection.js';
+import { queueKey } from '../queue/sealed.js';
 import { sleep } from '../sleep.js';
 import { EXIT_CODES, EXIT_CODE_HELP, exitCodeOfCode } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
@@ -26,6 +29,11 @@ master user and its users). See "Batches" in the README.
 
 Options:
       --state FILE  the batch's state file (default: PROFILE.state)
+      --queue URL   (run, status) on a Redis queue: redis://host:port or rediss:// (TLS);
+                    workers on any machine do the imports (imap-connector worker)
+      --queue-password-file FILE   the queue's password (else IMAP_CONNECTOR_QUEUE_PASSWORD)
+      --queue-key-file FILE        the key that seals the passwords in the queue's jobs
+                    (else IMAP_CONNECTOR_QUEUE_KEY; 32 bytes: openssl rand -base64 32)
       --json        machine-readable output
       --watch       (status) redraw every 2 seconds until the run ends
   -v, --verbose     log the IMAP conversation (redacted) on stderr
@@ -42,6 +50,9 @@ written beside the state.)
 
 const OPTIONS = {
   state: { type: 'string' },
+  queue: { type: 'string' },
+  'queue-password-file': { type: 'string' },
+  'queue-key-file': { type: 'string' },
   json: { type: 'boolean' },
   watch: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
@@ -108,15 +119,22 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
     io.stderr.isTTY && !values.json ? new StatusLine(io.stderr, () => `  ${status}`) : undefined;
   let status = 'checking the mailboxes ...';
   try {
-    const report = await runBatch(profile, {
+    const options = {
       ...(values.state ? { statePath: values.state } : {}),
       env: io.env,
       ...signalOf(io),
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),
-      onProgress: (mailboxes) => {
+      onProgress: (mailboxes: MailboxState[]) => {
         status = counts(mailboxes);
       },
-    });
+    };
+    const report = values.queue
+      ? await runQueuedBatch(profile, {
+          ...options,
+          queue: queueOf(values, io),
+          key: queueKey(io.env, values['queue-key-file']),
+        })
+      : await runBatch(profile, options);
     line?.finish();
     io.stdout.write(
       values.json ? JSON.stringify(report, null, 2) + '\n' : formatReportText(report),
@@ -128,10 +146,20 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
   }
 }
 
+/** The --queue target, validated before any connection. */
+function queueOf(values: Values, io: CliIo): QueueTarget {
+  return parseQueueUrl(values.queue!, {
+    env: io.env,
+    passwordFile: values['queue-password-file'],
+  });
+}
+
 async function status(profile: string, values: Values, io: CliIo): Promise<number> {
   const options = values.state ? { statePath: values.state } : {};
   for (;;) {
-    const current = batchStatus(profile, options);
+    const current = values.queue
+      ? await queuedBatchStatus(profile, { queue: queueOf(values, io), env: io.env })
+      : batchStatus(profile, options);
     if (values.json) {
       io.stdout.write(JSON.stringify(current, null, 2) + '\n');
       return EXIT_CODES.ok;

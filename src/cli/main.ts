@@ -20,6 +20,7 @@ import { runTestQuery } from './test-query-command.js';
 import { runWrite } from './write-command.js';
 import { runApplyActions } from './apply-actions-command.js';
 import { runBatchCommand } from './batch-command.js';
+import { runWorkerCommand } from './worker-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -46,6 +47,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: runBatchCommand,
     summary:
       'many mailboxes at once from a profile and a CSV or master-user list: run, check, status, list',
+  },
+  worker: {
+    run: runWorkerCommand,
+    summary: 'import the mailboxes of batches queued on Redis (batch run --queue), on this machine',
   },
   write: {
     run: runWrite,

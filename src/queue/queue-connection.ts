@@ -87,7 +87,6 @@ export function redisOptions(target: QueueTarget): RedisOptions {
     // Offline commands wait for the reconnect (Redis restarted mid-batch) instead of failing.
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
-    lazyConnect: true,
   };
 }
 
@@ -96,7 +95,7 @@ export function redisOptions(target: QueueTarget): RedisOptions {
  * @throws QUEUE_UNAVAILABLE when Redis does not answer or refuses the login within timeoutMs.
  */
 export async function connectRedis(target: QueueTarget, timeoutMs = 10_000): Promise<Redis> {
-  const client = new Redis(redisOptions(target));
+  const client = new Redis({ ...redisOptions(target), lazyConnect: true });
   client.on('error', () => undefined); // reported through the commands that fail
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -281,13 +281,16 @@ export class RedisJobState implements JobState {
  * run to end or its lock to expire), keeps it renewed, and gives the state; close() lets it go.
  */
 export class RedisStateStore implements JobStateStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly lockTtlMs = LOCK_TTL_MS,
+  ) {}
 
   async open(job: string, waitMs: number): Promise<{ state: JobState; close(): Promise<void> }> {
     const { lock } = keysOf(job);
     const token = randomBytes(16).toString('hex');
     const until = Date.now() + waitMs;
-    while ((await this.redis.set(lock, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
+    while ((await this.redis.set(lock, token, 'PX', this.lockTtlMs, 'NX')) !== 'OK') {
       if (Date.now() >= until)
         throw makeError(
           'JOB_BUSY',
@@ -296,9 +299,12 @@ export class RedisStateStore implements JobStateStore {
         );
       await sleep(Math.min(1000, Math.max(50, until - Date.now())));
     }
-    const renew = setInterval(() => {
-      this.redis.eval(RENEW, 1, lock, token, String(LOCK_TTL_MS)).catch(() => undefined);
-    }, RENEW_EVERY_MS);
+    const renew = setInterval(
+      () => {
+        this.redis.eval(RENEW, 1, lock, token, String(this.lockTtlMs)).catch(() => undefined);
+      },
+      Math.min(RENEW_EVERY_MS, this.lockTtlMs / 3),
+    );
     renew.unref();
     return {
       state: new RedisJobState(this.redis, job, token),

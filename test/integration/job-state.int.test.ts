@@ -9,6 +9,7 @@ import { ImportState } from '../../src/import/import-state.js';
 import type { JobState } from '../../src/import/job-state.js';
 import { connectRedis, parseQueueUrl } from '../../src/queue/queue-connection.js';
 import { RedisStateStore, STATE_PREFIX } from '../../src/queue/redis-job-state.js';
+import { RedisSlots } from '../../src/queue/redis-slots.js';
 import { openDatabase } from '../../src/sinks/sqlite-driver.js';
 import { identify } from '../../src/write/message-identity.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
@@ -160,5 +161,33 @@ describe('the Redis job lock', () => {
     await stale.close(); // lets go of nothing: the lock is not its own
     await expect(store.open('taken-job', 0)).rejects.toMatchObject({ code: 'JOB_BUSY' });
     await current.close();
+  });
+});
+
+describe('connection slots shared by every worker', () => {
+  it("never holds more than the cap, and takes a mailbox's two slots on one server together (no deadlock)", async () => {
+    const slots = new RedisSlots(redis, 2000);
+    let inside = 0;
+    let most = 0;
+    // Eight mailboxes, each needing two connections to one server capped at six: taken one at
+    // a time, six of them could each hold one slot and wait for ever for a second.
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        slots.with(
+          [
+            { name: 'server:deadlock', cap: 6 },
+            { name: 'server:deadlock', cap: 6 },
+          ],
+          async () => {
+            inside++;
+            most = Math.max(most, inside);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            inside--;
+          },
+        ),
+      ),
+    );
+    expect(most).toBe(3);
+    expect(await slots.peak('server:deadlock')).toBe(6);
   });
 });
