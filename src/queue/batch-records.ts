@@ -4,9 +4,11 @@
  * the workers share (MailboxState, as the local batch keeps it in SQLite). Only the worker that
  * holds a mailbox's job writes its row.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { MailboxState, RunStatus } from '../batch/batch-state.js';
 import { shortHash } from '../read/cursor.js';
+import { sleep } from '../sleep.js';
 
 export const QUEUE_NAME = 'imap-connector-mailboxes';
 const PREFIX = 'imap-connector:batch';
@@ -52,6 +54,22 @@ export class BatchRecords {
 
   private mailboxesKey(runId: number): string {
     return `${this.base}:run:${runId}:mailboxes`;
+  }
+
+  /**
+   * The run still going, else a new one. Two `batch run --queue` started together get the same
+   * run: the choice is made under a short lock in Redis.
+   */
+  async openRun(): Promise<QueuedRun> {
+    const lock = `${this.base}:opening`;
+    const token = randomBytes(8).toString('hex');
+    for (let wait = 20; (await this.redis.set(lock, token, 'PX', 10_000, 'NX')) !== 'OK'; )
+      await sleep((wait = Math.min(wait * 2, 500)));
+    try {
+      return (await this.unfinishedRun()) ?? (await this.startRun());
+    } finally {
+      if ((await this.redis.get(lock)) === token) await this.redis.del(lock);
+    }
   }
 
   /** The run still going (not ended), if any. */

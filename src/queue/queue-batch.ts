@@ -59,7 +59,7 @@ export async function runQueuedBatch(
   const queue = new Queue<MailboxJobData>(QUEUE_NAME, { connection: redisOptions(options.queue) });
   try {
     const records = new BatchRecords(redis, prepared.profile.name);
-    const run = (await records.unfinishedRun()) ?? (await records.startRun());
+    const run = await records.openRun();
     await records.addMailboxes(
       run.id,
       prepared.jobs.map((job) => freshMailbox(job.entry.key, job.label, job.entry.line)),

@@ -5,7 +5,7 @@
  * killed mid-mailbox or Redis is restarted mid-batch; the connection cap holds for all workers
  * together (counted in a proxy in front of the source); a wrong password fails once, no loop.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,26 +143,71 @@ describe('a batch on the queue', () => {
     expect(proxy.peakConnections()).toBeGreaterThanOrEqual(2);
     expect(report.peakConnections['127.0.0.1']).toBeLessThanOrEqual(6);
     expect(seenWorkers.size).toBeGreaterThanOrEqual(2);
+    // The same table from the CLI, from any machine that reaches Redis; no secret in it.
+    const status = spawnSync(
+      process.execPath,
+      [CLI, 'batch', 'status', profile, '--queue', redis.bareUrl, '--json'],
+      { env: { ...process.env, IMAP_CONNECTOR_QUEUE_PASSWORD: redis.password }, encoding: 'utf8' },
+    );
+    expect(status.status).toBe(0);
+    const shown = JSON.parse(status.stdout) as {
+      run: { status: string };
+      mailboxes: MailboxState[];
+    };
+    expect(shown.run.status).toBe('done');
+    expect(shown.mailboxes.filter((m) => m.status === 'done' && m.worker)).toHaveLength(30);
+    for (const secret of [redis.password, ...accounts.map((a) => a.password)])
+      expect(status.stdout + status.stderr).not.toContain(secret);
   }, 180_000);
 
-  it('enqueues a run once: running the same profile again follows the same run and adds no job', async () => {
-    const accounts = await seededAccounts(2, 'qi');
+  it('enqueues a run once: two runs of one profile started together follow one run, one job per mailbox', async () => {
+    const accounts = await seededAccounts(3, 'qi');
     const { profile } = panelBatch('idempotent', accounts);
-    const first = await runQueuedBatch(profile, { queue, key: KEY, pollMs: 200 });
+    const [a, b] = await Promise.all([
+      runQueuedBatch(profile, { queue, key: KEY, pollMs: 200 }),
+      runQueuedBatch(profile, { queue, key: KEY, pollMs: 200 }),
+    ]);
+    expect(a.runId).toBe(b.runId);
+    expect(a.totals).toMatchObject({ mailboxes: 3, done: 3 });
     const jobs = new Queue(QUEUE_NAME, { connection: redisOptions(queue) });
     try {
-      const before = (await jobs.getJobs(['completed', 'failed', 'waiting', 'active'])).filter(
-        (job) => job.data.batch === 'idempotent',
-      );
-      expect(before).toHaveLength(2);
-      // Finished: a second run starts (run 2), with its own two jobs, copying nothing new.
-      const second = await runQueuedBatch(profile, { queue, key: KEY, pollMs: 200 });
-      expect(second.runId).toBe(first.runId + 1);
-      expect(second.totals).toMatchObject({ done: 2, copied: 0 });
+      const ofBatch = async () =>
+        (await jobs.getJobs(['completed', 'failed', 'waiting', 'active', 'delayed'])).filter(
+          (job) => job.data.batch === 'idempotent',
+        );
+      expect(await ofBatch()).toHaveLength(3);
+      // Finished: running it again starts run 2, copying nothing new.
+      const again = await runQueuedBatch(profile, { queue, key: KEY, pollMs: 200 });
+      expect(again.runId).toBe(a.runId + 1);
+      expect(again.totals).toMatchObject({ done: 3, copied: 0 });
+      expect(await ofBatch()).toHaveLength(6);
     } finally {
       await jobs.close();
     }
   }, 120_000);
+
+  it('gives a mailbox back on SIGTERM after the current step, and another worker finishes it exactly', async () => {
+    const accounts = await largerAccounts(2, 150, 'qt');
+    const { profile, targets } = panelBatch('sigterm', accounts, { delayBetweenMessages: 0.02 });
+    let stopped: Promise<void> | undefined;
+    const report = await runQueuedBatch(profile, {
+      queue,
+      key: KEY,
+      pollMs: 100,
+      onProgress: (mailboxes: MailboxState[]) => {
+        if (stopped) return;
+        const running = mailboxes.find((m) => m.status === 'running' && m.copied >= 20);
+        const child = workers.get(Number(running?.worker?.split(':').at(-1)));
+        if (child) stopped = stopWorker(child, 'SIGTERM');
+      },
+    });
+    expect(stopped).toBeDefined();
+    await stopped;
+    startWorker();
+    expect(report.totals).toMatchObject({ mailboxes: 2, done: 2, failed: 0 });
+    for (const [i, account] of accounts.entries())
+      expect(await mailboxHashes(targets[i]!), account.name).toEqual(await mailboxHashes(account));
+  }, 180_000);
 
   it('finishes a mailbox whose worker was killed (kill -9) on another worker, nothing lost or twice', async () => {
     const accounts = await largerAccounts(3, 150, 'qk');
