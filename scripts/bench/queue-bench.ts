@@ -1,0 +1,154 @@
+/**
+ * npm run bench:queue [-- --mailboxes 50 --messages 200 --workers 1,2,4 --out FILE]
+ *
+ * The batch of bench:batch (50 mailboxes of 200 messages) on a Redis queue, copied into 50
+ * new accounts of the same Dovecot by 1, 2 and 4 worker processes (each imports one mailbox
+ * at a time): total time from `batch run --queue` to its report, and each worker's peak RSS
+ * (VmHWM). Every destination is checked by message count. Redis and Dovecot are private, on
+ * loopback, stopped at the end.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { addDovecotUsers, startDovecot } from '../../test/helpers/dovecot.js';
+import { startRedis } from '../../test/helpers/redis.js';
+import { runQueuedBatch } from '../../src/queue/queue-batch.js';
+import { parseQueueUrl } from '../../src/queue/queue-connection.js';
+import { parseQueueKey } from '../../src/queue/sealed.js';
+import { seedMaildir } from './seed-maildir.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** Peak resident memory of a running process, in MB (Linux's VmHWM). */
+function peakRssMb(pid: number): number {
+  const line = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return line ? Math.round(Number(line[1]) / 1024) : NaN;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      mailboxes: { type: 'string', default: '50' },
+      messages: { type: 'string', default: '200' },
+      workers: { type: 'string', default: '1,2,4' },
+      out: { type: 'string' },
+    },
+  });
+  const mailboxes = Number(values.mailboxes);
+  const messages = Number(values.messages);
+  const settings = values.workers.split(',').map(Number);
+  const users = Array.from({ length: mailboxes }, (_, i) => ({
+    name: `queue${String(i).padStart(3, '0')}`,
+    password: `queue-password-${i}`,
+  }));
+  const server = await startDovecot({ users, parentDir: '/dev/shm' });
+  const redis = await startRedis();
+  const keyText = randomBytes(32).toString('base64');
+  const work = mkdtempSync(join('/tmp', 'imap-connector-queue-bench-'));
+  const running: ChildProcess[] = [];
+  try {
+    let bytes = 0;
+    for (const user of users)
+      bytes += seedMaildir(
+        join(server.dir, 'mail', user.name),
+        messages,
+        process.getuid?.() === 0 ? 'dovecot' : undefined,
+      ).bytes;
+    console.log(`${mailboxes} mailboxes, ${(bytes / 1e6).toFixed(1)} MB in all`);
+    const results: Record<string, unknown> = {};
+    for (const count of settings) {
+      const targets = users.map((user) => ({
+        name: `${user.name}w${count}`,
+        password: `Target-${randomBytes(6).toString('hex')}A1`,
+      }));
+      addDovecotUsers(server, targets);
+      const dir = mkdtempSync(join(work, `w${count}-`));
+      writeFileSync(
+        join(dir, 'panel.csv'),
+        users
+          .map(
+            (u, i) =>
+              `${server.host};${u.name};${u.password};${targets[i]!.name};${targets[i]!.password}`,
+          )
+          .join('\n'),
+      );
+      const endpoint = { server: server.host, port: server.imapPort, security: 'none' };
+      writeFileSync(
+        join(dir, 'batch.json'),
+        JSON.stringify({
+          name: `queue-bench-${count}`,
+          source: endpoint,
+          destination: { imap: endpoint },
+          mailboxes: { csv: 'panel.csv' },
+          preflight: { passwordPolicy: { minLength: 8 } },
+          throttle: { parallelMailboxes: count, maxConnectionsPerServer: count * 2 },
+        }),
+      );
+      const workers = Array.from({ length: count }, () => {
+        const child = spawn(process.execPath, [CLI, 'worker', '--queue', redis.bareUrl], {
+          env: {
+            ...process.env,
+            IMAP_CONNECTOR_QUEUE_PASSWORD: redis.password,
+            IMAP_CONNECTOR_QUEUE_KEY: keyText,
+          },
+          stdio: 'ignore',
+        });
+        running.push(child);
+        return child;
+      });
+      const started = performance.now();
+      const report = await runQueuedBatch(join(dir, 'batch.json'), {
+        queue: parseQueueUrl(redis.url),
+        key: parseQueueKey(keyText),
+        pollMs: 100,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      if (report.totals.copied !== mailboxes * messages)
+        throw new Error(`copied ${report.totals.copied}, expected ${mailboxes * messages}`);
+      const rss = workers.map((child) => peakRssMb(child.pid!));
+      for (const child of workers) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      results[`workers-${count}`] = {
+        seconds: Number(seconds.toFixed(2)),
+        messagesPerS: Math.round((mailboxes * messages) / seconds),
+        peakRssMbPerWorker: rss,
+      };
+      console.log(
+        `  ${count} worker(s): ${seconds.toFixed(2)} s, ${Math.round((mailboxes * messages) / seconds)} msg/s, peak RSS per worker ${rss.join(', ')} MB`,
+      );
+    }
+    const summary = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: {
+        cpus: cpus().length,
+        memoryGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
+      workload: {
+        mailboxes,
+        messagesPerMailbox: messages,
+        megabytes: Number((bytes / 1e6).toFixed(1)),
+      },
+      results,
+    };
+    if (values.out) writeFileSync(values.out, JSON.stringify(summary, null, 2) + '\n');
+    console.log(JSON.stringify(summary.results));
+  } finally {
+    for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+    await redis.stop();
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+});
