@@ -123,6 +123,27 @@ export function countsOf(folders: FolderImportResult[]): Partial<MailboxState> {
   };
 }
 
+/** A mailbox's row once its import has ended: done, with the messages it could not copy. */
+export function doneRow(
+  counts: Partial<MailboxState>,
+  result: ImportResult,
+): Partial<MailboxState> {
+  const failedMessages = result.totals.failed;
+  return {
+    ...counts,
+    foldersTotal: result.folders.length,
+    status: 'done',
+    endedAt: new Date().toISOString(),
+    error:
+      failedMessages > 0
+        ? {
+            code: 'APPEND_FAILED',
+            message: `${failedMessages} messages could not be copied; they are tried again on the next run.`,
+          }
+        : null,
+  };
+}
+
 /** Folder results of several attempts at one mailbox, summed per folder. */
 export function mergeFolders(
   a: FolderImportResult[],
@@ -174,21 +195,7 @@ class BatchRun {
       });
       try {
         const result = await this.slots.with(job.servers, () => this.importOnce(job, carried));
-        const counts = countsOf(mergeFolders(carried, result.folders));
-        const failedMessages = result.totals.failed;
-        this.update(key, {
-          ...counts,
-          foldersTotal: result.folders.length,
-          status: 'done',
-          endedAt: new Date().toISOString(),
-          error:
-            failedMessages > 0
-              ? {
-                  code: 'APPEND_FAILED',
-                  message: `${failedMessages} messages could not be copied; they are tried again on the next run.`,
-                }
-              : null,
-        });
+        this.update(key, doneRow(countsOf(mergeFolders(carried, result.folders)), result));
         return;
       } catch (error) {
         carried = mergeFolders(carried, partialImportResult(error)?.folders ?? []);

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { MailboxState } from '../batch/batch-state.js';
-import { countsOf, reported } from '../batch/run-batch.js';
+import { countsOf, doneRow, reported } from '../batch/run-batch.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { runImport, type ImportOptions } from '../import/import-job.js';
 import { partialImportResult, type FolderImportResult } from '../import/import-result.js';
@@ -154,20 +154,11 @@ async function processJob(
       () => runImport(logins.source, spec, importOptions),
       ctx.stopping.signal,
     );
-    const failedMessages = result.totals.failed;
-    await records.update(data.runId, data.key, {
-      ...addCarried(before, countsOf(result.folders)),
-      foldersTotal: result.folders.length,
-      status: 'done',
-      endedAt: new Date().toISOString(),
-      error:
-        failedMessages > 0
-          ? {
-              code: 'APPEND_FAILED',
-              message: `${failedMessages} messages could not be copied; they are tried again on the next run.`,
-            }
-          : null,
-    });
+    await records.update(
+      data.runId,
+      data.key,
+      doneRow(addCarried(before, countsOf(result.folders)), result),
+    );
     ctx.onJobEnd?.(data.label, 'done');
     return result.totals;
   } catch (error) {
