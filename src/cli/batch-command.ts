@@ -83,7 +83,8 @@ export function formatStatus(mailboxes: MailboxState[], now = Date.now()): strin
         ? `${m.foldersDone}/${m.foldersTotal} folders`
         : `${m.foldersDone} folders`;
     const error = m.error ? `  ${m.error.code}: ${m.error.message}` : '';
-    return `${m.status.toUpperCase().padEnd(8)} ${m.label}  ${folders}, ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed, ${m.bytes} bytes${rate}${m.attempts > 1 ? `, ${m.attempts} attempts` : ''}${error}`;
+    const worker = m.worker ? `  on ${m.worker}` : '';
+    return `${m.status.toUpperCase().padEnd(8)} ${m.label}  ${folders}, ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed, ${m.bytes} bytes${rate}${m.attempts > 1 ? `, ${m.attempts} attempts` : ''}${worker}${error}`;
   });
   return [...lines, counts(mailboxes)].join('\n') + '\n';
 }

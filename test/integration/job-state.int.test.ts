@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportState } from '../../src/import/import-state.js';
+import { runImport } from '../../src/import/import-job.js';
 import type { JobState } from '../../src/import/job-state.js';
 import { connectRedis, parseQueueUrl } from '../../src/queue/queue-connection.js';
 import { RedisStateStore, STATE_PREFIX } from '../../src/queue/redis-job-state.js';
@@ -189,5 +190,18 @@ describe('connection slots shared by every worker', () => {
     );
     expect(most).toBe(3);
     expect(await slots.peak('server:deadlock')).toBe(6);
+  });
+});
+
+describe('a shared state store', () => {
+  it('refuses the embedded archive as a destination, before any connection', async () => {
+    const store = new RedisStateStore(redis);
+    await expect(
+      runImport(
+        { server: '127.0.0.1', port: 1, security: 'none', username: 'u', password: 'p' },
+        { destination: { archive: '/nonexistent/shared.archive' } },
+        { stateStore: store },
+      ),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: '/destination' });
   });
 });
