@@ -4,9 +4,7 @@ import { formatDuration } from '../date-text.js';
 import type { MailboxState } from '../batch/batch-state.js';
 import type { PreflightResult } from '../batch/preflight.js';
 import { batchStatus, checkBatch, runBatch, type RunSummary } from '../batch/run-batch.js';
-import { runQueuedBatch, queuedBatchStatus } from '../queue/queue-batch.js';
-import { parseQueueUrl, type QueueTarget } from '../queue/queue-connection.js';
-import { queueKey } from '../queue/sealed.js';
+import type { QueueTarget } from '../queue/queue-connection.js';
 import { sleep } from '../sleep.js';
 import { EXIT_CODES, EXIT_CODE_HELP, exitCodeOfCode } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
@@ -130,10 +128,12 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
       },
     };
     const report = values.queue
-      ? await runQueuedBatch(profile, {
+      ? await (
+          await import('../queue/queue-batch.js')
+        ).runQueuedBatch(profile, {
           ...options,
-          queue: queueOf(values, io),
-          key: queueKey(io.env, values['queue-key-file']),
+          queue: await queueOf(values, io),
+          key: (await import('../queue/sealed.js')).queueKey(io.env, values['queue-key-file']),
         })
       : await runBatch(profile, options);
     line?.finish();
@@ -147,8 +147,12 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
   }
 }
 
-/** The --queue target, validated before any connection. */
-function queueOf(values: Values, io: CliIo): QueueTarget {
+/**
+ * The --queue target, validated before any connection. The queue's modules (BullMQ, ioredis)
+ * load only when a command uses a queue: every other command starts without them.
+ */
+async function queueOf(values: Values, io: CliIo): Promise<QueueTarget> {
+  const { parseQueueUrl } = await import('../queue/queue-connection.js');
   return parseQueueUrl(values.queue!, {
     env: io.env,
     passwordFile: values['queue-password-file'],
@@ -159,7 +163,9 @@ async function status(profile: string, values: Values, io: CliIo): Promise<numbe
   const options = values.state ? { statePath: values.state } : {};
   for (;;) {
     const current = values.queue
-      ? await queuedBatchStatus(profile, { queue: queueOf(values, io), env: io.env })
+      ? await (
+          await import('../queue/queue-batch.js')
+        ).queuedBatchStatus(profile, { queue: await queueOf(values, io), env: io.env })
       : batchStatus(profile, options);
     if (values.json) {
       io.stdout.write(JSON.stringify(current, null, 2) + '\n');

@@ -20,7 +20,6 @@ import { runTestQuery } from './test-query-command.js';
 import { runWrite } from './write-command.js';
 import { runApplyActions } from './apply-actions-command.js';
 import { runBatchCommand } from './batch-command.js';
-import { runWorkerCommand } from './worker-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -49,7 +48,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
       'many mailboxes at once from a profile and a CSV or master-user list: run, check, status, list',
   },
   worker: {
-    run: runWorkerCommand,
+    // BullMQ and ioredis load only for the worker (and batch --queue).
+    run: async (args, io) => (await import('./worker-command.js')).runWorkerCommand(args, io),
     summary: 'import the mailboxes of batches queued on Redis (batch run --queue), on this machine',
   },
   write: {
