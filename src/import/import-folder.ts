@@ -1,7 +1,6 @@
 import type { FolderInfo } from '../folder-info.js';
 import { fetchMessages } from '../imap/fetch-messages.js';
 import type { BulkMessage } from '../imap/fetch-response-parser.js';
-import { oversizedAmong } from '../imap/oversized.js';
 import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
@@ -111,27 +110,37 @@ async function sizesOf(run: FolderRun, uids: readonly number[]): Promise<Map<num
   return sizes;
 }
 
+/** A batch to read: its UIDs, and those over maxMessageSize, which are never downloaded. */
+interface PlannedBatch {
+  uids: number[];
+  oversized: Set<number>;
+}
+
 /**
  * The UIDs in batches of at most `count` messages and IMPORT_BATCH_BYTES (a batch of 100 with
- * attachments of a few MB each held 350 MB). Sizes over maxMessageSize count as nothing: such
- * a message is never downloaded.
+ * attachments of a few MB each held 350 MB). The sizes also say which messages are over
+ * maxMessageSize: they count as nothing, as they are never downloaded.
  */
-async function batchesOf(run: FolderRun, uids: number[], count: number): Promise<number[][]> {
-  if (uids.length <= 1) return uids.length ? [uids] : [];
+async function batchesOf(run: FolderRun, uids: number[], count: number): Promise<PlannedBatch[]> {
+  if (uids.length === 0) return [];
   const sizes = await sizesOf(run, uids);
   const max = run.job.config.maxMessageSize;
-  const batches: number[][] = [];
-  let current: number[] = [];
+  const batches: PlannedBatch[] = [];
+  let current: PlannedBatch = { uids: [], oversized: new Set() };
   let bytes = 0;
   for (const uid of uids) {
     const size = sizes.get(uid) ?? 0;
     const held = size > max ? 0 : size;
-    if (current.length > 0 && (current.length >= count || bytes + held > IMPORT_BATCH_BYTES)) {
+    if (
+      current.uids.length > 0 &&
+      (current.uids.length >= count || bytes + held > IMPORT_BATCH_BYTES)
+    ) {
       batches.push(current);
-      current = [];
+      current = { uids: [], oversized: new Set() };
       bytes = 0;
     }
-    current.push(uid);
+    current.uids.push(uid);
+    if (size > max) current.oversized.add(uid);
     bytes += held;
   }
   batches.push(current);
@@ -139,10 +148,10 @@ async function batchesOf(run: FolderRun, uids: number[], count: number): Promise
 }
 
 /** Reads a batch: messages over maxMessageSize are never downloaded, each fails on its own. */
-function fetchBatch(run: FolderRun, wanted: number[]): Promise<FetchedBatch> {
-  const { session, config, fetchQuery } = run.job;
+function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch> {
+  const { session, fetchQuery } = run.job;
+  const { uids: wanted, oversized } = planned;
   const fetching = (async () => {
-    const oversized = await oversizedAmong(session, wanted, config.maxMessageSize);
     const { messages, incomplete } = await fetchMessages(
       session,
       wanted.filter((uid) => !oversized.has(uid)),
