@@ -48,13 +48,13 @@ export interface BatchOptions extends OperationOptions {
 /** A profile file path, or a profile object with the folder its relative paths start from. */
 export type BatchInput = string | { profile: unknown; baseDir: string };
 
-function profileOf(input: BatchInput): BatchProfile {
+export function profileOf(input: BatchInput): BatchProfile {
   return typeof input === 'string'
     ? loadBatchProfile(input)
     : validateBatchProfile(input.profile, input.baseDir);
 }
 
-export function statePathOf(input: BatchInput, options: { statePath?: string }): string {
+function statePathOf(input: BatchInput, options: { statePath?: string }): string {
   const defaultState = typeof input === 'string' ? `${resolve(input)}.state` : undefined;
   const path = options.statePath ?? defaultState;
   if (!path)
@@ -252,7 +252,7 @@ class BatchRun {
 }
 
 /** The CSV of the failed mailboxes, in the hosting panel's layout with a header, owner-only. */
-export function writeReplayCsv(path: string, jobs: MailboxJob[]): void {
+function writeReplayCsv(path: string, jobs: MailboxJob[]): void {
   const quote = (value: string | undefined): string =>
     value === undefined ? '' : `"${value.replace(/"/g, '""')}"`;
   const lines = [
@@ -274,22 +274,58 @@ export function writeReplayCsv(path: string, jobs: MailboxJob[]): void {
   chmodSync(path, 0o600);
 }
 
-export function reportPaths(statePath: string, name: string, runId: number) {
+function reportPaths(statePath: string, name: string, runId: number) {
   const base = join(dirname(statePath), `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-run${runId}`);
   return { json: `${base}.report.json`, text: `${base}.report.txt`, replay: `${base}.replay.csv` };
 }
 
 async function finish(run: BatchRun, status: RunStatus, startedAt: string): Promise<BatchReport> {
-  const { profile, jobs, statePath, secrets } = run.prepared;
-  const mailboxes = run.state.mailboxes(run.runId);
-  const paths = reportPaths(statePath, profile.name, run.runId);
+  return reportRun(
+    run.prepared,
+    {
+      runId: run.runId,
+      status,
+      startedAt,
+      mailboxes: run.state.mailboxes(run.runId),
+      peakConnections: Object.fromEntries(run.slots.peak),
+      ...(run.slots.lowered.size > 0
+        ? { loweredConnections: Object.fromEntries(run.slots.lowered) }
+        : {}),
+    },
+    (report) => run.state.endRun(run.runId, status, report),
+  );
+}
+
+/** What an ended run reports, besides what the profile and the mailbox rows say. */
+export interface EndedRun {
+  runId: number;
+  status: RunStatus;
+  startedAt: string;
+  mailboxes: MailboxState[];
+  peakConnections: Record<string, number>;
+  loweredConnections?: Record<string, number>;
+}
+
+/**
+ * The report of an ended run, local or queued: a replay CSV of the failed mailboxes, the
+ * report sent as the profile says, kept with the run (`record`), and written beside the
+ * state as JSON and text.
+ */
+export async function reportRun(
+  prepared: PreparedBatch,
+  ended: EndedRun,
+  record: (report: BatchReport) => void | Promise<void>,
+): Promise<BatchReport> {
+  const { profile, jobs, statePath, secrets } = prepared;
+  const { runId, status, startedAt, mailboxes, ...connections } = ended;
+  const paths = reportPaths(statePath, profile.name, runId);
   const failedKeys = new Set(mailboxes.filter((m) => m.status === 'failed').map((m) => m.key));
   const failedJobs = jobs.filter((job) => failedKeys.has(job.entry.key));
   if (failedJobs.length > 0 && profile.mailboxes.csv) writeReplayCsv(paths.replay, failedJobs);
   const endedAt = new Date().toISOString();
   const report: BatchReport = {
     name: profile.name,
-    runId: run.runId,
+    runId,
     status,
     startedAt,
     endedAt,
@@ -297,14 +333,11 @@ async function finish(run: BatchRun, status: RunStatus, startedAt: string): Prom
     totals: totalsOf(mailboxes),
     mailboxes: mailboxes.map(({ key: _key, ...rest }) => rest),
     ...(failedJobs.length > 0 && profile.mailboxes.csv ? { replayCsv: paths.replay } : {}),
-    peakConnections: Object.fromEntries(run.slots.peak),
-    ...(run.slots.lowered.size > 0
-      ? { loweredConnections: Object.fromEntries(run.slots.lowered) }
-      : {}),
+    ...connections,
     notifications: [],
   };
   await notify(profile, report, secrets.smtp);
-  run.state.endRun(run.runId, status, report);
+  await record(report);
   writeFileSync(paths.json, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 });
   writeFileSync(paths.text, formatReportText(report), { mode: 0o600 });
   return report;

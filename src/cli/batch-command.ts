@@ -165,7 +165,7 @@ async function status(profile: string, values: Values, io: CliIo): Promise<numbe
     const current = values.queue
       ? await (
           await import('../queue/queue-batch.js')
-        ).queuedBatchStatus(profile, { queue: await queueOf(values, io), env: io.env })
+        ).queuedBatchStatus(profile, { queue: await queueOf(values, io) })
       : batchStatus(profile, options);
     if (values.json) {
       io.stdout.write(JSON.stringify(current, null, 2) + '\n');

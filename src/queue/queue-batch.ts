@@ -8,16 +8,13 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { writeFileSync } from 'node:fs';
-import { formatReportText, totalsOf, type BatchReport } from '../batch/batch-report.js';
+import { totalsOf, type BatchReport } from '../batch/batch-report.js';
 import type { MailboxState, RunStatus } from '../batch/batch-state.js';
-import { notify } from '../batch/notify.js';
 import { preflight } from '../batch/preflight.js';
 import {
   prepareBatch,
-  reportPaths,
-  statePathOf,
-  writeReplayCsv,
+  profileOf,
+  reportRun,
   type BatchInput,
   type BatchOptions,
   type PreparedBatch,
@@ -156,53 +153,36 @@ async function finish(
   run: QueuedRun,
   redis: Redis,
 ): Promise<BatchReport> {
-  const { profile, jobs, statePath, secrets } = prepared;
   const mailboxes = await records.mailboxes(run.id);
-  const totals = totalsOf(mailboxes);
-  const status: RunStatus = totals.failed > 0 ? 'failed' : 'done';
-  const paths = reportPaths(statePath, profile.name, run.id);
-  const failedKeys = new Set(mailboxes.filter((m) => m.status === 'failed').map((m) => m.key));
-  const failedJobs = jobs.filter((job) => failedKeys.has(job.entry.key));
-  if (failedJobs.length > 0 && profile.mailboxes.csv) writeReplayCsv(paths.replay, failedJobs);
+  const status: RunStatus = totalsOf(mailboxes).failed > 0 ? 'failed' : 'done';
   const slots = new RedisSlots(redis);
-  const servers = [...new Set(jobs.flatMap((job) => job.servers))];
-  const endedAt = new Date().toISOString();
-  const report: BatchReport = {
-    name: profile.name,
-    runId: run.id,
-    status,
-    startedAt: run.startedAt,
-    endedAt,
-    durationMs: Date.parse(endedAt) - Date.parse(run.startedAt),
-    totals,
-    mailboxes: mailboxes.map(({ key: _key, ...rest }) => rest),
-    ...(failedJobs.length > 0 && profile.mailboxes.csv ? { replayCsv: paths.replay } : {}),
-    peakConnections: Object.fromEntries(
-      await Promise.all(
-        servers.map(async (server) => [server, await slots.peak(`server:${server}`)] as const),
-      ),
-    ),
-    notifications: [],
-  };
-  await notify(profile, report, secrets.smtp);
-  await records.endRun(run, status, report);
-  writeFileSync(paths.json, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 });
-  writeFileSync(paths.text, formatReportText(report), { mode: 0o600 });
-  return report;
+  const servers = [...new Set(prepared.jobs.flatMap((job) => job.servers))];
+  const peaks = await Promise.all(
+    servers.map(async (server) => [server, await slots.peak(`server:${server}`)] as const),
+  );
+  return reportRun(
+    prepared,
+    {
+      runId: run.id,
+      status,
+      startedAt: run.startedAt,
+      mailboxes,
+      peakConnections: Object.fromEntries(peaks),
+    },
+    (report) => records.endRun(run, status, report),
+  );
 }
 
 /** `batch status --queue`: the runs of a batch and the latest (or given) run's mailboxes. */
 export async function queuedBatchStatus(
   input: BatchInput,
-  options: { queue: QueueTarget; runId?: number; env?: Record<string, string | undefined> },
+  options: { queue: QueueTarget; runId?: number },
 ): Promise<{ runs: QueuedRun[]; run?: QueuedRun; mailboxes: MailboxState[] }> {
-  const prepared = await prepareBatch(input, {
-    ...(options.env ? { env: options.env } : {}),
-    statePath: statePathOf(input, {}),
-  });
+  // Only the profile's name is needed: no mailbox list is read, no directory asked.
+  const profile = profileOf(input);
   const redis = await connectRedis(options.queue);
   try {
-    const records = new BatchRecords(redis, prepared.profile.name);
+    const records = new BatchRecords(redis, profile.name);
     const runs = await records.runs();
     const run =
       options.runId === undefined ? runs.at(-1) : runs.find((r) => r.id === options.runId);
