@@ -1,7 +1,7 @@
 import type { SqliteDatabase } from '../sinks/sqlite-file.js';
 import type { MessageIdentity } from '../write/message-identity.js';
 import type { FailedMessage } from './import-result.js';
-import type { FolderProgress, Intent, JobState } from './job-state.js';
+import { REQUEUED, type FolderProgress, type Intent, type JobState } from './job-state.js';
 
 export type { FolderProgress, Intent } from './job-state.js';
 
@@ -173,14 +173,7 @@ export class ImportState implements JobState {
    */
   requeueIntent(folder: string, uidValidity: string, uid: number): void {
     this.db.transaction(() => {
-      this.sql.addFailed.run(
-        this.job,
-        folder,
-        uidValidity,
-        uid,
-        'CONNECTION_LOST',
-        'The run stopped before this message was confirmed at the destination; it is copied again.',
-      );
+      this.sql.addFailed.run(this.job, folder, uidValidity, uid, REQUEUED.code, REQUEUED.message);
       this.sql.dropIntent.run(this.job, folder, uidValidity, uid);
     })();
   }

@@ -25,6 +25,13 @@ export interface Intent {
   identity: MessageIdentity;
 }
 
+/** How a requeued intent is listed among the failed messages (requeueIntent). */
+export const REQUEUED: Omit<FailedMessage, 'uid'> = {
+  code: 'CONNECTION_LOST',
+  message:
+    'The run stopped before this message was confirmed at the destination; it is copied again.',
+};
+
 export interface JobState {
   progress(folder: string): Awaitable<FolderProgress | undefined>;
   /** Where this job put the folder before, so a renamed mapping does not split it. */

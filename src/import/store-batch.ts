@@ -68,12 +68,15 @@ export async function storeBatch(
     if (stored.fatal) throw stored.fatal;
   };
   let inFlight: SentStep | undefined;
+  const finishInFlight = async (): Promise<void> => {
+    const last = inFlight;
+    inFlight = undefined;
+    if (last) await finish(last);
+  };
   try {
     for (let start = 0; start < messages.length; start += step) {
       if (signal?.aborted) {
-        const last = inFlight;
-        inFlight = undefined;
-        if (last) await finish(last);
+        await finishInFlight();
         throw importStopped();
       }
       if (delayMs > 0 && !(first && start === 0)) await sleep(delayMs, signal);
@@ -94,9 +97,7 @@ export async function storeBatch(
       if (previous) await finish(previous);
       if (!overlapping) await finish(sent);
     }
-    const last = inFlight;
-    inFlight = undefined;
-    if (last) await finish(last);
+    await finishInFlight();
   } finally {
     // A step still in flight when an earlier one failed: its answer is awaited so the session
     // is idle again, and it is not recorded; its intents stay, checked at the destination by

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { makeError } from '../errors.js';
 import type { FailedMessage } from '../import/import-result.js';
 import type { JobStateStore } from '../import/import-job.js';
-import type { FolderProgress, Intent, JobState } from '../import/job-state.js';
+import { REQUEUED, type FolderProgress, type Intent, type JobState } from '../import/job-state.js';
 import { sleep } from '../sleep.js';
 
 export const STATE_PREFIX = 'imap-connector:state';
@@ -192,16 +192,7 @@ export class RedisJobState implements JobState {
   requeueIntent(folder: string, uidValidity: string, uid: number): Promise<void> {
     const name = field(folder, uidValidity, uid);
     return this.apply([
-      [
-        'hset',
-        this.keys.failed,
-        name,
-        JSON.stringify({
-          code: 'CONNECTION_LOST',
-          message:
-            'The run stopped before this message was confirmed at the destination; it is copied again.',
-        }),
-      ],
+      ['hset', this.keys.failed, name, JSON.stringify(REQUEUED)],
       ['hdel', this.keys.intent, name],
     ]);
   }
