@@ -63,7 +63,8 @@ export function depthIssue(pointer: string): Issue {
   };
 }
 
-function compile(file: string, schema: object): Validator {
+/** A validator of `schema` on the shared Ajv, compiled on first use (adapters check host inputs with it). */
+export function compile(file: string, schema: object): Validator {
   let compiled: ValidateFunction | undefined;
   const validate: Validator = Object.assign(
     (data: unknown): boolean => {

@@ -2,7 +2,12 @@ import type { Logger, LogLevel } from '../operation-options.js';
 
 /** Where the CLI writes; injected so tests run it in-process. */
 export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  /** `once('drain')` lets long outputs wait for a slow pipe instead of buffering. */
+  stdout: {
+    write(text: string): unknown;
+    isTTY?: boolean;
+    once?(event: 'drain', listener: () => void): unknown;
+  };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   /** Fires on Ctrl-C or SIGTERM: the running operation stops cleanly (its state saved). */

@@ -20,6 +20,7 @@ import { runTestQuery } from './test-query-command.js';
 import { runWrite } from './write-command.js';
 import { runApplyActions } from './apply-actions-command.js';
 import { runBatchCommand } from './batch-command.js';
+import { runAirbyteCommand, runSingerCommand } from './host-commands.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -56,6 +57,14 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: runWrite,
     summary:
       'store .eml files or rows read with --raw in a folder of a target account, never twice',
+  },
+  airbyte: {
+    run: runAirbyteCommand,
+    summary: 'an Airbyte source: spec, check, discover, read (Airbyte protocol on stdout)',
+  },
+  singer: {
+    run: runSingerCommand,
+    summary: 'a Singer tap for Meltano: --discover, --about, or SCHEMA/RECORD/STATE on stdout',
   },
   archive: {
     run: runArchiveCommand,
@@ -108,14 +117,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  return script !== undefined && realpathSync(script) === fileURLToPath(import.meta.url);
-}
-
-if (isEntryPoint()) {
-  // Ctrl-C and SIGTERM stop the running operation cleanly (state saved, one "stopped" report)
-  // and exit 128 + the signal's number, as shells and schedulers expect; a second Ctrl-C kills.
+/**
+ * Runs `argv` as the process's command: Ctrl-C and SIGTERM stop the running operation cleanly
+ * (state saved, one "stopped" report) and exit 128 + the signal's number, as shells and
+ * schedulers expect; a second Ctrl-C kills. The host bins (imap-connector-airbyte, -singer)
+ * call it with their sub-command in front.
+ */
+export function runAsProgram(argv: string[]): void {
   const stop = new AbortController();
   let signalExit: number | undefined;
   const onSignal = (exitCode: number) => (): void => {
@@ -124,7 +132,7 @@ if (isEntryPoint()) {
   };
   process.once('SIGINT', onSignal(130));
   process.once('SIGTERM', onSignal(143));
-  main(process.argv.slice(2), {
+  main(argv, {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
@@ -139,3 +147,10 @@ if (isEntryPoint()) {
     },
   );
 }
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  return script !== undefined && realpathSync(script) === fileURLToPath(import.meta.url);
+}
+
+if (isEntryPoint()) runAsProgram(process.argv.slice(2));

@@ -18,29 +18,40 @@ export function secretEnvName(field: string, prefix = 'IMAP_'): string {
   return prefix + field.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
-function readJsonFile(path: string): Record<string, unknown> {
+/**
+ * A JSON file (a config, a host's catalog or state) parsed, with errors that name the file and
+ * the line and column but never quote it: it may hold a secret.
+ * @throws ConfigError (CONFIG_INVALID) at `field`.
+ */
+export function readJsonValue(path: string, what: string, field = '/'): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ConfigError([
-      { field: '/', message: `config file ${JSON.stringify(path)} cannot be read (${code})` },
+      { field, message: `${what} ${JSON.stringify(path)} cannot be read (${code})` },
     ]);
   }
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new Error('not an object');
-    return value as Record<string, unknown>;
+    return JSON.parse(text) as unknown;
   } catch (error) {
     // JSON.parse messages quote a little of the input, which may hold a secret: say only where.
     const at = /position (\d+)/.exec(String((error as Error).message));
     const where = at ? ` near ${lineColumn(text, Number(at[1]))}` : '';
     throw new ConfigError([
-      { field: '/', message: `config file ${JSON.stringify(path)} is not a JSON object${where}` },
+      { field, message: `${what} ${JSON.stringify(path)} is not valid JSON${where}` },
     ]);
   }
+}
+
+function readJsonFile(path: string): Record<string, unknown> {
+  const value = readJsonValue(path, 'config file');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError([
+      { field: '/', message: `config file ${JSON.stringify(path)} is not a JSON object` },
+    ]);
+  return value as Record<string, unknown>;
 }
 
 function lineColumn(text: string, offset: number): string {

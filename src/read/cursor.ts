@@ -129,3 +129,16 @@ export function startState(
   if (!previous.complete) return previous;
   return { ...previous, done: [], remaining: limit, complete: false };
 }
+
+/**
+ * One folder's entry of a cursor this connector made, for display in a host's state (an
+ * Airbyte stream state, a Singer bookmark). Not a check: decodeCursor checks when it is used.
+ */
+export function folderEntryOf(text: string, folder: string): FolderCursor | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as CursorState;
+    return value.folders?.[folder];
+  } catch {
+    return undefined;
+  }
+}

@@ -25,6 +25,7 @@ const RANK: Record<string, number> = {
   batch: 6,
   queue: 6.5,
   index: 7,
+  adapters: 7.5,
   cli: 8,
 };
 const INTERNALS = 'imap/imapflow-internals.ts';
