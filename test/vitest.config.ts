@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/**/*.test.ts'],
+    // The host tests (Node-RED, PyAirbyte, Meltano) run with npm run test:hosts.
+    exclude: ['**/node_modules/**', 'test/hosts/**'],
     // One private Dovecot for the whole run; tests create their own users on it.
     globalSetup: ['test/setup/dovecot-global.ts'],
     setupFiles: ['test/setup/msw.ts'],

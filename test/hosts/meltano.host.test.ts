@@ -1,0 +1,130 @@
+/**
+ * The Singer tap inside Meltano: a new Meltano project with the custom extractor entry the
+ * connector prints (`singer --meltano-yml`, settings generated from the manifest) and
+ * target-jsonl as loader. `meltano run tap-imap-connector target-jsonl` writes the mailbox's
+ * rows; after new mail a second run writes only the new ones, from the state Meltano kept.
+ */
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { numberedMail, subjects } from '../helpers/host-mail.js';
+import {
+  connectorExecutable,
+  filesContaining,
+  hostBin,
+  runHost,
+  type Run,
+} from '../helpers/hosts.js';
+import { dovecot, freshUser } from '../helpers/make-config.js';
+import { seedMailbox } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
+
+function rowsIn(dir: string): Record<string, { subject: string; uid: number }[]> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.jsonl'))
+      .map((name) => [
+        name.replace(/\.jsonl$/, ''),
+        readFileSync(join(dir, name), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { subject: string; uid: number }),
+      ]),
+  );
+}
+
+describe('the Singer tap in Meltano', () => {
+  it('meltano run writes the mailbox, then only new mail; state kept by Meltano; no secret in the project', async () => {
+    const dir = tempDir('meltano-');
+    const user = freshUser('mt');
+    await seedMailbox(dovecot(), user, {
+      INBOX: numberedMail('INBOX', 1, 5),
+      Archive: numberedMail('Archive', 1, 2),
+    });
+    const meltano = join(hostBin('meltano'), 'meltano');
+    const env = { MELTANO_SEND_ANONYMOUS_USAGE_STATS: 'false', NO_COLOR: '1' };
+    const check = (run: Run, what: string): Run => {
+      if (run.code !== 0)
+        throw new Error(`${what} failed (${run.code}):\n${run.stdout}\n${run.stderr}`);
+      return run;
+    };
+    check(
+      await runHost(meltano, ['init', 'project', '--no-usage-stats'], { cwd: dir, env }),
+      'meltano init',
+    );
+    const project = join(dir, 'project');
+
+    // The extractor entry exactly as the connector prints it, but for where its executable is.
+    const io = captureIo();
+    expect(await main(['singer', '--meltano-yml'], io)).toBe(0);
+    const extractor = (parse(io.out()) as { plugins: { extractors: Record<string, unknown>[] } })
+      .plugins.extractors[0]!;
+    extractor.executable = connectorExecutable(dir, 'singer');
+    const meltanoYml = parse(readFileSync(join(project, 'meltano.yml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    meltanoYml.plugins = {
+      extractors: [extractor],
+      loaders: [
+        {
+          name: 'target-jsonl',
+          namespace: 'target_jsonl',
+          executable: join(hostBin('target-jsonl'), 'target-jsonl'),
+          settings: [{ name: 'destination_path' }, { name: 'do_timestamp_file', kind: 'boolean' }],
+          config: { do_timestamp_file: false },
+        },
+      ],
+    };
+    writeFileSync(join(project, 'meltano.yml'), stringify(meltanoYml));
+
+    // Settings the way a Meltano user gives secrets: environment variables, never meltano.yml.
+    const server = dovecot();
+    const tapEnv = {
+      ...env,
+      TAP_IMAP_CONNECTOR_SERVER: server.host,
+      TAP_IMAP_CONNECTOR_PORT: String(server.imapPort),
+      TAP_IMAP_CONNECTOR_SECURITY: 'none',
+      TAP_IMAP_CONNECTOR_USERNAME: user.name,
+      TAP_IMAP_CONNECTOR_PASSWORD: user.password,
+      TAP_IMAP_CONNECTOR_MAXQUEUEDEPTH: '2',
+    };
+    const run = async (out: string): Promise<Run> => {
+      mkdirSync(join(project, out));
+      return check(
+        await runHost(meltano, ['run', 'tap-imap-connector', 'target-jsonl'], {
+          cwd: project,
+          env: { ...tapEnv, TARGET_JSONL_DESTINATION_PATH: out },
+        }),
+        'meltano run',
+      );
+    };
+    const first = await run('out1');
+    const rows1 = rowsIn(join(project, 'out1'));
+    expect(rows1.INBOX!.map((r) => r.subject)).toEqual(subjects('INBOX', 1, 5));
+    expect(rows1.Archive!.map((r) => r.subject)).toEqual(subjects('Archive', 1, 2));
+
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 6, 3) });
+    const second = await run('out2');
+    const rows2 = rowsIn(join(project, 'out2'));
+    expect(rows2.INBOX!.map((r) => r.subject)).toEqual(subjects('INBOX', 6, 3));
+    expect(rows2.Archive ?? []).toEqual([]);
+
+    const state = check(
+      await runHost(meltano, ['state', 'get', 'dev:tap-imap-connector-to-target-jsonl'], {
+        cwd: project,
+        env,
+      }),
+      'meltano state get',
+    );
+    expect(state.stdout).toMatch(/"INBOX":\s*\{[^}]*"lastUid":\s*8/);
+
+    expect(filesContaining(project, user.password)).toEqual([]);
+    expect(
+      first.stdout + first.stderr + second.stdout + second.stderr + state.stdout,
+    ).not.toContain(user.password);
+  });
+});
