@@ -1,0 +1,142 @@
+'use strict';
+/**
+ * What the nodes share: the connector's runtime (an ES module, imported once), the connection
+ * config of a config node built from the generated field list, errors and status in Node-RED's
+ * style, and the node's cursor in its context store.
+ */
+const { fields } = require('../connection-fields.json');
+
+let runtime;
+/** imap-connector's operations (testConnection, read, readStream, write, applyActions, ...). */
+function connector() {
+  runtime ??= import('imap-connector');
+  return runtime;
+}
+
+const SECRET_PLACEHOLDER = '__PWRD__';
+
+function shown(field, values) {
+  const show = field.displayOptions && field.displayOptions.show;
+  if (!show) return true;
+  return Object.entries(show).every(([other, allowed]) => {
+    const value = values[other];
+    return value === undefined || value === '' ? true : allowed.includes(value);
+  });
+}
+
+function convert(field, value) {
+  if (value === undefined || value === null || value === '') return undefined;
+  switch (field.type) {
+    case 'integer':
+    case 'number': {
+      const number = Number(value);
+      // A text the schema refuses is passed on as it is, so the error names the field.
+      return Number.isFinite(number) ? number : value;
+    }
+    case 'boolean':
+      return value === true || value === 'true';
+    case 'stringList':
+      return Array.isArray(value)
+        ? value
+        : String(value)
+            .split(/[,\n]/)
+            .map((item) => item.trim())
+            .filter(Boolean);
+    default:
+      return String(value);
+  }
+}
+
+/**
+ * The connector's connection config from a config node's settings and credentials: empty
+ * fields left out (their defaults apply), fields hidden by the chosen login method left out.
+ */
+function connectionConfig(settings, credentials, role) {
+  const values = { ...settings };
+  const config = {};
+  for (const field of fields) {
+    if (!shown(field, values)) continue;
+    const raw = field.secret ? (credentials || {})[field.name] : settings[field.name];
+    const value = convert(field, raw);
+    if (value !== undefined) config[field.name] = value;
+  }
+  config.isSource = true;
+  if (role === 'target') config.isTarget = true;
+  return config;
+}
+
+/** Secrets typed in the dialog, else the stored ones (the editor sends a placeholder for those). */
+function mergeCredentials(typed, stored) {
+  const merged = {};
+  for (const field of fields.filter((f) => f.secret)) {
+    const value = typed && typed[field.name];
+    if (value && value !== SECRET_PLACEHOLDER) merged[field.name] = value;
+    else if (stored && stored[field.name]) merged[field.name] = stored[field.name];
+  }
+  return merged;
+}
+
+/**
+ * A connector error as Node-RED reports it: "CODE: message hint" for the debug sidebar, and
+ * `code` plus `cause` (code, message, hint, retryable) which catch nodes get in msg.error.
+ */
+function nodeError(error) {
+  if (!error || typeof error.code !== 'string' || typeof error.toJSON !== 'function') return error;
+  const json = error.toJSON();
+  const reported = new Error(`${json.code}: ${json.message}${json.hint ? ` ${json.hint}` : ''}`);
+  reported.code = json.code;
+  reported.cause = { code: json.code, message: json.message, hint: json.hint, retryable: json.retryable };
+  return reported;
+}
+
+function errorStatus(error) {
+  return { fill: 'red', shape: 'ring', text: (error && error.code) || 'error' };
+}
+
+/** The node context's get/set as promises, for memory and file-backed (async) stores alike. */
+function contextStore(node, store) {
+  const context = node.context();
+  const name = store || undefined;
+  return {
+    get: (key) =>
+      new Promise((resolve, reject) =>
+        context.get(key, name, (error, value) => (error ? reject(error) : resolve(value))),
+      ),
+    set: (key, value) =>
+      new Promise((resolve, reject) =>
+        context.set(key, value, name, (error) => (error ? reject(error) : resolve())),
+      ),
+  };
+}
+
+/** Runs input handlers one after the other, so two pulls never share a cursor. */
+function serialInput(node, handle) {
+  let queue = Promise.resolve();
+  const controller = new AbortController();
+  node.on('input', (msg, send, done) => {
+    queue = queue.then(() =>
+      handle(msg, send, controller.signal).then(
+        () => done(),
+        (error) => {
+          node.status(errorStatus(error));
+          done(nodeError(error));
+        },
+      ),
+    );
+  });
+  node.on('close', (removed, done) => {
+    controller.abort();
+    queue.finally(() => done());
+  });
+}
+
+module.exports = {
+  connector,
+  connectionConfig,
+  mergeCredentials,
+  nodeError,
+  errorStatus,
+  contextStore,
+  serialInput,
+  fields,
+};

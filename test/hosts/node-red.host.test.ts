@@ -1,0 +1,295 @@
+/**
+ * The Node-RED nodes in a real Node-RED runtime (node-red-node-test-helper) against the real
+ * Dovecot: a flow of read -> function -> acknowledge pulled twice (the second pull gets only new
+ * mail), paging, a wrong password as AUTH_FAILED in the node status and at a catch node, write
+ * without duplicates, and the editor's Test Connection / Test Query endpoints.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { numberedMail, subjects } from '../helpers/host-mail.js';
+import { withImapClient } from '../helpers/imap-client.js';
+import { dovecot, freshUser } from '../helpers/make-config.js';
+import { NODE_RED_PACKAGE, requireFromPackage } from '../helpers/node-red-package.js';
+import { seedMailbox } from '../helpers/seed.js';
+
+type Msg = Record<string, any>;
+const require = requireFromPackage();
+const helper = require('node-red-node-test-helper');
+const NODES = ['imap-connection', 'imap-read', 'imap-write', 'imap-acknowledge'].map((name) =>
+  require(`${NODE_RED_PACKAGE}nodes/${name}.js`),
+);
+// Core nodes the flows use beside ours.
+NODES.push(
+  require('@node-red/nodes/core/function/10-function.js'),
+  require('@node-red/nodes/core/common/25-catch.js'),
+);
+helper.init(require.resolve('node-red'));
+
+/** A flow tab holding `nodes` (catch nodes and the function node need one), plus config nodes. */
+function onTab(config: Msg[], nodes: Msg[]): Msg[] {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    ...config,
+    ...nodes.map((node) => ({ ...node, z: 'tab' })),
+  ];
+}
+
+function connectionNode(id: string, user: { name: string }): Msg {
+  const server = dovecot();
+  return {
+    id,
+    type: 'imap-connection',
+    name: 'test account',
+    server: server.host,
+    port: String(server.imapPort),
+    security: 'none',
+    authMethod: 'password',
+    username: user.name,
+    timeout: '10000',
+    ignoreCertificateErrors: false,
+  };
+}
+
+/** Collects what reaches a helper node until `count` messages arrived. */
+function collect(id: string, count: number, timeoutMs = 15_000): Promise<Msg[]> {
+  const node = helper.getNode(id);
+  const got: Msg[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${id} got ${got.length} of ${count} messages`)),
+      timeoutMs,
+    );
+    node.on('input', (msg: Msg) => {
+      got.push(msg);
+      if (got.length === count) {
+        clearTimeout(timer);
+        resolve(got);
+      }
+    });
+  });
+}
+
+/** The last status a node set (the helper spies on status() of every node at once). */
+function lastStatus(id: string): Msg | undefined {
+  const node = helper.getNode(id);
+  const calls = node.status.getCalls().filter((call: Msg) => call.thisValue === node);
+  return calls.at(-1)?.args[0];
+}
+
+async function seenSubjects(
+  user: { name: string; password: string },
+  folder: string,
+): Promise<string[]> {
+  return withImapClient(user, dovecot(), async (client) => {
+    const lock = await client.getMailboxLock(folder);
+    try {
+      const out: string[] = [];
+      for await (const m of client.fetch('1:*', { envelope: true, flags: true }))
+        if (m.flags?.has('\\Seen')) out.push(m.envelope!.subject!);
+      return out.sort();
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+describe('Node-RED nodes in the Node-RED runtime', () => {
+  beforeAll(() => new Promise<void>((resolve) => helper.startServer(resolve)));
+  afterAll(() => new Promise<void>((resolve) => helper.stopServer(resolve)));
+  afterEach(() => helper.unload());
+
+  it('read -> function -> acknowledge, twice: the second pull gets only new mail', async () => {
+    const user = freshUser('nr');
+    await seedMailbox(dovecot(), user, {
+      INBOX: numberedMail('INBOX', 1, 4),
+      Archive: numberedMail('Archive', 1, 2),
+    });
+    const flow = onTab(
+      [connectionNode('conn', user)],
+      [
+        {
+          id: 'read',
+          type: 'imap-read',
+          connection: 'conn',
+          query: 'ALL',
+          mode: 'all',
+          output: 'row',
+          wires: [['fn']],
+        },
+        // What a flow does with a row before acknowledging it: here, keeps what it needs.
+        {
+          id: 'fn',
+          type: 'function',
+          func: 'msg.stored = msg.payload.subject; return msg;',
+          outputs: 1,
+          wires: [['ack', 'rows']],
+        },
+        {
+          id: 'ack',
+          type: 'imap-acknowledge',
+          connection: 'conn',
+          action: 'markSeen',
+          wires: [['acks']],
+        },
+        { id: 'rows', type: 'helper' },
+        { id: 'acks', type: 'helper' },
+      ],
+    );
+    await helper.load(NODES, flow, { conn: { password: user.password } });
+    const first = collect('rows', 6);
+    const firstAcks = collect('acks', 6);
+    helper.getNode('read').receive({ payload: 'tick' });
+    const rows = await first;
+    expect(rows.map((m) => m.stored)).toEqual([
+      ...subjects('INBOX', 1, 4),
+      ...subjects('Archive', 1, 2),
+    ]);
+    expect(rows[0]!.topic).toBe('INBOX');
+    expect((await firstAcks).every((m) => m.payload.acknowledged === 1)).toBe(true);
+    expect(await seenSubjects(user, 'INBOX')).toEqual(subjects('INBOX', 1, 4));
+    expect(lastStatus('read')).toMatchObject({ fill: 'green', text: '6 rows' });
+
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 5, 2) });
+    const second = collect('rows', 2);
+    helper.getNode('read').receive({ payload: 'tick' });
+    expect((await second).map((m) => m.stored)).toEqual(subjects('INBOX', 5, 2));
+    // Nothing more arrives: a third message would mean a row came twice.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lastStatus('read')!.text).toBe('2 rows');
+  });
+
+  it('pages: each input pulls the next page as one array, then only new mail', async () => {
+    const user = freshUser('nr');
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 5) });
+    const flow = onTab(
+      [connectionNode('conn', user)],
+      [
+        {
+          id: 'read',
+          type: 'imap-read',
+          connection: 'conn',
+          query: 'FOLDER INBOX ALL',
+          mode: 'page',
+          output: 'page',
+          pageSize: '2',
+          wires: [['pages']],
+        },
+        { id: 'pages', type: 'helper' },
+      ],
+    );
+    await helper.load(NODES, flow, { conn: { password: user.password } });
+    const pages: string[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const next = collect('pages', 1);
+      helper.getNode('read').receive({});
+      pages.push((await next)[0]!.payload.map((row: Msg) => row.subject));
+      helper.getNode('pages').removeAllListeners('input');
+    }
+    expect(pages).toEqual([
+      subjects('INBOX', 1, 2),
+      subjects('INBOX', 3, 2),
+      subjects('INBOX', 5, 1),
+    ]);
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 6, 1) });
+    const next = collect('pages', 1);
+    helper.getNode('read').receive({});
+    expect((await next)[0]!.payload.map((row: Msg) => row.subject)).toEqual(
+      subjects('INBOX', 6, 1),
+    );
+    // msg.reset starts over.
+    helper.getNode('pages').removeAllListeners('input');
+    const again = collect('pages', 1);
+    helper.getNode('read').receive({ reset: true });
+    expect((await again)[0]!.payload.map((row: Msg) => row.subject)).toEqual(
+      subjects('INBOX', 1, 2),
+    );
+  });
+
+  it('a wrong password: AUTH_FAILED in the node status and at a catch node, with the hint, no secret', async () => {
+    const user = freshUser('nr');
+    const wrong = `${user.password}-wrong-sentinel`;
+    const flow = onTab(
+      [connectionNode('conn', user)],
+      [
+        {
+          id: 'read',
+          type: 'imap-read',
+          connection: 'conn',
+          query: 'ALL',
+          mode: 'page',
+          output: 'row',
+          wires: [[]],
+        },
+        { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ],
+    );
+    await helper.load(NODES, flow, { conn: { password: wrong } });
+    const caught = collect('caught', 1);
+    helper.getNode('read').receive({ payload: 'tick' });
+    const [msg] = await caught;
+    expect(msg!.error.code).toBe('AUTH_FAILED');
+    expect(msg!.error.message).toMatch(/^Error: AUTH_FAILED: .*Check the user name and password/);
+    expect(msg!.error.cause).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
+    expect(lastStatus('read')).toEqual({
+      fill: 'red',
+      shape: 'ring',
+      text: 'AUTH_FAILED',
+    });
+    expect(JSON.stringify(msg)).not.toContain(wrong);
+  });
+
+  it('write stores messages once; Test Connection and Test Query answer the editor', async () => {
+    const user = freshUser('nr');
+    const flow = onTab(
+      [connectionNode('conn', user)],
+      [
+        {
+          id: 'write',
+          type: 'imap-write',
+          connection: 'conn',
+          folder: 'Imported',
+          wires: [['written']],
+        },
+        { id: 'written', type: 'helper' },
+      ],
+    );
+    await helper.load(NODES, flow, { conn: { password: user.password } });
+    const source = numberedMail('Imported', 1, 2).map((m) => String(m.source));
+    for (const expected of [2, 0]) {
+      helper.getNode('written').removeAllListeners('input');
+      const done = collect('written', 1);
+      helper.getNode('write').receive({ payload: [source[0], Buffer.from(source[1]!)] });
+      expect((await done)[0]!.payload).toMatchObject({
+        stored: expected,
+        duplicates: 2 - expected,
+      });
+    }
+
+    const settings = connectionNode('conn', user);
+    // The dialog sends the placeholder for a stored password: the stored one is used.
+    const ok = await helper
+      .request()
+      .post('/imap-connector/test-connection')
+      .send({ id: 'conn', settings, credentials: { password: '__PWRD__' } })
+      .expect(200);
+    expect(ok.body).toMatchObject({ ok: true, code: 'OK' });
+    expect(ok.body.folders.count).toBeGreaterThanOrEqual(2);
+    const bad = await helper
+      .request()
+      .post('/imap-connector/test-connection')
+      .send({ id: 'new-node', settings, credentials: { password: 'wrong-sentinel' } })
+      .expect(200);
+    expect(bad.body).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
+    expect(JSON.stringify(bad.body)).not.toContain('wrong-sentinel');
+    await helper.request().post('/imap-connector/test-connection').send({ id: 'x' }).expect(400);
+
+    const query = await helper
+      .request()
+      .post('/imap-connector/test-query')
+      .send({ connection: { id: 'conn', settings }, query: 'FOLDER Imported SUBJECT "Imported 2"' })
+      .expect(200);
+    expect(query.body).toMatchObject({ ok: true, totalMatches: 1 });
+    expect(query.body.folders[0].search).toMatch(/SEARCH/);
+    expect(query.body.sample[0].subject).toBe('Imported 2');
+  });
+});
