@@ -8,7 +8,9 @@ const { connector, serialInput } = require('./lib/connector-client.js');
 
 function idsOf(payload) {
   const items = Array.isArray(payload) ? payload : [payload];
-  return items.map((item) => (typeof item === 'string' ? item : item && item.id)).filter((id) => typeof id === 'string');
+  return items
+    .map((item) => (typeof item === 'string' ? item : item && item.id))
+    .filter((id) => typeof id === 'string');
 }
 
 module.exports = function register(RED) {
@@ -24,7 +26,9 @@ module.exports = function register(RED) {
     if (definition.action === 'move') actions.moveTo = definition.folder;
     else if (definition.action === 'delete') actions.delete = true;
     else if (definition.action === 'flag')
-      actions.flags = String(definition.flags || '').split(/[\s,]+/).filter(Boolean);
+      actions.flags = String(definition.flags || '')
+        .split(/[\s,]+/)
+        .filter(Boolean);
     else actions.markSeen = true;
     serialInput(node, async (msg, send, signal) => {
       const ids = idsOf(msg.payload);
@@ -33,7 +37,11 @@ module.exports = function register(RED) {
         return;
       }
       const { applyActions } = await connector();
-      const result = await applyActions(account.connectorConfig('source'), { ids, ...actions }, { signal });
+      const result = await applyActions(
+        account.connectorConfig('source'),
+        { ids, ...actions },
+        { signal },
+      );
       node.status({ fill: 'green', shape: 'dot', text: `${ids.length} acknowledged` });
       send({ ...msg, payload: result });
     });

@@ -4,14 +4,20 @@
  * in Node-RED's credential store. Also the editor's Test Connection and Test Query endpoints,
  * behind the editor's own permissions (imap-connection.write / imap-read.write).
  */
-const { connector, connectionConfig, mergeCredentials, fields } = require('./lib/connector-client.js');
+const {
+  connector,
+  connectionConfig,
+  mergeCredentials,
+  fields,
+} = require('./lib/connector-client.js');
 
 module.exports = function register(RED) {
   function ImapConnectionNode(definition) {
     RED.nodes.createNode(this, definition);
     this.name = definition.name;
     this.settings = {};
-    for (const field of fields.filter((f) => !f.secret)) this.settings[field.name] = definition[field.name];
+    for (const field of fields.filter((f) => !f.secret))
+      this.settings[field.name] = definition[field.name];
   }
   /** The connector config of this account, for reading (source) or writing (target). */
   ImapConnectionNode.prototype.connectorConfig = function connectorConfig(role) {
@@ -19,7 +25,8 @@ module.exports = function register(RED) {
   };
 
   const credentials = {};
-  for (const field of fields.filter((f) => f.secret)) credentials[field.name] = { type: 'password' };
+  for (const field of fields.filter((f) => f.secret))
+    credentials[field.name] = { type: 'password' };
   RED.nodes.registerType('imap-connection', ImapConnectionNode, { credentials });
 
   const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -31,10 +38,18 @@ module.exports = function register(RED) {
     RED.auth.needsPermission('imap-connection.write'),
     async (req, res) => {
       const body = req.body;
-      if (!isObject(body) || !isObject(body.settings) || (body.credentials !== undefined && !isObject(body.credentials)))
+      if (
+        !isObject(body) ||
+        !isObject(body.settings) ||
+        (body.credentials !== undefined && !isObject(body.credentials))
+      )
         return res.status(400).json({ message: 'Expected {id, settings, credentials}.' });
       const stored = typeof body.id === 'string' ? RED.nodes.getCredentials(body.id) : undefined;
-      const config = connectionConfig(body.settings, mergeCredentials(body.credentials, stored), 'source');
+      const config = connectionConfig(
+        body.settings,
+        mergeCredentials(body.credentials, stored),
+        'source',
+      );
       const { testConnection } = await connector();
       // testConnection never throws: a failure is a result with code, message and hint.
       res.json(await testConnection(config, { signal: signal() }));
@@ -54,10 +69,15 @@ module.exports = function register(RED) {
         : deployed
           ? deployed.settings
           : {};
-      const config = connectionConfig(settings, RED.nodes.getCredentials(body.connection.id) || {}, 'source');
+      const config = connectionConfig(
+        settings,
+        RED.nodes.getCredentials(body.connection.id) || {},
+        'source',
+      );
       const { testQuery } = await connector();
       const query = typeof body.query === 'string' && body.query.trim() !== '' ? body.query : 'ALL';
-      const select = typeof body.select === 'string' && body.select !== '' ? body.select : undefined;
+      const select =
+        typeof body.select === 'string' && body.select !== '' ? body.select : undefined;
       // Like testConnection, testQuery reports a failure in its result (code, message, hint).
       res.json(await testQuery(config, query, { signal: signal(), ...(select ? { select } : {}) }));
     },

@@ -16,7 +16,12 @@ function toMessage(item) {
     if (item.internalDate !== undefined) message.internalDate = item.internalDate;
     return message;
   }
-  throw Object.assign(new Error('msg.payload must be a message source (Buffer or text), a row read with "raw", or an array of those.'), { code: 'CONFIG_INVALID' });
+  throw Object.assign(
+    new Error(
+      'msg.payload must be a message source (Buffer or text), a row read with "raw", or an array of those.',
+    ),
+    { code: 'CONFIG_INVALID' },
+  );
 }
 
 module.exports = function register(RED) {
@@ -30,11 +35,22 @@ module.exports = function register(RED) {
     }
     serialInput(node, async (msg, send, signal) => {
       const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
-      const folder = typeof msg.folder === 'string' && msg.folder !== '' ? msg.folder : definition.folder || 'INBOX';
+      const folder =
+        typeof msg.folder === 'string' && msg.folder !== ''
+          ? msg.folder
+          : definition.folder || 'INBOX';
       const { write } = await connector();
       node.status({ fill: 'blue', shape: 'dot', text: 'writing' });
-      const result = await write(account.connectorConfig('target'), { folder, messages: items.map(toMessage) }, { signal });
-      node.status({ fill: 'green', shape: 'dot', text: `${result.stored} stored, ${result.duplicates} already there` });
+      const result = await write(
+        account.connectorConfig('target'),
+        { folder, messages: items.map(toMessage) },
+        { signal },
+      );
+      node.status({
+        fill: 'green',
+        shape: 'dot',
+        text: `${result.stored} stored, ${result.duplicates} already there`,
+      });
       send({ ...msg, payload: result });
     });
   }

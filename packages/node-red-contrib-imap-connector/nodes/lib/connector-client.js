@@ -85,7 +85,12 @@ function nodeError(error) {
   const json = error.toJSON();
   const reported = new Error(`${json.code}: ${json.message}${json.hint ? ` ${json.hint}` : ''}`);
   reported.code = json.code;
-  reported.cause = { code: json.code, message: json.message, hint: json.hint, retryable: json.retryable };
+  reported.cause = {
+    code: json.code,
+    message: json.message,
+    hint: json.hint,
+    retryable: json.retryable,
+  };
   return reported;
 }
 
