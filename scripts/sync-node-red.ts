@@ -15,11 +15,6 @@ import {
 } from '../src/adapters/host-fields.js';
 import { MANIFEST } from '../src/manifest.js';
 
-export const NODE_RED_PACKAGE = new URL(
-  '../../packages/node-red-contrib-imap-connector/',
-  import.meta.url,
-);
-
 // isSource / isTarget follow from the node (read or write); the query belongs to the read node.
 const NOT_IN_CONNECTION = new Set(['isActive', 'isSource', 'isTarget', 'query']);
 
@@ -272,6 +267,11 @@ export function connectionFieldsJson(): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // Run as dist/scripts/sync-node-red.js.
+  const NODE_RED_PACKAGE = new URL(
+    '../../packages/node-red-contrib-imap-connector/',
+    import.meta.url,
+  );
   writeFileSync(new URL('nodes/imap-connection.html', NODE_RED_PACKAGE), connectionEditorHtml());
   writeFileSync(new URL('nodes/connection-fields.json', NODE_RED_PACKAGE), connectionFieldsJson());
 }
