@@ -1,6 +1,6 @@
 /**
  * The hosts' forms are generated from connector.json: the Node-RED editor files committed in the
- * package are what scripts/sync-node-red.ts makes of the manifest now (npm run manifest writes
+ * package are what scripts/sync-host-files.ts makes of the manifest now (npm run manifest writes
  * them), and the manifest's value labels name allowed values only.
  */
 import { readFileSync } from 'node:fs';
@@ -9,8 +9,9 @@ import { CONNECTION_FIELDS } from '../../src/adapters/host-fields.js';
 import {
   connectionEditorHtml,
   connectionFieldsJson,
+  meltanoProjectYml,
   nodeRedFields,
-} from '../../scripts/sync-node-red.js';
+} from '../../scripts/sync-host-files.js';
 
 const NODE_RED_PACKAGE = new URL(
   '../../packages/node-red-contrib-imap-connector/',
@@ -22,6 +23,11 @@ describe('host forms from the manifest', () => {
     const read = (name: string) => readFileSync(new URL(name, NODE_RED_PACKAGE), 'utf8');
     expect(read('nodes/imap-connection.html')).toBe(connectionEditorHtml());
     expect(read('nodes/connection-fields.json')).toBe(connectionFieldsJson());
+  });
+
+  it('the Meltano plugin definition is current (run npm run manifest)', () => {
+    const path = new URL('../../packages/meltano/meltano.yml', import.meta.url);
+    expect(readFileSync(path, 'utf8')).toBe(meltanoProjectYml());
   });
 
   it('the Node-RED form has an input per connection field, secrets as password inputs', () => {

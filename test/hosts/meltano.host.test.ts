@@ -19,8 +19,8 @@ import {
 import { dovecot, freshUser } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { main } from '../../src/cli/main.js';
-import { captureIo } from '../helpers/capture-io.js';
+
+const SHIPPED = new URL('../../packages/meltano/meltano.yml', import.meta.url);
 
 function rowsIn(dir: string): Record<string, { subject: string; uid: number }[]> {
   return Object.fromEntries(
@@ -57,28 +57,23 @@ describe('the Singer tap in Meltano', () => {
     );
     const project = join(dir, 'project');
 
-    // The extractor entry exactly as the connector prints it, but for where its executable is.
-    const io = captureIo();
-    expect(await main(['singer', '--meltano-yml'], io)).toBe(0);
-    const extractor = (parse(io.out()) as { plugins: { extractors: Record<string, unknown>[] } })
-      .plugins.extractors[0]!;
+    // The project file the repository ships (packages/meltano/meltano.yml, generated from the
+    // manifest), but for where the two executables are: here the connector is not installed
+    // globally, and target-jsonl comes from the venv made once instead of a pip install per run.
+    const shipped = parse(readFileSync(SHIPPED, 'utf8')) as {
+      plugins: { extractors: Record<string, unknown>[]; loaders: Record<string, unknown>[] };
+    };
+    const extractor = shipped.plugins.extractors[0]!;
+    expect(extractor.executable).toBe('imap-connector-singer');
     extractor.executable = connectorExecutable(dir, 'singer');
+    const loader = shipped.plugins.loaders[0]!;
+    delete loader.pip_url;
+    loader.executable = join(hostBin('target-jsonl'), 'target-jsonl');
     const meltanoYml = parse(readFileSync(join(project, 'meltano.yml'), 'utf8')) as Record<
       string,
       unknown
     >;
-    meltanoYml.plugins = {
-      extractors: [extractor],
-      loaders: [
-        {
-          name: 'target-jsonl',
-          namespace: 'target_jsonl',
-          executable: join(hostBin('target-jsonl'), 'target-jsonl'),
-          settings: [{ name: 'destination_path' }, { name: 'do_timestamp_file', kind: 'boolean' }],
-          config: { do_timestamp_file: false },
-        },
-      ],
-    };
+    meltanoYml.plugins = shipped.plugins;
     writeFileSync(join(project, 'meltano.yml'), stringify(meltanoYml));
 
     // Settings the way a Meltano user gives secrets: environment variables, never meltano.yml.

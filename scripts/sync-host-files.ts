@@ -1,13 +1,17 @@
 /**
- * The Node-RED package's connection form, generated from connector.json: the config node's
+ * The host files generated from connector.json. The Meltano plugin definition
+ * (packages/meltano/meltano.yml, the custom extractor entry `singer --meltano-yml` prints), and
+ * the Node-RED package's connection form: the config node's
  * editor (packages/node-red-contrib-imap-connector/nodes/imap-connection.html: fields by group,
  * advanced ones folded, conditions, placeholders, validators, help) and the field list its
  * runtime reads (connection-fields.json: which settings are credentials, which are numbers).
  * A field added to the manifest appears in Node-RED without a hand edit.
- * `npm run manifest` writes both; test/contract/node-red-form.test.ts fails when they are stale.
+ * `npm run manifest` writes them; test/contract/host-forms.test.ts fails when they are stale.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { meltanoExtractor } from '../src/adapters/singer/singer-settings.js';
 import {
   CONNECTION_FIELDS,
   valueLabel,
@@ -124,7 +128,7 @@ function editorScript(fields: ConnectionField[]): string {
     placeholder: (field as { placeholder?: unknown }).placeholder,
   }));
   return `(function () {
-  // Generated from connector.json by scripts/sync-node-red.ts: do not edit by hand.
+  // Generated from connector.json by scripts/sync-host-files.ts: do not edit by hand.
   var FIELDS = ${JSON.stringify(described)};
   function valueOf(node, name) {
     var input = $('#node-config-input-' + name);
@@ -266,6 +270,36 @@ export function connectionFieldsJson(): string {
   );
 }
 
+/** A Meltano project file with the extractor and a JSON Lines loader, ready for `meltano install`. */
+export function meltanoProjectYml(): string {
+  const project = {
+    version: 1,
+    default_environment: 'dev',
+    environments: [{ name: 'dev' }],
+    plugins: {
+      extractors: [meltanoExtractor()],
+      // A loader defined here rather than taken from Meltano Hub: meltano install needs only PyPI.
+      loaders: [
+        {
+          name: 'target-jsonl',
+          namespace: 'target_jsonl',
+          pip_url: 'target-jsonl==0.1.4',
+          executable: 'target-jsonl',
+          settings: [
+            { name: 'destination_path', value: 'output' },
+            { name: 'do_timestamp_file', kind: 'boolean', value: false },
+          ],
+        },
+      ],
+    },
+  };
+  return (
+    '# Generated from connector.json by scripts/sync-host-files.ts (imap-connector singer --meltano-yml).\n' +
+    '# Secrets: meltano config tap-imap-connector set password ... (kept in .env), or TAP_IMAP_CONNECTOR_PASSWORD.\n' +
+    stringify(project)
+  );
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // Run as dist/scripts/sync-node-red.js.
   const NODE_RED_PACKAGE = new URL(
@@ -274,4 +308,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   );
   writeFileSync(new URL('nodes/imap-connection.html', NODE_RED_PACKAGE), connectionEditorHtml());
   writeFileSync(new URL('nodes/connection-fields.json', NODE_RED_PACKAGE), connectionFieldsJson());
+  writeFileSync(
+    new URL('../../packages/meltano/meltano.yml', import.meta.url),
+    meltanoProjectYml(),
+  );
 }
