@@ -6,10 +6,18 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root, found upward from here: this file also runs compiled, from dist/. */
+function repoRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== '/'; dir = dirname(dir))
+    if (existsSync(join(dir, 'connector.json')) && existsSync(join(dir, 'package-lock.json')))
+      return dir;
+  throw new Error('the repository root is not above this file');
+}
+
+const ROOT = repoRoot();
 
 export function hostsDir(): string {
   if (process.env.IMAP_CONNECTOR_HOSTS_DIR) return process.env.IMAP_CONNECTOR_HOSTS_DIR;

@@ -5,11 +5,19 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const NODE_RED_PACKAGE = fileURLToPath(
-  new URL('../../packages/node-red-contrib-imap-connector/', import.meta.url),
-);
+/** The package directory, found upward from here: this file also runs compiled, from dist/. */
+function findPackage(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== '/'; dir = dirname(dir)) {
+    const candidate = join(dir, 'packages', 'node-red-contrib-imap-connector');
+    if (existsSync(join(candidate, 'package.json'))) return `${candidate}/`;
+  }
+  throw new Error('packages/node-red-contrib-imap-connector not found above this file');
+}
+
+export const NODE_RED_PACKAGE = findPackage();
 
 export function requireFromPackage(): NodeRequire {
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];

@@ -78,9 +78,38 @@ describe('the Singer tap in Meltano', () => {
 
     // Settings the way a Meltano user gives secrets: environment variables, never meltano.yml.
     const server = dovecot();
+    // The README's steps: settings with meltano config set (a secret would go to .env), and a
+    // schedule; the password here from the environment.
+    check(
+      await runHost(meltano, ['config', 'set', 'tap-imap-connector', 'server', server.host], {
+        cwd: project,
+        env,
+      }),
+      'meltano config set',
+    );
+    check(
+      await runHost(
+        meltano,
+        [
+          'schedule',
+          'add',
+          'imap-hourly',
+          '--extractor',
+          'tap-imap-connector',
+          '--loader',
+          'target-jsonl',
+          '--interval',
+          '@hourly',
+        ],
+        { cwd: project, env },
+      ),
+      'meltano schedule add',
+    );
+    const projectYml = readFileSync(join(project, 'meltano.yml'), 'utf8');
+    expect(projectYml).toMatch(/server: 127\.0\.0\.1/);
+    expect(projectYml).toMatch(/name: imap-hourly/);
     const tapEnv = {
       ...env,
-      TAP_IMAP_CONNECTOR_SERVER: server.host,
       TAP_IMAP_CONNECTOR_PORT: String(server.imapPort),
       TAP_IMAP_CONNECTOR_SECURITY: 'none',
       TAP_IMAP_CONNECTOR_USERNAME: user.name,
@@ -97,6 +126,21 @@ describe('the Singer tap in Meltano', () => {
         'meltano run',
       );
     };
+    // Meltano's own check of a plugin's settings runs the tap until its first record.
+    const tested = await runHost(meltano, ['config', 'test', 'tap-imap-connector'], {
+      cwd: project,
+      env: tapEnv,
+    });
+    expect(tested.stdout + tested.stderr).toContain('Plugin configuration is valid');
+    const wrong = `${user.password}-wrong-sentinel`;
+    const refused = await runHost(meltano, ['config', 'test', 'tap-imap-connector'], {
+      cwd: project,
+      env: { ...tapEnv, TAP_IMAP_CONNECTOR_PASSWORD: wrong },
+    });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain('Plugin configuration is invalid');
+    expect(refused.stdout + refused.stderr).not.toContain(wrong);
+
     const first = await run('out1');
     const rows1 = rowsIn(join(project, 'out1'));
     expect(rows1.INBOX!.map((r) => r.subject)).toEqual(subjects('INBOX', 1, 5));
