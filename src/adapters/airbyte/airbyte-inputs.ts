@@ -2,8 +2,8 @@
  * The files Airbyte hands a source: the configured catalog (which streams, which sync mode)
  * and the state of the last run. Checked with ajv before any connection.
  */
-import { ConfigError } from '../../errors.js';
-import { formatIssues, compile } from '../../validators.js';
+import { compile } from '../../validators.js';
+import { hostInputError } from '../host-input-error.js';
 import { STREAM_STATE_SCHEMA, type StreamState } from '../stream-sync.js';
 
 export interface ConfiguredStream {
@@ -59,19 +59,9 @@ const STATE_LIST_SCHEMA = {
 const validateCatalog = compile('airbyte-configured-catalog', CONFIGURED_CATALOG_SCHEMA);
 const validateStateList = compile('airbyte-state', STATE_LIST_SCHEMA);
 
-function invalid(file: string, errors: Parameters<typeof formatIssues>[0]): ConfigError {
-  return new ConfigError(
-    formatIssues(errors).map((issue) => ({
-      field: issue.field,
-      message: `${file}: ${issue.message}`,
-    })),
-    'USAGE_INVALID',
-  );
-}
-
 /** @throws USAGE_INVALID naming the catalog's field at fault. */
 export function configuredStreams(catalog: unknown): ConfiguredStream[] {
-  if (!validateCatalog(catalog)) throw invalid('catalog', validateCatalog.errors);
+  if (!validateCatalog(catalog)) throw hostInputError('catalog', validateCatalog.errors);
   return (
     catalog as { streams: { stream: { name: string }; sync_mode: ConfiguredStream['syncMode'] }[] }
   ).streams.map((entry) => ({ name: entry.stream.name, syncMode: entry.sync_mode }));
@@ -92,7 +82,7 @@ export function streamStates(state: unknown): Map<string, StreamState> {
       Object.keys(state).length === 0)
   )
     return states;
-  if (!validateStateList(state)) throw invalid('state', validateStateList.errors);
+  if (!validateStateList(state)) throw hostInputError('state', validateStateList.errors);
   for (const message of state as {
     stream?: { stream_descriptor: { name: string }; stream_state?: StreamState };
   }[])

@@ -3,9 +3,9 @@
  * with metadata Meltano's select rules edit, and which streams and properties a given catalog
  * selects.
  */
-import { ConfigError } from '../../errors.js';
 import type { Stream } from '../../read/discover.js';
-import { compile, formatIssues } from '../../validators.js';
+import { compile } from '../../validators.js';
+import { hostInputError } from '../host-input-error.js';
 import { flatRowSchema } from '../flat-row-schema.js';
 
 export interface SelectedStream {
@@ -110,14 +110,7 @@ function selects(metadata: Record<string, unknown> | undefined, fallback: boolea
  * @throws USAGE_INVALID naming the catalog field at fault.
  */
 export function selectedStreams(catalog: unknown): SelectedStream[] {
-  if (!validateCatalog(catalog))
-    throw new ConfigError(
-      formatIssues(validateCatalog.errors).map((issue) => ({
-        field: issue.field,
-        message: `catalog: ${issue.message}`,
-      })),
-      'USAGE_INVALID',
-    );
+  if (!validateCatalog(catalog)) throw hostInputError('catalog', validateCatalog.errors);
   return (catalog as { streams: CatalogEntry[] }).streams
     .filter((entry) => {
       const top = entry.metadata?.find((m) => m.breadcrumb.length === 0)?.metadata;

@@ -1,6 +1,6 @@
 /** Singer state: `{"bookmarks": {stream: StreamState}}`, as the last STATE message's value. */
-import { ConfigError } from '../../errors.js';
-import { compile, formatIssues } from '../../validators.js';
+import { compile } from '../../validators.js';
+import { hostInputError } from '../host-input-error.js';
 import { STREAM_STATE_SCHEMA, type StreamState } from '../stream-sync.js';
 
 const STATE_SCHEMA = {
@@ -21,13 +21,6 @@ export function bookmarksOf(state: unknown): Record<string, StreamState> {
     typeof state === 'object' && state !== null && 'singer_state' in state
       ? (state as { singer_state: unknown }).singer_state
       : state;
-  if (!validateState(value))
-    throw new ConfigError(
-      formatIssues(validateState.errors).map((issue) => ({
-        field: issue.field,
-        message: `state: ${issue.message}`,
-      })),
-      'USAGE_INVALID',
-    );
+  if (!validateState(value)) throw hostInputError('state', validateState.errors);
   return { ...((value as { bookmarks?: Record<string, StreamState> }).bookmarks ?? {}) };
 }
