@@ -8,6 +8,7 @@ export {
   type ArchiveStats,
   type FolderStats,
   type ArchivedMessage,
+  type ArchivedRow,
   type ArchiveFilter,
   type VerifyResult,
 } from './sinks/archive-db.js';

@@ -66,6 +66,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: runSingerCommand,
     summary: 'a Singer tap for Meltano: --discover, --about, or SCHEMA/RECORD/STATE on stdout',
   },
+  console: {
+    // The web framework loads only for the console.
+    run: async (args, io) => (await import('./console-command.js')).runConsoleCommand(args, io),
+    summary: 'a local web console: connections, imports and batches, the archive (in the browser)',
+  },
   archive: {
     run: runArchiveCommand,
     summary: 'archive stats, verify, or export archived mail as .eml files or mbox',

@@ -66,6 +66,19 @@ export interface ArchiveStats {
   storedBytes: number;
 }
 
+/** One archived message's row and place, without its source (Archive.rows). */
+export interface ArchivedRow {
+  /** The archive's own id of the message: Archive.message(id) reads it. */
+  id: number;
+  account: string;
+  folder: string;
+  uidValidity: string;
+  uid: number;
+  internalDate: string | null;
+  size: number;
+  row: Record<string, unknown>;
+}
+
 export interface ArchiveFilter {
   account?: string | undefined;
   folder?: string | undefined;
@@ -268,6 +281,61 @@ export class Archive {
         damage,
       };
     }
+  }
+
+  /**
+   * Every archived message's row (as read when it was archived) with where it is, one at a time,
+   * without the sources: what a search index is built from.
+   */
+  *rows(): Generator<ArchivedRow> {
+    const rows = this.db
+      .prepare(
+        `SELECT id, account, folder, uid_validity, uid, internal_date, size, row FROM messages ORDER BY id`,
+      )
+      .iterate() as Iterable<{
+      id: number;
+      account: string;
+      folder: string;
+      uid_validity: string;
+      uid: number;
+      internal_date: string | null;
+      size: number;
+      row: string;
+    }>;
+    for (const row of rows)
+      yield {
+        id: Number(row.id),
+        account: row.account,
+        folder: row.folder,
+        uidValidity: row.uid_validity,
+        uid: Number(row.uid),
+        internalDate: row.internal_date,
+        size: Number(row.size),
+        row: JSON.parse(row.row) as Record<string, unknown>,
+      };
+  }
+
+  /** One archived message by the id rows() gives, its source checked; undefined when there is none. */
+  message(id: number): (ArchivedMessage & { row: Record<string, unknown> }) | undefined {
+    const found = this.db
+      .prepare(
+        `SELECT m.account, m.folder, m.uid_validity, m.uid, m.flags, m.internal_date, m.blob, m.size, m.row, b.compressed
+         FROM messages m LEFT JOIN blobs b ON b.sha256 = m.blob WHERE m.id = ?`,
+      )
+      .get(id) as (StoredRow & { row: string }) | undefined;
+    if (!found) return undefined;
+    const { raw, damage } = checkedSource(found);
+    return {
+      account: found.account,
+      folder: found.folder,
+      uidValidity: found.uid_validity,
+      uid: Number(found.uid),
+      flags: parseFlags(found.flags),
+      internalDate: found.internal_date,
+      raw,
+      damage,
+      row: JSON.parse(found.row) as Record<string, unknown>,
+    };
   }
 
   /** Reads every message back and checks it, and SQLite's own structure (archive verify). */

@@ -1,6 +1,6 @@
 /**
  * Imports only point down the layer list of DESIGN.md and docs/architecture.md:
- * cli -> adapters -> index -> queue -> batch -> import -> sinks -> {read, write} -> {imap, query, rows} -> config -> base
+ * cli -> {adapters, console} -> index -> queue -> batch -> import -> sinks -> {read, write} -> {imap, query, rows} -> config -> base
  * (base: the files directly in src/: errors, validators, manifest, operation-options, ...).
  * read and write sit side by side on the protocol layer (imap/). Pure layers never load
  * imapflow at runtime nor import anything dynamically, and only imap/imapflow-internals.ts
@@ -26,6 +26,7 @@ const RANK: Record<string, number> = {
   queue: 6.5,
   index: 7,
   adapters: 7.5,
+  console: 7.5,
   cli: 8,
 };
 const INTERNALS = 'imap/imapflow-internals.ts';

@@ -1,0 +1,170 @@
+/**
+ * The archive in the console: stats per account and folder, search, one message shown safely,
+ * a message as .eml and a folder as mbox.
+ */
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Hono } from 'hono';
+import { makeError } from '../errors.js';
+import { Archive } from '../sinks/archive-db.js';
+import { exportMbox } from '../sinks/archive-export.js';
+import { ArchiveIndex, type SearchQuery } from './archive-search.js';
+import { errorResponse } from './console-errors.js';
+import { MESSAGE_FRAME_CSP } from './console-security.js';
+import { viewOf } from './message-view.js';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The archives the console shows, by name: opened read-only on first use, kept open. */
+export class ConsoleArchives {
+  private readonly open = new Map<string, { archive: Archive; index: ArchiveIndex }>();
+
+  constructor(private readonly paths: () => Map<string, string>) {}
+
+  names(): string[] {
+    return [...this.paths().keys()];
+  }
+
+  get(name: string): { archive: Archive; index: ArchiveIndex } {
+    const known = this.open.get(name);
+    if (known) return known;
+    const path = this.paths().get(name);
+    if (!path)
+      throw makeError('FOLDER_NOT_FOUND', `No archive named ${JSON.stringify(name)}.`, {
+        field: '/archive',
+      });
+    const archive = Archive.open(path, { create: false, readonly: true });
+    const entry = { archive, index: new ArchiveIndex(archive) };
+    this.open.set(name, entry);
+    return entry;
+  }
+
+  close(): void {
+    for (const { archive, index } of this.open.values()) {
+      index.close();
+      archive.close();
+    }
+    this.open.clear();
+  }
+}
+
+function searchOf(params: Record<string, string>): SearchQuery {
+  const query: SearchQuery = {};
+  for (const field of ['from', 'to', 'subject', 'attachment'] as const)
+    if (params[field]?.trim()) query[field] = params[field].trim();
+  for (const field of ['since', 'until'] as const) {
+    const value = params[field]?.trim();
+    if (!value) continue;
+    if (!DATE.test(value))
+      throw makeError('QUERY_INVALID', `${field} must be a date as YYYY-MM-DD.`, {
+        field: `/${field}`,
+      });
+    query[field] = value;
+  }
+  if (params.limit) query.limit = Number(params.limit);
+  return query;
+}
+
+function safeName(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'message';
+}
+
+export function archiveRoutes(archives: ConsoleArchives): Hono {
+  const app = new Hono();
+
+  app.get('/', (c) => {
+    try {
+      return c.json(
+        archives.names().map((name) => ({ name, stats: archives.get(name).archive.stats() })),
+      );
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  app.get('/:name/search', (c) => {
+    try {
+      const started = performance.now();
+      const result = archives.get(c.req.param('name')).index.search(searchOf(c.req.query()));
+      return c.json({ ...result, elapsedMs: Math.round(performance.now() - started) });
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  function messageOf(name: string, id: string) {
+    const message = archives.get(name).archive.message(Number(id));
+    if (!message)
+      throw makeError('FOLDER_NOT_FOUND', `No message ${id} in this archive.`, { field: '/id' });
+    if (message.damage)
+      throw makeError('ARCHIVE_DAMAGED', `Message ${id} is damaged: ${message.damage}`);
+    return message;
+  }
+
+  app.get('/:name/messages/:id', async (c) => {
+    try {
+      const message = messageOf(c.req.param('name'), c.req.param('id'));
+      const { view } = await viewOf(message.raw);
+      return c.json({
+        ...view,
+        account: message.account,
+        folder: message.folder,
+        uid: message.uid,
+        flags: message.flags,
+      });
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  // The HTML part, sanitized, for a sandboxed frame: its own CSP lets nothing remote load.
+  app.get('/:name/messages/:id/html', async (c) => {
+    try {
+      const { html } = await viewOf(messageOf(c.req.param('name'), c.req.param('id')).raw);
+      c.header('Content-Security-Policy', MESSAGE_FRAME_CSP);
+      c.header('X-Frame-Options', 'SAMEORIGIN');
+      return c.html(`<!doctype html><meta charset="utf-8"><base target="_blank">${html ?? ''}`);
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  app.get('/:name/messages/:id/eml', (c) => {
+    try {
+      const message = messageOf(c.req.param('name'), c.req.param('id'));
+      const file = safeName(`${message.folder}-${message.uid}`) + '.eml';
+      return c.body(new Uint8Array(message.raw), 200, {
+        'Content-Type': 'message/rfc822',
+        'Content-Disposition': `attachment; filename="${file}"`,
+      });
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  // A folder as one mbox file, written by the archive's own export, then streamed.
+  app.get('/:name/mbox', (c) => {
+    try {
+      const account = c.req.query('account');
+      const folder = c.req.query('folder');
+      if (!account || !folder)
+        throw makeError('QUERY_INVALID', 'account and folder are required.', { field: '/folder' });
+      const dir = mkdtempSync(join(tmpdir(), 'imap-connector-console-'));
+      const path = join(dir, 'folder.mbox');
+      exportMbox(archives.get(c.req.param('name')).archive, path, { account, folder });
+      const stream = createReadStream(path);
+      stream.on('close', () => rmSync(dir, { recursive: true, force: true }));
+      return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
+        'Content-Type': 'application/mbox',
+        'Content-Length': String(statSync(path).size),
+        'Content-Disposition': `attachment; filename="${safeName(`${account}-${folder}`)}.mbox"`,
+      });
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  return app;
+}

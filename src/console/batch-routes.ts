@@ -1,0 +1,137 @@
+/**
+ * Batches in the console: the list with each batch's runs, a new batch from an uploaded CSV,
+ * the preflight (the page enables Start only after it), start and stop, the live status as
+ * server-sent events, and a finished run's report.
+ */
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { ConfigError } from '../errors.js';
+import { ConsoleBatches } from './console-batches.js';
+import { errorResponse } from './console-errors.js';
+
+// A mailbox list beyond this is not an upload for a browser form.
+const MAX_CSV_BYTES = 10 * 1024 * 1024;
+const EVENT_INTERVAL_MS = 1000;
+
+function text(form: Record<string, unknown>, field: string): string | undefined {
+  const value = form[field];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** The profile fields of the New batch form: source server, destination, a few settings. */
+function profileOf(form: Record<string, unknown>): Record<string, unknown> {
+  const server = (prefix: string) => ({
+    server: text(form, `${prefix}Server`),
+    ...(text(form, `${prefix}Port`) ? { port: Number(text(form, `${prefix}Port`)) } : {}),
+    ...(text(form, `${prefix}Security`) ? { security: text(form, `${prefix}Security`) } : {}),
+  });
+  const destination =
+    text(form, 'destination') === 'imap'
+      ? { imap: server('destination') }
+      : { archive: 'mail.archive' };
+  const parallel = text(form, 'parallelMailboxes');
+  return {
+    source: server('source'),
+    destination,
+    ...(parallel ? { throttle: { parallelMailboxes: Number(parallel) } } : {}),
+    preflight: { onFailure: 'continue' },
+  };
+}
+
+export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono {
+  const app = new Hono();
+
+  app.get('/', (c) => {
+    try {
+      return c.json(batches.names().map((name) => batches.status(name)));
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  app.post('/', async (c) => {
+    try {
+      const form = (await c.req.parseBody()) as Record<string, unknown>;
+      const file = form.csv;
+      if (!(file instanceof File) || file.size === 0)
+        throw new ConfigError([{ field: '/csv', message: 'choose the CSV file of the mailboxes' }]);
+      if (file.size > MAX_CSV_BYTES)
+        throw new ConfigError([
+          {
+            field: '/csv',
+            message: `the CSV file is larger than ${MAX_CSV_BYTES / 1024 / 1024} MB`,
+          },
+        ]);
+      const name = text(form, 'name') ?? '';
+      batches.create({ name, profile: profileOf(form), csv: await file.text() });
+      return c.json({ ok: true, name });
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  app.get('/:name', (c) => {
+    try {
+      return c.json({
+        ...batches.status(c.req.param('name')),
+        preflight: batches.lastPreflight(c.req.param('name')) ?? null,
+      });
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  app.post('/:name/preflight', async (c) => {
+    try {
+      return c.json({ ok: true, results: await batches.preflight(c.req.param('name'), signal) });
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  app.post('/:name/start', (c) => {
+    try {
+      batches.start(c.req.param('name'));
+      return c.json({ ok: true });
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  app.post('/:name/stop', async (c) => {
+    try {
+      return c.json({ ok: true, stopped: await batches.stop(c.req.param('name')) });
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  app.get('/:name/report/:run', (c) => {
+    try {
+      const report = batches.report(c.req.param('name'), Number(c.req.param('run')));
+      return report
+        ? c.json(report)
+        : c.json({ ok: false, message: 'No report for that run.' }, 404);
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
+
+  // The status once a second while the batch runs, then once more when it has ended.
+  app.get('/:name/events', (c) => {
+    const name = c.req.param('name');
+    return streamSSE(c, async (stream) => {
+      let wasRunning = true;
+      while (!stream.aborted && !signal.aborted) {
+        const status = batches.status(name);
+        await stream.writeSSE({ event: 'status', data: JSON.stringify(status) });
+        if (!status.running && !wasRunning) break;
+        wasRunning = status.running;
+        await stream.sleep(EVENT_INTERVAL_MS);
+      }
+      await stream.writeSSE({ event: 'end', data: '{}' });
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,111 @@
+/**
+ * Saved connections: `<dataDir>/connections/NAME.json` holds the settings (a config file the CLI
+ * takes with --config), and each secret sits alone in an owner-only file beside it,
+ * `NAME.password` and so on (what the CLI reads from IMAP_PASSWORD_FILE). A secret never goes
+ * back to the browser: a profile says only which secrets it has.
+ */
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { SECRET_FIELDS } from '../config/redact.js';
+import { ConfigError } from '../errors.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export interface ConnectionProfile {
+  name: string;
+  /** The settings without secrets. */
+  config: Record<string, unknown>;
+  /** Names of the secret fields stored for it. */
+  storedSecrets: string[];
+}
+
+export class ConnectionProfiles {
+  private readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'connections');
+  }
+
+  private path(name: string, suffix: string): string {
+    if (!NAME.test(name))
+      throw new ConfigError([
+        {
+          field: '/name',
+          message: 'a connection name is 1-64 letters, digits, dots, dashes or underscores',
+        },
+      ]);
+    return join(this.dir, `${name}${suffix}`);
+  }
+
+  list(): ConnectionProfile[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => this.get(file.slice(0, -'.json'.length)))
+      .filter((profile): profile is ConnectionProfile => profile !== undefined);
+  }
+
+  get(name: string): ConnectionProfile | undefined {
+    const path = this.path(name, '.json');
+    if (!existsSync(path)) return undefined;
+    const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const storedSecrets = SECRET_FIELDS.filter((field) => existsSync(this.path(name, `.${field}`)));
+    return { name, config, storedSecrets };
+  }
+
+  /** The settings with the stored secrets, for an operation (never for a response). */
+  withSecrets(name: string): Record<string, unknown> | undefined {
+    const profile = this.get(name);
+    if (!profile) return undefined;
+    const secrets = Object.fromEntries(
+      profile.storedSecrets.map((field) => [
+        field,
+        readFileSync(this.path(name, `.${field}`), 'utf8'),
+      ]),
+    );
+    return { ...profile.config, ...secrets };
+  }
+
+  /** Saves settings; a secret given replaces the stored one, a secret left empty keeps it. */
+  save(name: string, config: Record<string, unknown>): ConnectionProfile {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const settings: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(config)) {
+      if (value === undefined || value === null || value === '') continue;
+      if (SECRET_FIELDS.includes(field)) {
+        const path = this.path(name, `.${field}`);
+        writeFileSync(path, String(value), { mode: 0o600 });
+        chmodSync(path, 0o600);
+      } else settings[field] = value;
+    }
+    const path = this.path(name, '.json');
+    writeFileSync(path, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
+    return this.get(name)!;
+  }
+
+  remove(name: string): void {
+    for (const suffix of ['.json', ...SECRET_FIELDS.map((field) => `.${field}`)])
+      rmSync(this.path(name, suffix), { force: true });
+  }
+}
+
+/** A config from the browser with the stored secrets filled in where the form left them empty. */
+export function mergeStoredSecrets(
+  config: Record<string, unknown>,
+  stored: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(config))
+    if (value !== undefined && value !== null && value !== '') merged[field] = value;
+  for (const field of SECRET_FIELDS)
+    if (merged[field] === undefined && stored?.[field] !== undefined) merged[field] = stored[field];
+  return merged;
+}

@@ -1,0 +1,167 @@
+/**
+ * Batches the console knows: each in `<dataDir>/batches/NAME/` with its profile (profile.json),
+ * its mailbox list (mailboxes.csv, owner-only: it holds passwords), its state (profile.state)
+ * and reports, the same files `imap-connector batch` uses. A batch started here runs in this
+ * process and can be stopped (cleanly: state saved, a later run resumes).
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { BatchReport } from '../batch/batch-report.js';
+import { validateBatchProfile } from '../batch/batch-profile.js';
+import type { MailboxState } from '../batch/batch-state.js';
+import type { PreflightResult } from '../batch/preflight.js';
+import { batchStatus, checkBatch, runBatch } from '../batch/run-batch.js';
+import { ConfigError } from '../errors.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export interface NewBatch {
+  name: string;
+  /** The profile without `name` and `mailboxes` (source, destination, copy, throttle, ...). */
+  profile: Record<string, unknown>;
+  csv: string;
+}
+
+interface Running {
+  controller: AbortController;
+  done: Promise<BatchReport | undefined>;
+  mailboxes: MailboxState[];
+  report?: BatchReport;
+  error?: unknown;
+}
+
+export class ConsoleBatches {
+  private readonly dir: string;
+  private readonly running = new Map<string, Running>();
+  private readonly preflights = new Map<string, PreflightResult[]>();
+
+  constructor(
+    dataDir: string,
+    private readonly env: Record<string, string | undefined>,
+  ) {
+    this.dir = join(dataDir, 'batches');
+  }
+
+  private profilePath(name: string): string {
+    if (!NAME.test(name))
+      throw new ConfigError([
+        {
+          field: '/name',
+          message: 'a batch name is 1-64 letters, digits, dots, dashes or underscores',
+        },
+      ]);
+    return join(this.dir, name, 'profile.json');
+  }
+
+  names(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir).filter(
+      (name) => NAME.test(name) && existsSync(this.profilePath(name)),
+    );
+  }
+
+  /**
+   * Writes a new batch: the profile is checked (ajv, every problem named) before anything is
+   * written; the CSV is parsed at preflight, where its errors name line and column.
+   */
+  create(batch: NewBatch): void {
+    const path = this.profilePath(batch.name);
+    const profile = { ...batch.profile, name: batch.name, mailboxes: { csv: 'mailboxes.csv' } };
+    validateBatchProfile(profile, join(this.dir, batch.name));
+    if (existsSync(path))
+      throw new ConfigError([
+        { field: '/name', message: `a batch named ${batch.name} exists already` },
+      ]);
+    mkdirSync(join(this.dir, batch.name), { recursive: true, mode: 0o700 });
+    writeFileSync(join(this.dir, batch.name, 'mailboxes.csv'), batch.csv, { mode: 0o600 });
+    writeFileSync(path, JSON.stringify(profile, null, 2) + '\n', { mode: 0o600 });
+  }
+
+  async preflight(name: string, signal: AbortSignal): Promise<PreflightResult[]> {
+    const results = await checkBatch(this.profilePath(name), { env: this.env, signal });
+    this.preflights.set(name, results);
+    return results;
+  }
+
+  lastPreflight(name: string): PreflightResult[] | undefined {
+    return this.preflights.get(name);
+  }
+
+  isRunning(name: string): boolean {
+    return this.running.has(name);
+  }
+
+  /** Starts a run in the background. @throws when one is running already. */
+  start(name: string): void {
+    const path = this.profilePath(name);
+    if (this.running.has(name))
+      throw new ConfigError([{ field: '/name', message: `${name} is running already` }]);
+    const controller = new AbortController();
+    const entry: Running = { controller, done: Promise.resolve(undefined), mailboxes: [] };
+    entry.done = runBatch(path, {
+      env: this.env,
+      signal: controller.signal,
+      onProgress: (mailboxes) => {
+        entry.mailboxes = mailboxes;
+      },
+    }).then(
+      (report) => {
+        entry.report = report;
+        return report;
+      },
+      (error: unknown) => {
+        entry.error = error;
+        return undefined;
+      },
+    );
+    this.running.set(name, entry);
+    void entry.done.finally(() => this.running.delete(name));
+  }
+
+  /** Stops a running batch: the import in flight stops after its step, its state saved. */
+  async stop(name: string): Promise<boolean> {
+    const entry = this.running.get(name);
+    if (!entry) return false;
+    entry.controller.abort();
+    await entry.done;
+    return true;
+  }
+
+  /** Runs, the latest run's mailboxes (live while it runs), and whether it is running. */
+  status(name: string): {
+    name: string;
+    running: boolean;
+    runs: ReturnType<typeof batchStatus>['runs'];
+    mailboxes: MailboxState[];
+    profile: Record<string, unknown>;
+  } {
+    const path = this.profilePath(name);
+    const stored = existsSync(`${path}.state`) ? batchStatus(path) : { runs: [], mailboxes: [] };
+    const live = this.running.get(name);
+    const profile = validateBatchProfile(
+      JSON.parse(readFileSync(path, 'utf8')) as unknown,
+      join(this.dir, name),
+    ) as unknown as Record<string, unknown>;
+    return {
+      name,
+      running: live !== undefined,
+      runs: stored.runs,
+      mailboxes: live && live.mailboxes.length > 0 ? live.mailboxes : stored.mailboxes,
+      profile: { source: profile.source, destination: profile.destination },
+    };
+  }
+
+  /** A finished run's report (text and JSON), as `batch run` wrote it beside the state. */
+  report(name: string, runId: number): { text: string; json: unknown } | undefined {
+    const base = join(dirname(this.profilePath(name)), `${name}-run${runId}`);
+    if (!existsSync(`${base}.report.json`)) return undefined;
+    return {
+      text: readFileSync(`${base}.report.txt`, 'utf8'),
+      json: JSON.parse(readFileSync(`${base}.report.json`, 'utf8')) as unknown,
+    };
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((name) => this.stop(name)));
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The console's archive API on an archive made by a real import: search by sender, recipient,
+ * subject, attachment name and date range (FTS5), a message's HTML sanitized and served with a
+ * CSP that lets nothing remote load, an .eml download with the exact bytes, a folder as mbox.
+ */
+import { join } from 'node:path';
+import { http, passthrough } from 'msw';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runImport } from '../../src/index.js';
+import { startConsole, type RunningConsole } from '../../src/console/console-server.js';
+import { makeConfig, dovecot, freshUser } from '../helpers/make-config.js';
+import { mswServer } from '../helpers/msw-server.js';
+import { seedMailbox } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const HTML_MESSAGE = [
+  'From: Börje Ström <borje@example.org>',
+  'To: Team <team@example.com>, Cc Person <cc@example.net>',
+  'Subject: Quarterly report',
+  'Message-ID: <html-1@example.org>',
+  'Date: Tue, 05 Mar 2024 09:00:00 +0000',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="b1"',
+  '',
+  '--b1',
+  'Content-Type: text/html; charset=utf-8',
+  '',
+  '<p onclick="steal()">Numbers <b>up</b></p><script>alert(1)</script>',
+  '<img src="http://tracker.example/pixel.gif"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">',
+  '<iframe src="http://evil.example/"></iframe>',
+  '--b1',
+  'Content-Type: application/pdf; name="q1-figures.pdf"',
+  'Content-Disposition: attachment; filename="q1-figures.pdf"',
+  'Content-Transfer-Encoding: base64',
+  '',
+  'JVBERi0xLjQK',
+  '--b1--',
+  '',
+].join('\r\n');
+
+const PLAIN = (n: number, date: string) =>
+  `From: Ann <ann@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: Plain ${n}\r\nMessage-ID: <p${n}@example.com>\r\nDate: ${date}\r\n\r\nText ${n}\r\n`;
+
+let app: RunningConsole;
+let archiveName: string;
+const get = (path: string) =>
+  fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${app.token}` } });
+
+describe('the console archive API', () => {
+  beforeAll(async () => {
+    const user = freshUser('ca');
+    await seedMailbox(dovecot(), user, {
+      INBOX: [
+        { source: HTML_MESSAGE },
+        { source: PLAIN(1, 'Mon, 01 Jan 2024 10:00:00 +0000') },
+        { source: PLAIN(2, 'Sat, 01 Jun 2024 10:00:00 +0000') },
+      ],
+    });
+    const path = join(tempDir('console-archive-'), 'mail.archive');
+    await runImport(makeConfig(user), { destination: { archive: path } });
+    app = await startConsole({ dataDir: tempDir('console-data-'), archives: [path], env: {} });
+    archiveName = 'mail.archive';
+  });
+  // The requests go to the real console: msw (HTTP mocks, reset after each test) lets them by.
+  beforeEach(() => mswServer.use(http.all(`${app.url}/*`, () => passthrough())));
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  async function search(params: Record<string, string>) {
+    const response = await get(
+      `/api/archives/${archiveName}/search?${new URLSearchParams(params)}`,
+    );
+    expect(response.status).toBe(200);
+    return (await response.json()) as { total: number; hits: { id: number; subject: string }[] };
+  }
+
+  it('finds by sender (diacritics folded), recipient, subject words, attachment name and dates', async () => {
+    expect((await search({ from: 'borje' })).hits.map((h) => h.subject)).toEqual([
+      'Quarterly report',
+    ]);
+    expect((await search({ to: 'cc@example.net' })).total).toBe(1);
+    expect((await search({ to: 'bob' })).total).toBe(2);
+    expect((await search({ subject: 'plain' })).total).toBe(2);
+    expect((await search({ attachment: 'q1-fig' })).hits.map((h) => h.subject)).toEqual([
+      'Quarterly report',
+    ]);
+    expect(
+      (await search({ since: '2024-03-01', until: '2024-05-31' })).hits.map((h) => h.subject),
+    ).toEqual(['Quarterly report']);
+    expect(
+      (await search({ subject: 'plain', since: '2024-06-01' })).hits.map((h) => h.subject),
+    ).toEqual(['Plain 2']);
+    // FTS syntax in the input is taken as words, not as a query.
+    expect((await search({ subject: 'report" OR "x' })).total).toBe(0);
+    const bad = await get(`/api/archives/${archiveName}/search?since=yesterday`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('QUERY_INVALID');
+  });
+
+  it('serves the HTML sanitized, in a frame whose CSP loads nothing remote and runs nothing', async () => {
+    const [hit] = (await search({ subject: 'quarterly' })).hits;
+    const view = (await (
+      await get(`/api/archives/${archiveName}/messages/${hit!.id}`)
+    ).json()) as Record<string, unknown>;
+    expect(view).toMatchObject({ subject: 'Quarterly report', hasHtml: true });
+    expect(view.attachments).toEqual([
+      { filename: 'q1-figures.pdf', contentType: 'application/pdf', size: 9 },
+    ]);
+    const frame = await get(`/api/archives/${archiveName}/messages/${hit!.id}/html`);
+    const csp = frame.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain('sandbox');
+    expect(csp).not.toContain('http');
+    const html = await frame.text();
+    expect(html).toContain('<b>up</b>');
+    expect(html).not.toMatch(/<script|onclick|tracker\.example|<iframe|evil\.example/);
+    expect(html).toContain('data:image/gif;base64');
+  });
+
+  it('downloads a message as .eml with its exact bytes and a folder as mbox', async () => {
+    const [hit] = (await search({ subject: 'quarterly' })).hits;
+    const eml = await get(`/api/archives/${archiveName}/messages/${hit!.id}/eml`);
+    expect(eml.headers.get('content-disposition')).toMatch(/attachment; filename="INBOX-1\.eml"/);
+    expect(Buffer.from(await eml.arrayBuffer()).toString('utf8')).toBe(HTML_MESSAGE);
+    const stats = (await (await get('/api/archives')).json()) as {
+      stats: { folders: { account: string }[] };
+    }[];
+    const account = stats[0]!.stats.folders[0]!.account;
+    const mbox = await get(
+      `/api/archives/${archiveName}/mbox?account=${encodeURIComponent(account)}&folder=INBOX`,
+    );
+    const text = await mbox.text();
+    expect(text.match(/^From /gm)).toHaveLength(3);
+    expect(text).toContain('Subject: Plain 2');
+  });
+});

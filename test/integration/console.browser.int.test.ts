@@ -1,0 +1,280 @@
+/**
+ * The web console in Debian's Chromium against the real Dovecot: the connection form from the
+ * manifest and Test Connection (folder count; AUTH_FAILED with its hint), Test Query and Preview,
+ * a saved connection whose password never comes back; a three-mailbox batch from an uploaded CSV,
+ * preflight before Start, watched until it finishes; the archive searched and a message
+ * downloaded as .eml with the source's exact bytes; requests without the token and cross-site
+ * POSTs refused; no password in any page, response, file or log. Screenshots in test-artifacts/.
+ */
+import { createServer, type Server } from 'node:http';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startConsole, type RunningConsole } from '../../src/console/console-server.js';
+import { seededAccounts, type Account } from '../helpers/batch-fixtures.js';
+import { artifactPath, launchChromium } from '../helpers/chromium.js';
+import { dovecot, freshUser } from '../helpers/make-config.js';
+import { seedMailbox } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { http, passthrough } from 'msw';
+import { mswServer } from '../helpers/msw-server.js';
+import { withImapClient } from '../helpers/imap-client.js';
+
+let browser: Browser;
+let consoleApp: RunningConsole;
+let dataDir: string;
+const responses: string[] = [];
+const secrets: string[] = [];
+const user = { name: '', password: '' };
+
+async function openPage(hash = ''): Promise<Page> {
+  const page = await browser.newPage({
+    viewport: { width: 1300, height: 1000 },
+    acceptDownloads: true,
+  });
+  page.on('response', async (response) => {
+    try {
+      responses.push(
+        `${response.url()} ${JSON.stringify(response.headers())} ${await response.text()}`,
+      );
+    } catch {
+      // an event stream or a download: read elsewhere
+    }
+  });
+  await page.goto(consoleApp.link);
+  if (hash) await page.goto(`${consoleApp.url}/${hash}`);
+  return page;
+}
+
+async function fillConnection(page: Page, password: string): Promise<void> {
+  const server = dovecot();
+  await page.fill('#field-server', server.host);
+  await page.fill('#field-port', String(server.imapPort));
+  await page.selectOption('#field-security', 'none');
+  await page.fill('#field-username', user.name);
+  await page.fill('#field-password', password);
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe('the web console in Chromium', () => {
+  beforeAll(async () => {
+    Object.assign(user, freshUser('con'));
+    secrets.push(user.password);
+    await seedMailbox(dovecot(), user, {
+      INBOX: [1, 2, 3].map((n) => ({
+        source: `From: Ann <ann@example.com>\r\nTo: ${user.name}@example.com\r\nSubject: Console ${n}\r\nMessage-ID: <c${n}@example.com>\r\nDate: Mon, 01 Jan 2024 10:00:00 +0000\r\n\r\nHello ${n}\r\n`,
+      })),
+    });
+    dataDir = tempDir('console-');
+    consoleApp = await startConsole({ dataDir, env: {} });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await consoleApp?.close();
+  });
+
+  it('Test Connection shows the folder count; a wrong password AUTH_FAILED with its hint', async () => {
+    const page = await openPage();
+    await page.waitForSelector('#field-server');
+    // The form is the manifest's: groups, required marks, the advanced settings folded.
+    expect(await page.isVisible('#field-reconnectAttempts')).toBe(false);
+    expect(await page.isVisible('#field-oauth2AccessToken')).toBe(false);
+    await fillConnection(page, user.password);
+    await page.click('#test-connection');
+    await expect
+      .poll(() => page.textContent('#test-result'), { timeout: 15_000 })
+      .toMatch(/Folders: \d+/);
+    await expect.poll(() => page.textContent('#validation-status')).toBe('The settings are valid.');
+    await page.screenshot({ path: artifactPath('console-connections'), fullPage: true });
+
+    const wrong = `${user.password}-wrong-sentinel`;
+    secrets.push(wrong);
+    await page.fill('#field-password', wrong);
+    await page.click('#test-connection');
+    await expect
+      .poll(() => page.textContent('#test-result'), { timeout: 15_000 })
+      .toMatch(/^AUTH_FAILED: /);
+    expect(await page.textContent('#test-result')).toMatch(/Check the user name and password/);
+
+    // Validation as you type, naming the field: a port out of range.
+    await page.fill('#field-port', '70000');
+    await expect.poll(() => page.textContent('[data-field="port"] .error')).toMatch(/65535/);
+    await page.close();
+  });
+
+  it('Test Query and Preview; a saved connection keeps its password server-side only', async () => {
+    const page = await openPage();
+    await page.waitForSelector('#field-server');
+    await fillConnection(page, user.password);
+    await page.fill('#query', 'FOLDER INBOX SUBJECT "Console"');
+    await page.click('#test-query');
+    await expect
+      .poll(() => page.textContent('#query-total'), { timeout: 15_000 })
+      .toBe('3 matching messages');
+    expect(await page.textContent('#query-result')).toMatch(/UID SEARCH/);
+    await page.click('#preview');
+    await expect
+      .poll(() => page.textContent('#preview-count'), { timeout: 15_000 })
+      .toMatch(/^3 rows/);
+    expect(await page.textContent('#query-result')).toContain('Console 2');
+
+    await page.fill('#profile-name', 'mine');
+    await page.click('#save');
+    await expect.poll(() => page.textContent('#test-result')).toBe('Saved as mine.');
+    const saved = join(dataDir, 'connections');
+    expect(readFileSync(join(saved, 'mine.json'), 'utf8')).not.toContain(user.password);
+    expect(readFileSync(join(saved, 'mine.password'), 'utf8')).toBe(user.password);
+    expect(statSync(join(saved, 'mine.password')).mode & 0o077).toBe(0);
+    // Loaded again: the password field stays empty, the stored one is used.
+    const again = await openPage();
+    await again.click('#profiles li >> text=mine');
+    await expect.poll(() => again.inputValue('#field-username')).toBe(user.name);
+    expect(await again.inputValue('#field-password')).toBe('');
+    expect(await again.getAttribute('#field-password', 'placeholder')).toMatch(/stored/);
+    await again.click('#test-connection');
+    await expect
+      .poll(() => again.textContent('#test-result'), { timeout: 15_000 })
+      .toMatch(/Folders: \d+/);
+    await page.close();
+    await again.close();
+  });
+
+  describe('a batch and the archive', () => {
+    let accounts: Account[];
+    beforeAll(async () => {
+      accounts = await seededAccounts(3, 'cb');
+      secrets.push(...accounts.map((a) => a.password));
+    });
+
+    it('a three-mailbox batch from an uploaded CSV: preflight, start, watched to the end', async () => {
+      const page = await openPage('#batches');
+      await page.waitForSelector('#new-batch');
+      const server = dovecot();
+      await page.fill('#batch-name', 'three');
+      await page.fill('#batch-source-server', server.host);
+      await page.fill('#batch-source-port', String(server.imapPort));
+      await page.selectOption('#batch-source-security', 'none');
+      await page.setInputFiles('#batch-csv', {
+        name: 'mailboxes.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(accounts.map((a) => `${a.name},${a.password}`).join('\n')),
+      });
+      await page.click('#create-batch');
+      await page.waitForSelector('#run-preflight');
+      expect(await page.isDisabled('#start-batch')).toBe(true);
+      await page.click('#run-preflight');
+      await expect
+        .poll(() => page.textContent('#preflight-summary'), { timeout: 20_000 })
+        .toBe('3 of 3 mailboxes ready');
+      expect(await page.isDisabled('#start-batch')).toBe(false);
+      await page.click('#start-batch');
+      await expect
+        .poll(() => page.textContent('#batch-state'), { timeout: 60_000 })
+        .toBe('last run done');
+      const progress = await page.textContent('#progress');
+      for (const account of accounts) expect(progress).toContain(account.name);
+      expect((progress!.match(/done/g) ?? []).length).toBe(3);
+      await page.screenshot({ path: artifactPath('console-batch'), fullPage: true });
+      await page.click('#runs button');
+      await expect.poll(() => page.textContent('#report')).toMatch(/run 1: DONE/);
+      for (const account of accounts)
+        expect(await page.textContent('#report')).toContain(account.name);
+      expect(await page.textContent('#report')).not.toContain(accounts[0]!.password);
+      await page.close();
+    });
+
+    it('search the archive and download an .eml with the exact bytes of the source', async () => {
+      const page = await openPage('#archive');
+      await page.waitForSelector('#search');
+      await page.screenshot({ path: artifactPath('console-archive'), fullPage: true });
+      const account = accounts[1]!;
+      await page.fill('#search-subject', `${account.name} inbox 1`);
+      await page.click('#search-button');
+      await expect
+        .poll(() => page.textContent('#search-count'), { timeout: 15_000 })
+        .toMatch(/^1 messages/);
+      await page.click('#search-results tbody tr');
+      await page.waitForSelector('#download-eml');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('#download-eml'),
+      ]);
+      const bytes = readFileSync((await download.path())!);
+      const source = await withImapClient(account, dovecot(), async (client) => {
+        const lock = await client.getMailboxLock('INBOX');
+        try {
+          const found = await client.search({ subject: `${account.name} inbox 1` }, { uid: true });
+          const uid = (found as number[])[0]!;
+          const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
+          return (message as { source: Buffer }).source;
+        } finally {
+          lock.release();
+        }
+      });
+      expect(bytes.equals(source)).toBe(true);
+      await page.screenshot({ path: artifactPath('console-message'), fullPage: true });
+      await page.close();
+    });
+  });
+
+  it('refuses a request without the token and a cross-site POST', async () => {
+    // These requests go to the real console: msw (HTTP mocks for token endpoints) lets them by.
+    mswServer.use(http.all(`${consoleApp.url}/*`, () => passthrough()));
+    expect((await fetch(`${consoleApp.url}/api/connections`)).status).toBe(401);
+    expect((await fetch(`${consoleApp.url}/`)).status).toBe(401);
+    const bearer = { authorization: `Bearer ${consoleApp.token}` };
+    // With the token but from another origin, or without the page's CSRF token: 403.
+    const evil = await fetch(`${consoleApp.url}/api/connections/x`, {
+      method: 'DELETE',
+      headers: { ...bearer, origin: 'http://127.0.0.1:1' },
+    });
+    expect(evil.status).toBe(403);
+    const tokenless = await fetch(`${consoleApp.url}/api/connections/x`, {
+      method: 'DELETE',
+      headers: bearer,
+    });
+    expect(tokenless.status).toBe(403);
+
+    // A page of another site posting a form to the console, in the same browser that holds
+    // the console's cookie: refused, and nothing is started.
+    const attacker: Server = createServer((_, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(
+        `<form id="f" method="POST" action="${consoleApp.url}/api/batches/three/start"></form><script>document.getElementById('f').submit()</script>`,
+      );
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    try {
+      const page = await openPage();
+      const port = (attacker.address() as { port: number }).port;
+      const answer = page.waitForResponse((r) => r.url().endsWith('/api/batches/three/start'));
+      await page.goto(`http://127.0.0.1:${port}/`);
+      expect([401, 403]).toContain((await answer).status());
+      await page.close();
+    } finally {
+      attacker.close();
+    }
+    const batch = await fetch(`${consoleApp.url}/api/batches/three`, { headers: bearer });
+    expect(((await batch.json()) as { runs: unknown[] }).runs).toHaveLength(1);
+  });
+
+  it("no password in any page or response, nor in the console's files but its owner-only secrets and mailbox list", () => {
+    expect(responses.length).toBeGreaterThan(20);
+    for (const secret of secrets)
+      for (const response of responses) expect(response).not.toContain(secret);
+    const files = filesUnder(dataDir).filter((path) => !/\.password$|mailboxes\.csv$/.test(path));
+    expect(files.length).toBeGreaterThan(3);
+    for (const path of files) {
+      const text = readFileSync(path).toString('latin1');
+      for (const secret of secrets) expect(text, path).not.toContain(secret);
+    }
+  });
+});
