@@ -131,6 +131,8 @@ export class ConsoleBatches {
   status(name: string): {
     name: string;
     running: boolean;
+    /** Its last run was stopped (or its process died) before the end: Start continues it. */
+    interrupted: boolean;
     runs: ReturnType<typeof batchStatus>['runs'];
     mailboxes: MailboxState[];
     profile: Record<string, unknown>;
@@ -145,6 +147,7 @@ export class ConsoleBatches {
     return {
       name,
       running: live !== undefined,
+      interrupted: live === undefined && stored.runs.at(-1)?.status === 'running',
       runs: stored.runs,
       mailboxes: live && live.mailboxes.length > 0 ? live.mailboxes : stored.mailboxes,
       profile: { source: profile.source, destination: profile.destination },

@@ -215,6 +215,8 @@ async function batchView(main, name) {
       ),
     );
     stop.disabled = !status.running;
+    // A stopped run continues where it was; its mailboxes passed their preflight already.
+    if (status.interrupted) start.disabled = false;
     fill(
       progress,
       status.mailboxes.length
