@@ -159,9 +159,11 @@ describe('the web console in Chromium', () => {
       await page.waitForSelector('#new-batch');
       const server = dovecot();
       await page.fill('#batch-name', 'three');
-      await page.fill('#batch-source-server', server.host);
-      await page.fill('#batch-source-port', String(server.imapPort));
-      await page.selectOption('#batch-source-security', 'none');
+      // The source server from the connection saved earlier.
+      await page.selectOption('#batch-source-saved', 'mine');
+      await expect.poll(() => page.inputValue('#batch-source-port')).toBe(String(server.imapPort));
+      expect(await page.inputValue('#batch-source-server')).toBe(server.host);
+      expect(await page.inputValue('#batch-source-security')).toBe('none');
       await page.setInputFiles('#batch-csv', {
         name: 'mailboxes.csv',
         mimeType: 'text/csv',

@@ -63,10 +63,28 @@ function newBatchForm(onCreated) {
     field('Destination security', security('destinationSecurity')),
   );
   destination.addEventListener('change', () => (imapRows.hidden = destination.value !== 'imap'));
+  // A saved connection can fill in the source server (the mailboxes' logins come from the CSV).
+  const fromSaved = el(
+    'select',
+    { id: 'batch-source-saved' },
+    el('option', { value: '' }, 'type it below'),
+  );
+  api('/api/connections').then(({ data }) => {
+    for (const saved of Array.isArray(data) ? data : [])
+      fromSaved.append(el('option', { value: saved.name }, saved.name));
+  });
+  fromSaved.addEventListener('change', async () => {
+    if (!fromSaved.value) return;
+    const { data } = await api(`/api/connections/${encodeURIComponent(fromSaved.value)}`);
+    form.elements.sourceServer.value = data.config.server ?? '';
+    form.elements.sourcePort.value = data.config.port ?? '';
+    form.elements.sourceSecurity.value = data.config.security ?? 'tls';
+  });
   const form = el(
     'form',
     { id: 'new-batch' },
     field('Name', el('input', { name: 'name', id: 'batch-name', placeholder: 'nightly' })),
+    field('Source from a saved connection', fromSaved),
     field(
       'Source server',
       el('input', {
