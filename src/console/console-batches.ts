@@ -11,7 +11,7 @@ import { validateBatchProfile } from '../batch/batch-profile.js';
 import type { MailboxState } from '../batch/batch-state.js';
 import type { PreflightResult } from '../batch/preflight.js';
 import { batchStatus, checkBatch, runBatch } from '../batch/run-batch.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -34,6 +34,8 @@ export class ConsoleBatches {
   private readonly dir: string;
   private readonly running = new Map<string, Running>();
   private readonly preflights = new Map<string, PreflightResult[]>();
+  /** Why the last run started here ended with an error (a stop is none). */
+  private readonly failures = new Map<string, ConnectorErrorJson>();
 
   constructor(
     dataDir: string,
@@ -111,9 +113,17 @@ export class ConsoleBatches {
       },
       (error: unknown) => {
         entry.error = error;
+        if (!(isConnectorError(error) && error.code === 'ABORTED'))
+          this.failures.set(
+            name,
+            isConnectorError(error)
+              ? error.toJSON()
+              : makeError('INTERNAL', `The batch failed: ${(error as Error)?.message}`).toJSON(),
+          );
         return undefined;
       },
     );
+    this.failures.delete(name);
     this.running.set(name, entry);
     void entry.done.finally(() => this.running.delete(name));
   }
@@ -136,6 +146,7 @@ export class ConsoleBatches {
     runs: ReturnType<typeof batchStatus>['runs'];
     mailboxes: MailboxState[];
     profile: Record<string, unknown>;
+    error: ConnectorErrorJson | null;
   } {
     const path = this.profilePath(name);
     const stored = existsSync(`${path}.state`) ? batchStatus(path) : { runs: [], mailboxes: [] };
@@ -151,6 +162,7 @@ export class ConsoleBatches {
       runs: stored.runs,
       mailboxes: live && live.mailboxes.length > 0 ? live.mailboxes : stored.mailboxes,
       profile: { source: profile.source, destination: profile.destination },
+      error: this.failures.get(name) ?? null,
     };
   }
 

@@ -4,6 +4,7 @@
  * few seconds (the run left open, its state saved), and Start again continues it to the end with
  * every message exactly once in the archive.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { http, passthrough } from 'msw';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -93,5 +94,24 @@ describe('a console batch stopped and started again', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('shows why a run could not start: its mailbox list went missing', async () => {
+    const dataDir = tempDir('console-fail-');
+    await app?.close();
+    app = await startConsole({ dataDir, env: {} });
+    mswServer.use(http.all(`${app.url}/*`, () => passthrough()));
+    const form = new FormData();
+    form.set('name', 'broken');
+    form.set('sourceServer', dovecot().host);
+    form.set('csv', new Blob(['someone,secret-sentinel-pw']), 'list.csv');
+    expect((await call('POST', '/api/batches', form)).ok).toBe(true);
+    rmSync(join(dataDir, 'batches', 'broken', 'mailboxes.csv'));
+    await call('POST', '/api/batches/broken/start');
+    for (let i = 0; i < 50 && (await call('GET', '/api/batches/broken')).running; i++)
+      await sleep(100);
+    const status = await call('GET', '/api/batches/broken');
+    expect(status.error.code).toBe('CONFIG_INVALID');
+    expect(status.error.message).toMatch(/mailboxes\.csv/);
   });
 });

@@ -233,6 +233,10 @@ async function batchView(main, name) {
       ),
     );
     stop.disabled = !status.running;
+    if (status.error)
+      summary.append(
+        el('div', { class: 'result bad', id: 'batch-error' }, errorText(status.error)),
+      );
     // A stopped run continues where it was; its mailboxes passed their preflight already.
     if (status.interrupted) start.disabled = false;
     fill(
