@@ -11,7 +11,6 @@ import { makeError } from '../errors.js';
 import { Archive } from '../sinks/archive-db.js';
 import { exportMbox } from '../sinks/archive-export.js';
 import { ArchiveIndex, type SearchQuery } from './archive-search.js';
-import { errorResponse } from './console-errors.js';
 import { MESSAGE_FRAME_CSP } from './console-security.js';
 import { viewOf } from './message-view.js';
 
@@ -75,23 +74,15 @@ export function archiveRoutes(archives: ConsoleArchives): Hono {
   const app = new Hono();
 
   app.get('/', (c) => {
-    try {
-      return c.json(
-        archives.names().map((name) => ({ name, stats: archives.get(name).archive.stats() })),
-      );
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    return c.json(
+      archives.names().map((name) => ({ name, stats: archives.get(name).archive.stats() })),
+    );
   });
 
   app.get('/:name/search', (c) => {
-    try {
-      const started = performance.now();
-      const result = archives.get(c.req.param('name')).index.search(searchOf(c.req.query()));
-      return c.json({ ...result, elapsedMs: Math.round(performance.now() - started) });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const started = performance.now();
+    const result = archives.get(c.req.param('name')).index.search(searchOf(c.req.query()));
+    return c.json({ ...result, elapsedMs: Math.round(performance.now() - started) });
   });
 
   function messageOf(name: string, id: string) {
@@ -104,66 +95,50 @@ export function archiveRoutes(archives: ConsoleArchives): Hono {
   }
 
   app.get('/:name/messages/:id', async (c) => {
-    try {
-      const message = messageOf(c.req.param('name'), c.req.param('id'));
-      const { view } = await viewOf(message.raw);
-      return c.json({
-        ...view,
-        account: message.account,
-        folder: message.folder,
-        uid: message.uid,
-        flags: message.flags,
-      });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const message = messageOf(c.req.param('name'), c.req.param('id'));
+    const { view } = await viewOf(message.raw);
+    return c.json({
+      ...view,
+      account: message.account,
+      folder: message.folder,
+      uid: message.uid,
+      flags: message.flags,
+    });
   });
 
   // The HTML part, sanitized, for a sandboxed frame: its own CSP lets nothing remote load.
   app.get('/:name/messages/:id/html', async (c) => {
-    try {
-      const { html } = await viewOf(messageOf(c.req.param('name'), c.req.param('id')).raw);
-      c.header('Content-Security-Policy', MESSAGE_FRAME_CSP);
-      c.header('X-Frame-Options', 'SAMEORIGIN');
-      return c.html(`<!doctype html><meta charset="utf-8"><base target="_blank">${html ?? ''}`);
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const { html } = await viewOf(messageOf(c.req.param('name'), c.req.param('id')).raw);
+    c.header('Content-Security-Policy', MESSAGE_FRAME_CSP);
+    c.header('X-Frame-Options', 'SAMEORIGIN');
+    return c.html(`<!doctype html><meta charset="utf-8"><base target="_blank">${html ?? ''}`);
   });
 
   app.get('/:name/messages/:id/eml', (c) => {
-    try {
-      const message = messageOf(c.req.param('name'), c.req.param('id'));
-      const file = safeName(`${message.folder}-${message.uid}`) + '.eml';
-      return c.body(new Uint8Array(message.raw), 200, {
-        'Content-Type': 'message/rfc822',
-        'Content-Disposition': `attachment; filename="${file}"`,
-      });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const message = messageOf(c.req.param('name'), c.req.param('id'));
+    const file = safeName(`${message.folder}-${message.uid}`) + '.eml';
+    return c.body(new Uint8Array(message.raw), 200, {
+      'Content-Type': 'message/rfc822',
+      'Content-Disposition': `attachment; filename="${file}"`,
+    });
   });
 
   // A folder as one mbox file, written by the archive's own export, then streamed.
   app.get('/:name/mbox', (c) => {
-    try {
-      const account = c.req.query('account');
-      const folder = c.req.query('folder');
-      if (!account || !folder)
-        throw makeError('QUERY_INVALID', 'account and folder are required.', { field: '/folder' });
-      const dir = mkdtempSync(join(tmpdir(), 'imap-connector-console-'));
-      const path = join(dir, 'folder.mbox');
-      exportMbox(archives.get(c.req.param('name')).archive, path, { account, folder });
-      const stream = createReadStream(path);
-      stream.on('close', () => rmSync(dir, { recursive: true, force: true }));
-      return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
-        'Content-Type': 'application/mbox',
-        'Content-Length': String(statSync(path).size),
-        'Content-Disposition': `attachment; filename="${safeName(`${account}-${folder}`)}.mbox"`,
-      });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const account = c.req.query('account');
+    const folder = c.req.query('folder');
+    if (!account || !folder)
+      throw makeError('QUERY_INVALID', 'account and folder are required.', { field: '/folder' });
+    const dir = mkdtempSync(join(tmpdir(), 'imap-connector-console-'));
+    const path = join(dir, 'folder.mbox');
+    exportMbox(archives.get(c.req.param('name')).archive, path, { account, folder });
+    const stream = createReadStream(path);
+    stream.on('close', () => rmSync(dir, { recursive: true, force: true }));
+    return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
+      'Content-Type': 'application/mbox',
+      'Content-Length': String(statSync(path).size),
+      'Content-Disposition': `attachment; filename="${safeName(`${account}-${folder}`)}.mbox"`,
+    });
   });
 
   return app;

@@ -7,7 +7,6 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { ConfigError } from '../errors.js';
 import { ConsoleBatches } from './console-batches.js';
-import { errorResponse } from './console-errors.js';
 
 // A mailbox list beyond this is not an upload for a browser form.
 const MAX_CSV_BYTES = 10 * 1024 * 1024;
@@ -42,79 +41,49 @@ export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono 
   const app = new Hono();
 
   app.get('/', (c) => {
-    try {
-      return c.json(batches.names().map((name) => batches.status(name)));
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    return c.json(batches.names().map((name) => batches.status(name)));
   });
 
   app.post('/', async (c) => {
-    try {
-      const form = (await c.req.parseBody()) as Record<string, unknown>;
-      const file = form.csv;
-      if (!(file instanceof File) || file.size === 0)
-        throw new ConfigError([{ field: '/csv', message: 'choose the CSV file of the mailboxes' }]);
-      if (file.size > MAX_CSV_BYTES)
-        throw new ConfigError([
-          {
-            field: '/csv',
-            message: `the CSV file is larger than ${MAX_CSV_BYTES / 1024 / 1024} MB`,
-          },
-        ]);
-      const name = text(form, 'name') ?? '';
-      batches.create({ name, profile: profileOf(form), csv: await file.text() });
-      return c.json({ ok: true, name });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const form = (await c.req.parseBody()) as Record<string, unknown>;
+    const file = form.csv;
+    if (!(file instanceof File) || file.size === 0)
+      throw new ConfigError([{ field: '/csv', message: 'choose the CSV file of the mailboxes' }]);
+    if (file.size > MAX_CSV_BYTES)
+      throw new ConfigError([
+        {
+          field: '/csv',
+          message: `the CSV file is larger than ${MAX_CSV_BYTES / 1024 / 1024} MB`,
+        },
+      ]);
+    const name = text(form, 'name') ?? '';
+    batches.create({ name, profile: profileOf(form), csv: await file.text() });
+    return c.json({ ok: true, name });
   });
 
   app.get('/:name', (c) => {
-    try {
-      return c.json({
-        ...batches.status(c.req.param('name')),
-        preflight: batches.lastPreflight(c.req.param('name')) ?? null,
-      });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    return c.json({
+      ...batches.status(c.req.param('name')),
+      preflight: batches.lastPreflight(c.req.param('name')) ?? null,
+    });
   });
 
   app.post('/:name/preflight', async (c) => {
-    try {
-      return c.json({ ok: true, results: await batches.preflight(c.req.param('name'), signal) });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    return c.json({ ok: true, results: await batches.preflight(c.req.param('name'), signal) });
   });
 
   app.post('/:name/start', (c) => {
-    try {
-      batches.start(c.req.param('name'));
-      return c.json({ ok: true });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    batches.start(c.req.param('name'));
+    return c.json({ ok: true });
   });
 
   app.post('/:name/stop', async (c) => {
-    try {
-      return c.json({ ok: true, stopped: await batches.stop(c.req.param('name')) });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    return c.json({ ok: true, stopped: await batches.stop(c.req.param('name')) });
   });
 
   app.get('/:name/report/:run', (c) => {
-    try {
-      const report = batches.report(c.req.param('name'), Number(c.req.param('run')));
-      return report
-        ? c.json(report)
-        : c.json({ ok: false, message: 'No report for that run.' }, 404);
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const report = batches.report(c.req.param('name'), Number(c.req.param('run')));
+    return report ? c.json(report) : c.json({ ok: false, message: 'No report for that run.' }, 404);
   });
 
   // The status once a second while the batch runs, then once more when it has ended.

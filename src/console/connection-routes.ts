@@ -10,7 +10,7 @@ import { MANIFEST } from '../manifest.js';
 import { read } from '../read/read.js';
 import { testQuery } from '../read/test-query.js';
 import { validateConfig } from '../config/validate-config.js';
-import { errorResponse, jsonBody } from './console-errors.js';
+import { jsonBody } from './console-errors.js';
 import { ConnectionProfiles, mergeStoredSecrets } from './connection-profiles.js';
 
 const PREVIEW_ROWS = 20;
@@ -21,11 +21,20 @@ function objectOf(value: unknown, field: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** The query box's text; an empty box reads every message. */
+function queryOf(body: Record<string, unknown>): string {
+  return typeof body.query === 'string' && body.query.trim() !== '' ? body.query : 'ALL';
+}
+
+/**
+ * The connection API. Errors thrown here reach the console app's error handler, which answers
+ * with the code, message and hint.
+ */
 export function connectionRoutes(profiles: ConnectionProfiles, signal: AbortSignal): Hono {
   const app = new Hono();
 
   /** The config of a request: the form's values, with a saved connection's secrets where left empty. */
-  async function configOf(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  function configOf(body: Record<string, unknown>): Record<string, unknown> {
     const form = objectOf(body.config, '/config');
     const saved = typeof body.profile === 'string' ? profiles.withSecrets(body.profile) : undefined;
     return mergeStoredSecrets(form, saved);
@@ -35,79 +44,53 @@ export function connectionRoutes(profiles: ConnectionProfiles, signal: AbortSign
 
   app.post('/validate', async (c) => {
     try {
-      const config = await configOf(await jsonBody(c));
-      validateConfig(config);
+      validateConfig(configOf(await jsonBody(c)));
       return c.json({ ok: true, issues: [] });
     } catch (error) {
+      // Problems with the settings are the answer here, not a failure of the request.
       if (isConnectorError(error) && Array.isArray(error.details?.issues))
         return c.json({ ok: false, issues: error.details.issues });
-      return errorResponse(c, error);
+      throw error;
     }
   });
 
-  app.post('/test', async (c) => {
-    try {
-      // testConnection reports a failure in its result: code, message, hint, no secret.
-      return c.json(await testConnection(await configOf(await jsonBody(c)), { signal }));
-    } catch (error) {
-      return errorResponse(c, error);
-    }
-  });
+  // testConnection reports a failure in its result: code, message, hint, no secret.
+  app.post('/test', async (c) =>
+    c.json(await testConnection(configOf(await jsonBody(c)), { signal })),
+  );
 
   app.post('/test-query', async (c) => {
-    try {
-      const body = await jsonBody(c);
-      const query = typeof body.query === 'string' && body.query.trim() !== '' ? body.query : 'ALL';
-      return c.json(await testQuery(await configOf(body), query, { signal, sampleSize: 5 }));
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const body = await jsonBody(c);
+    return c.json(await testQuery(configOf(body), queryOf(body), { signal, sampleSize: 5 }));
   });
 
   app.post('/preview', async (c) => {
-    try {
-      const body = await jsonBody(c);
-      const query = typeof body.query === 'string' && body.query.trim() !== '' ? body.query : 'ALL';
-      const page = await read(await configOf(body), query, { signal, pageSize: PREVIEW_ROWS });
-      return c.json({ ok: true, rows: page.rows, done: page.done, warnings: page.warnings });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const body = await jsonBody(c);
+    const page = await read(configOf(body), queryOf(body), { signal, pageSize: PREVIEW_ROWS });
+    return c.json({ ok: true, rows: page.rows, done: page.done, warnings: page.warnings });
   });
 
   app.get('/', (c) => c.json(profiles.list()));
 
   app.get('/:name', (c) => {
-    try {
-      const profile = profiles.get(c.req.param('name'));
-      return profile ? c.json(profile) : c.json({ ok: false, message: 'No such connection.' }, 404);
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const profile = profiles.get(c.req.param('name'));
+    return profile ? c.json(profile) : c.json({ ok: false, message: 'No such connection.' }, 404);
   });
 
   app.put('/:name', async (c) => {
-    try {
-      const name = c.req.param('name');
-      const config = mergeStoredSecrets(
-        objectOf((await jsonBody(c)).config, '/config'),
-        profiles.withSecrets(name),
-      );
-      // Saved only when valid: a profile is a config the CLI can use as it is.
-      validateConfig(config);
-      return c.json(profiles.save(name, config));
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const name = c.req.param('name');
+    const config = mergeStoredSecrets(
+      objectOf((await jsonBody(c)).config, '/config'),
+      profiles.withSecrets(name),
+    );
+    // Saved only when valid: a profile is a config the CLI can use as it is.
+    validateConfig(config);
+    return c.json(profiles.save(name, config));
   });
 
   app.delete('/:name', (c) => {
-    try {
-      profiles.remove(c.req.param('name'));
-      return c.json({ ok: true });
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    profiles.remove(c.req.param('name'));
+    return c.json({ ok: true });
   });
 
   return app;

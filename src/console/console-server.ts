@@ -18,6 +18,7 @@ import { batchRoutes } from './batch-routes.js';
 import { ConsoleBatches } from './console-batches.js';
 import { ConnectionProfiles } from './connection-profiles.js';
 import { connectionRoutes } from './connection-routes.js';
+import { errorResponse } from './console-errors.js';
 import { consoleHeaders, requireSameOrigin, requireToken } from './console-security.js';
 
 export interface ConsoleOptions {
@@ -104,6 +105,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       ? c.body(new Uint8Array(file.body), 200, { 'Content-Type': file.type })
       : c.notFound();
   });
+  // One answer for every failed request: the error's code, message and hint, never a secret.
+  app.onError((error, c) => errorResponse(c, error));
   app.get('/api/session', (c) => c.json({ csrfToken, version: CONNECTOR_VERSION }));
   app.route('/api/connections', connectionRoutes(profiles, stop.signal));
   app.route('/api/batches', batchRoutes(batches, stop.signal));
