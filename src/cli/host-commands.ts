@@ -14,7 +14,7 @@ export async function runAirbyteCommand(args: string[], io: CliIo): Promise<numb
     io.stdout.write(AIRBYTE_HELP);
     return args.length === 0 ? 2 : 0;
   }
-  return runAirbyte(args, { stdout: io.stdout, ...(io.signal ? { signal: io.signal } : {}) });
+  return runAirbyte(args, { stdout: io.stdout, ...signalOf(io) });
 }
 
 /** `imap-connector singer ...`: Singer messages on stdout, logs and errors on stderr. */

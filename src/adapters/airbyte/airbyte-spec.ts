@@ -62,25 +62,18 @@ export function connectionSpecification(): Record<string, unknown> {
   const { plain, switches } = airbyteLayout();
   const properties: Record<string, unknown> = {};
   let order = 0;
-  const required: string[] = [];
+  // In manifest order; a switch's group becomes one object where its first field stood.
   for (const field of sourceFields()) {
     const choice = switches.find((s) => s.field.group === field.group);
-    if (choice) {
-      const name = switchGroupName(choice);
-      if (!(name in properties)) {
-        properties[name] = switchProperty(choice, order++);
-        required.push(name);
-      }
-      continue;
-    }
-    properties[field.name] = airbyteProperty(field, order++);
+    if (!choice) properties[field.name] = airbyteProperty(field, order++);
+    else if (!(switchGroupName(choice) in properties))
+      properties[switchGroupName(choice)] = switchProperty(choice, order++);
   }
-  required.unshift(...requiredOf(plain).filter((name) => !required.includes(name)));
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: `${MANIFEST.name} source (imap-connector ${CONNECTOR_VERSION})`,
     type: 'object',
-    required,
+    required: [...requiredOf(plain), ...switches.map(switchGroupName)],
     additionalProperties: true,
     properties,
   };

@@ -12,7 +12,12 @@ import type { Logger, OperationOptions } from '../../operation-options.js';
 import { discover } from '../../read/discover.js';
 import { writeLine, type LineSink } from '../line-output.js';
 import { dateTimeFormatOf, sourceConfig, syncStream } from '../stream-sync.js';
-import { selectedStreams, singerCatalog, type SelectedStream } from './singer-catalog.js';
+import {
+  selectedStreams,
+  singerCatalog,
+  singerSchema,
+  type SelectedStream,
+} from './singer-catalog.js';
 import { aboutTap, meltanoExtractor } from './singer-settings.js';
 import { bookmarksOf } from './singer-state.js';
 
@@ -85,13 +90,10 @@ async function sync(
       });
       continue;
     }
-    const catalog = singerCatalog([known], dateTimeFormatOf(config)).streams as {
-      schema: Record<string, unknown>;
-    }[];
     await writeLine(out, {
       type: 'SCHEMA',
       stream: stream.name,
-      schema: schemaWithout(catalog[0]!.schema, stream.excluded),
+      schema: schemaWithout(singerSchema(known, dateTimeFormatOf(config)), stream.excluded),
       key_properties: ['id'],
       bookmark_properties: ['uid'],
     });

@@ -20,13 +20,22 @@ function propertiesOf(schema: Record<string, unknown>): string[] {
   return Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
 }
 
+/** A stream's schema as Singer targets type it: no references or unions, dates typed. */
+export function singerSchema(
+  stream: Stream,
+  dateTimeFormat: string | undefined,
+): Record<string, unknown> {
+  const { $schema: _draft, ...schema } = flatRowSchema(stream.jsonSchema, dateTimeFormat);
+  return schema;
+}
+
 export function singerCatalog(
   streams: Stream[],
   dateTimeFormat: string | undefined,
 ): Record<string, unknown> {
   return {
     streams: streams.map((stream) => {
-      const { $schema: _draft, ...schema } = flatRowSchema(stream.jsonSchema, dateTimeFormat);
+      const schema = singerSchema(stream, dateTimeFormat);
       return {
         tap_stream_id: stream.name,
         stream: stream.name,
