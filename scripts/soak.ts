@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { Archive, readStream, runImport } from '../src/index.js';
 import { startDovecot } from '../test/helpers/dovecot.js';
 import { startFaultProxy } from '../test/helpers/fault-proxy.js';
-import { BENCH_FOLDERS, seedMaildir } from './bench/seed-maildir.js';
+import { BENCH_FOLDERS, seedDovecotUser } from './bench/seed-maildir.js';
 
 const USER = { name: 'soak', password: 'soak-password' };
 const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -78,7 +78,7 @@ async function main(): Promise<number> {
   try {
     const maildir = join(server.dir, 'mail', USER.name);
     console.log(`Seeding ${count} messages ...`);
-    const seeded = seedMaildir(maildir, count, process.getuid?.() === 0 ? 'dovecot' : undefined);
+    const seeded = seedDovecotUser(server, USER.name, count);
     const expected = expectedHashes(maildir);
     // Every session is cut after about `faultEvery` average messages of bytes.
     const afterServerBytes = Math.round((seeded.bytes / count) * faultEvery);

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDovecot } from '../../test/helpers/dovecot.js';
-import { seedMaildir } from './seed-maildir.js';
+import { seedDovecotUser } from './seed-maildir.js';
 
 interface Sample {
   wallMs: number;
@@ -95,12 +95,7 @@ async function main(): Promise<void> {
   try {
     console.log(`Seeding ${mailboxes} mailboxes of ${messages} messages ...`);
     let bytes = 0;
-    for (const user of users)
-      bytes += seedMaildir(
-        join(server.dir, 'mail', user.name),
-        messages,
-        process.getuid?.() === 0 ? 'dovecot' : undefined,
-      ).bytes;
+    for (const user of users) bytes += seedDovecotUser(server, user.name, messages).bytes;
     console.log(`${(bytes / 1e6).toFixed(1)} MB in all`);
     writeFileSync(join(work, 'users.csv'), users.map((u) => `${u.name},${u.password}`).join('\n'));
     const profileFor = (parallel: number, run: number): string => {

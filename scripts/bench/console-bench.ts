@@ -15,7 +15,7 @@ import { startConsole } from '../../src/console/console-server.js';
 import { runImport } from '../../src/import/import-job.js';
 import { startDovecot } from '../../test/helpers/dovecot.js';
 import { launchChromium } from '../../test/helpers/chromium.js';
-import { seedMaildir } from './seed-maildir.js';
+import { seedDovecotUser } from './seed-maildir.js';
 
 const USER = { name: 'bench', password: 'bench-password' };
 
@@ -38,11 +38,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync('/tmp/imap-connector-console-bench-');
   const browser = await launchChromium();
   try {
-    seedMaildir(
-      join(server.dir, 'mail', USER.name),
-      messages,
-      process.getuid?.() === 0 ? 'dovecot' : undefined,
-    );
+    seedDovecotUser(server, USER.name, messages);
     const archive = join(work, 'bench.archive');
     const started = performance.now();
     await runImport(

@@ -19,7 +19,7 @@ import { parse, stringify } from 'yaml';
 import { startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
 import { connectorExecutable, hostBin } from '../../test/helpers/hosts.js';
 import { requireFromPackage, NODE_RED_PACKAGE } from '../../test/helpers/node-red-package.js';
-import { seedMaildir } from './seed-maildir.js';
+import { seedDovecotUser } from './seed-maildir.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -281,11 +281,7 @@ async function main(): Promise<void> {
   const server = await startDovecot({ users: [USER], parentDir: '/dev/shm' });
   const work = mkdtempSync('/tmp/imap-connector-hosts-bench-');
   try {
-    const { bytes } = seedMaildir(
-      join(server.dir, 'mail', USER.name),
-      messages,
-      process.getuid?.() === 0 ? 'dovecot' : undefined,
-    );
+    const { bytes } = seedDovecotUser(server, USER.name, messages);
     console.log(
       `${messages} messages, ${(bytes / 1e6).toFixed(0)} MB; Node ${process.version}, ${cpus().length} cores`,
     );

@@ -20,7 +20,7 @@ import { startRedis } from '../../test/helpers/redis.js';
 import { runQueuedBatch } from '../../src/queue/queue-batch.js';
 import { parseQueueUrl } from '../../src/queue/queue-connection.js';
 import { parseQueueKey } from '../../src/queue/sealed.js';
-import { seedMaildir } from './seed-maildir.js';
+import { seedDovecotUser } from './seed-maildir.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -53,12 +53,7 @@ async function main(): Promise<void> {
   const running: ChildProcess[] = [];
   try {
     let bytes = 0;
-    for (const user of users)
-      bytes += seedMaildir(
-        join(server.dir, 'mail', user.name),
-        messages,
-        process.getuid?.() === 0 ? 'dovecot' : undefined,
-      ).bytes;
+    for (const user of users) bytes += seedDovecotUser(server, user.name, messages).bytes;
     console.log(`${mailboxes} mailboxes, ${(bytes / 1e6).toFixed(1)} MB in all`);
     const results: Record<string, unknown> = {};
     for (const count of settings) {

@@ -28,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
-import { BENCH_FOLDERS, MAILBOX_KINDS, seedMaildir, type MailboxKind } from './seed-maildir.js';
+import { BENCH_FOLDERS, MAILBOX_KINDS, seedDovecotUser, type MailboxKind } from './seed-maildir.js';
 import { summarizeProfile } from './summarize-profile.js';
 
 const SCENARIOS = [
@@ -344,12 +344,7 @@ async function main(): Promise<void> {
   console.log(`Dovecot's mail store: ${server.dir}${ramDisk === '/dev/shm' ? ' (RAM disk)' : ''}`);
   try {
     console.log(`Seeding ${count} messages (${mailbox} mailbox) into ${server.dir} ...`);
-    const seeded = seedMaildir(
-      join(server.dir, 'mail', USER.name),
-      count,
-      process.getuid?.() === 0 ? 'dovecot' : undefined,
-      mailbox,
-    );
+    const seeded = seedDovecotUser(server, USER.name, count, mailbox);
     console.log(`${(seeded.bytes / 1e6).toFixed(1)} MB in ${JSON.stringify(seeded.perFolder)}`);
     const target = {
       host: server.host,

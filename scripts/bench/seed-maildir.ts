@@ -194,3 +194,17 @@ export function seedMaildir(
   }
   return { bytes, perFolder };
 }
+
+/**
+ * Seeds `user`'s maildir in a private Dovecot (test/helpers/dovecot.ts keeps it under
+ * `dir/mail/USER`), owned by Dovecot's mail user when run as root, as Dovecot needs it.
+ */
+export function seedDovecotUser(
+  server: { dir: string },
+  user: string,
+  count: number,
+  mailbox: MailboxKind = 'standard',
+): { bytes: number; perFolder: Record<string, number> } {
+  const mailUser = process.getuid?.() === 0 ? 'dovecot' : undefined;
+  return seedMaildir(join(server.dir, 'mail', user), count, mailUser, mailbox);
+}
