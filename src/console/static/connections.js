@@ -84,8 +84,8 @@ export async function connectionsPage(main) {
     return out;
   }
 
+  /** Shows the fields the current choices call for and sets the placeholders that follow them. */
   function refresh() {
-    const current = values();
     const raw = {};
     for (const field of fields)
       raw[field.name] =
@@ -105,7 +105,6 @@ export async function connectionsPage(main) {
           ? 'stored (leave empty to keep)'
           : '';
     }
-    return current;
   }
 
   let timer;
