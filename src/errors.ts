@@ -133,6 +133,16 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'The server refused the search; simplify the query.',
   },
+  MESSAGE_UNPARSABLE: {
+    kind: 'row',
+    retryable: false,
+    hint: 'This one message is beyond what the connector takes apart (MIME nesting, part count, addresses) or its answer broke the IMAP grammar; its row keeps the fields that could be read, and the rest of the folder is not affected.',
+  },
+  MESSAGE_UNAVAILABLE: {
+    kind: 'connection',
+    retryable: true,
+    hint: 'The server would not send this one message (it refused the FETCH or left items out); the other messages are not affected, and the next run tries it again.',
+  },
   PROJECTION_FAILED: {
     kind: 'row',
     retryable: false,

@@ -1,4 +1,5 @@
 import type { FetchMessageObject } from 'imapflow';
+import type { MessageProblem } from './message-limits.js';
 
 /**
  * The parts of a FETCH answer the connector uses, in imapflow's message shape, with the full
@@ -21,6 +22,11 @@ export type FetchedMessage = Pick<
   source?: Buffer;
   /** The subject and address header fields, fetched when the ENVELOPE cannot be trusted. */
   envelopeHeaders?: Buffer;
+  /**
+   * Why the message could not be read whole (a structure beyond the limits, or a FETCH that
+   * failed for it alone): its row carries it as `error`, with the fields that were read.
+   */
+  problem?: MessageProblem;
 };
 
 /** The FETCH items as message fields (RFC 3501 section 6.4.5; headers are HEADER.FIELDS). */

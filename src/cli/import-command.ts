@@ -154,6 +154,11 @@ export function formatImport(result: ImportResult, stopped = false): string {
       lines.push(
         `    failed UID ${failure.uid} in ${folder.folder}: ${failure.code} ${failure.message}`,
       );
+  for (const folder of result.folders)
+    for (const problem of folder.rowErrors ?? [])
+      lines.push(
+        `    stored UID ${problem.uid} in ${folder.folder} with a partial row: ${problem.code} ${problem.message}`,
+      );
   const t = result.totals;
   const label = stopped ? 'STOPPED, SO FAR' : t.failed === 0 ? 'OK' : 'DONE WITH FAILURES';
   lines.push(

@@ -262,7 +262,9 @@ export function responseCodeOf(error: unknown): string | undefined {
   const raw = (typeof error === 'object' && error !== null ? error : {}) as RawError;
   if (raw.serverResponseCode) return raw.serverResponseCode.toUpperCase();
   const value = raw.response?.attributes?.[0]?.section?.[0]?.value;
-  return typeof value === 'string' && value !== '' ? value.toUpperCase() : undefined;
+  if (typeof value === 'string' && value !== '') return value.toUpperCase();
+  // The bulk FETCH and APPEND paths keep the tagged line's text as it came: "[CODE] text".
+  return /^\[([A-Za-z0-9.-]+)[\] ]/.exec(raw.responseText ?? '')?.[1]?.toUpperCase();
 }
 
 /** Any thrown value -> ConnectorError; unknown ones become INTERNAL with the original as cause. */
@@ -289,4 +291,28 @@ export function classifyError(error: unknown, ctx: ErrorContext): ConnectorError
       },
     )
   );
+}
+
+// Response codes (RFC 5530) of a refusal that concerns the messages named, not the session or
+// the folder: a FETCH refused with one of these (or none) is narrowed down to its message.
+const MESSAGE_LEVEL_CODES = new Set([
+  'PARSE',
+  'CORRUPTION',
+  'EXPUNGEISSUED',
+  'CANNOT',
+  'SERVERBUG',
+]);
+
+/**
+ * Whether a failed command was refused (tagged NO or BAD) for reasons that may lie in the
+ * messages it named: no throttling, no folder or permission problem, no lost session.
+ */
+export function isMessageRefusal(error: unknown): boolean {
+  if (isConnectorError(error)) return false;
+  const raw = (typeof error === 'object' && error !== null ? error : {}) as RawError;
+  const status = raw.responseStatus?.toUpperCase();
+  if (status !== 'NO' && status !== 'BAD') return false;
+  const code = responseCodeOf(raw);
+  if (code !== undefined && !MESSAGE_LEVEL_CODES.has(code)) return false;
+  return !classifyThrottle(raw, { host: '', port: 0, security: '', timeoutMs: 0, secrets: [] });
 }

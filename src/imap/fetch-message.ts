@@ -6,6 +6,7 @@
 import type { FetchedMessage } from '../fetched-message.js';
 import { fetchProtocolError, buf, str, strings, type Node } from './fetch-tokens.js';
 import { parseBodystructure, parseEnvelope } from './imapflow-internals.js';
+import { structureProblem } from './mime-shape.js';
 
 /** A fetched message, with the full source when BODY[] was asked for. */
 export type BulkMessage = FetchedMessage;
@@ -16,6 +17,8 @@ export interface FetchResponse {
   /** The message fields present (uid, flags, source, ...), named as on BulkMessage. */
   items: Set<string>;
   message: BulkMessage;
+  /** The response broke the grammar: only its UID and `message.problem` are known. */
+  damaged?: boolean;
 }
 
 // nz-number (RFC 3501 section 9): what UID and a sequence number must be.
@@ -49,15 +52,27 @@ const ITEMS: Record<string, [string, (value: Node | undefined) => unknown]> = {
     'envelope',
     (value) => (Array.isArray(value) ? parseEnvelope(value as never) : undefined),
   ],
-  BODYSTRUCTURE: [
-    'bodyStructure',
-    (value) => (Array.isArray(value) ? parseBodystructure(value as never) : undefined),
-  ],
   'X-GM-LABELS': ['labels', (value) => new Set(strings(value))],
   'X-GM-THRID': ['threadId', str],
   'BODY[]': ['source', buf],
   'BINARY[]': ['source', buf],
 };
+
+/**
+ * BODYSTRUCTURE through imapflow's decoder, unless it is beyond MESSAGE_LIMITS: then the
+ * message carries the problem instead (the item counts as answered; the message fails alone).
+ */
+function takeStructure(
+  message: Record<string, unknown>,
+  items: Set<string>,
+  value: Node | undefined,
+): void {
+  if (!Array.isArray(value)) return;
+  const problem = structureProblem(value);
+  if (problem) message.problem = problem;
+  else message.bodyStructure = parseBodystructure(value as never);
+  items.add('bodyStructure');
+}
 
 /**
  * The attribute pairs of one FETCH response -> imapflow's message shape (the fields rows use),
@@ -79,6 +94,10 @@ export function toMessage(pairs: Node[]): { message: BulkMessage; items: Set<str
       parts.set(section, value);
       message.bodyParts = parts;
       items.add('bodyParts');
+      continue;
+    }
+    if (key === 'BODYSTRUCTURE') {
+      takeStructure(message, items, pairs[i + 1]);
       continue;
     }
     const spec =

@@ -6,6 +6,9 @@ import { withCommandDeadline } from './command-deadline.js';
 import { fetchItemsText } from './fetch-items.js';
 import type { BulkMessage, FetchResponse } from './fetch-response-parser.js';
 import { isCompressed } from './imapflow-internals.js';
+import { isMessageRefusal } from './classify-error.js';
+import { redactText } from '../config/redact.js';
+import type { MessageProblem } from '../message-limits.js';
 import { matchFetchResponses, requestedItems, type MatchedFetch } from './match-fetch-responses.js';
 import type { Session } from './open-session.js';
 import { toUidSet } from './uid-set.js';
@@ -26,7 +29,63 @@ export async function fetchMessages(
   query: FetchQueryObject,
   bulk = BULK_FETCH,
 ): Promise<MatchedFetch> {
-  if (uids.length === 0) return { messages: [], incomplete: [] };
+  if (uids.length === 0) return { messages: [], incomplete: [], failed: [] };
+  try {
+    return await fetchOnce(session, uids, query, bulk);
+  } catch (error) {
+    if (!isMessageRefusal(error)) throw error;
+    return isolateRefusal(session, uids, query, bulk, error);
+  }
+}
+
+/**
+ * A FETCH the server refused (NO or BAD, no throttle, no folder problem) is asked again in
+ * halves down to single messages, so one message the server cannot send fails alone (issue
+ * 24). When every message of a larger FETCH fails, the fault is not a message's: it is thrown.
+ */
+async function isolateRefusal(
+  session: Session,
+  uids: readonly number[],
+  query: FetchQueryObject,
+  bulk: boolean,
+  refusal: unknown,
+): Promise<MatchedFetch> {
+  if (uids.length === 1)
+    return {
+      messages: [],
+      incomplete: [],
+      failed: [{ uid: uids[0]!, problem: refused(refusal, session.secrets) }],
+    };
+  const half = Math.ceil(uids.length / 2);
+  const parts = [
+    await fetchMessages(session, uids.slice(0, half), query, bulk),
+    await fetchMessages(session, uids.slice(half), query, bulk),
+  ];
+  const merged: MatchedFetch = {
+    messages: parts.flatMap((part) => part.messages),
+    incomplete: parts.flatMap((part) => part.incomplete),
+    failed: parts.flatMap((part) => part.failed),
+  };
+  if (merged.failed.length === uids.length) throw refusal;
+  return merged;
+}
+
+function refused(error: unknown, secrets: readonly string[]): MessageProblem {
+  const raw = error as { responseStatus?: string; responseText?: string };
+  const text = redactText(String(raw.responseText ?? ''), secrets).slice(0, 200);
+  return {
+    code: 'MESSAGE_UNAVAILABLE',
+    message: `The server refused to send this message (${raw.responseStatus ?? 'NO'}${text ? `: ${text}` : ''}).`,
+  };
+}
+
+/** One UID FETCH of `uids`, through the bulk parser or imapflow. */
+async function fetchOnce(
+  session: Session,
+  uids: readonly number[],
+  query: FetchQueryObject,
+  bulk: boolean,
+): Promise<MatchedFetch> {
   const uidSet = toUidSet([...uids]);
   const requested = new Set(uids);
   const required = requestedItems(query);

@@ -9,6 +9,8 @@
 import { MAX_LINE_BYTES } from '../config/to-imapflow-options.js';
 import { fetchProtocolError, LITERAL_AT_END, tokenize } from './fetch-tokens.js';
 import { numberOf, NZ_NUMBER, toMessage, type FetchResponse } from './fetch-message.js';
+import { uidOfDamaged } from './uid-of-damaged.js';
+import { isConnectorError } from '../errors.js';
 
 export type { BulkMessage, FetchResponse } from './fetch-message.js';
 export { fetchProtocolError } from './fetch-tokens.js';
@@ -156,15 +158,42 @@ export class FetchResponseParser {
       return false;
     }
     const fetch = FETCH_HEAD.exec(head);
-    if (fetch) {
-      const nodes = tokenize(texts, literals);
-      const pairs = nodes[3];
-      if (!Array.isArray(pairs)) throw fetchProtocolError('FETCH without its item list');
-      const seq = numberOf(nodes[1], 'message number', NZ_NUMBER);
-      this.events.onFetch({ seq, ...toMessage(pairs) });
-    } else if (EXPUNGE_LINE.test(head)) this.events.onExpunge();
+    if (fetch) this.events.onFetch(fetchResponseOf(texts, literals));
+    else if (EXPUNGE_LINE.test(head)) this.events.onExpunge();
     else if (!head.startsWith('* ') && !head.startsWith('+'))
       throw fetchProtocolError(`an unexpected line ${JSON.stringify(head.slice(0, 32))}`);
     return true;
+  }
+}
+
+/**
+ * One framed `* n FETCH (...)` response as a message. A response that breaks the grammar but
+ * names its UID is that message's failure alone (`problem`); without a UID it cannot be placed,
+ * and the whole answer is a PROTOCOL_ERROR as before.
+ */
+function fetchResponseOf(texts: Buffer[], literals: Buffer[]): FetchResponse {
+  try {
+    const nodes = tokenize(texts, literals);
+    const pairs = nodes[3];
+    if (!Array.isArray(pairs)) throw fetchProtocolError('FETCH without its item list');
+    const seq = numberOf(nodes[1], 'message number', NZ_NUMBER);
+    return { seq, ...toMessage(pairs) };
+  } catch (error) {
+    const uid = uidOfDamaged(texts[0]!);
+    const seq = Number(/^\* (\d+)/.exec(texts[0]!.toString('latin1', 0, 16))?.[1]);
+    if (uid === undefined || !isConnectorError(error) || !Number.isSafeInteger(seq)) throw error;
+    const problem = String(error.details?.problem ?? error.message);
+    return {
+      seq,
+      items: new Set(['uid']),
+      message: {
+        uid,
+        problem: {
+          code: 'MESSAGE_UNPARSABLE',
+          message: `The server's answer for this message is not valid IMAP: ${problem}.`,
+        },
+      },
+      damaged: true,
+    };
   }
 }

@@ -5,6 +5,7 @@
  * PROTOCOL_ERROR, never a silently different message.
  */
 import { makeError } from '../errors.js';
+import { MAX_LIST_DEPTH } from '../message-limits.js';
 
 /** A token in imapflow's shape: NIL is null, a list is an array. */
 export type Node = { type: 'ATOM' | 'STRING' | 'LITERAL'; value: string | Buffer } | null | Node[];
@@ -27,8 +28,6 @@ const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
 /** A literal announcement ends the line: "{123}" (or "{123+}" from LITERAL+ aware servers). */
 export const LITERAL_AT_END = /\{(\d+)\+?\}$/;
-// Lists nested deeper than any FETCH answer needs are a broken or hostile server.
-const MAX_DEPTH = 64;
 
 /** Tokenizes one response: text segments, each but the last followed by a literal. */
 export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
@@ -47,7 +46,8 @@ export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
         const list: Node[] = [];
         top.push(list);
         stack.push(list);
-        if (stack.length > MAX_DEPTH) throw fetchProtocolError('lists nested too deeply');
+        if (stack.length > MAX_LIST_DEPTH)
+          throw fetchProtocolError(`lists nested deeper than ${MAX_LIST_DEPTH} levels`);
         i++;
       } else if (byte === CLOSE) {
         if (stack.length === 1) throw fetchProtocolError('a ")" without its "("');

@@ -9,6 +9,7 @@
  */
 import type { FetchQueryObject } from 'imapflow';
 import { MESSAGE_FIELDS } from '../fetched-message.js';
+import type { MessageProblem } from '../message-limits.js';
 import {
   fetchProtocolError,
   type BulkMessage,
@@ -19,6 +20,14 @@ import {
 export interface MatchedFetch {
   messages: BulkMessage[];
   incomplete: number[];
+  /** Requested UIDs the server answered with something that could not be read, and why. */
+  failed: FailedFetch[];
+}
+
+/** A requested message whose FETCH failed for it alone. */
+export interface FailedFetch {
+  uid: number;
+  problem: MessageProblem;
 }
 
 // Items a server reports on its own when state changes (RFC 3501 7.4.2, RFC 7162 3.2.4).
@@ -39,6 +48,7 @@ export class FetchMatcher {
   private readonly byUid = new Map<number, BulkMessage>();
   private readonly bySeq = new Map<number, BulkMessage>();
   private readonly incomplete = new Set<number>();
+  private readonly failed = new Map<number, MessageProblem>();
   /** After an EXPUNGE, sequence numbers no longer name the messages received before it. */
   private seqTrusted = true;
 
@@ -49,10 +59,16 @@ export class FetchMatcher {
 
   add(response: FetchResponse): void {
     const uid = response.items.has('uid') ? response.message.uid : undefined;
+    if (response.damaged) {
+      if (uid !== undefined && this.uids.has(uid) && !this.byUid.has(uid))
+        this.failed.set(uid, response.message.problem!);
+      return;
+    }
     const complete = this.required.every((item) => response.items.has(item));
     if (complete && uid !== undefined && this.uids.has(uid)) {
       this.byUid.set(uid, response.message);
       this.incomplete.delete(uid);
+      this.failed.delete(uid);
       if (this.seqTrusted) this.bySeq.set(response.seq, response.message);
       return;
     }
@@ -74,6 +90,9 @@ export class FetchMatcher {
     return {
       messages: [...this.byUid.values()].sort((a, b) => a.uid - b.uid),
       incomplete: [...this.incomplete].sort((a, b) => a - b),
+      failed: [...this.failed]
+        .map(([uid, problem]) => ({ uid, problem }))
+        .sort((a, b) => a.uid - b.uid),
     };
   }
 

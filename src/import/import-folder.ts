@@ -1,5 +1,8 @@
 import type { FolderInfo } from '../folder-info.js';
+import type { FetchQueryObject } from 'imapflow';
 import { fetchMessages } from '../imap/fetch-messages.js';
+import type { FailedFetch } from '../imap/match-fetch-responses.js';
+import type { MessageProblem } from '../message-limits.js';
 import type { BulkMessage } from '../imap/fetch-response-parser.js';
 import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
@@ -14,10 +17,10 @@ export type { FolderJob } from './folder-run.js';
 interface FetchedBatch {
   wanted: number[];
   batch: BulkMessage[];
-  incomplete: number[];
+  /** Messages whose FETCH failed for them alone, even without their structure, and why. */
+  unread: FailedFetch[];
   oversized: number[];
 }
-
 /**
  * Copies one source folder: settles what an interrupted run left (pending post-read actions,
  * APPEND intents), retries messages that failed last time, then reads everything above the
@@ -147,20 +150,61 @@ async function batchesOf(run: FolderRun, uids: number[], count: number): Promise
   return batches;
 }
 
-/** Reads a batch: messages over maxMessageSize are never downloaded, each fails on its own. */
+/**
+ * Reads a batch: messages over maxMessageSize are never downloaded, each fails on its own. A
+ * message whose FETCH failed alone (a structure that breaks the grammar, a refusal, an answer
+ * without every item) is asked for once more with only what the destination cannot do without
+ * (issue 24): its bytes still reach the destination, its row carries the problem.
+ */
 function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch> {
   const { session, fetchQuery } = run.job;
   const { uids: wanted, oversized } = planned;
   const fetching = (async () => {
-    const { messages, incomplete } = await fetchMessages(
+    const first = await fetchMessages(
       session,
       wanted.filter((uid) => !oversized.has(uid)),
       fetchQuery,
     );
-    return { wanted, batch: messages, incomplete, oversized: [...oversized] };
+    const failures = [
+      ...first.failed,
+      ...first.incomplete.map((uid) => ({ uid, problem: INCOMPLETE })),
+    ];
+    const again = await fetchMessages(
+      session,
+      failures.map((failure) => failure.uid),
+      lighterQuery(fetchQuery),
+    );
+    const problems = new Map(failures.map((failure) => [failure.uid, failure.problem]));
+    const recovered = again.messages.map((message) => ({
+      ...message,
+      problem: problems.get(message.uid)!,
+    }));
+    const unread = [...again.failed.map((f) => f.uid), ...again.incomplete].map((uid) => ({
+      uid,
+      problem: problems.get(uid)!,
+    }));
+    const batch = [...first.messages, ...recovered].sort((a, b) => a.uid - b.uid);
+    return { wanted, batch, unread, oversized: [...oversized] };
   })();
   fetching.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
   return fetching;
+}
+
+const INCOMPLETE: MessageProblem = {
+  code: 'MESSAGE_UNAVAILABLE',
+  message: 'The server sent the message without its content; it is fetched again next run.',
+};
+
+/** What a destination needs of a message, without the structure or headers rows are made from. */
+function lighterQuery(query: FetchQueryObject): FetchQueryObject {
+  return {
+    uid: true,
+    flags: true,
+    internalDate: true,
+    size: true,
+    source: true,
+    ...(query.envelope ? { envelope: true } : {}),
+  };
 }
 
 /**
@@ -198,7 +242,7 @@ async function noteUnread(
 ): Promise<void> {
   const answered = new Set([
     ...fetched.batch.map((message) => message.uid),
-    ...fetched.incomplete,
+    ...fetched.unread.map((failure) => failure.uid),
     ...fetched.oversized,
   ]);
   await run.job.state.forgetFailed(
@@ -206,12 +250,8 @@ async function noteUnread(
     run.uidValidity,
     fetched.wanted.filter((uid) => retrying.has(uid) && !answered.has(uid)),
   );
-  await recordUnread(
-    run,
-    fetched.incomplete,
-    'PROTOCOL_ERROR',
-    'The server sent the message without its content; it is fetched again next run.',
-  );
+  for (const { uid, problem } of fetched.unread)
+    await recordUnread(run, [uid], problem.code, problem.message);
   await recordUnread(
     run,
     fetched.oversized,

@@ -18,6 +18,11 @@ export interface FolderImportResult {
   failed: number;
   /** Why each failed message failed; they are tried again on the next run. */
   failures: FailedMessage[];
+  /**
+   * Messages copied whose row (the archive keeps one) could not be made whole, and why: their
+   * bytes are stored, their row's `error` says what it lacks (issue 24). Absent when none.
+   */
+  rowErrors?: FailedMessage[];
   /** Source bytes copied. */
   bytes: number;
   elapsedMs: number;

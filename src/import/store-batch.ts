@@ -1,6 +1,7 @@
 import { makeError } from '../errors.js';
 import type { BulkMessage } from '../imap/fetch-response-parser.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
+import type { Row } from '../rows/row.js';
 import type { SourceMessage, StoreResult } from '../sinks/sink.js';
 import { sleep } from '../sleep.js';
 import { BatchDedupe, identify } from '../write/message-identity.js';
@@ -166,6 +167,13 @@ async function settleStep(
     else {
       result.copied++;
       result.bytes += message.raw.length;
+      const rowError = (message.row as Row | null)?.error;
+      if (rowError)
+        (result.rowErrors ??= []).push({
+          uid: message.uid,
+          code: rowError.code,
+          message: rowError.message,
+        });
     }
   }
   await run.job.state.settle(run.path, run.uidValidity, ok, failed, run.acting);

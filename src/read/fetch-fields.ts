@@ -18,7 +18,12 @@ export function fetchFields(
     size: true,
     envelope: true,
     bodyStructure: true,
-    headers: ['references', ...select.headers.map((h) => h.toLowerCase())],
+    headers: [
+      'references',
+      // Text and full rows check the server's BODYSTRUCTURE against it (rows/structure-check.ts).
+      ...(select.level === 'envelope' ? [] : ['content-type']),
+      ...select.headers.map((h) => h.toLowerCase()),
+    ],
   };
   if (capabilities.has('X-GM-EXT-1')) {
     query.labels = true;

@@ -11,7 +11,8 @@ import {
   type HeaderEnvelope,
 } from './header-envelope.js';
 import type { ParsedBody } from './parse-body.js';
-import type { Attachment, Row } from './row.js';
+import type { Address, Attachment, Row } from './row.js';
+import { MESSAGE_LIMITS, type MessageProblem } from '../message-limits.js';
 
 /** Where a message was read, and how dates are written. */
 export interface RowContext {
@@ -96,6 +97,24 @@ function trustedEnvelope(message: FetchedMessage, warnings: string[]): HeaderEnv
   return undefined;
 }
 
+const ADDRESS_FIELDS = ['from', 'sender', 'replyTo', 'to', 'cc', 'bcc'] as const;
+
+/**
+ * Address fields beyond MESSAGE_LIMITS.addressesPerField keep their first addresses; the row
+ * then says so as its error (a message to 100,000 recipients must not make a 5 MB row).
+ */
+function addressProblem(row: Row): MessageProblem | undefined {
+  const max = MESSAGE_LIMITS.addressesPerField;
+  const over = ADDRESS_FIELDS.filter((field) => row[field].length > max);
+  if (over.length === 0) return undefined;
+  const counts = over.map((field) => `${field} has ${row[field].length}`).join(', ');
+  for (const field of over) row[field] = row[field].slice(0, max) as Address[];
+  return {
+    code: 'MESSAGE_UNPARSABLE',
+    message: `The message names more addresses than the connector keeps (${counts}); the row lists the first ${max} of each.`,
+  };
+}
+
 /**
  * FETCH answer (and, for select "full", the parsed body) -> row. Deterministic: no clock,
  * sorted flags, UTC dates, bigint as string. A missing or unreadable Date header falls back
@@ -155,6 +174,11 @@ export function messageToRow(
   if (body) {
     row.text = body.text;
     row.html = body.html;
+  }
+  const problem = message.problem ?? body?.problem ?? addressProblem(row);
+  if (problem) {
+    row.error = problem;
+    if (!warnings.includes(problem.message)) warnings.push(problem.message);
   }
   if (extraHeaders.length > 0) {
     row.headers = Object.fromEntries(

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { simpleParser as SimpleParser } from 'mailparser';
+import type { MessageProblem } from '../message-limits.js';
 
 // Loaded on first use (CommonJS, so synchronously): only select "full" parses bodies, and
 // mailparser costs a CLI start ~0.25 s.
@@ -26,6 +27,8 @@ export interface ParsedBody {
   /** Decoded attachments; null when none were downloaded (select "text"). */
   attachments: DecodedAttachment[] | null;
   warnings: string[];
+  /** The source could not be parsed at all (beyond mailparser's limits, broken MIME). */
+  problem?: MessageProblem;
 }
 
 export interface ParseBodyOptions {
@@ -95,11 +98,13 @@ export async function parseBody(
       warnings,
     };
   } catch (error) {
+    const why = `body could not be parsed: ${(error as Error).message}`;
     return {
       text: null,
       html: null,
       attachments: [],
-      warnings: [`body could not be parsed: ${(error as Error).message}`],
+      warnings: [why],
+      problem: { code: 'MESSAGE_UNPARSABLE', message: `The message ${why}.` },
     };
   }
 }

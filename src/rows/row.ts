@@ -1,3 +1,5 @@
+import type { MessageProblem } from '../message-limits.js';
+
 /** One message as a row (schemas/row.schema.json). Same message, same row, on every run. */
 export interface Address {
   name: string | null;
@@ -56,4 +58,6 @@ export interface Row {
   /** The exact source, base64 (select option raw). */
   raw?: string;
   parseWarnings: string[];
+  /** Only when the message could not be read whole: why (issue 24); the fields hold what was read. */
+  error?: MessageProblem;
 }

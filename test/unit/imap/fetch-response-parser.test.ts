@@ -1,6 +1,7 @@
 /**
  * The bulk FETCH response parser reads untrusted server bytes. Happy path first, then what a
- * broken or hostile server sends: each is a PROTOCOL_ERROR, never a wrong message or a hang.
+ * broken or hostile server sends: a PROTOCOL_ERROR, or a failure of the one message whose answer
+ * it is, never a wrong message or a hang.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -87,22 +88,58 @@ describe('FetchResponseParser', () => {
     ['a UID of zero', '* 1 FETCH (UID 0 FLAGS ())\r\n'],
     ['a UID beyond 32 bits', '* 1 FETCH (UID 99999999999 FLAGS ())\r\n'],
     ['a sequence number that is not a number', '* x FETCH (UID 1)\r\n'],
-    ['a size that is not a number', '* 1 FETCH (UID 1 RFC822.SIZE -5)\r\n'],
-    ['an unbalanced ")"', '* 1 FETCH (UID 1)) FLAGS\r\n'],
-    ['an unclosed "("', '* 1 FETCH (UID 1 FLAGS (\\Seen)\r\n'],
-    ['an unterminated quoted string', '* 1 FETCH (UID 1 INTERNALDATE "01-Jan-2024)\r\n'],
-    ['an item without a value', '* 1 FETCH (UID 1 FLAGS)\r\n'],
+    ['a size that is not a number, and no UID', '* 1 FETCH (RFC822.SIZE -5)\r\n'],
+    ['an unbalanced ")" before any UID', '* 1 FETCH (FLAGS ()) UID 1)\r\n'],
     ['a FETCH without its item list', '* 1 FETCH UID 1\r\n'],
     ['a line that is no IMAP response', 'garbage here\r\n'],
     ['a 20-digit literal size', '* 1 FETCH (UID 1 BODY[] {99999999999999999999}\r\n'],
-    [
-      'lists nested deeper than any FETCH needs',
-      `* 1 FETCH (UID 1 BODYSTRUCTURE ${'('.repeat(100)}${')'.repeat(100)})\r\n`,
-    ],
   ])('refuses %s with PROTOCOL_ERROR', (_name, text) => {
     expect(errorOf(() => parse([Buffer.from(text + 'X1 OK done\r\n')])).code).toBe(
       'PROTOCOL_ERROR',
     );
+  });
+
+  // One message's answer that breaks the grammar but names its UID fails that message alone
+  // (issue 24): the answers after it are read, the command ends normally.
+  it.each([
+    ['a size that is not a number', '* 1 FETCH (UID 1 RFC822.SIZE -5)', /RFC822.SIZE "-5"/],
+    ['an unbalanced ")"', '* 1 FETCH (UID 1)) FLAGS', /without its "\("/],
+    ['an unclosed "("', '* 1 FETCH (UID 1 FLAGS (\\Seen)', /without its "\)"/],
+    [
+      'an unterminated quoted string',
+      '* 1 FETCH (UID 1 INTERNALDATE "01-Jan-2024)',
+      /without its closing quote/,
+    ],
+    ['an item without a value', '* 1 FETCH (UID 1 FLAGS)', /an item without a value/],
+    ['a NUL byte outside a literal', '* 1 FETCH (UID 1 FLAGS (\\Seen\0))', /NUL/],
+    [
+      'lists nested deeper than the tokenizer follows',
+      `* 1 FETCH (UID 1 BODYSTRUCTURE ${'('.repeat(10_001)}${')'.repeat(10_001)})`,
+      /nested deeper than 10000 levels/,
+    ],
+  ])('fails only the message whose answer has %s', (_name, text, problem) => {
+    const next = '* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n';
+    const out = parse([Buffer.from(`${text}\r\n${next}X1 OK done\r\n`)]);
+    expect(out.tagged?.status).toBe('OK');
+    const [damaged, good] = out.responses;
+    expect(damaged).toMatchObject({ seq: 1, damaged: true, message: { uid: 1 } });
+    expect(damaged!.message.problem).toMatchObject({ code: 'MESSAGE_UNPARSABLE' });
+    expect(damaged!.message.problem!.message).toMatch(problem);
+    expect(good).toMatchObject({ seq: 2, message: { uid: 2 } });
+    expect(good!.damaged).toBeUndefined();
+  });
+
+  it('keeps a BODYSTRUCTURE beyond the MIME limits out of the message, naming the problem', () => {
+    let structure = '("text" "plain" NIL NIL NIL "7bit" 1 1)';
+    for (let level = 0; level < 200; level++) structure = `(${structure} "mixed")`;
+    const out = parse([
+      Buffer.from(`* 1 FETCH (UID 1 BODYSTRUCTURE ${structure})\r\nX1 OK done\r\n`),
+    ]);
+    const [response] = out.responses;
+    expect(response!.damaged).toBeUndefined();
+    expect([...response!.items]).toEqual(['uid', 'bodyStructure']);
+    expect(response!.message.bodyStructure).toBeUndefined();
+    expect(response!.message.problem?.message).toMatch(/nested deeper than 128 levels/);
   });
 
   it('refuses a literal larger than the caller allows before buffering it', () => {
