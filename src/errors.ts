@@ -93,6 +93,11 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'The server answered something that is not IMAP; check that port and security point at an IMAP service.',
   },
+  COMMAND_REFUSED: {
+    kind: 'connection',
+    retryable: true,
+    hint: 'The server refused a command (its answer is in details.responseText): often a passing problem on the server; run again later, and if it stays, check the server log.',
+  },
   CONNECT_TIMEOUT: {
     kind: 'timeout',
     retryable: true,

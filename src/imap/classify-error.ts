@@ -267,6 +267,28 @@ export function responseCodeOf(error: unknown): string | undefined {
   return /^\[([A-Za-z0-9.-]+)[\] ]/.exec(raw.responseText ?? '')?.[1]?.toUpperCase();
 }
 
+/**
+ * A command the server refused (tagged NO or BAD) for no reason classified above: the folder
+ * is gone (RFC 5530 NONEXISTENT; TRYCREATE), or the server says no (COMMAND_REFUSED, with its
+ * words). Never INTERNAL: the connector did what it should, the server declined.
+ */
+function classifyRefusal(raw: RawError, ctx: ErrorContext): ConnectorError | undefined {
+  const status = raw.responseStatus?.toUpperCase();
+  if (status !== 'NO' && status !== 'BAD') return undefined;
+  const details = serverDetails(raw, ctx);
+  if (raw.serverResponseCode === 'NONEXISTENT' || raw.serverResponseCode === 'TRYCREATE')
+    return makeError('FOLDER_NOT_FOUND', `The folder no longer exists on ${where(ctx)}.`, {
+      details,
+      cause: raw,
+    });
+  return makeError('COMMAND_REFUSED', `The server ${where(ctx)} refused a command (${status}).`, {
+    // BAD says the command itself was wrong: the same command will be refused again.
+    retryable: status === 'NO',
+    details,
+    cause: raw,
+  });
+}
+
 /** Any thrown value -> ConnectorError; unknown ones become INTERNAL with the original as cause. */
 export function classifyError(error: unknown, ctx: ErrorContext): ConnectorError {
   if (isConnectorError(error)) return error;
@@ -277,11 +299,12 @@ export function classifyError(error: unknown, ctx: ErrorContext): ConnectorError
     responseCode && !given.serverResponseCode
       ? { ...given, serverResponseCode: responseCode, message: given.message ?? '' }
       : given;
-  return (
+  const classified =
     classifyThrottle(raw, ctx) ??
     classifyAuth(raw, ctx) ??
     classifyTls(raw, ctx) ??
     byCode(raw, ctx) ??
+    classifyRefusal(raw, ctx) ??
     makeError(
       'INTERNAL',
       `Unexpected error talking to ${where(ctx)}: ${redactText(raw.message ?? 'unknown error', ctx.secrets)}`,
@@ -289,8 +312,11 @@ export function classifyError(error: unknown, ctx: ErrorContext): ConnectorError
         details: { ...serverDetails(raw, ctx), ...(raw.code ? { nodeCode: raw.code } : {}) },
         cause: error,
       },
-    )
-  );
+    );
+  // The classifiers saw a copy with the response code filled in: the cause is what was thrown.
+  if (classified.cause === raw && raw !== given)
+    Object.defineProperty(classified, 'cause', { value: error });
+  return classified;
 }
 
 // Response codes (RFC 5530) of a refusal that concerns the messages named, not the session or

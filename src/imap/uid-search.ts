@@ -85,7 +85,7 @@ export function toSearchError(error: unknown, ctx: ErrorContext): ConnectorError
   }
   // A throttled or dropped session is the session's problem, not the query's.
   const classified = classifyError(error, ctx);
-  if (classified.code !== 'INTERNAL') return classified;
+  if (classified.code !== 'INTERNAL' && classified.code !== 'COMMAND_REFUSED') return classified;
   if (raw.responseStatus === 'NO' || raw.responseStatus === 'BAD') {
     return makeError('SEARCH_REJECTED', `The server refused the search (${raw.responseStatus}).`, {
       field: '/query',

@@ -83,7 +83,7 @@ const DEFAULTS: Record<string, (ctx: CommandContext) => void> = {
 };
 
 /** The UIDs 1..3 a sequence set names (the scripted folder has three messages). */
-function expand(set: string): number[] {
+export function expand(set: string): number[] {
   const uids = new Set<number>();
   for (const part of set.split(',')) {
     const [from = '1', to = from] = part.split(':');

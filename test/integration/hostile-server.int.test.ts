@@ -16,6 +16,7 @@ import {
   write,
 } from '../../src/index.js';
 import {
+  expand,
   fetchResponse,
   flood,
   MESSAGE,
@@ -538,6 +539,53 @@ describe("Gmail's quirks, scripted (there is no Gmail to test against)", () => {
       ['scripted 2', ['Work', '\\Important'], '172'],
       ['scripted 3', ['Work', '\\Important'], '173'],
     ]);
+  });
+});
+
+describe('a FETCH the server refuses (issue 24)', () => {
+  // The scripted folder holds UIDs 1-3; the server refuses any FETCH naming UID 2, as Dovecot
+  // does with NO [SERVERBUG] for a message file it cannot read.
+  const refusing = (refuseAll: boolean): Script => ({
+    'UID FETCH': (ctx) => {
+      const [set = '', ...rest] = ctx.args.split(' ');
+      const uids = expand(set);
+      if (refuseAll || uids.includes(2))
+        return ctx.write(`${ctx.tag} NO [SERVERBUG] Internal error occurred\r\n`);
+      for (const uid of uids) ctx.write(fetchResponse(uid, uid, rest.join(' ')));
+      ctx.write(`${ctx.tag} OK done\r\n`);
+    },
+  });
+
+  it('narrows a refusal down to its message: the others are read, that one is a row with MESSAGE_UNAVAILABLE', async () => {
+    const config = await serve(refusing(false));
+    const page = await read(config, 'ALL', { select: 'full' });
+    const rows = page.rows as { uid: number; error?: { code: string; message: string } }[];
+    expect(rows.map((row) => [row.uid, row.error?.code ?? null])).toEqual(
+      [
+        [1, null],
+        [3, null],
+        [2, 'MESSAGE_UNAVAILABLE'],
+      ].sort((a, b) => Number(a[0]) - Number(b[0])),
+    );
+    expect(rows[1]!.error!.message).toMatch(/refused to send this message \(NO: \[SERVERBUG\]/);
+  });
+
+  it('lists that message as failed in an import and copies the others; the next run tries it again', async () => {
+    const config = await serve(refusing(false));
+    const archive = `${tempDir()}/refused.archive`;
+    const result = await runImport(config, { destination: { archive } });
+    expect(result.totals).toMatchObject({ copied: 2, failed: 1 });
+    expect(result.folders[0]!.failures).toEqual([
+      expect.objectContaining({ uid: 2, code: 'MESSAGE_UNAVAILABLE' }),
+    ]);
+    const again = await runImport(config, { destination: { archive } });
+    expect(again.totals).toMatchObject({ seen: 1, copied: 0, failed: 1 });
+  });
+
+  it("fails the read when every message of the FETCH is refused: that is no message's fault", async () => {
+    const config = await serve(refusing(true));
+    const error = await failure(() => read(config, 'ALL', { select: 'full' }), 'UID FETCH');
+    expect(error.code).toBe('COMMAND_REFUSED');
   });
 });
 

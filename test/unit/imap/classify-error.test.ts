@@ -116,6 +116,24 @@ const TABLE: [string, unknown, string, boolean][] = [
   ['UnexpectedTag', err({ code: 'UnexpectedTag' }), 'PROTOCOL_ERROR', false],
   ['parser error', err({ code: 'ParserError11' }), 'PROTOCOL_ERROR', false],
   ['STARTTLS injection', err({ code: 'STARTTLS_INJECTION' }), 'PROTOCOL_ERROR', false],
+  [
+    'a refused command (NO), e.g. a FETCH the server cannot serve',
+    err({ responseStatus: 'NO', responseText: '[SERVERBUG] Internal error occurred' }),
+    'COMMAND_REFUSED',
+    true,
+  ],
+  [
+    'a command the server calls wrong (BAD): the same command is refused again',
+    err({ responseStatus: 'BAD', responseText: 'Error in IMAP command' }),
+    'COMMAND_REFUSED',
+    false,
+  ],
+  [
+    'a folder deleted meanwhile (NO [NONEXISTENT])',
+    err({ responseStatus: 'NO', responseText: '[NONEXISTENT] Mailbox does not exist' }),
+    'FOLDER_NOT_FOUND',
+    false,
+  ],
   ['anything else', err({ message: 'weird' }), 'INTERNAL', false],
   ['a thrown string', 'boom', 'INTERNAL', false],
 ];
