@@ -158,6 +158,11 @@ export const ERROR_CODES = {
     retryable: true,
     hint: 'Another run of the same job (same state or archive file) is still going; let it finish, or run again later.',
   },
+  BATCH_STATE_LOST: {
+    kind: 'state',
+    retryable: true,
+    hint: "The batch's records vanished from the queue's Redis (restarted without persistence, or keys evicted): run the batch again, it enqueues every mailbox not done and the destinations skip what they hold; give Redis appendonly yes and maxmemory-policy noeviction.",
+  },
   CURSOR_INVALID: {
     kind: 'state',
     retryable: false,

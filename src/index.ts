@@ -34,12 +34,13 @@ export {
 export {
   runBatch,
   checkBatch,
-  batchStatus,
   type BatchOptions,
   type BatchInput,
+  type LocalBatchOptions,
 } from './batch/run-batch.js';
+export { batchStatus, type BatchStatus, type RunSummary } from './batch/batch-status.js';
 export type { BatchReport, BatchTotals } from './batch/batch-report.js';
-export type { MailboxState, RunState, ReportedError } from './batch/batch-state.js';
+export type { MailboxState, RunState, ReportedError } from './batch/mailbox-state.js';
 export type { PreflightResult } from './batch/preflight.js';
 export { runImport, type ImportOptions, type ImportSpec } from './import/import-job.js';
 export {

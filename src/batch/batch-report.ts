@@ -5,7 +5,7 @@
  * token or CSV line.
  */
 import { formatDuration } from '../date-text.js';
-import type { MailboxState, RunStatus } from './batch-state.js';
+import type { MailboxState, RunStatus } from './mailbox-state.js';
 
 export interface BatchTotals {
   mailboxes: number;

@@ -1,4 +1,4 @@
-import { parseServer } from '../config/parse-server.js';
+import { defaultPort, parseServer, type Security } from '../config/parse-server.js';
 import type { ImportSpec } from '../import/prepare-import.js';
 import type { BatchProfile, ServerSettings } from './batch-profile.js';
 import type { BatchSecrets } from './mailbox-list.js';
@@ -13,13 +13,21 @@ export interface MailboxJob {
   /** The destination login, for the preflight (IMAP destinations only). */
   destination?: Record<string, unknown>;
   spec: ImportSpec;
-  /** Server host names, for the per-server connection cap. */
+  /** The servers it uses (source, then destination) as `address:port`, for the per-server cap. */
   servers: string[];
 }
 
-function hostOf(server: string): string {
-  const address = parseServer(server, []);
-  return (address?.host ?? server).toLowerCase();
+/**
+ * The server a connection reaches, as `host:port` (lower case, the port as the connection would
+ * use it): two servers on one host are two servers. prepareBatch then resolves the host.
+ */
+export function serverOf(config: Record<string, unknown>): string {
+  const address = parseServer(String(config.server), []);
+  const host = (address?.host ?? String(config.server)).toLowerCase();
+  const security = (config.security ?? address?.security ?? 'tls') as Security;
+  const port =
+    typeof config.port === 'number' ? config.port : (address?.port ?? defaultPort(security));
+  return `${host}:${port}`;
 }
 
 function serverFields(settings: ServerSettings): Record<string, unknown> {
@@ -104,8 +112,8 @@ export function mailboxJobs(
       ...(destination.folderPrefix ? { folderPrefix: destination.folderPrefix } : {}),
       ...(copy.postReadAction ? { postReadAction: copy.postReadAction as never } : {}),
     };
-    const servers = [hostOf(String(source.server))];
-    if (target) servers.push(hostOf(String(target.server)));
+    const servers = [serverOf(source)];
+    if (target) servers.push(serverOf(target));
     return {
       entry,
       label: entry.owner ? `${entry.owner} <${entry.sourceUser}>` : entry.sourceUser,

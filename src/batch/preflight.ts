@@ -4,7 +4,7 @@ import { reconnectPolicy } from '../imap/reconnect.js';
 import { testConnection } from '../imap/test-connection.js';
 import type { OperationOptions } from '../operation-options.js';
 import type { BatchProfile } from './batch-profile.js';
-import type { ReportedError } from './batch-state.js';
+import type { ReportedError } from './mailbox-state.js';
 import type { MailboxJob } from './mailbox-jobs.js';
 import { destinationMessageCount } from './destination-messages.js';
 import { passwordProblems } from './password-policy.js';

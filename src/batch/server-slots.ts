@@ -1,15 +1,24 @@
 /**
  * At most N connections to any one server at a time, over every mailbox of a batch (and its
- * preflight). A mailbox takes one slot on each server it uses before it starts and gives them
- * back when it ends, whatever happens; waiters are served in order. A server that throttles
- * the batch or refuses one more session gets one slot fewer from then on (never below one):
- * the batch lowers its pace rather than knocking again at the same rate.
+ * preflight). A server is a host and a port: two servers on one host are two servers. A
+ * mailbox takes all its slots at once, and on one server at most that server's cap (a mailbox
+ * whose source and destination are one server needs two connections there; with a cap of one
+ * it takes the one slot and opens both): it never holds some slots while it waits for others,
+ * so mailboxes cannot wait on each other, nor one on itself (issue 24). Waiters are served in
+ * order, each as soon as all it needs is free. A server that throttles the batch or refuses one
+ * more session gets one slot fewer from then on (never below one).
  */
 import type { Logger } from '../operation-options.js';
 
+interface Waiter {
+  servers: Map<string, number>;
+  /** Called with the slots taken for it, at the moment they were free. */
+  grant: (taken: Map<string, number>) => void;
+}
+
 export class ServerSlots {
   private readonly inUse = new Map<string, number>();
-  private readonly waiting = new Map<string, (() => void)[]>();
+  private readonly waiting: Waiter[] = [];
   /** The most slots ever held at once per server: what a test or a report can check. */
   readonly peak = new Map<string, number>();
   /** Servers whose cap was lowered, with the cap they have now. */
@@ -28,42 +37,59 @@ export class ServerSlots {
     return cap;
   }
 
-  private async take(server: string): Promise<void> {
-    const used = this.inUse.get(server) ?? 0;
-    if (used < this.capOf(server)) {
-      this.inUse.set(server, used + 1);
-      this.peak.set(server, Math.max(this.peak.get(server) ?? 0, used + 1));
-      return;
+  /** Slots a mailbox takes on `server` for `wanted` connections: never more than the cap. */
+  private need(server: string, wanted: number): number {
+    return Math.min(wanted, this.capOf(server));
+  }
+
+  private fits(servers: Map<string, number>): boolean {
+    for (const [server, wanted] of servers)
+      if ((this.inUse.get(server) ?? 0) + this.need(server, wanted) > this.capOf(server))
+        return false;
+    return true;
+  }
+
+  private take(servers: Map<string, number>): Map<string, number> {
+    const taken = new Map<string, number>();
+    for (const [server, wanted] of servers) {
+      const held = (this.inUse.get(server) ?? 0) + this.need(server, wanted);
+      this.inUse.set(server, held);
+      this.peak.set(server, Math.max(this.peak.get(server) ?? 0, held));
+      taken.set(server, this.need(server, wanted));
     }
-    await new Promise<void>((resolve) => {
-      const queue = this.waiting.get(server) ?? [];
-      queue.push(resolve);
-      this.waiting.set(server, queue);
-    });
-    // The slot was handed over by give(): inUse already counts it.
+    return taken;
   }
 
-  private give(server: string): void {
-    const used = this.inUse.get(server) ?? 1;
-    // Over a lowered cap, the slot is not handed on: the count comes down to the cap first.
-    const next = used <= this.capOf(server) ? this.waiting.get(server)?.shift() : undefined;
-    if (next) next();
-    else this.inUse.set(server, used - 1);
-  }
-
-  /** Runs `work` holding one slot on each of `servers` (the same server twice takes two). */
-  async with<T>(servers: string[], work: () => Promise<T>): Promise<T> {
-    // Always in the same order, so two mailboxes never wait on each other's slot.
-    const ordered = [...servers].sort();
-    const held: string[] = [];
-    try {
-      for (const server of ordered) {
-        await this.take(server);
-        held.push(server);
+  private give(taken: Map<string, number>): void {
+    for (const [server, count] of taken)
+      this.inUse.set(server, Math.max(0, (this.inUse.get(server) ?? 0) - count));
+    // Everyone who now fits goes, in the order they came.
+    for (let i = 0; i < this.waiting.length; ) {
+      const waiter = this.waiting[i]!;
+      if (!this.fits(waiter.servers)) {
+        i++;
+        continue;
       }
+      this.waiting.splice(i, 1);
+      waiter.grant(this.take(waiter.servers));
+    }
+  }
+
+  /** Runs `work` holding a slot on each of `servers` (the same server twice wants two). */
+  async with<T>(servers: string[], work: () => Promise<T>): Promise<T> {
+    const wanted = new Map<string, number>();
+    for (const server of servers) wanted.set(server, (wanted.get(server) ?? 0) + 1);
+    // Served in order: a newcomer that fits still waits behind an earlier waiter.
+    const taken =
+      this.waiting.length === 0 && this.fits(wanted)
+        ? this.take(wanted)
+        : await new Promise<Map<string, number>>((grant) =>
+            this.waiting.push({ servers: wanted, grant }),
+          );
+    try {
       return await work();
     } finally {
-      for (const server of held.reverse()) this.give(server);
+      this.give(taken);
     }
   }
 }

@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { formatReportText } from '../batch/batch-report.js';
 import { formatDuration } from '../date-text.js';
-import type { MailboxState } from '../batch/batch-state.js';
+import type { BatchReport } from '../batch/batch-report.js';
+import { batchStatus, type RunSummary } from '../batch/batch-status.js';
+import type { MailboxState } from '../batch/mailbox-state.js';
 import type { PreflightResult } from '../batch/preflight.js';
-import { batchStatus, checkBatch, runBatch, type RunSummary } from '../batch/run-batch.js';
+import { checkBatch, runBatch } from '../batch/run-batch.js';
 import type { QueueTarget } from '../queue/queue-connection.js';
 import { sleep } from '../sleep.js';
-import { EXIT_CODES, EXIT_CODE_HELP, exitCodeOfCode } from './exit-codes.js';
+import { EXIT_CODES, EXIT_CODE_HELP, worstExitCode } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { parseFlags } from './parse-flags.js';
 import { StatusLine } from './progress.js';
@@ -42,8 +44,9 @@ IMAP_MASTER_PASSWORD, a destination master's from IMAP_TARGET_MASTER_PASSWORD, t
 password from SMTP_PASSWORD (each also as NAME_FILE).
 
 ${EXIT_CODE_HELP}
-(9 also when some mailboxes failed; the others are done. A replay CSV of the failed ones is
-written beside the state.)
+A batch whose mailboxes all ended well exits 0; else the class of the worst mailbox's failure
+(the others are done; a replay CSV of the failed ones is written beside the state). A batch
+stopped by its own time limit (throttle.batchTimeoutSeconds) exits 5.
 `;
 
 const OPTIONS = {
@@ -68,21 +71,33 @@ const counts = (mailboxes: MailboxState[]): string => {
   return `${mailboxes.length} mailboxes: ${by('done')} done, ${by('running')} running, ${by('checking')} checking, ${by('failed')} failed, ${by('queued')} queued; ${copied} messages copied`;
 };
 
+/** The exit code a run's report means: 0 when every mailbox ended well, else the worst failure. */
+export function reportExitCode(report: BatchReport): number {
+  if (report.status === 'stopped') return EXIT_CODES.timeout;
+  const codes = report.mailboxes.map((m) =>
+    m.status === 'failed' || m.failed > 0 ? (m.error?.code ?? 'INTERNAL') : undefined,
+  );
+  const worst = worstExitCode(codes);
+  return worst === EXIT_CODES.ok && report.status !== 'done' ? EXIT_CODES.internal : worst;
+}
+
 /** One line per mailbox: what a person checks during and after a night's run. */
-export function formatStatus(mailboxes: MailboxState[], now = Date.now()): string {
+export function formatStatus(mailboxes: MailboxState[], now = Date.now(), dead = false): string {
   const lines = mailboxes.map((m) => {
     const started = m.startedAt ? Date.parse(m.startedAt) : undefined;
     const ended = m.endedAt ? Date.parse(m.endedAt) : undefined;
     const seconds = started ? ((ended ?? now) - started) / 1000 : 0;
-    const rate =
-      seconds >= 1 && m.status === 'running' ? `  ${Math.round(m.seen / seconds)}/s` : '';
+    // A dead run's "running" mailboxes are not running: no rate that falls for ever.
+    const shown =
+      dead && (m.status === 'running' || m.status === 'checking') ? 'stopped' : m.status;
+    const rate = seconds >= 1 && shown === 'running' ? `  ${Math.round(m.seen / seconds)}/s` : '';
     const folders =
       m.foldersTotal !== null
         ? `${m.foldersDone}/${m.foldersTotal} folders`
         : `${m.foldersDone} folders`;
     const error = m.error ? `  ${m.error.code}: ${m.error.message}` : '';
     const worker = m.worker ? `  on ${m.worker}` : '';
-    return `${m.status.toUpperCase().padEnd(8)} ${m.label}  ${folders}, ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed, ${m.bytes} bytes${rate}${m.attempts > 1 ? `, ${m.attempts} attempts` : ''}${worker}${error}`;
+    return `${shown.toUpperCase().padEnd(8)} ${m.label}  ${folders}, ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed, ${m.bytes} bytes${rate}${m.attempts > 1 ? `, ${m.attempts} attempts` : ''}${worker}${error}`;
   });
   return [...lines, counts(mailboxes)].join('\n') + '\n';
 }
@@ -103,7 +118,9 @@ function formatRuns(runs: RunSummary[]): string {
   const lines = runs.map((run) => {
     const duration = run.endedAt
       ? formatDuration((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000)
-      : 'not ended';
+      : run.status === 'interrupted'
+        ? 'interrupted: continue it with batch run'
+        : 'running';
     const t = run.totals;
     const totals = t
       ? `  ${t.done}/${t.mailboxes} mailboxes done, ${t.failed} failed, ${t.copied} messages copied, ${t.bytes} bytes`
@@ -140,7 +157,7 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
     io.stdout.write(
       values.json ? JSON.stringify(report, null, 2) + '\n' : formatReportText(report),
     );
-    return report.status === 'done' ? EXIT_CODES.ok : EXIT_CODES.write;
+    return reportExitCode(report);
   } catch (error) {
     line?.finish();
     throw error;
@@ -166,15 +183,18 @@ async function status(profile: string, values: Values, io: CliIo): Promise<numbe
       ? await (
           await import('../queue/queue-batch.js')
         ).queuedBatchStatus(profile, { queue: await queueOf(values, io) })
-      : batchStatus(profile, options);
+      : await batchStatus(profile, options);
     if (values.json) {
       io.stdout.write(JSON.stringify(current, null, 2) + '\n');
       return EXIT_CODES.ok;
     }
-    const head = current.run
-      ? `Batch run ${current.run.id}: ${current.run.status.toUpperCase()} since ${current.run.startedAt}\n`
-      : 'No runs yet.\n';
-    const text = head + (current.run ? formatStatus(current.mailboxes) : '');
+    const dead = current.run?.status === 'interrupted';
+    const head = !current.run
+      ? 'No runs yet.\n'
+      : dead
+        ? `Batch run ${current.run.id}: INTERRUPTED (started ${current.run.startedAt}; no process runs it): continue it with "imap-connector batch run"\n`
+        : `Batch run ${current.run.id}: ${current.run.status.toUpperCase()} since ${current.run.startedAt}\n`;
+    const text = head + (current.run ? formatStatus(current.mailboxes, Date.now(), dead) : '');
     const live = values.watch && io.stdout.isTTY && current.run?.status === 'running';
     io.stdout.write(live ? `\x1b[H\x1b[2J${text}` : text);
     if (!live) return EXIT_CODES.ok;
@@ -210,10 +230,9 @@ export async function runBatchCommand(args: string[], io: CliIo): Promise<number
     if (action === 'check') {
       const checks = await checkBatch(profile, { env: io.env, ...signalOf(io) });
       io.stdout.write(values.json ? JSON.stringify(checks, null, 2) + '\n' : formatChecks(checks));
-      const failed = checks.find((c) => !c.ok);
-      return failed ? exitCodeOfCode(failed.error?.code ?? 'INTERNAL') : EXIT_CODES.ok;
+      return worstExitCode(checks.map((c) => (c.ok ? undefined : (c.error?.code ?? 'INTERNAL'))));
     }
-    const { runs } = batchStatus(profile, values.state ? { statePath: values.state } : {});
+    const { runs } = await batchStatus(profile, values.state ? { statePath: values.state } : {});
     io.stdout.write(values.json ? JSON.stringify(runs, null, 2) + '\n' : formatRuns(runs));
     return EXIT_CODES.ok;
   } catch (error) {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { CONNECTOR_VERSION } from '../manifest.js';
 import { isConnectorError } from '../errors.js';
 import { didYouMean } from '../validators.js';
+import { watchForStall } from '../stall-guard.js';
 import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportError } from './report-error.js';
@@ -137,16 +138,24 @@ export function runAsProgram(argv: string[]): void {
   };
   process.once('SIGINT', onSignal(130));
   process.once('SIGTERM', onSignal(143));
-  main(argv, {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    signal: stop.signal,
-  }).then(
+  // Node exits 0 when nothing is left to wait for, even with the command still pending: a
+  // command that stalls must not look like one that succeeded (issue 24).
+  const guard = watchForStall(`${argv[0] ?? 'imap-connector'} command`);
+  Promise.race([
+    main(argv, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      signal: stop.signal,
+    }),
+    guard.stalled,
+  ]).then(
     (exitCode) => {
+      guard.cancel();
       process.exitCode = signalExit ?? exitCode;
     },
     (error: unknown) => {
+      guard.cancel();
       process.stderr.write(`Internal error: ${(error as Error).message}\n`);
       process.exitCode = EXIT_CODES.internal;
     },

@@ -30,7 +30,10 @@ export function reportError(error: unknown, io: CliIo, json: boolean): number {
       `${label}  ${known.code}  ${known.message}`,
       ...issues(known),
       `  hint          ${known.hint}`,
-      `  retry         ${known.retryable ? 'yes: a later run may succeed' : 'no: fix the cause first'}`,
+      // A stop is no failure to fix: what was done is saved, and the same command goes on.
+      known.code === 'ABORTED'
+        ? '  continue      run the same command again: it goes on where it stopped'
+        : `  retry         ${known.retryable ? 'yes: a later run may succeed' : 'no: fix the cause first'}`,
     ];
     const available = known.code === 'FOLDER_NOT_FOUND' ? known.details?.available : undefined;
     if (Array.isArray(available))

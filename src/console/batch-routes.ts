@@ -40,8 +40,8 @@ function profileOf(form: Record<string, unknown>): Record<string, unknown> {
 export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono {
   const app = new Hono();
 
-  app.get('/', (c) => {
-    return c.json(batches.names().map((name) => batches.status(name)));
+  app.get('/', async (c) => {
+    return c.json(await Promise.all(batches.names().map((name) => batches.status(name))));
   });
 
   app.post('/', async (c) => {
@@ -61,9 +61,9 @@ export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono 
     return c.json({ ok: true, name });
   });
 
-  app.get('/:name', (c) => {
+  app.get('/:name', async (c) => {
     return c.json({
-      ...batches.status(c.req.param('name')),
+      ...(await batches.status(c.req.param('name'))),
       preflight: batches.lastPreflight(c.req.param('name')) ?? null,
     });
   });
@@ -92,7 +92,7 @@ export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono 
     return streamSSE(c, async (stream) => {
       let wasRunning = true;
       while (!stream.aborted && !signal.aborted) {
-        const status = batches.status(name);
+        const status = await batches.status(name);
         await stream.writeSSE({ event: 'status', data: JSON.stringify(status) });
         if (!status.running && !wasRunning) break;
         wasRunning = status.running;

@@ -8,9 +8,10 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import type { BatchReport } from '../batch/batch-report.js';
 import { validateBatchProfile } from '../batch/batch-profile.js';
-import type { MailboxState } from '../batch/batch-state.js';
+import type { MailboxState } from '../batch/mailbox-state.js';
+import { batchStatus, type BatchStatus } from '../batch/batch-status.js';
 import type { PreflightResult } from '../batch/preflight.js';
-import { batchStatus, checkBatch, runBatch } from '../batch/run-batch.js';
+import { checkBatch, runBatch } from '../batch/run-batch.js';
 import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -138,18 +139,20 @@ export class ConsoleBatches {
   }
 
   /** Runs, the latest run's mailboxes (live while it runs), and whether it is running. */
-  status(name: string): {
+  async status(name: string): Promise<{
     name: string;
     running: boolean;
     /** Its last run was stopped (or its process died) before the end: Start continues it. */
     interrupted: boolean;
-    runs: ReturnType<typeof batchStatus>['runs'];
+    runs: BatchStatus['runs'];
     mailboxes: MailboxState[];
     profile: Record<string, unknown>;
     error: ConnectorErrorJson | null;
-  } {
+  }> {
     const path = this.profilePath(name);
-    const stored = existsSync(`${path}.state`) ? batchStatus(path) : { runs: [], mailboxes: [] };
+    const stored: BatchStatus = existsSync(`${path}.state`)
+      ? await batchStatus(path)
+      : { runs: [], mailboxes: [] };
     const live = this.running.get(name);
     const profile = validateBatchProfile(
       JSON.parse(readFileSync(path, 'utf8')) as unknown,
@@ -158,7 +161,7 @@ export class ConsoleBatches {
     return {
       name,
       running: live !== undefined,
-      interrupted: live === undefined && stored.runs.at(-1)?.status === 'running',
+      interrupted: live === undefined && stored.runs.at(-1)?.status === 'interrupted',
       runs: stored.runs,
       mailboxes: live && live.mailboxes.length > 0 ? live.mailboxes : stored.mailboxes,
       profile: { source: profile.source, destination: profile.destination },

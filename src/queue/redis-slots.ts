@@ -54,15 +54,18 @@ export class RedisSlots {
 
   /**
    * Runs `work` holding one slot of each request (the same name twice takes two, as a mailbox
-   * on one server opens two connections there), taken per name in name order so two workers
-   * never wait on each other, waiting for free slots; the leases are renewed while it runs.
+   * on one server opens two connections there, but never more than the cap), all of one name
+   * at once and the names in order, so two workers never wait on each other, waiting for free
+   * slots; the leases are renewed while it runs.
    */
   async with<T>(requests: SlotRequest[], work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const holder = randomBytes(12).toString('hex');
     const wanted = new Map<string, SlotRequest & { count: number }>();
     for (const request of requests) {
       const same = wanted.get(request.name);
-      if (same) same.count++;
+      // Never more than the cap: a mailbox whose source and destination are one server,
+      // capped at one, takes the one slot (asking for two would wait for ever; issue 24).
+      if (same) same.count = Math.min(same.count + 1, Math.max(1, request.cap));
       else wanted.set(request.name, { ...request, count: 1 });
     }
     const held: { key: string; members: string[] }[] = [];

@@ -1,24 +1,24 @@
 /**
- * `imap-connector worker --queue URL`: takes mailbox jobs from the queue and imports each, on
- * as many machines as are started. The import's state lives in Redis (redis-job-state.ts), so
- * a worker killed mid-mailbox leaves it to another, which goes on from the last recorded step
- * once BullMQ sees the job stalled and the job's state lock has expired. Connection caps hold
- * for all workers together (redis-slots.ts). A retryable failure is retried with backoff up to
- * the profile's attempts; any other ends the job as failed at once, never in a loop.
+ * `imap-connector worker --queue URL`: takes mailbox jobs from the queue and runs one attempt
+ * of each (batch/attempt-mailbox.ts, as a local batch does), on as many machines as are
+ * started. The import's state lives in Redis (redis-job-state.ts), so a worker killed
+ * mid-mailbox leaves it to another, which goes on from the last recorded step once BullMQ sees
+ * the job stalled and the job's state lock has expired. Connection caps hold for all workers
+ * together (redis-slots.ts). A retryable failure is retried by BullMQ with backoff up to the
+ * profile's attempts; any other ends the job as failed at once, never in a loop. A worker whose
+ * key cannot open a job stops and gives the job back: the key is wrong, not the job.
  */
 import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { MailboxState } from '../batch/batch-state.js';
-import { countsOf, doneRow, reported } from '../batch/run-batch.js';
-import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
-import { runImport, type ImportOptions } from '../import/import-job.js';
-import { partialImportResult, type FolderImportResult } from '../import/import-result.js';
+import { attemptMailbox } from '../batch/attempt-mailbox.js';
+import { makeError, type ConnectorError } from '../errors.js';
 import type { ImportSpec } from '../import/prepare-import.js';
 import type { Logger } from '../operation-options.js';
-import { BatchRecords, QUEUE_NAME, type MailboxJobData } from './batch-records.js';
+import { QUEUE_NAME, type MailboxJobData } from './mailbox-job-data.js';
 import { connectRedis, redisOptions, type QueueTarget } from './queue-connection.js';
 import { RedisStateStore } from './redis-job-state.js';
+import { RedisRunRecords } from './redis-run-records.js';
 import { RedisSlots } from './redis-slots.js';
 import { unseal } from './sealed.js';
 
@@ -36,7 +36,7 @@ export interface WorkerOptions {
   /** Stops the worker: the imports stop after their current step, their jobs go back to the queue. */
   signal?: AbortSignal;
   /** Called when a job of this worker ends. */
-  onJobEnd?: (key: string, status: 'done' | 'failed' | 'retry' | 'released') => void;
+  onJobEnd?: (key: string, status: 'done' | 'failed' | 'retry' | 'released' | 'lost') => void;
 }
 
 /** What a sealed job carries. */
@@ -52,18 +52,42 @@ const passwordsOf = (logins: MailboxLogins): string[] => {
   );
 };
 
-/** Runs a worker until `signal` stops it; resolves once its jobs are released or finished. */
+interface JobContext extends WorkerOptions {
+  redis: Redis;
+  stateStore: RedisStateStore;
+  slots: RedisSlots;
+  name: string;
+  stopping: AbortController;
+  lockMs: number;
+  /** Set when this worker cannot open its jobs: it stops, the jobs wait for another. */
+  refused: (error: ConnectorError) => void;
+}
+
+/**
+ * Runs a worker until `signal` stops it; resolves once its jobs are released or finished.
+ * @throws CONFIG_INVALID when its key opens no job (after giving the job back).
+ */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const redis = await connectRedis(options.queue);
   const lockMs = (options.lockSeconds ?? 30) * 1000;
-  const stateStore = new RedisStateStore(redis, lockMs);
-  const slots = new RedisSlots(redis, lockMs);
-  const name = `${hostname()}:${process.pid}`;
   const stopping = new AbortController();
+  let refusal: ConnectorError | undefined;
+  const ctx: JobContext = {
+    ...options,
+    redis,
+    stateStore: new RedisStateStore(redis, lockMs),
+    slots: new RedisSlots(redis, lockMs),
+    name: `${hostname()}:${process.pid}`,
+    stopping,
+    lockMs,
+    refused: (error) => {
+      refusal ??= error;
+      stopping.abort();
+    },
+  };
   const worker = new Worker<MailboxJobData>(
     QUEUE_NAME,
-    (job, token) =>
-      processJob(job, token, { ...options, redis, stateStore, slots, name, stopping, lockMs }),
+    (job, token) => processJob(job, token, ctx),
     {
       connection: redisOptions(options.queue),
       concurrency: options.concurrency ?? 1,
@@ -71,7 +95,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       stalledInterval: lockMs,
       // A killed worker is not the job's fault: it is taken up again, not failed.
       maxStalledCount: 20,
-      name,
+      name: ctx.name,
     },
   );
   worker.on('error', (error) =>
@@ -80,19 +104,31 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   await new Promise<void>((resolve) => {
     if (options.signal?.aborted) return resolve();
     options.signal?.addEventListener('abort', () => resolve(), { once: true });
+    stopping.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   stopping.abort();
   await worker.close();
   redis.disconnect();
+  if (refusal) throw refusal;
 }
 
-interface JobContext extends WorkerOptions {
-  redis: Redis;
-  stateStore: RedisStateStore;
-  slots: RedisSlots;
-  name: string;
-  stopping: AbortController;
-  lockMs: number;
+/** The job's logins, or the worker's refusal: a key that opens no job fails no job. */
+function loginsOf(job: Job<MailboxJobData>, ctx: JobContext): MailboxLogins | undefined {
+  try {
+    return unseal<MailboxLogins>(job.data.sealed, ctx.key);
+  } catch {
+    ctx.refused(
+      makeError(
+        'CONFIG_INVALID',
+        `This worker's queue key does not open the jobs of batch ${JSON.stringify(job.data.batch)}: it stopped and left them to other workers.`,
+        {
+          field: '/queueKey',
+          hint: 'Start the worker with the key the batch was enqueued with (IMAP_CONNECTOR_QUEUE_KEY or --queue-key-file).',
+        },
+      ),
+    );
+    return undefined;
+  }
 }
 
 async function processJob(
@@ -101,120 +137,59 @@ async function processJob(
   ctx: JobContext,
 ): Promise<unknown> {
   const data = job.data;
-  const records = new BatchRecords(ctx.redis, data.batch);
-  let logins: MailboxLogins;
-  try {
-    logins = unseal<MailboxLogins>(data.sealed, ctx.key);
-  } catch (error) {
-    // Another key will not appear by retrying: the job fails now, saying why.
-    const shown = reported(error, []);
-    await records.update(data.runId, data.key, { status: 'failed', error: shown });
-    throw new UnrecoverableError(`${shown.code}: ${shown.message}`);
-  }
-  const before = await records.mailbox(data.runId, data.key);
-  const attempt = job.attemptsMade + 1;
-  await records.update(data.runId, data.key, {
-    status: 'running',
-    attempts: attempt,
-    startedAt: new Date().toISOString(),
-    worker: ctx.name,
-    error: null,
-  });
-  const done: FolderImportResult[] = [];
-  let lastFlush = 0;
-  const importOptions: ImportOptions = {
-    stateStore: ctx.stateStore,
-    signal: ctx.stopping.signal,
-    ...(ctx.logger ? { logger: ctx.logger } : {}),
-    onProgress: (folder) => {
-      const previous = done.at(-1);
-      if (previous && previous.folder === folder.folder) done[done.length - 1] = { ...folder };
-      else done.push({ ...folder });
-      if (Date.now() - lastFlush < 1000) return;
-      lastFlush = Date.now();
-      void records
-        .update(data.runId, data.key, addCarried(before, countsOf(done)))
-        .catch(() => undefined);
-    },
-  };
+  const logins = loginsOf(job, ctx);
+  if (!logins || ctx.stopping.signal.aborted) return release(job, token, ctx);
   const spec: ImportSpec = {
     ...logins.spec,
     // A worker that died holding this mailbox keeps its state lock until it expires.
     waitForLock: Math.ceil((ctx.lockMs * 1.5) / 1000),
   };
-  try {
-    const result = await ctx.slots.with(
-      [
-        { name: `batch:${data.batch}`, cap: data.parallelMailboxes },
-        ...data.servers.map((server) => ({
-          name: `server:${server}`,
-          cap: data.maxConnectionsPerServer,
-        })),
-      ],
-      () => runImport(logins.source, spec, importOptions),
-      ctx.stopping.signal,
-    );
-    await records.update(
-      data.runId,
-      data.key,
-      doneRow(addCarried(before, countsOf(result.folders)), result),
-    );
-    ctx.onJobEnd?.(data.label, 'done');
-    return result.totals;
-  } catch (error) {
-    const folders = partialImportResult(error)?.folders ?? [];
-    const counts = addCarried(before, countsOf(folders));
-    if (ctx.stopping.signal.aborted) {
-      // Shutting down: the import stopped after a recorded step; the job goes back to the
-      // queue for any worker, without counting as an attempt.
-      await records.update(data.runId, data.key, { ...counts, status: 'queued' });
-      await job.moveToDelayed(Date.now() + 100, token);
-      ctx.onJobEnd?.(data.label, 'released');
-      throw new DelayedError();
-    }
-    const classified: ConnectorError = isConnectorError(error)
-      ? error
-      : makeError('INTERNAL', String((error as Error)?.message ?? error));
-    const retry = classified.retryable && attempt < (job.opts.attempts ?? 1);
-    const shown = reported(classified, passwordsOf(logins));
-    await records.update(data.runId, data.key, {
-      ...counts,
-      status: retry ? 'queued' : 'failed',
-      endedAt: new Date().toISOString(),
-      error: shown,
-    });
-    ctx.onJobEnd?.(data.label, retry ? 'retry' : 'failed');
-    const message = `${shown.code}: ${shown.message}`;
-    throw retry ? new Error(message) : new UnrecoverableError(message);
+  const outcome = await attemptMailbox(
+    { key: data.key, source: logins.source, spec },
+    {
+      records: new RedisRunRecords(ctx.redis, data.batch),
+      runId: data.runId,
+      maxAttempts: data.attempts,
+      passwords: passwordsOf(logins),
+      importOptions: {
+        stateStore: ctx.stateStore,
+        signal: ctx.stopping.signal,
+        ...(ctx.logger ? { logger: ctx.logger } : {}),
+      },
+      withSlots: (work) =>
+        ctx.slots.with(
+          [
+            { name: `batch:${data.batch}`, cap: data.parallelMailboxes },
+            ...data.servers.map((server) => ({
+              name: `server:${server}`,
+              cap: data.maxConnectionsPerServer,
+            })),
+          ],
+          work,
+          ctx.stopping.signal,
+        ),
+      worker: ctx.name,
+      stopping: () => ctx.stopping.signal.aborted,
+    },
+  );
+  ctx.onJobEnd?.(data.label, outcome.status);
+  if (outcome.status === 'done') return outcome.result.totals;
+  if (outcome.status === 'released') return release(job, token, ctx);
+  if (outcome.status === 'lost') {
+    ctx.logger?.warn({ src: 'worker', msg: outcome.error.message });
+    throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);
   }
+  const message = `${outcome.shown.code}: ${outcome.shown.message}`;
+  throw outcome.status === 'retry' ? new Error(message) : new UnrecoverableError(message);
 }
 
-const SUMMED = ['seen', 'copied', 'duplicates', 'failed', 'bytes'] as const;
-const PER_FOLDER = ['seen', 'copied', 'duplicates', 'failed'] as const;
-
-/**
- * This attempt's counts on top of what earlier attempts of the mailbox recorded (a retry, or a
- * worker killed midway: as of its last flush, at most a second old), so the row and the report
- * count the whole mailbox.
- */
-export function addCarried(
-  before: MailboxState | undefined,
-  counts: Partial<MailboxState>,
-): Partial<MailboxState> {
-  if (!before || before.attempts === 0) return counts;
-  const summed = Object.fromEntries(
-    SUMMED.map((field) => [field, before[field] + (counts[field] ?? 0)]),
-  ) as Pick<MailboxState, (typeof SUMMED)[number]>;
-  const folders = new Map(before.folders.map((folder) => [folder.folder, { ...folder }]));
-  for (const folder of counts.folders ?? []) {
-    const merged = folders.get(folder.folder);
-    if (!merged) folders.set(folder.folder, { ...folder });
-    else for (const field of PER_FOLDER) merged[field] += folder[field];
-  }
-  return {
-    ...counts,
-    ...summed,
-    folders: [...folders.values()],
-    foldersDone: Math.max(before.foldersDone, counts.foldersDone ?? 0),
-  };
+/** Back to the queue for any worker, without counting as an attempt. */
+async function release(
+  job: Job<MailboxJobData>,
+  token: string | undefined,
+  ctx: JobContext,
+): Promise<never> {
+  await job.moveToDelayed(Date.now() + 100, token);
+  ctx.onJobEnd?.(job.data.label, 'released');
+  throw new DelayedError();
 }

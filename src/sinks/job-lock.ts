@@ -81,3 +81,27 @@ export async function acquireJobLock(file: string, job: string, waitMs: number):
     },
   };
 }
+
+/**
+ * Whether a run holds job `job` on `file` right now: how `batch status` tells a live run from
+ * one that died (kill -9, a crash) and left its status "running". The probe takes the lock for
+ * an instant, so a run starting at that very instant waits for it (runs take their lock with a
+ * grace of a second or two). False when the lock file cannot be read at all (read-only media).
+ */
+export function isJobRunning(file: string, job: string): boolean {
+  let db: SqliteDatabase;
+  try {
+    db = openSqliteDriver(join(`${file}.locks`, `${job}.lock`), { timeout: 0 });
+  } catch {
+    return false;
+  }
+  try {
+    if (!tryLock(db)) return true;
+    db.exec('ROLLBACK');
+    return false;
+  } catch {
+    return false;
+  } finally {
+    db.close();
+  }
+}

@@ -11,7 +11,7 @@ import { http, HttpResponse } from 'msw';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { BatchState } from '../../src/batch/batch-state.js';
+import { SqliteRunRecords } from '../../src/batch/sqlite-run-records.js';
 import { runBatch } from '../../src/index.js';
 import {
   archiveHashes,
@@ -112,11 +112,11 @@ describe('imap-connector batch', () => {
     });
     const child = spawn(process.execPath, [CLI, 'batch', 'run', profile], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    const copiedSoFar = (): number => {
+    const copiedSoFar = async (): Promise<number> => {
       try {
-        const state = BatchState.open(`${profile}.state`, { readonly: true });
+        const state = SqliteRunRecords.open(`${profile}.state`, { readonly: true });
         try {
-          return state.mailboxes(1).reduce((sum, m) => sum + m.copied, 0);
+          return (await state.mailboxes(1)).reduce((sum, m) => sum + m.copied, 0);
         } finally {
           state.close();
         }
@@ -124,7 +124,7 @@ describe('imap-connector batch', () => {
         return 0;
       }
     };
-    for (let i = 0; i < 300 && copiedSoFar() < 5; i++) await sleep(50);
+    for (let i = 0; i < 300 && (await copiedSoFar()) < 5; i++) await sleep(50);
     child.kill('SIGKILL');
     await exited;
     // Killed mid-way: some of the 72 messages archived, not all.

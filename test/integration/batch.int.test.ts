@@ -68,14 +68,14 @@ describe('runBatch from CSV', () => {
         failedMessages: 0,
       });
       expect(report.totals.copied).toBe(20 * 2 + 20 + (0 + 1 + 2) * 6 + 0 + 1);
-      expect(report.peakConnections[HOST]).toBe(3);
+      expect(report.peakConnections[`${HOST}:${proxy.port}`]).toBe(3);
       expect(proxy.peakConnections()).toBeLessThanOrEqual(3);
       expect(proxy.peakConnections()).toBeGreaterThanOrEqual(2);
       await expectArchived(join(dir, 'mail.archive'), accounts);
       const again = await runBatch(profile);
       expect(again.totals).toMatchObject({ done: 20, copied: 0 });
       expect(again.runId).toBe(report.runId + 1);
-      const status = batchStatus(profile);
+      const status = await batchStatus(profile);
       expect(status.runs.map((r) => r.status)).toEqual(['done', 'done']);
       expect(status.mailboxes.every((m) => m.status === 'done')).toBe(true);
       for (const text of outputs(dir, report))

@@ -9,12 +9,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchRecords, freshMailbox, QUEUE_NAME } from '../../src/queue/batch-records.js';
+import { QUEUE_NAME } from '../../src/queue/mailbox-job-data.js';
+import { RedisRunRecords } from '../../src/queue/redis-run-records.js';
 import { runQueuedBatch } from '../../src/queue/queue-batch.js';
 import { parseQueueUrl, redisOptions, type QueueTarget } from '../../src/queue/queue-connection.js';
 import { parseQueueKey, seal } from '../../src/queue/sealed.js';
 import { connectRedis } from '../../src/queue/queue-connection.js';
-import type { MailboxState } from '../../src/batch/batch-state.js';
+import type { MailboxState } from '../../src/batch/mailbox-state.js';
 import {
   destinationAccount,
   dovecotSource,
@@ -136,12 +137,13 @@ describe('a batch on the queue', () => {
     expect(report.totals).toMatchObject({ mailboxes: 30, done: 30, failed: 0 });
     for (const [i, account] of accounts.entries())
       expect(await mailboxHashes(targets[i]!), account.name).toEqual(await mailboxHashes(account));
-    // A mailbox holds two connections to the one server (source and destination): the cap of
-    // six lets three mailboxes run, where three workers of two could run six. The proxy in
+    // A server is a host and a port: the source (behind the proxy) and the destination are two
+    // servers, three connections each, where three workers of two could run six. The proxy in
     // front of the source sees at most three sessions at once, over all workers.
     expect(proxy.peakConnections()).toBeLessThanOrEqual(3);
     expect(proxy.peakConnections()).toBeGreaterThanOrEqual(2);
-    expect(report.peakConnections['127.0.0.1']).toBeLessThanOrEqual(6);
+    expect(report.peakConnections[`127.0.0.1:${proxy.port}`]).toBeLessThanOrEqual(3);
+    expect(report.peakConnections[`127.0.0.1:${dovecot().imapPort}`]).toBeLessThanOrEqual(3);
     expect(seenWorkers.size).toBeGreaterThanOrEqual(2);
     // The same table from the CLI, from any machine that reaches Redis; no secret in it.
     const status = spawnSync(
@@ -263,9 +265,8 @@ describe('a batch on the queue', () => {
     const client = await connectRedis(queue);
     const jobs = new Queue(QUEUE_NAME, { connection: redisOptions(queue) });
     try {
-      const records = new BatchRecords(client, 'wrong-password');
-      const run = await records.startRun();
-      await records.addMailboxes(run.id, [freshMailbox('k1', 'wrong', 1)]);
+      const records = new RedisRunRecords(client, 'wrong-password');
+      const run = await records.openRun('wrong-password', [{ key: 'k1', label: 'wrong', line: 1 }]);
       const target = destinationAccount();
       const job = await jobs.add(
         'wrong-password',
@@ -274,9 +275,10 @@ describe('a batch on the queue', () => {
           runId: run.id,
           key: 'k1',
           label: 'wrong',
-          servers: ['127.0.0.1'],
+          servers: [`127.0.0.1:${dovecot().imapPort}`],
           maxConnectionsPerServer: 3,
           parallelMailboxes: 3,
+          attempts: 3,
           sealed: seal(
             {
               source: { ...dovecotSource(), username: 'nobody-here', password: 'not-it' },

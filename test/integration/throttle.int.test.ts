@@ -107,9 +107,14 @@ describe('a batch against a server that refuses a third session per address', ()
       expect(report.totals).toMatchObject({ mailboxes: 6, done: 6, failed: 0 });
       expect(proxy.refused()).toBeGreaterThan(0);
       // Each refusal lowers the cap by one: two of four get through, so it ends at 2 or below.
-      expect(report.loweredConnections?.['127.0.0.1']).toBeLessThanOrEqual(3);
+      const server = `127.0.0.1:${proxy.port}`;
+      expect(report.loweredConnections?.[server]).toBeLessThanOrEqual(3);
       const text = readFileSync(join(dir, `throttled-run${report.runId}.report.txt`), 'utf8');
-      expect(text).toMatch(/Throttled by 127\.0\.0\.1: connections to it lowered to [123]/);
+      expect(text).toMatch(
+        new RegExp(
+          `Throttled by ${server.replace(/\./g, '\\.')}: connections to it lowered to [123]`,
+        ),
+      );
       for (const account of accounts)
         expect(archiveHashes(join(dir, 'mail.archive'), `${account.name}@127.0.0.1`)).toEqual(
           await mailboxHashes(account),

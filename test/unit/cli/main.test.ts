@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
+import { worstExitCode } from '../../../src/cli/exit-codes.js';
 import { captureIo } from '../../helpers/capture-io.js';
 
 describe('main', () => {
@@ -83,5 +84,21 @@ describe('main', () => {
     expect(io.out()).toContain('FAILED  CONFIG_INVALID');
     expect(io.out()).toContain('  - /port: port must be a whole number, got "abc"');
     expect(io.out()).toContain('  - /password: password is required when authMethod is password');
+  });
+});
+
+describe('worstExitCode', () => {
+  it.each([
+    [[], 0],
+    [['OK', 'SKIPPED', undefined], 0],
+    [['CONNECTION_LOST'], 4],
+    [['CONNECTION_LOST', 'AUTH_FAILED'], 3],
+    [['SOCKET_TIMEOUT', 'CONNECTION_LOST'], 4],
+    [['AUTH_FAILED', 'INTERNAL'], 1],
+    [['MESSAGE_UNAVAILABLE', 'APPEND_FAILED'], 9],
+    [['OVER_QUOTA', 'AUTH_FAILED'], 3],
+    [['NOT_A_CODE'], 1],
+  ])('of %j is %i', (codes, exit) => {
+    expect(worstExitCode(codes)).toBe(exit);
   });
 });

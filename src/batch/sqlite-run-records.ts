@@ -1,50 +1,17 @@
 /**
- * A batch's status, current and finished, in one SQLite file written as the batch goes: its
- * runs, and per run each mailbox's status and counts. `batch status` and `batch list` read it
- * (also while a run is going); a run killed mid-way is continued from it.
+ * A local batch's records (RunRecords) in one SQLite file beside the profile, written as the
+ * batch goes: its runs, and per run each mailbox's status and counts. `batch status` and
+ * `batch list` read it (also while a run is going); a run killed mid-way is continued from it.
  */
 import { openSqliteFile, type SqliteDatabase } from '../sinks/sqlite-file.js';
-
-/** An error as status, reports and notifications show it: code, message, hint; never a secret. */
-export interface ReportedError {
-  code: string;
-  message: string;
-  hint?: string;
-}
-
-export type MailboxStatus = 'queued' | 'checking' | 'running' | 'done' | 'failed' | 'skipped';
-export type RunStatus = 'running' | 'done' | 'failed' | 'stopped';
-
-/** One mailbox's line in the status table. */
-export interface MailboxState {
-  key: string;
-  label: string;
-  line: number;
-  status: MailboxStatus;
-  attempts: number;
-  foldersDone: number;
-  foldersTotal: number | null;
-  seen: number;
-  copied: number;
-  duplicates: number;
-  failed: number;
-  bytes: number;
-  startedAt: string | null;
-  endedAt: string | null;
-  error: ReportedError | null;
-  /** Per folder of the last attempt: what was copied. */
-  folders: { folder: string; seen: number; copied: number; duplicates: number; failed: number }[];
-  /** A queued batch: the worker (host:pid) that runs or ran it. */
-  worker?: string;
-}
-
-export interface RunState {
-  id: number;
-  name: string;
-  status: RunStatus;
-  startedAt: string;
-  endedAt: string | null;
-}
+import type {
+  ListedMailbox,
+  MailboxState,
+  MailboxStatus,
+  RunState,
+  RunStatus,
+} from './mailbox-state.js';
+import type { RowGuard, RunRecords } from './run-records.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS batch_runs (
@@ -119,23 +86,23 @@ function fromRow(row: MailboxRow): MailboxState {
 
 const now = (): string => new Date().toISOString();
 
-export class BatchState {
+export class SqliteRunRecords implements RunRecords {
   private constructor(private readonly db: SqliteDatabase) {}
 
   /** Opens (or creates, owner-only) the state file; `readonly` for status and list. */
-  static open(path: string, options: { readonly?: boolean } = {}): BatchState {
+  static open(path: string, options: { readonly?: boolean } = {}): SqliteRunRecords {
     const db = openSqliteFile(path, 'batch state file', {
       ...(options.readonly ? { readonly: true } : {}),
     });
     if (!options.readonly) db.exec(SCHEMA);
-    return new BatchState(db);
+    return new SqliteRunRecords(db);
   }
 
   close(): void {
     this.db.close();
   }
 
-  runs(): RunState[] {
+  private allRuns(): RunState[] {
     return (
       this.db
         .prepare('SELECT id, name, status, started_at, ended_at FROM batch_runs ORDER BY id')
@@ -155,32 +122,43 @@ export class BatchState {
     }));
   }
 
+  async runs(): Promise<RunState[]> {
+    return this.allRuns();
+  }
+
   /** The run a new `batch run` continues: the last one, when it never ended. */
-  unfinishedRun(): RunState | undefined {
-    const last = this.runs().at(-1);
+  private unfinishedRun(): RunState | undefined {
+    const last = this.allRuns().at(-1);
     return last && last.status === 'running' ? last : undefined;
   }
 
-  startRun(name: string, mailboxes: { key: string; label: string; line: number }[]): number {
+  async openRun(name: string, mailboxes: readonly ListedMailbox[]): Promise<RunState> {
+    // One transaction: the run and its list appear together, or not at all.
     return this.db.transaction(() => {
+      const unfinished = this.unfinishedRun();
+      if (unfinished) {
+        this.addMailboxes(unfinished.id, mailboxes);
+        return unfinished;
+      }
+      const startedAt = now();
       const { lastInsertRowid } = this.db
         .prepare("INSERT INTO batch_runs (name, status, started_at) VALUES (?, 'running', ?)")
-        .run(name, now());
+        .run(name, startedAt);
       const id = Number(lastInsertRowid);
       this.addMailboxes(id, mailboxes);
-      return id;
+      return { id, name, status: 'running' as const, startedAt, endedAt: null };
     })();
   }
 
   /** Mailboxes listed now that the run does not know yet (the list was edited): queued. */
-  addMailboxes(runId: number, mailboxes: { key: string; label: string; line: number }[]): void {
+  private addMailboxes(runId: number, mailboxes: readonly ListedMailbox[]): void {
     const insert = this.db.prepare(
       "INSERT OR IGNORE INTO batch_mailboxes (run_id, key, label, line, status) VALUES (?, ?, ?, ?, 'queued')",
     );
     for (const m of mailboxes) insert.run(runId, m.key, m.label, m.line);
   }
 
-  mailboxes(runId: number): MailboxState[] {
+  async mailboxes(runId: number): Promise<MailboxState[]> {
     return (
       this.db
         .prepare('SELECT * FROM batch_mailboxes WHERE run_id = ? ORDER BY line, key')
@@ -188,7 +166,19 @@ export class BatchState {
     ).map(fromRow);
   }
 
-  update(runId: number, key: string, change: Partial<MailboxState>): void {
+  async mailbox(runId: number, key: string): Promise<MailboxState | undefined> {
+    const row = this.db
+      .prepare('SELECT * FROM batch_mailboxes WHERE run_id = ? AND key = ?')
+      .get(runId, key) as MailboxRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  async update(
+    runId: number,
+    key: string,
+    change: Partial<MailboxState>,
+    expect?: RowGuard,
+  ): Promise<boolean> {
     const columns: Record<string, unknown> = {
       status: change.status,
       attempts: change.attempts,
@@ -210,29 +200,45 @@ export class BatchState {
       folders: change.folders === undefined ? undefined : JSON.stringify(change.folders),
     };
     const set = Object.entries(columns).filter(([, value]) => value !== undefined);
-    if (set.length === 0) return;
-    this.db
+    if (set.length === 0) return (await this.mailbox(runId, key)) !== undefined;
+    // A local batch has one process (its lock): the guard is the attempt count alone.
+    const guard = expect ? ' AND attempts = ?' : '';
+    const { changes } = this.db
       .prepare(
-        `UPDATE batch_mailboxes SET ${set.map(([name]) => `${name} = ?`).join(', ')} WHERE run_id = ? AND key = ?`,
+        `UPDATE batch_mailboxes SET ${set.map(([name]) => `${name} = ?`).join(', ')} WHERE run_id = ? AND key = ?${guard}`,
       )
-      .run(...(set.map(([, value]) => value) as never[]), runId, key);
+      .run(
+        ...(set.map(([, value]) => value) as never[]),
+        runId,
+        key,
+        ...((expect ? [expect.attempts] : []) as never[]),
+      );
+    return Number(changes) === 1;
   }
 
-  /** Mailboxes some run of this batch has imported: their destination's mail is the batch's own. */
-  importedBefore(): Set<string> {
+  async importedBefore(): Promise<Set<string>> {
     const rows = this.db
       .prepare("SELECT DISTINCT key FROM batch_mailboxes WHERE status = 'done'")
       .all() as { key: string }[];
     return new Set(rows.map((row) => row.key));
   }
 
-  endRun(runId: number, status: RunStatus, report: unknown): void {
-    this.db
-      .prepare('UPDATE batch_runs SET status = ?, ended_at = ?, report = ? WHERE id = ?')
+  async endRun(runId: number, status: RunStatus, report: unknown): Promise<boolean> {
+    const { changes } = this.db
+      .prepare(
+        'UPDATE batch_runs SET status = ?, ended_at = ?, report = ? WHERE id = ? AND ended_at IS NULL',
+      )
       .run(status, now(), JSON.stringify(report), runId);
+    return Number(changes) === 1;
   }
 
-  report(runId: number): unknown {
+  async saveReport(runId: number, report: unknown): Promise<void> {
+    this.db
+      .prepare('UPDATE batch_runs SET report = ? WHERE id = ?')
+      .run(JSON.stringify(report), runId);
+  }
+
+  async report(runId: number): Promise<unknown> {
     const row = this.db.prepare('SELECT report FROM batch_runs WHERE id = ?').get(runId) as
       | { report: string | null }
       | undefined;

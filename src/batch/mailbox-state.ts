@@ -1,0 +1,53 @@
+/**
+ * What a batch's records hold, wherever they live (SQLite for a local batch, Redis for a queued
+ * one): per run its status, per mailbox its line in the status table. Labels and counts only:
+ * never a password, token or CSV line.
+ */
+
+/** An error as status, reports and notifications show it: code, message, hint; never a secret. */
+export interface ReportedError {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export type MailboxStatus = 'queued' | 'checking' | 'running' | 'done' | 'failed' | 'skipped';
+export type RunStatus = 'running' | 'done' | 'failed' | 'stopped';
+
+/** One mailbox's line in the status table; counts over every attempt of the run. */
+export interface MailboxState {
+  key: string;
+  label: string;
+  line: number;
+  status: MailboxStatus;
+  attempts: number;
+  foldersDone: number;
+  foldersTotal: number | null;
+  seen: number;
+  copied: number;
+  duplicates: number;
+  failed: number;
+  bytes: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  error: ReportedError | null;
+  /** Per folder, over every attempt: what was copied. */
+  folders: { folder: string; seen: number; copied: number; duplicates: number; failed: number }[];
+  /** A queued batch: the worker (host:pid) that runs or ran it. */
+  worker?: string;
+}
+
+export interface RunState {
+  id: number;
+  name: string;
+  status: RunStatus;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+/** A mailbox as a run lists it before anything happened to it. */
+export interface ListedMailbox {
+  key: string;
+  label: string;
+  line: number;
+}
