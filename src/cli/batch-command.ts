@@ -151,6 +151,7 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
           ...options,
           queue: await queueOf(values, io),
           key: (await import('../queue/sealed.js')).queueKey(io.env, values['queue-key-file']),
+          onWarning: (text: string) => io.stderr.write(`warning: ${text}\n`),
         })
       : await runBatch(profile, options);
     line?.finish();

@@ -138,6 +138,12 @@ export function runAsProgram(argv: string[]): void {
   };
   process.once('SIGINT', onSignal(130));
   process.once('SIGTERM', onSignal(143));
+  // A library that throws from its own socket handler (ioredis at a service that is not Redis)
+  // would print a stack trace: one line instead, and the internal exit code.
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`Internal error: ${error.message}\n`);
+    process.exit(EXIT_CODES.internal);
+  });
   // Node exits 0 when nothing is left to wait for, even with the command still pending: a
   // command that stalls must not look like one that succeeded (issue 24).
   const guard = watchForStall(`${argv[0] ?? 'imap-connector'} command`);

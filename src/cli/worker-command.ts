@@ -81,6 +81,7 @@ export async function runWorkerCommand(args: string[], io: CliIo): Promise<numbe
       ...(io.signal ? { signal: io.signal } : {}),
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),
       onJobEnd: (mailbox, status) => io.stderr.write(`${status}: ${mailbox}\n`),
+      onWarning: (text) => io.stderr.write(`warning: ${text}\n`),
     });
     return EXIT_CODES.ok;
   } catch (error) {

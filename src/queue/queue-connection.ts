@@ -4,6 +4,8 @@
  * or a file, never printed. One ioredis connection per use (BullMQ wants its own blocking one).
  */
 import { readFileSync } from 'node:fs';
+import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { makeError, type ConnectorError } from '../errors.js';
 
@@ -90,11 +92,61 @@ export function redisOptions(target: QueueTarget): RedisOptions {
   };
 }
 
+// The first reply to PING in RESP (the Redis protocol): +PONG, or an error such as -NOAUTH.
+const RESP_REPLY = /^(\+|-|:-?\d|\$-?\d|\*-?\d)/;
+
+/**
+ * Whether the server at the target speaks the Redis protocol: a PING and the first bytes of its
+ * answer, before any client library is let near it. ioredis, pointed at another service (an
+ * IMAP port greets with "* OK"), throws a TypeError from its socket handler that no caller can
+ * catch and the process dies with a stack trace (issue 24).
+ * @throws QUEUE_UNAVAILABLE naming what answered instead.
+ */
+export async function probeRedis(target: QueueTarget, timeoutMs: number): Promise<void> {
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket: Socket = target.tls
+      ? connectTls({ host: target.host, port: target.port, servername: target.host })
+      : connectTcp(target.port, target.host);
+    let received = '';
+    const timer = setTimeout(() => finish(), timeoutMs);
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(received);
+    };
+    socket.once(target.tls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\n')) finish();
+    });
+    socket.once('error', finish);
+    socket.once('close', () => finish());
+  });
+  if (!RESP_REPLY.test(answer))
+    throw makeError(
+      'QUEUE_UNAVAILABLE',
+      `The server at ${target.shown} is not Redis: ${answer === '' ? 'it answered nothing' : `it answered ${JSON.stringify(answer.split(/\r?\n/)[0]!.slice(0, 40))}`}.`,
+      { details: { queue: target.shown } },
+    );
+}
+
 /**
  * A connected client.
- * @throws QUEUE_UNAVAILABLE when Redis does not answer or refuses the login within timeoutMs.
+ * @throws QUEUE_UNAVAILABLE when Redis does not answer or refuses the login within timeoutMs,
+ *   or something else answers.
  */
 export async function connectRedis(target: QueueTarget, timeoutMs = 10_000): Promise<Redis> {
+  try {
+    await probeRedis(target, timeoutMs);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'QUEUE_UNAVAILABLE') throw error;
+    throw makeError(
+      'QUEUE_UNAVAILABLE',
+      `The queue at ${target.shown} is not available: ${queueReason(error)}.`,
+      { details: { queue: target.shown } },
+    );
+  }
   const client = new Redis({ ...redisOptions(target), lazyConnect: true });
   client.on('error', () => undefined); // reported through the commands that fail
   let timer: NodeJS.Timeout | undefined;

@@ -18,6 +18,7 @@ import type { Logger } from '../operation-options.js';
 import { QUEUE_NAME, type MailboxJobData } from './mailbox-job-data.js';
 import { connectRedis, redisOptions, type QueueTarget } from './queue-connection.js';
 import { RedisStateStore } from './redis-job-state.js';
+import { redisWarnings } from './redis-check.js';
 import { RedisRunRecords } from './redis-run-records.js';
 import { RedisSlots } from './redis-slots.js';
 import { unseal } from './sealed.js';
@@ -35,6 +36,8 @@ export interface WorkerOptions {
   logger?: Logger;
   /** Stops the worker: the imports stop after their current step, their jobs go back to the queue. */
   signal?: AbortSignal;
+  /** What a person should know about the queue's Redis (no persistence, eviction). */
+  onWarning?: (text: string) => void;
   /** Called when a job of this worker ends. */
   onJobEnd?: (key: string, status: 'done' | 'failed' | 'retry' | 'released' | 'lost') => void;
 }
@@ -69,6 +72,7 @@ interface JobContext extends WorkerOptions {
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const redis = await connectRedis(options.queue);
+  for (const warning of await redisWarnings(redis)) options.onWarning?.(warning);
   const lockMs = (options.lockSeconds ?? 30) * 1000;
   const stopping = new AbortController();
   let refusal: ConnectorError | undefined;

@@ -41,7 +41,11 @@ async function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * `settings` replace or add config lines by name, e.g. ['appendonly no', 'maxmemory-policy
+ * allkeys-lru'] for a Redis that keeps nothing and evicts.
+ */
+export async function startRedis(settings: string[] = []): Promise<RedisServer> {
   const binary = systemProgram(['/usr/bin/redis-server'], ['redis-server'], 'Redis');
   const dir = mkdtempSync(join(tmpdir(), 'imap-connector-redis-'));
   const port = await freePort();
@@ -57,8 +61,10 @@ export async function startRedis(): Promise<RedisServer> {
       'save ""',
       'daemonize no',
       'logfile ""',
-      '',
-    ].join('\n'),
+    ]
+      .filter((line) => !settings.some((setting) => setting.split(' ')[0] === line.split(' ')[0]))
+      .concat(settings, [''])
+      .join('\n'),
   );
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
