@@ -10,6 +10,16 @@ export interface CliIo {
   };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /**
+   * What stdout is. Only a clean end proves that a pipe's reader got the rows (rows in its
+   * buffer are lost when it exits), so state saved for a pipe waits for the end (issue 24).
+   * Unset: a terminal, or a capture in tests.
+   */
+  stdoutKind?: 'pipe' | 'file' | 'terminal';
+  /** True once the reader of stdout went away (EPIPE). */
+  outputClosed?: () => boolean;
+  /** Resolves once what was written to stdout has left this process (or could not). */
+  flush?: () => Promise<void>;
   /** Fires on Ctrl-C or SIGTERM: the running operation stops cleanly (its state saved). */
   signal?: AbortSignal;
 }

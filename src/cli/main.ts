@@ -3,13 +3,13 @@
  * The command line: one sub-command per operation. Results go to stdout, logs to stderr,
  * and the exit code says which class of error happened (see exit-codes.ts).
  */
-import { realpathSync } from 'node:fs';
+import { fstatSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CONNECTOR_VERSION } from '../manifest.js';
 import { isConnectorError } from '../errors.js';
 import { didYouMean } from '../validators.js';
 import { watchForStall } from '../stall-guard.js';
-import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { EXIT_CODES, EXIT_CODE_HELP, EXIT_PIPE_CLOSED } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportError } from './report-error.js';
 import { runArchiveCommand } from './archive-command.js';
@@ -144,6 +144,14 @@ export function runAsProgram(argv: string[]): void {
     process.stderr.write(`Internal error: ${error.message}\n`);
     process.exit(EXIT_CODES.internal);
   });
+  // The reader of stdout went away ("| head"): stop, without a stack trace, exit 141.
+  let closed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+    signalExit ??= EXIT_PIPE_CLOSED;
+    stop.abort();
+  });
   // Node exits 0 when nothing is left to wait for, even with the command still pending: a
   // command that stalls must not look like one that succeeded (issue 24).
   const guard = watchForStall(`${argv[0] ?? 'imap-connector'} command`);
@@ -153,6 +161,9 @@ export function runAsProgram(argv: string[]): void {
       stderr: process.stderr,
       env: process.env,
       signal: stop.signal,
+      stdoutKind: stdoutKindOf(),
+      outputClosed: () => closed,
+      flush: () => new Promise<void>((resolve) => process.stdout.write('', () => resolve())),
     }),
     guard.stalled,
   ]).then(
@@ -166,6 +177,17 @@ export function runAsProgram(argv: string[]): void {
       process.exitCode = EXIT_CODES.internal;
     },
   );
+}
+
+/** What this process's stdout is: a pipe or socket, a regular file, or else (a terminal, /dev/null). */
+function stdoutKindOf(): NonNullable<CliIo['stdoutKind']> {
+  try {
+    const stat = fstatSync(1);
+    if (stat.isFIFO() || stat.isSocket()) return 'pipe';
+    return stat.isFile() ? 'file' : 'terminal';
+  } catch {
+    return 'terminal';
+  }
 }
 
 function isEntryPoint(): boolean {

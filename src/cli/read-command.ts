@@ -4,7 +4,7 @@ import type { UidValidityChange } from '../read/read-page.js';
 import { read, type ReadOptions } from '../read/read.js';
 import { testQuery } from '../read/test-query.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
-import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { EXIT_CODES, EXIT_CODE_HELP, EXIT_PIPE_CLOSED } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { Progress } from './progress.js';
@@ -111,17 +111,39 @@ interface ReadJob {
   sink: RowOutput;
   values: Values;
   io: CliIo;
+  /** A cursor whose rows went into a pipe: saved only once the run ended cleanly. */
+  unproven?: string;
 }
 
-/** Makes the rows so far durable and records where the next run continues (--state). */
+/**
+ * Makes the rows so far durable and records where the next run continues (--state). Never
+ * ahead of what the reader got (issue 24): rows in a pipe are proven delivered only by a clean
+ * end, so for a pipe the cursor waits for deliver().
+ */
 function checkpoint(job: ReadJob, cursor: string): void {
   const bytes = job.sink.commit();
   const { state, out } = job.values;
-  if (state)
-    writeStateFile(state, {
-      cursor,
-      ...(out && bytes !== undefined ? { out: { path: out, bytes } } : {}),
-    });
+  if (!state) return;
+  if (!job.sink.provesEachCommit) {
+    job.unproven = cursor;
+    return;
+  }
+  writeStateFile(state, {
+    cursor,
+    ...(out && bytes !== undefined ? { out: { path: out, bytes } } : {}),
+  });
+}
+
+/** The run ended cleanly: once the pipe took every row, its cursor is saved. */
+async function deliver(job: ReadJob): Promise<void> {
+  if (job.unproven === undefined || !job.values.state) return;
+  await job.io.flush?.();
+  if (job.io.outputClosed?.()) throw pipeClosed();
+  writeStateFile(job.values.state, { cursor: job.unproven });
+}
+
+function pipeClosed(): Error {
+  return Object.assign(new Error('the reader of the output went away'), { pipeClosed: true });
 }
 
 async function readAll(job: ReadJob): Promise<void> {
@@ -150,6 +172,7 @@ async function readAll(job: ReadJob): Promise<void> {
     progress?.add();
   }
   progress?.finish();
+  await deliver(job);
   if (values.json)
     io.stderr.write(JSON.stringify({ rows, cursor: last, done: true, warnings: notes }) + '\n');
   else
@@ -162,6 +185,7 @@ async function readOnePage(job: ReadJob): Promise<void> {
   const result = await read(job.connection, job.query, job.options);
   for (const row of result.rows) job.sink.write(row);
   checkpoint(job, result.cursor);
+  await deliver(job);
   if (job.values.json) {
     const summary = {
       rows: result.rows.length,
@@ -202,6 +226,12 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
     await (values.all ? readAll : readOnePage)({ connection, query, options, sink, values, io });
     return EXIT_CODES.ok;
   } catch (error) {
+    if (io.outputClosed?.()) {
+      io.stderr.write(
+        `Stopped: the reader of the output went away.${values.state ? ` ${values.state} was not moved past what it provably got: the next run gives those rows again (their ids are stable).` : ''}\n`,
+      );
+      return EXIT_PIPE_CLOSED;
+    }
     // Rows of the page that failed are not covered by any cursor: a resume reads them again.
     try {
       sink?.rollback();

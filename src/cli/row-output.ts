@@ -23,6 +23,11 @@ export interface RowOutput {
   /** After a fault: drops the rows written since the last commit, so a resume repeats none. */
   rollback(): void;
   close(): void;
+  /**
+   * Whether a commit proves the rows reached their reader: a file or terminal, yes; a pipe or
+   * socket, only a clean end does (rows in its buffer are lost when the reader exits early).
+   */
+  provesEachCommit: boolean;
 }
 
 /** How the output file starts: from its beginning, after its last committed row, or at its end. */
@@ -87,9 +92,14 @@ export function openRowOutput(out: string | undefined, io: CliIo, start: Start):
   if (!out)
     return {
       write: (row) => io.stdout.write(JSON.stringify(row) + '\n'),
-      commit: () => undefined,
+      commit: () => {
+        // Redirected to a file (`> rows.ndjson`): on disk before the state says so.
+        if (io.stdoutKind === 'file') fsyncSync(1);
+        return undefined;
+      },
       rollback: () => undefined,
       close: () => undefined,
+      provesEachCommit: io.stdoutKind !== 'pipe',
     };
   const path = out;
   let fd: number | undefined;
@@ -122,6 +132,9 @@ export function openRowOutput(out: string | undefined, io: CliIo, start: Start):
       return fd;
     });
   return {
+    get provesEachCommit() {
+      return regular;
+    },
     write(row) {
       const handle = open();
       const line = Buffer.from(JSON.stringify(row) + '\n');
