@@ -73,12 +73,14 @@ async function login(
     const error = makeError(result.code as ErrorCode, result.message, {
       ...(result.error?.details ? { details: result.error.details } : {}),
     });
-    if (!(await policy.again(error, attempt)))
+    if (!(await policy.again(error, attempt))) {
+      const given = policy.givenUp(error) as typeof error;
       return {
         code: result.code,
-        message: result.message,
+        message: given.message,
         ...(result.hint ? { hint: result.hint } : {}),
       };
+    }
   }
 }
 

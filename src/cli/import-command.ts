@@ -11,7 +11,7 @@ import type { ImportSpec } from '../import/prepare-import.js';
 import { unmatchedWarning } from '../query/plan.js';
 import { parseFolderMapping } from '../write/map-folder.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
-import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { EXIT_CODES, EXIT_CODE_HELP, worstExitCode } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { queryFromFlags } from './query-flags.js';
@@ -208,7 +208,9 @@ export async function runImportCommand(args: string[], io: CliIo): Promise<numbe
       ...(progress ? { onProgress: progress.update } : {}),
     }).finally(() => progress?.finish());
     io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatImport(result));
-    return result.totals.failed === 0 ? EXIT_CODES.ok : EXIT_CODES.write;
+    return worstExitCode(
+      result.folders.flatMap((folder) => folder.failures.map((failure) => failure.code)),
+    );
   } catch (error) {
     const partial = partialImportResult(error);
     if (partial && !values.json) io.stdout.write(formatImport(partial, true));

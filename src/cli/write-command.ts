@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { write, type WriteResult } from '../write/write.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
-import { EXIT_CODES, EXIT_CODE_HELP } from './exit-codes.js';
+import { EXIT_CODES, EXIT_CODE_HELP, worstExitCode } from './exit-codes.js';
 import { signalOf, stderrLogger, type CliIo } from './io.js';
 import { connectionFromFlags } from './load-connection.js';
 import { reportError } from './report-error.js';
@@ -117,13 +117,15 @@ export async function runWrite(args: string[], io: CliIo): Promise<number> {
     return EXIT_CODES.ok;
   }
   try {
-    const connection = { ...connectionFromFlags(values, io), isTarget: true };
+    // Flags alone mean a target; a connection file that says isTarget false is refused by
+    // write(), as the library does (issue 24: the CLI wrote into it).
+    const connection = { isTarget: true, ...connectionFromFlags(values, io) };
     const result = await write(connection, inputFromFlags(values, positionals), {
       ...signalOf(io),
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),
     });
     io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatWrite(result));
-    return result.failed === 0 ? EXIT_CODES.ok : EXIT_CODES.write;
+    return worstExitCode(result.results.map((r) => r.error?.code));
   } catch (error) {
     return reportError(error, io, Boolean(values.json));
   }

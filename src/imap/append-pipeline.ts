@@ -118,6 +118,7 @@ export class AppendPipeline {
       });
       const deadlined = withCommandDeadline(this.session, 'APPEND', () => answer, {
         abortable: false,
+        sent: true,
       });
       deadlined.catch(() => undefined); // collected in order; a later one may fail first
       return deadlined;

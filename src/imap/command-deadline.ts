@@ -8,6 +8,8 @@ export interface CommandOptions {
    * caller's abort then takes effect before the next command instead of cutting this one.
    */
   abortable?: boolean;
+  /** The command was written before this call: the caller's abort cannot unsend it. */
+  sent?: boolean;
 }
 
 /**
@@ -27,8 +29,9 @@ export function withCommandDeadline<T>(
   options: CommandOptions = {},
 ): Promise<T> {
   const signal = session.signal;
-  // Nothing is sent once the caller has cancelled.
-  if (signal?.aborted) return Promise.reject(abortedError());
+  // Nothing is sent once the caller has cancelled; a command already on the wire whose outcome
+  // must be known (a pipelined APPEND) is awaited all the same.
+  if (signal?.aborted && !options.sent) return Promise.reject(abortedError());
   const timeoutMs = session.errorContext.timeoutMs;
   const running = work();
   return new Promise<T>((resolve, reject) => {

@@ -5,7 +5,7 @@
  * or a broken query fails at once.
  */
 import type { Config } from '../config/validate-config.js';
-import { isConnectorError, type ConnectorError } from '../errors.js';
+import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import type { Logger } from '../operation-options.js';
 import { sleep } from '../sleep.js';
 import { Pace } from './pace.js';
@@ -31,6 +31,11 @@ export interface Reconnect {
    * @throws ABORTED when the signal fires during the wait.
    */
   again(error: unknown, attempt: number): Promise<boolean>;
+  /**
+   * The error to give up with: when new sessions were tried, it says how many attempts were
+   * made over how long (issue 24: a dead server took 16 s and the error did not say why).
+   */
+  givenUp(error: unknown): unknown;
 }
 
 /** The pause before attempt `attempt + 1`: the server's suggestion, else doubling with +-25% jitter. */
@@ -62,10 +67,30 @@ export function reconnectPolicy(
   },
 ): Reconnect {
   const pace = new Pace(options.logger);
+  let firstFaultAt: number | undefined;
+  let sessionsTried = 0;
   return {
     pace,
+    givenUp(error) {
+      if (!isConnectorError(error) || sessionsTried === 0 || !reconnectable(error)) return error;
+      const attempts = sessionsTried + 1;
+      const seconds = (Date.now() - firstFaultAt!) / 1000;
+      return makeError(
+        error.code,
+        `${error.message} Gave up after ${attempts} attempts over ${seconds.toFixed(1)} s (reconnectAttempts ${config.reconnectAttempts}).`,
+        {
+          hint: error.hint,
+          retryable: error.retryable,
+          ...(error.field !== undefined ? { field: error.field } : {}),
+          details: { ...error.details, attempts, elapsedMs: Math.round(seconds * 1000) },
+          cause: error,
+        },
+      );
+    },
     async again(error, attempt) {
       if (!reconnectable(error) || attempt > config.reconnectAttempts) return false;
+      firstFaultAt ??= Date.now();
+      sessionsTried++;
       const fault = error as ConnectorError;
       if (fault.code === 'SERVER_THROTTLED') pace.slowDown();
       options.onReconnect?.(fault);

@@ -163,7 +163,7 @@ export async function runImport(
         destination = ctx = undefined;
         // Progress since the last fault starts the count of attempts over.
         failures = seen() > before ? 1 : failures + 1;
-        if (!(await reconnect.again(error, failures))) throw error;
+        if (!(await reconnect.again(error, failures))) throw reconnect.givenUp(error);
       }
     }
     result.totals = totalsOf(result.folders, Date.now() - started);

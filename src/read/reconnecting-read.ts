@@ -40,7 +40,7 @@ export class ReconnectingRead {
           this.ctx = undefined;
           onNewSession?.();
         }
-        if (!(await this.policy.again(error, attempt))) throw error;
+        if (!(await this.policy.again(error, attempt))) throw this.policy.givenUp(error);
       }
     }
   }

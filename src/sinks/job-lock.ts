@@ -8,7 +8,7 @@
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeError } from '../errors.js';
+import { isConnectorError, makeError } from '../errors.js';
 import { fileWriteError } from '../file-error.js';
 import { sleep } from '../sleep.js';
 import { openSqliteDriver, type SqliteDatabase } from './sqlite-file.js';
@@ -59,6 +59,8 @@ export async function acquireJobLock(file: string, job: string, waitMs: number):
     db = openSqliteDriver(path, { timeout: 0 });
     chmodSync(path, 0o600);
   } catch (error) {
+    // No SQLite on this machine is that, not a path to fix (issue 24).
+    if (isConnectorError(error)) throw error;
     throw fileWriteError(error, dir, 'lock directory of this job');
   }
   const until = Date.now() + waitMs;

@@ -292,4 +292,85 @@ describe('Node-RED nodes in the Node-RED runtime', () => {
     expect(query.body.folders[0].search).toMatch(/SEARCH/);
     expect(query.body.sample[0].subject).toBe('Imported 2');
   });
+
+  it('saves the cursor only once imap acknowledge confirms the page (saveCursor acknowledged)', async () => {
+    const user = freshUser('nr');
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 4) });
+    const flow = onTab(
+      [connectionNode('conn', user)],
+      [
+        {
+          id: 'read',
+          type: 'imap-read',
+          connection: 'conn',
+          query: 'FOLDER INBOX ALL',
+          mode: 'page',
+          output: 'page',
+          pageSize: '2',
+          saveCursor: 'acknowledged',
+          wires: [['pages']],
+        },
+        { id: 'pages', type: 'helper' },
+        {
+          id: 'ack',
+          type: 'imap-acknowledge',
+          connection: 'conn',
+          action: 'markSeen',
+          wires: [['acks']],
+        },
+        { id: 'acks', type: 'helper' },
+      ],
+    );
+    await helper.load(NODES, flow, { conn: { password: user.password } });
+    const saved = (): Promise<unknown> =>
+      new Promise((resolve) =>
+        helper
+          .getNode('read')
+          .context()
+          .get('imapConnectorCursor', (_: unknown, value: unknown) => resolve(value)),
+      );
+    const first = collect('pages', 1);
+    helper.getNode('read').receive({});
+    const [page] = await first;
+    expect(page!.payload.map((row: Msg) => row.subject)).toEqual(subjects('INBOX', 1, 2));
+    expect(page!.imap).toMatchObject({ readNode: 'read', cursor: expect.any(String) });
+    // Sent but not acknowledged: nothing saved; the node still goes on to the next page.
+    expect(await saved()).toBeUndefined();
+    helper.getNode('pages').removeAllListeners('input');
+    const second = collect('pages', 1);
+    helper.getNode('read').receive({});
+    expect((await second)[0]!.payload.map((row: Msg) => row.subject)).toEqual(
+      subjects('INBOX', 3, 2),
+    );
+    // The first page acknowledged (one call for the page): its cursor is the saved one.
+    const acked = collect('acks', 1);
+    helper.getNode('ack').receive(page!);
+    expect((await acked)[0]!.payload).toMatchObject({ acknowledged: 2 });
+    expect(await saved()).toBe(page!.imap.cursor);
+  });
+
+  it('an editor endpoint that fails (the connector cannot load) answers 500 in the failure shape instead of ending Node-RED', async () => {
+    const { adminRoute } = require(`${NODE_RED_PACKAGE}nodes/lib/connector-client.js`);
+    const handler = adminRoute(async () => {
+      await import('imap-connector-that-is-not-installed' as string);
+    });
+    const answer = await new Promise<{ status: number; body: Msg }>((resolve) => {
+      const res = {
+        headersSent: false,
+        status(code: number) {
+          return { json: (body: Msg) => resolve({ status: code, body }) };
+        },
+      };
+      handler({}, res);
+    });
+    expect(answer.status).toBe(500);
+    expect(answer.body).toMatchObject({
+      ok: false,
+      error: {
+        code: 'INTERNAL',
+        message: expect.stringMatching(/could not answer/),
+        hint: expect.stringMatching(/npm ls imap-connector/),
+      },
+    });
+  });
 });

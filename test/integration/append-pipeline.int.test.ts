@@ -47,8 +47,8 @@ async function target(append: Script['APPEND']): Promise<Record<string, unknown>
   };
 }
 
-/** 150 messages: with MULTIAPPEND's 100 per command, two commands. */
-const MESSAGES = Array.from({ length: 150 }, (_, i) => ({
+/** 100 messages: write() sends them in steps of 50, two commands. */
+const MESSAGES = Array.from({ length: 100 }, (_, i) => ({
   raw: message(`Pipelined ${i}`, { body: `${'x'.repeat(5000)}\r\n` }).toString('base64'),
 }));
 
@@ -71,15 +71,15 @@ describe('pipelined MULTIAPPEND', () => {
       // The first answer is held until the second command is in: a client that waited for it
       // (or for a "+" before a literal) would never send the second, and the write would hang.
       if (held.length < 2) return;
-      held[0]!.write(`${held[0]!.tag} OK [APPENDUID 7 1:100] done\r\n`);
-      held[1]!.write(`${held[1]!.tag} OK [APPENDUID 7 101:150] done\r\n`);
+      held[0]!.write(`${held[0]!.tag} OK [APPENDUID 7 1:50] done\r\n`);
+      held[1]!.write(`${held[1]!.tag} OK [APPENDUID 7 51:100] done\r\n`);
     });
     const result = await write(config, { messages: MESSAGES });
-    expect(result.stored).toBe(150);
+    expect(result.stored).toBe(100);
     expect(result.results.map((r) => (r as { uid?: number }).uid)).toEqual(
-      Array.from({ length: 150 }, (_, i) => i + 1),
+      Array.from({ length: 100 }, (_, i) => i + 1),
     );
-    expect(held.map(literalsOf)).toEqual([100, 50]);
+    expect(held.map(literalsOf)).toEqual([50, 50]);
     expect(server!.received.join('\n')).toContain('{');
     expect(server!.received.join('\n')).not.toMatch(/\{\d+\}\r\n/); // only {n+} literals
   });
@@ -89,13 +89,13 @@ describe('pipelined MULTIAPPEND', () => {
     const config = await target((ctx) => {
       held.push(ctx);
       if (held.length < 2) return;
-      held[1]!.write(`${held[1]!.tag} OK [APPENDUID 7 201:250] second\r\n`);
-      held[0]!.write(`${held[0]!.tag} OK [APPENDUID 7 101:200] first\r\n`);
+      held[1]!.write(`${held[1]!.tag} OK [APPENDUID 7 151:200] second\r\n`);
+      held[0]!.write(`${held[0]!.tag} OK [APPENDUID 7 101:150] first\r\n`);
     });
     const result = await write(config, { messages: MESSAGES });
     const uids = result.results.map((r) => (r as { uid?: number }).uid);
-    expect(uids.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => i + 101));
-    expect(uids.slice(100)).toEqual(Array.from({ length: 50 }, (_, i) => i + 201));
+    expect(uids.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => i + 101));
+    expect(uids.slice(50)).toEqual(Array.from({ length: 50 }, (_, i) => i + 151));
   });
 
   it('sends a refused MULTIAPPEND again one message at a time, and the accepted one only once', async () => {
@@ -106,16 +106,16 @@ describe('pipelined MULTIAPPEND', () => {
       else ctx.write(`${ctx.tag} OK [APPENDUID 7 ${commands}] done\r\n`);
     });
     const result = await write(config, { messages: MESSAGES });
-    expect(result.stored).toBe(150);
-    // The refused command of 100, the accepted one of 50, then the 100 again one by one.
-    expect(appendSizes()).toEqual([100, 50, ...Array<number>(100).fill(1)]);
+    expect(result.stored).toBe(100);
+    // The refused command of 50, the accepted one of 50, then the 50 again one by one.
+    expect(appendSizes()).toEqual([50, 50, ...Array<number>(50).fill(1)]);
   });
 
   it('fails every command in flight with CONNECTION_LOST when the server hangs up, without hanging', async () => {
     let commands = 0;
     const config = await target((ctx) => {
       commands++;
-      if (commands === 1) ctx.write(`${ctx.tag} OK [APPENDUID 7 1:100] done\r\n`);
+      if (commands === 1) ctx.write(`${ctx.tag} OK [APPENDUID 7 1:50] done\r\n`);
       else ctx.socket.destroy();
     });
     const error = await write(config, { messages: MESSAGES }).then(
@@ -124,7 +124,7 @@ describe('pipelined MULTIAPPEND', () => {
     );
     expect(error?.code).toBe('CONNECTION_LOST');
     // What was stored before the cut is reported as stored.
-    expect(error?.details?.results).toHaveLength(100);
+    expect(error?.details?.results).toHaveLength(50);
   });
 });
 

@@ -26,6 +26,7 @@ import {
 } from '../helpers/scripted-imap-server.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { startSilentServer } from '../helpers/silent-server.js';
+import { withClient } from '../helpers/mailbox-snapshot.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { failOnUnhandled } from '../helpers/unhandled.js';
 
@@ -196,9 +197,63 @@ describe('an abort in the middle', () => {
       write({ ...config, dedupe: 'none' }, { messages }, { signal }),
     );
     expect(error.code).toBe('ABORTED');
-    expect(error.details?.results).toEqual([{ index: 0, status: 'stored', uid: 4 }]);
+    expect(error.details?.results).toEqual([
+      { index: 0, status: 'stored', uid: 4 },
+      ...[1, 2].map((index) => ({
+        index,
+        status: 'failed',
+        error: expect.objectContaining({
+          code: 'ABORTED',
+          message: 'not sent: the write was stopped',
+        }),
+      })),
+    ]);
     expect(server!.received.filter((command) => command.startsWith('APPEND'))).toHaveLength(1);
   });
+
+  it('(Dovecot, 600 messages of 200 KB) stops within 500 ms of the abort and reports exactly what it stored', async () => {
+    const user = freshUser('cw');
+    const body = 'x'.repeat(76) + '\r\n';
+    const messages = Array.from({ length: 600 }, (_, i) => ({
+      raw: `Message-ID: <big${i}@x>\r\nSubject: big ${i}\r\n\r\n${body.repeat(2600)}`,
+      encoding: 'utf8' as const,
+    }));
+    const config = makeConfig(user, { isTarget: true });
+    // Aborted as the first step goes on the wire (the log says so), as the probe did.
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const onLog = (entry: Record<string, unknown>): void => {
+      if (abortedAt === 0 && /APPEND .*messages, LITERAL\+/.test(String(entry.msg))) {
+        abortedAt = Date.now();
+        controller.abort();
+      }
+    };
+    const logger = { debug: onLog, info: onLog, warn: onLog, error: onLog };
+    const error = await write(
+      config,
+      { folder: 'INBOX', messages },
+      { signal: controller.signal, logger },
+    ).then(
+      () => ({ lateMs: 0 }) as { code?: string; details?: Record<string, unknown>; lateMs: number },
+      (caught: { code?: string; details?: Record<string, unknown> }) => ({
+        ...caught,
+        lateMs: Date.now() - abortedAt,
+      }),
+    );
+    expect(error.code).toBe('ABORTED');
+    expect(error.lateMs).toBeLessThan(PROMPT_MS);
+    const results = error.details!.results as { index: number; status: string }[];
+    const stored = results.filter((r) => r.status === 'stored').length;
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(600);
+    expect(results).toHaveLength(600);
+    const held = await withClient(
+      user,
+      async (client) =>
+        ((await client.status('INBOX', { messages: true })) || { messages: -1 }).messages,
+    );
+    expect(held).toBe(stored);
+  }, 60_000);
 });
 
 describe('an abort while acknowledging', () => {

@@ -95,4 +95,26 @@ describe('imap-connector write', () => {
     ).toBe(2);
     expect(io.err()).toMatch(/line 2 of --rows is not JSON/);
   });
+
+  it('refuses a connection file that says isTarget false, as the library does, storing nothing (issue 24)', async () => {
+    const target = freshUser('cn');
+    const dir = tempDir();
+    const eml = join(dir, 'one.eml');
+    writeFileSync(eml, 'Message-ID: <not-a-target@x>\r\nSubject: no\r\n\r\nx\r\n');
+    const config = join(dir, 'source-only.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        server: dovecot().host,
+        port: dovecot().imapPort,
+        security: 'none',
+        username: target.name,
+        isTarget: false,
+      }),
+    );
+    const io = captureIo({ IMAP_PASSWORD: target.password });
+    expect(await main(['write', '--config', config, eml], io)).toBe(2);
+    expect(io.err()).toMatch(/CONFIG_INVALID .*isTarget must be true/);
+    expect(await snapshot(target)).toEqual({});
+  });
 });

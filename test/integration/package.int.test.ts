@@ -28,7 +28,7 @@ const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 
 /** The host program: Test Connection, the manifest and a schema by their package paths, and the archive. */
 const HOST_SOURCE = `
-import { testConnection, isConnectorError, type TestConnectionResult } from 'imap-connector';
+import { testConnection, runImport, isConnectorError, type TestConnectionResult } from 'imap-connector';
 import { Archive } from 'imap-connector/archive';
 import manifest from 'imap-connector/connector.json' with { type: 'json' };
 import schema from 'imap-connector/schemas/connection.schema.json' with { type: 'json' };
@@ -42,7 +42,18 @@ try {
 } catch (error) {
   archive = isConnectorError(error) ? error.code : String(error);
 }
+// An import between two accounts keeps its state in SQLite too.
+let imported: string;
+try {
+  await runImport(config, {
+    destination: { connection: JSON.parse(process.env.HOST_TARGET ?? '{}'), state: process.env.HOST_STATE ?? '' },
+  });
+  imported = 'ok';
+} catch (error) {
+  imported = isConnectorError(error) ? error.code : String(error);
+}
 process.stdout.write(JSON.stringify({
+  imported,
   ok: result.ok,
   code: result.code,
   fields: manifest.connectionFields.length,
@@ -142,6 +153,8 @@ describe('the packed package', () => {
       run(process.execPath, ['host.js'], host, {
         HOST_CONFIG: JSON.stringify(makeConfig(freshUser())),
         HOST_ARCHIVE: join(host, 'a.archive'),
+        HOST_TARGET: JSON.stringify(makeConfig(freshUser(), { isTarget: true })),
+        HOST_STATE: join(host, 'import.state'),
       }),
     );
     expect(output).toEqual({
@@ -151,6 +164,8 @@ describe('the packed package', () => {
         .length,
       schemaTitle: 'IMAP connection',
       archive: hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE',
+      // Before: FILE_WRITE_FAILED, "fix the path or permissions" (issue 24).
+      imported: hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE',
     });
   }, 120_000);
 
@@ -182,6 +197,8 @@ describe('the packed package', () => {
       run(process.execPath, [outfile], elsewhere, {
         HOST_CONFIG: JSON.stringify(makeConfig(freshUser())),
         HOST_ARCHIVE: join(elsewhere, 'a.archive'),
+        HOST_TARGET: JSON.stringify(makeConfig(freshUser(), { isTarget: true })),
+        HOST_STATE: join(elsewhere, 'import.state'),
       }),
     );
     expect(output).toMatchObject({
@@ -191,5 +208,6 @@ describe('the packed package', () => {
         .length,
     });
     expect(output.archive).toBe(hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE');
+    expect(output.imported).toBe(hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE');
   }, 120_000);
 });

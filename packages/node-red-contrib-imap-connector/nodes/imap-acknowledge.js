@@ -42,6 +42,10 @@ module.exports = function register(RED) {
         { ids, ...actions },
         { signal },
       );
+      // The rows are done with: the read node that sent them may now save its cursor.
+      const from = msg.imap && RED.nodes.getNode(msg.imap.readNode);
+      if (from && typeof from.acknowledged === 'function' && msg.imap.cursor)
+        await from.acknowledged(msg.imap.cursor);
       node.status({ fill: 'green', shape: 'dot', text: `${ids.length} acknowledged` });
       send({ ...msg, payload: result });
     });

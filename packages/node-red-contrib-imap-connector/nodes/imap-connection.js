@@ -5,6 +5,7 @@
  * behind the editor's own permissions (imap-connection.write / imap-read.write).
  */
 const {
+  adminRoute,
   connector,
   connectionConfig,
   mergeCredentials,
@@ -36,7 +37,7 @@ module.exports = function register(RED) {
   RED.httpAdmin.post(
     '/imap-connector/test-connection',
     RED.auth.needsPermission('imap-connection.write'),
-    async (req, res) => {
+    adminRoute(async (req, res) => {
       const body = req.body;
       if (
         !isObject(body) ||
@@ -53,13 +54,13 @@ module.exports = function register(RED) {
       const { testConnection } = await connector();
       // testConnection never throws: a failure is a result with code, message and hint.
       res.json(await testConnection(config, { signal: signal() }));
-    },
+    }),
   );
 
   RED.httpAdmin.post(
     '/imap-connector/test-query',
     RED.auth.needsPermission('imap-read.write'),
-    async (req, res) => {
+    adminRoute(async (req, res) => {
       const body = req.body;
       if (!isObject(body) || !isObject(body.connection) || typeof body.connection.id !== 'string')
         return res.status(400).json({ message: 'Expected {connection: {id, settings}, query}.' });
@@ -80,6 +81,6 @@ module.exports = function register(RED) {
         typeof body.select === 'string' && body.select !== '' ? body.select : undefined;
       // Like testConnection, testQuery reports a failure in its result (code, message, hint).
       res.json(await testQuery(config, query, { signal: signal(), ...(select ? { select } : {}) }));
-    },
+    }),
   );
 };

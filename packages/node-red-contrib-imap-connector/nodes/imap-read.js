@@ -3,7 +3,9 @@
  * imap read: each input message pulls the next page of the query's rows, or all new mail. The
  * cursor lives in the node's context (choose a file-backed context store to keep it across
  * restarts): once a run has read everything, the next input reads only what arrived since.
- * Rows go out one message per row or one per page; the cursor is saved after they were sent.
+ * Rows go out one message per row or one per page. The cursor is saved when they were sent, or
+ * (saveCursor "acknowledged") only when imap acknowledge confirms the page's last row: a flow
+ * that dies before storing rows then gets them again.
  */
 const { connector, contextStore, serialInput } = require('./lib/connector-client.js');
 
@@ -20,6 +22,11 @@ module.exports = function register(RED) {
     const output = definition.output === 'page' ? 'page' : 'row';
     const pageSize = Number(definition.pageSize) > 0 ? Number(definition.pageSize) : undefined;
     const state = contextStore(node, definition.store);
+    const onAcknowledge = definition.saveCursor === 'acknowledged';
+    // Acknowledge mode: where the next pull goes on from, ahead of the saved cursor.
+    let pending;
+    /** imap acknowledge confirmed a page: its cursor becomes the saved one. */
+    node.acknowledged = (cursor) => state.set(CURSOR_KEY, cursor);
     if (!account) {
       node.status({ fill: 'red', shape: 'ring', text: 'no connection' });
       return;
@@ -31,8 +38,11 @@ module.exports = function register(RED) {
     }
 
     serialInput(node, async (msg, send, signal) => {
-      if (msg.reset === true) await state.set(CURSOR_KEY, undefined);
-      const cursor = await state.get(CURSOR_KEY);
+      if (msg.reset === true) {
+        pending = undefined;
+        await state.set(CURSOR_KEY, undefined);
+      }
+      const cursor = pending ?? (await state.get(CURSOR_KEY));
       const config = account.connectorConfig('source');
       const options = {
         signal,
@@ -45,31 +55,45 @@ module.exports = function register(RED) {
       const { read, readStream } = await connector();
       node.status({ fill: 'blue', shape: 'dot', text: 'reading' });
       let count = 0;
-      const emit = (rows, done) => {
+      /** Sends a page's rows; in acknowledge mode the last message carries the page's cursor. */
+      const emit = (rows, done, after) => {
         if (rows.length === 0) return;
         count += rows.length;
-        if (output === 'page') send(rowMessage(msg, rows, { imap: { done } }));
-        else for (const row of rows) send(rowMessage(msg, row, { topic: row.folder }));
+        const ack = onAcknowledge ? { cursor: after, readNode: node.id } : {};
+        if (output === 'page') send(rowMessage(msg, rows, { imap: { done, ...ack } }));
+        else
+          rows.forEach((row, i) =>
+            send(
+              rowMessage(msg, row, {
+                topic: row.folder,
+                ...(i === rows.length - 1 && onAcknowledge ? { imap: ack } : {}),
+              }),
+            ),
+          );
+      };
+      const saved = async (after) => {
+        if (onAcknowledge) pending = after;
+        else await state.set(CURSOR_KEY, after);
       };
       let done = false;
       if (mode === 'page') {
         const page = await read(config, query, options);
         for (const warning of page.warnings) node.warn(warning);
-        emit(page.rows, page.done);
-        await state.set(CURSOR_KEY, page.cursor);
+        emit(page.rows, page.done, page.cursor);
+        await saved(page.cursor);
         done = page.done;
       } else {
-        let pending = [];
+        let rows = [];
         const stream = readStream(config, query, {
           ...options,
           onCheckpoint: async (checkpoint) => {
             for (const warning of checkpoint.warnings) node.warn(warning);
-            emit(pending, checkpoint.done);
-            pending = [];
-            await state.set(CURSOR_KEY, checkpoint.cursor);
+            emit(rows, checkpoint.done, checkpoint.cursor);
+            rows = [];
+            await saved(checkpoint.cursor);
           },
         });
-        for await (const row of stream) pending.push(row);
+        for await (const row of stream) rows.push(row);
         done = true;
       }
       node.status({ fill: 'green', shape: 'dot', text: `${count} rows${done ? '' : ', more'}` });

@@ -41,4 +41,22 @@ describe('reconnectPolicy', () => {
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' });
   });
+
+  it('gives up with an error that says how many attempts were made over how long', async () => {
+    const policy = reconnectPolicy({ reconnectAttempts: 3, reconnectDelay: 0 }, {});
+    const refused = makeError('CONNECT_REFUSED', 'Connection to 127.0.0.1:1 was refused.');
+    for (let attempt = 1; await policy.again(refused, attempt); attempt++);
+    const given = policy.givenUp(refused) as ReturnType<typeof makeError>;
+    expect(given.code).toBe('CONNECT_REFUSED');
+    expect(given.message).toMatch(
+      /^Connection to 127\.0\.0\.1:1 was refused\. Gave up after 4 attempts over \d+\.\d s \(reconnectAttempts 3\)\.$/,
+    );
+    expect(given.details).toMatchObject({ attempts: 4, elapsedMs: expect.any(Number) });
+  });
+
+  it('gives up with the error as it was when no new session was tried', () => {
+    const policy = reconnectPolicy({ reconnectAttempts: 3, reconnectDelay: 0 }, {});
+    const wrong = makeError('AUTH_FAILED', 'no');
+    expect(policy.givenUp(wrong)).toBe(wrong);
+  });
 });

@@ -135,7 +135,29 @@ function serialInput(node, handle) {
   });
 }
 
+/**
+ * An admin endpoint's handler that can never take Node-RED down: anything it throws (the
+ * connector that cannot load, a bug) is a 500 answer in the connector's failure shape,
+ * {ok: false, error: {code, message, hint}}, instead of an unhandled rejection (issue 24).
+ */
+function adminRoute(handler) {
+  return (req, res) => {
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((error) => {
+        const known = error && typeof error.toJSON === 'function' ? error.toJSON() : undefined;
+        const failure = known || {
+          code: 'INTERNAL',
+          message: `imap-connector could not answer: ${(error && error.message) || String(error)}`,
+          hint: 'Check that imap-connector is installed next to this package (npm ls imap-connector in the Node-RED user directory).',
+        };
+        if (!res.headersSent) res.status(500).json({ ok: false, error: failure });
+      });
+  };
+}
+
 module.exports = {
+  adminRoute,
   connector,
   connectionConfig,
   mergeCredentials,
