@@ -48,7 +48,8 @@ export function headerFieldsItem(names: readonly string[]): string {
 }
 
 // A MIME part's section number (RFC 3501 section 6.4.5): digits and dots, from the BODYSTRUCTURE.
-const SECTION = /^[1-9]\d{0,5}(\.[1-9]\d{0,5}){0,31}$/;
+// A part number, or a part's MIME header (RFC 3501 section 6.4.5: "1.2.MIME").
+const SECTION = /^[1-9]\d{0,5}(\.[1-9]\d{0,5}){0,31}(\.MIME)?$/;
 
 /** BODY.PEEK[section] of one MIME part; a section that is not one is refused, never sent. */
 export function bodyPartItem(section: string): string {

@@ -39,8 +39,8 @@ function dateOf(node: Node | undefined): Date | string {
   return Number.isNaN(date.getTime()) ? text : date;
 }
 
-// BODY[1.2] or BINARY[1.2]: a MIME part by its section number.
-const BODY_PART = /^(?:BODY|BINARY)\[(\d+(?:\.\d+)*)\]$/;
+// BODY[1.2] or BINARY[1.2]: a MIME part by its section number; BODY[1.2.MIME] its header.
+const BODY_PART = /^(?:BODY|BINARY)\[(\d+(?:\.\d+)*(?:\.MIME)?)\]$/;
 
 // Item name -> [message field, decoder]; one table instead of a branch per item.
 const ITEMS: Record<string, [string, (value: Node | undefined) => unknown]> = {

@@ -17,6 +17,7 @@ import type { DigestedAttachments } from '../rows/full-body.js';
 import { sleep } from '../sleep.js';
 import { assembleRows, bodyOptionsOf, type FetchedBatch } from './assemble-rows.js';
 import { fetchFields } from './fetch-fields.js';
+import { addPartNames } from './part-names.js';
 import { addParts, fetchFor } from './part-plan.js';
 import type { ReadPlan } from './prepare-read.js';
 import { INCOMPLETE_ANSWER, readWhatRemains } from './unreadable-messages.js';
@@ -106,6 +107,7 @@ async function fetchBatch(
     : new Set<number>();
   const messages = await batchMessages(session, wanted, oversized, queries);
   await addEnvelopeHeaders(session, messages);
+  await addPartNames(session, messages);
   const digests = new Map<number, DigestedAttachments>();
   const wholeSource =
     plan.select.level === 'envelope'

@@ -6,6 +6,7 @@
  */
 import { TextDecoder } from 'node:util';
 import { decodeRawBytes } from './header-words.js';
+import { decodeUtf7 } from './utf7.js';
 import type { TextPart } from './text-parts.js';
 
 /** Quoted-printable (RFC 2045 6.7): =XX bytes, soft line breaks; anything else as it is. */
@@ -32,11 +33,13 @@ function quotedPrintable(bytes: Buffer): Buffer {
       i += 2;
       continue;
     }
-    // A soft line break: "=" then optional transport padding, then CRLF or LF.
+    // A soft line break: "=" then optional transport padding, then CRLF, LF, or the end of
+    // the part (a last line ending in "=" has no line break after it to remove).
     let j = i + 1;
     while (bytes[j] === 0x20 || bytes[j] === 0x09) j++;
     if (bytes[j] === 0x0d && bytes[j + 1] === 0x0a) i = j + 1;
     else if (bytes[j] === 0x0a) i = j;
+    else if (j >= bytes.length) i = j;
     else out[length++] = byte;
   }
   return out.subarray(0, length);
@@ -96,24 +99,31 @@ function unflow(text: string, delSp: boolean): string {
 }
 
 const ASCII_LABELS = new Set(['us-ascii', 'ascii', 'ansi_x3.4-1968', 'iso646-us', 'us']);
+// UTF-7 (RFC 2152) is no WHATWG encoding: TextDecoder refuses it, utf7.ts decodes it.
+const UTF7_LABELS = new Set(['utf-7', 'unicode-1-1-utf-7', 'csunicode11utf7']);
 
 /** A part's bytes as the text a reader sees, and a warning when its charset was unknown. */
 export function decodePart(bytes: Buffer, part: TextPart): { text: string; warning?: string } {
   const decoded = transferDecode(bytes, part.encoding);
+  const label = part.charset?.trim().toLowerCase();
   let text: string;
   let warning: string | undefined;
-  let decoder: TextDecoder | undefined;
-  // US-ASCII is what a server says for a part without a charset, and what many mailers write
-  // over UTF-8 text: bytes above 0x7F then are read as raw bytes (UTF-8, else windows-1252),
-  // never as WHATWG's windows-1252 alias of "us-ascii", which turns UTF-8 into mojibake.
-  if (part.charset && !ASCII_LABELS.has(part.charset.trim().toLowerCase())) {
-    try {
-      decoder = new TextDecoder(part.charset.trim().toLowerCase());
-    } catch {
-      warning = `part ${part.section}: unknown charset ${JSON.stringify(part.charset)}, read as UTF-8 or windows-1252`;
+  if (label && UTF7_LABELS.has(label)) text = decodeUtf7(decoded.toString('latin1'));
+  else {
+    let decoder: TextDecoder | undefined;
+    // US-ASCII is what a server says for a part without a charset, and what many mailers
+    // write over UTF-8 text: bytes above 0x7F then are read as raw bytes (UTF-8, else
+    // windows-1252), never as WHATWG's windows-1252 alias of "us-ascii", which turns UTF-8
+    // into mojibake.
+    if (label && !ASCII_LABELS.has(label)) {
+      try {
+        decoder = new TextDecoder(label);
+      } catch {
+        warning = `part ${part.section}: unknown charset ${JSON.stringify(part.charset)}, read as UTF-8 or windows-1252`;
+      }
     }
+    text = decoder ? decoder.decode(decoded) : decodeRawBytes(decoded);
   }
-  text = decoder ? decoder.decode(decoded) : decodeRawBytes(decoded);
   text = text.replace(/\r\n/g, '\n');
   if (part.flowed) text = unflow(text, part.delSp);
   return warning ? { text, warning } : { text };

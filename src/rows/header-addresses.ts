@@ -76,6 +76,15 @@ function addrSpec(text: string): string | null {
   return /[\s<>(),;:]/.test(text) ? null : text;
 }
 
+/** Where the last white-space-separated run of tokens starts (a word after a space); -1 if none. */
+function lastSpacedWordIndex(tokens: Token[]): number {
+  for (let i = tokens.length - 1; i > 0; i--) {
+    const token = tokens[i]!;
+    if (token.kind === 'word' && token.spaced) return i;
+  }
+  return -1;
+}
+
 /** One element's tokens -> an address, or undefined when the element is empty. */
 function toAddress(tokens: Token[]): Address | undefined {
   const open = tokens.findIndex((t) => t.kind === 'special' && t.text === '<');
@@ -96,6 +105,16 @@ function toAddress(tokens: Token[]): Address | undefined {
     const name = phrase || (comments[0] ? decode(comments[0]) : '') || (address ? '' : spec);
     if (!name && !address) return undefined;
     return { name: name || null, address };
+  }
+  // "Jane Doe jane@example.org": words, then an addr-spec after white space, without angle
+  // brackets. The words are the name, not part of the address (joined, they invented
+  // JaneDoejane@example.org; issue 24).
+  const words = tokens.filter((t) => t.kind !== 'comment');
+  const lastStart = lastSpacedWordIndex(words);
+  if (lastStart > 0) {
+    const tail = addrSpec(joined(words.slice(lastStart), false));
+    if (tail)
+      return { name: decode(joined(words.slice(0, lastStart), true)) || null, address: tail };
   }
   const spec = joined(tokens, false);
   const address = addrSpec(spec);

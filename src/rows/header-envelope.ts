@@ -20,7 +20,10 @@ const PLACEHOLDER = /MISSING_MAILBOX|MISSING_DOMAIN|SYNTAX_ERROR|\.MISSING-HOST-
 // What text decoded from a string instead of its bytes shows: the replacement character, or
 // its UTF-8 bytes read as ISO-8859-1. Clean non-ASCII text (encoded words, RFC 6532 UTF-8)
 // comes through an ENVELOPE intact and needs nothing more.
-const SPOILED = /\uFFFD|\u00EF\u00BF\u00BD/;
+// Also UTF-8 bytes read one by one as ISO-8859-1 ("J\u00C3\u00BCrgen"): a name with one stray
+// byte among UTF-8 ones, which the server could not read as UTF-8 (issue 24).
+const SPOILED =
+  /\uFFFD|\u00EF\u00BF\u00BD|[\u00C2-\u00DF][\u0080-\u00BF]|[\u00E0-\u00EF][\u0080-\u00BF]{2}/;
 
 type Envelope = NonNullable<FetchedMessage['envelope']>;
 type EnvelopeAddress = { name?: string; address?: string };

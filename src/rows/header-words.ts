@@ -19,14 +19,42 @@ const CP1252_HIGH =
   '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
   '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 
-/** Bytes -> text: UTF-8 when they are valid UTF-8 (RFC 6532), else windows-1252. */
+/** The length of the valid UTF-8 sequence starting at `i`, or 0 (RFC 3629 section 4). */
+function utf8SequenceAt(bytes: Buffer, i: number): number {
+  const lead = bytes[i]!;
+  const length =
+    lead >= 0xc2 && lead <= 0xdf
+      ? 2
+      : lead >= 0xe0 && lead <= 0xef
+        ? 3
+        : lead >= 0xf0 && lead <= 0xf4
+          ? 4
+          : 0;
+  if (length === 0 || i + length > bytes.length) return 0;
+  for (let k = 1; k < length; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return 0;
+  return length;
+}
+
+const cp1252 = (byte: number): string =>
+  byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80]! : String.fromCharCode(byte);
+
+/**
+ * Bytes -> text: UTF-8 when they are valid UTF-8 (RFC 6532); else each valid UTF-8 sequence as
+ * UTF-8 and each stray byte as windows-1252, so one stray byte in a UTF-8 name ("J\xC3\xBCrgen
+ * M\xFCller") no longer turns every other character into mojibake (issue 24).
+ */
 export function decodeRawBytes(bytes: Buffer): string {
   try {
     return UTF8.decode(bytes);
   } catch {
     let text = '';
-    for (const byte of bytes)
-      text += byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80] : String.fromCharCode(byte);
+    for (let i = 0; i < bytes.length; ) {
+      const length = bytes[i]! < 0x80 ? 0 : utf8SequenceAt(bytes, i);
+      if (length > 0) {
+        text += bytes.toString('utf8', i, i + length);
+        i += length;
+      } else text += cp1252(bytes[i++]!);
+    }
     return text;
   }
 }
