@@ -20,6 +20,11 @@ export interface CliIo {
   outputClosed?: () => boolean;
   /** Resolves once what was written to stdout has left this process (or could not). */
   flush?: () => Promise<void>;
+  /**
+   * For a pipe: resolves true once its reader read everything, false when the reader went away
+   * with rows unread, undefined when this machine cannot tell (pipe-drain.ts).
+   */
+  pipeDrained?: (signal?: AbortSignal) => Promise<boolean | undefined>;
   /** Fires on Ctrl-C or SIGTERM: the running operation stops cleanly (its state saved). */
   signal?: AbortSignal;
 }

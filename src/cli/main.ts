@@ -9,6 +9,7 @@ import { CONNECTOR_VERSION } from '../manifest.js';
 import { isConnectorError } from '../errors.js';
 import { didYouMean } from '../validators.js';
 import { watchForStall } from '../stall-guard.js';
+import { pipeDrained } from './pipe-drain.js';
 import { EXIT_CODES, EXIT_CODE_HELP, EXIT_PIPE_CLOSED } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportError } from './report-error.js';
@@ -164,6 +165,7 @@ export function runAsProgram(argv: string[]): void {
       stdoutKind: stdoutKindOf(),
       outputClosed: () => closed,
       flush: () => new Promise<void>((resolve) => process.stdout.write('', () => resolve())),
+      pipeDrained,
     }),
     guard.stalled,
   ]).then(

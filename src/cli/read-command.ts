@@ -134,11 +134,16 @@ function checkpoint(job: ReadJob, cursor: string): void {
   });
 }
 
-/** The run ended cleanly: once the pipe took every row, its cursor is saved. */
+/**
+ * The run ended cleanly: once the pipe's reader read every row (the pipe drained), its cursor
+ * is saved. A reader that went away with rows unread is a closed pipe: nothing is saved.
+ */
 async function deliver(job: ReadJob): Promise<void> {
   if (job.unproven === undefined || !job.values.state) return;
   await job.io.flush?.();
   if (job.io.outputClosed?.()) throw pipeClosed();
+  const drained = await job.io.pipeDrained?.(job.io.signal);
+  if (drained === false || job.io.outputClosed?.()) throw pipeClosed();
   writeStateFile(job.values.state, { cursor: job.unproven });
 }
 
@@ -226,7 +231,7 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
     await (values.all ? readAll : readOnePage)({ connection, query, options, sink, values, io });
     return EXIT_CODES.ok;
   } catch (error) {
-    if (io.outputClosed?.()) {
+    if (io.outputClosed?.() || (error as { pipeClosed?: boolean }).pipeClosed) {
       io.stderr.write(
         `Stopped: the reader of the output went away.${values.state ? ` ${values.state} was not moved past what it provably got: the next run gives those rows again (their ids are stable).` : ''}\n`,
       );

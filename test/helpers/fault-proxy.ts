@@ -31,6 +31,11 @@ export interface FaultProxy {
   limitSessions(sessions: number | undefined): void;
   /** Connections refused by limitSessions so far. */
   refused(): number;
+  /**
+   * A server restart as clients see it: every open connection cut now, and new ones closed at
+   * once (before a greeting) for `ms`.
+   */
+  outage(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -44,7 +49,14 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
   // With `connections`, a fault applies to that many new connections, then the proxy passes.
   let remaining: number | undefined;
+  let downUntil = 0;
   const server = createServer((client) => {
+    if (Date.now() < downUntil) {
+      faults++;
+      client.on('error', () => undefined);
+      client.destroy();
+      return;
+    }
     if (sessionLimit !== undefined && open >= sessionLimit) {
       refused++;
       client.on('error', () => undefined);
@@ -111,6 +123,11 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       sessionLimit = sessions;
     },
     refused: () => refused,
+    outage: (ms) => {
+      downUntil = Date.now() + ms;
+      faults += sockets.size > 0 ? 1 : 0;
+      for (const socket of sockets) socket.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -42,7 +42,7 @@ const longHeaderLine = (bytes: number): string =>
 
 const manyAddresses = (count: number): string =>
   `From: Hostile <hostile@example.org>\r\nTo: ${Array.from({ length: count }, (_, i) => `r${i}@example.org`).join(',\r\n ')}\r\n` +
-  `Subject: hostile addresses-${count}\r\nDate: Mon, 01 Jan 2024 10:00:00 +0000\r\nMessage-ID: <hostile-addresses@example.org>\r\n\r\nmany recipients\r\n`;
+  `Subject: hostile addresses-${count}\r\nDate: Mon, 01 Jan 2024 10:00:00 +0000\r\nMessage-ID: <hostile-addresses-${count}@example.org>\r\n\r\nmany recipients\r\n`;
 
 // ";;" before boundary=: Dovecot's BODYSTRUCTURE finds no boundary and calls the body one part.
 const disagreeingStructure = (): string =>
@@ -53,13 +53,14 @@ const imapInBody = (): string =>
   head('imap-in-body', 'Content-Type: text/plain\r\n\r\n') +
   'an unterminated literal {99999}\r\n* 1 FETCH (UID 1 BODY[] {100}\r\nA1 OK [ALERT] done\r\n)\r\n';
 
-/** The hostile messages, generous sizes as the issue gives them. */
-export function hostileMessages(): HostileMessage[] {
+/** How big the hostile messages are: the issue's sizes (1), or a fraction for quick trials. */
+export function hostileMessages(scale = 1): HostileMessage[] {
+  const of = (full: number, least: number): number => Math.max(least, Math.round(full * scale));
   return [
-    ['nesting-10000', nested(10_000)],
-    ['parts-50000', manyParts(50_000)],
-    ['long-header', longHeaderLine(10 * 1024 * 1024)],
-    ['addresses-100000', manyAddresses(100_000)],
+    [`nesting-${of(10_000, 150)}`, nested(of(10_000, 150))],
+    [`parts-${of(50_000, 200)}`, manyParts(of(50_000, 200))],
+    ['long-header', longHeaderLine(of(10 * 1024 * 1024, 64 * 1024))],
+    [`addresses-${of(100_000, 500)}`, manyAddresses(of(100_000, 500))],
     ['disagreeing-structure', disagreeingStructure()],
     ['imap-in-body', imapInBody()],
   ].map(([name, source]) => ({ name: name!, source: Buffer.from(source!) }));

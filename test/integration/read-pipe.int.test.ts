@@ -70,14 +70,16 @@ const read = (state: string): string[] => [
 ];
 
 describe('read --state into a pipe whose reader stops early', () => {
-  it.each([1, 10, 49, 50, 51, 120, 199, 250])(
+  // Near the end, what head leaves unread fits in the pipe's buffer: the writer has finished
+  // when head stops, so only the pipe draining, not an EPIPE, tells what was delivered.
+  it.each([1, 10, 49, 50, 51, 120, 199, 250, 380, 399])(
     '(| head -n %i) exits 141 without a stack trace, and the next run gives every message the reader did not get',
     (n) => {
       const dir = tempDir();
       const state = join(dir, 'state.json');
       const first = piped(read(state), `head -n ${n}`, dir);
       const got = ids(first.got);
-      expect(first.code).toBe(141);
+      expect(first.code, first.err).toBe(141);
       expect(first.err).toMatch(/Stopped: the reader of the output went away/);
       expect(first.err).not.toMatch(/\n\s+at |Error:/);
       expect(got).toHaveLength(n);

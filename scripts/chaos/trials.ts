@@ -1,0 +1,353 @@
+/**
+ * One chaos trial: a seeded random combination of what issue 24 found failing only where
+ * features meet: hostile messages among good ones, batch topologies (parallel, caps, source
+ * and destination on one server), local and queued batches, consumers that stop early, kill -9
+ * of a run or a worker, Ctrl-C, and server faults (cuts, silence, a session limit, a restart).
+ * After each trial the invariants of shared/DESIGN.md are checked and counted.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  archiveContent,
+  compare,
+  mailboxContent,
+  newAccount,
+  seededAccount,
+  sizeOf,
+  type Account,
+  type Content,
+  type World,
+} from './world.js';
+import { CLI, runCli, type Ended } from './processes.js';
+
+export interface Outcome {
+  path: string;
+  faults: number;
+  kills: number;
+  lost: number;
+  duplicated: number;
+  stalled: number;
+  /** A run that exited 0 while not everything was done. */
+  falseSuccess: number;
+  /** `batch status` saying RUNNING for a run no process runs. */
+  statusLies: number;
+  /** What went wrong, to replay: the seed and the checks that failed. */
+  problems: string[];
+}
+
+// Every process gets this long; a healthy trial needs seconds.
+const BUDGET_MS = 120_000;
+// Runs after a fault or a kill until one ends well: the run must then have finished the job.
+const MAX_RUNS = 5;
+
+type Fault = 'none' | 'cut' | 'silent' | 'limit' | 'restart';
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]!;
+}
+
+/** Arms the proxy for a fault; returns a stop for timed ones (a restart mid-run). */
+function arm(world: World, random: () => number, fault: Fault): () => void {
+  world.proxy.limitSessions(undefined);
+  world.proxy.set({ kind: 'pass' });
+  if (fault === 'cut' || fault === 'silent')
+    world.proxy.set({
+      kind: fault,
+      afterServerBytes: 300 + Math.floor(random() * 60_000),
+      connections: 1 + Math.floor(random() * 2),
+    });
+  if (fault === 'limit') world.proxy.limitSessions(1 + Math.floor(random() * 2));
+  if (fault !== 'restart') return () => undefined;
+  const timer = setTimeout(() => world.proxy.outage(500 + random() * 1500), 200 + random() * 1500);
+  return () => clearTimeout(timer);
+}
+
+/** A connection file for the source behind the proxy (faults apply), password from the env. */
+function sourceFile(world: World, dir: string, account: Account): string {
+  const path = join(dir, `source-${account.name}.json`);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      server: world.dovecot.host,
+      port: world.proxy.port,
+      security: 'none',
+      username: account.name,
+      timeout: 3000,
+      reconnectAttempts: 6,
+      reconnectDelay: 200,
+    }),
+  );
+  return path;
+}
+
+function outcome(path: string): Outcome {
+  return {
+    path,
+    faults: 0,
+    kills: 0,
+    lost: 0,
+    duplicated: 0,
+    stalled: 0,
+    falseSuccess: 0,
+    statusLies: 0,
+    problems: [],
+  };
+}
+
+function count(result: Outcome, ended: Ended, what: string): void {
+  if (ended.stalled) {
+    result.stalled++;
+    result.problems.push(`${what} stalled past its budget`);
+  }
+  if (ended.stopped) result.kills++;
+}
+
+function check(result: Outcome, expected: Content, got: Content, what: string): void {
+  const { lost, duplicated } = compare(expected, got);
+  result.lost += lost;
+  result.duplicated += duplicated;
+  if (lost + duplicated > 0)
+    result.problems.push(`${what}: lost ${lost}, duplicated ${duplicated}`);
+}
+
+/** read --all --state into a consumer that may stop early, then runs until one ends well. */
+export async function readTrial(world: World, random: () => number, dir: string): Promise<Outcome> {
+  const result = outcome('read --state | consumer');
+  const account = await seededAccount(world, random, 'cr');
+  const expected = await mailboxContent(world, account);
+  const config = sourceFile(world, dir, account);
+  const state = join(dir, 'read.state');
+  const args = [
+    'read',
+    '--config',
+    config,
+    '--query',
+    'ALL',
+    '--all',
+    '--state',
+    state,
+    '--page-size',
+    String(2 + Math.floor(random() * 8)),
+  ];
+  const env = { IMAP_PASSWORD: account.password };
+  const fault = pick(random, ['none', 'cut', 'silent', 'restart'] as const);
+  const disarm = arm(world, random, fault);
+  const total = sizeOf(expected);
+  const head = Math.floor(random() * (total + 3));
+  const delivered = new Set<string>();
+  const take = (stdout: string): void => {
+    for (const line of stdout.split('\n').filter(Boolean))
+      delivered.add((JSON.parse(line) as { id: string }).id);
+  };
+  const first = await runCli(args, { env, budgetMs: BUDGET_MS, pipe: `head -n ${head}` });
+  disarm();
+  count(result, first, 'read into a pipe');
+  take(first.stdout);
+  let done = false;
+  let lastError = '';
+  for (let run = 0; run < MAX_RUNS && !done; run++) {
+    const next = await runCli(args, { env, budgetMs: BUDGET_MS });
+    count(result, next, 'read');
+    take(next.stdout);
+    done = next.code === 0;
+    lastError = next.stderr;
+  }
+  // Every message reached some consumer: a row may come twice, never not at all.
+  const missing = total - delivered.size;
+  if (missing > 0) {
+    result.lost += missing;
+    result.problems.push(`read: ${missing} of ${total} messages never delivered`);
+  }
+  if (!done) result.problems.push(`read: no run ended well (${lastError.trim().split('\n')[0]})`);
+  return result;
+}
+
+/** An import (archive or another account), maybe killed mid-run, then run until it ends well. */
+export async function importTrial(
+  world: World,
+  random: () => number,
+  dir: string,
+): Promise<Outcome> {
+  const archive = random() < 0.5;
+  const result = outcome(`import into ${archive ? 'the archive' : 'another account'}`);
+  const account = await seededAccount(world, random, 'ci');
+  const expected = await mailboxContent(world, account);
+  const config = sourceFile(world, dir, account);
+  const target = newAccount(world, 'ct');
+  const targetFile = join(dir, 'target.json');
+  writeFileSync(
+    targetFile,
+    JSON.stringify({
+      server: world.dovecot.host,
+      port: world.dovecot.imapPort,
+      security: 'none',
+      username: target.name,
+      isTarget: true,
+      isSource: false,
+    }),
+  );
+  const archivePath = join(dir, 'chaos.archive');
+  const args = archive
+    ? ['import', '--config', config, '--archive', archivePath]
+    : ['import', '--config', config, '--target', targetFile, '--state', join(dir, 'import.state')];
+  const env = { IMAP_PASSWORD: account.password, IMAP_TARGET_PASSWORD: target.password };
+  const fault = pick(random, ['none', 'cut', 'silent', 'restart', 'limit'] as const);
+  const disarm = arm(world, random, fault);
+  const kill = random() < 0.5;
+  const first = await runCli(args, {
+    env,
+    budgetMs: BUDGET_MS,
+    ...(kill
+      ? {
+          stopAfterMs: 100 + random() * 1500,
+          signal: random() < 0.7 ? ('SIGKILL' as const) : ('SIGINT' as const),
+        }
+      : {}),
+  });
+  disarm();
+  count(result, first, 'import');
+  let ended = first;
+  for (let run = 0; run < MAX_RUNS && ended.code !== 0; run++) {
+    ended = await runCli(args, { env, budgetMs: BUDGET_MS });
+    count(result, ended, 'import');
+  }
+  const got = archive
+    ? archiveContent(archivePath, `${account.name}@${world.dovecot.host}`)
+    : await mailboxContent(world, target);
+  check(result, expected, got, result.path);
+  if (ended.code === 0 && compare(expected, got).lost > 0) result.falseSuccess++;
+  return result;
+}
+
+/** A batch of mailboxes, local or queued, in a random topology, maybe killed, then continued. */
+export async function batchTrial(
+  world: World,
+  random: () => number,
+  dir: string,
+): Promise<Outcome> {
+  const queued = random() < 0.4;
+  const toImap = queued || random() < 0.6;
+  const result = outcome(
+    `${queued ? 'queued' : 'local'} batch into ${toImap ? 'accounts' : 'the archive'}`,
+  );
+  const mailboxes = 2 + Math.floor(random() * 4);
+  const sources = await Promise.all(
+    Array.from({ length: mailboxes }, () => seededAccount(world, random, 'cb')),
+  );
+  const targets = sources.map(() => newAccount(world, 'cd'));
+  const expected = await Promise.all(sources.map((account) => mailboxContent(world, account)));
+  // The destination behind the proxy too (then source and destination are one server), or not.
+  const sameServer = random() < 0.5;
+  const server = (port: number) => ({
+    server: world.dovecot.host,
+    port,
+    security: 'none',
+    timeout: 3000,
+    reconnectAttempts: 6,
+    reconnectDelay: 200,
+  });
+  writeFileSync(
+    join(dir, 'panel.csv'),
+    sources
+      .map(
+        (s, i) =>
+          `${world.dovecot.host}:${world.proxy.port};${s.name};${s.password};${targets[i]!.name};${targets[i]!.password}`,
+      )
+      .join('\n'),
+  );
+  const profile = join(dir, 'batch.json');
+  writeFileSync(
+    profile,
+    JSON.stringify({
+      name: `chaos-${Math.floor(random() * 1e9)}`,
+      source: server(world.proxy.port),
+      destination: toImap
+        ? { imap: server(sameServer ? world.proxy.port : world.dovecot.imapPort) }
+        : { archive: 'mail.archive' },
+      mailboxes: { csv: 'panel.csv' },
+      throttle: {
+        parallelMailboxes: 1 + Math.floor(random() * 4),
+        maxConnectionsPerServer: 1 + Math.floor(random() * 3),
+        retryDelaySeconds: 1,
+        attempts: 4,
+      },
+    }),
+  );
+  const queue = queued ? ['--queue', world.redis.bareUrl] : [];
+  const env = {
+    IMAP_CONNECTOR_QUEUE_PASSWORD: world.redis.password,
+    IMAP_CONNECTOR_QUEUE_KEY: world.queueKey,
+  };
+  const workers: ChildProcess[] = queued
+    ? [startWorker(world), ...(random() < 0.5 ? [startWorker(world)] : [])]
+    : [];
+  const fault = pick(random, ['none', 'cut', 'silent', 'restart', 'limit'] as const);
+  const disarm = arm(world, random, fault);
+  try {
+    const stop = random() < 0.5;
+    // Queued: kill a worker mid-run (another takes the mailbox over); local: the run itself.
+    if (queued && stop)
+      setTimeout(
+        () => {
+          workers[0]!.kill('SIGKILL');
+          result.kills++;
+          workers.push(startWorker(world));
+        },
+        300 + random() * 1500,
+      );
+    let ended = await runCli(['batch', 'run', profile, ...queue], {
+      env,
+      budgetMs: BUDGET_MS,
+      ...(!queued && stop
+        ? {
+            stopAfterMs: 200 + random() * 1500,
+            signal: random() < 0.7 ? ('SIGKILL' as const) : ('SIGINT' as const),
+          }
+        : {}),
+    });
+    disarm();
+    count(result, ended, 'batch run');
+    if (ended.stopped && !queued) {
+      const status = await runCli(['batch', 'status', profile], { env, budgetMs: BUDGET_MS });
+      if (/: RUNNING /.test(status.stdout)) {
+        result.statusLies++;
+        result.problems.push('batch status says RUNNING for a stopped run');
+      }
+    }
+    for (let run = 0; run < MAX_RUNS && ended.code !== 0; run++) {
+      ended = await runCli(['batch', 'run', profile, ...queue], { env, budgetMs: BUDGET_MS });
+      count(result, ended, 'batch run');
+    }
+    let missing = 0;
+    for (const [i, source] of sources.entries()) {
+      const got = toImap
+        ? await mailboxContent(world, targets[i]!)
+        : archiveContent(join(dir, 'mail.archive'), `${source.name}@${world.dovecot.host}`);
+      check(result, expected[i]!, got, `${result.path}, mailbox ${i + 1}`);
+      missing += compare(expected[i]!, got).lost;
+    }
+    if (ended.code === 0 && missing > 0) result.falseSuccess++;
+    if (ended.code === 0 && !/: DONE/.test(ended.stdout))
+      result.problems.push('batch run exited 0 without a DONE report');
+  } finally {
+    for (const worker of workers) worker.kill('SIGTERM');
+  }
+  return result;
+}
+
+function startWorker(world: World): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'worker', '--queue', world.redis.bareUrl, '--concurrency', '2', '--lock-seconds', '3'],
+    {
+      env: {
+        ...process.env,
+        IMAP_CONNECTOR_QUEUE_PASSWORD: world.redis.password,
+        IMAP_CONNECTOR_QUEUE_KEY: world.queueKey,
+      },
+      stdio: 'ignore',
+    },
+  );
+  return child;
+}

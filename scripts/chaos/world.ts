@@ -1,0 +1,159 @@
+/**
+ * What every chaos trial runs against: one private Dovecot (and a Redis for queued batches),
+ * a fault proxy in front of Dovecot, fresh accounts seeded with ordinary and hostile mail, and
+ * the content of a mailbox or an archive account as a multiset of SHA-256s per folder.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Archive } from '../../src/archive.js';
+import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
+import { startFaultProxy, type FaultProxy } from '../../test/helpers/fault-proxy.js';
+import { goodMessage, hostileMessages } from '../../test/helpers/hostile-messages.js';
+import { withImapClient } from '../../test/helpers/imap-client.js';
+import { startRedis, type RedisServer } from '../../test/helpers/redis.js';
+import { seedMailbox } from '../../test/helpers/seed.js';
+
+export interface Account {
+  name: string;
+  password: string;
+}
+
+/** Folder -> SHA-256 -> count. */
+export type Content = Map<string, Map<string, number>>;
+
+export interface World {
+  dovecot: DovecotServer;
+  redis: RedisServer;
+  proxy: FaultProxy;
+  /** The key sealing queued jobs (base64, 32 bytes). */
+  queueKey: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startWorld(): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'imap-connector-chaos-'));
+  const dovecot = await startDovecot();
+  const redis = await startRedis();
+  const proxy = await startFaultProxy(dovecot.imapPort);
+  return {
+    dovecot,
+    redis,
+    proxy,
+    queueKey: randomBytes(32).toString('base64'),
+    dir,
+    close: async () => {
+      await proxy.close();
+      await redis.stop();
+      await dovecot.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function newAccount(world: World, prefix: string): Account {
+  const account = {
+    name: `${prefix}${randomBytes(4).toString('hex')}`,
+    // Meets the batch's default password policy, for destination logins too.
+    password: `Chaos-${randomBytes(6).toString('hex')}A1`,
+  };
+  addDovecotUsers(world.dovecot, [account]);
+  return account;
+}
+
+/**
+ * An account with ordinary mail in one or two folders, a hostile message now and then (small
+ * versions of the issue's), and sometimes a message twice in a folder (a source's own
+ * duplicate, which a destination may keep once).
+ */
+export async function seededAccount(
+  world: World,
+  random: () => number,
+  prefix: string,
+): Promise<Account> {
+  const account = newAccount(world, prefix);
+  const hostile = hostileMessages(0.01);
+  const folders: Record<string, { source: Buffer }[]> = {};
+  for (const folder of random() < 0.5 ? ['INBOX'] : ['INBOX', 'Archive/2024']) {
+    const count = 4 + Math.floor(random() * 12);
+    const messages = Array.from({ length: count }, (_, i) => ({
+      source: goodMessage(Math.floor(random() * 1e9) + i),
+    }));
+    if (random() < 0.4)
+      messages.splice(Math.floor(random() * count), 0, {
+        source: hostile[Math.floor(random() * hostile.length)]!.source,
+      });
+    if (random() < 0.2) messages.push({ source: messages[0]!.source });
+    folders[folder] = messages;
+  }
+  await seedMailbox(world.dovecot, account, folders);
+  return account;
+}
+
+const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+function add(content: Content, folder: string, bytes: Buffer): void {
+  const counts = content.get(folder) ?? new Map<string, number>();
+  counts.set(sha(bytes), (counts.get(sha(bytes)) ?? 0) + 1);
+  content.set(folder, counts);
+}
+
+/** What a mailbox holds, per folder (folders mapped by `rename`, e.g. a target's prefix). */
+export async function mailboxContent(world: World, account: Account): Promise<Content> {
+  const content: Content = new Map();
+  await withImapClient(account, world.dovecot, async (client) => {
+    for (const folder of await client.list()) {
+      if (folder.flags.has('\\Noselect')) continue;
+      const lock = await client.getMailboxLock(folder.path, { readOnly: true });
+      try {
+        if (!client.mailbox || !client.mailbox.exists) continue;
+        for await (const message of client.fetch('1:*', { source: true }))
+          add(content, folder.path, message.source ?? Buffer.alloc(0));
+      } finally {
+        lock.release();
+      }
+    }
+  });
+  return content;
+}
+
+/** What an archive holds for one account, per folder. */
+export function archiveContent(path: string, account: string): Content {
+  const content: Content = new Map();
+  const archive = Archive.open(path, { create: false, readonly: true });
+  try {
+    for (const message of archive.messages({ account })) add(content, message.folder, message.raw);
+  } finally {
+    archive.close();
+  }
+  return content;
+}
+
+/**
+ * Messages of `expected` missing from `got`, and messages `got` holds more often than
+ * `expected`; a source's duplicate may be held once (deduplicated), never more.
+ */
+export function compare(expected: Content, got: Content): { lost: number; duplicated: number } {
+  let lost = 0;
+  let duplicated = 0;
+  for (const [folder, counts] of expected) {
+    const held = got.get(folder) ?? new Map<string, number>();
+    for (const [hash, count] of counts) {
+      const have = held.get(hash) ?? 0;
+      if (have === 0) lost += 1;
+      duplicated += Math.max(0, have - count);
+    }
+  }
+  for (const [folder, counts] of got)
+    if (!expected.has(folder)) for (const count of counts.values()) duplicated += count;
+  return { lost, duplicated };
+}
+
+/** How many messages a content holds. */
+export function sizeOf(content: Content): number {
+  let total = 0;
+  for (const counts of content.values()) for (const count of counts.values()) total += count;
+  return total;
+}
