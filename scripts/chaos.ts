@@ -46,7 +46,9 @@ try {
     const trial = PATHS[Math.floor(random() * PATHS.length)]!;
     const dir = mkdtempSync(join(world.dir, `trial-${seed}-`));
     const faultsBefore = world.proxy.faults() + world.proxy.refused();
+    const trialStarted = Date.now();
     const outcome = await trial(world, random, dir);
+    const seconds = ((Date.now() - trialStarted) / 1000).toFixed(1);
     outcome.faults += world.proxy.faults() + world.proxy.refused() - faultsBefore;
     totals.trials++;
     for (const key of [
@@ -62,7 +64,7 @@ try {
     byPath.set(outcome.path, (byPath.get(outcome.path) ?? 0) + 1);
     if (outcome.problems.length > 0) failed.push({ seed, outcome });
     console.log(
-      `trial ${i + 1}/${TRIALS} seed ${seed}: ${outcome.path}, ${outcome.faults} faults, ${outcome.kills} kills${outcome.problems.length > 0 ? `: ${outcome.problems.join('; ')}` : ': ok'}`,
+      `trial ${i + 1}/${TRIALS} seed ${seed} (${seconds} s): ${outcome.path}, ${outcome.faults} faults, ${outcome.kills} kills${outcome.problems.length > 0 ? `: ${outcome.problems.join('; ')}` : ': ok'}`,
     );
   }
 } finally {

@@ -23,7 +23,7 @@ export interface CommandOptions {
  *   whatever `work` throws.
  */
 export function withCommandDeadline<T>(
-  session: Pick<Session, 'client' | 'errorContext'> & { signal?: AbortSignal | undefined },
+  session: Pick<Session, 'client' | 'commandTimeoutMs'> & { signal?: AbortSignal | undefined },
   what: string,
   work: () => Promise<T>,
   options: CommandOptions = {},
@@ -32,7 +32,7 @@ export function withCommandDeadline<T>(
   // Nothing is sent once the caller has cancelled; a command already on the wire whose outcome
   // must be known (a pipelined APPEND) is awaited all the same.
   if (signal?.aborted && !options.sent) return Promise.reject(abortedError());
-  const timeoutMs = session.errorContext.timeoutMs;
+  const timeoutMs = session.commandTimeoutMs;
   const running = work();
   return new Promise<T>((resolve, reject) => {
     const stop = (error: Error): void => {

@@ -6,7 +6,7 @@ export type { FolderInfo };
 
 /** LIST every folder, INBOX first, then by path, so results are the same on every run. */
 export async function listFolders(
-  session: Pick<Session, 'client' | 'errorContext'>,
+  session: Pick<Session, 'client' | 'commandTimeoutMs'>,
 ): Promise<FolderInfo[]> {
   const entries = await withCommandDeadline(session, 'LIST', () => session.client.list());
   return entries

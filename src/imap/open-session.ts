@@ -28,6 +28,11 @@ export interface Session {
   readonly logger: Logger;
   /** The caller's signal: every command of the session ends with ABORTED when it fires. */
   readonly signal: AbortSignal | undefined;
+  /**
+   * How long any one command may take, from when it is sent to its tagged answer: the
+   * connection's `timeout`, as an absolute deadline (command-deadline.ts).
+   */
+  readonly commandTimeoutMs: number;
   /** Largest literal this session accepts from the server (the connection's maxMessageSize + framing). */
   readonly maxMessageBytes: number;
   /** The first fault imapflow reported as an event after connecting, if any. */
@@ -141,6 +146,7 @@ export async function openSession(
     secrets,
     errorContext,
     logger,
+    commandTimeoutMs: config.timeout,
     maxMessageBytes: literalLimit(config),
     fault: () => fault,
     asError: (error) =>

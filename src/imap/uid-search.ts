@@ -147,7 +147,10 @@ function searchLimit(client: ImapFlow): number {
 }
 
 /** What a search needs of a session: the client, its error context, its logger and signal. */
-export type SearchSession = Pick<Session, 'client' | 'errorContext' | 'logger' | 'signal'>;
+export type SearchSession = Pick<
+  Session,
+  'client' | 'errorContext' | 'commandTimeoutMs' | 'logger' | 'signal'
+>;
 
 /**
  * UID SEARCH with arguments compiled by query/render-search.ts, on the selected folder; UIDs

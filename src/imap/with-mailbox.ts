@@ -13,7 +13,7 @@ export async function withMailbox<T>(
   readOnly: boolean,
   work: () => Promise<T>,
 ): Promise<T> {
-  const timeout = session.errorContext.timeoutMs;
+  const timeout = session.commandTimeoutMs;
   const lock = await withCommandDeadline(
     session,
     readOnly ? `EXAMINE ${JSON.stringify(path)}` : `SELECT ${JSON.stringify(path)}`,

@@ -79,12 +79,7 @@ async function openDestination(
       state,
       close: async () => undefined,
     };
-  const sink = new ImapSink(
-    await openSession(destination.config, options),
-    mode,
-    mapping,
-    destination.config.timeout,
-  );
+  const sink = new ImapSink(await openSession(destination.config, options), mode, mapping);
   return { sink, state, close: () => sink.close() };
 }
 

@@ -41,7 +41,6 @@ export class ImapSink implements Sink {
     private readonly session: Session,
     private readonly mode: DedupeMode,
     private readonly mapping: FolderMapOptions,
-    private readonly timeout: number,
   ) {}
 
   openFolder(source: FolderInfo, recorded?: string): Promise<FolderSink> {
@@ -49,7 +48,7 @@ export class ImapSink implements Sink {
   }
 
   private async open(source: FolderInfo, recorded: string | undefined): Promise<FolderSink> {
-    const { session, mode, timeout } = this;
+    const { session, mode } = this;
     this.folders ??= await listFolders(session);
     const folders = this.folders;
     const destination =
@@ -79,18 +78,12 @@ export class ImapSink implements Sink {
       overlaps: true,
       contains: (identities) =>
         onTarget(session, async () => {
-          index ??= await buildTargetFolderIndex(session, destination, mode, timeout, exists);
+          index ??= await buildTargetFolderIndex(session, destination, mode, exists);
           return index.contains(identities);
         }),
       confirm: (identity: MessageIdentity) =>
         onTarget(session, async () => {
-          contentIndex ??= await buildTargetFolderIndex(
-            session,
-            destination,
-            'hash',
-            timeout,
-            true,
-          );
+          contentIndex ??= await buildTargetFolderIndex(session, destination, 'hash', true);
           return (await contentIndex.contains([identity]))[0] === true;
         }),
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {

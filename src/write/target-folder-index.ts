@@ -16,11 +16,7 @@ import {
 const INDEX_BATCH = 2000;
 
 /** Header keys of every message in the folder: one UID SEARCH, then UID FETCH of header fields in batches. */
-async function indexedMessages(
-  session: Session,
-  path: string,
-  timeout: number,
-): Promise<IndexedMessage[]> {
+async function indexedMessages(session: Session, path: string): Promise<IndexedMessage[]> {
   return withMailbox(session, path, true, async () => {
     const uids = await uidSearch(session, [{ type: 'ATOM', value: 'ALL' }]);
     const fields = IDENTITY_HEADER_FIELDS.map((field) => field.toLowerCase());
@@ -47,7 +43,6 @@ async function indexedMessages(
 async function readBodies(
   session: Session,
   path: string,
-  timeout: number,
   uids: number[],
 ): Promise<Map<number, Buffer>> {
   return withMailbox(session, path, true, () =>
@@ -75,9 +70,8 @@ export async function buildTargetFolderIndex(
   session: Session,
   path: string,
   mode: DedupeMode,
-  timeout: number,
   exists: boolean,
 ): Promise<DedupeIndex> {
-  const existing = mode === 'none' || !exists ? [] : await indexedMessages(session, path, timeout);
-  return new HeaderDedupeIndex(mode, existing, (uids) => readBodies(session, path, timeout, uids));
+  const existing = mode === 'none' || !exists ? [] : await indexedMessages(session, path);
+  return new HeaderDedupeIndex(mode, existing, (uids) => readBodies(session, path, uids));
 }

@@ -71,7 +71,7 @@ export async function write(
       await ensureFolder(session, folder);
       result.created = true;
     }
-    const index = await buildTargetFolderIndex(session, folder, mode, config.timeout, exists);
+    const index = await buildTargetFolderIndex(session, folder, mode, exists);
     const identities = messages.map((message) => identify(message.raw));
     const present = await index.contains(identities);
     const batch = new BatchDedupe(mode);
