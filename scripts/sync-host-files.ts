@@ -8,8 +8,9 @@
  * A field added to the manifest appears in Node-RED without a hand edit.
  * `npm run manifest` writes them; test/contract/host-forms.test.ts fails when they are stale.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import { stringify } from 'yaml';
 import { meltanoExtractor } from '../src/adapters/singer/singer-settings.js';
 import {
@@ -17,7 +18,26 @@ import {
   valueLabel,
   type ConnectionField,
 } from '../src/adapters/host-fields.js';
+import ts from 'typescript';
 import { MANIFEST } from '../src/manifest.js';
+
+/** The repository root, whether this runs from scripts/ (tests) or dist/scripts/ (npm run manifest). */
+function repoRoot(): URL {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: string;
+      };
+      if (manifest.name === 'imap-connector') return dir;
+    } catch {
+      // Not the root yet.
+    }
+    if (dir.pathname === '/') throw new Error('the repository root was not found');
+  }
+}
+
+const ROOT = repoRoot();
+const NODE_RED_PACKAGE = new URL('packages/node-red-contrib-imap-connector/', ROOT);
 
 // isSource / isTarget follow from the node (read or write); the query belongs to the read node.
 const NOT_IN_CONNECTION = new Set(['isActive', 'isSource', 'isTarget', 'query']);
@@ -113,8 +133,11 @@ function helpOf(fields: ConnectionField[]): string {
   ].join('\n');
 }
 
-/** The editor side: registerType with defaults, credentials, validators, conditions and the button. */
-function editorScript(fields: ConnectionField[]): string {
+/**
+ * The editor side: the real file nodes/lib/connection-editor.js, fed with the fields and the
+ * one display rule, and called. Nothing of the editor's logic lives in this generator.
+ */
+function editorScript(fields: ConnectionField[], rule: string): string {
   const described = fields.map((field) => ({
     name: field.name,
     type: field.type,
@@ -127,119 +150,68 @@ function editorScript(fields: ConnectionField[]): string {
     displayOptions: field.displayOptions,
     placeholder: (field as { placeholder?: unknown }).placeholder,
   }));
-  return `(function () {
-  // Generated from connector.json by scripts/sync-host-files.ts: do not edit by hand.
-  var FIELDS = ${JSON.stringify(described)};
-  function valueOf(node, name) {
-    var input = $('#node-config-input-' + name);
-    if (input.length) return input.is(':checkbox') ? input.prop('checked') : input.val();
-    return node[name];
-  }
-  function shown(node, field) {
-    var show = field.displayOptions && field.displayOptions.show;
-    if (!show) return true;
-    return Object.keys(show).every(function (other) {
-      var value = valueOf(node, other);
-      if (value === '' || value === undefined) {
-        var def = FIELDS.filter(function (f) { return f.name === other; })[0];
-        value = def ? def.default : value;
-      }
-      return show[other].indexOf(value) !== -1;
-    });
-  }
-  function validator(field) {
-    return function (value) {
-      if (!shown(this, field)) return true;
-      if (value === '' || value === undefined || value === null) return !field.required;
-      if (field.type === 'integer' || field.type === 'number') {
-        if (!/^-?\\d+(\\.\\d+)?$/.test(String(value))) return false;
-        var n = Number(value);
-        if (field.minimum !== undefined && n < field.minimum) return false;
-        if (field.maximum !== undefined && n > field.maximum) return false;
-      }
-      if (field.pattern && field.type !== 'boolean' && !new RegExp(field.pattern).test(String(value))) return false;
-      return true;
-    };
-  }
-  var defaults = { name: { value: '' } };
-  var credentials = {};
-  FIELDS.forEach(function (field) {
-    if (field.secret) credentials[field.name] = { type: 'password' };
-    else
-      defaults[field.name] = {
-        value: field.default !== undefined ? field.default : field.type === 'boolean' ? false : '',
-        validate: validator(field),
-      };
-  });
-  function collect(node) {
-    var settings = {};
-    var secrets = {};
-    FIELDS.forEach(function (field) {
-      if (!shown(node, field)) return;
-      var value = valueOf(node, field.name);
-      (field.secret ? secrets : settings)[field.name] = value;
-    });
-    return { id: node.id, settings: settings, credentials: secrets };
-  }
-  function refresh(node) {
-    FIELDS.forEach(function (field) {
-      $('.imap-connector-field[data-field="' + field.name + '"]').toggle(shown(node, field));
-      if (field.placeholder) {
-        var by = valueOf(node, field.placeholder.field) || '';
-        $('#node-config-input-' + field.name).attr('placeholder', field.placeholder.values[by] || '');
-      }
-    });
-  }
-  function describe(result) {
-    if (!result.ok) return result.code + ': ' + result.message + (result.hint ? '\\n' + result.hint : '');
-    var lines = ['OK: ' + result.message, 'Latency: ' + result.latencyMs + ' ms'];
-    if (result.folders) lines.push('Folders: ' + result.folders.count);
-    if (result.server) lines.push('Capabilities: ' + result.server.capabilities.join(' '));
-    (result.warnings || []).forEach(function (w) { lines.push('Warning: ' + w); });
-    return lines.join('\\n');
-  }
-  RED.nodes.registerType('imap-connection', {
-    category: 'config',
-    defaults: defaults,
-    credentials: credentials,
-    label: function () {
-      return this.name || (this.username ? this.username + '@' + this.server : 'IMAP connection');
-    },
-    oneditprepare: function () {
-      var node = this;
-      $('.imap-connector-advanced-toggle').on('click', function (event) {
-        event.preventDefault();
-        var group = $(this).data('group');
-        var section = $('.imap-connector-advanced[data-group="' + group + '"]');
-        section.toggle();
-        $(this).text(section.is(':visible') ? 'Hide advanced settings' : 'Show advanced settings');
-      });
-      FIELDS.forEach(function (field) {
-        $('#node-config-input-' + field.name).on('change input', function () { refresh(node); });
-      });
-      refresh(node);
-      $('#imap-connector-test-connection').on('click', function () {
-        var out = $('#imap-connector-test-result').show().text('Testing ...');
-        $.ajax({
-          url: 'imap-connector/test-connection',
-          type: 'POST',
-          contentType: 'application/json',
-          data: JSON.stringify(collect(node)),
-        }).then(
-          function (result) { out.text(describe(result)); },
-          function (xhr) { out.text('Failed: ' + (xhr.responseJSON ? xhr.responseJSON.message : xhr.statusText)); }
-        );
-      });
-    },
-  });
-})();`;
+  const editor = readFileSync(new URL('nodes/lib/connection-editor.js', NODE_RED_PACKAGE), 'utf8');
+  return [
+    '(function () {',
+    '  // Generated from connector.json by scripts/sync-host-files.ts: do not edit by hand.',
+    `  var FIELDS = ${JSON.stringify(described)};`,
+    rule.trim(),
+    editor.trim(),
+    '  imapConnectionEditor(FIELDS, isShown);',
+    '})();',
+  ].join('\n');
 }
 
-export function connectionEditorHtml(): string {
+const GENERATED =
+  'Generated from src/config/display-rule.ts by scripts/sync-host-files.ts: do not edit.';
+
+/**
+ * The one display rule as plain JavaScript: src/config/display-rule.ts with its types taken
+ * out by the TypeScript compiler (the same whoever runs this), formatted.
+ */
+async function displayRuleFunction(): Promise<string> {
+  const source = readFileSync(new URL('src/config/display-rule.ts', ROOT), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      removeComments: true,
+    },
+  });
+  const start = outputText.indexOf('function isShown');
+  const body = outputText.slice(start).replace(/export \{\};?\s*$/, '');
+  return format(body, { ...(await prettierOptions()), parser: 'babel' });
+}
+
+async function prettierOptions(): Promise<Record<string, unknown>> {
+  return (await resolveConfig(fileURLToPath(new URL('package.json', ROOT)))) ?? {};
+}
+
+/**
+ * Every file generated from the manifest and the display rule, by path from the repository
+ * root: what npm run manifest writes and test/contract/host-forms.test.ts compares.
+ */
+export async function generatedHostFiles(): Promise<Record<string, string>> {
+  const rule = await displayRuleFunction();
+  const options = { ...(await prettierOptions()), parser: 'babel' };
+  const nodeRed = 'packages/node-red-contrib-imap-connector/nodes/';
+  return {
+    [`${nodeRed}imap-connection.html`]: connectionEditorHtml(rule),
+    [`${nodeRed}connection-fields.json`]: connectionFieldsJson(),
+    [`${nodeRed}lib/display-rule.js`]: await format(
+      `'use strict';\n// ${GENERATED}\n${rule}\nmodule.exports = { isShown };\n`,
+      options,
+    ),
+    'src/console/static/display-rule.js': await format(`// ${GENERATED}\nexport ${rule}`, options),
+    'packages/meltano/meltano.yml': meltanoProjectYml(),
+  };
+}
+
+function connectionEditorHtml(rule: string): string {
   const fields = nodeRedFields();
   return [
     `<script type="text/javascript">`,
-    editorScript(fields),
+    editorScript(fields, rule),
     `</script>`,
     ``,
     `<script type="text/html" data-template-name="imap-connection">`,
@@ -254,11 +226,12 @@ export function connectionEditorHtml(): string {
 }
 
 /** What the runtime needs of each field: how to convert a setting and where it is stored. */
-export function connectionFieldsJson(): string {
+function connectionFieldsJson(): string {
   const fields = nodeRedFields().map((field) => ({
     name: field.name,
     type: field.type,
     secret: field.secret,
+    default: field.default,
     displayOptions: field.displayOptions,
   }));
   return (
@@ -271,7 +244,7 @@ export function connectionFieldsJson(): string {
 }
 
 /** A Meltano project file with the extractor and a JSON Lines loader, ready for `meltano install`. */
-export function meltanoProjectYml(): string {
+function meltanoProjectYml(): string {
   const project = {
     version: 1,
     default_environment: 'dev',
@@ -301,15 +274,7 @@ export function meltanoProjectYml(): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  // Run as dist/scripts/sync-node-red.js.
-  const NODE_RED_PACKAGE = new URL(
-    '../../packages/node-red-contrib-imap-connector/',
-    import.meta.url,
-  );
-  writeFileSync(new URL('nodes/imap-connection.html', NODE_RED_PACKAGE), connectionEditorHtml());
-  writeFileSync(new URL('nodes/connection-fields.json', NODE_RED_PACKAGE), connectionFieldsJson());
-  writeFileSync(
-    new URL('../../packages/meltano/meltano.yml', import.meta.url),
-    meltanoProjectYml(),
-  );
+  // Run as dist/scripts/sync-host-files.js (npm run manifest).
+  for (const [path, text] of Object.entries(await generatedHostFiles()))
+    writeFileSync(new URL(path, ROOT), text);
 }

@@ -38,6 +38,11 @@ export const ERROR_CODES = {
     retryable: false,
     hint: 'Check the command line: run the command with --help for its options.',
   },
+  NOT_FOUND: {
+    kind: 'config',
+    retryable: false,
+    hint: 'Check the name: nothing by that name is known here.',
+  },
   AUTH_FAILED: {
     kind: 'auth',
     retryable: false,

@@ -3,6 +3,7 @@
  * them. Every adapter's settings are generated from here, so a field added to connector.json
  * appears in each host without hand edits.
  */
+import { isShown } from '../config/display-rule.js';
 import { MANIFEST } from '../manifest.js';
 
 export interface ConnectionField {
@@ -51,10 +52,12 @@ export interface FieldSwitch {
   branches: { value: string; fields: ConnectionField[] }[];
 }
 
-/** Whether `field` is shown when `switchName` has `value` (hidden fields are neither required nor sent). */
+/**
+ * Whether `field` is shown when `switchName` has `value` and every other field its default
+ * (the one display rule, config/display-rule.ts; hidden fields are neither required nor sent).
+ */
 export function shownFor(field: ConnectionField, switchName: string, value: string): boolean {
-  const allowed = field.displayOptions?.show[switchName];
-  return allowed === undefined || allowed.includes(value);
+  return isShown(field, { [switchName]: value }, CONNECTION_FIELDS);
 }
 
 /** The switch fields among `fields`: enums that another field's displayOptions names. */

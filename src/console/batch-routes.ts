@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { ConfigError } from '../errors.js';
 import { ConsoleBatches } from './console-batches.js';
+import { notFound } from './console-errors.js';
 
 // A mailbox list beyond this is not an upload for a browser form.
 const MAX_CSV_BYTES = 10 * 1024 * 1024;
@@ -83,7 +84,8 @@ export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono 
 
   app.get('/:name/report/:run', (c) => {
     const report = batches.report(c.req.param('name'), Number(c.req.param('run')));
-    return report ? c.json(report) : c.json({ ok: false, message: 'No report for that run.' }, 404);
+    if (!report) throw notFound('report for that run');
+    return c.json(report);
   });
 
   // The status once a second while the batch runs, then once more when it has ended.

@@ -10,7 +10,7 @@ import { MANIFEST } from '../manifest.js';
 import { read } from '../read/read.js';
 import { testQuery } from '../read/test-query.js';
 import { validateConfig } from '../config/validate-config.js';
-import { jsonBody } from './console-errors.js';
+import { jsonBody, notFound } from './console-errors.js';
 import { ConnectionProfiles, mergeStoredSecrets } from './connection-profiles.js';
 
 const PREVIEW_ROWS = 20;
@@ -45,11 +45,12 @@ export function connectionRoutes(profiles: ConnectionProfiles, signal: AbortSign
   app.post('/validate', async (c) => {
     try {
       validateConfig(configOf(await jsonBody(c)));
-      return c.json({ ok: true, issues: [] });
+      return c.json({ ok: true });
     } catch (error) {
-      // Problems with the settings are the answer here, not a failure of the request.
+      // Problems with the settings are the answer here (HTTP 200), not a failure of the
+      // request; in the one failure shape, the problems in error.details.issues.
       if (isConnectorError(error) && Array.isArray(error.details?.issues))
-        return c.json({ ok: false, issues: error.details.issues });
+        return c.json({ ok: false, error: error.toJSON() });
       throw error;
     }
   });
@@ -74,7 +75,8 @@ export function connectionRoutes(profiles: ConnectionProfiles, signal: AbortSign
 
   app.get('/:name', (c) => {
     const profile = profiles.get(c.req.param('name'));
-    return profile ? c.json(profile) : c.json({ ok: false, message: 'No such connection.' }, 404);
+    if (!profile) throw notFound('saved connection');
+    return c.json(profile);
   });
 
   app.put('/:name', async (c) => {

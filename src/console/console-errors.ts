@@ -1,15 +1,18 @@
 import type { Context } from 'hono';
-import { isConnectorError, makeError } from '../errors.js';
+import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 
 /**
- * A failed operation as the console answers it: the error's code, message and hint (built
- * without secrets), HTTP 400 for what the user can fix in the form, 502 when the server failed.
+ * A failed request as the console answers it, in the one failure shape of the connector:
+ * `{ok: false, error: {code, message, hint, retryable, details}}` (built without secrets); HTTP
+ * 404 for a name it does not know, 400 for what the user can fix in the form, 502 when the
+ * server failed.
  */
 export function errorResponse(c: Context, error: unknown): Response {
   const known = isConnectorError(error)
     ? error
     : makeError('INTERNAL', `Unexpected error: ${(error as Error)?.message ?? String(error)}`);
-  const status = ['config', 'query', 'auth'].includes(known.kind) ? 400 : 502;
+  const status =
+    known.code === 'NOT_FOUND' ? 404 : ['config', 'query', 'auth'].includes(known.kind) ? 400 : 502;
   return c.json({ ok: false, error: known.toJSON() }, status);
 }
 
@@ -24,4 +27,9 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw makeError('CONFIG_INVALID', 'The request body must be a JSON object.', { field: '/' });
   return body as Record<string, unknown>;
+}
+
+/** NOT_FOUND for a name the console does not know (a path is never echoed). */
+export function notFound(what: string): ConnectorError {
+  return makeError('NOT_FOUND', `No ${what} of that name.`);
 }

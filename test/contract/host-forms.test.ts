@@ -4,34 +4,25 @@
  * them), and the manifest's value labels name allowed values only.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTION_FIELDS } from '../../src/adapters/host-fields.js';
-import {
-  connectionEditorHtml,
-  connectionFieldsJson,
-  meltanoProjectYml,
-  nodeRedFields,
-} from '../../scripts/sync-host-files.js';
+import { generatedHostFiles, nodeRedFields } from '../../scripts/sync-host-files.js';
 
-const NODE_RED_PACKAGE = new URL(
-  '../../packages/node-red-contrib-imap-connector/',
-  import.meta.url,
-);
+const ROOT = new URL('../../', import.meta.url);
+let files: Record<string, string>;
+beforeAll(async () => {
+  files = await generatedHostFiles();
+});
 
 describe('host forms from the manifest', () => {
-  it('the Node-RED connection editor and field list are current (run npm run manifest)', () => {
-    const read = (name: string) => readFileSync(new URL(name, NODE_RED_PACKAGE), 'utf8');
-    expect(read('nodes/imap-connection.html')).toBe(connectionEditorHtml());
-    expect(read('nodes/connection-fields.json')).toBe(connectionFieldsJson());
-  });
-
-  it('the Meltano plugin definition is current (run npm run manifest)', () => {
-    const path = new URL('../../packages/meltano/meltano.yml', import.meta.url);
-    expect(readFileSync(path, 'utf8')).toBe(meltanoProjectYml());
+  it('every generated host file is current: Node-RED editor and fields, the display rule copies, Meltano (run npm run manifest)', () => {
+    expect(Object.keys(files).length).toBeGreaterThanOrEqual(5);
+    for (const [path, text] of Object.entries(files))
+      expect(readFileSync(new URL(path, ROOT), 'utf8'), path).toBe(text);
   });
 
   it('the Node-RED form has an input per connection field, secrets as password inputs', () => {
-    const html = connectionEditorHtml();
+    const html = files['packages/node-red-contrib-imap-connector/nodes/imap-connection.html']!;
     for (const field of nodeRedFields()) {
       expect(html).toContain(`id="node-config-input-${field.name}"`);
       if (field.secret)

@@ -109,4 +109,49 @@ describe('module layering', () => {
       .map((i) => relative(SRC, i.from));
     expect(violations).toEqual([]);
   });
+
+  // The console and the adapters are hosts of the connector: they use what a host can, the
+  // names index.ts and archive.ts export (from the module that defines them), and the base and
+  // config layers. What else they reach, and why, is this list (docs/architecture.md).
+  const HOST_EXCEPTIONS: Record<string, string> = {
+    'console/archive-search.ts -> sinks/sqlite-driver.ts':
+      "the search index is an in-memory SQLite (FTS5) database, opened with the archive's driver",
+    'adapters/stream-sync.ts -> read/cursor.ts':
+      "a host's per-stream state is one folder's entry of the opaque cursor",
+    'console/console-batches.ts -> batch/preflight.ts':
+      'a type: the preflight results the batch page shows (PreflightResult is exported too)',
+  };
+
+  it('lets the console and the adapters use the public API only, besides the listed exceptions', () => {
+    const exported = new Map<string, Set<string>>();
+    for (const entry of ['index.ts', 'archive.ts']) {
+      const text = readFileSync(join(SRC, entry), 'utf8');
+      for (const m of text.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'([^']+)'/g)) {
+        const target = relative(SRC, resolve(SRC, m[2]!)).replace(/\.js$/, '.ts');
+        const names = m[1]!
+          .split(',')
+          .map((n) => n.replace(/^\s*type\s+/, '').trim())
+          .filter(Boolean);
+        exported.set(target, new Set([...(exported.get(target) ?? []), ...names]));
+      }
+    }
+    const violations: string[] = [];
+    for (const path of files(SRC).filter((p) => ['console', 'adapters'].includes(layer(p)))) {
+      const text = readFileSync(path, 'utf8');
+      for (const m of text.matchAll(/^import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'(\.[^']+)'/gm)) {
+        const target = relative(SRC, resolve(dirname(path), m[2]!)).replace(/\.js$/, '.ts');
+        const to = layer(join(SRC, target));
+        if ([layer(path), 'base', 'config'].includes(to)) continue;
+        const pair = `${relative(SRC, path)} -> ${target}`;
+        if (HOST_EXCEPTIONS[pair]) continue;
+        const names = m[1]!
+          .split(',')
+          .map((n) => n.replace(/^\s*type\s+/, '').trim())
+          .filter(Boolean);
+        const missing = names.filter((name) => !exported.get(target)?.has(name));
+        if (missing.length > 0) violations.push(`${pair}: ${missing.join(', ')}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
 });

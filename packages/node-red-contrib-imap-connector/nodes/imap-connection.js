@@ -30,6 +30,15 @@ module.exports = function register(RED) {
     credentials[field.name] = { type: 'password' };
   RED.nodes.registerType('imap-connection', ImapConnectionNode, { credentials });
 
+  // The connector's one failure shape, {ok: false, error: {code, message, hint}}.
+  const badRequest = (message) => ({
+    ok: false,
+    error: {
+      code: 'USAGE_INVALID',
+      message,
+      hint: 'The editor sent a request this node does not know; reload the editor.',
+    },
+  });
   const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
   // The connector answers within its own timeout; this bounds a dialog that waits on it.
   const signal = () => AbortSignal.timeout(120 * 1000);
@@ -44,7 +53,7 @@ module.exports = function register(RED) {
         !isObject(body.settings) ||
         (body.credentials !== undefined && !isObject(body.credentials))
       )
-        return res.status(400).json({ message: 'Expected {id, settings, credentials}.' });
+        return res.status(400).json(badRequest('Expected {id, settings, credentials}.'));
       const stored = typeof body.id === 'string' ? RED.nodes.getCredentials(body.id) : undefined;
       const config = connectionConfig(
         body.settings,
@@ -63,7 +72,7 @@ module.exports = function register(RED) {
     adminRoute(async (req, res) => {
       const body = req.body;
       if (!isObject(body) || !isObject(body.connection) || typeof body.connection.id !== 'string')
-        return res.status(400).json({ message: 'Expected {connection: {id, settings}, query}.' });
+        return res.status(400).json(badRequest('Expected {connection: {id, settings}, query}.'));
       const deployed = RED.nodes.getNode(body.connection.id);
       const settings = isObject(body.connection.settings)
         ? body.connection.settings

@@ -72,7 +72,19 @@ export function table(columns, rows, onClick) {
       rows.map((row) =>
         el(
           'tr',
-          onClick ? { class: 'clickable', onclick: () => onClick(row) } : {},
+          onClick
+            ? {
+                class: 'clickable',
+                // A row that opens something is reached and opened by keyboard too.
+                tabindex: '0',
+                onclick: () => onClick(row),
+                onkeydown: (event) => {
+                  if (event.key !== 'Enter' && event.key !== ' ') return;
+                  event.preventDefault();
+                  onClick(row);
+                },
+              }
+            : {},
           columns.map((c) => el('td', {}, c.value(row))),
         ),
       ),

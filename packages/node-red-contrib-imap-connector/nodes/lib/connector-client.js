@@ -5,6 +5,8 @@
  * style, and the node's cursor in its context store.
  */
 const { fields } = require('../connection-fields.json');
+// The one display rule of every form (src/config/display-rule.ts, copied by npm run manifest).
+const { isShown } = require('./display-rule.js');
 
 let runtime;
 /** imap-connector's operations (testConnection, read, readStream, write, applyActions, ...). */
@@ -14,15 +16,6 @@ function connector() {
 }
 
 const SECRET_PLACEHOLDER = '__PWRD__';
-
-function shown(field, values) {
-  const show = field.displayOptions && field.displayOptions.show;
-  if (!show) return true;
-  return Object.entries(show).every(([other, allowed]) => {
-    const value = values[other];
-    return value === undefined || value === '' ? true : allowed.includes(value);
-  });
-}
 
 function convert(field, value) {
   if (value === undefined || value === null || value === '') return undefined;
@@ -55,7 +48,7 @@ function connectionConfig(settings, credentials, role) {
   const values = { ...settings };
   const config = {};
   for (const field of fields) {
-    if (!shown(field, values)) continue;
+    if (!isShown(field, values, fields)) continue;
     const raw = field.secret ? (credentials || {})[field.name] : settings[field.name];
     const value = convert(field, raw);
     if (value !== undefined) config[field.name] = value;

@@ -1,0 +1,121 @@
+// One batch: its summary, the preflight before Start is enabled, Start and Stop, live progress
+// by server-sent events, and a finished run's report.
+import { api, el, errorText, fill } from './api.js';
+import { mailboxTable, preflightTable, runsTable } from './batch-tables.js';
+
+class BatchView {
+  constructor(name) {
+    this.name = name;
+    this.base = `/api/batches/${encodeURIComponent(name)}`;
+    this.summary = el('div', { id: 'batch-summary' });
+    this.preflight = el('div', { id: 'preflight', 'aria-live': 'polite' });
+    this.progress = el('div', { id: 'progress' });
+    this.runs = el('div', { id: 'runs' });
+    this.report = el('div', { class: 'result hidden', id: 'report' });
+    this.start = el('button', { id: 'start-batch', type: 'button', disabled: true }, 'Start');
+    this.stop = el(
+      'button',
+      { id: 'stop-batch', type: 'button', class: 'secondary', disabled: true },
+      'Stop',
+    );
+    this.check = el(
+      'button',
+      { id: 'run-preflight', type: 'button', class: 'secondary' },
+      'Preflight',
+    );
+    this.check.addEventListener('click', () => this.runPreflight());
+    this.start.addEventListener('click', () => this.startRun());
+    this.stop.addEventListener('click', () => this.stopRun());
+  }
+
+  async runPreflight() {
+    fill(this.preflight, el('p', { class: 'muted' }, 'Logging in to every mailbox ...'));
+    const { data } = await api(`${this.base}/preflight`, { method: 'POST' });
+    if (!data.ok)
+      return fill(this.preflight, el('div', { class: 'result bad' }, errorText(data.error)));
+    const good = data.results.filter((r) => r.ok).length;
+    const summary = `${good} of ${data.results.length} mailboxes ready`;
+    fill(
+      this.preflight,
+      el('p', { id: 'preflight-summary' }, summary),
+      preflightTable(data.results),
+    );
+    this.start.disabled = good === 0;
+  }
+
+  async startRun() {
+    this.start.disabled = true;
+    const { data } = await api(`${this.base}/start`, { method: 'POST' });
+    if (!data.ok) this.preflight.append(el('div', { class: 'result bad' }, errorText(data.error)));
+  }
+
+  async stopRun() {
+    this.stop.disabled = true;
+    await api(`${this.base}/stop`, { method: 'POST' });
+  }
+
+  async showReport(runId) {
+    const { data } = await api(`${this.base}/report/${runId}`);
+    this.report.classList.remove('hidden');
+    this.report.textContent = data.text ?? errorText(data.error);
+  }
+
+  stateText(status) {
+    if (status.running) return 'running';
+    return status.runs.length ? `last run ${status.runs.at(-1).status}` : 'not run yet';
+  }
+
+  render(status) {
+    const { profile } = status;
+    const destination = profile.destination.archive
+      ? 'the archive'
+      : profile.destination.imap.server;
+    const state = el(
+      'p',
+      { id: 'batch-state', class: status.running ? 'status-running' : 'muted' },
+      this.stateText(status),
+    );
+    fill(
+      this.summary,
+      el('p', {}, `Source: ${profile.source.server}  Destination: ${destination}`),
+      state,
+    );
+    this.stop.disabled = !status.running;
+    if (status.error)
+      this.summary.append(
+        el('div', { class: 'result bad', id: 'batch-error' }, errorText(status.error)),
+      );
+    // A stopped run continues where it was; its mailboxes passed their preflight already.
+    if (status.interrupted) this.start.disabled = false;
+    fill(
+      this.progress,
+      status.mailboxes.length
+        ? mailboxTable(status.mailboxes)
+        : el('p', { class: 'muted' }, 'No mailbox has run yet.'),
+    );
+    fill(
+      this.runs,
+      runsTable(status.runs, (runId) => this.showReport(runId)),
+    );
+  }
+
+  element() {
+    const controls = [this.summary, this.check, this.start, this.stop, this.preflight];
+    return [
+      el('p', {}, el('a', { href: '#batches' }, 'All batches')),
+      el('section', {}, el('h2', {}, `Batch ${this.name}`), ...controls),
+      el('section', {}, el('h2', {}, 'Mailboxes'), this.progress),
+      el('section', {}, el('h2', {}, 'Runs'), this.runs, this.report),
+    ];
+  }
+}
+
+export async function batchView(main, name) {
+  const view = new BatchView(name);
+  main.append(...view.element());
+  view.render((await api(view.base)).data);
+  const events = new EventSource(`${view.base}/events`);
+  events.addEventListener('status', (event) => view.render(JSON.parse(event.data)));
+  events.addEventListener('end', () => events.close());
+  return () => events.close();
+}

@@ -1,0 +1,43 @@
+// One archived message, shown safely: its text, its HTML sanitized in a sandboxed frame that
+// loads nothing remote, its attachments, and the .eml download.
+import { api, bytes, el, errorText, fill } from './api.js';
+
+function attachmentsOf(view) {
+  if (!view.attachments.length) return null;
+  const names = view.attachments.map((a) => `${a.filename ?? '(unnamed)'} (${bytes(a.size)})`);
+  return el('p', {}, `Attachments: ${names.join(', ')}`);
+}
+
+function htmlFrame(view, url) {
+  if (!view.hasHtml) return null;
+  return el('iframe', {
+    class: 'message-html',
+    id: 'message-html',
+    sandbox: '',
+    referrerpolicy: 'no-referrer',
+    src: `${url}/html`,
+    title: 'The message as HTML, remote content blocked',
+  });
+}
+
+export async function showMessage(box, base, id) {
+  const url = `${base}/messages/${id}`;
+  const { status, data: view } = await api(url);
+  box.hidden = false;
+  if (status !== 200) return fill(box, el('div', { class: 'result bad' }, errorText(view.error)));
+  fill(
+    box,
+    el('h2', { id: 'message-subject' }, view.subject ?? '(no subject)'),
+    el('p', {}, `From: ${view.from}`),
+    el('p', {}, `To: ${view.to}${view.cc ? `  Cc: ${view.cc}` : ''}`),
+    el(
+      'p',
+      { class: 'muted' },
+      `${view.date ?? ''}  ${view.account} / ${view.folder} / UID ${view.uid}`,
+    ),
+    el('p', {}, el('a', { href: `${url}/eml`, download: '', id: 'download-eml' }, 'Download .eml')),
+    attachmentsOf(view),
+    htmlFrame(view, url),
+    el('pre', { class: 'result', id: 'message-text' }, view.text),
+  );
+}
