@@ -62,6 +62,88 @@ function progressOf(done: FolderImportResult[], folder: FolderImportResult): voi
 }
 
 /**
+ * The row of one attempt: every change guarded by the attempt it belongs to; once the row is
+ * not this attempt's any more (its run's records were lost), `lost` fires and the import stops.
+ */
+class AttemptRow {
+  readonly lost = new AbortController();
+  readonly attempts: number;
+  private readonly mine: RowGuard;
+  // Flushes one after another, and all of them before the outcome: a late flush must not
+  // write older counts over the final ones.
+  private flushing = Promise.resolve();
+  private lastFlush = 0;
+
+  constructor(
+    readonly before: MailboxState,
+    private readonly key: string,
+    private readonly ctx: AttemptContext,
+  ) {
+    this.attempts = before.attempts + 1;
+    this.mine = { attempts: this.attempts, ...(ctx.worker ? { worker: ctx.worker } : {}) };
+  }
+
+  async change(fields: Partial<MailboxState>, expect: RowGuard = this.mine): Promise<void> {
+    if (await this.ctx.records.update(this.ctx.runId, this.key, fields, expect))
+      this.ctx.onChange?.();
+    else this.lost.abort();
+  }
+
+  /** The row says running, if it still is the one read before (no other attempt took it). */
+  start(): Promise<void> {
+    const { before, ctx } = this;
+    return this.change(
+      {
+        status: 'running',
+        attempts: this.attempts,
+        startedAt: new Date().toISOString(),
+        error: null,
+        ...(ctx.worker ? { worker: ctx.worker } : {}),
+      },
+      { attempts: before.attempts, ...(before.worker ? { worker: before.worker } : {}) },
+    );
+  }
+
+  /** This attempt's folders so far, written at most once a second. */
+  progress(done: readonly FolderImportResult[]): void {
+    if (Date.now() - this.lastFlush < FLUSH_MS) return;
+    this.lastFlush = Date.now();
+    const counts = withEarlier(this.before, countsOf(done));
+    this.flushing = this.flushing.then(() => this.change(counts)).catch(() => undefined);
+  }
+
+  settled(): Promise<void> {
+    return this.flushing;
+  }
+}
+
+/** How a failed attempt ends: released (stopped from outside), queued again, or failed. */
+async function failedAttempt(
+  row: AttemptRow,
+  error: ConnectorError,
+  done: FolderImportResult[],
+  ctx: AttemptContext,
+): Promise<AttemptOutcome> {
+  const counts = withEarlier(row.before, countsOf(partialImportResult(error)?.folders ?? done));
+  await row.settled();
+  if (row.lost.signal.aborted) return { status: 'lost', error: rowGone(ctx.runId) };
+  if (ctx.stopping()) {
+    // Stopped from outside: the import stopped after a recorded step; not an attempt.
+    await row.change({ ...counts, status: 'queued', attempts: row.before.attempts });
+    return { status: 'released', error };
+  }
+  const shown = reported(error, ctx.passwords);
+  const retry = error.retryable && row.attempts < ctx.maxAttempts;
+  await row.change({
+    ...counts,
+    status: retry ? 'queued' : 'failed',
+    endedAt: new Date().toISOString(),
+    error: shown,
+  });
+  return { status: retry ? 'retry' : 'failed', error, shown };
+}
+
+/**
  * One attempt at `mailbox`; never throws for the mailbox's own failure (the outcome says it),
  * only when its records cannot be written.
  */
@@ -69,34 +151,13 @@ export async function attemptMailbox(
   mailbox: MailboxImport,
   ctx: AttemptContext,
 ): Promise<AttemptOutcome> {
-  const { records, runId } = ctx;
-  const before = await records.mailbox(runId, mailbox.key);
-  if (!before) return { status: 'lost', error: rowGone(mailbox.key, runId) };
-  const attempts = before.attempts + 1;
-  const mine: RowGuard = { attempts, ...(ctx.worker ? { worker: ctx.worker } : {}) };
-  // Once the row is not this attempt's any more, the import stops: its records are gone.
-  const lost = new AbortController();
-  const change = async (fields: Partial<MailboxState>, expect: RowGuard = mine): Promise<void> => {
-    if (await records.update(runId, mailbox.key, fields, expect)) ctx.onChange?.();
-    else lost.abort();
-  };
-  await change(
-    {
-      status: 'running',
-      attempts,
-      startedAt: new Date().toISOString(),
-      error: null,
-      ...(ctx.worker ? { worker: ctx.worker } : {}),
-    },
-    { attempts: before.attempts, ...(before.worker ? { worker: before.worker } : {}) },
-  );
-  if (lost.signal.aborted) return { status: 'lost', error: rowGone(mailbox.key, runId) };
-  const signals = [ctx.importOptions.signal, lost.signal].filter((s): s is AbortSignal => !!s);
+  const before = await ctx.records.mailbox(ctx.runId, mailbox.key);
+  if (!before) return { status: 'lost', error: rowGone(ctx.runId) };
+  const row = new AttemptRow(before, mailbox.key, ctx);
+  await row.start();
+  if (row.lost.signal.aborted) return { status: 'lost', error: rowGone(ctx.runId) };
+  const signals = [ctx.importOptions.signal, row.lost.signal].filter((s) => s !== undefined);
   const done: FolderImportResult[] = [];
-  let lastFlush = 0;
-  // Flushes one after another, and all of them before the outcome: a late flush must not
-  // write older counts over the final ones.
-  let flushing = Promise.resolve();
   try {
     const result = await ctx.withSlots(() =>
       runImport(mailbox.source, mailbox.spec, {
@@ -104,43 +165,24 @@ export async function attemptMailbox(
         signal: AbortSignal.any(signals),
         onProgress: (folder) => {
           progressOf(done, folder);
-          if (Date.now() - lastFlush < FLUSH_MS) return;
-          lastFlush = Date.now();
-          const counts = withEarlier(before, countsOf(done));
-          flushing = flushing.then(() => change(counts)).catch(() => undefined);
+          row.progress(done);
         },
       }),
     );
-    await flushing;
-    await change(doneRow(withEarlier(before, countsOf(result.folders)), result));
+    await row.settled();
+    await row.change(doneRow(withEarlier(before, countsOf(result.folders)), result));
     return { status: 'done', result };
   } catch (caught) {
     const error: ConnectorError = isConnectorError(caught)
       ? caught
       : makeError('INTERNAL', String((caught as Error)?.message ?? caught), { cause: caught });
-    const counts = withEarlier(before, countsOf(partialImportResult(error)?.folders ?? done));
-    await flushing;
-    if (lost.signal.aborted) return { status: 'lost', error: rowGone(mailbox.key, runId) };
-    if (ctx.stopping()) {
-      // Stopped from outside: the import stopped after a recorded step; not an attempt.
-      await change({ ...counts, status: 'queued', attempts: before.attempts });
-      return { status: 'released', error };
-    }
-    const shown = reported(error, ctx.passwords);
-    const retry = error.retryable && attempts < ctx.maxAttempts;
-    await change({
-      ...counts,
-      status: retry ? 'queued' : 'failed',
-      endedAt: new Date().toISOString(),
-      error: shown,
-    });
-    return { status: retry ? 'retry' : 'failed', error, shown };
+    return failedAttempt(row, error, done, ctx);
   }
 }
 
-function rowGone(key: string, runId: number): ConnectorError {
+function rowGone(runId: number): ConnectorError {
   return makeError(
     'BATCH_STATE_LOST',
-    `The status row of mailbox ${key} in run ${runId} is gone or was taken over: the batch's records were lost.`,
+    `A mailbox's status row in run ${runId} is gone or was taken over: the batch's records were lost.`,
   );
 }
