@@ -179,26 +179,7 @@ export class SqliteRunRecords implements RunRecords {
     change: Partial<MailboxState>,
     expect?: RowGuard,
   ): Promise<boolean> {
-    const columns: Record<string, unknown> = {
-      status: change.status,
-      attempts: change.attempts,
-      folders_done: change.foldersDone,
-      folders_total: change.foldersTotal,
-      seen: change.seen,
-      copied: change.copied,
-      duplicates: change.duplicates,
-      failed: change.failed,
-      bytes: change.bytes,
-      started_at: change.startedAt,
-      ended_at: change.endedAt,
-      error:
-        change.error === undefined
-          ? undefined
-          : change.error === null
-            ? null
-            : JSON.stringify(change.error),
-      folders: change.folders === undefined ? undefined : JSON.stringify(change.folders),
-    };
+    const columns = columnsOf(change);
     const set = Object.entries(columns).filter(([, value]) => value !== undefined);
     if (set.length === 0) return (await this.mailbox(runId, key)) !== undefined;
     // A local batch has one process (its lock): the guard is the attempt count alone.
@@ -244,4 +225,25 @@ export class SqliteRunRecords implements RunRecords {
       | undefined;
     return row?.report ? JSON.parse(row.report) : undefined;
   }
+}
+
+/** The table's columns for a change of a mailbox row; undefined where the change leaves them. */
+function columnsOf(change: Partial<MailboxState>): Record<string, unknown> {
+  const json = (value: unknown): string | null | undefined =>
+    value === undefined ? undefined : value === null ? null : JSON.stringify(value);
+  return {
+    status: change.status,
+    attempts: change.attempts,
+    folders_done: change.foldersDone,
+    folders_total: change.foldersTotal,
+    seen: change.seen,
+    copied: change.copied,
+    duplicates: change.duplicates,
+    failed: change.failed,
+    bytes: change.bytes,
+    started_at: change.startedAt,
+    ended_at: change.endedAt,
+    error: json(change.error),
+    folders: json(change.folders),
+  };
 }

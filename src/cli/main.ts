@@ -131,28 +131,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
  * call it with their sub-command in front.
  */
 export function runAsProgram(argv: string[]): void {
-  const stop = new AbortController();
-  let signalExit: number | undefined;
-  const onSignal = (exitCode: number) => (): void => {
-    signalExit ??= exitCode;
-    stop.abort();
-  };
-  process.once('SIGINT', onSignal(130));
-  process.once('SIGTERM', onSignal(143));
-  // A library that throws from its own socket handler (ioredis at a service that is not Redis)
-  // would print a stack trace: one line instead, and the internal exit code.
-  process.on('uncaughtException', (error) => {
-    process.stderr.write(`Internal error: ${error.message}\n`);
-    process.exit(EXIT_CODES.internal);
-  });
-  // The reader of stdout went away ("| head"): stop, without a stack trace, exit 141.
-  let closed = false;
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    closed = true;
-    signalExit ??= EXIT_PIPE_CLOSED;
-    stop.abort();
-  });
+  const process_ = watchProcess();
   // Node exits 0 when nothing is left to wait for, even with the command still pending: a
   // command that stalls must not look like one that succeeded (issue 24).
   const guard = watchForStall(`${argv[0] ?? 'imap-connector'} command`);
@@ -161,9 +140,9 @@ export function runAsProgram(argv: string[]): void {
       stdout: process.stdout,
       stderr: process.stderr,
       env: process.env,
-      signal: stop.signal,
+      signal: process_.signal,
       stdoutKind: stdoutKindOf(),
-      outputClosed: () => closed,
+      outputClosed: process_.outputClosed,
       flush: () => new Promise<void>((resolve) => process.stdout.write('', () => resolve())),
       pipeDrained,
     }),
@@ -171,7 +150,7 @@ export function runAsProgram(argv: string[]): void {
   ]).then(
     (exitCode) => {
       guard.cancel();
-      process.exitCode = signalExit ?? exitCode;
+      process.exitCode = process_.signalExit() ?? exitCode;
     },
     (error: unknown) => {
       guard.cancel();
@@ -179,6 +158,37 @@ export function runAsProgram(argv: string[]): void {
       process.exitCode = EXIT_CODES.internal;
     },
   );
+}
+
+/**
+ * The process's ways to stop a command: Ctrl-C (130), SIGTERM (143), the reader of stdout going
+ * away (141, "| head"); and one line instead of a stack trace for a library that throws from its
+ * own socket handler (ioredis at a service that is not Redis).
+ */
+function watchProcess(): {
+  signal: AbortSignal;
+  outputClosed: () => boolean;
+  signalExit: () => number | undefined;
+} {
+  const stop = new AbortController();
+  let signalExit: number | undefined;
+  let closed = false;
+  const stopWith = (exitCode: number): void => {
+    signalExit ??= exitCode;
+    stop.abort();
+  };
+  process.once('SIGINT', () => stopWith(130));
+  process.once('SIGTERM', () => stopWith(143));
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`Internal error: ${error.message}\n`);
+    process.exit(EXIT_CODES.internal);
+  });
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+    stopWith(EXIT_PIPE_CLOSED);
+  });
+  return { signal: stop.signal, outputClosed: () => closed, signalExit: () => signalExit };
 }
 
 /** What this process's stdout is: a pipe or socket, a regular file, or else (a terminal, /dev/null). */

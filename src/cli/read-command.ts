@@ -12,7 +12,8 @@ import { QUERY_FLAGS, QUERY_FLAGS_HELP, queryFromFlags, selectFromFlags } from '
 import { reportError } from './report-error.js';
 import { openRowOutput, outputStart, type RowOutput } from './row-output.js';
 import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
-import { readStateFile, writeStateFile } from './state-file.js';
+import { readStateFile } from './state-file.js';
+import { ReadDelivery, readerWentAway } from './read-delivery.js';
 import { usageError } from './usage-error.js';
 import { parseFlags } from './parse-flags.js';
 
@@ -111,44 +112,7 @@ interface ReadJob {
   sink: RowOutput;
   values: Values;
   io: CliIo;
-  /** A cursor whose rows went into a pipe: saved only once the run ended cleanly. */
-  unproven?: string;
-}
-
-/**
- * Makes the rows so far durable and records where the next run continues (--state). Never
- * ahead of what the reader got (issue 24): rows in a pipe are proven delivered only by a clean
- * end, so for a pipe the cursor waits for deliver().
- */
-function checkpoint(job: ReadJob, cursor: string): void {
-  const bytes = job.sink.commit();
-  const { state, out } = job.values;
-  if (!state) return;
-  if (!job.sink.provesEachCommit) {
-    job.unproven = cursor;
-    return;
-  }
-  writeStateFile(state, {
-    cursor,
-    ...(out && bytes !== undefined ? { out: { path: out, bytes } } : {}),
-  });
-}
-
-/**
- * The run ended cleanly: once the pipe's reader read every row (the pipe drained), its cursor
- * is saved. A reader that went away with rows unread is a closed pipe: nothing is saved.
- */
-async function deliver(job: ReadJob): Promise<void> {
-  if (job.unproven === undefined || !job.values.state) return;
-  await job.io.flush?.();
-  if (job.io.outputClosed?.()) throw pipeClosed();
-  const drained = await job.io.pipeDrained?.(job.io.signal);
-  if (drained === false || job.io.outputClosed?.()) throw pipeClosed();
-  writeStateFile(job.values.state, { cursor: job.unproven });
-}
-
-function pipeClosed(): Error {
-  return Object.assign(new Error('the reader of the output went away'), { pipeClosed: true });
+  delivery: ReadDelivery;
 }
 
 async function readAll(job: ReadJob): Promise<void> {
@@ -166,7 +130,7 @@ async function readAll(job: ReadJob): Promise<void> {
     onCheckpoint: ({ cursor, uidValidityChanged, warnings }) => {
       if (values.json) notes.push(...warnings);
       else reportPageNotes(uidValidityChanged, warnings, io);
-      checkpoint(job, cursor);
+      job.delivery.checkpoint(cursor);
       last = cursor;
     },
   });
@@ -177,7 +141,7 @@ async function readAll(job: ReadJob): Promise<void> {
     progress?.add();
   }
   progress?.finish();
-  await deliver(job);
+  await job.delivery.deliver();
   if (values.json)
     io.stderr.write(JSON.stringify({ rows, cursor: last, done: true, warnings: notes }) + '\n');
   else
@@ -189,8 +153,8 @@ async function readAll(job: ReadJob): Promise<void> {
 async function readOnePage(job: ReadJob): Promise<void> {
   const result = await read(job.connection, job.query, job.options);
   for (const row of result.rows) job.sink.write(row);
-  checkpoint(job, result.cursor);
-  await deliver(job);
+  job.delivery.checkpoint(result.cursor);
+  await job.delivery.deliver();
   if (job.values.json) {
     const summary = {
       rows: result.rows.length,
@@ -228,24 +192,36 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
       ? outputStart(values.out, values.cursor ? undefined : state, values.cursor !== undefined)
       : { kind: 'fresh' as const };
     sink = openRowOutput(values.out, io, start);
-    await (values.all ? readAll : readOnePage)({ connection, query, options, sink, values, io });
+    const delivery = new ReadDelivery(sink, io, values.state, values.out);
+    const job = { connection, query, options, sink, values, io, delivery };
+    await (values.all ? readAll : readOnePage)(job);
     return EXIT_CODES.ok;
   } catch (error) {
-    if (io.outputClosed?.() || (error as { pipeClosed?: boolean }).pipeClosed) {
-      io.stderr.write(
-        `Stopped: the reader of the output went away.${values.state ? ` ${values.state} was not moved past what it provably got: the next run gives those rows again (their ids are stable).` : ''}\n`,
-      );
-      return EXIT_PIPE_CLOSED;
-    }
-    // Rows of the page that failed are not covered by any cursor: a resume reads them again.
-    try {
-      sink?.rollback();
-    } catch {
-      // The output is already failing; the error below is what the person needs.
-    }
-    return reportError(error, io, Boolean(values.json));
+    return readFailed(error, sink, values, io);
   } finally {
     sink?.close();
     lock?.release();
   }
+}
+
+/** A read that stopped: the reader of a pipe went away (141), or an error with its exit class. */
+function readFailed(
+  error: unknown,
+  sink: RowOutput | undefined,
+  values: ReadJob['values'],
+  io: CliIo,
+): number {
+  if (readerWentAway(error, io)) {
+    io.stderr.write(
+      `Stopped: the reader of the output went away.${values.state ? ` ${values.state} was not moved past what it provably got: the next run gives those rows again (their ids are stable).` : ''}\n`,
+    );
+    return EXIT_PIPE_CLOSED;
+  }
+  // Rows of the page that failed are not covered by any cursor: a resume reads them again.
+  try {
+    sink?.rollback();
+  } catch {
+    // The output is already failing; the error below is what the person needs.
+  }
+  return reportError(error, io, Boolean(values.json));
 }

@@ -107,19 +107,28 @@ async function fetchOnce(
     session.logger.warn({
       msg: 'the fast FETCH path is not available on this session; FETCH goes through imapflow',
     });
-  return withCommandDeadline(session, 'UID FETCH', async () => {
-    const responses: FetchResponse[] = [];
-    for await (const message of session.client.fetch(uidSet, query, { uid: true })) {
-      const fields = message as unknown as Record<string, unknown>;
-      const items = new Set(
-        MESSAGE_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null),
-      );
-      responses.push({
-        seq: message.seq,
-        items,
-        message: message as FetchMessageObject & BulkMessage,
-      });
-    }
-    return matchFetchResponses(requested, required, responses);
-  });
+  return withCommandDeadline(session, 'UID FETCH', async () =>
+    matchFetchResponses(requested, required, await imapflowFetch(session, uidSet, query)),
+  );
+}
+
+/** The responses of one UID FETCH through imapflow, each with the items it carried. */
+async function imapflowFetch(
+  session: Session,
+  uidSet: string,
+  query: FetchQueryObject,
+): Promise<FetchResponse[]> {
+  const responses: FetchResponse[] = [];
+  for await (const message of session.client.fetch(uidSet, query, { uid: true })) {
+    const fields = message as unknown as Record<string, unknown>;
+    const items = new Set(
+      MESSAGE_FIELDS.filter((field) => fields[field] !== undefined && fields[field] !== null),
+    );
+    responses.push({
+      seq: message.seq,
+      items,
+      message: message as FetchMessageObject & BulkMessage,
+    });
+  }
+  return responses;
 }

@@ -73,19 +73,7 @@ export function reconnectPolicy(
     pace,
     givenUp(error) {
       if (!isConnectorError(error) || sessionsTried === 0 || !reconnectable(error)) return error;
-      const attempts = sessionsTried + 1;
-      const seconds = (Date.now() - firstFaultAt!) / 1000;
-      return makeError(
-        error.code,
-        `${error.message} Gave up after ${attempts} attempts over ${seconds.toFixed(1)} s (reconnectAttempts ${config.reconnectAttempts}).`,
-        {
-          hint: error.hint,
-          retryable: error.retryable,
-          ...(error.field !== undefined ? { field: error.field } : {}),
-          details: { ...error.details, attempts, elapsedMs: Math.round(seconds * 1000) },
-          cause: error,
-        },
-      );
+      return gaveUp(error, sessionsTried + 1, Date.now() - firstFaultAt!, config.reconnectAttempts);
     },
     async again(error, attempt) {
       if (!reconnectable(error) || attempt > config.reconnectAttempts) return false;
@@ -105,4 +93,24 @@ export function reconnectPolicy(
       return true;
     },
   };
+}
+
+/** The last fault, saying how many sessions were tried over how long (issue 24). */
+function gaveUp(
+  error: ConnectorError,
+  attempts: number,
+  elapsedMs: number,
+  reconnectAttempts: number,
+): ConnectorError {
+  return makeError(
+    error.code,
+    `${error.message} Gave up after ${attempts} attempts over ${(elapsedMs / 1000).toFixed(1)} s (reconnectAttempts ${reconnectAttempts}).`,
+    {
+      hint: error.hint,
+      retryable: error.retryable,
+      ...(error.field !== undefined ? { field: error.field } : {}),
+      details: { ...error.details, attempts, elapsedMs: Math.round(elapsedMs) },
+      cause: error,
+    },
+  );
 }

@@ -95,25 +95,32 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     {
       connection: redisOptions(options.queue),
       concurrency: options.concurrency ?? 1,
-      lockDuration: lockMs,
-      stalledInterval: lockMs,
-      // A killed worker is not the job's fault: it is taken up again, not failed.
-      maxStalledCount: 20,
+      ...leaseOptions(lockMs),
       name: ctx.name,
     },
   );
   worker.on('error', (error) =>
     options.logger?.warn({ src: 'worker', msg: `queue: ${String(error.message)}` }),
   );
-  await new Promise<void>((resolve) => {
-    if (options.signal?.aborted) return resolve();
-    options.signal?.addEventListener('abort', () => resolve(), { once: true });
-    stopping.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await firstAbort(options.signal, stopping.signal);
   stopping.abort();
   await worker.close();
   redis.disconnect();
   if (refusal) throw refusal;
+}
+
+/** A job's lease: a killed worker is not the job's fault, it is taken up again, not failed. */
+function leaseOptions(lockMs: number) {
+  return { lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 20 };
+}
+
+/** Resolves when either signal aborts (the caller's stop, or the worker's own refusal). */
+function firstAbort(outer: AbortSignal | undefined, own: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (outer?.aborted || own.aborted) return resolve();
+    outer?.addEventListener('abort', () => resolve(), { once: true });
+    own.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 /** The job's logins, or the worker's refusal: a key that opens no job fails no job. */
@@ -160,18 +167,7 @@ async function processJob(
         signal: ctx.stopping.signal,
         ...(ctx.logger ? { logger: ctx.logger } : {}),
       },
-      withSlots: (work) =>
-        ctx.slots.with(
-          [
-            { name: `batch:${data.batch}`, cap: data.parallelMailboxes },
-            ...data.servers.map((server) => ({
-              name: `server:${server}`,
-              cap: data.maxConnectionsPerServer,
-            })),
-          ],
-          work,
-          ctx.stopping.signal,
-        ),
+      withSlots: (work) => ctx.slots.with(slotsOf(data), work, ctx.stopping.signal),
       worker: ctx.name,
       stopping: () => ctx.stopping.signal.aborted,
     },
@@ -185,6 +181,17 @@ async function processJob(
   }
   const message = `${outcome.shown.code}: ${outcome.shown.message}`;
   throw outcome.status === 'retry' ? new Error(message) : new UnrecoverableError(message);
+}
+
+/** The caps a mailbox runs under: the batch's parallel mailboxes, each server's connections. */
+function slotsOf(data: MailboxJobData): { name: string; cap: number }[] {
+  return [
+    { name: `batch:${data.batch}`, cap: data.parallelMailboxes },
+    ...data.servers.map((server) => ({
+      name: `server:${server}`,
+      cap: data.maxConnectionsPerServer,
+    })),
+  ];
 }
 
 /** Back to the queue for any worker, without counting as an attempt. */

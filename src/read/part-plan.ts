@@ -94,6 +94,28 @@ export async function fetchFor(
   }
 }
 
+/** Which messages are read by their parts (and which parts), which as their whole source. */
+function planParts(
+  batch: readonly FetchedMessage[],
+  withDigests: boolean,
+): { wholeSource: Set<number>; wanted: WantedParts[] } {
+  const wholeSource = new Set<number>();
+  const wanted: WantedParts[] = [];
+  for (const message of batch) {
+    if (message.problem) continue;
+    const contentType = parseHeaderBlock(message.headers)['content-type']?.[0];
+    if (!message.bodyStructure || structureMissesMultipart(message.bodyStructure, contentType)) {
+      wholeSource.add(message.uid);
+      continue;
+    }
+    const want = wantedParts(message, withDigests);
+    // A command naming thousands of sections is refused (Dovecot: BAD): such a message is read whole.
+    if (want.sections.length > MESSAGE_LIMITS.sectionsPerMessage) wholeSource.add(message.uid);
+    else if (want.sections.length > 0) wanted.push(want);
+  }
+  return { wholeSource, wanted };
+}
+
 /**
  * Fetches the parts of each message of a batch that its row needs (into `bodyParts`), and for
  * "full" digests the attachments into `digests`. Returns the UIDs whose whole source was
@@ -105,20 +127,7 @@ export async function addParts(
   digests: Map<number, DigestedAttachments> | undefined,
   options: ParseBodyOptions,
 ): Promise<Set<number>> {
-  const wholeSource = new Set<number>();
-  const wanted: WantedParts[] = [];
-  for (const message of batch) {
-    if (message.problem) continue;
-    const contentType = parseHeaderBlock(message.headers)['content-type']?.[0];
-    if (!message.bodyStructure || structureMissesMultipart(message.bodyStructure, contentType)) {
-      wholeSource.add(message.uid);
-      continue;
-    }
-    const want = wantedParts(message, digests !== undefined);
-    // A command naming thousands of sections is refused (Dovecot: BAD): such a message is read whole.
-    if (want.sections.length > MESSAGE_LIMITS.sectionsPerMessage) wholeSource.add(message.uid);
-    else if (want.sections.length > 0) wanted.push(want);
-  }
+  const { wholeSource, wanted } = planParts(batch, digests !== undefined);
   for (const group of partFetches(wanted)) {
     const attachmentOnly = new Map(group.map((want) => [want.message.uid, want.attachmentOnly]));
     await fetchFor(
