@@ -72,19 +72,34 @@ export function pipeHasReader(): boolean {
 }
 
 const POLL_MS = 100;
+// How long a reader that read the last byte is watched: one that stops early (`head -n 399`
+// of 400 rows can read all 400 in one read() and use 399) exits right after; one that used
+// everything stays, waiting for the end of the stream.
+const SETTLE_MS = 150;
+const SETTLE_CHECKS = 2;
 
 /**
- * Waits until stdout's pipe is drained (true), or its reader went away leaving bytes unread
- * (false); undefined when this machine cannot tell (the caller then trusts a clean end). A
- * slow reader is waited for, as a blocked writer would be.
+ * Waits until stdout's pipe is drained and its reader is still there waiting for more (true),
+ * or its reader went away, with bytes unread or right after reading the last of them (false);
+ * undefined when this machine cannot tell (the caller then trusts a clean end). A slow reader
+ * is waited for, as a blocked writer would be.
  * @throws ABORTED when the signal fires meanwhile.
  */
 export async function pipeDrained(signal?: AbortSignal): Promise<boolean | undefined> {
   for (;;) {
     const unread = unreadInPipe();
     if (unread === undefined) return undefined;
-    if (unread === 0) return true;
-    if (!pipeHasReader()) return false;
+    if (unread > 0 && !pipeHasReader()) return false;
+    if (unread === 0) return readerStays(signal);
     await sleep(POLL_MS, signal);
   }
+}
+
+/** Whether the reader of a drained pipe is still there a moment later (it wants the end). */
+async function readerStays(signal: AbortSignal | undefined): Promise<boolean> {
+  for (let check = 0; check < SETTLE_CHECKS; check++) {
+    await sleep(SETTLE_MS, signal);
+    if (!pipeHasReader()) return false;
+  }
+  return true;
 }
