@@ -6,7 +6,7 @@
  * one line. Here: for many N, `| head -n N`, then the next run: every message the consumer did
  * not get comes, none is missing. Real processes and a real shell pipe.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,49 @@ describe('read --state into a pipe whose reader stops early', () => {
     },
     60_000,
   );
+});
+
+/**
+ * Runs the CLI as a program spawns it (Node's child_process: stdout is a socket pair, not a
+ * FIFO); the reader takes `take` rows and then closes its end, or reads all when undefined.
+ */
+async function spawned(
+  args: string[],
+  take: number | undefined,
+): Promise<{ code: number; err: string; got: string[] }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, IMAP_PASSWORD: user.password },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const got: string[] = [];
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (take !== undefined && got.length >= take) return;
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (got.length < (take ?? Infinity)) got.push(line);
+    if (take !== undefined && got.length >= take) child.stdout.destroy();
+  });
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  return { code, err, got: ids(got.join('\n')) };
+}
+
+describe('read --state into a program that spawned it (a socket pair)', () => {
+  it('moves the state once the program read every row, and not when it closed early', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state.json');
+    const early = await spawned(read(state), 120);
+    expect(early.code, early.err).toBe(141);
+    expect(early.got).toHaveLength(120);
+    const all = await spawned(read(state), undefined);
+    expect(all.code, all.err).toBe(0);
+    expect([...new Set([...early.got, ...all.got])].sort()).toEqual([...ALL].sort());
+    const after = await spawned(read(state), undefined);
+    expect(after.code, after.err).toBe(0);
+    expect(after.got).toEqual([]);
+  }, 60_000);
 });
 
 describe('other commands into a closed pipe', () => {
