@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Python hosts the host tests run the connector in: PyAirbyte (with airbyte-protocol-models),
+# The Python hosts the host tests run the connector in: PyAirbyte (the project's pin, 0.12.1, and the
+# current release, each with airbyte-protocol-models),
 # Meltano, and target-jsonl as Meltano's loader. Each gets a virtual environment of its own (their
 # pins conflict), installed from PyPI with the exact versions in test/hosts/requirements-*.txt and
 # kept between runs: a venv is made again only when its requirements file changes.
@@ -17,7 +18,7 @@ else
 fi
 mkdir -p "$root"
 
-for name in airbyte meltano target-jsonl; do
+for name in airbyte airbyte-current meltano target-jsonl; do
   requirements=test/hosts/requirements-$name.txt
   stamp=$(sha256sum "$requirements" | cut -c1-16)
   venv=$root/$name

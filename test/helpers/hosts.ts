@@ -26,7 +26,7 @@ export function hostsDir(): string {
 }
 
 /** The bin directory of a host's venv. @throws when it is not installed. */
-export function hostBin(name: 'airbyte' | 'meltano' | 'target-jsonl'): string {
+export function hostBin(name: 'airbyte' | 'airbyte-current' | 'meltano' | 'target-jsonl'): string {
   const venv = join(hostsDir(), name);
   if (!existsSync(join(venv, '.installed')))
     throw new Error(

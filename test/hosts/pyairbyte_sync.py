@@ -74,7 +74,7 @@ rows = {}
 for name in streams:
     dataset = result[name]
     rows[name] = sorted(
-        ({"id": r["id"], "uid": r["uid"], "subject": r["subject"]} for r in dataset),
+        ({"id": r["id"], "uid": r["uid"], "subject": r["subject"], "folder": r["folder"]} for r in dataset),
         key=lambda r: r["uid"],
     )
 print("RESULT " + json.dumps({"streams": streams, "rows": rows, "processed": result.processed_records,

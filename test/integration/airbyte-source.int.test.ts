@@ -49,7 +49,7 @@ function configFile(dir: string, user: { name: string; password: string }, extra
 }
 
 function catalogFile(dir: string, streams: string[], mode = 'incremental'): string {
-  const path = join(dir, `catalog-${streams.join('-')}-${mode}.json`);
+  const path = join(dir, `catalog-${encodeURIComponent(streams.join('-'))}-${mode}.json`);
   writeFileSync(
     path,
     JSON.stringify({
@@ -249,6 +249,66 @@ describe('imap-connector airbyte', () => {
         .map((m) => m.trace.stream_status.status),
     ).toEqual(['STARTED', 'RUNNING', 'COMPLETE']);
     expect(first.text + next.text + full.text).not.toContain(user.password);
+  });
+
+  it('streams are named for hosts (nested, non-Latin, spaces, &): records keep the folder, old states still count', async () => {
+    const dir = tempDir();
+    const user = freshUser('ab');
+    const folders = ['Archive/2023', '日本語', 'Sent Items', 'R&D'];
+    await seedMailbox(
+      dovecot(),
+      user,
+      Object.fromEntries(folders.map((folder, n) => [folder, numberedMail(`F${n}`, 1, 2)])),
+    );
+    const config = configFile(dir, user);
+    const discovered = await airbyte(['discover', '--config', config]);
+    const streams = discovered.messages.find((m) => m.type === 'CATALOG')!.catalog.streams as {
+      name: string;
+      json_schema: Record<string, unknown>;
+    }[];
+    const byFolder = new Map(streams.map((s) => [s.json_schema['x-imap-folder'], s.name]));
+    expect(byFolder.get('INBOX')).toBe('INBOX');
+    for (const folder of folders)
+      expect(byFolder.get(folder)).toMatch(/^[A-Za-z][A-Za-z0-9_]*_[0-9a-f]{8}$/);
+    expect(byFolder.get('Archive/2023')).toMatch(/^Archive_2023_/);
+
+    const read = await airbyte([
+      'read',
+      '--config',
+      config,
+      '--catalog',
+      catalogFile(
+        dir,
+        folders.map((f) => byFolder.get(f)!),
+      ),
+    ]);
+    expect(read.code).toBe(0);
+    folders.forEach((folder, n) => {
+      const rows = records(read.messages, byFolder.get(folder));
+      expect(rows.map((r) => r.subject)).toEqual(subjects(`F${n}`, 1, 2));
+      expect(rows.every((r) => r.folder === folder)).toBe(true);
+    });
+    // A catalog and a state made when streams had the folder's name: read by it, resumed from it.
+    const olderState = states(read.messages)
+      .filter((m) => m.state.stream.stream_descriptor.name === byFolder.get('Archive/2023'))
+      .at(-1)!.state;
+    olderState.stream.stream_descriptor.name = 'Archive/2023';
+    const stateFile = join(dir, 'older-state.json');
+    writeFileSync(stateFile, JSON.stringify([olderState]));
+    await seedMailbox(dovecot(), user, { 'Archive/2023': numberedMail('F0', 3, 1) });
+    const older = await airbyte([
+      'read',
+      '--config',
+      config,
+      '--catalog',
+      catalogFile(dir, ['Archive/2023']),
+      '--state',
+      stateFile,
+    ]);
+    expect(older.code).toBe(0);
+    expect(records(older.messages, 'Archive/2023').map((r) => r.subject)).toEqual(
+      subjects('F0', 3, 1),
+    );
   });
 
   it('READ errors are TRACE messages with the code: bad catalog, unknown stream, wrong password', async () => {

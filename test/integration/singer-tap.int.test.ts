@@ -140,6 +140,51 @@ describe('imap-connector singer', () => {
     expect(first.out + first.err).not.toContain(user.password);
   });
 
+  it('streams are named for hosts, the folder in metadata and records; a bookmark under the folder path still counts', async () => {
+    const dir = tempDir();
+    const user = freshUser('sg');
+    await seedMailbox(dovecot(), user, {
+      'Archive/2023': numberedMail('Nested', 1, 2),
+      日本語: numberedMail('Kanji', 1, 1),
+    });
+    const config = configFile(dir, user);
+    const catalog = JSON.parse((await tap(['--config', config, '--discover'])).out) as Message;
+    const nameOf = (folder: string): string =>
+      catalog.streams.find(
+        (s: Message) =>
+          s.metadata.find((m: Message) => m.breadcrumb.length === 0).metadata['imap-folder'] ===
+          folder,
+      ).tap_stream_id;
+    expect(nameOf('Archive/2023')).toMatch(/^Archive_2023_[0-9a-f]{8}$/);
+    expect(nameOf('日本語')).toMatch(/^folder_[0-9a-f]{8}$/);
+    expect(nameOf('INBOX')).toBe('INBOX');
+
+    const first = messagesOf((await tap(['--config', config])).out);
+    const nested = first.filter((m) => m.type === 'RECORD' && m.stream === nameOf('Archive/2023'));
+    expect(nested.map((m) => m.record.subject)).toEqual(subjects('Nested', 1, 2));
+    expect(nested.every((m) => m.record.folder === 'Archive/2023')).toBe(true);
+    // A state from before streams were renamed: its bookmark moves to the new name.
+    const older = {
+      bookmarks: {
+        'Archive/2023': first.filter((m) => m.type === 'STATE').at(-1)!.value.bookmarks[
+          nameOf('Archive/2023')
+        ],
+      },
+    };
+    const state = join(dir, 'older-state.json');
+    writeFileSync(state, JSON.stringify(older));
+    await seedMailbox(dovecot(), user, { 'Archive/2023': numberedMail('Nested', 3, 1) });
+    const second = messagesOf((await tap(['--config', config, '--state', state])).out);
+    expect(
+      second
+        .filter((m) => m.type === 'RECORD' && m.stream === nameOf('Archive/2023'))
+        .map((m) => m.record.subject),
+    ).toEqual(subjects('Nested', 3, 1));
+    const bookmarks = second.filter((m) => m.type === 'STATE').at(-1)!.value.bookmarks;
+    expect(Object.keys(bookmarks)).toContain(nameOf('Archive/2023'));
+    expect(Object.keys(bookmarks)).not.toContain('Archive/2023');
+  });
+
   it('a catalog selects streams and leaves out deselected properties', async () => {
     const dir = tempDir();
     const user = freshUser('sg');

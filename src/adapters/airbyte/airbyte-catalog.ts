@@ -1,19 +1,20 @@
-import type { Stream } from '../../read/discover.js';
+import type { HostStream } from '../stream-names.js';
+import { schemaNamingFolder } from '../stream-names.js';
 import { flatRowSchema } from '../flat-row-schema.js';
 
 /**
- * discover()'s streams as Airbyte's AirbyteStream: a folder per stream, `id` as primary key,
+ * discover()'s streams as Airbyte's AirbyteStream: a folder per stream (named for hosts), `id` as primary key,
  * `uid` as the source-defined cursor; the schema without references or unions (draft-07, typed
  * dates), which Airbyte's destinations map to columns.
  */
 export function airbyteStreams(
-  streams: Stream[],
+  streams: readonly HostStream[],
   dateTimeFormat: string | undefined,
 ): Record<string, unknown>[] {
   return streams.map((stream) => ({
     name: stream.name,
     json_schema: {
-      ...flatRowSchema(stream.jsonSchema, dateTimeFormat),
+      ...schemaNamingFolder(flatRowSchema(stream.jsonSchema, dateTimeFormat), stream.folder),
       $schema: 'http://json-schema.org/draft-07/schema#',
     },
     supported_sync_modes: stream.supportedSyncModes,

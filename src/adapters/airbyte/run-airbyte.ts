@@ -23,6 +23,7 @@ import {
 } from './airbyte-messages.js';
 import { airbyteSpec } from './airbyte-spec.js';
 import { airbyteStreams } from './airbyte-catalog.js';
+import { hostStreams, streamNamed } from '../stream-names.js';
 
 export interface AirbyteIo {
   stdout: LineSink;
@@ -92,14 +93,20 @@ async function read(
   const states = values.state
     ? streamStates(readJsonValue(values.state, 'state file', '--state'))
     : new Map();
+  // Stream names are folder names made safe for hosts (stream-names.ts): LIST says which.
+  const found = hostStreams((await discover(config, undefined, options)).streams);
   for (const stream of streams) {
     await emit(streamStatusMessage(stream.name, 'STARTED'));
     let started = false;
     try {
-      const previous = stream.syncMode === 'incremental' ? states.get(stream.name) : undefined;
+      const folder = streamNamed(found, stream.name)?.folder ?? stream.name;
+      const previous =
+        stream.syncMode === 'incremental'
+          ? (states.get(stream.name) ?? states.get(folder))
+          : undefined;
       const { rows } = await syncStream(
         config,
-        stream.name,
+        folder,
         previous,
         {
           onRow: async (row) => {
@@ -155,7 +162,7 @@ export async function runAirbyte(args: string[], io: AirbyteIo): Promise<number>
         const config = loadConfig(values.config);
         const result = await discover(config, undefined, options);
         for (const warning of result.warnings) await emit(logMessage('WARN', warning));
-        const streams = airbyteStreams(result.streams, dateTimeFormatOf(config));
+        const streams = airbyteStreams(hostStreams(result.streams), dateTimeFormatOf(config));
         await emit({ type: 'CATALOG', catalog: { streams } });
         return 0;
       }

@@ -20,6 +20,7 @@ import {
 } from './singer-catalog.js';
 import { aboutTap, meltanoExtractor } from './singer-settings.js';
 import { bookmarksOf } from './singer-state.js';
+import { hostStreams, streamNamed } from '../stream-names.js';
 
 export const SINGER_HELP = `Usage: imap-connector singer --config FILE [--state FILE] [--catalog FILE]
        imap-connector singer --config FILE --discover
@@ -78,12 +79,12 @@ async function sync(
     ? bookmarksOf(readJsonValue(values.state, 'state file', '--state'))
     : {};
   // The schema of each stream comes from discover, which also checks the streams exist.
-  const found = await discover(config, undefined, options);
+  const found = hostStreams((await discover(config, undefined, options)).streams);
   const streams: SelectedStream[] =
-    chosen ?? found.streams.map((stream) => ({ name: stream.name, excluded: [] }));
+    chosen ?? found.map((stream) => ({ name: stream.name, excluded: [] }));
   const stateMessage = () => ({ type: 'STATE', value: { bookmarks } });
   for (const stream of streams) {
-    const known = found.streams.find((s) => s.name === stream.name);
+    const known = streamNamed(found, stream.name);
     if (!known) {
       options.logger?.warn({
         msg: `stream ${JSON.stringify(stream.name)} is no folder of this query; skipped`,
@@ -97,10 +98,13 @@ async function sync(
       key_properties: ['id'],
       bookmark_properties: ['uid'],
     });
+    // A bookmark made before streams were renamed is under the folder's path: moved over.
+    const previous = bookmarks[stream.name] ?? bookmarks[known.folder];
+    if (known.folder !== stream.name) delete bookmarks[known.folder];
     await syncStream(
       config,
-      stream.name,
-      bookmarks[stream.name],
+      known.folder,
+      previous,
       {
         onRow: (row) =>
           writeLine(out, {
@@ -163,7 +167,7 @@ export async function runSinger(args: string[], io: SingerIo): Promise<void> {
     const config = loadConfig(values.config);
     const result = await discover(config, undefined, options);
     for (const warning of result.warnings) io.logger.warn({ msg: warning });
-    const catalog = singerCatalog(result.streams, dateTimeFormatOf(config));
+    const catalog = singerCatalog(hostStreams(result.streams), dateTimeFormatOf(config));
     io.stdout.write(JSON.stringify(catalog, null, 2) + '\n');
   } else {
     await sync(values, io.stdout, options);

@@ -3,7 +3,7 @@
  * with metadata Meltano's select rules edit, and which streams and properties a given catalog
  * selects.
  */
-import type { Stream } from '../../read/discover.js';
+import { schemaNamingFolder, type HostStream } from '../stream-names.js';
 import { compile } from '../../validators.js';
 import { hostInputError } from '../host-input-error.js';
 import { flatRowSchema } from '../flat-row-schema.js';
@@ -22,15 +22,15 @@ function propertiesOf(schema: Record<string, unknown>): string[] {
 
 /** A stream's schema as Singer targets type it: no references or unions, dates typed. */
 export function singerSchema(
-  stream: Stream,
+  stream: HostStream,
   dateTimeFormat: string | undefined,
 ): Record<string, unknown> {
   const { $schema: _draft, ...schema } = flatRowSchema(stream.jsonSchema, dateTimeFormat);
-  return schema;
+  return schemaNamingFolder(schema, stream.folder);
 }
 
 export function singerCatalog(
-  streams: Stream[],
+  streams: readonly HostStream[],
   dateTimeFormat: string | undefined,
 ): Record<string, unknown> {
   return {
@@ -52,6 +52,7 @@ export function singerCatalog(
               'table-key-properties': ['id'],
               'valid-replication-keys': ['uid'],
               'forced-replication-method': 'INCREMENTAL',
+              'imap-folder': stream.folder,
             },
           },
           ...propertiesOf(schema).map((name) => ({
