@@ -245,8 +245,8 @@ function connectionFieldsJson(): string {
 
 /** A Meltano project file with the extractor and a JSON Lines loader, ready for `meltano install`. */
 function meltanoProjectYml(): string {
+  // No `version`: Meltano 4 warns that it is deprecated.
   const project = {
-    version: 1,
     default_environment: 'dev',
     environments: [{ name: 'dev' }],
     plugins: {
@@ -265,10 +265,15 @@ function meltanoProjectYml(): string {
         },
       ],
     },
+    // Meltano 4's way to schedule a pipeline: a job, then `meltano schedule add NAME --job`.
+    jobs: [{ name: 'imap-to-jsonl', tasks: ['tap-imap-connector target-jsonl'] }],
   };
   return (
     '# Generated from connector.json by scripts/sync-host-files.ts (imap-connector singer --meltano-yml).\n' +
-    '# Secrets: meltano config tap-imap-connector set password ... (kept in .env), or TAP_IMAP_CONNECTOR_PASSWORD.\n' +
+    '# Meltano 4: meltano install (target-jsonl from PyPI; the tap is the npm package imap-connector),\n' +
+    '# meltano config set tap-imap-connector server imaps://mail.example.com, and the password with\n' +
+    "# meltano config set tap-imap-connector password '...' (kept in .env) or TAP_IMAP_CONNECTOR_PASSWORD;\n" +
+    '# meltano run imap-to-jsonl, and meltano schedule add imap-hourly --job imap-to-jsonl --interval @hourly.\n' +
     stringify(project)
   );
 }

@@ -94,7 +94,10 @@ async function waitReady(url: string, child: ChildProcess, output: () => string)
   throw new Error(`Node-RED did not start in 60 s:\n${output()}`);
 }
 
-/** Starts Node-RED on `userDir` (made, with the connector's nodes linked in, on first use). */
+/**
+ * Starts Node-RED on `userDir`. Without the nodes installed there (`installPacked` installs the
+ * packed tarballs as a user does), the package directory is linked in.
+ */
 export async function startNodeRed(userDir: string): Promise<NodeRedServer> {
   const require = requireFromPackage();
   mkdirSync(join(userDir, 'node_modules'), { recursive: true });

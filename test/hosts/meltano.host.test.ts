@@ -22,7 +22,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const SHIPPED = new URL('../../packages/meltano/meltano.yml', import.meta.url);
 
-function rowsIn(dir: string): Record<string, { subject: string; uid: number }[]> {
+function rowsIn(dir: string): Record<string, { subject: string; uid: number; folder: string }[]> {
   return Object.fromEntries(
     readdirSync(dir)
       .filter((name) => name.endsWith('.jsonl'))
@@ -31,7 +31,7 @@ function rowsIn(dir: string): Record<string, { subject: string; uid: number }[]>
         readFileSync(join(dir, name), 'utf8')
           .split('\n')
           .filter(Boolean)
-          .map((line) => JSON.parse(line) as { subject: string; uid: number }),
+          .map((line) => JSON.parse(line) as { subject: string; uid: number; folder: string }),
       ]),
   );
 }
@@ -43,6 +43,9 @@ describe('the Singer tap in Meltano', () => {
     await seedMailbox(dovecot(), user, {
       INBOX: numberedMail('INBOX', 1, 5),
       Archive: numberedMail('Archive', 1, 2),
+      // target-jsonl writes <stream>.jsonl: a nested or non-Latin folder's name cannot be that.
+      'Archive/2023': numberedMail('Nested', 1, 2),
+      日本語: numberedMail('Kanji', 1, 1),
     });
     const meltano = join(hostBin('meltano'), 'meltano');
     const env = { MELTANO_SEND_ANONYMOUS_USAGE_STATS: 'false', NO_COLOR: '1' };
@@ -62,6 +65,7 @@ describe('the Singer tap in Meltano', () => {
     // globally, and target-jsonl comes from the venv made once instead of a pip install per run.
     const shipped = parse(readFileSync(SHIPPED, 'utf8')) as {
       plugins: { extractors: Record<string, unknown>[]; loaders: Record<string, unknown>[] };
+      jobs: { name: string; tasks: string[] }[];
     };
     const extractor = shipped.plugins.extractors[0]!;
     expect(extractor.executable).toBe('imap-connector-singer');
@@ -74,6 +78,7 @@ describe('the Singer tap in Meltano', () => {
       unknown
     >;
     meltanoYml.plugins = shipped.plugins;
+    meltanoYml.jobs = shipped.jobs;
     writeFileSync(join(project, 'meltano.yml'), stringify(meltanoYml));
 
     // Settings the way a Meltano user gives secrets: environment variables, never meltano.yml.
@@ -90,17 +95,7 @@ describe('the Singer tap in Meltano', () => {
     check(
       await runHost(
         meltano,
-        [
-          'schedule',
-          'add',
-          'imap-hourly',
-          '--extractor',
-          'tap-imap-connector',
-          '--loader',
-          'target-jsonl',
-          '--interval',
-          '@hourly',
-        ],
+        ['schedule', 'add', 'imap-hourly', '--job', 'imap-to-jsonl', '--interval', '@hourly'],
         { cwd: project, env },
       ),
       'meltano schedule add',
@@ -119,7 +114,7 @@ describe('the Singer tap in Meltano', () => {
     const run = async (out: string): Promise<Run> => {
       mkdirSync(join(project, out));
       return check(
-        await runHost(meltano, ['run', 'tap-imap-connector', 'target-jsonl'], {
+        await runHost(meltano, ['run', 'imap-to-jsonl'], {
           cwd: project,
           env: { ...tapEnv, TARGET_JSONL_DESTINATION_PATH: out },
         }),
@@ -145,12 +140,19 @@ describe('the Singer tap in Meltano', () => {
     const rows1 = rowsIn(join(project, 'out1'));
     expect(rows1.INBOX!.map((r) => r.subject)).toEqual(subjects('INBOX', 1, 5));
     expect(rows1.Archive!.map((r) => r.subject)).toEqual(subjects('Archive', 1, 2));
+    const shaped = (rows: ReturnType<typeof rowsIn>, folder: string) =>
+      Object.entries(rows).find(([, list]) => list[0]?.folder === folder);
+    const [nestedStream, nested] = shaped(rows1, 'Archive/2023')!;
+    expect(nestedStream).toMatch(/^Archive_2023_[0-9a-f]{8}$/);
+    expect(nested.map((r) => r.subject)).toEqual(subjects('Nested', 1, 2));
+    expect(shaped(rows1, '日本語')![1].map((r) => r.subject)).toEqual(subjects('Kanji', 1, 1));
 
     await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 6, 3) });
     const second = await run('out2');
     const rows2 = rowsIn(join(project, 'out2'));
     expect(rows2.INBOX!.map((r) => r.subject)).toEqual(subjects('INBOX', 6, 3));
     expect(rows2.Archive ?? []).toEqual([]);
+    expect(rows2[nestedStream] ?? []).toEqual([]);
 
     const state = check(
       await runHost(meltano, ['state', 'get', 'dev:tap-imap-connector-to-target-jsonl'], {

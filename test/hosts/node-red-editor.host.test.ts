@@ -1,5 +1,6 @@
 /**
- * The connector's nodes installed in a real Node-RED process (settings.js with an admin login and
+ * The connector's nodes installed (npm pack of both packages, npm install of both tarballs in the
+ * user directory) in a real Node-RED process (settings.js with an admin login and
  * a file-backed context store) and its editor in Debian's Chromium:
  * - an inject -> imap read -> file flow deployed through the admin API pulls the mailbox, and
  *   after a restart of Node-RED pulls only new mail (the cursor is in the context store);
@@ -8,7 +9,7 @@
  * - in the editor: log in, open the read node, open its connection, press Test Connection and see
  *   the folder count (and AUTH_FAILED with its hint for a wrong password); screenshots kept.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -16,6 +17,7 @@ import { artifactPath, launchChromium } from '../helpers/chromium.js';
 import { numberedMail, subjects } from '../helpers/host-mail.js';
 import { dovecot, freshUser } from '../helpers/make-config.js';
 import { ADMIN, VIEWER, startNodeRed, type NodeRedServer } from '../helpers/node-red-server.js';
+import { installPacked } from '../helpers/packed-install.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -121,7 +123,12 @@ describe('the nodes in a real Node-RED and its editor', () => {
     await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 3) });
     userDir = tempDir('node-red-');
     outFile = join(userDir, 'out', 'rows.txt');
+    // As a user installs them: the tarballs npm pack makes, side by side in the user directory.
+    installPacked(userDir);
     server = await startNodeRed(userDir);
+    expect(realpathSync(join(userDir, 'node_modules', 'node-red-contrib-imap-connector'))).toBe(
+      join(realpathSync(userDir), 'node_modules', 'node-red-contrib-imap-connector'),
+    );
     const deployed = await server.admin('POST', '/flows', flow());
     expect(deployed.status, await deployed.text()).toBe(204);
   });

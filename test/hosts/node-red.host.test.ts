@@ -136,7 +136,6 @@ describe('Node-RED nodes in the Node-RED runtime', () => {
     );
     await helper.load(NODES, flow, { conn: { password: user.password } });
     const first = collect('rows', 6);
-    const firstAcks = collect('acks', 6);
     helper.getNode('read').receive({ payload: 'tick' });
     const rows = await first;
     expect(rows.map((m) => m.stored)).toEqual([
@@ -144,7 +143,16 @@ describe('Node-RED nodes in the Node-RED runtime', () => {
       ...subjects('Archive', 1, 2),
     ]);
     expect(rows[0]!.topic).toBe('INBOX');
-    expect((await firstAcks).every((m) => m.payload.acknowledged === 1)).toBe(true);
+    // Each page's rows are one msg.parts sequence, and acknowledged in one call per page.
+    const pages = [...new Set(rows.map((m) => m.parts.id))];
+    expect(rows.map((m) => m.parts.index)).toEqual(
+      rows.map((m) => rows.filter((r) => r.parts.id === m.parts.id).indexOf(m)),
+    );
+    const acks = await collect('acks', pages.length);
+    expect(acks.map((m) => m.payload.acknowledged)).toEqual(
+      pages.map((id) => rows.filter((m) => m.parts.id === id).length),
+    );
+    expect(acks.every((m) => m.parts === undefined)).toBe(true);
     expect(await seenSubjects(user, 'INBOX')).toEqual(subjects('INBOX', 1, 4));
     expect(lastStatus('read')).toMatchObject({ fill: 'green', text: '6 rows' });
 
@@ -155,6 +163,72 @@ describe('Node-RED nodes in the Node-RED runtime', () => {
     // Nothing more arrives: a third message would mean a row came twice.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(lastStatus('read')!.text).toBe('2 rows');
+  });
+
+  it('acknowledges a page of rows in one call, also when the flow dropped some of them; or each message', async () => {
+    const user = freshUser('nrpage');
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 5) });
+    const flow = onTab(
+      [connectionNode('conn', user)],
+      [
+        {
+          id: 'read',
+          type: 'imap-read',
+          connection: 'conn',
+          query: 'ALL',
+          mode: 'all',
+          output: 'row',
+          wires: [['fn']],
+        },
+        // The flow keeps rows 1, 2, 4 and 5: the page never arrives whole.
+        {
+          id: 'fn',
+          type: 'function',
+          func: 'return msg.payload.subject.endsWith(" 3") ? null : msg;',
+          outputs: 1,
+          wires: [['ack', 'perRow']],
+        },
+        {
+          id: 'ack',
+          type: 'imap-acknowledge',
+          connection: 'conn',
+          action: 'markSeen',
+          wait: '0.3',
+          wires: [['acks']],
+        },
+        {
+          id: 'perRow',
+          type: 'imap-acknowledge',
+          connection: 'conn',
+          action: 'flag',
+          flags: '$Done',
+          collect: 'each',
+          wires: [['eachAcks']],
+        },
+        { id: 'acks', type: 'helper' },
+        { id: 'eachAcks', type: 'helper' },
+      ],
+    );
+    await helper.load(NODES, flow, { conn: { password: user.password } });
+    const acks = collect('acks', 1);
+    const eachAcks = collect('eachAcks', 4);
+    const allAcks: Msg[] = [];
+    helper.getNode('acks').on('input', (msg: Msg) => allAcks.push(msg));
+    helper.getNode('read').receive({ payload: 'tick' });
+    const [ack] = await acks;
+    expect(ack!.payload.acknowledged).toBe(4);
+    expect((await eachAcks).map((m) => m.payload.acknowledged)).toEqual([1, 1, 1, 1]);
+    const dropped = subjects('INBOX', 1, 5).filter((subject) => subject.endsWith(' 3'));
+    expect(dropped).toHaveLength(1);
+    expect(await seenSubjects(user, 'INBOX')).toEqual(
+      subjects('INBOX', 1, 5)
+        .filter((subject) => !dropped.includes(subject))
+        .sort(),
+    );
+    // Nothing more: a second result would mean the page was acknowledged twice.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(allAcks).toHaveLength(1);
+    expect(lastStatus('ack')).toMatchObject({ text: '4 acknowledged' });
   });
 
   it('pages: each input pulls the next page as one array, then only new mail', async () => {

@@ -3,7 +3,7 @@
  * imap read: each input message pulls the next page of the query's rows, or all new mail. The
  * cursor lives in the node's context (choose a file-backed context store to keep it across
  * restarts): once a run has read everything, the next input reads only what arrived since.
- * Rows go out one message per row or one per page. The cursor is saved when they were sent, or
+ * Rows go out one message per row (a page's rows one msg.parts sequence) or one per page. The cursor is saved when they were sent, or
  * (saveCursor "acknowledged") only when imap acknowledge confirms the page's last row: a flow
  * that dies before storing rows then gets them again.
  */
@@ -61,15 +61,26 @@ module.exports = function register(RED) {
         count += rows.length;
         const ack = onAcknowledge ? { cursor: after, readNode: node.id } : {};
         if (output === 'page') send(rowMessage(msg, rows, { imap: { done, ...ack } }));
-        else
+        else {
+          // A page's rows are one sequence in Node-RED's convention (msg.parts, as split makes):
+          // imap acknowledge and join put the page together again.
+          const page = RED.util.generateId();
           rows.forEach((row, i) =>
             send(
               rowMessage(msg, row, {
                 topic: row.folder,
+                parts: {
+                  id: page,
+                  index: i,
+                  count: rows.length,
+                  type: 'array',
+                  ...(msg.parts ? { parts: msg.parts } : {}),
+                },
                 ...(i === rows.length - 1 && onAcknowledge ? { imap: ack } : {}),
               }),
             ),
           );
+        }
       };
       const saved = async (after) => {
         if (onAcknowledge) pending = after;

@@ -109,11 +109,25 @@ function contextStore(node, store) {
 
 /** Runs input handlers one after the other, so two pulls never share a cursor. */
 function serialInput(node, handle) {
+  const run = serialQueue(node);
+  node.on('input', (msg, send, done) => run((signal) => handle(msg, send, signal), done));
+}
+
+/**
+ * One task at a time for a node, each with the node's abort signal (aborted when the node is
+ * closed, which waits for the task running). `run(task, done)` calls done() after the task, or
+ * done(error) in Node-RED's style with the node's status showing the code.
+ */
+function serialQueue(node) {
   let queue = Promise.resolve();
   const controller = new AbortController();
-  node.on('input', (msg, send, done) => {
+  node.on('close', (removed, done) => {
+    controller.abort();
+    queue.finally(() => done());
+  });
+  return (task, done) => {
     queue = queue.then(() =>
-      handle(msg, send, controller.signal).then(
+      task(controller.signal).then(
         () => done(),
         (error) => {
           node.status(errorStatus(error));
@@ -121,11 +135,7 @@ function serialInput(node, handle) {
         },
       ),
     );
-  });
-  node.on('close', (removed, done) => {
-    controller.abort();
-    queue.finally(() => done());
-  });
+  };
 }
 
 /**
@@ -150,6 +160,7 @@ function adminRoute(handler) {
 }
 
 module.exports = {
+  serialQueue,
   adminRoute,
   connector,
   connectionConfig,
