@@ -35,3 +35,6 @@ for name in airbyte airbyte-current meltano target-jsonl; do
   rm -f "$log"
   echo "$stamp" >"$venv/.installed"
 done
+
+# n8n is an npm install, not a venv: its own script (it needs Node 22 or newer).
+bash scripts/install-n8n.sh

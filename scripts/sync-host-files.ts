@@ -203,6 +203,11 @@ export async function generatedHostFiles(): Promise<Record<string, string>> {
       options,
     ),
     'src/console/static/display-rule.js': await format(`// ${GENERATED}\nexport ${rule}`, options),
+    [`${N8N}credentials/connection-form.json`]: n8nConnectionForm(),
+    [`${N8N}nodes/lib/display-rule.js`]: await format(
+      `'use strict';\n// ${GENERATED}\n${rule}\nmodule.exports = { isShown };\n`,
+      options,
+    ),
     'packages/meltano/meltano.yml': meltanoProjectYml(),
   };
 }
@@ -225,18 +230,82 @@ function connectionEditorHtml(rule: string): string {
   ].join('\n');
 }
 
-/** What the runtime needs of each field: how to convert a setting and where it is stored. */
-function connectionFieldsJson(): string {
-  const fields = nodeRedFields().map((field) => ({
+/** What a runtime needs of each field: how to convert a setting and where it is stored. */
+function runtimeFields(): Record<string, unknown>[] {
+  return nodeRedFields().map((field) => ({
     name: field.name,
     type: field.type,
     secret: field.secret,
     default: field.default,
     displayOptions: field.displayOptions,
   }));
+}
+
+function connectionFieldsJson(): string {
+  const fields = runtimeFields();
   return (
     JSON.stringify(
       { generatedFrom: 'connector.json', version: MANIFEST.version, fields },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+const N8N = 'packages/n8n-nodes-imap-connector/';
+
+/**
+ * A field as an n8n credential property. A number without a default (the port: empty follows
+ * the security) is a text field, since n8n's number fields cannot be empty.
+ */
+function n8nProperty(field: ConnectionField): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    displayName: field.label,
+    name: field.name,
+    description: field.help,
+    ...(field.required ? { required: true } : {}),
+    ...(field.displayOptions ? { displayOptions: field.displayOptions } : {}),
+  };
+  switch (field.type) {
+    case 'boolean':
+      return { ...base, type: 'boolean', default: field.default ?? false };
+    case 'enum':
+      return {
+        ...base,
+        type: 'options',
+        options: (field.allowedValues ?? []).map((value) => ({
+          name: valueLabel(field, value),
+          value,
+        })),
+        default: field.default ?? field.allowedValues?.[0] ?? '',
+      };
+    case 'integer':
+    case 'number':
+      return field.default === undefined
+        ? { ...base, type: 'string', default: '' }
+        : { ...base, type: 'number', default: field.default };
+    default:
+      return {
+        ...base,
+        type: 'string',
+        default: field.default === undefined ? '' : String(field.default),
+        ...(field.secret ? { typeOptions: { password: true } } : {}),
+        ...(field.type === 'text' ? { typeOptions: { rows: 4 } } : {}),
+        ...(field.type === 'stringList' ? { placeholder: 'comma-separated' } : {}),
+      };
+  }
+}
+
+/** The n8n credential's form (its properties) and what its runtime needs of each field. */
+function n8nConnectionForm(): string {
+  return (
+    JSON.stringify(
+      {
+        generatedFrom: 'connector.json',
+        version: MANIFEST.version,
+        fields: runtimeFields(),
+        properties: nodeRedFields().map(n8nProperty),
+      },
       null,
       2,
     ) + '\n'

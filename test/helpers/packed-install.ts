@@ -1,8 +1,8 @@
 /**
- * The two npm packages as a user installs them before they are on the registry (issue 26):
- * `npm pack` of the connector and of the Node-RED package, both tarballs installed side by side
- * in a Node-RED user directory with `npm install`. The Node-RED package depends on the
- * connector by a version range, which the connector's tarball satisfies.
+ * The npm packages as a user installs them before they are on the registry (issue 26): `npm
+ * pack` of the connector and of a host's package (Node-RED's, n8n's), both tarballs installed
+ * side by side with `npm install` (a Node-RED user directory, n8n's nodes directory). The host
+ * packages depend on the connector by a version range, which the connector's tarball satisfies.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
@@ -17,37 +17,60 @@ function repositoryRoot(): string {
   throw new Error('the repository root (connector.json) not found above this file');
 }
 
-let packed: string[] | undefined;
+/** The host packages, by the name of the host they are for. */
+export type HostPackage = 'node-red' | 'n8n';
 
-/** The tarballs `npm pack` makes of both packages (the connector must be built: test:hosts does). */
-export function packedTarballs(): string[] {
-  if (packed) return packed;
+const packed = new Map<string, string>();
+
+/** The tarball `npm pack` makes of a package directory (scripts off: prepare only builds dist/). */
+function tarballOf(dir: string): string {
+  const known = packed.get(dir);
+  if (known) return known;
+  const into = tempDir('pack-');
+  execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', into, dir], {
+    cwd: into,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const [name] = readdirSync(into).filter((file) => file.endsWith('.tgz'));
+  if (!name) throw new Error(`npm pack ${dir} made no tarball`);
+  packed.set(dir, join(into, name));
+  return join(into, name);
+}
+
+/** The connector's tarball and a host package's, as `npm pack` makes them. */
+export function packedTarballs(host: HostPackage): string[] {
   const root = repositoryRoot();
   if (!existsSync(join(root, 'dist', 'src', 'index.js')))
     throw new Error('dist/ is missing: npm run build first (npm run test:hosts does)');
-  const into = tempDir('packs-');
-  // Scripts off: prepare would only build dist/ again.
-  for (const dir of [root, NODE_RED_PACKAGE])
-    execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', into, dir], {
-      cwd: into,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  packed = readdirSync(into)
-    .filter((name) => name.endsWith('.tgz'))
-    .map((name) => join(into, name));
-  return packed;
+  const hostPackage =
+    host === 'node-red' ? NODE_RED_PACKAGE : join(root, 'packages', 'n8n-nodes-imap-connector');
+  return [tarballOf(root), tarballOf(hostPackage)];
 }
 
-/** Installs both tarballs into a Node-RED user directory, as `npm install A.tgz B.tgz` there. */
-export function installPacked(userDir: string): void {
-  if (!existsSync(join(userDir, 'package.json')))
+/**
+ * Installs the connector's and a host package's tarballs side by side into `dir`, as
+ * `npm install A.tgz B.tgz` there. n8n's nodes leave their peer n8n-workflow to n8n, which
+ * provides its own (a second copy would make its errors another class), as n8n's installer does.
+ */
+export function installPacked(dir: string, host: HostPackage = 'node-red'): void {
+  if (!existsSync(join(dir, 'package.json')))
     writeFileSync(
-      join(userDir, 'package.json'),
-      JSON.stringify({ name: 'node-red-project', private: true }),
+      join(dir, 'package.json'),
+      JSON.stringify({
+        name: host === 'n8n' ? 'installed-nodes' : 'node-red-project',
+        private: true,
+      }),
     );
   execFileSync(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packedTarballs()],
-    { cwd: userDir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 },
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...(host === 'n8n' ? ['--legacy-peer-deps'] : []),
+      ...packedTarballs(host),
+    ],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 },
   );
 }
