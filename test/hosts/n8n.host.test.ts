@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { numberedMail, subjects } from '../helpers/host-mail.js';
 import { filesContaining } from '../helpers/hosts.js';
+import { withImapClient } from '../helpers/imap-client.js';
 import { dovecot, freshUser } from '../helpers/make-config.js';
 import { n8nFolder, startN8n, type N8n, type N8nServer } from '../helpers/n8n.js';
 import { installPacked } from '../helpers/packed-install.js';
@@ -57,9 +58,86 @@ function workflow(id: string, credentialId: string): Record<string, unknown> {
         parameters: { operation: 'read', query: 'FOLDER INBOX ALL', mode: 'all' },
         credentials: { imapConnectorApi: { id: credentialId, name: credentialId } },
       },
+      // What the workflow does after storing the rows: marks just those messages seen.
+      {
+        id: `${id}-ack`,
+        name: 'Mark seen',
+        type: NODE,
+        typeVersion: 1,
+        position: [440, 0],
+        parameters: { operation: 'acknowledge', action: 'markSeen' },
+        credentials: { imapConnectorApi: { id: credentialId, name: credentialId } },
+      },
     ],
-    connections: { Start: { main: [[{ node: 'Read new mail', type: 'main', index: 0 }]] } },
+    connections: {
+      Start: { main: [[{ node: 'Read new mail', type: 'main', index: 0 }]] },
+      'Read new mail': { main: [[{ node: 'Mark seen', type: 'main', index: 0 }]] },
+    },
   };
+}
+
+/** An active workflow: the polling trigger on the Polled folder, each message flagged $Polled. */
+function polledWorkflow(): Record<string, unknown> {
+  return {
+    id: 'polled',
+    name: 'Polled mail',
+    active: false,
+    settings: {},
+    nodes: [
+      {
+        id: 'polled-trigger',
+        name: 'New mail',
+        type: `${NODE}Trigger`,
+        typeVersion: 1,
+        position: [0, 0],
+        parameters: {
+          pollTimes: { item: [{ mode: 'everyMinute' }] },
+          query: 'FOLDER Polled ALL',
+          existing: true,
+        },
+        credentials: { imapConnectorApi: { id: 'good', name: 'good' } },
+      },
+      {
+        id: 'polled-flag',
+        name: 'Flag',
+        type: NODE,
+        typeVersion: 1,
+        position: [220, 0],
+        parameters: { operation: 'acknowledge', action: 'flag', flags: '$Polled' },
+        credentials: { imapConnectorApi: { id: 'good', name: 'good' } },
+      },
+    ],
+    connections: { 'New mail': { main: [[{ node: 'Flag', type: 'main', index: 0 }]] } },
+  };
+}
+
+/** The subjects of a folder's messages that have `flag`. */
+async function flagged(folder: string, flag: string): Promise<string[]> {
+  return withImapClient(user, dovecot(), async (client) => {
+    const lock = await client.getMailboxLock(folder);
+    try {
+      const out: string[] = [];
+      for await (const m of client.fetch('1:*', { envelope: true, flags: true }))
+        if (m.flags?.has(flag)) out.push(m.envelope!.subject!);
+      return out.sort();
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+/** Probes until `done` says so or `ms` passed; the last value. */
+async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms: number,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 interface RunOutput {
@@ -88,7 +166,10 @@ type Msg = Record<string, unknown>;
 describe('the n8n nodes in a real n8n', () => {
   beforeAll(async () => {
     Object.assign(user, freshUser('n8n'));
-    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 3) });
+    await seedMailbox(dovecot(), user, {
+      INBOX: numberedMail('INBOX', 1, 3),
+      Polled: numberedMail('Polled', 1, 2),
+    });
     n8n = n8nFolder(tempDir('n8n-'));
     // As n8n installs a community package: into .n8n/nodes, beside the connector.
     installPacked(n8n.nodesDir, 'n8n');
@@ -105,21 +186,29 @@ describe('the n8n nodes in a real n8n', () => {
     const workflows = join(n8n.folder, 'workflows.json');
     writeFileSync(
       workflows,
-      JSON.stringify([workflow('scheduled', 'good'), workflow('refused', 'wrong')]),
+      JSON.stringify([
+        workflow('scheduled', 'good'),
+        workflow('refused', 'wrong'),
+        polledWorkflow(),
+      ]),
     );
     const loaded = await n8n.cli(['import:workflow', `--input=${workflows}`]);
     expect(loaded.code, loaded.stdout + loaded.stderr).toBe(0);
+    const published = await n8n.cli(['publish:workflow', '--id=polled']);
+    expect(published.code, published.stdout + published.stderr).toBe(0);
   }, 600_000);
 
   it('a scheduled-style run gives every message, the next run only the new ones', async () => {
     const first = await n8n.cli(['execute', '--id=scheduled', '--rawOutput']);
     expect(first.code, first.stderr).toBe(0);
     expect(subjectsOf(first.stdout)).toEqual(subjects('INBOX', 1, 3));
+    expect(await flagged('INBOX', '\\Seen')).toEqual(subjects('INBOX', 1, 3));
 
     await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 4, 2) });
     const second = await n8n.cli(['execute', '--id=scheduled', '--rawOutput']);
     expect(second.code, second.stderr).toBe(0);
     expect(subjectsOf(second.stdout)).toEqual(subjects('INBOX', 4, 2));
+    expect(await flagged('INBOX', '\\Seen')).toEqual(subjects('INBOX', 1, 5));
   }, 300_000);
 
   it("a wrong password is n8n's NodeOperationError with the code and the hint", async () => {
@@ -182,6 +271,30 @@ describe('the n8n nodes in a real n8n', () => {
       expect(wrong.message).toMatch(/^AUTH_FAILED: /);
       expect(wrong.message).not.toContain('not-it');
     }, 120_000);
+
+    it('the polling trigger starts the active workflow with the mail there, then with new mail only', async () => {
+      // Activation polls at once: the two messages there.
+      const first = await eventually(
+        () => flagged('Polled', '$Polled'),
+        (got) => got.length >= 2,
+        60_000,
+      );
+      expect(first).toEqual(subjects('Polled', 1, 2));
+      await seedMailbox(dovecot(), user, { Polled: numberedMail('Polled', 3, 1) });
+      // The next poll (every minute) gives the new one.
+      const next = await eventually(
+        () => flagged('Polled', '$Polled'),
+        (got) => got.length >= 3,
+        130_000,
+      );
+      expect(next).toEqual(subjects('Polled', 1, 3));
+      const filter = encodeURIComponent(JSON.stringify({ workflowId: 'polled' }));
+      const runs = await api('GET', `/rest/executions?filter=${filter}`);
+      expect(runs.status, await runs.clone().text()).toBe(200);
+      const list = ((await runs.json()) as { data: { results: { status: string }[] } }).data
+        .results;
+      expect(list.map((run) => run.status)).toEqual(['success', 'success']);
+    }, 240_000);
 
     it("the node types are loaded, and no secret is in clear in n8n's files", async () => {
       const types = await api('GET', '/types/nodes.json');
