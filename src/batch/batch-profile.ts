@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type Issue } from '../errors.js';
+import type { ListEncoding } from './decode-list.js';
+import type { WebhookAuthSettings } from './webhook-auth.js';
 import { formatIssues, validateBatchSchema } from '../validators.js';
 
 export interface ServerSettings {
@@ -42,7 +44,11 @@ export interface BatchProfile {
     login: 'same' | 'master';
     masterUser?: string;
     folderPrefix?: string;
-    provision?: { command?: string[]; webhook?: string; timeoutSeconds: number };
+    provision?: {
+      command?: string[];
+      webhook?: string;
+      timeoutSeconds: number;
+    } & WebhookAuthSettings;
     existing: 'import' | 'skip';
   };
   copy: {
@@ -74,6 +80,8 @@ export interface BatchProfile {
   };
   mailboxes: {
     csv?: string;
+    /** The CSV file's character encoding; UTF-8 unless told. */
+    encoding?: ListEncoding;
     masterUser?: {
       username: string;
       users?: string[];
@@ -95,7 +103,7 @@ export interface BatchProfile {
       from: string;
       to: string[];
     };
-    webhook?: { url: string };
+    webhook?: { url: string } & WebhookAuthSettings;
   };
   /** The folder relative paths were resolved against. */
   baseDir: string;

@@ -59,11 +59,41 @@ const HEADER_NAMES: Record<string, Column> = {
   fullname: 'owner',
   displayname: 'owner',
   label: 'owner',
+  // German, as the products' German interfaces export them.
+  imapbenutzername: 'sourceUser',
+  imapbenutzer: 'sourceUser',
+  benutzername: 'sourceUser',
+  benutzer: 'sourceUser',
+  anmeldename: 'sourceUser',
+  imappasswort: 'sourcePassword',
+  imapkennwort: 'sourcePassword',
+  altespasswort: 'sourcePassword',
+  postfach: 'destinationMailbox',
+  zielpostfach: 'destinationMailbox',
+  neuespostfach: 'destinationMailbox',
+  postfachpasswort: 'destinationPassword',
+  postfachkennwort: 'destinationPassword',
+  neuespasswort: 'destinationPassword',
+  imapserveradresse: 'sourceServer',
+  besitzer: 'owner',
+  inhaber: 'owner',
+  anzeigename: 'owner',
 };
 // Names whose meaning depends on what else is there: "Password" after "IMAP password" is the
 // new mailbox's; "E-mail address" beside "User" is the destination mailbox.
-const PASSWORD_NAMES = new Set(['password', 'passwort', 'pw']);
-const EMAIL_NAMES = new Set(['email', 'emailaddress', 'mail', 'emailadresse']);
+const PASSWORD_NAMES = new Set(['password', 'passwort', 'kennwort', 'pw']);
+const EMAIL_NAMES = new Set([
+  'email',
+  'emailaddress',
+  'mail',
+  'mailaddress',
+  'emailadresse',
+  'mailadresse',
+]);
+// Words a header cell has and a data cell has not: a first row with them that names fewer than
+// two known columns is refused, not taken as a mailbox whose password is "password".
+const HEADER_WORDS =
+  /pass|kennwort|user|benutzer|login|anmelde|mail|server|host|owner|name|postfach|konto|account/;
 
 const HOSTING_PANEL: Column[] = [
   'sourceServer',
@@ -126,7 +156,15 @@ function headerColumns(cells: string[], issues: Issue[], line: number): Column[]
   const known = names.filter(
     (n) => n in HEADER_NAMES || PASSWORD_NAMES.has(n) || EMAIL_NAMES.has(n),
   );
-  if (known.length < 2) return undefined;
+  if (known.length < 2) {
+    if (looksLikeHeader(cells))
+      issues.push({
+        field: '/mailboxes/csv',
+        position: { line, column: 1 },
+        message: `line ${line} looks like a header row (${cells.map((cell) => JSON.stringify(cell.slice(0, 30))).join(', ')}) but names fewer than two known columns; known are IMAP server, IMAP username, IMAP password, Mailbox, Mailbox password, Owner, E-mail address, Password and their usual spellings (also German: IMAP-Benutzername, IMAP-Passwort, Postfach, ...)`,
+      });
+    return undefined;
+  }
   const direct = names.map((n) => HEADER_NAMES[n]);
   const has = (column: Column): boolean => direct.includes(column);
   return names.map((name, index) => {
@@ -144,15 +182,26 @@ function headerColumns(cells: string[], issues: Issue[], line: number): Column[]
   });
 }
 
+/** A first row of words and no address or host: the header of a layout not known. */
+function looksLikeHeader(cells: string[]): boolean {
+  return (
+    cells.every((cell) => !cell.includes('@') && !cell.includes('.') && !/\d/.test(cell)) &&
+    cells.some((cell) => HEADER_WORDS.test(normalize(cell)))
+  );
+}
+
 interface Row {
   cells: string[];
   line: number;
 }
 
 function parseRows(text: string, delimiter: string): Row[] {
+  const quote = detectQuote(text, delimiter);
   const records = parse(text, {
     delimiter,
-    quote: detectQuote(text, delimiter),
+    quote,
+    // The quote doubled inside a quoted field is the quote itself, for ' as for ".
+    escape: quote,
     bom: true,
     comment: '#',
     comment_no_infix: true,

@@ -3,7 +3,9 @@ import { readEnvSecret } from '../config/load-config.js';
 import { ConfigError, type Issue } from '../errors.js';
 import type { BatchProfile } from './batch-profile.js';
 import { ldapUsers } from './ldap-users.js';
+import { decodeListFile, type ListEncoding } from './decode-list.js';
 import { parseMailboxCsv } from './mailbox-csv.js';
+import { missingWebhookSecrets } from './webhook-auth.js';
 import { entryKey, type MailboxEntry } from './mailbox-entry.js';
 
 /** Environment variables a batch takes its shared secrets from (each also as NAME_FILE). */
@@ -18,13 +20,15 @@ export const BATCH_SECRET_ENV = {
  * A list file named by the profile, as text.
  * @throws CONFIG_INVALID naming `field` and why the file cannot be read.
  */
-function readListFile(path: string, field: string): string {
+function readListFile(path: string, field: string, encoding?: ListEncoding): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'unreadable';
     throw new ConfigError([{ field, message: `${JSON.stringify(path)} cannot be read (${code})` }]);
   }
+  return decodeListFile(bytes, field, encoding);
 }
 
 function readList(path: string, field: string): { user: string; line: number }[] {
@@ -90,9 +94,9 @@ export async function mailboxesOf(
   profile: BatchProfile,
   secrets: BatchSecrets,
 ): Promise<MailboxEntry[]> {
-  const { csv, masterUser } = profile.mailboxes;
+  const { csv, masterUser, encoding } = profile.mailboxes;
   if (masterUser) return masterUserEntries(masterUser, secrets);
-  return parseMailboxCsv(readListFile(csv!, '/mailboxes/csv'));
+  return parseMailboxCsv(readListFile(csv!, '/mailboxes/csv', encoding));
 }
 
 /** The secrets a batch needs besides the list's own, read once at the start. */
@@ -130,6 +134,11 @@ export function batchSecrets(
     secrets.ldapBind = need(BATCH_SECRET_ENV.ldapBind, '/mailboxes/masterUser/ldap/bindDn');
   if (profile.notify?.email?.username)
     secrets.smtp = need(BATCH_SECRET_ENV.smtp, '/notify/email/username');
+  // The webhooks' secrets are read when they are called; here only checked to be there.
+  issues.push(
+    ...missingWebhookSecrets(profile.notify?.webhook, '/notify/webhook', env),
+    ...missingWebhookSecrets(profile.destination.provision, '/destination/provision', env),
+  );
   if (issues.length > 0) throw new ConfigError(issues);
   return Object.fromEntries(
     Object.entries(secrets).filter(([, v]) => v !== undefined),

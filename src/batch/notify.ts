@@ -8,6 +8,7 @@ import { sleep } from '../sleep.js';
 import type { BatchProfile } from './batch-profile.js';
 import { formatReportText, type BatchReport } from './batch-report.js';
 import { postJson } from './post-json.js';
+import { webhookHeaders } from './webhook-auth.js';
 
 const WEBHOOK_TRIES = 3;
 
@@ -56,12 +57,17 @@ async function sendEmail(
 }
 
 /** The report to the webhook; an answer a retry could change (5xx, 429, no answer) is tried again. */
-async function postWebhook(url: string, report: BatchReport): Promise<void> {
+async function postWebhook(
+  webhook: NonNullable<NonNullable<BatchProfile['notify']>['webhook']>,
+  report: BatchReport,
+): Promise<void> {
+  const { url } = webhook;
   const body = JSON.stringify(report);
   let last: unknown;
   for (let attempt = 1; attempt <= WEBHOOK_TRIES; attempt++) {
     try {
-      return await postJson(url, body, 30_000);
+      // Signed anew for each try: the timestamp is the call's.
+      return await postJson(url, body, 30_000, webhookHeaders(webhook, body));
     } catch (error) {
       last = error;
       const status = (error as { status?: number }).status;
@@ -94,7 +100,7 @@ export async function notify(
   }
   if (settings.webhook) {
     try {
-      await postWebhook(settings.webhook.url, report);
+      await postWebhook(settings.webhook, report);
       report.notifications.push({ channel: 'webhook', ok: true });
     } catch (error) {
       report.notifications.push({ channel: 'webhook', ok: false, error: message(error) });

@@ -8,6 +8,7 @@ import { redactText } from '../config/redact.js';
 import { makeError } from '../errors.js';
 import type { BatchProfile } from './batch-profile.js';
 import { postJson } from './post-json.js';
+import { webhookHeaders } from './webhook-auth.js';
 
 export interface ProvisionRequest {
   mailbox: string;
@@ -52,7 +53,7 @@ export async function provisionMailbox(hook: Hook, request: ProvisionRequest): P
   const timeoutMs = hook.timeoutSeconds * 1000;
   try {
     if (hook.command) await runCommand(hook.command, body, timeoutMs);
-    else await postJson(hook.webhook!, body, timeoutMs);
+    else await postJson(hook.webhook!, body, timeoutMs, webhookHeaders(hook, body));
   } catch (error) {
     throw makeError(
       'PROVISIONING_FAILED',

@@ -81,6 +81,32 @@ describe('parseMailboxCsv layouts', () => {
     ]);
   });
 
+  it('reads the quote doubled inside single quotes as the quote, as inside double quotes', () => {
+    expect(parseMailboxCsv(`'a@x.org';'it''s-${SECRET}'\n`)[0]!.sourcePassword).toBe(
+      `it's-${SECRET}`,
+    );
+    expect(parseMailboxCsv(`"a@x.org";"say ""hi""-${SECRET}"\n`)[0]!.sourcePassword).toBe(
+      `say "hi"-${SECRET}`,
+    );
+  });
+
+  it.each([
+    ['IMAP-Benutzername;IMAP-Passwort', ';'],
+    ['Benutzername;Passwort;Postfach;Postfach-Passwort', ';'],
+    ['mail_address:password', ':'],
+    ['E-Mail-Adresse,Kennwort', ','],
+  ])('reads the header %s (the words of the products in English and German)', (header, d) => {
+    const cells = header.split(d).length;
+    const row = ['bob@x.org', SECRET, 'bob@new.example', 'Newpass-12345'].slice(0, cells).join(d);
+    const [entry] = parseMailboxCsv(`${header}\n${row}\n`);
+    expect(entry).toMatchObject({ line: 2, sourceUser: 'bob@x.org', sourcePassword: SECRET });
+    if (cells === 4)
+      expect(entry).toMatchObject({
+        destinationMailbox: 'bob@new.example',
+        destinationPassword: 'Newpass-12345',
+      });
+  });
+
   it('reads "User;E-mail address;Password;Owner" with columns in any order', () => {
     expect(
       parseMailboxCsv(`Owner;Password;E-mail address;User\nBob B.;${SECRET};bob@new;bob\n`),
@@ -108,6 +134,18 @@ describe('parseMailboxCsv refuses', () => {
     ['one column', 'alice\n', /no separator/, 1],
     ['three columns without header', 'a;b;c\n', /3 fields and no header row/, 1],
     ['four columns without header', 'a;b;c;d\n', /4 fields and no header row/, 1],
+    [
+      'a header in words it does not know, instead of a mailbox whose password is "Kennwort"',
+      `Konto;Geheimes Kennwort\nbob@x.org;${SECRET}\n`,
+      /line 1 looks like a header row/,
+      1,
+    ],
+    [
+      'a header of one known word',
+      `Mail-Konto;Passwort-Feld\nbob@x.org;${SECRET}\n`,
+      /line 1 looks like a header row/,
+      1,
+    ],
     ['six columns without header', 'a;b;c;d;e;f\n', /6 fields and no header row/, 1],
     [
       'a short row',
