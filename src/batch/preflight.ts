@@ -3,6 +3,7 @@ import { makeError, type ErrorCode } from '../errors.js';
 import { reconnectPolicy } from '../imap/reconnect.js';
 import { testConnection } from '../imap/test-connection.js';
 import type { OperationOptions } from '../operation-options.js';
+import { sleep } from '../sleep.js';
 import type { BatchProfile } from './batch-profile.js';
 import type { ReportedError } from './mailbox-state.js';
 import type { MailboxJob } from './mailbox-jobs.js';
@@ -84,10 +85,33 @@ async function login(
   }
 }
 
+// After the hook created a mailbox, a server may need a moment before it logs in (a panel
+// writes its user database, a directory replicates): the login is tried again after these waits.
+const PROVISIONED_LOGIN_WAITS_MS = [250, 500, 1000, 2000];
+
+/** What a new mailbox's password lacks under the profile's policy, as the failure to report. */
+function policyFailure(
+  password: string,
+  profile: BatchProfile,
+  what: string,
+): ReportedError | undefined {
+  const problems = passwordProblems(
+    password,
+    profile.preflight.passwordPolicy ?? DEFAULT_PASSWORD_POLICY,
+  );
+  if (problems.length === 0) return undefined;
+  return {
+    code: 'CONFIG_INVALID',
+    message: `${what} does not meet the password policy: ${problems.join(', ')}.`,
+    hint: 'Choose a longer password with lower- and upper-case letters and a digit or special character, or relax preflight.passwordPolicy.',
+  };
+}
+
 /**
  * The destination login; when it fails as a login does for a mailbox that does not exist
- * (AUTH_FAILED) and the profile has a provisioning hook, the hook creates it and the login is
- * tried once more.
+ * (AUTH_FAILED) and the profile has a provisioning hook, the hook creates it (with a password
+ * the policy allows: also the source's, for email,password rows) and the login is tried again,
+ * a few times with a short backoff.
  */
 async function destinationLogin(
   job: MailboxJob,
@@ -106,6 +130,12 @@ async function destinationLogin(
   const own = profile.destination.login !== 'master';
   if (!first || first.code !== 'AUTH_FAILED' || !hook || !own || typeof password !== 'string')
     return first;
+  const weak = policyFailure(
+    password,
+    profile,
+    `The mailbox ${JSON.stringify(String(job.destination!.username))} would be created with a password (line ${job.entry.line}) that`,
+  );
+  if (weak) return weak;
   try {
     await provisionMailbox(hook, {
       mailbox: String(job.destination!.username),
@@ -115,6 +145,11 @@ async function destinationLogin(
   } catch (error) {
     const e = error as ReportedError;
     return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  }
+  for (const wait of PROVISIONED_LOGIN_WAITS_MS) {
+    const result = await attempt();
+    if (!result || result.code !== 'AUTH_FAILED') return result;
+    await sleep(wait, options.signal);
   }
   return attempt();
 }
@@ -132,18 +167,15 @@ async function checkOne(
   slots: ServerSlots,
   options: PreflightOptions,
 ): Promise<PreflightResult> {
+  // A new mailbox password matters where mailboxes are (an IMAP destination), not in an archive.
   const password = job.entry.destinationPassword;
-  if (password !== undefined) {
-    const problems = passwordProblems(
+  if (password !== undefined && profile.destination.imap) {
+    const weak = policyFailure(
       password,
-      profile.preflight.passwordPolicy ?? DEFAULT_PASSWORD_POLICY,
+      profile,
+      `The new mailbox password (line ${job.entry.line})`,
     );
-    if (problems.length > 0)
-      return failure(job, 'password', {
-        code: 'CONFIG_INVALID',
-        message: `The new mailbox password (line ${job.entry.line}) does not meet the password policy: ${problems.join(', ')}.`,
-        hint: 'Choose a longer password with lower- and upper-case letters and a digit or special character, or relax preflight.passwordPolicy.',
-      });
+    if (weak) return failure(job, 'password', weak);
   }
   const source = await slots.with([job.servers[0]!], () =>
     login(job.source, options, () => throttledBy(slots, job.servers[0]!, options.logger)),

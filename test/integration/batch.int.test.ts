@@ -305,6 +305,84 @@ describe('runBatch provisioning', () => {
     expect(await mailboxHashes(mailbox)).toEqual(await mailboxHashes(account!));
   });
 
+  it('waits for a mailbox the hook created to log in (the panel needs a moment), instead of failing it at once', async () => {
+    const [account] = await seededAccounts(1, 'pd');
+    const mailbox = { name: `slow${Date.now() % 100000}`, password: 'Delayed-Pass-2026' };
+    let called = 0;
+    mswServer.use(
+      http.post('https://panel.example.test/slow', async ({ request }) => {
+        const body = (await request.json()) as { mailbox: string; password: string };
+        called++;
+        // The panel answers at once and the mailbox logs in 0.6 s later.
+        setTimeout(
+          () => addDovecotUsers(dovecot(), [{ name: body.mailbox, password: body.password }]),
+          600,
+        );
+        return HttpResponse.json({ created: true });
+      }),
+    );
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      `${HOST};${account!.name};${account!.password};${mailbox.name};${mailbox.password}\n`,
+    );
+    const report = await runBatch(
+      writeProfile(dir, {
+        name: 'slow-hook',
+        source: dovecotSource(),
+        destination: {
+          imap: dovecotSource(),
+          provision: { webhook: 'https://panel.example.test/slow' },
+        },
+        mailboxes: { csv: 'panel.csv' },
+      }),
+    );
+    expect(report.totals).toMatchObject({ done: 1, failed: 0 });
+    expect(called).toBe(1);
+    expect(await mailboxHashes(mailbox)).toEqual(await mailboxHashes(account!));
+  });
+
+  it('does not have the hook create a mailbox with a password the policy refuses, also an email,password row', async () => {
+    const [account] = await seededAccounts(1, 'pp');
+    let called = 0;
+    mswServer.use(
+      http.post('https://panel.example.test/policy', () => {
+        called++;
+        return HttpResponse.json({ created: true });
+      }),
+    );
+    const dir = tempDir();
+    // No new password on the row: the mailbox would be created with the source's (as for an
+    // email,password row), which this policy refuses.
+    const missing = `nopw${Date.now() % 100000}`;
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      `${HOST};${account!.name};${account!.password};${missing};\n`,
+    );
+    const report = await runBatch(
+      writeProfile(dir, {
+        name: 'policy-hook',
+        source: dovecotSource(),
+        destination: {
+          imap: dovecotSource(),
+          provision: { webhook: 'https://panel.example.test/policy' },
+        },
+        mailboxes: { csv: 'panel.csv' },
+        preflight: {
+          onFailure: 'continue',
+          passwordPolicy: { minLength: 64, lowerCase: true, upperCase: true, digitOrSpecial: true },
+        },
+      }),
+    );
+    expect(called).toBe(0);
+    expect(report.totals).toMatchObject({ done: 0, failed: 1 });
+    expect(report.mailboxes[0]!.error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(report.mailboxes[0]!.error!.message).toMatch(
+      /would be created with a password .* password policy: fewer than 64 characters/,
+    );
+    expect(JSON.stringify(report)).not.toContain(account!.password);
+  });
+
   it('creates missing destination mailboxes with a command hook (JSON on stdin, never in its arguments), then imports', async () => {
     const accounts = await seededAccounts(2, 'pv');
     const missing = accounts.map((_, i) => ({
