@@ -30,6 +30,15 @@ export const SCHEMA_HINTS: Record<string, Record<string, string>> = {
     '/properties/mailboxes/properties/masterUser':
       'masterUser needs one of users (a list), usersFile (a file path) or ldap (a directory)',
     '/properties/notify/properties/webhook/properties/url': 'an http:// or https:// URL',
+    '/properties/destination/properties/domain': 'a domain name such as example.com',
+    '/properties/notify/properties/webhook/properties/authorizationEnv':
+      'the name of an environment variable: letters, digits and _, not starting with a digit',
+    '/properties/notify/properties/webhook/properties/signingSecretEnv':
+      'the name of an environment variable: letters, digits and _, not starting with a digit',
+    '/properties/destination/properties/provision/properties/authorizationEnv':
+      'the name of an environment variable: letters, digits and _, not starting with a digit',
+    '/properties/destination/properties/provision/properties/signingSecretEnv':
+      'the name of an environment variable: letters, digits and _, not starting with a digit',
     '/properties/destination/properties/provision':
       'provision needs either command (an executable and its arguments) or webhook (a URL), not both',
   },

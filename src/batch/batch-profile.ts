@@ -43,6 +43,8 @@ export interface BatchProfile {
     imap?: ServerSettings;
     login: 'same' | 'master';
     masterUser?: string;
+    /** The destination mailbox is the local part of the row's at this domain. */
+    domain?: string;
     folderPrefix?: string;
     provision?: {
       command?: string[];

@@ -95,8 +95,26 @@ export async function mailboxesOf(
   secrets: BatchSecrets,
 ): Promise<MailboxEntry[]> {
   const { csv, masterUser, encoding } = profile.mailboxes;
-  if (masterUser) return masterUserEntries(masterUser, secrets);
-  return parseMailboxCsv(readListFile(csv!, '/mailboxes/csv', encoding));
+  const entries = masterUser
+    ? await masterUserEntries(masterUser, secrets)
+    : parseMailboxCsv(readListFile(csv!, '/mailboxes/csv', encoding));
+  const domain = profile.destination.imap ? profile.destination.domain : undefined;
+  return domain ? entries.map((entry) => inDomain(entry, domain)) : entries;
+}
+
+/**
+ * A hosting panel's "the mailbox is the part before @, the domain chosen in the panel": the
+ * destination mailbox's local part (of the row's mailbox, else of the source user) at `domain`.
+ */
+function inDomain(entry: MailboxEntry, domain: string): MailboxEntry {
+  const mailbox = entry.destinationMailbox ?? entry.sourceUser;
+  const at = mailbox.lastIndexOf('@');
+  const moved = {
+    ...entry,
+    destinationMailbox: `${at < 0 ? mailbox : mailbox.slice(0, at)}@${domain}`,
+  };
+  const { key: _key, line: _line, ...identity } = moved;
+  return { ...moved, key: entryKey(identity) };
 }
 
 /** The secrets a batch needs besides the list's own, read once at the start. */

@@ -62,7 +62,10 @@ describe("a batch's CSV file", () => {
     const csv = join(tempDir(), 'mailboxes.csv');
     writeFileSync(csv, windows1252('IMAP-Benutzername;IMAP-Passwort\nmüller@x.org;geheim-€\n'));
     const profile = (encoding?: string) =>
-      ({ mailboxes: { csv, ...(encoding ? { encoding } : {}) } }) as never;
+      ({
+        mailboxes: { csv, ...(encoding ? { encoding } : {}) },
+        destination: { archive: 'mail.archive' },
+      }) as never;
     await expect(mailboxesOf(profile(), {})).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringMatching(/line 2, column 2: byte 0xFC is not UTF-8/),
