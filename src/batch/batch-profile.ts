@@ -60,6 +60,8 @@ export interface BatchProfile {
     endDate?: string;
     query?: string;
     dedupe?: 'message-id' | 'hash' | 'none';
+    folderMapping?: Record<string, string>;
+    sentFolder?: string;
     postReadAction?: Record<string, unknown>;
   };
   throttle: {

@@ -110,6 +110,8 @@ export function mailboxJobs(
       ...(copy.query ? { query: copy.query } : {}),
       ...(copy.dedupe ? { dedupe: copy.dedupe } : {}),
       ...(destination.folderPrefix ? { folderPrefix: destination.folderPrefix } : {}),
+      ...(copy.folderMapping ? { folderMapping: copy.folderMapping } : {}),
+      ...(copy.sentFolder ? { sentFolder: copy.sentFolder } : {}),
       ...(copy.postReadAction ? { postReadAction: copy.postReadAction as never } : {}),
     };
     const servers = [serverOf(source)];

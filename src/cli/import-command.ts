@@ -40,6 +40,8 @@ What and how:
       --dedupe MODE          message-id (default), hash or none
       --folder-prefix NAME   put every folder under NAME, e.g. Imported
       --map SRC=DST          send folder SRC to DST (repeat for more)
+      --sent-folder NAME     the source's sent items folder when its server does not mark
+                             it \\Sent ("Sent Items"): it goes to the target's sent folder
       --after ACTION         on the source, once a message is safely stored:
                              none (default), mark-seen, keyword:NAME, move:FOLDER, delete
       --wait-for-lock SECS   when another run of this job is still going, wait up to SECS
@@ -63,6 +65,7 @@ const OPTIONS = {
   dedupe: { type: 'string' },
   'folder-prefix': { type: 'string' },
   map: { type: 'string', multiple: true },
+  'sent-folder': { type: 'string' },
   after: { type: 'string' },
   'wait-for-lock': { type: 'string' },
   json: { type: 'boolean' },
@@ -116,6 +119,7 @@ function specFromFlags(
       throw usageErrors(errors.map((message) => ({ field: '/folderMapping', message })));
     spec.folderMapping = mapping;
   }
+  if (values['sent-folder'] !== undefined) spec.sentFolder = values['sent-folder'];
   const after = parseAfter(values.after);
   if (after) spec.postReadAction = after;
   const wait = values['wait-for-lock'];

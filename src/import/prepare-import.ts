@@ -14,6 +14,8 @@ export interface ImportSpec {
   dedupe?: DedupeMode;
   folderPrefix?: string;
   folderMapping?: Record<string, string>;
+  /** The source's sent items folder when its server does not mark it \Sent. */
+  sentFolder?: string;
   postReadAction?: PostReadAction;
   /** Seconds to wait for another run of the same job to finish (default 0: fail with JOB_BUSY). */
   waitForLock?: number;
@@ -76,7 +78,12 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
   });
   const mode =
     spec.dedupe ?? (destination.kind === 'imap' ? destination.config.dedupe : 'message-id');
-  const mapping: FolderMapOptions = { prefix: spec.folderPrefix, mapping: spec.folderMapping };
+  const mapping: FolderMapOptions = {
+    prefix: spec.folderPrefix,
+    mapping: spec.folderMapping,
+    // Left out when not set: the mapping is part of the job's identity.
+    ...(spec.sentFolder ? { sentFolder: spec.sentFolder } : {}),
+  };
   // Accounts without ports: the same job over TLS or STARTTLS (or through a proxy) is still the same job.
   const account = (config: Config): unknown => ({
     host: config.host.toLowerCase(),

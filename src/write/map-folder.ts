@@ -5,6 +5,11 @@ export interface FolderMapOptions {
   prefix?: string | undefined;
   /** Source path -> destination path, checked first and used as written. */
   mapping?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The source's sent items folder when the server does not mark it \Sent (RFC 6154): it goes
+   * where the destination keeps sent mail, as a marked one would.
+   */
+  sentFolder?: string | undefined;
 }
 
 /** The part of a destination's folder list that mapping needs. */
@@ -36,9 +41,11 @@ export function mapFolder(
   let segments: string[];
   // Only a special use the target server declares: imapflow guesses one from names, and a
   // guess on a folder this import created ("Mig/Sent") sent later runs to Mig/Mig/Sent (issue 9).
-  const sameUse = source.specialUse
+  const specialUse =
+    source.specialUse ?? (options.sentFolder === source.path ? '\\Sent' : undefined);
+  const sameUse = specialUse
     ? destination.folders.find(
-        (folder) => folder.specialUseFromServer && folder.specialUse === source.specialUse,
+        (folder) => folder.specialUseFromServer && folder.specialUse === specialUse,
       )
     : undefined;
   if (sameUse) segments = [sameUse.path];

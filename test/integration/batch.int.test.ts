@@ -23,7 +23,7 @@ import { addDovecotUsers } from '../helpers/dovecot.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { mswServer } from '../helpers/msw-server.js';
 import { message } from '../helpers/corpus.js';
-import { dovecot } from '../helpers/make-config.js';
+import { dovecot, freshUser } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -105,6 +105,37 @@ describe('runBatch from CSV', () => {
     expect(report.totals).toMatchObject({ mailboxes: 5, done: 5, failed: 0 });
     for (const [i, account] of accounts.entries())
       expect(await mailboxHashes(targets[i]!)).toEqual(await mailboxHashes(account));
+  });
+
+  it("maps folders as import --map does, and an unmarked 'Sent Items' into the destination's \\Sent", async () => {
+    const account = freshUser('fm');
+    const sent = [message('fm sent 1'), message('fm sent 2')];
+    const old = [message('fm archive 2023')];
+    await seedMailbox(dovecot(), account, {
+      INBOX: [{ source: message('fm inbox') }],
+      'Sent Items': sent.map((source) => ({ source })),
+      'Archive/2023': old.map((source) => ({ source })),
+    });
+    const target = destinationAccount();
+    const dir = tempDir();
+    writePanelCsv(dir, [[account, target]]);
+    const report = await runBatch(
+      writeProfile(dir, {
+        name: 'mapped',
+        source: dovecotSource(),
+        destination: { imap: dovecotSource() },
+        mailboxes: { csv: 'panel.csv' },
+        copy: { sentFolder: 'Sent Items', folderMapping: { 'Archive/2023': 'Old/2023' } },
+      }),
+    );
+    expect(report.totals).toMatchObject({ done: 1, failed: 0 });
+    const source = await mailboxHashes(account);
+    const copied = await mailboxHashes(target);
+    expect(copied.Sent).toEqual(source['Sent Items']);
+    expect(copied['Old/2023']).toEqual(source['Archive/2023']);
+    expect(copied.INBOX).toEqual(source.INBOX);
+    expect(copied['Sent Items']).toBeUndefined();
+    expect(copied['Archive/2023']).toBeUndefined();
   });
 
   it('skips destination mailboxes that already hold mail with existing: skip, and goes on with its own on later runs', async () => {

@@ -35,6 +35,23 @@ describe('mapFolder', () => {
     expect(mapFolder(src('Drafts', '/', '\\Drafts'), slashTarget)).toBe('Drafts');
   });
 
+  it("sends the source's sent items folder named in sentFolder to the target's \\Sent, when its server does not mark it", () => {
+    expect(mapFolder(src('Gesendete Objekte'), slashTarget)).toBe('Gesendete Objekte');
+    expect(
+      mapFolder(src('Gesendete Objekte'), slashTarget, { sentFolder: 'Gesendete Objekte' }),
+    ).toBe('Sent Items');
+    // Only that folder; and the mapping table still comes first.
+    expect(mapFolder(src('Drafts'), slashTarget, { sentFolder: 'Gesendete Objekte' })).toBe(
+      'Drafts',
+    );
+    expect(
+      mapFolder(src('Gesendete Objekte'), slashTarget, {
+        sentFolder: 'Gesendete Objekte',
+        mapping: { 'Gesendete Objekte': 'Old sent' },
+      }),
+    ).toBe('Old sent');
+  });
+
   it('never follows a special use imapflow only guessed from a name (a folder the import made itself)', () => {
     const guessed = {
       delimiter: '/',
