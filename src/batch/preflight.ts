@@ -8,6 +8,7 @@ import type { BatchProfile } from './batch-profile.js';
 import type { ReportedError } from './mailbox-state.js';
 import type { MailboxJob } from './mailbox-jobs.js';
 import { destinationMessageCount } from './destination-messages.js';
+import { foldersToImport, type FolderToImport } from './source-folders.js';
 import { passwordProblems } from './password-policy.js';
 import { provisionMailbox } from './provision.js';
 import { runPool } from './run-pool.js';
@@ -30,6 +31,10 @@ export interface PreflightResult {
   /** Which login failed, or the new password's policy. */
   side?: 'source' | 'destination' | 'password';
   error?: ReportedError;
+  /** `batch check`: the source folders the import reads, with their message counts now. */
+  folders?: FolderToImport[];
+  /** `batch check`: what the run will do with the destination mailbox. */
+  plan?: string;
 }
 
 function failure(
@@ -156,6 +161,8 @@ async function destinationLogin(
 
 /** One mailbox: the new password against the policy (no I/O), then source and destination logins. */
 export interface PreflightOptions extends OperationOptions {
+  /** List each source mailbox's folders with their counts, and the plan (batch check). */
+  listFolders?: boolean;
   /** Keys of mailboxes an earlier run imported (existing: skip leaves those to go on). */
   importedBefore?: Set<string>;
   onChecked?: (result: PreflightResult) => void;
@@ -181,6 +188,12 @@ async function checkOne(
     login(job.source, options, () => throttledBy(slots, job.servers[0]!, options.logger)),
   );
   if (source) return failure(job, 'source', source);
+  const listed = options.listFolders
+    ? await listedFolders(job, profile, slots, options)
+    : undefined;
+  if (listed && 'error' in listed) return failure(job, 'source', listed.error);
+  const withList = (result: PreflightResult): PreflightResult =>
+    listed ? { ...result, folders: listed.folders } : result;
   if (job.destination) {
     const destination = await destinationLogin(job, profile, slots, options);
     if (destination) return failure(job, 'destination', destination);
@@ -190,15 +203,46 @@ async function checkOne(
         destinationMessageCount(job.destination!, options),
       );
       if (held > 0)
-        return {
+        return withList({
           key: job.entry.key,
           label: job.label,
           ok: true,
           skip: `the destination mailbox already holds ${held} messages (existing: skip)`,
-        };
+        });
     }
   }
-  return { key: job.entry.key, label: job.label, ok: true };
+  return withList({
+    key: job.entry.key,
+    label: job.label,
+    ok: true,
+    ...(listed ? { plan: planOf(job, profile, listed.folders) } : {}),
+  });
+}
+
+/** The source folders the import reads, with counts; a failure as the source's. */
+async function listedFolders(
+  job: MailboxJob,
+  profile: BatchProfile,
+  slots: ServerSlots,
+  options: OperationOptions,
+): Promise<{ folders: FolderToImport[] } | { error: ReportedError }> {
+  try {
+    const folders = await slots.with([job.servers[0]!], () =>
+      foldersToImport(job.source, profile.copy.query, options),
+    );
+    return { folders };
+  } catch (error) {
+    const e = error as ReportedError;
+    return { error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } };
+  }
+}
+
+/** One sentence on what a run does with this mailbox. */
+function planOf(job: MailboxJob, profile: BatchProfile, folders: FolderToImport[]): string {
+  const total = folders.reduce((sum, folder) => sum + folder.messages, 0);
+  const what = `${total} messages in ${folders.length} folders`;
+  if (!job.destination) return `${what} into the archive (deduplicated)`;
+  return `${what} into ${String(job.destination.username)}, deduplicated against what it holds (existing: ${profile.destination.existing})`;
 }
 
 /**

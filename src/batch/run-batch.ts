@@ -142,7 +142,7 @@ export async function checkBatch(
 ): Promise<PreflightResult[]> {
   const prepared = await prepareBatch(input, options);
   const slots = new ServerSlots(prepared.profile.throttle.maxConnectionsPerServer);
-  return preflight(prepared.jobs, prepared.profile, slots, options);
+  return preflight(prepared.jobs, prepared.profile, slots, { ...options, listFolders: true });
 }
 
 /**

@@ -102,10 +102,21 @@ export function formatStatus(mailboxes: MailboxState[], now = Date.now(), dead =
   return [...lines, counts(mailboxes)].join('\n') + '\n';
 }
 
+/** A mailbox that passed: what will happen, then its folders with their counts. */
+function formatReady(c: PreflightResult): string {
+  const head = c.skip
+    ? `SKIP     ${c.label}: ${c.skip}`
+    : `OK       ${c.label}${c.plan ? `: ${c.plan}` : ''}`;
+  const folders = (c.folders ?? []).map(
+    (folder) => `         ${String(folder.messages).padStart(7)}  ${folder.path}`,
+  );
+  return [head, ...folders].join('\n');
+}
+
 function formatChecks(checks: PreflightResult[]): string {
   const lines = checks.map((c) =>
     c.ok
-      ? `OK       ${c.label}`
+      ? formatReady(c)
       : `FAILED   ${c.label} (${c.side}): ${c.error?.code} ${c.error?.message ?? ''}${c.error?.hint ? `\n         hint: ${c.error.hint}` : ''}`,
   );
   const failed = checks.filter((c) => !c.ok).length;

@@ -67,6 +67,42 @@ describe('imap-connector batch', () => {
     expect(JSON.parse(json.out()).mailboxes).toHaveLength(3);
   });
 
+  it('check lists per mailbox the folders the run will import, with their counts, and what it will do', async () => {
+    const accounts = await seededAccounts(2, 'chk');
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'users.csv'),
+      `E-mail address;IMAP password\n${accounts.map((a) => `${a.name};${a.password}`).join('\n')}\n`,
+    );
+    const profile = writeProfile(dir, {
+      name: 'listed',
+      source: dovecotSource(),
+      destination: { archive: 'mail.archive' },
+      mailboxes: { csv: 'users.csv' },
+      copy: { foldersExclude: ['Trash', 'Junk'] },
+    });
+    const json = captureIo();
+    expect(await main(['batch', 'check', profile, '--json'], json)).toBe(0);
+    const checks = JSON.parse(json.out()) as {
+      label: string;
+      plan: string;
+      folders: { path: string; messages: number }[];
+    }[];
+    // seededAccounts: INBOX holds 2 and 3 messages, Sent 1; Drafts is there, empty.
+    expect(
+      checks.map((c) => Object.fromEntries(c.folders.map((f) => [f.path, f.messages]))),
+    ).toEqual([
+      { INBOX: 2, Sent: 1, Drafts: 0 },
+      { INBOX: 3, Sent: 1, Drafts: 0 },
+    ]);
+    expect(checks[1]!.plan).toBe('4 messages in 3 folders into the archive (deduplicated)');
+    const text = captureIo();
+    expect(await main(['batch', 'check', profile], text)).toBe(0);
+    expect(text.out()).toContain(`OK       ${accounts[0]!.name}: 3 messages in 3 folders`);
+    expect(text.out()).toMatch(/^ +3 {2}INBOX$/m);
+    expect(text.out()).not.toContain('Trash');
+  });
+
   it('says what is wrong with the command line, the profile and the list, before any connection', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'users.csv'), 'a@x.org\n');
