@@ -38,6 +38,8 @@ export interface LdapSettings {
 export interface BatchProfile {
   name: string;
   source: ServerSettings;
+  /** The token endpoint for rows with an OAuth2 refresh token (a client secret from the environment). */
+  oauth2?: { tokenUrl: string; clientId: string; scope?: string };
   destination: {
     archive?: string;
     imap?: ServerSettings;

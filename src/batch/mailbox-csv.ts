@@ -18,11 +18,18 @@ type Column =
   | 'sourceServer'
   | 'sourceUser'
   | 'sourcePassword'
+  | 'sourceToken'
+  | 'sourceRefreshToken'
   | 'destinationMailbox'
   | 'destinationPassword'
   | 'owner';
 
-const SECRET_COLUMNS: readonly Column[] = ['sourcePassword', 'destinationPassword'];
+const SECRET_COLUMNS: readonly Column[] = [
+  'sourcePassword',
+  'sourceToken',
+  'sourceRefreshToken',
+  'destinationPassword',
+];
 
 // Header names, lower-cased with everything but letters and digits removed.
 const HEADER_NAMES: Record<string, Column> = {
@@ -45,6 +52,15 @@ const HEADER_NAMES: Record<string, Column> = {
   sourcepassword: 'sourcePassword',
   oldpassword: 'sourcePassword',
   pass: 'sourcePassword',
+  // A token per mailbox instead of a password (a panel's "token" source).
+  token: 'sourceToken',
+  accesstoken: 'sourceToken',
+  oauthtoken: 'sourceToken',
+  oauth2token: 'sourceToken',
+  oauth2accesstoken: 'sourceToken',
+  imaptoken: 'sourceToken',
+  refreshtoken: 'sourceRefreshToken',
+  oauth2refreshtoken: 'sourceRefreshToken',
   mailbox: 'destinationMailbox',
   destination: 'destinationMailbox',
   destinationmailbox: 'destinationMailbox',
@@ -253,13 +269,19 @@ function toEntry(row: Row, columns: Column[], issues: Issue[]): MailboxEntry | u
     }
   });
   if (!values.sourceUser) problem(columns.indexOf('sourceUser'), 'the user name is empty');
-  if (columns.includes('sourcePassword') && !values.sourcePassword)
+  const token = values.sourceToken ?? values.sourceRefreshToken;
+  if (columns.includes('sourcePassword') && !values.sourcePassword && !token)
     problem(columns.indexOf('sourcePassword'), 'the password is empty');
+  const tokenColumn = columns.findIndex((c) => c === 'sourceToken' || c === 'sourceRefreshToken');
+  if (!columns.includes('sourcePassword') && tokenColumn >= 0 && !token)
+    problem(tokenColumn, 'the token is empty');
   if (issues.length > before) return undefined;
   const entry = {
     sourceUser: values.sourceUser!,
     ...(values.sourceServer ? { sourceServer: values.sourceServer } : {}),
     ...(values.sourcePassword ? { sourcePassword: values.sourcePassword } : {}),
+    ...(values.sourceToken ? { sourceToken: values.sourceToken } : {}),
+    ...(values.sourceRefreshToken ? { sourceRefreshToken: values.sourceRefreshToken } : {}),
     ...(values.destinationMailbox ? { destinationMailbox: values.destinationMailbox } : {}),
     ...(values.destinationPassword ? { destinationPassword: values.destinationPassword } : {}),
     ...(values.owner ? { owner: values.owner } : {}),

@@ -7,8 +7,12 @@ export interface MailboxEntry {
   /** A CSV row's own source server; else the profile's. */
   sourceServer?: string;
   sourceUser: string;
-  /** Missing for master-user batches (the master's password is used). */
+  /** Missing for master-user batches (the master's password is used), and with a token. */
   sourcePassword?: string;
+  /** An OAuth2 access token for the source login (XOAUTH2 / OAUTHBEARER) instead of a password. */
+  sourceToken?: string;
+  /** An OAuth2 refresh token, exchanged at the profile's oauth2.tokenUrl for access tokens. */
+  sourceRefreshToken?: string;
   /** The destination mailbox (login); defaults to the source user. */
   destinationMailbox?: string;
   destinationPassword?: string;

@@ -55,7 +55,9 @@ function sourceConfig(
         password: secrets.sourceMaster,
         authorizationIdentity: entry.sourceUser,
       }
-    : { username: entry.sourceUser, password: entry.sourcePassword };
+    : entry.sourceToken || entry.sourceRefreshToken
+      ? tokenLogin(profile, entry, secrets)
+      : { username: entry.sourceUser, password: entry.sourcePassword };
   const { copy, throttle } = profile;
   return {
     ...server,
@@ -69,6 +71,33 @@ function sourceConfig(
       ? { delayBetweenMessages: throttle.delayBetweenMessages }
       : {}),
     ...(throttle.maxQueueDepth ? { maxQueueDepth: throttle.maxQueueDepth } : {}),
+  };
+}
+
+/**
+ * A source login with the row's OAuth2 token (XOAUTH2 / OAUTHBEARER): an access token as it
+ * is, or a refresh token exchanged at the profile's oauth2 token endpoint (the client secret
+ * from IMAP_OAUTH2_CLIENT_SECRET).
+ */
+function tokenLogin(
+  profile: BatchProfile,
+  entry: MailboxEntry,
+  secrets: BatchSecrets,
+): Record<string, unknown> {
+  const endpoint = profile.oauth2;
+  return {
+    authMethod: 'oauth2',
+    username: entry.sourceUser,
+    ...(entry.sourceToken ? { oauth2AccessToken: entry.sourceToken } : {}),
+    ...(entry.sourceRefreshToken ? { oauth2RefreshToken: entry.sourceRefreshToken } : {}),
+    ...(endpoint
+      ? {
+          oauth2TokenUrl: endpoint.tokenUrl,
+          oauth2ClientId: endpoint.clientId,
+          ...(endpoint.scope ? { oauth2Scope: endpoint.scope } : {}),
+          ...(secrets.oauth2Client ? { oauth2ClientSecret: secrets.oauth2Client } : {}),
+        }
+      : {}),
   };
 }
 

@@ -14,6 +14,7 @@ export const BATCH_SECRET_ENV = {
   destinationMaster: 'IMAP_TARGET_MASTER_PASSWORD',
   smtp: 'SMTP_PASSWORD',
   ldapBind: 'LDAP_BIND_PASSWORD',
+  oauth2Client: 'IMAP_OAUTH2_CLIENT_SECRET',
 } as const;
 
 /**
@@ -123,6 +124,8 @@ export interface BatchSecrets {
   destinationMaster?: string;
   smtp?: string;
   ldapBind?: string;
+  /** The OAuth2 client's secret, when the token endpoint wants one (optional: public clients). */
+  oauth2Client?: string;
 }
 
 /**
@@ -150,6 +153,10 @@ export function batchSecrets(
     secrets.destinationMaster = need(BATCH_SECRET_ENV.destinationMaster, '/destination/masterUser');
   if (profile.mailboxes.masterUser?.ldap?.bindDn)
     secrets.ldapBind = need(BATCH_SECRET_ENV.ldapBind, '/mailboxes/masterUser/ldap/bindDn');
+  if (profile.oauth2) {
+    const client = readEnvSecret(env, BATCH_SECRET_ENV.oauth2Client, '/oauth2');
+    if (client !== undefined) secrets.oauth2Client = client;
+  }
   if (profile.notify?.email?.username)
     secrets.smtp = need(BATCH_SECRET_ENV.smtp, '/notify/email/username');
   // The webhooks' secrets are read when they are called; here only checked to be there.

@@ -6,7 +6,8 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import type { MailboxEntry } from './mailbox-entry.js';
 
-const HEADER = 'IMAP server;IMAP username;IMAP password;Mailbox;Mailbox password;Owner';
+const HEADER =
+  'IMAP server;IMAP username;IMAP password;Mailbox;Mailbox password;Owner;Access token;Refresh token';
 
 /** Every cell quoted, a quote inside doubled (RFC 4180 with ";" as the panel writes it). */
 function cell(value: string | undefined): string {
@@ -24,6 +25,8 @@ export function writeMailboxCsv(path: string, entries: readonly MailboxEntry[]):
         entry.destinationMailbox,
         entry.destinationPassword,
         entry.owner,
+        entry.sourceToken,
+        entry.sourceRefreshToken,
       ]
         .map(cell)
         .join(';'),

@@ -19,7 +19,7 @@ import {
   writeProfile,
   type Account,
 } from '../helpers/batch-fixtures.js';
-import { addDovecotUsers } from '../helpers/dovecot.js';
+import { addDovecotUsers, addOAuthToken } from '../helpers/dovecot.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { mswServer } from '../helpers/msw-server.js';
 import { message } from '../helpers/corpus.js';
@@ -299,6 +299,65 @@ describe('runBatch from CSV', () => {
     });
     expect(checks[0]!.error!.message).toContain('fewer than 12 characters');
     expect(JSON.stringify(checks)).not.toContain('short');
+  });
+});
+
+describe('runBatch with a token per mailbox', () => {
+  it("logs in with each row's access token, or its refresh token at the profile's endpoint, and archives every message", async () => {
+    const [direct, refreshed] = await seededAccounts(2, 'tk');
+    const accessToken = `at-${direct!.name}-csv`;
+    addOAuthToken(dovecot(), accessToken, direct!.name);
+    const exchanged = `at-${refreshed!.name}-exchanged`;
+    addOAuthToken(dovecot(), exchanged, refreshed!.name);
+    const forms: Record<string, string>[] = [];
+    mswServer.use(
+      http.post('https://idp.example.test/token', async ({ request }) => {
+        forms.push(Object.fromEntries(new URLSearchParams(await request.text())));
+        return HttpResponse.json({
+          access_token: exchanged,
+          token_type: 'Bearer',
+          expires_in: 3600,
+        });
+      }),
+    );
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'tokens.csv'),
+      `E-mail address;Access token;Refresh token\n${direct!.name};${accessToken};\n${refreshed!.name};;rt-${refreshed!.name}\n`,
+    );
+    const previous = process.env.IMAP_OAUTH2_CLIENT_SECRET;
+    process.env.IMAP_OAUTH2_CLIENT_SECRET = 'client-secret-9';
+    try {
+      const report = await runBatch(
+        writeProfile(dir, {
+          name: 'tokens',
+          source: dovecotSource(),
+          oauth2: { tokenUrl: 'https://idp.example.test/token', clientId: 'batch-client' },
+          destination: { archive: 'mail.archive' },
+          mailboxes: { csv: 'tokens.csv' },
+        }),
+      );
+      expect(report.totals).toMatchObject({ mailboxes: 2, done: 2, failed: 0 });
+      for (const account of [direct!, refreshed!])
+        expect(archiveHashes(join(dir, 'mail.archive'), `${account.name}@${HOST}`)).toEqual(
+          await mailboxHashes(account),
+        );
+      // Once per login (the check, then the import), always with the row's refresh token.
+      expect(forms.length).toBeGreaterThan(0);
+      for (const form of forms)
+        expect(form).toMatchObject({
+          grant_type: 'refresh_token',
+          refresh_token: `rt-${refreshed!.name}`,
+          client_id: 'batch-client',
+          client_secret: 'client-secret-9',
+        });
+      const reported = JSON.stringify(report);
+      for (const secret of [accessToken, exchanged, `rt-${refreshed!.name}`, 'client-secret-9'])
+        expect(reported).not.toContain(secret);
+    } finally {
+      if (previous === undefined) delete process.env.IMAP_OAUTH2_CLIENT_SECRET;
+      else process.env.IMAP_OAUTH2_CLIENT_SECRET = previous;
+    }
   });
 });
 

@@ -107,6 +107,19 @@ describe('parseMailboxCsv layouts', () => {
       });
   });
 
+  it('reads a token per mailbox instead of a password (Access token, Refresh token columns)', () => {
+    expect(
+      parseMailboxCsv(
+        `E-mail address;Access token;Refresh token\na@x.org;${SECRET};\nb@x.org;;rt-${SECRET}\n`,
+      ),
+    ).toEqual([
+      expect.objectContaining({ sourceUser: 'a@x.org', sourceToken: SECRET }),
+      expect.objectContaining({ sourceUser: 'b@x.org', sourceRefreshToken: `rt-${SECRET}` }),
+    ]);
+    const issues = issuesOf(`E-mail address;Token\na@x.org;\n`);
+    expect(issues.map((i) => i.message)).toEqual(['line 2, column 2: the token is empty']);
+  });
+
   it('reads "User;E-mail address;Password;Owner" with columns in any order', () => {
     expect(
       parseMailboxCsv(`Owner;Password;E-mail address;User\nBob B.;${SECRET};bob@new;bob\n`),
