@@ -22,7 +22,8 @@ type Column =
   | 'sourceRefreshToken'
   | 'destinationMailbox'
   | 'destinationPassword'
-  | 'owner';
+  | 'owner'
+  | 'archiveUser';
 
 const SECRET_COLUMNS: readonly Column[] = [
   'sourcePassword',
@@ -75,6 +76,13 @@ const HEADER_NAMES: Record<string, Column> = {
   fullname: 'owner',
   displayname: 'owner',
   label: 'owner',
+  // MailStore's batch archiving CSV: the archive user an account's mail goes to.
+  mailstoreusername: 'archiveUser',
+  mailstoreuser: 'archiveUser',
+  archiveuser: 'archiveUser',
+  archiveusername: 'archiveUser',
+  archivbenutzer: 'archiveUser',
+  mailstorebenutzername: 'archiveUser',
   // German, as the products' German interfaces export them.
   imapbenutzername: 'sourceUser',
   imapbenutzer: 'sourceUser',
@@ -285,6 +293,7 @@ function toEntry(row: Row, columns: Column[], issues: Issue[]): MailboxEntry | u
     ...(values.destinationMailbox ? { destinationMailbox: values.destinationMailbox } : {}),
     ...(values.destinationPassword ? { destinationPassword: values.destinationPassword } : {}),
     ...(values.owner ? { owner: values.owner } : {}),
+    ...(values.archiveUser ? { archiveUser: values.archiveUser } : {}),
   };
   return { ...entry, line: row.line, key: entryKey(entry) };
 }

@@ -18,6 +18,8 @@ export interface MailboxEntry {
   destinationPassword?: string;
   /** A label for reports and the archive (the Owner column). */
   owner?: string;
+  /** The archive user the mailbox's mail goes to (MailStore's "MailStore user name"). */
+  archiveUser?: string;
 }
 
 /** The identity of an entry: the same mailbox listed twice is one mailbox. */

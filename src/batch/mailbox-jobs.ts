@@ -135,7 +135,10 @@ export function mailboxJobs(
     const spec: ImportSpec = {
       destination: target
         ? { connection: target, state: importState }
-        : { archive: destination.archive! },
+        : {
+            archive: destination.archive!,
+            ...(entry.archiveUser ? { account: entry.archiveUser } : {}),
+          },
       ...(copy.query ? { query: copy.query } : {}),
       ...(copy.dedupe ? { dedupe: copy.dedupe } : {}),
       ...(destination.folderPrefix ? { folderPrefix: destination.folderPrefix } : {}),

@@ -100,7 +100,30 @@ export async function mailboxesOf(
     ? await masterUserEntries(masterUser, secrets)
     : parseMailboxCsv(readListFile(csv!, '/mailboxes/csv', encoding));
   const domain = profile.destination.imap ? profile.destination.domain : undefined;
+  if (!profile.destination.imap) refuseSharedArchiveUsers(entries);
   return domain ? entries.map((entry) => inDomain(entry, domain)) : entries;
+}
+
+/**
+ * One archive user per source mailbox: an archive keeps where it is in each folder per
+ * account, so a second mailbox into the same user would be read from the first one's place.
+ * @throws CONFIG_INVALID naming both lines.
+ */
+function refuseSharedArchiveUsers(entries: readonly MailboxEntry[]): void {
+  const seen = new Map<string, MailboxEntry>();
+  const issues: Issue[] = [];
+  for (const entry of entries) {
+    if (!entry.archiveUser) continue;
+    const earlier = seen.get(entry.archiveUser.toLowerCase());
+    if (earlier)
+      issues.push({
+        field: '/mailboxes/csv',
+        position: { line: entry.line, column: 1 },
+        message: `line ${entry.line}: archive user ${JSON.stringify(entry.archiveUser)} is already line ${earlier.line}'s; each archive user takes one mailbox`,
+      });
+    else seen.set(entry.archiveUser.toLowerCase(), entry);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
 }
 
 /**

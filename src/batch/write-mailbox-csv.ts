@@ -7,7 +7,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import type { MailboxEntry } from './mailbox-entry.js';
 
 const HEADER =
-  'IMAP server;IMAP username;IMAP password;Mailbox;Mailbox password;Owner;Access token;Refresh token';
+  'IMAP server;IMAP username;IMAP password;Mailbox;Mailbox password;Owner;Access token;Refresh token;MailStore user name';
 
 /** Every cell quoted, a quote inside doubled (RFC 4180 with ";" as the panel writes it). */
 function cell(value: string | undefined): string {
@@ -27,6 +27,7 @@ export function writeMailboxCsv(path: string, entries: readonly MailboxEntry[]):
         entry.owner,
         entry.sourceToken,
         entry.sourceRefreshToken,
+        entry.archiveUser,
       ]
         .map(cell)
         .join(';'),

@@ -75,7 +75,8 @@ async function openDestination(
   const { state } = opened;
   if (destination.kind === 'archive')
     return {
-      sink: new ArchiveSink(opened.archive!, sourceAccount, mode, mapping),
+      // An archive organized per user names the account; else it is the source login.
+      sink: new ArchiveSink(opened.archive!, destination.account ?? sourceAccount, mode, mapping),
       state,
       close: async () => undefined,
     };

@@ -9,7 +9,7 @@ import type { PostReadAction } from './post-read-action.js';
 
 /** An import job as a host or the CLI describes it (schemas/import.schema.json). */
 export interface ImportSpec {
-  destination: { archive: string } | { connection: unknown; state: string };
+  destination: { archive: string; account?: string } | { connection: unknown; state: string };
   query?: string | object;
   dedupe?: DedupeMode;
   folderPrefix?: string;
@@ -26,7 +26,7 @@ export interface PreparedImport {
   source: Config;
   plan: ReadPlan;
   destination:
-    | { kind: 'archive'; path: string }
+    | { kind: 'archive'; path: string; account?: string }
     | { kind: 'imap'; config: Config; statePath: string };
   mode: DedupeMode;
   mapping: FolderMapOptions;
@@ -60,7 +60,11 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
   if (!validateImportSchema(spec)) throw new ConfigError(formatIssues(validateImportSchema.errors));
   let destination: PreparedImport['destination'];
   if ('archive' in spec.destination)
-    destination = { kind: 'archive', path: spec.destination.archive };
+    destination = {
+      kind: 'archive',
+      path: spec.destination.archive,
+      ...(spec.destination.account ? { account: spec.destination.account } : {}),
+    };
   else {
     let target: Config;
     try {
@@ -90,7 +94,13 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     user: config.username,
     authz: config.authorizationIdentity ?? null,
   });
-  const target = destination.kind === 'imap' ? account(destination.config) : 'archive';
+  // An archive user is part of the job only when named: jobs of before keep their identity.
+  const target =
+    destination.kind === 'imap'
+      ? account(destination.config)
+      : destination.account
+        ? { archive: destination.account }
+        : 'archive';
   const job = shortHash({ source: account(source), query: plan.queryHash, target, mapping });
   return {
     source,

@@ -361,6 +361,52 @@ describe('runBatch with a token per mailbox', () => {
   });
 });
 
+describe('runBatch into an archive organized per user', () => {
+  it("takes MailStore's CSV: each mailbox's mail goes to its MailStore user name in the archive", async () => {
+    const [first, other] = await seededAccounts(2, 'ms');
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'mailstore.csv'),
+      [
+        'MailStore user name;E-mail address;Password',
+        `alice;${first!.name};${first!.password}`,
+        `bob;${other!.name};${other!.password}`,
+      ].join('\n'),
+    );
+    const report = await runBatch(
+      writeProfile(dir, {
+        name: 'mailstore',
+        source: dovecotSource(),
+        destination: { archive: 'mail.archive' },
+        mailboxes: { csv: 'mailstore.csv' },
+      }),
+    );
+    expect(report.totals).toMatchObject({ mailboxes: 2, done: 2, failed: 0 });
+    const archive = join(dir, 'mail.archive');
+    expect(archiveHashes(archive, 'alice')).toEqual(await mailboxHashes(first!));
+    expect(archiveHashes(archive, 'bob')).toEqual(await mailboxHashes(other!));
+    expect(archiveHashes(archive, `${first!.name}@${HOST}`)).toEqual({});
+    // A second mailbox into one archive user is refused before any connection.
+    writeFileSync(
+      join(dir, 'shared.csv'),
+      `MailStore user name;E-mail address;Password\nalice;${first!.name};x\nAlice;${other!.name};y\n`,
+    );
+    await expect(
+      runBatch(
+        writeProfile(dir, {
+          name: 'shared',
+          source: dovecotSource(),
+          destination: { archive: 'mail.archive' },
+          mailboxes: { csv: 'shared.csv' },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/line 3: archive user "Alice" is already line 2/),
+    });
+  });
+});
+
 describe('runBatch provisioning', () => {
   it('creates a missing destination mailbox through a provisioning webhook (JSON body)', async () => {
     const [account] = await seededAccounts(1, 'pw');
