@@ -1,5 +1,13 @@
 import type { BatchProfile } from './batch-profile.js';
 
+/** The hosting panel's default for new mailbox passwords. */
+export const DEFAULT_PASSWORD_POLICY = {
+  minLength: 12,
+  lowerCase: true,
+  upperCase: true,
+  digitOrSpecial: true,
+};
+
 const SPECIAL = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/;
 
 /**
