@@ -55,6 +55,8 @@ export async function destinationLogin(
   const own = profile.destination.login !== 'master';
   if (!first || first.code !== 'AUTH_FAILED' || !hook || !own || typeof password !== 'string')
     return first;
+  const exists = await existsDespiteRefusal(job, slots, options);
+  if (exists) return exists;
   const weak = policyFailure(
     password,
     profile,
@@ -72,6 +74,29 @@ export async function destinationLogin(
     return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   }
   return loginOnceCreated(attempt, options.signal);
+}
+
+/**
+ * With the destination master user, a mailbox that refused its own login but lets the master
+ * in exists: the list's password is wrong, and a hook must not be asked to create it again.
+ */
+async function existsDespiteRefusal(
+  job: MailboxJob,
+  slots: ServerSlots,
+  options: OperationOptions,
+): Promise<ReportedError | undefined> {
+  if (!job.destinationAsMaster) return undefined;
+  const asMaster = await slots.with([job.servers[1]!], () =>
+    checkLogin(job.destinationAsMaster!, options, () =>
+      throttledBy(slots, job.servers[1]!, options.logger),
+    ),
+  );
+  if (asMaster) return undefined;
+  return {
+    code: 'AUTH_FAILED',
+    message: `The mailbox ${JSON.stringify(String(job.destination!.username))} exists but refuses the password in the list (line ${job.entry.line}); the provisioning hook was not called.`,
+    hint: 'Correct the mailbox password in the list (or leave it out to use the source password).',
+  };
 }
 
 /** The login after the hook, tried again while it is refused, with a short backoff. */

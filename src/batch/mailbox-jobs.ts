@@ -12,6 +12,11 @@ export interface MailboxJob {
   source: Record<string, unknown>;
   /** The destination login, for the preflight (IMAP destinations only). */
   destination?: Record<string, unknown>;
+  /**
+   * The destination master user opening this mailbox, when a provisioning hook may create it:
+   * its login tells a mailbox that exists (the list's password is wrong) from a missing one.
+   */
+  destinationAsMaster?: Record<string, unknown>;
   spec: ImportSpec;
   /** The servers it uses (source, then destination) as `address:port`, for the per-server cap. */
   servers: string[];
@@ -101,6 +106,26 @@ function tokenLogin(
   };
 }
 
+/** The master login of a mailbox's own-login destination that a hook may create, if any. */
+function asMaster(
+  profile: BatchProfile,
+  entry: MailboxEntry,
+  secrets: BatchSecrets,
+): Record<string, unknown> | undefined {
+  const { imap, login, masterUser, provision } = profile.destination;
+  if (!imap || login === 'master' || !masterUser || !provision || !secrets.destinationMaster)
+    return undefined;
+  return {
+    ...serverFields(imap),
+    authMethod: 'masterUser',
+    username: masterUser,
+    password: secrets.destinationMaster,
+    authorizationIdentity: entry.destinationMailbox ?? entry.sourceUser,
+    isTarget: true,
+    isSource: false,
+  };
+}
+
 function destinationConfig(
   profile: BatchProfile,
   entry: MailboxEntry,
@@ -148,11 +173,13 @@ export function mailboxJobs(
     };
     const servers = [serverOf(source)];
     if (target) servers.push(serverOf(target));
+    const master = target ? asMaster(profile, entry, secrets) : undefined;
     return {
       entry,
       label: entry.owner ? `${entry.owner} <${entry.sourceUser}>` : entry.sourceUser,
       source,
       ...(target ? { destination: target } : {}),
+      ...(master ? { destinationAsMaster: master } : {}),
       spec,
       servers,
     };

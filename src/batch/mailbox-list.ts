@@ -172,7 +172,10 @@ export function batchSecrets(
   const secrets: Record<string, string | undefined> = {};
   if (profile.mailboxes.masterUser)
     secrets.sourceMaster = need(BATCH_SECRET_ENV.sourceMaster, '/mailboxes/masterUser');
-  if (profile.destination.login === 'master' && profile.destination.imap)
+  const { login, imap, masterUser, provision } = profile.destination;
+  // The destination master logs in for every mailbox, or tells a hook's missing mailbox from a
+  // wrong password in the list.
+  if (imap && (login === 'master' || (masterUser && provision)))
     secrets.destinationMaster = need(BATCH_SECRET_ENV.destinationMaster, '/destination/masterUser');
   if (profile.mailboxes.masterUser?.ldap?.bindDn)
     secrets.ldapBind = need(BATCH_SECRET_ENV.ldapBind, '/mailboxes/masterUser/ldap/bindDn');

@@ -519,6 +519,59 @@ describe('runBatch provisioning', () => {
     expect(JSON.stringify(report)).not.toContain(account!.password);
   });
 
+  it('with the destination master user, tells a mailbox that exists (wrong password in the list) from a missing one', async () => {
+    const [a, b] = await seededAccounts(2, 'pm');
+    const existing = destinationAccount('pe');
+    const missing = { name: `miss${Date.now() % 100000}`, password: 'Missing-Pass-2026' };
+    const created: string[] = [];
+    mswServer.use(
+      http.post('https://panel.example.test/master', async ({ request }) => {
+        const body = (await request.json()) as { mailbox: string; password: string };
+        created.push(body.mailbox);
+        addDovecotUsers(dovecot(), [{ name: body.mailbox, password: body.password }]);
+        return HttpResponse.json({ created: true });
+      }),
+    );
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      [
+        `${HOST};${a!.name};${a!.password};${existing.name};Wrong-Pass-2026x`,
+        `${HOST};${b!.name};${b!.password};${missing.name};${missing.password}`,
+      ].join('\n'),
+    );
+    const previous = process.env.IMAP_TARGET_MASTER_PASSWORD;
+    process.env.IMAP_TARGET_MASTER_PASSWORD = dovecot().master.password;
+    try {
+      const report = await runBatch(
+        writeProfile(dir, {
+          name: 'master-check',
+          source: dovecotSource(),
+          destination: {
+            imap: dovecotSource(),
+            masterUser: dovecot().master.name,
+            provision: { webhook: 'https://panel.example.test/master' },
+          },
+          mailboxes: { csv: 'panel.csv' },
+          preflight: { onFailure: 'continue' },
+        }),
+      );
+      // Only the missing mailbox was created; the existing one was not handed to the hook.
+      expect(created).toEqual([missing.name]);
+      expect(report.totals).toMatchObject({ done: 1, failed: 1 });
+      const refused = report.mailboxes.find((m) => m.label === a!.name)!;
+      expect(refused.error).toMatchObject({ code: 'AUTH_FAILED' });
+      expect(refused.error!.message).toMatch(
+        /exists but refuses the password in the list \(line 1\)/,
+      );
+      expect(await mailboxHashes(missing)).toEqual(await mailboxHashes(b!));
+      expect(JSON.stringify(report)).not.toContain(dovecot().master.password);
+    } finally {
+      if (previous === undefined) delete process.env.IMAP_TARGET_MASTER_PASSWORD;
+      else process.env.IMAP_TARGET_MASTER_PASSWORD = previous;
+    }
+  });
+
   it('creates missing destination mailboxes with a command hook (JSON on stdin, never in its arguments), then imports', async () => {
     const accounts = await seededAccounts(2, 'pv');
     const missing = accounts.map((_, i) => ({
