@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Python hosts the host tests run the connector in: PyAirbyte (the project's pin, 0.12.1, and the
+# The Python hosts the host tests run the connector in (n8n, an npm install, is
+# scripts/install-n8n.sh): PyAirbyte (the project's pin, 0.12.1, and the
 # current release, each with airbyte-protocol-models),
 # Meltano, and target-jsonl as Meltano's loader. Each gets a virtual environment of its own (their
 # pins conflict), installed from PyPI with the exact versions in test/hosts/requirements-*.txt and
@@ -35,6 +36,3 @@ for name in airbyte airbyte-current meltano target-jsonl; do
   rm -f "$log"
   echo "$stamp" >"$venv/.installed"
 done
-
-# n8n is an npm install, not a venv: its own script (it needs Node 22 or newer).
-bash scripts/install-n8n.sh
