@@ -1,8 +1,8 @@
 import { validateConfig } from '../config/validate-config.js';
-import { withCommandDeadline } from '../imap/command-deadline.js';
 import { listFolders } from '../imap/list-folders.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
+import { messageCounts } from './source-folders.js';
 
 /**
  * How many messages a destination mailbox holds, over all its selectable folders (LIST, then
@@ -14,15 +14,11 @@ export async function destinationMessageCount(
 ): Promise<number> {
   const session = await openSession(validateConfig(connection), options);
   try {
-    let total = 0;
-    for (const folder of await listFolders(session)) {
-      if (folder.flags.some((flag) => /^\\(Noselect|NonExistent)$/i.test(flag))) continue;
-      const status = await withCommandDeadline(session, 'STATUS', () =>
-        session.client.status(folder.path, { messages: true }),
-      );
-      total += (status && status.messages) || 0;
-    }
-    return total;
+    const selectable = (await listFolders(session)).filter(
+      (folder) => !folder.flags.some((flag) => /^\\(Noselect|NonExistent)$/i.test(flag)),
+    );
+    const counts = await messageCounts(session, selectable);
+    return counts.reduce((total, folder) => total + folder.messages, 0);
   } finally {
     await session.close();
   }

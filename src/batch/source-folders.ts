@@ -1,7 +1,8 @@
 import { validateConfig } from '../config/validate-config.js';
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import { listFolders } from '../imap/list-folders.js';
-import { openSession } from '../imap/open-session.js';
+import { openSession, type Session } from '../imap/open-session.js';
+import type { FolderInfo } from '../folder-info.js';
 import type { OperationOptions } from '../operation-options.js';
 import { parseQuery } from '../query/parse.js';
 import { folderSelection, planFolders } from '../query/plan.js';
@@ -27,15 +28,23 @@ export async function foldersToImport(
   const session = await openSession(config, options);
   try {
     const plan = planFolders(await listFolders(session), folderSelection(structured, config));
-    const folders: FolderToImport[] = [];
-    for (const folder of plan.folders) {
-      const status = await withCommandDeadline(session, 'STATUS', () =>
-        session.client.status(folder.path, { messages: true }),
-      );
-      folders.push({ path: folder.path, messages: (status && status.messages) || 0 });
-    }
-    return folders;
+    return await messageCounts(session, plan.folders);
   } finally {
     await session.close();
   }
+}
+
+/** STATUS MESSAGES of each folder, in order. */
+export async function messageCounts(
+  session: Session,
+  folders: readonly Pick<FolderInfo, 'path'>[],
+): Promise<FolderToImport[]> {
+  const counts: FolderToImport[] = [];
+  for (const folder of folders) {
+    const status = await withCommandDeadline(session, 'STATUS', () =>
+      session.client.status(folder.path, { messages: true }),
+    );
+    counts.push({ path: folder.path, messages: (status && status.messages) || 0 });
+  }
+  return counts;
 }
