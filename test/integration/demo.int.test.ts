@@ -19,6 +19,12 @@ function alive(pid: number): boolean {
 }
 
 describe('npm run demo', () => {
+  it("runs every step to the expected result and exits 0 (the README's first command)", () => {
+    const run = spawnSync(process.execPath, [DEMO], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stdout).toContain('Demo finished: every step gave the expected result');
+    expect(run.status, run.stdout.slice(-3000) + run.stderr).toBe(0);
+  }, 120_000);
+
   it('stops its Dovecot when the reader of its output goes away', async () => {
     const run = spawnSync('sh', ['-c', `'${process.execPath}' '${DEMO}' | head -3`], {
       encoding: 'utf8',
