@@ -19,6 +19,8 @@ export interface BatchTotals {
   duplicates: number;
   failedMessages: number;
   bytes: number;
+  /** Source messages a delete action removed once copied (the deletion rules). */
+  sourceDeleted: number;
 }
 
 export interface BatchReport {
@@ -55,8 +57,17 @@ export function totalsOf(mailboxes: MailboxState[]): BatchTotals {
     duplicates: sum('duplicates'),
     failedMessages: sum('failed'),
     bytes: sum('bytes'),
+    sourceDeleted: mailboxes.reduce((total, m) => total + sourceDeletedOf(m), 0),
   };
 }
+
+/** A mailbox's source messages deleted after copying, over its folders. */
+export function sourceDeletedOf(mailbox: Pick<MailboxState, 'folders'>): number {
+  return mailbox.folders.reduce((total, f) => total + (f.sourceDeleted ?? 0), 0);
+}
+
+const deletedText = (count: number): string =>
+  count > 0 ? `, ${count} deleted at the source` : '';
 
 /** The report as a person reads it: a headline, the totals, then one block per mailbox. */
 export function formatReportText(report: BatchReport): string {
@@ -66,6 +77,7 @@ export function formatReportText(report: BatchReport): string {
     `${report.startedAt} - ${report.endedAt} (${formatDuration(report.durationMs / 1000)})`,
     `Mailboxes: ${t.mailboxes} (${t.done} done, ${t.failed} failed, ${t.skipped} skipped, ${t.notStarted} not started)`,
     `Messages: ${t.copied} copied, ${t.duplicates} already there, ${t.failedMessages} failed, of ${t.seen} seen; ${t.bytes} bytes`,
+    ...(t.sourceDeleted > 0 ? [`Deleted at the source after copying: ${t.sourceDeleted}`] : []),
     ...Object.entries(report.loweredConnections ?? {}).map(
       ([server, cap]) => `Throttled by ${server}: connections to it lowered to ${cap}`,
     ),
@@ -73,12 +85,12 @@ export function formatReportText(report: BatchReport): string {
   ];
   for (const m of report.mailboxes) {
     lines.push(
-      `${m.status.toUpperCase().padEnd(8)} ${m.label}: ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed${m.attempts > 1 ? ` (${m.attempts} attempts)` : ''}`,
+      `${m.status.toUpperCase().padEnd(8)} ${m.label}: ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed${deletedText(sourceDeletedOf(m))}${m.attempts > 1 ? ` (${m.attempts} attempts)` : ''}`,
     );
     // Folders where nothing happened would bury the ones that matter.
     for (const f of m.folders.filter((f) => f.seen + f.copied + f.duplicates + f.failed > 0))
       lines.push(
-        `           ${f.folder}: ${f.copied} copied, ${f.duplicates} duplicates, ${f.failed} failed`,
+        `           ${f.folder}: ${f.copied} copied, ${f.duplicates} duplicates, ${f.failed} failed${deletedText(f.sourceDeleted ?? 0)}`,
       );
     if (m.error) {
       lines.push(`           ${m.error.code}: ${m.error.message}`);

@@ -60,12 +60,13 @@ export function countsOf(folders: readonly FolderImportResult[]): Counts {
     failed,
     bytes,
     foldersDone: folders.length,
-    folders: folders.map(({ folder, seen, copied, duplicates, failed }) => ({
+    folders: folders.map(({ folder, seen, copied, duplicates, failed, sourceDeleted }) => ({
       folder,
       seen,
       copied,
       duplicates,
       failed,
+      ...(sourceDeleted ? { sourceDeleted } : {}),
     })),
   };
 }
@@ -86,7 +87,11 @@ export function withEarlier(before: MailboxState, counts: Counts): Counts {
   for (const folder of counts.folders) {
     const merged = folders.get(folder.folder);
     if (!merged) folders.set(folder.folder, { ...folder });
-    else for (const field of PER_FOLDER) merged[field] += folder[field];
+    else {
+      for (const field of PER_FOLDER) merged[field] += folder[field];
+      const deleted = (merged.sourceDeleted ?? 0) + (folder.sourceDeleted ?? 0);
+      if (deleted > 0) merged.sourceDeleted = deleted;
+    }
   }
   return {
     ...summed,

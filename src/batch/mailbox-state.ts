@@ -32,9 +32,19 @@ export interface MailboxState {
   endedAt: string | null;
   error: ReportedError | null;
   /** Per folder, over every attempt: what was copied. */
-  folders: { folder: string; seen: number; copied: number; duplicates: number; failed: number }[];
+  folders: FolderCounts[];
   /** A queued batch: the worker (host:pid) that runs or ran it. */
   worker?: string;
+}
+
+/** One folder's counts in a mailbox's row; sourceDeleted only where a delete action removed mail. */
+export interface FolderCounts {
+  folder: string;
+  seen: number;
+  copied: number;
+  duplicates: number;
+  failed: number;
+  sourceDeleted?: number;
 }
 
 export interface RunState {

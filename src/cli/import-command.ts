@@ -43,7 +43,8 @@ What and how:
       --sent-folder NAME     the source's sent items folder when its server does not mark
                              it \\Sent ("Sent Items"): it goes to the target's sent folder
       --after ACTION         on the source, once a message is safely stored:
-                             none (default), mark-seen, keyword:NAME, move:FOLDER, delete
+                             none (default), mark-seen, keyword:NAME, move:FOLDER, delete,
+                             delete-older-than:90d (delete once the source has had it 90 days)
       --wait-for-lock SECS   when another run of this job is still going, wait up to SECS
                              for it to finish (default 0: stop at once with JOB_BUSY)
 
@@ -73,7 +74,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** --after mark-seen | keyword:NAME | move:FOLDER | delete | none -> the spec's postReadAction. */
+/**
+ * --after mark-seen | keyword:NAME | move:FOLDER | delete | delete-older-than:DAYSd | none ->
+ * the spec's postReadAction.
+ */
 export function parseAfter(text: string | undefined): PostReadAction | undefined {
   if (text === undefined) return undefined;
   const [verb, ...rest] = text.split(':');
@@ -83,9 +87,12 @@ export function parseAfter(text: string | undefined): PostReadAction | undefined
   if (verb === 'delete' && argument === '') return { type: 'delete' };
   if (verb === 'keyword' && argument !== '') return { type: 'addKeyword', keyword: argument };
   if (verb === 'move' && argument !== '') return { type: 'move', folder: argument };
+  const days = /^(\d{1,5})d?$/.exec(argument);
+  if (verb === 'delete-older-than' && days && Number(days[1]) >= 1)
+    return { type: 'delete', olderThanDays: Number(days[1]) };
   throw usageError(
     '/postReadAction',
-    `--after must be none, mark-seen, keyword:NAME, move:FOLDER or delete, got ${JSON.stringify(text)}`,
+    `--after must be none, mark-seen, keyword:NAME, move:FOLDER, delete or delete-older-than:DAYSd (30d), got ${JSON.stringify(text)}`,
   );
 }
 

@@ -8,7 +8,14 @@ import type { FolderSink } from '../sinks/sink.js';
 import type { DedupeMode } from '../write/message-identity.js';
 import type { FolderImportResult } from './import-result.js';
 import type { JobState } from './job-state.js';
-import { applyPostReadAction, type PostReadAction } from './post-read-action.js';
+import { toSearchAttributes } from '../query/render-search.js';
+import { uidSearch } from '../imap/uid-search.js';
+import {
+  ageCutoff,
+  applyPostReadAction,
+  deletesByAge,
+  type PostReadAction,
+} from './post-read-action.js';
 
 /** What every folder of one import shares: the source, the destination, the state. */
 export interface FolderJob {
@@ -62,8 +69,32 @@ export async function recordUnread(
 
 /** Applies the post-read action to messages the destination holds, then forgets them. */
 export async function settle(run: FolderRun, uids: readonly number[]): Promise<void> {
-  await applyPostReadAction(run.job.session, run.job.postReadAction, uids);
+  const deleted = await applyPostReadAction(run.job.session, run.job.postReadAction, uids);
+  if (deleted > 0) run.result.sourceDeleted = (run.result.sourceDeleted ?? 0) + deleted;
   await run.job.state.clearActions(run.path, run.uidValidity, uids);
+}
+
+/**
+ * A delete by age also owes the messages earlier runs copied while they were young: those at
+ * or below the checkpoint that the query matches and that are now old enough, less the ones
+ * still listed as failed (never stored). Runs after leftovers are settled, so no APPEND is in doubt.
+ */
+export async function deleteAged(run: FolderRun): Promise<void> {
+  const { job } = run;
+  if (!deletesByAge(job.postReadAction)) return;
+  const lastUid = (await job.state.progress(run.path))?.lastUid ?? 0;
+  if (lastUid === 0) return;
+  const failed = new Set((await job.state.failed(run.path, run.uidValidity)).map((f) => f.uid));
+  const aged = await uidSearch(job.session, [
+    ...job.plan.attributes,
+    ...toSearchAttributes([
+      { key: 'UID', set: `1:${lastUid}` },
+      { key: 'BEFORE', date: ageCutoff(job.postReadAction.olderThanDays) },
+    ]),
+  ]);
+  const owed = aged.filter((uid) => uid <= lastUid && !failed.has(uid));
+  // Already old enough, so the action deletes every one of them.
+  await settle(run, owed);
 }
 
 /** ABORTED as an import says it: where it stopped is recorded, so running it again goes on. */

@@ -7,7 +7,7 @@ import type { BulkMessage } from '../imap/fetch-response-parser.js';
 import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
-import { recordUnread, settle, type FolderJob, type FolderRun } from './folder-run.js';
+import { deleteAged, recordUnread, settle, type FolderJob, type FolderRun } from './folder-run.js';
 import { emptyFolderResult, type FolderImportResult } from './import-result.js';
 import { storeBatch } from './store-batch.js';
 
@@ -46,6 +46,7 @@ export async function importFolder(
       };
       await startFolder(run);
       await recoverLeftovers(run);
+      await deleteAged(run);
       const { uids, retrying } = await uidsToCopy(run);
       await copyInBatches(run, uids, retrying);
       return result;

@@ -28,6 +28,8 @@ export interface FolderImportResult {
   elapsedMs: number;
   /** Messages an interrupted run had stored but not yet recorded, found at the destination. */
   recovered: number;
+  /** Source messages deleted after copying (postReadAction delete); absent when none. */
+  sourceDeleted?: number;
   /** Set when the source renumbered the folder since the last run: it was read again from the start. */
   uidValidityChanged?: { previous: string; current: string };
 }
@@ -39,6 +41,8 @@ export interface ImportTotals {
   failed: number;
   bytes: number;
   elapsedMs: number;
+  /** Source messages deleted after copying; absent when none. */
+  sourceDeleted?: number;
 }
 
 export interface ImportResult {
@@ -67,6 +71,7 @@ export function emptyFolderResult(folder: string, destination: string): FolderIm
 export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: number): ImportTotals {
   const sum = (key: 'seen' | 'copied' | 'duplicates' | 'failed' | 'bytes'): number =>
     folders.reduce((total, folder) => total + folder[key], 0);
+  const sourceDeleted = folders.reduce((total, folder) => total + (folder.sourceDeleted ?? 0), 0);
   return {
     seen: sum('seen'),
     copied: sum('copied'),
@@ -74,6 +79,7 @@ export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: numb
     failed: sum('failed'),
     bytes: sum('bytes'),
     elapsedMs,
+    ...(sourceDeleted > 0 ? { sourceDeleted } : {}),
   };
 }
 

@@ -245,6 +245,50 @@ describe('post-read actions', () => {
     const snap = await snapshot(await run({ type: 'delete' }));
     expect(snap.INBOX).toBeUndefined();
   });
+
+  it('delete by age removes copied messages once they are old enough, run after run, never a failed one', async () => {
+    const source = freshUser('pd');
+    const daysAgo = (days: number): Date => new Date(Date.now() - days * 86_400_000);
+    const big = message('Old and too large', { body: 'x'.repeat(20_000) });
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('Two hundred days'), internalDate: daysAgo(200) },
+        { source: message('Sixty days'), internalDate: daysAgo(60) },
+        { source: message('Ten days'), internalDate: daysAgo(10) },
+        { source: big, internalDate: daysAgo(300) },
+      ],
+    });
+    const archive = join(tempDir(), 'age.archive');
+    const config = { ...makeConfig(source), maxMessageSize: 10_000 };
+    // The source's messages by age in days (each test message has its own age).
+    const ages = async (): Promise<number[]> =>
+      ((await snapshot(source)).INBOX ?? [])
+        .map((m) => Math.round((Date.now() - Date.parse(m.internalDate)) / 86_400_000))
+        .sort((a, b) => a - b);
+    const first = await runImport(config, {
+      destination: { archive },
+      postReadAction: { type: 'delete', olderThanDays: 100 },
+    });
+    expect(first.totals).toMatchObject({ copied: 3, failed: 1, sourceDeleted: 1 });
+    expect(await ages()).toEqual([10, 60, 300]);
+    // Time passes: 30 days is the rule now, and a new 40-day-old message arrived meanwhile.
+    await seedMailbox(dovecot(), source, {
+      INBOX: [{ source: message('Forty days'), internalDate: daysAgo(40) }],
+    });
+    const second = await runImport(config, {
+      destination: { archive },
+      postReadAction: { type: 'delete', olderThanDays: 30 },
+    });
+    // The sixty-day message from the first run and the new forty-day one; the failed one stays.
+    expect(second.totals).toMatchObject({ copied: 1, sourceDeleted: 2 });
+    expect(await ages()).toEqual([10, 300]);
+    const stored = Archive.open(archive, { create: false });
+    try {
+      expect([...stored.messages()]).toHaveLength(4);
+    } finally {
+      stored.close();
+    }
+  });
 });
 
 describe('archive errors', () => {

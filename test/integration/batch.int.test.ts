@@ -138,6 +138,43 @@ describe('runBatch from CSV', () => {
     expect(copied['Archive/2023']).toBeUndefined();
   });
 
+  it('deletes source messages by age once copied (the deletion rule) and counts them in the report', async () => {
+    const account = freshUser('da');
+    const daysAgo = (days: number): Date => new Date(Date.now() - days * 86_400_000);
+    await seedMailbox(dovecot(), account, {
+      INBOX: [
+        { source: message('da old 1'), internalDate: daysAgo(400) },
+        { source: message('da old 2'), internalDate: daysAgo(90) },
+        { source: message('da young'), internalDate: daysAgo(5) },
+      ],
+      Sent: [{ source: message('da sent old'), internalDate: daysAgo(70) }],
+    });
+    const before = await mailboxHashes(account);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'list.csv'), `${account.name},${account.password}\n`);
+    const report = await runBatch(
+      writeProfile(dir, {
+        name: 'aged',
+        source: dovecotSource(),
+        destination: { archive: 'mail.archive' },
+        mailboxes: { csv: 'list.csv' },
+        copy: { postReadAction: { type: 'delete', olderThanDays: 60 } },
+      }),
+    );
+    expect(report.totals).toMatchObject({ done: 1, copied: 4, sourceDeleted: 3 });
+    const folders = Object.fromEntries(
+      report.mailboxes[0]!.folders.map((f) => [f.folder, f.sourceDeleted]),
+    );
+    expect(folders).toEqual({ INBOX: 2, Sent: 1 });
+    expect(archiveHashes(join(dir, 'mail.archive'), `${account.name}@${HOST}`)).toEqual(before);
+    const left = await mailboxHashes(account);
+    expect(left.INBOX).toHaveLength(1);
+    expect(left.Sent).toBeUndefined();
+    const text = outputs(dir, report)[1]!;
+    expect(text).toContain('Deleted at the source after copying: 3');
+    expect(text).toContain('INBOX: 3 copied, 0 duplicates, 0 failed, 2 deleted at the source');
+  });
+
   it('skips destination mailboxes that already hold mail with existing: skip, and goes on with its own on later runs', async () => {
     const accounts = await seededAccounts(2, 'sk');
     const targets = accounts.map(() => destinationAccount());

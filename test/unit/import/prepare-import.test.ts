@@ -121,5 +121,9 @@ describe('--after', () => {
     expect(parseAfter(undefined)).toBeUndefined();
     expect(() => parseAfter('move:')).toThrow(/--after must be none, mark-seen/);
     expect(() => parseAfter('shred')).toThrow(/got "shred"/);
+    expect(parseAfter('delete-older-than:90d')).toEqual({ type: 'delete', olderThanDays: 90 });
+    expect(parseAfter('delete-older-than:7')).toEqual({ type: 'delete', olderThanDays: 7 });
+    expect(() => parseAfter('delete-older-than:0d')).toThrow(/delete-older-than:DAYSd/);
+    expect(() => parseAfter('delete-older-than:3w')).toThrow(/got "delete-older-than:3w"/);
   });
 });
