@@ -53,7 +53,7 @@ export interface BatchProfile {
       webhook?: string;
       timeoutSeconds: number;
     } & WebhookAuthSettings;
-    existing: 'import' | 'skip';
+    existing: 'import' | 'skip' | 'replace';
   };
   copy: {
     foldersInclude?: string[];

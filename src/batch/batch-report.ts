@@ -21,6 +21,8 @@ export interface BatchTotals {
   bytes: number;
   /** Source messages a delete action removed once copied (the deletion rules). */
   sourceDeleted: number;
+  /** Replace mode: destination messages removed before the copy. */
+  destinationRemoved: number;
 }
 
 export interface BatchReport {
@@ -58,6 +60,7 @@ export function totalsOf(mailboxes: MailboxState[]): BatchTotals {
     failedMessages: sum('failed'),
     bytes: sum('bytes'),
     sourceDeleted: mailboxes.reduce((total, m) => total + sourceDeletedOf(m), 0),
+    destinationRemoved: mailboxes.reduce((total, m) => total + removedOf(m), 0),
   };
 }
 
@@ -66,6 +69,13 @@ export function sourceDeletedOf(mailbox: Pick<MailboxState, 'folders'>): number 
   return mailbox.folders.reduce((total, f) => total + (f.sourceDeleted ?? 0), 0);
 }
 
+/** A mailbox's destination messages removed by replace mode, over its folders. */
+function removedOf(mailbox: Pick<MailboxState, 'folders'>): number {
+  return mailbox.folders.reduce((total, f) => total + (f.destinationRemoved ?? 0), 0);
+}
+
+const removedText = (count: number): string =>
+  count > 0 ? `${count} removed at the destination (replace), ` : '';
 const deletedText = (count: number): string =>
   count > 0 ? `, ${count} deleted at the source` : '';
 
@@ -78,6 +88,9 @@ export function formatReportText(report: BatchReport): string {
     `Mailboxes: ${t.mailboxes} (${t.done} done, ${t.failed} failed, ${t.skipped} skipped, ${t.notStarted} not started)`,
     `Messages: ${t.copied} copied, ${t.duplicates} already there, ${t.failedMessages} failed, of ${t.seen} seen; ${t.bytes} bytes`,
     ...(t.sourceDeleted > 0 ? [`Deleted at the source after copying: ${t.sourceDeleted}`] : []),
+    ...(t.destinationRemoved > 0
+      ? [`Removed from the destination before copying (replace): ${t.destinationRemoved}`]
+      : []),
     ...Object.entries(report.loweredConnections ?? {}).map(
       ([server, cap]) => `Throttled by ${server}: connections to it lowered to ${cap}`,
     ),
@@ -85,12 +98,14 @@ export function formatReportText(report: BatchReport): string {
   ];
   for (const m of report.mailboxes) {
     lines.push(
-      `${m.status.toUpperCase().padEnd(8)} ${m.label}: ${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed${deletedText(sourceDeletedOf(m))}${m.attempts > 1 ? ` (${m.attempts} attempts)` : ''}`,
+      `${m.status.toUpperCase().padEnd(8)} ${m.label}: ${removedText(removedOf(m))}${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed${deletedText(sourceDeletedOf(m))}${m.attempts > 1 ? ` (${m.attempts} attempts)` : ''}`,
     );
     // Folders where nothing happened would bury the ones that matter.
-    for (const f of m.folders.filter((f) => f.seen + f.copied + f.duplicates + f.failed > 0))
+    for (const f of m.folders.filter(
+      (f) => f.seen + f.copied + f.duplicates + f.failed + (f.destinationRemoved ?? 0) > 0,
+    ))
       lines.push(
-        `           ${f.folder}: ${f.copied} copied, ${f.duplicates} duplicates, ${f.failed} failed${deletedText(f.sourceDeleted ?? 0)}`,
+        `           ${f.folder}: ${removedText(f.destinationRemoved ?? 0)}${f.copied} copied, ${f.duplicates} duplicates, ${f.failed} failed${deletedText(f.sourceDeleted ?? 0)}`,
       );
     if (m.error) {
       lines.push(`           ${m.error.code}: ${m.error.message}`);

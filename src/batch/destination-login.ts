@@ -56,24 +56,39 @@ export async function destinationLogin(
   if (!first || first.code !== 'AUTH_FAILED' || !hook || !own || typeof password !== 'string')
     return first;
   const exists = await existsDespiteRefusal(job, slots, options);
-  if (exists) return exists;
+  // Replace mode takes over an existing mailbox: the hook sets the list's password on it.
+  const replacing = exists !== undefined && profile.destination.existing === 'replace';
+  if (exists && !replacing) return exists;
+  const refused = await callHook(job, profile, password, replacing ? 'setPassword' : 'create');
+  return refused ?? loginOnceCreated(attempt, options.signal);
+}
+
+/** The hook for one mailbox, with a password the policy allows; what failed, if anything. */
+async function callHook(
+  job: MailboxJob,
+  profile: BatchProfile,
+  password: string,
+  action: 'create' | 'setPassword',
+): Promise<ReportedError | undefined> {
+  const mailbox = String(job.destination!.username);
   const weak = policyFailure(
     password,
     profile,
-    `The mailbox ${JSON.stringify(String(job.destination!.username))} would be created with a password (line ${job.entry.line}) that`,
+    `The mailbox ${JSON.stringify(mailbox)} would ${action === 'create' ? 'be created with' : 'get'} a password (line ${job.entry.line}) that`,
   );
   if (weak) return weak;
   try {
-    await provisionMailbox(hook, {
-      mailbox: String(job.destination!.username),
+    await provisionMailbox(profile.destination.provision!, {
+      action,
+      mailbox,
       password,
       ...(job.entry.owner ? { owner: job.entry.owner } : {}),
     });
+    return undefined;
   } catch (error) {
     const e = error as ReportedError;
     return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   }
-  return loginOnceCreated(attempt, options.signal);
 }
 
 /**

@@ -170,6 +170,7 @@ export function mailboxJobs(
       ...(copy.folderMapping ? { folderMapping: copy.folderMapping } : {}),
       ...(copy.sentFolder ? { sentFolder: copy.sentFolder } : {}),
       ...(copy.postReadAction ? { postReadAction: copy.postReadAction as never } : {}),
+      ...(target && destination.existing === 'replace' ? { replace: true } : {}),
     };
     const servers = [serverOf(source)];
     if (target) servers.push(serverOf(target));

@@ -60,19 +60,21 @@ export function countsOf(folders: readonly FolderImportResult[]): Counts {
     failed,
     bytes,
     foldersDone: folders.length,
-    folders: folders.map(({ folder, seen, copied, duplicates, failed, sourceDeleted }) => ({
-      folder,
-      seen,
-      copied,
-      duplicates,
-      failed,
-      ...(sourceDeleted ? { sourceDeleted } : {}),
+    folders: folders.map((f) => ({
+      folder: f.folder,
+      seen: f.seen,
+      copied: f.copied,
+      duplicates: f.duplicates,
+      failed: f.failed,
+      ...(f.sourceDeleted ? { sourceDeleted: f.sourceDeleted } : {}),
+      ...(f.destinationRemoved ? { destinationRemoved: f.destinationRemoved } : {}),
     })),
   };
 }
 
 const SUMMED = ['seen', 'copied', 'duplicates', 'failed', 'bytes'] as const;
 const PER_FOLDER = ['seen', 'copied', 'duplicates', 'failed'] as const;
+const OPTIONAL_PER_FOLDER = ['sourceDeleted', 'destinationRemoved'] as const;
 
 /**
  * This attempt's counts on top of what the row held when it began (earlier attempts, in this
@@ -89,8 +91,10 @@ export function withEarlier(before: MailboxState, counts: Counts): Counts {
     if (!merged) folders.set(folder.folder, { ...folder });
     else {
       for (const field of PER_FOLDER) merged[field] += folder[field];
-      const deleted = (merged.sourceDeleted ?? 0) + (folder.sourceDeleted ?? 0);
-      if (deleted > 0) merged.sourceDeleted = deleted;
+      for (const field of OPTIONAL_PER_FOLDER) {
+        const sum = (merged[field] ?? 0) + (folder[field] ?? 0);
+        if (sum > 0) merged[field] = sum;
+      }
     }
   }
   return {

@@ -45,6 +45,8 @@ export interface FolderCounts {
   duplicates: number;
   failed: number;
   sourceDeleted?: number;
+  /** Replace mode: messages removed from the destination folder before the copy. */
+  destinationRemoved?: number;
 }
 
 export interface RunState {

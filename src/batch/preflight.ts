@@ -7,6 +7,7 @@ import type { MailboxJob } from './mailbox-jobs.js';
 import type { ReportedError } from './mailbox-state.js';
 import { runPool } from './run-pool.js';
 import { throttledBy, type ServerSlots } from './server-slots.js';
+import { foldersToEmpty } from './replace-plan.js';
 import { foldersToImport, type FolderToImport } from './source-folders.js';
 
 export interface PreflightResult {
@@ -22,6 +23,8 @@ export interface PreflightResult {
   folders?: FolderToImport[];
   /** `batch check`: what the run will do with the destination mailbox. */
   plan?: string;
+  /** `batch check`, replace mode: the destination folders emptied first, with their counts now. */
+  removes?: FolderToImport[];
 }
 
 function failure(
@@ -72,12 +75,39 @@ async function checkOne(
     const skip = await skipReason(job, profile, slots, options);
     if (skip) return withList({ key: job.entry.key, label: job.label, ok: true, skip });
   }
+  const removes = listed ? await replaced(job, profile, slots, options) : undefined;
+  if (removes && 'error' in removes) return failure(job, 'destination', removes.error);
   return withList({
     key: job.entry.key,
     label: job.label,
     ok: true,
-    ...(listed ? { plan: planOf(job, profile, listed.folders) } : {}),
+    ...(listed ? { plan: planOf(job, profile, listed.folders, removes?.folders) } : {}),
+    ...(removes ? { removes: removes.folders } : {}),
   });
+}
+
+/** Replace mode at `batch check`: the destination folders the run empties first. */
+async function replaced(
+  job: MailboxJob,
+  profile: BatchProfile,
+  slots: ServerSlots,
+  options: PreflightOptions,
+): Promise<{ folders: FolderToImport[] } | { error: ReportedError } | undefined> {
+  if (profile.destination.existing !== 'replace' || !job.destination) return undefined;
+  try {
+    return {
+      folders: await slots.with(job.servers, () =>
+        foldersToEmpty(job, profile.copy.query, options),
+      ),
+    };
+  } catch (error) {
+    return { error: asReported(error) };
+  }
+}
+
+function asReported(error: unknown): ReportedError {
+  const e = error as ReportedError;
+  return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
 }
 
 /** Why `existing: skip` leaves the mailbox alone: it holds mail no run of this batch put there. */
@@ -110,16 +140,25 @@ async function listedFolders(
     );
     return { folders };
   } catch (error) {
-    const e = error as ReportedError;
-    return { error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } };
+    return { error: asReported(error) };
   }
 }
 
 /** One sentence on what a run does with this mailbox. */
-function planOf(job: MailboxJob, profile: BatchProfile, folders: FolderToImport[]): string {
-  const total = folders.reduce((sum, folder) => sum + folder.messages, 0);
-  const what = `${total} messages in ${folders.length} folders`;
+function planOf(
+  job: MailboxJob,
+  profile: BatchProfile,
+  folders: FolderToImport[],
+  removes: FolderToImport[] | undefined,
+): string {
+  const count = (list: FolderToImport[]): number =>
+    list.reduce((sum, folder) => sum + folder.messages, 0);
+  const what = `${count(folders)} messages in ${folders.length} folders`;
   if (!job.destination) return `${what} into the archive (deduplicated)`;
+  if (removes)
+    return removes.length > 0
+      ? `replace: first removes ${count(removes)} messages from ${removes.length} folders of ${String(job.destination.username)}, then copies ${what}`
+      : `replace: nothing to remove from ${String(job.destination.username)} (replaced already, or its folders are empty); copies ${what}`;
   return `${what} into ${String(job.destination.username)}, deduplicated against what it holds (existing: ${profile.destination.existing})`;
 }
 

@@ -11,6 +11,8 @@ import { postJson } from './post-json.js';
 import { webhookHeaders } from './webhook-auth.js';
 
 export interface ProvisionRequest {
+  /** create: the mailbox does not exist; setPassword: it exists (replace mode) and gets this password. */
+  action: 'create' | 'setPassword';
   mailbox: string;
   password: string;
   owner?: string;
@@ -57,7 +59,7 @@ export async function provisionMailbox(hook: Hook, request: ProvisionRequest): P
   } catch (error) {
     throw makeError(
       'PROVISIONING_FAILED',
-      `The provisioning hook could not create the mailbox ${JSON.stringify(request.mailbox)}: ${redactText((error as Error).message, [request.password])}.`,
+      `The provisioning hook could not ${request.action === 'create' ? 'create the mailbox' : 'set the password of the mailbox'} ${JSON.stringify(request.mailbox)}: ${redactText((error as Error).message, [request.password])}.`,
       { details: { mailbox: request.mailbox } },
     );
   }

@@ -23,12 +23,24 @@ export async function foldersToImport(
   query: string | undefined,
   options: OperationOptions,
 ): Promise<FolderToImport[]> {
+  return withSourceFolders(connection, query, options, (session, folders) =>
+    messageCounts(session, folders),
+  );
+}
+
+/** The folders an import of this source reads, as the import plans them, with the session. */
+export async function withSourceFolders<T>(
+  connection: Record<string, unknown>,
+  query: string | undefined,
+  options: OperationOptions,
+  work: (session: Session, folders: FolderInfo[]) => Promise<T>,
+): Promise<T> {
   const config = validateConfig(connection);
   const structured = parseQuery(query ?? config.query ?? 'ALL');
   const session = await openSession(config, options);
   try {
     const plan = planFolders(await listFolders(session), folderSelection(structured, config));
-    return await messageCounts(session, plan.folders);
+    return await work(session, plan.folders);
   } finally {
     await session.close();
   }

@@ -45,7 +45,11 @@ function formatReady(c: PreflightResult): string {
   const folders = (c.folders ?? []).map(
     (folder) => `         ${String(folder.messages).padStart(7)}  ${folder.path}`,
   );
-  return [head, ...folders].join('\n');
+  const removes = (c.removes ?? []).map(
+    (folder) =>
+      `         ${String(-folder.messages).padStart(7)}  ${folder.path} (destination, removed first)`,
+  );
+  return [head, ...folders, ...removes].join('\n');
 }
 
 export function formatChecks(checks: PreflightResult[]): string {

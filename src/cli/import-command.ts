@@ -45,6 +45,8 @@ What and how:
       --after ACTION         on the source, once a message is safely stored:
                              none (default), mark-seen, keyword:NAME, move:FOLDER, delete,
                              delete-older-than:90d (delete once the source has had it 90 days)
+      --replace              empty the target folders this import writes before its first
+                             run (once: later runs go on incrementally); --target only
       --wait-for-lock SECS   when another run of this job is still going, wait up to SECS
                              for it to finish (default 0: stop at once with JOB_BUSY)
 
@@ -68,6 +70,7 @@ const OPTIONS = {
   map: { type: 'string', multiple: true },
   'sent-folder': { type: 'string' },
   after: { type: 'string' },
+  replace: { type: 'boolean' },
   'wait-for-lock': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
@@ -129,6 +132,7 @@ function specFromFlags(
   if (values['sent-folder'] !== undefined) spec.sentFolder = values['sent-folder'];
   const after = parseAfter(values.after);
   if (after) spec.postReadAction = after;
+  if (values.replace) spec.replace = true;
   const wait = values['wait-for-lock'];
   if (wait !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(wait))

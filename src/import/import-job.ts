@@ -1,4 +1,5 @@
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
+import type { FolderInfo } from '../folder-info.js';
 import { openSession } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import { fetchFields } from '../read/fetch-fields.js';
@@ -200,6 +201,32 @@ async function lockAndOpenStore(
   }
 }
 
+/**
+ * Replace mode's first step, once per job: empty every destination folder the import writes,
+ * then (one change) forget the job's progress and note it replaced. A crash before the note
+ * empties again what nothing was copied to yet; after it, nothing is removed a second time.
+ */
+async function replaceOnce(
+  prepared: PreparedImport,
+  folders: readonly FolderInfo[],
+  destination: Destination,
+  result: ImportResult,
+): Promise<void> {
+  const { sink, state } = destination;
+  if (!prepared.replace || !sink.empty || (await state.replaced())) return;
+  for (const folder of folders) {
+    const { destination: path, removed } = await sink.empty(
+      folder,
+      await state.destinationOf(folder.path),
+    );
+    if (removed === 0) continue;
+    const entry = emptyFolderResult(folder.path, path);
+    entry.destinationRemoved = removed;
+    result.folders.push(entry);
+  }
+  await state.markReplaced();
+}
+
 /** Copies each source folder in turn, within the query's LIMIT; results go into `result`. */
 async function importFolders(
   prepared: PreparedImport,
@@ -220,6 +247,7 @@ async function importFolders(
     action.type === 'move'
       ? ctx.folders.filter((folder) => folder.path !== action.folder)
       : ctx.folders;
+  await replaceOnce(prepared, folders, destination, result);
   for (const folder of folders) {
     if (budget.remaining <= 0) break;
     const sink = await destination.sink.openFolder(

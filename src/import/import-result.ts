@@ -28,6 +28,8 @@ export interface FolderImportResult {
   elapsedMs: number;
   /** Messages an interrupted run had stored but not yet recorded, found at the destination. */
   recovered: number;
+  /** Replace mode: messages removed from the destination folder before the copy; absent when none. */
+  destinationRemoved?: number;
   /** Source messages deleted after copying (postReadAction delete); absent when none. */
   sourceDeleted?: number;
   /** Set when the source renumbered the folder since the last run: it was read again from the start. */
@@ -43,6 +45,8 @@ export interface ImportTotals {
   elapsedMs: number;
   /** Source messages deleted after copying; absent when none. */
   sourceDeleted?: number;
+  /** Replace mode: destination messages removed before the copy; absent when none. */
+  destinationRemoved?: number;
 }
 
 export interface ImportResult {
@@ -71,7 +75,10 @@ export function emptyFolderResult(folder: string, destination: string): FolderIm
 export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: number): ImportTotals {
   const sum = (key: 'seen' | 'copied' | 'duplicates' | 'failed' | 'bytes'): number =>
     folders.reduce((total, folder) => total + folder[key], 0);
-  const sourceDeleted = folders.reduce((total, folder) => total + (folder.sourceDeleted ?? 0), 0);
+  const optional = (key: 'sourceDeleted' | 'destinationRemoved'): object => {
+    const total = folders.reduce((sum, folder) => sum + (folder[key] ?? 0), 0);
+    return total > 0 ? { [key]: total } : {};
+  };
   return {
     seen: sum('seen'),
     copied: sum('copied'),
@@ -79,7 +86,8 @@ export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: numb
     failed: sum('failed'),
     bytes: sum('bytes'),
     elapsedMs,
-    ...(sourceDeleted > 0 ? { sourceDeleted } : {}),
+    ...optional('sourceDeleted'),
+    ...optional('destinationRemoved'),
   };
 }
 

@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS import_folder_map (
   job TEXT NOT NULL, folder TEXT NOT NULL, destination TEXT NOT NULL,
   PRIMARY KEY (job, folder)
 );
+CREATE TABLE IF NOT EXISTS import_replaced (
+  job TEXT NOT NULL PRIMARY KEY, replaced_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS import_pending_action (
   job TEXT NOT NULL, folder TEXT NOT NULL, uid_validity TEXT NOT NULL, uid INTEGER NOT NULL,
   PRIMARY KEY (job, folder, uid_validity, uid)
@@ -119,6 +122,27 @@ export class ImportState implements JobState {
   }
 
   /** Forgets a folder whose UIDVALIDITY changed: its UIDs mean other messages now. */
+  replaced(): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM import_replaced WHERE job = ?').get(this.job) !== undefined
+    );
+  }
+
+  markReplaced(): void {
+    this.db.transaction(() => {
+      for (const table of [
+        'import_progress',
+        'import_failed',
+        'import_intent',
+        'import_pending_action',
+      ])
+        this.db.prepare(`DELETE FROM ${table} WHERE job = ?`).run(this.job);
+      this.db
+        .prepare('INSERT OR REPLACE INTO import_replaced (job, replaced_at) VALUES (?, ?)')
+        .run(this.job, new Date().toISOString());
+    })();
+  }
+
   resetFolder(folder: string, uidValidity: string): void {
     this.db.transaction(() => {
       for (const statement of this.sql.resetTables) statement.run(this.job, folder);

@@ -66,4 +66,12 @@ export interface JobState {
   forgetFailed(folder: string, uidValidity: string, uids: readonly number[]): Awaitable<void>;
   /** Post-read actions done (or their messages gone from the source). */
   clearActions(folder: string, uidValidity: string, uids: readonly number[]): Awaitable<void>;
+  /** Whether a replace import emptied this job's destination folders already. */
+  replaced(): Awaitable<boolean>;
+  /**
+   * The destination folders are empty now: one change forgets every folder's progress (its
+   * messages are gone from the destination, so all are copied again) and notes the job as
+   * replaced, so a run after a crash never empties them a second time.
+   */
+  markReplaced(): Awaitable<void>;
 }

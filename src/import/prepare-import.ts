@@ -17,6 +17,11 @@ export interface ImportSpec {
   /** The source's sent items folder when its server does not mark it \Sent. */
   sentFolder?: string;
   postReadAction?: PostReadAction;
+  /**
+   * Replace mode (the panel's "replace"): before the job's first run, empty the destination
+   * folders it writes. Once per job: later runs and a run after a crash go on incrementally.
+   */
+  replace?: boolean;
   /** Seconds to wait for another run of the same job to finish (default 0: fail with JOB_BUSY). */
   waitForLock?: number;
 }
@@ -31,6 +36,7 @@ export interface PreparedImport {
   mode: DedupeMode;
   mapping: FolderMapOptions;
   postReadAction: PostReadAction;
+  replace: boolean;
   /** Names this job in the state: same source, destination, query and mapping = same job. */
   job: string;
   lockWaitMs: number;
@@ -59,13 +65,21 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
   const spec = structuredClone(specInput) as ImportSpec;
   if (!validateImportSchema(spec)) throw new ConfigError(formatIssues(validateImportSchema.errors));
   let destination: PreparedImport['destination'];
-  if ('archive' in spec.destination)
+  if ('archive' in spec.destination) {
+    if (spec.replace)
+      throw new ConfigError([
+        {
+          field: '/replace',
+          message:
+            'replace empties IMAP folders before importing; an archive keeps what it stored (it is an archive).',
+        },
+      ]);
     destination = {
       kind: 'archive',
       path: spec.destination.archive,
       ...(spec.destination.account ? { account: spec.destination.account } : {}),
     };
-  else {
+  } else {
     let target: Config;
     try {
       target = validateConfig(spec.destination.connection);
@@ -109,6 +123,7 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     mode,
     mapping,
     postReadAction: spec.postReadAction ?? { type: 'none' },
+    replace: spec.replace === true,
     job,
     lockWaitMs: Math.round((spec.waitForLock ?? 0) * 1000),
   };

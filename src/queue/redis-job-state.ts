@@ -28,6 +28,7 @@ function keysOf(job: string) {
     failed: `${base}:failed`,
     intent: `${base}:intent`,
     pending: `${base}:pending`,
+    meta: `${base}:meta`,
   };
 }
 
@@ -131,6 +132,18 @@ export class RedisJobState implements JobState {
 
   recordDestination(folder: string, destination: string): Promise<void> {
     return this.apply([['hset', this.keys.destination, folder, destination]]);
+  }
+
+  async replaced(): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.meta, 'replacedAt')) === 1;
+  }
+
+  markReplaced(): Promise<void> {
+    const { progress, failed, intent, pending, meta } = this.keys;
+    return this.apply([
+      ...[progress, failed, intent, pending].map((key) => ['purge', key, '']),
+      ['hset', meta, 'replacedAt', new Date().toISOString()],
+    ]);
   }
 
   resetFolder(folder: string, uidValidity: string): Promise<void> {

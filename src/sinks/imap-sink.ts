@@ -2,6 +2,7 @@ import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
 import { AppendPipeline } from '../imap/append-pipeline.js';
+import { emptyFolder } from '../imap/empty-folder.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import type { DedupeIndex } from '../write/dedupe-index.js';
 import { sameFolder } from '../imap/mailbox-name.js';
@@ -20,7 +21,7 @@ async function onTarget<T>(session: Session, work: () => Promise<T>): Promise<T>
 }
 
 /** The hierarchy delimiter most of the target's folders use (servers have one per namespace). */
-function targetDelimiter(folders: readonly FolderInfo[]): string {
+export function targetDelimiter(folders: readonly FolderInfo[]): string {
   const counts = new Map<string, number>();
   for (const folder of folders)
     if (folder.delimiter) counts.set(folder.delimiter, (counts.get(folder.delimiter) ?? 0) + 1);
@@ -47,13 +48,29 @@ export class ImapSink implements Sink {
     return onTarget(this.session, () => this.open(source, recorded));
   }
 
-  private async open(source: FolderInfo, recorded: string | undefined): Promise<FolderSink> {
-    const { session, mode } = this;
-    this.folders ??= await listFolders(session);
+  /** Where a source folder's mail goes (recorded, else mapped), and whether it exists yet. */
+  private async place(
+    source: FolderInfo,
+    recorded: string | undefined,
+  ): Promise<{ destination: string; exists: boolean; folders: FolderInfo[] }> {
+    this.folders ??= await listFolders(this.session);
     const folders = this.folders;
     const destination =
       recorded ?? mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping);
-    const exists = folders.some((folder) => sameFolder(folder.path, destination));
+    return { destination, exists: folders.some((f) => sameFolder(f.path, destination)), folders };
+  }
+
+  /** Replace mode: removes what the folder a source folder would go to holds; how many. */
+  empty(source: FolderInfo, recorded?: string): Promise<{ destination: string; removed: number }> {
+    return onTarget(this.session, async () => {
+      const { destination, exists } = await this.place(source, recorded);
+      return { destination, removed: exists ? await emptyFolder(this.session, destination) : 0 };
+    });
+  }
+
+  private async open(source: FolderInfo, recorded: string | undefined): Promise<FolderSink> {
+    const { session, mode } = this;
+    const { destination, exists, folders } = await this.place(source, recorded);
     if (!exists) {
       await ensureFolder(session, destination);
       folders.push({

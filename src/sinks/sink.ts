@@ -55,5 +55,7 @@ export interface Sink {
   /** Opens (creating if needed) the destination folder for a source folder, with its dedupe index. */
   /** `recorded`: where this job put the folder before; used as it is when given. */
   openFolder(source: FolderInfo, recorded?: string): Promise<FolderSink>;
+  /** Replace mode (IMAP only): empties the folder a source folder goes to; how many it held. */
+  empty?(source: FolderInfo, recorded?: string): Promise<{ destination: string; removed: number }>;
   close(): Promise<void>;
 }

@@ -474,7 +474,9 @@ describe('runBatch provisioning', () => {
       }),
     );
     expect(report.totals).toMatchObject({ done: 1, failed: 0 });
-    expect(requests).toEqual([{ mailbox: mailbox.name, password: mailbox.password }]);
+    expect(requests).toEqual([
+      { action: 'create', mailbox: mailbox.name, password: mailbox.password },
+    ]);
     expect(await mailboxHashes(mailbox)).toEqual(await mailboxHashes(account!));
   });
 
@@ -603,6 +605,68 @@ describe('runBatch provisioning', () => {
       );
       expect(await mailboxHashes(missing)).toEqual(await mailboxHashes(b!));
       expect(JSON.stringify(report)).not.toContain(dovecot().master.password);
+    } finally {
+      if (previous === undefined) delete process.env.IMAP_TARGET_MASTER_PASSWORD;
+      else process.env.IMAP_TARGET_MASTER_PASSWORD = previous;
+    }
+  });
+
+  it('replaces an existing mailbox: batch check lists what goes, the hook sets the new password, the folders the import writes are emptied once', async () => {
+    const [account] = await seededAccounts(1, 'rp');
+    const existing = destinationAccount('re');
+    await seedMailbox(dovecot(), existing, {
+      INBOX: [{ source: message('re old 1') }, { source: message('re old 2') }],
+      Keep: [{ source: message('re not written') }],
+    });
+    const keep = (await mailboxHashes(existing)).Keep;
+    const newPassword = 'Replaced-Pass-2026';
+    const requests: { action: string; mailbox: string }[] = [];
+    mswServer.use(
+      http.post('https://panel.example.test/replace', async ({ request }) => {
+        const body = (await request.json()) as {
+          action: string;
+          mailbox: string;
+          password: string;
+        };
+        requests.push({ action: body.action, mailbox: body.mailbox });
+        addDovecotUsers(dovecot(), [{ name: body.mailbox, password: body.password }]);
+        return HttpResponse.json({ ok: true });
+      }),
+    );
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'panel.csv'),
+      `${HOST};${account!.name};${account!.password};${existing.name};${newPassword}\n`,
+    );
+    const previous = process.env.IMAP_TARGET_MASTER_PASSWORD;
+    process.env.IMAP_TARGET_MASTER_PASSWORD = dovecot().master.password;
+    try {
+      const profile = writeProfile(dir, {
+        name: 'replacing',
+        source: dovecotSource(),
+        destination: {
+          imap: dovecotSource(),
+          existing: 'replace',
+          masterUser: dovecot().master.name,
+          provision: { webhook: 'https://panel.example.test/replace' },
+        },
+        mailboxes: { csv: 'panel.csv' },
+      });
+      const [check] = await checkBatch(profile);
+      expect(check).toMatchObject({ ok: true, removes: [{ path: 'INBOX', messages: 2 }] });
+      expect(check!.plan).toMatch(/^replace: first removes 2 messages from 1 folders of /);
+      expect(requests).toEqual([{ action: 'setPassword', mailbox: existing.name }]);
+      const report = await runBatch(profile);
+      expect(report.totals).toMatchObject({ done: 1, failed: 0, destinationRemoved: 2 });
+      const copied = await mailboxHashes({ name: existing.name, password: newPassword });
+      const source = await mailboxHashes(account!);
+      expect(copied.INBOX).toEqual(source.INBOX);
+      expect(copied.Keep).toEqual(keep);
+      // Replaced once: a later run removes nothing, copies nothing again.
+      const again = await runBatch(profile);
+      expect(again.totals).toMatchObject({ done: 1, copied: 0, destinationRemoved: 0 });
+      const [recheck] = await checkBatch(profile);
+      expect(recheck!.removes).toEqual([]);
     } finally {
       if (previous === undefined) delete process.env.IMAP_TARGET_MASTER_PASSWORD;
       else process.env.IMAP_TARGET_MASTER_PASSWORD = previous;

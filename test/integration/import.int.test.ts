@@ -198,3 +198,62 @@ describe('import batches bounded by bytes', () => {
     expect(sourceFetches).toHaveLength(3);
   });
 });
+
+describe('replace mode', () => {
+  it('empties the folders it writes once (not others), and a run stopped midway goes on without removing again or copying twice', async () => {
+    const source = freshUser('rs');
+    const destination = freshUser('rd');
+    const inbox = Array.from({ length: 30 }, (_, i) => ({ source: message(`Replace ${i}`) }));
+    await seedMailbox(dovecot(), source, { INBOX: inbox, Sent: [{ source: message('Sent 1') }] });
+    await seedMailbox(dovecot(), destination, {
+      INBOX: [{ source: message('Old inbox 1') }, { source: message('Old inbox 2') }],
+      Sent: [{ source: message('Old sent') }],
+      Keep: [{ source: message('Not written by the import') }],
+    });
+    const keep = (await snapshot(destination)).Keep;
+    const state = tempFile('replace.db');
+    const spec = { destination: target(destination, state), replace: true };
+    // Stop once 10 messages are copied: the destination holds part of the source, nothing old.
+    const stop = new AbortController();
+    const first = await runImport(makeConfig(source, { maxQueueDepth: 5 }), spec, {
+      signal: stop.signal,
+      onProgress: (folder) => {
+        if (folder.copied >= 10) stop.abort();
+      },
+    }).catch((error: { code: string; details?: { result?: ImportResult } }) => error);
+    expect(first).toMatchObject({ code: 'ABORTED' });
+    const partial = (first as { details: { result: ImportResult } }).details.result;
+    expect(partial.totals.destinationRemoved).toBe(3);
+    const midway = await snapshot(destination);
+    expect(midway.INBOX!.length).toBeGreaterThanOrEqual(10);
+    expect(midway.INBOX!.length).toBeLessThan(30);
+    // Mail that reaches the new mailbox meanwhile is the user's: no later run removes it.
+    await seedMailbox(dovecot(), destination, {
+      INBOX: [{ source: message('Arrived at the new host') }],
+    });
+    const second = await runImport(makeConfig(source), spec);
+    expect(second.totals.destinationRemoved).toBeUndefined();
+    const after = await snapshot(destination);
+    const sourceNow = await snapshot(source);
+    expect(after.Keep).toEqual(keep);
+    expect(after.Sent).toEqual(sourceNow.Sent);
+    const arrived = after.INBOX!.filter(
+      (m) => !sourceNow.INBOX!.some((s) => s.sha256 === m.sha256),
+    );
+    expect(arrived).toHaveLength(1);
+    expect(after.INBOX!.length).toBe(31);
+    const third = await runImport(makeConfig(source), spec);
+    expect(third.totals).toMatchObject({ copied: 0 });
+    expect((await snapshot(destination)).INBOX!.length).toBe(31);
+  });
+
+  it('is refused for the archive, before any connection', async () => {
+    const source = freshUser('ra');
+    await expect(
+      runImport(makeConfig(source), {
+        destination: { archive: tempFile('r.archive') },
+        replace: true,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: '/replace' });
+  });
+});

@@ -132,6 +132,29 @@ describe.each([
     expect(await a.pendingActions('INBOX', '1')).toEqual([]);
     expect(await b.progress('INBOX')).toEqual({ uidValidity: '1', lastUid: 0 });
   });
+
+  it('notes a replace once: every folder of the job starts over, other jobs keep theirs', async () => {
+    const [a, b] = await home();
+    for (const folder of ['INBOX', 'Sent']) {
+      await a.resetFolder(folder, '1');
+      await a.settle(folder, '1', [4], [{ uid: 3, code: 'APPEND_FAILED', message: 'no' }], true);
+    }
+    await a.recordDestination('Sent', 'Sent Items');
+    await b.resetFolder('INBOX', '1');
+    await b.complete('INBOX', '1', 8, false);
+    expect(await a.replaced()).toBe(false);
+    await a.markReplaced();
+    expect(await a.replaced()).toBe(true);
+    expect(await b.replaced()).toBe(false);
+    for (const folder of ['INBOX', 'Sent']) {
+      expect(await a.progress(folder)).toBeUndefined();
+      expect(await a.failed(folder, '1')).toEqual([]);
+      expect(await a.pendingActions(folder, '1')).toEqual([]);
+    }
+    // Where the job put a folder stays: a replace empties it, it does not move it.
+    expect(await a.destinationOf('Sent')).toBe('Sent Items');
+    expect(await b.progress('INBOX')).toEqual({ uidValidity: '1', lastUid: 8 });
+  });
 });
 
 describe('the Redis job lock', () => {

@@ -67,7 +67,11 @@ describe('webhooks with an Authorization header and a signature', () => {
   });
 
   it('the provisioning webhook sends both; without settings, neither', async () => {
-    const request = { mailbox: 'new@x.org', password: 'Fresh-Pass-2026' };
+    const request = {
+      action: 'create' as const,
+      mailbox: 'new@x.org',
+      password: 'Fresh-Pass-2026',
+    };
     await provisionMailbox({ webhook: url, timeoutSeconds: 5, ...auth }, request);
     await provisionMailbox({ webhook: url, timeoutSeconds: 5 }, request);
     expect(calls).toHaveLength(2);
