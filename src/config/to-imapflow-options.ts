@@ -25,7 +25,7 @@ export const CLIENT_NAME = 'imap-connector';
 /** ImapFlow's logger interface, fed by our redacting adapter. */
 export type ImapFlowLogger = Exclude<ImapFlowOptions['logger'], false | undefined>;
 
-function tlsOptions(config: Config): NonNullable<ImapFlowOptions['tls']> {
+export function tlsOptions(config: Config): NonNullable<ImapFlowOptions['tls']> {
   const tls: NonNullable<ImapFlowOptions['tls']> = {
     // Verified unless the user opted out in so many words.
     rejectUnauthorized: !config.ignoreCertificateErrors,

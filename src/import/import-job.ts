@@ -1,114 +1,23 @@
-import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
-import type { FolderInfo } from '../folder-info.js';
-import { openSession } from '../imap/open-session.js';
-import type { OperationOptions } from '../operation-options.js';
+import { isConnectorError } from '../errors.js';
 import { fetchFields } from '../read/fetch-fields.js';
-import { reconnectPolicy } from '../imap/reconnect.js';
+import { reconnectPolicy, type Reconnect as ReconnectPolicy } from '../imap/reconnect.js';
 import { openReadContext, type ReadContext } from '../read/read-context.js';
-import { Archive } from '../sinks/archive-db.js';
-import { ArchiveSink } from '../sinks/archive-sink.js';
-import { ImapSink } from '../sinks/imap-sink.js';
-import type { Sink } from '../sinks/sink.js';
-import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
-import { openSqliteFile, type SqliteDatabase } from '../sinks/sqlite-file.js';
+import { importPop3 } from '../pop3/pop3-import.js';
 import { importStopped } from './folder-run.js';
 import { importFolder, type FolderJob } from './import-folder.js';
 import {
-  emptyFolderResult,
-  totalsOf,
-  type FolderImportResult,
-  type ImportResult,
-} from './import-result.js';
-import { ImportState } from './import-state.js';
-import type { JobState } from './job-state.js';
+  openDestination,
+  openJobState,
+  replaceOnce,
+  type Destination,
+  type ImportOptions,
+  type OpenedState,
+} from './import-destination.js';
+import { emptyFolderResult, totalsOf, type ImportResult } from './import-result.js';
 import { prepareImport, type PreparedImport } from './prepare-import.js';
 
 export type { ImportSpec } from './prepare-import.js';
-
-export interface ImportOptions extends OperationOptions {
-  /** Called after every message with the running result of the current folder. */
-  onProgress?: (folder: FolderImportResult) => void;
-  /** Called when a fault (a cut, a stall, a throttle) is met and a new session is opened. */
-  onReconnect?: (error: ConnectorError) => void;
-  /**
-   * Where the job's state lives instead of the spec's state file (workers on many machines
-   * share it in Redis). Only for an IMAP destination: the archive is its own state.
-   */
-  stateStore?: JobStateStore;
-}
-
-/** A shared home for job states: one run of a job at a time, and its state. */
-export interface JobStateStore {
-  /** @throws JOB_BUSY when another run holds the job after waitMs. */
-  open(job: string, waitMs: number): Promise<{ state: JobState; close(): Promise<void> }>;
-}
-
-/** The job's state, its lock held, and the archive when that is the destination. */
-interface OpenedState {
-  state: JobState;
-  archive?: Archive;
-  close(): Promise<void>;
-}
-
-interface Destination {
-  sink: Sink;
-  state: JobState;
-  close(): Promise<void>;
-}
-
-/** The local file (archive, or the state of an IMAP job), opened before any connection: a bad path fails first. */
-function openStore(prepared: PreparedImport): { archive?: Archive; db: SqliteDatabase } {
-  const { destination } = prepared;
-  if (destination.kind === 'archive') {
-    const archive = Archive.open(destination.path, { create: true });
-    return { archive, db: archive.db };
-  }
-  return { db: openSqliteFile(destination.statePath, 'import state file') };
-}
-
-async function openDestination(
-  prepared: PreparedImport,
-  opened: OpenedState,
-  sourceAccount: string,
-  options: ImportOptions,
-): Promise<Destination> {
-  const { destination, mode, mapping } = prepared;
-  const { state } = opened;
-  if (destination.kind === 'archive')
-    return {
-      // An archive organized per user names the account; else it is the source login.
-      sink: new ArchiveSink(opened.archive!, destination.account ?? sourceAccount, mode, mapping),
-      state,
-      close: async () => undefined,
-    };
-  const sink = new ImapSink(await openSession(destination.config, options), mode, mapping);
-  return { sink, state, close: () => sink.close() };
-}
-
-/** The job's state from the given store, or its lock and local file. */
-async function openJobState(
-  prepared: PreparedImport,
-  options: ImportOptions,
-): Promise<OpenedState> {
-  if (!options.stateStore) {
-    const { lock, store } = await lockAndOpenStore(prepared);
-    return {
-      state: new ImportState(store.db, prepared.job),
-      ...(store.archive ? { archive: store.archive } : {}),
-      close: async () => {
-        store.db.close();
-        lock.release();
-      },
-    };
-  }
-  if (prepared.destination.kind === 'archive')
-    throw makeError(
-      'CONFIG_INVALID',
-      'The embedded archive is a one-machine destination: a shared state store (a queue) needs an IMAP destination.',
-      { field: '/destination' },
-    );
-  return options.stateStore.open(prepared.job, prepared.lockWaitMs);
-}
+export type { ImportOptions, JobStateStore } from './import-destination.js';
 
 /**
  * Imports a mailbox into the embedded archive or another IMAP account, folder by folder,
@@ -134,35 +43,13 @@ export async function runImport(
     unmatched: [],
   };
   const opened = await openJobState(prepared, options);
-  let ctx: ReadContext | undefined;
-  let destination: Destination | undefined;
   const reconnect = reconnectPolicy(prepared.source, options);
   try {
-    // A cut connection (source or target), a stall or a throttle answer: new sessions after a
-    // pause, and the folders go on from the state, which never claims more than was stored.
-    const seen = (): number => result.folders.reduce((sum, folder) => sum + folder.seen, 0);
-    let failures = 0;
-    for (;;) {
-      const before = seen();
-      try {
-        ctx = await openReadContext(
-          { config: prepared.source, plan: prepared.plan, previous: undefined },
-          options,
-          reconnect.pace,
-        );
-        result.unmatched = ctx.unmatched;
-        destination = await openDestination(prepared, opened, ctx.session.account, options);
-        await importFolders(prepared, ctx, destination, options, result);
-        break;
-      } catch (error) {
-        await destination?.close();
-        await ctx?.session.close();
-        destination = ctx = undefined;
-        // Progress since the last fault starts the count of attempts over.
-        failures = seen() > before ? 1 : failures + 1;
-        if (!(await reconnect.again(error, failures))) throw reconnect.givenUp(error);
-      }
-    }
+    await withReconnects(reconnect, result, () =>
+      prepared.pop3
+        ? importPop3(prepared, opened, options, result)
+        : importImapOnce(prepared, opened, options, result, reconnect),
+    );
     result.totals = totalsOf(result.folders, Date.now() - started);
     return result;
   } catch (error) {
@@ -173,58 +60,56 @@ export async function runImport(
       ? importStopped({ ...error.details, result })
       : error.withDetails({ result });
   } finally {
-    await destination?.close();
-    await ctx?.session.close();
     await opened.close();
   }
 }
 
 /**
- * The job's lock, then its store: a second run of the job must not even open the store
- * (issue 9), and a bad path fails before any connection.
- * @throws JOB_BUSY, FILE_WRITE_FAILED, ARCHIVE_INVALID
+ * A cut connection (source or target), a stall or a throttle answer: new sessions after a
+ * pause, and the import goes on from the state, which never claims more than was stored.
+ * Progress since the last fault starts the count of attempts over.
  */
-async function lockAndOpenStore(
-  prepared: PreparedImport,
-): Promise<{ lock: JobLock; store: ReturnType<typeof openStore> }> {
-  const { destination } = prepared;
-  const lock = await acquireJobLock(
-    destination.kind === 'archive' ? destination.path : destination.statePath,
-    prepared.job,
-    prepared.lockWaitMs,
-  );
-  try {
-    return { lock, store: openStore(prepared) };
-  } catch (error) {
-    lock.release();
-    throw error;
+async function withReconnects(
+  reconnect: ReconnectPolicy,
+  result: ImportResult,
+  attempt: () => Promise<void>,
+): Promise<void> {
+  const seen = (): number => result.folders.reduce((sum, folder) => sum + folder.seen, 0);
+  let failures = 0;
+  for (;;) {
+    const before = seen();
+    try {
+      return await attempt();
+    } catch (error) {
+      failures = seen() > before ? 1 : failures + 1;
+      if (!(await reconnect.again(error, failures))) throw reconnect.givenUp(error);
+    }
   }
 }
 
-/**
- * Replace mode's first step, once per job: empty every destination folder the import writes,
- * then (one change) forget the job's progress and note it replaced. A crash before the note
- * empties again what nothing was copied to yet; after it, nothing is removed a second time.
- */
-async function replaceOnce(
+/** One IMAP attempt: source and destination sessions, every folder, both closed after. */
+async function importImapOnce(
   prepared: PreparedImport,
-  folders: readonly FolderInfo[],
-  destination: Destination,
+  opened: OpenedState,
+  options: ImportOptions,
   result: ImportResult,
+  reconnect: ReconnectPolicy,
 ): Promise<void> {
-  const { sink, state } = destination;
-  if (!prepared.replace || !sink.empty || (await state.replaced())) return;
-  for (const folder of folders) {
-    const { destination: path, removed } = await sink.empty(
-      folder,
-      await state.destinationOf(folder.path),
+  let ctx: ReadContext | undefined;
+  let destination: Destination | undefined;
+  try {
+    ctx = await openReadContext(
+      { config: prepared.source, plan: prepared.plan, previous: undefined },
+      options,
+      reconnect.pace,
     );
-    if (removed === 0) continue;
-    const entry = emptyFolderResult(folder.path, path);
-    entry.destinationRemoved = removed;
-    result.folders.push(entry);
+    result.unmatched = ctx.unmatched;
+    destination = await openDestination(prepared, opened, ctx.session.account, options);
+    await importFolders(prepared, ctx, destination, options, result);
+  } finally {
+    await destination?.close();
+    await ctx?.session.close();
   }
-  await state.markReplaced();
 }
 
 /** Copies each source folder in turn, within the query's LIMIT; results go into `result`. */

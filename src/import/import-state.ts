@@ -22,6 +22,11 @@ CREATE TABLE IF NOT EXISTS import_folder_map (
   job TEXT NOT NULL, folder TEXT NOT NULL, destination TEXT NOT NULL,
   PRIMARY KEY (job, folder)
 );
+CREATE TABLE IF NOT EXISTS pop3_message (
+  job TEXT NOT NULL, uidl TEXT NOT NULL, id INTEGER NOT NULL, status TEXT NOT NULL,
+  identity TEXT, received TEXT, code TEXT, message TEXT,
+  PRIMARY KEY (job, uidl)
+);
 CREATE TABLE IF NOT EXISTS import_replaced (
   job TEXT NOT NULL PRIMARY KEY, replaced_at TEXT NOT NULL
 );
@@ -135,6 +140,7 @@ export class ImportState implements JobState {
         'import_failed',
         'import_intent',
         'import_pending_action',
+        'pop3_message',
       ])
         this.db.prepare(`DELETE FROM ${table} WHERE job = ?`).run(this.job);
       this.db

@@ -22,6 +22,11 @@ export interface ImportSpec {
    * folders it writes. Once per job: later runs and a run after a crash go on incrementally.
    */
   replace?: boolean;
+  /**
+   * The source speaks POP3, not IMAP: its messages go to `folder` (default INBOX); without
+   * a port, 995 for security tls and 110 otherwise.
+   */
+  pop3?: { folder?: string };
   /** Seconds to wait for another run of the same job to finish (default 0: fail with JOB_BUSY). */
   waitForLock?: number;
 }
@@ -37,6 +42,8 @@ export interface PreparedImport {
   mapping: FolderMapOptions;
   postReadAction: PostReadAction;
   replace: boolean;
+  /** A POP3 source: the folder its messages go to. */
+  pop3?: { folder: string };
   /** Names this job in the state: same source, destination, query and mapping = same job. */
   job: string;
   lockWaitMs: number;
@@ -60,6 +67,8 @@ function prefixed(error: unknown, pointer: string): never {
 export function prepareImport(sourceInput: unknown, specInput: unknown): PreparedImport {
   const source = validateConfig(sourceInput);
   assertRole(source, 'source');
+  const pop3Spec = (specInput as ImportSpec | undefined)?.pop3;
+  if (pop3Spec) usePop3Ports(source, sourceInput);
   const deep = tooDeepAt(specInput);
   if (deep !== undefined) throw new ConfigError([depthIssue(deep)]);
   const spec = structuredClone(specInput) as ImportSpec;
@@ -89,6 +98,7 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     assertRole(target, 'target', '/destination/connection');
     destination = { kind: 'imap', config: target, statePath: spec.destination.state };
   }
+  if (spec.pop3) checkPop3(spec, source);
   // Envelope rows for the archive, plus the exact source every destination stores.
   const plan = prepareRead(source, spec.query ?? source.query ?? 'ALL', {
     select: 'envelope',
@@ -115,7 +125,14 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
       : destination.account
         ? { archive: destination.account }
         : 'archive';
-  const job = shortHash({ source: account(source), query: plan.queryHash, target, mapping });
+  // A POP3 job is another job than an IMAP one of the same account (its state is per UIDL).
+  const job = shortHash({
+    source: account(source),
+    query: plan.queryHash,
+    target,
+    mapping,
+    ...(spec.pop3 ? { pop3: spec.pop3.folder ?? 'INBOX' } : {}),
+  });
   return {
     source,
     plan,
@@ -124,7 +141,41 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     mapping,
     postReadAction: spec.postReadAction ?? { type: 'none' },
     replace: spec.replace === true,
+    ...(spec.pop3 ? { pop3: { folder: spec.pop3.folder ?? 'INBOX' } } : {}),
     job,
     lockWaitMs: Math.round((spec.waitForLock ?? 0) * 1000),
   };
+}
+
+/** POP3 ports where the connection names none: 995 (POP3S) with tls, else 110 (RFC 8314, 1939). */
+function usePop3Ports(source: Config, input: unknown): void {
+  const raw = input as { port?: unknown; server?: unknown };
+  const named = raw.port !== undefined || /:\d+$/.test(String(raw.server ?? '').trim());
+  if (!named) source.port = source.security === 'tls' ? 995 : 110;
+}
+
+/**
+ * What a POP3 source cannot do, refused before any connection: it has no search, no flags
+ * and no folders, so only deleting after the copy acts on it, and OAuth2 logins are not offered.
+ */
+function checkPop3(spec: ImportSpec, source: Config): void {
+  const issues: { field: string; message: string }[] = [];
+  if (spec.query !== undefined)
+    issues.push({
+      field: '/query',
+      message:
+        'a POP3 source has no search: leave query out (every message of the mailbox is imported)',
+    });
+  const action = spec.postReadAction?.type ?? 'none';
+  if (action !== 'none' && action !== 'delete')
+    issues.push({
+      field: '/postReadAction',
+      message: `a POP3 source has no flags or folders: only delete (or none) is possible, got ${action}`,
+    });
+  if (source.authMethod === 'oauth2')
+    issues.push({
+      field: '/authMethod',
+      message: 'POP3 sources log in with a password (USER/PASS or SASL PLAIN), or as a master user',
+    });
+  if (issues.length > 0) throw new ConfigError(issues);
 }
