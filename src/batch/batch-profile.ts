@@ -10,9 +10,12 @@ import { ConfigError, type Issue } from '../errors.js';
 import type { ListEncoding } from './decode-list.js';
 import type { WebhookAuthSettings } from './webhook-auth.js';
 import { formatIssues, validateBatchSchema } from '../validators.js';
+import { pop3Issues } from './pop3-profile.js';
 
 export interface ServerSettings {
   server: string;
+  /** Sources only: pop3 reads a POP3 mailbox (issue 27). */
+  protocol?: 'imap' | 'pop3';
   port?: number;
   security?: 'tls' | 'starttls' | 'none';
   ignoreCertificateErrors?: boolean;
@@ -65,6 +68,8 @@ export interface BatchProfile {
     folderMapping?: Record<string, string>;
     sentFolder?: string;
     postReadAction?: Record<string, unknown>;
+    /** A POP3 source's destination folder (default INBOX). */
+    pop3Folder?: string;
   };
   throttle: {
     parallelMailboxes: number;
@@ -156,6 +161,7 @@ export function validateBatchProfile(value: unknown, baseDir: string): BatchProf
       field: '/mailboxes/masterUser/list',
       message: `list is required when select is ${master.select}`,
     });
+  issues.push(...pop3Issues(profile));
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     ...profile,

@@ -35,8 +35,10 @@ export function serverOf(config: Record<string, unknown>): string {
   return `${host}:${port}`;
 }
 
+/** The connection fields of a profile's server settings (its protocol is the import's). */
 function serverFields(settings: ServerSettings): Record<string, unknown> {
-  return { ...settings };
+  const { protocol: _protocol, ...fields } = settings;
+  return fields;
 }
 
 /** The source connection of an entry: its row's server, or the profile's, and its login. */
@@ -171,6 +173,9 @@ export function mailboxJobs(
       ...(copy.sentFolder ? { sentFolder: copy.sentFolder } : {}),
       ...(copy.postReadAction ? { postReadAction: copy.postReadAction as never } : {}),
       ...(target && destination.existing === 'replace' ? { replace: true } : {}),
+      ...(profile.source.protocol === 'pop3'
+        ? { pop3: { folder: copy.pop3Folder ?? 'INBOX' } }
+        : {}),
     };
     const servers = [serverOf(source)];
     if (target) servers.push(serverOf(target));

@@ -7,6 +7,7 @@ import type { MailboxJob } from './mailbox-jobs.js';
 import type { ReportedError } from './mailbox-state.js';
 import { runPool } from './run-pool.js';
 import { throttledBy, type ServerSlots } from './server-slots.js';
+import { checkPop3 } from '../pop3/check-pop3.js';
 import { foldersToEmpty } from './replace-plan.js';
 import { foldersToImport, type FolderToImport } from './source-folders.js';
 
@@ -59,9 +60,7 @@ async function checkOne(
 ): Promise<PreflightResult> {
   const weak = newPasswordFailure(job, profile);
   if (weak) return failure(job, 'password', weak);
-  const source = await slots.with([job.servers[0]!], () =>
-    checkLogin(job.source, options, () => throttledBy(slots, job.servers[0]!, options.logger)),
-  );
+  const source = await sourceLogin(job, slots, options);
   if (source) return failure(job, 'source', source);
   const listed = options.listFolders
     ? await listedFolders(job, profile, slots, options)
@@ -84,6 +83,23 @@ async function checkOne(
     ...(listed ? { plan: planOf(job, profile, listed.folders, removes?.folders) } : {}),
     ...(removes ? { removes: removes.folders } : {}),
   });
+}
+
+/** The source login; a POP3 source's with a POP3 login (and STAT), not Test Connection's. */
+function sourceLogin(
+  job: MailboxJob,
+  slots: ServerSlots,
+  options: PreflightOptions,
+): Promise<ReportedError | undefined> {
+  const server = job.servers[0]!;
+  return slots.with([server], () =>
+    checkLogin(
+      job.source,
+      options,
+      () => throttledBy(slots, server, options.logger),
+      job.spec.pop3 ? checkPop3 : undefined,
+    ),
+  );
 }
 
 /** Replace mode at `batch check`: the destination folders the run empties first. */
@@ -135,8 +151,11 @@ async function listedFolders(
   options: OperationOptions,
 ): Promise<{ folders: FolderToImport[] } | { error: ReportedError }> {
   try {
-    const folders = await slots.with([job.servers[0]!], () =>
-      foldersToImport(job.source, profile.copy.query, options),
+    const pop3 = job.spec.pop3;
+    const folders = await slots.with([job.servers[0]!], async () =>
+      pop3
+        ? [{ path: pop3.folder ?? 'INBOX', messages: await checkPop3(job.source, options) }]
+        : foldersToImport(job.source, profile.copy.query, options),
     );
     return { folders };
   } catch (error) {

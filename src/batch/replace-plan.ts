@@ -5,6 +5,7 @@ import { listFolders } from '../imap/list-folders.js';
 import { sameFolder } from '../imap/mailbox-name.js';
 import { openSession } from '../imap/open-session.js';
 import { prepareImport } from '../import/prepare-import.js';
+import { pop3Folder } from '../import/pop3-message.js';
 import type { OperationOptions } from '../operation-options.js';
 import { targetDelimiter } from '../sinks/imap-sink.js';
 import { openSqliteFile } from '../sinks/sqlite-file.js';
@@ -23,12 +24,10 @@ export async function foldersToEmpty(
   options: OperationOptions,
 ): Promise<FolderToImport[]> {
   if (alreadyReplaced(job)) return [];
-  const sources = await withSourceFolders(
-    job.source,
-    query,
-    options,
-    async (_s, folders) => folders,
-  );
+  const pop3 = job.spec.pop3;
+  const sources = pop3
+    ? [pop3Folder(pop3.folder ?? 'INBOX')]
+    : await withSourceFolders(job.source, query, options, async (_s, folders) => folders);
   const session = await openSession(validateConfig(job.destination), options);
   try {
     const existing = await listFolders(session);

@@ -45,6 +45,9 @@ What and how:
       --after ACTION         on the source, once a message is safely stored:
                              none (default), mark-seen, keyword:NAME, move:FOLDER, delete,
                              delete-older-than:90d (delete once the source has had it 90 days)
+      --pop3                 the source is a POP3 server (port 995 with --security tls,
+                             else 110): every message, only new ones on later runs (UIDL)
+      --pop3-folder NAME     where a POP3 source's messages go (default INBOX)
       --replace              empty the target folders this import writes before its first
                              run (once: later runs go on incrementally); --target only
       --wait-for-lock SECS   when another run of this job is still going, wait up to SECS
@@ -71,6 +74,8 @@ const OPTIONS = {
   'sent-folder': { type: 'string' },
   after: { type: 'string' },
   replace: { type: 'boolean' },
+  pop3: { type: 'boolean' },
+  'pop3-folder': { type: 'string' },
   'wait-for-lock': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
@@ -133,6 +138,10 @@ function specFromFlags(
   const after = parseAfter(values.after);
   if (after) spec.postReadAction = after;
   if (values.replace) spec.replace = true;
+  if (values['pop3-folder'] !== undefined && !values.pop3)
+    throw usageError('/pop3', '--pop3-folder needs --pop3');
+  if (values.pop3)
+    spec.pop3 = values['pop3-folder'] !== undefined ? { folder: values['pop3-folder'] } : {};
   const wait = values['wait-for-lock'];
   if (wait !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(wait))

@@ -2,7 +2,7 @@ import { isConnectorError } from '../errors.js';
 import { fetchFields } from '../read/fetch-fields.js';
 import { reconnectPolicy, type Reconnect as ReconnectPolicy } from '../imap/reconnect.js';
 import { openReadContext, type ReadContext } from '../read/read-context.js';
-import { importPop3 } from '../pop3/pop3-import.js';
+import { importPop3 } from './pop3-import.js';
 import { importStopped } from './folder-run.js';
 import { importFolder, type FolderJob } from './import-folder.js';
 import {

@@ -1,5 +1,6 @@
 import { assertRole, validateConfig, type Config } from '../config/validate-config.js';
 import { ConfigError } from '../errors.js';
+import { usePop3Ports } from '../pop3/pop3-ports.js';
 import { prepareRead, type ReadPlan } from '../read/prepare-read.js';
 import { shortHash } from '../read/cursor.js';
 import { depthIssue, formatIssues, tooDeepAt, validateImportSchema } from '../validators.js';
@@ -145,13 +146,6 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     job,
     lockWaitMs: Math.round((spec.waitForLock ?? 0) * 1000),
   };
-}
-
-/** POP3 ports where the connection names none: 995 (POP3S) with tls, else 110 (RFC 8314, 1939). */
-function usePop3Ports(source: Config, input: unknown): void {
-  const raw = input as { port?: unknown; server?: unknown };
-  const named = raw.port !== undefined || /:\d+$/.test(String(raw.server ?? '').trim());
-  if (!named) source.port = source.security === 'tls' ? 995 : 110;
 }
 
 /**

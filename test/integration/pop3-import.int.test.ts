@@ -7,7 +7,11 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Archive, runImport } from '../../src/index.js';
+import { writeFileSync } from 'node:fs';
+import { Archive, checkBatch, runBatch, runImport } from '../../src/index.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
+import { archiveHashes, writeProfile } from '../helpers/batch-fixtures.js';
 import { message } from '../helpers/corpus.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
@@ -205,5 +209,74 @@ describe('import from a POP3 source', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('runs from the command line: import --pop3 --pop3-folder', async () => {
+    const user = freshUser('p9');
+    await seedMailbox(dovecot(), user, { INBOX: [{ source: message('From the CLI') }] });
+    const path = join(tempDir(), 'cli.archive');
+    const io = captureIo({ IMAP_PASSWORD: user.password });
+    const flags = ['--server', '127.0.0.1', '--port', String(dovecot().pop3Port)];
+    const args = [...flags, '--security', 'none', '--username', user.name, '--archive', path];
+    expect(await main(['import', ...args, '--pop3', '--pop3-folder', 'Pop', '--json'], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ totals: { copied: 1 } });
+    expect(archived(path).map((m) => m.folder)).toEqual(['Pop']);
+    const bad = captureIo({ IMAP_PASSWORD: user.password });
+    expect(await main(['import', ...args, '--pop3-folder', 'Pop'], bad)).toBe(2);
+    expect(bad.err()).toContain('--pop3-folder needs --pop3');
+  });
+});
+
+describe('a batch from POP3 sources', () => {
+  it('archives three POP3 mailboxes from a CSV, batch check counts them, and a rerun copies only new mail', async () => {
+    const users = [freshUser('pb'), freshUser('pb'), freshUser('pb')];
+    for (const [i, user] of users.entries())
+      await seedMailbox(dovecot(), user, {
+        INBOX: Array.from({ length: i + 1 }, (_, n) => ({ source: message(`Batch ${i}.${n}`) })),
+      });
+    const dir = tempDir();
+    writeFileSync(join(dir, 'list.csv'), users.map((u) => `${u.name},${u.password}`).join('\n'));
+    const profile = writeProfile(dir, {
+      name: 'pop3-batch',
+      source: { server: '127.0.0.1', port: dovecot().pop3Port, security: 'none', protocol: 'pop3' },
+      destination: { archive: 'mail.archive' },
+      mailboxes: { csv: 'list.csv' },
+      copy: { pop3Folder: 'POP3' },
+    });
+    const checks = await checkBatch(profile);
+    expect(checks.map((c) => c.folders)).toEqual([
+      [{ path: 'POP3', messages: 1 }],
+      [{ path: 'POP3', messages: 2 }],
+      [{ path: 'POP3', messages: 3 }],
+    ]);
+    const report = await runBatch(profile);
+    expect(report.totals).toMatchObject({ done: 3, copied: 6, failed: 0 });
+    for (const user of users)
+      expect(archiveHashes(join(dir, 'mail.archive'), `${user.name}@127.0.0.1`).POP3).toEqual(
+        await inboxHashes(user),
+      );
+    await seedMailbox(dovecot(), users[0]!, { INBOX: [{ source: message('Batch new') }] });
+    const again = await runBatch(profile);
+    expect(again.totals).toMatchObject({ done: 3, copied: 1 });
+  });
+
+  it('refuses what a POP3 source cannot do, naming each field, before any connection', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'list.csv'), 'a@example.com,pw\n');
+    const profile = writeProfile(dir, {
+      name: 'pop3-bad',
+      source: { server: '127.0.0.1', protocol: 'pop3' },
+      destination: { imap: { server: '127.0.0.1', protocol: 'pop3' } },
+      mailboxes: { csv: 'list.csv' },
+      copy: { foldersExclude: ['Trash'], postReadAction: { type: 'move', folder: 'Done' } },
+    });
+    await expect(runBatch(profile)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      issues: [
+        { field: '/destination/imap/protocol' },
+        { field: '/copy/foldersExclude' },
+        { field: '/copy/postReadAction' },
+      ],
+    });
   });
 });

@@ -2,7 +2,7 @@
  * Imports only point down the layer list of DESIGN.md and docs/architecture.md:
  * cli -> {adapters, console} -> index -> queue -> batch -> import -> sinks -> {read, write} -> {imap, query, rows} -> config -> base
  * (base: the files directly in src/: errors, validators, manifest, operation-options, ...).
- * read and write sit side by side on the protocol layer (imap/). Pure layers never load
+ * read and write sit side by side on the protocol layer (imap/, and pop3/ beside it). Pure layers never load
  * imapflow at runtime nor import anything dynamically, and only imap/imapflow-internals.ts
  * reaches into imapflow/lib/*. A test rather than a lint plugin, so no extra tool config.
  */
@@ -16,6 +16,7 @@ const RANK: Record<string, number> = {
   base: 0,
   config: 1,
   imap: 2,
+  pop3: 2,
   query: 2,
   rows: 2,
   read: 3,

@@ -5,26 +5,22 @@
  * (pop3-state.ts); a store in flight when a run died is looked for at the destination first,
  * so a cut mid-RETR or a kill loses nothing and copies nothing twice.
  */
-import { isConnectorError, makeError } from '../errors.js';
-import type { FolderInfo } from '../folder-info.js';
+import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import {
   openDestination,
   replaceOnce,
+  type Destination,
   type ImportOptions,
   type OpenedState,
-} from '../import/import-destination.js';
-import {
-  emptyFolderResult,
-  type FolderImportResult,
-  type ImportResult,
-} from '../import/import-result.js';
-import { ageCutoff, deletesByAge } from '../import/post-read-action.js';
-import type { PreparedImport } from '../import/prepare-import.js';
+} from './import-destination.js';
+import { emptyFolderResult, type FolderImportResult, type ImportResult } from './import-result.js';
+import { ageCutoff, deletesByAge } from './post-read-action.js';
+import type { PreparedImport } from './prepare-import.js';
 import type { FolderSink } from '../sinks/sink.js';
 import { abortedError, sleep } from '../sleep.js';
-import { openPop3 } from './open-pop3.js';
-import type { Pop3Client } from './pop3-client.js';
-import { pop3SourceMessage } from './pop3-message.js';
+import { openPop3 } from '../pop3/open-pop3.js';
+import type { Pop3Client } from '../pop3/pop3-client.js';
+import { pop3Folder, pop3SourceMessage } from './pop3-message.js';
 import { Pop3State, type Pop3Entry } from './pop3-state.js';
 
 /** What copying needs: the client, the journal, the destination folder and its result. */
@@ -53,10 +49,9 @@ export async function importPop3(
       { field: '/pop3' },
     );
   const { client, account } = await openPop3(prepared.source, options);
-  let close: (() => Promise<void>) | undefined;
+  let destination: Destination | undefined;
   try {
-    const destination = await openDestination(prepared, opened, account, options);
-    close = destination.close;
+    destination = await openDestination(prepared, opened, account, options);
     const folder = pop3Folder(prepared.pop3!.folder);
     await replaceOnce(prepared, [folder], destination, result);
     const sink = await destination.sink.openFolder(
@@ -75,27 +70,19 @@ export async function importPop3(
       prepared,
       options,
     };
-    const deleted = await copyAll(run);
-    await client.quit();
-    // Counted once the server removed them: DELE without QUIT removes nothing.
-    if (deleted > 0) run.entry.sourceDeleted = (run.entry.sourceDeleted ?? 0) + deleted;
+    await copyAndQuit(run);
   } finally {
     client.destroy();
-    await close?.();
+    await destination?.close();
   }
 }
 
-/** The destination folder as a source folder would be: INBOX maps to the destination's INBOX. */
-function pop3Folder(path: string): FolderInfo {
-  return {
-    path,
-    name: path,
-    delimiter: '/',
-    specialUse: null,
-    specialUseFromServer: false,
-    flags: [],
-    subscribed: true,
-  };
+/** Copies, marks the deletion rule's messages, and QUITs, which is when the server removes them. */
+async function copyAndQuit(run: Pop3Run): Promise<void> {
+  const deleted = await copyAll(run);
+  await run.client.quit();
+  // Counted once the server removed them: DELE without QUIT removes nothing.
+  if (deleted > 0) run.entry.sourceDeleted = (run.entry.sourceDeleted ?? 0) + deleted;
 }
 
 /** One result entry per folder over every attempt of the run. */
@@ -166,7 +153,7 @@ async function copyOne(
   id: number,
   size: number,
 ): Promise<void> {
-  const { client, state, sink, entry, prepared, options } = run;
+  const { client, state, entry, prepared, options } = run;
   const config = prepared.source;
   if (options.signal?.aborted) throw abortedError();
   entry.seen++;
@@ -188,29 +175,41 @@ async function copyOne(
       return fail(error.code, error.message);
     throw error;
   }
-  const message = pop3SourceMessage(
-    raw,
-    { account: run.account, folder: run.folder, id },
-    run.keepsRows,
-  );
+  const refused = await store(run, uidl, id, raw);
+  if (refused) fail(refused.code, refused.message);
+  options.onProgress?.({ ...entry, failures: [...entry.failures] });
+  if (config.delayBetweenMessagesMs > 0) await sleep(config.delayBetweenMessagesMs, options.signal);
+}
+
+/**
+ * One retrieved message to the destination: a duplicate is recorded as held, else an intent,
+ * the store, and the record. What the destination refused for this message alone, if anything.
+ * @throws the destination's fatal error (the connection, the quota).
+ */
+async function store(
+  run: Pop3Run,
+  uidl: string,
+  id: number,
+  raw: Buffer,
+): Promise<ConnectorError | undefined> {
+  const { state, sink, entry } = run;
+  const place = { account: run.account, folder: run.folder, id };
+  const message = pop3SourceMessage(raw, place, run.keepsRows);
   const [present] = await sink.contains([message.identity]);
   if (present) {
     state.stored(uidl, id, message.internalDate);
     entry.duplicates++;
-  } else {
-    state.intend(uidl, id, message.identity, message.internalDate);
-    const stored = await sink.storeMany([message]);
-    if (stored.fatal) throw stored.fatal;
-    const refused = stored.outcomes[0];
-    if (refused) fail(refused.code, refused.message);
-    else {
-      state.stored(uidl, id, message.internalDate);
-      entry.copied++;
-      entry.bytes += raw.length;
-    }
+    return undefined;
   }
-  options.onProgress?.({ ...entry, failures: [...entry.failures] });
-  if (config.delayBetweenMessagesMs > 0) await sleep(config.delayBetweenMessagesMs, options.signal);
+  state.intend(uidl, id, message.identity, message.internalDate);
+  const stored = await sink.storeMany([message]);
+  if (stored.fatal) throw stored.fatal;
+  const refused = stored.outcomes[0];
+  if (refused) return refused;
+  state.stored(uidl, id, message.internalDate);
+  entry.copied++;
+  entry.bytes += raw.length;
+  return undefined;
 }
 
 /**

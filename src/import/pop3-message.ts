@@ -1,4 +1,5 @@
 import type { FetchedMessage } from '../fetched-message.js';
+import type { FolderInfo } from '../folder-info.js';
 import { envelopeFromHeaders, headerBlockOf } from '../rows/header-envelope.js';
 import { messageToRow, parseHeaderBlock } from '../rows/message-to-row.js';
 import type { SourceMessage } from '../sinks/sink.js';
@@ -96,4 +97,17 @@ function rowOf(
     uidValidity: POP3_UID_VALIDITY,
     dateTimeFormat: 'ISO8601',
   });
+}
+
+/** The destination folder as a source folder would be: INBOX maps to the destination's INBOX. */
+export function pop3Folder(path: string): FolderInfo {
+  return {
+    path,
+    name: path,
+    delimiter: '/',
+    specialUse: null,
+    specialUseFromServer: false,
+    flags: [],
+    subscribed: true,
+  };
 }
