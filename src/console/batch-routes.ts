@@ -12,6 +12,7 @@ import { notFound } from './console-errors.js';
 // A mailbox list beyond this is not an upload for a browser form.
 const MAX_CSV_BYTES = 10 * 1024 * 1024;
 const EVENT_INTERVAL_MS = 1000;
+const KEEPALIVE_MS = 15_000;
 
 function text(form: Record<string, unknown>, field: string): string | undefined {
   const value = form[field];
@@ -88,19 +89,30 @@ export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono 
     return c.json(report);
   });
 
-  // The status once a second while the batch runs, then once more when it has ended.
-  app.get('/:name/events', (c) => {
+  // The live status for as long as the page listens (issue 28): whatever starts a run (this
+  // page's Start, another page, the CLI) and whenever, the page sees it. Checked once a second
+  // and sent when it changed; a comment line keeps an idle stream from being cut by proxies.
+  // A reconnecting EventSource (Last-Event-ID) gets the current status at once: each event is
+  // the whole status, so nothing between two events is lost.
+  app.get('/:name/events', async (c) => {
     const name = c.req.param('name');
+    await batches.status(name); // an unknown batch is a 404 before the stream starts
     return streamSSE(c, async (stream) => {
-      let wasRunning = true;
+      let sent = '';
+      let id = Number(c.req.header('last-event-id')) || 0;
+      let quiet = 0;
       while (!stream.aborted && !signal.aborted) {
-        const status = await batches.status(name);
-        await stream.writeSSE({ event: 'status', data: JSON.stringify(status) });
-        if (!status.running && !wasRunning) break;
-        wasRunning = status.running;
+        const data = JSON.stringify(await batches.status(name));
+        if (data !== sent) {
+          await stream.writeSSE({ event: 'status', data, id: String(++id), retry: 2000 });
+          sent = data;
+          quiet = 0;
+        } else if (++quiet * EVENT_INTERVAL_MS >= KEEPALIVE_MS) {
+          await stream.write(': keepalive\n\n');
+          quiet = 0;
+        }
         await stream.sleep(EVENT_INTERVAL_MS);
       }
-      await stream.writeSSE({ event: 'end', data: '{}' });
     });
   });
 

@@ -13,6 +13,7 @@ import { batchStatus, type BatchStatus } from '../batch/batch-status.js';
 import type { PreflightResult } from '../batch/preflight.js';
 import { checkBatch, runBatch } from '../batch/run-batch.js';
 import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
+import { notFound } from './console-errors.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -142,6 +143,8 @@ export class ConsoleBatches {
   async status(name: string): Promise<{
     name: string;
     running: boolean;
+    /** Running in another process (batch run on the command line): this console cannot stop it. */
+    runningElsewhere: boolean;
     /** Its last run was stopped (or its process died) before the end: Start continues it. */
     interrupted: boolean;
     runs: BatchStatus['runs'];
@@ -150,6 +153,7 @@ export class ConsoleBatches {
     error: ConnectorErrorJson | null;
   }> {
     const path = this.profilePath(name);
+    if (!existsSync(path)) throw notFound('batch');
     const stored: BatchStatus = existsSync(`${path}.state`)
       ? await batchStatus(path)
       : { runs: [], mailboxes: [] };
@@ -158,9 +162,12 @@ export class ConsoleBatches {
       JSON.parse(readFileSync(path, 'utf8')) as unknown,
       join(this.dir, name),
     ) as unknown as Record<string, unknown>;
+    // The records say running only while a live process holds the run (issue 24).
+    const elsewhere = live === undefined && stored.runs.at(-1)?.status === 'running';
     return {
       name,
-      running: live !== undefined,
+      running: live !== undefined || elsewhere,
+      runningElsewhere: elsewhere,
       interrupted: live === undefined && stored.runs.at(-1)?.status === 'interrupted',
       runs: stored.runs,
       mailboxes: live && live.mailboxes.length > 0 ? live.mailboxes : stored.mailboxes,

@@ -114,4 +114,19 @@ describe('a console batch stopped and started again', () => {
     expect(status.error.code).toBe('CONFIG_INVALID');
     expect(status.error.message).toMatch(/mailboxes\.csv/);
   });
+
+  it('answers an unknown batch with 404 and no file path, also for its event stream', async () => {
+    for (const path of ['/api/batches/nosuch', '/api/batches/nosuch/events']) {
+      const session = (await (
+        await fetch(`${app.url}/api/session`, { headers: { authorization: `Bearer ${app.token}` } })
+      ).json()) as { csrfToken: string };
+      const response = await fetch(`${app.url}${path}`, {
+        headers: { authorization: `Bearer ${app.token}`, 'x-csrf-token': session.csrfToken },
+      });
+      expect(response.status, path).toBe(404);
+      const body = await response.text();
+      expect(body).toContain('NOT_FOUND');
+      expect(body).not.toMatch(/\/tmp|profile\.json|batches\//);
+    }
+  });
 });

@@ -7,7 +7,8 @@
  * POSTs refused; no password in any page, response, file or log. Screenshots in test-artifacts/.
  */
 import { createServer, type Server } from 'node:http';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -20,6 +21,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { http, passthrough } from 'msw';
 import { mswServer } from '../helpers/msw-server.js';
 import { withImapClient } from '../helpers/imap-client.js';
+import { CLI } from '../helpers/cli.js';
 
 let browser: Browser;
 let consoleApp: RunningConsole;
@@ -177,6 +179,9 @@ describe('the web console in Chromium', () => {
         .poll(() => page.textContent('#preflight-summary'), { timeout: 20_000 })
         .toBe('3 of 3 mailboxes ready');
       expect(await page.isDisabled('#start-batch')).toBe(false);
+      // A user reads the preflight table before pressing Start: the page's live status must
+      // outlast the pause (issue 28: it ended after two events and Start did not reopen it).
+      await page.waitForTimeout(4000);
       await page.click('#start-batch');
       await expect
         .poll(() => page.textContent('#batch-state'), { timeout: 60_000 })
@@ -192,6 +197,75 @@ describe('the web console in Chromium', () => {
       expect(await page.textContent('#report')).not.toContain(accounts[0]!.password);
       await page.close();
       // As long as its polls may wait (20 s preflight, 60 s run): a loaded machine is slow, not wrong.
+    }, 120_000);
+
+    it('follows a run started from the command line while the page is open, also after a reload mid-run', async () => {
+      const name = 'slow';
+      const dir = join(dataDir, 'batches', name);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(
+        join(dir, 'mailboxes.csv'),
+        accounts.map((a) => `${a.name},${a.password}`).join('\n'),
+      );
+      const server = dovecot();
+      writeFileSync(
+        join(dir, 'profile.json'),
+        JSON.stringify({
+          name,
+          source: { server: server.host, port: server.imapPort, security: 'none' },
+          destination: { archive: 'slow.archive' },
+          mailboxes: { csv: 'mailboxes.csv' },
+          // Slow enough to reload the page mid-run: every message 0.3 s apart, one mailbox at a time.
+          throttle: { parallelMailboxes: 1, delayBetweenMessages: 0.3 },
+        }),
+      );
+      const page = await openPage(`#batches/${name}`);
+      await expect.poll(() => page.textContent('#batch-state')).toBe('not run yet');
+      await page.waitForTimeout(2500);
+      const cli = spawn(process.execPath, [CLI, 'batch', 'run', join(dir, 'profile.json')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      cli.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      cli.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+      try {
+        await expect
+          .poll(() => page.textContent('#batch-state'), { timeout: 20_000 })
+          .toBe('running (started elsewhere: stop it there)');
+        expect(await page.isDisabled('#stop-batch')).toBe(true);
+        await page.reload();
+        await expect
+          .poll(() => page.textContent('#batch-state'), { timeout: 20_000 })
+          .toMatch(/^running/);
+        expect(await exited, output).toBe(0);
+        await expect
+          .poll(() => page.textContent('#batch-state'), { timeout: 10_000 })
+          .toBe('last run done');
+        expect(((await page.textContent('#progress'))!.match(/done/g) ?? []).length).toBe(3);
+        // Stopped from the page: it says how to go on.
+        writeFileSync(
+          join(dir, 'profile.json'),
+          JSON.stringify({
+            ...JSON.parse(readFileSync(join(dir, 'profile.json'), 'utf8')),
+            destination: { archive: 'halt.archive' },
+          }),
+        );
+        await page.click('#run-preflight');
+        await expect
+          .poll(() => page.textContent('#preflight-summary'), { timeout: 20_000 })
+          .toBe('3 of 3 mailboxes ready');
+        await page.click('#start-batch');
+        await expect.poll(() => page.textContent('#batch-state')).toBe('running');
+        await page.click('#stop-batch');
+        await expect
+          .poll(() => page.textContent('#batch-state'), { timeout: 20_000 })
+          .toBe('stopped before the end: Start continues it');
+        expect(await page.isDisabled('#start-batch')).toBe(false);
+      } finally {
+        if (cli.exitCode === null) cli.kill('SIGKILL');
+        await page.close();
+      }
     }, 120_000);
 
     it('search the archive and download an .eml with the exact bytes of the source', async () => {

@@ -47,6 +47,19 @@ class BatchView {
     this.start.disabled = true;
     const { data } = await api(`${this.base}/start`, { method: 'POST' });
     if (!data.ok) this.preflight.append(el('div', { class: 'result bad' }, errorText(data.error)));
+    // The stream stays open; should the browser have given it up, Start opens it again.
+    this.follow();
+  }
+
+  /** Live status by server-sent events; the browser reconnects by itself after a drop. */
+  follow() {
+    if (this.events && this.events.readyState !== EventSource.CLOSED) return;
+    this.events = new EventSource(`${this.base}/events`);
+    this.events.addEventListener('status', (event) => this.render(JSON.parse(event.data)));
+  }
+
+  close() {
+    this.events?.close();
   }
 
   async stopRun() {
@@ -61,7 +74,9 @@ class BatchView {
   }
 
   stateText(status) {
+    if (status.runningElsewhere) return 'running (started elsewhere: stop it there)';
     if (status.running) return 'running';
+    if (status.interrupted) return 'stopped before the end: Start continues it';
     return status.runs.length ? `last run ${status.runs.at(-1).status}` : 'not run yet';
   }
 
@@ -80,7 +95,7 @@ class BatchView {
       el('p', {}, `Source: ${profile.source.server}  Destination: ${destination}`),
       state,
     );
-    this.stop.disabled = !status.running;
+    this.stop.disabled = !status.running || status.runningElsewhere;
     if (status.error)
       this.summary.append(
         el('div', { class: 'result bad', id: 'batch-error' }, errorText(status.error)),
@@ -114,8 +129,6 @@ export async function batchView(main, name) {
   const view = new BatchView(name);
   main.append(...view.element());
   view.render((await api(view.base)).data);
-  const events = new EventSource(`${view.base}/events`);
-  events.addEventListener('status', (event) => view.render(JSON.parse(event.data)));
-  events.addEventListener('end', () => events.close());
-  return () => events.close();
+  view.follow();
+  return () => view.close();
 }
