@@ -60,6 +60,7 @@ export async function runConsoleCommand(args: string[], io: CliIo): Promise<numb
   const running = await startConsole({
     port,
     listen,
+    allowRemote: !LOOPBACK.test(listen),
     dataDir: resolve(values.data ?? 'imap-connector-console'),
     archives: (values.archive ?? []).map((path) => resolve(path)),
     env: io.env,

@@ -10,7 +10,7 @@ import { Hono } from 'hono';
 import { makeError } from '../errors.js';
 import { Archive } from '../sinks/archive-db.js';
 import { exportMbox } from '../sinks/archive-export.js';
-import { ArchiveIndex, type SearchQuery } from './archive-search.js';
+import { ArchiveIndex, MAX_HITS, type SearchQuery } from './archive-search.js';
 import { MESSAGE_FRAME_CSP } from './console-security.js';
 import { viewOf } from './message-view.js';
 
@@ -56,13 +56,22 @@ function searchOf(params: Record<string, string>): SearchQuery {
   for (const field of ['since', 'until'] as const) {
     const value = params[field]?.trim();
     if (!value) continue;
-    if (!DATE.test(value))
+    // 2024-02-30 has the shape of a date and is none: it must read back as itself.
+    const day = new Date(`${value}T00:00:00Z`);
+    if (!DATE.test(value) || Number.isNaN(day.getTime()) || !day.toISOString().startsWith(value))
       throw makeError('QUERY_INVALID', `${field} must be a date as YYYY-MM-DD.`, {
         field: `/${field}`,
       });
     query[field] = value;
   }
-  if (params.limit) query.limit = Number(params.limit);
+  if (params.limit !== undefined) {
+    const limit = Number(params.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HITS)
+      throw makeError('QUERY_INVALID', `limit must be a whole number from 1 to ${MAX_HITS}.`, {
+        field: '/limit',
+      });
+    query.limit = limit;
+  }
   return query;
 }
 

@@ -32,7 +32,7 @@ export interface SearchHit {
   attachments: string[];
 }
 
-const MAX_HITS = 500;
+export const MAX_HITS = 500;
 
 type Address = { name?: string | null; address?: string | null };
 

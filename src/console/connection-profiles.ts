@@ -97,7 +97,21 @@ export class ConnectionProfiles {
   }
 }
 
-/** A config from the browser with the stored secrets filled in where the form left them empty. */
+// Where a stored secret may go: the server, port and login it was saved with (and the token
+// endpoint a refresh token or client secret is sent to).
+const BOUND_FIELDS = ['server', 'port', 'username', 'authorizationIdentity', 'oauth2TokenUrl'];
+
+function normalized(field: string, value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value).trim();
+  return field === 'server' ? text.toLowerCase() : text;
+}
+
+/**
+ * A config from the browser with the stored secrets filled in where the form left them empty,
+ * only while the form names the same server, port and user as the saved connection (issue 28:
+ * Test Connection with a saved profile and another server sent the stored password there).
+ * @throws CONFIG_INVALID naming the secret to type again, when any of them was changed.
+ */
 export function mergeStoredSecrets(
   config: Record<string, unknown>,
   stored: Record<string, unknown> | undefined,
@@ -105,7 +119,20 @@ export function mergeStoredSecrets(
   const merged: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(config))
     if (value !== undefined && value !== null && value !== '') merged[field] = value;
-  for (const field of SECRET_FIELDS)
-    if (merged[field] === undefined && stored?.[field] !== undefined) merged[field] = stored[field];
+  const wanted = SECRET_FIELDS.filter(
+    (field) => merged[field] === undefined && stored?.[field] !== undefined,
+  );
+  if (wanted.length === 0) return merged;
+  const changed = BOUND_FIELDS.filter(
+    (field) => normalized(field, merged[field]) !== normalized(field, stored?.[field]),
+  );
+  if (changed.length > 0)
+    throw new ConfigError(
+      wanted.map((field) => ({
+        field: `/${field}`,
+        message: `the stored ${field} is used only with the ${changed.join(', ')} it was saved with: type it again to use it with another`,
+      })),
+    );
+  for (const field of wanted) merged[field] = stored![field];
   return merged;
 }

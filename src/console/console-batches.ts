@@ -99,7 +99,7 @@ export class ConsoleBatches {
   start(name: string): void {
     const path = this.profilePath(name);
     if (this.running.has(name))
-      throw new ConfigError([{ field: '/name', message: `${name} is running already` }]);
+      throw makeError('JOB_BUSY', `The batch ${name} is running already.`, { field: '/name' });
     const controller = new AbortController();
     const entry: Running = { controller, done: Promise.resolve(undefined), mailboxes: [] };
     entry.done = runBatch(path, {

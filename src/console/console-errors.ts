@@ -12,7 +12,13 @@ export function errorResponse(c: Context, error: unknown): Response {
     ? error
     : makeError('INTERNAL', `Unexpected error: ${(error as Error)?.message ?? String(error)}`);
   const status =
-    known.code === 'NOT_FOUND' ? 404 : ['config', 'query', 'auth'].includes(known.kind) ? 400 : 502;
+    known.code === 'NOT_FOUND'
+      ? 404
+      : known.code === 'JOB_BUSY'
+        ? 409
+        : ['config', 'query', 'auth'].includes(known.kind)
+          ? 400
+          : 502;
   return c.json({ ok: false, error: known.toJSON() }, status);
 }
 

@@ -1,17 +1,19 @@
 /**
- * What guards every console request: the access token printed at start (as notebook servers
- * do: a link with ?token= sets an HttpOnly, SameSite=Strict cookie, then the URL is cleaned),
- * CSRF protection on every state-changing request (a per-start token the page sends in a header,
- * and the request's Origin and Sec-Fetch-Site must be the console's own), and strict headers
- * (a CSP without inline script, frame-ancestors none).
+ * What guards every console request: the access token printed at start, never in a cookie
+ * (issue 28: cookies are not port-isolated, so every other web service on 127.0.0.1 the user
+ * visited received it). The page keeps it in session storage, taken from the start link's
+ * ?token=, and sends it as Authorization: Bearer; what a browser fetches by itself (a download,
+ * the message frame) gets a short-lived signed link. CSRF protection on every state-changing
+ * request (a per-start token in a header, and the request's Origin and Sec-Fetch-Site must be
+ * the console's own), Host names checked against DNS rebinding, and strict headers.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 
-export const TOKEN_COOKIE = 'imap_connector_console';
 export const CSRF_HEADER = 'x-csrf-token';
+/** How long a signed link works: long enough to start a download, not to be worth stealing. */
+export const SIGNED_LINK_SECONDS = 60;
 
 function same(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
@@ -20,28 +22,84 @@ function same(a: string | undefined, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** The token of a request: its cookie, or an Authorization: Bearer header (scripts, curl). */
+/** The token of a request: its Authorization: Bearer header (the page, scripts, curl). */
 function presentedToken(c: Context): string | undefined {
-  const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-  return bearer ?? getCookie(c, TOKEN_COOKIE);
+  return /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
 }
 
-/** Every request needs the token; the start link trades ?token= for the cookie. */
+/** The signature of a GET of this path and query (without sig) until `exp` (Unix seconds). */
+function signature(token: string, pathname: string, params: URLSearchParams): string {
+  const rest = [...params].filter(([key]) => key !== 'sig').sort(([a], [b]) => a.localeCompare(b));
+  return createHmac('sha256', token)
+    .update(`GET ${pathname}?${new URLSearchParams(rest).toString()}`)
+    .digest('base64url');
+}
+
+/** A link to an API path that works without the header for SIGNED_LINK_SECONDS. */
+export function signedLink(token: string, path: string, now = Date.now()): string {
+  const url = new URL(path, 'http://console');
+  url.searchParams.delete('sig');
+  url.searchParams.set('exp', String(Math.floor(now / 1000) + SIGNED_LINK_SECONDS));
+  url.searchParams.set('sig', signature(token, url.pathname, url.searchParams));
+  return url.pathname + url.search;
+}
+
+function validSignedLink(c: Context, token: string): boolean {
+  if (c.req.method !== 'GET') return false;
+  const url = new URL(c.req.url);
+  const exp = Number(url.searchParams.get('exp'));
+  const now = Date.now() / 1000;
+  if (!Number.isFinite(exp) || exp < now || exp > now + SIGNED_LINK_SECONDS + 5) return false;
+  return same(
+    url.searchParams.get('sig') ?? undefined,
+    signature(token, url.pathname, url.searchParams),
+  );
+}
+
+/**
+ * The page itself (/ and /static/, which hold no data) loads without the token; every API
+ * request needs it as a Bearer header, or a signed link for a GET.
+ */
 export function requireToken(token: string): MiddlewareHandler {
   return async (c, next) => {
-    const url = new URL(c.req.url);
-    const offered = url.searchParams.get('token');
-    if (offered !== null && same(offered, token) && c.req.method === 'GET') {
-      setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
-      url.searchParams.delete('token');
-      return c.redirect(url.pathname + (url.search || ''), 303);
-    }
-    if (!same(presentedToken(c), token))
-      return c.text(
-        'This console needs its access token: open the link it printed when it started.',
-        401,
-      );
-    return next();
+    if (!c.req.path.startsWith('/api/')) return next();
+    if (same(presentedToken(c), token) || validSignedLink(c, token)) return next();
+    return c.json(
+      {
+        code: 'TOKEN_REQUIRED',
+        message: 'This console needs its access token: open the link it printed when it started.',
+      },
+      401,
+    );
+  };
+}
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Only the console's own names as Host, unless it listens for remote use: a web page on a
+ * name that a DNS rebinding points at 127.0.0.1 is refused before anything else.
+ */
+export function requireLocalHost(allowRemote: boolean): MiddlewareHandler {
+  return async (c, next) => {
+    if (allowRemote) return next();
+    const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '');
+    if (LOCAL_HOSTS.has(host)) return next();
+    return c.json(
+      {
+        code: 'HOST_REFUSED',
+        message: `Refused: the console answers as 127.0.0.1, localhost or [::1], not ${JSON.stringify(host.slice(0, 100))}.`,
+      },
+      421,
+    );
+  };
+}
+
+/** API answers hold mail and settings: never kept in the browser's disk cache. */
+export function noStore(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (c.req.path.startsWith('/api/')) c.header('Cache-Control', 'no-store');
   };
 }
 

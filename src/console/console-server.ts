@@ -5,6 +5,7 @@
  * origin; every response carries the console's strict headers.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname as machineName } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, extname, join } from 'node:path';
@@ -19,7 +20,15 @@ import { ConsoleBatches } from './console-batches.js';
 import { ConnectionProfiles } from './connection-profiles.js';
 import { connectionRoutes } from './connection-routes.js';
 import { errorResponse } from './console-errors.js';
-import { consoleHeaders, requireSameOrigin, requireToken } from './console-security.js';
+import { ConfigError } from '../errors.js';
+import {
+  consoleHeaders,
+  noStore,
+  requireLocalHost,
+  requireSameOrigin,
+  requireToken,
+  signedLink,
+} from './console-security.js';
 
 export interface ConsoleOptions {
   /** Default 0: a free port. */
@@ -34,6 +43,8 @@ export interface ConsoleOptions {
   env?: Record<string, string | undefined>;
   /** Fixed token (tests); default: 32 random bytes. */
   token?: string;
+  /** Accept any Host name (listening beyond loopback); else only 127.0.0.1, localhost, [::1]. */
+  allowRemote?: boolean;
 }
 
 export interface RunningConsole {
@@ -43,6 +54,9 @@ export interface RunningConsole {
   token: string;
   close(): Promise<void>;
 }
+
+// An upload (a mailbox list) or a JSON body beyond this is refused with 413 before it is read.
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -92,10 +106,29 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const files = staticFiles();
 
   const app = new Hono();
+  app.use(requireLocalHost(options.allowRemote ?? false));
   app.use(consoleHeaders());
+  app.use(noStore());
   app.use(requireToken(token));
   app.use(requireSameOrigin(csrfToken));
-  app.use('/api/*', bodyLimit({ maxSize: 12 * 1024 * 1024 }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          {
+            ok: false,
+            error: {
+              code: 'CONFIG_INVALID',
+              message: `The upload is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`,
+              retryable: false,
+            },
+          },
+          413,
+        ),
+    }),
+  );
   app.get('/', (c) =>
     c.body(new Uint8Array(files.get('index.html')!.body), 200, { 'Content-Type': TYPES['.html']! }),
   );
@@ -108,6 +141,13 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   // One answer for every failed request: the error's code, message and hint, never a secret.
   app.onError((error, c) => errorResponse(c, error));
   app.get('/api/session', (c) => c.json({ csrfToken, version: CONNECTOR_VERSION }));
+  // What the browser fetches by itself (a download, the message frame) cannot send the header.
+  app.post('/api/links', async (c) => {
+    const { path } = (await c.req.json()) as { path?: unknown };
+    if (typeof path !== 'string' || !path.startsWith('/api/') || path.startsWith('/api/links'))
+      throw new ConfigError([{ field: '/path', message: 'path must be an /api/ path' }]);
+    return c.json({ url: signedLink(token, path) });
+  });
   app.route('/api/connections', connectionRoutes(profiles, stop.signal));
   app.route('/api/batches', batchRoutes(batches, stop.signal));
   app.route('/api/archives', archiveRoutes(archives));
@@ -120,8 +160,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     started.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
-  const host = hostname.includes(':') ? `[${hostname}]` : hostname;
-  const url = `http://${host}:${port}`;
+  const url = `http://${linkHost(hostname)}:${port}`;
   return {
     url,
     link: `${url}/?token=${token}`,
@@ -137,4 +176,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       });
     },
   };
+}
+
+/** The host of the printed link: a wildcard address is no place to browse to; the machine's name is. */
+function linkHost(listen: string): string {
+  if (listen === '0.0.0.0' || listen === '::') return machineName();
+  return listen.includes(':') ? `[${listen}]` : listen;
 }

@@ -17,7 +17,11 @@ export interface MessageView {
   attachments: { filename: string | null; contentType: string; size: number }[];
 }
 
-const ALLOWED = {
+// CSS that fetches something (url(), @import) or runs something (old IE's expression()): the
+// frame's CSP blocks it too, but a sanitized message should not even ask (issue 28).
+const ACTIVE_CSS = /url\s*\([^)]*\)?|@import[^;]*;?|expression\s*\([^)]*\)?/gi;
+
+const ALLOWED: sanitizeHtml.IOptions = {
   allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'span', 'font', 'center', 'style'],
   allowedAttributes: {
     '*': ['style', 'align', 'valign', 'width', 'height', 'bgcolor', 'color', 'class', 'dir'],
@@ -30,11 +34,25 @@ const ALLOWED = {
   allowedSchemes: ['http', 'https', 'mailto'],
   // An image may show only what the message carries: no tracking pixel is fetched.
   allowedSchemesByTag: { img: ['data', 'cid'] },
+  // //tracker.example/pixel.png is a remote fetch like any other.
+  allowProtocolRelative: false,
   allowVulnerableTags: true,
+  transformTags: {
+    '*': (tagName, attribs) => ({
+      tagName,
+      attribs: attribs.style
+        ? { ...attribs, style: attribs.style.replace(ACTIVE_CSS, '') }
+        : attribs,
+    }),
+  },
 };
 
 export function sanitizedHtml(html: string): string {
-  return sanitizeHtml(html, ALLOWED);
+  // A <style> element's text passes sanitize-html as it is: its active CSS goes here.
+  return sanitizeHtml(html, ALLOWED).replace(
+    /(<style[^>]*>)([\s\S]*?)(<\/style>)/gi,
+    (_all, open: string, css: string, close: string) => open + css.replace(ACTIVE_CSS, '') + close,
+  );
 }
 
 function addressText(value: unknown): string {

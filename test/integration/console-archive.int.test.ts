@@ -3,6 +3,7 @@
  * subject, attachment name and date range (FTS5), a message's HTML sanitized and served with a
  * CSP that lets nothing remote load, an .eml download with the exact bytes, a folder as mbox.
  */
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { http, passthrough } from 'msw';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -93,9 +94,63 @@ describe('the console archive API', () => {
     ).toEqual(['Plain 2']);
     // FTS syntax in the input is taken as words, not as a query.
     expect((await search({ subject: 'report" OR "x' })).total).toBe(0);
-    const bad = await get(`/api/archives/${archiveName}/search?since=yesterday`);
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('QUERY_INVALID');
+    // Not a date, a date that does not exist, a limit that is no bound or no number.
+    for (const query of [
+      'since=yesterday',
+      'until=2024-02-30',
+      'limit=-1',
+      'limit=abc',
+      'limit=0',
+    ]) {
+      const bad = await get(`/api/archives/${archiveName}/search?${query}`);
+      expect(bad.status, query).toBe(400);
+      const body = (await bad.json()) as { error: { code: string; message: string } };
+      expect(body.error.code, query).toBe('QUERY_INVALID');
+      expect(body.error.message).not.toMatch(/SQL|sqlite/i);
+    }
+    expect((await search({ subject: 'plain', limit: '1' })).hits).toHaveLength(1);
+  });
+
+  it('answers a body over the limit with 413 saying so, and a batch started twice with 409', async () => {
+    const session = (await (await get('/api/session')).json()) as { csrfToken: string };
+    const post = (path: string, body: string, type = 'application/json') =>
+      fetch(`${app.url}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${app.token}`,
+          'x-csrf-token': session.csrfToken,
+          'content-type': type,
+        },
+        body,
+      });
+    const big = await post(
+      '/api/connections/test',
+      JSON.stringify({ config: { x: 'y'.repeat(11 * 1024 * 1024) } }),
+    );
+    expect(big.status).toBe(413);
+    expect(await big.text()).toMatch(/larger than 10 MB/);
+    // A source that accepts and never greets: the run waits there until it is stopped.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const form = new FormData();
+    form.set('name', 'twice');
+    form.set('sourceServer', '127.0.0.1');
+    form.set('sourcePort', String((silent.address() as { port: number }).port));
+    form.set('sourceSecurity', 'none');
+    form.set('csv', new Blob(['someone,secret-pw']), 'list.csv');
+    const created = await fetch(`${app.url}/api/batches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app.token}`, 'x-csrf-token': session.csrfToken },
+      body: form,
+    });
+    expect(created.status).toBe(200);
+    const first = await post('/api/batches/twice/start', '');
+    const second = await post('/api/batches/twice/start', '');
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(409);
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe('JOB_BUSY');
+    await post('/api/batches/twice/stop', '');
+    silent.close();
   });
 
   it('serves the HTML sanitized, in a frame whose CSP loads nothing remote and runs nothing', async () => {

@@ -6,7 +6,7 @@
  * downloaded as .eml with the source's exact bytes; requests without the token and cross-site
  * POSTs refused; no password in any page, response, file or log. Screenshots in test-artifacts/.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -306,7 +306,7 @@ describe('the web console in Chromium', () => {
     // These requests go to the real console: msw (HTTP mocks for token endpoints) lets them by.
     mswServer.use(http.all(`${consoleApp.url}/*`, () => passthrough()));
     expect((await fetch(`${consoleApp.url}/api/connections`)).status).toBe(401);
-    expect((await fetch(`${consoleApp.url}/`)).status).toBe(401);
+    expect((await fetch(`${consoleApp.url}/api/session`)).status).toBe(401);
     const bearer = { authorization: `Bearer ${consoleApp.token}` };
     // With the token but from another origin, or without the page's CSRF token: 403.
     const evil = await fetch(`${consoleApp.url}/api/connections/x`, {
@@ -320,8 +320,8 @@ describe('the web console in Chromium', () => {
     });
     expect(tokenless.status).toBe(403);
 
-    // A page of another site posting a form to the console, in the same browser that holds
-    // the console's cookie: refused, and nothing is started.
+    // A page of another site posting a form to the console, in the same browser that has
+    // the console open: refused, and nothing is started.
     const attacker: Server = createServer((_, res) => {
       res.setHeader('content-type', 'text/html');
       res.end(
@@ -341,6 +341,87 @@ describe('the web console in Chromium', () => {
     }
     const batch = await fetch(`${consoleApp.url}/api/batches/three`, { headers: bearer });
     expect(((await batch.json()) as { runs: unknown[] }).runs).toHaveLength(1);
+  });
+
+  it('keeps the token from every other port of 127.0.0.1, and two consoles do not log each other out', async () => {
+    const seen: string[] = [];
+    const other: Server = createServer((req, res) => {
+      seen.push(JSON.stringify(req.headers));
+      res.end('another local service');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const second = await startConsole({ dataDir: tempDir('console-2-'), env: {} });
+    mswServer.use(http.all(`${second.url}/*`, () => passthrough()));
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(consoleApp.link);
+      await page.waitForSelector('#test-connection');
+      expect(await context.cookies()).toEqual([]);
+      const port = (other.address() as { port: number }).port;
+      await page.goto(`http://127.0.0.1:${port}/`);
+      expect(seen.join('\n')).not.toContain(consoleApp.token);
+      expect(seen.join('\n')).not.toMatch(/cookie/i);
+      // A second console in another tab of the same browser; the first still answers its page.
+      const tab = await context.newPage();
+      await tab.goto(second.link);
+      await tab.waitForSelector('#test-connection');
+      await page.goto(consoleApp.link);
+      await page.goto(`${consoleApp.url}/#batches`);
+      await page.waitForSelector('#new-batch');
+      expect(await page.locator('#no-token').count()).toBe(0);
+      await tab.close();
+      await page.close();
+    } finally {
+      await context.close();
+      other.close();
+      await second.close();
+    }
+  });
+
+  it('refuses a foreign Host (DNS rebinding), a forged or expired signed link, and never lets API answers be cached', async () => {
+    mswServer.use(http.all(`${consoleApp.url}/*`, () => passthrough()));
+    const status = (host: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const request = httpRequest(
+          `${consoleApp.url}/api/session`,
+          { headers: { host, authorization: `Bearer ${consoleApp.token}` } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      });
+    const port = new URL(consoleApp.url).port;
+    expect(await status(`rebound.example:${port}`)).toBe(421);
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
+    const bearer = { authorization: `Bearer ${consoleApp.token}` };
+    const csrf = (await (
+      await fetch(`${consoleApp.url}/api/session`, { headers: bearer })
+    ).json()) as {
+      csrfToken: string;
+    };
+    const linked = (await (
+      await fetch(`${consoleApp.url}/api/links`, {
+        method: 'POST',
+        headers: { ...bearer, 'x-csrf-token': csrf.csrfToken, 'content-type': 'application/json' },
+        body: JSON.stringify({ path: '/api/batches' }),
+      })
+    ).json()) as { url: string };
+    const good = await fetch(`${consoleApp.url}${linked.url}`);
+    expect(good.status).toBe(200);
+    expect(good.headers.get('cache-control')).toBe('no-store');
+    expect(
+      (await fetch(`${consoleApp.url}${linked.url.replace('/api/batches', '/api/connections')}`))
+        .status,
+    ).toBe(401);
+    const forged = linked.url.replace(/sig=[^&]+/, 'sig=AAAA');
+    expect((await fetch(`${consoleApp.url}${forged}`)).status).toBe(401);
+    const expired = linked.url.replace(/exp=\d+/, `exp=${Math.floor(Date.now() / 1000) - 5}`);
+    expect((await fetch(`${consoleApp.url}${expired}`)).status).toBe(401);
   });
 
   it("no password in any page or response, nor in the console's files but its owner-only secrets and mailbox list", () => {

@@ -1,15 +1,94 @@
-// The console's requests: same origin, the access cookie goes along by itself; every
-// state-changing request carries the page's CSRF token, which a page of another site cannot read.
+// The console's requests. The access token lives in this tab's session storage, taken from
+// the start link's ?token= (then removed from the address bar), and goes as a Bearer header:
+// never in a cookie, which every other service on 127.0.0.1 would receive. Every
+// state-changing request also carries the page's CSRF token.
+const TOKEN_KEY = 'imap-connector-token';
 let csrfToken = '';
 
+function takeTokenFromLink() {
+  const url = new URL(location.href);
+  const token = url.searchParams.get('token');
+  if (token === null) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  url.searchParams.delete('token');
+  history.replaceState(null, '', url.pathname + url.search + url.hash);
+}
+takeTokenFromLink();
+
+function authorization() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 export async function startSession() {
-  const session = await (await fetch('/api/session')).json();
+  const response = await fetch('/api/session', { headers: authorization() });
+  if (response.status === 401)
+    throw new Error(
+      'Open the link the console printed when it started (it holds the access token).',
+    );
+  const session = await response.json();
   csrfToken = session.csrfToken;
   return session;
 }
 
+/** A link the browser can fetch by itself (a download, a frame) for a minute. */
+export async function signedUrl(path) {
+  const { data } = await api('/api/links', { method: 'POST', body: { path } });
+  return data.url;
+}
+
+/** A download by a signed link: the browser saves it, the token stays in this tab. */
+export async function download(path) {
+  const link = el('a', { href: await signedUrl(path), download: '' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/**
+ * Server-sent events over fetch (EventSource cannot send the header): each `event: status`
+ * goes to onStatus; after a drop it reconnects with Last-Event-ID until closed.
+ */
+export function streamEvents(path, onStatus) {
+  const controller = new AbortController();
+  let lastId = '';
+  const once = async () => {
+    const headers = { ...authorization(), Accept: 'text/event-stream' };
+    if (lastId) headers['Last-Event-ID'] = lastId;
+    const response = await fetch(path, { headers, signal: controller.signal });
+    if (!response.ok || !response.body) return;
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const field = (name) =>
+          block
+            .split('\n')
+            .filter((line) => line.startsWith(`${name}:`))
+            .map((line) => line.slice(name.length + 1).replace(/^ /, ''))
+            .join('\n');
+        if (field('id')) lastId = field('id');
+        if (field('event') === 'status') onStatus(JSON.parse(field('data')));
+      }
+    }
+  };
+  (async () => {
+    while (!controller.signal.aborted) {
+      await once().catch(() => undefined);
+      if (!controller.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  })();
+  return { close: () => controller.abort() };
+}
+
 export async function api(path, { method = 'GET', body, form } = {}) {
-  const headers = {};
+  const headers = authorization();
   if (method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
   let payload;
   if (form) payload = form;

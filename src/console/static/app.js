@@ -18,7 +18,15 @@ async function show() {
   leave = (await page(main, location.hash.slice(1).split('/').slice(1))) ?? (() => {});
 }
 
-const session = await startSession();
-document.getElementById('version').textContent = `version ${session.version}`;
-window.addEventListener('hashchange', show);
-await show();
+try {
+  const session = await startSession();
+  document.getElementById('version').textContent = `version ${session.version}`;
+  window.addEventListener('hashchange', show);
+  await show();
+} catch (error) {
+  const message = document.createElement('p');
+  message.id = 'no-token';
+  message.className = 'result bad';
+  message.textContent = error.message;
+  document.getElementById('main').replaceChildren(message);
+}

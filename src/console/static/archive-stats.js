@@ -1,13 +1,18 @@
 // An archive's totals and its folders, each folder downloadable as mbox.
-import { bytes, el, table } from './api.js';
+import { bytes, download, el, table } from './api.js';
 
 export function archiveStats(archive, base) {
   const mbox = (f) =>
     el(
       'a',
       {
-        href: `${base}/mbox?account=${encodeURIComponent(f.account)}&folder=${encodeURIComponent(f.folder)}`,
-        download: '',
+        href: '#',
+        onclick: (event) => {
+          event.preventDefault();
+          download(
+            `${base}/mbox?account=${encodeURIComponent(f.account)}&folder=${encodeURIComponent(f.folder)}`,
+          );
+        },
       },
       'mbox',
     );

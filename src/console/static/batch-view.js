@@ -1,6 +1,6 @@
 // One batch: its summary, the preflight before Start is enabled, Start and Stop, live progress
 // by server-sent events, and a finished run's report.
-import { api, el, errorText, fill } from './api.js';
+import { api, el, errorText, fill, streamEvents } from './api.js';
 import { mailboxTable, preflightTable, runsTable } from './batch-tables.js';
 
 class BatchView {
@@ -47,15 +47,11 @@ class BatchView {
     this.start.disabled = true;
     const { data } = await api(`${this.base}/start`, { method: 'POST' });
     if (!data.ok) this.preflight.append(el('div', { class: 'result bad' }, errorText(data.error)));
-    // The stream stays open; should the browser have given it up, Start opens it again.
-    this.follow();
   }
 
-  /** Live status by server-sent events; the browser reconnects by itself after a drop. */
+  /** Live status by server-sent events, reconnecting after a drop (streamEvents). */
   follow() {
-    if (this.events && this.events.readyState !== EventSource.CLOSED) return;
-    this.events = new EventSource(`${this.base}/events`);
-    this.events.addEventListener('status', (event) => this.render(JSON.parse(event.data)));
+    this.events ??= streamEvents(`${this.base}/events`, (status) => this.render(status));
   }
 
   close() {

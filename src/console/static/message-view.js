@@ -1,6 +1,6 @@
 // One archived message, shown safely: its text, its HTML sanitized in a sandboxed frame that
 // loads nothing remote, its attachments, and the .eml download.
-import { api, bytes, el, errorText, fill } from './api.js';
+import { api, bytes, download, el, errorText, fill, signedUrl } from './api.js';
 
 function attachmentsOf(view) {
   if (!view.attachments.length) return null;
@@ -10,14 +10,16 @@ function attachmentsOf(view) {
 
 function htmlFrame(view, url) {
   if (!view.hasHtml) return null;
-  return el('iframe', {
+  const frame = el('iframe', {
     class: 'message-html',
     id: 'message-html',
     sandbox: '',
     referrerpolicy: 'no-referrer',
-    src: `${url}/html`,
     title: 'The message as HTML, remote content blocked',
   });
+  // The frame loads by itself, without the page's header: a signed link.
+  signedUrl(`${url}/html`).then((src) => (frame.src = src));
+  return frame;
 }
 
 export async function showMessage(box, base, id) {
@@ -35,7 +37,22 @@ export async function showMessage(box, base, id) {
       { class: 'muted' },
       `${view.date ?? ''}  ${view.account} / ${view.folder} / UID ${view.uid}`,
     ),
-    el('p', {}, el('a', { href: `${url}/eml`, download: '', id: 'download-eml' }, 'Download .eml')),
+    el(
+      'p',
+      {},
+      el(
+        'a',
+        {
+          href: '#',
+          id: 'download-eml',
+          onclick: (event) => {
+            event.preventDefault();
+            download(`${url}/eml`);
+          },
+        },
+        'Download .eml',
+      ),
+    ),
     attachmentsOf(view),
     htmlFrame(view, url),
     el('pre', { class: 'result', id: 'message-text' }, view.text),
