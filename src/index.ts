@@ -40,6 +40,7 @@ export {
 } from './batch/run-batch.js';
 export { batchStatus, type BatchStatus, type RunSummary } from './batch/batch-status.js';
 export { validateBatchProfile, type BatchProfile } from './batch/batch-profile.js';
+export { checkMailboxCsv } from './batch/mailbox-list.js';
 export type { BatchReport, BatchTotals } from './batch/batch-report.js';
 export type { MailboxState, RunState, ReportedError } from './batch/mailbox-state.js';
 export type { PreflightResult } from './batch/preflight.js';

@@ -8,6 +8,16 @@ import { parseMailboxCsv } from './mailbox-csv.js';
 import { missingWebhookSecrets } from './webhook-auth.js';
 import { entryKey, type MailboxEntry } from './mailbox-entry.js';
 
+/**
+ * Checks a mailbox list file's bytes as a batch will read them (UTF-8 or the given encoding,
+ * every CSV layout) and says how many mailboxes it holds: for a host that takes an upload
+ * (the console) and refuses a bad list at once.
+ * @throws CONFIG_INVALID with every problem's line and column.
+ */
+export function checkMailboxCsv(bytes: Uint8Array, encoding?: ListEncoding): number {
+  return parseMailboxCsv(decodeListFile(bytes, '/mailboxes/csv', encoding)).length;
+}
+
 /** Environment variables a batch takes its shared secrets from (each also as NAME_FILE). */
 export const BATCH_SECRET_ENV = {
   sourceMaster: 'IMAP_MASTER_PASSWORD',

@@ -59,8 +59,14 @@ export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono 
         },
       ]);
     const name = text(form, 'name') ?? '';
-    batches.create({ name, profile: profileOf(form), csv: await file.text() });
+    const csv = new Uint8Array(await file.arrayBuffer());
+    batches.create({ name, profile: profileOf(form), csv });
     return c.json({ ok: true, name });
+  });
+
+  app.delete('/:name', async (c) => {
+    await batches.remove(c.req.param('name'));
+    return c.json({ ok: true });
   });
 
   app.get('/:name', async (c) => {

@@ -4,7 +4,8 @@
  * and reports, the same files `imap-connector batch` uses. A batch started here runs in this
  * process and can be stopped (cleanly: state saved, a later run resumes).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { checkMailboxCsv } from '../batch/mailbox-list.js';
 import { dirname, join } from 'node:path';
 import type { BatchReport } from '../batch/batch-report.js';
 import { validateBatchProfile } from '../batch/batch-profile.js';
@@ -21,7 +22,8 @@ export interface NewBatch {
   name: string;
   /** The profile without `name` and `mailboxes` (source, destination, copy, throttle, ...). */
   profile: Record<string, unknown>;
-  csv: string;
+  /** The uploaded file's bytes, kept as they are (the batch decodes them as `batch run` does). */
+  csv: Uint8Array;
 }
 
 interface Running {
@@ -65,13 +67,14 @@ export class ConsoleBatches {
   }
 
   /**
-   * Writes a new batch: the profile is checked (ajv, every problem named) before anything is
-   * written; the CSV is parsed at preflight, where its errors name line and column.
+   * Writes a new batch: the profile is checked (ajv, every problem named) and the mailbox list
+   * parsed (each problem with its line and column) before anything is written.
    */
   create(batch: NewBatch): void {
     const path = this.profilePath(batch.name);
     const profile = { ...batch.profile, name: batch.name, mailboxes: { csv: 'mailboxes.csv' } };
     validateBatchProfile(profile, join(this.dir, batch.name));
+    checkMailboxCsv(batch.csv);
     if (existsSync(path))
       throw new ConfigError([
         { field: '/name', message: `a batch named ${batch.name} exists already` },
@@ -79,6 +82,17 @@ export class ConsoleBatches {
     mkdirSync(join(this.dir, batch.name), { recursive: true, mode: 0o700 });
     writeFileSync(join(this.dir, batch.name, 'mailboxes.csv'), batch.csv, { mode: 0o600 });
     writeFileSync(path, JSON.stringify(profile, null, 2) + '\n', { mode: 0o600 });
+  }
+
+  /** Removes a batch with its state, reports and archive; never while it runs. */
+  async remove(name: string): Promise<void> {
+    if ((await this.status(name)).running)
+      throw makeError('JOB_BUSY', `The batch ${name} is running: stop it before deleting it.`, {
+        field: '/name',
+      });
+    this.preflights.delete(name);
+    this.failures.delete(name);
+    rmSync(join(this.dir, name), { recursive: true, force: true });
   }
 
   async preflight(name: string, signal: AbortSignal): Promise<PreflightResult[]> {

@@ -121,7 +121,7 @@ describe('imap-connector import', () => {
       [['--archive', 'a', '--target', 't.json'], /either --archive or --target, not both/],
       [
         ['--archive', 'a', '--after', 'shred'],
-        /--after must be none, mark-seen, keyword:NAME, move:FOLDER or delete/,
+        /--after must be none, mark-seen, keyword:NAME, move:FOLDER, delete or delete-older-than:DAYSd/,
       ],
       [
         ['--archive', 'a', '--map', 'nothing'],

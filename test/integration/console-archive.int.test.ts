@@ -149,6 +149,11 @@ describe('the console archive API', () => {
     expect(first.status).toBe(200);
     expect(second.status).toBe(409);
     expect(((await second.json()) as { error: { code: string } }).error.code).toBe('JOB_BUSY');
+    const removing = await fetch(`${app.url}/api/batches/twice`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${app.token}`, 'x-csrf-token': session.csrfToken },
+    });
+    expect(removing.status).toBe(409);
     await post('/api/batches/twice/stop', '');
     silent.close();
   });

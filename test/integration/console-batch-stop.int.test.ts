@@ -129,4 +129,24 @@ describe('a console batch stopped and started again', () => {
       expect(body).not.toMatch(/\/tmp|profile\.json|batches\//);
     }
   });
+
+  it('refuses a bad mailbox list at upload with its line, and deletes a batch (never while it runs)', async () => {
+    const upload = (name: string, csv: string) => {
+      const form = new FormData();
+      form.set('name', name);
+      form.set('sourceServer', dovecot().host);
+      form.set('csv', new Blob([csv]), 'list.csv');
+      return call('POST', '/api/batches', form);
+    };
+    const bad = await upload('bad', 'a@example.com,pw\nnot-a-row\n');
+    expect(bad.ok).toBe(false);
+    expect(bad.error.code).toBe('CONFIG_INVALID');
+    expect(JSON.stringify(bad.error)).toMatch(/line 2/);
+    expect((await call('GET', '/api/batches')).map((b: { name: string }) => b.name)).not.toContain(
+      'bad',
+    );
+    expect((await upload('gone', 'a@example.com,pw\n')).ok).toBe(true);
+    expect(await call('DELETE', '/api/batches/gone')).toEqual({ ok: true });
+    expect((await call('GET', '/api/batches/gone')).error.code).toBe('NOT_FOUND');
+  });
 });

@@ -8,7 +8,7 @@
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -262,6 +262,14 @@ describe('the web console in Chromium', () => {
           .poll(() => page.textContent('#batch-state'), { timeout: 20_000 })
           .toBe('stopped before the end: Start continues it');
         expect(await page.isDisabled('#start-batch')).toBe(false);
+        // Deleted from the page, after saying what goes.
+        await page.click('#delete-batch');
+        expect(await page.textContent('#confirm-delete')).toMatch(/state, reports and its archive/);
+        await page.click('#confirm-delete-yes');
+        await expect.poll(() => new URL(page.url()).hash).toBe('#batches');
+        await expect.poll(() => page.textContent('#main')).toContain('three');
+        expect(await page.textContent('#main')).not.toContain(name);
+        expect(existsSync(dir)).toBe(false);
       } finally {
         if (cli.exitCode === null) cli.kill('SIGKILL');
         await page.close();

@@ -23,6 +23,13 @@ class BatchView {
       { id: 'run-preflight', type: 'button', class: 'secondary' },
       'Preflight',
     );
+    this.remove = el(
+      'button',
+      { id: 'delete-batch', type: 'button', class: 'secondary' },
+      'Delete',
+    );
+    this.confirm = el('div', { id: 'confirm-delete', role: 'alertdialog', hidden: true });
+    this.remove.addEventListener('click', () => this.askDelete());
     this.check.addEventListener('click', () => this.runPreflight());
     this.start.addEventListener('click', () => this.startRun());
     this.stop.addEventListener('click', () => this.stopRun());
@@ -56,6 +63,38 @@ class BatchView {
 
   close() {
     this.events?.close();
+  }
+
+  /** Deleting is asked once more, naming what goes: the batch, its state and its reports. */
+  askDelete() {
+    const yes = el(
+      'button',
+      { id: 'confirm-delete-yes', type: 'button' },
+      `Delete ${this.name} and its state`,
+    );
+    const no = el('button', { type: 'button', class: 'secondary' }, 'Cancel');
+    yes.addEventListener('click', () => this.deleteBatch());
+    no.addEventListener('click', () => (this.confirm.hidden = true));
+    fill(
+      this.confirm,
+      el(
+        'p',
+        {},
+        `Delete the batch ${this.name}: its settings, mailbox list, state, reports and its archive? This cannot be undone.`,
+      ),
+      yes,
+      no,
+    );
+    this.confirm.hidden = false;
+    yes.focus();
+  }
+
+  async deleteBatch() {
+    const { data } = await api(this.base, { method: 'DELETE' });
+    if (!data.ok)
+      return this.confirm.append(el('div', { class: 'result bad' }, errorText(data.error)));
+    this.close();
+    location.hash = '#batches';
   }
 
   async stopRun() {
@@ -92,6 +131,7 @@ class BatchView {
       state,
     );
     this.stop.disabled = !status.running || status.runningElsewhere;
+    this.remove.disabled = status.running;
     if (status.error)
       this.summary.append(
         el('div', { class: 'result bad', id: 'batch-error' }, errorText(status.error)),
@@ -111,7 +151,15 @@ class BatchView {
   }
 
   element() {
-    const controls = [this.summary, this.check, this.start, this.stop, this.preflight];
+    const controls = [
+      this.summary,
+      this.check,
+      this.start,
+      this.stop,
+      this.remove,
+      this.confirm,
+      this.preflight,
+    ];
     return [
       el('p', {}, el('a', { href: '#batches' }, 'All batches')),
       el('section', {}, el('h2', {}, `Batch ${this.name}`), ...controls),
