@@ -31,7 +31,7 @@ export function archiveStats(archive, base) {
         { label: 'Size', value: (f) => bytes(f.bytes) },
         { label: 'From', value: (f) => f.firstDate ?? '' },
         { label: 'To', value: (f) => f.lastDate ?? '' },
-        { label: '', value: mbox },
+        { label: 'Download', value: mbox },
       ],
       stats.folders,
     ),
