@@ -12,7 +12,8 @@ import { Archive } from '../sinks/archive-db.js';
 import { exportMbox } from '../sinks/archive-export.js';
 import { ArchiveIndex, MAX_HITS, type SearchQuery } from './archive-search.js';
 import { MESSAGE_FRAME_CSP } from './console-security.js';
-import { viewOf } from './message-view.js';
+import { notFound } from './console-errors.js';
+import { attachmentOf, viewOf } from './message-view.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -121,6 +122,18 @@ export function archiveRoutes(archives: ConsoleArchives): Hono {
     c.header('Content-Security-Policy', MESSAGE_FRAME_CSP);
     c.header('X-Frame-Options', 'SAMEORIGIN');
     return c.html(`<!doctype html><meta charset="utf-8"><base target="_blank">${html ?? ''}`);
+  });
+
+  // One attachment, always as a download (never shown as a page of the console's origin).
+  app.get('/:name/messages/:id/attachments/:index', async (c) => {
+    const message = messageOf(c.req.param('name'), c.req.param('id'));
+    const found = await attachmentOf(message.raw, Number(c.req.param('index')));
+    if (!found) throw notFound('attachment');
+    const file = safeName(found.filename ?? `attachment-${c.req.param('index')}`);
+    return c.body(new Uint8Array(found.content), 200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': `attachment; filename="${file}"`,
+    });
   });
 
   app.get('/:name/messages/:id/eml', (c) => {

@@ -156,6 +156,10 @@ export function consoleHeaders(): MiddlewareHandler {
   });
 }
 
-/** The headers of one archived message's HTML, shown in a sandboxed frame: nothing remote, no script. */
+/**
+ * The headers of one archived message's HTML, shown in a sandboxed frame: nothing remote, no
+ * script. Its links may open a new tab, outside the sandbox and without an opener (the
+ * sanitizer adds rel="noopener noreferrer"), as a mail client opens them.
+ */
 export const MESSAGE_FRAME_CSP =
-  "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; sandbox; frame-ancestors 'self'";
+  "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:; sandbox allow-popups allow-popups-to-escape-sandbox; frame-ancestors 'self'";

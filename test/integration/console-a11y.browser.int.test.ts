@@ -118,6 +118,11 @@ describe('the console for everyone', () => {
       await page.keyboard.press('Enter');
       await page.waitForSelector('#message-subject');
       expect(await page.textContent('#message-subject')).not.toBe('');
+      // The message opens where the user looks: the focus is on its heading, in view.
+      await expect
+        .poll(() => page.evaluate(() => (globalThis as any).document.activeElement?.id))
+        .toBe('message-subject');
+      expect(await page.locator('#message-subject').isVisible()).toBe(true);
     } finally {
       await page.close();
     }

@@ -3,6 +3,7 @@
  * subject, attachment name and date range (FTS5), a message's HTML sanitized and served with a
  * CSP that lets nothing remote load, an .eml download with the exact bytes, a folder as mbox.
  */
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { http, passthrough } from 'msw';
@@ -29,6 +30,14 @@ const HTML_MESSAGE = [
   '<p onclick="steal()">Numbers <b>up</b></p><script>alert(1)</script>',
   '<img src="http://tracker.example/pixel.gif"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">',
   '<iframe src="http://evil.example/"></iframe>',
+  '<img src="cid:logo@example.org" alt="logo"><a href="https://example.com/more">more</a>',
+  '--b1',
+  'Content-Type: image/gif; name="logo.gif"',
+  'Content-ID: <logo@example.org>',
+  'Content-Disposition: inline; filename="logo.gif"',
+  'Content-Transfer-Encoding: base64',
+  '',
+  'R0lGODlhAQABAAAAACw=',
   '--b1',
   'Content-Type: application/pdf; name="q1-figures.pdf"',
   'Content-Disposition: attachment; filename="q1-figures.pdf"',
@@ -164,9 +173,33 @@ describe('the console archive API', () => {
       await get(`/api/archives/${archiveName}/messages/${hit!.id}`)
     ).json()) as Record<string, unknown>;
     expect(view).toMatchObject({ subject: 'Quarterly report', hasHtml: true });
+    const sha = (text: string) =>
+      createHash('sha256').update(Buffer.from(text, 'base64')).digest('hex');
     expect(view.attachments).toEqual([
-      { filename: 'q1-figures.pdf', contentType: 'application/pdf', size: 9 },
+      {
+        index: 0,
+        filename: 'logo.gif',
+        contentType: 'image/gif',
+        size: 14,
+        sha256: sha('R0lGODlhAQABAAAAACw='),
+        inline: true,
+      },
+      {
+        index: 1,
+        filename: 'q1-figures.pdf',
+        contentType: 'application/pdf',
+        size: 9,
+        sha256: sha('JVBERi0xLjQK'),
+        inline: false,
+      },
     ]);
+    const pdf = await get(`/api/archives/${archiveName}/messages/${hit!.id}/attachments/1`);
+    expect(pdf.headers.get('content-disposition')).toBe('attachment; filename="q1-figures.pdf"');
+    expect(pdf.headers.get('content-type')).toBe('application/octet-stream');
+    expect(Buffer.from(await pdf.arrayBuffer())).toEqual(Buffer.from('JVBERi0xLjQK', 'base64'));
+    expect(
+      (await get(`/api/archives/${archiveName}/messages/${hit!.id}/attachments/7`)).status,
+    ).toBe(404);
     const frame = await get(`/api/archives/${archiveName}/messages/${hit!.id}/html`);
     const csp = frame.headers.get('content-security-policy')!;
     expect(csp).toContain("default-src 'none'");
@@ -176,6 +209,14 @@ describe('the console archive API', () => {
     expect(html).toContain('<b>up</b>');
     expect(html).not.toMatch(/<script|onclick|tracker\.example|<iframe|evil\.example/);
     expect(html).toContain('data:image/gif;base64');
+    // The cid: image is the message's own part, inline; a link opens a new tab without opener.
+    expect(html).not.toContain('cid:');
+    expect(html).toMatch(/<img src="data:image\/gif;base64,R0lGODlhAQABAAAAACw="/);
+    expect(html).toContain(
+      '<a href="https://example.com/more" target="_blank" rel="noopener noreferrer">more</a>',
+    );
+    expect(csp).toContain('sandbox allow-popups allow-popups-to-escape-sandbox');
+    expect(csp).not.toContain('allow-scripts');
   });
 
   it('downloads a message as .eml with its exact bytes and a folder as mbox', async () => {

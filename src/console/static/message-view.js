@@ -2,10 +2,32 @@
 // loads nothing remote, its attachments, and the .eml download.
 import { api, bytes, download, el, errorText, fill, signedUrl } from './api.js';
 
-function attachmentsOf(view) {
+/** The attachments: name, type, size and SHA-256, each a download (by a signed link). */
+function attachmentsOf(view, url) {
   if (!view.attachments.length) return null;
-  const names = view.attachments.map((a) => `${a.filename ?? '(unnamed)'} (${bytes(a.size)})`);
-  return el('p', {}, `Attachments: ${names.join(', ')}`);
+  return el(
+    'ul',
+    { id: 'attachments', 'aria-label': 'Attachments' },
+    view.attachments.map((a) =>
+      el(
+        'li',
+        {},
+        el(
+          'a',
+          {
+            href: '#',
+            onclick: (event) => {
+              event.preventDefault();
+              download(`${url}/attachments/${a.index}`);
+            },
+          },
+          a.filename ?? '(unnamed)',
+        ),
+        ` ${a.contentType}, ${bytes(a.size)}${a.inline ? ', shown in the message' : ''}`,
+        el('span', { class: 'muted sha256', title: 'SHA-256' }, ` SHA-256 ${a.sha256}`),
+      ),
+    ),
+  );
 }
 
 function htmlFrame(view, url) {
@@ -13,7 +35,8 @@ function htmlFrame(view, url) {
   const frame = el('iframe', {
     class: 'message-html',
     id: 'message-html',
-    sandbox: '',
+    // No script, ever; a link may open a new tab (without an opener: rel="noopener").
+    sandbox: 'allow-popups allow-popups-to-escape-sandbox',
     referrerpolicy: 'no-referrer',
     title: 'The message as HTML, remote content blocked',
   });
@@ -53,8 +76,13 @@ export async function showMessage(box, base, id) {
         'Download .eml',
       ),
     ),
-    attachmentsOf(view),
+    attachmentsOf(view, url),
     htmlFrame(view, url),
     el('pre', { class: 'result', id: 'message-text' }, view.text),
   );
+  // Opened below a long list of results: bring it where the user looks, with the focus.
+  const heading = box.querySelector('#message-subject');
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
+  box.scrollIntoView({ block: 'start' });
 }
