@@ -45,6 +45,22 @@ export async function download(path) {
   link.remove();
 }
 
+/** A link that downloads an API path by a signed link when clicked (or opened by keyboard). */
+export function downloadLink(path, text, attributes = {}) {
+  return el(
+    'a',
+    {
+      ...attributes,
+      href: '#',
+      onclick: (event) => {
+        event.preventDefault();
+        download(path);
+      },
+    },
+    text,
+  );
+}
+
 /**
  * Server-sent events over fetch (EventSource cannot send the header): each `event: status`
  * goes to onStatus; after a drop it reconnects with Last-Event-ID until closed.

@@ -1,19 +1,10 @@
 // An archive's totals and its folders, each folder downloadable as mbox.
-import { bytes, download, el, table } from './api.js';
+import { bytes, downloadLink, el, table } from './api.js';
 
 export function archiveStats(archive, base) {
   const mbox = (f) =>
-    el(
-      'a',
-      {
-        href: '#',
-        onclick: (event) => {
-          event.preventDefault();
-          download(
-            `${base}/mbox?account=${encodeURIComponent(f.account)}&folder=${encodeURIComponent(f.folder)}`,
-          );
-        },
-      },
+    downloadLink(
+      `${base}/mbox?account=${encodeURIComponent(f.account)}&folder=${encodeURIComponent(f.folder)}`,
       'mbox',
     );
   const { stats } = archive;

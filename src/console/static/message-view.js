@@ -1,6 +1,6 @@
 // One archived message, shown safely: its text, its HTML sanitized in a sandboxed frame that
 // loads nothing remote, its attachments, and the .eml download.
-import { api, bytes, download, el, errorText, fill, signedUrl } from './api.js';
+import { api, bytes, downloadLink, el, errorText, fill, signedUrl } from './api.js';
 
 /** The attachments: name, type, size and SHA-256, each a download (by a signed link). */
 function attachmentsOf(view, url) {
@@ -12,17 +12,7 @@ function attachmentsOf(view, url) {
       el(
         'li',
         {},
-        el(
-          'a',
-          {
-            href: '#',
-            onclick: (event) => {
-              event.preventDefault();
-              download(`${url}/attachments/${a.index}`);
-            },
-          },
-          a.filename ?? '(unnamed)',
-        ),
+        downloadLink(`${url}/attachments/${a.index}`, a.filename ?? '(unnamed)'),
         ` ${a.contentType}, ${bytes(a.size)}${a.inline ? ', shown in the message' : ''}`,
         el('span', { class: 'muted sha256', title: 'SHA-256' }, ` SHA-256 ${a.sha256}`),
       ),
@@ -60,22 +50,7 @@ export async function showMessage(box, base, id) {
       { class: 'muted' },
       `${view.date ?? ''}  ${view.account} / ${view.folder} / UID ${view.uid}`,
     ),
-    el(
-      'p',
-      {},
-      el(
-        'a',
-        {
-          href: '#',
-          id: 'download-eml',
-          onclick: (event) => {
-            event.preventDefault();
-            download(`${url}/eml`);
-          },
-        },
-        'Download .eml',
-      ),
-    ),
+    el('p', {}, downloadLink(`${url}/eml`, 'Download .eml', { id: 'download-eml' })),
     attachmentsOf(view, url),
     htmlFrame(view, url),
     el('pre', { class: 'result', id: 'message-text' }, view.text),
