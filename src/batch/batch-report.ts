@@ -113,7 +113,12 @@ export function formatReportText(report: BatchReport): string {
     }
   }
   if (report.replayCsv) lines.push('', `Failed mailboxes to run again: ${report.replayCsv}`);
-  for (const n of report.notifications.filter((n) => !n.ok))
-    lines.push(`Notification by ${n.channel} failed: ${n.error ?? 'unknown error'}`);
+  // Every channel's outcome, so the run's log says whether anyone was told.
+  for (const n of report.notifications)
+    lines.push(
+      n.ok
+        ? `Notification by ${n.channel}: sent`
+        : `Notification by ${n.channel} failed: ${n.error ?? 'unknown error'}`,
+    );
   return lines.join('\n') + '\n';
 }

@@ -64,6 +64,18 @@ export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono 
     return c.json({ ok: true, name });
   });
 
+  app.put('/:name/csv', async (c) => {
+    const form = (await c.req.parseBody()) as Record<string, unknown>;
+    const file = form.csv;
+    if (!(file instanceof File) || file.size === 0)
+      throw new ConfigError([{ field: '/csv', message: 'choose the CSV file of the mailboxes' }]);
+    const mailboxes = await batches.replaceList(
+      c.req.param('name'),
+      new Uint8Array(await file.arrayBuffer()),
+    );
+    return c.json({ ok: true, mailboxes });
+  });
+
   app.delete('/:name', async (c) => {
     await batches.remove(c.req.param('name'));
     return c.json({ ok: true });

@@ -84,6 +84,25 @@ export class ConsoleBatches {
     writeFileSync(path, JSON.stringify(profile, null, 2) + '\n', { mode: 0o600 });
   }
 
+  /**
+   * A new mailbox list for a batch (a row fixed, mailboxes added): checked like an upload,
+   * never while the batch runs. Mailboxes already imported go on incrementally next run.
+   */
+  async replaceList(name: string, csv: Uint8Array): Promise<number> {
+    if ((await this.status(name)).running)
+      throw makeError(
+        'JOB_BUSY',
+        `The batch ${name} is running: stop it before changing its list.`,
+        {
+          field: '/name',
+        },
+      );
+    const count = checkMailboxCsv(csv);
+    writeFileSync(join(this.dir, name, 'mailboxes.csv'), csv, { mode: 0o600 });
+    this.preflights.delete(name);
+    return count;
+  }
+
   /** Removes a batch with its state, reports and archive; never while it runs. */
   async remove(name: string): Promise<void> {
     if ((await this.status(name)).running)

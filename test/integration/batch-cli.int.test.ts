@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { http, HttpResponse } from 'msw';
 import { SMTPServer } from 'smtp-server';
@@ -266,6 +266,13 @@ describe('batch notifications', () => {
     expect(parsed.attachments[0]!.filename).toBe(`notified-run${report.runId}.report.json`);
     expect(posted).toHaveLength(1);
     expect(posted[0]).toMatchObject({ name: 'notified', totals: { copied } });
+    // The run's log (its text report) says that both were sent.
+    const log = readFileSync(
+      join(dirname(profile), `notified-run${report.runId}.report.txt`),
+      'utf8',
+    );
+    expect(log).toContain('Notification by email: sent');
+    expect(log).toContain('Notification by webhook: sent');
     for (const secret of ['smtp-secret-42', ...accounts.map((a) => a.password)]) {
       expect(mail.raw).not.toContain(secret);
       expect(JSON.stringify(posted)).not.toContain(secret);

@@ -146,6 +146,15 @@ describe('a console batch stopped and started again', () => {
       'bad',
     );
     expect((await upload('gone', 'a@example.com,pw\n')).ok).toBe(true);
+    const list = (csv: string) => {
+      const form = new FormData();
+      form.set('csv', new Blob([csv]), 'list.csv');
+      return call('PUT', '/api/batches/gone/csv', form);
+    };
+    const wrong = await list('a@example.com,pw\nbroken\n');
+    expect(wrong.error.code).toBe('CONFIG_INVALID');
+    expect(JSON.stringify(wrong.error)).toMatch(/line 2/);
+    expect(await list('a@example.com,pw\nb@example.com,pw2\n')).toEqual({ ok: true, mailboxes: 2 });
     expect(await call('DELETE', '/api/batches/gone')).toEqual({ ok: true });
     expect((await call('GET', '/api/batches/gone')).error.code).toBe('NOT_FOUND');
   });

@@ -262,6 +262,17 @@ describe('the web console in Chromium', () => {
           .poll(() => page.textContent('#batch-state'), { timeout: 20_000 })
           .toBe('stopped before the end: Start continues it');
         expect(await page.isDisabled('#start-batch')).toBe(false);
+        // A corrected list replaces the old one (checked at once); then Preflight again.
+        await page.setInputFiles('#replace-csv-file', {
+          name: 'fixed.csv',
+          mimeType: 'text/csv',
+          buffer: Buffer.from(accounts.map((a) => `${a.name},${a.password}`).join('\n')),
+        });
+        await page.click('#replace-csv');
+        await expect
+          .poll(() => page.textContent('#replace-csv-result'))
+          .toBe('The list now has 3 mailboxes; run Preflight before Start.');
+        expect(await page.isDisabled('#start-batch')).toBe(true);
         // Deleted from the page, after saying what goes.
         await page.click('#delete-batch');
         expect(await page.textContent('#confirm-delete')).toMatch(/state, reports and its archive/);

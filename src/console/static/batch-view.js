@@ -30,6 +30,19 @@ class BatchView {
     );
     this.confirm = el('div', { id: 'confirm-delete', role: 'alertdialog', hidden: true });
     this.remove.addEventListener('click', () => this.askDelete());
+    this.listFile = el('input', {
+      type: 'file',
+      id: 'replace-csv-file',
+      accept: '.csv,text/csv,text/plain',
+      'aria-label': 'New mailbox list (CSV)',
+    });
+    this.listButton = el(
+      'button',
+      { id: 'replace-csv', type: 'button', class: 'secondary' },
+      'Replace mailbox list',
+    );
+    this.listResult = el('div', { id: 'replace-csv-result', role: 'status' });
+    this.listButton.addEventListener('click', () => this.replaceList());
     this.check.addEventListener('click', () => this.runPreflight());
     this.start.addEventListener('click', () => this.startRun());
     this.stop.addEventListener('click', () => this.stopRun());
@@ -97,6 +110,18 @@ class BatchView {
     location.hash = '#batches';
   }
 
+  /** A corrected or longer list: checked at upload, used from the next preflight on. */
+  async replaceList() {
+    const form = new FormData();
+    if (this.listFile.files[0]) form.set('csv', this.listFile.files[0]);
+    const { data } = await api(`${this.base}/csv`, { method: 'PUT', form });
+    this.listResult.className = `result ${data.ok ? 'ok' : 'bad'}`;
+    this.listResult.textContent = data.ok
+      ? `The list now has ${data.mailboxes} mailboxes; run Preflight before Start.`
+      : errorText(data.error);
+    if (data.ok) this.start.disabled = true;
+  }
+
   async stopRun() {
     this.stop.disabled = true;
     await api(`${this.base}/stop`, { method: 'POST' });
@@ -132,6 +157,7 @@ class BatchView {
     );
     this.stop.disabled = !status.running || status.runningElsewhere;
     this.remove.disabled = status.running;
+    this.listButton.disabled = status.running;
     if (status.error)
       this.summary.append(
         el('div', { class: 'result bad', id: 'batch-error' }, errorText(status.error)),
@@ -165,6 +191,15 @@ class BatchView {
       el('section', {}, el('h2', {}, `Batch ${this.name}`), ...controls),
       el('section', {}, el('h2', {}, 'Mailboxes'), this.progress),
       el('section', {}, el('h2', {}, 'Runs'), this.runs, this.report),
+      el(
+        'section',
+        {},
+        el('h2', {}, 'Mailbox list'),
+        el('p', { class: 'muted' }, 'Fix a row or add mailboxes: the new list is checked at once.'),
+        this.listFile,
+        this.listButton,
+        this.listResult,
+      ),
     ];
   }
 }
