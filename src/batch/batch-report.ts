@@ -79,6 +79,15 @@ const removedText = (count: number): string =>
 const deletedText = (count: number): string =>
   count > 0 ? `, ${count} deleted at the source` : '';
 
+/** Every channel's outcome, so the run's log says whether anyone was told. */
+function notificationLines(report: BatchReport): string[] {
+  return report.notifications.map((n) =>
+    n.ok
+      ? `Notification by ${n.channel}: sent`
+      : `Notification by ${n.channel} failed: ${n.error ?? 'unknown error'}`,
+  );
+}
+
 /** The report as a person reads it: a headline, the totals, then one block per mailbox. */
 export function formatReportText(report: BatchReport): string {
   const t = report.totals;
@@ -113,12 +122,6 @@ export function formatReportText(report: BatchReport): string {
     }
   }
   if (report.replayCsv) lines.push('', `Failed mailboxes to run again: ${report.replayCsv}`);
-  // Every channel's outcome, so the run's log says whether anyone was told.
-  for (const n of report.notifications)
-    lines.push(
-      n.ok
-        ? `Notification by ${n.channel}: sent`
-        : `Notification by ${n.channel} failed: ${n.error ?? 'unknown error'}`,
-    );
+  lines.push(...notificationLines(report));
   return lines.join('\n') + '\n';
 }

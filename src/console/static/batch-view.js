@@ -30,19 +30,7 @@ class BatchView {
     );
     this.confirm = el('div', { id: 'confirm-delete', role: 'alertdialog', hidden: true });
     this.remove.addEventListener('click', () => this.askDelete());
-    this.listFile = el('input', {
-      type: 'file',
-      id: 'replace-csv-file',
-      accept: '.csv,text/csv,text/plain',
-      'aria-label': 'New mailbox list (CSV)',
-    });
-    this.listButton = el(
-      'button',
-      { id: 'replace-csv', type: 'button', class: 'secondary' },
-      'Replace mailbox list',
-    );
-    this.listResult = el('div', { id: 'replace-csv-result', role: 'status' });
-    this.listButton.addEventListener('click', () => this.replaceList());
+    this.listControls();
     this.check.addEventListener('click', () => this.runPreflight());
     this.start.addEventListener('click', () => this.startRun());
     this.stop.addEventListener('click', () => this.stopRun());
@@ -108,6 +96,22 @@ class BatchView {
       return this.confirm.append(el('div', { class: 'result bad' }, errorText(data.error)));
     this.close();
     location.hash = '#batches';
+  }
+
+  listControls() {
+    this.listFile = el('input', {
+      type: 'file',
+      id: 'replace-csv-file',
+      accept: '.csv,text/csv,text/plain',
+      'aria-label': 'New mailbox list (CSV)',
+    });
+    this.listButton = el(
+      'button',
+      { id: 'replace-csv', type: 'button', class: 'secondary' },
+      'Replace mailbox list',
+    );
+    this.listResult = el('div', { id: 'replace-csv-result', role: 'status' });
+    this.listButton.addEventListener('click', () => this.replaceList());
   }
 
   /** A corrected or longer list: checked at upload, used from the next preflight on. */
