@@ -10,7 +10,7 @@ import type { OperationOptions } from '../operation-options.js';
 import { Archive } from '../sinks/archive-db.js';
 import { ArchiveSink } from '../sinks/archive-sink.js';
 import { ImapSink } from '../sinks/imap-sink.js';
-import type { Sink } from '../sinks/sink.js';
+import type { FolderSink, Sink } from '../sinks/sink.js';
 import { acquireJobLock, type JobLock } from '../sinks/job-lock.js';
 import { openSqliteFile, type SqliteDatabase } from '../sinks/sqlite-file.js';
 import { emptyFolderResult, type FolderImportResult, type ImportResult } from './import-result.js';
@@ -152,4 +152,25 @@ export async function replaceOnce(
     result.folders.push(entry);
   }
   await state.markReplaced();
+}
+
+/**
+ * A source folder's destination folder, where this job put it before (else mapped), written
+ * down; and its one entry in the run's result over every attempt, so a folder resumed after a
+ * reconnect goes on counting where the cut left it.
+ */
+export async function openFolderSink(
+  destination: Destination,
+  folder: FolderInfo,
+  result: ImportResult,
+): Promise<{ sink: FolderSink; entry: FolderImportResult }> {
+  const { state } = destination;
+  const sink = await destination.sink.openFolder(folder, await state.destinationOf(folder.path));
+  await state.recordDestination(folder.path, sink.destination);
+  let entry = result.folders.find((f) => f.folder === folder.path);
+  if (!entry) {
+    entry = emptyFolderResult(folder.path, sink.destination);
+    result.folders.push(entry);
+  }
+  return { sink, entry };
 }

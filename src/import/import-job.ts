@@ -7,13 +7,14 @@ import { importStopped } from './folder-run.js';
 import { importFolder, type FolderJob } from './import-folder.js';
 import {
   openDestination,
+  openFolderSink,
   openJobState,
   replaceOnce,
   type Destination,
   type ImportOptions,
   type OpenedState,
 } from './import-destination.js';
-import { emptyFolderResult, totalsOf, type ImportResult } from './import-result.js';
+import { totalsOf, type ImportResult } from './import-result.js';
 import { prepareImport, type PreparedImport } from './prepare-import.js';
 
 export type { ImportSpec } from './prepare-import.js';
@@ -135,11 +136,7 @@ async function importFolders(
   await replaceOnce(prepared, folders, destination, result);
   for (const folder of folders) {
     if (budget.remaining <= 0) break;
-    const sink = await destination.sink.openFolder(
-      folder,
-      await destination.state.destinationOf(folder.path),
-    );
-    await destination.state.recordDestination(folder.path, sink.destination);
+    const { sink, entry } = await openFolderSink(destination, folder, result);
     const job: FolderJob = {
       session,
       config: prepared.source,
@@ -155,13 +152,6 @@ async function importFolders(
       pace: ctx.pace,
       onProgress: options.onProgress,
     };
-    // One result per folder over every attempt of the run: a folder resumed after a
-    // reconnect goes on counting where the cut left it.
-    let entry = result.folders.find((f) => f.folder === folder.path);
-    if (!entry) {
-      entry = emptyFolderResult(folder.path, sink.destination);
-      result.folders.push(entry);
-    }
     await importFolder(job, folder, entry).catch((error: unknown) => {
       throw session.asError(error);
     });

@@ -8,12 +8,13 @@
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import {
   openDestination,
+  openFolderSink,
   replaceOnce,
   type Destination,
   type ImportOptions,
   type OpenedState,
 } from './import-destination.js';
-import { emptyFolderResult, type FolderImportResult, type ImportResult } from './import-result.js';
+import type { FolderImportResult, ImportResult } from './import-result.js';
 import { ageCutoff, deletesByAge } from './post-read-action.js';
 import type { PreparedImport } from './prepare-import.js';
 import type { FolderSink } from '../sinks/sink.js';
@@ -54,11 +55,7 @@ export async function importPop3(
     destination = await openDestination(prepared, opened, account, options);
     const folder = pop3Folder(prepared.pop3!.folder);
     await replaceOnce(prepared, [folder], destination, result);
-    const sink = await destination.sink.openFolder(
-      folder,
-      await opened.state.destinationOf(folder.path),
-    );
-    await opened.state.recordDestination(folder.path, sink.destination);
+    const { sink, entry } = await openFolderSink(destination, folder, result);
     const run: Pop3Run = {
       client,
       state: new Pop3State(opened.db, prepared.job),
@@ -66,7 +63,7 @@ export async function importPop3(
       keepsRows: destination.sink.keepsRows,
       account,
       folder: folder.path,
-      entry: folderEntry(result, folder.path, sink.destination),
+      entry,
       prepared,
       options,
     };
@@ -83,20 +80,6 @@ async function copyAndQuit(run: Pop3Run): Promise<void> {
   await run.client.quit();
   // Counted once the server removed them: DELE without QUIT removes nothing.
   if (deleted > 0) run.entry.sourceDeleted = (run.entry.sourceDeleted ?? 0) + deleted;
-}
-
-/** One result entry per folder over every attempt of the run. */
-function folderEntry(
-  result: ImportResult,
-  folder: string,
-  destination: string,
-): FolderImportResult {
-  let entry = result.folders.find((f) => f.folder === folder);
-  if (!entry) {
-    entry = emptyFolderResult(folder, destination);
-    result.folders.push(entry);
-  }
-  return entry;
 }
 
 /** Copies what is new and marks the deletion rule's messages; how many it marked. */

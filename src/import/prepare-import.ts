@@ -68,8 +68,6 @@ function prefixed(error: unknown, pointer: string): never {
 export function prepareImport(sourceInput: unknown, specInput: unknown): PreparedImport {
   const source = validateConfig(sourceInput);
   assertRole(source, 'source');
-  const pop3Spec = (specInput as ImportSpec | undefined)?.pop3;
-  if (pop3Spec) usePop3Ports(source, sourceInput);
   const deep = tooDeepAt(specInput);
   if (deep !== undefined) throw new ConfigError([depthIssue(deep)]);
   const spec = structuredClone(specInput) as ImportSpec;
@@ -99,7 +97,11 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     assertRole(target, 'target', '/destination/connection');
     destination = { kind: 'imap', config: target, statePath: spec.destination.state };
   }
-  if (spec.pop3) checkPop3(spec, source);
+  // Ports follow the validated spec: the source is POP3 only when the spec says so.
+  if (spec.pop3) {
+    usePop3Ports(source, sourceInput);
+    checkPop3(spec, source);
+  }
   // Envelope rows for the archive, plus the exact source every destination stores.
   const plan = prepareRead(source, spec.query ?? source.query ?? 'ALL', {
     select: 'envelope',

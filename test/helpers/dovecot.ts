@@ -170,6 +170,21 @@ function namespaceText(options: NamespaceOptions): string {
   return `namespace inbox {\n  inbox = yes\n  separator = ${options.separator ?? '/'}\n${boxes}\n}`;
 }
 
+/** A protocol's login service: a plain listener and an implicit-TLS one, on loopback. */
+function loginService(protocol: 'imap' | 'pop3', plain: number, tls: number): string {
+  return `service ${protocol}-login {
+  inet_listener ${protocol} {
+    address = ${LOOPBACK}
+    port = ${plain}
+  }
+  inet_listener ${protocol}s {
+    address = ${LOOPBACK}
+    port = ${tls}
+    ssl = yes
+  }
+}`;
+}
+
 function configText(
   dir: string,
   ports: { imap: number; imaps: number; pop3: number; pop3s: number },
@@ -212,28 +227,8 @@ plugin {
   quota_vsizes = yes
 }
 ${namespaceText(namespace)}
-service imap-login {
-  inet_listener imap {
-    address = ${LOOPBACK}
-    port = ${ports.imap}
-  }
-  inet_listener imaps {
-    address = ${LOOPBACK}
-    port = ${ports.imaps}
-    ssl = yes
-  }
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = ${LOOPBACK}
-    port = ${ports.pop3}
-  }
-  inet_listener pop3s {
-    address = ${LOOPBACK}
-    port = ${ports.pop3s}
-    ssl = yes
-  }
-}
+${loginService('imap', ports.imap, ports.imaps)}
+${loginService('pop3', ports.pop3, ports.pop3s)}
 # Tests fail logins on purpose; the per-IP auth penalty would slow every later login.
 service anvil {
   unix_listener anvil-auth-penalty {
