@@ -2,14 +2,10 @@
  * The archive in the console: stats per account and folder, search, one message shown safely,
  * a message as .eml and a folder as mbox.
  */
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { makeError } from '../errors.js';
 import { Archive } from '../sinks/archive-db.js';
-import { exportMbox } from '../sinks/archive-export.js';
+import { mboxEntry } from '../sinks/archive-export.js';
 import { ArchiveIndex, MAX_HITS, type SearchQuery } from './archive-search.js';
 import { MESSAGE_FRAME_CSP } from './console-security.js';
 import { notFound } from './console-errors.js';
@@ -27,18 +23,27 @@ export class ConsoleArchives {
     return [...this.paths().keys()];
   }
 
-  get(name: string): { archive: Archive; index: ArchiveIndex } {
-    const known = this.open.get(name);
-    if (known) return known;
+  private pathOf(name: string): string {
     const path = this.paths().get(name);
     if (!path)
       throw makeError('FOLDER_NOT_FOUND', `No archive named ${JSON.stringify(name)}.`, {
         field: '/archive',
       });
-    const archive = Archive.open(path, { create: false, readonly: true });
+    return path;
+  }
+
+  get(name: string): { archive: Archive; index: ArchiveIndex } {
+    const known = this.open.get(name);
+    if (known) return known;
+    const archive = Archive.open(this.pathOf(name), { create: false, readonly: true });
     const entry = { archive, index: new ArchiveIndex(archive) };
     this.open.set(name, entry);
     return entry;
+  }
+
+  /** A connection of its own for a long read; the caller closes it. */
+  openAnother(name: string): Archive {
+    return Archive.open(this.pathOf(name), { create: false, readonly: true });
   }
 
   close(): void {
@@ -145,20 +150,35 @@ export function archiveRoutes(archives: ConsoleArchives): Hono {
     });
   });
 
-  // A folder as one mbox file, written by the archive's own export, then streamed.
+  // A folder as one mbox file, streamed a message at a time as the browser takes it (issue 28:
+  // writing the whole file first blocked every other request). Its own read-only connection:
+  // SQLite keeps a connection busy while a query's rows are iterated, and searches go on.
   app.get('/:name/mbox', (c) => {
     const account = c.req.query('account');
     const folder = c.req.query('folder');
     if (!account || !folder)
       throw makeError('QUERY_INVALID', 'account and folder are required.', { field: '/folder' });
-    const dir = mkdtempSync(join(tmpdir(), 'imap-connector-console-'));
-    const path = join(dir, 'folder.mbox');
-    exportMbox(archives.get(c.req.param('name')).archive, path, { account, folder });
-    const stream = createReadStream(path);
-    stream.on('close', () => rmSync(dir, { recursive: true, force: true }));
-    return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
+    const archive = archives.openAnother(c.req.param('name'));
+    const messages = archive.messages({ account, folder });
+    const done = () => {
+      messages.return(undefined);
+      archive.close();
+    };
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        for (let next = messages.next(); ; next = messages.next()) {
+          if (next.done) {
+            done();
+            return controller.close();
+          }
+          // A damaged message is left out, as the CLI's export does (verify lists it).
+          if (!next.value.damage) return controller.enqueue(mboxEntry(next.value));
+        }
+      },
+      cancel: done,
+    });
+    return c.body(body, 200, {
       'Content-Type': 'application/mbox',
-      'Content-Length': String(statSync(path).size),
       'Content-Disposition': `attachment; filename="${safeName(`${account}-${folder}`)}.mbox"`,
     });
   });

@@ -102,6 +102,19 @@ export function asctime(iso: string | null): string {
 }
 
 /**
+ * One message as an mbox entry (mboxrd): its "From " line, its bytes with each line starting
+ * with ">*From " given one more ">", so a reader can undo it exactly, and an empty line.
+ */
+export function mboxEntry(message: Pick<ArchivedMessage, 'raw' | 'internalDate'>): Buffer {
+  const text = message.raw.toString('latin1').replace(FROM_LINE, '>$1');
+  const ending = text.endsWith('\n') ? '' : '\n';
+  return Buffer.from(
+    `From MAILER-DAEMON ${asctime(message.internalDate)}\n${text}${ending}\n`,
+    'latin1',
+  );
+}
+
+/**
  * Writes matching messages into one mbox file (mboxrd: a line starting with ">*From " gets one
  * more ">", so a reader can undo it exactly). Each message is followed by an empty line. A
  * damaged message is left out and listed in `damaged`.
@@ -125,16 +138,8 @@ export function exportMbox(
         result.damaged.push(damagedEntry(message));
         continue;
       }
-      const text = message.raw.toString('latin1').replace(FROM_LINE, '>$1');
-      const ending = text.endsWith('\n') ? '' : '\n';
       try {
-        writeSync(
-          fd,
-          Buffer.from(
-            `From MAILER-DAEMON ${asctime(message.internalDate)}\n${text}${ending}\n`,
-            'latin1',
-          ),
-        );
+        writeSync(fd, mboxEntry(message));
       } catch (error) {
         throw fileWriteError(error, file, 'mbox file');
       }
