@@ -12,5 +12,5 @@ export {
   type ArchiveFilter,
   type VerifyResult,
 } from './sinks/archive-db.js';
-export { exportEml, exportMbox, type ExportResult } from './sinks/archive-export.js';
+export { exportEml, exportMbox, mboxEntry, type ExportResult } from './sinks/archive-export.js';
 export { sqliteDriver } from './sinks/sqlite-driver.js';

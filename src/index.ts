@@ -38,7 +38,12 @@ export {
   type BatchInput,
   type LocalBatchOptions,
 } from './batch/run-batch.js';
-export { batchStatus, type BatchStatus, type RunSummary } from './batch/batch-status.js';
+export {
+  batchStatus,
+  failedMailboxKeys,
+  type BatchStatus,
+  type RunSummary,
+} from './batch/batch-status.js';
 export { validateBatchProfile, type BatchProfile } from './batch/batch-profile.js';
 export { checkMailboxCsv } from './batch/mailbox-list.js';
 export type { BatchReport, BatchTotals } from './batch/batch-report.js';

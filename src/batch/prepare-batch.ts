@@ -20,6 +20,8 @@ export interface BatchOptions extends OperationOptions {
   statePath?: string;
   /** Where secrets come from (IMAP_MASTER_PASSWORD, SMTP_PASSWORD, ...); default process.env. */
   env?: Record<string, string | undefined>;
+  /** Only these mailboxes of the list, by key (a run of the last run's failed ones). */
+  only?: ReadonlySet<string>;
 }
 
 /** Everything a batch needs that can be known without a mail server: checked before any I/O. */
@@ -97,7 +99,12 @@ export async function prepareBatch(
   const statePath = statePathOf(input, options);
   const secrets = batchSecrets(profile, options.env ?? process.env);
   const entries = await mailboxesOf(profile, secrets);
-  const jobs = mailboxJobs(profile, entries, secrets, `${statePath}.imports`);
+  const listed = mailboxJobs(profile, entries, secrets, `${statePath}.imports`);
+  const jobs = options.only ? listed.filter((job) => options.only!.has(job.entry.key)) : listed;
+  if (options.only && jobs.length === 0)
+    throw makeError('CONFIG_INVALID', 'None of the mailboxes to run again is in the list.', {
+      field: '/mailboxes',
+    });
   await resolveServers(jobs);
   const duplicates = duplicateIssues(jobs);
   if (duplicates.length > 0) throw new ConfigError(duplicates);

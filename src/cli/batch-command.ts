@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatReportText } from '../batch/batch-report.js';
 import type { BatchReport } from '../batch/batch-report.js';
-import { batchStatus } from '../batch/batch-status.js';
+import { batchStatus, failedMailboxKeys } from '../batch/batch-status.js';
 import type { MailboxState } from '../batch/mailbox-state.js';
 import { checkBatch, runBatch } from '../batch/run-batch.js';
 import type { QueueTarget } from '../queue/queue-connection.js';
@@ -28,6 +28,7 @@ master user and its users). See "Batches" in the README.
 
 Options:
       --state FILE  the batch's state file (default: PROFILE.state)
+      --failed-only (run) only the mailboxes the last run failed, as the list says them now
       --queue URL   (run, status) on a Redis queue: redis://host:port or rediss:// (TLS);
                     workers on any machine do the imports (imap-connector worker)
       --queue-password-file FILE   the queue's password (else IMAP_CONNECTOR_QUEUE_PASSWORD)
@@ -50,6 +51,7 @@ stopped by its own time limit (throttle.batchTimeoutSeconds) exits 5.
 
 const OPTIONS = {
   state: { type: 'string' },
+  'failed-only': { type: 'boolean' },
   queue: { type: 'string' },
   'queue-password-file': { type: 'string' },
   'queue-key-file': { type: 'string' },
@@ -86,6 +88,9 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
         status = counts(mailboxes);
       },
     };
+    if (values['failed-only'] && values.queue)
+      throw usageError('/failedOnly', '--failed-only runs on this machine: leave out --queue.');
+    const only = values['failed-only'] ? await failedMailboxKeys(profile, options) : undefined;
     const report = values.queue
       ? await (
           await import('../queue/queue-batch.js')
@@ -95,7 +100,7 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
           key: (await import('../queue/sealed.js')).queueKey(io.env, values['queue-key-file']),
           onWarning: (text: string) => io.stderr.write(`warning: ${text}\n`),
         })
-      : await runBatch(profile, options);
+      : await runBatch(profile, { ...options, ...(only ? { only } : {}) });
     line?.finish();
     io.stdout.write(
       values.json ? JSON.stringify(report, null, 2) + '\n' : formatReportText(report),

@@ -76,6 +76,22 @@ export function batchRoutes(batches: ConsoleBatches, signal: AbortSignal): Hono 
     return c.json({ ok: true, mailboxes });
   });
 
+  // The settings of the New batch form, and perhaps a new name; never while it runs.
+  app.put('/:name/settings', async (c) => {
+    const form = (await c.req.parseBody()) as Record<string, unknown>;
+    const name = c.req.param('name');
+    const { preflight: _preflight, ...settings } = profileOf(form);
+    return c.json({
+      ok: true,
+      name: await batches.updateSettings(name, settings, text(form, 'name') ?? name),
+    });
+  });
+
+  app.post('/:name/retry-failed', async (c) => {
+    await batches.retryFailed(c.req.param('name'));
+    return c.json({ ok: true });
+  });
+
   app.delete('/:name', async (c) => {
     await batches.remove(c.req.param('name'));
     return c.json({ ok: true });

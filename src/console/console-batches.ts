@@ -10,10 +10,12 @@ import { dirname, join } from 'node:path';
 import type { BatchReport } from '../batch/batch-report.js';
 import { validateBatchProfile } from '../batch/batch-profile.js';
 import type { MailboxState } from '../batch/mailbox-state.js';
-import { batchStatus, type BatchStatus } from '../batch/batch-status.js';
+import { batchStatus, failedMailboxKeys, type BatchStatus } from '../batch/batch-status.js';
 import type { PreflightResult } from '../batch/preflight.js';
 import { checkBatch, runBatch } from '../batch/run-batch.js';
 import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
+import { mergedSettings, renameBatchFolder } from './batch-settings.js';
+import { statusOf, type ConsoleBatchStatus } from './console-batch-status.js';
 import { notFound } from './console-errors.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -84,31 +86,62 @@ export class ConsoleBatches {
     writeFileSync(path, JSON.stringify(profile, null, 2) + '\n', { mode: 0o600 });
   }
 
+  /** JOB_BUSY while the batch runs here or elsewhere: its files are in use. */
+  private async refuseWhileRunning(name: string, what: string): Promise<void> {
+    if ((await this.status(name)).running)
+      throw makeError('JOB_BUSY', `The batch ${name} is running: stop it before ${what}.`, {
+        field: '/name',
+      });
+  }
+
+  private readProfile(name: string): Record<string, unknown> {
+    return JSON.parse(readFileSync(this.profilePath(name), 'utf8')) as Record<string, unknown>;
+  }
+
   /**
    * A new mailbox list for a batch (a row fixed, mailboxes added): checked like an upload,
    * never while the batch runs. Mailboxes already imported go on incrementally next run.
    */
   async replaceList(name: string, csv: Uint8Array): Promise<number> {
-    if ((await this.status(name)).running)
-      throw makeError(
-        'JOB_BUSY',
-        `The batch ${name} is running: stop it before changing its list.`,
-        {
-          field: '/name',
-        },
-      );
+    await this.refuseWhileRunning(name, 'changing its list');
     const count = checkMailboxCsv(csv);
     writeFileSync(join(this.dir, name, 'mailboxes.csv'), csv, { mode: 0o600 });
     this.preflights.delete(name);
     return count;
   }
 
+  /**
+   * New settings (the New batch form's: source, destination, mailboxes at a time) and perhaps a
+   * new name, never while the batch runs. The rest of the profile stays. Imports already done
+   * stay done where the servers are the same: a mailbox's import state is keyed by its source
+   * and destination, so a new destination starts its mailboxes from the beginning.
+   * @returns the batch's name afterwards
+   */
+  async updateSettings(
+    name: string,
+    settings: Record<string, unknown>,
+    newName: string = name,
+  ): Promise<string> {
+    await this.refuseWhileRunning(name, 'changing its settings');
+    const profile = { ...mergedSettings(this.readProfile(name), settings), name };
+    validateBatchProfile(profile, join(this.dir, name));
+    if (newName !== name) {
+      if (existsSync(join(this.dir, newName)))
+        throw new ConfigError([
+          { field: '/name', message: `a batch named ${newName} exists already` },
+        ]);
+      renameBatchFolder(this.dir, name, dirname(this.profilePath(newName)));
+      for (const map of [this.preflights, this.failures]) map.delete(name);
+    }
+    const text = JSON.stringify({ ...profile, name: newName }, null, 2) + '\n';
+    writeFileSync(this.profilePath(newName), text, { mode: 0o600 });
+    this.preflights.delete(newName);
+    return newName;
+  }
+
   /** Removes a batch with its state, reports and archive; never while it runs. */
   async remove(name: string): Promise<void> {
-    if ((await this.status(name)).running)
-      throw makeError('JOB_BUSY', `The batch ${name} is running: stop it before deleting it.`, {
-        field: '/name',
-      });
+    await this.refuseWhileRunning(name, 'deleting it');
     this.preflights.delete(name);
     this.failures.delete(name);
     rmSync(join(this.dir, name), { recursive: true, force: true });
@@ -128,14 +161,26 @@ export class ConsoleBatches {
     return this.running.has(name);
   }
 
+  /**
+   * A run of only the last run's failed mailboxes, as the list says them now (a password
+   * fixed in it is used), into the same state: each goes on from its own import state.
+   * @throws USAGE_INVALID when the last run has not ended or failed none.
+   */
+  async retryFailed(name: string): Promise<void> {
+    await this.refuseWhileRunning(name, 'running it again');
+    const only = await failedMailboxKeys(this.profilePath(name));
+    this.start(name, { only });
+  }
+
   /** Starts a run in the background. @throws when one is running already. */
-  start(name: string): void {
+  start(name: string, options: { only?: ReadonlySet<string> } = {}): void {
     const path = this.profilePath(name);
     if (this.running.has(name))
       throw makeError('JOB_BUSY', `The batch ${name} is running already.`, { field: '/name' });
     const controller = new AbortController();
     const entry: Running = { controller, done: Promise.resolve(undefined), mailboxes: [] };
     entry.done = runBatch(path, {
+      ...options,
       env: this.env,
       signal: controller.signal,
       onProgress: (mailboxes) => {
@@ -173,40 +218,17 @@ export class ConsoleBatches {
   }
 
   /** Runs, the latest run's mailboxes (live while it runs), and whether it is running. */
-  async status(name: string): Promise<{
-    name: string;
-    running: boolean;
-    /** Running in another process (batch run on the command line): this console cannot stop it. */
-    runningElsewhere: boolean;
-    /** Its last run was stopped (or its process died) before the end: Start continues it. */
-    interrupted: boolean;
-    runs: BatchStatus['runs'];
-    mailboxes: MailboxState[];
-    profile: Record<string, unknown>;
-    error: ConnectorErrorJson | null;
-  }> {
+  async status(name: string): Promise<ConsoleBatchStatus> {
     const path = this.profilePath(name);
     if (!existsSync(path)) throw notFound('batch');
     const stored: BatchStatus = existsSync(`${path}.state`)
       ? await batchStatus(path)
       : { runs: [], mailboxes: [] };
-    const live = this.running.get(name);
-    const profile = validateBatchProfile(
-      JSON.parse(readFileSync(path, 'utf8')) as unknown,
-      join(this.dir, name),
-    ) as unknown as Record<string, unknown>;
-    // The records say running only while a live process holds the run (issue 24).
-    const elsewhere = live === undefined && stored.runs.at(-1)?.status === 'running';
-    return {
-      name,
-      running: live !== undefined || elsewhere,
-      runningElsewhere: elsewhere,
-      interrupted: live === undefined && stored.runs.at(-1)?.status === 'interrupted',
-      runs: stored.runs,
-      mailboxes: live && live.mailboxes.length > 0 ? live.mailboxes : stored.mailboxes,
-      profile: { source: profile.source, destination: profile.destination },
-      error: this.failures.get(name) ?? null,
-    };
+    return statusOf(name, stored, {
+      live: this.running.get(name)?.mailboxes,
+      profile: validateBatchProfile(this.readProfile(name), join(this.dir, name)),
+      error: this.failures.get(name),
+    });
   }
 
   /** A finished run's report (text and JSON), as `batch run` wrote it beside the state. */

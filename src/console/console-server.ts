@@ -17,6 +17,8 @@ import { CONNECTOR_VERSION } from '../manifest.js';
 import { archiveRoutes, ConsoleArchives } from './archive-routes.js';
 import { batchRoutes } from './batch-routes.js';
 import { ConsoleBatches } from './console-batches.js';
+import { ConsoleImports } from './console-imports.js';
+import { importRoutes } from './import-routes.js';
 import { ConnectionProfiles } from './connection-profiles.js';
 import { connectionRoutes } from './connection-routes.js';
 import { errorResponse } from './console-errors.js';
@@ -83,13 +85,21 @@ function staticFiles(): Map<string, { type: string; body: Buffer }> {
   );
 }
 
-function archivePaths(options: ConsoleOptions, batches: ConsoleBatches): () => Map<string, string> {
+function archivePaths(
+  options: ConsoleOptions,
+  batches: ConsoleBatches,
+  imports: ConsoleImports,
+): () => Map<string, string> {
   return () => {
     const paths = new Map<string, string>();
     for (const path of options.archives ?? []) paths.set(basename(path), path);
     for (const name of batches.names()) {
       const path = join(options.dataDir, 'batches', name, 'mail.archive');
       if (existsSync(path)) paths.set(`${name} (batch)`, path);
+    }
+    for (const name of imports.names()) {
+      const path = imports.archivePath(name);
+      if (path) paths.set(`${name} (import)`, path);
     }
     return paths;
   };
@@ -102,7 +112,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const stop = new AbortController();
   const profiles = new ConnectionProfiles(options.dataDir);
   const batches = new ConsoleBatches(options.dataDir, options.env ?? process.env);
-  const archives = new ConsoleArchives(archivePaths(options, batches));
+  const imports = new ConsoleImports(options.dataDir, profiles);
+  const archives = new ConsoleArchives(archivePaths(options, batches, imports));
   const files = staticFiles();
 
   const app = new Hono();
@@ -150,6 +161,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   });
   app.route('/api/connections', connectionRoutes(profiles, stop.signal));
   app.route('/api/batches', batchRoutes(batches, stop.signal));
+  app.route('/api/imports', importRoutes(imports));
   app.route('/api/archives', archiveRoutes(archives));
 
   const hostname = options.listen ?? '127.0.0.1';
@@ -167,7 +179,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     token,
     close: async () => {
       stop.abort();
-      await batches.stopAll();
+      await Promise.all([batches.stopAll(), imports.stopAll()]);
       archives.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

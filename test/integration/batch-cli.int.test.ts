@@ -67,6 +67,36 @@ describe('imap-connector batch', () => {
     expect(JSON.parse(json.out()).mailboxes).toHaveLength(3);
   });
 
+  it('--failed-only runs only what the last run failed, from the list as it is now', async () => {
+    const [good, bad] = await seededAccounts(2, 'fo');
+    const dir = tempDir();
+    const list = (badPassword: string) =>
+      writeFileSync(
+        join(dir, 'users.csv'),
+        `${good!.name},${good!.password}\n${bad!.name},${badPassword}\n`,
+      );
+    list('wrong');
+    const profile = writeProfile(dir, {
+      name: 'fo',
+      source: dovecotSource(),
+      destination: { archive: 'mail.archive' },
+      mailboxes: { csv: 'users.csv' },
+      preflight: { onFailure: 'continue' },
+    });
+    expect(await main(['batch', 'run', profile], captureIo())).not.toBe(0);
+    list(bad!.password);
+    const retry = captureIo();
+    expect(await main(['batch', 'run', profile, '--failed-only'], retry)).toBe(0);
+    expect(retry.out()).toContain('Mailboxes: 1 (1 done, 0 failed, 0 skipped, 0 not started)');
+    for (const account of [good!, bad!])
+      expect(archiveHashes(join(dir, 'mail.archive'), `${account.name}@${HOST}`)).toEqual(
+        await mailboxHashes(account),
+      );
+    const none = captureIo();
+    expect(await main(['batch', 'run', profile, '--failed-only'], none)).toBe(2);
+    expect(none.err()).toMatch(/failed no mailbox/);
+  });
+
   it('check lists per mailbox the folders the run will import, with their counts, and what it will do', async () => {
     const accounts = await seededAccounts(2, 'chk');
     const dir = tempDir();

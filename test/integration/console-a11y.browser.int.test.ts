@@ -1,11 +1,12 @@
 /**
  * The console for keyboard and screen-reader users (issue 28): axe-core on every page and
  * state the other browser tests visit (connections with advanced settings open and a Test
- * Connection result, saved connections, batches, the new-batch form, a batch after preflight,
+ * Connection result, saved connections, batches, the new-batch form, a batch's page with its
+ * settings after preflight,
  * the archive with search results and a message), at 800 and 1280 px wide: no serious or
  * critical violation. Then the same paths by keyboard alone.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { http, passthrough } from 'msw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,11 @@ const found: Record<string, AxeResult> = {};
 
 async function check(page: Page, state: string): Promise<void> {
   found[state] = await axeCheck(page);
+  // Each page as the note shows it (docs/images takes the wide ones).
+  await page.screenshot({
+    path: artifactPath(`console-${state.replace(/ /g, '-')}`),
+    fullPage: true,
+  });
   // axe ran its rules on this page: a check that looked at nothing cannot pass.
   expect(found[state]!.passedRules, state).toBeGreaterThan(10);
 }
@@ -36,6 +42,32 @@ describe('the console for everyone', () => {
     const dir = tempDir('console-a11y-');
     const archive = join(dir, 'mail.archive');
     await runImport(makeConfig(account), { destination: { archive } });
+    // A batch of this one mailbox, as the New batch form writes it, for the batch's own page.
+    const batchDir = join(dir, 'batches', 'ax');
+    mkdirSync(batchDir, { recursive: true });
+    const { host, imapPort } = dovecot();
+    writeFileSync(join(batchDir, 'mailboxes.csv'), `${account.name},${account.password}\n`);
+    writeFileSync(
+      join(batchDir, 'profile.json'),
+      JSON.stringify({
+        name: 'ax',
+        source: { server: host, port: imapPort, security: 'none' },
+        destination: { archive: 'mail.archive' },
+        mailboxes: { csv: 'mailboxes.csv' },
+        preflight: { onFailure: 'continue' },
+      }),
+    );
+    // A saved connection and a single import of it, for the imports table.
+    mkdirSync(join(dir, 'connections'));
+    writeFileSync(
+      join(dir, 'connections', 'ax.json'),
+      JSON.stringify({ server: host, port: imapPort, security: 'none', username: account.name }),
+    );
+    mkdirSync(join(dir, 'imports', 'one'), { recursive: true });
+    writeFileSync(
+      join(dir, 'imports', 'one', 'import.json'),
+      JSON.stringify({ name: 'one', source: 'ax', destination: { archive: true } }),
+    );
     app = await startConsole({ dataDir: dir, env: {}, archives: [archive] });
     browser = await launchChromium();
   });
@@ -65,7 +97,13 @@ describe('the console for everyone', () => {
         await check(page, `${width} connections tested`);
         await page.goto(`${app.url}/#batches`);
         await page.waitForSelector('#new-batch');
+        await page.waitForSelector('#imports-list table');
         await check(page, `${width} batches`);
+        await page.goto(`${app.url}/#batches/ax`);
+        await page.waitForSelector('#batch-settings');
+        await page.click('#run-preflight');
+        await page.waitForSelector('#preflight-summary');
+        await check(page, `${width} batch after preflight`);
         await page.goto(`${app.url}/#archive`);
         await page.waitForSelector('#search');
         await check(page, `${width} archive`);

@@ -158,4 +158,73 @@ describe('a console batch stopped and started again', () => {
     expect(await call('DELETE', '/api/batches/gone')).toEqual({ ok: true });
     expect((await call('GET', '/api/batches/gone')).error.code).toBe('NOT_FOUND');
   });
+
+  it('edits settings and the name (reports follow), and retries only the failed mailbox, with its fixed password', async () => {
+    const [good, bad] = await seededAccounts(2, 'cr');
+    const dataDir = tempDir('console-retry-');
+    await app?.close();
+    app = await startConsole({ dataDir, env: {} });
+    mswServer.use(http.all(`${app.url}/*`, () => passthrough()));
+    const csv = (badPassword: string) =>
+      new Blob([`${good!.name},${good!.password}\n${bad!.name},${badPassword}\n`]);
+    const form = new FormData();
+    form.set('name', 'retry');
+    form.set('sourceServer', dovecot().host);
+    form.set('sourcePort', String(dovecot().imapPort));
+    form.set('sourceSecurity', 'none');
+    form.set('csv', csv('wrong-password'), 'list.csv');
+    expect((await call('POST', '/api/batches', form)).ok).toBe(true);
+    const waitEnd = async (name: string) => {
+      await sleep(300);
+      for (let i = 0; i < 100 && (await call('GET', `/api/batches/${name}`)).running; i++)
+        await sleep(200);
+      return call('GET', `/api/batches/${name}`);
+    };
+    await call('POST', '/api/batches/retry/start');
+    const first = await waitEnd('retry');
+    expect(first.runs.map((r: { status: string }) => r.status)).toEqual(['failed']);
+    expect(first.retryable).toBe(1);
+    expect(first.runs[0].notifications).toEqual([]);
+
+    // A setting the server refuses names its field; a good one with a new name moves the batch.
+    const settings = (fields: Record<string, string>) => {
+      const edit = new FormData();
+      for (const [key, value] of Object.entries(fields)) edit.set(key, value);
+      return call('PUT', '/api/batches/retry/settings', edit);
+    };
+    const refused = await settings({ name: 'retry', sourceServer: '' });
+    expect(refused.error.code).toBe('CONFIG_INVALID');
+    expect(JSON.stringify(refused.error)).toMatch(/\/source/);
+    const port = String(dovecot().imapPort);
+    const base = { sourceServer: dovecot().host, sourcePort: port, sourceSecurity: 'none' };
+    expect(await settings({ ...base, name: 'renamed', parallelMailboxes: '3' })).toEqual({
+      ok: true,
+      name: 'renamed',
+    });
+    expect((await call('GET', '/api/batches/retry')).error.code).toBe('NOT_FOUND');
+    const renamed = await call('GET', '/api/batches/renamed');
+    expect(renamed.profile.throttle.parallelMailboxes).toBe(3);
+    expect(renamed.runs).toHaveLength(1);
+    expect((await call('GET', '/api/batches/renamed/report/1')).text).toMatch(/AUTH_FAILED/);
+
+    // The list fixed, then only the failed mailbox runs, into the same state.
+    const list = new FormData();
+    list.set('csv', csv(bad!.password), 'list.csv');
+    expect((await call('PUT', '/api/batches/renamed/csv', list)).ok).toBe(true);
+    expect((await call('POST', '/api/batches/renamed/retry-failed')).ok).toBe(true);
+    const second = await waitEnd('renamed');
+    expect(second.runs.map((r: { status: string }) => r.status)).toEqual(['failed', 'done']);
+    expect(second.mailboxes.map((m: { label: string }) => m.label)).toEqual([
+      expect.stringContaining(bad!.name),
+    ]);
+    const archive = join(dataDir, 'batches', 'renamed', 'mail.archive');
+    for (const account of [good!, bad!])
+      expect(archiveHashes(archive, `${account.name}@${dovecot().host}`)).toEqual(
+        await mailboxHashes(account),
+      );
+    expect(second.retryable).toBe(0);
+    const again = await call('POST', '/api/batches/renamed/retry-failed');
+    expect(again.error.code).toBe('USAGE_INVALID');
+    expect(again.error.message).toMatch(/failed no mailbox/);
+  });
 });

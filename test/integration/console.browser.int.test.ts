@@ -199,6 +199,28 @@ describe('the web console in Chromium', () => {
       // As long as its polls may wait (20 s preflight, 60 s run): a loaded machine is slow, not wrong.
     }, 120_000);
 
+    it('a single import of the saved connection into the archive: created, run and its result shown on the page', async () => {
+      const page = await openPage('#batches');
+      await page.waitForSelector('#new-import');
+      await page.fill('#import-name', 'single');
+      await expect.poll(() => page.textContent('#import-source')).toContain('mine');
+      await page.selectOption('#import-source', 'mine');
+      await page.selectOption('#import-destination', 'archive');
+      await page.fill('#import-query', 'SUBJECT "Console"');
+      await page.click('#create-import');
+      await expect.poll(() => page.textContent('#new-import-result')).toBe('Created single.');
+      await expect.poll(() => page.textContent('#imports-list')).toContain('not run yet');
+      await page.click('#imports-list button >> text=Start');
+      await expect
+        .poll(() => page.textContent('#imports-list .import-state'), { timeout: 30_000 })
+        .toBe('last run done: 3 copied, 0 dup., 0 failed');
+      await page.click('#imports-list button >> text=Result');
+      await expect.poll(() => page.textContent('#import-result')).toMatch(/^Run 1: done/);
+      expect(await page.textContent('#import-result')).toContain('INBOX -> INBOX: 3 copied');
+      await page.screenshot({ path: artifactPath('console-imports'), fullPage: true });
+      await page.close();
+    }, 60_000);
+
     it('follows a run started from the command line while the page is open, also after a reload mid-run', async () => {
       const name = 'slow';
       const dir = join(dataDir, 'batches', name);

@@ -4,10 +4,10 @@ import { api, el, errorText } from './api.js';
 import { field, security } from './form-fields.js';
 
 /** The destination choice, and the rows for another IMAP server shown only when chosen. */
-function destinationFields() {
+function destinationFields(prefix) {
   const destination = el(
     'select',
-    { name: 'destination', id: 'batch-destination' },
+    { name: 'destination', id: `${prefix}-destination` },
     el('option', { value: 'archive' }, 'the embedded archive'),
     el('option', { value: 'imap' }, 'another IMAP server'),
   );
@@ -16,20 +16,22 @@ function destinationFields() {
     { hidden: true },
     field(
       'Destination server',
-      el('input', { name: 'destinationServer', id: 'batch-destination-server' }),
+      el('input', { name: 'destinationServer', id: `${prefix}-destination-server` }),
     ),
     field('Destination port', el('input', { name: 'destinationPort' })),
     field('Destination security', security('destinationSecurity')),
   );
-  destination.addEventListener('change', () => (imapRows.hidden = destination.value !== 'imap'));
+  const show = () => (imapRows.hidden = destination.value !== 'imap');
+  destination.addEventListener('change', show);
+  destination.addEventListener('settings', show);
   return [field('Destination', destination), imapRows];
 }
 
 /** A saved connection can fill in the source server (the mailboxes' logins come from the CSV). */
-function sourceFromSaved(form) {
+function sourceFromSaved(form, prefix) {
   const fromSaved = el(
     'select',
-    { id: 'batch-source-saved' },
+    { id: `${prefix}-source-saved` },
     el('option', { value: '' }, 'type it below'),
   );
   api('/api/connections').then(({ data }) => {
@@ -44,6 +46,43 @@ function sourceFromSaved(form) {
     form.elements.sourceSecurity.value = data.config.security ?? 'tls';
   });
   return field('Source from a saved connection', fromSaved);
+}
+
+/** A batch's settings: the source server, the destination, how many mailboxes at a time. */
+export function settingsFields(form, prefix) {
+  return [
+    sourceFromSaved(form, prefix),
+    field(
+      'Source server',
+      el('input', {
+        name: 'sourceServer',
+        id: `${prefix}-source-server`,
+        placeholder: 'imap.old-host.example',
+      }),
+    ),
+    field('Source port', el('input', { name: 'sourcePort', id: `${prefix}-source-port` })),
+    field('Source security', security('sourceSecurity', `${prefix}-source-security`)),
+    ...destinationFields(prefix),
+    field(
+      'Mailboxes at a time',
+      el('input', { name: 'parallelMailboxes', id: `${prefix}-parallel`, placeholder: '2' }),
+    ),
+  ];
+}
+
+/** The form's fields set from a stored profile (the batch page's settings). */
+export function fillSettings(form, profile) {
+  const set = (name, value) => (form.elements[name].value = value ?? '');
+  const { source, destination, throttle } = profile;
+  set('sourceServer', source.server);
+  set('sourcePort', source.port);
+  set('sourceSecurity', source.security ?? 'tls');
+  set('destination', destination.imap ? 'imap' : 'archive');
+  set('destinationServer', destination.imap?.server);
+  set('destinationPort', destination.imap?.port);
+  set('destinationSecurity', destination.imap?.security ?? 'tls');
+  set('parallelMailboxes', throttle?.parallelMailboxes);
+  form.elements.destination.dispatchEvent(new Event('settings'));
 }
 
 function csvField() {
@@ -63,19 +102,7 @@ export function newBatchForm(onCreated) {
   const form = el('form', { id: 'new-batch' });
   form.append(
     field('Name', el('input', { name: 'name', id: 'batch-name', placeholder: 'nightly' })),
-    sourceFromSaved(form),
-    field(
-      'Source server',
-      el('input', {
-        name: 'sourceServer',
-        id: 'batch-source-server',
-        placeholder: 'imap.old-host.example',
-      }),
-    ),
-    field('Source port', el('input', { name: 'sourcePort', id: 'batch-source-port' })),
-    field('Source security', security('sourceSecurity', 'batch-source-security')),
-    ...destinationFields(),
-    field('Mailboxes at a time', el('input', { name: 'parallelMailboxes', placeholder: '2' })),
+    ...settingsFields(form, 'batch'),
     csvField(),
     el('button', { type: 'submit', id: 'create-batch' }, 'Create'),
   );

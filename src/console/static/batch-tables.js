@@ -61,6 +61,9 @@ export function preflightTable(results) {
   );
 }
 
+// Whether the run's end reached who should know (the report's notification outcomes).
+const told = (n) => `${n.channel} ${n.ok ? 'sent' : `failed: ${n.error ?? ''}`}`;
+
 export function runsTable(runs, showReport) {
   const reportButton = (r) =>
     r.endedAt
@@ -77,6 +80,11 @@ export function runsTable(runs, showReport) {
       { label: 'Started', value: (r) => r.startedAt },
       { label: 'Ended', value: (r) => r.endedAt ?? '' },
       { label: 'Copied', value: (r) => r.totals?.copied ?? '' },
+      {
+        label: 'Failed',
+        value: (r) => (r.totals ? r.totals.failed + r.totals.failedMessages : ''),
+      },
+      { label: 'Told', value: (r) => (r.notifications ?? []).map(told).join('; ') },
       { label: 'Report', value: reportButton },
     ],
     runs,

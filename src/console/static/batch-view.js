@@ -1,6 +1,7 @@
 // One batch: its summary, the preflight before Start is enabled, Start and Stop, live progress
 // by server-sent events, and a finished run's report.
 import { api, el, errorText, fill, streamEvents } from './api.js';
+import { BatchSettings } from './batch-settings.js';
 import { mailboxTable, preflightTable, runsTable } from './batch-tables.js';
 
 class BatchView {
@@ -28,7 +29,14 @@ class BatchView {
       { id: 'delete-batch', type: 'button', class: 'secondary' },
       'Delete',
     );
+    this.retry = el(
+      'button',
+      { id: 'retry-failed', type: 'button', class: 'secondary', disabled: true },
+      'Retry failed mailboxes',
+    );
     this.confirm = el('div', { id: 'confirm-delete', role: 'alertdialog', hidden: true });
+    this.retry.addEventListener('click', () => this.retryFailed());
+    this.settings = new BatchSettings(name, this.base, () => (this.start.disabled = true));
     this.remove.addEventListener('click', () => this.askDelete());
     this.listControls();
     this.check.addEventListener('click', () => this.runPreflight());
@@ -49,6 +57,13 @@ class BatchView {
       preflightTable(data.results),
     );
     this.start.disabled = good === 0;
+  }
+
+  /** Only the mailboxes the last run failed, each from where its import stopped. */
+  async retryFailed() {
+    this.retry.disabled = true;
+    const { data } = await api(`${this.base}/retry-failed`, { method: 'POST' });
+    if (!data.ok) this.preflight.append(el('div', { class: 'result bad' }, errorText(data.error)));
   }
 
   async startRun() {
@@ -144,6 +159,19 @@ class BatchView {
     return status.runs.length ? `last run ${status.runs.at(-1).status}` : 'not run yet';
   }
 
+  /** What can be done now: nothing that changes a batch's files while it runs. */
+  enableControls(status) {
+    this.stop.disabled = !status.running || status.runningElsewhere;
+    this.remove.disabled = status.running;
+    this.listButton.disabled = status.running;
+    this.retry.disabled = status.running || !status.retryable;
+    this.retry.textContent = status.retryable
+      ? `Retry ${status.retryable} failed mailbox${status.retryable === 1 ? '' : 'es'}`
+      : 'Retry failed mailboxes';
+    // A stopped run continues where it was; its mailboxes passed their preflight already.
+    if (status.interrupted) this.start.disabled = false;
+  }
+
   render(status) {
     const { profile } = status;
     const destination = profile.destination.archive
@@ -159,15 +187,12 @@ class BatchView {
       el('p', {}, `Source: ${profile.source.server}  Destination: ${destination}`),
       state,
     );
-    this.stop.disabled = !status.running || status.runningElsewhere;
-    this.remove.disabled = status.running;
-    this.listButton.disabled = status.running;
+    this.enableControls(status);
+    this.settings.show(status);
     if (status.error)
       this.summary.append(
         el('div', { class: 'result bad', id: 'batch-error' }, errorText(status.error)),
       );
-    // A stopped run continues where it was; its mailboxes passed their preflight already.
-    if (status.interrupted) this.start.disabled = false;
     fill(
       this.progress,
       status.mailboxes.length
@@ -186,6 +211,7 @@ class BatchView {
       this.check,
       this.start,
       this.stop,
+      this.retry,
       this.remove,
       this.confirm,
       this.preflight,
@@ -195,6 +221,7 @@ class BatchView {
       el('section', {}, el('h2', {}, `Batch ${this.name}`), ...controls),
       el('section', {}, el('h2', {}, 'Mailboxes'), this.progress),
       el('section', {}, el('h2', {}, 'Runs'), this.runs, this.report),
+      this.settings.element(),
       el(
         'section',
         {},

@@ -1,8 +1,10 @@
 // Imports and batches: every batch with its runs and a new batch from an uploaded CSV
-// (batch-form.js); one batch's preflight, start, stop, live progress and reports (batch-view.js).
+// (batch-form.js), the single imports (imports.js); one batch's preflight, start, stop, live
+// progress and reports (batch-view.js).
 import { api, el, table } from './api.js';
 import { newBatchForm } from './batch-form.js';
 import { batchView } from './batch-view.js';
+import { importsSections } from './imports.js';
 
 const stateOf = (b) =>
   b.running
@@ -27,4 +29,5 @@ export async function batchesPage(main, path) {
       )
     : el('p', { class: 'muted' }, 'No batch yet.');
   main.append(el('section', {}, el('h2', {}, 'Batches'), batches), newBatchForm(open));
+  return importsSections(main);
 }
