@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readStream } from '../read/read-stream.js';
 import type { UidValidityChange } from '../read/read-page.js';
 import { read, type ReadOptions } from '../read/read.js';
+import { readWatching } from './read-watching.js';
 import { testQuery } from '../read/test-query.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP, EXIT_PIPE_CLOSED } from './exit-codes.js';
@@ -34,6 +35,9 @@ Paging and state:
       --on-uidvalidity-change reread|fail   (default reread)
       --stream FOLDER      read only this stream (folder) of the query; repeat for more.
                            The state keeps one entry per folder, so streams can be read apart
+      --watch              after reading everything, wait for new mail (IDLE: each message
+                           as a row within a second of its arrival) until Ctrl-C or SIGTERM;
+                           with --state, the state follows every row the output took
       --restart-changed-folders   a folder the state has read with another search is read
                            again from its start, instead of failing with CURSOR_INVALID
       --out FILE           write rows to FILE instead of stdout
@@ -54,6 +58,7 @@ const OPTIONS = {
   'page-size': { type: 'string' },
   cursor: { type: 'string' },
   all: { type: 'boolean' },
+  watch: { type: 'boolean' },
   state: { type: 'string' },
   'on-uidvalidity-change': { type: 'string' },
   stream: { type: 'string', multiple: true },
@@ -105,7 +110,7 @@ function reportPageNotes(changes: UidValidityChange[], warnings: string[], io: C
 }
 
 /** One `read` run as the flags describe it. */
-interface ReadJob {
+export interface ReadJob {
   connection: Record<string, unknown>;
   query: string | undefined;
   options: ReadOptions;
@@ -194,7 +199,9 @@ export async function runRead(args: string[], io: CliIo): Promise<number> {
     sink = openRowOutput(values.out, io, start);
     const delivery = new ReadDelivery(sink, io, values.state, values.out);
     const job = { connection, query, options, sink, values, io, delivery };
-    await (values.all ? readAll : readOnePage)(job);
+    if (values.watch && values.cursor)
+      throw usageError('/watch', '--watch goes on from --state, not from --cursor');
+    await (values.watch ? readWatching : values.all ? readAll : readOnePage)(job);
     return EXIT_CODES.ok;
   } catch (error) {
     return readFailed(error, sink, values, io);
