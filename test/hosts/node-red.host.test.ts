@@ -14,8 +14,8 @@ import { seedMailbox } from '../helpers/seed.js';
 type Msg = Record<string, any>;
 const require = requireFromPackage();
 const helper = require('node-red-node-test-helper');
-const NODES = ['imap-connection', 'imap-read', 'imap-write', 'imap-acknowledge'].map((name) =>
-  require(`${NODE_RED_PACKAGE}nodes/${name}.js`),
+const NODES = ['imap-connection', 'imap-read', 'imap-write', 'imap-acknowledge', 'imap-watch'].map(
+  (name) => require(`${NODE_RED_PACKAGE}nodes/${name}.js`),
 );
 // Core nodes the flows use beside ours.
 NODES.push(
@@ -163,6 +163,35 @@ describe('Node-RED nodes in the Node-RED runtime', () => {
     // Nothing more arrives: a third message would mean a row came twice.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(lastStatus('read')!.text).toBe('2 rows');
+  });
+
+  it('imap watch sends mail as it arrives, with no inject: what was there, then each new message once', async () => {
+    const user = freshUser('nrw');
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 2) });
+    const flow = onTab(
+      [connectionNode('conn', user)],
+      [
+        {
+          id: 'watch',
+          type: 'imap-watch',
+          connection: 'conn',
+          query: 'FOLDER INBOX ALL',
+          wires: [['rows']],
+        },
+        { id: 'rows', type: 'helper' },
+      ],
+    );
+    await helper.load(NODES, flow, { conn: { password: user.password } });
+    const initial = await collect('rows', 2);
+    expect(initial.map((m) => m.payload.subject)).toEqual(subjects('INBOX', 1, 2));
+    expect(initial[0]!.topic).toBe('INBOX');
+    for (const n of [3, 4]) {
+      const pushed = collect('rows', 1, 10_000);
+      await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', n, 1) });
+      expect((await pushed).map((m) => m.payload.subject)).toEqual(subjects('INBOX', n, 1));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lastStatus('watch')).toMatchObject({ fill: 'green', text: 'watching, 4 rows' });
   });
 
   it('acknowledges a page of rows in one call, also when the flow dropped some of them; or each message', async () => {
