@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Archive, exportEml } from '../../src/archive.js';
-import { read, runImport, testConnection } from '../../src/index.js';
+import { read, runImport, testConnection, watch } from '../../src/index.js';
 import { message } from '../helpers/corpus.js';
 import { startCyrus, type CyrusServer } from '../helpers/cyrus.js';
 import { freshUser, makeConfig } from '../helpers/make-config.js';
@@ -169,5 +169,44 @@ describe('Cyrus IMAP', () => {
     };
     walk(join(dir, 'eml'));
     expect(files.sort()).toEqual(Object.values(expected).flat().sort());
+  });
+
+  // This private Cyrus advertises IDLE but, without its idled daemon wired up, tells an IDLE
+  // session of new mail only at its own poll (60 s); the watch's restart read every 2 s is what
+  // brings each message here. The point: a server whose pushes are late or missing still
+  // gets every message to the host once.
+  it('brings new mail to a watch on Cyrus by its restart reads, each message once', async () => {
+    const user = cyrusUser();
+    await seedMailbox(cyrus, user, { INBOX: [{ source: message('Cyrus watch before') }] });
+    const controller = new AbortController();
+    const subjects: string[] = [];
+    const done = watch(cyrusConfig(user), 'FOLDER INBOX ALL', {
+      signal: controller.signal,
+      idleRestartSeconds: 2,
+      onRows: ({ rows }) => {
+        for (const row of rows) subjects.push((row as { subject: string }).subject);
+      },
+    });
+    const until = async (count: number) => {
+      for (let i = 0; i < 500 && subjects.length < count; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(subjects).toHaveLength(count);
+    };
+    try {
+      await until(1);
+      for (const n of [1, 2, 3]) {
+        await seedMailbox(cyrus, user, { INBOX: [{ source: message(`Cyrus pushed ${n}`) }] });
+        await until(1 + n);
+      }
+    } finally {
+      controller.abort();
+      await done;
+    }
+    expect(subjects).toEqual([
+      'Cyrus watch before',
+      'Cyrus pushed 1',
+      'Cyrus pushed 2',
+      'Cyrus pushed 3',
+    ]);
   });
 });
