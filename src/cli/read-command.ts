@@ -35,6 +35,9 @@ Paging and state:
       --on-uidvalidity-change reread|fail   (default reread)
       --stream FOLDER      read only this stream (folder) of the query; repeat for more.
                            The state keeps one entry per folder, so streams can be read apart
+      --changes            from --state or --cursor, also rows of what changed since: op
+                           "update" (flags changed: the whole row) and op "delete" (expunged or
+                           moved away); new messages come as op "insert"
       --watch              after reading everything, wait for new mail (IDLE: each message
                            as a row within a second of its arrival) until Ctrl-C or SIGTERM;
                            with --state, the state follows every row the output took
@@ -59,6 +62,7 @@ const OPTIONS = {
   cursor: { type: 'string' },
   all: { type: 'boolean' },
   watch: { type: 'boolean' },
+  changes: { type: 'boolean' },
   state: { type: 'string' },
   'on-uidvalidity-change': { type: 'string' },
   stream: { type: 'string', multiple: true },
@@ -96,6 +100,7 @@ function readOptions(values: Values, io: CliIo, cursor: string | undefined): Rea
     ...(change ? { onUidValidityChange: change } : {}),
     ...(values.stream ? { streams: values.stream } : {}),
     ...(values['restart-changed-folders'] ? { restartChangedFolders: true } : {}),
+    ...(values.changes ? { changes: true } : {}),
     ...(values.verbose ? { logger: stderrLogger(io) } : {}),
     ...signalOf(io),
   };

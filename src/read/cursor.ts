@@ -8,6 +8,12 @@ export interface FolderCursor {
   lastUid: number;
   /** Digest of the search the folder was read with: another search must not continue from here. */
   query: string;
+  /** Change feed: HIGHESTMODSEQ the next scan reports changes after (CONDSTORE servers). */
+  modseq?: string;
+  /** Change feed: the UIDs the host holds (a sequence set), so deletions can be told. */
+  known?: string;
+  /** Change feed: UIDs found changed whose update rows a later page still sends. */
+  pending?: string;
 }
 
 /** Where a read stands, per folder. Opaque to hosts: they get it base64url-encoded. */
@@ -19,6 +25,8 @@ export interface CursorState {
   done: string[];
   remaining: number | null;
   complete: boolean;
+  /** Change feed: folders scanned for changes in the current run. */
+  scanned?: string[];
 }
 
 const MAC_KEY = 'imap-connector cursor v2';
@@ -29,9 +37,9 @@ export function shortHash(value: unknown): string {
 }
 
 function macOf(state: CursorState): string {
-  const { v, account, folders, done, remaining, complete } = state;
+  const { v, account, folders, done, remaining, complete, scanned } = state;
   return createHmac('sha256', MAC_KEY)
-    .update(JSON.stringify({ v, account, folders, done, remaining, complete }))
+    .update(JSON.stringify({ v, account, folders, done, remaining, complete, scanned }))
     .digest('hex')
     .slice(0, 32);
 }
@@ -106,6 +114,7 @@ export function continueFolders(
   for (const path of changed) {
     delete next.folders[path];
     next.done = next.done.filter((done) => done !== path);
+    if (next.scanned) next.scanned = next.scanned.filter((scanned) => scanned !== path);
   }
   next.complete = false;
   return { state: next, restarted: changed };
@@ -127,7 +136,8 @@ export function startState(
       complete: false,
     };
   if (!previous.complete) return previous;
-  return { ...previous, done: [], remaining: limit, complete: false };
+  const { scanned: _scanned, ...rest } = previous;
+  return { ...rest, done: [], remaining: limit, complete: false };
 }
 
 /**

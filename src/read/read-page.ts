@@ -11,6 +11,8 @@ import { withMailbox } from '../imap/with-mailbox.js';
 import type { RowContext } from '../rows/message-to-row.js';
 import type { CursorState } from './cursor.js';
 import { fetchRows, type PageSource } from './fetch-batches.js';
+import { nextKnown, uidsOfSet } from './change-scan.js';
+import { changeRows, withOp } from './read-changes.js';
 
 export type { PageSource } from './fetch-batches.js';
 
@@ -32,6 +34,8 @@ export interface PageOptions {
   searchCache?: SearchCache;
   /** What to do when a folder's UIDVALIDITY changed since the cursor: re-read it (default) or fail. */
   onUidValidityChange?: 'reread' | 'fail' | undefined;
+  /** The change feed: update and delete rows besides new messages (read-changes.ts). */
+  changes?: boolean | undefined;
 }
 
 /** One page: rows in folder order then UID order, the state after them, and what happened. */
@@ -78,7 +82,7 @@ async function nextUids(
 }
 
 /** One page being read: the session and plan, and the state and page it fills. */
-interface PageRun extends PageSource {
+export interface PageRun extends PageSource {
   options: PageOptions;
   state: CursorState;
   page: Page;
@@ -113,23 +117,32 @@ async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promi
   const { session, state } = run;
   return withMailbox(session, folder.path, true, async () => {
     const uidValidity = uidValidityOf(session);
+    const before = state.folders[folder.path];
     const lastUid = continueAfter(run, folder.path, uidValidity);
-    const { taken, exhausted } = await nextUids(run, folder.path, uidValidity, lastUid, want);
     const ctx: RowContext = {
       account: session.account,
       folder: folder.path,
       uidValidity,
       dateTimeFormat: run.config.dateTimeFormat,
     };
-    run.page.rows.push(...(await fetchRows(run, taken, ctx)));
+    const feed = run.options.changes
+      ? await changeRows(run, ctx, before, want)
+      : { entry: {}, consumed: 0, pending: false };
+    const { taken, exhausted } = feed.pending
+      ? { taken: [], exhausted: false }
+      : await nextUids(run, folder.path, uidValidity, lastUid, want - feed.consumed);
+    const rows = await fetchRows(run, taken, ctx);
+    run.page.rows.push(...(run.options.changes ? withOp(rows, 'insert') : rows));
     state.folders[folder.path] = {
+      ...feed.entry,
       uidValidity,
       lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid,
       query: run.plan.queryDigest,
+      ...(run.options.changes ? { known: nextKnown(uidsOfSet(feed.entry.known), [], taken) } : {}),
     };
     if (state.remaining !== null) state.remaining -= taken.length;
     if (exhausted) state.done.push(folder.path);
-    return taken.length;
+    return feed.consumed + taken.length;
   });
 }
 

@@ -54,6 +54,7 @@ export async function* readStream(
               pageSize,
               searchCache,
               onUidValidityChange: options.onUidValidityChange,
+              changes: options.changes,
             });
           },
           // UIDs searched on a session that is gone are searched again on the next.

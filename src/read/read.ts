@@ -20,6 +20,12 @@ export interface ReadOptions extends OperationOptions, SelectOptions, StreamSele
    * its start instead of failing with CURSOR_INVALID; result.restartedFolders lists them.
    */
   restartChangedFolders?: boolean;
+  /**
+   * The change feed: from a cursor, besides new messages (op "insert"), rows of messages whose
+   * flags changed (op "update", the whole row) and of messages expunged or moved away
+   * (op "delete"): docs/operations.md, "Change feed".
+   */
+  changes?: boolean;
 }
 
 /**
@@ -81,6 +87,7 @@ export async function read(
       const page = await readPage(ctx, fitted.state, {
         pageSize,
         onUidValidityChange: options.onUidValidityChange,
+        changes: options.changes,
       });
       const warnings = [
         ...ctx.unmatched.map(unmatchedWarning),

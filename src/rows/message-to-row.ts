@@ -47,7 +47,11 @@ function messageIds(value: string | undefined): string[] {
   return value ? (value.match(/<[^<>\s]+>/g) ?? []) : [];
 }
 
-function rowId(ctx: RowContext, uid: number): string {
+/** A message's row id: its IMAP URL (RFC 5092), stable for as long as its UIDVALIDITY. */
+export function rowId(
+  ctx: Pick<RowContext, 'account' | 'folder' | 'uidValidity'>,
+  uid: number,
+): string {
   // RFC 5092 section 6: imap://<iuserinfo>@<host>/<enc-mailbox>;UIDVALIDITY=<n>/;UID=<n>
   return `imap://${ctx.account.split('@').map(encodeURIComponent).join('@')}/${encodeURIComponent(ctx.folder)};UIDVALIDITY=${ctx.uidValidity}/;UID=${uid}`;
 }

@@ -25,13 +25,14 @@ function stock<T>(make: (logger: object) => T): { ajv: T; log: string[] } {
 }
 
 describe('exported schemas', () => {
-  it('lists all nine', () => {
+  it('lists all ten', () => {
     expect(files.sort()).toEqual([
       'actions.schema.json',
       'batch.schema.json',
       'connection.schema.json',
       'connector.schema.json',
       'cursor.schema.json',
+      'deleted-row.schema.json',
       'import.schema.json',
       'query.schema.json',
       'row.schema.json',

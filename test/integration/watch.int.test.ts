@@ -198,4 +198,47 @@ describe('watch: new mail pushed with IDLE', () => {
     await second.exited;
     expect(second.lines).toEqual(['later']);
   }, 60_000);
+
+  it('with changes, a flag set or a message expunged by another client comes as an update or a deletion', async () => {
+    const user = freshUser('wf');
+    await seedMailbox(dovecot(), user, {
+      INBOX: [{ source: mail('one') }, { source: mail('two') }],
+    });
+    const controller = new AbortController();
+    const rows: { op: string; uid: number; flags?: string[] }[] = [];
+    const done = watch(makeConfig(user), 'FOLDER INBOX ALL', {
+      signal: controller.signal,
+      idleRestartSeconds: 600,
+      changes: true,
+      onRows: (page) => void rows.push(...(page.rows as typeof rows)),
+    });
+    const until = async (count: number) => {
+      for (let i = 0; i < 500 && rows.length < count; i++) await sleep(20);
+      expect(rows.length).toBeGreaterThanOrEqual(count);
+    };
+    try {
+      await until(2);
+      await withImapClient(user, dovecot(), async (client) => {
+        const lock = await client.getMailboxLock('INBOX');
+        try {
+          await client.messageFlagsAdd('1', ['\\Flagged'], { uid: true });
+          await until(3);
+          await client.messageDelete('2', { uid: true });
+          await until(4);
+        } finally {
+          lock.release();
+        }
+      });
+    } finally {
+      controller.abort();
+      await done;
+    }
+    expect(rows.map((r) => [r.op, r.uid])).toEqual([
+      ['insert', 1],
+      ['insert', 2],
+      ['update', 1],
+      ['delete', 2],
+    ]);
+    expect(rows[2]!.flags).toContain('\\Flagged');
+  }, 30_000);
 });

@@ -1,0 +1,194 @@
+/**
+ * The change feed (issue 29, item 1) against Dovecot (CONDSTORE): from a cursor, a read with
+ * `changes: true` brings deletions (expunged, moved away, no longer matching), updates (flags
+ * changed) and new messages, and a host that applies the rows in order ends equal to the
+ * mailbox. Property test: random APPEND, STORE, EXPUNGE and MOVE by another client between
+ * reads of two pages at most, for a query of every message and for UNSEEN (messages leave and
+ * come back into it); after every read the host's copy equals the mailbox.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import fc from 'fast-check';
+import type { ImapFlow } from 'imapflow';
+import { describe, expect, it } from 'vitest';
+import { read } from '../../src/index.js';
+import { imapClient } from '../helpers/imap-client.js';
+import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { seedMailbox } from '../helpers/seed.js';
+
+type Row = { op: string; id: string; uid: number; flags?: string[]; subject?: string };
+
+const mail = (id: string) =>
+  `From: a@example.com\r\nTo: b@example.com\r\nSubject: ${id}\r\nMessage-ID: <${id}@feed.test>\r\n\r\n${id}\r\n`;
+
+/** Every page from `cursor`, with changes; the host's copy updated in row order. */
+async function sync(
+  config: Record<string, unknown>,
+  query: string,
+  copy: Map<string, Row>,
+  cursor: string | undefined,
+  pageSize = 2,
+): Promise<{ cursor: string; rows: Row[] }> {
+  const all: Row[] = [];
+  for (;;) {
+    const page = await read(config, query, {
+      changes: true,
+      pageSize,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const row of page.rows as Row[]) {
+      all.push(row);
+      if (row.op === 'delete') copy.delete(row.id);
+      else copy.set(row.id, row);
+    }
+    cursor = page.cursor;
+    if (page.done) return { cursor, rows: all };
+  }
+}
+
+/** INBOX as the host should hold it: uid -> sorted flags, for the messages the query matches. */
+async function truth(client: ImapFlow, unseenOnly: boolean): Promise<[number, string[]][]> {
+  const lock = await client.getMailboxLock('INBOX');
+  try {
+    const out: [number, string[]][] = [];
+    for await (const m of client.fetch('1:*', { uid: true, flags: true }, { uid: true })) {
+      const flags = [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort();
+      if (!unseenOnly || !flags.includes('\\Seen')) out.push([m.uid, flags]);
+    }
+    return out.sort((a, b) => a[0] - b[0]);
+  } catch {
+    return [];
+  } finally {
+    lock.release();
+  }
+}
+
+const held = (copy: Map<string, Row>): [number, string[]][] =>
+  [...copy.values()]
+    .map((r) => [r.uid, [...(r.flags ?? [])].sort()] as [number, string[]])
+    .sort((a, b) => a[0] - b[0]);
+
+describe('the change feed', () => {
+  it('brings deletions, flag changes and new mail since the cursor, and the host ends equal to the mailbox', async () => {
+    const user = freshUser('cf');
+    await seedMailbox(dovecot(), user, {
+      INBOX: ['a', 'b', 'c', 'd', 'e'].map((id) => ({ source: mail(id) })),
+      Archive: [],
+    });
+    const config = makeConfig(user);
+    const copy = new Map<string, Row>();
+    const first = await sync(config, 'FOLDER INBOX ALL', copy, undefined);
+    expect(first.rows.map((r) => [r.op, r.subject])).toEqual(
+      ['a', 'b', 'c', 'd', 'e'].map((id) => ['insert', id]),
+    );
+    const client = imapClient(user, dovecot());
+    await client.connect();
+    try {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        await client.messageFlagsAdd('2', ['\\Flagged'], { uid: true });
+        await client.messageFlagsAdd('3', ['\\Seen'], { uid: true });
+        await client.messageDelete('4', { uid: true });
+        await client.messageMove('5', 'Archive', { uid: true });
+      } finally {
+        lock.release();
+      }
+      await client.append('INBOX', mail('f'));
+      const second = await sync(config, 'FOLDER INBOX ALL', copy, first.cursor);
+      expect(second.rows.map((r) => [r.op, r.uid])).toEqual([
+        ['delete', 4],
+        ['delete', 5],
+        ['update', 2],
+        ['update', 3],
+        ['insert', 6],
+      ]);
+      expect(second.rows[2]!.flags).toContain('\\Flagged');
+      expect(second.rows[0]).toEqual({
+        op: 'delete',
+        id: expect.stringMatching(/^imap:\/\/.*\/INBOX;UIDVALIDITY=\d+\/;UID=4$/),
+        folder: 'INBOX',
+        uid: 4,
+        uidValidity: expect.any(String),
+      });
+      expect(held(copy)).toEqual(await truth(client, false));
+      // Each row as its exported schema says: deletions, and rows with their op.
+      const schema = (name: string) =>
+        new Ajv2020({ allErrors: true }).compile(
+          JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), 'utf8')),
+        );
+      const [asRow, asDeletion] = [schema('row.schema.json'), schema('deleted-row.schema.json')];
+      for (const row of second.rows)
+        expect((row.op === 'delete' ? asDeletion : asRow)(row), JSON.stringify(row)).toBe(true);
+      // Nothing changed since: nothing comes.
+      expect((await sync(config, 'FOLDER INBOX ALL', copy, second.cursor)).rows).toEqual([]);
+    } finally {
+      await client.logout();
+    }
+  });
+
+  for (const query of ['FOLDER INBOX ALL', 'FOLDER INBOX UNSEEN'])
+    it(`keeps a host equal to the mailbox through random changes (${query})`, async () => {
+      const unseenOnly = query.includes('UNSEEN');
+      const action = fc.oneof(
+        fc.record({ kind: fc.constant('append' as const), seen: fc.boolean() }),
+        fc.record({
+          kind: fc.constantFrom('seen' as const, 'unseen' as const, 'flag' as const),
+          pick: fc.nat(),
+        }),
+        fc.record({ kind: fc.constantFrom('expunge' as const, 'move' as const), pick: fc.nat() }),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(action, { maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+          async (rounds) => {
+            const user = freshUser('cp');
+            await seedMailbox(dovecot(), user, {
+              INBOX: ['s1', 's2', 's3'].map((id, i) => ({
+                source: mail(id),
+                flags: i === 0 ? ['\\Seen'] : [],
+              })),
+              Elsewhere: [],
+            });
+            const config = makeConfig(user);
+            const copy = new Map<string, Row>();
+            let { cursor } = await sync(config, query, copy, undefined);
+            const client = imapClient(user, dovecot());
+            await client.connect();
+            try {
+              let n = 0;
+              for (const round of rounds) {
+                for (const step of round) {
+                  if (step.kind === 'append') {
+                    await client.append('INBOX', mail(`m${n++}`), step.seen ? ['\\Seen'] : []);
+                    continue;
+                  }
+                  const lock = await client.getMailboxLock('INBOX');
+                  try {
+                    const uids = (await client.search({ all: true }, { uid: true })) || [];
+                    if (uids.length === 0) continue;
+                    const uid = String(uids[step.pick % uids.length]);
+                    if (step.kind === 'seen')
+                      await client.messageFlagsAdd(uid, ['\\Seen'], { uid: true });
+                    if (step.kind === 'unseen')
+                      await client.messageFlagsRemove(uid, ['\\Seen'], { uid: true });
+                    if (step.kind === 'flag')
+                      await client.messageFlagsAdd(uid, ['\\Flagged'], { uid: true });
+                    if (step.kind === 'expunge') await client.messageDelete(uid, { uid: true });
+                    if (step.kind === 'move')
+                      await client.messageMove(uid, 'Elsewhere', { uid: true });
+                  } finally {
+                    lock.release();
+                  }
+                }
+                ({ cursor } = await sync(config, query, copy, cursor));
+                expect(held(copy)).toEqual(await truth(client, unseenOnly));
+              }
+            } finally {
+              await client.logout();
+            }
+          },
+        ),
+        { numRuns: 12 },
+      );
+    }, 120_000);
+});
