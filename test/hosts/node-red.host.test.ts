@@ -194,6 +194,46 @@ describe('Node-RED nodes in the Node-RED runtime', () => {
     expect(lastStatus('watch')).toMatchObject({ fill: 'green', text: 'watching, 4 rows' });
   });
 
+  it('imap watch with changes: a flag set and a message expunged elsewhere come with topic update and delete', async () => {
+    const user = freshUser('nrc');
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 2) });
+    const flow = onTab(
+      [connectionNode('conn', user)],
+      [
+        {
+          id: 'watch',
+          type: 'imap-watch',
+          connection: 'conn',
+          query: 'FOLDER INBOX ALL',
+          changes: true,
+          wires: [['rows']],
+        },
+        { id: 'rows', type: 'helper' },
+      ],
+    );
+    await helper.load(NODES, flow, { conn: { password: user.password } });
+    const initial = await collect('rows', 2);
+    expect(initial.map((m) => m.topic)).toEqual(['insert', 'insert']);
+    const changed = collect('rows', 2, 10_000);
+    await withImapClient(user, dovecot(), async (client) => {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        await client.messageFlagsAdd('1', ['\\Flagged'], { uid: true });
+        await client.messageDelete('2', { uid: true });
+      } finally {
+        lock.release();
+      }
+    });
+    // One wake-up or two (the server may tell the STORE and the EXPUNGE apart): either order.
+    const rows = (await changed).sort((a, b) => a.topic.localeCompare(b.topic));
+    expect(rows.map((m) => [m.topic, m.payload.uid])).toEqual([
+      ['delete', 2],
+      ['update', 1],
+    ]);
+    expect(rows[1]!.payload.flags).toContain('\\Flagged');
+    expect(rows[0]!.payload.id).toBe(initial[1]!.payload.id);
+  });
+
   it('acknowledges a page of rows in one call, also when the flow dropped some of them; or each message', async () => {
     const user = freshUser('nrpage');
     await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 5) });

@@ -5,7 +5,8 @@
  * second of its arrival, until the flow stops. Every wake-up, IDLE restart and reconnect reads
  * from the cursor, so mail that came while the server or the flow was away comes next, once.
  * The cursor lives in the node's context (a file-backed store keeps it across restarts) and
- * moves after a page's rows have been sent.
+ * moves after a page's rows have been sent. With "changes", flag changes and deletions come too,
+ * msg.topic saying insert, update or delete.
  */
 const { connector, contextStore, errorStatus, nodeError } = require('./lib/connector-client.js');
 
@@ -22,6 +23,7 @@ module.exports = function register(RED) {
     }
     const query = definition.query && definition.query.trim() !== '' ? definition.query : 'ALL';
     const state = contextStore(node, definition.store);
+    const changes = definition.changes === true || definition.changes === 'true';
     const controller = new AbortController();
     let count = 0;
     const watching = () =>
@@ -35,10 +37,16 @@ module.exports = function register(RED) {
         signal: controller.signal,
         select: definition.select || 'envelope',
         restartChangedFolders: true,
+        ...(changes ? { changes: true } : {}),
         ...(cursor ? { cursor } : {}),
         onRows: async ({ rows, cursor: next }) => {
+          // With changes, the topic says what to do with the row: insert, update or delete.
           for (const row of rows)
-            node.send({ _msgid: RED.util.generateId(), topic: row.folder, payload: row });
+            node.send({
+              _msgid: RED.util.generateId(),
+              topic: changes ? row.op : row.folder,
+              payload: row,
+            });
           count += rows.length;
           await state.set(CURSOR_KEY, next);
           watching();
