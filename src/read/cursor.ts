@@ -14,6 +14,10 @@ export interface FolderCursor {
   known?: string;
   /** Change feed: UIDs found changed whose update rows a later page still sends. */
   pending?: string;
+  /** Change feed without CONDSTORE: the UIDs whose flags `flags` keeps (a sequence set). */
+  flagUids?: string;
+  /** Change feed without CONDSTORE: a 4-byte hash of each of those messages' flags (base64url). */
+  flags?: string;
 }
 
 /** Where a read stands, per folder. Opaque to hosts: they get it base64url-encoded. */

@@ -7,7 +7,16 @@
  */
 import { toUidSet } from '../imap/uid-set.js';
 import { rowId, type RowContext } from '../rows/message-to-row.js';
-import { highestModseqOf, nextKnown, scanChanges, uidsOfSet } from './change-scan.js';
+import {
+  decodeFlags,
+  flagFields,
+  flagsOf,
+  highestModseqOf,
+  MAX_FLAG_TRACKED,
+  nextKnown,
+  scanChanges,
+  uidsOfSet,
+} from './change-scan.js';
 import type { FolderCursor } from './cursor.js';
 import { fetchRows } from './fetch-batches.js';
 import type { PageRun } from './read-page.js';
@@ -32,14 +41,53 @@ function deleteRows(ctx: RowContext, uidValidity: string, uids: number[]): unkno
 }
 
 /** The change fields of a folder's entry. */
-type ChangeFields = Pick<FolderCursor, 'modseq' | 'known' | 'pending'>;
+type ChangeFields = Pick<FolderCursor, 'modseq' | 'known' | 'pending' | 'flagUids' | 'flags'>;
+
+const CHANGE_FIELDS = ['modseq', 'known', 'pending', 'flagUids', 'flags'] as const;
 
 function fieldsOf(entry: FolderCursor): ChangeFields {
+  const fields: ChangeFields = {};
+  for (const key of CHANGE_FIELDS) if (entry[key] !== undefined) fields[key] = entry[key];
+  return fields;
+}
+
+/** A page's change rows of a folder, and what the rest of the page needs of them. */
+export interface FolderFeed {
+  entry: ChangeFields;
+  /** Messages the updates used of the page. */
+  consumed: number;
+  /** Updates wait for the next page: the folder's new messages wait too. */
+  pending: boolean;
+  /** Without MODSEQs: the flag hashes the new messages of the page join. */
+  flags?: Map<number, number>;
+}
+
+/** A folder never read, or renumbered (then read again): the host's old rows go, changes count from now. */
+function startOver(run: PageRun, ctx: RowContext, before: FolderCursor | undefined): FolderFeed {
+  if (before?.known)
+    run.page.rows.push(...deleteRows(ctx, before.uidValidity, uidsOfSet(before.known)));
+  const modseq = highestModseqOf(run.session);
   return {
-    ...(entry.modseq !== undefined ? { modseq: entry.modseq } : {}),
-    ...(entry.known !== undefined ? { known: entry.known } : {}),
-    ...(entry.pending !== undefined ? { pending: entry.pending } : {}),
+    entry: modseq ? { modseq, known: '' } : { known: '' },
+    consumed: 0,
+    pending: false,
+    ...(modseq ? {} : { flags: new Map() }),
   };
+}
+
+/** The folder's scan, once per run: deletions sent now, updates queued in `pending`. */
+async function scan(run: PageRun, ctx: RowContext, before: FolderCursor, entry: ChangeFields) {
+  const changes = await scanChanges(run.session, run.plan.attributes, before);
+  if (changes.flags && changes.flags.size > MAX_FLAG_TRACKED)
+    run.page.warnings.push(
+      `${ctx.folder}: more than ${MAX_FLAG_TRACKED} messages on a server without CONDSTORE: flag changes here are not reported; deletions are`,
+    );
+  run.page.rows.push(...deleteRows(ctx, ctx.uidValidity, changes.remove));
+  entry.known = nextKnown(uidsOfSet(before.known), changes.remove, []);
+  if (changes.modseq !== undefined) entry.modseq = changes.modseq;
+  const waiting = new Set([...uidsOfSet(before.pending), ...changes.update]);
+  entry.pending = toUidSet([...waiting].sort((a, b) => a - b));
+  return changes.flags;
 }
 
 /**
@@ -52,35 +100,45 @@ export async function changeRows(
   ctx: RowContext,
   before: FolderCursor | undefined,
   want: number,
-): Promise<{ entry: ChangeFields; consumed: number; pending: boolean }> {
+): Promise<FolderFeed> {
   const scanned = (run.state.scanned ??= []);
   const firstVisit = !scanned.includes(ctx.folder);
   if (firstVisit) scanned.push(ctx.folder);
-  if (!before || before.uidValidity !== ctx.uidValidity) {
-    // Never read, or renumbered (then read again from the start): the host's rows of the
-    // old numbering go, and changes count from now.
-    if (before?.known)
-      run.page.rows.push(...deleteRows(ctx, before.uidValidity, uidsOfSet(before.known)));
-    const modseq = highestModseqOf(run.session);
-    return { entry: { ...(modseq ? { modseq } : {}), known: '' }, consumed: 0, pending: false };
-  }
+  if (!before || before.uidValidity !== ctx.uidValidity) return startOver(run, ctx, before);
   const entry = fieldsOf(before);
-  if (firstVisit) {
-    const changes = await scanChanges(run.session, run.plan.attributes, before);
-    if (changes.modseq === undefined)
-      run.page.warnings.push(
-        `${ctx.folder}: the server keeps no MODSEQ here (no CONDSTORE), so flag changes are not reported; deletions are`,
-      );
-    run.page.rows.push(...deleteRows(ctx, ctx.uidValidity, changes.remove));
-    entry.known = nextKnown(uidsOfSet(before.known), changes.remove, []);
-    if (changes.modseq !== undefined) entry.modseq = changes.modseq;
-    const waiting = new Set([...uidsOfSet(before.pending), ...changes.update]);
-    entry.pending = toUidSet([...waiting].sort((a, b) => a - b));
-  }
+  const scannedFlags = firstVisit ? await scan(run, ctx, before, entry) : undefined;
+  const flags =
+    scannedFlags ??
+    (entry.flags !== undefined ? decodeFlags(uidsOfSet(entry.flagUids), entry.flags) : undefined);
   const pending = uidsOfSet(entry.pending);
   const take = pending.slice(0, Math.max(0, want));
   run.page.rows.push(...withOp(await fetchRows(run, take, ctx), 'update'));
   entry.pending = toUidSet(pending.slice(take.length));
   entry.known = nextKnown(uidsOfSet(entry.known), [], take);
-  return { entry, consumed: take.length, pending: pending.length > take.length };
+  return {
+    entry,
+    consumed: take.length,
+    pending: pending.length > take.length,
+    ...(flags ? { flags } : {}),
+  };
+}
+
+/**
+ * The entry's change fields once the page's new messages were sent: they join the known set,
+ * and without MODSEQs their flags join the baseline (one UID FETCH (FLAGS) for them).
+ */
+export async function afterInserts(
+  run: PageRun,
+  feed: FolderFeed,
+  taken: number[],
+): Promise<ChangeFields> {
+  const entry: ChangeFields = {
+    ...feed.entry,
+    known: nextKnown(uidsOfSet(feed.entry.known), [], taken),
+  };
+  delete entry.flagUids;
+  delete entry.flags;
+  if (!feed.flags) return entry;
+  for (const [uid, hash] of await flagsOf(run.session, toUidSet(taken))) feed.flags.set(uid, hash);
+  return { ...entry, ...flagFields(feed.flags) };
 }

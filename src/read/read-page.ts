@@ -11,8 +11,7 @@ import { withMailbox } from '../imap/with-mailbox.js';
 import type { RowContext } from '../rows/message-to-row.js';
 import type { CursorState } from './cursor.js';
 import { fetchRows, type PageSource } from './fetch-batches.js';
-import { nextKnown, uidsOfSet } from './change-scan.js';
-import { changeRows, withOp } from './read-changes.js';
+import { afterInserts, changeRows, withOp, type FolderFeed } from './read-changes.js';
 
 export type { PageSource } from './fetch-batches.js';
 
@@ -125,7 +124,7 @@ async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promi
       uidValidity,
       dateTimeFormat: run.config.dateTimeFormat,
     };
-    const feed = run.options.changes
+    const feed: FolderFeed = run.options.changes
       ? await changeRows(run, ctx, before, want)
       : { entry: {}, consumed: 0, pending: false };
     const { taken, exhausted } = feed.pending
@@ -134,11 +133,10 @@ async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promi
     const rows = await fetchRows(run, taken, ctx);
     run.page.rows.push(...(run.options.changes ? withOp(rows, 'insert') : rows));
     state.folders[folder.path] = {
-      ...feed.entry,
+      ...(run.options.changes ? await afterInserts(run, feed, taken) : {}),
       uidValidity,
       lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid,
       query: run.plan.queryDigest,
-      ...(run.options.changes ? { known: nextKnown(uidsOfSet(feed.entry.known), [], taken) } : {}),
     };
     if (state.remaining !== null) state.remaining -= taken.length;
     if (exhausted) state.done.push(folder.path);

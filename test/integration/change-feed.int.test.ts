@@ -10,9 +10,10 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import type { ImapFlow } from 'imapflow';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../../src/index.js';
 import { imapClient } from '../helpers/imap-client.js';
+import { addDovecotUsers, startDovecot, type DovecotServer } from '../helpers/dovecot.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 
@@ -127,68 +128,122 @@ describe('the change feed', () => {
   });
 
   for (const query of ['FOLDER INBOX ALL', 'FOLDER INBOX UNSEEN'])
-    it(`keeps a host equal to the mailbox through random changes (${query})`, async () => {
-      const unseenOnly = query.includes('UNSEEN');
-      const action = fc.oneof(
-        fc.record({ kind: fc.constant('append' as const), seen: fc.boolean() }),
-        fc.record({
-          kind: fc.constantFrom('seen' as const, 'unseen' as const, 'flag' as const),
-          pick: fc.nat(),
-        }),
-        fc.record({ kind: fc.constantFrom('expunge' as const, 'move' as const), pick: fc.nat() }),
-      );
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(fc.array(action, { maxLength: 6 }), { minLength: 1, maxLength: 4 }),
-          async (rounds) => {
-            const user = freshUser('cp');
-            await seedMailbox(dovecot(), user, {
-              INBOX: ['s1', 's2', 's3'].map((id, i) => ({
-                source: mail(id),
-                flags: i === 0 ? ['\\Seen'] : [],
-              })),
-              Elsewhere: [],
-            });
-            const config = makeConfig(user);
-            const copy = new Map<string, Row>();
-            let { cursor } = await sync(config, query, copy, undefined);
-            const client = imapClient(user, dovecot());
-            await client.connect();
-            try {
-              let n = 0;
-              for (const round of rounds) {
-                for (const step of round) {
-                  if (step.kind === 'append') {
-                    await client.append('INBOX', mail(`m${n++}`), step.seen ? ['\\Seen'] : []);
-                    continue;
-                  }
-                  const lock = await client.getMailboxLock('INBOX');
-                  try {
-                    const uids = (await client.search({ all: true }, { uid: true })) || [];
-                    if (uids.length === 0) continue;
-                    const uid = String(uids[step.pick % uids.length]);
-                    if (step.kind === 'seen')
-                      await client.messageFlagsAdd(uid, ['\\Seen'], { uid: true });
-                    if (step.kind === 'unseen')
-                      await client.messageFlagsRemove(uid, ['\\Seen'], { uid: true });
-                    if (step.kind === 'flag')
-                      await client.messageFlagsAdd(uid, ['\\Flagged'], { uid: true });
-                    if (step.kind === 'expunge') await client.messageDelete(uid, { uid: true });
-                    if (step.kind === 'move')
-                      await client.messageMove(uid, 'Elsewhere', { uid: true });
-                  } finally {
-                    lock.release();
-                  }
-                }
-                ({ cursor } = await sync(config, query, copy, cursor));
-                expect(held(copy)).toEqual(await truth(client, unseenOnly));
-              }
-            } finally {
-              await client.logout();
-            }
-          },
-        ),
-        { numRuns: 12 },
-      );
-    }, 120_000);
+    it(
+      `keeps a host equal to the mailbox through random changes (${query})`,
+      () => randomChanges(query, () => ({ server: dovecot(), user: freshUser('cp') })),
+      120_000,
+    );
 });
+
+// Dovecot announcing no CONDSTORE or QRESYNC (as Courier IMAP): flag changes are found by
+// comparing each message's flags with the hashes the cursor keeps.
+describe('the change feed on a server without CONDSTORE', () => {
+  let bare: DovecotServer;
+  let users = 0;
+  beforeAll(async () => {
+    bare = await startDovecot({
+      capabilities: [
+        'IMAP4rev1',
+        'LITERAL+',
+        'SASL-IR',
+        'ID',
+        'ENABLE',
+        'IDLE',
+        'NAMESPACE',
+        'UIDPLUS',
+        'MOVE',
+        'ESEARCH',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  for (const query of ['FOLDER INBOX ALL', 'FOLDER INBOX UNSEEN'])
+    it(
+      `keeps a host equal to the mailbox through random changes (${query})`,
+      () =>
+        randomChanges(query, () => {
+          const user = { name: `bare${++users}x${process.pid}`, password: `bare-pw-${users}` };
+          addDovecotUsers(bare, [user]);
+          return { server: bare, user };
+        }),
+      120_000,
+    );
+});
+
+/** The property: random changes by another client between reads; after each, host == mailbox. */
+async function randomChanges(
+  query: string,
+  account: () => {
+    server: { host: string; imapPort: number };
+    user: { name: string; password: string };
+  },
+): Promise<void> {
+  const unseenOnly = query.includes('UNSEEN');
+  const action = fc.oneof(
+    fc.record({ kind: fc.constant('append' as const), seen: fc.boolean() }),
+    fc.record({
+      kind: fc.constantFrom('seen' as const, 'unseen' as const, 'flag' as const),
+      pick: fc.nat(),
+    }),
+    fc.record({ kind: fc.constantFrom('expunge' as const, 'move' as const), pick: fc.nat() }),
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.array(action, { maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+      async (rounds) => {
+        const { server, user } = account();
+        await seedMailbox(server, user, {
+          INBOX: ['s1', 's2', 's3'].map((id, i) => ({
+            source: mail(id),
+            flags: i === 0 ? ['\\Seen'] : [],
+          })),
+          Elsewhere: [],
+        });
+        const config = { ...makeConfig(user), server: server.host, port: server.imapPort };
+        const copy = new Map<string, Row>();
+        let { cursor } = await sync(config, query, copy, undefined);
+        const client = imapClient(user, server);
+        await client.connect();
+        try {
+          let n = 0;
+          for (const round of rounds) {
+            for (const step of round) await change(client, step, `m${n++}`);
+            ({ cursor } = await sync(config, query, copy, cursor));
+            expect(held(copy)).toEqual(await truth(client, unseenOnly));
+          }
+        } finally {
+          await client.logout();
+        }
+      },
+    ),
+    { numRuns: 12 },
+  );
+}
+
+type Step =
+  | { kind: 'append'; seen: boolean }
+  | { kind: 'seen' | 'unseen' | 'flag' | 'expunge' | 'move'; pick: number };
+
+/** One change by another client: a new message, a flag set or removed, an expunge, a move. */
+async function change(client: ImapFlow, step: Step, id: string): Promise<void> {
+  if (step.kind === 'append') {
+    await client.append('INBOX', mail(id), step.seen ? ['\\Seen'] : []);
+    return;
+  }
+  const lock = await client.getMailboxLock('INBOX');
+  try {
+    const uids = (await client.search({ all: true }, { uid: true })) || [];
+    if (uids.length === 0) return;
+    const uid = String(uids[step.pick % uids.length]);
+    if (step.kind === 'seen') await client.messageFlagsAdd(uid, ['\\Seen'], { uid: true });
+    if (step.kind === 'unseen') await client.messageFlagsRemove(uid, ['\\Seen'], { uid: true });
+    if (step.kind === 'flag') await client.messageFlagsAdd(uid, ['\\Flagged'], { uid: true });
+    if (step.kind === 'expunge') await client.messageDelete(uid, { uid: true });
+    if (step.kind === 'move') await client.messageMove(uid, 'Elsewhere', { uid: true });
+  } finally {
+    lock.release();
+  }
+}
