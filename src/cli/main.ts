@@ -23,6 +23,7 @@ import { runWrite } from './write-command.js';
 import { runApplyActions } from './apply-actions-command.js';
 import { runBatchCommand } from './batch-command.js';
 import { runAirbyteCommand, runSingerCommand } from './host-commands.js';
+import { isAbandonedCommandRejection } from '../imap/abandoned-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -163,7 +164,7 @@ export function runAsProgram(argv: string[]): void {
 /**
  * The process's ways to stop a command: Ctrl-C (130), SIGTERM (143), the reader of stdout going
  * away (141, "| head"); and one line instead of a stack trace for a library that throws from its
- * own socket handler (ioredis at a service that is not Redis).
+ * own socket handler (ioredis at a service that is not Redis) or rejects unheard.
  */
 function watchProcess(): {
   signal: AbortSignal;
@@ -181,6 +182,13 @@ function watchProcess(): {
   process.once('SIGTERM', () => stopWith(143));
   process.on('uncaughtException', (error) => {
     process.stderr.write(`Internal error: ${error.message}\n`);
+    process.exit(EXIT_CODES.internal);
+  });
+  // Only imapflow's rejection of a command on a connection already closed, which no one can
+  // hear any more, is let go; any other unhandled rejection ends the process as before.
+  process.on('unhandledRejection', (reason) => {
+    if (isAbandonedCommandRejection(reason)) return;
+    process.stderr.write(`Internal error: ${(reason as Error)?.message ?? String(reason)}\n`);
     process.exit(EXIT_CODES.internal);
   });
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
