@@ -4,7 +4,8 @@
  * cursor's lastUid had their flags or labels changed since the cursor's MODSEQ (CONDSTORE, RFC
  * 7162: UID FETCH ... (CHANGEDSINCE n)). A changed message that matches the query now comes
  * again as an update (the whole row: an upsert); one the host holds that no longer matches is
- * deleted from it. A server without CONDSTORE still reports deletions, not flag changes.
+ * deleted from it. Without CONDSTORE, changed flags are found by comparing each message's flags
+ * with the hashes the cursor keeps (`flagUids`, `flags`).
  */
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import type { Session } from '../imap/open-session.js';
@@ -25,7 +26,7 @@ export interface FolderChanges {
   flags?: Map<number, number>;
 }
 
-// Without CONDSTORE the cursor keeps 4 bytes per message the host holds, up to this many.
+// Without CONDSTORE the cursor keeps 4 bytes per message at or below lastUid, up to this many.
 export const MAX_FLAG_TRACKED = 50_000;
 
 /** A message's flags as 32 bits (FNV-1a over the sorted flags; \Recent is per session). */
@@ -92,14 +93,6 @@ export function uidsOfSet(text: string | undefined): number[] {
   return uids;
 }
 
-/** The known set after a page: what it held, less what was removed, plus what was sent. */
-export function nextKnown(known: number[], remove: number[], sent: number[]): string {
-  const gone = new Set(remove);
-  const all = new Set(known.filter((uid) => !gone.has(uid)));
-  for (const uid of sent) all.add(uid);
-  return toUidSet([...all].sort((a, b) => a - b));
-}
-
 /** The folder's HIGHESTMODSEQ as examined, when the server keeps MODSEQs for it. */
 export function highestModseqOf(session: Session): string | undefined {
   const { client } = session;
@@ -112,7 +105,7 @@ async function changedSince(session: Session, lastUid: number, modseq: string): 
   const messages = await withCommandDeadline(session, 'UID FETCH (CHANGEDSINCE)', () =>
     session.client.fetchAll(
       `1:${lastUid}`,
-      { uid: true, flags: true },
+      { uid: true },
       { uid: true, changedSince: BigInt(modseq) },
     ),
   );
@@ -150,17 +143,25 @@ async function changedAndPresent(
 const UID = { type: 'ATOM' as const, value: 'UID' };
 
 /**
- * Scans the examined folder for changes at or below `entry.lastUid` since `entry`.
+ * Scans the examined folder for changes at or below `entry.lastUid` since `entry`, `known`
+ * being the UIDs the host holds.
  * @throws session and search errors.
  */
 export async function scanChanges(
   session: Session,
   criteria: readonly ImapAttribute[],
   entry: FolderCursor,
+  known: number[],
 ): Promise<FolderChanges> {
   const modseq = highestModseqOf(session);
-  const known = uidsOfSet(entry.known);
-  if (entry.lastUid === 0) return { update: [], remove: [], modseq, flags: new Map() };
+  // Nothing read yet: only the baseline, flag hashes only where there are no MODSEQs.
+  if (entry.lastUid === 0)
+    return {
+      update: [],
+      remove: [],
+      modseq,
+      ...(modseq === undefined ? { flags: new Map() } : {}),
+    };
   const { changed, present, flags } = await changedAndPresent(
     session,
     entry,

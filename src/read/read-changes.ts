@@ -13,7 +13,6 @@ import {
   flagsOf,
   highestModseqOf,
   MAX_FLAG_TRACKED,
-  nextKnown,
   scanChanges,
   uidsOfSet,
 } from './change-scan.js';
@@ -53,7 +52,10 @@ function fieldsOf(entry: FolderCursor): ChangeFields {
 
 /** A page's change rows of a folder, and what the rest of the page needs of them. */
 export interface FolderFeed {
+  /** The change fields but `known`, which afterInserts writes from `known` below. */
   entry: ChangeFields;
+  /** The UIDs the host holds after the page's deletions and updates. */
+  known: Set<number>;
   /** Messages the updates used of the page. */
   consumed: number;
   /** Updates wait for the next page: the folder's new messages wait too. */
@@ -68,22 +70,29 @@ function startOver(run: PageRun, ctx: RowContext, before: FolderCursor | undefin
     run.page.rows.push(...deleteRows(ctx, before.uidValidity, uidsOfSet(before.known)));
   const modseq = highestModseqOf(run.session);
   return {
-    entry: modseq ? { modseq, known: '' } : { known: '' },
+    entry: modseq ? { modseq } : {},
+    known: new Set(),
     consumed: 0,
     pending: false,
     ...(modseq ? {} : { flags: new Map() }),
   };
 }
 
-/** The folder's scan, once per run: deletions sent now, updates queued in `pending`. */
-async function scan(run: PageRun, ctx: RowContext, before: FolderCursor, entry: ChangeFields) {
-  const changes = await scanChanges(run.session, run.plan.attributes, before);
+/** The folder's scan, once per run: deletions sent now (and dropped from `known`), updates queued in `pending`. */
+async function scan(
+  run: PageRun,
+  ctx: RowContext,
+  before: FolderCursor,
+  entry: ChangeFields,
+  known: Set<number>,
+) {
+  const changes = await scanChanges(run.session, run.plan.attributes, before, [...known]);
   if (changes.flags && changes.flags.size > MAX_FLAG_TRACKED)
     run.page.warnings.push(
       `${ctx.folder}: more than ${MAX_FLAG_TRACKED} messages on a server without CONDSTORE: flag changes here are not reported; deletions are`,
     );
   run.page.rows.push(...deleteRows(ctx, ctx.uidValidity, changes.remove));
-  entry.known = nextKnown(uidsOfSet(before.known), changes.remove, []);
+  for (const uid of changes.remove) known.delete(uid);
   if (changes.modseq !== undefined) entry.modseq = changes.modseq;
   const waiting = new Set([...uidsOfSet(before.pending), ...changes.update]);
   entry.pending = toUidSet([...waiting].sort((a, b) => a - b));
@@ -105,8 +114,9 @@ export async function changeRows(
   const firstVisit = !scanned.includes(ctx.folder);
   if (firstVisit) scanned.push(ctx.folder);
   if (!before || before.uidValidity !== ctx.uidValidity) return startOver(run, ctx, before);
-  const entry = fieldsOf(before);
-  const scannedFlags = firstVisit ? await scan(run, ctx, before, entry) : undefined;
+  const { known: _known, ...entry } = fieldsOf(before);
+  const known = new Set(uidsOfSet(before.known));
+  const scannedFlags = firstVisit ? await scan(run, ctx, before, entry, known) : undefined;
   const flags =
     scannedFlags ??
     (entry.flags !== undefined ? decodeFlags(uidsOfSet(entry.flagUids), entry.flags) : undefined);
@@ -114,9 +124,10 @@ export async function changeRows(
   const take = pending.slice(0, Math.max(0, want));
   run.page.rows.push(...withOp(await fetchRows(run, take, ctx), 'update'));
   entry.pending = toUidSet(pending.slice(take.length));
-  entry.known = nextKnown(uidsOfSet(entry.known), [], take);
+  for (const uid of take) known.add(uid);
   return {
     entry,
+    known,
     consumed: take.length,
     pending: pending.length > take.length,
     ...(flags ? { flags } : {}),
@@ -132,12 +143,12 @@ export async function afterInserts(
   feed: FolderFeed,
   taken: number[],
 ): Promise<ChangeFields> {
+  for (const uid of taken) feed.known.add(uid);
+  const { flagUids: _uids, flags: _flags, ...rest } = feed.entry;
   const entry: ChangeFields = {
-    ...feed.entry,
-    known: nextKnown(uidsOfSet(feed.entry.known), [], taken),
+    ...rest,
+    known: toUidSet([...feed.known].sort((a, b) => a - b)),
   };
-  delete entry.flagUids;
-  delete entry.flags;
   if (!feed.flags) return entry;
   for (const [uid, hash] of await flagsOf(run.session, toUidSet(taken))) feed.flags.set(uid, hash);
   return { ...entry, ...flagFields(feed.flags) };

@@ -126,7 +126,7 @@ async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promi
     };
     const feed: FolderFeed = run.options.changes
       ? await changeRows(run, ctx, before, want)
-      : { entry: {}, consumed: 0, pending: false };
+      : { entry: {}, known: new Set<number>(), consumed: 0, pending: false };
     const { taken, exhausted } = feed.pending
       ? { taken: [], exhausted: false }
       : await nextUids(run, folder.path, uidValidity, lastUid, want - feed.consumed);
