@@ -21,7 +21,6 @@ export interface FolderIdleEvents {
 }
 
 export class FolderIdle {
-  private session: Session | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private faulted = false;
@@ -32,6 +31,7 @@ export class FolderIdle {
     readonly folder: string,
     private readonly restartMs: number,
     private readonly events: FolderIdleEvents,
+    private readonly session: Session,
   ) {}
 
   /**
@@ -46,9 +46,8 @@ export class FolderIdle {
     events: FolderIdleEvents,
     options: OperationOptions,
   ): Promise<FolderIdle> {
-    const watch = new FolderIdle(folder, restartMs, events);
     const session = await openSession(config, options);
-    watch.session = session;
+    const watch = new FolderIdle(folder, restartMs, events, session);
     try {
       const client = session.client;
       const changed = () => events.onChange(folder);
@@ -81,7 +80,7 @@ export class FolderIdle {
    * server refuses it) only the timer's NOOP asks for changes.
    */
   private async idleLoop(): Promise<void> {
-    const client = this.session!.client;
+    const client = this.session.client;
     while (this.idle && !this.stopped && !this.faulted && client.usable) {
       const started = Date.now();
       if ((await client.idle().catch(() => false)) === false) this.idle = false;
@@ -91,7 +90,7 @@ export class FolderIdle {
   }
 
   private cycle(): void {
-    const session = this.session!;
+    const session = this.session;
     void this.idleLoop();
     const restart = (): void => {
       if (this.stopped || this.faulted) return;
@@ -115,6 +114,6 @@ export class FolderIdle {
   async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.session?.close();
+    await this.session.close();
   }
 }

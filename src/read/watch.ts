@@ -10,7 +10,7 @@
 import type { Config } from '../config/validate-config.js';
 import type { ConnectorError } from '../errors.js';
 import { FolderIdle } from '../imap/folder-idle.js';
-import { reconnectable } from '../imap/reconnect.js';
+import { backoffMs, reconnectable } from '../imap/reconnect.js';
 import { abortedError, sleep } from '../sleep.js';
 import { prepare } from './read-context.js';
 import { read, type ReadOptions } from './read.js';
@@ -107,6 +107,17 @@ class FolderWatches {
     if (this.wakeup.fault) throw this.wakeup.fault;
   }
 
+  /**
+   * After a fault: the sessions closed, then the reads' own pause (doubling with jitter, or the
+   * server's suggestion), at most a minute.
+   */
+  async recover(error: ConnectorError, attempt: number, signal: AbortSignal): Promise<void> {
+    await this.close();
+    const waitMs = Math.min(backoffMs(error, attempt, this.config.reconnectDelay), MAX_BACKOFF_MS);
+    this.options.onReconnect?.(error, waitMs);
+    await sleep(waitMs, signal).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.watchers.map((w) => w.close()));
     this.watchers = [];
@@ -150,10 +161,7 @@ export async function watch(
       } catch (error) {
         if (signal.aborted) break;
         if (!reconnectable(error)) throw error;
-        await watches.close();
-        const waitMs = Math.min(config.reconnectDelay * 2 ** failures++, MAX_BACKOFF_MS);
-        options.onReconnect?.(error as ConnectorError, waitMs);
-        await sleep(waitMs, signal).catch(() => undefined);
+        await watches.recover(error as ConnectorError, ++failures, signal);
       }
     }
     return cursor;
