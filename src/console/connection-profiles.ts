@@ -16,8 +16,7 @@ import {
 import { join } from 'node:path';
 import { SECRET_FIELDS } from '../config/redact.js';
 import { ConfigError } from '../errors.js';
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { storedName } from './console-errors.js';
 
 export interface ConnectionProfile {
   name: string;
@@ -35,13 +34,7 @@ export class ConnectionProfiles {
   }
 
   private path(name: string, suffix: string): string {
-    if (!NAME.test(name))
-      throw new ConfigError([
-        {
-          field: '/name',
-          message: 'a connection name is 1-64 letters, digits, dots, dashes or underscores',
-        },
-      ]);
+    storedName(name, 'a connection');
     return join(this.dir, `${name}${suffix}`);
   }
 

@@ -16,9 +16,7 @@ import { checkBatch, runBatch } from '../batch/run-batch.js';
 import { ConfigError, isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
 import { mergedSettings, renameBatchFolder } from './batch-settings.js';
 import { statusOf, type ConsoleBatchStatus } from './console-batch-status.js';
-import { notFound } from './console-errors.js';
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { isStoredName, notFound, storedName } from './console-errors.js';
 
 export interface NewBatch {
   name: string;
@@ -51,20 +49,14 @@ export class ConsoleBatches {
   }
 
   private profilePath(name: string): string {
-    if (!NAME.test(name))
-      throw new ConfigError([
-        {
-          field: '/name',
-          message: 'a batch name is 1-64 letters, digits, dots, dashes or underscores',
-        },
-      ]);
+    storedName(name, 'a batch');
     return join(this.dir, name, 'profile.json');
   }
 
   names(): string[] {
     if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir).filter(
-      (name) => NAME.test(name) && existsSync(this.profilePath(name)),
+      (name) => isStoredName(name) && existsSync(this.profilePath(name)),
     );
   }
 

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
+import { ConfigError, isConnectorError, makeError, type ConnectorError } from '../errors.js';
 
 /**
  * A failed request as the console answers it, in the one failure shape of the connector:
@@ -38,4 +38,26 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 /** NOT_FOUND for a name the console does not know (a path is never echoed). */
 export function notFound(what: string): ConnectorError {
   return makeError('NOT_FOUND', `No ${what} of that name.`);
+}
+
+/** What may name a saved connection, batch or import: it becomes a file or folder name. */
+const STORED_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function isStoredName(name: string): boolean {
+  return STORED_NAME.test(name);
+}
+
+/**
+ * `name` when it may name a saved thing, else CONFIG_INVALID at /name ("a batch name is ...").
+ * @param what "a batch", "a connection", "an import"
+ */
+export function storedName(name: string, what: string): string {
+  if (!isStoredName(name))
+    throw new ConfigError([
+      {
+        field: '/name',
+        message: `${what} name is 1-64 letters, digits, dots, dashes or underscores`,
+      },
+    ]);
+  return name;
 }

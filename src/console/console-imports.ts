@@ -16,11 +16,10 @@ import {
   type ImportResult,
 } from '../import/import-result.js';
 import type { ConnectionProfiles } from './connection-profiles.js';
-import { notFound } from './console-errors.js';
+import { isStoredName, notFound, storedName } from './console-errors.js';
 import { checkDefinition, type ImportDefinition } from './import-definition.js';
 import { ImportRuns, type ImportRun } from './import-runs.js';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const FILE_MODE = { mode: 0o600 };
 
 interface Running {
@@ -41,20 +40,14 @@ export class ConsoleImports {
   }
 
   private folderOf(name: string): string {
-    if (!NAME.test(name))
-      throw new ConfigError([
-        {
-          field: '/name',
-          message: 'an import name is 1-64 letters, digits, dots, dashes or underscores',
-        },
-      ]);
+    storedName(name, 'an import');
     return join(this.dir, name);
   }
 
   names(): string[] {
     if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir).filter(
-      (name) => NAME.test(name) && existsSync(join(this.dir, name, 'import.json')),
+      (name) => isStoredName(name) && existsSync(join(this.dir, name, 'import.json')),
     );
   }
 

@@ -15,6 +15,10 @@ function rate(m, now) {
   return { rate: perSecond ? `${Math.round(perSecond)}/s` : '', eta };
 }
 
+/** Messages copied, duplicates and failures, as a mailbox, an import or a folder counts them. */
+export const countsText = (c) =>
+  c ? `${c.copied} copied, ${c.duplicates} dup., ${c.failed} failed` : '';
+
 const statusOf = (status) => el('span', { class: `status-${status}` }, status);
 
 export function mailboxTable(mailboxes) {
@@ -30,7 +34,7 @@ export function mailboxTable(mailboxes) {
       },
       {
         label: 'Messages',
-        value: (m) => `${m.copied} copied, ${m.duplicates} dup., ${m.failed} failed`,
+        value: countsText,
       },
       { label: 'Bytes', value: (m) => bytes(m.bytes) },
       { label: 'Rate', value: (m) => rate(m, now).rate },

@@ -2,9 +2,8 @@
 // archive or another saved connection (imap-connector import --state). Start, Stop, live
 // counts while one runs (asked once a second), and each run's result per folder.
 import { api, el, errorText, fill, table } from './api.js';
+import { countsText } from './batch-tables.js';
 import { field } from './form-fields.js';
-
-const totalsText = (t) => (t ? `${t.copied} copied, ${t.duplicates} dup., ${t.failed} failed` : '');
 
 function liveTotals(folders) {
   const sum = (key) => folders.reduce((n, f) => n + f[key], 0);
@@ -12,11 +11,11 @@ function liveTotals(folders) {
 }
 
 function stateText(imp) {
-  if (imp.running) return `running: ${totalsText(liveTotals(imp.folders))}`;
+  if (imp.running) return `running: ${countsText(liveTotals(imp.folders))}`;
   const last = imp.runs.at(-1);
   if (!last) return 'not run yet';
   if (last.status === 'stopped') return 'stopped before the end: Start continues it';
-  return `last run ${last.status}: ${totalsText(last.totals)}`;
+  return `last run ${last.status}: ${countsText(last.totals)}`;
 }
 
 /** A run's result as the CLI prints it in short: per folder, then each failed message and why. */
@@ -24,7 +23,7 @@ function resultText(run, result) {
   const lines = [`Run ${run.id}: ${run.status}, ${run.startedAt} to ${run.endedAt ?? ''}`];
   if (run.error) lines.push(errorText(run.error));
   for (const f of result?.folders ?? []) {
-    lines.push(`${f.folder} -> ${f.destination}: ${totalsText(f)}`);
+    lines.push(`${f.folder} -> ${f.destination}: ${countsText(f)}`);
     for (const failure of f.failures)
       lines.push(`  UID ${failure.uid}: ${failure.code}: ${failure.message}`);
   }
