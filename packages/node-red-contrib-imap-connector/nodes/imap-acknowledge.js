@@ -9,7 +9,7 @@
  * login, not one per row), once every row of it arrived or, when the flow dropped some, once
  * none came for the wait. "each message" acts on every message as it comes.
  */
-const { connector, serialQueue } = require('./lib/connector-client.js');
+const { connectionOf, connector, serialQueue } = require('./lib/connector-client.js');
 
 const DEFAULT_WAIT_SECONDS = 2;
 
@@ -43,11 +43,8 @@ module.exports = function register(RED) {
   function ImapAcknowledgeNode(definition) {
     RED.nodes.createNode(this, definition);
     const node = this;
-    const account = RED.nodes.getNode(definition.connection);
-    if (!account) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no connection' });
-      return;
-    }
+    const account = connectionOf(RED, node, definition);
+    if (!account) return;
     const actions = actionsOf(definition);
     const perPage = definition.collect !== 'each';
     const wait = Number(definition.wait);

@@ -7,16 +7,21 @@
  * (saveCursor "acknowledged") only when imap acknowledge confirms the page's last row: a flow
  * that dies before storing rows then gets them again.
  */
-const { connector, contextStore, serialInput } = require('./lib/connector-client.js');
-
-const CURSOR_KEY = 'imapConnectorCursor';
+const {
+  CURSOR_KEY,
+  connectionOf,
+  connector,
+  contextStore,
+  queryOf,
+  serialInput,
+} = require('./lib/connector-client.js');
 
 module.exports = function register(RED) {
   function ImapReadNode(definition) {
     RED.nodes.createNode(this, definition);
     const node = this;
-    const account = RED.nodes.getNode(definition.connection);
-    const query = definition.query && definition.query.trim() !== '' ? definition.query : 'ALL';
+    const account = connectionOf(RED, node, definition);
+    const query = queryOf(definition);
     const select = definition.select || 'envelope';
     const mode = definition.mode === 'all' ? 'all' : 'page';
     const output = definition.output === 'page' ? 'page' : 'row';
@@ -27,10 +32,7 @@ module.exports = function register(RED) {
     let pending;
     /** imap acknowledge confirmed a page: its cursor becomes the saved one. */
     node.acknowledged = (cursor) => state.set(CURSOR_KEY, cursor);
-    if (!account) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no connection' });
-      return;
-    }
+    if (!account) return;
     node.status({});
 
     function rowMessage(msg, payload, extra) {

@@ -8,20 +8,23 @@
  * moves after a page's rows have been sent. With "changes", flag changes and deletions come too,
  * msg.topic saying insert, update or delete.
  */
-const { connector, contextStore, errorStatus, nodeError } = require('./lib/connector-client.js');
-
-const CURSOR_KEY = 'imapConnectorCursor';
+const {
+  CURSOR_KEY,
+  connectionOf,
+  connector,
+  contextStore,
+  errorStatus,
+  nodeError,
+  queryOf,
+} = require('./lib/connector-client.js');
 
 module.exports = function register(RED) {
   function ImapWatchNode(definition) {
     RED.nodes.createNode(this, definition);
     const node = this;
-    const account = RED.nodes.getNode(definition.connection);
-    if (!account) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no connection' });
-      return;
-    }
-    const query = definition.query && definition.query.trim() !== '' ? definition.query : 'ALL';
+    const account = connectionOf(RED, node, definition);
+    if (!account) return;
+    const query = queryOf(definition);
     const state = contextStore(node, definition.store);
     const changes = definition.changes === true || definition.changes === 'true';
     const controller = new AbortController();

@@ -4,7 +4,7 @@
  * or an array of those) in a folder of the account, skipping messages already there.
  * msg.payload becomes write()'s result: stored, duplicates, failed, per message.
  */
-const { connector, serialInput } = require('./lib/connector-client.js');
+const { connectionOf, connector, serialInput } = require('./lib/connector-client.js');
 
 function toMessage(item) {
   if (Buffer.isBuffer(item)) return { raw: item.toString('base64') };
@@ -28,11 +28,8 @@ module.exports = function register(RED) {
   function ImapWriteNode(definition) {
     RED.nodes.createNode(this, definition);
     const node = this;
-    const account = RED.nodes.getNode(definition.connection);
-    if (!account) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no connection' });
-      return;
-    }
+    const account = connectionOf(RED, node, definition);
+    if (!account) return;
     serialInput(node, async (msg, send, signal) => {
       const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       const folder =

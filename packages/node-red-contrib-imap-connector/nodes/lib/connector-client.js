@@ -107,6 +107,21 @@ function contextStore(node, store) {
   };
 }
 
+/** Where imap read and imap watch keep their cursor in the node context. */
+const CURSOR_KEY = 'imapConnectorCursor';
+
+/** The node's imap-connection config node; without one the node says so and does nothing. */
+function connectionOf(RED, node, definition) {
+  const account = RED.nodes.getNode(definition.connection);
+  if (!account) node.status({ fill: 'red', shape: 'ring', text: 'no connection' });
+  return account;
+}
+
+/** The node's query, ALL when left empty. */
+function queryOf(definition) {
+  return definition.query && definition.query.trim() !== '' ? definition.query : 'ALL';
+}
+
 /** Runs input handlers one after the other, so two pulls never share a cursor. */
 function serialInput(node, handle) {
   const run = serialQueue(node);
@@ -160,6 +175,9 @@ function adminRoute(handler) {
 }
 
 module.exports = {
+  CURSOR_KEY,
+  connectionOf,
+  queryOf,
   serialQueue,
   adminRoute,
   connector,
