@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { read } from '../../src/read/read.js';
-import { startDovecot } from '../../test/helpers/dovecot.js';
+import { CAPABILITIES_WITHOUT_CONDSTORE, startDovecot } from '../../test/helpers/dovecot.js';
 import { imapClient } from '../../test/helpers/imap-client.js';
 import { BENCH_FOLDERS, seedDovecotUser } from './seed-maildir.js';
 
@@ -75,20 +75,6 @@ async function measure(
   return result;
 }
 
-// As Courier IMAP: no CONDSTORE, so flag changes are found by comparing flags.
-const NO_CONDSTORE = [
-  'IMAP4rev1',
-  'LITERAL+',
-  'SASL-IR',
-  'ID',
-  'ENABLE',
-  'IDLE',
-  'NAMESPACE',
-  'UIDPLUS',
-  'MOVE',
-  'ESEARCH',
-];
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { messages: { type: 'string', default: '10000' }, out: { type: 'string' } },
@@ -97,7 +83,8 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
   for (const [name, capabilities] of [
     ['condstore', undefined],
-    ['withoutCondstore', NO_CONDSTORE],
+    // As Courier IMAP: no CONDSTORE, so flag changes are found by comparing flags.
+    ['withoutCondstore', CAPABILITIES_WITHOUT_CONDSTORE],
   ] as const) {
     const server = await startDovecot({
       users: [user],

@@ -357,6 +357,23 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Dovecot's capabilities without CONDSTORE and QRESYNC (as Courier IMAP announces none): for
+ * `capabilities`, where a server without MODSEQs is wanted.
+ */
+export const CAPABILITIES_WITHOUT_CONDSTORE = [
+  'IMAP4rev1',
+  'LITERAL+',
+  'SASL-IR',
+  'ID',
+  'ENABLE',
+  'IDLE',
+  'NAMESPACE',
+  'UIDPLUS',
+  'MOVE',
+  'ESEARCH',
+];
+
 /** Starts a private Dovecot with the given users; stop() kills it by PID and removes its files. */
 export async function startDovecot(
   options: {

@@ -13,7 +13,12 @@ import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../../src/index.js';
 import { imapClient } from '../helpers/imap-client.js';
-import { addDovecotUsers, startDovecot, type DovecotServer } from '../helpers/dovecot.js';
+import {
+  addDovecotUsers,
+  CAPABILITIES_WITHOUT_CONDSTORE,
+  startDovecot,
+  type DovecotServer,
+} from '../helpers/dovecot.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 
@@ -142,18 +147,7 @@ describe('the change feed on a server without CONDSTORE', () => {
   let users = 0;
   beforeAll(async () => {
     bare = await startDovecot({
-      capabilities: [
-        'IMAP4rev1',
-        'LITERAL+',
-        'SASL-IR',
-        'ID',
-        'ENABLE',
-        'IDLE',
-        'NAMESPACE',
-        'UIDPLUS',
-        'MOVE',
-        'ESEARCH',
-      ],
+      capabilities: CAPABILITIES_WITHOUT_CONDSTORE,
     });
   });
   afterAll(async () => {
