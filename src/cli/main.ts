@@ -23,7 +23,6 @@ import { runWrite } from './write-command.js';
 import { runApplyActions } from './apply-actions-command.js';
 import { runBatchCommand } from './batch-command.js';
 import { runAirbyteCommand, runSingerCommand } from './host-commands.js';
-import { isAbandonedCommandRejection } from '../imap/abandoned-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -184,10 +183,8 @@ function watchProcess(): {
     process.stderr.write(`Internal error: ${error.message}\n`);
     process.exit(EXIT_CODES.internal);
   });
-  // Only imapflow's rejection of a command on a connection already closed, which no one can
-  // hear any more, is let go; any other unhandled rejection ends the process as before.
+  // A rejection nobody heard is a defect: one line and exit 1, never a silent success.
   process.on('unhandledRejection', (reason) => {
-    if (isAbandonedCommandRejection(reason)) return;
     process.stderr.write(`Internal error: ${(reason as Error)?.message ?? String(reason)}\n`);
     process.exit(EXIT_CODES.internal);
   });

@@ -98,7 +98,8 @@ export async function openReadContext(
     };
   } catch (error) {
     await session.close();
-    throw error;
+    // A cut in the LIST comes as imapflow's own error: named here, a reconnect can take it.
+    throw session.asError(error);
   }
 }
 
