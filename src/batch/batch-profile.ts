@@ -70,6 +70,8 @@ export interface BatchProfile {
     postReadAction?: Record<string, unknown>;
     /** A POP3 source's destination folder (default INBOX). */
     pop3Folder?: string;
+    /** Carry flag changes of copied messages on later runs (default true). */
+    syncFlags?: boolean;
   };
   throttle: {
     parallelMailboxes: number;

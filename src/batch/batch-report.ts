@@ -5,7 +5,7 @@
  * token or CSV line.
  */
 import { formatDuration } from '../date-text.js';
-import type { MailboxState, RunStatus } from './mailbox-state.js';
+import type { FolderCounts, MailboxState, RunStatus } from './mailbox-state.js';
 
 export interface BatchTotals {
   mailboxes: number;
@@ -79,6 +79,21 @@ const removedText = (count: number): string =>
 const deletedText = (count: number): string =>
   count > 0 ? `, ${count} deleted at the source` : '';
 
+/** A mailbox's folders where something happened (the others would bury them), a line each. */
+function folderLines(mailbox: Pick<MailboxState, 'folders'>): string[] {
+  const busy = (f: FolderCounts): boolean =>
+    f.seen + f.copied + f.duplicates + f.failed + (f.destinationRemoved ?? 0) > 0 ||
+    (f.flagsUpdated ?? 0) > 0;
+  const flagsText = (f: FolderCounts): string =>
+    f.flagsUpdated ? `, flags of ${f.flagsUpdated} updated` : '';
+  return mailbox.folders
+    .filter(busy)
+    .map(
+      (f) =>
+        `           ${f.folder}: ${removedText(f.destinationRemoved ?? 0)}${f.copied} copied, ${f.duplicates} duplicates, ${f.failed} failed${deletedText(f.sourceDeleted ?? 0)}${flagsText(f)}`,
+    );
+}
+
 /** Every channel's outcome, so the run's log says whether anyone was told. */
 function notificationLines(report: BatchReport): string[] {
   return report.notifications.map((n) =>
@@ -109,13 +124,7 @@ export function formatReportText(report: BatchReport): string {
     lines.push(
       `${m.status.toUpperCase().padEnd(8)} ${m.label}: ${removedText(removedOf(m))}${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed${deletedText(sourceDeletedOf(m))}${m.attempts > 1 ? ` (${m.attempts} attempts)` : ''}`,
     );
-    // Folders where nothing happened would bury the ones that matter.
-    for (const f of m.folders.filter(
-      (f) => f.seen + f.copied + f.duplicates + f.failed + (f.destinationRemoved ?? 0) > 0,
-    ))
-      lines.push(
-        `           ${f.folder}: ${removedText(f.destinationRemoved ?? 0)}${f.copied} copied, ${f.duplicates} duplicates, ${f.failed} failed${deletedText(f.sourceDeleted ?? 0)}`,
-      );
+    lines.push(...folderLines(m));
     if (m.error) {
       lines.push(`           ${m.error.code}: ${m.error.message}`);
       if (m.error.hint) lines.push(`           hint: ${m.error.hint}`);

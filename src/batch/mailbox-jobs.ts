@@ -173,6 +173,7 @@ export function mailboxJobs(
       ...(copy.sentFolder ? { sentFolder: copy.sentFolder } : {}),
       ...(copy.postReadAction ? { postReadAction: copy.postReadAction as never } : {}),
       ...(target && destination.existing === 'replace' ? { replace: true } : {}),
+      ...(copy.syncFlags === false ? { syncFlags: false } : {}),
       ...(profile.source.protocol === 'pop3'
         ? { pop3: { folder: copy.pop3Folder ?? 'INBOX' } }
         : {}),

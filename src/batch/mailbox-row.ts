@@ -68,13 +68,14 @@ export function countsOf(folders: readonly FolderImportResult[]): Counts {
       failed: f.failed,
       ...(f.sourceDeleted ? { sourceDeleted: f.sourceDeleted } : {}),
       ...(f.destinationRemoved ? { destinationRemoved: f.destinationRemoved } : {}),
+      ...(f.flagsUpdated ? { flagsUpdated: f.flagsUpdated } : {}),
     })),
   };
 }
 
 const SUMMED = ['seen', 'copied', 'duplicates', 'failed', 'bytes'] as const;
 const PER_FOLDER = ['seen', 'copied', 'duplicates', 'failed'] as const;
-const OPTIONAL_PER_FOLDER = ['sourceDeleted', 'destinationRemoved'] as const;
+const OPTIONAL_PER_FOLDER = ['sourceDeleted', 'destinationRemoved', 'flagsUpdated'] as const;
 
 /**
  * This attempt's counts on top of what the row held when it began (earlier attempts, in this

@@ -47,6 +47,8 @@ export interface FolderCounts {
   sourceDeleted?: number;
   /** Replace mode: messages removed from the destination folder before the copy. */
   destinationRemoved?: number;
+  /** Messages copied by earlier runs whose flag changes were carried over. */
+  flagsUpdated?: number;
 }
 
 export interface RunState {

@@ -1,14 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { runImport } from '../import/import-job.js';
-import {
-  partialImportResult,
-  type FolderImportResult,
-  type ImportResult,
-} from '../import/import-result.js';
+import { partialImportResult, type FolderImportResult } from '../import/import-result.js';
+import { formatImport } from './import-format.js';
 import type { PostReadAction } from '../import/post-read-action.js';
 import type { ImportSpec } from '../import/prepare-import.js';
-import { unmatchedWarning } from '../query/plan.js';
 import { parseFolderMapping } from '../write/map-folder.js';
 import { CONNECTION_FLAGS, CONNECTION_FLAGS_HELP, OUTPUT_FLAGS_HELP } from './connection-flags.js';
 import { EXIT_CODES, EXIT_CODE_HELP, worstExitCode } from './exit-codes.js';
@@ -50,6 +46,8 @@ What and how:
       --pop3-folder NAME     where a POP3 source's messages go (default INBOX)
       --replace              empty the target folders this import writes before its first
                              run (once: later runs go on incrementally); --target only
+      --no-sync-flags        leave the flags of messages copied by earlier runs as they are
+                             (by default a rerun carries their changes at the source over)
       --wait-for-lock SECS   when another run of this job is still going, wait up to SECS
                              for it to finish (default 0: stop at once with JOB_BUSY)
 
@@ -74,6 +72,7 @@ const OPTIONS = {
   'sent-folder': { type: 'string' },
   after: { type: 'string' },
   replace: { type: 'boolean' },
+  'no-sync-flags': { type: 'boolean' },
   pop3: { type: 'boolean' },
   'pop3-folder': { type: 'string' },
   'wait-for-lock': { type: 'string' },
@@ -138,6 +137,7 @@ function specFromFlags(
   const after = parseAfter(values.after);
   if (after) spec.postReadAction = after;
   if (values.replace) spec.replace = true;
+  if (values['no-sync-flags']) spec.syncFlags = false;
   if (values['pop3-folder'] !== undefined && !values.pop3)
     throw usageError('/pop3', '--pop3-folder needs --pop3');
   if (values.pop3)
@@ -152,44 +152,6 @@ function specFromFlags(
     spec.waitForLock = Number(wait);
   }
   return spec as unknown as ImportSpec;
-}
-
-function folderLine(folder: FolderImportResult): string {
-  const seconds = (folder.elapsedMs / 1000).toFixed(1);
-  const extra = [
-    folder.recovered ? `${folder.recovered} recovered` : '',
-    folder.uidValidityChanged
-      ? `UIDVALIDITY changed ${folder.uidValidityChanged.previous} -> ${folder.uidValidityChanged.current}, read again`
-      : '',
-  ].filter(Boolean);
-  return `  ${folder.folder} -> ${folder.destination}: ${folder.seen} seen, ${folder.copied} copied, ${folder.duplicates} duplicates, ${folder.failed} failed, ${folder.bytes} bytes, ${seconds}s${extra.length ? ` (${extra.join('; ')})` : ''}`;
-}
-
-/** The result as a person reads it; `stopped`: the run ended with an error, so what it did so far is not "OK". */
-export function formatImport(result: ImportResult, stopped = false): string {
-  const busy = result.folders.filter(
-    (folder) => folder.seen > 0 || folder.recovered > 0 || folder.uidValidityChanged,
-  );
-  const lines = busy.map(folderLine);
-  const idle = result.folders.length - busy.length;
-  if (idle > 0) lines.push(`  ${idle} folder${idle === 1 ? '' : 's'} with nothing new`);
-  for (const folder of result.folders)
-    for (const failure of folder.failures)
-      lines.push(
-        `    failed UID ${failure.uid} in ${folder.folder}: ${failure.code} ${failure.message}`,
-      );
-  for (const folder of result.folders)
-    for (const problem of folder.rowErrors ?? [])
-      lines.push(
-        `    stored UID ${problem.uid} in ${folder.folder} with a partial row: ${problem.code} ${problem.message}`,
-      );
-  const t = result.totals;
-  const label = stopped ? 'STOPPED, SO FAR' : t.failed === 0 ? 'OK' : 'DONE WITH FAILURES';
-  lines.push(
-    `${label}  ${t.seen} seen, ${t.copied} copied, ${t.duplicates} duplicates, ${t.failed} failed, ${t.bytes} bytes in ${(t.elapsedMs / 1000).toFixed(1)}s`,
-  );
-  for (const pattern of result.unmatched) lines.push(`  warning: ${unmatchedWarning(pattern)}`);
-  return lines.join('\n') + '\n';
 }
 
 /** One line on a terminal, redrawn on a timer: the folder being imported, its counts and the pace. */

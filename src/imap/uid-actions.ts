@@ -21,6 +21,13 @@ export async function addFlags(session: Session, uids: string, flags: string[]):
   );
 }
 
+export async function removeFlags(session: Session, uids: string, flags: string[]): Promise<void> {
+  if (flags.length === 0) return;
+  await withCommandDeadline(session, 'UID STORE', () =>
+    session.client.messageFlagsRemove(uids, flags, { uid: true }),
+  );
+}
+
 /** STORE +FLAGS \Deleted, then UID EXPUNGE of just these UIDs where the server has UIDPLUS. */
 export async function deleteUids(session: Session, uids: string): Promise<RemoveOutcome> {
   if (!session.client.capabilities.has('UIDPLUS')) {

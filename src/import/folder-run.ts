@@ -29,6 +29,8 @@ export interface FolderJob {
   /** Build each message's row (the destination keeps it). */
   keepsRows: boolean;
   mode: DedupeMode;
+  /** Carry flag changes of messages copied by earlier runs (syncFlags). */
+  syncFlags: boolean;
   /** Messages still allowed by the query's LIMIT, shared across folders. */
   budget: { remaining: number };
   signal: AbortSignal | undefined;

@@ -10,6 +10,7 @@ import { withMailbox } from '../imap/with-mailbox.js';
 import { deleteAged, recordUnread, settle, type FolderJob, type FolderRun } from './folder-run.js';
 import { emptyFolderResult, type FolderImportResult } from './import-result.js';
 import { storeBatch } from './store-batch.js';
+import { syncFlags } from './flag-sync.js';
 
 export type { FolderJob } from './folder-run.js';
 
@@ -47,6 +48,7 @@ export async function importFolder(
       await startFolder(run);
       await recoverLeftovers(run);
       await deleteAged(run);
+      await syncFlags(run);
       const { uids, retrying } = await uidsToCopy(run);
       await copyInBatches(run, uids, retrying);
       return result;

@@ -147,6 +147,7 @@ async function importFolders(
       fetchQuery,
       keepsRows: destination.sink.keepsRows,
       mode: prepared.mode,
+      syncFlags: prepared.syncFlags,
       budget,
       signal: options.signal,
       pace: ctx.pace,

@@ -32,6 +32,12 @@ export interface FolderImportResult {
   destinationRemoved?: number;
   /** Source messages deleted after copying (postReadAction delete); absent when none. */
   sourceDeleted?: number;
+  /** Messages copied by earlier runs whose flag changes were carried to the destination; absent when none. */
+  flagsUpdated?: number;
+  /** Such messages the destination no longer holds (deleted or moved there): left alone; absent when none. */
+  flagsUnmatched?: number;
+  /** Why the flags could not be synced this run (the copy went on; tried again next run). */
+  flagSyncError?: { code: string; message: string };
   /** Set when the source renumbered the folder since the last run: it was read again from the start. */
   uidValidityChanged?: { previous: string; current: string };
 }
@@ -47,6 +53,10 @@ export interface ImportTotals {
   sourceDeleted?: number;
   /** Replace mode: destination messages removed before the copy; absent when none. */
   destinationRemoved?: number;
+  /** Messages copied before whose flag changes were carried over; absent when none. */
+  flagsUpdated?: number;
+  /** Such messages no longer at the destination; absent when none. */
+  flagsUnmatched?: number;
 }
 
 export interface ImportResult {
@@ -75,7 +85,9 @@ export function emptyFolderResult(folder: string, destination: string): FolderIm
 export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: number): ImportTotals {
   const sum = (key: 'seen' | 'copied' | 'duplicates' | 'failed' | 'bytes'): number =>
     folders.reduce((total, folder) => total + folder[key], 0);
-  const optional = (key: 'sourceDeleted' | 'destinationRemoved'): object => {
+  const optional = (
+    key: 'sourceDeleted' | 'destinationRemoved' | 'flagsUpdated' | 'flagsUnmatched',
+  ): object => {
     const total = folders.reduce((sum, folder) => sum + (folder[key] ?? 0), 0);
     return total > 0 ? { [key]: total } : {};
   };
@@ -88,6 +100,8 @@ export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: numb
     elapsedMs,
     ...optional('sourceDeleted'),
     ...optional('destinationRemoved'),
+    ...optional('flagsUpdated'),
+    ...optional('flagsUnmatched'),
   };
 }
 

@@ -1,7 +1,13 @@
 import type { SqliteDatabase } from '../sinks/sqlite-file.js';
 import type { MessageIdentity } from '../write/message-identity.js';
 import type { FailedMessage } from './import-result.js';
-import { REQUEUED, type FolderProgress, type Intent, type JobState } from './job-state.js';
+import {
+  REQUEUED,
+  type CopiedMessage,
+  type FolderProgress,
+  type Intent,
+  type JobState,
+} from './job-state.js';
 
 export type { FolderProgress, Intent } from './job-state.js';
 
@@ -29,6 +35,15 @@ CREATE TABLE IF NOT EXISTS pop3_message (
 );
 CREATE TABLE IF NOT EXISTS import_replaced (
   job TEXT NOT NULL PRIMARY KEY, replaced_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS import_copied (
+  job TEXT NOT NULL, folder TEXT NOT NULL, uid_validity TEXT NOT NULL, uid INTEGER NOT NULL,
+  flags TEXT NOT NULL, message_id_key TEXT, header_digest TEXT NOT NULL,
+  PRIMARY KEY (job, folder, uid_validity, uid)
+);
+CREATE TABLE IF NOT EXISTS import_flag_mark (
+  job TEXT NOT NULL, folder TEXT NOT NULL, uid_validity TEXT NOT NULL, modseq TEXT NOT NULL,
+  PRIMARY KEY (job, folder)
 );
 CREATE TABLE IF NOT EXISTS import_pending_action (
   job TEXT NOT NULL, folder TEXT NOT NULL, uid_validity TEXT NOT NULL, uid INTEGER NOT NULL,
@@ -68,6 +83,8 @@ export class ImportState implements JobState {
         'import_failed',
         'import_intent',
         'import_pending_action',
+        'import_copied',
+        'import_flag_mark',
       ].map((table) => prepare(`DELETE FROM ${table} WHERE job = ? AND folder = ?`)),
       startProgress: prepare(
         'INSERT INTO import_progress (job, folder, uid_validity, last_uid) VALUES (?, ?, ?, 0)',
@@ -98,6 +115,21 @@ export class ImportState implements JobState {
       ),
       dropPending: prepare(
         'DELETE FROM import_pending_action WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?',
+      ),
+      addCopied: prepare(
+        'INSERT OR REPLACE INTO import_copied (job, folder, uid_validity, uid, flags, message_id_key, header_digest) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      copied: prepare(
+        'SELECT uid, flags, message_id_key, header_digest FROM import_copied WHERE job = ? AND folder = ? AND uid_validity = ? ORDER BY uid',
+      ),
+      copiedOne: prepare(
+        'SELECT uid, flags, message_id_key, header_digest FROM import_copied WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?',
+      ),
+      flagMark: prepare(
+        'SELECT modseq FROM import_flag_mark WHERE job = ? AND folder = ? AND uid_validity = ?',
+      ),
+      setFlagMark: prepare(
+        'INSERT OR REPLACE INTO import_flag_mark (job, folder, uid_validity, modseq) VALUES (?, ?, ?, ?)',
       ),
       advance: prepare(
         `INSERT INTO import_progress (job, folder, uid_validity, last_uid) VALUES (?, ?, ?, ?)
@@ -140,6 +172,8 @@ export class ImportState implements JobState {
         'import_failed',
         'import_intent',
         'import_pending_action',
+        'import_copied',
+        'import_flag_mark',
         'pop3_message',
       ])
         this.db.prepare(`DELETE FROM ${table} WHERE job = ?`).run(this.job);
@@ -179,6 +213,51 @@ export class ImportState implements JobState {
     return (this.sql.pending.all(this.job, folder, uidValidity) as { uid: number }[]).map(
       (row) => row.uid,
     );
+  }
+
+  recordCopied(folder: string, uidValidity: string, copies: readonly CopiedMessage[]): void {
+    this.db.transaction(() => {
+      for (const copy of copies)
+        this.sql.addCopied.run(
+          this.job,
+          folder,
+          uidValidity,
+          copy.uid,
+          copy.flags,
+          copy.messageIdKey ?? null,
+          copy.headerDigest,
+        );
+    })();
+  }
+
+  copiedMessages(folder: string, uidValidity: string, uids?: readonly number[]): CopiedMessage[] {
+    type Stored = {
+      uid: number;
+      flags: string;
+      message_id_key: string | null;
+      header_digest: string;
+    };
+    const rows: Stored[] =
+      uids === undefined
+        ? (this.sql.copied.all(this.job, folder, uidValidity) as Stored[])
+        : uids.flatMap(
+            (uid) => (this.sql.copiedOne.all(this.job, folder, uidValidity, uid) as Stored[]) ?? [],
+          );
+    return rows.map((row) => ({
+      uid: row.uid,
+      flags: row.flags,
+      messageIdKey: row.message_id_key ?? undefined,
+      headerDigest: row.header_digest,
+    }));
+  }
+
+  flagMark(folder: string, uidValidity: string): string | undefined {
+    return (this.sql.flagMark.get(this.job, folder, uidValidity) as { modseq: string } | undefined)
+      ?.modseq;
+  }
+
+  setFlagMark(folder: string, uidValidity: string, modseq: string): void {
+    this.sql.setFlagMark.run(this.job, folder, uidValidity, modseq);
   }
 
   /** Writes down APPENDs about to be sent, all in one transaction. */

@@ -25,6 +25,18 @@ export interface Intent {
   identity: MessageIdentity;
 }
 
+/**
+ * A message this job put at the destination (stored, or found there already), as the flag
+ * sync of a later run needs it: its flags as copied (sorted, space-separated, without
+ * \Recent) and the keys that find it at an IMAP destination.
+ */
+export interface CopiedMessage {
+  uid: number;
+  flags: string;
+  messageIdKey: string | undefined;
+  headerDigest: string;
+}
+
 /** How a requeued intent is listed among the failed messages (requeueIntent). */
 export const REQUEUED: Omit<FailedMessage, 'uid'> = {
   code: 'CONNECTION_LOST',
@@ -66,6 +78,21 @@ export interface JobState {
   forgetFailed(folder: string, uidValidity: string, uids: readonly number[]): Awaitable<void>;
   /** Post-read actions done (or their messages gone from the source). */
   clearActions(folder: string, uidValidity: string, uids: readonly number[]): Awaitable<void>;
+  /** Writes down messages now at the destination, with their flags as copied (flag sync). */
+  recordCopied(
+    folder: string,
+    uidValidity: string,
+    copies: readonly CopiedMessage[],
+  ): Awaitable<void>;
+  /** The copied messages among `uids` (all of the folder's when undefined). */
+  copiedMessages(
+    folder: string,
+    uidValidity: string,
+    uids?: readonly number[],
+  ): Awaitable<CopiedMessage[]>;
+  /** The source's HIGHESTMODSEQ when flags were last synced, when the source keeps MODSEQs. */
+  flagMark(folder: string, uidValidity: string): Awaitable<string | undefined>;
+  setFlagMark(folder: string, uidValidity: string, modseq: string): Awaitable<void>;
   /** Whether a replace import emptied this job's destination folders already. */
   replaced(): Awaitable<boolean>;
   /**

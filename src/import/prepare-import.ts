@@ -30,6 +30,8 @@ export interface ImportSpec {
   pop3?: { folder?: string };
   /** Seconds to wait for another run of the same job to finish (default 0: fail with JOB_BUSY). */
   waitForLock?: number;
+  /** Carry flag changes of messages copied earlier to the destination (default true). */
+  syncFlags?: boolean;
 }
 
 /** Everything an import needs that can be checked without a server. */
@@ -43,6 +45,7 @@ export interface PreparedImport {
   mapping: FolderMapOptions;
   postReadAction: PostReadAction;
   replace: boolean;
+  syncFlags: boolean;
   /** A POP3 source: the folder its messages go to. */
   pop3?: { folder: string };
   /** Names this job in the state: same source, destination, query and mapping = same job. */
@@ -144,6 +147,7 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     mapping,
     postReadAction: spec.postReadAction ?? { type: 'none' },
     replace: spec.replace === true,
+    syncFlags: spec.syncFlags !== false,
     ...(spec.pop3 ? { pop3: { folder: spec.pop3.folder ?? 'INBOX' } } : {}),
     job,
     lockWaitMs: Math.round((spec.waitForLock ?? 0) * 1000),

@@ -7,6 +7,7 @@ import { sleep } from '../sleep.js';
 import { BatchDedupe, identify } from '../write/message-identity.js';
 import { importStopped, type FolderRun } from './folder-run.js';
 import type { FailedMessage } from './import-result.js';
+import { flagText } from './flag-sync.js';
 
 // Messages stored per step when there is no delay between messages: one MULTIAPPEND, one
 // transaction for the journal, one for the results; Ctrl-C stops between steps.
@@ -176,8 +177,35 @@ async function settleStep(
         });
     }
   }
+  await recordCopied(run, group, ok);
   await run.job.state.settle(run.path, run.uidValidity, ok, failed, run.acting);
   result.failed += failed.length;
   result.failures.push(...failed);
   return ok;
+}
+
+/**
+ * The step's messages now at the destination, with their flags as copied, for the flag sync
+ * of later runs; written before the checkpoint moves past them (a crash between the two
+ * copies them again).
+ */
+async function recordCopied(
+  run: FolderRun,
+  group: readonly SourceMessage[],
+  ok: readonly number[],
+): Promise<void> {
+  if (!run.job.syncFlags) return;
+  const okSet = new Set(ok);
+  await run.job.state.recordCopied(
+    run.path,
+    run.uidValidity,
+    group
+      .filter((m) => okSet.has(m.uid))
+      .map((m) => ({
+        uid: m.uid,
+        flags: flagText(m.flags),
+        messageIdKey: m.identity.messageIdKey,
+        headerDigest: m.identity.headerDigest,
+      })),
+  );
 }

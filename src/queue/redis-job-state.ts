@@ -11,7 +11,13 @@ import type { Redis } from 'ioredis';
 import { makeError } from '../errors.js';
 import type { FailedMessage } from '../import/import-result.js';
 import type { JobStateStore } from '../import/import-job.js';
-import { REQUEUED, type FolderProgress, type Intent, type JobState } from '../import/job-state.js';
+import {
+  REQUEUED,
+  type CopiedMessage,
+  type FolderProgress,
+  type Intent,
+  type JobState,
+} from '../import/job-state.js';
 import { sleep } from '../sleep.js';
 
 export const STATE_PREFIX = 'imap-connector:state';
@@ -28,6 +34,8 @@ function keysOf(job: string) {
     failed: `${base}:failed`,
     intent: `${base}:intent`,
     pending: `${base}:pending`,
+    copied: `${base}:copied`,
+    flagMark: `${base}:flag-mark`,
     meta: `${base}:meta`,
   };
 }
@@ -139,9 +147,9 @@ export class RedisJobState implements JobState {
   }
 
   markReplaced(): Promise<void> {
-    const { progress, failed, intent, pending, meta } = this.keys;
+    const { progress, failed, intent, pending, copied, flagMark, meta } = this.keys;
     return this.apply([
-      ...[progress, failed, intent, pending].map((key) => ['purge', key, '']),
+      ...[progress, failed, intent, pending, copied, flagMark].map((key) => ['purge', key, '']),
       ['hset', meta, 'replacedAt', new Date().toISOString()],
     ]);
   }
@@ -152,6 +160,8 @@ export class RedisJobState implements JobState {
       ['purge', this.keys.failed, prefix],
       ['purge', this.keys.intent, prefix],
       ['purge', this.keys.pending, prefix],
+      ['purge', this.keys.copied, prefix],
+      ['hdel', this.keys.flagMark, folder],
       ['hset', this.keys.progress, folder, JSON.stringify({ uidValidity, lastUid: 0 })],
     ]);
   }
@@ -189,6 +199,52 @@ export class RedisJobState implements JobState {
     return (await this.entries(this.keys.pending, folder, uidValidity)).map(([name]) =>
       uidOf(name),
     );
+  }
+
+  recordCopied(
+    folder: string,
+    uidValidity: string,
+    copies: readonly CopiedMessage[],
+  ): Promise<void> {
+    return this.apply(
+      copies.map((copy) => [
+        'hset',
+        this.keys.copied,
+        field(folder, uidValidity, copy.uid),
+        JSON.stringify(copy),
+      ]),
+    );
+  }
+
+  async copiedMessages(
+    folder: string,
+    uidValidity: string,
+    uids?: readonly number[],
+  ): Promise<CopiedMessage[]> {
+    const values =
+      uids === undefined
+        ? (await this.entries(this.keys.copied, folder, uidValidity)).map(([, value]) => value)
+        : uids.length === 0
+          ? []
+          : await this.redis.hmget(
+              this.keys.copied,
+              ...uids.map((uid) => field(folder, uidValidity, uid)),
+            );
+    return values
+      .filter((value): value is string => value !== null)
+      .map((value) => JSON.parse(value) as CopiedMessage);
+  }
+
+  async flagMark(folder: string, uidValidity: string): Promise<string | undefined> {
+    const value = await this.redis.hget(this.keys.flagMark, folder);
+    const mark = value ? (JSON.parse(value) as { uidValidity: string; modseq: string }) : undefined;
+    return mark?.uidValidity === uidValidity ? mark.modseq : undefined;
+  }
+
+  setFlagMark(folder: string, uidValidity: string, modseq: string): Promise<void> {
+    return this.apply([
+      ['hset', this.keys.flagMark, folder, JSON.stringify({ uidValidity, modseq })],
+    ]);
   }
 
   beginIntents(intents: readonly Intent[]): Promise<void> {

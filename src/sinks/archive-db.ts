@@ -252,6 +252,28 @@ export class Archive {
   }
 
   /**
+   * Sets the flags of an archived source message, in its column and its row.
+   * @returns false when the archive does not hold that source message.
+   */
+  updateFlags(
+    account: string,
+    folder: string,
+    uidValidity: string,
+    uid: number,
+    flags: readonly string[],
+  ): boolean {
+    const text = JSON.stringify(flags);
+    return (
+      this.db
+        .prepare(
+          `UPDATE messages SET flags = ?, row = json_set(row, '$.flags', json(?))
+           WHERE account = ? AND folder = ? AND uid_validity = ? AND uid = ?`,
+        )
+        .run(text, text, account, folder, uidValidity, uid).changes > 0
+    );
+  }
+
+  /**
    * Every archived message matching the filter, one at a time (constant memory), in archive
    * order. Each source is checked against the SHA-256 it is stored under (issue 9: flipped
    * bits were exported as good mail); a damaged one comes with `damage` and no bytes.

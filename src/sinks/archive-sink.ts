@@ -64,6 +64,15 @@ export class ArchiveSink implements Sink {
       contains: async (identities) =>
         identities.map((identity) => mode !== 'none' && holds(identity, mode)),
       confirm: async (identity) => holds(identity, 'hash'),
+      syncFlags: async (changes) => {
+        let updated = 0;
+        for (const change of changes)
+          if (
+            archive.updateFlags(account, destination, change.uidValidity, change.uid, change.flags)
+          )
+            updated++;
+        return { updated, unmatched: changes.length - updated };
+      },
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
         const outcomes: undefined[] = [];
         for (const message of messages) {

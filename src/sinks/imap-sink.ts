@@ -2,6 +2,7 @@ import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
 import { AppendPipeline } from '../imap/append-pipeline.js';
+import { syncImapFlags } from './imap-flag-sync.js';
 import { emptyFolder } from '../imap/empty-folder.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import type { DedupeIndex } from '../write/dedupe-index.js';
@@ -103,6 +104,7 @@ export class ImapSink implements Sink {
           contentIndex ??= await buildTargetFolderIndex(session, destination, 'hash', true);
           return (await contentIndex.contains([identity]))[0] === true;
         }),
+      syncFlags: (changes) => onTarget(session, () => syncImapFlags(session, destination, changes)),
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
         const result = await appends.send(
           messages.map((message) => ({

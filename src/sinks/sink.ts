@@ -34,11 +34,34 @@ export interface FolderSink {
    * connection, the quota) ends the list: outcomes then stop short and `fatal` says why.
    */
   storeMany(messages: readonly SourceMessage[]): Promise<StoreResult>;
+  /** Carries flag changes of messages copied earlier to the destination (issue 29). */
+  syncFlags(changes: readonly FlagChange[]): Promise<FlagSyncResult>;
   /**
    * Whether storeMany() may be called again before the previous call resolved: the calls are
    * then stored and answered in order (an IMAP target pipelines its APPENDs).
    */
   readonly overlaps?: boolean;
+}
+
+/** A copied message whose flags changed at the source since it was copied (or last synced). */
+export interface FlagChange {
+  /** The source message: its UIDVALIDITY and UID (the archive's key). */
+  uidValidity: string;
+  uid: number;
+  /** Its flags at the source now, without \Recent, sorted. */
+  flags: readonly string[];
+  add: readonly string[];
+  remove: readonly string[];
+  /** How an IMAP destination finds it (the dedupe keys it was copied with). */
+  messageIdKey: string | undefined;
+  headerDigest: string;
+}
+
+export interface FlagSyncResult {
+  /** Messages whose flags were set at the destination. */
+  updated: number;
+  /** Messages the destination no longer holds (or holds more than one like it): left as they are. */
+  unmatched: number;
 }
 
 export interface StoreResult {

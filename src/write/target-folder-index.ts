@@ -16,7 +16,7 @@ import {
 const INDEX_BATCH = 2000;
 
 /** Header keys of every message in the folder: one UID SEARCH, then UID FETCH of header fields in batches. */
-async function indexedMessages(session: Session, path: string): Promise<IndexedMessage[]> {
+export async function indexedMessages(session: Session, path: string): Promise<IndexedMessage[]> {
   return withMailbox(session, path, true, async () => {
     const uids = await uidSearch(session, [{ type: 'ATOM', value: 'ALL' }]);
     const fields = IDENTITY_HEADER_FIELDS.map((field) => field.toLowerCase());

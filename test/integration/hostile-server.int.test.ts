@@ -580,6 +580,8 @@ describe('a FETCH the server refuses (issue 24)', () => {
     ]);
     const again = await runImport(config, { destination: { archive } });
     expect(again.totals).toMatchObject({ seen: 1, copied: 0, failed: 1 });
+    // The flag sync's FETCH of UIDs 1-3 is refused too: said in the result, the copy goes on.
+    expect(again.folders[0]!.flagSyncError).toMatchObject({ code: 'COMMAND_REFUSED' });
   });
 
   it("fails the read when every message of the FETCH is refused: that is no message's fault", async () => {

@@ -1,0 +1,106 @@
+/**
+ * Flags kept in sync by reruns (issue 29, item 3): messages this job copied earlier whose flags
+ * changed at the source since are given the change at the destination, as imapsync and mbsync
+ * do by default. With CONDSTORE (RFC 7162) only the messages changed since the last run's
+ * HIGHESTMODSEQ are fetched (nothing at all when it has not moved); without it, every copied
+ * message's flags are fetched and compared with those the state kept. Only the difference is
+ * sent (+FLAGS / -FLAGS), so flags set at the destination meanwhile stay.
+ */
+import { withCommandDeadline } from '../imap/command-deadline.js';
+import type { Session } from '../imap/open-session.js';
+import { reconnectable } from '../imap/reconnect.js';
+import { highestModseqOf } from '../read/change-scan.js';
+import type { FlagChange } from '../sinks/sink.js';
+import type { FolderRun } from './folder-run.js';
+import type { CopiedMessage } from './job-state.js';
+
+/** Flags as the state keeps them: without \Recent (per session), sorted, space-separated. */
+export function flagText(flags: Iterable<string>): string {
+  return [...flags]
+    .filter((flag) => flag.toLowerCase() !== '\\recent')
+    .sort()
+    .join(' ');
+}
+
+const split = (text: string): string[] => (text === '' ? [] : text.split(' '));
+
+/** Each message's flags at or below lastUid, of all or (with a MODSEQ) of those changed since. */
+async function sourceFlags(
+  session: Session,
+  lastUid: number,
+  changedSince: string | undefined,
+): Promise<Map<number, string>> {
+  const messages = await withCommandDeadline(session, 'UID FETCH (FLAGS)', () =>
+    session.client.fetchAll(
+      `1:${lastUid}`,
+      { uid: true, flags: true },
+      { uid: true, ...(changedSince !== undefined ? { changedSince: BigInt(changedSince) } : {}) },
+    ),
+  );
+  return new Map(
+    messages.filter((m) => m.uid <= lastUid).map((m) => [m.uid, flagText(m.flags ?? [])]),
+  );
+}
+
+function changeOf(copied: CopiedMessage, now: string, uidValidity: string): FlagChange {
+  const before = new Set(split(copied.flags));
+  const after = split(now);
+  return {
+    uidValidity,
+    uid: copied.uid,
+    flags: after,
+    add: after.filter((flag) => !before.has(flag)),
+    remove: [...before].filter((flag) => !after.includes(flag)),
+    messageIdKey: copied.messageIdKey,
+    headerDigest: copied.headerDigest,
+  };
+}
+
+/**
+ * Carries the flag changes of the folder's copied messages to the destination, then keeps the
+ * new flags and HIGHESTMODSEQ. Runs on the examined source folder before new mail is copied.
+ * A refusal (a server that will not FETCH or STORE flags there) does not stop the copy: it is
+ * in the result (`flagSyncError`) and tried again next run. A connection fault ends the run
+ * as any other, to be reconnected.
+ */
+export async function syncFlags(run: FolderRun): Promise<void> {
+  if (!run.job.syncFlags) return;
+  try {
+    await syncFolderFlags(run);
+  } catch (error) {
+    const named = run.job.session.asError(error);
+    if (reconnectable(named) || named.code === 'ABORTED') throw named;
+    run.result.flagSyncError = { code: named.code, message: named.message };
+    run.job.session.logger.warn({ msg: 'flag sync skipped', folder: run.path, code: named.code });
+  }
+}
+
+async function syncFolderFlags(run: FolderRun): Promise<void> {
+  const { session, state, sink } = run.job;
+  const { path, uidValidity } = run;
+  // HIGHESTMODSEQ as examined: a change after it has a higher MODSEQ, seen by the next run.
+  const modseq = highestModseqOf(session);
+  const lastUid = (await state.progress(path))?.lastUid ?? 0;
+  const mark = modseq === undefined ? undefined : await state.flagMark(path, uidValidity);
+  if (lastUid > 0 && (mark === undefined || BigInt(modseq!) > BigInt(mark))) {
+    const now = await sourceFlags(session, lastUid, mark);
+    const copied = await state.copiedMessages(
+      path,
+      uidValidity,
+      mark === undefined ? undefined : [...now.keys()],
+    );
+    const changed = copied.filter((c) => now.has(c.uid) && now.get(c.uid) !== c.flags);
+    if (changed.length > 0) {
+      const changes = changed.map((c) => changeOf(c, now.get(c.uid)!, uidValidity));
+      const outcome = await sink.syncFlags(changes);
+      await state.recordCopied(
+        path,
+        uidValidity,
+        changed.map((c) => ({ ...c, flags: now.get(c.uid)! })),
+      );
+      if (outcome.updated > 0) run.result.flagsUpdated = outcome.updated;
+      if (outcome.unmatched > 0) run.result.flagsUnmatched = outcome.unmatched;
+    }
+  }
+  if (modseq !== undefined && modseq !== mark) await state.setFlagMark(path, uidValidity, modseq);
+}

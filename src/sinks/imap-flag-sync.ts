@@ -1,0 +1,76 @@
+/**
+ * Flag changes of copied messages carried to an IMAP destination folder (issue 29, item 3).
+ * The destination's messages are found by the dedupe keys they were copied with: the folder's
+ * header fields are indexed once (only when there are changes), a Message-ID key finds every
+ * copy, a header digest only a single one. Changes are sent as UID STORE +FLAGS / -FLAGS, one
+ * per distinct change, so flags set at the destination meanwhile (by the user there) stay,
+ * and flags the folder cannot keep (PERMANENTFLAGS) are left out.
+ */
+import type { Session } from '../imap/open-session.js';
+import { addFlags, removeFlags } from '../imap/uid-actions.js';
+import { toUidSet } from '../imap/uid-set.js';
+import { withMailbox } from '../imap/with-mailbox.js';
+import { indexedMessages } from '../write/target-folder-index.js';
+import type { FlagChange, FlagSyncResult } from './sink.js';
+
+/** The destination UIDs of each change, by its keys; none when it is gone or ambiguous. */
+function locate(
+  changes: readonly FlagChange[],
+  indexed: Awaited<ReturnType<typeof indexedMessages>>,
+): number[][] {
+  const byKey = new Map<string, number[]>();
+  const byDigest = new Map<string, number[]>();
+  const push = (map: Map<string, number[]>, key: string, uid: number): void => {
+    const list = map.get(key);
+    if (list) list.push(uid);
+    else map.set(key, [uid]);
+  };
+  for (const message of indexed) {
+    if (message.messageIdKey !== undefined) push(byKey, message.messageIdKey, message.uid);
+    push(byDigest, message.headerDigest, message.uid);
+  }
+  return changes.map((change) => {
+    if (change.messageIdKey !== undefined) return byKey.get(change.messageIdKey) ?? [];
+    const same = byDigest.get(change.headerDigest) ?? [];
+    return same.length === 1 ? same : [];
+  });
+}
+
+/** The flags of `flags` the selected folder keeps: all with \*, else those it lists. */
+function keepable(session: Session, flags: readonly string[]): string[] {
+  const permanent = session.client.mailbox ? session.client.mailbox.permanentFlags : undefined;
+  if (!permanent || permanent.size === 0) return [...flags];
+  const anyKeyword = permanent.has('\\*');
+  return flags.filter((flag) => permanent.has(flag) || (anyKeyword && !flag.startsWith('\\')));
+}
+
+export async function syncImapFlags(
+  session: Session,
+  destination: string,
+  changes: readonly FlagChange[],
+): Promise<FlagSyncResult> {
+  if (changes.length === 0) return { updated: 0, unmatched: 0 };
+  const targets = locate(changes, await indexedMessages(session, destination));
+  return withMailbox(session, destination, false, async () => {
+    // One STORE per distinct change: a flag read or flagged on many messages is one command.
+    const groups = new Map<string, { add: string[]; remove: string[]; uids: number[] }>();
+    let updated = 0;
+    changes.forEach((change, i) => {
+      const uids = targets[i]!;
+      if (uids.length === 0) return;
+      updated++;
+      const add = keepable(session, change.add);
+      const remove = keepable(session, change.remove);
+      const key = JSON.stringify([add, remove]);
+      const group = groups.get(key) ?? { add, remove, uids: [] };
+      group.uids.push(...uids);
+      groups.set(key, group);
+    });
+    for (const { add, remove, uids } of groups.values()) {
+      const set = toUidSet([...new Set(uids)].sort((a, b) => a - b));
+      await addFlags(session, set, add);
+      await removeFlags(session, set, remove);
+    }
+    return { updated, unmatched: changes.length - updated };
+  });
+}

@@ -1,0 +1,210 @@
+/**
+ * Imports keep flags in sync (issue 29, item 3): a rerun carries the flag changes made at the
+ * source since the last run (read, unread, flagged, keywords) to messages it copied before,
+ * into another account and into the archive, and on a server without CONDSTORE as with it.
+ * Flags the user set at the destination meanwhile stay; a message deleted at the destination
+ * is counted, not recreated; `syncFlags: false` leaves the destination alone.
+ */
+import { join } from 'node:path';
+import type { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Archive, runImport } from '../../src/index.js';
+import {
+  addDovecotUsers,
+  CAPABILITIES_WITHOUT_CONDSTORE,
+  startDovecot,
+  type DovecotServer,
+} from '../helpers/dovecot.js';
+import { withImapClient } from '../helpers/imap-client.js';
+import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { seedMailbox } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { openDatabase } from '../../src/sinks/sqlite-driver.js';
+
+type Server = { host: string; imapPort: number };
+type User = { name: string; password: string };
+
+const mail = (id: string) =>
+  `From: a@example.com\r\nTo: b@example.com\r\nSubject: ${id}\r\nMessage-ID: <${id}@flags.test>\r\n\r\n${id}\r\n`;
+
+/** Subject -> sorted flags (without \Recent) of every message in INBOX. */
+async function flagsBySubject(server: Server, user: User): Promise<Record<string, string[]>> {
+  return withImapClient(user, server, async (client) => {
+    await client.mailboxOpen('INBOX', { readOnly: true });
+    const result: Record<string, string[]> = {};
+    for (const m of await client.fetchAll('1:*', { envelope: true, flags: true }))
+      result[m.envelope!.subject!] = [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort();
+    return result;
+  });
+}
+
+function archiveFlags(path: string): Record<string, string[]> {
+  const archive = Archive.open(path, { create: false, readonly: true });
+  try {
+    const result: Record<string, string[]> = {};
+    for (const m of archive.messages({})) {
+      const subject = /Subject: (\S+)/.exec(m.raw.toString())![1]!;
+      result[subject] = [...m.flags].filter((f) => f !== '\\Recent').sort();
+    }
+    return result;
+  } finally {
+    archive.close();
+  }
+}
+
+/** What another client does at the source between runs: read, unread, flag, tag, new mail. */
+async function changeSource(client: ImapFlow): Promise<void> {
+  await client.mailboxOpen('INBOX');
+  const uidOf = async (subject: string) =>
+    (await client.search({ subject }, { uid: true })) as number[];
+  await client.messageFlagsAdd(await uidOf('m1'), ['\\Flagged'], { uid: true });
+  await client.messageFlagsRemove(await uidOf('m2'), ['\\Seen'], { uid: true });
+  await client.messageFlagsAdd(await uidOf('m3'), ['$Label1', '\\Seen'], { uid: true });
+  await client.append('INBOX', mail('m5'), ['\\Seen']);
+}
+
+const SEEDED = [
+  { source: mail('m1'), flags: ['\\Seen'] },
+  { source: mail('m2'), flags: ['\\Seen', '\\Answered'] },
+  { source: mail('m3'), flags: [] },
+  { source: mail('m4'), flags: ['\\Seen'] },
+];
+
+/** The HIGHESTMODSEQ marks the state keeps (CONDSTORE: the next run asks only what changed since). */
+function flagMarks(state: string): unknown[] {
+  const db = openDatabase(state, { readonly: true, busyTimeoutMs: 5000 });
+  try {
+    return db.prepare("SELECT folder, modseq FROM import_flag_mark WHERE folder = 'INBOX'").all();
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Into another account: first run, changes at both ends, rerun, rerun with nothing new, a
+ * change to a message deleted at the destination. `condstore`: the source keeps MODSEQs.
+ */
+async function intoAnotherAccount(
+  server: Server,
+  source: User,
+  target: User,
+  condstore: boolean,
+): Promise<void> {
+  await seedMailbox(server, source, { INBOX: SEEDED });
+  const state = join(tempDir('flag-sync-'), 'state.db');
+  const at = { server: server.host, port: server.imapPort };
+  const destination = {
+    connection: makeConfig(target, { ...at, isTarget: true, isSource: false }),
+    state,
+  };
+  const sourceConfig = makeConfig(source, at);
+  const first = await runImport(sourceConfig, { destination });
+  expect(first.totals).toMatchObject({ copied: 4 });
+  expect(await flagsBySubject(server, target)).toEqual(await flagsBySubject(server, source));
+  expect(flagMarks(state)).toEqual(
+    condstore ? [{ folder: 'INBOX', modseq: expect.stringMatching(/^\d+$/) }] : [],
+  );
+
+  await withImapClient(source, server, changeSource);
+  // The user at the destination answers m4 meanwhile: that stays.
+  await withImapClient(target, server, async (client) => {
+    await client.mailboxOpen('INBOX');
+    await client.messageFlagsAdd({ subject: 'm4' }, ['\\Answered']);
+  });
+  const second = await runImport(sourceConfig, { destination });
+  expect(second.totals).toMatchObject({ copied: 1, flagsUpdated: 3 });
+  expect(second.totals.flagsUnmatched).toBeUndefined();
+  expect(await flagsBySubject(server, target)).toEqual({
+    m1: ['\\Flagged', '\\Seen'],
+    m2: ['\\Answered'],
+    m3: ['$Label1', '\\Seen'],
+    m4: ['\\Answered', '\\Seen'],
+    m5: ['\\Seen'],
+  });
+
+  const third = await runImport(sourceConfig, { destination });
+  expect(third.totals).toMatchObject({ copied: 0 });
+  expect(third.totals.flagsUpdated).toBeUndefined();
+
+  // A message gone from the destination is counted, not copied again.
+  await withImapClient(target, server, async (client) => {
+    await client.mailboxOpen('INBOX');
+    await client.messageDelete({ subject: 'm1' });
+  });
+  await withImapClient(source, server, async (client) => {
+    await client.mailboxOpen('INBOX');
+    await client.messageFlagsRemove({ subject: 'm1' }, ['\\Flagged']);
+  });
+  const fourth = await runImport(sourceConfig, { destination });
+  expect(fourth.totals).toMatchObject({ copied: 0, flagsUnmatched: 1 });
+  expect(Object.keys(await flagsBySubject(server, target)).sort()).toEqual([
+    'm2',
+    'm3',
+    'm4',
+    'm5',
+  ]);
+}
+
+describe('imports keep flags in sync', () => {
+  it(
+    'into another account: the changes at the source, and only those, reach copied messages',
+    () => intoAnotherAccount(dovecot(), freshUser('fs'), freshUser('ft'), true),
+    60_000,
+  );
+
+  it('into the archive: flags and rows follow the source', async () => {
+    const source = freshUser('fa');
+    await seedMailbox(dovecot(), source, { INBOX: SEEDED });
+    const archive = join(tempDir('flag-sync-archive-'), 'archive.db');
+    const config = makeConfig(source);
+    await runImport(config, { destination: { archive } });
+    await withImapClient(source, dovecot(), changeSource);
+    const second = await runImport(config, { destination: { archive } });
+    expect(second.totals).toMatchObject({ copied: 1, flagsUpdated: 3 });
+    expect(archiveFlags(archive)).toEqual(await flagsBySubject(dovecot(), source));
+    // The row the console and exports show says the same.
+    const opened = Archive.open(archive, { create: false, readonly: true });
+    try {
+      const rows = Object.fromEntries(
+        [...opened.rows()].map((r) => [r.row.subject as string, r.row.flags]),
+      );
+      expect(rows).toEqual(await flagsBySubject(dovecot(), source));
+    } finally {
+      opened.close();
+    }
+  }, 60_000);
+
+  it('with syncFlags false, leaves copied messages as they were', async () => {
+    const source = freshUser('fn');
+    const target = freshUser('fo');
+    await seedMailbox(dovecot(), source, { INBOX: SEEDED });
+    const destination = {
+      connection: makeConfig(target, { isTarget: true, isSource: false }),
+      state: join(tempDir('flag-sync-off-'), 'state.db'),
+    };
+    await runImport(makeConfig(source), { destination, syncFlags: false });
+    const before = await flagsBySubject(dovecot(), target);
+    await withImapClient(source, dovecot(), changeSource);
+    const second = await runImport(makeConfig(source), { destination, syncFlags: false });
+    expect(second.totals.flagsUpdated).toBeUndefined();
+    expect(await flagsBySubject(dovecot(), target)).toEqual({ ...before, m5: ['\\Seen'] });
+  }, 60_000);
+});
+
+// Dovecot announcing no CONDSTORE (as Courier IMAP): every copied message's flags are compared.
+describe('imports keep flags in sync on a server without CONDSTORE', () => {
+  let bare: DovecotServer;
+  beforeAll(async () => {
+    bare = await startDovecot({ capabilities: CAPABILITIES_WITHOUT_CONDSTORE });
+  });
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  it('into another account: the same result', async () => {
+    const source = { name: `fbs${process.pid}`, password: 'bare-pw-s' };
+    const target = { name: `fbt${process.pid}`, password: 'bare-pw-t' };
+    addDovecotUsers(bare, [source, target]);
+    await intoAnotherAccount(bare, source, target, false);
+  }, 60_000);
+});
