@@ -72,6 +72,8 @@ export interface BatchProfile {
     pop3Folder?: string;
     /** Carry flag changes of copied messages on later runs (default true). */
     syncFlags?: boolean;
+    /** Remove copies of messages deleted at the source since (default false). */
+    mirrorDeletions?: boolean;
   };
   throttle: {
     parallelMailboxes: number;

@@ -174,6 +174,7 @@ export function mailboxJobs(
       ...(copy.postReadAction ? { postReadAction: copy.postReadAction as never } : {}),
       ...(target && destination.existing === 'replace' ? { replace: true } : {}),
       ...(copy.syncFlags === false ? { syncFlags: false } : {}),
+      ...(copy.mirrorDeletions === true ? { mirrorDeletions: true } : {}),
       ...(profile.source.protocol === 'pop3'
         ? { pop3: { folder: copy.pop3Folder ?? 'INBOX' } }
         : {}),

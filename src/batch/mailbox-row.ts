@@ -69,13 +69,19 @@ export function countsOf(folders: readonly FolderImportResult[]): Counts {
       ...(f.sourceDeleted ? { sourceDeleted: f.sourceDeleted } : {}),
       ...(f.destinationRemoved ? { destinationRemoved: f.destinationRemoved } : {}),
       ...(f.flagsUpdated ? { flagsUpdated: f.flagsUpdated } : {}),
+      ...(f.deletionsMirrored ? { deletionsMirrored: f.deletionsMirrored } : {}),
     })),
   };
 }
 
 const SUMMED = ['seen', 'copied', 'duplicates', 'failed', 'bytes'] as const;
 const PER_FOLDER = ['seen', 'copied', 'duplicates', 'failed'] as const;
-const OPTIONAL_PER_FOLDER = ['sourceDeleted', 'destinationRemoved', 'flagsUpdated'] as const;
+const OPTIONAL_PER_FOLDER = [
+  'sourceDeleted',
+  'destinationRemoved',
+  'flagsUpdated',
+  'deletionsMirrored',
+] as const;
 
 /**
  * This attempt's counts on top of what the row held when it began (earlier attempts, in this

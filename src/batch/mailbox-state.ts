@@ -49,6 +49,8 @@ export interface FolderCounts {
   destinationRemoved?: number;
   /** Messages copied by earlier runs whose flag changes were carried over. */
   flagsUpdated?: number;
+  /** mirrorDeletions: copies removed because the source deleted their message. */
+  deletionsMirrored?: number;
 }
 
 export interface RunState {

@@ -173,12 +173,15 @@ function planOf(
   const count = (list: FolderToImport[]): number =>
     list.reduce((sum, folder) => sum + folder.messages, 0);
   const what = `${count(folders)} messages in ${folders.length} folders`;
-  if (!job.destination) return `${what} into the archive (deduplicated)`;
+  const mirror = profile.copy.mirrorDeletions
+    ? '; removes there what the source deleted since it was copied (mirrorDeletions)'
+    : '';
+  if (!job.destination) return `${what} into the archive (deduplicated)${mirror}`;
   if (removes)
     return removes.length > 0
-      ? `replace: first removes ${count(removes)} messages from ${removes.length} folders of ${String(job.destination.username)}, then copies ${what}`
-      : `replace: nothing to remove from ${String(job.destination.username)} (replaced already, or its folders are empty); copies ${what}`;
-  return `${what} into ${String(job.destination.username)}, deduplicated against what it holds (existing: ${profile.destination.existing})`;
+      ? `replace: first removes ${count(removes)} messages from ${removes.length} folders of ${String(job.destination.username)}, then copies ${what}${mirror}`
+      : `replace: nothing to remove from ${String(job.destination.username)} (replaced already, or its folders are empty); copies ${what}${mirror}`;
+  return `${what} into ${String(job.destination.username)}, deduplicated against what it holds (existing: ${profile.destination.existing})${mirror}`;
 }
 
 /**

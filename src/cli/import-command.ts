@@ -48,6 +48,8 @@ What and how:
                              run (once: later runs go on incrementally); --target only
       --no-sync-flags        leave the flags of messages copied by earlier runs as they are
                              (by default a rerun carries their changes at the source over)
+      --mirror-deletions     remove from the target what this job copied and the source
+                             has deleted (or moved away) since; never by default
       --wait-for-lock SECS   when another run of this job is still going, wait up to SECS
                              for it to finish (default 0: stop at once with JOB_BUSY)
 
@@ -73,6 +75,7 @@ const OPTIONS = {
   after: { type: 'string' },
   replace: { type: 'boolean' },
   'no-sync-flags': { type: 'boolean' },
+  'mirror-deletions': { type: 'boolean' },
   pop3: { type: 'boolean' },
   'pop3-folder': { type: 'string' },
   'wait-for-lock': { type: 'string' },
@@ -138,6 +141,7 @@ function specFromFlags(
   if (after) spec.postReadAction = after;
   if (values.replace) spec.replace = true;
   if (values['no-sync-flags']) spec.syncFlags = false;
+  if (values['mirror-deletions']) spec.mirrorDeletions = true;
   if (values['pop3-folder'] !== undefined && !values.pop3)
     throw usageError('/pop3', '--pop3-folder needs --pop3');
   if (values.pop3)

@@ -11,6 +11,9 @@ function folderLine(folder: FolderImportResult): string {
     folder.flagsUnmatched
       ? `${folder.flagsUnmatched} with changed flags no longer at the destination`
       : '',
+    folder.deletionsMirrored
+      ? `${folder.deletionsMirrored} deleted at the source, removed here${folder.deletionsOnlyMarked ? ' (only marked \\Deleted: no UID EXPUNGE)' : ''}`
+      : '',
     folder.flagSyncError
       ? `flags not synced: ${folder.flagSyncError.code} ${folder.flagSyncError.message}`
       : '',
@@ -30,7 +33,8 @@ export function formatImport(result: ImportResult, stopped = false): string {
       folder.uidValidityChanged ||
       folder.flagsUpdated ||
       folder.flagsUnmatched ||
-      folder.flagSyncError,
+      folder.flagSyncError ||
+      folder.deletionsMirrored,
   );
   const lines = busy.map(folderLine);
   const idle = result.folders.length - busy.length;

@@ -31,6 +31,8 @@ export interface FolderJob {
   mode: DedupeMode;
   /** Carry flag changes of messages copied by earlier runs (syncFlags). */
   syncFlags: boolean;
+  /** Remove copies of messages deleted at the source since (mirrorDeletions, opt-in). */
+  mirrorDeletions: boolean;
   /** Messages still allowed by the query's LIMIT, shared across folders. */
   budget: { remaining: number };
   signal: AbortSignal | undefined;

@@ -11,6 +11,7 @@ import { deleteAged, recordUnread, settle, type FolderJob, type FolderRun } from
 import { emptyFolderResult, type FolderImportResult } from './import-result.js';
 import { storeBatch } from './store-batch.js';
 import { syncFlags } from './flag-sync.js';
+import { mirrorDeletions } from './mirror-deletions.js';
 
 export type { FolderJob } from './folder-run.js';
 
@@ -48,6 +49,7 @@ export async function importFolder(
       await startFolder(run);
       await recoverLeftovers(run);
       await deleteAged(run);
+      await mirrorDeletions(run);
       await syncFlags(run);
       const { uids, retrying } = await uidsToCopy(run);
       await copyInBatches(run, uids, retrying);

@@ -148,6 +148,7 @@ async function importFolders(
       keepsRows: destination.sink.keepsRows,
       mode: prepared.mode,
       syncFlags: prepared.syncFlags,
+      mirrorDeletions: prepared.mirrorDeletions,
       budget,
       signal: options.signal,
       pace: ctx.pace,

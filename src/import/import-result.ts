@@ -36,6 +36,10 @@ export interface FolderImportResult {
   flagsUpdated?: number;
   /** Such messages the destination no longer holds (deleted or moved there): left alone; absent when none. */
   flagsUnmatched?: number;
+  /** mirrorDeletions: copies removed because their message is gone from the source; absent when none. */
+  deletionsMirrored?: number;
+  /** Set when the destination could only mark those copies \Deleted (it has no UID EXPUNGE). */
+  deletionsOnlyMarked?: boolean;
   /** Why the flags could not be synced this run (the copy went on; tried again next run). */
   flagSyncError?: { code: string; message: string };
   /** Set when the source renumbered the folder since the last run: it was read again from the start. */
@@ -57,6 +61,8 @@ export interface ImportTotals {
   flagsUpdated?: number;
   /** Such messages no longer at the destination; absent when none. */
   flagsUnmatched?: number;
+  /** Copies removed because their message is gone from the source; absent when none. */
+  deletionsMirrored?: number;
 }
 
 export interface ImportResult {
@@ -86,7 +92,12 @@ export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: numb
   const sum = (key: 'seen' | 'copied' | 'duplicates' | 'failed' | 'bytes'): number =>
     folders.reduce((total, folder) => total + folder[key], 0);
   const optional = (
-    key: 'sourceDeleted' | 'destinationRemoved' | 'flagsUpdated' | 'flagsUnmatched',
+    key:
+      | 'sourceDeleted'
+      | 'destinationRemoved'
+      | 'flagsUpdated'
+      | 'flagsUnmatched'
+      | 'deletionsMirrored',
   ): object => {
     const total = folders.reduce((sum, folder) => sum + (folder[key] ?? 0), 0);
     return total > 0 ? { [key]: total } : {};
@@ -102,6 +113,7 @@ export function totalsOf(folders: readonly FolderImportResult[], elapsedMs: numb
     ...optional('destinationRemoved'),
     ...optional('flagsUpdated'),
     ...optional('flagsUnmatched'),
+    ...optional('deletionsMirrored'),
   };
 }
 

@@ -125,6 +125,9 @@ export class ImportState implements JobState {
       copiedOne: prepare(
         'SELECT uid, flags, message_id_key, header_digest FROM import_copied WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?',
       ),
+      dropCopied: prepare(
+        'DELETE FROM import_copied WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?',
+      ),
       flagMark: prepare(
         'SELECT modseq FROM import_flag_mark WHERE job = ? AND folder = ? AND uid_validity = ?',
       ),
@@ -249,6 +252,12 @@ export class ImportState implements JobState {
       messageIdKey: row.message_id_key ?? undefined,
       headerDigest: row.header_digest,
     }));
+  }
+
+  forgetCopied(folder: string, uidValidity: string, uids: readonly number[]): void {
+    this.db.transaction(() => {
+      for (const uid of uids) this.sql.dropCopied.run(this.job, folder, uidValidity, uid);
+    })();
   }
 
   flagMark(folder: string, uidValidity: string): string | undefined {

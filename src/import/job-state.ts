@@ -90,6 +90,8 @@ export interface JobState {
     uidValidity: string,
     uids?: readonly number[],
   ): Awaitable<CopiedMessage[]>;
+  /** Forgets copied messages (deleted at the source, their copies removed: mirrorDeletions). */
+  forgetCopied(folder: string, uidValidity: string, uids: readonly number[]): Awaitable<void>;
   /** The source's HIGHESTMODSEQ when flags were last synced, when the source keeps MODSEQs. */
   flagMark(folder: string, uidValidity: string): Awaitable<string | undefined>;
   setFlagMark(folder: string, uidValidity: string, modseq: string): Awaitable<void>;

@@ -32,6 +32,11 @@ export interface ImportSpec {
   waitForLock?: number;
   /** Carry flag changes of messages copied earlier to the destination (default true). */
   syncFlags?: boolean;
+  /**
+   * Remove from the destination the copies of messages deleted (or moved away) at the source
+   * since they were copied (default false; never with a move or delete post-read action).
+   */
+  mirrorDeletions?: boolean;
 }
 
 /** Everything an import needs that can be checked without a server. */
@@ -46,6 +51,7 @@ export interface PreparedImport {
   postReadAction: PostReadAction;
   replace: boolean;
   syncFlags: boolean;
+  mirrorDeletions: boolean;
   /** A POP3 source: the folder its messages go to. */
   pop3?: { folder: string };
   /** Names this job in the state: same source, destination, query and mapping = same job. */
@@ -100,6 +106,7 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     assertRole(target, 'target', '/destination/connection');
     destination = { kind: 'imap', config: target, statePath: spec.destination.state };
   }
+  checkMirror(spec);
   // Ports follow the validated spec: the source is POP3 only when the spec says so.
   if (spec.pop3) {
     usePop3Ports(source, sourceInput);
@@ -148,10 +155,35 @@ export function prepareImport(sourceInput: unknown, specInput: unknown): Prepare
     postReadAction: spec.postReadAction ?? { type: 'none' },
     replace: spec.replace === true,
     syncFlags: spec.syncFlags !== false,
+    mirrorDeletions: spec.mirrorDeletions === true,
     ...(spec.pop3 ? { pop3: { folder: spec.pop3.folder ?? 'INBOX' } } : {}),
     job,
     lockWaitMs: Math.round((spec.waitForLock ?? 0) * 1000),
   };
+}
+
+/**
+ * mirrorDeletions removes the copies of messages gone from the source: with a post-read action
+ * that moves or deletes them, that would be every message it copied.
+ */
+function checkMirror(spec: ImportSpec): void {
+  const action = spec.postReadAction?.type ?? 'none';
+  if (spec.mirrorDeletions !== true) return;
+  if (action === 'move' || action === 'delete')
+    throw new ConfigError([
+      {
+        field: '/mirrorDeletions',
+        message: `mirrorDeletions would remove every copy the post-read action ${action} takes from the source: use one or the other`,
+      },
+    ]);
+  if (spec.pop3)
+    throw new ConfigError([
+      {
+        field: '/mirrorDeletions',
+        message:
+          'mirrorDeletions is for IMAP sources; a POP3 mailbox is read without folders or UIDs',
+      },
+    ]);
 }
 
 /**

@@ -194,7 +194,7 @@ async function recordCopied(
   group: readonly SourceMessage[],
   ok: readonly number[],
 ): Promise<void> {
-  if (!run.job.syncFlags) return;
+  if (!run.job.syncFlags && !run.job.mirrorDeletions) return;
   const okSet = new Set(ok);
   await run.job.state.recordCopied(
     run.path,

@@ -235,6 +235,12 @@ export class RedisJobState implements JobState {
       .map((value) => JSON.parse(value) as CopiedMessage);
   }
 
+  forgetCopied(folder: string, uidValidity: string, uids: readonly number[]): Promise<void> {
+    return this.apply(
+      uids.map((uid) => ['hdel', this.keys.copied, field(folder, uidValidity, uid)]),
+    );
+  }
+
   async flagMark(folder: string, uidValidity: string): Promise<string | undefined> {
     const value = await this.redis.hget(this.keys.flagMark, folder);
     const mark = value ? (JSON.parse(value) as { uidValidity: string; modseq: string }) : undefined;

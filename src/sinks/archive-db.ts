@@ -274,6 +274,29 @@ export class Archive {
   }
 
   /**
+   * Removes an archived source message (mirrorDeletions), and its source when no other
+   * message shares it.
+   * @returns false when the archive does not hold that source message.
+   */
+  removeMessage(account: string, folder: string, uidValidity: string, uid: number): boolean {
+    return this.db.transaction(() => {
+      const found = this.db
+        .prepare(
+          'SELECT id, blob FROM messages WHERE account = ? AND folder = ? AND uid_validity = ? AND uid = ?',
+        )
+        .get(account, folder, uidValidity, uid) as { id: number; blob: string } | undefined;
+      if (!found) return false;
+      this.db.prepare('DELETE FROM messages WHERE id = ?').run(found.id);
+      this.db
+        .prepare(
+          'DELETE FROM blobs WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE blob = ?)',
+        )
+        .run(found.blob, found.blob);
+      return true;
+    })();
+  }
+
+  /**
    * Every archived message matching the filter, one at a time (constant memory), in archive
    * order. Each source is checked against the SHA-256 it is stored under (issue 9: flipped
    * bits were exported as good mail); a damaged one comes with `damage` and no bytes.

@@ -73,6 +73,12 @@ export class ArchiveSink implements Sink {
             updated++;
         return { updated, unmatched: changes.length - updated };
       },
+      removeCopies: async (gone) => {
+        let removed = 0;
+        for (const copy of gone)
+          if (archive.removeMessage(account, destination, copy.uidValidity, copy.uid)) removed++;
+        return { removed, unmatched: gone.length - removed, expunged: true };
+      },
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
         const outcomes: undefined[] = [];
         for (const message of messages) {

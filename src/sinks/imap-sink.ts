@@ -2,7 +2,7 @@ import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
 import { AppendPipeline } from '../imap/append-pipeline.js';
-import { syncImapFlags } from './imap-flag-sync.js';
+import { removeImapCopies, syncImapFlags } from './imap-copies.js';
 import { emptyFolder } from '../imap/empty-folder.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import type { DedupeIndex } from '../write/dedupe-index.js';
@@ -105,6 +105,7 @@ export class ImapSink implements Sink {
           return (await contentIndex.contains([identity]))[0] === true;
         }),
       syncFlags: (changes) => onTarget(session, () => syncImapFlags(session, destination, changes)),
+      removeCopies: (gone) => onTarget(session, () => removeImapCopies(session, destination, gone)),
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
         const result = await appends.send(
           messages.map((message) => ({

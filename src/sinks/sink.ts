@@ -36,6 +36,8 @@ export interface FolderSink {
   storeMany(messages: readonly SourceMessage[]): Promise<StoreResult>;
   /** Carries flag changes of messages copied earlier to the destination (issue 29). */
   syncFlags(changes: readonly FlagChange[]): Promise<FlagSyncResult>;
+  /** Removes copies of messages deleted at the source (mirrorDeletions, opt-in). */
+  removeCopies(gone: readonly GoneCopy[]): Promise<RemoveCopiesResult>;
   /**
    * Whether storeMany() may be called again before the previous call resolved: the calls are
    * then stored and answered in order (an IMAP target pipelines its APPENDs).
@@ -62,6 +64,18 @@ export interface FlagSyncResult {
   updated: number;
   /** Messages the destination no longer holds (or holds more than one like it): left as they are. */
   unmatched: number;
+}
+
+/** A copied message gone from the source (expunged or moved away), to remove at the destination. */
+export type GoneCopy = Pick<FlagChange, 'uidValidity' | 'uid' | 'messageIdKey' | 'headerDigest'>;
+
+export interface RemoveCopiesResult {
+  /** Messages removed (or, without UIDPLUS, marked \Deleted: see `expunged`). */
+  removed: number;
+  /** Gone already, or not found alone by its keys: left as they are. */
+  unmatched: number;
+  /** false when the destination could only mark them \Deleted (no UID EXPUNGE). */
+  expunged: boolean;
 }
 
 export interface StoreResult {

@@ -131,6 +131,19 @@ describe('imap-connector batch', () => {
     expect(text.out()).toContain(`OK       ${accounts[0]!.name}: 3 messages in 3 folders`);
     expect(text.out()).toMatch(/^ +3 {2}INBOX$/m);
     expect(text.out()).not.toContain('Trash');
+    // With mirrorDeletions the plan says what else a run does.
+    writeProfile(dir, {
+      name: 'listed',
+      source: dovecotSource(),
+      destination: { archive: 'mail.archive' },
+      mailboxes: { csv: 'users.csv' },
+      copy: { foldersExclude: ['Trash', 'Junk'], mirrorDeletions: true },
+    });
+    const mirrored = captureIo();
+    expect(await main(['batch', 'check', profile, '--json'], mirrored)).toBe(0);
+    expect((JSON.parse(mirrored.out()) as { plan: string }[])[1]!.plan).toBe(
+      '4 messages in 3 folders into the archive (deduplicated); removes there what the source deleted since it was copied (mirrorDeletions)',
+    );
   });
 
   it('says what is wrong with the command line, the profile and the list, before any connection', async () => {

@@ -3,7 +3,9 @@
  * source since the last run (read, unread, flagged, keywords) to messages it copied before,
  * into another account and into the archive, and on a server without CONDSTORE as with it.
  * Flags the user set at the destination meanwhile stay; a message deleted at the destination
- * is counted, not recreated; `syncFlags: false` leaves the destination alone.
+ * is counted, not recreated; `syncFlags: false` leaves the destination alone. Opted in,
+ * `mirrorDeletions` removes the copies of messages gone from the source (expunged or moved),
+ * nothing else; the archive keeps them by default.
  */
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
@@ -207,4 +209,103 @@ describe('imports keep flags in sync on a server without CONDSTORE', () => {
     addDovecotUsers(bare, [source, target]);
     await intoAnotherAccount(bare, source, target, false);
   }, 60_000);
+});
+
+/** Subjects per folder of a mailbox, sorted. */
+async function subjectsByFolder(user: User, folders: string[]): Promise<Record<string, string[]>> {
+  return withImapClient(user, dovecot(), async (client) => {
+    const result: Record<string, string[]> = {};
+    for (const folder of folders) {
+      await client.mailboxOpen(folder, { readOnly: true });
+      const messages = await client.fetchAll('1:*', { envelope: true });
+      result[folder] = messages.map((m) => m.envelope!.subject!).sort();
+    }
+    return result;
+  });
+}
+
+/** At the source: m1 expunged, m2 moved to Other. */
+async function deleteAndMove(client: ImapFlow): Promise<void> {
+  await client.mailboxOpen('INBOX');
+  await client.messageDelete({ subject: 'm1' });
+  await client.messageMove({ subject: 'm2' }, 'Other');
+}
+
+describe('imports mirror deletions when told to (mirrorDeletions)', () => {
+  it('into another account: copies of messages gone from the source go, nothing else', async () => {
+    const source = freshUser('ds');
+    const target = freshUser('dt');
+    await seedMailbox(dovecot(), source, { INBOX: SEEDED, Other: [] });
+    const destination = {
+      connection: makeConfig(target, { isTarget: true, isSource: false }),
+      state: join(tempDir('mirror-'), 'state.db'),
+    };
+    const spec = { destination, query: 'FOLDER INBOX FOLDER Other ALL', mirrorDeletions: true };
+    await runImport(makeConfig(source), spec);
+    // The user's own mail at the destination: never a candidate.
+    await seedMailbox(dovecot(), target, { INBOX: [{ source: mail('mine') }] });
+    await withImapClient(source, dovecot(), deleteAndMove);
+
+    // Without the option a rerun removes nothing.
+    const plain = await runImport(makeConfig(source), { ...spec, mirrorDeletions: false });
+    expect(plain.totals.deletionsMirrored).toBeUndefined();
+    expect((await subjectsByFolder(target, ['INBOX'])).INBOX).toEqual([
+      'm1',
+      'm2',
+      'm3',
+      'm4',
+      'mine',
+    ]);
+
+    const mirrored = await runImport(makeConfig(source), spec);
+    expect(mirrored.totals).toMatchObject({ deletionsMirrored: 2 });
+    expect(await subjectsByFolder(target, ['INBOX', 'Other'])).toEqual({
+      INBOX: ['m3', 'm4', 'mine'],
+      Other: ['m2'],
+    });
+    const again = await runImport(makeConfig(source), spec);
+    expect(again.totals.deletionsMirrored).toBeUndefined();
+  }, 60_000);
+
+  it('into the archive: kept by default, removed when told to', async () => {
+    const source = freshUser('da');
+    await seedMailbox(dovecot(), source, { INBOX: SEEDED });
+    const kept = join(tempDir('mirror-archive-'), 'kept.db');
+    const mirrored = join(tempDir('mirror-archive-'), 'mirrored.db');
+    await runImport(makeConfig(source), { destination: { archive: kept } });
+    await runImport(makeConfig(source), {
+      destination: { archive: mirrored },
+      mirrorDeletions: true,
+    });
+    await withImapClient(source, dovecot(), async (client) => {
+      await client.mailboxOpen('INBOX');
+      await client.messageDelete({ subject: 'm1' });
+    });
+    await runImport(makeConfig(source), { destination: { archive: kept } });
+    const run = await runImport(makeConfig(source), {
+      destination: { archive: mirrored },
+      mirrorDeletions: true,
+    });
+    expect(run.totals).toMatchObject({ deletionsMirrored: 1 });
+    expect(Object.keys(archiveFlags(kept)).sort()).toEqual(['m1', 'm2', 'm3', 'm4']);
+    expect(Object.keys(archiveFlags(mirrored)).sort()).toEqual(['m2', 'm3', 'm4']);
+    const archive = Archive.open(mirrored, { create: false, readonly: true });
+    try {
+      expect(archive.verify()).toMatchObject({ messages: 3, damaged: [] });
+      expect(archive.stats().messages).toBe(3);
+    } finally {
+      archive.close();
+    }
+  }, 60_000);
+
+  it('is refused with a post-read action that moves or deletes, before any connection', async () => {
+    const config = makeConfig(freshUser('dr'), { port: 1 });
+    await expect(
+      runImport(config, {
+        destination: { archive: join(tempDir('mirror-refused-'), 'a.db') },
+        mirrorDeletions: true,
+        postReadAction: { type: 'delete' },
+      }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: '/mirrorDeletions' });
+  });
 });

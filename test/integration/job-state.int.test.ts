@@ -155,6 +155,40 @@ describe.each([
     expect(await a.destinationOf('Sent')).toBe('Sent Items');
     expect(await b.progress('INBOX')).toEqual({ uidValidity: '1', lastUid: 8 });
   });
+
+  it('keeps copied messages and the flag mark per folder, forgets them on reset and replace', async () => {
+    const [a, b] = await home();
+    const copy = (uid: number, flags: string) => ({
+      uid,
+      flags,
+      messageIdKey: uid === 2 ? undefined : `k${uid}`,
+      headerDigest: `d${uid}`,
+    });
+    await a.resetFolder('INBOX', '1');
+    await a.resetFolder('INBOX.x', '1');
+    await a.recordCopied('INBOX', '1', [copy(3, '\\Seen'), copy(1, ''), copy(2, '$L \\Seen')]);
+    await a.recordCopied('INBOX.x', '1', [copy(1, 'other')]);
+    await a.recordCopied('INBOX', '1', [copy(1, '\\Flagged')]);
+    expect(await a.copiedMessages('INBOX', '1')).toEqual([
+      copy(1, '\\Flagged'),
+      copy(2, '$L \\Seen'),
+      copy(3, '\\Seen'),
+    ]);
+    expect(await a.copiedMessages('INBOX', '1', [3, 9])).toEqual([copy(3, '\\Seen')]);
+    expect(await b.copiedMessages('INBOX', '1')).toEqual([]);
+    await a.forgetCopied('INBOX', '1', [2]);
+    expect((await a.copiedMessages('INBOX', '1')).map((c) => c.uid)).toEqual([1, 3]);
+    expect(await a.flagMark('INBOX', '1')).toBeUndefined();
+    await a.setFlagMark('INBOX', '1', '12345678901234567');
+    expect(await a.flagMark('INBOX', '1')).toBe('12345678901234567');
+    expect(await a.flagMark('INBOX', '2')).toBeUndefined();
+    await a.resetFolder('INBOX', '2');
+    expect(await a.copiedMessages('INBOX', '1')).toEqual([]);
+    expect(await a.flagMark('INBOX', '1')).toBeUndefined();
+    expect(await a.copiedMessages('INBOX.x', '1')).toEqual([copy(1, 'other')]);
+    await a.markReplaced();
+    expect(await a.copiedMessages('INBOX.x', '1')).toEqual([]);
+  });
 });
 
 describe('the Redis job lock', () => {

@@ -1,5 +1,6 @@
 /**
- * Flag changes of copied messages carried to an IMAP destination folder (issue 29, item 3).
+ * Flag changes (and, opted in, deletions) of copied messages carried to an IMAP destination
+ * folder (issue 29, item 3).
  * The destination's messages are found by the dedupe keys they were copied with: the folder's
  * header fields are indexed once (only when there are changes), a Message-ID key finds every
  * copy, a header digest only a single one. Changes are sent as UID STORE +FLAGS / -FLAGS, one
@@ -7,15 +8,15 @@
  * and flags the folder cannot keep (PERMANENTFLAGS) are left out.
  */
 import type { Session } from '../imap/open-session.js';
-import { addFlags, removeFlags } from '../imap/uid-actions.js';
+import { addFlags, deleteUids, removeFlags } from '../imap/uid-actions.js';
 import { toUidSet } from '../imap/uid-set.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import { indexedMessages } from '../write/target-folder-index.js';
-import type { FlagChange, FlagSyncResult } from './sink.js';
+import type { FlagChange, FlagSyncResult, GoneCopy, RemoveCopiesResult } from './sink.js';
 
 /** The destination UIDs of each change, by its keys; none when it is gone or ambiguous. */
 function locate(
-  changes: readonly FlagChange[],
+  changes: readonly GoneCopy[],
   indexed: Awaited<ReturnType<typeof indexedMessages>>,
 ): number[][] {
   const byKey = new Map<string, number[]>();
@@ -73,4 +74,25 @@ export async function syncImapFlags(
     }
     return { updated, unmatched: changes.length - updated };
   });
+}
+
+/**
+ * Removes the destination copies of messages deleted at the source: only a copy its keys find
+ * alone (two alike at the destination may be the user's own), by UID EXPUNGE of just those
+ * UIDs; without UIDPLUS they are only marked \Deleted (a plain EXPUNGE would take the folder's
+ * other \Deleted mail too).
+ */
+export async function removeImapCopies(
+  session: Session,
+  destination: string,
+  gone: readonly GoneCopy[],
+): Promise<RemoveCopiesResult> {
+  if (gone.length === 0) return { removed: 0, unmatched: 0, expunged: true };
+  const targets = locate(gone, await indexedMessages(session, destination));
+  const uids = targets.filter((found) => found.length === 1).map((found) => found[0]!);
+  if (uids.length === 0) return { removed: 0, unmatched: gone.length, expunged: true };
+  const { expunged } = await withMailbox(session, destination, false, () =>
+    deleteUids(session, toUidSet(uids.sort((a, b) => a - b))),
+  );
+  return { removed: uids.length, unmatched: gone.length - uids.length, expunged };
 }
