@@ -47,6 +47,8 @@ export interface Config {
   /** How write() and imports recognise a message already at the target. */
   dedupe: DedupeMode;
   dateTimeFormat: string;
+  /** Reads from a cursor also return update and delete rows (the change feed). */
+  changes: boolean;
   foldersInclude: string[];
   foldersExclude: string[];
   /** YYYY-MM-DD */

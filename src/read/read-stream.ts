@@ -54,7 +54,7 @@ export async function* readStream(
               pageSize,
               searchCache,
               onUidValidityChange: options.onUidValidityChange,
-              changes: options.changes,
+              changes: options.changes ?? prepared.config.changes,
             });
           },
           // UIDs searched on a session that is gone are searched again on the next.

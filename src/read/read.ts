@@ -87,7 +87,7 @@ export async function read(
       const page = await readPage(ctx, fitted.state, {
         pageSize,
         onUidValidityChange: options.onUidValidityChange,
-        changes: options.changes,
+        changes: options.changes ?? prepared.config.changes,
       });
       const warnings = [
         ...ctx.unmatched.map(unmatchedWarning),

@@ -234,6 +234,48 @@ describe('Node-RED nodes in the Node-RED runtime', () => {
     expect(rows[0]!.payload.id).toBe(initial[1]!.payload.id);
   });
 
+  it("imap read with the connection's Changes field: a pull after changes elsewhere brings topic update and delete", async () => {
+    const user = freshUser('nrr');
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 3) });
+    const flow = onTab(
+      [{ ...connectionNode('conn', user), changes: true }],
+      [
+        {
+          id: 'read',
+          type: 'imap-read',
+          connection: 'conn',
+          query: 'FOLDER INBOX ALL',
+          mode: 'all',
+          output: 'row',
+          wires: [['rows']],
+        },
+        { id: 'rows', type: 'helper' },
+      ],
+    );
+    await helper.load(NODES, flow, { conn: { password: user.password } });
+    const first = collect('rows', 3);
+    helper.getNode('read').receive({ payload: 'tick' });
+    expect((await first).map((m) => m.topic)).toEqual(['insert', 'insert', 'insert']);
+    await withImapClient(user, dovecot(), async (client) => {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        await client.messageFlagsAdd('1', ['\\Flagged'], { uid: true });
+        await client.messageDelete('2', { uid: true });
+        await client.append('INBOX', numberedMail('INBOX', 4, 1)[0]!.source);
+      } finally {
+        lock.release();
+      }
+    });
+    const second = collect('rows', 3);
+    helper.getNode('read').receive({ payload: 'tick' });
+    const rows = (await second).map((m) => [m.topic, m.payload.uid]);
+    expect(rows.sort()).toEqual([
+      ['delete', 2],
+      ['insert', 4],
+      ['update', 1],
+    ]);
+  });
+
   it('acknowledges a page of rows in one call, also when the flow dropped some of them; or each message', async () => {
     const user = freshUser('nrpage');
     await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 5) });

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { numberedMail, subjects } from '../helpers/host-mail.js';
 import { connectorExecutable, filesContaining, hostBin, runHost } from '../helpers/hosts.js';
+import { withImapClient } from '../helpers/imap-client.js';
 import { dovecot, freshUser } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -19,7 +20,17 @@ const SCRIPT = fileURLToPath(new URL('pyairbyte_sync.py', import.meta.url));
 
 interface SyncResult {
   streams: string[];
-  rows: Record<string, { id: string; uid: number; subject: string; folder: string }[]>;
+  rows: Record<
+    string,
+    {
+      id: string;
+      uid: number;
+      subject: string;
+      folder: string;
+      flags: string[];
+      deleted: string | null;
+    }[]
+  >;
   processed: number;
   protocol: Record<string, number>;
   /** Everything PyAirbyte and the source printed. */
@@ -107,5 +118,51 @@ describe.each([
     const leaks = filesContaining(dir, user.password).filter((path) => path !== config);
     expect(leaks).toEqual([]);
     expect(JSON.stringify([first, second])).not.toContain(user.password);
+  });
+
+  it('with the change feed (changes): the cache, read as the marker says, equals the mailbox after flag changes and deletions', async () => {
+    const dir = tempDir('pyairbyte-changes-');
+    const user = freshUser('pc');
+    await seedMailbox(dovecot(), user, { INBOX: numberedMail('INBOX', 1, 4) });
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        server: dovecot().host,
+        port: dovecot().imapPort,
+        security: 'none',
+        authentication: { authMethod: 'password', username: user.name, password: user.password },
+        query: 'FOLDER INBOX ALL',
+        changes: true,
+      }),
+    );
+    const executable = connectorExecutable(dir, 'airbyte');
+    const first = await pyairbyteSync(venv, executable, config, dir);
+    expect(first.rows.INBOX!.map((r) => [r.subject, r.deleted])).toEqual(
+      subjects('INBOX', 1, 4).map((s) => [s, null]),
+    );
+    await withImapClient(user, dovecot(), async (client) => {
+      await client.mailboxOpen('INBOX');
+      await client.messageFlagsAdd({ subject: 'INBOX 1' }, ['\\Flagged']);
+      await client.messageDelete({ subject: 'INBOX 3' });
+    });
+    const second = await pyairbyteSync(venv, executable, config, dir);
+    expect(second.processed).toBe(2);
+    // One row per id (deduped by the primary key), the deleted one marked.
+    const rows = second.rows.INBOX!;
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    // The delete record (id, folder, uid and the marker) replaced INBOX 3's row under its id.
+    const gone = first.rows.INBOX!.find((r) => r.subject === 'INBOX 3')!.id;
+    expect(rows.filter((r) => r.deleted !== null).map((r) => r.id)).toEqual([gone]);
+    const live = rows.filter((r) => r.deleted === null);
+    expect(Object.fromEntries(live.map((r) => [r.subject, r.flags]))).toEqual(
+      await withImapClient(user, dovecot(), async (client) => {
+        await client.mailboxOpen('INBOX', { readOnly: true });
+        const all = await client.fetchAll('1:*', { envelope: true, flags: true });
+        return Object.fromEntries(
+          all.map((m) => [m.envelope!.subject!, [...(m.flags ?? [])].sort()]),
+        );
+      }),
+    );
   });
 });

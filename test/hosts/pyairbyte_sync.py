@@ -5,7 +5,8 @@ Prints one JSON line: the check result, the streams, and the rows PyAirbyte's lo
 per stream after read(). Each protocol message the source printed is also validated against
 airbyte-protocol-models (Pydantic), so a message PyAirbyte tolerates but the protocol does not
 fails here. Run twice on one WORK_DIR: the cache keeps the state, so the second read gets only
-what is new.
+what is new (with the config's `changes`, also changed and deleted messages: each row says its
+flags and its `_ab_cdc_deleted_at`).
 """
 
 import json
@@ -53,6 +54,19 @@ def validate_protocol():
     os.unlink(f.name)
     return counts
 
+def flag_list(value):
+    """A row's flags as the cache gives them back (a list, or JSON text), sorted."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return sorted(value or [])
+
+
+def deleted_at(row):
+    """The change feed's deletion marker, when the stream has it (connection field changes)."""
+    value = row.get("_ab_cdc_deleted_at")
+    return None if value is None else str(value)
+
+
 config = json.load(open(config_path))
 source = ab.get_source(
     "source-imap-connector",
@@ -74,7 +88,8 @@ rows = {}
 for name in streams:
     dataset = result[name]
     rows[name] = sorted(
-        ({"id": r["id"], "uid": r["uid"], "subject": r["subject"], "folder": r["folder"]} for r in dataset),
+        ({"id": r["id"], "uid": r["uid"], "subject": r["subject"], "folder": r["folder"],
+          "flags": flag_list(r.get("flags")), "deleted": deleted_at(r)} for r in dataset),
         key=lambda r: r["uid"],
     )
 print("RESULT " + json.dumps({"streams": streams, "rows": rows, "processed": result.processed_records,

@@ -1,7 +1,7 @@
 /**
  * A cut at every point of a session's setup: greeting, CAPABILITY, LOGIN, NAMESPACE, ENABLE,
  * LIST, SELECT, the first FETCH or APPEND. The random fault matrix lands past these first few
- * hundred bytes almost always; here the link is cut after each step of 40 bytes through the
+ * hundred bytes almost always; here the link is cut after each step of 60 bytes through the
  * bytes a session's setup takes, once, and the run must go on by itself to an exact result.
  * (CI of 2026-12-03: a cut in the LIST of a read's setup escaped as imapflow's own error, so
  * neither read nor watch reconnected, and the watch ended.)
@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 const mail = (n: number) =>
   `From: a@example.com\r\nSubject: s${n}\r\nMessage-ID: <${n}@setup.test>\r\n\r\nbody ${n}\r\n`;
 const SUBJECTS = 's1,s2,s3';
-const STEP = 40;
+const STEP = 60;
 
 let proxy: FaultProxy;
 const source = freshUser('sc');

@@ -3,7 +3,8 @@
  * imap read: each input message pulls the next page of the query's rows, or all new mail. The
  * cursor lives in the node's context (choose a file-backed context store to keep it across
  * restarts): once a run has read everything, the next input reads only what arrived since.
- * Rows go out one message per row (a page's rows one msg.parts sequence) or one per page. The cursor is saved when they were sent, or
+ * With the connection's Changes field, msg.topic says what to do with each row: insert, update
+ * or delete (the change feed). Rows go out one message per row (a page's rows one msg.parts sequence) or one per page. The cursor is saved when they were sent, or
  * (saveCursor "acknowledged") only when imap acknowledge confirms the page's last row: a flow
  * that dies before storing rows then gets them again.
  */
@@ -14,6 +15,7 @@ const {
   contextStore,
   queryOf,
   serialInput,
+  topicOf,
 } = require('./lib/connector-client.js');
 
 module.exports = function register(RED) {
@@ -70,7 +72,7 @@ module.exports = function register(RED) {
           rows.forEach((row, i) =>
             send(
               rowMessage(msg, row, {
-                topic: row.folder,
+                topic: topicOf(row),
                 parts: {
                   id: page,
                   index: i,

@@ -16,6 +16,7 @@ const {
   errorStatus,
   nodeError,
   queryOf,
+  topicOf,
 } = require('./lib/connector-client.js');
 
 module.exports = function register(RED) {
@@ -47,7 +48,7 @@ module.exports = function register(RED) {
           for (const row of rows)
             node.send({
               _msgid: RED.util.generateId(),
-              topic: changes ? row.op : row.folder,
+              topic: topicOf(row),
               payload: row,
             });
           count += rows.length;

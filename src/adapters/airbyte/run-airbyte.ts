@@ -24,6 +24,7 @@ import {
 import { airbyteSpec } from './airbyte-spec.js';
 import { airbyteStreams } from './airbyte-catalog.js';
 import { hostStreams, streamNamed } from '../stream-names.js';
+import { AIRBYTE_DELETED_AT, wantsChanges, withDeletionMarker } from '../deletion-marker.js';
 
 export interface AirbyteIo {
   stdout: LineSink;
@@ -95,6 +96,7 @@ async function read(
     : new Map();
   // Stream names are folder names made safe for hosts (stream-names.ts): LIST says which.
   const found = hostStreams((await discover(config, undefined, options)).streams);
+  const changes = wantsChanges(config);
   for (const stream of streams) {
     await emit(streamStatusMessage(stream.name, 'STARTED'));
     let started = false;
@@ -114,7 +116,10 @@ async function read(
               started = true;
               await emit(streamStatusMessage(stream.name, 'RUNNING'));
             }
-            await emit(recordMessage(stream.name, row, Date.now()));
+            const data = changes
+              ? withDeletionMarker(row, AIRBYTE_DELETED_AT, () => new Date().toISOString())
+              : row;
+            await emit(recordMessage(stream.name, data, Date.now()));
           },
           onState: (state) => emit(streamStateMessage(stream.name, { ...state })),
           onWarning: (warning) => emit(logMessage('WARN', warning)),
@@ -162,7 +167,11 @@ export async function runAirbyte(args: string[], io: AirbyteIo): Promise<number>
         const config = loadConfig(values.config);
         const result = await discover(config, undefined, options);
         for (const warning of result.warnings) await emit(logMessage('WARN', warning));
-        const streams = airbyteStreams(hostStreams(result.streams), dateTimeFormatOf(config));
+        const streams = airbyteStreams(
+          hostStreams(result.streams),
+          dateTimeFormatOf(config),
+          wantsChanges(config),
+        );
         await emit({ type: 'CATALOG', catalog: { streams } });
         return 0;
       }

@@ -21,6 +21,7 @@ import {
 import { aboutTap, meltanoExtractor } from './singer-settings.js';
 import { bookmarksOf } from './singer-state.js';
 import { hostStreams, streamNamed } from '../stream-names.js';
+import { SINGER_DELETED_AT, wantsChanges, withDeletionMarker } from '../deletion-marker.js';
 
 export const SINGER_HELP = `Usage: imap-connector singer --config FILE [--state FILE] [--catalog FILE]
        imap-connector singer --config FILE --discover
@@ -83,6 +84,7 @@ async function sync(
   const streams: SelectedStream[] =
     chosen ?? found.map((stream) => ({ name: stream.name, excluded: [] }));
   const stateMessage = () => ({ type: 'STATE', value: { bookmarks } });
+  const changes = wantsChanges(config);
   for (const stream of streams) {
     const known = streamNamed(found, stream.name);
     if (!known) {
@@ -94,7 +96,10 @@ async function sync(
     await writeLine(out, {
       type: 'SCHEMA',
       stream: stream.name,
-      schema: schemaWithout(singerSchema(known, dateTimeFormatOf(config)), stream.excluded),
+      schema: schemaWithout(
+        singerSchema(known, dateTimeFormatOf(config), changes),
+        stream.excluded,
+      ),
       key_properties: ['id'],
       bookmark_properties: ['uid'],
     });
@@ -110,7 +115,12 @@ async function sync(
           writeLine(out, {
             type: 'RECORD',
             stream: stream.name,
-            record: withoutExcluded(row, stream.excluded),
+            record: withoutExcluded(
+              changes
+                ? withDeletionMarker(row, SINGER_DELETED_AT, () => new Date().toISOString())
+                : row,
+              stream.excluded,
+            ),
             time_extracted: new Date().toISOString(),
           }),
         onState: (state) => {
@@ -164,14 +174,27 @@ export async function runSinger(args: string[], io: SingerIo): Promise<void> {
   } else if (values['meltano-yml']) {
     io.stdout.write(stringify({ plugins: { extractors: [meltanoExtractor()] } }));
   } else if (values.discover) {
-    const config = loadConfig(values.config);
-    const result = await discover(config, undefined, options);
-    for (const warning of result.warnings) io.logger.warn({ msg: warning });
-    const catalog = singerCatalog(hostStreams(result.streams), dateTimeFormatOf(config));
-    io.stdout.write(JSON.stringify(catalog, null, 2) + '\n');
+    await discoverCatalog(values.config, io, options);
   } else {
     await sync(values, io.stdout, options);
   }
+}
+
+/** --discover: the catalog of the config's folders on stdout. */
+async function discoverCatalog(
+  configPath: string | undefined,
+  io: SingerIo,
+  options: OperationOptions,
+): Promise<void> {
+  const config = loadConfig(configPath);
+  const result = await discover(config, undefined, options);
+  for (const warning of result.warnings) io.logger.warn({ msg: warning });
+  const catalog = singerCatalog(
+    hostStreams(result.streams),
+    dateTimeFormatOf(config),
+    wantsChanges(config),
+  );
+  io.stdout.write(JSON.stringify(catalog, null, 2) + '\n');
 }
 
 function aboutMarkdown(about: Record<string, unknown>): string {

@@ -7,6 +7,7 @@ import { schemaNamingFolder, type HostStream } from '../stream-names.js';
 import { compile } from '../../validators.js';
 import { hostInputError } from '../host-input-error.js';
 import { flatRowSchema } from '../flat-row-schema.js';
+import { schemaWithDeletionMarker, SINGER_DELETED_AT } from '../deletion-marker.js';
 
 export interface SelectedStream {
   name: string;
@@ -24,18 +25,22 @@ function propertiesOf(schema: Record<string, unknown>): string[] {
 export function singerSchema(
   stream: HostStream,
   dateTimeFormat: string | undefined,
+  changes = false,
 ): Record<string, unknown> {
   const { $schema: _draft, ...schema } = flatRowSchema(stream.jsonSchema, dateTimeFormat);
-  return schemaNamingFolder(schema, stream.folder);
+  const marked = changes ? schemaWithDeletionMarker(schema, SINGER_DELETED_AT) : schema;
+  return schemaNamingFolder(marked, stream.folder);
 }
 
+/** With `changes`, every stream has the deletion marker column `_sdc_deleted_at`. */
 export function singerCatalog(
   streams: readonly HostStream[],
   dateTimeFormat: string | undefined,
+  changes = false,
 ): Record<string, unknown> {
   return {
     streams: streams.map((stream) => {
-      const schema = singerSchema(stream, dateTimeFormat);
+      const schema = singerSchema(stream, dateTimeFormat, changes);
       return {
         tap_stream_id: stream.name,
         stream: stream.name,

@@ -110,6 +110,14 @@ function contextStore(node, store) {
 /** Where imap read and imap watch keep their cursor in the node context. */
 const CURSOR_KEY = 'imapConnectorCursor';
 
+/**
+ * A row's msg.topic: with the change feed (the connection's Changes field, or the watch node's
+ * own) what to do with it, insert, update or delete; else its folder.
+ */
+function topicOf(row) {
+  return row.op !== undefined ? row.op : row.folder;
+}
+
 /** The node's imap-connection config node; without one the node says so and does nothing. */
 function connectionOf(RED, node, definition) {
   const account = RED.nodes.getNode(definition.connection);
@@ -176,6 +184,7 @@ function adminRoute(handler) {
 
 module.exports = {
   CURSOR_KEY,
+  topicOf,
   connectionOf,
   queryOf,
   serialQueue,
