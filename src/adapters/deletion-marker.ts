@@ -17,11 +17,16 @@ export function wantsChanges(config: Record<string, unknown>): boolean {
 
 /**
  * The stream's schema with the marker column. A delete row carries only what names the
- * message (id, folder, uid, uidValidity), so only those stay required.
+ * message (id, folder, uid, uidValidity), so only those stay required, and its op is delete
+ * (targets validate each record against the schema: target-jsonl refused it).
  */
 export function schemaWithDeletionMarker(schema: Schema, column: string): Schema {
+  const declared = schema.properties as Schema;
+  const op = declared.op as Schema | undefined;
   const properties = {
-    ...(schema.properties as Schema),
+    ...declared,
+    // The row schema's op says insert or update; a delete record is a row of this stream too.
+    ...(op && Array.isArray(op.enum) ? { op: { ...op, enum: [...op.enum, 'delete'] } } : {}),
     [column]: { type: ['string', 'null'], format: 'date-time' },
   };
   const required = (schema.required as string[] | undefined)?.filter((name) =>

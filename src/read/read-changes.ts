@@ -6,6 +6,7 @@
  * updates beyond the page's budget wait in the cursor (`pending`) for the next page.
  */
 import { toUidSet } from '../imap/uid-set.js';
+import { uidSearch } from '../imap/uid-search.js';
 import { rowId, type RowContext } from '../rows/message-to-row.js';
 import {
   decodeFlags,
@@ -99,6 +100,28 @@ async function scan(
   return changes.flags;
 }
 
+/** A cursor entry of a run without changes (the host switched them on since): no baseline yet. */
+function madeWithoutChanges(entry: FolderCursor): boolean {
+  return (
+    entry.lastUid > 0 &&
+    entry.known === undefined &&
+    entry.modseq === undefined &&
+    entry.flags === undefined
+  );
+}
+
+/**
+ * What the host holds of a folder read without changes: the messages up to the cursor that
+ * match the query now (it was given each of them), so a later expunge of one is a delete row.
+ */
+function held(run: PageRun, entry: FolderCursor): Promise<number[]> {
+  return uidSearch(run.session, [
+    ...run.plan.attributes,
+    { type: 'ATOM', value: 'UID' },
+    { type: 'SEQUENCE', value: `1:${entry.lastUid}` },
+  ]);
+}
+
 /**
  * Scans the folder (once per run) and sends its change rows within `want` messages.
  * @returns the entry's change fields after them, the messages used, and whether updates are
@@ -116,6 +139,8 @@ export async function changeRows(
   if (!before || before.uidValidity !== ctx.uidValidity) return startOver(run, ctx, before);
   const { known: _known, ...entry } = fieldsOf(before);
   const known = new Set(uidsOfSet(before.known));
+  if (firstVisit && madeWithoutChanges(before))
+    for (const uid of await held(run, before)) known.add(uid);
   const scannedFlags = firstVisit ? await scan(run, ctx, before, entry, known) : undefined;
   const flags =
     scannedFlags ??

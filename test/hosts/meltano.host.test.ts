@@ -2,7 +2,8 @@
  * The Singer tap inside Meltano: a new Meltano project with the custom extractor entry the
  * connector prints (`singer --meltano-yml`, settings generated from the manifest) and
  * target-jsonl as loader. `meltano run tap-imap-connector target-jsonl` writes the mailbox's
- * rows; after new mail a second run writes only the new ones, from the state Meltano kept.
+ * rows; after new mail a second run writes only the new ones, from the state Meltano kept. With
+ * the changes setting, a flag change comes as the row again and an expunge with _sdc_deleted_at.
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   runHost,
   type Run,
 } from '../helpers/hosts.js';
+import { withImapClient } from '../helpers/imap-client.js';
 import { dovecot, freshUser } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -162,6 +164,34 @@ describe('the Singer tap in Meltano', () => {
       'meltano state get',
     );
     expect(state.stdout).toMatch(/"INBOX":\s*\{[^}]*"lastUid":\s*8/);
+
+    // The change feed, switched on in the settings: its first run sets the baseline, the next
+    // brings a flag change as the whole row again and an expunge with _sdc_deleted_at.
+    const changesEnv = { ...tapEnv, TAP_IMAP_CONNECTOR_CHANGES: 'true' };
+    const runWithChanges = async (out: string): Promise<Run> => {
+      mkdirSync(join(project, out));
+      return check(
+        await runHost(meltano, ['run', 'imap-to-jsonl'], {
+          cwd: project,
+          env: { ...changesEnv, TARGET_JSONL_DESTINATION_PATH: out },
+        }),
+        'meltano run with changes',
+      );
+    };
+    await runWithChanges('out3');
+    await withImapClient(user, dovecot(), async (client) => {
+      await client.mailboxOpen('INBOX');
+      await client.messageFlagsAdd({ subject: 'INBOX 1' }, ['\\Flagged']);
+      await client.messageDelete({ subject: 'INBOX 2' });
+    });
+    await runWithChanges('out4');
+    const rows4 = rowsIn(join(project, 'out4')).INBOX as unknown as Record<string, unknown>[];
+    const inbox1 = rows1.INBOX! as unknown as Record<string, unknown>[];
+    expect(rows4.map((r) => [r.op, r.id, r._sdc_deleted_at === null])).toEqual([
+      ['delete', inbox1[1]!.id, false],
+      ['update', inbox1[0]!.id, true],
+    ]);
+    expect(rows4[1]!.flags).toContain('\\Flagged');
 
     expect(filesContaining(project, user.password)).toEqual([]);
     expect(

@@ -132,6 +132,38 @@ describe('the change feed', () => {
     }
   });
 
+  it('switched on for a cursor made without it: the host holds what was read, so an expunge is a delete', async () => {
+    const user = freshUser('cw');
+    await seedMailbox(dovecot(), user, {
+      INBOX: ['a', 'b', 'c'].map((id) => ({ source: mail(id) })),
+    });
+    const config = makeConfig(user);
+    const plain = await read(config, 'FOLDER INBOX ALL', {});
+    expect(plain.rows).toHaveLength(3);
+    // The first run with changes sets the baseline: nothing to report yet.
+    const copy = new Map<string, Row>();
+    const baseline = await sync(config, 'FOLDER INBOX ALL', copy, plain.cursor);
+    expect(baseline.rows).toEqual([]);
+    const client = imapClient(user, dovecot());
+    await client.connect();
+    try {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        await client.messageFlagsAdd('1', ['\\Flagged'], { uid: true });
+        await client.messageDelete('2', { uid: true });
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout();
+    }
+    const after = await sync(config, 'FOLDER INBOX ALL', copy, baseline.cursor);
+    expect(after.rows.map((r) => [r.op, r.uid])).toEqual([
+      ['delete', 2],
+      ['update', 1],
+    ]);
+  });
+
   for (const query of ['FOLDER INBOX ALL', 'FOLDER INBOX UNSEEN'])
     it(
       `keeps a host equal to the mailbox through random changes (${query})`,
