@@ -225,3 +225,19 @@ export async function uidsAbove(
   ];
   return (await uidSearch(session, attributes)).filter((uid) => uid > lastUid);
 }
+
+/**
+ * The UIDs up to `lastUid` that the criteria match (all of them with none), ascending: what
+ * of a checkpoint's messages is still there, or still matches.
+ */
+export function uidsUpTo(
+  session: SearchSession,
+  criteria: readonly ImapAttribute[],
+  lastUid: number,
+): Promise<number[]> {
+  return uidSearch(session, [
+    ...criteria,
+    { type: 'ATOM' as const, value: 'UID' },
+    { type: 'SEQUENCE' as const, value: `1:${lastUid}` },
+  ]);
+}

@@ -10,16 +10,14 @@ import { withCommandDeadline } from '../imap/command-deadline.js';
 import type { Session } from '../imap/open-session.js';
 import { reconnectable } from '../imap/reconnect.js';
 import { highestModseqOf } from '../read/change-scan.js';
+import { rowFlags } from '../rows/message-to-row.js';
 import type { FlagChange } from '../sinks/sink.js';
 import type { FolderRun } from './folder-run.js';
 import type { CopiedMessage } from './job-state.js';
 
-/** Flags as the state keeps them: without \Recent (per session), sorted, space-separated. */
+/** Flags as the state keeps them: a row's flags, space-separated. */
 export function flagText(flags: Iterable<string>): string {
-  return [...flags]
-    .filter((flag) => flag.toLowerCase() !== '\\recent')
-    .sort()
-    .join(' ');
+  return rowFlags(flags).join(' ');
 }
 
 const split = (text: string): string[] => (text === '' ? [] : text.split(' '));

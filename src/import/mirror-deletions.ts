@@ -6,7 +6,7 @@
  * destination any other way is never touched; what is at the source is asked with one UID
  * SEARCH of the UIDs up to the checkpoint, whatever the job's query.
  */
-import { uidSearch } from '../imap/uid-search.js';
+import { uidsUpTo } from '../imap/uid-search.js';
 import type { FolderRun } from './folder-run.js';
 
 export async function mirrorDeletions(run: FolderRun): Promise<void> {
@@ -15,12 +15,7 @@ export async function mirrorDeletions(run: FolderRun): Promise<void> {
   const { path, uidValidity } = run;
   const lastUid = (await state.progress(path))?.lastUid ?? 0;
   if (lastUid === 0) return;
-  const present = new Set(
-    await uidSearch(session, [
-      { type: 'ATOM', value: 'UID' },
-      { type: 'SEQUENCE', value: `1:${lastUid}` },
-    ]),
-  );
+  const present = new Set(await uidsUpTo(session, [], lastUid));
   const gone = (await state.copiedMessages(path, uidValidity)).filter((c) => !present.has(c.uid));
   if (gone.length === 0) return;
   const outcome = await sink.removeCopies(

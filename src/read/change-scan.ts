@@ -9,7 +9,7 @@
  */
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import type { Session } from '../imap/open-session.js';
-import { uidSearch } from '../imap/uid-search.js';
+import { uidSearch, uidsUpTo } from '../imap/uid-search.js';
 import { toUidSet } from '../imap/uid-set.js';
 import type { ImapAttribute } from '../imap/imapflow-internals.js';
 import type { FolderCursor } from './cursor.js';
@@ -120,8 +120,7 @@ async function changedAndPresent(
   known: Set<number>,
 ): Promise<{ changed: number[]; present: Set<number>; flags?: Map<number, number> }> {
   if (modseq !== undefined) {
-    const range = { type: 'SEQUENCE' as const, value: `1:${entry.lastUid}` };
-    const present = new Set(await uidSearch(session, [UID, range]));
+    const present = new Set(await uidsUpTo(session, [], entry.lastUid));
     const newer = entry.modseq !== undefined && BigInt(modseq) > BigInt(entry.modseq);
     return {
       changed: newer ? await changedSince(session, entry.lastUid, entry.modseq!) : [],

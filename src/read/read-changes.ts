@@ -6,7 +6,7 @@
  * updates beyond the page's budget wait in the cursor (`pending`) for the next page.
  */
 import { toUidSet } from '../imap/uid-set.js';
-import { uidSearch } from '../imap/uid-search.js';
+import { uidsUpTo } from '../imap/uid-search.js';
 import { rowId, type RowContext } from '../rows/message-to-row.js';
 import {
   decodeFlags,
@@ -115,11 +115,7 @@ function madeWithoutChanges(entry: FolderCursor): boolean {
  * match the query now (it was given each of them), so a later expunge of one is a delete row.
  */
 function held(run: PageRun, entry: FolderCursor): Promise<number[]> {
-  return uidSearch(run.session, [
-    ...run.plan.attributes,
-    { type: 'ATOM', value: 'UID' },
-    { type: 'SEQUENCE', value: `1:${entry.lastUid}` },
-  ]);
+  return uidsUpTo(run.session, run.plan.attributes, entry.lastUid);
 }
 
 /**

@@ -166,9 +166,7 @@ export function messageToRow(
     headerDate: formatDate(headerDate, ctx.dateTimeFormat),
     internalDate: formatDate(internalDate, ctx.dateTimeFormat),
     size: typeof message.size === 'number' ? message.size : null,
-    // \Recent is session state (RFC 3501 section 2.3.2, gone in RFC 9051): it would make
-    // the same message give different rows depending on who looked first.
-    flags: [...(message.flags ?? [])].filter((flag) => flag.toLowerCase() !== '\\recent').sort(),
+    flags: rowFlags(message.flags ?? []),
     labels: message.labels ? [...message.labels].sort() : null,
     threadId: message.threadId ?? null,
     hasAttachments: attachments.length > 0,
@@ -190,4 +188,12 @@ export function messageToRow(
     );
   }
   return row;
+}
+/**
+ * A message's flags as rows and import states keep them: sorted, without \Recent, which is
+ * session state (RFC 3501 section 2.3.2, gone in RFC 9051) and would make the same message
+ * look different depending on who looked first.
+ */
+export function rowFlags(flags: Iterable<string>): string[] {
+  return [...flags].filter((flag) => flag.toLowerCase() !== '\\recent').sort();
 }

@@ -113,12 +113,12 @@ describe('the Singer tap in Meltano', () => {
       TAP_IMAP_CONNECTOR_PASSWORD: user.password,
       TAP_IMAP_CONNECTOR_MAXQUEUEDEPTH: '2',
     };
-    const run = async (out: string): Promise<Run> => {
+    const run = async (out: string, settings: Record<string, string> = {}): Promise<Run> => {
       mkdirSync(join(project, out));
       return check(
         await runHost(meltano, ['run', 'imap-to-jsonl'], {
           cwd: project,
-          env: { ...tapEnv, TARGET_JSONL_DESTINATION_PATH: out },
+          env: { ...tapEnv, ...settings, TARGET_JSONL_DESTINATION_PATH: out },
         }),
         'meltano run',
       );
@@ -167,24 +167,14 @@ describe('the Singer tap in Meltano', () => {
 
     // The change feed, switched on in the settings: its first run sets the baseline, the next
     // brings a flag change as the whole row again and an expunge with _sdc_deleted_at.
-    const changesEnv = { ...tapEnv, TAP_IMAP_CONNECTOR_CHANGES: 'true' };
-    const runWithChanges = async (out: string): Promise<Run> => {
-      mkdirSync(join(project, out));
-      return check(
-        await runHost(meltano, ['run', 'imap-to-jsonl'], {
-          cwd: project,
-          env: { ...changesEnv, TARGET_JSONL_DESTINATION_PATH: out },
-        }),
-        'meltano run with changes',
-      );
-    };
-    await runWithChanges('out3');
+    const changes = { TAP_IMAP_CONNECTOR_CHANGES: 'true' };
+    await run('out3', changes);
     await withImapClient(user, dovecot(), async (client) => {
       await client.mailboxOpen('INBOX');
       await client.messageFlagsAdd({ subject: 'INBOX 1' }, ['\\Flagged']);
       await client.messageDelete({ subject: 'INBOX 2' });
     });
-    await runWithChanges('out4');
+    await run('out4', changes);
     const rows4 = rowsIn(join(project, 'out4')).INBOX as unknown as Record<string, unknown>[];
     const inbox1 = rows1.INBOX! as unknown as Record<string, unknown>[];
     expect(rows4.map((r) => [r.op, r.id, r._sdc_deleted_at === null])).toEqual([
