@@ -22,3 +22,13 @@ export function imapDateTime(date: Date): string {
 export function sameFolder(a: string, b: string): boolean {
   return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
 }
+
+/**
+ * A folder name as the server knows it: inside the personal namespace's prefix ("INBOX." on
+ * Courier and older Cyrus), as imapflow sends every name it is given. Compared with LIST's
+ * answers, "Drafts" is otherwise never found, and each run tries to CREATE it again.
+ */
+export function inPersonalNamespace(path: string, prefix: string | undefined): string {
+  if (path.toUpperCase() === 'INBOX' || !prefix || path.startsWith(prefix)) return path;
+  return prefix + path;
+}

@@ -6,7 +6,7 @@ import { removeImapCopies, syncImapFlags } from './imap-copies.js';
 import { emptyFolder } from '../imap/empty-folder.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import type { DedupeIndex } from '../write/dedupe-index.js';
-import { sameFolder } from '../imap/mailbox-name.js';
+import { inPersonalNamespace, sameFolder } from '../imap/mailbox-name.js';
 import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
 import type { DedupeMode, MessageIdentity } from '../write/message-identity.js';
 import { buildTargetFolderIndex } from '../write/target-folder-index.js';
@@ -56,8 +56,10 @@ export class ImapSink implements Sink {
   ): Promise<{ destination: string; exists: boolean; folders: FolderInfo[] }> {
     this.folders ??= await listFolders(this.session);
     const folders = this.folders;
-    const destination =
-      recorded ?? mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping);
+    const destination = inPersonalNamespace(
+      recorded ?? mapFolder(source, { delimiter: targetDelimiter(folders), folders }, this.mapping),
+      this.session.client.namespace?.prefix,
+    );
     return { destination, exists: folders.some((f) => sameFolder(f.path, destination)), folders };
   }
 

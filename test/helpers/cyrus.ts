@@ -22,7 +22,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, LOOPBACK } from './dovecot.js';
-import { aptInstall } from './system-package.js';
+import { aptInstall, unpackPackages } from './system-package.js';
 
 // Where the unpacked packages live; CYRUS_ROOT points elsewhere (a machine where cyrus-imapd is
 // installed the usual way can use CYRUS_ROOT=/).
@@ -59,7 +59,11 @@ const libraries = (): string => join(ROOT, 'usr/lib/x86_64-linux-gnu');
 
 /** The unpacked packages and the libraries they need, fetched with apt-get when missing. */
 function ensureCyrus(): void {
-  if (!existsSync(binary('master'))) unpackCyrus();
+  if (!existsSync(binary('master'))) {
+    if (process.env.CYRUS_ROOT)
+      throw new Error(`CYRUS_ROOT=${ROOT} holds no Cyrus IMAP (usr/lib/cyrus/bin/master)`);
+    unpackPackages(PACKAGES, ROOT, 'Cyrus IMAP');
+  }
   const unresolved = ['master', 'imapd', 'ctl_cyrusdb'].some((name) =>
     execFileSync('ldd', [binary(name)], { env: { ...process.env, LD_LIBRARY_PATH: libraries() } })
       .toString()
@@ -67,37 +71,6 @@ function ensureCyrus(): void {
   );
   if (unresolved || !existsSync('/usr/sbin/saslpasswd2'))
     aptInstall(LIBRARIES, 'What Cyrus IMAP links against (and saslpasswd2)');
-}
-
-function unpackCyrus(): void {
-  if (process.getuid?.() !== 0)
-    throw new Error(
-      `Cyrus IMAP is not unpacked in ${ROOT}: run the tests once as root, or set CYRUS_ROOT to an installed copy.`,
-    );
-  console.error(`Cyrus IMAP is missing: unpacking ${PACKAGES.join(' ')} into ${ROOT} ...`);
-  const download = mkdtempSync(join(tmpdir(), 'imap-connector-cyrus-deb-'));
-  const quiet = { cwd: download, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
-  try {
-    // apt-get download runs as _apt where it can; a private 0755 folder lets it write there.
-    execFileSync('chmod', ['0777', download]);
-    // Package lists may be missing on a fresh machine (apt-get download needs them).
-    execFileSync('apt-get', ['update', '-qq'], quiet);
-    execFileSync('apt-get', ['download', '-qq', ...PACKAGES], quiet);
-    const unpacked = `${ROOT}.partial`;
-    rmSync(unpacked, { recursive: true, force: true });
-    mkdirSync(unpacked, { recursive: true });
-    for (const file of readdirSync(download).filter((name) => name.endsWith('.deb')))
-      execFileSync('dpkg-deb', ['-x', join(download, file), unpacked], quiet);
-    rmSync(ROOT, { recursive: true, force: true });
-    execFileSync('mv', [unpacked, ROOT]);
-  } catch (error) {
-    const failed = error as { stdout?: Buffer; stderr?: Buffer; message: string };
-    throw new Error(
-      `Cyrus IMAP could not be unpacked: ${failed.message}\n${failed.stdout ?? ''}${failed.stderr ?? ''}`,
-    );
-  } finally {
-    rmSync(download, { recursive: true, force: true });
-  }
 }
 
 function imapdConf(dir: string, user: string): string {

@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The path of a program a test needs from a Debian package, installed by aptInstall when missing. */
 export function systemProgram(candidates: string[], aptPackages: string[], what: string): string {
@@ -42,5 +52,39 @@ export function aptInstall(aptPackages: string[], what: string): void {
     );
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
+  }
+}
+
+/**
+ * Downloads Debian packages with apt-get and unpacks them into `root` without installing them
+ * (dpkg-deb -x): for servers whose package conflicts with dovecot-imapd (Cyrus, Courier). As
+ * root, once per machine; `root` appears whole or not at all.
+ */
+export function unpackPackages(packages: string[], root: string, what: string): void {
+  if (process.getuid?.() !== 0)
+    throw new Error(`${what} is not unpacked in ${root}: run the tests once as root.`);
+  console.error(`${what} is missing: unpacking ${packages.join(' ')} into ${root} ...`);
+  const download = mkdtempSync(join(tmpdir(), 'imap-connector-deb-'));
+  const quiet = { cwd: download, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
+  try {
+    // apt-get download runs as _apt where it can; a private 0755 folder lets it write there.
+    execFileSync('chmod', ['0777', download]);
+    // Package lists may be missing on a fresh machine (apt-get download needs them).
+    execFileSync('apt-get', ['update', '-qq'], quiet);
+    execFileSync('apt-get', ['download', '-qq', ...packages], quiet);
+    const unpacked = `${root}.partial`;
+    rmSync(unpacked, { recursive: true, force: true });
+    mkdirSync(unpacked, { recursive: true });
+    for (const file of readdirSync(download).filter((name) => name.endsWith('.deb')))
+      execFileSync('dpkg-deb', ['-x', join(download, file), unpacked], quiet);
+    rmSync(root, { recursive: true, force: true });
+    execFileSync('mv', [unpacked, root]);
+  } catch (error) {
+    const failed = error as { stdout?: Buffer; stderr?: Buffer; message: string };
+    throw new Error(
+      `${what} could not be unpacked: ${failed.message}\n${failed.stdout ?? ''}${failed.stderr ?? ''}`,
+    );
+  } finally {
+    rmSync(download, { recursive: true, force: true });
   }
 }

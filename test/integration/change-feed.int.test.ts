@@ -21,6 +21,7 @@ import {
 } from '../helpers/dovecot.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
+import { changeFeedKeepsHostEqual, importRerunSyncsFlags } from '../helpers/live-scenarios.js';
 
 type Row = { op: string; id: string; uid: number; flags?: string[]; subject?: string };
 
@@ -273,3 +274,17 @@ async function change(client: ImapFlow, step: Step, id: string): Promise<void> {
     lock.release();
   }
 }
+
+// The scenarios Cyrus and Courier run (cyrus.int.test.ts, courier.int.test.ts), here: the
+// host-visible result is the same on all three servers.
+describe('the interop scenarios on Dovecot', () => {
+  it('keeps a host equal to the mailbox with changes on', async () => {
+    const user = freshUser('liveeq');
+    await changeFeedKeepsHostEqual(dovecot(), user, makeConfig(user));
+  });
+
+  it('carries flag changes on an import rerun', async () => {
+    const user = freshUser('livesync');
+    await importRerunSyncsFlags(dovecot(), user, makeConfig(user));
+  });
+});

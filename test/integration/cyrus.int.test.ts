@@ -4,7 +4,7 @@
  * it matters to a connector: its own UIDVALIDITY and UID assignment, a different capability
  * list (ESEARCH, CONDSTORE, OBJECTID, no SPECIAL-USE folders made by default), the alternate
  * namespace, its own LIST answers and APPENDUID. Test connection, read with cursors, imports
- * both ways and the archive's export.
+ * both ways and the archive's export; the live-mailbox scenarios (issue 29) as on Courier.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { Archive, exportEml } from '../../src/archive.js';
 import { read, runImport, testConnection, watch } from '../../src/index.js';
 import { message } from '../helpers/corpus.js';
 import { startCyrus, type CyrusServer } from '../helpers/cyrus.js';
+import { changeFeedKeepsHostEqual, importRerunSyncsFlags } from '../helpers/live-scenarios.js';
 import { freshUser, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
@@ -86,6 +87,8 @@ describe('Cyrus IMAP', () => {
   it('passes Test Connection and lists its folders', async () => {
     const result = await testConnection(cyrusConfig(source));
     expect(result).toMatchObject({ ok: true });
+    // The change feed and flag sync below take their CHANGEDSINCE path here.
+    expect(result.server?.capabilities).toContain('CONDSTORE');
     const folders = result.folders?.items.map((folder) => folder.path);
     expect(folders).toEqual(expect.arrayContaining(['INBOX', 'Projects/2026']));
   });
@@ -208,5 +211,15 @@ describe('Cyrus IMAP', () => {
       'Cyrus pushed 2',
       'Cyrus pushed 3',
     ]);
+  });
+
+  it('keeps a host equal to the mailbox with changes on (CONDSTORE)', async () => {
+    const user = cyrusUser();
+    await changeFeedKeepsHostEqual(cyrus, user, cyrusConfig(user));
+  });
+
+  it('carries flag changes on an import rerun (CONDSTORE)', async () => {
+    const user = cyrusUser();
+    await importRerunSyncsFlags(cyrus, user, cyrusConfig(user));
   });
 });
