@@ -1,7 +1,8 @@
 /**
  * Connections in the console: the manifest (the form is drawn from it alone), validation as
- * the user types, Test Connection, Test Query, Preview (the first page as a table), and saved
- * connections whose secrets are write-only.
+ * the user types, Test Connection, Test Query, Preview (the first page as a table, then what the
+ * next scheduled run would get from its cursor: new mail and, with Changes on, flag changes and
+ * deletions), and saved connections whose secrets are write-only.
  */
 import { Hono } from 'hono';
 import { ConfigError, isConnectorError } from '../errors.js';
@@ -24,6 +25,13 @@ function objectOf(value: unknown, field: string): Record<string, unknown> {
 /** The query box's text; an empty box reads every message. */
 function queryOf(body: Record<string, unknown>): string {
   return typeof body.query === 'string' && body.query.trim() !== '' ? body.query : 'ALL';
+}
+
+function cursorOf(body: Record<string, unknown>): string | undefined {
+  if (body.cursor === undefined) return undefined;
+  if (typeof body.cursor !== 'string')
+    throw new ConfigError([{ field: '/cursor', message: 'cursor must be a string' }]);
+  return body.cursor;
 }
 
 /**
@@ -65,10 +73,24 @@ export function connectionRoutes(profiles: ConnectionProfiles, signal: AbortSign
     return c.json(await testQuery(configOf(body), queryOf(body), { signal, sampleSize: 5 }));
   });
 
+  // With a cursor (the one a preview returned), the page a scheduled run would read next.
+  // The cursor holds UIDs and digests, no secret; read() refuses a forged one (CURSOR_INVALID).
   app.post('/preview', async (c) => {
     const body = await jsonBody(c);
-    const page = await read(configOf(body), queryOf(body), { signal, pageSize: PREVIEW_ROWS });
-    return c.json({ ok: true, rows: page.rows, done: page.done, warnings: page.warnings });
+    const cursor = cursorOf(body);
+    const page = await read(configOf(body), queryOf(body), {
+      signal,
+      pageSize: PREVIEW_ROWS,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    return c.json({
+      ok: true,
+      rows: page.rows,
+      done: page.done,
+      cursor: page.cursor,
+      fromCursor: cursor !== undefined,
+      warnings: page.warnings,
+    });
   });
 
   app.get('/', (c) => c.json(profiles.list()));

@@ -96,4 +96,17 @@ describe('stored secrets in the console', () => {
     });
     expect(resaved.status).toBe(400);
   });
+
+  it("refuses a preview cursor that is not the server's, before any connection", async () => {
+    mswServer.use(http.all(`${app.url}/*`, () => passthrough()));
+    const before = connections;
+    const port = (elsewhere.address() as { port: number }).port;
+    const config = { server: '127.0.0.1', port, security: 'none', username: 'x', password: 'y' };
+    const forged = await call('POST', '/api/connections/preview', { config, cursor: 'e30' });
+    expect(forged.data.error.code).toBe('CURSOR_INVALID');
+    const wrongType = await call('POST', '/api/connections/preview', { config, cursor: 7 });
+    expect(wrongType.data.error.code).toBe('CONFIG_INVALID');
+    expect(JSON.stringify(wrongType.data.error)).toContain('/cursor');
+    expect(connections).toBe(before);
+  });
 });

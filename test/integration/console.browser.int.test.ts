@@ -122,11 +122,42 @@ describe('the web console in Chromium', () => {
       .poll(() => page.textContent('#query-total'), { timeout: 15_000 })
       .toBe('3 matching messages');
     expect(await page.textContent('#query-result')).toMatch(/UID SEARCH/);
+    await page.check('#field-changes');
     await page.click('#preview');
     await expect
       .poll(() => page.textContent('#preview-count'), { timeout: 15_000 })
       .toMatch(/^3 rows/);
     expect(await page.textContent('#query-result')).toContain('Console 2');
+
+    // What the next scheduled run gets, with Changes on: another client flags message 1,
+    // deletes message 2 and delivers a fourth; the preview from the first page's cursor shows
+    // one row of each kind, and a second step from there shows nothing.
+    await withImapClient(user, dovecot(), async (client) => {
+      await client.mailboxOpen('INBOX');
+      await client.messageFlagsAdd('1', ['\\Flagged'], { uid: true });
+      await client.messageDelete('2', { uid: true });
+      await client.append(
+        'INBOX',
+        'From: Bo <bo@example.com>\r\nSubject: Console 4\r\nMessage-ID: <c4@example.com>\r\n\r\nHi\r\n',
+      );
+    });
+    await page.click('#preview-next');
+    await expect
+      .poll(() => page.textContent('#preview-count'), { timeout: 15_000 })
+      .toBe('3 rows since the last page: 1 deleted, 1 flags changed, 1 new');
+    const cells = await page.$$eval('#query-result tbody tr', (rows) =>
+      rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent).join('|')),
+    );
+    expect(cells).toEqual([
+      'deleted|INBOX|2|||||',
+      expect.stringMatching(/^flags changed\|INBOX\|1\|ann@example.com\|Console 1\|.*\\Flagged/),
+      expect.stringMatching(/^new\|INBOX\|4\|bo@example.com\|Console 4\|/),
+    ]);
+    await page.screenshot({ path: artifactPath('console-preview-changes'), fullPage: true });
+    await page.click('#preview-next');
+    await expect
+      .poll(() => page.textContent('#preview-count'), { timeout: 15_000 })
+      .toBe('Nothing new or changed since the last page');
 
     await page.fill('#profile-name', 'mine');
     await page.click('#save');

@@ -82,11 +82,17 @@ class ConnectionsPage {
   }
 
   /** Test Query or Preview: the query box's text against the form's connection. */
-  async run(path, render) {
+  async run(path, render, extra = {}) {
     fill(this.queryBox, el('p', { class: 'muted' }, 'Running ...'));
-    const body = this.request({ query: this.query.value });
+    const body = this.request({ query: this.query.value, ...extra });
     const { data } = await api(path, { method: 'POST', body });
     fill(this.queryBox, ...render(data));
+  }
+
+  /** Preview from the query's start, or from a cursor a preview returned. */
+  preview(cursor) {
+    const render = (data) => previewResult(data, (next) => this.preview(next));
+    return this.run('/api/connections/preview', render, cursor ? { cursor } : {});
   }
 
   connectionSection() {
@@ -123,7 +129,7 @@ class ConnectionsPage {
       button('test-query', 'Test Query', () =>
         this.run('/api/connections/test-query', queryResult),
       ),
-      button('preview', 'Preview', () => this.run('/api/connections/preview', previewResult), true),
+      button('preview', 'Preview', () => this.preview(), true),
       this.queryBox,
     );
   }
