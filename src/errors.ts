@@ -446,3 +446,12 @@ export function isConnectorError(value: unknown): value is ConnectorError {
     typeof (value as { toJSON?: unknown }).toJSON === 'function'
   );
 }
+
+/**
+ * The cursor a failed read or readStream says to resume from (details.cursor), if any. Here and
+ * not beside the cursor's codec, so the CLI reports an error without loading the validators.
+ */
+export function resumeCursorOf(error: unknown): string | undefined {
+  const cursor = isConnectorError(error) ? error.details?.cursor : undefined;
+  return typeof cursor === 'string' ? cursor : undefined;
+}

@@ -11,7 +11,7 @@ export {
 } from './read/test-query.js';
 export { read, type ReadOptions, type ReadResult } from './read/read.js';
 export type { StreamSelection } from './read/read-context.js';
-export { resumeCursorOf } from './read/resume-cursor.js';
+export { resumeCursorOf } from './errors.js';
 export { readStream, type StreamOptions } from './read/read-stream.js';
 export { watch, type WatchOptions } from './read/watch.js';
 export {

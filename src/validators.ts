@@ -5,6 +5,9 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Issue } from './errors.js';
 import { addHints } from './schema-hints.js';
+import { didYouMean } from './did-you-mean.js';
+
+export { didYouMean };
 import actionsSchema from '../schemas/actions.schema.json' with { type: 'json' };
 import connectionSchema from '../schemas/connection.schema.json' with { type: 'json' };
 import manifestSchema from '../schemas/connector.schema.json' with { type: 'json' };
@@ -108,35 +111,6 @@ function fieldName(pointer: string): string {
   return pointer.replace(/^\//, '') || '(config)';
 }
 
-/** Edit distance, for "did you mean" on unknown fields. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** ` (did you mean "x"?)` for a near miss among the known names, else an empty string. */
-export function didYouMean(name: string, known: string[]): string {
-  return suggest(name, known);
-}
-
-function suggest(name: string, known: string[]): string {
-  const best = known
-    .map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) }))
-    .sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(1, Math.floor(name.length / 3))
-    ? ` (did you mean "${best.k}"?)`
-    : '';
-}
-
 interface SchemaNode {
   writeOnly?: boolean;
   minimum?: number;
@@ -204,7 +178,7 @@ function sentence(error: ErrorObject): Issue | undefined {
       const known = Object.keys(parent.properties ?? {});
       return {
         field: `${field}/${extra}`,
-        message: `${extra} is not a known field${suggest(extra, known)}`,
+        message: `${extra} is not a known field${didYouMean(extra, known)}`,
       };
     }
     case 'if':

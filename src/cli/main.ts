@@ -7,74 +7,115 @@ import { fstatSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CONNECTOR_VERSION } from '../manifest.js';
 import { isConnectorError } from '../errors.js';
-import { didYouMean } from '../validators.js';
+import { didYouMean } from '../did-you-mean.js';
 import { watchForStall } from '../stall-guard.js';
 import { pipeDrained } from './pipe-drain.js';
 import { EXIT_CODES, EXIT_CODE_HELP, EXIT_PIPE_CLOSED } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportError } from './report-error.js';
-import { runArchiveCommand } from './archive-command.js';
-import { runDiscover } from './discover-command.js';
-import { runImportCommand } from './import-command.js';
-import { runRead } from './read-command.js';
-import { runTestConnection } from './test-connection-command.js';
-import { runTestQuery } from './test-query-command.js';
-import { runWrite } from './write-command.js';
-import { runApplyActions } from './apply-actions-command.js';
-import { runBatchCommand } from './batch-command.js';
-import { runAirbyteCommand, runSingerCommand } from './host-commands.js';
-
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
+/**
+ * A command loaded when it runs: each takes only the modules it needs (imapflow, ajv, BullMQ,
+ * the web framework, LDAP, SMTP), so `--help`, `--version` and the archive's commands start
+ * without the IMAP stack, and a read without the batch machinery.
+ */
+function lazy<M>(load: () => Promise<M>, pick: (module: M) => Command): Command {
+  return async (args, io) => pick(await load())(args, io);
+}
+
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  'test-connection': { run: runTestConnection, summary: 'connect, log in and list folders' },
+  'test-connection': {
+    run: lazy(
+      () => import('./test-connection-command.js'),
+      (m) => m.runTestConnection,
+    ),
+    summary: 'connect, log in and list folders',
+  },
   'test-query': {
-    run: runTestQuery,
+    run: lazy(
+      () => import('./test-query-command.js'),
+      (m) => m.runTestQuery,
+    ),
     summary: 'show the IMAP SEARCH a query becomes, match counts and sample rows',
   },
-  read: { run: runRead, summary: 'read matching messages as NDJSON rows (one page, or --all)' },
+  read: {
+    run: lazy(
+      () => import('./read-command.js'),
+      (m) => m.runRead,
+    ),
+    summary: 'read matching messages as NDJSON rows (one page, or --all)',
+  },
   discover: {
-    run: runDiscover,
+    run: lazy(
+      () => import('./discover-command.js'),
+      (m) => m.runDiscover,
+    ),
     summary: 'print the streams (one per folder) and the JSON Schema of the rows a query produces',
   },
   'apply-actions': {
-    run: runApplyActions,
+    run: lazy(
+      () => import('./apply-actions-command.js'),
+      (m) => m.runApplyActions,
+    ),
     summary: 'acknowledge processed rows: mark, flag, move or delete just those messages',
   },
   import: {
-    run: runImportCommand,
+    run: lazy(
+      () => import('./import-command.js'),
+      (m) => m.runImportCommand,
+    ),
     summary: 'copy a mailbox into the embedded archive or another IMAP account, never twice',
   },
   batch: {
-    run: runBatchCommand,
+    run: lazy(
+      () => import('./batch-command.js'),
+      (m) => m.runBatchCommand,
+    ),
     summary:
       'many mailboxes at once from a profile and a CSV or master-user list: run, check, status, list',
   },
   worker: {
-    // BullMQ and ioredis load only for the worker (and batch --queue).
-    run: async (args, io) => (await import('./worker-command.js')).runWorkerCommand(args, io),
+    run: lazy(
+      () => import('./worker-command.js'),
+      (m) => m.runWorkerCommand,
+    ),
     summary: 'import the mailboxes of batches queued on Redis (batch run --queue), on this machine',
   },
   write: {
-    run: runWrite,
+    run: lazy(
+      () => import('./write-command.js'),
+      (m) => m.runWrite,
+    ),
     summary:
       'store .eml files or rows read with --raw in a folder of a target account, never twice',
   },
   airbyte: {
-    run: runAirbyteCommand,
+    run: lazy(
+      () => import('./host-commands.js'),
+      (m) => m.runAirbyteCommand,
+    ),
     summary: 'an Airbyte source: spec, check, discover, read (Airbyte protocol on stdout)',
   },
   singer: {
-    run: runSingerCommand,
+    run: lazy(
+      () => import('./host-commands.js'),
+      (m) => m.runSingerCommand,
+    ),
     summary: 'a Singer tap for Meltano: --discover, --about, or SCHEMA/RECORD/STATE on stdout',
   },
   console: {
-    // The web framework loads only for the console.
-    run: async (args, io) => (await import('./console-command.js')).runConsoleCommand(args, io),
+    run: lazy(
+      () => import('./console-command.js'),
+      (m) => m.runConsoleCommand,
+    ),
     summary: 'a local web console: connections, imports and batches, the archive (in the browser)',
   },
   archive: {
-    run: runArchiveCommand,
+    run: lazy(
+      () => import('./archive-command.js'),
+      (m) => m.runArchiveCommand,
+    ),
     summary: 'archive stats, verify, or export archived mail as .eml files or mbox',
   },
 };

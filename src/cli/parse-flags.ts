@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { didYouMean } from '../validators.js';
+import { didYouMean } from '../did-you-mean.js';
 import { usageError } from './usage-error.js';
 
 /**

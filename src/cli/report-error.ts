@@ -1,5 +1,4 @@
-import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
-import { resumeCursorOf } from '../read/resume-cursor.js';
+import { isConnectorError, makeError, resumeCursorOf, type ConnectorError } from '../errors.js';
 import { EXIT_CODES } from './exit-codes.js';
 import type { CliIo } from './io.js';
 

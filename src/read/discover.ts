@@ -4,7 +4,7 @@ import { unmatchedWarning } from '../query/plan.js';
 import { inferSchema } from '../rows/infer-schema.js';
 import type { Projection } from '../rows/projection.js';
 import type { SelectOptions } from '../rows/select.js';
-import { didYouMean } from '../validators.js';
+import { didYouMean } from '../did-you-mean.js';
 import { startState } from './cursor.js';
 import { readPage } from './read-page.js';
 import { prepare, withReadContext } from './read-context.js';

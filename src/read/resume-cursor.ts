@@ -11,9 +11,3 @@ export function withResumeCursor(error: unknown, state: CursorState): unknown {
     return error;
   return error.withDetails({ cursor: encodeCursor(state) });
 }
-
-/** The cursor a failed read or readStream says to resume from (details.cursor), if any. */
-export function resumeCursorOf(error: unknown): string | undefined {
-  const cursor = isConnectorError(error) ? error.details?.cursor : undefined;
-  return typeof cursor === 'string' ? cursor : undefined;
-}

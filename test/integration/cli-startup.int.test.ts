@@ -1,0 +1,44 @@
+/**
+ * Each CLI command loads only what it needs (issue 30, memory at rest): the IMAP stack
+ * (imapflow, 33 MB and 0.3 s of a process's start) only for commands that talk IMAP, the
+ * validators' ajv not for --version, BullMQ, the web framework, LDAP and SMTP only where used.
+ * A static import added to main.ts would load them all again with every test still green, so
+ * this test watches the packages each command imports (a resolve hook, --import).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
+
+const HOOK = fileURLToPath(new URL('../fixtures/loader/report-packages.mjs', import.meta.url));
+
+/** The packages `imap-connector ARGS` imports, in the order it first imports them. */
+function packagesOf(args: string[]): string[] {
+  const result = spawnSync(process.execPath, ['--import', HOOK, CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, IMAP_PASSWORD: '' },
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return [...result.stderr.matchAll(/^package: (.+)$/gm)].map((match) => match[1]!);
+}
+
+const HEAVY = ['imapflow', 'mailparser', 'bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer'];
+
+describe('what a CLI command loads', () => {
+  it('--version and --help load no package at all', () => {
+    expect(packagesOf(['--version'])).toEqual([]);
+    expect(packagesOf(['--help'])).toEqual([]);
+  });
+
+  it('the archive commands load neither the IMAP stack nor the queue, web, LDAP or SMTP ones', () => {
+    const loaded = packagesOf(['archive', '--help']);
+    for (const name of HEAVY) expect(loaded).not.toContain(name);
+  });
+
+  it('read loads imapflow, and not the queue, the web framework, LDAP or SMTP', () => {
+    const loaded = packagesOf(['read', '--help']);
+    expect(loaded).toContain('imapflow');
+    for (const name of ['bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer'])
+      expect(loaded).not.toContain(name);
+  });
+});
