@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/sinks/sqlite-driver.js';
@@ -51,6 +52,20 @@ describe('Archive', () => {
     expect(
       archive.hasContentHash('ann@imap.example.com', 'Other', identify(source).contentHash),
     ).toBe(false);
+    archive.close();
+  });
+
+  it('reads back sources stored at any Brotli quality (archives written before quality 2)', () => {
+    const archive = Archive.open(join(dir(), 'q.archive'), { create: true });
+    const sources = [0, 4, 11].map((quality) => {
+      const source = raw(`quality-${quality}`);
+      const params = { [constants.BROTLI_PARAM_QUALITY]: quality };
+      archive.store(entry('INBOX', quality + 1, source), brotliCompressSync(source, { params }));
+      return source;
+    });
+    const back = [...archive.messages({ folder: 'INBOX' })];
+    expect(back.map((m) => m.damage)).toEqual([null, null, null]);
+    expect(back.map((m) => m.raw.toString())).toEqual(sources.map((s) => s.toString()));
     archive.close();
   });
 
