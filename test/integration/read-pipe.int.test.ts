@@ -70,9 +70,10 @@ const read = (state: string): string[] => [
 ];
 
 describe('read --state into a pipe whose reader stops early', () => {
-  // Near the end, what head leaves unread fits in the pipe's buffer: the writer has finished
-  // when head stops, so only the pipe draining, not an EPIPE, tells what was delivered.
-  it.each([1, 10, 49, 50, 51, 120, 199, 250, 380, 399])(
+  // The first row, either side of a page boundary (pages of 50), the middle, and near the end,
+  // where what head leaves unread fits in the pipe's buffer: the writer has finished when head
+  // stops, so only the pipe draining, not an EPIPE, tells what was delivered.
+  it.each([1, 49, 50, 51, 250, 399])(
     '(| head -n %i) exits 141 without a stack trace, and the next run gives every message the reader did not get',
     (n) => {
       const dir = tempDir();
