@@ -11,6 +11,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// Test files run in parallel workers, and two of them may need apt-get at once on a fresh
+// machine (Cyrus and Courier unpack, libraries install): apt-get holds its lists' lock and
+// fails the other at once. flock (util-linux) makes them take turns.
+const APT_LOCK = join(tmpdir(), 'imap-connector-test-apt.lock');
+
+function aptGet(args: string[], options: Parameters<typeof execFileSync>[2]): void {
+  execFileSync('flock', ['-w', '600', APT_LOCK, 'apt-get', ...args], options);
+}
+
 /** The path of a program a test needs from a Debian package, installed by aptInstall when missing. */
 export function systemProgram(candidates: string[], aptPackages: string[], what: string): string {
   const found = candidates.find((path) => existsSync(path));
@@ -43,8 +52,8 @@ export function aptInstall(aptPackages: string[], what: string): void {
     chmodSync(policy, 0o755);
   }
   try {
-    execFileSync('apt-get', ['update', '-qq'], quiet);
-    execFileSync('apt-get', ['install', '-y', '-qq', ...aptPackages], quiet);
+    aptGet(['update', '-qq'], quiet);
+    aptGet(['install', '-y', '-qq', ...aptPackages], quiet);
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string };
     throw new Error(
@@ -70,8 +79,8 @@ export function unpackPackages(packages: string[], root: string, what: string): 
     // apt-get download runs as _apt where it can; a private 0755 folder lets it write there.
     execFileSync('chmod', ['0777', download]);
     // Package lists may be missing on a fresh machine (apt-get download needs them).
-    execFileSync('apt-get', ['update', '-qq'], quiet);
-    execFileSync('apt-get', ['download', '-qq', ...packages], quiet);
+    aptGet(['update', '-qq'], quiet);
+    aptGet(['download', '-qq', ...packages], quiet);
     const unpacked = `${root}.partial`;
     rmSync(unpacked, { recursive: true, force: true });
     mkdirSync(unpacked, { recursive: true });
