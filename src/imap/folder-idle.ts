@@ -5,11 +5,14 @@
  * RFC 2177 asks clients to re-issue it before 29), each time under the connection's timeout, so
  * a connection that died silently is noticed then at the latest. A server without IDLE is asked
  * with NOOP at the same interval. Whatever ends the session is reported once through `onFault`.
+ * Where the server offers NOTIFY, the same session can be told of other folders' changes too
+ * (`notify`): then it alone watches them all.
  */
 import type { Config } from '../config/validate-config.js';
 import { makeError, type ConnectorError } from '../errors.js';
 import type { OperationOptions } from '../operation-options.js';
 import { withCommandDeadline } from './command-deadline.js';
+import { notifyOtherFolders } from './notify.js';
 import { openSession, type Session } from './open-session.js';
 import { sleep } from '../sleep.js';
 
@@ -26,6 +29,8 @@ export class FolderIdle {
   private faulted = false;
   /** Whether the server offers IDLE; without it the folder is asked with NOOP every restartMs. */
   idle = false;
+  /** Whether NOTIFY tells this session of the `notify` folders' changes too. */
+  notifying = false;
 
   private constructor(
     readonly folder: string,
@@ -42,12 +47,12 @@ export class FolderIdle {
   static async open(
     config: Config,
     folder: string,
-    restartMs: number,
+    settings: { restartMs: number; notify?: readonly string[] },
     events: FolderIdleEvents,
     options: OperationOptions,
   ): Promise<FolderIdle> {
     const session = await openSession(config, options);
-    const watch = new FolderIdle(folder, restartMs, events, session);
+    const watch = new FolderIdle(folder, settings.restartMs, events, session);
     try {
       const client = session.client;
       const changed = () => events.onChange(folder);
@@ -66,6 +71,7 @@ export class FolderIdle {
       await withCommandDeadline(session, `EXAMINE ${JSON.stringify(folder)}`, () =>
         client.mailboxOpen(folder, { readOnly: true }),
       );
+      watch.notifying = await notifyOtherFolders(session, settings.notify ?? [], changed);
     } catch (error) {
       await session.close();
       throw session.asError(error);

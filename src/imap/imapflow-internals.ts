@@ -9,7 +9,10 @@
  *   imapflow compiles every response back to text for its log (most of its CPU on bulk FETCH)
  *   and turns a SEARCH answer into one token per UID (about 600 MB for a million);
  * - `exec()`, imapflow's command runner: UID SEARCH with repeated keys and groups, which its
- *   search() object cannot express, and MULTIAPPEND (RFC 3502), which it does not offer;
+ *   search() object cannot express, and MULTIAPPEND (RFC 3502) and NOTIFY (RFC 5465), which it
+ *   does not offer;
+ * - `untaggedHandlers`, the session's handlers of untagged answers: NOTIFY's STATUS of another
+ *   folder comes unasked (during IDLE), where no exec() holds a handler for it;
  * - `lib/handler/imap-compiler.js`: the exact bytes exec() would send, for the borrowed socket;
  * - `lib/tools.js` parseEnvelope / parseBodystructure: so the bulk parser yields the very
  *   objects imapflow's fetch() would.
@@ -47,6 +50,7 @@ interface Internals {
   currentRequest?: unknown;
   usable?: boolean;
   exec?: Exec;
+  untaggedHandlers?: Record<string, UntaggedHandler | undefined>;
 }
 
 /** The session's socket and imapflow's reader of it, when the socket can be lent: connected, idle, not compressed. */
@@ -85,6 +89,16 @@ export function execCommand(
   return exec(command, attributes, untagged ? { untagged } : {});
 }
 
+/** Handles an untagged answer the session gets unasked (`handler` undefined: no longer). */
+export function onUnaskedUntagged(
+  client: ImapFlow,
+  name: string,
+  handler: (() => void) | undefined,
+): void {
+  const handlers = (client as unknown as Internals).untaggedHandlers!;
+  handlers[name] = handler && (async () => handler());
+}
+
 /** The bytes exec() would send for a command: one buffer, or one per literal it holds. */
 export function compileCommand(
   tag: string,
@@ -118,6 +132,8 @@ export function checkInternals(client?: ImapFlow): string[] {
       problems.push('the session has no streamer (response reader) field');
     if (typeof internals.usable !== 'boolean') problems.push('the session has no usable flag');
     if (!('currentRequest' in internals)) problems.push('the session has no currentRequest field');
+    if (typeof internals.untaggedHandlers?.EXISTS !== 'function')
+      problems.push('the session has no untaggedHandlers map');
   }
   return problems;
 }

@@ -2,8 +2,8 @@
  * Push (issue 29): rows of new mail within a second of its arrival, for as long as the caller
  * watches. Every wake-up reads from the cursor, the same paged read as a scheduled run, so
  * nothing depends on what the server pushed: a push only says when to look. The folders are
- * examined on sessions of their own and IDLE before the first read, so mail that arrives while a
- * read runs wakes the watch again. A cut, a timeout or a dead server: sessions anew after a
+ * examined (one session for all with NOTIFY, else one each) and IDLE before the first read, so
+ * mail that arrives while a read runs wakes the watch again. A cut, a timeout or a dead server: sessions anew after a
  * pause, and a read from the cursor brings what arrived meanwhile. Rows go to `onRows` a page at
  * a time with the cursor that covers them; the cursor moves on only once onRows has returned.
  */
@@ -25,7 +25,11 @@ export interface WatchOptions extends ReadOptions {
    * minutes); also how often a server without IDLE is asked. Default 300, at most 1740.
    */
   idleRestartSeconds?: number;
-  /** At most this many folders get a session of their own for IDLE (default 5); the rest are read on every wake-up and every idleRestartSeconds. */
+  /**
+   * Without NOTIFY, at most this many folders get a session of their own for IDLE (default 5);
+   * the rest are read on every wake-up and every idleRestartSeconds. With NOTIFY one session
+   * watches every folder.
+   */
   maxIdleFolders?: number;
   /** Told of each fault the watch recovers from (it then waits, opens new sessions, reads). */
   onReconnect?: (error: ConnectorError, waitMs: number) => void;
@@ -84,16 +88,31 @@ class FolderWatches {
     return this.watchers.length > 0;
   }
 
-  /** Examines each folder on a session of its own; pushes from now on ring the wake-up. */
+  /**
+   * Examines the first folder and, where the server offers NOTIFY, has the same session told of
+   * the others' changes: one session for them all. Else each folder (up to maxIdleFolders) on a
+   * session of its own. Pushes from now on ring the wake-up.
+   */
   async start(folders: string[]): Promise<void> {
     const events = {
       onChange: () => this.wakeup.ring(),
       onFault: (_folder: string, error: ConnectorError) => this.wakeup.failed(error),
     };
-    for (const folder of folders.slice(0, this.options.maxIdleFolders ?? 5))
-      this.watchers.push(
-        await FolderIdle.open(this.config, folder, this.restartMs, events, this.options),
+    const [first, ...others] = folders;
+    if (first === undefined) return;
+    const open = (folder: string, notify: string[] = []) =>
+      FolderIdle.open(
+        this.config,
+        folder,
+        { restartMs: this.restartMs, notify },
+        events,
+        this.options,
       );
+    const lead = await open(first, others);
+    this.watchers.push(lead);
+    if (lead.notifying) return;
+    for (const folder of others.slice(0, (this.options.maxIdleFolders ?? 5) - 1))
+      this.watchers.push(await open(folder));
   }
 
   /** Forgets earlier pushes: the read about to start sees what they announced. */

@@ -238,4 +238,53 @@ describe('watch: new mail pushed with IDLE', () => {
     ]);
     expect(rows[2]!.flags).toContain('\\Flagged');
   }, 30_000);
+
+  // Dovecot offers NOTIFY (RFC 5465): the session that IDLEs in INBOX is told of the other
+  // folders' changes too. maxIdleFolders 1 leaves no session of their own to the others and the
+  // restart is 600 s away, so a row from them in time came by NOTIFY.
+  it('watches many folders on one session with NOTIFY: new mail, a flag and an expunge in any of them', async () => {
+    const user = freshUser('wn');
+    await seedMailbox(dovecot(), user, {
+      INBOX: [{ source: mail('n-inbox') }],
+      Projects: [{ source: mail('n-projects') }],
+      'Lists/Node': [{ source: mail('n-lists') }],
+    });
+    const controller = new AbortController();
+    const rows: { op: string; folder: string; subject?: string }[] = [];
+    const done = watch(makeConfig(user), 'FOLDER INBOX FOLDER Projects FOLDER Lists/Node ALL', {
+      signal: controller.signal,
+      idleRestartSeconds: 600,
+      maxIdleFolders: 1,
+      changes: true,
+      onRows: (page) => void rows.push(...(page.rows as typeof rows)),
+    });
+    const until = async (count: number) => {
+      for (let i = 0; i < 500 && rows.length < count; i++) await sleep(20);
+      expect(rows.length, JSON.stringify(rows)).toBeGreaterThanOrEqual(count);
+    };
+    try {
+      await until(3);
+      await withImapClient(user, dovecot(), async (client) => {
+        await client.append('Lists/Node', mail('n-lists-new'));
+        await until(4);
+        await client.append('Projects', mail('n-projects-new'));
+        await until(5);
+        await client.mailboxOpen('Lists/Node');
+        await client.messageFlagsAdd('1', ['\\Flagged'], { uid: true });
+        await until(6);
+        await client.mailboxOpen('Projects');
+        await client.messageDelete('1', { uid: true });
+        await until(7);
+      });
+    } finally {
+      controller.abort();
+      await done;
+    }
+    expect(rows.slice(3).map((r) => [r.op, r.folder, r.subject])).toEqual([
+      ['insert', 'Lists/Node', 'n-lists-new'],
+      ['insert', 'Projects', 'n-projects-new'],
+      ['update', 'Lists/Node', 'n-lists'],
+      ['delete', 'Projects', undefined],
+    ]);
+  }, 30_000);
 });
