@@ -22,12 +22,12 @@ const mail = (id: string) =>
   `From: a@example.com\r\nTo: b@example.com\r\nSubject: ${id}\r\nMessage-ID: <${id}@watch.test>\r\n\r\nbody ${id}\r\n`;
 
 /** A running watch and the subjects of the rows it delivered, in order. */
-function startWatch(config: Record<string, unknown>, cursor?: string) {
+function startWatch(config: Record<string, unknown>, cursor?: string, query = 'FOLDER INBOX ALL') {
   const controller = new AbortController();
   const subjects: string[] = [];
   const reconnects: string[] = [];
   let last = cursor;
-  const done = watch(config, 'FOLDER INBOX ALL', {
+  const done = watch(config, query, {
     signal: controller.signal,
     idleRestartSeconds: 600,
     ...(cursor ? { cursor } : {}),
@@ -83,19 +83,25 @@ describe('watch: new mail pushed with IDLE', () => {
     expect(again.subjects).toEqual(['while-away', 'after']);
   }, 60_000);
 
+  // Two folders: the session that IDLEs in INBOX watches Other by NOTIFY, and is set up anew
+  // after every cut.
   it('loses and repeats nothing while its connections are cut again and again', async () => {
     const user = freshUser('wc');
-    await seedMailbox(dovecot(), user, { INBOX: [{ source: mail('first') }] });
+    await seedMailbox(dovecot(), user, { INBOX: [{ source: mail('first') }], Other: [] });
     const proxy = await startFaultProxy(dovecot().imapPort);
     try {
-      const running = startWatch(makeConfig(user, { port: proxy.port, reconnectDelay: 100 }));
+      const running = startWatch(
+        makeConfig(user, { port: proxy.port, reconnectDelay: 100 }),
+        undefined,
+        'FOLDER INBOX FOLDER Other ALL',
+      );
       await running.until(1);
       const sent = ['first'];
       await withImapClient(user, dovecot(), async (client) => {
         for (let round = 0; round < 6; round++) {
           for (let n = 0; n < 5; n++) {
             const id = `r${round}-${n}`;
-            await client.append('INBOX', mail(id));
+            await client.append(n % 2 ? 'Other' : 'INBOX', mail(id));
             sent.push(id);
           }
           // Every open connection cut, and new ones refused for a moment: a server restart.
