@@ -4,10 +4,8 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Issue } from './errors.js';
-import { addHints } from './schema-hints.js';
 import { didYouMean } from './did-you-mean.js';
-
-export { didYouMean };
+import { addHints } from './schema-hints.js';
 import actionsSchema from '../schemas/actions.schema.json' with { type: 'json' };
 import connectionSchema from '../schemas/connection.schema.json' with { type: 'json' };
 import manifestSchema from '../schemas/connector.schema.json' with { type: 'json' };

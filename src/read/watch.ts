@@ -3,9 +3,10 @@
  * watches. Every wake-up reads from the cursor, the same paged read as a scheduled run, so
  * nothing depends on what the server pushed: a push only says when to look. The folders are
  * examined (one session for all with NOTIFY, else one each) and IDLE before the first read, so
- * mail that arrives while a read runs wakes the watch again. A cut, a timeout or a dead server: sessions anew after a
- * pause, and a read from the cursor brings what arrived meanwhile. Rows go to `onRows` a page at
- * a time with the cursor that covers them; the cursor moves on only once onRows has returned.
+ * mail that arrives while a read runs wakes the watch again. A cut, a timeout or a dead server:
+ * sessions anew after a pause, and a read from the cursor brings what arrived meanwhile. Rows go
+ * to `onRows` a page at a time with the cursor that covers them; the cursor moves on only once
+ * onRows has returned.
  */
 import type { Config } from '../config/validate-config.js';
 import type { ConnectorError } from '../errors.js';

@@ -189,6 +189,7 @@ export function messageToRow(
   }
   return row;
 }
+
 /**
  * A message's flags as rows and import states keep them: sorted, without \Recent, which is
  * session state (RFC 3501 section 2.3.2, gone in RFC 9051) and would make the same message
