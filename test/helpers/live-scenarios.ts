@@ -1,11 +1,12 @@
 /**
  * The live-mailbox scenarios (issue 29) every interop server runs the same way, so that their
  * host-visible results can be compared: a change feed that leaves the host's copy equal to the
- * mailbox, and an import rerun that carries flag changes to the destination.
+ * mailbox, an import rerun that carries flag changes to the destination, and a watch that brings
+ * each new message once.
  */
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { read, runImport } from '../../src/index.js';
+import { read, runImport, watch } from '../../src/index.js';
 import { message } from './corpus.js';
 import type { DovecotInfo } from './dovecot.js';
 import { withImapClient } from './imap-client.js';
@@ -146,4 +147,45 @@ export async function importRerunSyncsFlags(
   const rerun = await runImport(config, spec);
   expect(rerun.totals).toMatchObject({ copied: 0, failed: 0, flagsUpdated: 3 });
   expect(flagsById(await snapshot(target))).toEqual(flagsById(await snapshot(user, server)));
+}
+
+/**
+ * A watch of INBOX restarted every 2 s: the message there, then `pushes` messages delivered one
+ * at a time by another client, each arriving once and in order, by the server's push or, where
+ * that is late or missing, by the restart's read.
+ */
+export async function watchBringsEachOnce(
+  server: Server,
+  user: User,
+  config: Record<string, unknown>,
+  label: string,
+  pushes: number,
+): Promise<void> {
+  await seedMailbox(server, user, { INBOX: [{ source: message(`${label} watch before`) }] });
+  const controller = new AbortController();
+  const subjects: string[] = [];
+  const done = watch(config, 'FOLDER INBOX ALL', {
+    signal: controller.signal,
+    idleRestartSeconds: 2,
+    onRows: ({ rows }) => {
+      for (const row of rows) subjects.push((row as Row).subject ?? '');
+    },
+  });
+  const until = async (count: number) => {
+    for (let i = 0; i < 500 && subjects.length < count; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(subjects).toHaveLength(count);
+  };
+  const pushed = Array.from({ length: pushes }, (_, i) => `${label} pushed ${i + 1}`);
+  try {
+    await until(1);
+    for (const [i, subject] of pushed.entries()) {
+      await seedMailbox(server, user, { INBOX: [{ source: message(subject) }] });
+      await until(2 + i);
+    }
+  } finally {
+    controller.abort();
+    await done;
+  }
+  expect(subjects).toEqual([`${label} watch before`, ...pushed]);
 }

@@ -19,12 +19,12 @@ export function freshUser(
   return user;
 }
 
-/** A valid raw config for the private Dovecot's plain port, with overrides. */
-export function makeConfig(
+/** A valid raw config for a test server's plain port (Dovecot, Cyrus, Courier), with overrides. */
+export function configFor(
+  server: Pick<DovecotInfo, 'host' | 'imapPort'>,
   user: { name: string; password: string },
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const server = dovecot();
   return {
     server: server.host,
     port: server.imapPort,
@@ -34,6 +34,14 @@ export function makeConfig(
     timeout: 10 * 1000,
     ...overrides,
   };
+}
+
+/** A valid raw config for the private Dovecot's plain port, with overrides. */
+export function makeConfig(
+  user: { name: string; password: string },
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return configFor(dovecot(), user, overrides);
 }
 
 /** The CLI flags that reach the private Dovecot's plain port as this user (password from env). */

@@ -8,11 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { read, runImport, testConnection, watch } from '../../src/index.js';
+import { read, runImport, testConnection } from '../../src/index.js';
 import { message } from '../helpers/corpus.js';
 import { startCourier, type CourierMailbox, type CourierServer } from '../helpers/courier.js';
-import { changeFeedKeepsHostEqual, importRerunSyncsFlags } from '../helpers/live-scenarios.js';
-import { freshUser, makeConfig } from '../helpers/make-config.js';
+import {
+  changeFeedKeepsHostEqual,
+  importRerunSyncsFlags,
+  watchBringsEachOnce,
+} from '../helpers/live-scenarios.js';
+import { configFor, freshUser, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -39,15 +43,7 @@ async function courierMailbox(): Promise<CourierMailbox & { password: string }> 
 const courierConfig = (
   mailbox: CourierMailbox & { password: string },
   extra: Record<string, unknown> = {},
-): Record<string, unknown> => ({
-  server: mailbox.host,
-  port: mailbox.imapPort,
-  security: 'none',
-  username: mailbox.name,
-  password: mailbox.password,
-  timeout: 10_000,
-  ...extra,
-});
+): Record<string, unknown> => configFor(mailbox, mailbox, extra);
 
 describe('Courier-IMAP (PREAUTH, no CONDSTORE)', () => {
   it('passes Test Connection, without CONDSTORE in its capabilities', async () => {
@@ -122,33 +118,6 @@ describe('Courier-IMAP (PREAUTH, no CONDSTORE)', () => {
 
   it('brings new mail to a watch, each message once', async () => {
     const mailbox = await courierMailbox();
-    await seedMailbox(mailbox, mailbox, { INBOX: [{ source: message('Courier watch before') }] });
-    const controller = new AbortController();
-    const subjects: string[] = [];
-    const done = watch(courierConfig(mailbox), 'FOLDER INBOX ALL', {
-      signal: controller.signal,
-      idleRestartSeconds: 2,
-      onRows: ({ rows }) => {
-        for (const row of rows) subjects.push((row as { subject: string }).subject);
-      },
-    });
-    const until = async (count: number) => {
-      for (let i = 0; i < 500 && subjects.length < count; i++)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(subjects).toHaveLength(count);
-    };
-    try {
-      await until(1);
-      for (const n of [1, 2]) {
-        await seedMailbox(mailbox, mailbox, {
-          INBOX: [{ source: message(`Courier pushed ${n}`) }],
-        });
-        await until(1 + n);
-      }
-    } finally {
-      controller.abort();
-      await done;
-    }
-    expect(subjects).toEqual(['Courier watch before', 'Courier pushed 1', 'Courier pushed 2']);
+    await watchBringsEachOnce(mailbox, mailbox, courierConfig(mailbox), 'Courier', 2);
   });
 });

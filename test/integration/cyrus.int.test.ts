@@ -11,11 +11,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Archive, exportEml } from '../../src/archive.js';
-import { read, runImport, testConnection, watch } from '../../src/index.js';
+import { read, runImport, testConnection } from '../../src/index.js';
 import { message } from '../helpers/corpus.js';
 import { startCyrus, type CyrusServer } from '../helpers/cyrus.js';
-import { changeFeedKeepsHostEqual, importRerunSyncsFlags } from '../helpers/live-scenarios.js';
-import { freshUser, makeConfig } from '../helpers/make-config.js';
+import {
+  changeFeedKeepsHostEqual,
+  importRerunSyncsFlags,
+  watchBringsEachOnce,
+} from '../helpers/live-scenarios.js';
+import { configFor, freshUser, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -43,15 +47,7 @@ function cyrusUser(): { name: string; password: string } {
 const cyrusConfig = (
   user: { name: string; password: string },
   extra: Record<string, unknown> = {},
-): Record<string, unknown> => ({
-  server: cyrus.host,
-  port: cyrus.imapPort,
-  security: 'none',
-  username: user.name,
-  password: user.password,
-  timeout: 10_000,
-  ...extra,
-});
+): Record<string, unknown> => configFor(cyrus, user, extra);
 
 const MAIL = {
   INBOX: Array.from({ length: 7 }, (_, i) => ({
@@ -180,37 +176,7 @@ describe('Cyrus IMAP', () => {
   // gets every message to the host once.
   it('brings new mail to a watch on Cyrus by its restart reads, each message once', async () => {
     const user = cyrusUser();
-    await seedMailbox(cyrus, user, { INBOX: [{ source: message('Cyrus watch before') }] });
-    const controller = new AbortController();
-    const subjects: string[] = [];
-    const done = watch(cyrusConfig(user), 'FOLDER INBOX ALL', {
-      signal: controller.signal,
-      idleRestartSeconds: 2,
-      onRows: ({ rows }) => {
-        for (const row of rows) subjects.push((row as { subject: string }).subject);
-      },
-    });
-    const until = async (count: number) => {
-      for (let i = 0; i < 500 && subjects.length < count; i++)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(subjects).toHaveLength(count);
-    };
-    try {
-      await until(1);
-      for (const n of [1, 2, 3]) {
-        await seedMailbox(cyrus, user, { INBOX: [{ source: message(`Cyrus pushed ${n}`) }] });
-        await until(1 + n);
-      }
-    } finally {
-      controller.abort();
-      await done;
-    }
-    expect(subjects).toEqual([
-      'Cyrus watch before',
-      'Cyrus pushed 1',
-      'Cyrus pushed 2',
-      'Cyrus pushed 3',
-    ]);
+    await watchBringsEachOnce(cyrus, user, cyrusConfig(user), 'Cyrus', 3);
   });
 
   it('keeps a host equal to the mailbox with changes on (CONDSTORE)', async () => {
