@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOOPBACK } from './dovecot.js';
+import { LOOPBACK, stopProcess } from './dovecot.js';
 import { unpackPackages } from './system-package.js';
 
 const ROOT = process.env.COURIER_ROOT ?? '/var/cache/imap-connector-test/courier';
@@ -58,19 +58,6 @@ function ensureCourier(): void {
   if (process.env.COURIER_ROOT)
     throw new Error(`COURIER_ROOT=${ROOT} holds no Courier-IMAP (usr/bin/imapd, gam_server)`);
   unpackPackages(PACKAGES, ROOT, 'Courier-IMAP');
-}
-
-/** Ends a child by its PID: SIGTERM, then SIGKILL after a grace period. */
-async function end(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** Starts the Gamin server imapd talks to, and waits until its socket answers. */
@@ -149,8 +136,8 @@ export async function startCourier(): Promise<CourierServer> {
 
   const stop = async (): Promise<void> => {
     for (const server of servers) server.close();
-    await Promise.all([...sessions].map(end));
-    await end(gamin);
+    await Promise.all([...sessions].map(stopProcess));
+    await stopProcess(gamin);
     rmSync(dir, { recursive: true, force: true });
   };
   return { addMailbox, stop };

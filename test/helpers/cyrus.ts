@@ -21,7 +21,7 @@ import {
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, LOOPBACK } from './dovecot.js';
+import { freePort, LOOPBACK, stopProcess } from './dovecot.js';
 import { aptInstall, unpackPackages } from './system-package.js';
 
 // Where the unpacked packages live; CYRUS_ROOT points elsewhere (a machine where cyrus-imapd is
@@ -183,17 +183,8 @@ export async function startCyrus(users: CyrusUser[] = []): Promise<CyrusServer> 
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => {
-          clearTimeout(force);
-          resolve();
-        });
-        // master ends its imapd children on SIGTERM before it exits.
-        child.kill('SIGTERM');
-      });
-    }
+    // master ends its imapd children on SIGTERM before it exits.
+    await stopProcess(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -345,7 +345,8 @@ export function addOAuthToken(
   writeFileSync(info.tokensFile, JSON.stringify(tokens));
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
+/** Ends a child process by its PID: SIGTERM, then SIGKILL if it is still there after 5 s. */
+export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
