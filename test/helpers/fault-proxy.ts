@@ -16,6 +16,8 @@ export interface FaultProxy {
   set(mode: FaultMode): void;
   /** Connections cut or silenced so far. */
   faults(): number;
+  /** Connections accepted so far, whatever became of them. */
+  accepted(): number;
   /**
    * The most sessions open at once so far: a connection counts from its accept until the
    * server says BYE (logout) or either side closes it. A logged-out connection whose socket is
@@ -42,6 +44,7 @@ export interface FaultProxy {
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let mode: FaultMode = { kind: 'pass' };
   let faults = 0;
+  let accepted = 0;
   let open = 0;
   let peak = 0;
   let sessionLimit: number | undefined;
@@ -51,6 +54,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let remaining: number | undefined;
   let downUntil = 0;
   const server = createServer((client) => {
+    accepted++;
     if (Date.now() < downUntil) {
       faults++;
       client.on('error', () => undefined);
@@ -118,6 +122,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       remaining = next.kind === 'pass' ? undefined : next.connections;
     },
     faults: () => faults,
+    accepted: () => accepted,
     peakConnections: () => peak,
     limitSessions: (sessions) => {
       sessionLimit = sessions;
