@@ -1,13 +1,7 @@
-import { createHash } from 'node:crypto';
 import { makeError } from '../errors.js';
 import type { MessageIdentity } from '../write/message-identity.js';
-import {
-  checkedSource,
-  COMPRESSION,
-  compressSourceSync,
-  parseFlags,
-  type StoredRow,
-} from './archive-blob.js';
+import { checkedSource, COMPRESSION, parseFlags, type StoredRow } from './archive-blob.js';
+import { packSourceSync, sourceKey, type PackedSource } from './source-packer.js';
 import { openSqliteFile, type SqliteDatabase } from './sqlite-file.js';
 
 const FORMAT = 'imap-connector-archive';
@@ -228,27 +222,40 @@ export class Archive {
    * @returns false when that source message was already there.
    */
   store(entry: ArchiveEntry, compressed?: Buffer): boolean {
-    const sha256 = createHash('sha256').update(entry.raw).digest('hex');
     // Compress outside the transaction: it is the slow part, and a kill before COMMIT keeps nothing.
-    const data = compressed ?? compressSourceSync(entry.raw);
-    return this.db.transaction(() => {
-      this.sql.addBlob.run(sha256, entry.raw.length, data);
-      const inserted = this.sql.addMessage.run(
-        entry.account,
-        entry.folder,
-        entry.uidValidity,
-        entry.uid,
-        entry.identity.messageId ?? null,
-        entry.identity.messageIdKey ?? null,
-        entry.identity.contentHash,
-        sha256,
-        entry.raw.length,
-        entry.internalDate ?? null,
-        JSON.stringify(entry.flags),
-        JSON.stringify(entry.row),
-      );
-      return inserted.changes > 0;
-    })();
+    const packed = compressed
+      ? { compressed, sha256: sourceKey(entry.raw) }
+      : packSourceSync(entry.raw);
+    return this.storeAll([{ entry, packed }])[0]!;
+  }
+
+  /**
+   * Stores messages already packed (source-packer.ts) in one transaction: all of them or, on
+   * an error, none. One COMMIT per import step rather than per message: a commit rewrites the
+   * table and index pages it touched, most of the writing for small messages.
+   * @returns per message, false when that source message was already there.
+   */
+  storeAll(items: readonly { entry: ArchiveEntry; packed: PackedSource }[]): boolean[] {
+    return this.db.transaction(() =>
+      items.map(({ entry, packed }) => {
+        this.sql.addBlob.run(packed.sha256, entry.raw.length, packed.compressed);
+        const inserted = this.sql.addMessage.run(
+          entry.account,
+          entry.folder,
+          entry.uidValidity,
+          entry.uid,
+          entry.identity.messageId ?? null,
+          entry.identity.messageIdKey ?? null,
+          entry.identity.contentHash,
+          packed.sha256,
+          entry.raw.length,
+          entry.internalDate ?? null,
+          JSON.stringify(entry.flags),
+          JSON.stringify(entry.row),
+        );
+        return inserted.changes > 0;
+      }),
+    )();
   }
 
   /**

@@ -6,12 +6,13 @@ import {
   type DedupeMode,
   type MessageIdentity,
 } from '../write/message-identity.js';
-import { compressSource } from './archive-blob.js';
-import type { Archive } from './archive-db.js';
+import type { Archive, ArchiveEntry } from './archive-db.js';
 import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
+import { SourcePacker, type PackedSource } from './source-packer.js';
 
-// Enough to keep libuv's four threads busy while SQLite writes; bounds the memory of a batch.
-const COMPRESS_AHEAD = 8;
+// Source bytes packed ahead of the step being written: more than a step of usual mail, so
+// the worker is never idle while SQLite writes, and a bound on the copies in flight.
+const PACK_AHEAD_BYTES = 4 * 1024 * 1024;
 
 /**
  * The embedded archive as an import destination. Folders keep the source's names (and
@@ -20,6 +21,7 @@ const COMPRESS_AHEAD = 8;
 export class ArchiveSink implements Sink {
   readonly keepsRows = true;
   readonly kind = 'archive' as const;
+  private packer: SourcePacker | undefined;
 
   constructor(
     private readonly archive: Archive,
@@ -41,25 +43,37 @@ export class ArchiveSink implements Sink {
       byMessageIdKey(identity, by)
         ? archive.hasMessageIdKey(account, destination, identity.messageIdKey)
         : archive.hasContentHash(account, destination, identity.contentHash);
-    // Compression runs on libuv's thread pool a few messages ahead of the one being written to
-    // SQLite: both cores busy, and at most AHEAD compressed copies in memory at a time.
-    const compressing = new Map<SourceMessage, Promise<Buffer>>();
+    // Sources are packed on the worker a few MB ahead of the step SQLite is writing: both
+    // cores busy, and the copies in flight bounded whatever the sizes (at least one message).
+    const packer = (this.packer ??= new SourcePacker());
+    const packing = new Map<SourceMessage, Promise<PackedSource>>();
     let upcoming: readonly SourceMessage[] = [];
-    const startAhead = (from: number): void => {
-      for (const message of upcoming.slice(from, from + COMPRESS_AHEAD)) {
-        if (compressing.has(message)) continue;
-        const pending = compressSource(message.raw);
-        pending.catch(() => undefined); // store reports it, if it is still wanted
-        compressing.set(message, pending);
+    let cursor = 0;
+    let aheadBytes = 0;
+    const packAhead = (): void => {
+      while (cursor < upcoming.length && (aheadBytes < PACK_AHEAD_BYTES || packing.size === 0)) {
+        const message = upcoming[cursor++]!;
+        if (packing.has(message)) continue;
+        packing.set(message, packer.pack(message.raw));
+        aheadBytes += message.raw.length;
       }
+    };
+    const packed = (message: SourceMessage): Promise<PackedSource> => {
+      packAhead();
+      const pending = packing.get(message) ?? packer.pack(message.raw);
+      if (packing.delete(message)) aheadBytes -= message.raw.length;
+      packAhead();
+      return pending;
     };
     return {
       destination,
       needsIntent: false,
       prepare: (messages) => {
-        compressing.clear();
+        packing.clear();
+        aheadBytes = 0;
         upcoming = messages;
-        startAhead(0);
+        cursor = 0;
+        packAhead();
       },
       contains: async (identities) =>
         identities.map((identity) => mode !== 'none' && holds(identity, mode)),
@@ -80,45 +94,42 @@ export class ArchiveSink implements Sink {
         return { removed, unmatched: gone.length - removed, expunged: true };
       },
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
-        const outcomes: undefined[] = [];
+        const items = [];
         for (const message of messages) {
-          startAhead(upcoming.indexOf(message) + 1);
-          try {
-            const compressed = await compressing.get(message);
-            compressing.delete(message);
-            archive.store(
-              {
-                account,
-                folder: destination,
-                uidValidity: message.uidValidity,
-                uid: message.uid,
-                identity: message.identity,
-                raw: message.raw,
-                flags: message.flags,
-                internalDate: message.internalDate?.toISOString(),
-                row: message.row,
-              },
-              compressed,
-            );
-          } catch (error) {
-            // SQLite said no (disk full, read-only, busy): nothing of this message was kept.
-            return {
-              outcomes,
-              fatal: makeError(
-                'ARCHIVE_WRITE_FAILED',
-                `The archive ${JSON.stringify(archive.path)} could not be written: ${(error as Error).message}.`,
-                { details: { path: archive.path }, cause: error },
-              ),
-            };
-          }
-          outcomes.push(undefined);
+          const entry: ArchiveEntry = {
+            account,
+            folder: destination,
+            uidValidity: message.uidValidity,
+            uid: message.uid,
+            identity: message.identity,
+            raw: message.raw,
+            flags: message.flags,
+            internalDate: message.internalDate?.toISOString(),
+            row: message.row,
+          };
+          items.push({ entry, packed: await packed(message) });
         }
-        return { outcomes, fatal: undefined };
+        try {
+          archive.storeAll(items);
+        } catch (error) {
+          // SQLite said no (disk full, read-only, busy): the step's transaction kept nothing.
+          return {
+            outcomes: [],
+            fatal: makeError(
+              'ARCHIVE_WRITE_FAILED',
+              `The archive ${JSON.stringify(archive.path)} could not be written: ${(error as Error).message}.`,
+              { details: { path: archive.path }, cause: error },
+            ),
+          };
+        }
+        return { outcomes: messages.map(() => undefined), fatal: undefined };
       },
     };
   }
 
   async close(): Promise<void> {
-    // The archive is owned by whoever opened it.
+    // The archive is owned by whoever opened it; the packer is ours.
+    await this.packer?.close();
+    this.packer = undefined;
   }
 }

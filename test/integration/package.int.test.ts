@@ -10,7 +10,9 @@ import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freshUser, makeConfig } from '../helpers/make-config.js';
+import { message } from '../helpers/corpus.js';
+import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { seedMailbox } from '../helpers/seed.js';
 import { readRepoJson, REPO_ROOT } from '../helpers/repo-files.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -26,7 +28,7 @@ const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 
-/** The host program: Test Connection, the manifest and a schema by their package paths, and the archive. */
+/** The host program: Test Connection, the manifest and a schema by their package paths, imports and the archive. */
 const HOST_SOURCE = `
 import { testConnection, runImport, isConnectorError, type TestConnectionResult } from 'imap-connector';
 import { Archive } from 'imap-connector/archive';
@@ -52,8 +54,20 @@ try {
 } catch (error) {
   imported = isConnectorError(error) ? error.code : String(error);
 }
+// An import into the archive packs its sources on a worker thread, bundled or not.
+let archived: string;
+try {
+  const path = (process.env.HOST_ARCHIVE ?? '') + '.import';
+  await runImport(config, { destination: { archive: path } });
+  const opened = Archive.open(path, { create: false });
+  archived = opened.stats().messages + ' messages';
+  opened.close();
+} catch (error) {
+  archived = isConnectorError(error) ? error.code : String(error);
+}
 process.stdout.write(JSON.stringify({
   imported,
+  archived,
   ok: result.ok,
   code: result.code,
   fields: manifest.connectionFields.length,
@@ -64,6 +78,15 @@ process.stdout.write(JSON.stringify({
 
 let tarball: string;
 let files: string[];
+
+/** A source account holding two messages, for the host's imports. */
+async function seededSource(): Promise<Record<string, unknown>> {
+  const user = freshUser();
+  await seedMailbox(dovecot(), user, {
+    INBOX: [{ source: message('Packed one') }, { source: message('Packed two') }],
+  });
+  return makeConfig(user);
+}
 
 beforeAll(() => {
   // Tracked files only, as a clean clone has them: no dist/, no node_modules of our own.
@@ -123,7 +146,7 @@ describe('the packed package', () => {
     expect(files.length).toBeLessThan(2 * modules + 60);
   });
 
-  it('installs into a strict TypeScript host (skipLibCheck false) that type-checks and connects', () => {
+  it('installs into a strict TypeScript host (skipLibCheck false) that type-checks and connects', async () => {
     const host = tempDir('ts-host-');
     writeFileSync(
       join(host, 'package.json'),
@@ -154,7 +177,7 @@ describe('the packed package', () => {
     run(process.execPath, [TSC, '-p', '.'], host);
     const output = JSON.parse(
       run(process.execPath, ['host.js'], host, {
-        HOST_CONFIG: JSON.stringify(makeConfig(freshUser())),
+        HOST_CONFIG: JSON.stringify(await seededSource()),
         HOST_ARCHIVE: join(host, 'a.archive'),
         HOST_TARGET: JSON.stringify(makeConfig(freshUser(), { isTarget: true })),
         HOST_STATE: join(host, 'import.state'),
@@ -169,6 +192,7 @@ describe('the packed package', () => {
       archive: hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE',
       // Before: FILE_WRITE_FAILED, "fix the path or permissions" (issue 24).
       imported: hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE',
+      archived: hasBuiltInSqlite ? '2 messages' : 'SQLITE_UNAVAILABLE',
     });
   }, 120_000);
 
@@ -198,7 +222,7 @@ describe('the packed package', () => {
     // Run far from the install: nothing can be found by walking up to a package.json.
     const output = JSON.parse(
       run(process.execPath, [outfile], elsewhere, {
-        HOST_CONFIG: JSON.stringify(makeConfig(freshUser())),
+        HOST_CONFIG: JSON.stringify(await seededSource()),
         HOST_ARCHIVE: join(elsewhere, 'a.archive'),
         HOST_TARGET: JSON.stringify(makeConfig(freshUser(), { isTarget: true })),
         HOST_STATE: join(elsewhere, 'import.state'),
@@ -212,5 +236,6 @@ describe('the packed package', () => {
     });
     expect(output.archive).toBe(hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE');
     expect(output.imported).toBe(hasBuiltInSqlite ? 'ok' : 'SQLITE_UNAVAILABLE');
+    expect(output.archived).toBe(hasBuiltInSqlite ? '2 messages' : 'SQLITE_UNAVAILABLE');
   }, 120_000);
 });

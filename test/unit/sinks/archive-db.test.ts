@@ -153,9 +153,15 @@ describe('export helpers', () => {
 });
 
 describe('ArchiveSink', () => {
-  it('stops with ARCHIVE_WRITE_FAILED, keeping what it stored, when SQLite refuses a write', async () => {
+  it('stops with ARCHIVE_WRITE_FAILED when SQLite refuses a write, keeping none of the step', async () => {
     const { ArchiveSink } = await import('../../../src/sinks/archive-sink.js');
-    const archive = Archive.open(join(dir(), 'w.archive'), { create: true });
+    const path = join(dir(), 'w.archive');
+    const archive = Archive.open(path, { create: true });
+    // A real SQLite refusal in the middle of the step's transaction: the second message's row.
+    const other = openDatabase(path, { readonly: false, busyTimeoutMs: 5000 });
+    other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.uid = 2
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    other.close();
     const sink = new ArchiveSink(archive, 'ann@h', 'message-id', {});
     const folder = await sink.openFolder({
       path: 'INBOX',
@@ -177,21 +183,21 @@ describe('ArchiveSink', () => {
       identity: identify(source),
       row: {},
     });
-    const first = message(1, raw('stored'));
+    const first = message(1, raw('rolled back'));
     const second = message(2, raw('refused'));
     folder.prepare?.([first, second]);
-    const original = archive.store.bind(archive);
-    archive.store = (entry, compressed) => {
-      if (entry.uid === 2) throw new Error('database or disk is full');
-      return original(entry, compressed);
-    };
     const result = await folder.storeMany([first, second]);
-    expect(result.outcomes).toEqual([undefined]);
+    // The step is one transaction: the first message is not kept, so it is not reported stored.
+    expect(result.outcomes).toEqual([]);
     expect(result.fatal).toMatchObject({
       code: 'ARCHIVE_WRITE_FAILED',
       message: expect.stringContaining('database or disk is full'),
     });
-    expect(archive.stats().messages).toBe(1);
+    expect(archive.stats().messages).toBe(0);
+    // The failed transaction left nothing open: the next step stores.
+    expect(await folder.storeMany([first])).toEqual({ outcomes: [undefined], fatal: undefined });
+    expect([...archive.messages({ folder: 'INBOX' })].map((m) => m.raw)).toEqual([first.raw]);
+    await sink.close();
     archive.close();
   });
 });

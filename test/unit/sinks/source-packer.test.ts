@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { brotliDecompressSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { packSourceSync, sourceKey, SourcePacker } from '../../../src/sinks/source-packer.js';
+
+const sources = Array.from({ length: 40 }, (_, i) =>
+  Buffer.concat([
+    Buffer.from(`Subject: packed ${i}\r\n\r\n${'text of the message '.repeat(50 + i * 40)}\r\n`),
+    i % 10 === 0 ? Buffer.from(randomBytes(200_000).toString('base64')) : Buffer.alloc(0),
+  ]),
+);
+
+describe('SourcePacker', () => {
+  it('packs on its worker thread what the calling thread would, for sources in any order', async () => {
+    const packer = new SourcePacker();
+    const packed = await Promise.all(sources.map((raw) => packer.pack(raw)));
+    // The fast path is on: were the worker gone, the same bytes would come from this thread.
+    expect(packer.offThread).toBe(true);
+    for (const [i, raw] of sources.entries()) {
+      expect(packed[i]!.sha256).toBe(sourceKey(raw));
+      expect(brotliDecompressSync(packed[i]!.compressed).equals(raw)).toBe(true);
+      expect(packed[i]!.compressed.equals(packSourceSync(raw).compressed)).toBe(true);
+    }
+    await packer.close();
+  });
+
+  it('packs what it had not answered when closed, then packs in the calling thread', async () => {
+    const packer = new SourcePacker();
+    const pending = sources.map((raw) => packer.pack(raw));
+    await packer.close();
+    const packed = await Promise.all(pending);
+    expect(packed.map((p) => p.sha256)).toEqual(sources.map(sourceKey));
+    // Closed, it packs in the calling thread.
+    expect((await packer.pack(sources[1]!)).sha256).toBe(sourceKey(sources[1]!));
+  });
+});
