@@ -85,6 +85,25 @@ export class FetchResponseParser {
     return taken;
   }
 
+  /**
+   * The next `count` bytes as a Buffer of their own, copied once straight out of the chunks: a
+   * literal must not keep socket chunks alive, and concatenating first copied it twice.
+   */
+  private takeCopy(count: number): Buffer {
+    const copy = Buffer.allocUnsafe(count);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.chunks[0]!;
+      const used = Math.min(chunk.length, count - filled);
+      chunk.copy(copy, filled, 0, used);
+      filled += used;
+      if (used === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(used);
+    }
+    this.buffered -= count;
+    return copy;
+  }
+
   /** Offset of the next LF at or after `from`, across the buffered chunks; -1 if none yet. */
   private findLineFeed(from: number): number {
     let base = 0;
@@ -108,7 +127,7 @@ export class FetchResponseParser {
     for (;;) {
       if (this.literalNeeded >= 0) {
         if (this.buffered < this.literalNeeded) return true;
-        this.literals.push(Buffer.from(this.take(this.literalNeeded)));
+        this.literals.push(this.takeCopy(this.literalNeeded));
         this.literalNeeded = -1;
       }
       const lf = this.findLineFeed(this.scanned);

@@ -37,7 +37,9 @@ const LF_LF = Buffer.from('\n\n');
 /** Splits raw RFC 5322 source at the first empty line: [header, body]. */
 export function splitMessage(raw: Buffer): { header: Buffer; body: Buffer } {
   const crlf = raw.indexOf(CRLF_CRLF);
-  const lf = raw.indexOf(LF_LF);
+  // Only an LF LF before the CRLF CRLF matters: not searching the whole body for one (a
+  // quarter of a second per GB of mail).
+  const lf = (crlf >= 0 ? raw.subarray(0, crlf) : raw).indexOf(LF_LF);
   if (crlf >= 0 && (lf < 0 || crlf < lf))
     return { header: raw.subarray(0, crlf + 2), body: raw.subarray(crlf + 4) };
   if (lf >= 0) return { header: raw.subarray(0, lf + 1), body: raw.subarray(lf + 2) };

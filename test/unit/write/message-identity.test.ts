@@ -27,6 +27,18 @@ describe('splitMessage', () => {
     expect(splitMessage(Buffer.from('A: 1\n\nbody')).body.toString()).toBe('body');
     expect(splitMessage(Buffer.from('A: 1\r\n')).body.length).toBe(0);
   });
+
+  it('takes whichever empty line comes first when a message mixes line endings', () => {
+    // LF LF in the header, CRLF CRLF in the body: the header ends at the LF LF.
+    const early = splitMessage(Buffer.from('A: 1\n\nbody\r\n\r\nmore'));
+    expect([early.header.toString(), early.body.toString()]).toEqual([
+      'A: 1\n',
+      'body\r\n\r\nmore',
+    ]);
+    // CRLF CRLF first, an LF LF later in the body: the body keeps its LF LF.
+    const late = splitMessage(Buffer.from('A: 1\r\n\r\nbody\n\nmore'));
+    expect([late.header.toString(), late.body.toString()]).toEqual(['A: 1\r\n', 'body\n\nmore']);
+  });
 });
 
 describe('parseHeaderFields', () => {
