@@ -3,7 +3,7 @@ import { makeError, type ConnectorError } from '../errors.js';
 import { AppendPipeline } from '../imap/append-pipeline.js';
 import type { AppendManyResult, OutgoingMessage } from '../imap/append.js';
 import type { Session } from '../imap/open-session.js';
-import type { WriteMessageResult } from './write.js';
+import type { WriteMessageResult } from './write-result.js';
 
 // A step of the write: sent while the one before is answered, small enough that a stop waits
 // for at most one (issue 24: a 120 MB write went on for 1.4 s after its abort).

@@ -1,6 +1,7 @@
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import { assertRole, validateConfig } from '../config/validate-config.js';
-import { isConnectorError, makeError, type ConnectorErrorJson } from '../errors.js';
+import { makeError } from '../errors.js';
+import type { WriteMessageResult, WriteResult } from './write-result.js';
 import { openSession, type Session } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import type { OutgoingMessage } from '../imap/append.js';
@@ -12,24 +13,7 @@ import { BatchDedupe, identify, type DedupeMode } from './message-identity.js';
 import { parseWriteInput } from './write-input.js';
 import type { DedupeIndex } from './dedupe-index.js';
 
-export interface WriteMessageResult {
-  /** Position in input.messages. */
-  index: number;
-  status: 'stored' | 'duplicate' | 'failed';
-  /** The new UID, when the server reports it (UIDPLUS). */
-  uid?: number;
-  error?: ConnectorErrorJson;
-}
-
-export interface WriteResult {
-  folder: string;
-  /** The folder did not exist and was created. */
-  created: boolean;
-  stored: number;
-  duplicates: number;
-  failed: number;
-  results: WriteMessageResult[];
-}
+export type { WriteMessageResult, WriteResult } from './write-result.js';
 
 /**
  * APPENDs messages into one folder of a target connection, skipping those already there
@@ -116,10 +100,4 @@ function countsOf(
   const count = (status: WriteMessageResult['status']): number =>
     results.filter((result) => result.status === status).length;
   return { stored: count('stored'), duplicates: count('duplicate'), failed: count('failed') };
-}
-
-/** The per-message results a failed write() had before it stopped (details.results), if any. */
-export function partialWriteResults(error: unknown): WriteMessageResult[] | undefined {
-  const results = isConnectorError(error) ? error.details?.results : undefined;
-  return Array.isArray(results) ? (results as WriteMessageResult[]) : undefined;
 }

@@ -1,5 +1,5 @@
 /**
- * Each CLI command loads only what it needs (issue 30, memory at rest): the IMAP stack
+ * Each CLI command, and the runtime entry, loads only what it needs (issue 30, memory at rest): the IMAP stack
  * (imapflow, 33 MB and 0.3 s of a process's start) only for commands that talk IMAP, the
  * validators' ajv not for --version, BullMQ, the web framework, LDAP and SMTP only where used.
  * A static import added to main.ts would load them all again with every test still green, so
@@ -9,18 +9,22 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/repo-files.js';
 
 const HOOK = fileURLToPath(new URL('../fixtures/loader/report-packages.mjs', import.meta.url));
 
-/** The packages `imap-connector ARGS` imports, in the order it first imports them. */
-function packagesOf(args: string[]): string[] {
-  const result = spawnSync(process.execPath, ['--import', HOOK, CLI, ...args], {
+/** The packages `node ARGS` imports, in the order it first imports them. */
+function packagesOfNode(args: string[]): string[] {
+  const result = spawnSync(process.execPath, ['--import', HOOK, ...args], {
     encoding: 'utf8',
     env: { ...process.env, IMAP_PASSWORD: '' },
   });
   expect(result.status, result.stderr).toBe(0);
   return [...result.stderr.matchAll(/^package: (.+)$/gm)].map((match) => match[1]!);
 }
+
+/** The packages `imap-connector ARGS` imports. */
+const packagesOf = (args: string[]): string[] => packagesOfNode([CLI, ...args]);
 
 const HEAVY = ['imapflow', 'mailparser', 'bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer'];
 
@@ -40,5 +44,29 @@ describe('what a CLI command loads', () => {
     expect(loaded).toContain('imapflow');
     for (const name of ['bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer'])
       expect(loaded).not.toContain(name);
+  });
+});
+
+describe('what the runtime entry loads', () => {
+  const INDEX = `${REPO_ROOT}/dist/src/index.js`;
+
+  it('loads no IMAP stack until an operation is called, then what that operation needs', () => {
+    // A host (Node-RED, n8n, a bundle) loads the entry at start, mostly long before it connects.
+    const loaded = packagesOfNode([
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(INDEX)});`,
+    ]);
+    for (const name of HEAVY) expect(loaded).not.toContain(name);
+    // The first call loads the operation: readStream fails on the config, after loading it.
+    const reading = packagesOfNode([
+      '--input-type=module',
+      '-e',
+      `const { readStream } = await import(${JSON.stringify(INDEX)});
+       try { for await (const row of readStream({})) void row; } catch (error) { if (error.code !== 'CONFIG_INVALID') throw error; }`,
+    ]);
+    expect(reading).toContain('imapflow');
+    for (const name of ['bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer'])
+      expect(reading).not.toContain(name);
   });
 });

@@ -135,6 +135,17 @@ describe('module layering', () => {
           .filter(Boolean);
         exported.set(target, new Set([...(exported.get(target) ?? []), ...names]));
       }
+      // An operation loaded on first call: `export const name: typeof Module.name = ...`, with
+      // `import type * as Module from '...'`.
+      const modules = new Map(
+        [...text.matchAll(/^import type \* as (\w+) from '([^']+)'/gm)].map((m) => [m[1]!, m[2]!]),
+      );
+      for (const m of text.matchAll(/^export const (\w+): typeof (\w+)\.(\w+) =/gm)) {
+        const from = modules.get(m[2]!);
+        if (!from || m[1] !== m[3]) continue;
+        const target = relative(SRC, resolve(SRC, from)).replace(/\.js$/, '.ts');
+        exported.set(target, new Set([...(exported.get(target) ?? []), m[1]!]));
+      }
     }
     const violations: string[] = [];
     for (const path of files(SRC).filter((p) => ['console', 'adapters'].includes(layer(p)))) {
