@@ -69,13 +69,17 @@ export async function openDestination(
 ): Promise<Destination> {
   const { destination, mode, mapping } = prepared;
   const { state } = opened;
-  if (destination.kind === 'archive')
-    return {
-      // An archive organized per user names the account; else it is the source login.
-      sink: new ArchiveSink(opened.archive!, destination.account ?? sourceAccount, mode, mapping),
-      state,
-      close: async () => undefined,
-    };
+  if (destination.kind === 'archive') {
+    // An archive organized per user names the account; else it is the source login.
+    const sink = new ArchiveSink(
+      opened.archive!,
+      destination.account ?? sourceAccount,
+      mode,
+      mapping,
+    );
+    // The archive itself is the job state's to close; the sink's packer thread is its own.
+    return { sink, state, close: () => sink.close() };
+  }
   const sink = new ImapSink(await openSession(destination.config, options), mode, mapping);
   return { sink, state, close: () => sink.close() };
 }

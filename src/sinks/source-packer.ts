@@ -71,7 +71,6 @@ export class SourcePacker {
       this.offThread = false;
       return;
     }
-    this.worker.unref();
     this.worker.on('message', (answer: { id: number; compressed: Uint8Array; sha256: string }) => {
       const job = this.pending.get(answer.id);
       if (!job) return;
@@ -91,6 +90,8 @@ export class SourcePacker {
     };
     worker.on('error', failed);
     worker.on('exit', failed);
+    // After the listeners: adding a 'message' listener refs the worker again.
+    worker.unref();
   }
 
   pack(raw: Buffer): Promise<PackedSource> {

@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { packSourceSync, sourceKey, SourcePacker } from '../../../src/sinks/source-packer.js';
+import { REPO_ROOT } from '../../helpers/repo-files.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const sources = Array.from({ length: 40 }, (_, i) =>
   Buffer.concat([
@@ -32,5 +37,26 @@ describe('SourcePacker', () => {
     expect(packed.map((p) => p.sha256)).toEqual(sources.map(sourceKey));
     // Closed, it packs in the calling thread.
     expect((await packer.pack(sources[1]!)).sha256).toBe(sourceKey(sources[1]!));
+  });
+
+  it('never keeps a process alive: idle from the start, or after packing', () => {
+    // A host that forgets close() must still exit (the second run of a killed CLI import hung).
+    const module = JSON.stringify(`${REPO_ROOT}/dist/src/sinks/source-packer.js`);
+    for (const pack of [false, true]) {
+      // A file, as a host runs: with -e the worker was let go even before the fix.
+      const script = join(tempDir(), 'host.mjs');
+      writeFileSync(
+        script,
+        `import { SourcePacker } from ${module};
+        const packer = new SourcePacker();
+        ${pack ? "await packer.pack(Buffer.from('a message'));" : ''}`,
+      );
+      const result = spawnSync(process.execPath, [script], { timeout: 10_000 });
+      expect({ pack, status: result.status, signal: result.signal }).toEqual({
+        pack,
+        status: 0,
+        signal: null,
+      });
+    }
   });
 });
