@@ -39,6 +39,17 @@ describe('SourcePacker', () => {
     expect((await packer.pack(sources[1]!)).sha256).toBe(sourceKey(sources[1]!));
   });
 
+  it('packs in the calling thread, losing nothing, when its worker dies mid-way', async () => {
+    const packer = new SourcePacker();
+    const pending = sources.map((raw) => packer.pack(raw));
+    // The worker gone as an out-of-memory kill would take it; the test reaches into the class.
+    await (packer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    const packed = await Promise.all(pending);
+    expect(packed.map((p) => p.sha256)).toEqual(sources.map(sourceKey));
+    expect(packer.offThread).toBe(false);
+    await packer.close();
+  });
+
   it('never keeps a process alive: idle from the start, or after packing', () => {
     // A host that forgets close() must still exit (the second run of a killed CLI import hung).
     const module = JSON.stringify(`${REPO_ROOT}/dist/src/sinks/source-packer.js`);
