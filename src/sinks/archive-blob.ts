@@ -3,8 +3,7 @@
  * exact bytes, and checked against that hash every time it is read back (issue 9).
  */
 import { createHash } from 'node:crypto';
-import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
-import { promisify } from 'node:util';
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 
 // Brotli from Node's own zlib, at quality 2 (issue 30): measured against quality 4, gzip and
 // zstd per MB of mail (docs/performance.md), quality 2 took a third of quality 4's time with
@@ -18,11 +17,9 @@ export const BROTLI_OPTIONS = {
     [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
   },
 };
-const brotliAsync = promisify(brotliCompress);
-
-/** A message's source as the archive stores it; runs on libuv's thread pool. */
-export function compressSource(raw: Buffer): Promise<Buffer> {
-  return brotliAsync(raw, BROTLI_OPTIONS);
+/** The archive's key of a source: the SHA-256 of its exact bytes, in hex. */
+export function sourceKey(raw: Uint8Array): string {
+  return createHash('sha256').update(raw).digest('hex');
 }
 
 /** Compresses a source in the calling thread (a single store without a precompressed copy). */
@@ -53,7 +50,7 @@ export function checkedSource(row: StoredRow): { raw: Buffer; damage: string | n
   } catch {
     return { raw: NO_BYTES, damage: 'its stored source cannot be decompressed' };
   }
-  if (raw.length !== row.size || createHash('sha256').update(raw).digest('hex') !== row.blob) {
+  if (raw.length !== row.size || sourceKey(raw) !== row.blob) {
     return { raw: NO_BYTES, damage: 'its stored source no longer matches its SHA-256' };
   }
   return { raw, damage: null };

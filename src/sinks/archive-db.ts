@@ -1,7 +1,13 @@
 import { makeError } from '../errors.js';
 import type { MessageIdentity } from '../write/message-identity.js';
-import { checkedSource, COMPRESSION, parseFlags, type StoredRow } from './archive-blob.js';
-import { packSourceSync, sourceKey, type PackedSource } from './source-packer.js';
+import {
+  checkedSource,
+  COMPRESSION,
+  parseFlags,
+  sourceKey,
+  type StoredRow,
+} from './archive-blob.js';
+import { packSourceSync, type PackedSource } from './source-packer.js';
 import { openSqliteFile, type SqliteDatabase } from './sqlite-file.js';
 
 const FORMAT = 'imap-connector-archive';

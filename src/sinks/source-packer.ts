@@ -5,19 +5,13 @@
  * its main thread compressing while the network waited. On a worker the main thread only
  * copies each source over (about a quarter of that time) and goes on reading and writing.
  */
-import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { BROTLI_OPTIONS, compressSourceSync } from './archive-blob.js';
+import { BROTLI_OPTIONS, compressSourceSync, sourceKey } from './archive-blob.js';
 
 /** A source as the archive stores it: its Brotli bytes and the SHA-256 of its exact bytes. */
 export interface PackedSource {
   compressed: Buffer;
   sha256: string;
-}
-
-/** The archive's key of a source: the SHA-256 of its exact bytes, in hex. */
-export function sourceKey(raw: Uint8Array): string {
-  return createHash('sha256').update(raw).digest('hex');
 }
 
 /** Packs a source in the calling thread. */

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { packSourceSync, sourceKey, SourcePacker } from '../../../src/sinks/source-packer.js';
+import { sourceKey } from '../../../src/sinks/archive-blob.js';
+import { packSourceSync, SourcePacker } from '../../../src/sinks/source-packer.js';
 import { REPO_ROOT } from '../../helpers/repo-files.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
