@@ -5,9 +5,22 @@
  * in its own process (so its peak RSS is its own) with a fresh archive and state: total time,
  * messages per second and peak memory per setting, and the speed-up over one at a time. The
  * per-server connection cap is set to the parallel setting. Runs interleave settings.
+ *
+ * Where the 2 cores went, per setting: the batch process's CPU (its main thread, where all
+ * the JavaScript runs, and its other threads), Dovecot's (the master and every imap process),
+ * and the machine's busy share. `--profile DIR` runs each setting once more under --cpu-prof
+ * and prints each thread's top self time.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,11 +28,23 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDovecot } from '../../test/helpers/dovecot.js';
 import { seedDovecotUser } from './seed-maildir.js';
+import { machineCpuSeconds, threadSplit, treeCpuSeconds } from './cpu-use.js';
+import { summarizeProfile } from './summarize-profile.js';
 
 interface Sample {
   wallMs: number;
   maxRssMb: number;
   copied: number;
+  /** CPU seconds: the batch process's main thread and its other threads, Dovecot's tree. */
+  mainThreadS: number;
+  otherThreadsS: number;
+  /** The other threads' CPU seconds by thread name. */
+  threads: Record<string, number>;
+  dovecotS: number;
+  /** Busy share of all the machine's cores over the run. */
+  machineBusy: number;
+  /** Cores' worth of the machine's busy time neither process accounts for (the kernel's own). */
+  unattributedCores: number;
 }
 
 const median = (values: number[]): number => {
@@ -33,16 +58,21 @@ async function child(profile: string): Promise<void> {
   const { runBatch } = await import('../../src/index.js');
   const report = await runBatch(profile);
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const threads = threadSplit(process.pid);
   process.stdout.write(
-    JSON.stringify({ copied: report.totals.copied, status: report.status, maxRssMb }) + '\n',
+    JSON.stringify({ copied: report.totals.copied, status: report.status, maxRssMb, threads }) +
+      '\n',
   );
 }
 
-function runChild(profile: string): Promise<Sample> {
+function runChild(profile: string, dovecotPid: number, profileDir?: string): Promise<Sample> {
   const script = fileURLToPath(import.meta.url);
   const started = performance.now();
+  const machineBefore = machineCpuSeconds();
+  const dovecotBefore = treeCpuSeconds(dovecotPid);
+  const flags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [script, '--child', profile], {
+    const proc = spawn(process.execPath, [...flags, script, '--child', profile], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -53,15 +83,78 @@ function runChild(profile: string): Promise<Sample> {
         copied: number;
         status: string;
         maxRssMb: number;
+        threads: { mainThread: number; otherThreads: number; byName: Record<string, number> };
       };
       if (line.status !== 'done') return reject(new Error(`batch ended ${line.status}`));
+      const machineAfter = machineCpuSeconds();
+      const wallMs = performance.now() - started;
+      const dovecotS = treeCpuSeconds(dovecotPid) - dovecotBefore;
+      const ownS = line.threads.mainThread + line.threads.otherThreads;
       resolve({
-        wallMs: performance.now() - started,
+        wallMs,
         maxRssMb: line.maxRssMb,
         copied: line.copied,
+        threads: line.threads.byName,
+        mainThreadS: line.threads.mainThread,
+        otherThreadsS: line.threads.otherThreads,
+        dovecotS,
+        machineBusy:
+          (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
+        unattributedCores:
+          (machineAfter.busy - machineBefore.busy - ownS - dovecotS) / (wallMs / 1000),
       });
     });
   });
+}
+
+/** A run's CPU as seconds and as cores: what bound it shows as a core near 1.0 or a machine near 100%. */
+function describeCpu(sample: Sample): string {
+  const cores = (seconds: number): string => (seconds / (sample.wallMs / 1000)).toFixed(2);
+  return (
+    `main thread ${sample.mainThreadS.toFixed(1)} s (${cores(sample.mainThreadS)} core), ` +
+    `other threads ${sample.otherThreadsS.toFixed(1)} s, Dovecot ${sample.dovecotS.toFixed(1)} s ` +
+    `(${cores(sample.dovecotS)} core), machine ${Math.round(sample.machineBusy * 100)}% busy ` +
+    `(${sample.unattributedCores.toFixed(2)} core unattributed)`
+  );
+}
+
+function medianCpu(list: readonly Sample[]): Record<string, number> {
+  const wall = median(list.map((s) => s.wallMs)) / 1000;
+  const of = (pick: (s: Sample) => number): number => Number(median(list.map(pick)).toFixed(2));
+  return {
+    mainThreadS: of((s) => s.mainThreadS),
+    mainThreadCores: Number((of((s) => s.mainThreadS) / wall).toFixed(2)),
+    otherThreadsS: of((s) => s.otherThreadsS),
+    dovecotS: of((s) => s.dovecotS),
+    dovecotCores: Number((of((s) => s.dovecotS) / wall).toFixed(2)),
+    machineBusyShare: of((s) => s.machineBusy),
+    unattributedCores: of((s) => s.unattributedCores),
+  };
+}
+
+/**
+ * The profiles of a --cpu-prof directory: the main thread's (named <pid>.0), and those of all
+ * worker threads summed (one archive packer per mailbox).
+ */
+function printProfiles(dir: string): void {
+  const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
+  const isMain = (name: string): boolean => /\.\d+\.0\.\d+\.cpuprofile$/.test(name);
+  const groups = [
+    { label: 'main thread', paths: files.filter(isMain) },
+    { label: 'worker threads', paths: files.filter((name) => !isMain(name)) },
+  ];
+  for (const { label, paths } of groups) {
+    if (paths.length === 0) continue;
+    console.log(`  ${label} (${paths.length} profile${paths.length > 1 ? 's' : ''}):`);
+    const spots = summarizeProfile(
+      paths.map((name) => join(dir, name)),
+      10,
+    );
+    for (const spot of spots)
+      console.log(
+        `    ${String(spot.percent).padStart(5)}% ${String(spot.selfMs).padStart(7)} ms  ${spot.name}  ${spot.where}`,
+      );
+  }
 }
 
 async function main(): Promise<void> {
@@ -73,6 +166,7 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '3' },
       parallel: { type: 'string', default: '1,2,4' },
       out: { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   if (values.child) return child(values.child);
@@ -115,16 +209,16 @@ async function main(): Promise<void> {
       return path;
     };
     console.log('Warming up (Dovecot builds its indexes on first access) ...');
-    await runChild(profileFor(Math.max(...settings), 0));
+    await runChild(profileFor(Math.max(...settings), 0), server.pid);
     const samples = new Map<number, Sample[]>(settings.map((p) => [p, []]));
     for (let run = 1; run <= runs; run++)
       for (const parallel of settings) {
-        const sample = await runChild(profileFor(parallel, run));
+        const sample = await runChild(profileFor(parallel, run), server.pid);
         if (sample.copied !== mailboxes * messages)
           throw new Error(`copied ${sample.copied}, expected ${mailboxes * messages}`);
         samples.get(parallel)!.push(sample);
         console.log(
-          `  parallel ${parallel}, run ${run}: ${(sample.wallMs / 1000).toFixed(2)} s, ${sample.maxRssMb.toFixed(0)} MB`,
+          `  parallel ${parallel}, run ${run}: ${(sample.wallMs / 1000).toFixed(2)} s, ${sample.maxRssMb.toFixed(0)} MB, ${describeCpu(sample)}`,
         );
       }
     const results = Object.fromEntries(
@@ -138,6 +232,7 @@ async function main(): Promise<void> {
             medianMs: Math.round(medianMs),
             messagesPerS: Math.round((mailboxes * messages) / (medianMs / 1000)),
             peakRssMb: Math.round(Math.max(...list.map((s) => s.maxRssMb))),
+            cpu: medianCpu(list),
           },
         ];
       }),
@@ -167,6 +262,15 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(summary, null, 2));
     if (values.out) writeFileSync(values.out, JSON.stringify(summary, null, 2) + '\n');
+    if (values.profile)
+      for (const parallel of settings) {
+        const dir = join(values.profile, `parallel-${parallel}`);
+        mkdirSync(dir, { recursive: true });
+        const sample = await runChild(profileFor(parallel, runs + 1), server.pid, dir);
+        console.log(`\nparallel ${parallel} under --cpu-prof: ${describeCpu(sample)}`);
+        console.log(`  other threads: ${JSON.stringify(sample.threads)}`);
+        printProfiles(dir);
+      }
   } finally {
     rmSync(work, { recursive: true, force: true });
     await server.stop();

@@ -6,10 +6,14 @@
  * at a time): total time from `batch run --queue` to its report, and each worker's peak RSS
  * (VmHWM). Every destination is checked by message count. Redis and Dovecot are private, on
  * loopback, stopped at the end.
+ *
+ * Where the 2 cores went, per setting: each worker's CPU (its main thread and other threads),
+ * the coordinator's (this process), Dovecot's and Redis's, and the machine's busy share.
+ * `--profile DIR` runs the workers under --cpu-prof and prints each one's top self time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +25,8 @@ import { runQueuedBatch } from '../../src/queue/queue-batch.js';
 import { parseQueueUrl } from '../../src/queue/queue-connection.js';
 import { parseQueueKey } from '../../src/queue/sealed.js';
 import { seedDovecotUser } from './seed-maildir.js';
+import { machineCpuSeconds, threadSplit, treeCpuSeconds } from './cpu-use.js';
+import { summarizeProfile } from './summarize-profile.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -30,6 +36,74 @@ function peakRssMb(pid: number): number {
   return line ? Math.round(Number(line[1]) / 1024) : NaN;
 }
 
+/** CPU seconds so far of each worker's threads, the coordinator, Dovecot, Redis and the machine. */
+interface CpuReading {
+  workers: { mainThread: number; otherThreads: number }[];
+  coordinator: number;
+  dovecot: number;
+  redis: number;
+  machine: { busy: number; total: number };
+}
+
+function cpuReading(
+  workers: readonly ChildProcess[],
+  dovecotPid: number,
+  redisPid: number,
+): CpuReading {
+  const own = process.cpuUsage();
+  return {
+    workers: workers.map((child) => threadSplit(child.pid!)),
+    coordinator: (own.user + own.system) / 1e6,
+    dovecot: treeCpuSeconds(dovecotPid),
+    redis: treeCpuSeconds(redisPid),
+    machine: machineCpuSeconds(),
+  };
+}
+
+const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** What a run used between two readings, in seconds and as cores (seconds per second of wall). */
+function cpuUse(before: CpuReading, after: CpuReading, wall: number): Record<string, unknown> {
+  const round = (n: number): number => Number(n.toFixed(2));
+  return {
+    workerMainThreadCores: after.workers.map((w, i) =>
+      round((w.mainThread - before.workers[i]!.mainThread) / wall),
+    ),
+    workerOtherThreadsCores: after.workers.map((w, i) =>
+      round((w.otherThreads - before.workers[i]!.otherThreads) / wall),
+    ),
+    coordinatorCores: round((after.coordinator - before.coordinator) / wall),
+    dovecotCores: round((after.dovecot - before.dovecot) / wall),
+    redisCores: round((after.redis - before.redis) / wall),
+    machineBusyShare: round(
+      (after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total),
+    ),
+    // The machine's busy time no process above accounts for: the kernel's own work (loopback
+    // TCP, file system writeback) and every other process on the machine.
+    unattributedCores: round(
+      (after.machine.busy -
+        before.machine.busy -
+        sum(after.workers.map((w) => w.mainThread + w.otherThreads)) +
+        sum(before.workers.map((w) => w.mainThread + w.otherThreads)) -
+        (after.coordinator - before.coordinator) -
+        (after.dovecot - before.dovecot) -
+        (after.redis - before.redis)) /
+        wall,
+    ),
+  };
+}
+
+/** Each worker's profile (written when it exits): top self time. */
+function printProfiles(dir: string): void {
+  for (const name of readdirSync(dir).filter((file) => file.endsWith('.cpuprofile'))) {
+    console.log(`    ${name}:`);
+    for (const spot of summarizeProfile(join(dir, name), 10))
+      console.log(
+        `      ${String(spot.percent).padStart(5)}% ${String(spot.selfMs).padStart(7)} ms  ${spot.name}  ${spot.where}`,
+      );
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -37,6 +111,7 @@ async function main(): Promise<void> {
       messages: { type: 'string', default: '200' },
       workers: { type: 'string', default: '1,2,4' },
       out: { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   const mailboxes = Number(values.mailboxes);
@@ -84,8 +159,11 @@ async function main(): Promise<void> {
           throttle: { parallelMailboxes: count, maxConnectionsPerServer: count * 2 },
         }),
       );
+      const profileDir = values.profile && join(values.profile, `workers-${count}`);
+      if (profileDir) mkdirSync(profileDir, { recursive: true });
+      const flags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
       const workers = Array.from({ length: count }, () => {
-        const child = spawn(process.execPath, [CLI, 'worker', '--queue', redis.bareUrl], {
+        const child = spawn(process.execPath, [...flags, CLI, 'worker', '--queue', redis.bareUrl], {
           env: {
             ...process.env,
             IMAP_CONNECTOR_QUEUE_PASSWORD: redis.password,
@@ -96,6 +174,9 @@ async function main(): Promise<void> {
         running.push(child);
         return child;
       });
+      // Workers start idle: their start-up CPU is left out of the run's.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const before = cpuReading(workers, server.pid, redis.pid());
       const started = performance.now();
       const report = await runQueuedBatch(join(dir, 'batch.json'), {
         queue: parseQueueUrl(redis.url),
@@ -106,6 +187,7 @@ async function main(): Promise<void> {
       if (report.totals.copied !== mailboxes * messages)
         throw new Error(`copied ${report.totals.copied}, expected ${mailboxes * messages}`);
       const rss = workers.map((child) => peakRssMb(child.pid!));
+      const cpu = cpuUse(before, cpuReading(workers, server.pid, redis.pid()), seconds);
       for (const child of workers) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
@@ -115,10 +197,13 @@ async function main(): Promise<void> {
         seconds: Number(seconds.toFixed(2)),
         messagesPerS: Math.round((mailboxes * messages) / seconds),
         peakRssMbPerWorker: rss,
+        cpu,
       };
       console.log(
         `  ${count} worker(s): ${seconds.toFixed(2)} s, ${Math.round((mailboxes * messages) / seconds)} msg/s, peak RSS per worker ${rss.join(', ')} MB`,
       );
+      console.log(`    cpu: ${JSON.stringify(cpu)}`);
+      if (profileDir) printProfiles(profileDir);
     }
     const summary = {
       date: new Date().toISOString().slice(0, 10),

@@ -22,10 +22,29 @@ export interface HotSpot {
   percent: number;
 }
 
-export function summarizeProfile(path: string, top = 12): HotSpot[] {
-  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+/** The top self time of one profile, or of several summed (the threads of one kind). */
+export function summarizeProfile(paths: string | readonly string[], top = 12): HotSpot[] {
   const selfUs = new Map<string, { name: string; where: string; us: number }>();
+  let total = 0;
+  for (const path of typeof paths === 'string' ? [paths] : paths)
+    total += addSelfTimes(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, selfUs);
+  return [...selfUs.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((e) => ({
+      name: e.name,
+      where: e.where,
+      selfMs: Math.round(e.us / 1000),
+      percent: Math.round((e.us / total) * 1000) / 10,
+    }));
+}
+
+/** Adds a profile's self time per function to `selfUs`; returns the profile's total. */
+function addSelfTimes(
+  profile: CpuProfile,
+  selfUs: Map<string, { name: string; where: string; us: number }>,
+): number {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   let total = 0;
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id)!.callFrame;
@@ -37,13 +56,5 @@ export function summarizeProfile(path: string, top = 12): HotSpot[] {
     entry.us += delta;
     selfUs.set(key, entry);
   });
-  return [...selfUs.values()]
-    .sort((a, b) => b.us - a.us)
-    .slice(0, top)
-    .map((e) => ({
-      name: e.name,
-      where: e.where,
-      selfMs: Math.round(e.us / 1000),
-      percent: Math.round((e.us / total) * 1000) / 10,
-    }));
+  return total;
 }

@@ -19,6 +19,8 @@ export interface RedisServer {
   bareUrl: string;
   password: string;
   port: number;
+  /** The running redis-server's PID (a restart changes it). */
+  pid(): number;
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function startRedis(settings: string[] = []): Promise<RedisServer> 
     bareUrl: `redis://${LOOPBACK}:${port}`,
     password: PASSWORD,
     port,
+    pid: () => child?.pid ?? -1,
     restart: async () => {
       await halt();
       await start();
