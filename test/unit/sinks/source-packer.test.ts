@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sourceKey } from '../../../src/sinks/archive-blob.js';
-import { packSourceSync, SourcePacker } from '../../../src/sinks/source-packer.js';
+import {
+  packerThreadRunning,
+  packSourceSync,
+  SourcePacker,
+} from '../../../src/sinks/source-packer.js';
 import { REPO_ROOT } from '../../helpers/repo-files.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -44,11 +48,41 @@ describe('SourcePacker', () => {
     const packer = new SourcePacker();
     const pending = sources.map((raw) => packer.pack(raw));
     // The worker gone as an out-of-memory kill would take it; the test reaches into the class.
-    await (packer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await (
+      packer as unknown as { thread: { worker: { terminate(): Promise<number> } } }
+    ).thread.worker.terminate();
     const packed = await Promise.all(pending);
     expect(packed.map((p) => p.sha256)).toEqual(sources.map(sourceKey));
     expect(packer.offThread).toBe(false);
     await packer.close();
+  });
+
+  it('is one thread for every packer open at once, stopped a while after the last closes', async () => {
+    // A batch's mailboxes each have a packer: one thread for all, not one started per mailbox.
+    const threadOf = (packer: SourcePacker): unknown =>
+      (packer as unknown as { thread: unknown }).thread;
+    const first = new SourcePacker();
+    const second = new SourcePacker();
+    expect(threadOf(first)).toBeDefined();
+    expect(threadOf(second)).toBe(threadOf(first));
+    const [a, b] = await Promise.all([first.pack(sources[2]!), second.pack(sources[3]!)]);
+    expect([a.sha256, b.sha256]).toEqual([sourceKey(sources[2]!), sourceKey(sources[3]!)]);
+    await first.close();
+    // The next mailbox, opened as the last one closes, takes the same thread over.
+    const third = new SourcePacker();
+    expect(threadOf(third)).toBe(threadOf(second));
+    await second.close();
+    await third.close();
+    expect(packerThreadRunning()).toBe(true);
+    const deadline = Date.now() + 10_000;
+    while (packerThreadRunning() && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(packerThreadRunning()).toBe(false);
+    // Stopped, it starts again for the next packer.
+    const fourth = new SourcePacker();
+    expect((await fourth.pack(sources[4]!)).sha256).toBe(sourceKey(sources[4]!));
+    expect(fourth.offThread).toBe(true);
+    await fourth.close();
   });
 
   it('never keeps a process alive: idle from the start, or after packing', () => {
