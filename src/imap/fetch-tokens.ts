@@ -54,16 +54,9 @@ export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
         stack.pop();
         i++;
       } else if (byte === QUOTE) {
-        const bytes: number[] = [];
-        i++;
-        while (i < text.length && text[i] !== QUOTE) {
-          if (text[i] === BACKSLASH && i + 1 < text.length) i++;
-          bytes.push(text[i]!);
-          i++;
-        }
-        if (i >= text.length) throw fetchProtocolError('a quoted string without its closing quote');
-        i++;
-        top.push({ type: 'STRING', value: Buffer.from(bytes).toString('utf8') });
+        const end = closingQuote(text, i + 1);
+        top.push({ type: 'STRING', value: quotedText(text, i + 1, end) });
+        i = end + 1;
       } else {
         const start = i;
         let depth = 0;
@@ -78,13 +71,35 @@ export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
         if (s < literals.length && i === text.length && LITERAL_AT_END.test(atom)) {
           top.push({ type: 'LITERAL', value: literals[s]! });
         } else {
-          top.push(atom.toUpperCase() === 'NIL' ? null : { type: 'ATOM', value: atom });
+          const nil = atom.length === 3 && atom.toUpperCase() === 'NIL';
+          top.push(nil ? null : { type: 'ATOM', value: atom });
         }
       }
     }
   }
   if (stack.length > 1) throw fetchProtocolError('a "(" without its ")"');
   return root;
+}
+
+/** Where the quoted string opened before `from` ends: the index of its closing quote. */
+function closingQuote(text: Buffer, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === BACKSLASH) i++;
+    else if (text[i] === QUOTE) return i;
+  }
+  throw fetchProtocolError('a quoted string without its closing quote');
+}
+
+/** A quoted string's text: decoded in place, unless it escapes a quote or backslash. */
+function quotedText(text: Buffer, start: number, end: number): string {
+  const escape = text.indexOf(BACKSLASH, start);
+  if (escape === -1 || escape >= end) return text.toString('utf8', start, end);
+  const bytes: number[] = [];
+  for (let i = start; i < end; i++) {
+    if (text[i] === BACKSLASH) i++;
+    bytes.push(text[i]!);
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 export function str(node: Node | undefined): string | undefined {
