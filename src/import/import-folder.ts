@@ -191,7 +191,12 @@ function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch
     const batch = [...first.messages, ...recovered].sort((a, b) => a.uid - b.uid);
     return { wanted, batch, unread, oversized: [...oversized] };
   })();
-  fetching.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
+  // The destination may start on the batch's sources (the archive compresses them) while the
+  // batch before it is still being stored.
+  fetching.then(
+    (fetched) => run.job.sink.expect?.(fetched.batch.flatMap((m) => (m.source ? [m.source] : []))),
+    () => undefined, // awaited by the caller; never an unhandled rejection meanwhile
+  );
   return fetching;
 }
 

@@ -8,11 +8,8 @@ import {
 } from '../write/message-identity.js';
 import type { Archive, ArchiveEntry } from './archive-db.js';
 import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
-import { SourcePacker, type PackedSource } from './source-packer.js';
-
-// Source bytes packed ahead of the step being written: more than a step of usual mail, so
-// the worker is never idle while SQLite writes, and a bound on the copies in flight.
-const PACK_AHEAD_BYTES = 4 * 1024 * 1024;
+import { PackAhead } from './pack-ahead.js';
+import { SourcePacker } from './source-packer.js';
 
 /**
  * The embedded archive as an import destination. Folders keep the source's names (and
@@ -43,38 +40,12 @@ export class ArchiveSink implements Sink {
       byMessageIdKey(identity, by)
         ? archive.hasMessageIdKey(account, destination, identity.messageIdKey)
         : archive.hasContentHash(account, destination, identity.contentHash);
-    // Sources are packed on the worker a few MB ahead of the step SQLite is writing: both
-    // cores busy, and the copies in flight bounded whatever the sizes (at least one message).
-    const packer = (this.packer ??= new SourcePacker());
-    const packing = new Map<SourceMessage, Promise<PackedSource>>();
-    let upcoming: readonly SourceMessage[] = [];
-    let cursor = 0;
-    let aheadBytes = 0;
-    const packAhead = (): void => {
-      while (cursor < upcoming.length && (aheadBytes < PACK_AHEAD_BYTES || packing.size === 0)) {
-        const message = upcoming[cursor++]!;
-        if (packing.has(message)) continue;
-        packing.set(message, packer.pack(message.raw));
-        aheadBytes += message.raw.length;
-      }
-    };
-    const packed = (message: SourceMessage): Promise<PackedSource> => {
-      packAhead();
-      const pending = packing.get(message) ?? packer.pack(message.raw);
-      if (packing.delete(message)) aheadBytes -= message.raw.length;
-      packAhead();
-      return pending;
-    };
+    const ahead = new PackAhead((this.packer ??= new SourcePacker()));
     return {
       destination,
       needsIntent: false,
-      prepare: (messages) => {
-        packing.clear();
-        aheadBytes = 0;
-        upcoming = messages;
-        cursor = 0;
-        packAhead();
-      },
+      prepare: (messages) => ahead.prepare(messages.map((message) => message.raw)),
+      expect: (sources) => ahead.expect(sources),
       contains: async (identities) =>
         identities.map((identity) => mode !== 'none' && holds(identity, mode)),
       confirm: async (identity) => holds(identity, 'hash'),
@@ -107,7 +78,7 @@ export class ArchiveSink implements Sink {
             internalDate: message.internalDate?.toISOString(),
             row: message.row,
           };
-          items.push({ entry, packed: await packed(message) });
+          items.push({ entry, packed: await ahead.packed(message.raw) });
         }
         try {
           archive.storeAll(items);

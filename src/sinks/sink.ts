@@ -29,6 +29,11 @@ export interface FolderSink {
   /** Optional: the messages of a batch about to be stored, to start slow work (compression) on all of them at once. */
   prepare?(messages: readonly SourceMessage[]): void;
   /**
+   * Optional: the sources of the batch after this one, as soon as it is read, so slow work
+   * (compression) goes on across batches. Which of them are stored is still prepare()'s.
+   */
+  expect?(sources: readonly Buffer[]): void;
+  /**
    * Stores messages in order; resolves once those stored are durable at the destination. A
    * message refused on its own merits gets its error and the rest go on; a fatal error (the
    * connection, the quota) ends the list: outcomes then stop short and `fatal` says why.
