@@ -54,9 +54,7 @@ export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
         stack.pop();
         i++;
       } else if (byte === QUOTE) {
-        const end = closingQuote(text, i + 1);
-        top.push({ type: 'STRING', value: quotedText(text, i + 1, end) });
-        i = end + 1;
+        i = readQuoted(text, i + 1, top);
       } else {
         const start = i;
         let depth = 0;
@@ -81,19 +79,27 @@ export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
   return root;
 }
 
-/** Where the quoted string opened before `from` ends: the index of its closing quote. */
-function closingQuote(text: Buffer, from: number): number {
+/**
+ * Reads the quoted string opened before `from` into `into`, in one pass: decoded in place
+ * unless it escapes a quote or backslash. Returns the index after its closing quote.
+ */
+function readQuoted(text: Buffer, from: number, into: Node[]): number {
+  let escaped = false;
   for (let i = from; i < text.length; i++) {
-    if (text[i] === BACKSLASH) i++;
-    else if (text[i] === QUOTE) return i;
+    if (text[i] === BACKSLASH) {
+      escaped = true;
+      i++;
+    } else if (text[i] === QUOTE) {
+      const value = escaped ? unescaped(text, from, i) : text.toString('utf8', from, i);
+      into.push({ type: 'STRING', value });
+      return i + 1;
+    }
   }
   throw fetchProtocolError('a quoted string without its closing quote');
 }
 
-/** A quoted string's text: decoded in place, unless it escapes a quote or backslash. */
-function quotedText(text: Buffer, start: number, end: number): string {
-  const escape = text.indexOf(BACKSLASH, start);
-  if (escape === -1 || escape >= end) return text.toString('utf8', start, end);
+/** A quoted string's text with its backslash escapes taken out. */
+function unescaped(text: Buffer, start: number, end: number): string {
   const bytes: number[] = [];
   for (let i = start; i < end; i++) {
     if (text[i] === BACKSLASH) i++;
