@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { startDovecot } from '../../test/helpers/dovecot.js';
 import { seedDovecotUser } from './seed-maildir.js';
 import { machineCpuSeconds, threadSplit, treeCpuSeconds } from './cpu-use.js';
-import { summarizeProfile } from './summarize-profile.js';
+import { formatHotSpot, summarizeProfile } from './summarize-profile.js';
 
 interface Sample {
   wallMs: number;
@@ -150,10 +150,7 @@ function printProfiles(dir: string): void {
       paths.map((name) => join(dir, name)),
       10,
     );
-    for (const spot of spots)
-      console.log(
-        `    ${String(spot.percent).padStart(5)}% ${String(spot.selfMs).padStart(7)} ms  ${spot.name}  ${spot.where}`,
-      );
+    for (const spot of spots) console.log(`    ${formatHotSpot(spot)}`);
   }
 }
 

@@ -26,7 +26,7 @@ import { parseQueueUrl } from '../../src/queue/queue-connection.js';
 import { parseQueueKey } from '../../src/queue/sealed.js';
 import { seedDovecotUser } from './seed-maildir.js';
 import { machineCpuSeconds, threadSplit, treeCpuSeconds } from './cpu-use.js';
-import { summarizeProfile } from './summarize-profile.js';
+import { formatHotSpot, summarizeProfile } from './summarize-profile.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -98,9 +98,7 @@ function printProfiles(dir: string): void {
   for (const name of readdirSync(dir).filter((file) => file.endsWith('.cpuprofile'))) {
     console.log(`    ${name}:`);
     for (const spot of summarizeProfile(join(dir, name), 10))
-      console.log(
-        `      ${String(spot.percent).padStart(5)}% ${String(spot.selfMs).padStart(7)} ms  ${spot.name}  ${spot.where}`,
-      );
+      console.log(`      ${formatHotSpot(spot)}`);
   }
 }
 

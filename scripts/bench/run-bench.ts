@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
 import { BENCH_FOLDERS, MAILBOX_KINDS, seedDovecotUser, type MailboxKind } from './seed-maildir.js';
-import { summarizeProfile } from './summarize-profile.js';
+import { formatHotSpot, summarizeProfile } from './summarize-profile.js';
 
 const SCENARIOS = [
   'raw-full',
@@ -289,9 +289,7 @@ async function profileScenarios(
     prepared.cleanup();
     console.log(`\nCPU profile of ${name} (${join(dir, `${name}.cpuprofile`)}), top self time:`);
     for (const spot of summarizeProfile(join(dir, `${name}.cpuprofile`)))
-      console.log(
-        `  ${String(spot.percent).padStart(5)}%  ${String(spot.selfMs).padStart(6)} ms  ${spot.name}  ${spot.where}`,
-      );
+      console.log(`  ${formatHotSpot(spot)}`);
   }
 }
 

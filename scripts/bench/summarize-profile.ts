@@ -22,6 +22,11 @@ export interface HotSpot {
   percent: number;
 }
 
+/** One line of a profile summary: share, self time, function and where it is. */
+export function formatHotSpot(spot: HotSpot): string {
+  return `${String(spot.percent).padStart(5)}%  ${String(spot.selfMs).padStart(6)} ms  ${spot.name}  ${spot.where}`;
+}
+
 /** The top self time of one profile, or of several summed (the threads of one kind). */
 export function summarizeProfile(paths: string | readonly string[], top = 12): HotSpot[] {
   const selfUs = new Map<string, { name: string; where: string; us: number }>();
