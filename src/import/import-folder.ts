@@ -98,10 +98,13 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
 }
 
 /**
- * Source bytes one batch may hold: with the next batch fetched while this one is stored, an
- * import holds about twice this much mail whatever its sizes (a message larger than it goes alone).
+ * Source bytes one batch may hold, unless the destination asks for another budget
+ * (FolderSink.batchBytes): with the next batch fetched while this one is stored, an import holds
+ * about twice this much mail whatever its sizes (a message larger than it goes alone). 4 MB, not
+ * 16: peak RSS of the 10,000-message import 152-159 MB instead of 160-189, at the same speed
+ * (docs/performance.md, 2026-12-04 night).
  */
-export const IMPORT_BATCH_BYTES = 16 * 1024 * 1024;
+export const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
 // UIDs per RFC822.SIZE FETCH when planning the batches: a bounded answer for any folder.
 const SIZES_PER_FETCH = 5000;
 
@@ -125,7 +128,7 @@ interface PlannedBatch {
 }
 
 /**
- * The UIDs in batches of at most `count` messages and IMPORT_BATCH_BYTES (a batch of 100 with
+ * The UIDs in batches of at most `count` messages and the byte budget (a batch of 100 with
  * attachments of a few MB each held 350 MB). The sizes also say which messages are over
  * maxMessageSize: they count as nothing, as they are never downloaded.
  */
@@ -133,16 +136,14 @@ async function batchesOf(run: FolderRun, uids: number[], count: number): Promise
   if (uids.length === 0) return [];
   const sizes = await sizesOf(run, uids);
   const max = run.job.config.maxMessageSize;
+  const budget = run.job.sink.batchBytes ?? IMPORT_BATCH_BYTES;
   const batches: PlannedBatch[] = [];
   let current: PlannedBatch = { uids: [], oversized: new Set() };
   let bytes = 0;
   for (const uid of uids) {
     const size = sizes.get(uid) ?? 0;
     const held = size > max ? 0 : size;
-    if (
-      current.uids.length > 0 &&
-      (current.uids.length >= count || bytes + held > IMPORT_BATCH_BYTES)
-    ) {
+    if (current.uids.length > 0 && (current.uids.length >= count || bytes + held > budget)) {
       batches.push(current);
       current = { uids: [], oversized: new Set() };
       bytes = 0;

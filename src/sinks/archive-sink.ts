@@ -12,6 +12,12 @@ import { PackAhead } from './pack-ahead.js';
 import { SourcePacker } from './source-packer.js';
 
 /**
+ * Source bytes per read batch into the archive: 16 MB, as before the import's default fell to
+ * 4 MB. With 4 MB batches the archive import measured 4-8% slower (both bench mailboxes).
+ */
+const ARCHIVE_BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
  * The embedded archive as an import destination. Folders keep the source's names (and
  * delimiter) unless mapped; dedupe looks in the same account and folder of the archive.
  */
@@ -44,6 +50,7 @@ export class ArchiveSink implements Sink {
     return {
       destination,
       needsIntent: false,
+      batchBytes: ARCHIVE_BATCH_BYTES,
       prepare: (messages) => ahead.prepare(messages.map((message) => message.raw)),
       expect: (sources) => ahead.expect(sources),
       contains: async (identities) =>

@@ -48,6 +48,8 @@ export interface FolderSink {
    * then stored and answered in order (an IMAP target pipelines its APPENDs).
    */
   readonly overlaps?: boolean;
+  /** Optional: source bytes one read batch may hold for this destination (IMPORT_BATCH_BYTES when absent). */
+  readonly batchBytes?: number;
 }
 
 /** A copied message whose flags changed at the source since it was copied (or last synced). */
