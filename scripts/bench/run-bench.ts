@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- --messages 10000 --runs 3 --out bench-result.json --compare old.json
  *                   --only raw-meta,connector-envelope --profile DIR --dir PARENT
- *                   --mailbox standard|attachments]
+ *                   --mailbox standard|attachments --memory]
  *
  * Starts the private Dovecot, writes a deterministic mailbox, and measures in one run, each
  * scenario in its own process and at least three times (interleaved): the raw IMAP limit
@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
 import { BENCH_FOLDERS, MAILBOX_KINDS, seedDovecotUser, type MailboxKind } from './seed-maildir.js';
 import { formatHotSpot, summarizeProfile } from './summarize-profile.js';
+import type { MemoryAtPeak } from './memory-at-peak.js';
 
 const SCENARIOS = [
   'raw-full',
@@ -62,6 +63,8 @@ interface Sample {
   messages: number;
   firstRowMs: number | null;
   maxRssMb: number;
+  /** With --memory: where the scenario's memory was at its peak. */
+  memory?: MemoryAtPeak;
 }
 
 interface Summary {
@@ -72,6 +75,8 @@ interface Summary {
   peakRssMb: number;
   firstRowMs: number | null;
   downloadedMb: number | null;
+  /** With --memory: the breakdown of the run with the highest peak. */
+  memoryAtPeak?: MemoryAtPeak;
 }
 
 const median = (values: number[]): number => {
@@ -109,6 +114,9 @@ async function downloadedSince(
 
 const logSize = (server: DovecotServer): number => statSync(join(server.dir, 'dovecot.log')).size;
 
+// --memory: each scenario reports where its memory was at its peak (set once in main).
+let measureMemory = false;
+
 function runScenario(name: Name, target: object, profileDir?: string): Promise<Sample> {
   // run-bench.js and scenario.js are built side by side into dist/scripts/bench/.
   const script = fileURLToPath(new URL('./scenario.js', import.meta.url));
@@ -117,9 +125,9 @@ function runScenario(name: Name, target: object, profileDir?: string): Promise<S
     : [];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...profile, script, name, JSON.stringify(target)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const memory = measureMemory ? ['--memory'] : [];
+    const args = [...profile, script, name, JSON.stringify(target), ...memory];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('exit', (code) => {
@@ -221,7 +229,28 @@ function summarise(samples: Sample[], bytes: number): Summary {
     peakRssMb: Math.round(Math.max(...samples.map((s) => s.maxRssMb))),
     firstRowMs: firstRows.length ? Math.round(median(firstRows)) : null,
     downloadedMb: downloads.length ? median(downloads) : null,
+    ...peakBreakdown(samples),
   };
+}
+
+function peakBreakdown(samples: Sample[]): { memoryAtPeak?: MemoryAtPeak } {
+  const measured = samples.flatMap((s) => (s.memory ? [s.memory] : []));
+  if (measured.length === 0) return {};
+  return { memoryAtPeak: measured.reduce((a, b) => (b.rssMb > a.rssMb ? b : a)) };
+}
+
+/** With --memory: where each scenario's memory was at its highest peak, in MB. */
+function printMemoryTable(results: Partial<Record<Name, Summary>>): void {
+  console.log(
+    '\nMemory at the peak (MB): RSS = Node code + V8 heap (new space) + malloc heap (Buffers) + rest',
+  );
+  for (const [name, s] of Object.entries(results)) {
+    const m = s.memoryAtPeak;
+    if (!m) continue;
+    console.log(
+      `  ${name}: RSS ${m.rssMb}, Node code ${m.nodeCodeMb}, V8 heap ${m.v8HeapMb} (new space ${m.v8NewSpaceMb}, used ${m.v8UsedMb}), malloc heap ${m.mallocHeapMb}, external ${m.externalMb}`,
+    );
+  }
 }
 
 function ratios(r: Partial<Record<Name, Summary>>): Record<string, number | null> {
@@ -304,9 +333,11 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
       dir: { type: 'string' },
       mailbox: { type: 'string' },
+      memory: { type: 'boolean' },
     },
   });
   const count = Number(values.messages ?? 10_000);
+  measureMemory = values.memory === true;
   const runs = Number(values.runs ?? 3);
   const mailbox = (values.mailbox ?? 'standard') as MailboxKind;
   if (!MAILBOX_KINDS.includes(mailbox))
@@ -416,6 +447,7 @@ async function main(): Promise<void> {
       `\n${count} messages (${mailbox} mailbox), ${(seeded.bytes / 1e6).toFixed(1)} MB, ${runs} runs each (medians, whole-process wall time), ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, Dovecot ${machine.dovecot}\n`,
     );
     printTable(results, previous);
+    if (measureMemory) printMemoryTable(results);
     const ratioTable = ratios(results);
     console.log('');
     for (const [name, value] of Object.entries(ratioTable)) console.log(`${name}: ${value ?? '-'}`);

@@ -1,12 +1,14 @@
 /**
  * One measured scenario, run in its own process so its peak RSS is its own:
- *   node dist/scripts/bench/scenario.js <name> <json {host, port, user, password, folders}>
- * Prints one JSON line: {messages, firstRowMs, maxRssMb}.
+ *   node dist/scripts/bench/scenario.js <name> <json {host, port, user, password, folders}> [--memory]
+ * Prints one JSON line: {messages, firstRowMs, maxRssMb}, and with --memory where the memory
+ * was at the peak (memory-at-peak.ts).
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ImapFlow } from 'imapflow';
 import { rawFetchAll } from './raw-client.js';
+import { watchMemory } from './memory-at-peak.js';
 
 // Libraries load only in the scenarios that use them, so the raw client's time and memory
 // are not inflated by code it never runs.
@@ -188,17 +190,19 @@ const SCENARIOS: Record<string, Scenario> = {
 };
 
 async function run(): Promise<void> {
-  const [name, json] = process.argv.slice(2);
+  const [name, json, option] = process.argv.slice(2);
   const scenario = SCENARIOS[name ?? ''];
   if (!scenario || !json)
     throw new Error(`usage: scenario.js <${Object.keys(SCENARIOS).join('|')}> <target json>`);
+  const memoryAtPeak = option === '--memory' ? watchMemory() : undefined;
   const started = performance.now();
   let firstRowMs: number | null = null;
   const messages = await scenario(JSON.parse(json) as Target, () => {
     firstRowMs ??= performance.now() - started;
   });
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ messages, firstRowMs, maxRssMb }) + '\n');
+  const memory = memoryAtPeak?.();
+  process.stdout.write(JSON.stringify({ messages, firstRowMs, maxRssMb, memory }) + '\n');
 }
 
 run().catch((error: unknown) => {
