@@ -4,6 +4,7 @@ import {
   type DedupeMode,
   type MessageIdentity,
 } from './message-identity.js';
+import { DigestSet } from './digest-set.js';
 
 /** What a destination folder already holds, asked a batch at a time. */
 export interface DedupeIndex {
@@ -30,9 +31,9 @@ export interface IndexedMessage {
  * digest is the same, and only their bodies are read, all of a batch in one FETCH.
  */
 export class HeaderDedupeIndex implements DedupeIndex {
-  private readonly messageIdKeys = new Set<string>();
+  private readonly messageIdKeys = new DigestSet();
   private readonly byHeaderDigest = new Map<string, number[]>();
-  private readonly contentHashes = new Set<string>();
+  private readonly contentHashes = new DigestSet();
   private readonly hashedUids = new Set<number>();
 
   constructor(

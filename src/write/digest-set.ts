@@ -1,0 +1,30 @@
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * A set of sha256 digests given as hex, each held as the 16 bytes of its first half in a
+ * one-byte string: about 32 bytes of heap instead of 80 for the text. A target folder's dedupe
+ * index holds two per message, so a folder of 100,000 messages holds about 10 MB less (docs/
+ * performance.md). 128 bits keep collisions out of reach (about 2^-64 at 2^32 messages). A key
+ * that is not a sha256 hex digest is kept whole, in a set of its own, so it never meets a
+ * shortened one.
+ */
+export class DigestSet {
+  private readonly digests = new Set<string>();
+  private readonly others = new Set<string>();
+
+  add(key: string): void {
+    if (SHA256_HEX.test(key)) this.digests.add(shortened(key));
+    else this.others.add(key);
+  }
+
+  has(key: string): boolean {
+    return SHA256_HEX.test(key) ? this.digests.has(shortened(key)) : this.others.has(key);
+  }
+
+  get size(): number {
+    return this.digests.size + this.others.size;
+  }
+}
+
+// A new flat string: a slice of the hex text would keep the whole text alive.
+const shortened = (hex: string): string => Buffer.from(hex.slice(0, 32), 'hex').toString('latin1');
