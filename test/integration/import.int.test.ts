@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runImport, type ImportResult } from '../../src/index.js';
+import { runImport, type ImportResult, type ImportSpec } from '../../src/index.js';
 import { IMPORT_BATCH_BYTES } from '../../src/import/import-folder.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
@@ -177,46 +177,41 @@ describe("the source's limits", () => {
 });
 
 describe('import batches bounded by bytes', () => {
-  it('reads large messages a few at a time (IMPORT_BATCH_BYTES per batch) and copies them exactly', async () => {
-    const source = freshUser('bs');
-    const destination = freshUser('bt');
-    // Five messages of 45% of a batch each: two fit a batch, so the sources come in three FETCHes.
+  // Five messages of 45% of an import batch each: two fit a batch of IMPORT_BATCH_BYTES.
+  async function importLarge(
+    user: ReturnType<typeof freshUser>,
+    destination: ImportSpec['destination'],
+  ): Promise<{ result: ImportResult; sourceFetches: string[] }> {
     const size = Math.floor(IMPORT_BATCH_BYTES * 0.45);
     const messages = [0, 1, 2, 3, 4].map((i) => ({
       source: message(`Large ${i}`, { body: `${String(i).repeat(size)}\r\n` }),
     }));
-    await seedMailbox(dovecot(), source, { INBOX: messages });
+    await seedMailbox(dovecot(), user, { INBOX: messages });
     const log = commandRecorder();
-    const result = await runImport(
-      makeConfig(source),
-      { destination: target(destination, tempFile('state.db')) },
-      { logger: log.logger },
-    );
-    expect(result.totals).toMatchObject({ seen: 5, copied: 5, failed: 0 });
-    expect(await snapshot(destination)).toEqual(await snapshot(source));
+    const result = await runImport(makeConfig(user), { destination }, { logger: log.logger });
     const sourceFetches = log
       .sent()
       .filter((line) => line.startsWith('UID FETCH') && line.includes('BODY.PEEK[]'));
+    return { result, sourceFetches };
+  }
+
+  it('reads large messages a few at a time (IMPORT_BATCH_BYTES per batch) and copies them exactly', async () => {
+    const source = freshUser('bs');
+    const destination = freshUser('bt');
+    const { result, sourceFetches } = await importLarge(
+      source,
+      target(destination, tempFile('state.db')),
+    );
+    expect(result.totals).toMatchObject({ seen: 5, copied: 5, failed: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
     expect(sourceFetches).toHaveLength(3);
   });
 
   it('reads the same messages into the archive in one batch (its own 16 MB budget)', async () => {
-    const source = freshUser('bsa');
-    const size = Math.floor(IMPORT_BATCH_BYTES * 0.45);
-    const messages = [0, 1, 2, 3, 4].map((i) => ({
-      source: message(`Large ${i}`, { body: `${String(i).repeat(size)}\r\n` }),
-    }));
-    await seedMailbox(dovecot(), source, { INBOX: messages });
-    const log = commandRecorder();
-    const result = await runImport(
-      makeConfig(source),
-      { destination: { archive: tempFile('bsa.archive') } },
-      { logger: log.logger },
-    );
+    const { result, sourceFetches } = await importLarge(freshUser('bsa'), {
+      archive: tempFile('bsa.archive'),
+    });
     expect(result.totals).toMatchObject({ seen: 5, copied: 5, failed: 0 });
-    const sourceFetches = log
-      .sent()
-      .filter((line) => line.startsWith('UID FETCH') && line.includes('BODY.PEEK[]'));
     expect(sourceFetches).toHaveLength(1);
   });
 });
