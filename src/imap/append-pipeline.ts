@@ -230,6 +230,16 @@ export class AppendPipeline {
     for (const wake of this.idle.splice(0)) wake();
   }
 
+  /** Once every step asked for is written and answered, and imapflow has its socket back. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const turn = this.turn;
+      await turn;
+      await this.drained();
+      if (this.turn === turn && !this.lease) return;
+    }
+  }
+
   /** Resolves once no pipelined command is in flight and imapflow has its socket back. */
   private drained(): Promise<void> {
     if (!this.lease) return Promise.resolve();

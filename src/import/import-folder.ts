@@ -9,7 +9,7 @@ import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import { deleteAged, recordUnread, settle, type FolderJob, type FolderRun } from './folder-run.js';
 import { emptyFolderResult, type FolderImportResult } from './import-result.js';
-import { storeBatch } from './store-batch.js';
+import { finishCarried, storeBatch, type StepCarry } from './store-batch.js';
 import { syncFlags } from './flag-sync.js';
 import { mirrorDeletions } from './mirror-deletions.js';
 
@@ -229,6 +229,9 @@ async function copyInBatches(
 ): Promise<void> {
   const { config } = run.job;
   const batches = await batchesOf(run, uids, Math.min(config.maxQueueDepth, config.pageSize));
+  // Without post-read actions a batch's last step stays in flight while the next one is read
+  // and prepared; it is finished before the folder is left, on every path.
+  const carry: StepCarry | undefined = run.acting ? undefined : {};
   let next = batches.length > 0 ? fetchBatch(run, batches[0]!) : undefined;
   try {
     for (let b = 0; b < batches.length; b++) {
@@ -236,12 +239,14 @@ async function copyInBatches(
       const more = b + 1 < batches.length;
       next = more && !run.acting ? fetchBatch(run, batches[b + 1]!) : undefined;
       await noteUnread(run, fetched, retrying);
-      await storeAndSettle(run, fetched.batch, b === 0);
+      await storeAndSettle(run, fetched.batch, b === 0, carry);
       if (more && !next) next = fetchBatch(run, batches[b + 1]!);
     }
+    await finishCarried(carry);
   } finally {
-    // Never leave the folder (and its lock) with a FETCH still running on the session.
+    // Never leave the folder (and its lock) with a FETCH or an APPEND still running.
     await next?.catch(() => undefined);
+    await finishCarried(carry).catch(() => undefined);
   }
 }
 
@@ -272,10 +277,15 @@ async function noteUnread(
 }
 
 /** Stores a batch, then acts on what the destination holds, also when storing failed midway. */
-async function storeAndSettle(run: FolderRun, batch: BulkMessage[], first: boolean): Promise<void> {
+async function storeAndSettle(
+  run: FolderRun,
+  batch: BulkMessage[],
+  first: boolean,
+  carry: StepCarry | undefined,
+): Promise<void> {
   const settled: number[] = [];
   try {
-    await storeBatch(run, batch, first, settled);
+    await storeBatch(run, batch, first, settled, carry);
   } catch (error) {
     // The destination failed (full, gone): still act on what it confirmed, if the source lets
     // us; what cannot be done now stays pending in the state for the next run.

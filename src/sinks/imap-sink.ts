@@ -98,12 +98,20 @@ export class ImapSink implements Sink {
       overlaps: true,
       contains: (identities) =>
         onTarget(session, async () => {
-          index ??= await buildTargetFolderIndex(session, destination, mode, exists);
+          // A step of the batch before may still be in flight (storeBatch's carry): reading
+          // the target waits until imapflow has its socket back.
+          const settled = (): Promise<void> => appends.settled();
+          if (!index) {
+            await settled();
+            index = await buildTargetFolderIndex(session, destination, mode, exists, settled);
+          }
           return index.contains(identities);
         }),
       confirm: (identity: MessageIdentity) =>
         onTarget(session, async () => {
-          contentIndex ??= await buildTargetFolderIndex(session, destination, 'hash', true);
+          contentIndex ??= await buildTargetFolderIndex(session, destination, 'hash', true, () =>
+            appends.settled(),
+          );
           return (await contentIndex.contains([identity]))[0] === true;
         }),
       syncFlags: (changes) => onTarget(session, () => syncImapFlags(session, destination, changes)),

@@ -64,14 +64,19 @@ async function readBodies(
 
 /**
  * The dedupe index of an IMAP folder, built once per folder per run. A folder that does not
- * exist yet is empty. Mode none builds nothing.
+ * exist yet is empty. Mode none builds nothing. `beforeRead`: awaited before bodies are read
+ * later on, when the session may be busy otherwise (APPENDs in flight on its socket).
  */
 export async function buildTargetFolderIndex(
   session: Session,
   path: string,
   mode: DedupeMode,
   exists: boolean,
+  beforeRead: () => Promise<void> = async () => undefined,
 ): Promise<DedupeIndex> {
   const existing = mode === 'none' || !exists ? [] : await indexedMessages(session, path);
-  return new HeaderDedupeIndex(mode, existing, (uids) => readBodies(session, path, uids));
+  return new HeaderDedupeIndex(mode, existing, async (uids) => {
+    await beforeRead();
+    return readBodies(session, path, uids);
+  });
 }

@@ -3,6 +3,7 @@
  * the target, compared message for message (Message-ID, size, a hash of the exact bytes,
  * flags, internal date) and folder for folder.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runImport, type ImportResult, type ImportSpec } from '../../src/index.js';
@@ -213,6 +214,42 @@ describe('import batches bounded by bytes', () => {
     });
     expect(result.totals).toMatchObject({ seen: 5, copied: 5, failed: 0 });
     expect(sourceFetches).toHaveLength(1);
+  });
+});
+
+describe("a batch's last APPEND step in flight while the next batch is prepared", () => {
+  it("copies exactly what is missing while look-alikes' bodies are read at the target between batches", async () => {
+    const source = freshUser('cs');
+    const destination = freshUser('cd');
+    // No Message-ID: each batch asks the target for the bodies of messages with the same
+    // Date, From, To, Cc and Subject, while the step of the batch before is in flight (the
+    // read waits for it; Dovecot answering in order made it pass without the wait too).
+    // Bodies of 1.5 MB: two messages per batch, and an APPEND long enough to be in flight.
+    const mail = (i: number, body: string): { source: Buffer } => ({
+      source: message(`Carry ${i}`, { id: null, body: `${body}\r\n${'x'.repeat(1_500_000)}` }),
+    });
+    const sourceMail = Array.from({ length: 10 }, (_, i) => mail(i, `Body ${i}`));
+    await seedMailbox(dovecot(), source, { INBOX: sourceMail });
+    await seedMailbox(dovecot(), destination, {
+      // Even: the same message (a duplicate); odd: the same headers, another body.
+      INBOX: Array.from({ length: 10 }, (_, i) => mail(i, i % 2 === 0 ? `Body ${i}` : 'Other')),
+    });
+    const log = commandRecorder();
+    const result = await runImport(
+      makeConfig(source),
+      { destination: target(destination, tempFile('carry.db')) },
+      { logger: log.logger },
+    );
+    expect(result.totals).toMatchObject({ seen: 10, copied: 5, duplicates: 5, failed: 0 });
+    const held = (await snapshot(destination)).INBOX!;
+    expect(held).toHaveLength(15);
+    // Every source message is there exactly once: the even ones as they were, the odd ones copied.
+    const sha256 = (raw: Buffer): string => createHash('sha256').update(raw).digest('hex');
+    for (const { source: raw } of sourceMail)
+      expect(held.filter((m) => m.sha256 === sha256(raw))).toHaveLength(1);
+    // Five batches of two: the target's bodies were read in more than one FETCH.
+    const bodyReads = log.sent().filter((line) => /BODY\.PEEK\[TEXT\]/i.test(line));
+    expect(bodyReads.length).toBeGreaterThan(1);
   });
 });
 
