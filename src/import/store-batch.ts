@@ -77,18 +77,6 @@ export async function storeBatch(
   // The batch before's last step: older than any of this batch's, so recorded first.
   const earlier: StepCarry = { pending: carry?.pending };
   if (carry) carry.pending = undefined;
-  let messages: SourceMessage[];
-  let present: boolean[];
-  try {
-    messages = toSourceMessages(run, batch);
-    present = await sink.contains(messages.map((message) => message.identity));
-  } catch (error) {
-    // Failed before its first step: the batch before's step is still recorded if it can be.
-    await finishCarried(earlier).catch(() => undefined);
-    throw error;
-  }
-  sink.prepare?.(messages.filter((_, index) => !present[index]));
-  const dedupe = new BatchDedupe(run.job.mode);
   const delayMs = config.delayBetweenMessagesMs;
   const step = delayMs > 0 ? 1 : STEP;
   // A destination that answers in order takes the next step before it has answered this one.
@@ -107,6 +95,10 @@ export async function storeBatch(
     if (last) await finish(last);
   };
   try {
+    const messages = toSourceMessages(run, batch);
+    const present = await sink.contains(messages.map((message) => message.identity));
+    sink.prepare?.(messages.filter((_, index) => !present[index]));
+    const dedupe = new BatchDedupe(run.job.mode);
     for (let start = 0; start < messages.length; start += step) {
       if (signal?.aborted) {
         await finishInFlight();
@@ -141,7 +133,8 @@ export async function storeBatch(
     // is idle again, and it is not recorded; its intents stay, checked at the destination by
     // the next run (recoverLeftovers), which also copies again what an intent left unconfirmed.
     await inFlight?.storing.catch(() => undefined);
-    // Failed before its first step was sent: the same for the batch before's step.
+    // Failed before its first step was sent: the batch before's step is still awaited, and
+    // recorded if it can be.
     await finishCarried(earlier).catch(() => undefined);
   }
 }

@@ -92,25 +92,26 @@ export class ImapSink implements Sink {
     // Built only after a crash left an intent: is that one message there, whatever the mode?
     let contentIndex: DedupeIndex | undefined;
     const appends = new AppendPipeline(session, destination);
+    // A step of the batch before may still be in flight (storeBatch's carry): the target is
+    // read only once imapflow has its socket back.
+    const settled = (): Promise<void> => appends.settled();
     return {
       destination,
       needsIntent: true,
       overlaps: true,
       contains: (identities) =>
         onTarget(session, async () => {
-          // A step of the batch before may still be in flight (storeBatch's carry): reading
-          // the target waits until imapflow has its socket back.
-          const settled = (): Promise<void> => appends.settled();
-          if (!index) {
-            await settled();
-            index = await buildTargetFolderIndex(session, destination, mode, exists, settled);
-          }
+          index ??= await buildTargetFolderIndex(session, destination, mode, exists, settled);
           return index.contains(identities);
         }),
       confirm: (identity: MessageIdentity) =>
         onTarget(session, async () => {
-          contentIndex ??= await buildTargetFolderIndex(session, destination, 'hash', true, () =>
-            appends.settled(),
+          contentIndex ??= await buildTargetFolderIndex(
+            session,
+            destination,
+            'hash',
+            true,
+            settled,
           );
           return (await contentIndex.contains([identity]))[0] === true;
         }),

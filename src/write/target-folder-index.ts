@@ -64,8 +64,9 @@ async function readBodies(
 
 /**
  * The dedupe index of an IMAP folder, built once per folder per run. A folder that does not
- * exist yet is empty. Mode none builds nothing. `beforeRead`: awaited before bodies are read
- * later on, when the session may be busy otherwise (APPENDs in flight on its socket).
+ * exist yet is empty. Mode none builds nothing. `beforeRead`: awaited before each read of the
+ * target (the index, later bodies), when the session may be busy otherwise (APPENDs in flight
+ * on its socket).
  */
 export async function buildTargetFolderIndex(
   session: Session,
@@ -74,6 +75,7 @@ export async function buildTargetFolderIndex(
   exists: boolean,
   beforeRead: () => Promise<void> = async () => undefined,
 ): Promise<DedupeIndex> {
+  await beforeRead();
   const existing = mode === 'none' || !exists ? [] : await indexedMessages(session, path);
   return new HeaderDedupeIndex(mode, existing, async (uids) => {
     await beforeRead();
