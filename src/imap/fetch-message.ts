@@ -1,11 +1,13 @@
 /**
  * One `* n FETCH (...)` response as the message object imapflow's fetch() would give, with the
- * items it carried. UIDs and sizes are checked numbers; ENVELOPE and BODYSTRUCTURE go through
- * imapflow's own decoders, so both FETCH paths yield the same rows.
+ * items it carried. UIDs and sizes are checked numbers; BODYSTRUCTURE goes through imapflow's
+ * own decoder and ENVELOPE through one held equal to imapflow's, so both FETCH paths yield the
+ * same rows.
  */
 import type { FetchedMessage } from '../fetched-message.js';
 import { fetchProtocolError, buf, str, strings, type Node } from './fetch-tokens.js';
-import { parseBodystructure, parseEnvelope } from './imapflow-internals.js';
+import { decodeEnvelope } from './envelope.js';
+import { parseBodystructure } from './imapflow-internals.js';
 import { structureProblem } from './mime-shape.js';
 
 /** A fetched message, with the full source when BODY[] was asked for. */
@@ -48,10 +50,7 @@ const ITEMS: Record<string, [string, (value: Node | undefined) => unknown]> = {
   FLAGS: ['flags', (value) => new Set(strings(value))],
   'RFC822.SIZE': ['size', (value) => numberOf(value, 'RFC822.SIZE', NUMBER)],
   INTERNALDATE: ['internalDate', dateOf],
-  ENVELOPE: [
-    'envelope',
-    (value) => (Array.isArray(value) ? parseEnvelope(value as never) : undefined),
-  ],
+  ENVELOPE: ['envelope', (value) => (Array.isArray(value) ? decodeEnvelope(value) : undefined)],
   'X-GM-LABELS': ['labels', (value) => new Set(strings(value))],
   'X-GM-THRID': ['threadId', str],
   'BODY[]': ['source', buf],

@@ -14,8 +14,8 @@
  * - `untaggedHandlers`, the session's handlers of untagged answers: NOTIFY's STATUS of another
  *   folder comes unasked (during IDLE), where no exec() holds a handler for it;
  * - `lib/handler/imap-compiler.js`: the exact bytes exec() would send, for the borrowed socket;
- * - `lib/tools.js` parseEnvelope / parseBodystructure: so the bulk parser yields the very
- *   objects imapflow's fetch() would.
+ * - `lib/tools.js` parseBodystructure: so the bulk parser yields the very objects imapflow's
+ *   fetch() would; parseEnvelope, the reference imap/envelope.ts is held equal to.
  */
 import type { Duplex } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
