@@ -17,7 +17,9 @@ function files(dir: string): string[] {
     const path = join(dir, name);
     return statSync(path).isDirectory()
       ? files(path)
-      : (path.endsWith('.ts') && !path.endsWith('.d.ts')) || path.endsWith('.js')
+      : // Generated code (the precompiled validators) is not written by hand.
+        (path.endsWith('.ts') && !path.endsWith('.d.ts') && !path.endsWith('.generated.ts')) ||
+          path.endsWith('.js')
         ? [path]
         : [];
   });

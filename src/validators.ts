@@ -1,11 +1,17 @@
 /**
- * The one Ajv instance. Every schema under schemas/ is compiled once, here, and exposed as a
- * named validator; formatIssues() turns Ajv's errors into sentences a person can act on.
+ * The connector's validators: its own schemas compiled ahead of time (schema-validators.generated.ts,
+ * no compiler at run time), others (the adapters' host inputs) compiled on first use with Ajv;
+ * formatIssues() turns either's errors into sentences a person can act on.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import { isDeepStrictEqual } from 'node:util';
+import type * as AjvModule from 'ajv/dist/2020.js';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Issue } from './errors.js';
-import { didYouMean } from './did-you-mean.js';
-import { addHints } from './schema-hints.js';
+import { fieldName, formatIssues, schemaHints as hints } from './format-issues.js';
+import { addHints, nodeAt } from './schema-hints.js';
+import { AJV_OPTIONS } from './schema-options.js';
+import * as precompiled from './schema-validators.generated.js';
 import actionsSchema from '../schemas/actions.schema.json' with { type: 'json' };
 import connectionSchema from '../schemas/connection.schema.json' with { type: 'json' };
 import manifestSchema from '../schemas/connector.schema.json' with { type: 'json' };
@@ -16,21 +22,22 @@ import querySchema from '../schemas/query.schema.json' with { type: 'json' };
 import rowSchema from '../schemas/row.schema.json' with { type: 'json' };
 import writeSchema from '../schemas/write.schema.json' with { type: 'json' };
 
-const ajv = new Ajv2020({
-  allErrors: true,
-  useDefaults: true,
-  strict: true,
-  // if/then branches require properties declared at the top level, which strictRequired rejects.
-  strictRequired: false,
-  allowUnionTypes: true,
-  verbose: true,
-});
+// Ajv's compiler (90 ms to load) only for a schema that was not compiled ahead of time.
+let ajv: Ajv2020 | undefined;
+function compiler(): Ajv2020 {
+  if (!ajv) {
+    const { Ajv2020: Compiler } = createRequire(import.meta.url)(
+      'ajv/dist/2020.js',
+    ) as typeof AjvModule;
+    ajv = new Compiler(AJV_OPTIONS);
+  }
+  return ajv;
+}
 // The schemas use no custom keywords and no formats, so a host's stock Ajv2020 loads them too.
 
-/** Schema node -> plain-language hint, across every compiled schema. */
-const hints = new WeakMap<object, string>();
+export { formatIssues };
 
-/** A validator with Ajv's call shape, compiled on first use: compiling every schema at load time cost a CLI start about 0.4 s. */
+/** A validator with Ajv's call shape. */
 export interface Validator {
   (data: unknown): boolean;
   errors: ErrorObject[] | null | undefined;
@@ -64,9 +71,31 @@ export function depthIssue(pointer: string): Issue {
   };
 }
 
-/** A validator of `schema` on the shared Ajv, compiled on first use (adapters check host inputs with it). */
-export function compile(file: string, schema: object): Validator {
-  let compiled: ValidateFunction | undefined;
+type Check = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null | undefined };
+
+/**
+ * A precompiled validator's errors name its own copies of the schema's nodes: they are pointed
+ * at the imported schema's (where the hints are) when the node at the error's schema path is
+ * the same; else the copy stays, and only a hint can be missing.
+ */
+function withOwnNodes(schema: object, errors: ErrorObject[]): ErrorObject[] {
+  return errors.map((error) => {
+    const pointer = error.schemaPath.replace(/^#/, '').split('/').slice(0, -1).join('/');
+    const node = nodeAt(schema, pointer);
+    return typeof node === 'object' && node !== null && isDeepStrictEqual(node, error.parentSchema)
+      ? { ...error, parentSchema: node }
+      : error;
+  });
+}
+
+/** Ajv's call shape around `check`: the depth limit first, hints recorded on first use. */
+function guarded(
+  file: string,
+  schema: object,
+  check: () => Check,
+  precompiled: boolean,
+): Validator {
+  let hinted = false;
   const validate: Validator = Object.assign(
     (data: unknown): boolean => {
       const deep = tooDeepAt(data);
@@ -82,12 +111,13 @@ export function compile(file: string, schema: object): Validator {
         ];
         return false;
       }
-      if (!compiled) {
+      if (!hinted) {
         addHints(file, schema, hints);
-        compiled = ajv.compile(schema);
+        hinted = true;
       }
-      const ok = compiled(data);
-      validate.errors = compiled.errors;
+      const run = check();
+      const ok = run(data);
+      validate.errors = precompiled && run.errors ? withOwnNodes(schema, run.errors) : run.errors;
       return ok;
     },
     { errors: null as ErrorObject[] | null | undefined },
@@ -95,145 +125,60 @@ export function compile(file: string, schema: object): Validator {
   return validate;
 }
 
-export const validateConnectionSchema = compile('connection.schema.json', connectionSchema);
-export const validateManifestSchema = compile('connector.schema.json', manifestSchema);
-
-const MAX_ECHO_CHARS = 60;
-
-function echo(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > MAX_ECHO_CHARS ? text.slice(0, MAX_ECHO_CHARS) + '...' : text;
+/** A validator of `schema` on the shared Ajv, compiled on first use (adapters check host inputs with it). */
+export function compile(file: string, schema: object): Validator {
+  let compiled: ValidateFunction | undefined;
+  return guarded(file, schema, () => (compiled ??= compiler().compile(schema)), false);
 }
 
-function fieldName(pointer: string): string {
-  return pointer.replace(/^\//, '') || '(config)';
+/** One of the connector's schemas, compiled ahead of time. */
+function precompiledValidator(file: string, schema: object, check: Check): Validator {
+  return guarded(file, schema, () => check, true);
 }
 
-interface SchemaNode {
-  writeOnly?: boolean;
-  minimum?: number;
-  maximum?: number;
-  type?: string | string[];
-  properties?: Record<string, unknown>;
-  description?: string;
-}
+export const validateConnectionSchema = precompiledValidator(
+  'connection.schema.json',
+  connectionSchema,
+  precompiled.validateConnection,
+);
+export const validateManifestSchema = precompiledValidator(
+  'connector.schema.json',
+  manifestSchema,
+  precompiled.validateManifest,
+);
 
-function describeType(type: unknown): string {
-  const list = Array.isArray(type) ? type : [type];
-  return list.map((t) => (t === 'integer' ? 'a whole number' : `a ${String(t)}`)).join(' or ');
-}
-
-/** One sentence per Ajv error; undefined for errors another message already covers. */
-function sentence(error: ErrorObject): Issue | undefined {
-  const parent = (error.parentSchema ?? {}) as SchemaNode;
-  const hint = hints.get(parent);
-  const field = error.instancePath;
-  const name = fieldName(field);
-  // A secret's value is never repeated back, not even a wrong one.
-  const got = parent.writeOnly ? '' : `, got ${echo(error.data)}`;
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required': {
-      const missing = String(params.missingProperty);
-      const when = /allOf\/\d+\/then/.test(error.schemaPath) ? ` ${hint ?? ''}` : '';
-      return { field: `${field}/${missing}`, message: `${missing} is required${when}`.trimEnd() };
-    }
-    case 'oneOf':
-      return hint
-        ? { field: field || '/', message: hint }
-        : { field, message: `${name} ${error.message ?? 'is invalid'}` };
-    case 'anyOf': {
-      const branches = (parent as { anyOf?: { type?: unknown }[] }).anyOf ?? [];
-      const types = branches.map((branch) => branch.type).filter((type) => type !== undefined);
-      // Branches of required fields: the hint is the whole sentence.
-      if (types.length === 0)
-        return { field: field || '/', message: hint ?? `${name} ${error.message}` };
-      return { field, message: `${name} must be ${hint ?? describeType(types)}${got}` };
-    }
-    case 'minimum':
-    case 'maximum':
-      if (parent.minimum !== undefined && parent.maximum !== undefined) {
-        return { field, message: `${name} must be ${parent.minimum}-${parent.maximum}${got}` };
-      }
-      return { field, message: `${name} ${error.message}${got}` };
-    case 'type':
-      return { field, message: `${name} must be ${describeType(params.type)}${got}` };
-    case 'enum':
-      return {
-        field,
-        message: `${name} must be one of ${(params.allowedValues as unknown[]).join(', ')}${got}`,
-      };
-    case 'pattern':
-    case 'format':
-      return {
-        field,
-        message: `${name} must be ${hint ?? `in format ${String(params.format ?? params.pattern)}`}${got}`,
-      };
-    case 'minLength':
-      return { field, message: `${name} must not be empty` };
-    case 'additionalProperties': {
-      const extra = String(params.additionalProperty);
-      const known = Object.keys(parent.properties ?? {});
-      return {
-        field: `${field}/${extra}`,
-        message: `${extra} is not a known field${didYouMean(extra, known)}`,
-      };
-    }
-    case 'if':
-      return undefined;
-    default:
-      return { field, message: `${name} ${error.message ?? 'is invalid'}` };
-  }
-}
-
-/**
- * The errors worth reporting of an anyOf: when the value has the type of one branch (a number
- * for "a number 0-3600 or a fraction text"), that branch's own errors say most; otherwise the
- * anyOf's one summary. Branches of required-field alternatives always give way to the summary.
- */
-function pickAnyOfErrors(errors: ErrorObject[]): ErrorObject[] {
-  const dropped = new Set<ErrorObject>();
-  // A oneOf is summed up only where a hint says what it wants (destination: archive or imap);
-  // elsewhere (a query criterion, one branch per key) the branches' own errors are clearer.
-  const summed = (e: ErrorObject): boolean =>
-    e.keyword === 'anyOf' || (e.keyword === 'oneOf' && hints.has((e.parentSchema ?? {}) as object));
-  for (const anyOf of errors.filter(summed)) {
-    const prefix = `${anyOf.schemaPath}/`;
-    const inside = errors.filter((error) => error.schemaPath.startsWith(prefix));
-    const branchOf = (error: ErrorObject): string =>
-      error.schemaPath.slice(prefix.length).split('/')[0]!;
-    const mistyped = new Set(inside.filter((e) => e.keyword === 'type').map(branchOf));
-    const typed = inside.filter((error) => !mistyped.has(branchOf(error)));
-    const hasTypes = inside.some((error) => error.keyword === 'type') || mistyped.size > 0;
-    if (hasTypes && typed.length > 0 && typed.every((e) => e.keyword !== 'required')) {
-      dropped.add(anyOf);
-      inside.filter((error) => mistyped.has(branchOf(error))).forEach((e) => dropped.add(e));
-    } else {
-      inside.forEach((error) => dropped.add(error));
-    }
-  }
-  return errors.filter((error) => !dropped.has(error));
-}
-
-/** Ajv errors -> issues, one per problem, each naming its field (JSON Pointer). */
-export function formatIssues(errors: ErrorObject[] | null | undefined): Issue[] {
-  const issues: Issue[] = [];
-  const seen = new Set<string>();
-  for (const error of pickAnyOfErrors(errors ?? [])) {
-    const issue = sentence(error);
-    if (!issue) continue;
-    const key = issue.field + '\u0000' + issue.message;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    issues.push(issue);
-  }
-  return issues;
-}
-
-export const validateQuerySchema = compile('query.schema.json', querySchema);
-export const validateCursorSchema = compile('cursor.schema.json', cursorSchema);
-export const validateRowSchema = compile('row.schema.json', rowSchema);
-export const validateWriteSchema = compile('write.schema.json', writeSchema);
-export const validateImportSchema = compile('import.schema.json', importSchema);
-export const validateActionsSchema = compile('actions.schema.json', actionsSchema);
-export const validateBatchSchema = compile('batch.schema.json', batchSchema);
+export const validateQuerySchema = precompiledValidator(
+  'query.schema.json',
+  querySchema,
+  precompiled.validateQuery,
+);
+export const validateCursorSchema = precompiledValidator(
+  'cursor.schema.json',
+  cursorSchema,
+  precompiled.validateCursor,
+);
+export const validateRowSchema = precompiledValidator(
+  'row.schema.json',
+  rowSchema,
+  precompiled.validateRow,
+);
+export const validateWriteSchema = precompiledValidator(
+  'write.schema.json',
+  writeSchema,
+  precompiled.validateWrite,
+);
+export const validateImportSchema = precompiledValidator(
+  'import.schema.json',
+  importSchema,
+  precompiled.validateImport,
+);
+export const validateActionsSchema = precompiledValidator(
+  'actions.schema.json',
+  actionsSchema,
+  precompiled.validateActions,
+);
+export const validateBatchSchema = precompiledValidator(
+  'batch.schema.json',
+  batchSchema,
+  precompiled.validateBatch,
+);

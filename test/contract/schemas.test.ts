@@ -10,6 +10,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toDraft07 } from '../../scripts/draft07-schemas.js';
+import { GENERATED_FILE, validatorsSource } from '../../scripts/generate-validators.js';
+import { compile, formatIssues, validateConnectionSchema } from '../../src/validators.js';
 import { nodeAt, SCHEMA_HINTS } from '../../src/schema-hints.js';
 import { REPO_ROOT } from '../helpers/repo-files.js';
 
@@ -52,6 +54,45 @@ describe('exported schemas', () => {
     const { ajv, log } = stock((logger) => new Ajv.default({ logger: logger as never }));
     expect(() => ajv.compile(twin)).not.toThrow();
     expect(log).toEqual([]);
+  });
+
+  it('has the precompiled validators the schemas give (npm run manifest writes them)', () => {
+    expect(readFileSync(REPO_ROOT + GENERATED_FILE, 'utf8')).toBe(validatorsSource(REPO_ROOT));
+  });
+
+  it('precompiled and run-time compiled validators report the same issues', () => {
+    const schema = load(`${dir}connection.schema.json`);
+    const compiled = compile('connection.schema.json', schema);
+    const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(undefined));
+    const config = fc.record(
+      {
+        server: fc.oneof(fc.constant('imap.example.com'), fc.string()),
+        username: fc.string(),
+        port: fc.oneof(fc.integer({ min: -1, max: 70000 }), fc.string()),
+        security: value,
+        authMethod: fc.constantFrom('password', 'oauth2', 'masterUser', 'other'),
+        oauth2TokenUrl: value,
+        delayBetweenMessages: fc.oneof(fc.double(), fc.string()),
+        dateTimeFormat: fc.string(),
+        pageSize: value,
+      },
+      { requiredKeys: [] },
+    );
+    let failures = 0;
+    fc.assert(
+      fc.property(config, (input) => {
+        const [a, b] = [structuredClone(input), structuredClone(input)];
+        const ok = validateConnectionSchema(a);
+        expect(compiled(b)).toBe(ok);
+        expect(a).toEqual(b); // the same defaults filled in
+        if (!ok) failures++;
+        expect(formatIssues(validateConnectionSchema.errors)).toEqual(
+          formatIssues(compiled.errors),
+        );
+      }),
+      { numRuns: 500 },
+    );
+    expect(failures).toBeGreaterThan(100);
   });
 
   it('draft-07 and 2020-12 agree on random connection configs', () => {
