@@ -44,7 +44,9 @@ describe('cpu-use', () => {
     while (Date.now() < end);
     const second = machineCpuSeconds();
     expect(second.busy).toBeGreaterThan(first.busy);
-    expect(second.busy - first.busy).toBeLessThanOrEqual(second.total - first.total);
+    // proc(5): iowait "is not reliable" and can go down between reads, and total counts it:
+    // allow a few ticks (it failed once with the suite on both cores).
+    expect(second.busy - first.busy).toBeLessThanOrEqual(second.total - first.total + 0.05);
   });
 });
 
