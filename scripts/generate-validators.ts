@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import { AJV_OPTIONS, PRECOMPILED_SCHEMAS } from '../src/schema-options.js';
+import { AJV_OPTIONS, PRECOMPILED_SCHEMAS, precompiledExportName } from '../src/schema-options.js';
 
 // The CommonJS module is the function itself; its types only know the default export.
 const standalone = standaloneModule as unknown as typeof standaloneModule.default;
@@ -28,11 +28,6 @@ const UNWRAP = `function unwrap(module) {
 }
 `;
 
-/** `import` -> `validateImport`: the generated module's export of one schema. */
-export function exportName(name: string): string {
-  return `validate${name[0]!.toUpperCase()}${name.slice(1)}`;
-}
-
 /** The generated module's text. */
 export function validatorsSource(root: string): string {
   const ajv = new Ajv2020({ ...AJV_OPTIONS, code: { source: true, esm: true } });
@@ -40,7 +35,7 @@ export function validatorsSource(root: string): string {
   for (const [name, file] of Object.entries(PRECOMPILED_SCHEMAS)) {
     const schema = JSON.parse(readFileSync(`${root}schemas/${file}`, 'utf8')) as { $id: string };
     ajv.addSchema(schema);
-    exports[exportName(name)] = schema.$id;
+    exports[precompiledExportName(name)] = schema.$id;
   }
   let code = standalone(ajv, exports);
   // Ajv writes its runtime helpers as require() even in ESM output: make them imports. They

@@ -25,3 +25,8 @@ export const PRECOMPILED_SCHEMAS = {
   row: 'row.schema.json',
   write: 'write.schema.json',
 } as const;
+
+/** `import` -> `validateImport`: the generated module's export of one schema. */
+export function precompiledExportName(name: string): string {
+  return `validate${name[0]!.toUpperCase()}${name.slice(1)}`;
+}

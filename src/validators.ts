@@ -10,7 +10,7 @@ import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Issue } from './errors.js';
 import { fieldName, formatIssues, schemaHints as hints } from './format-issues.js';
 import { addHints, nodeAt } from './schema-hints.js';
-import { AJV_OPTIONS } from './schema-options.js';
+import { AJV_OPTIONS, PRECOMPILED_SCHEMAS, precompiledExportName } from './schema-options.js';
 import * as precompiled from './schema-validators.generated.js';
 import actionsSchema from '../schemas/actions.schema.json' with { type: 'json' };
 import connectionSchema from '../schemas/connection.schema.json' with { type: 'json' };
@@ -131,54 +131,30 @@ export function compile(file: string, schema: object): Validator {
   return guarded(file, schema, () => (compiled ??= compiler().compile(schema)), false);
 }
 
+const SCHEMAS: Record<keyof typeof PRECOMPILED_SCHEMAS, object> = {
+  actions: actionsSchema,
+  batch: batchSchema,
+  connection: connectionSchema,
+  manifest: manifestSchema,
+  cursor: cursorSchema,
+  import: importSchema,
+  query: querySchema,
+  row: rowSchema,
+  write: writeSchema,
+};
+
 /** One of the connector's schemas, compiled ahead of time. */
-function precompiledValidator(file: string, schema: object, check: Check): Validator {
-  return guarded(file, schema, () => check, true);
+function precompiledValidator(name: keyof typeof PRECOMPILED_SCHEMAS): Validator {
+  const check = (precompiled as Record<string, Check>)[precompiledExportName(name)]!;
+  return guarded(PRECOMPILED_SCHEMAS[name], SCHEMAS[name], () => check, true);
 }
 
-export const validateConnectionSchema = precompiledValidator(
-  'connection.schema.json',
-  connectionSchema,
-  precompiled.validateConnection,
-);
-export const validateManifestSchema = precompiledValidator(
-  'connector.schema.json',
-  manifestSchema,
-  precompiled.validateManifest,
-);
-
-export const validateQuerySchema = precompiledValidator(
-  'query.schema.json',
-  querySchema,
-  precompiled.validateQuery,
-);
-export const validateCursorSchema = precompiledValidator(
-  'cursor.schema.json',
-  cursorSchema,
-  precompiled.validateCursor,
-);
-export const validateRowSchema = precompiledValidator(
-  'row.schema.json',
-  rowSchema,
-  precompiled.validateRow,
-);
-export const validateWriteSchema = precompiledValidator(
-  'write.schema.json',
-  writeSchema,
-  precompiled.validateWrite,
-);
-export const validateImportSchema = precompiledValidator(
-  'import.schema.json',
-  importSchema,
-  precompiled.validateImport,
-);
-export const validateActionsSchema = precompiledValidator(
-  'actions.schema.json',
-  actionsSchema,
-  precompiled.validateActions,
-);
-export const validateBatchSchema = precompiledValidator(
-  'batch.schema.json',
-  batchSchema,
-  precompiled.validateBatch,
-);
+export const validateConnectionSchema = precompiledValidator('connection');
+export const validateManifestSchema = precompiledValidator('manifest');
+export const validateQuerySchema = precompiledValidator('query');
+export const validateCursorSchema = precompiledValidator('cursor');
+export const validateRowSchema = precompiledValidator('row');
+export const validateWriteSchema = precompiledValidator('write');
+export const validateImportSchema = precompiledValidator('import');
+export const validateActionsSchema = precompiledValidator('actions');
+export const validateBatchSchema = precompiledValidator('batch');
