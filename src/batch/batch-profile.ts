@@ -4,8 +4,9 @@
  * touches the network.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { ConfigError, type Issue } from '../errors.js';
 import type { ListEncoding } from './decode-list.js';
 import type { WebhookAuthSettings } from './webhook-auth.js';
@@ -124,10 +125,16 @@ export interface BatchProfile {
   baseDir: string;
 }
 
+// Loaded on first use (CommonJS, so synchronously): the runtime entry exports
+// validateBatchProfile, and yaml cost every host's and every command's start some 50 ms.
+const requireModule = createRequire(import.meta.url);
+let yamlModule: typeof Yaml | undefined;
+const loadYaml = (): typeof Yaml => (yamlModule ??= requireModule('yaml') as typeof Yaml);
+
 function parseText(text: string, path: string): unknown {
   const yaml = /\.ya?ml$/i.test(path);
   try {
-    return yaml ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text);
+    return yaml ? loadYaml().parse(text, { maxAliasCount: 100 }) : JSON.parse(text);
   } catch (error) {
     const e = error as { linePos?: { line: number; col: number }[]; message: string };
     const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';

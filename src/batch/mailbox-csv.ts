@@ -9,7 +9,8 @@
  * module only decides the layout and checks each row. A problem names its line and column and
  * never repeats a password.
  */
-import { parse } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type * as CsvParse from 'csv-parse/sync';
 import { parseServer } from '../config/parse-server.js';
 import { ConfigError, type Issue } from '../errors.js';
 import { headerColumns, SECRET_COLUMNS, type Column } from './csv-header.js';
@@ -73,9 +74,16 @@ interface Row {
   line: number;
 }
 
+// Loaded on first use (CommonJS, so synchronously): the runtime entry exports checkMailboxCsv,
+// and csv-parse cost every host's and every command's start some 40 ms.
+const requireModule = createRequire(import.meta.url);
+let csvParse: typeof CsvParse | undefined;
+const loadCsvParse = (): typeof CsvParse =>
+  (csvParse ??= requireModule('csv-parse/sync') as typeof CsvParse);
+
 function parseRows(text: string, delimiter: string): Row[] {
   const quote = detectQuote(text, delimiter);
-  const records = parse(text, {
+  const records = loadCsvParse().parse(text, {
     delimiter,
     quote,
     // The quote doubled inside a quoted field is the quote itself, for ' as for ".

@@ -58,6 +58,8 @@ describe('what the runtime entry loads', () => {
       `await import(${JSON.stringify(INDEX)});`,
     ]);
     for (const name of HEAVY) expect(loaded).not.toContain(name);
+    // The batch profile's YAML and the mailbox CSV's parser only when a profile or list is read.
+    for (const name of ['yaml', 'csv-parse']) expect(loaded).not.toContain(name);
     // The first call loads the operation: readStream fails on the config, after loading it.
     const reading = packagesOfNode([
       '--input-type=module',
@@ -66,7 +68,7 @@ describe('what the runtime entry loads', () => {
        try { for await (const row of readStream({})) void row; } catch (error) { if (error.code !== 'CONFIG_INVALID') throw error; }`,
     ]);
     expect(reading).toContain('imapflow');
-    for (const name of ['bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer'])
+    for (const name of ['bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer', 'yaml', 'csv-parse'])
       expect(reading).not.toContain(name);
   });
 });
