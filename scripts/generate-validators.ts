@@ -2,7 +2,7 @@
  * Compiles the connector's schemas ahead of time into src/schema-validators.generated.ts (Ajv's
  * standalone code), so a process does not spend its start compiling them: the connection
  * schema alone took 120-190 ms, and loading Ajv's compiler another 90 ms, before any command.
- * `npm run manifest` runs it with the other generated files; test/contract/validators.test.ts
+ * `npm run manifest` runs it with the other generated files; test/contract/schemas.test.ts
  * fails when the file is not what the schemas give.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

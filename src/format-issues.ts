@@ -8,7 +8,6 @@ import type { Issue } from './errors.js';
 
 /** Schema node -> plain-language hint, across every schema validated (validators.ts fills it). */
 export const schemaHints = new WeakMap<object, string>();
-const hints = schemaHints;
 
 const MAX_ECHO_CHARS = 60;
 
@@ -38,7 +37,7 @@ function describeType(type: unknown): string {
 /** One sentence per Ajv error; undefined for errors another message already covers. */
 function sentence(error: ErrorObject): Issue | undefined {
   const parent = (error.parentSchema ?? {}) as SchemaNode;
-  const hint = hints.get(parent);
+  const hint = schemaHints.get(parent);
   const field = error.instancePath;
   const name = fieldName(field);
   // A secret's value is never repeated back, not even a wrong one.
@@ -108,7 +107,8 @@ function pickAnyOfErrors(errors: ErrorObject[]): ErrorObject[] {
   // A oneOf is summed up only where a hint says what it wants (destination: archive or imap);
   // elsewhere (a query criterion, one branch per key) the branches' own errors are clearer.
   const summed = (e: ErrorObject): boolean =>
-    e.keyword === 'anyOf' || (e.keyword === 'oneOf' && hints.has((e.parentSchema ?? {}) as object));
+    e.keyword === 'anyOf' ||
+    (e.keyword === 'oneOf' && schemaHints.has((e.parentSchema ?? {}) as object));
   for (const anyOf of errors.filter(summed)) {
     const prefix = `${anyOf.schemaPath}/`;
     const inside = errors.filter((error) => error.schemaPath.startsWith(prefix));

@@ -3,12 +3,12 @@
  * no compiler at run time), others (the adapters' host inputs) compiled on first use with Ajv;
  * formatIssues() turns either's errors into sentences a person can act on.
  */
-import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
 import type * as AjvModule from 'ajv/dist/2020.js';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Issue } from './errors.js';
 import { fieldName, formatIssues, schemaHints as hints } from './format-issues.js';
+import { loadOnFirstUse } from './load-on-first-use.js';
 import { addHints, nodeAt } from './schema-hints.js';
 import { AJV_OPTIONS, PRECOMPILED_SCHEMAS, precompiledExportName } from './schema-options.js';
 import * as precompiled from './schema-validators.generated.js';
@@ -23,16 +23,9 @@ import rowSchema from '../schemas/row.schema.json' with { type: 'json' };
 import writeSchema from '../schemas/write.schema.json' with { type: 'json' };
 
 // Ajv's compiler (90 ms to load) only for a schema that was not compiled ahead of time.
+const loadAjv = loadOnFirstUse<typeof AjvModule>('ajv/dist/2020.js');
 let ajv: Ajv2020 | undefined;
-function compiler(): Ajv2020 {
-  if (!ajv) {
-    const { Ajv2020: Compiler } = createRequire(import.meta.url)(
-      'ajv/dist/2020.js',
-    ) as typeof AjvModule;
-    ajv = new Compiler(AJV_OPTIONS);
-  }
-  return ajv;
-}
+const compiler = (): Ajv2020 => (ajv ??= new (loadAjv().Ajv2020)(AJV_OPTIONS));
 // The schemas use no custom keywords and no formats, so a host's stock Ajv2020 loads them too.
 
 export { formatIssues };
@@ -93,7 +86,7 @@ function guarded(
   file: string,
   schema: object,
   check: () => Check,
-  precompiled: boolean,
+  copiedNodes: boolean,
 ): Validator {
   let hinted = false;
   const validate: Validator = Object.assign(
@@ -117,7 +110,7 @@ function guarded(
       }
       const run = check();
       const ok = run(data);
-      validate.errors = precompiled && run.errors ? withOwnNodes(schema, run.errors) : run.errors;
+      validate.errors = copiedNodes && run.errors ? withOwnNodes(schema, run.errors) : run.errors;
       return ok;
     },
     { errors: null as ErrorObject[] | null | undefined },

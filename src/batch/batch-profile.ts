@@ -4,7 +4,6 @@
  * touches the network.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type * as Yaml from 'yaml';
 import { ConfigError, type Issue } from '../errors.js';
@@ -12,6 +11,7 @@ import type { ListEncoding } from './decode-list.js';
 import type { WebhookAuthSettings } from './webhook-auth.js';
 import { formatIssues, validateBatchSchema } from '../validators.js';
 import { pop3Issues } from './pop3-profile.js';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 
 export interface ServerSettings {
   server: string;
@@ -125,11 +125,8 @@ export interface BatchProfile {
   baseDir: string;
 }
 
-// Loaded on first use (CommonJS, so synchronously): the runtime entry exports
-// validateBatchProfile, and yaml cost every host's and every command's start some 50 ms.
-const requireModule = createRequire(import.meta.url);
-let yamlModule: typeof Yaml | undefined;
-const loadYaml = (): typeof Yaml => (yamlModule ??= requireModule('yaml') as typeof Yaml);
+// The runtime entry exports validateBatchProfile: yaml cost every start some 50 ms.
+const loadYaml = loadOnFirstUse<typeof Yaml>('yaml');
 
 function parseText(text: string, path: string): unknown {
   const yaml = /\.ya?ml$/i.test(path);

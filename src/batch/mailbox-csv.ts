@@ -9,10 +9,10 @@
  * module only decides the layout and checks each row. A problem names its line and column and
  * never repeats a password.
  */
-import { createRequire } from 'node:module';
 import type * as CsvParse from 'csv-parse/sync';
 import { parseServer } from '../config/parse-server.js';
 import { ConfigError, type Issue } from '../errors.js';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 import { headerColumns, SECRET_COLUMNS, type Column } from './csv-header.js';
 import { entryKey, type MailboxEntry } from './mailbox-entry.js';
 
@@ -74,12 +74,8 @@ interface Row {
   line: number;
 }
 
-// Loaded on first use (CommonJS, so synchronously): the runtime entry exports checkMailboxCsv,
-// and csv-parse cost every host's and every command's start some 40 ms.
-const requireModule = createRequire(import.meta.url);
-let csvParse: typeof CsvParse | undefined;
-const loadCsvParse = (): typeof CsvParse =>
-  (csvParse ??= requireModule('csv-parse/sync') as typeof CsvParse);
+// The runtime entry exports checkMailboxCsv: csv-parse cost every start some 40 ms.
+const loadCsvParse = loadOnFirstUse<typeof CsvParse>('csv-parse/sync');
 
 function parseRows(text: string, delimiter: string): Row[] {
   const quote = detectQuote(text, delimiter);

@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { simpleParser as SimpleParser } from 'mailparser';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 import type { MessageProblem } from '../message-limits.js';
 
-// Loaded on first use (CommonJS, so synchronously): only select "full" parses bodies, and
-// mailparser costs a CLI start ~0.25 s.
-const requireModule = createRequire(import.meta.url);
-let parser: typeof SimpleParser | undefined;
-const loadParser = (): typeof SimpleParser =>
-  (parser ??= (requireModule('mailparser') as { simpleParser: typeof SimpleParser }).simpleParser);
+// Only select "full" parses bodies with mailparser, which costs a CLI start ~0.25 s.
+const loadParser = loadOnFirstUse<{ simpleParser: typeof SimpleParser }>('mailparser');
 
 export interface DecodedAttachment {
   /** The MIME section it was fetched by; absent when mailparser found it in a whole source. */
@@ -73,7 +69,7 @@ export async function parseBody(
   options: ParseBodyOptions = {},
 ): Promise<ParsedBody> {
   try {
-    const simpleParser = loadParser();
+    const { simpleParser } = loadParser();
     const mail = await simpleParser(source, {
       skipHtmlToText: true,
       skipTextToHtml: true,

@@ -1,12 +1,11 @@
-import { createRequire } from 'node:module';
 import type jsonataType from 'jsonata';
 import { makeError } from '../errors.js';
+import { loadOnFirstUse } from '../load-on-first-use.js';
 
 type Expression = ReturnType<typeof jsonataType>;
 
-// Loaded on first use (CommonJS, so synchronously): most reads have no projection.
-const requireModule = createRequire(import.meta.url);
-let jsonata: typeof jsonataType | undefined;
+// Most reads have no projection.
+const loadJsonata = loadOnFirstUse<typeof jsonataType>('jsonata');
 
 /** A row transformation compiled once; evaluate() returns undefined for rows it filters out. */
 export interface Projection {
@@ -75,8 +74,7 @@ export function compileProjection(
   let expression = cache.get(key);
   if (!expression) {
     try {
-      jsonata ??= requireModule('jsonata') as typeof jsonataType;
-      expression = jsonata(source, {
+      expression = loadJsonata()(source, {
         timeout: timeoutMs,
         stack: MAX_STACK_DEPTH,
         sequence: MAX_SEQUENCE,
