@@ -6,7 +6,7 @@
  * through libmime only when it could change there: when it holds an encoded word's "=?" or a
  * NUL (libmime's own joining marker).
  */
-import libmime from 'libmime';
+import { libmime } from './imapflow-bundle.js';
 import type { MessageAddressObject, MessageEnvelopeObject } from 'imapflow';
 import type { Node } from './fetch-tokens.js';
 

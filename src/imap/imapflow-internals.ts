@@ -19,8 +19,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
-import compiler from 'imapflow/lib/handler/imap-compiler.js';
-import { parseBodystructure, parseEnvelope } from 'imapflow/lib/tools.js';
+import { imapCompiler as compiler, parseBodystructure, parseEnvelope } from './imapflow-bundle.js';
 
 export { parseBodystructure, parseEnvelope };
 

@@ -1,4 +1,3 @@
-import { ImapFlow } from 'imapflow';
 import { collectSecrets } from '../config/redact.js';
 import { literalLimit, toImapFlowOptions } from '../config/to-imapflow-options.js';
 import type { Config } from '../config/validate-config.js';
@@ -8,6 +7,7 @@ import { abortedError } from '../sleep.js';
 import { CONNECTOR_VERSION } from '../manifest.js';
 import { classifyError, type ErrorContext } from './classify-error.js';
 import { Deadline } from './deadline.js';
+import { ImapFlow } from './imapflow-bundle.js';
 import { toImapFlowLogger } from './logger-adapter.js';
 import { refreshAccessToken } from './refresh-access-token.js';
 

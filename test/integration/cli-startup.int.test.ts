@@ -6,6 +6,7 @@
  * this test watches the packages each command imports (a resolve hook, --import).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
@@ -13,20 +14,37 @@ import { REPO_ROOT } from '../helpers/repo-files.js';
 
 const HOOK = fileURLToPath(new URL('../fixtures/loader/report-packages.mjs', import.meta.url));
 
-/** The packages `node ARGS` imports, in the order it first imports them. */
+/**
+ * The packages `node ARGS` imports, in the order it first imports them; the imapflow bundle
+ * (src/imap/imapflow-bundle.ts) counts as the package "imapflow bundle".
+ */
 function packagesOfNode(args: string[]): string[] {
   const result = spawnSync(process.execPath, ['--import', HOOK, ...args], {
     encoding: 'utf8',
     env: { ...process.env, IMAP_PASSWORD: '' },
   });
   expect(result.status, result.stderr).toBe(0);
-  return [...result.stderr.matchAll(/^package: (.+)$/gm)].map((match) => match[1]!);
+  return [...result.stderr.matchAll(/^(package|bundle): (.+)$/gm)].map((match) =>
+    match[1] === 'bundle' ? `${match[2]} bundle` : match[2]!,
+  );
 }
+
+// What the imapflow bundle holds: a process that loads any of these loads them beside it.
+const BUNDLED = ['imapflow', 'libmime', 'pino', 'socks', 'iconv-lite', '@zone-eu/mailsplit'];
 
 /** The packages `imap-connector ARGS` imports. */
 const packagesOf = (args: string[]): string[] => packagesOfNode([CLI, ...args]);
 
-const HEAVY = ['imapflow', 'mailparser', 'bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer'];
+const HEAVY = [
+  'imapflow',
+  'imapflow bundle',
+  'mailparser',
+  'bullmq',
+  'ioredis',
+  'hono',
+  'ldapts',
+  'nodemailer',
+];
 
 describe('what a CLI command loads', () => {
   it('--version and --help load no package at all', () => {
@@ -39,11 +57,18 @@ describe('what a CLI command loads', () => {
     for (const name of HEAVY) expect(loaded).not.toContain(name);
   });
 
-  it('read loads imapflow, and not the queue, the web framework, LDAP or SMTP', () => {
+  it('read loads imapflow as one bundle, and not the queue, the web framework, LDAP or SMTP', () => {
     const loaded = packagesOf(['read', '--help']);
-    expect(loaded).toContain('imapflow');
-    for (const name of ['bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer'])
+    expect(loaded).toContain('imapflow bundle');
+    for (const name of [...BUNDLED, 'bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer'])
       expect(loaded).not.toContain(name);
+  });
+
+  it('the built imapflow module is the bundle, not the re-exports tsc writes', () => {
+    // Without the bundle step the build still works, only slower: this is what notices.
+    const built = readFileSync(`${REPO_ROOT}/dist/src/imap/imapflow-bundle.js`, 'utf8');
+    expect(built.startsWith('// imap-connector: imapflow bundle\n')).toBe(true);
+    expect(built).not.toMatch(/from ['"](imapflow|libmime)['"]/);
   });
 });
 
@@ -67,8 +92,17 @@ describe('what the runtime entry loads', () => {
       `const { readStream } = await import(${JSON.stringify(INDEX)});
        try { for await (const row of readStream({})) void row; } catch (error) { if (error.code !== 'CONFIG_INVALID') throw error; }`,
     ]);
-    expect(reading).toContain('imapflow');
-    for (const name of ['bullmq', 'ioredis', 'hono', 'ldapts', 'nodemailer', 'yaml', 'csv-parse'])
+    expect(reading).toContain('imapflow bundle');
+    for (const name of [
+      ...BUNDLED,
+      'bullmq',
+      'ioredis',
+      'hono',
+      'ldapts',
+      'nodemailer',
+      'yaml',
+      'csv-parse',
+    ])
       expect(reading).not.toContain(name);
   });
 });

@@ -139,6 +139,13 @@ describe('the packed package', () => {
         !/^src\/console\/static\/[a-z-]+\.(html|css|js)$/.test(f),
     );
     expect(strays).toEqual([]);
+    // prepare bundles imapflow (scripts/bundle-imapflow.ts): the packed module is the bundle.
+    const bundle = execFileSync(
+      'tar',
+      ['-xzOf', tarball, 'package/dist/src/imap/imapflow-bundle.js'],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    expect(bundle.startsWith('// imap-connector: imapflow bundle\n')).toBe(true);
     // One .js and one .d.ts per module, plus manifest, schemas, their draft-07 twins and the
     // console's browser files: nothing else in bulk.
     const modules = files.filter((f) => /^dist\/src\/.*\.js$/.test(f)).length;

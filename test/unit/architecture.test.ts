@@ -3,7 +3,7 @@
  * cli -> {adapters, console} -> index -> queue -> batch -> import -> sinks -> {read, write} -> {imap, query, rows} -> config -> base
  * (base: the files directly in src/: errors, validators, manifest, operation-options, ...).
  * read and write sit side by side on the protocol layer (imap/, and pop3/ beside it). Pure layers never load
- * imapflow at runtime nor import anything dynamically, and only imap/imapflow-internals.ts
+ * imapflow at runtime nor import anything dynamically, and only imap/imapflow-bundle.ts
  * reaches into imapflow/lib/*. A test rather than a lint plugin, so no extra tool config.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -30,6 +30,7 @@ const RANK: Record<string, number> = {
   console: 7.5,
   cli: 8,
 };
+const BUNDLE = 'imap/imapflow-bundle.ts';
 const INTERNALS = 'imap/imapflow-internals.ts';
 const PURE = new Set(['config', 'query', 'rows', 'base']);
 
@@ -89,10 +90,34 @@ describe('module layering', () => {
     expect(Object.keys(RANK).filter((name) => !folders.has(name))).toEqual([]);
   });
 
-  it('lets only imap/imapflow-internals.ts reach into imapflow/lib/*', () => {
+  it('lets only imap/imapflow-bundle.ts reach into imapflow/lib/*', () => {
     const violations = all
-      .filter((i) => i.target.startsWith('imapflow/') && relative(SRC, i.from) !== INTERNALS)
+      .filter((i) => i.target.startsWith('imapflow/') && relative(SRC, i.from) !== BUNDLE)
       .map((i) => `${relative(SRC, i.from)} -> ${i.target}`);
+    expect(violations).toEqual([]);
+  });
+
+  it('loads imapflow and libmime at runtime only through imap/imapflow-bundle.ts', () => {
+    // Any other runtime import would load the packages' ~90 files beside the bundle.
+    const violations = all
+      .filter((i) => ['imapflow', 'libmime'].includes(i.target) && !i.typeOnly)
+      .filter((i) => relative(SRC, i.from) !== BUNDLE)
+      .map((i) => `${relative(SRC, i.from)} -> ${i.target}`);
+    expect(violations).toEqual([]);
+  });
+
+  it("lets only imap/imapflow-internals.ts import imapflow's internals from the bundle", () => {
+    const violations = files(SRC)
+      .filter((path) => relative(SRC, path) !== INTERNALS)
+      .flatMap((path) =>
+        [
+          ...readFileSync(path, 'utf8').matchAll(
+            /import\s*\{([^}]*)\}\s*from\s*'[^']*imapflow-bundle\.js'/g,
+          ),
+        ]
+          .filter((m) => /\b(imapCompiler|parseBodystructure|parseEnvelope)\b/.test(m[1]!))
+          .map(() => relative(SRC, path)),
+      );
     expect(violations).toEqual([]);
   });
 
