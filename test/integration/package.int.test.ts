@@ -5,7 +5,8 @@
  * against the real Dovecot. The host installs no better-sqlite3: on Node 20 the archive must
  * say SQLITE_UNAVAILABLE while everything else works; on Node 22.13+ it works through node:sqlite.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -20,13 +21,24 @@ const [major, minor] = process.versions.node.split('.').map(Number) as [number, 
 const hasBuiltInSqlite = major > 22 || (major === 22 && minor >= 13);
 const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string =>
-  execFileSync(cmd, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, npm_config_loglevel: 'error', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+// Asynchronous: npm pack, npm install and tsc take tens of seconds each under the suite's load,
+// and a vitest worker blocked for 60 s in a row misses its runner's answers (an unhandled
+// "Timeout calling onTaskUpdate" fails the run with every test green).
+const execFileAsync = promisify(execFile);
+const run = async (
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> =>
+  (
+    await execFileAsync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_loglevel: 'error', ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    })
+  ).stdout;
 
 /** The host program: Test Connection, the manifest and a schema by their package paths, imports and the archive. */
 const HOST_SOURCE = `
@@ -88,14 +100,12 @@ async function seededSource(): Promise<Record<string, unknown>> {
   return makeConfig(user);
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   // Tracked files only, as a clean clone has them: no dist/, no node_modules of our own.
   const clone = tempDir('clone-');
   // Tracked and new (not ignored) files: what the next commit holds.
-  const tracked = run(
-    'git',
-    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
-    REPO_ROOT,
+  const tracked = (
+    await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], REPO_ROOT)
   )
     .split('\0')
     .filter(Boolean);
@@ -106,7 +116,9 @@ beforeAll(() => {
   // prepare needs the build tools: the dev dependencies a clone would have after npm ci.
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
   const out = tempDir('pack-');
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', out], clone)) as {
+  const packed = JSON.parse(
+    await run('npm', ['pack', '--json', '--pack-destination', out], clone),
+  ) as {
     filename: string;
     files: { path: string }[];
   }[];
@@ -115,7 +127,7 @@ beforeAll(() => {
 }, 120_000);
 
 describe('the packed package', () => {
-  it('ships the built code, manifest, schemas, README and licence, and nothing else', () => {
+  it('ships the built code, manifest, schemas, README and licence, and nothing else', async () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'dist/src/index.js',
@@ -140,10 +152,10 @@ describe('the packed package', () => {
     );
     expect(strays).toEqual([]);
     // prepare bundles imapflow (scripts/bundle-imapflow.ts): the packed module is the bundle.
-    const bundle = execFileSync(
+    const bundle = await run(
       'tar',
       ['-xzOf', tarball, 'package/dist/src/imap/imapflow-bundle.js'],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      REPO_ROOT,
     );
     expect(bundle.startsWith('// imap-connector: imapflow bundle\n')).toBe(true);
     // One .js and one .d.ts per module, plus manifest, schemas, their draft-07 twins and the
@@ -159,7 +171,7 @@ describe('the packed package', () => {
       join(host, 'package.json'),
       JSON.stringify({ name: 'ts-host', private: true, type: 'module' }),
     );
-    run(
+    await run(
       'npm',
       ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, '@types/node@20'],
       host,
@@ -181,9 +193,9 @@ describe('the packed package', () => {
         files: ['host.ts'],
       }),
     );
-    run(process.execPath, [TSC, '-p', '.'], host);
+    await run(process.execPath, [TSC, '-p', '.'], host);
     const output = JSON.parse(
-      run(process.execPath, ['host.js'], host, {
+      await run(process.execPath, ['host.js'], host, {
         HOST_CONFIG: JSON.stringify(await seededSource()),
         HOST_ARCHIVE: join(host, 'a.archive'),
         HOST_TARGET: JSON.stringify(makeConfig(freshUser(), { isTarget: true })),
@@ -209,7 +221,7 @@ describe('the packed package', () => {
       join(host, 'package.json'),
       JSON.stringify({ name: 'bundle-host', private: true, type: 'module' }),
     );
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], host);
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], host);
     writeFileSync(join(host, 'host.ts'), HOST_SOURCE);
     const elsewhere = tempDir('bundle-out-');
     const outfile = join(elsewhere, 'host.mjs');
@@ -228,7 +240,7 @@ describe('the packed package', () => {
     });
     // Run far from the install: nothing can be found by walking up to a package.json.
     const output = JSON.parse(
-      run(process.execPath, [outfile], elsewhere, {
+      await run(process.execPath, [outfile], elsewhere, {
         HOST_CONFIG: JSON.stringify(await seededSource()),
         HOST_ARCHIVE: join(elsewhere, 'a.archive'),
         HOST_TARGET: JSON.stringify(makeConfig(freshUser(), { isTarget: true })),
