@@ -47,13 +47,27 @@ function messageIds(value: string | undefined): string[] {
   return value ? (value.match(/<[^<>\s]+>/g) ?? []) : [];
 }
 
+// The id up to the UID is the same for every row of a folder: encoded once per folder, not
+// per row (25 ms of a 10,000-message envelope read).
+let idPrefix: { account: string; folder: string; uidValidity: string; prefix: string } | undefined;
+
 /** A message's row id: its IMAP URL (RFC 5092), stable for as long as its UIDVALIDITY. */
 export function rowId(
   ctx: Pick<RowContext, 'account' | 'folder' | 'uidValidity'>,
   uid: number,
 ): string {
-  // RFC 5092 section 6: imap://<iuserinfo>@<host>/<enc-mailbox>;UIDVALIDITY=<n>/;UID=<n>
-  return `imap://${ctx.account.split('@').map(encodeURIComponent).join('@')}/${encodeURIComponent(ctx.folder)};UIDVALIDITY=${ctx.uidValidity}/;UID=${uid}`;
+  const { account, folder, uidValidity } = ctx;
+  if (
+    idPrefix?.account !== account ||
+    idPrefix.folder !== folder ||
+    idPrefix.uidValidity !== uidValidity
+  ) {
+    // RFC 5092 section 6: imap://<iuserinfo>@<host>/<enc-mailbox>;UIDVALIDITY=<n>/;UID=<n>
+    const user = account.split('@').map(encodeURIComponent).join('@');
+    const prefix = `imap://${user}/${encodeURIComponent(folder)};UIDVALIDITY=${uidValidity}/;UID=`;
+    idPrefix = { account, folder, uidValidity, prefix };
+  }
+  return `${idPrefix.prefix}${uid}`;
 }
 
 function mergeBodyAttachments(

@@ -83,6 +83,28 @@ describe('FetchResponseParser', () => {
     expect(parse(bytes).responses).toHaveLength(2);
   });
 
+  it('reads item names in any case, partial bodies and parts, also past the bound of names it keeps', () => {
+    // Item names are resolved once and kept (fetch-message.ts, at most 512): 600 part numbers
+    // and the same names again in other cases must each still land in their own field.
+    const parts = Array.from({ length: 600 }, (_, i) => `BODY[${i + 1}] "p${i + 1}"`).join(' ');
+    const wire = Buffer.from(
+      `* 1 FETCH (uid 5 Flags (\\Seen) body[]<0> {2}\r\nab ${parts})\r\n` +
+        `* 2 FETCH (UID 6 FLAGS () BODY[] "whole" body[2.MIME] "mime" BODY[1] "again")\r\n` +
+        'X1 OK done\r\n',
+    );
+    const [first, second] = parse([wire]).responses;
+    expect(first!.message).toMatchObject({ uid: 5, flags: new Set(['\\Seen']) });
+    expect(first!.message.source?.toString()).toBe('ab');
+    expect(first!.message.bodyParts?.size).toBe(600);
+    expect(first!.message.bodyParts?.get('600')?.toString()).toBe('p600');
+    expect(second!.message.uid).toBe(6);
+    expect(second!.message.source?.toString()).toBe('whole');
+    expect([...second!.message.bodyParts!].map(([k, v]) => [k, v.toString()])).toEqual([
+      ['2.MIME', 'mime'],
+      ['1', 'again'],
+    ]);
+  });
+
   it.each([
     ['a UID that is not a number', '* 1 FETCH (UID abc FLAGS ())\r\n'],
     ['a UID of zero', '* 1 FETCH (UID 0 FLAGS ())\r\n'],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   messageToRow,
   parseHeaderBlock,
+  rowId,
   type FetchedMessage,
   type RowContext,
 } from '../../../src/rows/message-to-row.js';
@@ -144,6 +145,24 @@ describe('messageToRow', () => {
     expect(
       messageToRow({ ...base, labels: new Set(['\\Important', 'Work']), threadId: '1780' }, ctx),
     ).toMatchObject({ labels: ['Work', '\\Important'], threadId: '1780' });
+  });
+});
+
+describe('rowId', () => {
+  it('gives each folder, account and UIDVALIDITY its own id, whatever came before', () => {
+    // The encoded prefix is kept for the last folder: interleaved contexts must not share it.
+    const other = { ...ctx, folder: 'INBOX' };
+    const renumbered = { ...ctx, uidValidity: '8' };
+    const bob = { ...ctx, account: 'bob@mail.example.com' };
+    const ids = [ctx, other, ctx, renumbered, bob, ctx].map((c, i) => rowId(c, i + 1));
+    expect(ids).toEqual([
+      'imap://alice@mail.example.com/%C3%9Cber%2F2024;UIDVALIDITY=7/;UID=1',
+      'imap://alice@mail.example.com/INBOX;UIDVALIDITY=7/;UID=2',
+      'imap://alice@mail.example.com/%C3%9Cber%2F2024;UIDVALIDITY=7/;UID=3',
+      'imap://alice@mail.example.com/%C3%9Cber%2F2024;UIDVALIDITY=8/;UID=4',
+      'imap://bob@mail.example.com/%C3%9Cber%2F2024;UIDVALIDITY=7/;UID=5',
+      'imap://alice@mail.example.com/%C3%9Cber%2F2024;UIDVALIDITY=7/;UID=6',
+    ]);
   });
 });
 
