@@ -1,5 +1,5 @@
 /**
- * Replaces dist/src/imap/imapflow-bundle.js (re-exports of imapflow, two of its internals and
+ * Replaces dist/src/imap/imapflow-bundle.js (re-exports of imapflow, three of its internals and
  * libmime, as tsc emits it) by one bundle of those packages and their dependencies, so a process
  * loads one file instead of about 90 (src/imap/imapflow-bundle.ts says what it gains). Run by
  * `npm run build` and `prepare`, after tsc.
@@ -9,6 +9,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+// Bundled from the TypeScript source, not from tsc's output: running this twice gives the same file.
+const SOURCE = fileURLToPath(new URL('../../src/imap/imapflow-bundle.ts', import.meta.url));
 const MODULE = fileURLToPath(new URL('../src/imap/imapflow-bundle.js', import.meta.url));
 
 /** A bundle marks itself, so the build and the tests can tell it from tsc's re-exports. */
@@ -17,9 +19,8 @@ const BUNDLE_MARK = '// imap-connector: imapflow bundle';
 async function main(): Promise<void> {
   if (!existsSync(MODULE)) throw new Error(`${MODULE} is missing: run tsc first`);
   await build({
-    entryPoints: [MODULE],
+    entryPoints: [SOURCE],
     outfile: MODULE,
-    allowOverwrite: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
