@@ -103,6 +103,13 @@ export interface ScriptedServer {
   arrivedAt(name: string): number | undefined;
   /** When each command of this name arrived (ms since epoch), in order. */
   arrivals(name: string): number[];
+  /**
+   * Arms, when the next command of this name arrives, a plain timer of `ms` in this process:
+   * lag() is how late it fired (waiting for it if armed; 0 if the command never came). The
+   * lag of a timer is the machine's (a loaded CI runner fires timers 100-200 ms late), so a
+   * test of a deadline can allow it on top of its own bound.
+   */
+  timerProbe(name: string, ms: number): { lag(): Promise<number> };
   close(): Promise<void>;
 }
 
@@ -114,6 +121,7 @@ export async function startScriptedServer(
   const sockets = new Set<Socket>();
   const received: string[] = [];
   const arrivals = new Map<string, number[]>();
+  const probes = new Map<string, () => void>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -153,6 +161,8 @@ export async function startScriptedServer(
         const name = rawName.toUpperCase();
         received.push(`${name} ${args}`.trim());
         arrivals.set(name, [...(arrivals.get(name) ?? []), Date.now()]);
+        probes.get(name)?.();
+        probes.delete(name);
         const write = (data: string | Buffer): void => {
           if (!socket.destroyed) socket.write(data);
         };
@@ -171,6 +181,16 @@ export async function startScriptedServer(
     received,
     arrivedAt: (name) => arrivals.get(name)?.at(-1),
     arrivals: (name) => arrivals.get(name) ?? [],
+    timerProbe: (name, ms) => {
+      let fired: Promise<number> | undefined;
+      probes.set(name, () => {
+        const armed = performance.now();
+        fired = new Promise((resolve) =>
+          setTimeout(() => resolve(Math.max(0, performance.now() - armed - ms)), ms),
+        );
+      });
+      return { lag: () => fired ?? Promise.resolve(0) };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
