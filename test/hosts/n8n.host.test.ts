@@ -172,7 +172,7 @@ describe('the n8n nodes in a real n8n', () => {
     });
     n8n = n8nFolder(tempDir('n8n-'));
     // As n8n installs a community package: into .n8n/nodes, beside the connector.
-    installPacked(n8n.nodesDir, 'n8n');
+    await installPacked(n8n.nodesDir, 'n8n');
     const credentials = join(n8n.folder, 'credentials.json');
     writeFileSync(
       credentials,

@@ -124,7 +124,7 @@ describe('the nodes in a real Node-RED and its editor', () => {
     userDir = tempDir('node-red-');
     outFile = join(userDir, 'out', 'rows.txt');
     // As a user installs them: the tarballs npm pack makes, side by side in the user directory.
-    installPacked(userDir);
+    await installPacked(userDir);
     server = await startNodeRed(userDir);
     expect(realpathSync(join(userDir, 'node_modules', 'node-red-contrib-imap-connector'))).toBe(
       join(realpathSync(userDir), 'node_modules', 'node-red-contrib-imap-connector'),
