@@ -6,7 +6,7 @@
  * message's flags are fetched and compared with those the state kept. Only the difference is
  * sent (+FLAGS / -FLAGS), so flags set at the destination meanwhile stay.
  */
-import { withCommandDeadline } from '../imap/command-deadline.js';
+import { fetchFlags } from '../imap/fetch-flags.js';
 import type { Session } from '../imap/open-session.js';
 import { reconnectable } from '../imap/reconnect.js';
 import { highestModseqOf } from '../read/change-scan.js';
@@ -28,15 +28,9 @@ async function sourceFlags(
   lastUid: number,
   changedSince: string | undefined,
 ): Promise<Map<number, string>> {
-  const messages = await withCommandDeadline(session, 'UID FETCH (FLAGS)', () =>
-    session.client.fetchAll(
-      `1:${lastUid}`,
-      { uid: true, flags: true },
-      { uid: true, ...(changedSince !== undefined ? { changedSince: BigInt(changedSince) } : {}) },
-    ),
-  );
+  const flags = await fetchFlags(session, `1:${lastUid}`, changedSince);
   return new Map(
-    messages.filter((m) => m.uid <= lastUid).map((m) => [m.uid, flagText(m.flags ?? [])]),
+    [...flags].filter(([uid]) => uid <= lastUid).map(([uid, list]) => [uid, flagText(list)]),
   );
 }
 

@@ -8,6 +8,7 @@
  * with the hashes the cursor keeps (`flagUids`, `flags`).
  */
 import { withCommandDeadline } from '../imap/command-deadline.js';
+import { fetchFlags } from '../imap/fetch-flags.js';
 import type { Session } from '../imap/open-session.js';
 import { uidSearch, uidsUpTo } from '../imap/uid-search.js';
 import { toUidSet } from '../imap/uid-set.js';
@@ -61,11 +62,8 @@ export function encodeFlags(known: number[], hashes: Map<number, number>): strin
 
 /** UID FETCH set (UID FLAGS): each message's flag hash (the fallback without CONDSTORE). */
 export async function flagsOf(session: Session, set: string): Promise<Map<number, number>> {
-  if (set === '') return new Map();
-  const messages = await withCommandDeadline(session, 'UID FETCH (FLAGS)', () =>
-    session.client.fetchAll(set, { uid: true, flags: true }, { uid: true }),
-  );
-  return new Map(messages.map((m) => [m.uid, flagHash(m.flags ?? [])]));
+  const flags = await fetchFlags(session, set);
+  return new Map([...flags].map(([uid, list]) => [uid, flagHash(list)]));
 }
 
 // The known set may name at most this many UIDs: a larger one is a cursor not made here.
