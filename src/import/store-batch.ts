@@ -15,7 +15,9 @@ const STEP = 50;
 
 /** A fetched message as the destination takes it: exact bytes, flags, date, identity, row. */
 function toSourceMessages(run: FolderRun, batch: readonly BulkMessage[]): SourceMessage[] {
-  const { session, keepsRows } = run.job;
+  const { session, keepsRows, sink, mode } = run.job;
+  // Dedupe by Message-ID compares no content of a message that has one (when the sink allows).
+  const skipContentWithId = sink.contentHashOptionalWithId === true && mode === 'message-id';
   const rowContext: RowContext = {
     account: session.account,
     folder: run.path,
@@ -37,7 +39,7 @@ function toSourceMessages(run: FolderRun, batch: readonly BulkMessage[]): Source
       raw: message.source,
       flags: [...(message.flags ?? [])],
       internalDate,
-      identity: identify(message.source),
+      identity: identify(message.source, skipContentWithId),
       row: keepsRows ? messageToRow(message, rowContext) : null,
     };
   });

@@ -1,5 +1,5 @@
 import { makeError } from '../errors.js';
-import type { MessageIdentity } from '../write/message-identity.js';
+import { contentHashIn, type MessageIdentity } from '../write/message-identity.js';
 import {
   checkedSource,
   COMPRESSION,
@@ -252,7 +252,7 @@ export class Archive {
           entry.uid,
           entry.identity.messageId ?? null,
           entry.identity.messageIdKey ?? null,
-          entry.identity.contentHash,
+          contentHashIn(entry.identity),
           packed.sha256,
           entry.raw.length,
           entry.internalDate ?? null,

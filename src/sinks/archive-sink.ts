@@ -3,6 +3,7 @@ import type { FolderInfo } from '../folder-info.js';
 import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
 import {
   byMessageIdKey,
+  contentHashIn,
   type DedupeMode,
   type MessageIdentity,
 } from '../write/message-identity.js';
@@ -45,7 +46,7 @@ export class ArchiveSink implements Sink {
     const holds = (identity: MessageIdentity, by: DedupeMode): boolean =>
       byMessageIdKey(identity, by)
         ? archive.hasMessageIdKey(account, destination, identity.messageIdKey)
-        : archive.hasContentHash(account, destination, identity.contentHash);
+        : archive.hasContentHash(account, destination, contentHashIn(identity));
     const ahead = new PackAhead((this.packer ??= new SourcePacker()));
     return {
       destination,

@@ -91,6 +91,8 @@ export class ImapSink implements Sink {
     let index: DedupeIndex | undefined;
     // Built only after a crash left an intent: is that one message there, whatever the mode?
     let contentIndex: DedupeIndex | undefined;
+    // The same for an intent of a message recognised by its Message-ID key, hashed no further.
+    let messageIdIndex: DedupeIndex | undefined;
     const appends = new AppendPipeline(session, destination);
     // A step of the batch before may still be in flight (storeBatch's carry): the target is
     // read only once imapflow has its socket back.
@@ -99,6 +101,9 @@ export class ImapSink implements Sink {
       destination,
       needsIntent: true,
       overlaps: true,
+      // APPENDUID gives each stored message's UID, so its body can be read back should a
+      // look-alike without a Message-ID come later in the run.
+      contentHashOptionalWithId: session.client.capabilities.has('UIDPLUS'),
       contains: (identities) =>
         onTarget(session, async () => {
           index ??= await buildTargetFolderIndex(session, destination, mode, exists, settled);
@@ -106,6 +111,16 @@ export class ImapSink implements Sink {
         }),
       confirm: (identity: MessageIdentity) =>
         onTarget(session, async () => {
+          if (identity.contentHash === undefined) {
+            messageIdIndex ??= await buildTargetFolderIndex(
+              session,
+              destination,
+              'message-id',
+              true,
+              settled,
+            );
+            return (await messageIdIndex.contains([identity]))[0] === true;
+          }
           contentIndex ??= await buildTargetFolderIndex(
             session,
             destination,
@@ -127,8 +142,9 @@ export class ImapSink implements Sink {
         );
         result.outcomes.forEach((outcome, i) => {
           if (!outcome.stored) return;
-          index?.add(messages[i]!.identity);
-          contentIndex?.add(messages[i]!.identity);
+          index?.add(messages[i]!.identity, outcome.uid);
+          contentIndex?.add(messages[i]!.identity, outcome.uid);
+          messageIdIndex?.add(messages[i]!.identity, outcome.uid);
         });
         const fatal = result.fatal?.withDetails({ side: 'destination' });
         return {

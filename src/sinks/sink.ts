@@ -48,6 +48,12 @@ export interface FolderSink {
    * then stored and answered in order (an IMAP target pipelines its APPENDs).
    */
   readonly overlaps?: boolean;
+  /**
+   * Whether a message this destination recognises by its Message-ID key may come without its
+   * content hash (dedupe by Message-ID): true where a look-alike without a Message-ID can be
+   * compared by the body at the destination instead (an IMAP target that answers APPENDUID).
+   */
+  readonly contentHashOptionalWithId?: boolean;
   /** Optional: source bytes one read batch may hold for this destination (IMPORT_BATCH_BYTES when absent). */
   readonly batchBytes?: number;
 }

@@ -1,5 +1,6 @@
 import {
   byMessageIdKey,
+  contentHashIn,
   contentHashOf,
   type DedupeMode,
   type MessageIdentity,
@@ -10,8 +11,12 @@ import { DigestSet } from './digest-set.js';
 export interface DedupeIndex {
   /** For each message, whether the folder already holds it (per the dedupe mode). */
   contains(identities: readonly MessageIdentity[]): Promise<boolean[]>;
-  /** Records a message just stored, so the same run does not store it twice. */
-  add(identity: MessageIdentity): void;
+  /**
+   * Records a message just stored, so the same run does not store it twice. `uid`, its UID at
+   * the destination (APPENDUID), lets a message without a content hash be compared by its body
+   * there, as a message found there at the start is.
+   */
+  add(identity: MessageIdentity, uid?: number): void;
 }
 
 /** Reads the bodies (as BODY[TEXT]) of the given UIDs; only called for likely duplicates. */
@@ -43,9 +48,7 @@ export class HeaderDedupeIndex implements DedupeIndex {
   ) {
     for (const message of existing) {
       if (message.messageIdKey !== undefined) this.messageIdKeys.add(message.messageIdKey);
-      const uids = this.byHeaderDigest.get(message.headerDigest);
-      if (uids) uids.push(message.uid);
-      else this.byHeaderDigest.set(message.headerDigest, [message.uid]);
+      this.indexed(message.headerDigest, message.uid);
     }
   }
 
@@ -54,7 +57,7 @@ export class HeaderDedupeIndex implements DedupeIndex {
     // Candidate UID -> its header digest (the same as the identity's that found it).
     const unhashed = new Map<number, string>();
     for (const identity of identities) {
-      if (byMessageIdKey(identity, this.mode) || this.contentHashes.has(identity.contentHash))
+      if (byMessageIdKey(identity, this.mode) || this.contentHashes.has(contentHashIn(identity)))
         continue;
       for (const uid of this.byHeaderDigest.get(identity.headerDigest) ?? [])
         if (!this.hashedUids.has(uid)) unhashed.set(uid, identity.headerDigest);
@@ -70,12 +73,20 @@ export class HeaderDedupeIndex implements DedupeIndex {
     return identities.map((identity) =>
       byMessageIdKey(identity, this.mode)
         ? this.messageIdKeys.has(identity.messageIdKey)
-        : this.contentHashes.has(identity.contentHash),
+        : this.contentHashes.has(contentHashIn(identity)),
     );
   }
 
-  add(identity: MessageIdentity): void {
+  add(identity: MessageIdentity, uid?: number): void {
     if (identity.messageIdKey !== undefined) this.messageIdKeys.add(identity.messageIdKey);
-    this.contentHashes.add(identity.contentHash);
+    if (identity.contentHash !== undefined) this.contentHashes.add(identity.contentHash);
+    else if (uid !== undefined) this.indexed(identity.headerDigest, uid);
+  }
+
+  /** A message at the destination whose body is read only should a look-alike need it. */
+  private indexed(headerDigest: string, uid: number): void {
+    const uids = this.byHeaderDigest.get(headerDigest);
+    if (uids) uids.push(uid);
+    else this.byHeaderDigest.set(headerDigest, [uid]);
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { DedupeMode } from '../config/validate-config.js';
+import { makeError } from '../errors.js';
 
 export type { DedupeMode };
 
@@ -17,8 +18,12 @@ export interface MessageIdentity {
   messageIdKey: string | undefined;
   /** sha256 of Date, From, To, Cc and Subject: cheap to get from a server (HEADER.FIELDS). */
   headerDigest: string;
-  /** sha256 of headerDigest and the normalised body: the key when Message-ID is missing or unreliable. */
-  contentHash: string;
+  /**
+   * sha256 of headerDigest and the normalised body: the key when Message-ID is missing or
+   * unreliable. Undefined only where dedupe goes by the Message-ID key and the message has one
+   * (identify's skipContentWithId): the body is not hashed for nothing.
+   */
+  contentHash?: string | undefined;
 }
 
 /** The header fields the keys read; a target index fetches only these. */
@@ -153,11 +158,38 @@ export function contentHashOf(headerDigest: string, body: Buffer): string {
   return hash.update('\0').digest('hex');
 }
 
-/** Every key of one message from its raw source. */
-export function identify(raw: Buffer): MessageIdentity {
+let bodiesHashed = 0;
+
+/** How many bodies identify() hashed in this process (how a test tells the hash was skipped). */
+export function bodiesHashedByIdentify(): number {
+  return bodiesHashed;
+}
+
+/**
+ * Every key of one message from its raw source. With `skipContentWithId`, a message with a
+ * Message-ID key gets no content hash: dedupe by Message-ID never compares its content, and
+ * hashing the body was a fifth of an import's main thread (docs/performance.md).
+ */
+export function identify(raw: Buffer, skipContentWithId = false): MessageIdentity {
   const { header, body } = splitMessage(raw);
   const keys = headerKeys(parseHeaderFields(header));
+  if (skipContentWithId && keys.messageIdKey !== undefined) return keys;
+  bodiesHashed++;
   return { ...keys, contentHash: contentHashOf(keys.headerDigest, body) };
+}
+
+/**
+ * The content hash of an identity that must have one: every identity has it, except where
+ * dedupe goes by the Message-ID key and the message has one (identify's skipContentWithId).
+ * @throws INTERNAL when asked of such an identity: a caller mixed the two up.
+ */
+export function contentHashIn(identity: MessageIdentity): string {
+  if (identity.contentHash === undefined)
+    throw makeError(
+      'INTERNAL',
+      'A message identity made without its content hash was asked for it.',
+    );
+  return identity.contentHash;
 }
 
 /** Whether this message is recognised by its Message-ID key (mode message-id, and it has one) rather than by content. */
@@ -173,7 +205,7 @@ export function dedupeKey(identity: MessageIdentity, mode: DedupeMode): string |
   if (mode === 'none') return undefined;
   return byMessageIdKey(identity, mode)
     ? `mid:${identity.messageIdKey}`
-    : `hash:${identity.contentHash}`;
+    : `hash:${contentHashIn(identity)}`;
 }
 
 /**

@@ -98,6 +98,46 @@ describe('a crash between APPEND and recording it', () => {
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
 
+  it('finds it by its Message-ID key when dedupe goes by Message-ID (its intent holds no content hash)', async () => {
+    const source = freshUser('cs');
+    const destination = freshUser('ct');
+    const messages = numbered(4, 'CrashById');
+    await seedMailbox(dovecot(), source, { INBOX: messages });
+    const state = join(tempDir(), 'state.db');
+    await runImport(makeConfig(source), { destination: target(destination, state) });
+    const db = openDatabase(state, { readonly: false, busyTimeoutMs: 5000 });
+    const progress = db
+      .prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`)
+      .get() as { job: string; uid_validity: string; last_uid: number };
+    db.prepare(`UPDATE import_progress SET last_uid = ? WHERE folder = 'INBOX'`).run(
+      progress.last_uid - 1,
+    );
+    // The intent as a run by Message-ID writes it: the keys of the header, no content hash.
+    const identity = identify(messages[3]!.source, true);
+    expect(identity.contentHash).toBeUndefined();
+    db.prepare(
+      'INSERT INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
+      progress.job,
+      'INBOX',
+      progress.uid_validity,
+      progress.last_uid,
+      'INBOX',
+      JSON.stringify(identity),
+    );
+    db.close();
+
+    const restarted = await runImport(makeConfig(source), {
+      destination: target(destination, state),
+    });
+    expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({
+      recovered: 1,
+      copied: 0,
+      seen: 0,
+    });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+
   it('copies again a message whose intent was left unconfirmed below the checkpoint (a later step stored while its own was refused or cut)', async () => {
     const source = freshUser('cs');
     const destination = freshUser('ct');
@@ -126,7 +166,8 @@ describe('a crash between APPEND and recording it', () => {
       progress.uid_validity,
       3,
       'INBOX',
-      JSON.stringify(identify(messages[2]!.source)),
+      // As a run by Message-ID (the default) writes it: without a content hash.
+      JSON.stringify(identify(messages[2]!.source, true)),
     );
     db.close();
 

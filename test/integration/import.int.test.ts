@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runImport, type ImportResult, type ImportSpec } from '../../src/index.js';
 import { IMPORT_BATCH_BYTES } from '../../src/import/import-folder.js';
+import { bodiesHashedByIdentify } from '../../src/write/message-identity.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
@@ -74,6 +75,26 @@ describe('dedupe against what the target already holds', () => {
       duplicates: 1,
     });
     expect(await snapshot(destination)).toEqual({ INBOX: (await snapshot(source)).INBOX });
+  });
+
+  it('hashes only the bodies of messages without a Message-ID, and still skips a look-alike of a message it copied earlier in the run', async () => {
+    const source = freshUser('ls');
+    const destination = freshUser('lt');
+    // A and B differ only in B's missing Message-ID: by content, B is A again.
+    const a = message('Look-alike', { id: '<look-alike@example.com>' });
+    const b = message('Look-alike', { id: null });
+    await seedMailbox(dovecot(), source, {
+      INBOX: [a, message('Between them'), b].map((raw) => ({ source: raw })),
+    });
+    const hashedBefore = bodiesHashedByIdentify();
+    const result = await runImport(makeConfig(source, { maxQueueDepth: 1 }), {
+      destination: target(destination, tempFile('state.db')),
+    });
+    // One message per batch: B is checked after A was stored, against A's body at the target.
+    expect(result.totals).toMatchObject({ seen: 3, copied: 2, duplicates: 1, failed: 0 });
+    expect((await snapshot(destination)).INBOX).toHaveLength(2);
+    // The fast path is on: of the source's bodies, only B's (no Message-ID) was hashed.
+    expect(bodiesHashedByIdentify() - hashedBefore).toBe(1);
   });
 
   it('in hash mode, recognises a copy whose Message-ID and trace headers the target server rewrote', async () => {

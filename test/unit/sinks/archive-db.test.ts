@@ -50,7 +50,7 @@ describe('Archive', () => {
       archive.hasMessageIdKey('ann@imap.example.com', 'INBOX', identify(source).messageIdKey!),
     ).toBe(true);
     expect(
-      archive.hasContentHash('ann@imap.example.com', 'Other', identify(source).contentHash),
+      archive.hasContentHash('ann@imap.example.com', 'Other', identify(source).contentHash!),
     ).toBe(false);
     archive.close();
   });

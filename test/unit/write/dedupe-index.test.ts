@@ -29,6 +29,22 @@ function folder(messages: Buffer[]) {
 }
 
 describe('HeaderDedupeIndex', () => {
+  it('compares a look-alike without Message-ID with the body of a message stored unhashed this run, read by its UID there', async () => {
+    const stored = mail('same', 'the body');
+    const f = folder([stored]);
+    // Empty at the start; the message then stored at UID 1, by its Message-ID key alone.
+    const index = new HeaderDedupeIndex('message-id', [], f.readBodies);
+    index.add(identify(stored, true), 1);
+    const lookAlike = identify(mail('same', 'the body', null));
+    const other = identify(mail('same', 'another body', null));
+    expect(await index.contains([lookAlike, other])).toEqual([true, false]);
+    expect(f.reads).toEqual([[1]]);
+    // Without its UID (no APPENDUID) there is nothing to read: not a duplicate.
+    const blind = new HeaderDedupeIndex('message-id', [], f.readBodies);
+    blind.add(identify(stored, true));
+    expect(await blind.contains([lookAlike])).toEqual([false]);
+  });
+
   it('answers Message-ID lookups without reading a body', async () => {
     const f = folder([mail('one', 'a'), mail('two', 'b')]);
     const index = new HeaderDedupeIndex('message-id', f.indexed, f.readBodies);

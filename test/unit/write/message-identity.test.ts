@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
+  bodiesHashedByIdentify,
+  contentHashIn,
   contentHashOf,
   dedupeKey,
   identify,
@@ -136,5 +138,26 @@ describe('dedupeKey', () => {
     expect(dedupeKey(withoutId, 'message-id')).toBe(`hash:${withoutId.contentHash}`);
     expect(dedupeKey(withId, 'hash')).toBe(`hash:${withId.contentHash}`);
     expect(dedupeKey(withId, 'none')).toBeUndefined();
+  });
+});
+
+describe('identify without the content hash of a message with a Message-ID', () => {
+  it('leaves the hash out only where the Message-ID key is there, the other keys the same', () => {
+    const withId = mail(BASE, 'x');
+    const withoutId = mail(BASE.slice(0, 4), 'x');
+    const before = bodiesHashedByIdentify();
+    const skipped = identify(withId, true);
+    expect(skipped).toEqual({ ...identify(withId), contentHash: undefined });
+    expect('contentHash' in skipped).toBe(false);
+    expect(identify(withoutId, true)).toEqual(identify(withoutId));
+    // Hashed: the one without an ID asked to skip, and the three asked for in full.
+    expect(bodiesHashedByIdentify() - before).toBe(3);
+  });
+
+  it('refuses to make up a content hash it was told to skip', () => {
+    const skipped = identify(mail(BASE, 'x'), true);
+    expect(() => contentHashIn(skipped)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    expect(() => dedupeKey(skipped, 'hash')).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    expect(dedupeKey(skipped, 'message-id')).toBe(`mid:${skipped.messageIdKey}`);
   });
 });
