@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/sinks/sqlite-driver.js';
 import { runImport, type ImportResult } from '../../src/index.js';
-import { identify } from '../../src/write/message-identity.js';
+import { identify, type MessageIdentity } from '../../src/write/message-identity.js';
 import { message } from '../helpers/corpus.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
@@ -55,88 +55,64 @@ async function expectError(
   throw new Error('expected the import to fail');
 }
 
+/**
+ * Writes into a finished run's state what a crash leaves: the intent of INBOX's message `uid`
+ * (the last one when omitted), and with `rewind` the checkpoint moved back before it (the
+ * APPEND returned, the state not yet told). Returns the checkpoint found.
+ */
+function leaveIntent(
+  state: string,
+  identity: MessageIdentity,
+  options: { uid?: number; rewind?: boolean } = {},
+): number {
+  const db = openDatabase(state, { readonly: false, busyTimeoutMs: 5000 });
+  try {
+    const progress = db
+      .prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`)
+      .get() as { job: string; uid_validity: string; last_uid: number };
+    const uid = options.uid ?? progress.last_uid;
+    if (options.rewind)
+      db.prepare(`UPDATE import_progress SET last_uid = ? WHERE folder = 'INBOX'`).run(uid - 1);
+    db.prepare(
+      'INSERT INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(progress.job, 'INBOX', progress.uid_validity, uid, 'INBOX', JSON.stringify(identity));
+    return progress.last_uid;
+  } finally {
+    db.close();
+  }
+}
+
 describe('a crash between APPEND and recording it', () => {
-  it('finds the appended message on restart (the intent), even with dedupe none, and does not store it twice', async () => {
-    const source = freshUser('cs');
-    const destination = freshUser('ct');
-    const messages = numbered(5, 'Crash');
-    await seedMailbox(dovecot(), source, { INBOX: messages });
-    const state = join(tempDir(), 'state.db');
-    await runImport(makeConfig(source), {
-      destination: target(destination, state),
-      dedupe: 'none',
-    });
-    // Rewind the state to the moment after the last APPEND returned but before it was recorded.
-    const db = openDatabase(state, { readonly: false, busyTimeoutMs: 5000 });
-    const progress = db
-      .prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`)
-      .get() as { job: string; uid_validity: string; last_uid: number };
-    db.prepare(`UPDATE import_progress SET last_uid = ? WHERE folder = 'INBOX'`).run(
-      progress.last_uid - 1,
-    );
-    db.prepare(
-      'INSERT INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(
-      progress.job,
-      'INBOX',
-      progress.uid_validity,
-      progress.last_uid,
-      'INBOX',
-      JSON.stringify(identify(messages[4]!.source)),
-    );
-    db.close();
+  it.each([
+    // Only the intent keeps dedupe none from storing the message twice; it holds the content hash.
+    ['none', false],
+    // A run by Message-ID writes the header's keys alone: the message is found by its key.
+    ['message-id', true],
+  ] as const)(
+    'finds the appended message on restart (the intent), with dedupe %s, and does not store it twice',
+    async (dedupe, byMessageId) => {
+      const source = freshUser('cs');
+      const destination = freshUser('ct');
+      const messages = numbered(5, `Crash ${dedupe}`);
+      await seedMailbox(dovecot(), source, { INBOX: messages });
+      const state = join(tempDir(), 'state.db');
+      await runImport(makeConfig(source), { destination: target(destination, state), dedupe });
+      const identity = identify(messages[4]!.source, byMessageId);
+      expect(identity.contentHash === undefined).toBe(byMessageId);
+      leaveIntent(state, identity, { rewind: true });
 
-    const restarted = await runImport(makeConfig(source), {
-      destination: target(destination, state),
-      dedupe: 'none',
-    });
-    expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({
-      recovered: 1,
-      copied: 0,
-      seen: 0,
-    });
-    expect(await snapshot(destination)).toEqual(await snapshot(source));
-  });
-
-  it('finds it by its Message-ID key when dedupe goes by Message-ID (its intent holds no content hash)', async () => {
-    const source = freshUser('cs');
-    const destination = freshUser('ct');
-    const messages = numbered(4, 'CrashById');
-    await seedMailbox(dovecot(), source, { INBOX: messages });
-    const state = join(tempDir(), 'state.db');
-    await runImport(makeConfig(source), { destination: target(destination, state) });
-    const db = openDatabase(state, { readonly: false, busyTimeoutMs: 5000 });
-    const progress = db
-      .prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`)
-      .get() as { job: string; uid_validity: string; last_uid: number };
-    db.prepare(`UPDATE import_progress SET last_uid = ? WHERE folder = 'INBOX'`).run(
-      progress.last_uid - 1,
-    );
-    // The intent as a run by Message-ID writes it: the keys of the header, no content hash.
-    const identity = identify(messages[3]!.source, true);
-    expect(identity.contentHash).toBeUndefined();
-    db.prepare(
-      'INSERT INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(
-      progress.job,
-      'INBOX',
-      progress.uid_validity,
-      progress.last_uid,
-      'INBOX',
-      JSON.stringify(identity),
-    );
-    db.close();
-
-    const restarted = await runImport(makeConfig(source), {
-      destination: target(destination, state),
-    });
-    expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({
-      recovered: 1,
-      copied: 0,
-      seen: 0,
-    });
-    expect(await snapshot(destination)).toEqual(await snapshot(source));
-  });
+      const restarted = await runImport(makeConfig(source), {
+        destination: target(destination, state),
+        dedupe,
+      });
+      expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({
+        recovered: 1,
+        copied: 0,
+        seen: 0,
+      });
+      expect(await snapshot(destination)).toEqual(await snapshot(source));
+    },
+  );
 
   it('copies again a message whose intent was left unconfirmed below the checkpoint (a later step stored while its own was refused or cut)', async () => {
     const source = freshUser('cs');
@@ -153,23 +129,8 @@ describe('a crash between APPEND and recording it', () => {
       expect(found).toHaveLength(1);
       await client.messageDelete(String((found as number[])[0]), { uid: true });
     });
-    const db = openDatabase(state, { readonly: false, busyTimeoutMs: 5000 });
-    const progress = db
-      .prepare(`SELECT job, uid_validity, last_uid FROM import_progress WHERE folder = 'INBOX'`)
-      .get() as { job: string; uid_validity: string; last_uid: number };
-    expect(progress.last_uid).toBe(5);
-    db.prepare(
-      'INSERT INTO import_intent (job, folder, uid_validity, uid, destination, identity) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(
-      progress.job,
-      'INBOX',
-      progress.uid_validity,
-      3,
-      'INBOX',
-      // As a run by Message-ID (the default) writes it: without a content hash.
-      JSON.stringify(identify(messages[2]!.source, true)),
-    );
-    db.close();
+    // As a run by Message-ID (the default) writes it: without a content hash.
+    expect(leaveIntent(state, identify(messages[2]!.source, true), { uid: 3 })).toBe(5);
 
     const restarted = await runImport(makeConfig(source), {
       destination: target(destination, state),
