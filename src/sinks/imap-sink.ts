@@ -86,13 +86,19 @@ export class ImapSink implements Sink {
         subscribed: false,
       });
     }
-    // Built on first use: a folder with nothing new (every folder of a quiet incremental run)
-    // costs no FETCH of the target at all.
-    let index: DedupeIndex | undefined;
-    // Built only after a crash left an intent: is that one message there, whatever the mode?
-    let contentIndex: DedupeIndex | undefined;
-    // The same for an intent of a message recognised by its Message-ID key, hashed no further.
-    let messageIdIndex: DedupeIndex | undefined;
+    // Built on first use, one per dedupe mode asked: a folder with nothing new (every folder of
+    // a quiet incremental run) costs no FETCH of the target at all. Besides the run's own mode,
+    // an intent a crash left is looked up by content, or by its Message-ID key when the run that
+    // wrote it hashed no further.
+    const indexes = new Map<DedupeMode, DedupeIndex>();
+    const indexFor = async (by: DedupeMode): Promise<DedupeIndex> => {
+      let index = indexes.get(by);
+      if (!index) {
+        index = await buildTargetFolderIndex(session, destination, by, exists, settled);
+        indexes.set(by, index);
+      }
+      return index;
+    };
     const appends = new AppendPipeline(session, destination);
     // A step of the batch before may still be in flight (storeBatch's carry): the target is
     // read only once imapflow has its socket back.
@@ -105,30 +111,11 @@ export class ImapSink implements Sink {
       // look-alike without a Message-ID come later in the run.
       contentHashOptionalWithId: session.client.capabilities.has('UIDPLUS'),
       contains: (identities) =>
-        onTarget(session, async () => {
-          index ??= await buildTargetFolderIndex(session, destination, mode, exists, settled);
-          return index.contains(identities);
-        }),
+        onTarget(session, async () => (await indexFor(mode)).contains(identities)),
       confirm: (identity: MessageIdentity) =>
         onTarget(session, async () => {
-          if (identity.contentHash === undefined) {
-            messageIdIndex ??= await buildTargetFolderIndex(
-              session,
-              destination,
-              'message-id',
-              true,
-              settled,
-            );
-            return (await messageIdIndex.contains([identity]))[0] === true;
-          }
-          contentIndex ??= await buildTargetFolderIndex(
-            session,
-            destination,
-            'hash',
-            true,
-            settled,
-          );
-          return (await contentIndex.contains([identity]))[0] === true;
+          const by = identity.contentHash === undefined ? 'message-id' : 'hash';
+          return (await (await indexFor(by)).contains([identity]))[0] === true;
         }),
       syncFlags: (changes) => onTarget(session, () => syncImapFlags(session, destination, changes)),
       removeCopies: (gone) => onTarget(session, () => removeImapCopies(session, destination, gone)),
@@ -142,9 +129,7 @@ export class ImapSink implements Sink {
         );
         result.outcomes.forEach((outcome, i) => {
           if (!outcome.stored) return;
-          index?.add(messages[i]!.identity, outcome.uid);
-          contentIndex?.add(messages[i]!.identity, outcome.uid);
-          messageIdIndex?.add(messages[i]!.identity, outcome.uid);
+          for (const index of indexes.values()) index.add(messages[i]!.identity, outcome.uid);
         });
         const fatal = result.fatal?.withDetails({ side: 'destination' });
         return {
