@@ -44,6 +44,7 @@ const SCENARIOS = [
   'import-imap',
   'import-imap-all-duplicates',
   'mbsync-imap',
+  'raw-stream-copy',
 ] as const;
 // Scenarios that write: each run gets a fresh destination from prepareRun().
 const IMPORTS = new Set<string>([
@@ -51,6 +52,7 @@ const IMPORTS = new Set<string>([
   'import-imap',
   'import-imap-all-duplicates',
   'mbsync-imap',
+  'raw-stream-copy',
 ]);
 type Name = (typeof SCENARIOS)[number];
 const USER = { name: 'bench', password: 'bench-password' };
@@ -270,6 +272,7 @@ function ratios(r: Partial<Record<Name, Summary>>): Record<string, number | null
     ),
     'connector-envelope / imapflow-envelope': ratio('connector-envelope', 'imapflow-envelope'),
     'import-imap / mbsync-imap': ratio('import-imap', 'mbsync-imap'),
+    'import-imap / raw-stream-copy': ratio('import-imap', 'raw-stream-copy'),
     'imapflow-envelope / raw-meta': ratio('imapflow-envelope', 'raw-meta'),
   };
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ImapFlow } from 'imapflow';
 import { rawFetchAll } from './raw-client.js';
+import { rawStreamCopy } from './raw-stream-copy.js';
 import { watchMemory } from './memory-at-peak.js';
 
 // Libraries load only in the scenarios that use them, so the raw client's time and memory
@@ -187,6 +188,10 @@ const SCENARIOS: Record<string, Scenario> = {
   'import-imap': connectorImport,
   'import-imap-all-duplicates': connectorImport,
   'mbsync-imap': (t) => mbsync(t),
+  'raw-stream-copy': async (t) => {
+    await rawStreamCopy(t.host, t.port, t, t.destination!, t.folders);
+    return -1; // run-bench counts the destination itself
+  },
 };
 
 async function run(): Promise<void> {
