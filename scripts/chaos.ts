@@ -25,6 +25,9 @@ const TRIALS = Number(values.trials ?? 24);
 const FIRST_SEED = Number(values.seed ?? 20261203);
 const PATHS = [readTrial, importTrial, batchTrial];
 
+// A source read after its batch's memory was reused would be another message's bytes: poisoned
+// at release, it shows as lost or changed mail here (imap/literal-arena.ts).
+process.env.IMAP_CONNECTOR_ARENA_POISON ??= '1';
 const world = await startWorld();
 const totals = {
   trials: 0,

@@ -11,6 +11,9 @@ export default defineConfig({
     // One private Dovecot for the whole run; tests create their own users on it.
     globalSetup: ['test/setup/dovecot-global.ts'],
     setupFiles: ['test/setup/msw.ts'],
+    // Import sources whose memory is reused batch after batch are overwritten at release, so a
+    // source read too late fails the byte-exact checks (src/imap/literal-arena.ts).
+    env: { IMAP_CONNECTOR_ARENA_POISON: '1' },
     // The tests wait on servers (Dovecot, Redis, child CLIs) far more than they compute, so
     // two files at a time even where vitest's default (cores - 1) would give one: on 2 cores
     // the suite takes about half as long.

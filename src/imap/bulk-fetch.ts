@@ -13,6 +13,8 @@ export interface BulkFetchRequest {
   required: readonly string[];
   /** Largest literal accepted (the connection's maxMessageSize); a larger one is PROTOCOL_ERROR. */
   maxLiteralBytes?: number;
+  /** Where literals are copied to (literal-arena.ts); each its own Buffer when absent. */
+  allocate?: ((count: number) => Buffer) | undefined;
 }
 
 /**
@@ -50,6 +52,7 @@ export function bulkFetch(
     tag,
     { onFetch: (response) => matcher.add(response), onExpunge: () => matcher.expunged(), onTagged },
     request.maxLiteralBytes,
+    request.allocate,
   );
   return borrowSocket(
     client,

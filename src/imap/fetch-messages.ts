@@ -28,14 +28,22 @@ export async function fetchMessages(
   uids: readonly number[],
   query: FetchQueryObject,
   bulk = BULK_FETCH,
+  allocate?: FetchWay['allocate'],
 ): Promise<MatchedFetch> {
   if (uids.length === 0) return { messages: [], incomplete: [], failed: [] };
+  const how: FetchWay = { bulk, allocate };
   try {
-    return await fetchOnce(session, uids, query, bulk);
+    return await fetchOnce(session, uids, query, how);
   } catch (error) {
     if (!isMessageRefusal(error)) throw error;
-    return isolateRefusal(session, uids, query, bulk, error);
+    return isolateRefusal(session, uids, query, how, error);
   }
+}
+
+/** Through which parser, and where the bulk parser copies literals to (literal-arena.ts). */
+interface FetchWay {
+  bulk: boolean;
+  allocate: ((count: number) => Buffer) | undefined;
 }
 
 /**
@@ -47,7 +55,7 @@ async function isolateRefusal(
   session: Session,
   uids: readonly number[],
   query: FetchQueryObject,
-  bulk: boolean,
+  how: FetchWay,
   refusal: unknown,
 ): Promise<MatchedFetch> {
   if (uids.length === 1)
@@ -58,8 +66,8 @@ async function isolateRefusal(
     };
   const half = Math.ceil(uids.length / 2);
   const parts = [
-    await fetchMessages(session, uids.slice(0, half), query, bulk),
-    await fetchMessages(session, uids.slice(half), query, bulk),
+    await fetchMessages(session, uids.slice(0, half), query, how.bulk, how.allocate),
+    await fetchMessages(session, uids.slice(half), query, how.bulk, how.allocate),
   ];
   const merged: MatchedFetch = {
     messages: parts.flatMap((part) => part.messages),
@@ -84,7 +92,7 @@ async function fetchOnce(
   session: Session,
   uids: readonly number[],
   query: FetchQueryObject,
-  bulk: boolean,
+  { bulk, allocate }: FetchWay,
 ): Promise<MatchedFetch> {
   const uidSet = toUidSet([...uids]);
   const requested = new Set(uids);
@@ -96,6 +104,7 @@ async function fetchOnce(
       items: fetchItemsText(query),
       required,
       maxLiteralBytes: session.maxMessageBytes,
+      allocate,
     };
     return withCommandDeadline(session, 'UID FETCH', () =>
       bulkFetch(session.client, request, session.logger),

@@ -64,6 +64,8 @@ export class FetchResponseParser {
     tag: string | ((tag: string) => boolean),
     private readonly events: ParserEvents,
     private readonly maxLiteralBytes = DEFAULT_MAX_LITERAL_BYTES,
+    /** Where each literal is copied to: its own Buffer unless the caller manages the memory (literal-arena.ts). */
+    private readonly allocate: (count: number) => Buffer = Buffer.allocUnsafe,
   ) {
     this.isOurs = typeof tag === 'string' ? (candidate) => candidate === tag : tag;
   }
@@ -90,7 +92,7 @@ export class FetchResponseParser {
    * literal must not keep socket chunks alive, and concatenating first copied it twice.
    */
   private takeCopy(count: number): Buffer {
-    const copy = Buffer.allocUnsafe(count);
+    const copy = this.allocate(count);
     let filled = 0;
     while (filled < count) {
       const chunk = this.chunks[0]!;

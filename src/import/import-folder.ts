@@ -1,6 +1,7 @@
 import type { FolderInfo } from '../folder-info.js';
 import type { FetchQueryObject } from 'imapflow';
 import { fetchMessages } from '../imap/fetch-messages.js';
+import { LiteralArena, SlabPool } from '../imap/literal-arena.js';
 import type { FailedFetch } from '../imap/match-fetch-responses.js';
 import type { MessageProblem } from '../message-limits.js';
 import type { BulkMessage } from '../imap/fetch-response-parser.js';
@@ -100,7 +101,8 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
 /**
  * Source bytes one batch may hold, unless the destination asks for another budget
  * (FolderSink.batchBytes): with the next batch fetched while this one is stored, an import holds
- * about twice this much mail whatever its sizes (a message larger than it goes alone). 4 MB, not
+ * about twice this much mail whatever its sizes (a message larger than it goes alone), and the
+ * slabs of a third batch whose last step is in flight (literal-arena.ts). 4 MB, not
  * 16: peak RSS of the 10,000-message import 152-159 MB instead of 160-189, at the same speed
  * (docs/performance.md, 2026-12-04 night).
  */
@@ -125,6 +127,8 @@ async function sizesOf(run: FolderRun, uids: readonly number[]): Promise<Map<num
 interface PlannedBatch {
   uids: number[];
   oversized: Set<number>;
+  /** Where its literals are copied to, when the destination lets go of them once stored. */
+  arena?: LiteralArena;
 }
 
 /**
@@ -164,10 +168,11 @@ async function batchesOf(run: FolderRun, uids: number[], count: number): Promise
  */
 function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch> {
   const { session, fetchQuery } = run.job;
-  const { uids: wanted, oversized } = planned;
+  const { uids: wanted, oversized, arena } = planned;
+  const fetch = (uids: number[], query: FetchQueryObject) =>
+    fetchMessages(session, uids, query, undefined, arena?.allocate);
   const fetching = (async () => {
-    const first = await fetchMessages(
-      session,
+    const first = await fetch(
       wanted.filter((uid) => !oversized.has(uid)),
       fetchQuery,
     );
@@ -175,8 +180,7 @@ function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch
       ...first.failed,
       ...first.incomplete.map((uid) => ({ uid, problem: INCOMPLETE })),
     ];
-    const again = await fetchMessages(
-      session,
+    const again = await fetch(
       failures.map((failure) => failure.uid),
       lighterQuery(fetchQuery),
     );
@@ -221,6 +225,8 @@ function lighterQuery(query: FetchQueryObject): FetchQueryObject {
 /**
  * The copy loop. Without post-read actions the source session is free while a batch is
  * stored, so the next batch is fetched meanwhile (at most one batch waits: bounded memory).
+ * For a destination that lets go of the sources once stored, each batch's literals live in an
+ * arena whose slabs the batches after it reuse (imap/literal-arena.ts).
  */
 async function copyInBatches(
   run: FolderRun,
@@ -232,22 +238,35 @@ async function copyInBatches(
   // Without post-read actions a batch's last step stays in flight while the next one is read
   // and prepared; it is finished before the folder is left, on every path.
   const carry: StepCarry | undefined = run.acting ? undefined : {};
-  let next = batches.length > 0 ? fetchBatch(run, batches[0]!) : undefined;
+  giveArenas(run, batches);
+  const read = (b: number): Promise<FetchedBatch> => fetchBatch(run, batches[b]!);
+  let next = batches.length > 0 ? read(0) : undefined;
   try {
     for (let b = 0; b < batches.length; b++) {
       const fetched = await next!;
       const more = b + 1 < batches.length;
-      next = more && !run.acting ? fetchBatch(run, batches[b + 1]!) : undefined;
+      next = more && !run.acting ? read(b + 1) : undefined;
       await noteUnread(run, fetched, retrying);
       await storeAndSettle(run, fetched.batch, b === 0, carry);
-      if (more && !next) next = fetchBatch(run, batches[b + 1]!);
+      // Stored, and the step the batch before left in flight is finished: nothing reads that
+      // batch's sources any more. (On a failure nothing is released: the memory goes to GC.)
+      if (b > 0) batches[b - 1]!.arena?.release();
+      if (more && !next) next = read(b + 1);
     }
     await finishCarried(carry);
+    batches.at(-1)?.arena?.release();
   } finally {
     // Never leave the folder (and its lock) with a FETCH or an APPEND still running.
     await next?.catch(() => undefined);
     await finishCarried(carry).catch(() => undefined);
   }
+}
+
+/** An arena for each batch, sharing a pool, when the destination lets go of the sources once stored. */
+function giveArenas(run: FolderRun, batches: PlannedBatch[]): void {
+  if (run.job.sink.releasesSources !== true) return;
+  const pool = new SlabPool();
+  for (const batch of batches) batch.arena = new LiteralArena(pool);
 }
 
 /** A batch's messages that were not read; retried failures gone from the source are no longer owed. */

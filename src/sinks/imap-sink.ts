@@ -107,6 +107,8 @@ export class ImapSink implements Sink {
       destination,
       needsIntent: true,
       overlaps: true,
+      // Each APPEND's bytes are on the wire once the server answered it; nothing is kept.
+      releasesSources: true,
       // APPENDUID gives each stored message's UID, so its body can be read back should a
       // look-alike without a Message-ID come later in the run.
       contentHashOptionalWithId: session.client.capabilities.has('UIDPLUS'),

@@ -54,6 +54,12 @@ export interface FolderSink {
    * compared by the body at the destination instead (an IMAP target that answers APPENDUID).
    */
   readonly contentHashOptionalWithId?: boolean;
+  /**
+   * Whether the destination is done with a message's bytes once storeMany() resolved: it keeps,
+   * copies or sends nothing of them later. Only then may a batch's sources live in memory that
+   * the next batch reuses (imap/literal-arena.ts).
+   */
+  readonly releasesSources?: boolean;
   /** Optional: source bytes one read batch may hold for this destination (IMPORT_BATCH_BYTES when absent). */
   readonly batchBytes?: number;
 }
