@@ -34,6 +34,22 @@ describe('SourcePacker', () => {
     await packer.close();
   });
 
+  it('packs sources that share their memory (a slab, the Buffer pool) by their own bytes, leaving that memory usable', async () => {
+    const slab = Buffer.alloc(64 * 1024, 'x');
+    const views = [slab.subarray(0, 100), slab.subarray(100, 5000), Buffer.from('Subject: s\r\n')];
+    const packer = new SourcePacker();
+    const packed = await Promise.all(views.map((raw) => packer.pack(raw)));
+    expect(packer.offThread).toBe(true);
+    for (const [i, raw] of views.entries()) {
+      expect(packed[i]!.sha256).toBe(sourceKey(raw));
+      expect(brotliDecompressSync(packed[i]!.compressed).equals(raw)).toBe(true);
+    }
+    // Nothing of the shared memory was transferred away (a detached buffer reads as empty).
+    expect(slab.buffer.byteLength).toBe(64 * 1024);
+    expect(views.map((raw) => raw.length)).toEqual([100, 4900, 12]);
+    await packer.close();
+  });
+
   it('packs what it had not answered when closed, then packs in the calling thread', async () => {
     const packer = new SourcePacker();
     const pending = sources.map((raw) => packer.pack(raw));
