@@ -103,15 +103,18 @@ export class AppendPipeline {
         this.waiting.set(tag, { resolve, reject }),
       );
       const line = appendLine(tag, encodeMailboxName(this.folder));
-      lease.write(line);
-      for (const message of chunk) {
-        const date = message.internalDate ? imapDateTime(message.internalDate) : undefined;
-        lease.write(
-          appendedMessageHead(storableFlags(message, permanent), date, message.raw.length),
-        );
-        lease.write(message.raw);
-      }
-      lease.write('\r\n');
+      // One writev per command, not two writes per message.
+      lease.together(() => {
+        lease.write(line);
+        for (const message of chunk) {
+          const date = message.internalDate ? imapDateTime(message.internalDate) : undefined;
+          lease.write(
+            appendedMessageHead(storableFlags(message, permanent), date, message.raw.length),
+          );
+          lease.write(message.raw);
+        }
+        lease.write('\r\n');
+      });
       this.session.logger.debug({
         src: 'connector:c',
         msg: `${line} (${chunk.length} messages, LITERAL+)`,

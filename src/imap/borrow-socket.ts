@@ -25,6 +25,8 @@ export function nextTag(): string {
 export interface SocketLease {
   /** Writes bytes as they are (a command line, or the parts of one with literals). */
   write(data: string | Buffer): void;
+  /** Runs `writes` with the socket corked: what they write leaves in one writev. */
+  together(writes: () => void): void;
   /** Hands the socket back to imapflow; `rest` (bytes after the last answer) goes to its reader. */
   giveBack(rest: Buffer): void;
   /** Ends the lease by destroying the socket: its state is unknown. */
@@ -77,6 +79,14 @@ export function leaseSocket(client: ImapFlow, listener: LeaseListener): SocketLe
   return {
     write: (data) => {
       if (!ended) socket.write(data);
+    },
+    together: (writes) => {
+      socket.cork();
+      try {
+        writes();
+      } finally {
+        socket.uncork();
+      }
     },
     giveBack: (rest) => {
       if (ended) return;

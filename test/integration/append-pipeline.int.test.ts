@@ -4,8 +4,9 @@
  * stored it, so it cannot be made to hold an answer back, answer out of order, or refuse one
  * MULTIAPPEND of two. The last case is a real import into Dovecot through the pipeline.
  */
+import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runImport, write } from '../../src/index.js';
 import { message } from '../helpers/corpus.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
@@ -165,6 +166,9 @@ describe('an import into Dovecot through the pipeline', () => {
     const log = (entry: Record<string, unknown>): void => {
       lines.push(String(entry.msg ?? ''));
     };
+    // Each command's lines and literals leave corked, in one writev (not two writes a message).
+    const cork = vi.spyOn(Socket.prototype, 'cork');
+    let corked = 0;
     const result = await runImport(
       makeConfig(source),
       {
@@ -174,7 +178,11 @@ describe('an import into Dovecot through the pipeline', () => {
         },
       },
       { logger: { debug: log, info: log, warn: log, error: log } },
-    );
+    ).finally(() => {
+      corked = cork.mock.calls.length;
+      cork.mockRestore();
+    });
+    expect(corked).toBeGreaterThanOrEqual(6);
     expect(result.totals).toMatchObject({ seen: 260, copied: 260, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
     // 260 messages in steps of 50: six MULTIAPPENDs, none through imapflow's synchronizing path.
