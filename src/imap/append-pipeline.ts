@@ -1,9 +1,8 @@
 /**
  * MULTIAPPEND without waiting (RFC 3502 + LITERAL+, RFC 7888): the messages of one import step
- * go as non-synchronizing literals on the session's own socket, and the next step may be sent
- * before the server has answered this one. imapflow keeps one command in flight and waits for
- * the server's "+" before every literal over 4 KB (LITERAL-), a round trip per message; the
- * import then spent 40% of its time idle (docs/performance.md).
+ * go as non-synchronizing literals on the session's own socket, the next step possibly before
+ * this one is answered. imapflow keeps one command in flight and awaits "+" before every literal
+ * over 4 KB, a round trip per message: the import was 40% idle (docs/performance.md).
  */
 import type { ConnectorError } from '../errors.js';
 import {
@@ -103,7 +102,6 @@ export class AppendPipeline {
         this.waiting.set(tag, { resolve, reject }),
       );
       const line = appendLine(tag, encodeMailboxName(this.folder));
-      // One writev per command, not two writes per message.
       lease.together(() => {
         lease.write(line);
         for (const message of chunk) {

@@ -25,7 +25,7 @@ export function nextTag(): string {
 export interface SocketLease {
   /** Writes bytes as they are (a command line, or the parts of one with literals). */
   write(data: string | Buffer): void;
-  /** Runs `writes` with the socket corked: what they write leaves in one writev. */
+  /** Runs `writes` with the socket corked: what they write leaves in one writev (a MULTIAPPEND command, not two writes per message). */
   together(writes: () => void): void;
   /** Hands the socket back to imapflow; `rest` (bytes after the last answer) goes to its reader. */
   giveBack(rest: Buffer): void;
