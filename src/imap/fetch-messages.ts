@@ -30,8 +30,17 @@ export async function fetchMessages(
   bulk = BULK_FETCH,
   allocate?: FetchWay['allocate'],
 ): Promise<MatchedFetch> {
+  return fetchTheWay(session, uids, query, { bulk, allocate });
+}
+
+/** fetchMessages, the way chosen: also how a refused FETCH's halves are asked again. */
+async function fetchTheWay(
+  session: Session,
+  uids: readonly number[],
+  query: FetchQueryObject,
+  how: FetchWay,
+): Promise<MatchedFetch> {
   if (uids.length === 0) return { messages: [], incomplete: [], failed: [] };
-  const how: FetchWay = { bulk, allocate };
   try {
     return await fetchOnce(session, uids, query, how);
   } catch (error) {
@@ -66,8 +75,8 @@ async function isolateRefusal(
     };
   const half = Math.ceil(uids.length / 2);
   const parts = [
-    await fetchMessages(session, uids.slice(0, half), query, how.bulk, how.allocate),
-    await fetchMessages(session, uids.slice(half), query, how.bulk, how.allocate),
+    await fetchTheWay(session, uids.slice(0, half), query, how),
+    await fetchTheWay(session, uids.slice(half), query, how),
   ];
   const merged: MatchedFetch = {
     messages: parts.flatMap((part) => part.messages),
