@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 
-class Reader {
+export class Reader {
   private buffer: Buffer = Buffer.alloc(0);
   private literalLeft = 0;
   private waiter: ((line: string) => void) | undefined;
@@ -58,6 +58,22 @@ class Reader {
   }
 }
 
+/** A plain socket logged in, and the reader of its lines. */
+export async function rawLogin(
+  host: string,
+  port: number,
+  user: string,
+  password: string,
+): Promise<{ socket: Socket; reader: Reader }> {
+  const socket = connect(port, host);
+  socket.setNoDelay(true);
+  const reader = new Reader(socket);
+  await reader.until('* OK');
+  socket.write(`a LOGIN ${user} ${password}\r\n`);
+  if (!(await reader.until('a ')).startsWith('a OK')) throw new Error('raw client: login failed');
+  return { socket, reader };
+}
+
 /** Logs in, then UID FETCH 1:* (items) in every folder; returns how many messages came back. */
 export async function rawFetchAll(
   host: string,
@@ -67,12 +83,7 @@ export async function rawFetchAll(
   folders: string[],
   items: string,
 ): Promise<number> {
-  const socket = connect(port, host);
-  socket.setNoDelay(true);
-  const reader = new Reader(socket);
-  await reader.until('* OK');
-  socket.write(`a LOGIN ${user} ${password}\r\n`);
-  if (!(await reader.until('a ')).startsWith('a OK')) throw new Error('raw client: login failed');
+  const { socket, reader } = await rawLogin(host, port, user, password);
   let tag = 0;
   for (const folder of folders) {
     socket.write(`e${tag} EXAMINE "${folder}"\r\nf${tag} UID FETCH 1:* ${items}\r\n`);

@@ -4,53 +4,11 @@
  * with flags and arrival date, the source paused while the destination's socket is full. No
  * dedupe, no journal, no fallbacks: what a streamed import could reach on this machine.
  */
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import { rawLogin } from './raw-client.js';
 
 const PER_COMMAND = 50;
 const HIGH_WATER = 4 * 1024 * 1024;
-
-/** Lines of a server that only answers (the destination): resolves tagged lines by tag. */
-class Answers {
-  private buffer = '';
-  private readonly waiting = new Map<string, (line: string) => void>();
-  private readonly early = new Map<string, string>();
-
-  constructor(socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer += chunk.toString('latin1');
-      let end: number;
-      while ((end = this.buffer.indexOf('\r\n')) >= 0) {
-        const line = this.buffer.slice(0, end);
-        this.buffer = this.buffer.slice(end + 2);
-        const tag = line.slice(0, line.indexOf(' '));
-        const waiter = this.waiting.get(tag);
-        if (waiter) {
-          this.waiting.delete(tag);
-          waiter(line);
-        } else this.early.set(tag, line);
-      }
-    });
-  }
-
-  of(tag: string): Promise<string> {
-    const line = this.early.get(tag);
-    if (line !== undefined) {
-      this.early.delete(tag);
-      return Promise.resolve(line);
-    }
-    return new Promise((resolve) => this.waiting.set(tag, resolve));
-  }
-}
-
-async function login(host: string, port: number, user: string, password: string) {
-  const socket = connect(port, host);
-  socket.setNoDelay(true);
-  const answers = new Answers(socket);
-  await answers.of('*');
-  socket.write(`a LOGIN ${user} ${password}\r\n`);
-  if (!(await answers.of('a')).startsWith('a OK')) throw new Error('raw copy: login failed');
-  return { socket, answers };
-}
 
 /** Copies every folder; returns how many messages the destination acknowledged. */
 export async function rawStreamCopy(
@@ -62,14 +20,15 @@ export async function rawStreamCopy(
 ): Promise<number> {
   const from = connect(port, host);
   from.setNoDelay(true);
-  const to = await login(host, port, destination.user, destination.password);
+  const to = await rawLogin(host, port, destination.user, destination.password);
   let copied = 0;
   let tags = 0;
   let buffer: Buffer = Buffer.alloc(0);
   let literalLeft = 0;
   let inCommand = 0;
   let tagged: ((line: string) => void) | undefined;
-  let stored: Promise<string>[] = [];
+  // The APPEND commands of the folder being copied, answered in order.
+  let appends: string[] = [];
   let head = '';
   const endCommand = (): void => {
     to.socket.write('\r\n');
@@ -108,7 +67,7 @@ export async function rawStreamCopy(
         const message = ` (${flags})${date ? ` ${date}` : ''} {${literalLeft}+}\r\n`;
         if (inCommand === 0) {
           const tag = `A${++tags}`;
-          stored.push(to.answers.of(tag));
+          appends.push(tag);
           to.socket.write(`${tag} APPEND "${currentFolder}"`);
         }
         to.socket.write(message);
@@ -137,15 +96,16 @@ export async function rawStreamCopy(
     throw new Error('raw copy: source login failed');
   for (const folder of folders) {
     currentFolder = folder;
-    to.socket.write(`c${folder.length} CREATE "${folder}"\r\n`);
-    to.socket.write(`s SELECT "${folder}"\r\n`);
-    await to.answers.of('s');
+    to.socket.write(`c CREATE "${folder}"\r\ns SELECT "${folder}"\r\n`);
+    await to.reader.until('s ');
     await command(`e EXAMINE "${folder}"\r\n`);
     const done = await command(`f UID FETCH 1:* (UID FLAGS INTERNALDATE BODY.PEEK[])\r\n`);
     if (!done.startsWith('f OK')) throw new Error(`raw copy: fetch failed: ${done}`);
-    for (const line of await Promise.all(stored))
-      if (!/^\S+ OK/.test(line)) throw new Error(`raw copy: append failed: ${line}`);
-    stored = [];
+    for (const tag of appends) {
+      const line = await to.reader.until(`${tag} `);
+      if (!line.startsWith(`${tag} OK`)) throw new Error(`raw copy: append failed: ${line}`);
+    }
+    appends = [];
   }
   from.end('z LOGOUT\r\n');
   to.socket.end('z LOGOUT\r\n');
