@@ -20,34 +20,32 @@ const sources = Array.from({ length: 40 }, (_, i) =>
   ]),
 );
 
+/** Packs `raws` on the worker thread: each by its own bytes, as the calling thread would. */
+async function expectPackedOnItsThread(raws: readonly Buffer[]): Promise<void> {
+  const packer = new SourcePacker();
+  const packed = await Promise.all(raws.map((raw) => packer.pack(raw)));
+  // The fast path is on: were the worker gone, the same bytes would come from this thread.
+  expect(packer.offThread).toBe(true);
+  for (const [i, raw] of raws.entries()) {
+    expect(packed[i]!.sha256).toBe(sourceKey(raw));
+    expect(brotliDecompressSync(packed[i]!.compressed).equals(raw)).toBe(true);
+    expect(packed[i]!.compressed.equals(packSourceSync(raw).compressed)).toBe(true);
+  }
+  await packer.close();
+}
+
 describe('SourcePacker', () => {
   it('packs on its worker thread what the calling thread would, for sources in any order', async () => {
-    const packer = new SourcePacker();
-    const packed = await Promise.all(sources.map((raw) => packer.pack(raw)));
-    // The fast path is on: were the worker gone, the same bytes would come from this thread.
-    expect(packer.offThread).toBe(true);
-    for (const [i, raw] of sources.entries()) {
-      expect(packed[i]!.sha256).toBe(sourceKey(raw));
-      expect(brotliDecompressSync(packed[i]!.compressed).equals(raw)).toBe(true);
-      expect(packed[i]!.compressed.equals(packSourceSync(raw).compressed)).toBe(true);
-    }
-    await packer.close();
+    await expectPackedOnItsThread(sources);
   });
 
   it('packs sources that share their memory (a slab, the Buffer pool) by their own bytes, leaving that memory usable', async () => {
     const slab = Buffer.alloc(64 * 1024, 'x');
     const views = [slab.subarray(0, 100), slab.subarray(100, 5000), Buffer.from('Subject: s\r\n')];
-    const packer = new SourcePacker();
-    const packed = await Promise.all(views.map((raw) => packer.pack(raw)));
-    expect(packer.offThread).toBe(true);
-    for (const [i, raw] of views.entries()) {
-      expect(packed[i]!.sha256).toBe(sourceKey(raw));
-      expect(brotliDecompressSync(packed[i]!.compressed).equals(raw)).toBe(true);
-    }
+    await expectPackedOnItsThread(views);
     // Nothing of the shared memory was transferred away (a detached buffer reads as empty).
     expect(slab.buffer.byteLength).toBe(64 * 1024);
     expect(views.map((raw) => raw.length)).toEqual([100, 4900, 12]);
-    await packer.close();
   });
 
   it('packs what it had not answered when closed, then packs in the calling thread', async () => {
