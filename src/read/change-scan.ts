@@ -99,6 +99,15 @@ export function highestModseqOf(session: Session): string | undefined {
   return mailbox.highestModseq !== undefined ? mailbox.highestModseq.toString() : undefined;
 }
 
+/**
+ * The folder's UIDNEXT as examined, where it has MODSEQs: the UID from which mail came after
+ * the HIGHESTMODSEQ of the same answer. Undefined where there is none to bound.
+ */
+export function uidNextOf(session: Session): number | undefined {
+  const uidNext = session.client.mailbox ? session.client.mailbox.uidNext : undefined;
+  return highestModseqOf(session) !== undefined && uidNext ? uidNext : undefined;
+}
+
 async function changedSince(session: Session, lastUid: number, modseq: string): Promise<number[]> {
   const messages = await withCommandDeadline(session, 'UID FETCH (CHANGEDSINCE)', () =>
     session.client.fetchAll(

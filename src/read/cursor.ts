@@ -14,6 +14,11 @@ export interface FolderCursor {
   known?: string;
   /** Change feed: UIDs found changed whose update rows a later page still sends. */
   pending?: string;
+  /**
+   * Change feed: UIDNEXT when this run set `modseq`. Mail from that UID on came after the
+   * baseline, with higher MODSEQs: the next run reads it, or it would come again as an update.
+   */
+  until?: number;
   /** Change feed without CONDSTORE: the UIDs whose flags `flags` keeps (a sequence set). */
   flagUids?: string;
   /** Change feed without CONDSTORE: a 4-byte hash of each of those messages' flags (base64url). */

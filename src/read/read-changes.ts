@@ -15,6 +15,7 @@ import {
   highestModseqOf,
   MAX_FLAG_TRACKED,
   scanChanges,
+  uidNextOf,
   uidsOfSet,
 } from './change-scan.js';
 import type { FolderCursor } from './cursor.js';
@@ -41,14 +42,17 @@ function deleteRows(ctx: RowContext, uidValidity: string, uids: number[]): unkno
 }
 
 /** The change fields of a folder's entry. */
-type ChangeFields = Pick<FolderCursor, 'modseq' | 'known' | 'pending' | 'flagUids' | 'flags'>;
+type ChangeFields = Pick<
+  FolderCursor,
+  'modseq' | 'known' | 'pending' | 'until' | 'flagUids' | 'flags'
+>;
 
-const CHANGE_FIELDS = ['modseq', 'known', 'pending', 'flagUids', 'flags'] as const;
+const CHANGE_FIELDS = ['modseq', 'known', 'pending', 'until', 'flagUids', 'flags'] as const;
 
 function fieldsOf(entry: FolderCursor): ChangeFields {
-  const fields: ChangeFields = {};
+  const fields: Record<string, unknown> = {};
   for (const key of CHANGE_FIELDS) if (entry[key] !== undefined) fields[key] = entry[key];
-  return fields;
+  return fields as ChangeFields;
 }
 
 /** A page's change rows of a folder, and what the rest of the page needs of them. */
@@ -70,8 +74,9 @@ function startOver(run: PageRun, ctx: RowContext, before: FolderCursor | undefin
   if (before?.known)
     run.page.rows.push(...deleteRows(ctx, before.uidValidity, uidsOfSet(before.known)));
   const modseq = highestModseqOf(run.session);
+  const until = uidNextOf(run.session);
   return {
-    entry: modseq ? { modseq } : {},
+    entry: modseq ? { modseq, ...(until ? { until } : {}) } : {},
     known: new Set(),
     consumed: 0,
     pending: false,
@@ -87,6 +92,8 @@ async function scan(
   entry: ChangeFields,
   known: Set<number>,
 ) {
+  // Taken with the MODSEQ baseline, before any FETCH (imapflow moves both on what it sees).
+  const until = uidNextOf(run.session);
   const changes = await scanChanges(run.session, run.plan.attributes, before, [...known]);
   if (changes.flags && changes.flags.size > MAX_FLAG_TRACKED)
     run.page.warnings.push(
@@ -95,6 +102,8 @@ async function scan(
   run.page.rows.push(...deleteRows(ctx, ctx.uidValidity, changes.remove));
   for (const uid of changes.remove) known.delete(uid);
   if (changes.modseq !== undefined) entry.modseq = changes.modseq;
+  if (until !== undefined) entry.until = until;
+  else delete entry.until;
   const waiting = new Set([...uidsOfSet(before.pending), ...changes.update]);
   entry.pending = toUidSet([...waiting].sort((a, b) => a - b));
   return changes.flags;

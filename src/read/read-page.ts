@@ -59,25 +59,36 @@ function firstAbove(uids: number[], uid: number): number {
   return low;
 }
 
-/** The next `want` matching UIDs above lastUid, and whether they are the last ones. */
+/** Where a folder's next UIDs lie: above `after`, and below `below` when a run bounds them. */
+interface UidRange {
+  after: number;
+  below?: number | undefined;
+}
+
+/** The next `want` matching UIDs in `range`, and whether they are the last ones. */
 async function nextUids(
   run: PageRun,
   path: string,
   uidValidity: string,
-  lastUid: number,
+  range: UidRange,
   want: number,
 ): Promise<{ taken: number[]; exhausted: boolean }> {
   const { session, plan } = run;
   const cache = run.options.searchCache;
+  const end = (uids: number[]) =>
+    range.below === undefined ? uids.length : firstAbove(uids, range.below - 1);
   let entry = cache?.get(path);
-  let from = entry && entry.uidValidity === uidValidity ? firstAbove(entry.uids, lastUid) : 0;
-  if (!entry || entry.uidValidity !== uidValidity || from >= entry.uids.length) {
-    entry = { uidValidity, uids: await uidsAbove(session, plan.attributes, lastUid) };
+  if (
+    !entry ||
+    entry.uidValidity !== uidValidity ||
+    firstAbove(entry.uids, range.after) >= end(entry.uids)
+  ) {
+    entry = { uidValidity, uids: await uidsAbove(session, plan.attributes, range.after) };
     cache?.set(path, entry);
-    from = 0;
   }
-  const taken = entry.uids.slice(from, from + want);
-  return { taken, exhausted: from + taken.length >= entry.uids.length };
+  const from = firstAbove(entry.uids, range.after);
+  const taken = entry.uids.slice(from, Math.min(from + want, end(entry.uids)));
+  return { taken, exhausted: from + taken.length >= end(entry.uids) };
 }
 
 /** One page being read: the session and plan, and the state and page it fills. */
@@ -129,7 +140,13 @@ async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promi
       : { entry: {}, known: new Set<number>(), consumed: 0, pending: false };
     const { taken, exhausted } = feed.pending
       ? { taken: [], exhausted: false }
-      : await nextUids(run, folder.path, uidValidity, lastUid, want - feed.consumed);
+      : await nextUids(
+          run,
+          folder.path,
+          uidValidity,
+          { after: lastUid, below: feed.entry.until },
+          want - feed.consumed,
+        );
     const rows = await fetchRows(run, taken, ctx);
     run.page.rows.push(...(run.options.changes ? withOp(rows, 'insert') : rows));
     state.folders[folder.path] = {

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../../src/index.js';
-import { imapClient } from '../helpers/imap-client.js';
+import { imapClient, withImapClient } from '../helpers/imap-client.js';
 import {
   addDovecotUsers,
   CAPABILITIES_WITHOUT_CONDSTORE,
@@ -163,6 +163,27 @@ describe('the change feed', () => {
       ['delete', 2],
       ['update', 1],
     ]);
+  });
+
+  // A run's baseline is HIGHESTMODSEQ when its first page examined the folder: mail that came
+  // later has a higher MODSEQ, so a run that also read it reported it again, as an update, in
+  // the next run. Such mail waits for the next run.
+  it('mail that arrives during a run comes once, in the next run, not again as an update', async () => {
+    const user = freshUser('cr');
+    await seedMailbox(dovecot(), user, {
+      INBOX: ['a', 'b', 'c', 'd', 'e'].map((id) => ({ source: mail(id) })),
+    });
+    const config = makeConfig(user);
+    const first = await read(config, 'FOLDER INBOX ALL', { changes: true, pageSize: 2 });
+    expect(first.done).toBe(false);
+    await withImapClient(user, dovecot(), (client) => client.append('INBOX', mail('late')));
+    const copy = new Map<string, Row>();
+    const rest = await sync(config, 'FOLDER INBOX ALL', copy, first.cursor);
+    const run = [...(first.rows as Row[]), ...rest.rows].map((r) => [r.op, r.subject]);
+    expect(run).toEqual(['a', 'b', 'c', 'd', 'e'].map((id) => ['insert', id]));
+    const next = await sync(config, 'FOLDER INBOX ALL', copy, rest.cursor);
+    expect(next.rows.map((r) => [r.op, r.subject])).toEqual([['insert', 'late']]);
+    expect((await sync(config, 'FOLDER INBOX ALL', copy, next.cursor)).rows).toEqual([]);
   });
 
   for (const query of ['FOLDER INBOX ALL', 'FOLDER INBOX UNSEEN'])
