@@ -57,7 +57,7 @@ function fieldsOf(entry: FolderCursor): ChangeFields {
 
 /** A page's change rows of a folder, and what the rest of the page needs of them. */
 export interface FolderFeed {
-  /** The change fields but `known`, which afterInserts writes from `known` below. */
+  /** The change fields but `known`, which withInserts writes from `known` below. */
   entry: ChangeFields;
   /** The UIDs the host holds after the page's deletions and updates. */
   known: Set<number>;
@@ -165,10 +165,11 @@ export async function changeRows(
 }
 
 /**
- * The entry's change fields once the page's new messages were sent: they join the known set,
- * and without MODSEQs their flags join the baseline (one UID FETCH (FLAGS) for them).
+ * The entry's change fields with the page's new messages: they join the known set, and without
+ * MODSEQs their flags join the baseline (one UID FETCH (FLAGS) for them). Called before their
+ * rows are fetched, so a flag change in between differs from the baseline: an update next run.
  */
-export async function afterInserts(
+export async function withInserts(
   run: PageRun,
   feed: FolderFeed,
   taken: number[],

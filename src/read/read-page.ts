@@ -11,7 +11,7 @@ import { withMailbox } from '../imap/with-mailbox.js';
 import type { RowContext } from '../rows/message-to-row.js';
 import type { CursorState } from './cursor.js';
 import { fetchRows, type PageSource } from './fetch-batches.js';
-import { afterInserts, changeRows, withOp, type FolderFeed } from './read-changes.js';
+import { changeRows, withInserts, withOp, type FolderFeed } from './read-changes.js';
 
 export type { PageSource } from './fetch-batches.js';
 
@@ -147,10 +147,12 @@ async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promi
           { after: lastUid, below: feed.entry.until },
           want - feed.consumed,
         );
+    // The change baseline before the rows: a flag change between them is then an update later.
+    const changeFields = run.options.changes ? await withInserts(run, feed, taken) : {};
     const rows = await fetchRows(run, taken, ctx);
     run.page.rows.push(...(run.options.changes ? withOp(rows, 'insert') : rows));
     state.folders[folder.path] = {
-      ...(run.options.changes ? await afterInserts(run, feed, taken) : {}),
+      ...changeFields,
       uidValidity,
       lastUid: taken.length > 0 ? taken[taken.length - 1]! : lastUid,
       query: run.plan.queryDigest,
