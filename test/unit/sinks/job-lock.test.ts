@@ -26,13 +26,15 @@ const [file, start, rounds, roundMs, holdMs] = process.argv.slice(2);
 for (let r = 0; r < Number(rounds); r++) {
   const at = Number(start) + r * Number(roundMs);
   while (Date.now() < at);
+  // How late the attempt came, and how far past its round's end the lock was let go.
+  const tried = Date.now() - at;
   try {
     const lock = await acquireJobLock(file, 'job', 0);
-    console.log(r + ' won');
     while (Date.now() < at + Number(holdMs));
     lock.release();
+    console.log(r + ' won ' + tried + ' ' + (Date.now() - at - Number(roundMs)));
   } catch (error) {
-    console.log(r + ' ' + error.code);
+    console.log(r + ' ' + error.code + ' ' + tried + ' 0');
   }
 }
 `;
@@ -69,17 +71,27 @@ describe('acquireJobLock', () => {
     const start = Date.now() + 1500;
     const outputs = await Promise.all(Array.from({ length: RACERS }, () => race(file, start)));
     const winners = new Array<number>(ROUNDS).fill(0);
+    // Rounds a racer crossed into the next one: it tried past the round's end, or it still
+    // held its lock when the next round began (a racer descheduled on a loaded machine).
+    const stalled = new Set<number>();
     const others = new Set<string>();
-    for (const line of outputs.join('').trim().split('\n')) {
-      const [round, outcome] = line.split(' ') as [string, string];
-      if (outcome === 'won') winners[Number(round)]! += 1;
-      else others.add(outcome);
-    }
+    for (const output of outputs)
+      for (const line of output.trim().split('\n')) {
+        const [round, outcome, tried, heldPast] = line
+          .split(' ')
+          .map((part, i) => (i === 1 ? part : Number(part))) as [number, string, number, number];
+        if (outcome === 'won') winners[round]! += 1;
+        else others.add(outcome);
+        if (tried >= ROUND_MS) stalled.add(round);
+        if (heldPast > 0) stalled.add(round + 1);
+      }
     expect([...others]).toEqual(['JOB_BUSY']);
     // A run refused means another holds the lock, and a holder always tries the round itself
-    // once it lets go, so a round without a winner is the defect. Two winners in one round
-    // are legitimate only when one racer was late past the other's hold (a loaded machine).
-    expect(winners.filter((count) => count === 0)).toEqual([]);
+    // once it lets go, so a round without a winner is the defect, unless a racer stalled into
+    // it: then the other may hold the next round's lock when the late one tries. Two winners
+    // in one round are legitimate only when one racer was late past the other's hold.
+    const empty = winners.flatMap((count, round) => (count === 0 ? [round] : []));
+    expect(empty.filter((round) => !stalled.has(round))).toEqual([]);
     expect(winners.filter((count) => count === 1).length).toBeGreaterThan(ROUNDS / 2);
   }, 30_000);
 });
