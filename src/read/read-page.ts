@@ -87,8 +87,9 @@ async function nextUids(
     cache?.set(path, entry);
   }
   const from = firstAbove(entry.uids, range.after);
-  const taken = entry.uids.slice(from, Math.min(from + want, end(entry.uids)));
-  return { taken, exhausted: from + taken.length >= end(entry.uids) };
+  const stop = end(entry.uids);
+  const taken = entry.uids.slice(from, Math.min(from + want, stop));
+  return { taken, exhausted: from + taken.length >= stop };
 }
 
 /** One page being read: the session and plan, and the state and page it fills. */
