@@ -1,15 +1,17 @@
 /**
- * How the archive keeps a message's source: Brotli-compressed, stored under the SHA-256 of its
- * exact bytes, and checked against that hash every time it is read back (issue 9).
+ * How the archive keeps a message's source: compressed (Brotli, with base64 attachments kept
+ * as their bytes: base64-runs.ts), stored under the SHA-256 of its exact bytes, and checked
+ * against that hash every time it is read back (issue 9).
  */
 import { createHash } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { brotliDecompressSync, constants } from 'node:zlib';
+import { CODEC_BASE64_RUNS, CODEC_BROTLI, unpackBase64Runs } from './base64-runs.js';
 
 // Brotli from Node's own zlib, at quality 2 (issue 30): measured against quality 4, gzip and
 // zstd per MB of mail (docs/performance.md), quality 2 took a third of quality 4's time with
 // the same ratio on mail whose bytes are attachments (0.757) and 7-10% more on text alone.
 // Any quality decodes with the same decoder, so archives written before read as they were.
-// Recorded in archive_meta so a later version can change the codec.
+// Recorded in archive_meta; each blob's own codec is in its row (blobs.codec).
 export const COMPRESSION = 'brotli';
 export const BROTLI_OPTIONS = {
   params: {
@@ -22,11 +24,6 @@ export function sourceKey(raw: Uint8Array): string {
   return createHash('sha256').update(raw).digest('hex');
 }
 
-/** Compresses a source in the calling thread (a single store without a precompressed copy). */
-export function compressSourceSync(raw: Buffer): Buffer {
-  return brotliCompressSync(raw, BROTLI_OPTIONS);
-}
-
 export interface StoredRow {
   account: string;
   folder: string;
@@ -37,6 +34,8 @@ export interface StoredRow {
   blob: string;
   size: number;
   compressed: Buffer | null;
+  /** How `compressed` is encoded (base64-runs.ts); 0 in archives from before codecs. */
+  codec: number | bigint;
 }
 
 const NO_BYTES = Buffer.alloc(0);
@@ -44,9 +43,18 @@ const NO_BYTES = Buffer.alloc(0);
 /** Decompresses a stored source and checks it against its key; never throws for bad data. */
 export function checkedSource(row: StoredRow): { raw: Buffer; damage: string | null } {
   if (!row.compressed) return { raw: NO_BYTES, damage: 'its source is missing from the archive' };
+  const codec = Number(row.codec);
+  if (codec !== CODEC_BROTLI && codec !== CODEC_BASE64_RUNS)
+    return {
+      raw: NO_BYTES,
+      damage: `its stored source uses a codec this version cannot read (${codec})`,
+    };
   let raw: Buffer;
   try {
-    raw = brotliDecompressSync(row.compressed);
+    raw =
+      codec === CODEC_BROTLI
+        ? brotliDecompressSync(row.compressed)
+        : unpackBase64Runs(row.compressed, Number(row.size));
   } catch {
     return { raw: NO_BYTES, damage: 'its stored source cannot be decompressed' };
   }

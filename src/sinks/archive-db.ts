@@ -7,11 +7,14 @@ import {
   sourceKey,
   type StoredRow,
 } from './archive-blob.js';
+import { CODEC_BROTLI } from './base64-runs.js';
 import { packSourceSync, type PackedSource } from './source-packer.js';
 import { openSqliteFile, type SqliteDatabase } from './sqlite-file.js';
 
 const FORMAT = 'imap-connector-archive';
-const VERSION = '1';
+// 2: blobs have a codec column (base64-runs.ts). Version 1 archives gain it, as codec 0,
+// when first opened for writing; read-only they are read as they are.
+const VERSION = '2';
 
 /** One message as the archive keeps it. */
 export interface ArchiveEntry {
@@ -84,14 +87,15 @@ export interface ArchiveFilter {
   folder?: string | undefined;
 }
 
-// Sources are content-addressed (sha256 of the exact bytes) and compressed (brotli), so a
-// message in two folders or accounts is kept once.
+// Sources are content-addressed (sha256 of the exact bytes) and compressed (codec: 0 Brotli,
+// 1 base64 runs), so a message in two folders or accounts is kept once.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS archive_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs (
   sha256 TEXT PRIMARY KEY,
   size INTEGER NOT NULL,
-  compressed BLOB NOT NULL
+  compressed BLOB NOT NULL,
+  codec INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS messages (
   id INTEGER PRIMARY KEY,
@@ -141,6 +145,8 @@ export class Archive {
     readonly db: SqliteDatabase,
     readonly path: string,
     private readonly readonly: boolean,
+    // What reads a blob's codec: its column, or 0 in a version 1 archive opened read-only.
+    private readonly codecColumn: string,
   ) {}
 
   private prepareStatements() {
@@ -152,7 +158,7 @@ export class Archive {
         'SELECT 1 FROM messages WHERE account = ? AND folder = ? AND content_hash = ? LIMIT 1',
       ),
       addBlob: this.db.prepare(
-        'INSERT OR IGNORE INTO blobs (sha256, size, compressed) VALUES (?, ?, ?)',
+        'INSERT OR IGNORE INTO blobs (sha256, size, compressed, codec) VALUES (?, ?, ?, ?)',
       ),
       addMessage: this.db.prepare(
         `INSERT OR IGNORE INTO messages (account, folder, uid_validity, uid, message_id, message_id_key, content_hash, blob, size, internal_date, flags, row)
@@ -201,11 +207,15 @@ export class Archive {
       if (!readonly)
         db.transaction(() => {
           db.exec(SCHEMA);
+          if (!hasColumn(db, 'blobs', 'codec')) {
+            db.exec('ALTER TABLE blobs ADD COLUMN codec INTEGER NOT NULL DEFAULT 0');
+            db.prepare(`UPDATE archive_meta SET value = ? WHERE key = 'version'`).run(VERSION);
+          }
           db.prepare(
             `INSERT OR IGNORE INTO archive_meta (key, value) VALUES ('format', ?), ('version', ?), ('compression', ?)`,
           ).run(FORMAT, VERSION, COMPRESSION);
         })();
-      return new Archive(db, path, readonly);
+      return new Archive(db, path, readonly, hasColumn(db, 'blobs', 'codec') ? 'b.codec' : '0');
     } catch (error) {
       db.close();
       throw error;
@@ -230,7 +240,7 @@ export class Archive {
   store(entry: ArchiveEntry, compressed?: Buffer): boolean {
     // Compress outside the transaction: it is the slow part, and a kill before COMMIT keeps nothing.
     const packed = compressed
-      ? { compressed, sha256: sourceKey(entry.raw) }
+      ? { compressed, codec: CODEC_BROTLI, sha256: sourceKey(entry.raw) }
       : packSourceSync(entry.raw);
     return this.storeAll([{ entry, packed }])[0]!;
   }
@@ -244,7 +254,7 @@ export class Archive {
   storeAll(items: readonly { entry: ArchiveEntry; packed: PackedSource }[]): boolean[] {
     return this.db.transaction(() =>
       items.map(({ entry, packed }) => {
-        this.sql.addBlob.run(packed.sha256, entry.raw.length, packed.compressed);
+        this.sql.addBlob.run(packed.sha256, entry.raw.length, packed.compressed, packed.codec);
         const inserted = this.sql.addMessage.run(
           entry.account,
           entry.folder,
@@ -317,7 +327,7 @@ export class Archive {
   *messages(filter: ArchiveFilter = {}): Generator<ArchivedMessage> {
     const rows = this.db
       .prepare(
-        `SELECT m.account, m.folder, m.uid_validity, m.uid, m.flags, m.internal_date, m.blob, m.size, b.compressed
+        `SELECT m.account, m.folder, m.uid_validity, m.uid, m.flags, m.internal_date, m.blob, m.size, b.compressed, ${this.codecColumn} AS codec
          FROM messages m LEFT JOIN blobs b ON b.sha256 = m.blob
          WHERE (@account IS NULL OR m.account = @account) AND (@folder IS NULL OR m.folder = @folder)
          ORDER BY m.account, m.folder, m.uid_validity, m.uid`,
@@ -377,7 +387,7 @@ export class Archive {
   message(id: number): (ArchivedMessage & { row: Record<string, unknown> }) | undefined {
     const found = this.db
       .prepare(
-        `SELECT m.account, m.folder, m.uid_validity, m.uid, m.flags, m.internal_date, m.blob, m.size, m.row, b.compressed
+        `SELECT m.account, m.folder, m.uid_validity, m.uid, m.flags, m.internal_date, m.blob, m.size, m.row, b.compressed, ${this.codecColumn} AS codec
          FROM messages m LEFT JOIN blobs b ON b.sha256 = m.blob WHERE m.id = ?`,
       )
       .get(id) as (StoredRow & { row: string }) | undefined;
@@ -466,6 +476,12 @@ function unfinishedCreation(db: SqliteDatabase): boolean {
   return (
     tables.every((name) => ours.has(name)) &&
     tables.every((name) => db.prepare(`SELECT 1 FROM "${name}" LIMIT 1`).get() === undefined)
+  );
+}
+
+function hasColumn(db: SqliteDatabase, table: string, column: string): boolean {
+  return (db.pragma(`table_info(${table})`) as { name: string }[]).some(
+    (info) => info.name === column,
   );
 }
 

@@ -1,22 +1,31 @@
 /**
- * Packs message sources for the archive (Brotli and SHA-256) on a worker thread. Node's async
+ * Packs message sources for the archive (base64-runs.ts, and SHA-256) on a worker thread. Node's async
  * zlib keeps the main thread as busy as the sync call does for Brotli (measured: 412 ms of
  * event loop for 53 MB against 374 ms sync), so an import into the archive spent a fifth of
  * its main thread compressing while the network waited. On a worker the main thread only
  * copies each source over (about a quarter of that time) and goes on reading and writing.
  */
+import * as crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { BROTLI_OPTIONS, compressSourceSync, sourceKey } from './archive-blob.js';
+import * as zlib from 'node:zlib';
+import { BROTLI_OPTIONS } from './archive-blob.js';
+import {
+  PACK_FUNCTION_NAME,
+  PACKING_SOURCE,
+  packSourceWith,
+  type PackedSource,
+} from './base64-runs.js';
 
-/** A source as the archive stores it: its Brotli bytes and the SHA-256 of its exact bytes. */
-export interface PackedSource {
-  compressed: Buffer;
-  sha256: string;
-}
+export type { PackedSource };
 
 /** Packs a source in the calling thread. */
 export function packSourceSync(raw: Buffer): PackedSource {
-  return { compressed: compressSourceSync(raw), sha256: sourceKey(raw) };
+  const { compressed, codec, sha256 } = packSourceWith(raw, zlib, crypto, BROTLI_OPTIONS);
+  return { compressed: asBuffer(compressed), codec, sha256 };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 interface Pending {
@@ -33,18 +42,25 @@ function packerMain(
   zlib: typeof import('node:zlib'),
   crypto: typeof import('node:crypto'),
   options: import('node:zlib').BrotliOptions,
+  pack: typeof packSourceWith,
 ): void {
   port.on('message', (job: { id: number; raw: Uint8Array }) => {
-    const compressed = zlib.brotliCompressSync(job.raw, options);
-    const sha256 = crypto.createHash('sha256').update(job.raw).digest('hex');
-    // Copied back, not transferred: a small result may sit in Node's shared Buffer pool,
-    // which Node 24 refuses to transfer.
-    port.postMessage({ id: job.id, compressed, sha256 });
+    const packed = pack(job.raw, zlib, crypto, options);
+    // Transferred when it owns its memory; else copied back: a small result may sit in Node's
+    // shared Buffer pool, which Node 24 refuses to transfer.
+    const { buffer, byteOffset, byteLength } = packed.compressed;
+    const owned = byteOffset === 0 && byteLength === buffer.byteLength;
+    port.postMessage({ id: job.id, ...packed }, owned ? [buffer as ArrayBuffer] : []);
   });
 }
 
 const WORKER_SOURCE = `const threads = require('node:worker_threads');
-(${packerMain.toString()})(threads.parentPort, require('node:zlib'), require('node:crypto'), threads.workerData);`;
+${PACKING_SOURCE}
+(${packerMain.toString()})(threads.parentPort, require('node:zlib'), require('node:crypto'), threads.workerData, ${PACK_FUNCTION_NAME});`;
+
+// The thread's young generation, in MB: decoding attachments leaves short-lived strings, and
+// V8 would let that space grow to 32 MB before collecting it.
+const YOUNG_GENERATION_MB = 4;
 
 // How long the thread outlives the last packer: a batch's next mailbox (parallel 1) takes it
 // over instead of starting one (about 50 ms of CPU each, a fifth of a 200-message mailbox's
@@ -66,17 +82,18 @@ class PackerThread {
   gone = false;
 
   constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: BROTLI_OPTIONS });
-    this.worker.on('message', (answer: { id: number; compressed: Uint8Array; sha256: string }) => {
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: BROTLI_OPTIONS,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
+    this.worker.on('message', (answer: { id: number } & ReturnType<typeof packSourceWith>) => {
       const job = this.pending.get(answer.id);
       if (!job) return;
       this.pending.delete(answer.id);
       if (this.pending.size === 0) this.worker.unref();
-      const { buffer, byteOffset, byteLength } = answer.compressed;
-      job.resolve({
-        compressed: Buffer.from(buffer, byteOffset, byteLength),
-        sha256: answer.sha256,
-      });
+      const { compressed, codec, sha256 } = answer;
+      job.resolve({ compressed: asBuffer(compressed), codec, sha256 });
     });
     const failed = (): void => {
       if (this.gone) return; // stopped on purpose

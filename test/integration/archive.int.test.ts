@@ -4,12 +4,13 @@
  * actions on the source, and a source folder renumbered between runs.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Archive, runImport } from '../../src/index.js';
 import { main } from '../../src/cli/main.js';
+import { openDatabase } from '../../src/sinks/sqlite-driver.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
@@ -127,6 +128,61 @@ describe('import into the embedded archive', () => {
       .slice(1)
       .map((part) => Buffer.from(part.slice(0, -1).replace(/^>(>*From )/gm, '$1'), 'latin1'));
     expect(parts.map(sha).sort()).toEqual((await sourceHashes(source)).INBOX);
+  });
+
+  it('keeps base64 attachments as their bytes, and gives back every message exactly (export, verify)', async () => {
+    const source = freshUser('ab');
+    const attachment = (bytes: Buffer, width: number): string =>
+      (bytes.toString('base64').match(new RegExp(`.{1,${width}}`, 'g')) ?? []).join('\r\n');
+    const seeds = [76, 72, 64, 75].map((width, i) => ({
+      source: Buffer.from(
+        [
+          `Subject: files ${i}`,
+          `Message-ID: <files-${i}@example.com>`,
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/mixed; boundary=b',
+          '',
+          '--b',
+          'Content-Type: text/plain',
+          '',
+          'The files.',
+          '--b',
+          'Content-Type: application/pdf',
+          'Content-Transfer-Encoding: base64',
+          '',
+          attachment(randomBytes(40_000 + i * 30_000), width),
+          '--b--',
+          '',
+        ].join('\r\n'),
+      ),
+    }));
+    await seedMailbox(dovecot(), source, { INBOX: seeds });
+    const dir = tempDir();
+    const path = join(dir, 'att.archive');
+    const result = await runImport(makeConfig(source), { destination: { archive: path } });
+    expect(result.totals).toMatchObject({ copied: 4, failed: 0 });
+    expect(archivedHashes(path)).toEqual(await sourceHashes(source));
+    // Three are canonical (76, 72 and 64 columns); 75 columns is not a base64 line width.
+    const db = openDatabase(path, { readonly: true, busyTimeoutMs: 5000 });
+    expect(db.prepare('SELECT codec, count(*) AS n FROM blobs GROUP BY codec').all()).toEqual([
+      { codec: 0, n: 1 },
+      { codec: 1, n: 3 },
+    ]);
+    db.close();
+    const verify = captureIo();
+    expect(await main(['archive', 'verify', '--archive', path], verify)).toBe(0);
+    const out = join(dir, 'eml');
+    expect(
+      await main(
+        ['archive', 'export', '--archive', path, '--format', 'eml', '--out', out],
+        captureIo(),
+      ),
+    ).toBe(0);
+    expect(
+      files(out)
+        .map((file) => sha(readFileSync(file)))
+        .sort(),
+    ).toEqual((await sourceHashes(source)).INBOX);
   });
 
   it('survives kill -9 mid-write: the next run ends with exactly the source messages', async () => {

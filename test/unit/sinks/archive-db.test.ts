@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { join } from 'node:path';
@@ -67,6 +68,47 @@ describe('Archive', () => {
     expect(back.map((m) => m.damage)).toEqual([null, null, null]);
     expect(back.map((m) => m.raw.toString())).toEqual(sources.map((s) => s.toString()));
     archive.close();
+  });
+
+  it('reads a version 1 archive as it is, and gives it the codec column when it is next written', () => {
+    const path = join(dir(), 'v1.archive');
+    const made = Archive.open(path, { create: true });
+    const old = raw('before codecs');
+    made.store(entry('INBOX', 1, old));
+    made.close();
+    // What version 1 wrote: no codec column, version 1.
+    const v1 = openDatabase(path, { readonly: false, busyTimeoutMs: 5000 });
+    v1.exec(
+      `ALTER TABLE blobs DROP COLUMN codec; UPDATE archive_meta SET value = '1' WHERE key = 'version'`,
+    );
+    v1.close();
+    const reading = Archive.open(path, { create: false, readonly: true });
+    expect([...reading.messages()].map((m) => [m.raw.equals(old), m.damage])).toEqual([
+      [true, null],
+    ]);
+    reading.close();
+
+    const writing = Archive.open(path, { create: false });
+    const attachment = Buffer.from(
+      `Subject: file\r\nMessage-ID: <file@x>\r\n\r\n${(
+        randomBytes(30_000)
+          .toString('base64')
+          .match(/.{1,76}/g) ?? []
+      ).join('\r\n')}\r\n`,
+    );
+    writing.store(entry('INBOX', 2, attachment));
+    expect(writing.verify().damaged).toEqual([]);
+    expect([...writing.messages()].map((m) => m.raw)).toEqual([old, attachment]);
+    expect(writing.db.prepare('SELECT codec FROM blobs ORDER BY codec').all()).toEqual([
+      { codec: 0 },
+      { codec: 1 },
+    ]);
+    expect(
+      writing.db.prepare(`SELECT value FROM archive_meta WHERE key = 'version'`).get(),
+    ).toEqual({
+      value: '2',
+    });
+    writing.close();
   });
 
   it('refuses another SQLite database and a file that is not one', () => {

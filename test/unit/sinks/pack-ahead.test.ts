@@ -10,7 +10,7 @@ function recordingPacker(): { packer: SourcePacker; packed: Buffer[] } {
   const packer = {
     pack(raw: Buffer): Promise<PackedSource> {
       packed.push(raw);
-      return Promise.resolve({ compressed: raw, sha256: names([raw])[0]! });
+      return Promise.resolve({ compressed: raw, codec: 0, sha256: names([raw])[0]! });
     },
   } as unknown as SourcePacker;
   return { packer, packed };
