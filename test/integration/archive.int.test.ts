@@ -28,6 +28,13 @@ function files(dir: string): string[] {
   );
 }
 
+/** Exports the archive as .eml files into `out` through the CLI; the files written. */
+async function exportEml(path: string, out: string): Promise<string[]> {
+  const args = ['archive', 'export', '--archive', path, '--format', 'eml', '--out', out];
+  expect(await main(args, captureIo())).toBe(0);
+  return files(out);
+}
+
 /** Per folder, the sorted hashes of the archived sources. */
 function archivedHashes(path: string): Record<string, string[]> {
   const archive = Archive.open(path, { create: false });
@@ -83,13 +90,7 @@ describe('import into the embedded archive', () => {
     expect(stats.storedBytes).toBeLessThan(stats.bytes);
 
     const out = join(dir, 'eml');
-    expect(
-      await main(
-        ['archive', 'export', '--archive', path, '--format', 'eml', '--out', out],
-        captureIo(),
-      ),
-    ).toBe(0);
-    const exported = files(out);
+    const exported = await exportEml(path, out);
     expect(exported).toHaveLength(TOTAL);
     const byFolder: Record<string, string[]> = {};
     for (const file of exported) {
@@ -171,18 +172,10 @@ describe('import into the embedded archive', () => {
     db.close();
     const verify = captureIo();
     expect(await main(['archive', 'verify', '--archive', path], verify)).toBe(0);
-    const out = join(dir, 'eml');
-    expect(
-      await main(
-        ['archive', 'export', '--archive', path, '--format', 'eml', '--out', out],
-        captureIo(),
-      ),
-    ).toBe(0);
-    expect(
-      files(out)
-        .map((file) => sha(readFileSync(file)))
-        .sort(),
-    ).toEqual((await sourceHashes(source)).INBOX);
+    const exported = await exportEml(path, join(dir, 'eml'));
+    expect(exported.map((file) => sha(readFileSync(file))).sort()).toEqual(
+      (await sourceHashes(source)).INBOX,
+    );
   });
 
   it('survives kill -9 mid-write: the next run ends with exactly the source messages', async () => {
