@@ -10,7 +10,8 @@
  *   skeleton length, run count,
  *   per run: offset in the skeleton, line width, encoded length (with CRLFs), stored length,
  *            1 when the stored bytes are Brotli (a run of compressible bytes) else 0,
- *   the skeleton's Brotli bytes, then each run's stored bytes.
+ *   each run's stored bytes, then the skeleton's Brotli bytes. Runs come before the skeleton
+ *   so that they are decoded straight into the blob, without a buffer of their own.
  */
 import { brotliDecompressSync } from 'node:zlib';
 
@@ -30,12 +31,11 @@ export interface PackedSource {
 const HEADER_FIELDS = 2;
 const RUN_FIELDS = 5;
 
-/** A canonical base64 run of a source: where it is, its line width and the bytes it encodes. */
-interface Base64Run {
+/** A stretch of a source shaped like base64 lines: where it is and its line width. */
+interface Base64Span {
   start: number;
   stop: number;
   width: number;
-  bytes: Buffer;
 }
 
 /**
@@ -50,30 +50,30 @@ export function packSourceWith(
 ): { compressed: Uint8Array; codec: number; sha256: string } {
   const source = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const sha256 = crypto.createHash('sha256').update(source).digest('hex');
-  const runs = findBase64Runs(source);
-  if (runs.length === 0)
-    return { compressed: zlib.brotliCompressSync(source, options), codec: 0, sha256 };
-  return { compressed: packRuns(source, runs, zlib, options), codec: 1, sha256 };
+  const spans = findBase64Spans(source);
+  const compressed = spans.length > 0 ? packRuns(source, spans, zlib, options) : undefined;
+  if (compressed) return { compressed, codec: 1, sha256 };
+  return { compressed: zlib.brotliCompressSync(source, options), codec: 0, sha256 };
 }
 
-/** The canonical base64 runs of a source, in order. */
-function findBase64Runs(source: Buffer): Base64Run[] {
+/** The stretches of a source shaped like base64 lines, in order; packRuns decides on each. */
+function findBase64Spans(source: Buffer): Base64Span[] {
   // Runs start after an empty line (a MIME part's body); inside a run there is none, so
   // the search jumps over it.
-  const runs: Base64Run[] = [];
+  const spans: Base64Span[] = [];
   for (let blank = source.indexOf('\r\n\r\n'); blank >= 0; ) {
-    const run = base64RunAt(source, blank + 4);
-    if (run) runs.push(run);
-    blank = source.indexOf('\r\n\r\n', run ? run.stop - 2 : blank + 4);
+    const span = base64SpanAt(source, blank + 4);
+    if (span) spans.push(span);
+    blank = source.indexOf('\r\n\r\n', span ? span.stop - 2 : blank + 4);
   }
-  return runs;
+  return spans;
 }
 
 /**
- * A canonical base64 run starting at `start`: full lines of one width (a multiple of 4), each
- * ending in CRLF, then at most one shorter line, whose bytes encode back to exactly those lines.
+ * The stretch starting at `start` of full lines of one width (a multiple of 4), each ending
+ * in CRLF, then at most one shorter line: a base64 run when decodeCanonical takes it.
  */
-function base64RunAt(source: Buffer, start: number): Base64Run | undefined {
+function base64SpanAt(source: Buffer, start: number): Base64Span | undefined {
   // Runs shorter than this stay in the skeleton: their header fields would cost more.
   const MIN_RUN_CHARS = 4096;
   const firstEnd = source.indexOf('\r\n', start);
@@ -90,79 +90,93 @@ function base64RunAt(source: Buffer, start: number): Base64Run | undefined {
   const tail = source.indexOf('\r\n', stop);
   if (tail > stop && tail + 2 <= limit && tail - stop < width && (tail - stop) % 4 === 0)
     stop = tail + 2;
-  if (stop - start < MIN_RUN_CHARS) return undefined;
-  const bytes = canonicalBytes(source, start, stop, width);
-  return bytes && { start, stop, width, bytes };
-}
-
-/** The bytes the lines between start and stop encode, or undefined unless they are canonical. */
-function canonicalBytes(
-  source: Buffer,
-  start: number,
-  stop: number,
-  width: number,
-): Buffer | undefined {
-  const CHUNK_LINES = 512;
-  const line = width + 2;
-  const bytes = Buffer.allocUnsafe(Math.ceil((stop - start) / line) * (width / 4) * 3);
-  let length = 0;
-  // Decoded and checked a few hundred lines at a time: strings of a whole attachment would
-  // sit in the thread's heap until a full collection (100 MB more at the peak, measured).
-  for (let from = start; from < stop; from += CHUNK_LINES * line) {
-    const text = source.toString('latin1', from, Math.min(from + CHUNK_LINES * line, stop));
-    const written = bytes.write(text, length, 'base64');
-    // Node's decoder skips what is not base64; encoding again tells a canonical run.
-    if (bytes.toString('base64', length, length + written) !== text.replaceAll('\r\n', ''))
-      return undefined;
-    length += written;
-  }
-  return bytes.subarray(0, length);
-}
-
-/** The codec-1 form of a source with runs (the layout at the top of this file). */
-function packRuns(
-  source: Buffer,
-  runs: readonly Base64Run[],
-  zlib: typeof import('node:zlib'),
-  options: import('node:zlib').BrotliOptions,
-): Buffer {
-  const skeletonParts: Buffer[] = [];
-  // 2 header fields and 5 per run (HEADER_FIELDS and RUN_FIELDS, which are not in reach here).
-  const header = Buffer.alloc(4 * (2 + 5 * runs.length));
-  const stored: Buffer[] = [];
-  let previous = 0;
-  let skeletonLength = 0;
-  let field = 2;
-  for (const run of runs) {
-    skeletonParts.push(source.subarray(previous, run.start));
-    skeletonLength += run.start - previous;
-    previous = run.stop;
-    const [bytes, compressed] = storedRunBytes(run.bytes, zlib, options);
-    stored.push(bytes);
-    for (const value of [skeletonLength, run.width, run.stop - run.start, bytes.length, compressed])
-      header.writeUInt32BE(value, 4 * field++);
-  }
-  skeletonParts.push(source.subarray(previous));
-  const skeleton = zlib.brotliCompressSync(Buffer.concat(skeletonParts), options);
-  header.writeUInt32BE(skeleton.length, 0);
-  header.writeUInt32BE(runs.length, 4);
-  return Buffer.concat([header, skeleton, ...stored]);
+  return stop - start < MIN_RUN_CHARS ? undefined : { start, stop, width };
 }
 
 /**
- * A run's bytes as stored, and 1 when that is Brotli. The first 64 KB are tried: only bytes
- * they show compressible (text or office files sent as base64) are compressed whole.
+ * Decodes a span into `out` at `at` when its lines are exactly the canonical encoding of
+ * their bytes: the number of bytes, or -1 when they are not (the span stays in the skeleton).
  */
-function storedRunBytes(
-  bytes: Buffer,
+function decodeCanonical(source: Buffer, span: Base64Span, out: Buffer, at: number): number {
+  const CHUNK_LINES = 512;
+  const chunk = CHUNK_LINES * (span.width + 2);
+  let length = 0;
+  // Decoded and checked a few hundred lines at a time: strings of a whole attachment would
+  // sit in the thread's heap until a full collection (100 MB more at the peak, measured).
+  for (let from = span.start; from < span.stop; from += chunk) {
+    const text = source.toString('latin1', from, Math.min(from + chunk, span.stop));
+    const written = out.write(text, at + length, 'base64');
+    // Node's decoder skips what is not base64; encoding again tells a canonical run.
+    if (out.toString('base64', at + length, at + length + written) !== text.replaceAll('\r\n', ''))
+      return -1;
+    length += written;
+  }
+  return length;
+}
+
+/**
+ * The codec-1 form of a source (the layout at the top of this file), built in one buffer;
+ * undefined when none of the spans is a canonical run.
+ */
+function packRuns(
+  source: Buffer,
+  spans: readonly Base64Span[],
   zlib: typeof import('node:zlib'),
   options: import('node:zlib').BrotliOptions,
-): [Buffer, number] {
+): Buffer | undefined {
+  // Room for every span's header fields, bytes and the skeleton's Brotli (at most a little
+  // more than its input); 2 header fields and 5 per run (HEADER_FIELDS, RUN_FIELDS).
+  const reserved = 4 * (2 + 5 * spans.length);
+  let room = reserved + source.length + (source.length >> 10) + 64;
+  for (const span of spans) room -= (span.stop - span.start) >> 2; // bytes are 3/4 of base64
+  const out = Buffer.allocUnsafe(room);
+  const fields: number[] = [];
+  const skeletonParts: Buffer[] = [];
+  let previous = 0;
+  let skeletonLength = 0;
+  let at = reserved;
+  for (const span of spans) {
+    const length = decodeCanonical(source, span, out, at);
+    if (length < 0) continue;
+    skeletonParts.push(source.subarray(previous, span.start));
+    skeletonLength += span.start - previous;
+    previous = span.stop;
+    const [stored, compressed] = storeRunInPlace(out, at, length, zlib, options);
+    fields.push(skeletonLength, span.width, span.stop - span.start, stored, compressed);
+    at += stored;
+  }
+  if (fields.length === 0) return undefined;
+  skeletonParts.push(source.subarray(previous));
+  const skeleton = zlib.brotliCompressSync(Buffer.concat(skeletonParts), options);
+  const begin = reserved - 4 * (2 + fields.length);
+  [skeleton.length, fields.length / 5, ...fields].forEach((value, i) =>
+    out.writeUInt32BE(value, begin + 4 * i),
+  );
+  if (at + skeleton.length > out.length) return Buffer.concat([out.subarray(begin, at), skeleton]);
+  skeleton.copy(out, at);
+  return out.subarray(begin, at + skeleton.length);
+}
+
+/**
+ * How a run decoded into `out` is stored: [its stored length, 1 when that is Brotli]. The
+ * first 64 KB are tried: only bytes they show compressible (text or office files sent as
+ * base64) are compressed whole, in place.
+ */
+function storeRunInPlace(
+  out: Buffer,
+  at: number,
+  length: number,
+  zlib: typeof import('node:zlib'),
+  options: import('node:zlib').BrotliOptions,
+): [number, number] {
   const SAMPLE_BYTES = 65536;
+  const bytes = out.subarray(at, at + length);
   const sample = zlib.brotliCompressSync(bytes.subarray(0, SAMPLE_BYTES), options);
-  if (sample.length >= 0.9 * Math.min(SAMPLE_BYTES, bytes.length)) return [bytes, 0];
+  if (sample.length >= 0.9 * Math.min(SAMPLE_BYTES, length)) return [length, 0];
   const whole = zlib.brotliCompressSync(bytes, options);
-  return whole.length < bytes.length ? [whole, 1] : [bytes, 0];
+  if (whole.length >= length) return [length, 0];
+  whole.copy(out, at);
+  return [whole.length, 1];
 }
 
 /**
@@ -171,11 +185,11 @@ function storedRunBytes(
  */
 export const PACKING_SOURCE = [
   packSourceWith,
-  findBase64Runs,
-  base64RunAt,
-  canonicalBytes,
+  findBase64Spans,
+  base64SpanAt,
+  decodeCanonical,
   packRuns,
-  storedRunBytes,
+  storeRunInPlace,
 ]
   .map(String)
   .join('\n');
@@ -188,12 +202,16 @@ export const PACK_FUNCTION_NAME = packSourceWith.name;
 export function unpackBase64Runs(stored: Buffer, size: number): Buffer {
   const u32 = (field: number): number => stored.readUInt32BE(4 * field);
   const runCount = u32(1);
-  let offset = 4 * (HEADER_FIELDS + RUN_FIELDS * runCount);
-  if (offset > stored.length) throw new Error('the header is cut short');
-  const skeleton = brotliDecompressSync(stored.subarray(offset, (offset += u32(0))), {
+  const runsStart = 4 * (HEADER_FIELDS + RUN_FIELDS * runCount);
+  let skeletonStart = runsStart;
+  for (let run = 0; run < runCount; run++)
+    skeletonStart += u32(HEADER_FIELDS + RUN_FIELDS * run + 3);
+  if (skeletonStart + u32(0) !== stored.length) throw new Error('its parts do not add up');
+  const skeleton = brotliDecompressSync(stored.subarray(skeletonStart), {
     maxOutputLength: size + 1,
   });
   const out = new Rebuilt(size);
+  let offset = runsStart;
   let taken = 0;
   for (let run = 0; run < runCount; run++) {
     const field = HEADER_FIELDS + RUN_FIELDS * run;
@@ -212,7 +230,7 @@ export function unpackBase64Runs(stored: Buffer, size: number): Buffer {
     if (out.written !== end) throw new Error('a run does not decode to its recorded length');
   }
   out.put(skeleton, taken, skeleton.length);
-  if (offset !== stored.length || out.written !== size) throw new Error('its parts do not add up');
+  if (out.written !== size) throw new Error('it is shorter than recorded');
   return out.bytes;
 }
 

@@ -46,11 +46,12 @@ function packerMain(
 ): void {
   port.on('message', (job: { id: number; raw: Uint8Array }) => {
     const packed = pack(job.raw, zlib, crypto, options);
-    // Transferred when it owns its memory; else copied back: a small result may sit in Node's
+    // Transferred when its memory is its own and mostly used (a codec-1 blob is a view of a
+    // buffer sized for the worst case); else copied back: a small result may sit in Node's
     // shared Buffer pool, which Node 24 refuses to transfer.
-    const { buffer, byteOffset, byteLength } = packed.compressed;
-    const owned = byteOffset === 0 && byteLength === buffer.byteLength;
-    port.postMessage({ id: job.id, ...packed }, owned ? [buffer as ArrayBuffer] : []);
+    const { buffer, byteLength } = packed.compressed;
+    const own = buffer.byteLength > Buffer.poolSize && byteLength * 2 >= buffer.byteLength;
+    port.postMessage({ id: job.id, ...packed }, own ? [buffer as ArrayBuffer] : []);
   });
 }
 

@@ -104,6 +104,25 @@ describe('the base64-runs codec', () => {
     );
   });
 
+  it('keeps the canonical attachments of a message and leaves the others in its Brotli part', () => {
+    const canonical = lines(randomBytes(60_000).toString('base64'), 76);
+    // Same shape, one character outside the alphabet: decoded, it would not give these lines.
+    const spoiled = lines(randomBytes(200_000).toString('base64'), 76).replace(/.(\r\n)$/, '*$1');
+    for (const [first, second] of [
+      [canonical, spoiled],
+      [spoiled, canonical],
+    ]) {
+      const raw = Buffer.from(
+        `Subject: two\r\n\r\n--b\r\n\r\n${first}--b\r\n\r\n${second}--b--\r\n`,
+        'latin1',
+      );
+      const packed = packSourceSync(raw);
+      expect(packed.codec).toBe(CODEC_BASE64_RUNS);
+      expect(packed.compressed.length).toBeLessThan(60_000 + 0.77 * 272_000);
+      expect(readBack(raw, packed)).toEqual({ raw, damage: null });
+    }
+  });
+
   it('reports a damaged or unknown stored form as damage, never as mail and never by throwing', () => {
     const raw = message([randomBytes(50_000)]);
     const packed = packSourceSync(raw);
