@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { Archive } from '../../src/archive.js';
 import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../../test/helpers/fault-proxy.js';
-import { goodMessage, hostileMessages } from '../../test/helpers/hostile-messages.js';
+import {
+  attachmentMessage,
+  goodMessage,
+  hostileMessages,
+} from '../../test/helpers/hostile-messages.js';
 import { withImapClient } from '../../test/helpers/imap-client.js';
 import { startRedis, type RedisServer } from '../../test/helpers/redis.js';
 import { seedMailbox } from '../../test/helpers/seed.js';
@@ -65,8 +69,8 @@ export function newAccount(world: World, prefix: string): Account {
 
 /**
  * An account with ordinary mail in one or two folders, a hostile message now and then (small
- * versions of the issue's), and sometimes a message twice in a folder (a source's own
- * duplicate, which a destination may keep once).
+ * versions of the issue's), sometimes a message twice in a folder (a source's own duplicate,
+ * which a destination may keep once), and sometimes a message with an attachment.
  */
 export async function seededAccount(
   world: World,
@@ -86,6 +90,11 @@ export async function seededAccount(
         source: hostile[Math.floor(random() * hostile.length)]!.source,
       });
     if (random() < 0.2) messages.push({ source: messages[0]!.source });
+    // Attachments: the archive keeps a canonical one as its bytes, a spoiled one as Brotli.
+    // Decided by a hash of what was drawn, not by more draws: each seed's trial stays as it was.
+    const draw = createHash('sha256').update(`${prefix}/${folder}/${count}`).digest();
+    if (draw[0]! < 102)
+      messages.push({ source: attachmentMessage(draw.readUInt32BE(2), draw[1]! < 77) });
     folders[folder] = messages;
   }
   await seedMailbox(world.dovecot, account, folders);

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Messages any outside sender can send that once broke a whole mailbox (issue 24): MIME nested
  * 10,000 deep, 50,000 parts, a 10 MB header line, 100,000 addresses, a Content-Type the server's
@@ -72,5 +74,26 @@ export function goodMessage(n: number): Buffer {
     `From: Friend <friend@example.org>\r\nTo: victim@example.org\r\nSubject: good ${n}\r\n` +
       `Date: Mon, 01 Jan 2024 09:00:00 +0000\r\nMessage-ID: <good-${n}@example.org>\r\n` +
       `Content-Type: text/plain; charset=utf-8\r\n\r\nordinary message ${n}\r\n`,
+  );
+}
+
+/**
+ * An ordinary message with a 6 KB attachment in 76-column base64, its bytes derived from `n`.
+ * The archive keeps such a part as its bytes (base64-runs.ts); `spoiled` puts a character
+ * outside the alphabet in it, so the archive must keep that part in its Brotli stream instead.
+ */
+export function attachmentMessage(n: number, spoiled = false): Buffer {
+  const bytes = Buffer.concat(
+    Array.from({ length: 192 }, (_, i) => createHash('sha256').update(`${n}:${i}`).digest()),
+  );
+  let text = (bytes.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+  if (spoiled) text = text.slice(0, 100) + '*' + text.slice(101);
+  return Buffer.from(
+    `From: Friend <friend@example.org>\r\nTo: victim@example.org\r\nSubject: file ${n}\r\n` +
+      `Date: Mon, 01 Jan 2024 09:00:00 +0000\r\nMessage-ID: <file-${n}@example.org>\r\n` +
+      `MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n` +
+      `--b\r\nContent-Type: text/plain\r\n\r\nthe file\r\n` +
+      `--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n` +
+      `${text}\r\n--b--\r\n`,
   );
 }
