@@ -47,8 +47,12 @@ function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
 }
 
-/** Arms the proxy for a fault; returns a stop for timed ones (a restart mid-run). */
-function arm(world: World, random: () => number, fault: Fault): () => void {
+/**
+ * Arms the proxy for a fault; returns a stop for timed ones (a restart mid-run). A session
+ * limit is at least `minSessions`: an IMAP-to-IMAP import whose source and destination are one
+ * server needs two sessions at once, and no client could finish it under a limit of one.
+ */
+function arm(world: World, random: () => number, fault: Fault, minSessions = 1): () => void {
   world.proxy.limitSessions(undefined);
   world.proxy.set({ kind: 'pass' });
   if (fault === 'cut' || fault === 'silent')
@@ -57,7 +61,8 @@ function arm(world: World, random: () => number, fault: Fault): () => void {
       afterServerBytes: 300 + Math.floor(random() * 60_000),
       connections: 1 + Math.floor(random() * 2),
     });
-  if (fault === 'limit') world.proxy.limitSessions(1 + Math.floor(random() * 2));
+  if (fault === 'limit')
+    world.proxy.limitSessions(Math.max(minSessions, 1 + Math.floor(random() * 2)));
   if (fault !== 'restart') return () => undefined;
   const timer = setTimeout(() => world.proxy.outage(500 + random() * 1500), 200 + random() * 1500);
   return () => clearTimeout(timer);
@@ -283,7 +288,7 @@ export async function batchTrial(
     ? [startWorker(world), ...(random() < 0.5 ? [startWorker(world)] : [])]
     : [];
   const fault = pick(random, ['none', 'cut', 'silent', 'restart', 'limit'] as const);
-  const disarm = arm(world, random, fault);
+  const disarm = arm(world, random, fault, toImap && sameServer ? 2 : 1);
   try {
     const stop = random() < 0.5;
     // Queued: kill a worker mid-run (another takes the mailbox over); local: the run itself.
