@@ -76,20 +76,29 @@ function findBase64Spans(source: Buffer): Base64Span[] {
 function base64SpanAt(source: Buffer, start: number): Base64Span | undefined {
   // Runs shorter than this stay in the skeleton: their header fields would cost more.
   const MIN_RUN_CHARS = 4096;
-  const firstEnd = source.indexOf('\r\n', start);
-  const width = firstEnd - start;
-  if (firstEnd < 0 || width < 4 || width > 996 || width % 4 !== 0) return undefined;
+  // Each search looks only at the lines it walks: a message of many short blocks (after
+  // empty lines) must not be searched to its end once per block.
+  const width = source.subarray(start, start + 1000).indexOf('\r\n');
+  if (width < 4 || width > 996 || width % 4 !== 0) return undefined;
   const line = width + 2;
-  if (source[firstEnd + line] !== 13 || source[firstEnd + line + 1] !== 10) return undefined;
-  // '-' is outside the base64 alphabet: a MIME boundary ends the run at the latest.
-  const dash = source.indexOf(0x2d, start);
-  const limit = dash < 0 ? source.length : dash;
+  if (source[start + line + width] !== 13 || source[start + line + width + 1] !== 10)
+    return undefined;
   let stop = start;
-  while (stop + line <= limit && source[stop + width] === 13 && source[stop + width + 1] === 10)
+  while (
+    stop + line <= source.length &&
+    source[stop + width] === 13 &&
+    source[stop + width + 1] === 10
+  )
     stop += line;
-  const tail = source.indexOf('\r\n', stop);
-  if (tail > stop && tail + 2 <= limit && tail - stop < width && (tail - stop) % 4 === 0)
-    stop = tail + 2;
+  // '-' is outside the base64 alphabet: a MIME boundary ends the run at the latest.
+  const dash = source.subarray(start, stop).indexOf(0x2d);
+  if (dash >= 0) stop = start + Math.floor(dash / line) * line;
+  else {
+    const next = source.subarray(stop, stop + line);
+    const tail = next.indexOf('\r\n');
+    if (tail > 0 && tail < width && tail % 4 === 0 && next.subarray(0, tail).indexOf(0x2d) < 0)
+      stop += tail + 2;
+  }
   return stop - start < MIN_RUN_CHARS ? undefined : { start, stop, width };
 }
 
