@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { brotliDecompressSync, constants } from 'node:zlib';
-import { CODEC_BASE64_RUNS, CODEC_BROTLI, unpackBase64Runs } from './base64-runs.js';
+import { CODEC_BASE64_RUNS, CODEC_BROTLI } from './base64-runs.js';
+import { unpackBase64Runs } from './unpack-base64-runs.js';
 
 // Brotli from Node's own zlib, at quality 2 (issue 30): measured against quality 4, gzip and
 // zstd per MB of mail (docs/performance.md), quality 2 took a third of quality 4's time with
