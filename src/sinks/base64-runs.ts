@@ -80,8 +80,6 @@ function base64SpanAt(source: Buffer, start: number): Base64Span | undefined {
   const width = source.subarray(start, start + 1000).indexOf('\r\n');
   if (width < 4 || width > 996 || width % 4 !== 0) return undefined;
   const line = width + 2;
-  if (source[start + line + width] !== 13 || source[start + line + width + 1] !== 10)
-    return undefined;
   let stop = start;
   while (
     stop + line <= source.length &&
