@@ -215,7 +215,9 @@ export class Archive {
             `INSERT OR IGNORE INTO archive_meta (key, value) VALUES ('format', ?), ('version', ?), ('compression', ?)`,
           ).run(FORMAT, VERSION, COMPRESSION);
         })();
-      return new Archive(db, path, readonly, hasColumn(db, 'blobs', 'codec') ? 'b.codec' : '0');
+      // Opened for writing, the column was just made sure of; read-only, a version 1 has none.
+      const codecColumn = readonly && !hasColumn(db, 'blobs', 'codec') ? '0' : 'b.codec';
+      return new Archive(db, path, readonly, codecColumn);
     } catch (error) {
       db.close();
       throw error;
