@@ -15,6 +15,16 @@ export function fetchItemsText(query: FetchQueryObject): string {
   if (Array.isArray(query.headers) && query.headers.length > 0)
     items.push(headerFieldsItem(query.headers));
   for (const section of query.bodyParts ?? []) items.push(bodyPartItem(String(section)));
-  if (query.source) items.push('BODY.PEEK[]');
+  if (query.source) items.push(`BODY.PEEK[]${partialOf(query.source)}`);
   return `(${items.join(' ')})`;
+}
+
+/** `<start.length>` of a partial source (RFC 3501 section 6.4.5), or nothing for the whole. */
+function partialOf(source: FetchQueryObject['source']): string {
+  if (typeof source !== 'object') return '';
+  const start = source.start ?? 0;
+  const length = source.maxLength ?? 0;
+  if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(length) || length < 1)
+    throw new Error(`Not a partial FETCH range: ${start}.${length}`);
+  return `<${start}.${length}>`;
 }
