@@ -179,6 +179,19 @@ export function identify(raw: Buffer, skipContentWithId = false): MessageIdentit
 }
 
 /**
+ * The identity of a message known by its first bytes only, for dedupe by Message-ID: the keys
+ * identify(whole, true) gives, when the header ends within `head` (splitMessage finds the
+ * same end in any prefix that holds one) and has a Message-ID. Else undefined: the message
+ * must be read whole to be identified.
+ */
+export function identifyHead(head: Buffer): MessageIdentity | undefined {
+  const { header } = splitMessage(head);
+  if (header.length === head.length) return undefined;
+  const keys = headerKeys(parseHeaderFields(header));
+  return keys.messageIdKey === undefined ? undefined : keys;
+}
+
+/**
  * The content hash of an identity that must have one: every identity has it, except where
  * dedupe goes by the Message-ID key and the message has one (identify's skipContentWithId).
  * @throws INTERNAL when asked of such an identity: a caller mixed the two up.

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
@@ -6,6 +7,7 @@ import {
   contentHashOf,
   dedupeKey,
   identify,
+  identifyHead,
   normaliseBody,
   parseHeaderFields,
   splitMessage,
@@ -159,5 +161,38 @@ describe('identify without the content hash of a message with a Message-ID', () 
     expect(() => contentHashIn(skipped)).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
     expect(() => dedupeKey(skipped, 'hash')).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
     expect(dedupeKey(skipped, 'message-id')).toBe(`mid:${skipped.messageIdKey}`);
+  });
+});
+
+describe('identifyHead (a message known by its first bytes, to stream it)', () => {
+  it('gives the keys identify() gives the whole message, without a content hash', () => {
+    const whole = mail(BASE, 'x'.repeat(5000));
+    expect(identifyHead(whole.subarray(0, 1000))).toEqual(identify(whole, true));
+    expect(identifyHead(whole.subarray(0, 1000))!.contentHash).toBeUndefined();
+  });
+
+  it('gives nothing when the header does not end within the head, or has no Message-ID', () => {
+    const whole = mail(BASE, 'body');
+    const headerEnd = whole.indexOf('\r\n\r\n');
+    expect(identifyHead(whole.subarray(0, headerEnd + 3))).toBeUndefined();
+    expect(identifyHead(whole.subarray(0, headerEnd + 4))).toEqual(identify(whole, true));
+    const noId = mail(BASE.slice(0, 4), 'x'.repeat(100));
+    expect(identifyHead(noId.subarray(0, 120))).toBeUndefined();
+  });
+
+  it('never gives other keys than the whole message has, wherever the head ends (property)', () => {
+    // Line ends and empty lines of every kind, so the header's end can be CRLF CRLF, LF LF
+    // or cut in between by the head's end.
+    const piece = fc.constantFrom('\r\n', '\n', '\r', '\r\n\r\n', '\n\n', 'x', ': ', ' ', 'é');
+    const text = fc.array(piece, { maxLength: 30 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.subarray(BASE), text, text, fc.nat(), (headers, extra, body, cut) => {
+        const whole = Buffer.concat([Buffer.from(headers.join('\r\n') + extra), Buffer.from(body)]);
+        const head = whole.subarray(0, cut % (whole.length + 1));
+        const keys = identifyHead(head);
+        if (keys !== undefined) expect(keys).toEqual(identify(whole, true));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
