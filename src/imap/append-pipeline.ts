@@ -1,26 +1,24 @@
 /**
  * MULTIAPPEND without waiting (RFC 3502 + LITERAL+, RFC 7888): the messages of one import step
  * go as non-synchronizing literals on the session's own socket, the next step possibly before
- * this one is answered. imapflow keeps one command in flight and awaits "+" before every literal
- * over 4 KB, a round trip per message: the import was 40% idle (docs/performance.md).
+ * this one is answered (imapflow awaits "+" before every literal over 4 KB: 40% idle).
  */
 import type { ConnectorError } from '../errors.js';
 import {
   appendMany,
   appendOne,
-  nextChunk,
   selectForAppend,
-  storableFlags,
   type AppendManyResult,
   type AppendOutcome,
   type OutgoingMessage,
 } from './append.js';
 import { connectionGone, leaseSocket, nextTag, type SocketLease } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
-import { appendedMessageHead, appendLine } from './command-line.js';
+import { appendLine } from './command-line.js';
+import { appendCommandsOf, SourceStopped, writeAppendCommand } from './append-stream.js';
+export { canPipelineAppends } from './append-stream.js';
 import { FetchResponseParser, type TaggedResult } from './fetch-response-parser.js';
-import { isCompressed } from './imapflow-internals.js';
-import { encodeMailboxName, imapDateTime } from './mailbox-name.js';
+import { encodeMailboxName } from './mailbox-name.js';
 import type { Session } from './open-session.js';
 import { expandUidSet } from './uid-set.js';
 
@@ -36,26 +34,20 @@ type Sent =
 
 const APPENDUID = /^\[APPENDUID \d+ ([\d:,]+)\]/i;
 
-/** Whether a server takes pipelined MULTIAPPEND: both extensions, and a socket that can be lent. */
-export function canPipelineAppends(session: Session): boolean {
-  const capabilities = session.client.capabilities;
-  return (
-    capabilities.has('MULTIAPPEND') && capabilities.has('LITERAL+') && !isCompressed(session.client)
-  );
-}
-
 /**
- * The APPENDs of one destination folder, in order. send() writes a step's MULTIAPPEND commands
- * at once and returns their outcomes when answered; steps sent one after the other are
- * answered in that order. A step that cannot go this way (no MULTIAPPEND or LITERAL+, a
- * message with NUL or over APPENDLIMIT) and a MULTIAPPEND the server refused (it then stored
- * none of it, RFC 3502) go through appendMany/appendOne once nothing else is in flight, so the
- * one at fault is found and the rest stored.
+ * The APPENDs of one destination folder, in order: send() writes a step's commands
+ * (append-stream.ts) and returns their outcomes when answered, in the order sent. A step that
+ * cannot go so (no MULTIAPPEND or LITERAL+) and a command the server refused (RFC 3502: none of
+ * it stored) go through appendMany/appendOne once nothing else is in flight: the one at fault
+ * is found, the rest stored.
  */
 export class AppendPipeline {
   private lease: SocketLease | undefined;
   private parser: FetchResponseParser | undefined;
   private tagged: { result: TaggedResult; rest: Buffer } | undefined;
+  // A command is being written; bytes held for imapflow once it is answered before its end.
+  private writing = false;
+  private held: Buffer[] | undefined;
   private readonly waiting = new Map<string, Waiting>();
   private idle: (() => void)[] = [];
   // Sends and fallbacks in the order they were asked for.
@@ -89,55 +81,47 @@ export class AppendPipeline {
     return appendMany(this.session, this.folder, messages);
   }
 
-  /** Writes the messages as MULTIAPPEND commands, or stores them one by one when they cannot go so. */
+  /**
+   * Writes the messages as MULTIAPPEND commands, or stores them one by one when they cannot go
+   * so. A streamed message whose source failed midway cannot be finished: the socket is
+   * destroyed (the server stores nothing of it) and the rest is not written.
+   */
   private async write(messages: readonly OutgoingMessage[]): Promise<Sent> {
-    const chunks = this.chunksOf(messages);
-    const lease = chunks && (await this.leased());
-    if (!chunks || !lease) return { result: await this.serially(messages) };
+    const chunks = appendCommandsOf(this.session, messages);
+    if (!chunks || !(await this.leased())) return { result: await this.serially(messages) };
     const mailbox = this.session.client.mailbox;
     const permanent = mailbox ? mailbox.permanentFlags : undefined;
-    const answers = chunks.map((chunk) => {
+    const answers: Promise<TaggedResult>[] = [];
+    for (const chunk of chunks) {
+      // Leased again when a streamed APPEND handed the socket back (refused before its end).
+      const lease = await this.leased();
+      if (!lease) {
+        answers.push(Promise.reject(connectionGone()));
+        break;
+      }
       const tag = nextTag();
       const answer = new Promise<TaggedResult>((resolve, reject) =>
         this.waiting.set(tag, { resolve, reject }),
       );
+      answer.catch(() => undefined); // collected in order; a later one may fail first
       const line = appendLine(tag, encodeMailboxName(this.folder));
-      lease.together(() => {
-        lease.write(line);
-        for (const message of chunk) {
-          const date = message.internalDate ? imapDateTime(message.internalDate) : undefined;
-          lease.write(
-            appendedMessageHead(storableFlags(message, permanent), date, message.raw.length),
-          );
-          lease.write(message.raw);
-        }
-        lease.write('\r\n');
-      });
-      this.session.logger.debug({
-        src: 'connector:c',
-        msg: `${line} (${chunk.length} messages, LITERAL+)`,
-      });
-      const deadlined = withCommandDeadline(this.session, 'APPEND', () => answer, {
-        abortable: false,
-        sent: true,
-      });
-      deadlined.catch(() => undefined); // collected in order; a later one may fail first
-      return deadlined;
-    });
-    return { chunks, answers };
-  }
-
-  /** The MULTIAPPEND commands for these messages; undefined when one of them cannot go in one. */
-  private chunksOf(messages: readonly OutgoingMessage[]): OutgoingMessage[][] | undefined {
-    if (!canPipelineAppends(this.session)) return undefined;
-    const chunks: OutgoingMessage[][] = [];
-    for (let i = 0; i < messages.length; ) {
-      const chunk = nextChunk(this.session, messages, i);
-      if (chunk.length === 0) return undefined;
-      chunks.push(chunk);
-      i += chunk.length;
+      this.writing = true;
+      try {
+        await writeAppendCommand(lease, this.session, line, chunk, permanent);
+      } catch (error) {
+        lease.destroy();
+        this.fail(error as Error);
+        answers.push(answer);
+        break;
+      } finally {
+        this.writing = false;
+        this.handBackHeld();
+      }
+      const options = { abortable: false, sent: true };
+      answers.push(withCommandDeadline(this.session, 'APPEND', () => answer, options));
+      answers.at(-1)!.catch(() => undefined);
     }
-    return chunks;
+    return { chunks: chunks.slice(0, answers.length), answers };
   }
 
   /** The outcomes of written chunks in order; a refused chunk goes again one by one. */
@@ -150,6 +134,8 @@ export class AppendPipeline {
       try {
         result = await sent.answers[i]!;
       } catch (error) {
+        if (error instanceof SourceStopped)
+          return { outcomes, fatal: error.error, fatalAtSource: true };
         return { outcomes, fatal: this.session.asError(error) };
       }
       if (result.status === 'OK') {
@@ -195,6 +181,7 @@ export class AppendPipeline {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.held) return void this.held.push(chunk);
     let input = chunk;
     for (;;) {
       try {
@@ -210,12 +197,25 @@ export class AppendPipeline {
       this.waiting.delete(result.tag);
       waiting.resolve(result);
       if (this.waiting.size === 0) {
-        this.lease!.giveBack(rest);
-        this.release();
+        // Answered before its literal was all written (Dovecot refuses an APPEND over its size
+        // limit at once, and reads the literal still): imapflow waits for the last byte.
+        if (this.writing) this.held = [rest];
+        else this.giveBack(rest);
         return;
       }
       input = rest;
     }
+  }
+
+  private giveBack(rest: Buffer): void {
+    this.lease!.giveBack(rest);
+    this.release();
+  }
+
+  /** The bytes that came after an APPEND answered before its literal's end, for imapflow. */
+  private handBackHeld(): void {
+    const held = this.held;
+    if (held && this.lease) this.giveBack(Buffer.concat(held));
   }
 
   /** Every command in flight fails alike: the socket is gone or spoke no IMAP. */
@@ -228,6 +228,7 @@ export class AppendPipeline {
   private release(): void {
     this.lease = undefined;
     this.parser = undefined;
+    this.held = undefined;
     for (const wake of this.idle.splice(0)) wake();
   }
 

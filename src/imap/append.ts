@@ -7,13 +7,17 @@ import { execCommand, type ImapAttribute } from './imapflow-internals.js';
 import { encodeMailboxName, imapDateTime, sameFolder } from './mailbox-name.js';
 import type { Session } from './open-session.js';
 import { expandUidSet } from './uid-set.js';
+import { isStreamed, wholeBytes, type MessageBytes } from './streamed-body.js';
 
-/** One message to store: its exact source bytes, flags and the server's internal date. */
+/** One message to store: its exact source bytes (or a stream of them), flags and the server's internal date. */
 export interface OutgoingMessage {
-  raw: Buffer;
+  raw: MessageBytes;
   flags: readonly string[];
   internalDate: Date | undefined;
 }
+
+/** An outgoing message held whole in memory (what write() takes). */
+export type HeldMessage = OutgoingMessage & { raw: Buffer };
 
 /** What became of each message of appendMany(): stored (with its UID when known), or refused alone. */
 export type AppendOutcome =
@@ -25,6 +29,8 @@ export interface AppendManyResult {
   outcomes: AppendOutcome[];
   /** Why the rest was not sent: the connection, the quota; undefined when all were tried. */
   fatal: ConnectorError | undefined;
+  /** The fatal error was the source's: it stopped while a message streamed from it. */
+  fatalAtSource?: true;
 }
 
 export interface AppendResult {
@@ -114,12 +120,14 @@ export async function appendMessage(
   message: OutgoingMessage,
 ): Promise<AppendResult> {
   const flags = message.flags.filter((flag) => isFlag(flag) && !UNSETTABLE.has(flag.toLowerCase()));
+  // imapflow sends a literal it holds whole: a streamed message is read whole for this path.
+  const raw = await wholeBytes(message.raw);
   await selectForAppend(session, folder);
   const attempt = async (): Promise<AppendResult> => {
     const result = await withCommandDeadline(
       session,
       'APPEND',
-      () => session.client.append(folder, message.raw, flags, message.internalDate),
+      () => session.client.append(folder, raw, flags, message.internalDate),
       { abortable: false },
     );
     if (!result)
@@ -130,14 +138,14 @@ export async function appendMessage(
     return await attempt();
   } catch (error) {
     if ((error as ServerError).serverResponseCode?.toUpperCase() !== 'TRYCREATE')
-      throw toAppendError(error, session, folder, message.raw.length);
+      throw toAppendError(error, session, folder, raw.length);
   }
   await ensureFolder(session, folder);
   await selectForAppend(session, folder);
   try {
     return await attempt();
   } catch (error) {
-    throw toAppendError(error, session, folder, message.raw.length);
+    throw toAppendError(error, session, folder, raw.length);
   }
 }
 
@@ -200,6 +208,8 @@ export function multiAppendAttributes(
     );
     if (message.internalDate)
       attributes.push({ type: 'STRING', value: imapDateTime(message.internalDate) });
+    // nextChunk never puts a streamed message in a MULTIAPPEND of imapflow's.
+    if (isStreamed(message.raw)) throw new Error('A streamed message cannot go in a MULTIAPPEND.');
     attributes.push({ type: 'LITERAL', value: message.raw });
   }
   return attributes;
@@ -233,7 +243,10 @@ async function multiAppend(
   return messages.map((_, i) => (uids.length === messages.length ? uids[i] : undefined));
 }
 
-/** The next messages that may go in one MULTIAPPEND: within APPENDLIMIT, without NUL, at most 100 or 8 MB. */
+/**
+ * The next messages that may go in one MULTIAPPEND: held whole (a streamed message goes in a
+ * command of its own), within APPENDLIMIT, without NUL, at most 100 or 8 MB.
+ */
 export function nextChunk(
   session: Session,
   messages: readonly OutgoingMessage[],
@@ -243,12 +256,13 @@ export function nextChunk(
   if (!session.client.capabilities.has('MULTIAPPEND')) return chunk;
   const limit = session.client.capabilities.get('APPENDLIMIT');
   // NUL bytes need BINARY's literal8, which imapflow's append() knows how to send.
-  const fits = (message: OutgoingMessage): boolean =>
-    (typeof limit !== 'number' || message.raw.length <= limit) && !message.raw.includes(0);
+  const fits = (raw: MessageBytes): raw is Buffer =>
+    !isStreamed(raw) && (typeof limit !== 'number' || raw.length <= limit) && !raw.includes(0);
   let bytes = 0;
   for (let i = from; i < messages.length && chunk.length < MULTIAPPEND_MAX_MESSAGES; i++) {
     const next = messages[i]!;
-    if (!fits(next) || (chunk.length > 0 && bytes + next.raw.length > MULTIAPPEND_MAX_BYTES)) break;
+    if (!fits(next.raw) || (chunk.length > 0 && bytes + next.raw.length > MULTIAPPEND_MAX_BYTES))
+      break;
     chunk.push(next);
     bytes += next.raw.length;
   }

@@ -27,6 +27,11 @@ export interface SocketLease {
   write(data: string | Buffer): void;
   /** Runs `writes` with the socket corked: what they write leaves in one writev (a MULTIAPPEND command, not two writes per message). */
   together(writes: () => void): void;
+  /**
+   * Resolves once at most `bytes` wait in the socket's send buffer (or it closed): a message
+   * written a chunk at a time from another server holds no more than that here.
+   */
+  flowing(bytes: number): Promise<void>;
   /** Hands the socket back to imapflow; `rest` (bytes after the last answer) goes to its reader. */
   giveBack(rest: Buffer): void;
   /** Ends the lease by destroying the socket: its state is unknown. */
@@ -88,6 +93,18 @@ export function leaseSocket(client: ImapFlow, listener: LeaseListener): SocketLe
         socket.uncork();
       }
     },
+    flowing: (bytes) =>
+      ended || socket.writableLength <= bytes
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = (): void => {
+              socket.off('drain', done);
+              socket.off('close', done);
+              resolve();
+            };
+            socket.on('drain', done);
+            socket.on('close', done);
+          }),
     giveBack: (rest) => {
       if (ended) return;
       detach();

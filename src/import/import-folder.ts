@@ -2,9 +2,10 @@ import type { FolderInfo } from '../folder-info.js';
 import type { FetchQueryObject } from 'imapflow';
 import { fetchMessages } from '../imap/fetch-messages.js';
 import { LiteralArena, SlabPool } from '../imap/literal-arena.js';
+import { batchesOf, type PlannedBatch } from './plan-batches.js';
+import { fetchToStream, type ImportedMessage } from './streamed-source.js';
 import type { FailedFetch } from '../imap/match-fetch-responses.js';
 import type { MessageProblem } from '../message-limits.js';
-import type { BulkMessage } from '../imap/fetch-response-parser.js';
 import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
@@ -19,7 +20,7 @@ export type { FolderJob } from './folder-run.js';
 /** One batch read from the source: what was asked, what came, and what could not be read. */
 interface FetchedBatch {
   wanted: number[];
-  batch: BulkMessage[];
+  batch: ImportedMessage[];
   /** Messages whose FETCH failed for them alone, even without their structure, and why. */
   unread: FailedFetch[];
   oversized: number[];
@@ -99,68 +100,6 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
 }
 
 /**
- * Source bytes one batch may hold, unless the destination asks for another budget
- * (FolderSink.batchBytes): with the next batch fetched while this one is stored, an import holds
- * about twice this much mail whatever its sizes (a message larger than it goes alone), and the
- * slabs of a third batch whose last step is in flight (literal-arena.ts). 4 MB, not
- * 16: peak RSS of the 10,000-message import 152-159 MB instead of 160-189, at the same speed
- * (docs/performance.md, 2026-12-04 night).
- */
-export const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
-// UIDs per RFC822.SIZE FETCH when planning the batches: a bounded answer for any folder.
-const SIZES_PER_FETCH = 5000;
-
-/** Each UID's size (RFC822.SIZE); a message gone meanwhile is left out. */
-async function sizesOf(run: FolderRun, uids: readonly number[]): Promise<Map<number, number>> {
-  const sizes = new Map<number, number>();
-  for (let i = 0; i < uids.length; i += SIZES_PER_FETCH) {
-    const { messages } = await fetchMessages(run.job.session, uids.slice(i, i + SIZES_PER_FETCH), {
-      uid: true,
-      size: true,
-    });
-    for (const message of messages) sizes.set(message.uid, message.size ?? 0);
-  }
-  return sizes;
-}
-
-/** A batch to read: its UIDs, and those over maxMessageSize, which are never downloaded. */
-interface PlannedBatch {
-  uids: number[];
-  oversized: Set<number>;
-  /** Where its literals are copied to, when the destination lets go of them once stored. */
-  arena?: LiteralArena;
-}
-
-/**
- * The UIDs in batches of at most `count` messages and the byte budget (a batch of 100 with
- * attachments of a few MB each held 350 MB). The sizes also say which messages are over
- * maxMessageSize: they count as nothing, as they are never downloaded.
- */
-async function batchesOf(run: FolderRun, uids: number[], count: number): Promise<PlannedBatch[]> {
-  if (uids.length === 0) return [];
-  const sizes = await sizesOf(run, uids);
-  const max = run.job.config.maxMessageSize;
-  const budget = run.job.sink.batchBytes ?? IMPORT_BATCH_BYTES;
-  const batches: PlannedBatch[] = [];
-  let current: PlannedBatch = { uids: [], oversized: new Set() };
-  let bytes = 0;
-  for (const uid of uids) {
-    const size = sizes.get(uid) ?? 0;
-    const held = size > max ? 0 : size;
-    if (current.uids.length > 0 && (current.uids.length >= count || bytes + held > budget)) {
-      batches.push(current);
-      current = { uids: [], oversized: new Set() };
-      bytes = 0;
-    }
-    current.uids.push(uid);
-    if (size > max) current.oversized.add(uid);
-    bytes += held;
-  }
-  batches.push(current);
-  return batches;
-}
-
-/**
  * Reads a batch: messages over maxMessageSize are never downloaded, each fails on its own. A
  * message whose FETCH failed alone (a structure that breaks the grammar, a refusal, an answer
  * without every item) is asked for once more with only what the destination cannot do without
@@ -171,7 +110,9 @@ function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch
   const { uids: wanted, oversized, arena } = planned;
   const fetch = (uids: number[], query: FetchQueryObject) =>
     fetchMessages(session, uids, query, undefined, arena?.allocate);
-  const fetching = (async () => {
+  const fetching = (async (): Promise<FetchedBatch> => {
+    const streamed = planned.streams ? await fetchToStream(run, wanted[0]!) : undefined;
+    if (streamed) return { wanted, batch: [streamed], unread: [], oversized: [] };
     const first = await fetch(
       wanted.filter((uid) => !oversized.has(uid)),
       fetchQuery,
@@ -199,7 +140,10 @@ function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch
   // The destination may start on the batch's sources (the archive compresses them) while the
   // batch before it is still being stored.
   fetching.then(
-    (fetched) => run.job.sink.expect?.(fetched.batch.flatMap((m) => (m.source ? [m.source] : []))),
+    (fetched) =>
+      run.job.sink.expect?.(
+        fetched.batch.flatMap((m) => (m.source && !m.streamed ? [m.source] : [])),
+      ),
     () => undefined, // awaited by the caller; never an unhandled rejection meanwhile
   );
   return fetching;
@@ -245,9 +189,13 @@ async function copyInBatches(
     for (let b = 0; b < batches.length; b++) {
       const fetched = await next!;
       const more = b + 1 < batches.length;
-      next = more && !run.acting ? read(b + 1) : undefined;
+      // A streamed message is read from the source session while it is stored: nothing else
+      // uses that session meanwhile, and the steps around it are finished, not carried.
+      const streaming = fetched.batch.some((message) => message.streamed);
+      next = more && !run.acting && !streaming ? read(b + 1) : undefined;
       await noteUnread(run, fetched, retrying);
-      await storeAndSettle(run, fetched.batch, b === 0, carry);
+      if (streaming) await finishCarried(carry);
+      await storeAndSettle(run, fetched.batch, b === 0, streaming ? undefined : carry);
       // Stored, and the step the batch before left in flight is finished: nothing reads that
       // batch's sources any more. (On a failure nothing is released: the memory goes to GC.)
       if (b > 0) batches[b - 1]!.arena?.release();
@@ -298,7 +246,7 @@ async function noteUnread(
 /** Stores a batch, then acts on what the destination holds, also when storing failed midway. */
 async function storeAndSettle(
   run: FolderRun,
-  batch: BulkMessage[],
+  batch: ImportedMessage[],
   first: boolean,
   carry: StepCarry | undefined,
 ): Promise<void> {

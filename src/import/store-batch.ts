@@ -1,20 +1,21 @@
 import { makeError } from '../errors.js';
-import type { BulkMessage } from '../imap/fetch-response-parser.js';
 import { messageToRow, type RowContext } from '../rows/message-to-row.js';
 import type { Row } from '../rows/row.js';
 import type { SourceMessage, StoreResult } from '../sinks/sink.js';
 import { sleep } from '../sleep.js';
+import { byteLength } from '../imap/streamed-body.js';
 import { BatchDedupe, identify } from '../write/message-identity.js';
 import { importStopped, type FolderRun } from './folder-run.js';
 import type { FailedMessage } from './import-result.js';
 import { flagText } from './flag-sync.js';
+import type { ImportedMessage } from './streamed-source.js';
 
 // Messages stored per step when there is no delay between messages: one MULTIAPPEND, one
 // transaction for the journal, one for the results; Ctrl-C stops between steps.
 const STEP = 50;
 
 /** A fetched message as the destination takes it: exact bytes, flags, date, identity, row. */
-function toSourceMessages(run: FolderRun, batch: readonly BulkMessage[]): SourceMessage[] {
+function toSourceMessages(run: FolderRun, batch: readonly ImportedMessage[]): SourceMessage[] {
   const { session, keepsRows, sink, mode } = run.job;
   // Dedupe by Message-ID compares no content of a message that has one (when the sink allows).
   const skipContentWithId = sink.contentHashOptionalWithId === true && mode === 'message-id';
@@ -36,10 +37,11 @@ function toSourceMessages(run: FolderRun, batch: readonly BulkMessage[]): Source
       folder: run.path,
       uidValidity: run.uidValidity,
       uid: message.uid,
-      raw: message.source,
+      // A streamed message's source is its first chunk; the rest is read as it is stored.
+      raw: message.streamed?.body ?? message.source,
       flags: [...(message.flags ?? [])],
       internalDate,
-      identity: identify(message.source, skipContentWithId),
+      identity: message.streamed?.identity ?? identify(message.source, skipContentWithId),
       row: keepsRows ? messageToRow(message, rowContext) : null,
     };
   });
@@ -70,7 +72,7 @@ export async function finishCarried(carry: StepCarry | undefined): Promise<void>
  */
 export async function storeBatch(
   run: FolderRun,
-  batch: readonly BulkMessage[],
+  batch: readonly ImportedMessage[],
   first: boolean,
   settled: number[],
   carry?: StepCarry,
@@ -200,7 +202,7 @@ async function settleStep(
     if (duplicates.has(message.uid)) result.duplicates++;
     else {
       result.copied++;
-      result.bytes += message.raw.length;
+      result.bytes += byteLength(message.raw);
       const rowError = (message.row as Row | null)?.error;
       if (rowError)
         (result.rowErrors ??= []).push({

@@ -1,3 +1,4 @@
+import { heldBytes } from '../imap/streamed-body.js';
 import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { mapFolder, type FolderMapOptions } from '../write/map-folder.js';
@@ -52,7 +53,7 @@ export class ArchiveSink implements Sink {
       destination,
       needsIntent: false,
       batchBytes: ARCHIVE_BATCH_BYTES,
-      prepare: (messages) => ahead.prepare(messages.map((message) => message.raw)),
+      prepare: (messages) => ahead.prepare(messages.map((message) => heldBytes(message.raw))),
       expect: (sources) => ahead.expect(sources),
       contains: async (identities) =>
         identities.map((identity) => mode !== 'none' && holds(identity, mode)),
@@ -75,18 +76,19 @@ export class ArchiveSink implements Sink {
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
         const items = [];
         for (const message of messages) {
+          const raw = heldBytes(message.raw);
           const entry: ArchiveEntry = {
             account,
             folder: destination,
             uidValidity: message.uidValidity,
             uid: message.uid,
             identity: message.identity,
-            raw: message.raw,
+            raw,
             flags: message.flags,
             internalDate: message.internalDate?.toISOString(),
             row: message.row,
           };
-          items.push({ entry, packed: await ahead.packed(message.raw) });
+          items.push({ entry, packed: await ahead.packed(raw) });
         }
         try {
           archive.storeAll(items);

@@ -1,7 +1,7 @@
 import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
-import { AppendPipeline } from '../imap/append-pipeline.js';
+import { AppendPipeline, canPipelineAppends } from '../imap/append-pipeline.js';
 import { removeImapCopies, syncImapFlags } from './imap-copies.js';
 import { emptyFolder } from '../imap/empty-folder.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
@@ -109,6 +109,8 @@ export class ImapSink implements Sink {
       overlaps: true,
       // Each APPEND's bytes are on the wire once the server answered it; nothing is kept.
       releasesSources: true,
+      // Only pipelined APPENDs stream: imapflow's append() takes a message whole.
+      streamsLargeSources: canPipelineAppends(session),
       // APPENDUID gives each stored message's UID, so its body can be read back should a
       // look-alike without a Message-ID come later in the run.
       contentHashOptionalWithId: session.client.capabilities.has('UIDPLUS'),
@@ -133,7 +135,9 @@ export class ImapSink implements Sink {
           if (!outcome.stored) return;
           for (const index of indexes.values()) index.add(messages[i]!.identity, outcome.uid);
         });
-        const fatal = result.fatal?.withDetails({ side: 'destination' });
+        const fatal = result.fatalAtSource
+          ? result.fatal
+          : result.fatal?.withDetails({ side: 'destination' });
         return {
           outcomes: result.outcomes.map((outcome) => (outcome.stored ? undefined : outcome.error)),
           fatal,

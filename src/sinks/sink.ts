@@ -1,5 +1,6 @@
 import type { ConnectorError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
+import type { MessageBytes } from '../imap/streamed-body.js';
 import type { MessageIdentity } from '../write/message-identity.js';
 
 /** One source message on its way to a destination. */
@@ -8,7 +9,8 @@ export interface SourceMessage {
   folder: string;
   uidValidity: string;
   uid: number;
-  raw: Buffer;
+  /** Its exact bytes; streamed only to a destination that declares streamsLargeSources. */
+  raw: MessageBytes;
   flags: readonly string[];
   internalDate: Date | undefined;
   identity: MessageIdentity;
@@ -60,6 +62,11 @@ export interface FolderSink {
    * the next batch reuses (imap/literal-arena.ts).
    */
   readonly releasesSources?: boolean;
+  /**
+   * Whether a message larger than a read batch may come as a StreamedBody: the destination
+   * writes it a chunk at a time as the source gives it, and never holds it whole.
+   */
+  readonly streamsLargeSources?: boolean;
   /** Optional: source bytes one read batch may hold for this destination (IMPORT_BATCH_BYTES when absent). */
   readonly batchBytes?: number;
 }

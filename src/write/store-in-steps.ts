@@ -1,7 +1,7 @@
 import { redactError } from '../config/redact.js';
 import { makeError, type ConnectorError } from '../errors.js';
 import { AppendPipeline } from '../imap/append-pipeline.js';
-import type { AppendManyResult, OutgoingMessage } from '../imap/append.js';
+import type { AppendManyResult, HeldMessage } from '../imap/append.js';
 import type { Session } from '../imap/open-session.js';
 import type { WriteMessageResult } from './write-result.js';
 
@@ -13,7 +13,7 @@ const STEPS_IN_FLIGHT = 2;
 // How long a stop waits for the step in flight to be answered before it cuts the connection.
 const STOP_GRACE_MS = 400;
 
-export type NumberedMessage = { index: number; message: OutgoingMessage };
+export type NumberedMessage = { index: number; message: HeldMessage };
 type Record = (index: number, status: WriteMessageResult) => void;
 
 /**

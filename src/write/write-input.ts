@@ -1,12 +1,12 @@
 import { ConfigError } from '../errors.js';
 import { depthIssue, formatIssues, tooDeepAt, validateWriteSchema } from '../validators.js';
-import type { OutgoingMessage } from '../imap/append.js';
+import type { HeldMessage } from '../imap/append.js';
 import type { DedupeMode } from './message-identity.js';
 
 export interface WriteInput {
   folder: string;
   dedupe: DedupeMode | undefined;
-  messages: OutgoingMessage[];
+  messages: HeldMessage[];
 }
 
 interface RawMessage {
@@ -29,7 +29,7 @@ export function parseWriteInput(input: unknown): WriteInput {
   if (!validateWriteSchema(copy)) throw new ConfigError(formatIssues(validateWriteSchema.errors));
   const value = copy as { folder: string; dedupe?: DedupeMode; messages: RawMessage[] };
   const issues: { field: string; message: string }[] = [];
-  const messages = value.messages.map((message, index): OutgoingMessage => {
+  const messages = value.messages.map((message, index): HeldMessage => {
     const encoding = message.encoding ?? 'base64';
     if (encoding === 'base64' && !BASE64.test(message.raw))
       issues.push({

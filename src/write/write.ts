@@ -4,7 +4,7 @@ import { makeError } from '../errors.js';
 import type { WriteMessageResult, WriteResult } from './write-result.js';
 import { openSession, type Session } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
-import type { OutgoingMessage } from '../imap/append.js';
+import type { HeldMessage } from '../imap/append.js';
 import { storeInSteps } from './store-in-steps.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import { buildTargetFolderIndex } from './target-folder-index.js';
@@ -77,7 +77,7 @@ async function createdIfMissing(session: Session, folder: string): Promise<boole
 
 /** Which messages are there already (duplicates, with their status) and which to store. */
 async function skipPresent(
-  messages: readonly OutgoingMessage[],
+  messages: readonly HeldMessage[],
   mode: DedupeMode,
   index: DedupeIndex,
 ): Promise<{ statuses: (WriteMessageResult | undefined)[]; toStore: number[] }> {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runImport, type ImportResult, type ImportSpec } from '../../src/index.js';
-import { IMPORT_BATCH_BYTES } from '../../src/import/import-folder.js';
+import { IMPORT_BATCH_BYTES } from '../../src/import/plan-batches.js';
 import { bodiesHashedByIdentify } from '../../src/write/message-identity.js';
 import { slabReuses } from '../../src/imap/literal-arena.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';

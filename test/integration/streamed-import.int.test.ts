@@ -1,0 +1,209 @@
+/**
+ * Messages larger than a read batch stream from the source into the destination's APPEND
+ * (issue 30, item 1), against the private Dovecot: read 1 MB at a time with partial FETCHes,
+ * written as they arrive, stored byte for byte; a message that cannot be known from its first
+ * chunk is read whole; a source cut midway leaves nothing partial at the destination, and the
+ * next run (or the run's own reconnect) ends with exactly the source's messages.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runImport, type ImportResult } from '../../src/index.js';
+import { streamedAppendsSoFar } from '../../src/imap/append-stream.js';
+import { STREAM_CHUNK_BYTES } from '../../src/imap/streamed-body.js';
+import { expandUidSet } from '../../src/imap/uid-set.js';
+import { commandRecorder } from '../helpers/command-recorder.js';
+import { message } from '../helpers/corpus.js';
+import { addDovecotUsers } from '../helpers/dovecot.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { snapshot } from '../helpers/mailbox-snapshot.js';
+import { seedMailbox } from '../helpers/seed.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const MB = 1024 * 1024;
+
+/** A message of about `megabytes` MB: base64 lines of random bytes, and a NUL at `nulAt` when asked. */
+function large(subject: string, megabytes: number, options: { id?: null; nulAt?: number } = {}) {
+  const lines = randomBytes(Math.floor((megabytes * MB * 3) / 4))
+    .toString('base64')
+    .match(/.{1,76}/g)!;
+  const source = message(subject, { body: lines.join('\r\n'), ...options });
+  if (options.nulAt !== undefined) source[options.nulAt] = 0;
+  return source;
+}
+
+function target(user: { name: string; password: string }, state: string) {
+  return { connection: makeConfig(user, { isTarget: true, isSource: false }), state };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<{ code: string; details?: object }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code: string; details?: object };
+  }
+  throw new Error('expected the import to fail');
+}
+
+/** The UIDs each whole-message FETCH asked for, and the lengths of the partial ones. */
+function sourceReads(sent: string[]): { whole: number[]; partialLengths: number[] } {
+  const whole: number[] = [];
+  const partialLengths: number[] = [];
+  for (const line of sent) {
+    const fetch = /^UID FETCH (\S+) \(.*BODY\.PEEK\[\](<\d+\.(\d+)>)?\)$/.exec(line);
+    if (!fetch) continue;
+    if (fetch[2]) partialLengths.push(Number(fetch[3]));
+    else whole.push(...expandUidSet(fetch[1]!));
+  }
+  return { whole, partialLengths };
+}
+
+describe('messages larger than a read batch, streamed into the destination', () => {
+  it('are copied byte for byte with their flags and dates, read 1 MB at a time and written as they arrive; a message without a Message-ID is read whole', async () => {
+    const source = freshUser('ss');
+    const destination = freshUser('st');
+    const date = new Date(Date.UTC(2023, 4, 6, 7, 8, 9));
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('Small a') },
+        { source: large('Large one', 5.5), flags: ['\\Seen', '\\Flagged'], internalDate: date },
+        { source: message('Small b') },
+        // A NUL byte 6 MB in, long after the first chunk: Dovecot takes it in a literal.
+        { source: large('Large two', 9.2, { nulAt: 6 * MB }) },
+        { source: large('Large, no Message-ID', 4.5, { id: null }) },
+        { source: message('Small c') },
+      ],
+    });
+    const state = join(tempDir(), 'state.db');
+    const log = commandRecorder();
+    const streamedBefore = streamedAppendsSoFar();
+    const first: ImportResult = await runImport(
+      makeConfig(source),
+      { destination: target(destination, state) },
+      { logger: log.logger },
+    );
+    expect(first.totals).toMatchObject({ seen: 6, copied: 6, failed: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+    // UIDs 2 and 4 streamed; 5 (no Message-ID) was read whole, as were the small ones.
+    expect(streamedAppendsSoFar() - streamedBefore).toBe(2);
+    const reads = sourceReads(log.sent());
+    expect(reads.whole.sort()).toEqual([1, 3, 5, 6]);
+    // Head, size check and the rest of two messages of 5.5 and 9.2 MB (plus the no-ID one's head).
+    expect(reads.partialLengths.length).toBeGreaterThanOrEqual(2 + 5 + 2 + 9);
+    expect(Math.max(...reads.partialLengths)).toBe(STREAM_CHUNK_BYTES);
+
+    // Dedupe by the Message-ID read from the first chunk finds them at the destination.
+    const second = await runImport(makeConfig(source), { destination: target(destination, state) });
+    expect(second.totals).toMatchObject({ seen: 0, copied: 0 });
+    const fresh = await runImport(makeConfig(source), {
+      destination: target(destination, join(tempDir(), 'other-state.db')),
+    });
+    expect(fresh.totals).toMatchObject({ seen: 6, copied: 0, duplicates: 6 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+
+  it('a message the destination refuses (over its size limit) fails alone and the rest is copied', async () => {
+    const source = freshUser('sr');
+    const destination = {
+      name: `srt${randomBytes(4).toString('hex')}`,
+      password: `pw-${randomBytes(6).toString('hex')}`,
+    };
+    addDovecotUsers(dovecot(), [{ ...destination, maxMailSize: '5M' }]);
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('Before') },
+        { source: large('Too large', 6) },
+        { source: message('After') },
+      ],
+    });
+    const result = await runImport(makeConfig(source), {
+      destination: target(destination, join(tempDir(), 'state.db')),
+    });
+    expect(result.totals).toMatchObject({ seen: 3, copied: 2, failed: 1 });
+    expect(result.folders[0]!.failures).toEqual([
+      expect.objectContaining({ uid: 2, code: 'MESSAGE_TOO_LARGE' }),
+    ]);
+    const stored = (await snapshot(destination)).INBOX!.map((m) => m.messageId).sort();
+    expect(stored).toEqual(['<After@example.com>', '<Before@example.com>']);
+  });
+});
+
+describe('a source cut while a message streams', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(dovecot().imapPort);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  async function seeded(prefix: string): Promise<{
+    source: { name: string; password: string };
+    destination: { name: string; password: string };
+  }> {
+    const source = freshUser(`${prefix}s`);
+    const destination = freshUser(`${prefix}t`);
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('First') },
+        { source: message('Second') },
+        { source: large('Streamed', 5.5) },
+        { source: message('Third') },
+      ],
+    });
+    return { source, destination };
+  }
+
+  // 2.5 MB of the source's answers: the first chunk, the size check and half of the next chunk.
+  const CUT = { kind: 'cut' as const, afterServerBytes: 2.5 * MB, connections: 1 };
+
+  it('with reconnects off: CONNECTION_LOST from the source, nothing partial stored, and the next run copies the rest exactly', async () => {
+    const { source, destination } = await seeded('sc');
+    const state = join(tempDir(), 'state.db');
+    proxy.set(CUT);
+    const through = { server: dovecot().host, port: proxy.port };
+    const faultsBefore = proxy.faults();
+    const failure = await failureOf(
+      runImport(makeConfig(source, { reconnectAttempts: 0, ...through }), {
+        destination: target(destination, state),
+      }),
+    );
+    proxy.set({ kind: 'pass' });
+    expect(proxy.faults() - faultsBefore).toBe(1);
+    expect(failure.code).toBe('CONNECTION_LOST');
+    expect(failure.details).not.toMatchObject({ side: 'destination' });
+    // Only whole messages at the destination: the two before the cut, not a part of the third.
+    const before = (await snapshot(destination)).INBOX!;
+    const sourceSums = new Set((await snapshot(source)).INBOX!.map((m) => m.sha256));
+    expect(before.map((m) => m.messageId).sort()).toEqual([
+      '<First@example.com>',
+      '<Second@example.com>',
+    ]);
+    expect(before.every((m) => sourceSums.has(m.sha256))).toBe(true);
+
+    const resumed = await runImport(makeConfig(source), {
+      destination: target(destination, state),
+    });
+    expect(resumed.totals).toMatchObject({ failed: 0, copied: 2 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+
+  it('with reconnects on: the run reconnects by itself and ends with exactly the source messages', async () => {
+    const { source, destination } = await seeded('sr2');
+    proxy.set(CUT);
+    const through = { server: dovecot().host, port: proxy.port };
+    const faultsBefore = proxy.faults();
+    const streamedBefore = streamedAppendsSoFar();
+    const result = await runImport(makeConfig(source, { reconnectDelay: 20, ...through }), {
+      destination: target(destination, join(tempDir(), 'state.db')),
+    });
+    proxy.set({ kind: 'pass' });
+    expect(proxy.faults() - faultsBefore).toBe(1);
+    expect(result.totals).toMatchObject({ failed: 0 });
+    expect(result.totals.copied + result.folders[0]!.recovered).toBe(4);
+    // Cut the first time, streamed whole the second.
+    expect(streamedAppendsSoFar() - streamedBefore).toBe(1);
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+});
