@@ -90,11 +90,15 @@ export async function seededAccount(
         source: hostile[Math.floor(random() * hostile.length)]!.source,
       });
     if (random() < 0.2) messages.push({ source: messages[0]!.source });
-    // Attachments: the archive keeps a canonical one as its bytes, a spoiled one as Brotli.
+    // Attachments: the archive keeps a canonical one as its bytes, a spoiled one as Brotli;
+    // one in six is of 5 MB, larger than an import's read batch: it streams into an account.
     // Decided by a hash of what was drawn, not by more draws: each seed's trial stays as it was.
     const draw = createHash('sha256').update(`${prefix}/${folder}/${count}`).digest();
+    const kilobytes = draw[6]! < 43 ? 5 * 1024 : 6;
     if (draw[0]! < 102)
-      messages.push({ source: attachmentMessage(draw.readUInt32BE(2), draw[1]! < 77) });
+      messages.push({
+        source: attachmentMessage(draw.readUInt32BE(2), draw[1]! < 77, kilobytes),
+      });
     folders[folder] = messages;
   }
   await seedMailbox(world.dovecot, account, folders);

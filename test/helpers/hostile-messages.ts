@@ -78,13 +78,16 @@ export function goodMessage(n: number): Buffer {
 }
 
 /**
- * An ordinary message with a 6 KB attachment in 76-column base64, its bytes derived from `n`.
- * The archive keeps such a part as its bytes (base64-runs.ts); `spoiled` puts a character
- * outside the alphabet in it, so the archive must keep that part in its Brotli stream instead.
+ * An ordinary message with an attachment in 76-column base64 (6 KB, or `kilobytes`), its bytes
+ * derived from `n`. The archive keeps such a part as its bytes (base64-runs.ts); `spoiled` puts
+ * a character outside the alphabet in it, so the archive must keep that part in its Brotli
+ * stream instead. Over 4 MB, an import into an IMAP account streams it (streamed-source.ts).
  */
-export function attachmentMessage(n: number, spoiled = false): Buffer {
+export function attachmentMessage(n: number, spoiled = false, kilobytes = 6): Buffer {
   const bytes = Buffer.concat(
-    Array.from({ length: 192 }, (_, i) => createHash('sha256').update(`${n}:${i}`).digest()),
+    Array.from({ length: kilobytes * 32 }, (_, i) =>
+      createHash('sha256').update(`${n}:${i}`).digest(),
+    ),
   );
   let text = (bytes.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
   if (spoiled) text = text.slice(0, 100) + '*' + text.slice(101);
