@@ -16,7 +16,6 @@ import { connectionGone, leaseSocket, nextTag, type SocketLease } from './borrow
 import { withCommandDeadline } from './command-deadline.js';
 import { appendLine } from './command-line.js';
 import { appendCommandsOf, SourceStopped, writeAppendCommand } from './append-stream.js';
-export { canPipelineAppends } from './append-stream.js';
 import { FetchResponseParser, type TaggedResult } from './fetch-response-parser.js';
 import { encodeMailboxName } from './mailbox-name.js';
 import type { Session } from './open-session.js';

@@ -64,7 +64,8 @@ export async function writeAppendCommand(
   session.logger.debug({ src: 'connector:c', msg: `${line} (${chunk.length} messages, LITERAL+)` });
   if (chunk.length === 1 && isStreamed(first.raw)) {
     const flags = storableFlags(first, permanent);
-    await writeStreamedAppend(lease, session, line, flags, dateOf(first), first.raw);
+    const head = appendedMessageHead(flags, dateOf(first), first.raw.size);
+    await writeStreamedAppend(lease, session, line + head, first.raw);
     return;
   }
   lease.together(() => {
@@ -91,14 +92,11 @@ export async function writeAppendCommand(
 export async function writeStreamedAppend(
   lease: SocketLease,
   session: Session,
-  line: string,
-  flags: readonly string[],
-  date: string | undefined,
+  command: string,
   body: StreamedBody,
 ): Promise<void> {
   lease.together(() => {
-    lease.write(line);
-    lease.write(appendedMessageHead(flags, date, body.size));
+    lease.write(command);
     lease.write(body.head);
   });
   for (let offset = body.head.length; offset < body.size; ) {

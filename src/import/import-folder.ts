@@ -106,36 +106,10 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
  * (issue 24): its bytes still reach the destination, its row carries the problem.
  */
 function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch> {
-  const { session, fetchQuery } = run.job;
-  const { uids: wanted, oversized, arena } = planned;
-  const fetch = (uids: number[], query: FetchQueryObject) =>
-    fetchMessages(session, uids, query, undefined, arena?.allocate);
   const fetching = (async (): Promise<FetchedBatch> => {
-    const streamed = planned.streams ? await fetchToStream(run, wanted[0]!) : undefined;
-    if (streamed) return { wanted, batch: [streamed], unread: [], oversized: [] };
-    const first = await fetch(
-      wanted.filter((uid) => !oversized.has(uid)),
-      fetchQuery,
-    );
-    const failures = [
-      ...first.failed,
-      ...first.incomplete.map((uid) => ({ uid, problem: INCOMPLETE })),
-    ];
-    const again = await fetch(
-      failures.map((failure) => failure.uid),
-      lighterQuery(fetchQuery),
-    );
-    const problems = new Map(failures.map((failure) => [failure.uid, failure.problem]));
-    const recovered = again.messages.map((message) => ({
-      ...message,
-      problem: problems.get(message.uid)!,
-    }));
-    const unread = [...again.failed.map((f) => f.uid), ...again.incomplete].map((uid) => ({
-      uid,
-      problem: problems.get(uid)!,
-    }));
-    const batch = [...first.messages, ...recovered].sort((a, b) => a.uid - b.uid);
-    return { wanted, batch, unread, oversized: [...oversized] };
+    const streamed = planned.streams ? await fetchToStream(run, planned.uids[0]!) : undefined;
+    if (!streamed) return readBatch(run, planned);
+    return { wanted: planned.uids, batch: [streamed], unread: [], oversized: [] };
   })();
   // The destination may start on the batch's sources (the archive compresses them) while the
   // batch before it is still being stored.
@@ -147,6 +121,37 @@ function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch
     () => undefined, // awaited by the caller; never an unhandled rejection meanwhile
   );
   return fetching;
+}
+
+/** A batch read whole: each message's source in memory (in the batch's arena, if it has one). */
+async function readBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch> {
+  const { session, fetchQuery } = run.job;
+  const { uids: wanted, oversized, arena } = planned;
+  const fetch = (uids: number[], query: FetchQueryObject) =>
+    fetchMessages(session, uids, query, undefined, arena?.allocate);
+  const first = await fetch(
+    wanted.filter((uid) => !oversized.has(uid)),
+    fetchQuery,
+  );
+  const failures = [
+    ...first.failed,
+    ...first.incomplete.map((uid) => ({ uid, problem: INCOMPLETE })),
+  ];
+  const again = await fetch(
+    failures.map((failure) => failure.uid),
+    lighterQuery(fetchQuery),
+  );
+  const problems = new Map(failures.map((failure) => [failure.uid, failure.problem]));
+  const recovered = again.messages.map((message) => ({
+    ...message,
+    problem: problems.get(message.uid)!,
+  }));
+  const unread = [...again.failed.map((f) => f.uid), ...again.incomplete].map((uid) => ({
+    uid,
+    problem: problems.get(uid)!,
+  }));
+  const batch = [...first.messages, ...recovered].sort((a, b) => a.uid - b.uid);
+  return { wanted, batch, unread, oversized: [...oversized] };
 }
 
 const INCOMPLETE: MessageProblem = {

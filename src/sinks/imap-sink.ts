@@ -1,7 +1,8 @@
 import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
-import { AppendPipeline, canPipelineAppends } from '../imap/append-pipeline.js';
+import { AppendPipeline } from '../imap/append-pipeline.js';
+import { canPipelineAppends } from '../imap/append-stream.js';
 import { removeImapCopies, syncImapFlags } from './imap-copies.js';
 import { emptyFolder } from '../imap/empty-folder.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
