@@ -5,6 +5,7 @@
  * chunk is read whole; a source cut midway leaves nothing partial at the destination, and the
  * next run (or the run's own reconnect) ends with exactly the source's messages.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +205,62 @@ describe('a source cut while a message streams', () => {
     expect(result.totals.copied + result.folders[0]!.recovered).toBe(4);
     // Cut the first time, streamed whole the second.
     expect(streamedAppendsSoFar() - streamedBefore).toBe(1);
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+});
+
+describe('a message expunged at the source while it streams', () => {
+  it('leaves nothing partial: the run reconnects and ends with exactly what the source still holds', async () => {
+    const source = freshUser('sx');
+    const destination = freshUser('sy');
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('First') },
+        { source: large('Vanishing', 5.5) },
+        { source: message('Last') },
+      ],
+    });
+    // The test's own client expunges UID 2 before the read at 2 MB is sent. It runs as a
+    // child process, synchronously, so the import waits for it: the race is made, not hoped for.
+    const expunge = [
+      "const { ImapFlow } = await import('imapflow');",
+      `const client = new ImapFlow(${JSON.stringify({
+        host: dovecot().host,
+        port: dovecot().imapPort,
+        secure: false,
+        doSTARTTLS: false,
+        auth: { user: source.name, pass: source.password },
+        logger: false,
+      })});`,
+      'await client.connect();',
+      "await client.mailboxOpen('INBOX');",
+      "await client.messageDelete('2', { uid: true });",
+      'await client.logout();',
+    ].join('\n');
+    let expunged = false;
+    const onEntry = (entry: { msg?: unknown }): void => {
+      if (expunged || !/^\S+ UID FETCH 2 \(UID BODY\.PEEK\[\]<2097152\./.test(String(entry.msg)))
+        return;
+      expunged = true;
+      execFileSync(process.execPath, ['--input-type=module', '-e', expunge], { stdio: 'ignore' });
+    };
+    const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
+    const streamedBefore = streamedAppendsSoFar();
+    const result = await runImport(
+      makeConfig(source, { reconnectDelay: 20 }),
+      { destination: target(destination, join(tempDir(), 'state.db')) },
+      { logger },
+    );
+    expect(expunged).toBe(true);
+    expect(result.totals.failed).toBe(0);
+    // Dovecot stops serving it at once: the stream broke off, the destination's connection was
+    // reset (nothing of it stored), and the run's reconnect found it gone from the source.
+    expect(streamedAppendsSoFar() - streamedBefore).toBe(0);
+    const now = (await snapshot(source)).INBOX!;
+    expect(now.map((m) => m.messageId).sort()).toEqual([
+      '<First@example.com>',
+      '<Last@example.com>',
+    ]);
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
 });
