@@ -30,6 +30,7 @@ export interface SocketLease {
   /**
    * Resolves once at most `bytes` wait in the socket's send buffer (or it closed): a message
    * written a chunk at a time from another server holds no more than that here.
+   * @throws code NoConnection once the lease has ended: nothing more would reach the server.
    */
   flowing(bytes: number): Promise<void>;
   /** Hands the socket back to imapflow; `rest` (bytes after the last answer) goes to its reader. */
@@ -94,17 +95,19 @@ export function leaseSocket(client: ImapFlow, listener: LeaseListener): SocketLe
       }
     },
     flowing: (bytes) =>
-      ended || socket.writableLength <= bytes
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const done = (): void => {
-              socket.off('drain', done);
-              socket.off('close', done);
-              resolve();
-            };
-            socket.on('drain', done);
-            socket.on('close', done);
-          }),
+      ended
+        ? Promise.reject(connectionGone())
+        : socket.writableLength <= bytes
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              const done = (): void => {
+                socket.off('drain', done);
+                socket.off('close', done);
+                resolve();
+              };
+              socket.on('drain', done);
+              socket.on('close', done);
+            }),
     giveBack: (rest) => {
       if (ended) return;
       detach();

@@ -209,6 +209,54 @@ describe('a source cut while a message streams', () => {
   });
 });
 
+describe('the destination cut while a message streams into it', () => {
+  it('stores nothing of it, stops reading the source for it, and the run reconnects and ends with exactly the source', async () => {
+    const proxy = await startFaultProxy(dovecot().imapPort);
+    try {
+      const source = freshUser('dc');
+      const destination = freshUser('dd');
+      await seedMailbox(dovecot(), source, {
+        INBOX: [{ source: message('Before') }, { source: large('Cut off', 9.2) }],
+      });
+      // The destination's connections are cut (through the proxy) just before the read at
+      // 2 MB is sent: the APPEND's literal is then a third written.
+      let cut = false;
+      const reads: number[] = [];
+      const onEntry = (entry: { msg?: unknown }): void => {
+        const read = /^\S+ UID FETCH 2 \(.*BODY\.PEEK\[\]<(\d+)\.(\d+)>/.exec(String(entry.msg));
+        if (!read || read[2] === '2') return; // not the 2-byte size check
+        reads.push(Number(read[1]));
+        if (cut || read[1] !== String(2 * MB)) return;
+        cut = true;
+        proxy.outage(0);
+      };
+      const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
+      const through = { server: dovecot().host, port: proxy.port };
+      const result = await runImport(
+        makeConfig(source, { reconnectDelay: 20 }),
+        {
+          destination: {
+            connection: makeConfig(destination, { isTarget: true, isSource: false, ...through }),
+            state: join(tempDir(), 'state.db'),
+          },
+        },
+        { logger },
+      );
+      expect(cut).toBe(true);
+      expect(result.totals).toMatchObject({ failed: 0 });
+      expect(await snapshot(destination)).toEqual(await snapshot(source));
+      // The first attempt read no further than a chunk or two past the cut: the source is not
+      // read for a destination that is gone. The second read the message from its start.
+      const again = reads.indexOf(0, 1);
+      expect(again).toBeGreaterThan(0);
+      expect(Math.max(...reads.slice(0, again))).toBeLessThanOrEqual(4 * MB);
+      expect(Math.max(...reads.slice(again))).toBe(9 * MB);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('a message expunged at the source while it streams', () => {
   it('leaves nothing partial: the run reconnects and ends with exactly what the source still holds', async () => {
     const source = freshUser('sx');
