@@ -1,3 +1,8 @@
+/**
+ * What the APPEND pipeline writes on its leased socket (append-pipeline.ts): which commands a
+ * step's messages go in, a MULTIAPPEND of messages held whole in one writev, and the APPEND of
+ * a streamed message, written a chunk at a time as its source gives it (issue 30, item 1).
+ */
 import { makeError, isConnectorError, type ConnectorError } from '../errors.js';
 import type { SocketLease } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
