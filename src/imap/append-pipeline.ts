@@ -15,16 +15,13 @@ import {
 import { connectionGone, leaseSocket, nextTag, type SocketLease } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
 import { appendLine } from './command-line.js';
-import { appendCommandsOf, SourceStopped, writeAppendCommand } from './append-stream.js';
+import { appendCommandsOf, SourceStopped, tooLarge, writeAppendCommand } from './append-stream.js';
 import { FetchResponseParser, type TaggedResult } from './fetch-response-parser.js';
 import { encodeMailboxName } from './mailbox-name.js';
 import type { Session } from './open-session.js';
 import { expandUidSet } from './uid-set.js';
 
-interface Waiting {
-  resolve(result: TaggedResult): void;
-  reject(error: Error): void;
-}
+type Waiting = { resolve(result: TaggedResult): void; reject(error: Error): void };
 
 /** What send() has written: the answer of each chunk, in order; or, sent another way, the result. */
 type Sent =
@@ -144,16 +141,20 @@ export class AppendPipeline {
         );
         continue;
       }
-      const fatal = await this.inTurn(() => this.oneByOne(chunk, outcomes));
+      const fatal = await this.inTurn(() => this.oneByOne(chunk, outcomes, result));
       if (fatal) return { outcomes, fatal };
     }
     return { outcomes, fatal: undefined };
   }
 
+  /** Refused: one by one; a streamed message refused as too large is not read whole again. */
   private async oneByOne(
     chunk: readonly OutgoingMessage[],
     outcomes: AppendOutcome[],
+    refusal: TaggedResult,
   ): Promise<ConnectorError | undefined> {
+    const oversize = tooLarge(this.session, this.folder, chunk, refusal);
+    if (oversize) return void outcomes.push({ stored: false, error: oversize });
     await this.drained();
     for (const message of chunk) {
       const fatal = await appendOne(this.session, this.folder, message, outcomes);

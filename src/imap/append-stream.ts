@@ -6,7 +6,8 @@
 import { makeError, isConnectorError, type ConnectorError } from '../errors.js';
 import type { SocketLease } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
-import { nextChunk, storableFlags, type OutgoingMessage } from './append.js';
+import { nextChunk, storableFlags, toAppendError, type OutgoingMessage } from './append.js';
+import type { TaggedResult } from './fetch-response-parser.js';
 import { isCompressed } from './imapflow-internals.js';
 import { appendedMessageHead } from './command-line.js';
 import { imapDateTime } from './mailbox-name.js';
@@ -49,6 +50,28 @@ export function appendCommandsOf(
     i += chunk.length;
   }
   return chunks;
+}
+
+/**
+ * A streamed message the server refused as too large, as its outcome. Tried again one by one
+ * like any refused command, it would be read whole into memory to be refused once more.
+ */
+export function tooLarge(
+  session: Session,
+  folder: string,
+  chunk: readonly OutgoingMessage[],
+  result: TaggedResult,
+): ConnectorError | undefined {
+  const raw = chunk[0]?.raw;
+  if (chunk.length !== 1 || !raw || !isStreamed(raw) || result.status === 'OK') return undefined;
+  // "[LIMIT] Mail size is larger than ...": the response code, then the server's words.
+  const refusal = {
+    responseStatus: result.status,
+    serverResponseCode: /^\[([A-Z0-9-]+)/i.exec(result.text)?.[1],
+    responseText: result.text.replace(/^\[[^\]]*\]\s*/, ''),
+  };
+  const error = toAppendError(refusal, session, folder, raw.size);
+  return error.code === 'MESSAGE_TOO_LARGE' ? error : undefined;
 }
 
 /**

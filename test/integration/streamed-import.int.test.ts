@@ -118,10 +118,20 @@ describe('messages larger than a read batch, streamed into the destination', () 
         { source: message('After') },
       ],
     });
-    const result = await runImport(makeConfig(source), {
-      destination: target(destination, join(tempDir(), 'state.db')),
-    });
+    const log = commandRecorder();
+    const result = await runImport(
+      makeConfig(source),
+      { destination: target(destination, join(tempDir(), 'state.db')) },
+      { logger: log.logger },
+    );
     expect(result.totals).toMatchObject({ seen: 3, copied: 2, failed: 1 });
+    // Refused as too large while it streamed: not read again (whole) to be refused once more.
+    const offsets = log
+      .sent()
+      .flatMap((line) => /^UID FETCH 2 \(.*BODY\.PEEK\[\]<(\d+)\.\d+>/.exec(line)?.[1] ?? []);
+    expect(offsets.length).toBeGreaterThan(5);
+    expect(new Set(offsets).size).toBe(offsets.length);
+    expect(sourceReads(log.sent()).whole).not.toContain(2);
     expect(result.folders[0]!.failures).toEqual([
       expect.objectContaining({ uid: 2, code: 'MESSAGE_TOO_LARGE' }),
     ]);
