@@ -1,7 +1,6 @@
 /**
- * MULTIAPPEND without waiting (RFC 3502 + LITERAL+, RFC 7888): the messages of one import step
- * go as non-synchronizing literals on the session's own socket, the next step possibly before
- * this one is answered (imapflow awaits "+" before every literal over 4 KB: 40% idle).
+ * MULTIAPPEND without waiting (RFC 3502 + LITERAL+, RFC 7888) on the session's own socket: the
+ * next step goes before this one is answered (imapflow awaits "+" before every literal > 4 KB).
  */
 import type { ConnectorError } from '../errors.js';
 import {
