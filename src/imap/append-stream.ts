@@ -7,7 +7,7 @@ import { makeError, isConnectorError, type ConnectorError } from '../errors.js';
 import type { SocketLease } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
 import { nextChunk, storableFlags, toAppendError, type OutgoingMessage } from './append.js';
-import type { TaggedResult } from './fetch-response-parser.js';
+import { taggedError, type TaggedResult } from './fetch-response-parser.js';
 import { isCompressed } from './imapflow-internals.js';
 import { appendedMessageHead } from './command-line.js';
 import { imapDateTime } from './mailbox-name.js';
@@ -64,13 +64,7 @@ export function tooLarge(
 ): ConnectorError | undefined {
   const raw = chunk[0]?.raw;
   if (chunk.length !== 1 || !raw || !isStreamed(raw) || result.status === 'OK') return undefined;
-  // "[LIMIT] Mail size is larger than ...": the response code, then the server's words.
-  const refusal = {
-    responseStatus: result.status,
-    serverResponseCode: /^\[([A-Z0-9-]+)/i.exec(result.text)?.[1],
-    responseText: result.text.replace(/^\[[^\]]*\]\s*/, ''),
-  };
-  const error = toAppendError(refusal, session, folder, raw.size);
+  const error = toAppendError(taggedError('APPEND', result), session, folder, raw.size);
   return error.code === 'MESSAGE_TOO_LARGE' ? error : undefined;
 }
 

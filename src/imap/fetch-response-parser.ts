@@ -22,6 +22,16 @@ export interface TaggedResult {
   tag: string;
 }
 
+/** A tagged NO/BAD as imapflow would report it: status, text and the response code. */
+export function taggedError(command: string, result: TaggedResult): Error {
+  const code = /^\[([A-Z0-9-]+)[^\]]*\]\s*/i.exec(result.text);
+  return Object.assign(new Error(`${command} failed: ${result.status}`), {
+    responseStatus: result.status,
+    responseText: code ? result.text.slice(code[0].length) : result.text,
+    ...(code ? { serverResponseCode: code[1]!.toUpperCase() } : {}),
+  });
+}
+
 const CR = 13;
 const LF = 10;
 // The bound on a line without literals is imapflow's too (a FETCH line is an envelope and a

@@ -4,7 +4,7 @@ import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import { borrowSocket, canBorrowSocket, nextTag, type Consumed } from './borrow-socket.js';
 import { classifyError, responseCodeOf, type ErrorContext } from './classify-error.js';
 import { withCommandDeadline } from './command-deadline.js';
-import type { TaggedResult } from './fetch-response-parser.js';
+import { taggedError } from './fetch-response-parser.js';
 import { compileCommand, execCommand, type ImapAttribute } from './imapflow-internals.js';
 import type { Session } from './open-session.js';
 import { SearchResponseParser } from './search-response-parser.js';
@@ -97,16 +97,6 @@ export function toSearchError(error: unknown, ctx: ErrorContext): ConnectorError
     });
   }
   return classifyError(error, ctx);
-}
-
-/** A tagged NO/BAD as imapflow would report it: status, text and the response code. */
-export function taggedError(command: string, result: TaggedResult): Error {
-  const code = /^\[([A-Z0-9-]+)[^\]]*\]\s*/i.exec(result.text);
-  return Object.assign(new Error(`${command} failed: ${result.status}`), {
-    responseStatus: result.status,
-    responseText: code ? result.text.slice(code[0].length) : result.text,
-    ...(code ? { serverResponseCode: code[1]!.toUpperCase() } : {}),
-  });
 }
 
 /**
