@@ -100,10 +100,8 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
 }
 
 /**
- * Reads a batch: messages over maxMessageSize are never downloaded, each fails on its own. A
- * message whose FETCH failed alone (a structure that breaks the grammar, a refusal, an answer
- * without every item) is asked for once more with only what the destination cannot do without
- * (issue 24): its bytes still reach the destination, its row carries the problem.
+ * Reads a batch: the first chunk of a message to stream (streamed-source.ts), or, when it
+ * cannot stream after all, and for every other batch, the whole sources (readBatch).
  */
 function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch> {
   const fetching = (async (): Promise<FetchedBatch> => {
@@ -123,7 +121,13 @@ function fetchBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch
   return fetching;
 }
 
-/** A batch read whole: each message's source in memory (in the batch's arena, if it has one). */
+/**
+ * A batch read whole, each source in memory (in the batch's arena, if it has one). Messages
+ * over maxMessageSize are never downloaded, each fails on its own. A message whose FETCH
+ * failed alone (a structure that breaks the grammar, a refusal, an answer without every item)
+ * is asked for once more with only what the destination cannot do without (issue 24): its
+ * bytes still reach the destination, its row carries the problem.
+ */
 async function readBatch(run: FolderRun, planned: PlannedBatch): Promise<FetchedBatch> {
   const { session, fetchQuery } = run.job;
   const { uids: wanted, oversized, arena } = planned;
