@@ -44,6 +44,15 @@ export function makeConfig(
   return configFor(dovecot(), user, overrides);
 }
 
+/** An import's IMAP destination on the private Dovecot: the user's config as a target, and the job state's file. */
+export function importTarget(
+  user: { name: string; password: string },
+  state: string,
+  overrides: Record<string, unknown> = {},
+): { connection: Record<string, unknown>; state: string } {
+  return { connection: makeConfig(user, { isTarget: true, isSource: false, ...overrides }), state };
+}
+
 /** The CLI flags that reach the private Dovecot's plain port as this user (password from env). */
 export function cliConnection(user: { name: string }): string[] {
   const server = dovecot();

@@ -12,8 +12,9 @@ import { openDatabase } from '../../src/sinks/sqlite-driver.js';
 import { runImport, type ImportResult } from '../../src/index.js';
 import { identify, type MessageIdentity } from '../../src/write/message-identity.js';
 import { message } from '../helpers/corpus.js';
+import { expectImportFailure } from '../helpers/import-failure.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { dovecot, freshUser, importTarget, makeConfig } from '../helpers/make-config.js';
 import { counts, snapshot, withClient } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
@@ -34,25 +35,6 @@ function numbered(
     ...(i % 3 === 0 ? { flags: ['\\Seen'] } : {}),
     internalDate: new Date(Date.UTC(2024, 0, 1 + (i % 28), 8, i % 60)),
   }));
-}
-
-function target(
-  user: { name: string; password: string },
-  state: string,
-  overrides: Record<string, unknown> = {},
-): { connection: Record<string, unknown>; state: string } {
-  return { connection: makeConfig(user, { isTarget: true, isSource: false, ...overrides }), state };
-}
-
-async function expectError(
-  promise: Promise<unknown>,
-): Promise<{ code: string; details?: { result?: ImportResult; side?: string } }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; details?: { result?: ImportResult } };
-  }
-  throw new Error('expected the import to fail');
 }
 
 /**
@@ -96,13 +78,16 @@ describe('a crash between APPEND and recording it', () => {
       const messages = numbered(5, `Crash ${dedupe}`);
       await seedMailbox(dovecot(), source, { INBOX: messages });
       const state = join(tempDir(), 'state.db');
-      await runImport(makeConfig(source), { destination: target(destination, state), dedupe });
+      await runImport(makeConfig(source), {
+        destination: importTarget(destination, state),
+        dedupe,
+      });
       const identity = identify(messages[4]!.source, byMessageId);
       expect(identity.contentHash === undefined).toBe(byMessageId);
       leaveIntent(state, identity, { rewind: true });
 
       const restarted = await runImport(makeConfig(source), {
-        destination: target(destination, state),
+        destination: importTarget(destination, state),
         dedupe,
       });
       expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({
@@ -120,7 +105,7 @@ describe('a crash between APPEND and recording it', () => {
     const messages = numbered(5, 'Requeue');
     await seedMailbox(dovecot(), source, { INBOX: messages });
     const state = join(tempDir(), 'state.db');
-    await runImport(makeConfig(source), { destination: target(destination, state) });
+    await runImport(makeConfig(source), { destination: importTarget(destination, state) });
     // The destination lacks the third message, the checkpoint is past it, and its intent is
     // still written down: what pipelined steps leave when step k was cut after step k+1 landed.
     await withClient(destination, async (client) => {
@@ -133,7 +118,7 @@ describe('a crash between APPEND and recording it', () => {
     expect(leaveIntent(state, identify(messages[2]!.source, true), { uid: 3 })).toBe(5);
 
     const restarted = await runImport(makeConfig(source), {
-      destination: target(destination, state),
+      destination: importTarget(destination, state),
     });
     expect(restarted.folders.find((f) => f.folder === 'INBOX')).toMatchObject({
       recovered: 0,
@@ -149,14 +134,14 @@ describe('a crash between APPEND and recording it', () => {
     await seedMailbox(dovecot(), source, { INBOX: numbered(2, 'Control') });
     const state = join(tempDir(), 'state.db');
     await runImport(makeConfig(source), {
-      destination: target(destination, state),
+      destination: importTarget(destination, state),
       dedupe: 'none',
     });
     const db = openDatabase(state, { readonly: false, busyTimeoutMs: 5000 });
     db.prepare(`UPDATE import_progress SET last_uid = last_uid - 1 WHERE folder = 'INBOX'`).run();
     db.close();
     const restarted = await runImport(makeConfig(source), {
-      destination: target(destination, state),
+      destination: importTarget(destination, state),
       dedupe: 'none',
     });
     expect(restarted.totals.copied).toBe(1);
@@ -192,8 +177,12 @@ describe('a cut connection', () => {
         ...(side === 'source' ? through : {}),
       });
       const targetSpec =
-        side === 'destination' ? target(destination, state, through) : target(destination, state);
-      const failure = await expectError(runImport(sourceConfig, { destination: targetSpec }));
+        side === 'destination'
+          ? importTarget(destination, state, through)
+          : importTarget(destination, state);
+      const failure = await expectImportFailure(
+        runImport(sourceConfig, { destination: targetSpec }),
+      );
       proxy.set({ kind: 'pass' });
       expect(failure.code).toBe('CONNECTION_LOST');
       expect(failure.details!.side).toBe(side === 'destination' ? 'destination' : undefined);
@@ -203,7 +192,7 @@ describe('a cut connection', () => {
       expect(storedBefore).toBeLessThan(50);
 
       const resumed = await runImport(makeConfig(source), {
-        destination: target(destination, state),
+        destination: importTarget(destination, state),
       });
       expect(resumed.totals).toMatchObject({ failed: 0, copied: 50 - storedBefore });
       expect(await snapshot(destination)).toEqual(await snapshot(source));
@@ -242,8 +231,8 @@ describe('a connection cut again and again', () => {
         {
           destination:
             side === 'destination'
-              ? target(destination, state, through)
-              : target(destination, state),
+              ? importTarget(destination, state, through)
+              : importTarget(destination, state),
         },
       );
       proxy.set({ kind: 'pass' });
@@ -380,9 +369,9 @@ describe('a failing destination', () => {
     const destination = limitedUser('qt', { quotaMessages: 3 });
     await seedMailbox(dovecot(), source, { INBOX: numbered(6, 'Quota') });
     const original = await snapshot(source);
-    const failure = await expectError(
+    const failure = await expectImportFailure(
       runImport(makeConfig(source), {
-        destination: target(destination, join(tempDir(), 'state.db')),
+        destination: importTarget(destination, join(tempDir(), 'state.db')),
         postReadAction: { type: 'delete' },
       }),
     );
@@ -409,7 +398,7 @@ describe('a failing destination', () => {
     });
     const state = join(tempDir(), 'state.db');
     const first = await runImport(makeConfig(source), {
-      destination: target(destination, state),
+      destination: importTarget(destination, state),
       postReadAction: { type: 'delete' },
     });
     expect(first.totals).toMatchObject({ seen: 3, copied: 2, failed: 1 });
@@ -418,7 +407,7 @@ describe('a failing destination', () => {
     ]);
     expect((await snapshot(source)).INBOX).toHaveLength(1);
     const second = await runImport(makeConfig(source), {
-      destination: target(destination, state),
+      destination: importTarget(destination, state),
       postReadAction: { type: 'delete' },
     });
     expect(second.totals).toMatchObject({ seen: 1, copied: 0, failed: 1 });

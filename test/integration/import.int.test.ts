@@ -11,7 +11,7 @@ import { IMPORT_BATCH_BYTES } from '../../src/import/plan-batches.js';
 import { bodiesHashedByIdentify } from '../../src/write/message-identity.js';
 import { slabReuses } from '../../src/imap/literal-arena.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
-import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { dovecot, freshUser, importTarget, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { commandRecorder } from '../helpers/command-recorder.js';
@@ -20,21 +20,13 @@ import { tempDir } from '../helpers/temp-dir.js';
 const TOTAL = Object.values(CORPUS).flat().length;
 const tempFile = (name: string): string => join(tempDir(), name);
 
-function target(
-  user: { name: string; password: string },
-  state: string,
-  overrides: Record<string, unknown> = {},
-): { connection: Record<string, unknown>; state: string } {
-  return { connection: makeConfig(user, { isTarget: true, isSource: false, ...overrides }), state };
-}
-
 describe('import into another IMAP account', () => {
   it('copies every folder and message with flags and internal dates, then copies nothing on a second run', async () => {
     const source = await corpusUser('is');
     const destination = freshUser('it');
     const state = tempFile('state.db');
     const first: ImportResult = await runImport(makeConfig(source), {
-      destination: target(destination, state),
+      destination: importTarget(destination, state),
     });
     expect(first.totals).toMatchObject({ seen: TOTAL, copied: TOTAL, duplicates: 0, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
@@ -48,7 +40,7 @@ describe('import into another IMAP account', () => {
     };
     const second = await runImport(
       makeConfig(source),
-      { destination: target(destination, state) },
+      { destination: importTarget(destination, state) },
       { logger: { debug: log, info: log, warn: log, error: log } },
     );
     expect(second.totals).toMatchObject({ seen: 0, copied: 0, failed: 0 });
@@ -67,7 +59,7 @@ describe('dedupe against what the target already holds', () => {
     const noId = CORPUS.INBOX!.find((m) => !String(m.source).includes('Message-ID'))!;
     await seedMailbox(dovecot(), destination, { INBOX: [noId] });
     const result = await runImport(makeConfig(source), {
-      destination: target(destination, tempFile('state.db')),
+      destination: importTarget(destination, tempFile('state.db')),
       query: 'ALL FOLDER INBOX',
     });
     expect(result.totals).toMatchObject({
@@ -89,7 +81,7 @@ describe('dedupe against what the target already holds', () => {
     });
     const hashedBefore = bodiesHashedByIdentify();
     const result = await runImport(makeConfig(source, { maxQueueDepth: 1 }), {
-      destination: target(destination, tempFile('state.db')),
+      destination: importTarget(destination, tempFile('state.db')),
     });
     // One message per batch: B is checked after A was stored, against A's body at the target.
     expect(result.totals).toMatchObject({ seen: 3, copied: 2, duplicates: 1, failed: 0 });
@@ -113,7 +105,7 @@ describe('dedupe against what the target already holds', () => {
     });
     await seedMailbox(dovecot(), destination, { INBOX: [{ source: rewritten }] });
     const byId = await runImport(makeConfig(source), {
-      destination: target(destination, tempFile('a.db')),
+      destination: importTarget(destination, tempFile('a.db')),
       dedupe: 'message-id',
       query: 'ALL LIMIT 1',
     });
@@ -121,7 +113,7 @@ describe('dedupe against what the target already holds', () => {
     const destination2 = freshUser('ht');
     await seedMailbox(dovecot(), destination2, { INBOX: [{ source: rewritten }] });
     const byHash = await runImport(makeConfig(source), {
-      destination: target(destination2, tempFile('b.db')),
+      destination: importTarget(destination2, tempFile('b.db')),
       dedupe: 'hash',
     });
     expect(byHash.totals).toMatchObject({ seen: 2, copied: 1, duplicates: 1 });
@@ -133,11 +125,11 @@ describe('dedupe against what the target already holds', () => {
     const destination = freshUser('nt');
     await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Once') }] });
     await runImport(makeConfig(source), {
-      destination: target(destination, tempFile('a.db')),
+      destination: importTarget(destination, tempFile('a.db')),
       dedupe: 'none',
     });
     const again = await runImport(makeConfig(source), {
-      destination: target(destination, tempFile('b.db')),
+      destination: importTarget(destination, tempFile('b.db')),
       dedupe: 'none',
     });
     expect(again.totals).toMatchObject({ copied: 1, duplicates: 0 });
@@ -150,7 +142,7 @@ describe('folder mapping', () => {
     const source = await corpusUser('ms');
     const destination = freshUser('mt');
     const result = await runImport(makeConfig(source), {
-      destination: target(destination, tempFile('state.db')),
+      destination: importTarget(destination, tempFile('state.db')),
       folderPrefix: 'Imported',
       folderMapping: { 'Archiv/2024': 'Old/2024' },
     });
@@ -183,7 +175,7 @@ describe("the source's limits", () => {
       foldersExclude: ['Sent'],
     });
     const result = await runImport(limited, {
-      destination: target(destination, tempFile('state.db')),
+      destination: importTarget(destination, tempFile('state.db')),
     });
     const byFolder = Object.fromEntries(
       result.folders.filter((f) => f.seen > 0).map((f) => [f.folder, f.copied]),
@@ -223,7 +215,7 @@ describe('import batches bounded by bytes', () => {
     const destination = freshUser('bt');
     const { result, sourceFetches } = await importLarge(
       source,
-      target(destination, tempFile('state.db')),
+      importTarget(destination, tempFile('state.db')),
     );
     expect(result.totals).toMatchObject({ seen: 5, copied: 5, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
@@ -260,7 +252,7 @@ describe("a batch's last APPEND step in flight while the next batch is prepared"
     const reusedBefore = slabReuses();
     const result = await runImport(
       makeConfig(source),
-      { destination: target(destination, tempFile('carry.db')) },
+      { destination: importTarget(destination, tempFile('carry.db')) },
       { logger: log.logger },
     );
     expect(result.totals).toMatchObject({ seen: 10, copied: 5, duplicates: 5, failed: 0 });
@@ -293,7 +285,7 @@ describe('replace mode', () => {
     });
     const keep = (await snapshot(destination)).Keep;
     const state = tempFile('replace.db');
-    const spec = { destination: target(destination, state), replace: true };
+    const spec = { destination: importTarget(destination, state), replace: true };
     // Stop once 10 messages are copied: the destination holds part of the source, nothing old.
     const stop = new AbortController();
     const first = await runImport(makeConfig(source, { maxQueueDepth: 5 }), spec, {

@@ -16,8 +16,9 @@ import { expandUidSet } from '../../src/imap/uid-set.js';
 import { commandRecorder } from '../helpers/command-recorder.js';
 import { message } from '../helpers/corpus.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
+import { expectImportFailure } from '../helpers/import-failure.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { dovecot, freshUser, importTarget, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -32,19 +33,6 @@ function large(subject: string, megabytes: number, options: { id?: null; nulAt?:
   const source = message(subject, { body: lines.join('\r\n'), ...options });
   if (options.nulAt !== undefined) source[options.nulAt] = 0;
   return source;
-}
-
-function target(user: { name: string; password: string }, state: string) {
-  return { connection: makeConfig(user, { isTarget: true, isSource: false }), state };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; details?: object }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; details?: object };
-  }
-  throw new Error('expected the import to fail');
 }
 
 /** The UIDs each whole-message FETCH asked for, and the lengths of the partial ones. */
@@ -81,7 +69,7 @@ describe('messages larger than a read batch, streamed into the destination', () 
     const streamedBefore = streamedAppendsSoFar();
     const first: ImportResult = await runImport(
       makeConfig(source),
-      { destination: target(destination, state) },
+      { destination: importTarget(destination, state) },
       { logger: log.logger },
     );
     expect(first.totals).toMatchObject({ seen: 6, copied: 6, failed: 0 });
@@ -95,10 +83,12 @@ describe('messages larger than a read batch, streamed into the destination', () 
     expect(Math.max(...reads.partialLengths)).toBe(STREAM_CHUNK_BYTES);
 
     // Dedupe by the Message-ID read from the first chunk finds them at the destination.
-    const second = await runImport(makeConfig(source), { destination: target(destination, state) });
+    const second = await runImport(makeConfig(source), {
+      destination: importTarget(destination, state),
+    });
     expect(second.totals).toMatchObject({ seen: 0, copied: 0 });
     const fresh = await runImport(makeConfig(source), {
-      destination: target(destination, join(tempDir(), 'other-state.db')),
+      destination: importTarget(destination, join(tempDir(), 'other-state.db')),
     });
     expect(fresh.totals).toMatchObject({ seen: 6, copied: 0, duplicates: 6 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
@@ -121,7 +111,7 @@ describe('messages larger than a read batch, streamed into the destination', () 
     const log = commandRecorder();
     const result = await runImport(
       makeConfig(source),
-      { destination: target(destination, join(tempDir(), 'state.db')) },
+      { destination: importTarget(destination, join(tempDir(), 'state.db')) },
       { logger: log.logger },
     );
     expect(result.totals).toMatchObject({ seen: 3, copied: 2, failed: 1 });
@@ -140,7 +130,7 @@ describe('messages larger than a read batch, streamed into the destination', () 
   });
 });
 
-describe('a source cut while a message streams', () => {
+describe('a connection cut while a message streams', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
     proxy = await startFaultProxy(dovecot().imapPort);
@@ -169,15 +159,15 @@ describe('a source cut while a message streams', () => {
   // 2.5 MB of the source's answers: the first chunk, the size check and half of the next chunk.
   const CUT = { kind: 'cut' as const, afterServerBytes: 2.5 * MB, connections: 1 };
 
-  it('with reconnects off: CONNECTION_LOST from the source, nothing partial stored, and the next run copies the rest exactly', async () => {
+  it('on the source side, with reconnects off: CONNECTION_LOST from the source, nothing partial stored, and the next run copies the rest exactly', async () => {
     const { source, destination } = await seeded('sc');
     const state = join(tempDir(), 'state.db');
     proxy.set(CUT);
     const through = { server: dovecot().host, port: proxy.port };
     const faultsBefore = proxy.faults();
-    const failure = await failureOf(
+    const failure = await expectImportFailure(
       runImport(makeConfig(source, { reconnectAttempts: 0, ...through }), {
-        destination: target(destination, state),
+        destination: importTarget(destination, state),
       }),
     );
     proxy.set({ kind: 'pass' });
@@ -194,20 +184,20 @@ describe('a source cut while a message streams', () => {
     expect(before.every((m) => sourceSums.has(m.sha256))).toBe(true);
 
     const resumed = await runImport(makeConfig(source), {
-      destination: target(destination, state),
+      destination: importTarget(destination, state),
     });
     expect(resumed.totals).toMatchObject({ failed: 0, copied: 2 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
 
-  it('with reconnects on: the run reconnects by itself and ends with exactly the source messages', async () => {
+  it('on the source side, with reconnects on: the run reconnects by itself and ends with exactly the source messages', async () => {
     const { source, destination } = await seeded('sr2');
     proxy.set(CUT);
     const through = { server: dovecot().host, port: proxy.port };
     const faultsBefore = proxy.faults();
     const streamedBefore = streamedAppendsSoFar();
     const result = await runImport(makeConfig(source, { reconnectDelay: 20, ...through }), {
-      destination: target(destination, join(tempDir(), 'state.db')),
+      destination: importTarget(destination, join(tempDir(), 'state.db')),
     });
     proxy.set({ kind: 'pass' });
     expect(proxy.faults() - faultsBefore).toBe(1);
@@ -217,53 +207,41 @@ describe('a source cut while a message streams', () => {
     expect(streamedAppendsSoFar() - streamedBefore).toBe(1);
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
-});
 
-describe('the destination cut while a message streams into it', () => {
-  it('stores nothing of it, stops reading the source for it, and the run reconnects and ends with exactly the source', async () => {
-    const proxy = await startFaultProxy(dovecot().imapPort);
-    try {
-      const source = freshUser('dc');
-      const destination = freshUser('dd');
-      await seedMailbox(dovecot(), source, {
-        INBOX: [{ source: message('Before') }, { source: large('Cut off', 9.2) }],
-      });
-      // The destination's connections are cut (through the proxy) just before the read at
-      // 2 MB is sent: the APPEND's literal is then a third written.
-      let cut = false;
-      const reads: number[] = [];
-      const onEntry = (entry: { msg?: unknown }): void => {
-        const read = /^\S+ UID FETCH 2 \(.*BODY\.PEEK\[\]<(\d+)\.(\d+)>/.exec(String(entry.msg));
-        if (!read || read[2] === '2') return; // not the 2-byte size check
-        reads.push(Number(read[1]));
-        if (cut || read[1] !== String(2 * MB)) return;
-        cut = true;
-        proxy.outage(0);
-      };
-      const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
-      const through = { server: dovecot().host, port: proxy.port };
-      const result = await runImport(
-        makeConfig(source, { reconnectDelay: 20 }),
-        {
-          destination: {
-            connection: makeConfig(destination, { isTarget: true, isSource: false, ...through }),
-            state: join(tempDir(), 'state.db'),
-          },
-        },
-        { logger },
-      );
-      expect(cut).toBe(true);
-      expect(result.totals).toMatchObject({ failed: 0 });
-      expect(await snapshot(destination)).toEqual(await snapshot(source));
-      // The first attempt read no further than a chunk or two past the cut: the source is not
-      // read for a destination that is gone. The second read the message from its start.
-      const again = reads.indexOf(0, 1);
-      expect(again).toBeGreaterThan(0);
-      expect(Math.max(...reads.slice(0, again))).toBeLessThanOrEqual(4 * MB);
-      expect(Math.max(...reads.slice(again))).toBe(9 * MB);
-    } finally {
-      await proxy.close();
-    }
+  it('on the destination side: nothing of it stored, the source no longer read for it, and the run reconnects and ends with exactly the source', async () => {
+    const source = freshUser('dc');
+    const destination = freshUser('dd');
+    await seedMailbox(dovecot(), source, {
+      INBOX: [{ source: message('Before') }, { source: large('Cut off', 9.2) }],
+    });
+    // The destination's connections are cut (through the proxy) just before the read at
+    // 2 MB is sent: the APPEND's literal is then a third written.
+    let cut = false;
+    const reads: number[] = [];
+    const onEntry = (entry: { msg?: unknown }): void => {
+      const read = /^\S+ UID FETCH 2 \(.*BODY\.PEEK\[\]<(\d+)\.(\d+)>/.exec(String(entry.msg));
+      if (!read || read[2] === '2') return; // not the 2-byte size check
+      reads.push(Number(read[1]));
+      if (cut || read[1] !== String(2 * MB)) return;
+      cut = true;
+      proxy.outage(0);
+    };
+    const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
+    const through = { server: dovecot().host, port: proxy.port };
+    const result = await runImport(
+      makeConfig(source, { reconnectDelay: 20 }),
+      { destination: importTarget(destination, join(tempDir(), 'state.db'), through) },
+      { logger },
+    );
+    expect(cut).toBe(true);
+    expect(result.totals).toMatchObject({ failed: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+    // The first attempt read no further than a chunk or two past the cut: the source is not
+    // read for a destination that is gone. The second read the message from its start.
+    const again = reads.indexOf(0, 1);
+    expect(again).toBeGreaterThan(0);
+    expect(Math.max(...reads.slice(0, again))).toBeLessThanOrEqual(4 * MB);
+    expect(Math.max(...reads.slice(again))).toBe(9 * MB);
   });
 });
 
@@ -282,10 +260,10 @@ describe('an abort (Ctrl-C) while a message streams', () => {
     };
     const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
     const streamedBefore = streamedAppendsSoFar();
-    const failure = await failureOf(
+    const failure = await expectImportFailure(
       runImport(
         makeConfig(source),
-        { destination: target(destination, state) },
+        { destination: importTarget(destination, state) },
         { signal: controller.signal, logger },
       ),
     );
@@ -296,7 +274,7 @@ describe('an abort (Ctrl-C) while a message streams', () => {
     const stored = (await snapshot(destination)).INBOX!.map((m) => m.messageId);
     expect(stored).toEqual(['<Kept@example.com>']);
     const resumed = await runImport(makeConfig(source), {
-      destination: target(destination, state),
+      destination: importTarget(destination, state),
     });
     expect(resumed.totals).toMatchObject({ failed: 0, copied: 1 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
@@ -342,7 +320,7 @@ describe('a message expunged at the source while it streams', () => {
     const streamedBefore = streamedAppendsSoFar();
     const result = await runImport(
       makeConfig(source, { reconnectDelay: 20 }),
-      { destination: target(destination, join(tempDir(), 'state.db')) },
+      { destination: importTarget(destination, join(tempDir(), 'state.db')) },
       { logger },
     );
     expect(expunged).toBe(true);
