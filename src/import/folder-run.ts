@@ -49,6 +49,8 @@ export interface FolderRun {
   result: FolderImportResult;
   /** A post-read action is set: the folder is SELECTed and settled messages are acted on. */
   acting: boolean;
+  /** Listed messages the source once did not give in part: read whole, never streamed. */
+  readWhole?: ReadonlySet<number>;
 }
 
 /**

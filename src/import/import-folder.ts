@@ -14,6 +14,7 @@ import { emptyFolderResult, type FolderImportResult } from './import-result.js';
 import { finishCarried, storeBatch, type StepCarry } from './store-batch.js';
 import { syncFlags } from './flag-sync.js';
 import { mirrorDeletions } from './mirror-deletions.js';
+import { READ_WHOLE } from './job-state.js';
 
 export type { FolderJob } from './folder-run.js';
 
@@ -91,7 +92,9 @@ async function recoverLeftovers(run: FolderRun): Promise<void> {
 async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: Set<number> }> {
   const { state, session, plan, budget } = run.job;
   const lastUid = (await state.progress(run.path))?.lastUid ?? 0;
-  const retry = (await state.failed(run.path, run.uidValidity)).map((failure) => failure.uid);
+  const failed = await state.failed(run.path, run.uidValidity);
+  const retry = failed.map((failure) => failure.uid);
+  run.readWhole = new Set(failed.filter((f) => f.code === READ_WHOLE.code).map((f) => f.uid));
   const fresh = await uidsAbove(session, plan.attributes, lastUid);
   // A listed failure may also lie above the checkpoint: each UID is read once.
   const uids = [...new Set([...retry, ...fresh])].slice(0, budget.remaining);

@@ -289,9 +289,14 @@ export class ImportState implements JobState {
    * transaction with dropping its intent. The checkpoint may already lie beyond it (a later
    * step was stored while this one was refused or cut), so it must not wait for the checkpoint.
    */
-  requeueIntent(folder: string, uidValidity: string, uid: number): void {
+  requeueIntent(
+    folder: string,
+    uidValidity: string,
+    uid: number,
+    failure: Omit<FailedMessage, 'uid'> = REQUEUED,
+  ): void {
     this.db.transaction(() => {
-      this.sql.addFailed.run(this.job, folder, uidValidity, uid, REQUEUED.code, REQUEUED.message);
+      this.sql.addFailed.run(this.job, folder, uidValidity, uid, failure.code, failure.message);
       this.sql.dropIntent.run(this.job, folder, uidValidity, uid);
     })();
   }

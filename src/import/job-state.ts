@@ -44,6 +44,17 @@ export const REQUEUED: Omit<FailedMessage, 'uid'> = {
     'The run stopped before this message was confirmed at the destination; it is copied again.',
 };
 
+/**
+ * How a streamed message is listed when the source answered part of it without its bytes
+ * (streamed-source.ts): read whole from then on, so that it can fail alone instead of failing
+ * its mailbox at every attempt.
+ */
+export const READ_WHOLE: Omit<FailedMessage, 'uid'> = {
+  code: 'MESSAGE_UNAVAILABLE',
+  message:
+    'The source did not give part of this message while it was streamed; it is read whole next time.',
+};
+
 export interface JobState {
   progress(folder: string): Awaitable<FolderProgress | undefined>;
   /** Where this job put the folder before, so a renamed mapping does not split it. */
@@ -56,8 +67,16 @@ export interface JobState {
   pendingActions(folder: string, uidValidity: string): Awaitable<number[]>;
   /** Writes down APPENDs about to be sent; durable when it resolves. */
   beginIntents(intents: readonly Intent[]): Awaitable<void>;
-  /** An intent not found at the destination: listed to be copied again, its intent dropped. */
-  requeueIntent(folder: string, uidValidity: string, uid: number): Awaitable<void>;
+  /**
+   * An intent not found at the destination: listed to be copied again (as `failure`, REQUEUED
+   * unless given), its intent dropped.
+   */
+  requeueIntent(
+    folder: string,
+    uidValidity: string,
+    uid: number,
+    failure?: Omit<FailedMessage, 'uid'>,
+  ): Awaitable<void>;
   /** One message is safely at the destination (found after a crash). */
   complete(folder: string, uidValidity: string, uid: number, postAction: boolean): Awaitable<void>;
   /** One step: messages at the destination and messages refused; both advance the checkpoint. */

@@ -16,6 +16,7 @@ import { STREAM_CHUNK_BYTES, type StreamedBody } from '../imap/streamed-body.js'
 import type { Session } from '../imap/open-session.js';
 import { identifyHead, type MessageIdentity } from '../write/message-identity.js';
 import type { FolderRun } from './folder-run.js';
+import { READ_WHOLE } from './job-state.js';
 
 /** A fetched message; a streamed one carries its first chunk as `source`, and the rest to read. */
 export type ImportedMessage = BulkMessage & {
@@ -45,7 +46,8 @@ export async function fetchToStream(
   run: FolderRun,
   uid: number,
 ): Promise<ImportedMessage | undefined> {
-  const { session } = run.job;
+  const { session, state } = run.job;
+  if (run.readWhole?.has(uid)) return undefined;
   const { messages } = await fetchMessages(session, [uid], {
     uid: true,
     flags: true,
@@ -65,11 +67,15 @@ export async function fetchToStream(
   if (tail?.length !== 1) return undefined;
   const read = async (offset: number, length: number): Promise<Buffer> => {
     const bytes = await readRange(session, uid, offset, length);
-    if (bytes?.length !== length)
-      throw new Error(
-        `UID ${uid}: the source gave ${bytes?.length ?? 'no'} bytes at ${offset} instead of ${length}.`,
-      );
-    return bytes;
+    if (bytes?.length === length) return bytes;
+    // The source answered without those bytes (a refusal, a message it cannot read to its
+    // end). The unfinished APPEND stores nothing, so its intent goes, and from now on the
+    // message is read whole: a refusal of that read fails it alone (readBatch), where
+    // streaming it again would fail the attempt, and so the mailbox, every time.
+    await state.requeueIntent(run.path, run.uidValidity, uid, READ_WHOLE);
+    throw new Error(
+      `UID ${uid}: the source gave ${bytes?.length ?? 'no'} bytes at ${offset} instead of ${length}.`,
+    );
   };
   return { ...message, streamed: { body: { size, head, read }, identity } };
 }

@@ -264,10 +264,15 @@ export class RedisJobState implements JobState {
     );
   }
 
-  requeueIntent(folder: string, uidValidity: string, uid: number): Promise<void> {
+  requeueIntent(
+    folder: string,
+    uidValidity: string,
+    uid: number,
+    failure: Omit<FailedMessage, 'uid'> = REQUEUED,
+  ): Promise<void> {
     const name = field(folder, uidValidity, uid);
     return this.apply([
-      ['hset', this.keys.failed, name, JSON.stringify(REQUEUED)],
+      ['hset', this.keys.failed, name, JSON.stringify(failure)],
       ['hdel', this.keys.intent, name],
     ]);
   }

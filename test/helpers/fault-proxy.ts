@@ -9,7 +9,13 @@ import { LOOPBACK } from './dovecot.js';
 export type FaultMode =
   | { kind: 'pass' }
   | { kind: 'cut'; afterServerBytes: number; connections?: number }
-  | { kind: 'silent'; afterServerBytes: number; connections?: number };
+  | { kind: 'silent'; afterServerBytes: number; connections?: number }
+  /**
+   * Each command line the client sends is replaced by `command(line)` (CRLF not included):
+   * a server's answer to another command than asked, for what Dovecot cannot be made to refuse.
+   * Only for sessions that send no literals (a source being read).
+   */
+  | { kind: 'rewrite'; command: (line: string) => string };
 
 export interface FaultProxy {
   port: number;
@@ -90,12 +96,12 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     }
     let fromServer = 0;
     let faulted = false;
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    client.on('data', clientWriter(connectionMode, upstream));
     upstream.on('data', (chunk: Buffer) => {
       if (chunk.includes('* BYE')) uncount();
       if (faulted) return;
       if (
-        connectionMode.kind !== 'pass' &&
+        (connectionMode.kind === 'cut' || connectionMode.kind === 'silent') &&
         fromServer + chunk.length > connectionMode.afterServerBytes
       ) {
         client.write(chunk.subarray(0, Math.max(0, connectionMode.afterServerBytes - fromServer)));
@@ -119,7 +125,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     port: typeof address === 'object' && address ? address.port : 0,
     set: (next) => {
       mode = next;
-      remaining = next.kind === 'pass' ? undefined : next.connections;
+      remaining = next.kind === 'pass' || next.kind === 'rewrite' ? undefined : next.connections;
     },
     faults: () => faults,
     accepted: () => accepted,
@@ -138,5 +144,18 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** What passes the client's bytes on: as they are, or line by line through a rewrite. */
+function clientWriter(mode: FaultMode, upstream: Socket): (chunk: Buffer) => void {
+  if (mode.kind !== 'rewrite') return (chunk) => upstream.write(chunk);
+  let pending = '';
+  return (chunk) => {
+    pending += chunk.toString('latin1');
+    for (let end = pending.indexOf('\r\n'); end >= 0; end = pending.indexOf('\r\n')) {
+      upstream.write(Buffer.from(`${mode.command(pending.slice(0, end))}\r\n`, 'latin1'));
+      pending = pending.slice(end + 2);
+    }
   };
 }

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportState } from '../../src/import/import-state.js';
 import { runImport } from '../../src/import/import-job.js';
-import type { JobState } from '../../src/import/job-state.js';
+import { READ_WHOLE, type JobState } from '../../src/import/job-state.js';
 import { connectRedis, parseQueueUrl } from '../../src/queue/queue-connection.js';
 import { RedisStateStore, STATE_PREFIX } from '../../src/queue/redis-job-state.js';
 import { RedisSlots } from '../../src/queue/redis-slots.js';
@@ -83,6 +83,17 @@ describe.each([
       [2, 'CONNECTION_LOST'],
     ]);
     expect((await state.progress('INBOX'))!.lastUid).toBe(0);
+  });
+
+  it('requeues an intent with the failure it is given (a streamed message to read whole)', async () => {
+    const [state] = await home();
+    await state.resetFolder('INBOX', '7');
+    await state.beginIntents([
+      { folder: 'INBOX', uidValidity: '7', uid: 3, destination: 'INBOX', identity },
+    ]);
+    await state.requeueIntent('INBOX', '7', 3, READ_WHOLE);
+    expect(await state.intents('INBOX', '7')).toEqual([]);
+    expect(await state.failed('INBOX', '7')).toEqual([{ uid: 3, ...READ_WHOLE }]);
   });
 
   it('lists failed messages for a retry and forgets them once they succeed', async () => {

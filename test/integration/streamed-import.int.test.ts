@@ -130,7 +130,7 @@ describe('messages larger than a read batch, streamed into the destination', () 
   });
 });
 
-describe('a connection cut while a message streams', () => {
+describe('a fault while a message streams: a connection cut, a range refused', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
     proxy = await startFaultProxy(dovecot().imapPort);
@@ -206,6 +206,80 @@ describe('a connection cut while a message streams', () => {
     // Cut the first time, streamed whole the second.
     expect(streamedAppendsSoFar() - streamedBefore).toBe(1);
     expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+
+  // Dovecot cannot be made to refuse one range of a message, so the proxy rewrites the FETCH
+  // of it into one Dovecot answers BAD (a section that does not exist): the source refuses
+  // that read, as a server does for a message it cannot read to its end.
+  const refused = (whole: boolean) => ({
+    kind: 'rewrite' as const,
+    command: (line: string) =>
+      line.replace(
+        whole
+          ? /^(\S+ UID FETCH 3) \(.*BODY\.PEEK\[\](<2097152\.\d+>)?\)$/
+          : /^(\S+ UID FETCH 3) \(UID BODY\.PEEK\[\]<2097152\.\d+>\)$/,
+        '$1 (UID BODY.PEEK[NOSUCHSECTION])',
+      ),
+  });
+
+  it('a range the source refuses: the message is read whole on the reconnect, not streamed again, and copied exactly', async () => {
+    const { source, destination } = await seeded('mr');
+    proxy.set(refused(false));
+    const through = { server: dovecot().host, port: proxy.port };
+    const log = commandRecorder();
+    const streamedBefore = streamedAppendsSoFar();
+    const result = await runImport(
+      makeConfig(source, { reconnectDelay: 20, ...through }),
+      { destination: importTarget(destination, join(tempDir(), 'state.db')) },
+      { logger: log.logger },
+    );
+    proxy.set({ kind: 'pass' });
+    expect(result.totals).toMatchObject({ failed: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+    expect(streamedAppendsSoFar() - streamedBefore).toBe(0);
+    const starts = log.sent().filter((line) => /^UID FETCH 3 \(.*BODY\.PEEK\[\]<0\./.test(line));
+    expect(starts).toHaveLength(1);
+    expect(sourceReads(log.sent()).whole.filter((uid) => uid === 3)).toHaveLength(1);
+  });
+
+  it('a range the source refuses, with reconnects off: the run fails at the source, and the next run reads the message whole and copies it', async () => {
+    const { source, destination } = await seeded('mo');
+    const state = join(tempDir(), 'state.db');
+    proxy.set(refused(false));
+    const through = { server: dovecot().host, port: proxy.port };
+    const config = makeConfig(source, { reconnectAttempts: 0, ...through });
+    const failure = await expectImportFailure(
+      runImport(config, { destination: importTarget(destination, state) }),
+    );
+    expect(failure.code).toBe('CONNECTION_LOST');
+    expect(failure.details).not.toMatchObject({ side: 'destination' });
+    // Still refused: the next run does not stream it, so the refusal is not met again.
+    const log = commandRecorder();
+    const next = await runImport(
+      config,
+      { destination: importTarget(destination, state) },
+      { logger: log.logger },
+    );
+    proxy.set({ kind: 'pass' });
+    expect(next.totals).toMatchObject({ failed: 0, copied: 2 });
+    expect(sourceReads(log.sent()).whole).toEqual([3, 4]);
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+
+  it('a message the source will not give at all, streamed or whole: it fails alone and the rest is copied', async () => {
+    const { source, destination } = await seeded('mw');
+    proxy.set(refused(true));
+    const through = { server: dovecot().host, port: proxy.port };
+    const result = await runImport(makeConfig(source, { reconnectDelay: 20, ...through }), {
+      destination: importTarget(destination, join(tempDir(), 'state.db')),
+    });
+    proxy.set({ kind: 'pass' });
+    expect(result.totals).toMatchObject({ seen: 4, copied: 3, failed: 1 });
+    expect(result.folders[0]!.failures).toEqual([
+      expect.objectContaining({ uid: 3, code: 'MESSAGE_UNAVAILABLE' }),
+    ]);
+    const stored = (await snapshot(destination)).INBOX!.map((m) => m.messageId).sort();
+    expect(stored).toEqual(['<First@example.com>', '<Second@example.com>', '<Third@example.com>']);
   });
 
   it('on the destination side: nothing of it stored, the source no longer read for it, and the run reconnects and ends with exactly the source', async () => {
