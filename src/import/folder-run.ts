@@ -8,6 +8,7 @@ import type { FolderSink } from '../sinks/sink.js';
 import type { DedupeMode } from '../write/message-identity.js';
 import type { FolderImportResult } from './import-result.js';
 import type { JobState } from './job-state.js';
+import type { ReadFaults } from './read-faults.js';
 import { toSearchAttributes } from '../query/render-search.js';
 import { uidSearch } from '../imap/uid-search.js';
 import {
@@ -39,6 +40,8 @@ export interface FolderJob {
   /** The run's pace, lowered after the server throttled it. */
   pace: Pace;
   onProgress: ((result: FolderImportResult) => void) | undefined;
+  /** Reads that dropped the source's connection in earlier attempts of this run. */
+  readFaults: ReadFaults;
 }
 
 /** One source folder being copied: the job, where, under which UIDVALIDITY, and the result so far. */

@@ -15,6 +15,7 @@ import { finishCarried, storeBatch, type StepCarry } from './store-batch.js';
 import { syncFlags } from './flag-sync.js';
 import { mirrorDeletions } from './mirror-deletions.js';
 import { READ_WHOLE } from './job-state.js';
+import { DROPPED, notingDrops } from './read-faults.js';
 
 export type { FolderJob } from './folder-run.js';
 
@@ -90,14 +91,19 @@ async function recoverLeftovers(run: FolderRun): Promise<void> {
 
 /** Failed messages to retry, then everything above the checkpoint that the query matches, within LIMIT. */
 async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: Set<number> }> {
-  const { state, session, plan, budget } = run.job;
+  const { state, session, plan, budget, readFaults } = run.job;
   const lastUid = (await state.progress(run.path))?.lastUid ?? 0;
   const failed = await state.failed(run.path, run.uidValidity);
   const retry = failed.map((failure) => failure.uid);
   run.readWhole = new Set(failed.filter((f) => f.code === READ_WHOLE.code).map((f) => f.uid));
+  const dropped = failed.filter((f) => f.message === DROPPED.message).map((f) => f.uid);
+  readFaults.readAlone(run.path, run.uidValidity, dropped);
   const fresh = await uidsAbove(session, plan.attributes, lastUid);
-  // A listed failure may also lie above the checkpoint: each UID is read once.
-  const uids = [...new Set([...retry, ...fresh])].slice(0, budget.remaining);
+  // A listed failure may also lie above the checkpoint: each UID is read once. One that
+  // dropped the connection whenever read is left for the next run.
+  const uids = [...new Set([...retry, ...fresh])]
+    .filter((uid) => !readFaults.givenUp(run.path, run.uidValidity, uid))
+    .slice(0, budget.remaining);
   budget.remaining -= uids.length;
   return { uids, retrying: new Set(retry) };
 }
@@ -199,7 +205,7 @@ async function copyInBatches(
   let next = batches.length > 0 ? read(0) : undefined;
   try {
     for (let b = 0; b < batches.length; b++) {
-      const fetched = await next!;
+      const fetched = await notingDrops(run, batches[b]!.uids, next!);
       const more = b + 1 < batches.length;
       // A streamed message is read from the source session while it is stored: nothing else
       // uses that session meanwhile, and the steps around it are finished, not carried.
@@ -207,7 +213,8 @@ async function copyInBatches(
       next = more && !run.acting && !streaming ? read(b + 1) : undefined;
       await noteUnread(run, fetched, retrying);
       if (streaming) await finishCarried(carry);
-      await storeAndSettle(run, fetched.batch, b === 0, streaming ? undefined : carry);
+      const storing = storeAndSettle(run, fetched.batch, b === 0, streaming ? undefined : carry);
+      await (streaming ? notingDrops(run, batches[b]!.uids, storing) : storing);
       // Stored, and the step the batch before left in flight is finished: nothing reads that
       // batch's sources any more. (On a failure nothing is released: the memory goes to GC.)
       if (b > 0) batches[b - 1]!.arena?.release();

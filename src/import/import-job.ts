@@ -16,6 +16,7 @@ import {
 } from './import-destination.js';
 import { totalsOf, type ImportResult } from './import-result.js';
 import { prepareImport, type PreparedImport } from './prepare-import.js';
+import { ReadFaults } from './read-faults.js';
 
 export type { ImportSpec } from './prepare-import.js';
 export type { ImportOptions, JobStateStore } from './import-destination.js';
@@ -45,11 +46,12 @@ export async function runImport(
   };
   const opened = await openJobState(prepared, options);
   const reconnect = reconnectPolicy(prepared.source, options);
+  const across = { reconnect, readFaults: new ReadFaults() };
   try {
     await withReconnects(reconnect, result, () =>
       prepared.pop3
         ? importPop3(prepared, opened, options, result)
-        : importImapOnce(prepared, opened, options, result, reconnect),
+        : importImapOnce(prepared, opened, options, result, across),
     );
     result.totals = totalsOf(result.folders, Date.now() - started);
     return result;
@@ -88,13 +90,19 @@ async function withReconnects(
   }
 }
 
+/** What the attempts of one run share: the reconnect policy, and the reads that dropped. */
+interface AcrossAttempts {
+  reconnect: ReconnectPolicy;
+  readFaults: ReadFaults;
+}
+
 /** One IMAP attempt: source and destination sessions, every folder, both closed after. */
 async function importImapOnce(
   prepared: PreparedImport,
   opened: OpenedState,
   options: ImportOptions,
   result: ImportResult,
-  reconnect: ReconnectPolicy,
+  { reconnect, readFaults }: AcrossAttempts,
 ): Promise<void> {
   let ctx: ReadContext | undefined;
   let destination: Destination | undefined;
@@ -106,7 +114,7 @@ async function importImapOnce(
     );
     result.unmatched = ctx.unmatched;
     destination = await openDestination(prepared, opened, ctx.session.account, options);
-    await importFolders(prepared, ctx, destination, options, result);
+    await importFolders(prepared, ctx, destination, options, { result, readFaults });
   } finally {
     await destination?.close();
     await ctx?.session.close();
@@ -119,7 +127,7 @@ async function importFolders(
   ctx: ReadContext,
   destination: Destination,
   options: ImportOptions,
-  result: ImportResult,
+  { result, readFaults }: { result: ImportResult; readFaults: ReadFaults },
 ): Promise<void> {
   const { session } = ctx;
   // An IMAP destination needs the source bytes, flags and date; the archive also keeps the row.
@@ -153,6 +161,7 @@ async function importFolders(
       signal: options.signal,
       pace: ctx.pace,
       onProgress: options.onProgress,
+      readFaults,
     };
     await importFolder(job, folder, entry).catch((error: unknown) => {
       throw session.asError(error);

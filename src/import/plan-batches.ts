@@ -57,11 +57,15 @@ export async function batchesOf(
   const batches: PlannedBatch[] = [];
   let current: PlannedBatch = { uids: [], oversized: new Set() };
   let bytes = 0;
+  const { readFaults } = run.job;
   for (const uid of uids) {
     const size = sizes.get(uid) ?? 0;
-    if (streamsOver !== undefined && size > streamsOver && size <= max) {
+    const streams = streamsOver !== undefined && size > streamsOver && size <= max;
+    // Alone: too large to share a batch, or read when the source's connection dropped.
+    if (streams || readFaults.readsAlone(run.path, run.uidValidity, uid)) {
       if (current.uids.length > 0) batches.push(current);
-      batches.push({ uids: [uid], oversized: new Set(), streams: true });
+      const oversized = new Set(size > max ? [uid] : []);
+      batches.push({ uids: [uid], oversized, ...(streams ? { streams: true as const } : {}) });
       current = { uids: [], oversized: new Set() };
       bytes = 0;
       continue;

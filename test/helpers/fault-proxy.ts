@@ -15,7 +15,12 @@ export type FaultMode =
    * a server's answer to another command than asked, for what Dovecot cannot be made to refuse.
    * Only for sessions that send no literals (a source being read).
    */
-  | { kind: 'rewrite'; command: (line: string) => string };
+  | { kind: 'rewrite'; command: (line: string) => string }
+  /**
+   * Every connection is cut as the server sends `pattern` (a filter that resets connections
+   * carrying some content, a server process that dies on one message): before those bytes.
+   */
+  | { kind: 'cutOn'; pattern: string };
 
 export interface FaultProxy {
   port: number;
@@ -96,10 +101,22 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     }
     let fromServer = 0;
     let faulted = false;
+    let tail = '';
     client.on('data', clientWriter(connectionMode, upstream));
     upstream.on('data', (chunk: Buffer) => {
       if (chunk.includes('* BYE')) uncount();
       if (faulted) return;
+      if (connectionMode.kind === 'cutOn') {
+        const seen = tail + chunk.toString('latin1');
+        tail = seen.slice(-connectionMode.pattern.length);
+        if (seen.includes(connectionMode.pattern)) {
+          faulted = true;
+          faults++;
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+      }
       if (
         (connectionMode.kind === 'cut' || connectionMode.kind === 'silent') &&
         fromServer + chunk.length > connectionMode.afterServerBytes
@@ -125,7 +142,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     port: typeof address === 'object' && address ? address.port : 0,
     set: (next) => {
       mode = next;
-      remaining = next.kind === 'pass' || next.kind === 'rewrite' ? undefined : next.connections;
+      remaining = 'connections' in next ? next.connections : undefined;
     },
     faults: () => faults,
     accepted: () => accepted,

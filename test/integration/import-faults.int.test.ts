@@ -245,6 +245,61 @@ describe('a connection cut again and again', () => {
   }
 });
 
+describe('a message whose reading cuts the connection every time', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(dovecot().imapPort);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  it('fails alone: each run ends by itself with the rest copied, and the message is copied once the source gives it', async () => {
+    const source = freshUser('ps');
+    const destination = freshUser('pt');
+    // What the proxy cuts on, as a filter resetting connections that carry a signature would.
+    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        ...numbered(12, 'Before'),
+        { source: message('Poisoned', { body: `It carries ${signature}.\r\n` }) },
+        ...numbered(12, 'After'),
+      ],
+    });
+    const state = join(tempDir(), 'state.db');
+    const through = { server: dovecot().host, port: proxy.port };
+    const config = makeConfig(source, { maxQueueDepth: 5, reconnectDelay: 20, ...through });
+    proxy.set({ kind: 'cutOn', pattern: signature });
+    const run = async (): Promise<{ result: ImportResult; faults: number }> => {
+      const faultsBefore = proxy.faults();
+      const result = await runImport(config, { destination: importTarget(destination, state) });
+      return { result, faults: proxy.faults() - faultsBefore };
+    };
+
+    // Cut in its batch of 5; read alone, cut twice more: listed, and the run goes on.
+    const first = await run();
+    expect(first.faults).toBe(3);
+    expect(first.result.totals).toMatchObject({ copied: 24, failed: 1 });
+    expect(first.result.folders[0]!.failures).toEqual([
+      expect.objectContaining({ uid: 13, code: 'MESSAGE_UNAVAILABLE' }),
+    ]);
+    const stored = (await snapshot(destination)).INBOX!.map((m) => m.messageId);
+    expect(stored).toHaveLength(24);
+    expect(stored).not.toContain('<Poisoned@example.com>');
+
+    // The next run reads it alone from the start: two cuts, and it stays listed.
+    const second = await run();
+    expect(second.faults).toBe(2);
+    expect(second.result.totals).toMatchObject({ copied: 0, failed: 1 });
+
+    // Once the source gives it, it is copied, and nothing is twice.
+    proxy.set({ kind: 'pass' });
+    const third = await run();
+    expect(third.result.totals).toMatchObject({ copied: 1, failed: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+});
+
 /** Two users, a seeded source, config files and the CLI arguments of an import between them (passwords from env). */
 async function cliImport(
   prefix: string,

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { makeError } from '../../../src/errors.js';
+import { ReadFaults } from '../../../src/import/read-faults.js';
+
+const cut = makeError('CONNECTION_LOST', 'cut');
+const stalled = makeError('SOCKET_TIMEOUT', 'silent');
+
+describe('ReadFaults', () => {
+  it('reads a batch that dropped one message at a time, and gives up on none for it', () => {
+    const faults = new ReadFaults();
+    expect(faults.noteFailedRead('INBOX', '7', [1, 2, 3], cut)).toEqual([]);
+    expect([1, 2, 3].map((uid) => faults.readsAlone('INBOX', '7', uid))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(faults.readsAlone('INBOX', '7', 4)).toBe(false);
+    expect(faults.givenUp('INBOX', '7', 2)).toBe(false);
+  });
+
+  it('gives up on a message read alone after its second drop, once', () => {
+    const faults = new ReadFaults();
+    expect(faults.noteFailedRead('INBOX', '7', [5], cut)).toEqual([]);
+    expect(faults.givenUp('INBOX', '7', 5)).toBe(false);
+    expect(faults.noteFailedRead('INBOX', '7', [5], stalled)).toEqual([5]);
+    expect(faults.givenUp('INBOX', '7', 5)).toBe(true);
+    expect(faults.noteFailedRead('INBOX', '7', [5], cut)).toEqual([]);
+    // Another folder, or the same one renumbered, is another message.
+    expect(faults.givenUp('Sent', '7', 5)).toBe(false);
+    expect(faults.givenUp('INBOX', '8', 5)).toBe(false);
+  });
+
+  it('notes nothing for a fault that says nothing of a message', () => {
+    const faults = new ReadFaults();
+    for (const code of ['SERVER_THROTTLED', 'ABORTED', 'OVER_QUOTA', 'CONNECT_REFUSED'] as const) {
+      expect(faults.noteFailedRead('INBOX', '7', [9], makeError(code, code))).toEqual([]);
+      expect(faults.noteFailedRead('INBOX', '7', [9], makeError(code, code))).toEqual([]);
+    }
+    expect(faults.readsAlone('INBOX', '7', 9)).toBe(false);
+    expect(faults.givenUp('INBOX', '7', 9)).toBe(false);
+  });
+
+  it('reads alone from the start what an earlier run listed for dropping the connection', () => {
+    const faults = new ReadFaults();
+    faults.readAlone('INBOX', '7', [11]);
+    expect(faults.readsAlone('INBOX', '7', 11)).toBe(true);
+    expect(faults.givenUp('INBOX', '7', 11)).toBe(false);
+  });
+});
