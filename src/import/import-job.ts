@@ -50,7 +50,7 @@ export async function runImport(
   try {
     await withReconnects(reconnect, result, () =>
       prepared.pop3
-        ? importPop3(prepared, opened, options, result)
+        ? importPop3(prepared, opened, options, { result, readFaults: across.readFaults })
         : importImapOnce(prepared, opened, options, result, across),
     );
     result.totals = totalsOf(result.folders, Date.now() - started);

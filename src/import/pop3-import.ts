@@ -5,6 +5,7 @@
  * (pop3-state.ts); a store in flight when a run died is looked for at the destination first,
  * so a cut mid-RETR or a kill loses nothing and copies nothing twice.
  */
+import { DROPPED, type ReadFaults } from './read-faults.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import {
   openDestination,
@@ -25,6 +26,10 @@ import { pop3Folder, pop3SourceMessage } from './pop3-message.js';
 import { Pop3State, type Pop3Entry } from './pop3-state.js';
 
 /** What copying needs: the client, the journal, the destination folder and its result. */
+// ReadFaults keys a message by folder, UIDVALIDITY and number: POP3 has neither of the last
+// two, so the journal's id of the UIDL stands for the number, in a space of its own.
+const UIDL_SPACE = 'pop3';
+
 interface Pop3Run {
   client: Pop3Client;
   state: Pop3State;
@@ -35,13 +40,15 @@ interface Pop3Run {
   entry: FolderImportResult;
   prepared: PreparedImport;
   options: ImportOptions;
+  /** RETRs that dropped the connection in earlier attempts of this run. */
+  readFaults: ReadFaults;
 }
 
 export async function importPop3(
   prepared: PreparedImport,
   opened: OpenedState,
   options: ImportOptions,
-  result: ImportResult,
+  { result, readFaults }: { result: ImportResult; readFaults: ReadFaults },
 ): Promise<void> {
   if (!opened.db)
     throw makeError(
@@ -66,6 +73,7 @@ export async function importPop3(
       entry,
       prepared,
       options,
+      readFaults,
     };
     await copyAndQuit(run);
   } finally {
@@ -97,7 +105,10 @@ async function copyAll(run: Pop3Run): Promise<number> {
     for (const [number, uidl] of ids) {
       const known = entries.get(uidl);
       if (known?.status === 'stored') continue;
-      await copyOne(run, number, uidl, known?.id ?? run.state.nextId(), sizes.get(number) ?? 0);
+      const id = known?.id ?? run.state.nextId();
+      // Its RETR dropped the connection twice in this run: listed, left for the next run.
+      if (run.readFaults.givenUp(run.folder, UIDL_SPACE, id)) continue;
+      await copyOne(run, number, uidl, id, sizes.get(number) ?? 0);
     }
     return await deleteCopied(run, ids);
   } finally {
@@ -139,8 +150,10 @@ async function copyOne(
   const { client, state, entry, prepared, options } = run;
   const config = prepared.source;
   if (options.signal?.aborted) throw abortedError();
-  entry.seen++;
+  // Seen once settled (stored, a duplicate or failed): a RETR cut midway is no progress, or a
+  // message that drops the connection every time would reset the reconnects' count forever.
   const fail = (code: string, message: string): void => {
+    entry.seen++;
     state.failed(uidl, id, code, message);
     entry.failed++;
     entry.failures.push({ uid: id, code, message });
@@ -154,12 +167,16 @@ async function copyOne(
   try {
     raw = await client.retrieve(number);
   } catch (error) {
-    if (isConnectorError(error) && error.code === 'MESSAGE_UNAVAILABLE')
-      return fail(error.code, error.message);
+    if (!isConnectorError(error)) throw error;
+    if (error.code === 'MESSAGE_UNAVAILABLE') return fail(error.code, error.message);
+    // A RETR that drops the connection every time would fail every attempt here (read-faults.ts).
+    if (run.readFaults.noteFailedRead(run.folder, UIDL_SPACE, [id], error).length > 0)
+      fail(DROPPED.code, DROPPED.message);
     throw error;
   }
   const refused = await store(run, uidl, id, raw);
   if (refused) fail(refused.code, refused.message);
+  else entry.seen++;
   options.onProgress?.({ ...entry, failures: [...entry.failures] });
   if (config.delayBetweenMessagesMs > 0) await sleep(config.delayBetweenMessagesMs, options.signal);
 }

@@ -4,7 +4,7 @@
  * reads by POP3. POP3S and STLS, USER/PASS and SASL PLAIN (a master user), UIDL for
  * only-new-messages, the deletion rules, a message over the size limit, and a cut mid-RETR.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -201,11 +201,45 @@ describe('import from a POP3 source', () => {
       });
       const result = await runImport(config, { destination: { archive: path }, pop3: {} });
       expect(proxy.faults()).toBe(3);
-      expect(result.totals).toMatchObject({ copied: 6, failed: 0 });
+      // A RETR cut midway is not counted seen (nor as progress for the reconnects' count).
+      expect(result.totals).toMatchObject({ seen: 6, copied: 6, failed: 0 });
       expect(archived(path).map((m) => m.sha256)).toEqual(await inboxHashes(user));
       const again = await runImport(config, { destination: { archive: path }, pop3: {} });
       expect(again.totals).toMatchObject({ seen: 0, copied: 0 });
       expect(archived(path)).toHaveLength(6);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a message whose RETR cuts the connection every time fails alone: the run ends by itself with the rest archived', async () => {
+    const user = freshUser('p9');
+    // What the proxy cuts on, as a filter resetting connections that carry a signature would.
+    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
+    await seedMailbox(dovecot(), user, {
+      INBOX: [
+        { source: message('Kept 0') },
+        { source: message('Poisoned', { body: `It carries ${signature}.\r\n` }) },
+        { source: message('Kept 2') },
+      ],
+    });
+    const proxy = await startFaultProxy(dovecot().pop3Port);
+    try {
+      proxy.set({ kind: 'cutOn', pattern: signature });
+      const path = join(tempDir(), 'poison.archive');
+      const config = pop3Source(user, { port: proxy.port, reconnectDelay: 20 });
+      const first = await runImport(config, { destination: { archive: path }, pop3: {} });
+      expect(proxy.faults()).toBe(2);
+      expect(first.totals).toMatchObject({ seen: 3, copied: 2, failed: 1 });
+      expect(first.folders[0]!.failures).toEqual([
+        expect.objectContaining({ code: 'MESSAGE_UNAVAILABLE' }),
+      ]);
+      expect(archived(path)).toHaveLength(2);
+      // Once the source gives it, the next run archives it, and nothing twice.
+      proxy.set({ kind: 'pass' });
+      const next = await runImport(config, { destination: { archive: path }, pop3: {} });
+      expect(next.totals).toMatchObject({ copied: 1, failed: 0 });
+      expect(archived(path).map((m) => m.sha256)).toEqual(await inboxHashes(user));
     } finally {
       await proxy.close();
     }
