@@ -46,7 +46,7 @@ export async function runImport(
   };
   const opened = await openJobState(prepared, options);
   const reconnect = reconnectPolicy(prepared.source, options);
-  const across = { reconnect, readFaults: new ReadFaults() };
+  const across = { reconnect, readFaults: new ReadFaults(prepared.source.reconnectAttempts) };
   try {
     await withReconnects(reconnect, result, () =>
       prepared.pop3

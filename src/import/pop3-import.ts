@@ -106,7 +106,7 @@ async function copyAll(run: Pop3Run): Promise<number> {
       const known = entries.get(uidl);
       if (known?.status === 'stored') continue;
       const id = known?.id ?? run.state.nextId();
-      // Its RETR dropped the connection twice in this run: listed, left for the next run.
+      // Its RETR dropped the connection each time in this run: listed, left for the next run.
       if (run.readFaults.givenUp(run.folder, UIDL_SPACE, id)) continue;
       await copyOne(run, number, uidl, id, sizes.get(number) ?? 0);
     }

@@ -4,32 +4,39 @@
  * server process that dies on a damaged file, a filter that resets connections carrying some
  * content) would otherwise fail every attempt at the same place, and so its mailbox, run after
  * run. So a batch that was being read when the connection dropped is read one message at a
- * time afterwards; a message that was being read alone when it dropped twice is listed as
- * failed and not read again in this run. A connection that drops by chance costs one slower
- * batch, or a second try of one message.
+ * time afterwards. A message read alone goes on being tried as long as the reconnects would
+ * allow; the drop that would end the run (the `reconnectAttempts`-th read of it alone) lists
+ * it as failed instead, and the run goes on without it. A connection cut at the same byte of
+ * every session (a proxy's limit per connection), for fewer sessions in a row than the
+ * reconnects allow, so never gives a message up: that would lose it for the run.
  */
 import type { ConnectorError } from '../errors.js';
 import { recordUnread, type FolderRun } from './folder-run.js';
 import type { FailedMessage } from './import-result.js';
 
-/** How a message is listed once its reading dropped the connection twice. */
+/** How a message is listed once its reading dropped the connection every time it was tried. */
 export const DROPPED: Omit<FailedMessage, 'uid'> = {
   code: 'MESSAGE_UNAVAILABLE',
   message:
     'The connection to the source dropped each time this message was read; it is read again, alone, next run.',
 };
 
-// Drops while read alone before a message is given up on for the run.
-const DROPS_ALONE = 2;
-
 export class ReadFaults {
+  // Drops while read alone before a message is given up on for the run.
+  private readonly dropsAlone: number;
+
+  /** @param reconnectAttempts the run's: a message is given up on when they would be spent. */
+  constructor(reconnectAttempts: number) {
+    this.dropsAlone = Math.max(1, reconnectAttempts);
+  }
+
   // Per folder (path and UIDVALIDITY): the UIDs read alone from now on, and their drops.
   private readonly folders = new Map<string, { alone: Set<number>; drops: Map<number, number> }>();
 
   /**
    * A read of `uids` ended with `error`. When it is the source's connection dropping (cut or
    * silent), they are read alone from now on; one read alone counts a drop.
-   * @returns the UIDs given up on by this drop (read alone and dropped twice).
+   * @returns the UIDs given up on by this drop (read alone, dropped `reconnectAttempts` times).
    */
   noteFailedRead(
     path: string,
@@ -44,7 +51,7 @@ export class ReadFaults {
     const uid = uids[0]!;
     const drops = (folder.drops.get(uid) ?? 0) + 1;
     folder.drops.set(uid, drops);
-    return drops === DROPS_ALONE ? [uid] : [];
+    return drops === this.dropsAlone ? [uid] : [];
   }
 
   /** Whether the message is read in a batch of its own. */
@@ -54,7 +61,7 @@ export class ReadFaults {
 
   /** Whether the message is not read again in this run. */
   givenUp(path: string, uidValidity: string, uid: number): boolean {
-    return (this.folders.get(key(path, uidValidity))?.drops.get(uid) ?? 0) >= DROPS_ALONE;
+    return (this.folders.get(key(path, uidValidity))?.drops.get(uid) ?? 0) >= this.dropsAlone;
   }
 
   /** Read alone from the start: listed as failed by an earlier run for dropping the connection. */

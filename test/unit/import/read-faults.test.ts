@@ -7,7 +7,7 @@ const stalled = makeError('SOCKET_TIMEOUT', 'silent');
 
 describe('ReadFaults', () => {
   it('reads a batch that dropped one message at a time, and gives up on none for it', () => {
-    const faults = new ReadFaults();
+    const faults = new ReadFaults(2);
     expect(faults.noteFailedRead('INBOX', '7', [1, 2, 3], cut)).toEqual([]);
     expect([1, 2, 3].map((uid) => faults.readsAlone('INBOX', '7', uid))).toEqual([
       true,
@@ -18,8 +18,8 @@ describe('ReadFaults', () => {
     expect(faults.givenUp('INBOX', '7', 2)).toBe(false);
   });
 
-  it('gives up on a message read alone after its second drop, once', () => {
-    const faults = new ReadFaults();
+  it('gives up on a message read alone at the drop that would spend the reconnects, once', () => {
+    const faults = new ReadFaults(2);
     expect(faults.noteFailedRead('INBOX', '7', [5], cut)).toEqual([]);
     expect(faults.givenUp('INBOX', '7', 5)).toBe(false);
     expect(faults.noteFailedRead('INBOX', '7', [5], stalled)).toEqual([5]);
@@ -31,7 +31,7 @@ describe('ReadFaults', () => {
   });
 
   it('notes nothing for a fault that says nothing of a message', () => {
-    const faults = new ReadFaults();
+    const faults = new ReadFaults(2);
     for (const code of ['SERVER_THROTTLED', 'ABORTED', 'OVER_QUOTA', 'CONNECT_REFUSED'] as const) {
       expect(faults.noteFailedRead('INBOX', '7', [9], makeError(code, code))).toEqual([]);
       expect(faults.noteFailedRead('INBOX', '7', [9], makeError(code, code))).toEqual([]);
@@ -40,8 +40,17 @@ describe('ReadFaults', () => {
     expect(faults.givenUp('INBOX', '7', 9)).toBe(false);
   });
 
+  it('gives up at the first drop alone when there are no reconnects, and never earlier than they allow', () => {
+    const none = new ReadFaults(0);
+    expect(none.noteFailedRead('INBOX', '7', [3], cut)).toEqual([3]);
+    const four = new ReadFaults(4);
+    for (let drop = 1; drop < 4; drop++)
+      expect(four.noteFailedRead('INBOX', '7', [3], cut)).toEqual([]);
+    expect(four.noteFailedRead('INBOX', '7', [3], cut)).toEqual([3]);
+  });
+
   it('reads alone from the start what an earlier run listed for dropping the connection', () => {
-    const faults = new ReadFaults();
+    const faults = new ReadFaults(2);
     faults.readAlone('INBOX', '7', [11]);
     expect(faults.readsAlone('INBOX', '7', 11)).toBe(true);
     expect(faults.givenUp('INBOX', '7', 11)).toBe(false);
