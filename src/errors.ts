@@ -151,7 +151,7 @@ export const ERROR_CODES = {
   MESSAGE_UNAVAILABLE: {
     kind: 'connection',
     retryable: true,
-    hint: 'The server would not send this one message (it refused the FETCH or left items out, or, in an import, the connection dropped each time it was read); the other messages are not affected, and the next run tries it again.',
+    hint: 'The server would not send this one message (it refused the FETCH or left items out, or the connection dropped each time it was read); the other messages are not affected. An import tries it again next run; a read gives its row with this error.',
   },
   PROJECTION_FAILED: {
     kind: 'row',

@@ -6,9 +6,9 @@ import type { Pace } from '../imap/pace.js';
 import type { ReadPlan } from '../read/prepare-read.js';
 import type { FolderSink } from '../sinks/sink.js';
 import type { DedupeMode } from '../write/message-identity.js';
-import type { FolderImportResult } from './import-result.js';
+import type { FailedMessage, FolderImportResult } from './import-result.js';
 import type { JobState } from './job-state.js';
-import type { ReadFaults } from './read-faults.js';
+import type { ReadFaults } from '../read/read-faults.js';
 import { toSearchAttributes } from '../query/render-search.js';
 import { uidSearch } from '../imap/uid-search.js';
 import {
@@ -17,6 +17,13 @@ import {
   deletesByAge,
   type PostReadAction,
 } from './post-read-action.js';
+
+/** How a message is listed once its reading dropped the connection every time it was tried. */
+export const DROPPED: Omit<FailedMessage, 'uid'> = {
+  code: 'MESSAGE_UNAVAILABLE',
+  message:
+    'The connection to the source dropped each time this message was read; it is read again, alone, next run.',
+};
 
 /** What every folder of one import shares: the source, the destination, the state. */
 export interface FolderJob {
@@ -113,4 +120,30 @@ export function importStopped(details?: ConnectorError['details']): ConnectorErr
     'The import was stopped; run it again to continue where it stopped.',
     details ? { details } : {},
   );
+}
+
+/**
+ * Awaits `work`, a read of `uids` from the source (or a store that streams from it). When it
+ * fails because the source's connection dropped, that is noted (ReadFaults), and a message
+ * given up on by it is listed as failed now, while the state can still be written.
+ * @throws what `work` throws
+ */
+export async function notingDrops<T>(
+  run: FolderRun,
+  uids: readonly number[],
+  work: Promise<T>,
+): Promise<T> {
+  try {
+    const done = await work;
+    run.job.readFaults.noteRead(uids.length);
+    return done;
+  } catch (error) {
+    const fault = run.job.session.asError(error);
+    if (fault.details?.side !== 'destination') {
+      const { path, uidValidity } = run;
+      const givenUp = run.job.readFaults.noteFailedRead(path, uidValidity, uids, fault);
+      await recordUnread(run, givenUp, DROPPED.code, DROPPED.message);
+    }
+    throw error;
+  }
 }

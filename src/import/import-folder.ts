@@ -9,13 +9,20 @@ import type { MessageProblem } from '../message-limits.js';
 import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
-import { deleteAged, recordUnread, settle, type FolderJob, type FolderRun } from './folder-run.js';
+import {
+  deleteAged,
+  DROPPED,
+  notingDrops,
+  recordUnread,
+  settle,
+  type FolderJob,
+  type FolderRun,
+} from './folder-run.js';
 import { emptyFolderResult, type FolderImportResult } from './import-result.js';
 import { finishCarried, storeBatch, type StepCarry } from './store-batch.js';
 import { syncFlags } from './flag-sync.js';
 import { mirrorDeletions } from './mirror-deletions.js';
 import { READ_WHOLE } from './job-state.js';
-import { DROPPED, notingDrops } from './read-faults.js';
 
 export type { FolderJob } from './folder-run.js';
 
@@ -99,9 +106,11 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
   const dropped = failed.filter((f) => f.message === DROPPED.message).map((f) => f.uid);
   readFaults.readAlone(run.path, run.uidValidity, dropped);
   const fresh = await uidsAbove(session, plan.attributes, lastUid);
-  // A listed failure may also lie above the checkpoint: each UID is read once. One that
-  // dropped the connection whenever read is left for the next run.
-  const uids = [...new Set([...retry, ...fresh])]
+  // A listed failure may also lie above the checkpoint: each UID is read once. Messages that
+  // dropped the connection come last, so the rest shows the connection can carry mail (a
+  // drop then counts against the message: read-faults.ts); given up on in this run, not read.
+  const last = new Set(dropped);
+  const uids = [...new Set([...retry, ...fresh].filter((uid) => !last.has(uid))), ...dropped]
     .filter((uid) => !readFaults.givenUp(run.path, run.uidValidity, uid))
     .slice(0, budget.remaining);
   budget.remaining -= uids.length;

@@ -16,7 +16,7 @@ import {
 } from './import-destination.js';
 import { totalsOf, type ImportResult } from './import-result.js';
 import { prepareImport, type PreparedImport } from './prepare-import.js';
-import { ReadFaults } from './read-faults.js';
+import { ReadFaults } from '../read/read-faults.js';
 
 export type { ImportSpec } from './prepare-import.js';
 export type { ImportOptions, JobStateStore } from './import-destination.js';

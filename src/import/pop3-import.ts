@@ -5,7 +5,8 @@
  * (pop3-state.ts); a store in flight when a run died is looked for at the destination first,
  * so a cut mid-RETR or a kill loses nothing and copies nothing twice.
  */
-import { DROPPED, type ReadFaults } from './read-faults.js';
+import type { ReadFaults } from '../read/read-faults.js';
+import { DROPPED } from './folder-run.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
 import {
   openDestination,
@@ -166,6 +167,7 @@ async function copyOne(
   let raw: Buffer;
   try {
     raw = await client.retrieve(number);
+    run.readFaults.noteRead(1);
   } catch (error) {
     if (!isConnectorError(error)) throw error;
     if (error.code === 'MESSAGE_UNAVAILABLE') return fail(error.code, error.message);

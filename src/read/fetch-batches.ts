@@ -15,6 +15,7 @@ import { ENVELOPE_HEADERS, envelopeNeedsHeaders } from '../rows/header-envelope.
 import type { RowContext } from '../rows/message-to-row.js';
 import type { DigestedAttachments } from '../rows/full-body.js';
 import { sleep } from '../sleep.js';
+import { DROPPED_ROW, type ReadFaults } from './read-faults.js';
 import { assembleRows, bodyOptionsOf, type FetchedBatch } from './assemble-rows.js';
 import { fetchFields } from './fetch-fields.js';
 import { addPartNames } from './part-names.js';
@@ -32,6 +33,7 @@ export interface PageSource {
   folders: FolderInfo[];
   plan: ReadPlan;
   config: Config;
+  readFaults?: ReadFaults;
 }
 
 /** The FETCH items of a page's batches: as the select asks, and for oversized messages. */
@@ -135,14 +137,14 @@ export async function fetchRows(
     envelopeOnly: fetchFields({ ...select, level: 'envelope', raw: false }, capabilities),
     downloadsBodies: Boolean(query.source) || select.level !== 'envelope',
   };
-  const batchSize = source.config.delayBetweenMessagesMs > 0 ? 1 : FETCH_BATCH_SIZE;
-  const batches: number[][] = [];
-  for (let i = 0; i < uids.length; i += batchSize) batches.push(uids.slice(i, i + batchSize));
+  const batches = batchesOf(source, uids, ctx);
+  const read = (b: number): Promise<FetchedBatch> =>
+    givenUp(source, ctx, batches[b]!) ?? fetchBatch(source, batches[b]!, b === 0, queries);
   const rows: unknown[] = [];
-  let next = batches.length > 0 ? fetchBatch(source, batches[0]!, true, queries) : undefined;
+  let next = batches.length > 0 ? read(0) : undefined;
   for (let b = 0; b < batches.length; b++) {
-    const batch = await next!;
-    next = b + 1 < batches.length ? fetchBatch(source, batches[b + 1]!, false, queries) : undefined;
+    const batch = await notingDrops(source, ctx, batches[b]!, next!);
+    next = b + 1 < batches.length ? read(b + 1) : undefined;
     // Observed at once: when making rows fails, the fetch in flight must not reject unheard.
     next?.catch(() => undefined);
     try {
@@ -154,4 +156,65 @@ export async function fetchRows(
     }
   }
   return rows;
+}
+
+/**
+ * The UIDs in batches of FETCH_BATCH_SIZE (1 with a delay between messages); a message read
+ * when the connection dropped before goes alone (read-faults.ts).
+ */
+function batchesOf(source: PageSource, uids: number[], ctx: RowContext): number[][] {
+  const batchSize = source.config.delayBetweenMessagesMs > 0 ? 1 : FETCH_BATCH_SIZE;
+  const alone = (uid: number): boolean =>
+    source.readFaults?.readsAlone(ctx.folder, ctx.uidValidity, uid) === true;
+  const batches: number[][] = [];
+  let current: number[] = [];
+  for (const uid of uids) {
+    if (alone(uid) || current.length >= batchSize) {
+      if (current.length > 0) batches.push(current);
+      current = [];
+    }
+    current.push(uid);
+    if (alone(uid)) {
+      batches.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** A message given up on (its FETCH dropped the connection twice): its row, without a FETCH. */
+function givenUp(
+  source: PageSource,
+  ctx: RowContext,
+  uids: readonly number[],
+): Promise<FetchedBatch> | undefined {
+  const uid = uids[0]!;
+  if (uids.length !== 1 || !source.readFaults?.givenUp(ctx.folder, ctx.uidValidity, uid))
+    return undefined;
+  const message = { uid, problem: DROPPED_ROW } as FetchedMessage;
+  return Promise.resolve({
+    messages: [message],
+    oversized: new Set<number>(),
+    wholeSource: new Set<number>(),
+    digests: new Map(),
+  });
+}
+
+/** Awaits a batch's FETCH; when the connection dropped under it, that is noted (read-faults.ts). */
+async function notingDrops<T>(
+  source: PageSource,
+  ctx: RowContext,
+  uids: readonly number[],
+  work: Promise<T>,
+): Promise<T> {
+  try {
+    const done = await work;
+    source.readFaults?.noteRead(uids.length);
+    return done;
+  } catch (error) {
+    const fault = source.session.asError(error);
+    source.readFaults?.noteFailedRead(ctx.folder, ctx.uidValidity, uids, fault);
+    throw error;
+  }
 }

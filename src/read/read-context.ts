@@ -1,3 +1,4 @@
+import type { ReadFaults } from './read-faults.js';
 import { assertRole, validateConfig, type Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
@@ -21,6 +22,8 @@ export interface ReadContext {
   unmatched: string[];
   /** The run's pace: kept across its sessions, so a reconnect after a throttle goes on slower. */
   pace: Pace;
+  /** Reads that dropped the connection in this read's earlier sessions (ReconnectingRead). */
+  readFaults?: ReadFaults;
 }
 
 export interface PreparedRead {

@@ -1,4 +1,5 @@
 import { reconnectPolicy, type Reconnect } from '../imap/reconnect.js';
+import { ReadFaults } from './read-faults.js';
 import type { OperationOptions } from '../operation-options.js';
 import {
   openReadContext,
@@ -17,12 +18,15 @@ import {
 export class ReconnectingRead {
   private ctx: ReadContext | undefined;
   private readonly policy: Reconnect;
+  // Kept across sessions: a message whose FETCH drops the connection every time is given up on.
+  private readonly readFaults: ReadFaults;
 
   constructor(
     private readonly prepared: PreparedRead,
     private readonly options: OperationOptions & StreamSelection,
   ) {
     this.policy = reconnectPolicy(prepared.config, options);
+    this.readFaults = new ReadFaults(prepared.config.reconnectAttempts);
   }
 
   /**
@@ -31,8 +35,12 @@ export class ReconnectingRead {
    */
   async attempt<T>(work: (ctx: ReadContext) => Promise<T>, onNewSession?: () => void): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const givenUp = this.readFaults.givenUpSoFar;
       try {
-        this.ctx ??= await openReadContext(this.prepared, this.options, this.policy.pace);
+        this.ctx ??= {
+          ...(await openReadContext(this.prepared, this.options, this.policy.pace)),
+          readFaults: this.readFaults,
+        };
         return await work(this.ctx);
       } catch (error) {
         if (this.ctx) {
@@ -40,6 +48,8 @@ export class ReconnectingRead {
           this.ctx = undefined;
           onNewSession?.();
         }
+        // A message given up on by this fault is progress: its row can be given now.
+        if (this.readFaults.givenUpSoFar > givenUp) attempt = 1;
         if (!(await this.policy.again(error, attempt))) throw this.policy.givenUp(error);
       }
     }

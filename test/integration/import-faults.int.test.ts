@@ -288,15 +288,27 @@ describe('a message whose reading cuts the connection every time', () => {
     expect(stored).toHaveLength(24);
     expect(stored).not.toContain('<Poisoned@example.com>');
 
-    // The next run reads it alone from the start: three cuts, and it stays listed.
+    // Alone in the next run, nothing shows the connection can carry a message (a link cut
+    // after a few KB every time looks the same): it ends as a cut connection would, the
+    // message still listed.
+    const faultsBefore = proxy.faults();
+    const stopped = await expectImportFailure(
+      runImport(config, { destination: importTarget(destination, state) }),
+    );
+    expect(stopped.code).toBe('CONNECTION_LOST');
+    expect(proxy.faults() - faultsBefore).toBe(4);
+
+    // With new mail beside it, the next run copies that and lists it again after 3 cuts.
+    await seedMailbox(dovecot(), source, { INBOX: [{ source: message('Later') }] });
     const second = await run();
     expect(second.faults).toBe(3);
-    expect(second.result.totals).toMatchObject({ copied: 0, failed: 1 });
+    expect(second.result.totals).toMatchObject({ copied: 1, failed: 1 });
 
     // Once the source gives it, it is copied, and nothing is twice.
     proxy.set({ kind: 'pass' });
     const third = await run();
     expect(third.result.totals).toMatchObject({ copied: 1, failed: 0 });
+    expect((await snapshot(destination)).INBOX).toHaveLength(26);
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
 });

@@ -3,6 +3,7 @@
  * own user; the fault tests put a loopback proxy between the connector and Dovecot that cuts
  * the link (or goes silent) after N bytes from the server.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { read, readStream, type ReadResult } from '../../src/index.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
@@ -278,6 +279,31 @@ describe('read: faults', () => {
     expect(seen).toEqual(
       Array.from({ length: COUNT }, (_, i) => `fault ${String(i + 1).padStart(2, '0')}`),
     );
+  });
+
+  it('a message whose FETCH cuts the connection every time gets its row with MESSAGE_UNAVAILABLE; every other row comes once, in order', async () => {
+    const poisoned = freshUser('fp');
+    // What the proxy cuts on, as a filter resetting connections that carry a signature would.
+    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
+    await seedMailbox(dovecot(), poisoned, {
+      INBOX: Array.from({ length: 12 }, (_, i) => ({
+        source: message(`row ${i + 1}`, { body: i === 6 ? `It carries ${signature}.` : `${i}` }),
+      })),
+    });
+    const config = makeConfig(poisoned, { port: proxy.port, maxQueueDepth: 5, reconnectDelay: 20 });
+    proxy.set({ kind: 'cutOn', pattern: signature });
+    const faultsBefore = proxy.faults();
+    const rows: (Row & { error?: { code: string } })[] = [];
+    for await (const row of readStream(config, 'ALL FOLDER INBOX', { select: 'text' }))
+      rows.push(row as Row & { error?: { code: string } });
+    proxy.set({ kind: 'pass' });
+    // Cut in its batch, then read alone until the reconnects (3) would be spent.
+    expect(proxy.faults() - faultsBefore).toBe(4);
+    expect(rows.map((row) => row.uid)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(rows.filter((row) => row.error).map((row) => [row.uid, row.error!.code])).toEqual([
+      [7, 'MESSAGE_UNAVAILABLE'],
+    ]);
+    expect(rows.filter((row) => row.subject?.startsWith('row ')).length).toBe(11);
   });
 
   it('ends with CONNECTION_LOST and the cursor once the reconnects are spent', async () => {

@@ -1,29 +1,33 @@
 /**
  * Source connections that dropped while messages were being read, remembered across the
- * reconnects of one import run. A message whose reading drops the connection every time (a
+ * reconnects of one import run or read. A message whose reading drops the connection every time (a
  * server process that dies on a damaged file, a filter that resets connections carrying some
  * content) would otherwise fail every attempt at the same place, and so its mailbox, run after
  * run. So a batch that was being read when the connection dropped is read one message at a
  * time afterwards. A message read alone goes on being tried as long as the reconnects would
- * allow; the drop that would end the run (the `reconnectAttempts`-th read of it alone) lists
- * it as failed instead, and the run goes on without it. A connection cut at the same byte of
+ * allow; the drop that would end the run (the `reconnectAttempts`-th read of it alone) gives
+ * it up instead, and the run goes on without it: an import lists it as failed (read again next
+ * run), a read gives its row with the problem. A connection cut at the same byte of
  * every session (a proxy's limit per connection), for fewer sessions in a row than the
  * reconnects allow, so never gives a message up: that would lose it for the run.
  */
 import type { ConnectorError } from '../errors.js';
-import { recordUnread, type FolderRun } from './folder-run.js';
-import type { FailedMessage } from './import-result.js';
+import type { MessageProblem } from '../message-limits.js';
 
-/** How a message is listed once its reading dropped the connection every time it was tried. */
-export const DROPPED: Omit<FailedMessage, 'uid'> = {
+/** A read's row for a message given up on: its UID and this problem. */
+export const DROPPED_ROW: MessageProblem = {
   code: 'MESSAGE_UNAVAILABLE',
   message:
-    'The connection to the source dropped each time this message was read; it is read again, alone, next run.',
+    'The connection to the server dropped each time this message was read alone, as long as the reconnects allowed; the row has no more than its UID.',
 };
 
 export class ReadFaults {
   // Drops while read alone before a message is given up on for the run.
   private readonly dropsAlone: number;
+  /** Messages given up on so far: a reconnect loop counts each as progress. */
+  givenUpSoFar = 0;
+  // Messages read whole so far: until one is, a drop says nothing about one message.
+  private readsSoFar = 0;
 
   /** @param reconnectAttempts the run's: a message is given up on when they would be spent. */
   constructor(reconnectAttempts: number) {
@@ -31,12 +35,22 @@ export class ReadFaults {
   }
 
   // Per folder (path and UIDVALIDITY): the UIDs read alone from now on, and their drops.
-  private readonly folders = new Map<string, { alone: Set<number>; drops: Map<number, number> }>();
+  private readonly folders = new Map<
+    string,
+    { alone: Set<number>; drops: Map<number, number>; given: Set<number> }
+  >();
+
+  /** Messages the source gave whole: proof the connection can carry a message. */
+  noteRead(count: number): void {
+    this.readsSoFar += count;
+  }
 
   /**
    * A read of `uids` ended with `error`. When it is the source's connection dropping (cut or
    * silent), they are read alone from now on; one read alone counts a drop.
-   * @returns the UIDs given up on by this drop (read alone, dropped `reconnectAttempts` times).
+   * @returns the UIDs given up on by this drop: read alone and dropped `reconnectAttempts`
+   *   times, while other messages came through (a connection that carries none, a link cut
+   *   after a few KB every time, gives nothing up: the run fails as it did).
    */
   noteFailedRead(
     path: string,
@@ -51,7 +65,10 @@ export class ReadFaults {
     const uid = uids[0]!;
     const drops = (folder.drops.get(uid) ?? 0) + 1;
     folder.drops.set(uid, drops);
-    return drops === this.dropsAlone ? [uid] : [];
+    if (drops < this.dropsAlone || this.readsSoFar === 0 || folder.given.has(uid)) return [];
+    folder.given.add(uid);
+    this.givenUpSoFar++;
+    return [uid];
   }
 
   /** Whether the message is read in a batch of its own. */
@@ -61,7 +78,7 @@ export class ReadFaults {
 
   /** Whether the message is not read again in this run. */
   givenUp(path: string, uidValidity: string, uid: number): boolean {
-    return (this.folders.get(key(path, uidValidity))?.drops.get(uid) ?? 0) >= this.dropsAlone;
+    return this.folders.get(key(path, uidValidity))?.given.has(uid) === true;
   }
 
   /** Read alone from the start: listed as failed by an earlier run for dropping the connection. */
@@ -73,7 +90,8 @@ export class ReadFaults {
   private folder(path: string, uidValidity: string) {
     const name = key(path, uidValidity);
     let folder = this.folders.get(name);
-    if (!folder) this.folders.set(name, (folder = { alone: new Set(), drops: new Map() }));
+    if (!folder)
+      this.folders.set(name, (folder = { alone: new Set(), drops: new Map(), given: new Set() }));
     return folder;
   }
 }
@@ -83,28 +101,4 @@ const key = (path: string, uidValidity: string): string => `${uidValidity}\u0000
 /** A cut or stalled connection (a throttle answer or a refused connect says nothing of a message). */
 function droppedConnection(error: ConnectorError): boolean {
   return error.code === 'CONNECTION_LOST' || error.code === 'SOCKET_TIMEOUT';
-}
-
-/**
- * Awaits `work`, a read of `uids` from the source (or a store that streams from it). When it
- * fails because the source's connection dropped, that is noted (ReadFaults), and a message
- * given up on by it is listed as failed now, while the state can still be written.
- * @throws what `work` throws
- */
-export async function notingDrops<T>(
-  run: FolderRun,
-  uids: readonly number[],
-  work: Promise<T>,
-): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    const fault = run.job.session.asError(error);
-    if (fault.details?.side !== 'destination') {
-      const { path, uidValidity } = run;
-      const givenUp = run.job.readFaults.noteFailedRead(path, uidValidity, uids, fault);
-      await recordUnread(run, givenUp, DROPPED.code, DROPPED.message);
-    }
-    throw error;
-  }
 }

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { makeError } from '../../../src/errors.js';
-import { ReadFaults } from '../../../src/import/read-faults.js';
+import { ReadFaults } from '../../../src/read/read-faults.js';
+
+/** Faults of a run in which some message already came through. */
+function readingFaults(reconnectAttempts: number): ReadFaults {
+  const faults = new ReadFaults(reconnectAttempts);
+  faults.noteRead(1);
+  return faults;
+}
 
 const cut = makeError('CONNECTION_LOST', 'cut');
 const stalled = makeError('SOCKET_TIMEOUT', 'silent');
 
 describe('ReadFaults', () => {
   it('reads a batch that dropped one message at a time, and gives up on none for it', () => {
-    const faults = new ReadFaults(2);
+    const faults = readingFaults(2);
     expect(faults.noteFailedRead('INBOX', '7', [1, 2, 3], cut)).toEqual([]);
     expect([1, 2, 3].map((uid) => faults.readsAlone('INBOX', '7', uid))).toEqual([
       true,
@@ -19,7 +26,7 @@ describe('ReadFaults', () => {
   });
 
   it('gives up on a message read alone at the drop that would spend the reconnects, once', () => {
-    const faults = new ReadFaults(2);
+    const faults = readingFaults(2);
     expect(faults.noteFailedRead('INBOX', '7', [5], cut)).toEqual([]);
     expect(faults.givenUp('INBOX', '7', 5)).toBe(false);
     expect(faults.noteFailedRead('INBOX', '7', [5], stalled)).toEqual([5]);
@@ -31,7 +38,7 @@ describe('ReadFaults', () => {
   });
 
   it('notes nothing for a fault that says nothing of a message', () => {
-    const faults = new ReadFaults(2);
+    const faults = readingFaults(2);
     for (const code of ['SERVER_THROTTLED', 'ABORTED', 'OVER_QUOTA', 'CONNECT_REFUSED'] as const) {
       expect(faults.noteFailedRead('INBOX', '7', [9], makeError(code, code))).toEqual([]);
       expect(faults.noteFailedRead('INBOX', '7', [9], makeError(code, code))).toEqual([]);
@@ -41,16 +48,26 @@ describe('ReadFaults', () => {
   });
 
   it('gives up at the first drop alone when there are no reconnects, and never earlier than they allow', () => {
-    const none = new ReadFaults(0);
+    const none = readingFaults(0);
     expect(none.noteFailedRead('INBOX', '7', [3], cut)).toEqual([3]);
-    const four = new ReadFaults(4);
+    const four = readingFaults(4);
     for (let drop = 1; drop < 4; drop++)
       expect(four.noteFailedRead('INBOX', '7', [3], cut)).toEqual([]);
     expect(four.noteFailedRead('INBOX', '7', [3], cut)).toEqual([3]);
   });
 
-  it('reads alone from the start what an earlier run listed for dropping the connection', () => {
+  it('gives nothing up while no message has come through: a link cut after a few KB every time', () => {
     const faults = new ReadFaults(2);
+    for (let drop = 0; drop < 5; drop++)
+      expect(faults.noteFailedRead('INBOX', '7', [1], cut)).toEqual([]);
+    expect(faults.givenUp('INBOX', '7', 1)).toBe(false);
+    faults.noteRead(1);
+    expect(faults.noteFailedRead('INBOX', '7', [1], cut)).toEqual([1]);
+    expect(faults.givenUpSoFar).toBe(1);
+  });
+
+  it('reads alone from the start what an earlier run listed for dropping the connection', () => {
+    const faults = readingFaults(2);
     faults.readAlone('INBOX', '7', [11]);
     expect(faults.readsAlone('INBOX', '7', 11)).toBe(true);
     expect(faults.givenUp('INBOX', '7', 11)).toBe(false);
