@@ -148,7 +148,7 @@ async function copyOne(
   id: number,
   size: number,
 ): Promise<void> {
-  const { client, state, entry, prepared, options } = run;
+  const { state, entry, prepared, options } = run;
   const config = prepared.source;
   if (options.signal?.aborted) throw abortedError();
   // Seen once settled (stored, a duplicate or failed): a RETR cut midway is no progress, or a
@@ -164,23 +164,38 @@ async function copyOne(
       'MESSAGE_TOO_LARGE',
       `The message is larger than maxMessageSize (${config.maxMessageSize} bytes); raise it to copy this message.`,
     );
-  let raw: Buffer;
-  try {
-    raw = await client.retrieve(number);
-    run.readFaults.noteRead(1);
-  } catch (error) {
-    if (!isConnectorError(error)) throw error;
-    if (error.code === 'MESSAGE_UNAVAILABLE') return fail(error.code, error.message);
-    // A RETR that drops the connection every time would fail every attempt here (read-faults.ts).
-    if (run.readFaults.noteFailedRead(run.folder, UIDL_SPACE, [id], error).length > 0)
-      fail(DROPPED.code, DROPPED.message);
-    throw error;
-  }
+  const raw = await retrieve(run, number, id, fail);
+  if (!raw) return;
   const refused = await store(run, uidl, id, raw);
   if (refused) fail(refused.code, refused.message);
   else entry.seen++;
   options.onProgress?.({ ...entry, failures: [...entry.failures] });
   if (config.delayBetweenMessagesMs > 0) await sleep(config.delayBetweenMessagesMs, options.signal);
+}
+
+/**
+ * A message's bytes, or undefined when the server refused it alone (then listed as failed).
+ * A RETR that drops the connection every time would fail every attempt: its drops are noted
+ * (read-faults.ts), and the one that gives it up lists it.
+ * @throws the connection's fault
+ */
+async function retrieve(
+  run: Pop3Run,
+  number: number,
+  id: number,
+  fail: (code: string, message: string) => void,
+): Promise<Buffer | undefined> {
+  try {
+    const raw = await run.client.retrieve(number);
+    run.readFaults.noteRead(1);
+    return raw;
+  } catch (error) {
+    if (!isConnectorError(error)) throw error;
+    if (error.code === 'MESSAGE_UNAVAILABLE') return void fail(error.code, error.message);
+    if (run.readFaults.noteFailedRead(run.folder, UIDL_SPACE, [id], error).length > 0)
+      fail(DROPPED.code, DROPPED.message);
+    throw error;
+  }
 }
 
 /**
