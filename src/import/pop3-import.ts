@@ -26,11 +26,11 @@ import type { Pop3Client } from '../pop3/pop3-client.js';
 import { pop3Folder, pop3SourceMessage } from './pop3-message.js';
 import { Pop3State, type Pop3Entry } from './pop3-state.js';
 
-/** What copying needs: the client, the journal, the destination folder and its result. */
 // ReadFaults keys a message by folder, UIDVALIDITY and number: POP3 has neither of the last
 // two, so the journal's id of the UIDL stands for the number, in a space of its own.
 const UIDL_SPACE = 'pop3';
 
+/** What copying needs: the client, the journal, the destination folder and its result. */
 interface Pop3Run {
   client: Pop3Client;
   state: Pop3State;
@@ -103,7 +103,7 @@ async function copyAll(run: Pop3Run): Promise<number> {
     run.state.forgetFailed(
       [...entries.values()].filter((e) => !listed.has(e.uidl)).map((e) => e.uidl),
     );
-    for (const [number, uidl] of ids) {
+    for (const [number, uidl] of inTurn(ids, entries)) {
       const known = entries.get(uidl);
       if (known?.status === 'stored') continue;
       const id = known?.id ?? run.state.nextId();
@@ -115,6 +115,16 @@ async function copyAll(run: Pop3Run): Promise<number> {
   } finally {
     run.entry.elapsedMs += Date.now() - started;
   }
+}
+
+/**
+ * The server's messages in its order, those listed for dropping the connection last: the rest
+ * shows the connection can carry mail, so a drop then counts against the message (read-faults.ts).
+ */
+function inTurn(ids: Map<number, string>, entries: Map<string, Pop3Entry>): [number, string][] {
+  const dropped = (uidl: string): boolean => entries.get(uidl)?.message === DROPPED.message;
+  const all = [...ids];
+  return [...all.filter(([, uidl]) => !dropped(uidl)), ...all.filter(([, uidl]) => dropped(uidl))];
 }
 
 /** Stores in flight when a run died: at the destination (stored) or not (copied again). */

@@ -236,6 +236,14 @@ describe('import from a POP3 source', () => {
         expect.objectContaining({ code: 'MESSAGE_UNAVAILABLE' }),
       ]);
       expect(archived(path)).toHaveLength(2);
+      // New mail after it: the next run reads that first (the listed one last, so a cut then
+      // counts against it), archives it, and lists the other again after 3 cuts.
+      await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Later') }] });
+      const faultsBefore = proxy.faults();
+      const second = await runImport(config, { destination: { archive: path }, pop3: {} });
+      expect(proxy.faults() - faultsBefore).toBe(3);
+      expect(second.totals).toMatchObject({ copied: 1, failed: 1 });
+      expect(archived(path)).toHaveLength(3);
       // Once the source gives it, the next run archives it, and nothing twice.
       proxy.set({ kind: 'pass' });
       const next = await runImport(config, { destination: { archive: path }, pop3: {} });
