@@ -6,8 +6,8 @@
  * so a cut mid-RETR or a kill loses nothing and copies nothing twice.
  */
 import type { ReadFaults } from '../read/read-faults.js';
-import { DROPPED } from './folder-run.js';
-import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
+import { givenUp, inTurn, retrieveNoting } from './pop3-drops.js';
+import { makeError, type ConnectorError } from '../errors.js';
 import {
   openDestination,
   openFolderSink,
@@ -25,10 +25,6 @@ import { openPop3 } from '../pop3/open-pop3.js';
 import type { Pop3Client } from '../pop3/pop3-client.js';
 import { pop3Folder, pop3SourceMessage } from './pop3-message.js';
 import { Pop3State, type Pop3Entry } from './pop3-state.js';
-
-// ReadFaults keys a message by folder, UIDVALIDITY and number: POP3 has neither of the last
-// two, so the journal's id of the UIDL stands for the number, in a space of its own.
-const UIDL_SPACE = 'pop3';
 
 /** What copying needs: the client, the journal, the destination folder and its result. */
 interface Pop3Run {
@@ -108,23 +104,13 @@ async function copyAll(run: Pop3Run): Promise<number> {
       if (known?.status === 'stored') continue;
       const id = known?.id ?? run.state.nextId();
       // Its RETR dropped the connection each time in this run: listed, left for the next run.
-      if (run.readFaults.givenUp(run.folder, UIDL_SPACE, id)) continue;
+      if (givenUp(run.readFaults, run.folder, id)) continue;
       await copyOne(run, number, uidl, id, sizes.get(number) ?? 0);
     }
     return await deleteCopied(run, ids);
   } finally {
     run.entry.elapsedMs += Date.now() - started;
   }
-}
-
-/**
- * The server's messages in its order, those listed for dropping the connection last: the rest
- * shows the connection can carry mail, so a drop then counts against the message (read-faults.ts).
- */
-function inTurn(ids: Map<number, string>, entries: Map<string, Pop3Entry>): [number, string][] {
-  const dropped = (uidl: string): boolean => entries.get(uidl)?.message === DROPPED.message;
-  const all = [...ids];
-  return [...all.filter(([, uidl]) => !dropped(uidl)), ...all.filter(([, uidl]) => dropped(uidl))];
 }
 
 /** Stores in flight when a run died: at the destination (stored) or not (copied again). */
@@ -174,38 +160,13 @@ async function copyOne(
       'MESSAGE_TOO_LARGE',
       `The message is larger than maxMessageSize (${config.maxMessageSize} bytes); raise it to copy this message.`,
     );
-  const raw = await retrieve(run, number, id, fail);
+  const raw = await retrieveNoting(run, number, id, fail);
   if (!raw) return;
   const refused = await store(run, uidl, id, raw);
   if (refused) fail(refused.code, refused.message);
   else entry.seen++;
   options.onProgress?.({ ...entry, failures: [...entry.failures] });
   if (config.delayBetweenMessagesMs > 0) await sleep(config.delayBetweenMessagesMs, options.signal);
-}
-
-/**
- * A message's bytes, or undefined when the server refused it alone (then listed as failed).
- * A RETR that drops the connection every time would fail every attempt: its drops are noted
- * (read-faults.ts), and the one that gives it up lists it.
- * @throws the connection's fault
- */
-async function retrieve(
-  run: Pop3Run,
-  number: number,
-  id: number,
-  fail: (code: string, message: string) => void,
-): Promise<Buffer | undefined> {
-  try {
-    const raw = await run.client.retrieve(number);
-    run.readFaults.noteRead(1);
-    return raw;
-  } catch (error) {
-    if (!isConnectorError(error)) throw error;
-    if (error.code === 'MESSAGE_UNAVAILABLE') return void fail(error.code, error.message);
-    if (run.readFaults.noteFailedRead(run.folder, UIDL_SPACE, [id], error).length > 0)
-      fail(DROPPED.code, DROPPED.message);
-    throw error;
-  }
 }
 
 /**

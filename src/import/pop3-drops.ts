@@ -1,0 +1,55 @@
+/**
+ * A POP3 source's RETRs that drop the connection (read-faults.ts): a message whose RETR drops
+ * it every time fails alone, listed for the next run, instead of the run at every attempt.
+ */
+import { isConnectorError } from '../errors.js';
+import type { Pop3Client } from '../pop3/pop3-client.js';
+import type { ReadFaults } from '../read/read-faults.js';
+import { DROPPED } from './folder-run.js';
+import type { Pop3Entry } from './pop3-state.js';
+
+// ReadFaults keys a message by folder, UIDVALIDITY and number: POP3 has neither of the last
+// two, so the journal's id of the UIDL stands for the number, in a space of its own.
+const UIDL_SPACE = 'pop3';
+
+/** Whether the message's RETR dropped the connection each time in this run: not tried again. */
+export function givenUp(faults: ReadFaults, folder: string, id: number): boolean {
+  return faults.givenUp(folder, UIDL_SPACE, id);
+}
+
+/**
+ * The server's messages in its order, those listed for dropping the connection last: the rest
+ * shows the connection can carry mail, so a drop then counts against the message.
+ */
+export function inTurn(
+  ids: Map<number, string>,
+  entries: Map<string, Pop3Entry>,
+): [number, string][] {
+  const dropped = (uidl: string): boolean => entries.get(uidl)?.message === DROPPED.message;
+  const all = [...ids];
+  return [...all.filter(([, uidl]) => !dropped(uidl)), ...all.filter(([, uidl]) => dropped(uidl))];
+}
+
+/**
+ * A message's bytes, or undefined when the server refused it alone (then listed as failed).
+ * Its drops are noted, and the one that gives it up lists it.
+ * @throws the connection's fault
+ */
+export async function retrieveNoting(
+  run: { client: Pop3Client; readFaults: ReadFaults; folder: string },
+  number: number,
+  id: number,
+  fail: (code: string, message: string) => void,
+): Promise<Buffer | undefined> {
+  try {
+    const raw = await run.client.retrieve(number);
+    run.readFaults.noteRead(1);
+    return raw;
+  } catch (error) {
+    if (!isConnectorError(error)) throw error;
+    if (error.code === 'MESSAGE_UNAVAILABLE') return void fail(error.code, error.message);
+    if (run.readFaults.noteFailedRead(run.folder, UIDL_SPACE, [id], error).length > 0)
+      fail(DROPPED.code, DROPPED.message);
+    throw error;
+  }
+}
