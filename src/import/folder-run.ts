@@ -6,8 +6,8 @@ import type { Pace } from '../imap/pace.js';
 import type { ReadPlan } from '../read/prepare-read.js';
 import type { FolderSink } from '../sinks/sink.js';
 import type { DedupeMode } from '../write/message-identity.js';
-import type { FailedMessage, FolderImportResult } from './import-result.js';
-import type { JobState } from './job-state.js';
+import type { FolderImportResult } from './import-result.js';
+import { DROPPED, type JobState } from './job-state.js';
 import type { ReadFaults } from '../read/read-faults.js';
 import { toSearchAttributes } from '../query/render-search.js';
 import { uidSearch } from '../imap/uid-search.js';
@@ -17,13 +17,6 @@ import {
   deletesByAge,
   type PostReadAction,
 } from './post-read-action.js';
-
-/** How a message is listed once its reading dropped the connection every time it was tried. */
-export const DROPPED: Omit<FailedMessage, 'uid'> = {
-  code: 'MESSAGE_UNAVAILABLE',
-  message:
-    'The connection to the source dropped each time this message was read; it is read again, alone, next run.',
-};
 
 /** What every folder of one import shares: the source, the destination, the state. */
 export interface FolderJob {
@@ -59,7 +52,7 @@ export interface FolderRun {
   result: FolderImportResult;
   /** A post-read action is set: the folder is SELECTed and settled messages are acted on. */
   acting: boolean;
-  /** Listed messages the source once did not give in part: read whole, never streamed. */
+  /** Listed messages the source could not give (MESSAGE_UNAVAILABLE): read whole, never streamed. */
   readWhole?: ReadonlySet<number>;
 }
 
@@ -123,27 +116,18 @@ export function importStopped(details?: ConnectorError['details']): ConnectorErr
 }
 
 /**
- * Awaits `work`, a read of `uids` from the source (or a store that streams from it). When it
- * fails because the source's connection dropped, that is noted (ReadFaults), and a message
- * given up on by it is listed as failed now, while the state can still be written.
+ * Awaits `work`, a read of `uids` from the source (or a store that streams from it), through
+ * the run's ReadFaults: a message a dropped connection gives up on is listed as failed now.
  * @throws what `work` throws
  */
-export async function notingDrops<T>(
+export function notingDrops<T>(
   run: FolderRun,
   uids: readonly number[],
   work: Promise<T>,
 ): Promise<T> {
-  try {
-    const done = await work;
-    run.job.readFaults.noteRead(uids.length);
-    return done;
-  } catch (error) {
-    const fault = run.job.session.asError(error);
-    if (fault.details?.side !== 'destination') {
-      const { path, uidValidity } = run;
-      const givenUp = run.job.readFaults.noteFailedRead(path, uidValidity, uids, fault);
-      await recordUnread(run, givenUp, DROPPED.code, DROPPED.message);
-    }
-    throw error;
-  }
+  const { readFaults, session } = run.job;
+  const place = { folder: run.path, uidValidity: run.uidValidity, asError: session.asError };
+  return readFaults.reading(place, uids, work, (givenUp) =>
+    recordUnread(run, givenUp, DROPPED.code, DROPPED.message),
+  );
 }

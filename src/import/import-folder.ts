@@ -11,7 +11,6 @@ import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import {
   deleteAged,
-  DROPPED,
   notingDrops,
   recordUnread,
   settle,
@@ -22,7 +21,7 @@ import { emptyFolderResult, type FolderImportResult } from './import-result.js';
 import { finishCarried, storeBatch, type StepCarry } from './store-batch.js';
 import { syncFlags } from './flag-sync.js';
 import { mirrorDeletions } from './mirror-deletions.js';
-import { READ_WHOLE } from './job-state.js';
+import { DROPPED, READ_WHOLE } from './job-state.js';
 
 export type { FolderJob } from './folder-run.js';
 

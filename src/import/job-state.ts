@@ -55,6 +55,16 @@ export const READ_WHOLE: Omit<FailedMessage, 'uid'> = {
     'The source did not give part of this message while it was streamed; it is read whole next time.',
 };
 
+/**
+ * How a message is listed once its reading dropped the source's connection every time it was
+ * tried (read-faults.ts): read alone, after the rest, next run.
+ */
+export const DROPPED: Omit<FailedMessage, 'uid'> = {
+  code: 'MESSAGE_UNAVAILABLE',
+  message:
+    'The connection to the source dropped each time this message was read; it is read again, alone, next run.',
+};
+
 export interface JobState {
   progress(folder: string): Awaitable<FolderProgress | undefined>;
   /** Where this job put the folder before, so a renamed mapping does not split it. */

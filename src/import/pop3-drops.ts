@@ -5,7 +5,7 @@
 import { isConnectorError } from '../errors.js';
 import type { Pop3Client } from '../pop3/pop3-client.js';
 import type { ReadFaults } from '../read/read-faults.js';
-import { DROPPED } from './folder-run.js';
+import { DROPPED } from './job-state.js';
 import type { Pop3Entry } from './pop3-state.js';
 
 // ReadFaults keys a message by folder, UIDVALIDITY and number: POP3 has neither of the last
@@ -41,15 +41,14 @@ export async function retrieveNoting(
   id: number,
   fail: (code: string, message: string) => void,
 ): Promise<Buffer | undefined> {
+  const place = { folder: run.folder, uidValidity: UIDL_SPACE };
   try {
-    const raw = await run.client.retrieve(number);
-    run.readFaults.noteRead(1);
-    return raw;
+    return await run.readFaults.reading(place, [id], run.client.retrieve(number), () =>
+      fail(DROPPED.code, DROPPED.message),
+    );
   } catch (error) {
-    if (!isConnectorError(error)) throw error;
-    if (error.code === 'MESSAGE_UNAVAILABLE') return void fail(error.code, error.message);
-    if (run.readFaults.noteFailedRead(run.folder, UIDL_SPACE, [id], error).length > 0)
-      fail(DROPPED.code, DROPPED.message);
+    if (isConnectorError(error) && error.code === 'MESSAGE_UNAVAILABLE')
+      return void fail(error.code, error.message);
     throw error;
   }
 }

@@ -143,7 +143,7 @@ export async function fetchRows(
   const rows: unknown[] = [];
   let next = batches.length > 0 ? read(0) : undefined;
   for (let b = 0; b < batches.length; b++) {
-    const batch = await notingDrops(source, ctx, batches[b]!, next!);
+    const batch = await readingOf(source, ctx, batches[b]!, next!);
     next = b + 1 < batches.length ? read(b + 1) : undefined;
     // Observed at once: when making rows fails, the fetch in flight must not reject unheard.
     next?.catch(() => undefined);
@@ -169,12 +169,13 @@ function batchesOf(source: PageSource, uids: number[], ctx: RowContext): number[
   const batches: number[][] = [];
   let current: number[] = [];
   for (const uid of uids) {
-    if (alone(uid) || current.length >= batchSize) {
+    const single = alone(uid);
+    if (single || current.length >= batchSize) {
       if (current.length > 0) batches.push(current);
       current = [];
     }
     current.push(uid);
-    if (alone(uid)) {
+    if (single) {
       batches.push(current);
       current = [];
     }
@@ -183,7 +184,10 @@ function batchesOf(source: PageSource, uids: number[], ctx: RowContext): number[
   return batches;
 }
 
-/** A message given up on (its FETCH dropped the connection twice): its row, without a FETCH. */
+/**
+ * A message given up on (its FETCH dropped the connection until the reconnects would be spent):
+ * its row, without a FETCH.
+ */
 function givenUp(
   source: PageSource,
   ctx: RowContext,
@@ -201,20 +205,17 @@ function givenUp(
   });
 }
 
-/** Awaits a batch's FETCH; when the connection dropped under it, that is noted (read-faults.ts). */
-async function notingDrops<T>(
+/** Awaits a batch's FETCH through the read's ReadFaults, when it has them. */
+function readingOf<T>(
   source: PageSource,
   ctx: RowContext,
   uids: readonly number[],
   work: Promise<T>,
 ): Promise<T> {
-  try {
-    const done = await work;
-    source.readFaults?.noteRead(uids.length);
-    return done;
-  } catch (error) {
-    const fault = source.session.asError(error);
-    source.readFaults?.noteFailedRead(ctx.folder, ctx.uidValidity, uids, fault);
-    throw error;
-  }
+  const place = {
+    folder: ctx.folder,
+    uidValidity: ctx.uidValidity,
+    asError: source.session.asError,
+  };
+  return source.readFaults ? source.readFaults.reading(place, uids, work) : work;
 }

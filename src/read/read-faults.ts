@@ -11,7 +11,7 @@
  * every session (a proxy's limit per connection), for fewer sessions in a row than the
  * reconnects allow, so never gives a message up: that would lose it for the run.
  */
-import type { ConnectorError } from '../errors.js';
+import { isConnectorError, type ConnectorError } from '../errors.js';
 import type { MessageProblem } from '../message-limits.js';
 
 /** A read's row for a message given up on: its UID and this problem. */
@@ -20,6 +20,13 @@ export const DROPPED_ROW: MessageProblem = {
   message:
     'The connection to the server dropped each time this message was read alone, as long as the reconnects allowed; the row has no more than its UID.',
 };
+
+/** Where a read happens, and how its raw errors are named (a session's asError). */
+export interface FaultPlace {
+  folder: string;
+  uidValidity: string;
+  asError?: (error: unknown) => ConnectorError;
+}
 
 export class ReadFaults {
   // Drops while read alone before a message is given up on for the run.
@@ -46,8 +53,36 @@ export class ReadFaults {
   }
 
   /**
+   * Awaits `work`, a read of `uids` in `place` (or a store that streams from it): once it gives
+   * them, they count as read; when it fails, the failure is noted (noteFailedRead, after
+   * `place.asError` names a raw error), and `onGivenUp` hears the UIDs it gave up on before the
+   * error goes on (an import lists them while its state can still be written).
+   * @throws what `work` throws
+   */
+  async reading<T>(
+    place: FaultPlace,
+    uids: readonly number[],
+    work: Promise<T>,
+    onGivenUp?: (uids: number[]) => void | Promise<void>,
+  ): Promise<T> {
+    try {
+      const done = await work;
+      this.noteRead(uids.length);
+      return done;
+    } catch (error) {
+      const fault = place.asError ? place.asError(error) : isConnectorError(error) ? error : null;
+      const givenUp = fault
+        ? this.noteFailedRead(place.folder, place.uidValidity, uids, fault)
+        : [];
+      if (givenUp.length > 0) await onGivenUp?.(givenUp);
+      throw error;
+    }
+  }
+
+  /**
    * A read of `uids` ended with `error`. When it is the source's connection dropping (cut or
-   * silent), they are read alone from now on; one read alone counts a drop.
+   * silent; a fault marked the destination's is not), they are read alone from now on; one read
+   * alone counts a drop.
    * @returns the UIDs given up on by this drop: read alone and dropped `reconnectAttempts`
    *   times, while other messages came through (a connection that carries none, a link cut
    *   after a few KB every time, gives nothing up: the run fails as it did).
@@ -58,7 +93,8 @@ export class ReadFaults {
     uids: readonly number[],
     error: ConnectorError,
   ): number[] {
-    if (!droppedConnection(error) || uids.length === 0) return [];
+    if (!droppedConnection(error) || error.details?.side === 'destination' || uids.length === 0)
+      return [];
     const folder = this.folder(path, uidValidity);
     for (const uid of uids) folder.alone.add(uid);
     if (uids.length > 1) return [];

@@ -43,6 +43,9 @@ describe('ReadFaults', () => {
       expect(faults.noteFailedRead('INBOX', '7', [9], makeError(code, code))).toEqual([]);
       expect(faults.noteFailedRead('INBOX', '7', [9], makeError(code, code))).toEqual([]);
     }
+    // A cut of the destination's connection says nothing of the source's message.
+    const destination = makeError('CONNECTION_LOST', 'cut', { details: { side: 'destination' } });
+    expect(faults.noteFailedRead('INBOX', '7', [9], destination)).toEqual([]);
     expect(faults.readsAlone('INBOX', '7', 9)).toBe(false);
     expect(faults.givenUp('INBOX', '7', 9)).toBe(false);
   });
