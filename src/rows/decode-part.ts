@@ -1,10 +1,11 @@
 /**
  * One downloaded MIME part's bytes -> text (issue 13): its transfer encoding undone (base64 by
- * Node's native decoder, quoted-printable, uuencode), its charset decoded once with TextDecoder,
+ * Node's native decoder, a slice of lines at a time, quoted-printable, uuencode), its charset decoded once with TextDecoder,
  * and format=flowed lines joined (RFC 3676). Never throws: an unknown charset is read as UTF-8
  * or windows-1252 (header-words.ts), with a warning.
  */
 import { TextDecoder } from 'node:util';
+import { decodeBase64 } from './base64-chunks.js';
 import { decodeRawBytes } from './header-words.js';
 import { decodeUtf7 } from './utf7.js';
 import type { TextPart } from './text-parts.js';
@@ -73,7 +74,7 @@ function uudecode(bytes: Buffer): Buffer {
 
 /** The transfer encoding undone; 7bit, 8bit, binary and unknown ones as they are. */
 export function transferDecode(bytes: Buffer, encoding: string): Buffer {
-  if (encoding === 'base64') return Buffer.from(bytes.toString('latin1'), 'base64');
+  if (encoding === 'base64') return decodeBase64(bytes);
   if (encoding === 'quoted-printable') return quotedPrintable(bytes);
   if (encoding === 'x-uuencode' || encoding === 'uuencode' || encoding === 'x-uue')
     return uudecode(bytes);

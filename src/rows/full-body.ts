@@ -6,9 +6,11 @@
  */
 import type { FetchedMessage } from '../fetched-message.js';
 import { attachmentNodes, filenameOf, mediaTypeOf } from './attachments.js';
+import { eachBase64Piece } from './base64-chunks.js';
 import { transferDecode } from './decode-part.js';
 import {
   decodedAttachment,
+  digestPieces,
   type DecodedAttachment,
   type ParsedBody,
   type ParseBodyOptions,
@@ -34,7 +36,12 @@ export function digestAttachments(
       digested.warnings.push(`part ${part} was not answered by the server`);
       continue;
     }
-    const content = transferDecode(bytes, (node.encoding ?? '7bit').toLowerCase());
+    const encoding = (node.encoding ?? '7bit').toLowerCase();
+    // Without content asked for, base64 is hashed as it is decoded: no decoded copy is held.
+    const content =
+      encoding === 'base64' && options.attachmentContentMaxBytes === undefined
+        ? digestPieces((take) => eachBase64Piece(bytes, take))
+        : transferDecode(bytes, encoding);
     digested.attachments.push(
       decodedAttachment(
         content,

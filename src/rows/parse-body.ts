@@ -32,29 +32,46 @@ export interface ParseBodyOptions {
   attachmentContentMaxBytes?: number;
 }
 
+/** An attachment's size and SHA-256, from its decoded bytes whole or in pieces. */
+export interface AttachmentDigest {
+  size: number;
+  sha256: string;
+}
+
+/** The size and SHA-256 of bytes handed over in pieces (each valid only during its call). */
+export function digestPieces(pieces: (take: (piece: Buffer) => void) => void): AttachmentDigest {
+  const hash = createHash('sha256');
+  let size = 0;
+  pieces((piece) => {
+    size += piece.length;
+    hash.update(piece);
+  });
+  return { size, sha256: hash.digest('hex') };
+}
+
 /**
  * An attachment's decoded bytes -> its size, SHA-256 and, when asked for, its content (base64)
- * up to attachmentContentMaxBytes; a larger one is left out with a warning.
+ * up to attachmentContentMaxBytes; a larger one is left out with a warning. Without content
+ * asked for, a digest made from pieces (`AttachmentDigest`) serves as well as the bytes.
  */
 export function decodedAttachment(
-  content: Buffer,
+  content: Buffer | AttachmentDigest,
   meta: Pick<DecodedAttachment, 'part' | 'filename' | 'contentType'>,
   options: ParseBodyOptions,
   warnings: string[],
 ): DecodedAttachment {
-  const decoded: DecodedAttachment = {
-    ...meta,
-    size: content.length,
-    sha256: createHash('sha256').update(content).digest('hex'),
-  };
+  const digest = Buffer.isBuffer(content)
+    ? { size: content.length, sha256: createHash('sha256').update(content).digest('hex') }
+    : content;
+  const decoded: DecodedAttachment = { ...meta, ...digest };
   const max = options.attachmentContentMaxBytes;
   if (max !== undefined) {
-    const fits = content.length <= max;
+    const fits = digest.size <= max;
     if (!fits)
       warnings.push(
         `attachment ${JSON.stringify(decoded.filename)} is larger than ${max} bytes; content left out`,
       );
-    decoded.content = fits ? content.toString('base64') : null;
+    decoded.content = fits && Buffer.isBuffer(content) ? content.toString('base64') : null;
   }
   return decoded;
 }

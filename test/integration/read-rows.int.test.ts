@@ -3,7 +3,7 @@
  * Date / Message-ID, duplicate Message-IDs, select full, JSONata projections, read-only access,
  * and proof (protocol log and Dovecot's own counters) that envelope rows download no body.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discover, read, testQuery } from '../../src/index.js';
@@ -165,6 +165,59 @@ describe('read with select full', () => {
       text: 'Die Überweisung ist eingegangen.',
       html: '<p>Die &Uuml;berweisung ist eingegangen.</p>',
     });
+  });
+
+  it('hashes large attachments exactly, whether their base64 lines are regular or not', async () => {
+    const lined = (bytes: Buffer, width: number, eol: string): string =>
+      (bytes.toString('base64').match(new RegExp(`.{1,${width}}`, 'g')) ?? []).join(eol) + eol;
+    const files = [randomBytes(900_000), randomBytes(700_000), randomBytes(300_000)];
+    // The second part has a space for a letter (lines still aligned: the slice decodes short)
+    // and then changes its line width, as some gateways write it. From the space on it is
+    // decoded the old way; its bytes are what Node makes of the whole part.
+    const second = lined(files[1]!, 76, '\r\n');
+    const attachments = [
+      lined(files[0]!, 76, '\r\n'),
+      second.slice(0, 200_000) +
+        ' ' +
+        second.slice(200_001, 400_000) +
+        second
+          .slice(400_000)
+          .replace(/\r\n/g, '')
+          .match(/.{1,60}/g)!
+          .join('\r\n') +
+        '\r\n',
+      lined(files[2]!, 64, '\n'),
+    ];
+    const decoded = attachments.map((text) => Buffer.from(text, 'base64'));
+    expect(decoded[1]!.equals(files[1]!)).toBe(false);
+    const big = freshUser('bigatt');
+    const parts = attachments.map(
+      (text, i) =>
+        `--b\r\nContent-Type: application/octet-stream; name="f${i}.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${text}`,
+    );
+    await seedMailbox(dovecot(), big, {
+      INBOX: [
+        {
+          source:
+            'Message-ID: <big-att@x>\r\nSubject: files\r\nMIME-Version: 1.0\r\n' +
+            'Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee files\r\n' +
+            parts.join('') +
+            '--b--\r\n',
+        },
+      ],
+    });
+    const digest = (bytes: Buffer) => ({
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
+    const [hashed] = (await read(makeConfig(big), 'ALL', { select: 'full' })).rows as Row[];
+    expect(hashed!.attachments).toMatchObject(decoded.map(digest));
+    const [withContent] = (
+      await read(makeConfig(big), 'ALL', { attachmentContentMaxBytes: 1_000_000 })
+    ).rows as Row[];
+    expect(withContent!.attachments).toMatchObject(
+      decoded.map((bytes) => ({ ...digest(bytes), content: bytes.toString('base64') })),
+    );
   });
 
   it('never marks a message as seen (EXAMINE and BODY.PEEK)', async () => {
