@@ -103,11 +103,17 @@ async function fetchBatch(
   const delayMs = config.delayBetweenMessagesMs;
   if (!first && delayMs > 0) await sleep(delayMs, session.signal);
   await source.pace.step(session.signal);
-  // Bodies over maxMessageSize are never downloaded: those rows come from the envelope.
-  const oversized = queries.downloadsBodies
+  // Bodies over maxMessageSize are never downloaded: those rows come from the envelope. Raw
+  // rows download bodies in the batch's FETCH, so a SEARCH LARGER tells those apart first;
+  // text and full rows fetch their parts afterwards, so the FETCH's RFC822.SIZE tells them.
+  const searchFirst = Boolean(queries.query.source);
+  const oversized = searchFirst
     ? await oversizedAmong(session, wanted, config.maxMessageSize)
     : new Set<number>();
   const messages = await batchMessages(session, wanted, oversized, queries);
+  if (queries.downloadsBodies && !searchFirst)
+    for (const message of messages)
+      if ((message.size ?? 0) > config.maxMessageSize) oversized.add(message.uid);
   await addEnvelopeHeaders(session, messages);
   await addPartNames(session, messages);
   const digests = new Map<number, DigestedAttachments>();

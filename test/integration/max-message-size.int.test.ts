@@ -49,9 +49,33 @@ describe('maxMessageSize', () => {
     );
     expect(rows[1]!.text ?? null).toBeNull();
     expect(rows[0]!.text).toMatch(/hello/);
+    // Neither the whole source nor a part: every body section but header fields.
     const bodyFetches = lines.filter(
-      (line) => /UID FETCH/.test(line) && /BODY\.PEEK\[\]/.test(line),
+      (line) => /UID FETCH/.test(line) && /BODY\.PEEK\[(?!HEADER\.FIELDS)/.test(line),
     );
+    expect(bodyFetches.length).toBeGreaterThan(0);
+    expect(bodyFetches.join('\n')).not.toMatch(new RegExp(`UID FETCH [^ ]*\\b${rows[1]!.uid}\\b`));
+  });
+
+  it('raw rows: the big message is told apart before the FETCH that downloads bodies', async () => {
+    const user = await mailbox();
+    const lines: string[] = [];
+    const page = await read(makeConfig(user, { maxMessageSize: 4096 }), 'ALL', {
+      raw: true,
+      logger: logger(lines),
+    });
+    const rows = page.rows as {
+      subject: string;
+      uid: number;
+      raw?: string;
+      parseWarnings: string[];
+    }[];
+    expect(rows.map((row) => row.subject)).toEqual(['small 1', 'big', 'small 2']);
+    expect(rows[1]!.raw).toBeUndefined();
+    expect(rows[1]!.parseWarnings.join(' ')).toMatch(/MESSAGE_TOO_LARGE/);
+    expect(Buffer.from(rows[0]!.raw!, 'base64').toString()).toMatch(/small 1/);
+    const bodyFetches = lines.filter((line) => /UID FETCH .*BODY\.PEEK\[\]/.test(line));
+    expect(bodyFetches.length).toBeGreaterThan(0);
     expect(bodyFetches.join('\n')).not.toMatch(new RegExp(`UID FETCH [^ ]*\\b${rows[1]!.uid}\\b`));
   });
 
