@@ -117,7 +117,8 @@ export function importStopped(details?: ConnectorError['details']): ConnectorErr
 
 /**
  * Awaits `work`, a read of `uids` from the source (or a store that streams from it), through
- * the run's ReadFaults: a message a dropped connection gives up on is listed as failed now.
+ * the run's ReadFaults: a message a dropped connection gives up on is listed as failed now, and
+ * one that dropped it before any message came through is listed to be read after the rest.
  * @throws what `work` throws
  */
 export function notingDrops<T>(
@@ -127,7 +128,13 @@ export function notingDrops<T>(
 ): Promise<T> {
   const { readFaults, session } = run.job;
   const place = { folder: run.path, uidValidity: run.uidValidity, asError: session.asError };
-  return readFaults.reading(place, uids, work, (givenUp) =>
-    recordUnread(run, givenUp, DROPPED.code, DROPPED.message),
-  );
+  return readFaults.reading(place, uids, work, {
+    givenUp: (givenUp) => recordUnread(run, givenUp, DROPPED.code, DROPPED.message),
+    // Listed, not counted: the next attempt reads it after the rest (uidsToCopy), and the
+    // checkpoint those move cannot leave it behind unlisted.
+    suspect: (uid) =>
+      run.job.state.listFailed(run.path, run.uidValidity, [
+        { uid, code: DROPPED.code, message: DROPPED.message },
+      ]),
+  });
 }

@@ -32,7 +32,8 @@ export function inTurn(
 
 /**
  * A message's bytes, or undefined when the server refused it alone (then listed as failed).
- * Its drops are noted, and the one that gives it up lists it.
+ * Its drops are noted: the one that gives it up lists it (`fail`), and one before any message
+ * came through lists it without counting it (`list`), so the next attempt reads it last.
  * @throws the connection's fault
  */
 export async function retrieveNoting(
@@ -40,12 +41,14 @@ export async function retrieveNoting(
   number: number,
   id: number,
   fail: (code: string, message: string) => void,
+  list: (code: string, message: string) => void,
 ): Promise<Buffer | undefined> {
   const place = { folder: run.folder, uidValidity: UIDL_SPACE };
   try {
-    return await run.readFaults.reading(place, [id], run.client.retrieve(number), () =>
-      fail(DROPPED.code, DROPPED.message),
-    );
+    return await run.readFaults.reading(place, [id], run.client.retrieve(number), {
+      givenUp: () => fail(DROPPED.code, DROPPED.message),
+      suspect: () => list(DROPPED.code, DROPPED.message),
+    });
   } catch (error) {
     if (isConnectorError(error) && error.code === 'MESSAGE_UNAVAILABLE')
       return void fail(error.code, error.message);

@@ -160,7 +160,9 @@ async function copyOne(
       'MESSAGE_TOO_LARGE',
       `The message is larger than maxMessageSize (${config.maxMessageSize} bytes); raise it to copy this message.`,
     );
-  const raw = await retrieveNoting(run, number, id, fail);
+  // Listed without counting: read after the rest on the next attempt (pop3-drops.ts).
+  const list = (code: string, message: string): void => state.failed(uidl, id, code, message);
+  const raw = await retrieveNoting(run, number, id, fail, list);
   if (!raw) return;
   const refused = await store(run, uidl, id, raw);
   if (refused) fail(refused.code, refused.message);

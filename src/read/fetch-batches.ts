@@ -15,16 +15,14 @@ import { ENVELOPE_HEADERS, envelopeNeedsHeaders } from '../rows/header-envelope.
 import type { RowContext } from '../rows/message-to-row.js';
 import type { DigestedAttachments } from '../rows/full-body.js';
 import { sleep } from '../sleep.js';
-import { DROPPED_ROW, type ReadFaults } from './read-faults.js';
+import type { ReadFaults } from './read-faults.js';
+import { batchesOf, fetchOrder, givenUpBatch, readingOf } from './page-batches.js';
 import { assembleRows, bodyOptionsOf, type FetchedBatch } from './assemble-rows.js';
 import { fetchFields } from './fetch-fields.js';
 import { addPartNames } from './part-names.js';
 import { addParts, fetchFor } from './part-plan.js';
 import type { ReadPlan } from './prepare-read.js';
 import { INCOMPLETE_ANSWER, readWhatRemains } from './unreadable-messages.js';
-
-// One UID FETCH per this many messages: few round trips, bounded memory per command.
-export const FETCH_BATCH_SIZE = 100;
 
 /** Where a page is read from: ReadContext has all of it. */
 export interface PageSource {
@@ -129,32 +127,45 @@ async function fetchBatch(
   return { messages, oversized, wholeSource, digests };
 }
 
+/** The FETCH items of a read's batches (BatchQueries). */
+function queriesOf(source: PageSource): BatchQueries {
+  const { select } = source.plan;
+  const capabilities = source.session.client.capabilities;
+  const query = fetchFields(select, capabilities);
+  return {
+    query,
+    envelopeOnly: fetchFields({ ...select, level: 'envelope', raw: false }, capabilities),
+    downloadsBodies: Boolean(query.source) || select.level !== 'envelope',
+  };
+}
+
 /** UID FETCH the given UIDs in batches and map them to rows, pipelined (see the file comment). */
 export async function fetchRows(
   source: PageSource,
   uids: number[],
   ctx: RowContext,
 ): Promise<unknown[]> {
-  const { select } = source.plan;
-  const capabilities = source.session.client.capabilities;
-  const query = fetchFields(select, capabilities);
-  const queries: BatchQueries = {
-    query,
-    envelopeOnly: fetchFields({ ...select, level: 'envelope', raw: false }, capabilities),
-    downloadsBodies: Boolean(query.source) || select.level !== 'envelope',
-  };
+  const queries = queriesOf(source);
   const batches = batchesOf(source, uids, ctx);
-  const read = (b: number): Promise<FetchedBatch> =>
-    givenUp(source, ctx, batches[b]!) ?? fetchBatch(source, batches[b]!, b === 0, queries);
+  const order = fetchOrder(source, ctx, batches);
+  const read = (b: number, first: boolean): Promise<FetchedBatch> =>
+    givenUpBatch(source, ctx, batches[b]!) ?? fetchBatch(source, batches[b]!, first, queries);
   const rows: unknown[] = [];
-  let next = batches.length > 0 ? read(0) : undefined;
-  for (let b = 0; b < batches.length; b++) {
-    const batch = await readingOf(source, ctx, batches[b]!, next!);
-    next = b + 1 < batches.length ? read(b + 1) : undefined;
+  // A batch fetched before its turn (fetchOrder) waits here: rows stay in UID order.
+  const waiting = new Map<number, FetchedBatch>();
+  let turn = 0;
+  let next = order.length > 0 ? read(order[0]!, true) : undefined;
+  for (let k = 0; k < order.length; k++) {
+    const b = order[k]!;
+    waiting.set(b, await readingOf(source, ctx, batches[b]!, next!));
+    next = k + 1 < order.length ? read(order[k + 1]!, false) : undefined;
     // Observed at once: when making rows fails, the fetch in flight must not reject unheard.
     next?.catch(() => undefined);
     try {
-      await assembleRows(source.plan, source.config, batch, ctx, rows);
+      for (let batch = waiting.get(turn); batch; batch = waiting.get(++turn)) {
+        waiting.delete(turn);
+        await assembleRows(source.plan, source.config, batch, ctx, rows);
+      }
     } catch (error) {
       // The session stays the caller's to close or reuse: let the command in flight end.
       await next?.catch(() => undefined);
@@ -162,66 +173,4 @@ export async function fetchRows(
     }
   }
   return rows;
-}
-
-/**
- * The UIDs in batches of FETCH_BATCH_SIZE (1 with a delay between messages); a message read
- * when the connection dropped before goes alone (read-faults.ts).
- */
-function batchesOf(source: PageSource, uids: number[], ctx: RowContext): number[][] {
-  const batchSize = source.config.delayBetweenMessagesMs > 0 ? 1 : FETCH_BATCH_SIZE;
-  const alone = (uid: number): boolean =>
-    source.readFaults?.readsAlone(ctx.folder, ctx.uidValidity, uid) === true;
-  const batches: number[][] = [];
-  let current: number[] = [];
-  for (const uid of uids) {
-    const single = alone(uid);
-    if (single || current.length >= batchSize) {
-      if (current.length > 0) batches.push(current);
-      current = [];
-    }
-    current.push(uid);
-    if (single) {
-      batches.push(current);
-      current = [];
-    }
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
-/**
- * A message given up on (its FETCH dropped the connection until the reconnects would be spent):
- * its row, without a FETCH.
- */
-function givenUp(
-  source: PageSource,
-  ctx: RowContext,
-  uids: readonly number[],
-): Promise<FetchedBatch> | undefined {
-  const uid = uids[0]!;
-  if (uids.length !== 1 || !source.readFaults?.givenUp(ctx.folder, ctx.uidValidity, uid))
-    return undefined;
-  const message = { uid, problem: DROPPED_ROW } as FetchedMessage;
-  return Promise.resolve({
-    messages: [message],
-    oversized: new Set<number>(),
-    wholeSource: new Set<number>(),
-    digests: new Map(),
-  });
-}
-
-/** Awaits a batch's FETCH through the read's ReadFaults, when it has them. */
-function readingOf<T>(
-  source: PageSource,
-  ctx: RowContext,
-  uids: readonly number[],
-  work: Promise<T>,
-): Promise<T> {
-  const place = {
-    folder: ctx.folder,
-    uidValidity: ctx.uidValidity,
-    asError: source.session.asError,
-  };
-  return source.readFaults ? source.readFaults.reading(place, uids, work) : work;
 }

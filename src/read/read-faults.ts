@@ -28,6 +28,12 @@ export interface FaultPlace {
   asError?: (error: unknown) => ConnectorError;
 }
 
+/** What a reading's caller hears of a drop (ReadFaults.reading). */
+export interface DropListeners {
+  givenUp?: (uids: number[]) => void | Promise<void>;
+  suspect?: (uid: number) => void | Promise<void>;
+}
+
 export class ReadFaults {
   // Drops while read alone before a message is given up on for the run.
   private readonly dropsAlone: number;
@@ -55,15 +61,18 @@ export class ReadFaults {
   /**
    * Awaits `work`, a read of `uids` in `place` (or a store that streams from it): once it gives
    * them, they count as read; when it fails, the failure is noted (noteFailedRead, after
-   * `place.asError` names a raw error), and `onGivenUp` hears the UIDs it gave up on before the
-   * error goes on (an import lists them while its state can still be written).
+   * `place.asError` names a raw error), and before the error goes on (an import lists while
+   * its state can still be written) `heard.givenUp` hears the UIDs it gave up on, and
+   * `heard.suspect` a message that dropped the connection alone before any came through in
+   * this run: read first again, it could never be given up, so the caller reads it after the
+   * rest (an import lists it now, so that a crash cannot leave it behind its checkpoint).
    * @throws what `work` throws
    */
   async reading<T>(
     place: FaultPlace,
     uids: readonly number[],
     work: Promise<T>,
-    onGivenUp?: (uids: number[]) => void | Promise<void>,
+    heard: DropListeners = {},
   ): Promise<T> {
     try {
       const done = await work;
@@ -74,7 +83,13 @@ export class ReadFaults {
       const givenUp = fault
         ? this.noteFailedRead(place.folder, place.uidValidity, uids, fault)
         : [];
-      if (givenUp.length > 0) await onGivenUp?.(givenUp);
+      if (givenUp.length > 0) await heard.givenUp?.(givenUp);
+      else if (
+        uids.length === 1 &&
+        !this.cameThrough() &&
+        this.droppedAlone(place.folder, place.uidValidity, uids[0]!)
+      )
+        await heard.suspect?.(uids[0]!);
       throw error;
     }
   }
@@ -105,6 +120,16 @@ export class ReadFaults {
     folder.given.add(uid);
     this.givenUpSoFar++;
     return [uid];
+  }
+
+  /** Whether some message came through whole in this run: a drop then can be a message's. */
+  cameThrough(): boolean {
+    return this.readsSoFar > 0;
+  }
+
+  /** Whether the message dropped the connection while read alone in this run. */
+  droppedAlone(path: string, uidValidity: string, uid: number): boolean {
+    return (this.folders.get(key(path, uidValidity))?.drops.get(uid) ?? 0) > 0;
   }
 
   /** Whether the message is read in a batch of its own. */

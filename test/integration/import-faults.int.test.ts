@@ -311,6 +311,34 @@ describe('a message whose reading cuts the connection every time', () => {
     expect((await snapshot(destination)).INBOX).toHaveLength(26);
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
+
+  it('is given up on also when it is the first message a run reads, so the mail after it is copied', async () => {
+    const source = freshUser('pf');
+    const destination = freshUser('pg');
+    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('Poisoned', { body: `It carries ${signature}.\r\n` }) },
+        ...numbered(9, 'After'),
+      ],
+    });
+    const state = join(tempDir(), 'state.db');
+    const through = { server: dovecot().host, port: proxy.port };
+    const config = makeConfig(source, { maxQueueDepth: 5, reconnectDelay: 20, ...through });
+    proxy.set({ kind: 'cutOn', pattern: signature });
+    try {
+      const result = await runImport(config, { destination: importTarget(destination, state) });
+      expect(result.totals).toMatchObject({ copied: 9, failed: 1 });
+      expect(result.folders[0]!.failures).toEqual([
+        expect.objectContaining({ uid: 1, code: 'MESSAGE_UNAVAILABLE' }),
+      ]);
+    } finally {
+      proxy.set({ kind: 'pass' });
+    }
+    const again = await runImport(config, { destination: importTarget(destination, state) });
+    expect(again.totals).toMatchObject({ copied: 1, failed: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
 });
 
 /** Two users, a seeded source, config files and the CLI arguments of an import between them (passwords from env). */

@@ -13,7 +13,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { archiveHashes, writeProfile } from '../helpers/batch-fixtures.js';
 import { message } from '../helpers/corpus.js';
-import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
@@ -213,19 +213,8 @@ describe('import from a POP3 source', () => {
   });
 
   it('a message whose RETR cuts the connection every time fails alone: the run ends by itself with the rest archived', async () => {
-    const user = freshUser('p9');
-    // What the proxy cuts on, as a filter resetting connections that carry a signature would.
-    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
-    await seedMailbox(dovecot(), user, {
-      INBOX: [
-        { source: message('Kept 0') },
-        { source: message('Poisoned', { body: `It carries ${signature}.\r\n` }) },
-        { source: message('Kept 2') },
-      ],
-    });
-    const proxy = await startFaultProxy(dovecot().pop3Port);
+    const { user, proxy } = await poisonedPop3('p9', 1);
     try {
-      proxy.set({ kind: 'cutOn', pattern: signature });
       const path = join(tempDir(), 'poison.archive');
       const config = pop3Source(user, { port: proxy.port, reconnectDelay: 20 });
       const first = await runImport(config, { destination: { archive: path }, pop3: {} });
@@ -254,6 +243,23 @@ describe('import from a POP3 source', () => {
     }
   });
 
+  it('such a message first on the server is read after the rest, so they are archived and it is listed', async () => {
+    const { user, proxy } = await poisonedPop3('pa', 0);
+    try {
+      const path = join(tempDir(), 'poison-first.archive');
+      const config = pop3Source(user, { port: proxy.port, reconnectDelay: 20 });
+      const first = await runImport(config, { destination: { archive: path }, pop3: {} });
+      expect(first.totals).toMatchObject({ seen: 3, copied: 2, failed: 1 });
+      expect(archived(path)).toHaveLength(2);
+      proxy.set({ kind: 'pass' });
+      const next = await runImport(config, { destination: { archive: path }, pop3: {} });
+      expect(next.totals).toMatchObject({ copied: 1, failed: 0 });
+      expect(archived(path).map((m) => m.sha256)).toEqual(await inboxHashes(user));
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('runs from the command line: import --pop3 --pop3-folder', async () => {
     const user = freshUser('p9');
     await seedMailbox(dovecot(), user, { INBOX: [{ source: message('From the CLI') }] });
@@ -269,6 +275,29 @@ describe('import from a POP3 source', () => {
     expect(bad.err()).toContain('--pop3-folder needs --pop3');
   });
 });
+
+/**
+ * A POP3 mailbox of three messages, the one at `at` carrying a signature, behind a proxy that
+ * cuts each connection as the server sends it (as a filter resetting such connections would).
+ */
+async function poisonedPop3(
+  prefix: string,
+  at: number,
+): Promise<{ user: { name: string; password: string }; proxy: FaultProxy }> {
+  const user = freshUser(prefix);
+  const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
+  await seedMailbox(dovecot(), user, {
+    INBOX: [0, 1, 2].map((i) => ({
+      source:
+        i === at
+          ? message('Poisoned', { body: `It carries ${signature}.\r\n` })
+          : message(`Kept ${i}`),
+    })),
+  });
+  const proxy = await startFaultProxy(dovecot().pop3Port);
+  proxy.set({ kind: 'cutOn', pattern: signature });
+  return { user, proxy };
+}
 
 describe('a batch from POP3 sources', () => {
   it('archives three POP3 mailboxes from a CSV, batch check counts them, and a rerun copies only new mail', async () => {

@@ -306,6 +306,37 @@ describe('read: faults', () => {
     expect(rows.filter((row) => row.subject?.startsWith('row ')).length).toBe(11);
   });
 
+  it('a read resumed right before such a message gets its row too, and the rows after it', async () => {
+    const poisoned = freshUser('fq');
+    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
+    await seedMailbox(dovecot(), poisoned, {
+      INBOX: Array.from({ length: 8 }, (_, i) => ({
+        source: message(`row ${i + 1}`, { body: i === 4 ? `It carries ${signature}.` : `${i}` }),
+      })),
+    });
+    const config = makeConfig(poisoned, { port: proxy.port, maxQueueDepth: 4, reconnectDelay: 20 });
+    // The first four rows, then the cursor: the next read starts at the poison.
+    const first = await read(config, 'ALL FOLDER INBOX', { pageSize: 4 });
+    expect(first.rows).toHaveLength(4);
+    proxy.set({ kind: 'cutOn', pattern: signature });
+    const rows: (Row & { error?: { code: string } })[] = [];
+    try {
+      for await (const row of readStream(config, 'ALL FOLDER INBOX', {
+        select: 'text',
+        cursor: first.cursor,
+      }))
+        rows.push(row as Row & { error?: { code: string } });
+    } finally {
+      proxy.set({ kind: 'pass' });
+    }
+    expect(rows.map((row) => [row.uid, row.error?.code ?? 'ok'])).toEqual([
+      [5, 'MESSAGE_UNAVAILABLE'],
+      [6, 'ok'],
+      [7, 'ok'],
+      [8, 'ok'],
+    ]);
+  });
+
   it('ends with CONNECTION_LOST and the cursor once the reconnects are spent', async () => {
     const config = makeConfig(user, { port: proxy.port, reconnectAttempts: 2, reconnectDelay: 20 });
     proxy.set({ kind: 'cut', afterServerBytes: 2_000 });

@@ -76,3 +76,44 @@ describe('ReadFaults', () => {
     expect(faults.givenUp('INBOX', '7', 11)).toBe(false);
   });
 });
+
+describe('ReadFaults.reading', () => {
+  const place = { folder: 'INBOX', uidValidity: '7' };
+  const heard = () => {
+    const calls: string[] = [];
+    return {
+      calls,
+      listeners: {
+        givenUp: (uids: number[]) => void calls.push(`givenUp ${uids.join(',')}`),
+        suspect: (uid: number) => void calls.push(`suspect ${uid}`),
+      },
+    };
+  };
+
+  it('names a message that dropped alone before any came through a suspect, not after', async () => {
+    const faults = new ReadFaults(3);
+    const { calls, listeners } = heard();
+    // A batch's drop names no one; the drop of a message read alone does.
+    await expect(faults.reading(place, [1, 2], Promise.reject(cut), listeners)).rejects.toBe(cut);
+    await expect(faults.reading(place, [1], Promise.reject(cut), listeners)).rejects.toBe(cut);
+    expect(calls).toEqual(['suspect 1']);
+    expect(faults.droppedAlone('INBOX', '7', 1)).toBe(true);
+    expect(faults.droppedAlone('INBOX', '7', 2)).toBe(false);
+    // Once another message came through, a drop counts against the message instead.
+    await faults.reading(place, [2], Promise.resolve('ok'), listeners);
+    expect(faults.cameThrough()).toBe(true);
+    await expect(faults.reading(place, [1], Promise.reject(cut), listeners)).rejects.toBe(cut);
+    await expect(faults.reading(place, [1], Promise.reject(cut), listeners)).rejects.toBe(cut);
+    expect(calls).toEqual(['suspect 1', 'givenUp 1']);
+  });
+
+  it('names no suspect for a fault that says nothing of a message', async () => {
+    const faults = new ReadFaults(3);
+    const { calls, listeners } = heard();
+    const throttled = makeError('SERVER_THROTTLED', 'slow down');
+    await expect(faults.reading(place, [1], Promise.reject(throttled), listeners)).rejects.toBe(
+      throttled,
+    );
+    expect(calls).toEqual([]);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * How a page's UIDs are cut into UID FETCHes and in which order they are fetched, with what a
+ * read's ReadFaults (read-faults.ts) knows of messages that dropped the connection.
+ */
+import type { FetchedMessage } from '../fetched-message.js';
+import type { RowContext } from '../rows/message-to-row.js';
+import type { FetchedBatch } from './assemble-rows.js';
+import type { PageSource } from './fetch-batches.js';
+import { DROPPED_ROW } from './read-faults.js';
+
+// One UID FETCH per this many messages: few round trips, bounded memory per command.
+export const FETCH_BATCH_SIZE = 100;
+
+/**
+ * The UIDs in batches of FETCH_BATCH_SIZE (1 with a delay between messages); a message read
+ * when the connection dropped before goes alone (read-faults.ts).
+ */
+export function batchesOf(source: PageSource, uids: number[], ctx: RowContext): number[][] {
+  const batchSize = source.config.delayBetweenMessagesMs > 0 ? 1 : FETCH_BATCH_SIZE;
+  const alone = (uid: number): boolean =>
+    source.readFaults?.readsAlone(ctx.folder, ctx.uidValidity, uid) === true;
+  const batches: number[][] = [];
+  let current: number[] = [];
+  for (const uid of uids) {
+    const single = alone(uid);
+    if (single || current.length >= batchSize) {
+      if (current.length > 0) batches.push(current);
+      current = [];
+    }
+    current.push(uid);
+    if (single) {
+      batches.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * A message given up on (its FETCH dropped the connection until the reconnects would be spent):
+ * its row, without a FETCH.
+ */
+export function givenUpBatch(
+  source: PageSource,
+  ctx: RowContext,
+  uids: readonly number[],
+): Promise<FetchedBatch> | undefined {
+  const uid = uids[0]!;
+  if (uids.length !== 1 || !source.readFaults?.givenUp(ctx.folder, ctx.uidValidity, uid))
+    return undefined;
+  const message = { uid, problem: DROPPED_ROW } as FetchedMessage;
+  return Promise.resolve({
+    messages: [message],
+    oversized: new Set<number>(),
+    wholeSource: new Set<number>(),
+    digests: new Map(),
+  });
+}
+
+/** Awaits a batch's FETCH through the read's ReadFaults, when it has them. */
+export function readingOf<T>(
+  source: PageSource,
+  ctx: RowContext,
+  uids: readonly number[],
+  work: Promise<T>,
+): Promise<T> {
+  const place = {
+    folder: ctx.folder,
+    uidValidity: ctx.uidValidity,
+    asError: source.session.asError,
+  };
+  return source.readFaults ? source.readFaults.reading(place, uids, work) : work;
+}
+
+/**
+ * The order a page's batches are fetched in: as they come, except when a message that dropped
+ * the connection while read alone would be read before any message came through in this run.
+ * Then the first batch after it that holds no such message is fetched first: read first, the
+ * message could never be given up (nothing would show that the connection carries mail), and a
+ * read resumed right before it would fail there run after run. Rows are still made in UID order.
+ */
+export function fetchOrder(
+  source: PageSource,
+  ctx: RowContext,
+  batches: readonly number[][],
+): number[] {
+  const order = batches.map((_, b) => b);
+  const faults = source.readFaults;
+  if (!faults || faults.cameThrough()) return order;
+  const suspect = (uids: readonly number[]): boolean =>
+    uids.length === 1 && faults.droppedAlone(ctx.folder, ctx.uidValidity, uids[0]!);
+  const first = batches.findIndex(suspect);
+  const proof = batches.findIndex((uids, b) => b > first && !suspect(uids));
+  if (first < 0 || proof < 0) return order;
+  return [...order.slice(0, first), proof, ...order.slice(first, proof), ...order.slice(proof + 1)];
+}
