@@ -20,6 +20,7 @@ import {
   type World,
 } from './world.js';
 import { CLI, runCli, type Ended } from './processes.js';
+import { addPoison, cutOnPoison, poisonedRunProblems } from './poison.js';
 
 export interface Outcome {
   path: string;
@@ -41,7 +42,8 @@ const BUDGET_MS = 120_000;
 // Runs after a fault or a kill until one ends well: the run must then have finished the job.
 const MAX_RUNS = 5;
 
-type Fault = 'none' | 'cut' | 'silent' | 'limit' | 'restart';
+// poison: arm() leaves the proxy passing; the trial cuts on its message (poison.ts).
+type Fault = 'none' | 'cut' | 'silent' | 'limit' | 'restart' | 'poison';
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
@@ -136,14 +138,21 @@ export async function readTrial(world: World, random: () => number, dir: string)
     String(2 + Math.floor(random() * 8)),
   ];
   const env = { IMAP_PASSWORD: account.password };
-  const fault = pick(random, ['none', 'cut', 'silent', 'restart'] as const);
+  const fault = pick(random, ['none', 'cut', 'silent', 'restart', 'poison'] as const);
   const disarm = arm(world, random, fault);
-  const total = sizeOf(expected);
+  // The poison is cut in every run: its row must come all the same, with its error.
+  const marker = fault === 'poison' ? await addPoison(world, account) : undefined;
+  if (marker) cutOnPoison(world, marker);
+  const total = sizeOf(expected) + (marker ? 1 : 0);
   const head = Math.floor(random() * (total + 3));
   const delivered = new Set<string>();
+  const failedRows = new Set<string>();
   const take = (stdout: string): void => {
-    for (const line of stdout.split('\n').filter(Boolean))
-      delivered.add((JSON.parse(line) as { id: string }).id);
+    for (const line of stdout.split('\n').filter(Boolean)) {
+      const row = JSON.parse(line) as { id: string; error?: { code: string } };
+      delivered.add(row.id);
+      if (row.error?.code === 'MESSAGE_UNAVAILABLE') failedRows.add(row.id);
+    }
   };
   const first = await runCli(args, { env, budgetMs: BUDGET_MS, pipe: `head -n ${head}` });
   disarm();
@@ -165,6 +174,13 @@ export async function readTrial(world: World, random: () => number, dir: string)
     result.problems.push(`read: ${missing} of ${total} messages never delivered`);
   }
   if (!done) result.problems.push(`read: no run ended well (${lastError.trim().split('\n')[0]})`);
+  // Only the poison may come as a row without its content, and it must while it is cut.
+  const failedExpected = marker && done ? 1 : 0;
+  if (failedRows.size !== failedExpected && (marker === undefined || done))
+    result.problems.push(
+      `read: ${failedRows.size} rows with MESSAGE_UNAVAILABLE, ${failedExpected} expected`,
+    );
+  if (marker) world.proxy.set({ kind: 'pass' });
   return result;
 }
 
@@ -197,8 +213,10 @@ export async function importTrial(
     ? ['import', '--config', config, '--archive', archivePath]
     : ['import', '--config', config, '--target', targetFile, '--state', join(dir, 'import.state')];
   const env = { IMAP_PASSWORD: account.password, IMAP_TARGET_PASSWORD: target.password };
-  const fault = pick(random, ['none', 'cut', 'silent', 'restart', 'limit'] as const);
+  const fault = pick(random, ['none', 'cut', 'silent', 'restart', 'limit', 'poison'] as const);
   const disarm = arm(world, random, fault);
+  const marker = fault === 'poison' ? await addPoison(world, account) : undefined;
+  if (marker) cutOnPoison(world, marker);
   const kill = random() < 0.5;
   const first = await runCli(args, {
     env,
@@ -212,16 +230,30 @@ export async function importTrial(
   });
   disarm();
   count(result, first, 'import');
+  const content = (): Promise<Content> | Content =>
+    archive
+      ? archiveContent(archivePath, `${account.name}@${world.dovecot.host}`)
+      : mailboxContent(world, target);
   let ended = first;
+  if (marker) {
+    // While the proxy cuts: runs until one ends by itself; everything but the poison is there.
+    for (let run = 0; run < MAX_RUNS && ended.stopped; run++) {
+      ended = await runCli(args, { env, budgetMs: BUDGET_MS });
+      count(result, ended, 'import (poisoned)');
+    }
+    result.problems.push(...poisonedRunProblems(ended));
+    check(result, expected, await content(), `${result.path}, the poison still cut`);
+    world.proxy.set({ kind: 'pass' });
+    ended = { ...ended, code: -1 };
+  }
   for (let run = 0; run < MAX_RUNS && ended.code !== 0; run++) {
     ended = await runCli(args, { env, budgetMs: BUDGET_MS });
     count(result, ended, 'import');
   }
-  const got = archive
-    ? archiveContent(archivePath, `${account.name}@${world.dovecot.host}`)
-    : await mailboxContent(world, target);
-  check(result, expected, got, result.path);
-  if (ended.code === 0 && compare(expected, got).lost > 0) result.falseSuccess++;
+  const got = await content();
+  const all = marker ? await mailboxContent(world, account) : expected;
+  check(result, all, got, result.path);
+  if (ended.code === 0 && compare(all, got).lost > 0) result.falseSuccess++;
   return result;
 }
 
