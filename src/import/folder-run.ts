@@ -42,6 +42,12 @@ export interface FolderJob {
   onProgress: ((result: FolderImportResult) => void) | undefined;
   /** Reads that dropped the source's connection in earlier attempts of this run. */
   readFaults: ReadFaults;
+  /**
+   * First pass over the folders: a folder left with only messages listed for dropping the
+   * connection, before any message came through in the run, is put here and copied after the
+   * other folders (importFolders), whose mail then shows that the connection carries mail.
+   */
+  deferDropped?: Set<string> | undefined;
 }
 
 /** One source folder being copied: the job, where, under which UIDVALIDITY, and the result so far. */

@@ -109,9 +109,21 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
   // dropped the connection come last, so the rest shows the connection can carry mail (a
   // drop then counts against the message: read-faults.ts); given up on in this run, not read.
   const last = new Set(dropped);
-  const uids = [...new Set([...retry, ...fresh].filter((uid) => !last.has(uid))), ...dropped]
+  const pending = [...new Set([...retry, ...fresh].filter((uid) => !last.has(uid))), ...dropped];
+  const uids = pending
     .filter((uid) => !readFaults.givenUp(run.path, run.uidValidity, uid))
     .slice(0, budget.remaining);
+  // Only such messages left, and nothing came through yet: read them after the other folders.
+  const deferred = run.job.deferDropped;
+  if (
+    deferred &&
+    uids.length > 0 &&
+    uids.every((uid) => last.has(uid)) &&
+    !readFaults.cameThrough()
+  ) {
+    deferred.add(run.path);
+    return { uids: [], retrying: new Set() };
+  }
   budget.remaining -= uids.length;
   return { uids, retrying: new Set(retry) };
 }

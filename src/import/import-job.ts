@@ -5,6 +5,7 @@ import { openReadContext, type ReadContext } from '../read/read-context.js';
 import { importPop3 } from './pop3-import.js';
 import { importStopped } from './folder-run.js';
 import { importFolder, type FolderJob } from './import-folder.js';
+import type { FolderInfo } from '../folder-info.js';
 import {
   openDestination,
   openFolderSink,
@@ -14,7 +15,7 @@ import {
   type ImportOptions,
   type OpenedState,
 } from './import-destination.js';
-import { totalsOf, type ImportResult } from './import-result.js';
+import { totalsOf, type FolderImportResult, type ImportResult } from './import-result.js';
 import { prepareImport, type PreparedImport } from './prepare-import.js';
 import { ReadFaults } from '../read/read-faults.js';
 
@@ -130,11 +131,6 @@ async function importFolders(
   { result, readFaults }: { result: ImportResult; readFaults: ReadFaults },
 ): Promise<void> {
   const { session } = ctx;
-  // An IMAP destination needs the source bytes, flags and date; the archive also keeps the row.
-  const fetchQuery = destination.sink.keepsRows
-    ? fetchFields(prepared.plan.select, session.client.capabilities)
-    : { uid: true, flags: true, internalDate: true, size: true, source: true };
-  const budget = { remaining: prepared.plan.query.limit ?? Number.POSITIVE_INFINITY };
   // Messages moved by the post-read action must not come back as source mail next run.
   const action = prepared.postReadAction;
   const folders =
@@ -142,29 +138,54 @@ async function importFolders(
       ? ctx.folders.filter((folder) => folder.path !== action.folder)
       : ctx.folders;
   await replaceOnce(prepared, folders, destination, result);
-  for (const folder of folders) {
-    if (budget.remaining <= 0) break;
-    const { sink, entry } = await openFolderSink(destination, folder, result);
-    const job: FolderJob = {
-      session,
-      config: prepared.source,
-      plan: prepared.plan,
-      state: destination.state,
-      sink,
-      postReadAction: action,
-      fetchQuery,
-      keepsRows: destination.sink.keepsRows,
-      mode: prepared.mode,
-      syncFlags: prepared.syncFlags,
-      mirrorDeletions: prepared.mirrorDeletions,
-      budget,
-      signal: options.signal,
-      pace: ctx.pace,
-      onProgress: options.onProgress,
-      readFaults,
-    };
-    await importFolder(job, folder, entry).catch((error: unknown) => {
+  const shared = sharedJob(prepared, ctx, destination, options, readFaults);
+  const copy = (job: FolderJob, folder: FolderInfo, entry: FolderImportResult) =>
+    importFolder(job, folder, entry).catch((error: unknown) => {
       throw session.asError(error);
     });
+  const opened = new Map<string, { job: FolderJob; entry: FolderImportResult }>();
+  for (const folder of folders) {
+    if (shared.budget.remaining <= 0) break;
+    const { sink, entry } = await openFolderSink(destination, folder, result);
+    const job: FolderJob = { ...shared, sink };
+    opened.set(folder.path, { job, entry });
+    await copy(job, folder, entry);
   }
+  // Folders left with only messages that dropped the connection (folder-run.ts deferDropped).
+  for (const folder of folders.filter((f) => shared.deferDropped.has(f.path))) {
+    const { job, entry } = opened.get(folder.path)!;
+    await copy({ ...job, deferDropped: undefined }, folder, entry);
+  }
+}
+
+/** What every folder's job of one run shares: all of FolderJob but the folder's sink. */
+function sharedJob(
+  prepared: PreparedImport,
+  ctx: ReadContext,
+  destination: Destination,
+  options: ImportOptions,
+  readFaults: ReadFaults,
+): Omit<FolderJob, 'sink'> & { deferDropped: Set<string> } {
+  const { session } = ctx;
+  return {
+    session,
+    config: prepared.source,
+    plan: prepared.plan,
+    state: destination.state,
+    postReadAction: prepared.postReadAction,
+    // An IMAP destination needs the source bytes, flags and date; the archive also keeps the row.
+    fetchQuery: destination.sink.keepsRows
+      ? fetchFields(prepared.plan.select, session.client.capabilities)
+      : { uid: true, flags: true, internalDate: true, size: true, source: true },
+    keepsRows: destination.sink.keepsRows,
+    mode: prepared.mode,
+    syncFlags: prepared.syncFlags,
+    mirrorDeletions: prepared.mirrorDeletions,
+    budget: { remaining: prepared.plan.query.limit ?? Number.POSITIVE_INFINITY },
+    signal: options.signal,
+    pace: ctx.pace,
+    onProgress: options.onProgress,
+    readFaults,
+    deferDropped: new Set<string>(),
+  };
 }

@@ -339,6 +339,38 @@ describe('a message whose reading cuts the connection every time', () => {
     expect(again.totals).toMatchObject({ copied: 1, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
+
+  it('left alone in its folder, it waits for the other folders, so their new mail is copied', async () => {
+    const source = freshUser('ph');
+    const destination = freshUser('pi');
+    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('Inbox 1') },
+        { source: message('Poisoned', { body: `It carries ${signature}.\r\n` }) },
+      ],
+      Sent: [{ source: message('Sent 1') }],
+    });
+    const state = join(tempDir(), 'state.db');
+    const through = { server: dovecot().host, port: proxy.port };
+    const config = makeConfig(source, { maxQueueDepth: 5, reconnectDelay: 20, ...through });
+    const run = () => runImport(config, { destination: importTarget(destination, state) });
+    proxy.set({ kind: 'cutOn', pattern: signature });
+    try {
+      expect((await run()).totals).toMatchObject({ copied: 2, failed: 1 });
+      // INBOX has nothing new but the listed message; Sent has new mail, read first.
+      await seedMailbox(dovecot(), source, { Sent: [{ source: message('Sent 2') }] });
+      const second = await run();
+      expect(second.totals).toMatchObject({ copied: 1, failed: 1 });
+      expect(second.folders.find((f) => f.folder === 'INBOX')!.failures).toEqual([
+        expect.objectContaining({ uid: 2, code: 'MESSAGE_UNAVAILABLE' }),
+      ]);
+    } finally {
+      proxy.set({ kind: 'pass' });
+    }
+    expect((await run()).totals).toMatchObject({ copied: 1, failed: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
 });
 
 /** Two users, a seeded source, config files and the CLI arguments of an import between them (passwords from env). */
