@@ -16,7 +16,7 @@ import { expectImportFailure } from '../helpers/import-failure.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { dovecot, freshUser, importTarget, makeConfig } from '../helpers/make-config.js';
 import { counts, snapshot, withClient } from '../helpers/mailbox-snapshot.js';
-import { seedMailbox } from '../helpers/seed.js';
+import { seedMailbox, type SeedMessage } from '../helpers/seed.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
 import { randomBytes } from 'node:crypto';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -254,25 +254,39 @@ describe('a message whose reading cuts the connection every time', () => {
     await proxy.close();
   });
 
-  it('fails alone: each run ends by itself with the rest copied, and the message is copied once the source gives it', async () => {
-    const source = freshUser('ps');
-    const destination = freshUser('pt');
-    // What the proxy cuts on, as a filter resetting connections that carry a signature would.
+  /**
+   * A source with one message that carries a signature among `folders(poisoned)`, a
+   * destination, and the proxy cutting each connection as the server sends the signature (as
+   * a filter resetting such connections would). `run` imports through the proxy.
+   */
+  async function poisonedImport(
+    prefix: string,
+    folders: (poisoned: SeedMessage) => Record<string, SeedMessage[]>,
+  ) {
+    const source = freshUser(`${prefix}s`);
+    const destination = freshUser(`${prefix}t`);
     const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
-    await seedMailbox(dovecot(), source, {
-      INBOX: [
-        ...numbered(12, 'Before'),
-        { source: message('Poisoned', { body: `It carries ${signature}.\r\n` }) },
-        ...numbered(12, 'After'),
-      ],
-    });
+    const poisoned = { source: message('Poisoned', { body: `It carries ${signature}.\r\n` }) };
+    await seedMailbox(dovecot(), source, folders(poisoned));
     const state = join(tempDir(), 'state.db');
     const through = { server: dovecot().host, port: proxy.port };
     const config = makeConfig(source, { maxQueueDepth: 5, reconnectDelay: 20, ...through });
+    const run = () => runImport(config, { destination: importTarget(destination, state) });
     proxy.set({ kind: 'cutOn', pattern: signature });
+    return { source, destination, run };
+  }
+
+  it('fails alone: each run ends by itself with the rest copied, and the message is copied once the source gives it', async () => {
+    const {
+      source,
+      destination,
+      run: runOnce,
+    } = await poisonedImport('p', (poisoned) => ({
+      INBOX: [...numbered(12, 'Before'), poisoned, ...numbered(12, 'After')],
+    }));
     const run = async (): Promise<{ result: ImportResult; faults: number }> => {
       const faultsBefore = proxy.faults();
-      const result = await runImport(config, { destination: importTarget(destination, state) });
+      const result = await runOnce();
       return { result, faults: proxy.faults() - faultsBefore };
     };
 
@@ -292,9 +306,7 @@ describe('a message whose reading cuts the connection every time', () => {
     // after a few KB every time looks the same): it ends as a cut connection would, the
     // message still listed.
     const faultsBefore = proxy.faults();
-    const stopped = await expectImportFailure(
-      runImport(config, { destination: importTarget(destination, state) }),
-    );
+    const stopped = await expectImportFailure(runOnce());
     expect(stopped.code).toBe('CONNECTION_LOST');
     expect(proxy.faults() - faultsBefore).toBe(4);
 
@@ -313,21 +325,11 @@ describe('a message whose reading cuts the connection every time', () => {
   });
 
   it('is given up on also when it is the first message a run reads, so the mail after it is copied', async () => {
-    const source = freshUser('pf');
-    const destination = freshUser('pg');
-    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
-    await seedMailbox(dovecot(), source, {
-      INBOX: [
-        { source: message('Poisoned', { body: `It carries ${signature}.\r\n` }) },
-        ...numbered(9, 'After'),
-      ],
-    });
-    const state = join(tempDir(), 'state.db');
-    const through = { server: dovecot().host, port: proxy.port };
-    const config = makeConfig(source, { maxQueueDepth: 5, reconnectDelay: 20, ...through });
-    proxy.set({ kind: 'cutOn', pattern: signature });
+    const { source, destination, run } = await poisonedImport('f', (poisoned) => ({
+      INBOX: [poisoned, ...numbered(9, 'After')],
+    }));
     try {
-      const result = await runImport(config, { destination: importTarget(destination, state) });
+      const result = await run();
       expect(result.totals).toMatchObject({ copied: 9, failed: 1 });
       expect(result.folders[0]!.failures).toEqual([
         expect.objectContaining({ uid: 1, code: 'MESSAGE_UNAVAILABLE' }),
@@ -335,27 +337,16 @@ describe('a message whose reading cuts the connection every time', () => {
     } finally {
       proxy.set({ kind: 'pass' });
     }
-    const again = await runImport(config, { destination: importTarget(destination, state) });
+    const again = await run();
     expect(again.totals).toMatchObject({ copied: 1, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
 
   it('left alone in its folder, it waits for the other folders, so their new mail is copied', async () => {
-    const source = freshUser('ph');
-    const destination = freshUser('pi');
-    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
-    await seedMailbox(dovecot(), source, {
-      INBOX: [
-        { source: message('Inbox 1') },
-        { source: message('Poisoned', { body: `It carries ${signature}.\r\n` }) },
-      ],
+    const { source, destination, run } = await poisonedImport('h', (poisoned) => ({
+      INBOX: [{ source: message('Inbox 1') }, poisoned],
       Sent: [{ source: message('Sent 1') }],
-    });
-    const state = join(tempDir(), 'state.db');
-    const through = { server: dovecot().host, port: proxy.port };
-    const config = makeConfig(source, { maxQueueDepth: 5, reconnectDelay: 20, ...through });
-    const run = () => runImport(config, { destination: importTarget(destination, state) });
-    proxy.set({ kind: 'cutOn', pattern: signature });
+    }));
     try {
       expect((await run()).totals).toMatchObject({ copied: 2, failed: 1 });
       // INBOX has nothing new but the listed message; Sent has new mail, read first.

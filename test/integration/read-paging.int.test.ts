@@ -249,6 +249,25 @@ describe('read: cursor checks', () => {
   });
 });
 
+/**
+ * An INBOX of `count` messages "row 1" .. "row N"; row `at` carries a signature, what a proxy
+ * cuts on as a filter resetting connections that carry it would.
+ */
+async function poisonedInbox(
+  prefix: string,
+  count: number,
+  at: number,
+): Promise<{ poisoned: { name: string; password: string }; signature: string }> {
+  const poisoned = freshUser(prefix);
+  const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
+  await seedMailbox(dovecot(), poisoned, {
+    INBOX: Array.from({ length: count }, (_, i) => ({
+      source: message(`row ${i + 1}`, { body: i + 1 === at ? `It carries ${signature}.` : `${i}` }),
+    })),
+  });
+  return { poisoned, signature };
+}
+
 describe('read: faults', () => {
   let proxy: FaultProxy;
   let user: { name: string; password: string };
@@ -282,14 +301,7 @@ describe('read: faults', () => {
   });
 
   it('a message whose FETCH cuts the connection every time gets its row with MESSAGE_UNAVAILABLE; every other row comes once, in order', async () => {
-    const poisoned = freshUser('fp');
-    // What the proxy cuts on, as a filter resetting connections that carry a signature would.
-    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
-    await seedMailbox(dovecot(), poisoned, {
-      INBOX: Array.from({ length: 12 }, (_, i) => ({
-        source: message(`row ${i + 1}`, { body: i === 6 ? `It carries ${signature}.` : `${i}` }),
-      })),
-    });
+    const { poisoned, signature } = await poisonedInbox('fp', 12, 7);
     const config = makeConfig(poisoned, { port: proxy.port, maxQueueDepth: 5, reconnectDelay: 20 });
     proxy.set({ kind: 'cutOn', pattern: signature });
     const faultsBefore = proxy.faults();
@@ -307,13 +319,7 @@ describe('read: faults', () => {
   });
 
   it('a read resumed right before such a message gets its row too, and the rows after it', async () => {
-    const poisoned = freshUser('fq');
-    const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
-    await seedMailbox(dovecot(), poisoned, {
-      INBOX: Array.from({ length: 8 }, (_, i) => ({
-        source: message(`row ${i + 1}`, { body: i === 4 ? `It carries ${signature}.` : `${i}` }),
-      })),
-    });
+    const { poisoned, signature } = await poisonedInbox('fq', 8, 5);
     const config = makeConfig(poisoned, { port: proxy.port, maxQueueDepth: 4, reconnectDelay: 20 });
     // The first four rows, then the cursor: the next read starts at the poison.
     const first = await read(config, 'ALL FOLDER INBOX', { pageSize: 4 });
