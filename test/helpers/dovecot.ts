@@ -17,7 +17,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { connect as connectTcp, createServer as createTcpServer } from 'node:net';
+import {
+  connect as connectTcp,
+  createServer as createTcpServer,
+  type Server as TcpServer,
+} from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { systemProgram } from './system-package.js';
@@ -66,17 +70,30 @@ const MASTER = { name: 'admin', password: 'master-secret-pw' };
 const DEFAULT_MECHANISMS = 'plain login xoauth2 oauthbearer';
 
 /** A TCP port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port!;
+}
+
+/**
+ * Distinct free ports: all are held open until the last is picked, because a port closed at once
+ * can be handed out again by the next listen(0) (two Dovecot listeners on one port, seen in CI).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => listenAnywhere()));
+  const ports = servers.map(({ port }) => port);
+  await Promise.all(servers.map(({ server }) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+function listenAnywhere(): Promise<{ server: TcpServer; port: number }> {
   return new Promise((resolve, reject) => {
     const server = createTcpServer();
     server.once('error', reject);
     server.listen(0, LOOPBACK, () => {
       const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
+      if (typeof address === 'object' && address) resolve({ server, port: address.port });
+      else server.close(() => reject(new Error('no port')));
     });
   });
 }
@@ -375,6 +392,38 @@ export const CAPABILITIES_WITHOUT_CONDSTORE = [
   'ESEARCH',
 ];
 
+type DovecotPorts = { imap: number; imaps: number; pop3: number; pop3s: number };
+
+const PORT_TAKEN = /Address already in use|duplicate listener/;
+
+/**
+ * Spawns Dovecot on fresh ports until it greets. A port picked free can be taken by another test
+ * process before Dovecot binds it; that start is retried on new ports, any other failure is not.
+ */
+async function launch(
+  binary: string,
+  configFile: string,
+  logFile: string,
+  writeConfig: (ports: DovecotPorts) => void,
+): Promise<{ child: ChildProcess; ports: DovecotPorts }> {
+  for (let attempt = 1; ; attempt++) {
+    const [imap, imaps, pop3, pop3s] = await freePorts(4);
+    const ports = { imap: imap!, imaps: imaps!, pop3: pop3!, pop3s: pop3s! };
+    writeConfig(ports);
+    const child = spawn(binary, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await waitForGreeting(ports.imap, child, logFile);
+      return { child, ports };
+    } catch (error) {
+      await stopProcess(child);
+      const message = `${(error as Error).message} ${stderr.trim()}`;
+      if (attempt >= 3 || !PORT_TAKEN.test(message)) throw new Error(message);
+    }
+  }
+}
+
 /** Starts a private Dovecot with the given users; stop() kills it by PID and removes its files. */
 export async function startDovecot(
   options: {
@@ -413,42 +462,35 @@ export async function startDovecot(
   const usersDir = join(dir, 'users.d');
   mkdirSync(usersDir);
   addDovecotUsers({ usersDir }, options.users ?? []);
-  const ports = {
-    imap: await freePort(),
-    imaps: await freePort(),
-    pop3: await freePort(),
-    pop3s: await freePort(),
-  };
   const configFile = join(dir, 'dovecot.conf');
   const extra = options.capabilities
     ? `imap_capability = ${options.capabilities.join(' ')}\n`
     : options.extraCapabilities?.length
       ? `imap_capability = +${options.extraCapabilities.join(' ')}\n`
       : '';
-  writeFileSync(
-    configFile,
-    configText(
-      dir,
-      ports,
-      tls,
-      who,
-      options.authMechanisms ?? DEFAULT_MECHANISMS,
-      options.namespace,
-    ) +
-      extra +
-      (options.settings ?? []).map((line) => `${line}\n`).join(''),
-  );
+  const writeConfig = (ports: DovecotPorts): void =>
+    writeFileSync(
+      configFile,
+      configText(
+        dir,
+        ports,
+        tls,
+        who,
+        options.authMechanisms ?? DEFAULT_MECHANISMS,
+        options.namespace,
+      ) +
+        extra +
+        (options.settings ?? []).map((line) => `${line}\n`).join(''),
+    );
   const logFile = join(dir, 'dovecot.log');
-  const child = spawn(binary, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let started: { child: ChildProcess; ports: DovecotPorts };
   try {
-    await waitForGreeting(ports.imap, child, logFile);
+    started = await launch(binary, configFile, logFile, writeConfig);
   } catch (error) {
-    await stopProcess(child);
     introspection.server.close();
-    throw new Error(`${(error as Error).message} ${stderr.trim()}`);
+    throw error;
   }
+  const { child, ports } = started;
   return {
     host: LOOPBACK,
     imapPort: ports.imap,

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, LOOPBACK } from './dovecot.js';
+import { freePort, freePorts, LOOPBACK } from './dovecot.js';
 import { hostsDir, runHost, type Run } from './hosts.js';
 
 export function n8nBin(): string {
@@ -77,13 +77,13 @@ export interface N8nServer {
 
 /** Starts `n8n start` on a free loopback port; ready once /healthz/readiness answers 200. */
 export async function startN8n(n8n: N8n): Promise<N8nServer> {
-  const port = await freePort();
+  const [port, broker] = await freePorts(2);
   const env = {
     ...process.env,
     ...n8n.env,
     N8N_PORT: String(port),
     // Its task runners' broker listens too (5679 unless told): a free port of its own.
-    N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+    N8N_RUNNERS_BROKER_PORT: String(broker),
   };
   const child = spawn(process.execPath, [n8nBin(), 'start'], {
     env,
