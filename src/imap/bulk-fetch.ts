@@ -2,7 +2,11 @@ import type { ImapFlow } from 'imapflow';
 import { uidFetchLine } from './command-line.js';
 import { SILENT_LOGGER, type Logger } from '../operation-options.js';
 import { borrowSocket, nextTag, type Consumed } from './borrow-socket.js';
-import { FetchResponseParser, type TaggedResult } from './fetch-response-parser.js';
+import {
+  FetchResponseParser,
+  type BulkMessage,
+  type TaggedResult,
+} from './fetch-response-parser.js';
 import { FetchMatcher, type MatchedFetch } from './match-fetch-responses.js';
 
 /** What one bulk FETCH is: the UIDs asked for, the items as sent and as message fields. */
@@ -15,6 +19,8 @@ export interface BulkFetchRequest {
   maxLiteralBytes?: number;
   /** Where literals are copied to (literal-arena.ts); each its own Buffer when absent. */
   allocate?: ((count: number) => Buffer) | undefined;
+  /** Each requested message with every item, as its answer arrives (FetchWay.onMessage). */
+  onMessage?: ((message: BulkMessage) => void) | undefined;
 }
 
 /**
@@ -32,7 +38,7 @@ export function bulkFetch(
 ): Promise<MatchedFetch> {
   const tag = nextTag();
   const line = uidFetchLine(tag, request.uidSet, request.items);
-  const matcher = new FetchMatcher(request.uids, request.required);
+  const matcher = new FetchMatcher(request.uids, request.required, request.onMessage);
   let outcome: Consumed<MatchedFetch> = { done: false };
   const onTagged = (result: TaggedResult, rest: Buffer): void => {
     logger.debug({ src: 'connector:s', msg: `${tag} ${result.status} ${result.text}` });

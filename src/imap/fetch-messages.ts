@@ -27,10 +27,9 @@ export async function fetchMessages(
   session: Session,
   uids: readonly number[],
   query: FetchQueryObject,
-  bulk = BULK_FETCH,
-  allocate?: FetchWay['allocate'],
+  how: Partial<FetchWay> = {},
 ): Promise<MatchedFetch> {
-  return fetchTheWay(session, uids, query, { bulk, allocate });
+  return fetchTheWay(session, uids, query, { bulk: BULK_FETCH, ...how });
 }
 
 /** fetchMessages, the way chosen: also how a refused FETCH's halves are asked again. */
@@ -50,9 +49,15 @@ async function fetchTheWay(
 }
 
 /** Through which parser, and where the bulk parser copies literals to (literal-arena.ts). */
-interface FetchWay {
+export interface FetchWay {
   bulk: boolean;
-  allocate: ((count: number) => Buffer) | undefined;
+  allocate?: ((count: number) => Buffer) | undefined;
+  /**
+   * Each requested message with every item asked for, as its answer arrives (the bulk parser)
+   * or once the FETCH ended (imapflow's): work on it overlaps the rest of the answer. A message
+   * answered twice is given twice; the later answer is the one in the result.
+   */
+  onMessage?: ((message: BulkMessage) => void) | undefined;
 }
 
 /**
@@ -101,7 +106,7 @@ async function fetchOnce(
   session: Session,
   uids: readonly number[],
   query: FetchQueryObject,
-  { bulk, allocate }: FetchWay,
+  { bulk, allocate, onMessage }: FetchWay,
 ): Promise<MatchedFetch> {
   const uidSet = toUidSet([...uids]);
   const requested = new Set(uids);
@@ -114,6 +119,7 @@ async function fetchOnce(
       required,
       maxLiteralBytes: session.maxMessageBytes,
       allocate,
+      onMessage,
     };
     return withCommandDeadline(session, 'UID FETCH', () =>
       bulkFetch(session.client, request, session.logger),
@@ -126,7 +132,12 @@ async function fetchOnce(
       msg: 'the fast FETCH path is not available on this session; FETCH goes through imapflow',
     });
   return withCommandDeadline(session, 'UID FETCH', async () =>
-    matchFetchResponses(requested, required, await imapflowFetch(session, uidSet, query)),
+    matchFetchResponses(
+      requested,
+      required,
+      await imapflowFetch(session, uidSet, query),
+      onMessage,
+    ),
   );
 }
 

@@ -55,6 +55,7 @@ export class FetchMatcher {
   constructor(
     private readonly uids: ReadonlySet<number>,
     private readonly required: readonly string[],
+    private readonly onMessage?: (message: BulkMessage) => void,
   ) {}
 
   add(response: FetchResponse): void {
@@ -70,6 +71,7 @@ export class FetchMatcher {
       this.incomplete.delete(uid);
       this.failed.delete(uid);
       if (this.seqTrusted) this.bySeq.set(response.seq, response.message);
+      this.onMessage?.(response.message);
       return;
     }
     const updateOnly = [...response.items].every((item) => UPDATE_ITEMS.has(item));
@@ -115,8 +117,9 @@ export function matchFetchResponses(
   uids: ReadonlySet<number>,
   required: readonly string[],
   responses: Iterable<FetchResponse>,
+  onMessage?: (message: BulkMessage) => void,
 ): MatchedFetch {
-  const matcher = new FetchMatcher(uids, required);
+  const matcher = new FetchMatcher(uids, required, onMessage);
   for (const response of responses) matcher.add(response);
   return matcher.result();
 }

@@ -161,7 +161,7 @@ async function readBatch(run: FolderRun, planned: PlannedBatch): Promise<Fetched
   const { session, fetchQuery } = run.job;
   const { uids: wanted, oversized, arena } = planned;
   const fetch = (uids: number[], query: FetchQueryObject) =>
-    fetchMessages(session, uids, query, undefined, arena?.allocate);
+    fetchMessages(session, uids, query, { allocate: arena?.allocate });
   const first = await fetch(
     wanted.filter((uid) => !oversized.has(uid)),
     fetchQuery,

@@ -2,9 +2,9 @@
  * Select "text" and "full": which MIME parts each message needs (rows/text-parts.ts, and for
  * "full" its attachments) and how they are fetched: one UID FETCH per distinct set of
  * sections (most messages of a mailbox share a few shapes) within a byte budget, attachments
- * digested as each answer arrives. A message without a usable BODYSTRUCTURE, with more
- * sections than one command should name, or whose parts the server did not give, gets its
- * whole source instead.
+ * digested as each message's answer arrives, while the rest of the FETCH is still coming. A
+ * message without a usable BODYSTRUCTURE, with more sections than one command should name, or
+ * whose parts the server did not give, gets its whole source instead.
  */
 import type { FetchedMessage } from '../fetched-message.js';
 import { fetchMessages } from '../imap/fetch-messages.js';
@@ -77,12 +77,15 @@ export async function fetchFor(
   messages: FetchedMessage[],
   query: Parameters<typeof fetchMessages>[2],
   take: (message: FetchedMessage, answer: FetchedMessage | undefined) => void,
+  arrived?: (message: FetchedMessage, answer: FetchedMessage) => void,
 ): Promise<void> {
   if (messages.length === 0) return;
+  const asked = new Map(messages.map((message) => [message.uid, message]));
   const fetched = await fetchMessages(
     session,
-    messages.map((message) => message.uid),
+    [...asked.keys()],
     query,
+    arrived ? { onMessage: (answer) => arrived(asked.get(answer.uid)!, answer) } : {},
   );
   const byUid = new Map(fetched.messages.map((message) => [message.uid, message]));
   const failed = new Map(fetched.failed.map((failure) => [failure.uid, failure.problem]));
@@ -130,6 +133,14 @@ export async function addParts(
   const { wholeSource, wanted } = planParts(batch, digests !== undefined);
   for (const group of partFetches(wanted)) {
     const attachmentOnly = new Map(group.map((want) => [want.message.uid, want.attachmentOnly]));
+    // Digested as each answer arrives: the server goes on sending the next ones meanwhile,
+    // and attachment bytes are let go at once.
+    const digest = (message: FetchedMessage, answer: FetchedMessage): void => {
+      if (!digests || !answer.bodyParts) return;
+      message.bodyParts = answer.bodyParts;
+      digests.set(message.uid, digestAttachments(message, options));
+      for (const section of attachmentOnly.get(message.uid) ?? []) answer.bodyParts.delete(section);
+    };
     await fetchFor(
       session,
       group.map((want) => want.message),
@@ -137,14 +148,13 @@ export async function addParts(
       (message, answer) => {
         if (!answer?.bodyParts) {
           wholeSource.add(message.uid);
+          digests?.delete(message.uid);
           return;
         }
+        if (message.bodyParts !== answer.bodyParts) digest(message, answer);
         message.bodyParts = answer.bodyParts;
-        if (!digests) return;
-        digests.set(message.uid, digestAttachments(message, options));
-        for (const section of attachmentOnly.get(message.uid) ?? [])
-          answer.bodyParts.delete(section);
       },
+      digest,
     );
   }
   const missing = batch.filter((message) => wholeSource.has(message.uid) && !message.source);

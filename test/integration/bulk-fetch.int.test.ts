@@ -45,8 +45,10 @@ describe('fetchMessages (bulk parser)', () => {
             resolveSelect({ select: 'full', raw: true }),
           ]) {
             const query = fetchFields(select, session.client.capabilities);
-            const { messages: viaImapflow } = await fetchMessages(session, uids, query, false);
-            const { messages: viaBulk } = await fetchMessages(session, uids, query, true);
+            const { messages: viaImapflow } = await fetchMessages(session, uids, query, {
+              bulk: false,
+            });
+            const { messages: viaBulk } = await fetchMessages(session, uids, query, { bulk: true });
             expect(viaBulk.length).toBe(viaImapflow.length);
             expect(viaBulk.length).toBeGreaterThan(0);
             const ctx = {
@@ -76,8 +78,10 @@ describe('fetchMessages (bulk parser)', () => {
                   ([section, bytes]) => `${section}:${bytes.toString('base64')}`,
                 ),
               );
-          const { messages: viaParts } = await fetchMessages(session, uids, parts, true);
-          const { messages: viaImapflowParts } = await fetchMessages(session, uids, parts, false);
+          const { messages: viaParts } = await fetchMessages(session, uids, parts, { bulk: true });
+          const { messages: viaImapflowParts } = await fetchMessages(session, uids, parts, {
+            bulk: false,
+          });
           expect(partsOf(viaParts)).toEqual(partsOf(viaImapflowParts));
           expect(partsOf(viaParts).flat().length).toBeGreaterThan(0);
           // The session is still imapflow's after the bulk commands.
@@ -91,6 +95,49 @@ describe('fetchMessages (bulk parser)', () => {
       }
     },
   );
+});
+
+describe('fetchMessages onMessage', () => {
+  it('hands over each answered message as it arrives, on both paths, the ones of the result', async () => {
+    // The bulk parser's tagged answer is logged when it is read: handing over comes before it.
+    const order: string[] = [];
+    const log = (entry: Record<string, unknown>): void => {
+      if (entry.src === 'connector:s') order.push('tagged');
+    };
+    const session = await openSession(validateConfig(makeConfig(user)), {
+      logger: { debug: log, info: log, warn: log, error: log },
+    });
+    try {
+      const lock = await session.client.getMailboxLock('Bench', { readOnly: true });
+      try {
+        const uids = (await session.client.search({ all: true }, { uid: true })) as number[];
+        // One UID that is not in the folder: no answer, so nothing handed over for it.
+        const asked = [...uids.slice(0, 40), 999_999];
+        const query = { uid: true, bodyParts: ['1', '2'] };
+        for (const bulk of [true, false]) {
+          order.length = 0;
+          const handed: number[] = [];
+          let ended = false;
+          const result = await fetchMessages(session, asked, query, {
+            bulk,
+            onMessage: (message) => {
+              expect(ended).toBe(false);
+              expect(message.bodyParts?.size).toBeGreaterThan(0);
+              handed.push(message.uid);
+              order.push('message');
+            },
+          }).finally(() => (ended = true));
+          expect(handed).toEqual(uids.slice(0, 40));
+          expect(result.messages.map((message) => message.uid)).toEqual(handed);
+          if (bulk) expect(order).toEqual([...handed.map(() => 'message'), 'tagged']);
+        }
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await session.close();
+    }
+  });
 });
 
 describe('the fast paths', () => {
