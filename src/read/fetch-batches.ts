@@ -139,12 +139,25 @@ function queriesOf(source: PageSource): BatchQueries {
   };
 }
 
-/** UID FETCH the given UIDs in batches and map them to rows, pipelined (see the file comment). */
+/** Rows of a page's UIDs; with `deferLast`, the last batches fetched but not yet made rows. */
+export interface FetchedRows {
+  rows: unknown[];
+  /** Makes the rest of the rows (CPU only, no IMAP command): see fetchRows' `deferLast`. */
+  later?: () => Promise<unknown[]>;
+}
+
+/**
+ * UID FETCH the given UIDs in batches and map them to rows, pipelined (see the file comment).
+ * With `deferLast` the batches still waiting after the last FETCH are not made rows here but by
+ * `later`: readStream makes them while its next page is being fetched, so the server answers
+ * that page while these rows are made.
+ */
 export async function fetchRows(
   source: PageSource,
   uids: number[],
   ctx: RowContext,
-): Promise<unknown[]> {
+  deferLast = false,
+): Promise<FetchedRows> {
   const queries = queriesOf(source);
   const batches = batchesOf(source, uids, ctx);
   const order = fetchOrder(source, ctx, batches);
@@ -159,6 +172,7 @@ export async function fetchRows(
     const b = order[k]!;
     waiting.set(b, await readingOf(source, ctx, batches[b]!, next!));
     next = k + 1 < order.length ? read(order[k + 1]!, false) : undefined;
+    if (!next && deferLast) break;
     // Observed at once: when making rows fails, the fetch in flight must not reject unheard.
     next?.catch(() => undefined);
     try {
@@ -172,5 +186,13 @@ export async function fetchRows(
       throw error;
     }
   }
-  return rows;
+  if (waiting.size === 0) return { rows };
+  // Every batch is fetched here, so the waiting ones are all that is left, in UID order.
+  const left = [...waiting.keys()].sort((a, b) => a - b).map((b) => waiting.get(b)!);
+  const later = async (): Promise<unknown[]> => {
+    const made: unknown[] = [];
+    for (const batch of left) await assembleRows(source.plan, source.config, batch, ctx, made);
+    return made;
+  };
+  return { rows, later };
 }

@@ -152,7 +152,7 @@ export async function changeRows(
     (entry.flags !== undefined ? decodeFlags(uidsOfSet(entry.flagUids), entry.flags) : undefined);
   const pending = uidsOfSet(entry.pending);
   const take = pending.slice(0, Math.max(0, want));
-  run.page.rows.push(...withOp(await fetchRows(run, take, ctx), 'update'));
+  run.page.rows.push(...withOp((await fetchRows(run, take, ctx)).rows, 'update'));
   entry.pending = toUidSet(pending.slice(take.length));
   for (const uid of take) known.add(uid);
   return {

@@ -35,11 +35,19 @@ export interface PageOptions {
   onUidValidityChange?: 'reread' | 'fail' | undefined;
   /** The change feed: update and delete rows besides new messages (read-changes.ts). */
   changes?: boolean | undefined;
+  /**
+   * Leave the page's last fetched messages to be made rows by madeRows(), after the call: the
+   * caller then fetches its next page first (readStream).
+   */
+  deferRows?: boolean;
 }
 
 /** One page: rows in folder order then UID order, the state after them, and what happened. */
 export interface Page {
+  /** With deferRows, only the rows made so far: madeRows() gives them all. */
   rows: unknown[];
+  /** Rows still to be made, each to go in at its place in `rows` (deferRows). */
+  later?: { at: number; make: () => Promise<unknown[]> }[];
   /** Messages read for the page (rows may be fewer: a projection can filter). */
   messages: number;
   state: CursorState;
@@ -150,8 +158,16 @@ async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promi
         );
     // The change baseline before the rows: a flag change between them is then an update later.
     const changeFields = run.options.changes ? await withInserts(run, feed, taken) : {};
-    const rows = await fetchRows(run, taken, ctx);
-    run.page.rows.push(...(run.options.changes ? withOp(rows, 'insert') : rows));
+    const fetched = await fetchRows(run, taken, ctx, run.options.deferRows);
+    const inserts = (rows: unknown[]): unknown[] =>
+      run.options.changes ? withOp(rows, 'insert') : rows;
+    run.page.rows.push(...inserts(fetched.rows));
+    const later = fetched.later;
+    if (later)
+      (run.page.later ??= []).push({
+        at: run.page.rows.length,
+        make: async () => inserts(await later()),
+      });
     state.folders[folder.path] = {
       ...changeFields,
       uidValidity,
@@ -191,6 +207,17 @@ export async function readPage(
     // available"; the session's first fault event names the cause (timeout, reset).
     throw source.session.asError(error);
   }
+}
+
+/** Every row of a page, those left for later (deferRows) made now, in their places. */
+export async function madeRows(page: Page): Promise<unknown[]> {
+  if (!page.later) return page.rows;
+  const made: unknown[][] = [];
+  for (const { make } of page.later) made.push(await make());
+  const rows = [...page.rows];
+  // From the last place back, so that each insertion leaves the earlier places where they were.
+  for (let i = page.later.length - 1; i >= 0; i--) rows.splice(page.later[i]!.at, 0, ...made[i]!);
+  return rows;
 }
 
 async function readFolders(run: PageRun): Promise<void> {

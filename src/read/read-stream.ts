@@ -1,5 +1,12 @@
 import { encodeCursor, startState } from './cursor.js';
-import { readPage, type Page, type SearchCache, type UidValidityChange } from './read-page.js';
+import type { CursorState } from './cursor.js';
+import {
+  madeRows,
+  readPage,
+  type Page,
+  type SearchCache,
+  type UidValidityChange,
+} from './read-page.js';
 import { prepare } from './read-context.js';
 import { ReconnectingRead } from './reconnecting-read.js';
 import { fitCursor, type ReadOptions } from './read.js';
@@ -17,10 +24,11 @@ export interface StreamOptions extends ReadOptions {
 }
 
 /**
- * All rows of a query as an async iterator over one session. Backpressure: the next page is
- * fetched only when the consumer has taken every row of the previous one, and a page holds at
- * most maxQueueDepth messages, so memory stays flat on a mailbox of any size. Returns the final
- * cursor (the state for the next run); breaking out early closes the session.
+ * All rows of a query as an async iterator over one session. Backpressure: a page holds at
+ * most maxQueueDepth messages, and the page after it is fetched while its rows are made and
+ * taken, never further ahead, so memory stays flat on a mailbox of any size (two pages at
+ * most). Returns the final cursor (the state for the next run); breaking out early closes the
+ * session.
  * @throws like read(); a fault carries details.cursor, the last checkpoint, to resume from.
  */
 export async function* readStream(
@@ -36,39 +44,50 @@ export async function* readStream(
   );
   const session = new ReconnectingRead(prepared, options);
   const searchCache: SearchCache = new Map();
+  let pending: string[] = [];
+  let fitted = false;
+  /** The page that starts at `from()`: the state the cursor was fitted to, for the first one. */
+  const pageFrom = (from: () => CursorState): Promise<Page> =>
+    session.attempt(
+      async (ctx) => {
+        if (!fitted) {
+          const fit = fitCursor(state, ctx, options);
+          state = fit.state;
+          pending = fit.warnings;
+          fitted = true;
+        }
+        return readPage(ctx, from(), {
+          pageSize,
+          searchCache,
+          onUidValidityChange: options.onUidValidityChange,
+          changes: options.changes ?? prepared.config.changes,
+          deferRows: true,
+        });
+      },
+      // UIDs searched on a session that is gone are searched again on the next.
+      () => searchCache.clear(),
+    );
+  let next: Promise<Page> | undefined = state.complete ? undefined : pageFrom(() => state);
   try {
-    let pending: string[] = [];
-    let fitted = false;
-    while (!state.complete) {
+    while (next) {
+      let rows: unknown[];
       let page: Page;
       try {
-        page = await session.attempt(
-          async (ctx) => {
-            if (!fitted) {
-              const fit = fitCursor(state, ctx, options);
-              state = fit.state;
-              pending = fit.warnings;
-              fitted = true;
-            }
-            return readPage(ctx, state, {
-              pageSize,
-              searchCache,
-              onUidValidityChange: options.onUidValidityChange,
-              changes: options.changes ?? prepared.config.changes,
-            });
-          },
-          // UIDs searched on a session that is gone are searched again on the next.
-          () => searchCache.clear(),
-        );
+        page = await next;
+        // The next page is asked for before this one's rows are made (read-page.ts deferRows).
+        const after = page.state;
+        next = after.complete ? undefined : pageFrom(() => after);
+        next?.catch(() => undefined);
+        rows = await madeRows(page);
       } catch (error) {
         throw withResumeCursor(error, state);
       }
-      yield* page.rows;
+      yield* rows;
       state = page.state;
       await options.onCheckpoint?.({
         cursor: encodeCursor(state),
         done: state.complete,
-        rows: page.rows.length,
+        rows: rows.length,
         uidValidityChanged: page.uidValidityChanged,
         warnings: [...pending, ...page.warnings],
       });
@@ -76,6 +95,12 @@ export async function* readStream(
     }
     return encodeCursor(state);
   } finally {
+    // A page still being fetched ends first (no retry after a fault now): the session is
+    // then closed with no command of ours on it.
+    if (next) {
+      session.stopRetrying();
+      await next.catch(() => undefined);
+    }
     await session.close();
   }
 }

@@ -20,6 +20,7 @@ export class ReconnectingRead {
   private readonly policy: Reconnect;
   // Kept across sessions: a message whose FETCH drops the connection every time is given up on.
   private readonly readFaults: ReadFaults;
+  private retrying = true;
 
   constructor(
     private readonly prepared: PreparedRead,
@@ -50,9 +51,15 @@ export class ReconnectingRead {
         }
         // A message given up on by this fault is progress: its row can be given now.
         if (this.readFaults.givenUpSoFar > givenUp) attempt = 1;
-        if (!(await this.policy.again(error, attempt))) throw this.policy.givenUp(error);
+        if (!this.retrying || !(await this.policy.again(error, attempt)))
+          throw this.policy.givenUp(error);
       }
     }
+  }
+
+  /** From now on a fault ends the attempt under way: its caller is leaving. */
+  stopRetrying(): void {
+    this.retrying = false;
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { read, readStream, type ReadResult } from '../../src/index.js';
+import type { Logger } from '../../src/operation-options.js';
 import { CORPUS, corpusUser, message } from '../helpers/corpus.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
@@ -473,6 +474,50 @@ describe('readStream', () => {
     expect(sent.filter((c) => c.includes('UID FETCH'))).toHaveLength(5);
   });
 
+  it('asks for the next page while the rows of this one are taken, and no further', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, {
+      INBOX: Array.from({ length: 9 }, (_, i) => ({ source: message(`p${i}`) })),
+    });
+    const sent = commandLog();
+    const stream = readStream(makeConfig(user, { maxQueueDepth: 3 }), 'ALL FOLDER INBOX', {
+      logger: sent.logger,
+    });
+    const first = await stream.next();
+    expect((first.value as Row).subject).toBe('p0');
+    // The consumer holds the first row: the second page is fetched meanwhile, the third not.
+    await until(() => sent.lines.some((line) => / UID FETCH 4:6 /.test(line)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sent.lines.filter((line) => line.includes('UID FETCH'))).toHaveLength(2);
+    const rows = [first.value as Row];
+    for await (const row of { [Symbol.asyncIterator]: () => stream }) rows.push(row as Row);
+    expect(rows.map((row) => row.subject)).toEqual(Array.from({ length: 9 }, (_, i) => `p${i}`));
+  });
+
+  it('ends cleanly when the consumer leaves while the next page is fetched', async () => {
+    const user = freshUser();
+    await seedMailbox(dovecot(), user, {
+      INBOX: Array.from({ length: 6 }, (_, i) => ({ source: message(`q${i}`) })),
+    });
+    const sent = commandLog();
+    const stream = readStream(makeConfig(user, { maxQueueDepth: 3 }), 'ALL FOLDER INBOX', {
+      logger: sent.logger,
+    });
+    for await (const row of stream) {
+      expect((row as Row).subject).toBe('q0');
+      break;
+    }
+    // The second page's FETCH had its answer before the session logged out.
+    const fetch = sent.lines.findIndex((line) => / UID FETCH 4:6 /.test(line));
+    const logout = sent.lines.findIndex((line) => line.includes('LOGOUT'));
+    expect(fetch).toBeGreaterThan(-1);
+    expect(logout).toBeGreaterThan(fetch);
+    const tag = sent.lines[fetch]!.split(' ')[0]!;
+    const answered = sent.lines.findIndex((line) => line.startsWith(`${tag} OK`));
+    expect(answered).toBeGreaterThan(fetch);
+    expect(answered).toBeLessThan(logout);
+  });
+
   it('waits the delay between messages', async () => {
     const user = freshUser();
     await seedMailbox(dovecot(), user, {
@@ -487,3 +532,21 @@ describe('readStream', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 100);
   });
 });
+
+/** The command lines a read sends and the tagged answers to ours, in order. */
+function commandLog(): { lines: string[]; logger: Logger } {
+  const lines: string[] = [];
+  const log = (entry: Record<string, unknown>): void => {
+    if (['imapflow:c', 'connector:c', 'connector:s'].includes(String(entry.src)))
+      lines.push(String(entry.msg));
+  };
+  return { lines, logger: { debug: log, info: log, warn: log, error: log } };
+}
+
+/** Resolves once `done()` holds; fails the test after 5 s. */
+async function until(done: () => boolean): Promise<void> {
+  for (const started = Date.now(); !done(); ) {
+    if (Date.now() - started > 5000) throw new Error('not within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
