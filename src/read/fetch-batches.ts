@@ -186,13 +186,17 @@ export async function fetchRows(
       throw error;
     }
   }
-  if (waiting.size === 0) return { rows };
-  // Every batch is fetched here, so the waiting ones are all that is left, in UID order.
-  const left = [...waiting.keys()].sort((a, b) => a - b).map((b) => waiting.get(b)!);
-  const later = async (): Promise<unknown[]> => {
-    const made: unknown[] = [];
-    for (const batch of left) await assembleRows(source.plan, source.config, batch, ctx, made);
-    return made;
-  };
-  return { rows, later };
+  return waiting.size === 0 ? { rows } : { rows, later: () => rowsOf(source, ctx, waiting) };
+}
+
+/** The rows of fetched batches, in UID order (fetchRows' `later`: every batch is fetched). */
+async function rowsOf(
+  source: PageSource,
+  ctx: RowContext,
+  batches: ReadonlyMap<number, FetchedBatch>,
+): Promise<unknown[]> {
+  const rows: unknown[] = [];
+  for (const b of [...batches.keys()].sort((x, y) => x - y))
+    await assembleRows(source.plan, source.config, batches.get(b)!, ctx, rows);
+  return rows;
 }

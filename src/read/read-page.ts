@@ -10,7 +10,7 @@ import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
 import type { RowContext } from '../rows/message-to-row.js';
 import type { CursorState } from './cursor.js';
-import { fetchRows, type PageSource } from './fetch-batches.js';
+import { fetchRows, type FetchedRows, type PageSource } from './fetch-batches.js';
 import { changeRows, withInserts, withOp, type FolderFeed } from './read-changes.js';
 
 export type { PageSource } from './fetch-batches.js';
@@ -131,6 +131,19 @@ function continueAfter(run: PageRun, path: string, uidValidity: string): number 
   return 0;
 }
 
+/** A folder's new-message rows into the page; those left for later (deferRows) in their place. */
+function addRows(run: PageRun, fetched: FetchedRows): void {
+  const inserts = (rows: unknown[]): unknown[] =>
+    run.options.changes ? withOp(rows, 'insert') : rows;
+  run.page.rows.push(...inserts(fetched.rows));
+  const later = fetched.later;
+  if (later)
+    (run.page.later ??= []).push({
+      at: run.page.rows.length,
+      make: async () => inserts(await later()),
+    });
+}
+
 /** Reads one folder's share of a page under a read-only lock (EXAMINE, never \Seen changes). */
 async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promise<number> {
   const { session, state } = run;
@@ -158,16 +171,7 @@ async function readFolder(run: PageRun, folder: FolderInfo, want: number): Promi
         );
     // The change baseline before the rows: a flag change between them is then an update later.
     const changeFields = run.options.changes ? await withInserts(run, feed, taken) : {};
-    const fetched = await fetchRows(run, taken, ctx, run.options.deferRows);
-    const inserts = (rows: unknown[]): unknown[] =>
-      run.options.changes ? withOp(rows, 'insert') : rows;
-    run.page.rows.push(...inserts(fetched.rows));
-    const later = fetched.later;
-    if (later)
-      (run.page.later ??= []).push({
-        at: run.page.rows.length,
-        make: async () => inserts(await later()),
-      });
+    addRows(run, await fetchRows(run, taken, ctx, run.options.deferRows));
     state.folders[folder.path] = {
       ...changeFields,
       uidValidity,

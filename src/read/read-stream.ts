@@ -7,7 +7,7 @@ import {
   type SearchCache,
   type UidValidityChange,
 } from './read-page.js';
-import { prepare } from './read-context.js';
+import { prepare, type PreparedRead } from './read-context.js';
 import { ReconnectingRead } from './reconnecting-read.js';
 import { fitCursor, type ReadOptions } from './read.js';
 import { withResumeCursor } from './resume-cursor.js';
@@ -24,6 +24,52 @@ export interface StreamOptions extends ReadOptions {
 }
 
 /**
+ * The pages of one readStream on its session: the first from the cursor fitted to the first
+ * session (fitCursor), each next one from the state after the one before.
+ */
+class StreamPages {
+  private readonly searchCache: SearchCache = new Map();
+  private fitted = false;
+  /** Warnings from fitting the cursor, for the first checkpoint. */
+  fitWarnings: string[] = [];
+
+  constructor(
+    private readonly prepared: PreparedRead,
+    private readonly options: StreamOptions,
+    private readonly session: ReconnectingRead,
+    /** Where the stream starts: the cursor's state, fitted once the first session is open. */
+    public start: CursorState,
+  ) {}
+
+  /** The page that starts at `from`, or at the stream's start. */
+  read(from?: CursorState): Promise<Page> {
+    const { prepared, options } = this;
+    return this.session.attempt(
+      async (ctx) => {
+        if (!this.fitted) {
+          const fit = fitCursor(this.start, ctx, options);
+          this.start = fit.state;
+          this.fitWarnings = fit.warnings;
+          this.fitted = true;
+        }
+        return readPage(ctx, from ?? this.start, {
+          pageSize: Math.min(
+            options.pageSize ?? prepared.config.pageSize,
+            prepared.config.maxQueueDepth,
+          ),
+          searchCache: this.searchCache,
+          onUidValidityChange: options.onUidValidityChange,
+          changes: options.changes ?? prepared.config.changes,
+          deferRows: true,
+        });
+      },
+      // UIDs searched on a session that is gone are searched again on the next.
+      () => this.searchCache.clear(),
+    );
+  }
+}
+
+/**
  * All rows of a query as an async iterator over one session. Backpressure: a page holds at
  * most maxQueueDepth messages, and the page after it is fetched while its rows are made and
  * taken, never further ahead, so memory stays flat on a mailbox of any size (two pages at
@@ -37,37 +83,16 @@ export async function* readStream(
   options: StreamOptions = {},
 ): AsyncGenerator<unknown, string> {
   const prepared = prepare(connection, query, options, options.cursor);
-  let state = startState(prepared.previous, prepared.plan, prepared.plan.query.limit);
-  const pageSize = Math.min(
-    options.pageSize ?? prepared.config.pageSize,
-    prepared.config.maxQueueDepth,
-  );
   const session = new ReconnectingRead(prepared, options);
-  const searchCache: SearchCache = new Map();
-  let pending: string[] = [];
-  let fitted = false;
-  /** The page that starts at `from()`: the state the cursor was fitted to, for the first one. */
-  const pageFrom = (from: () => CursorState): Promise<Page> =>
-    session.attempt(
-      async (ctx) => {
-        if (!fitted) {
-          const fit = fitCursor(state, ctx, options);
-          state = fit.state;
-          pending = fit.warnings;
-          fitted = true;
-        }
-        return readPage(ctx, from(), {
-          pageSize,
-          searchCache,
-          onUidValidityChange: options.onUidValidityChange,
-          changes: options.changes ?? prepared.config.changes,
-          deferRows: true,
-        });
-      },
-      // UIDs searched on a session that is gone are searched again on the next.
-      () => searchCache.clear(),
-    );
-  let next: Promise<Page> | undefined = state.complete ? undefined : pageFrom(() => state);
+  const pages = new StreamPages(
+    prepared,
+    options,
+    session,
+    startState(prepared.previous, prepared.plan, prepared.plan.query.limit),
+  );
+  // The state after the last page the consumer took: the checkpoint.
+  let taken: CursorState | undefined;
+  let next = pages.start.complete ? undefined : pages.read();
   try {
     while (next) {
       let rows: unknown[];
@@ -75,25 +100,23 @@ export async function* readStream(
       try {
         page = await next;
         // The next page is asked for before this one's rows are made (read-page.ts deferRows).
-        const after = page.state;
-        next = after.complete ? undefined : pageFrom(() => after);
+        next = page.state.complete ? undefined : pages.read(page.state);
         next?.catch(() => undefined);
         rows = await madeRows(page);
       } catch (error) {
-        throw withResumeCursor(error, state);
+        throw withResumeCursor(error, taken ?? pages.start);
       }
       yield* rows;
-      state = page.state;
       await options.onCheckpoint?.({
-        cursor: encodeCursor(state),
-        done: state.complete,
+        cursor: encodeCursor(page.state),
+        done: page.state.complete,
         rows: rows.length,
         uidValidityChanged: page.uidValidityChanged,
-        warnings: [...pending, ...page.warnings],
+        warnings: [...(taken ? [] : pages.fitWarnings), ...page.warnings],
       });
-      pending = [];
+      taken = page.state;
     }
-    return encodeCursor(state);
+    return encodeCursor(taken ?? pages.start);
   } finally {
     // A page still being fetched ends first (no retry after a fault now): the session is
     // then closed with no command of ours on it.

@@ -16,6 +16,7 @@ import { CORPUS } from '../helpers/corpus.js';
 import { eml } from '../helpers/fixtures.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
+import { withNotedSession } from '../helpers/noted-session.js';
 
 let user: { name: string; password: string };
 beforeAll(async () => {
@@ -99,44 +100,29 @@ describe('fetchMessages (bulk parser)', () => {
 
 describe('fetchMessages onMessage', () => {
   it('hands over each answered message as it arrives, on both paths, the ones of the result', async () => {
-    // The bulk parser's tagged answer is logged when it is read: handing over comes before it.
-    const order: string[] = [];
-    const log = (entry: Record<string, unknown>): void => {
-      if (entry.src === 'connector:s') order.push('tagged');
-    };
-    const session = await openSession(validateConfig(makeConfig(user)), {
-      logger: { debug: log, info: log, warn: log, error: log },
-    });
-    try {
-      const lock = await session.client.getMailboxLock('Bench', { readOnly: true });
-      try {
-        const uids = (await session.client.search({ all: true }, { uid: true })) as number[];
-        // One UID that is not in the folder: no answer, so nothing handed over for it.
-        const asked = [...uids.slice(0, 40), 999_999];
-        const query = { uid: true, bodyParts: ['1', '2'] };
-        for (const bulk of [true, false]) {
-          order.length = 0;
-          const handed: number[] = [];
-          let ended = false;
-          const result = await fetchMessages(session, asked, query, {
-            bulk,
-            onMessage: (message) => {
-              expect(ended).toBe(false);
-              expect(message.bodyParts?.size).toBeGreaterThan(0);
-              handed.push(message.uid);
-              order.push('message');
-            },
-          }).finally(() => (ended = true));
-          expect(handed).toEqual(uids.slice(0, 40));
-          expect(result.messages.map((message) => message.uid)).toEqual(handed);
-          if (bulk) expect(order).toEqual([...handed.map(() => 'message'), 'tagged']);
-        }
-      } finally {
-        lock.release();
+    await withNotedSession(user, 'Bench', async (session, order, uids) => {
+      // One UID that is not in the folder: no answer, so nothing handed over for it.
+      const asked = [...uids.slice(0, 40), 999_999];
+      const query = { uid: true, bodyParts: ['1', '2'] };
+      for (const bulk of [true, false]) {
+        order.length = 0;
+        const handed: number[] = [];
+        let ended = false;
+        const result = await fetchMessages(session, asked, query, {
+          bulk,
+          onMessage: (message) => {
+            expect(ended).toBe(false);
+            expect(message.bodyParts?.size).toBeGreaterThan(0);
+            handed.push(message.uid);
+            order.push('message');
+          },
+        }).finally(() => (ended = true));
+        expect(handed).toEqual(uids.slice(0, 40));
+        expect(result.messages.map((message) => message.uid)).toEqual(handed);
+        // The bulk parser's tagged answer is noted when read: handing over comes before it.
+        if (bulk) expect(order).toEqual([...handed.map(() => 'message'), 'tagged']);
       }
-    } finally {
-      await session.close();
-    }
+    });
   });
 });
 

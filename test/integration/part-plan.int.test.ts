@@ -3,16 +3,15 @@
  * FETCH: the server goes on sending meanwhile, and the attachment bytes are let go at once.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/validate-config.js';
 import type { FetchedMessage } from '../../src/fetched-message.js';
 import { fetchMessages } from '../../src/imap/fetch-messages.js';
-import { openSession } from '../../src/imap/open-session.js';
 import { fetchFields } from '../../src/read/fetch-fields.js';
 import { addParts } from '../../src/read/part-plan.js';
 import type { DigestedAttachments } from '../../src/rows/full-body.js';
 import { resolveSelect } from '../../src/rows/select.js';
 import { benchMessage } from '../../scripts/bench/seed-maildir.js';
-import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { dovecot, freshUser } from '../helpers/make-config.js';
+import { withNotedSession } from '../helpers/noted-session.js';
 import { seedMailbox } from '../helpers/seed.js';
 
 let user: { name: string; password: string };
@@ -40,38 +39,23 @@ class NotedDigests extends Map<number, DigestedAttachments> {
 
 describe('addParts for full rows', () => {
   it('digests each message while its part FETCH is still answering', async () => {
-    const order: string[] = [];
-    const log = (entry: Record<string, unknown>): void => {
-      if (entry.src === 'connector:s') order.push('tagged');
-    };
-    const session = await openSession(validateConfig(makeConfig(user)), {
-      logger: { debug: log, info: log, warn: log, error: log },
-    });
-    try {
-      const lock = await session.client.getMailboxLock('INBOX', { readOnly: true });
-      try {
-        const uids = (await session.client.search({ all: true }, { uid: true })) as number[];
-        const query = fetchFields(resolveSelect({ select: 'full' }), session.client.capabilities);
-        const { messages } = await fetchMessages(session, uids, query);
-        const withAttachments = messages as FetchedMessage[];
-        expect(withAttachments).toHaveLength(8);
-        order.length = 0;
-        const digests = new NotedDigests(order);
-        const whole = await addParts(session, withAttachments, digests, {});
-        expect(whole.size).toBe(0);
-        expect(digests.size).toBe(withAttachments.length);
-        // Every part FETCH ends with its tagged answer; digests come before the first one.
-        expect(order.indexOf('tagged')).toBeGreaterThan(0);
-        expect(order.slice(0, withAttachments.length / 2).every((e) => e === 'digest')).toBe(true);
-        for (const message of withAttachments) {
-          expect(digests.get(message.uid)!.attachments.length).toBeGreaterThan(0);
-          expect(digests.get(message.uid)!.attachments[0]).toHaveProperty('sha256');
-        }
-      } finally {
-        lock.release();
+    await withNotedSession(user, 'INBOX', async (session, order, uids) => {
+      const query = fetchFields(resolveSelect({ select: 'full' }), session.client.capabilities);
+      const { messages } = await fetchMessages(session, uids, query);
+      const withAttachments = messages as FetchedMessage[];
+      expect(withAttachments).toHaveLength(8);
+      order.length = 0;
+      const digests = new NotedDigests(order);
+      const whole = await addParts(session, withAttachments, digests, {});
+      expect(whole.size).toBe(0);
+      expect(digests.size).toBe(withAttachments.length);
+      // Every part FETCH ends with its tagged answer; digests come before the first one.
+      expect(order.indexOf('tagged')).toBeGreaterThan(0);
+      expect(order.slice(0, withAttachments.length / 2).every((e) => e === 'digest')).toBe(true);
+      for (const message of withAttachments) {
+        expect(digests.get(message.uid)!.attachments.length).toBeGreaterThan(0);
+        expect(digests.get(message.uid)!.attachments[0]).toHaveProperty('sha256');
       }
-    } finally {
-      await session.close();
-    }
+    });
   });
 });

@@ -475,14 +475,7 @@ describe('readStream', () => {
   });
 
   it('asks for the next page while the rows of this one are taken, and no further', async () => {
-    const user = freshUser();
-    await seedMailbox(dovecot(), user, {
-      INBOX: Array.from({ length: 9 }, (_, i) => ({ source: message(`p${i}`) })),
-    });
-    const sent = commandLog();
-    const stream = readStream(makeConfig(user, { maxQueueDepth: 3 }), 'ALL FOLDER INBOX', {
-      logger: sent.logger,
-    });
+    const { stream, sent } = await streamInPagesOf3('p', 9);
     const first = await stream.next();
     expect((first.value as Row).subject).toBe('p0');
     // The consumer holds the first row: the second page is fetched meanwhile, the third not.
@@ -495,14 +488,7 @@ describe('readStream', () => {
   });
 
   it('ends cleanly when the consumer leaves while the next page is fetched', async () => {
-    const user = freshUser();
-    await seedMailbox(dovecot(), user, {
-      INBOX: Array.from({ length: 6 }, (_, i) => ({ source: message(`q${i}`) })),
-    });
-    const sent = commandLog();
-    const stream = readStream(makeConfig(user, { maxQueueDepth: 3 }), 'ALL FOLDER INBOX', {
-      logger: sent.logger,
-    });
+    const { stream, sent } = await streamInPagesOf3('q', 6);
     for await (const row of stream) {
       expect((row as Row).subject).toBe('q0');
       break;
@@ -532,6 +518,22 @@ describe('readStream', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 100);
   });
 });
+
+/** A readStream in pages of 3 over an INBOX of `count` messages `${prefix}0`..., its commands noted. */
+async function streamInPagesOf3(
+  prefix: string,
+  count: number,
+): Promise<{ stream: AsyncGenerator<unknown, string>; sent: ReturnType<typeof commandLog> }> {
+  const user = freshUser();
+  await seedMailbox(dovecot(), user, {
+    INBOX: Array.from({ length: count }, (_, i) => ({ source: message(`${prefix}${i}`) })),
+  });
+  const sent = commandLog();
+  const stream = readStream(makeConfig(user, { maxQueueDepth: 3 }), 'ALL FOLDER INBOX', {
+    logger: sent.logger,
+  });
+  return { stream, sent };
+}
 
 /** The command lines a read sends and the tagged answers to ours, in order. */
 function commandLog(): { lines: string[]; logger: Logger } {
