@@ -89,7 +89,7 @@ export function fetchOrder(
   const faults = source.readFaults;
   if (!faults || faults.cameThrough()) return order;
   const suspect = (uids: readonly number[]): boolean =>
-    uids.length === 1 && faults.droppedAlone(ctx.folder, ctx.uidValidity, uids[0]!);
+    faults.blocksAlone(ctx.folder, ctx.uidValidity, uids);
   const first = batches.findIndex(suspect);
   const proof = batches.findIndex((uids, b) => b > first && !suspect(uids));
   if (first < 0 || proof < 0) return order;

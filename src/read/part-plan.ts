@@ -151,7 +151,7 @@ export async function addParts(
           digests?.delete(message.uid);
           return;
         }
-        if (message.bodyParts !== answer.bodyParts) digest(message, answer);
+        // Digested on arrival (full rows); should one not be, fullBody digests it from these.
         message.bodyParts = answer.bodyParts;
       },
       digest,

@@ -84,11 +84,7 @@ export class ReadFaults {
         ? this.noteFailedRead(place.folder, place.uidValidity, uids, fault)
         : [];
       if (givenUp.length > 0) await heard.givenUp?.(givenUp);
-      else if (
-        uids.length === 1 &&
-        !this.cameThrough() &&
-        this.droppedAlone(place.folder, place.uidValidity, uids[0]!)
-      )
+      else if (this.blocksAlone(place.folder, place.uidValidity, uids))
         await heard.suspect?.(uids[0]!);
       throw error;
     }
@@ -125,6 +121,17 @@ export class ReadFaults {
   /** Whether some message came through whole in this run: a drop then can be a message's. */
   cameThrough(): boolean {
     return this.readsSoFar > 0;
+  }
+
+  /**
+   * Whether `uids` is one message that dropped the connection while read alone, before any
+   * message came through in this run: read first again, it could never be given up, so it is
+   * read after the rest (fetchOrder, and `suspect` in reading()).
+   */
+  blocksAlone(path: string, uidValidity: string, uids: readonly number[]): boolean {
+    return (
+      uids.length === 1 && !this.cameThrough() && this.droppedAlone(path, uidValidity, uids[0]!)
+    );
   }
 
   /** Whether the message dropped the connection while read alone in this run. */

@@ -233,11 +233,7 @@ describe('import from a POP3 source', () => {
       expect(proxy.faults() - faultsBefore).toBe(3);
       expect(second.totals).toMatchObject({ copied: 1, failed: 1 });
       expect(archived(path)).toHaveLength(3);
-      // Once the source gives it, the next run archives it, and nothing twice.
-      proxy.set({ kind: 'pass' });
-      const next = await runImport(config, { destination: { archive: path }, pop3: {} });
-      expect(next.totals).toMatchObject({ copied: 1, failed: 0 });
-      expect(archived(path).map((m) => m.sha256)).toEqual(await inboxHashes(user));
+      await archivesItOncePassed(proxy, config, path, user);
     } finally {
       await proxy.close();
     }
@@ -251,10 +247,7 @@ describe('import from a POP3 source', () => {
       const first = await runImport(config, { destination: { archive: path }, pop3: {} });
       expect(first.totals).toMatchObject({ seen: 3, copied: 2, failed: 1 });
       expect(archived(path)).toHaveLength(2);
-      proxy.set({ kind: 'pass' });
-      const next = await runImport(config, { destination: { archive: path }, pop3: {} });
-      expect(next.totals).toMatchObject({ copied: 1, failed: 0 });
-      expect(archived(path).map((m) => m.sha256)).toEqual(await inboxHashes(user));
+      await archivesItOncePassed(proxy, config, path, user);
     } finally {
       await proxy.close();
     }
@@ -275,6 +268,19 @@ describe('import from a POP3 source', () => {
     expect(bad.err()).toContain('--pop3-folder needs --pop3');
   });
 });
+
+/** Once the source gives the listed message, the next run archives it, and nothing twice. */
+async function archivesItOncePassed(
+  proxy: FaultProxy,
+  config: ReturnType<typeof pop3Source>,
+  path: string,
+  user: { name: string; password: string },
+): Promise<void> {
+  proxy.set({ kind: 'pass' });
+  const next = await runImport(config, { destination: { archive: path }, pop3: {} });
+  expect(next.totals).toMatchObject({ copied: 1, failed: 0 });
+  expect(archived(path).map((m) => m.sha256)).toEqual(await inboxHashes(user));
+}
 
 /**
  * A POP3 mailbox of three messages, the one at `at` carrying a signature, behind a proxy that
