@@ -6,17 +6,30 @@ import { machineCpuSeconds, threadSplit, treeCpuSeconds } from '../../../scripts
 import { summarizeProfile } from '../../../scripts/bench/summarize-profile.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-// Burns about `ms` of CPU in a child of a child, so the time reaches the root only through
-// the reaped processes' cutime/cstime.
+// Burns `ms` of CPU (not of the clock: on a loaded machine the two differ) in a child of a
+// child, so the time reaches the root only through the reaped processes' cutime/cstime; then
+// the root says "burnt".
 const BURN = (ms: number): string =>
-  `require('node:child_process').spawnSync(process.execPath, ['-e', 'const end = Date.now() + ${ms}; while (Date.now() < end);']);`;
+  `require('node:child_process').spawnSync(process.execPath, ['-e', 'const s = process.cpuUsage(); while (process.cpuUsage(s).user + process.cpuUsage(s).system < ${ms * 1000});']); console.log('burnt');`;
+
+/** Resolves once `child` has written `word` on its stdout. */
+function said(child: ReturnType<typeof spawn>, word: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes(word)) resolve();
+    });
+    child.once('exit', () => reject(new Error(`exited before saying ${word}: ${out}`)));
+  });
+}
 
 describe('cpu-use', () => {
   it("counts a process tree's CPU, also of descendants that came and went", async () => {
     const parent = spawn(process.execPath, ['-e', `${BURN(400)} setTimeout(() => {}, 5000);`]);
     try {
       const before = treeCpuSeconds(parent.pid!);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await said(parent, 'burnt');
       const used = treeCpuSeconds(parent.pid!) - before;
       // The grandchild's 0.4 s, reaped by the child, reaped by the parent.
       expect(used).toBeGreaterThan(0.3);
