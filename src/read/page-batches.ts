@@ -7,6 +7,7 @@ import type { RowContext } from '../rows/message-to-row.js';
 import type { FetchedBatch } from './assemble-rows.js';
 import type { PageSource } from './fetch-batches.js';
 import { DROPPED_ROW } from './read-faults.js';
+import { readWhatRemains } from './unreadable-messages.js';
 
 // One UID FETCH per this many messages: few round trips, bounded memory per command.
 export const FETCH_BATCH_SIZE = 100;
@@ -39,7 +40,8 @@ export function batchesOf(source: PageSource, uids: number[], ctx: RowContext): 
 
 /**
  * A message given up on (its FETCH dropped the connection until the reconnects would be spent):
- * its row, without a FETCH.
+ * its row from one lighter FETCH (envelope, flags, date, size: what the operator needs to find
+ * it), or, when that was tried before, from its UID alone.
  */
 export function givenUpBatch(
   source: PageSource,
@@ -47,15 +49,17 @@ export function givenUpBatch(
   uids: readonly number[],
 ): Promise<FetchedBatch> | undefined {
   const uid = uids[0]!;
-  if (uids.length !== 1 || !source.readFaults?.givenUp(ctx.folder, ctx.uidValidity, uid))
-    return undefined;
-  const message = { uid, problem: DROPPED_ROW } as FetchedMessage;
-  return Promise.resolve({
-    messages: [message],
+  const faults = source.readFaults;
+  if (uids.length !== 1 || !faults?.givenUp(ctx.folder, ctx.uidValidity, uid)) return undefined;
+  const batch = (messages: FetchedMessage[]): FetchedBatch => ({
+    messages,
     oversized: new Set<number>(),
     wholeSource: new Set<number>(),
     digests: new Map(),
   });
+  if (!faults.firstLightRead(ctx.folder, ctx.uidValidity, uid))
+    return Promise.resolve(batch([{ uid, problem: DROPPED_ROW } as FetchedMessage]));
+  return readWhatRemains(source.session, [{ uid, problem: DROPPED_ROW }]).then(batch);
 }
 
 /** Awaits a batch's FETCH through the read's ReadFaults, when it has them. */

@@ -14,11 +14,14 @@
 import { isConnectorError, type ConnectorError } from '../errors.js';
 import type { MessageProblem } from '../message-limits.js';
 
-/** A read's row for a message given up on: its UID and this problem. */
+/**
+ * A read's row for a message given up on: what one lighter FETCH (its envelope, flags, date and
+ * size) still gave, or only its UID when that dropped the connection too, and this problem.
+ */
 export const DROPPED_ROW: MessageProblem = {
   code: 'MESSAGE_UNAVAILABLE',
   message:
-    'The connection to the server dropped each time this message was read alone, as long as the reconnects allowed; the row has no more than its UID.',
+    'The connection to the server dropped each time this message was read alone, as long as the reconnects allowed; the row has only what a FETCH of its envelope, flags, date and size gave.',
 };
 
 /** Where a read happens, and how its raw errors are named (a session's asError). */
@@ -50,7 +53,13 @@ export class ReadFaults {
   // Per folder (path and UIDVALIDITY): the UIDs read alone from now on, and their drops.
   private readonly folders = new Map<
     string,
-    { alone: Set<number>; drops: Map<number, number>; given: Set<number> }
+    {
+      alone: Set<number>;
+      drops: Map<number, number>;
+      given: Set<number>;
+      /** Given up on, and read once by its envelope since: never again (that may drop too). */
+      lightlyRead: Set<number>;
+    }
   >();
 
   /** Messages the source gave whole: proof the connection can carry a message. */
@@ -149,6 +158,17 @@ export class ReadFaults {
     return this.folders.get(key(path, uidValidity))?.given.has(uid) === true;
   }
 
+  /**
+   * Whether a message given up on is to be read by its envelope now: the first time only, so
+   * that a lighter FETCH that drops the connection as well costs one reconnect, not all.
+   */
+  firstLightRead(path: string, uidValidity: string, uid: number): boolean {
+    const folder = this.folder(path, uidValidity);
+    if (folder.lightlyRead.has(uid)) return false;
+    folder.lightlyRead.add(uid);
+    return true;
+  }
+
   /** Read alone from the start: listed as failed by an earlier run for dropping the connection. */
   readAlone(path: string, uidValidity: string, uids: readonly number[]): void {
     const folder = this.folder(path, uidValidity);
@@ -159,7 +179,10 @@ export class ReadFaults {
     const name = key(path, uidValidity);
     let folder = this.folders.get(name);
     if (!folder)
-      this.folders.set(name, (folder = { alone: new Set(), drops: new Map(), given: new Set() }));
+      this.folders.set(
+        name,
+        (folder = { alone: new Set(), drops: new Map(), given: new Set(), lightlyRead: new Set() }),
+      );
     return folder;
   }
 }

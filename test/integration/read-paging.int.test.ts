@@ -258,12 +258,17 @@ async function poisonedInbox(
   prefix: string,
   count: number,
   at: number,
+  inSubject = false,
 ): Promise<{ poisoned: { name: string; password: string }; signature: string }> {
   const poisoned = freshUser(prefix);
   const signature = `SIGNATURE-${randomBytes(4).toString('hex')}`;
+  const subject = (n: number): string =>
+    n === at && inSubject ? `row ${n} ${signature}` : `row ${n}`;
   await seedMailbox(dovecot(), poisoned, {
     INBOX: Array.from({ length: count }, (_, i) => ({
-      source: message(`row ${i + 1}`, { body: i + 1 === at ? `It carries ${signature}.` : `${i}` }),
+      source: message(subject(i + 1), {
+        body: i + 1 === at && !inSubject ? `It carries ${signature}.` : `${i}`,
+      }),
     })),
   });
   return { poisoned, signature };
@@ -316,7 +321,35 @@ describe('read: faults', () => {
     expect(rows.filter((row) => row.error).map((row) => [row.uid, row.error!.code])).toEqual([
       [7, 'MESSAGE_UNAVAILABLE'],
     ]);
-    expect(rows.filter((row) => row.subject?.startsWith('row ')).length).toBe(11);
+    // Its row has what a FETCH of its envelope gave (that carries no body, so no cut): the
+    // operator can find it by its subject.
+    expect(rows[6]).toMatchObject({ uid: 7, subject: 'row 7', text: null });
+    expect(rows.filter((row) => row.subject?.startsWith('row ')).length).toBe(12);
+  });
+
+  it('such a message whose envelope cuts the connection too gets its row with its UID alone, after one more reconnect', async () => {
+    const { poisoned, signature } = await poisonedInbox('fs', 6, 3, true);
+    const config = makeConfig(poisoned, { port: proxy.port, maxQueueDepth: 3, reconnectDelay: 20 });
+    proxy.set({ kind: 'cutOn', pattern: signature });
+    const faultsBefore = proxy.faults();
+    const rows: (Row & { error?: { code: string } })[] = [];
+    try {
+      for await (const row of readStream(config, 'ALL FOLDER INBOX', { select: 'envelope' }))
+        rows.push(row as Row & { error?: { code: string } });
+    } finally {
+      proxy.set({ kind: 'pass' });
+    }
+    // Cut in its batch, three times alone, then once more by its envelope alone.
+    expect(proxy.faults() - faultsBefore).toBe(5);
+    expect(rows.map((row) => [row.uid, row.error?.code ?? 'ok'])).toEqual([
+      [1, 'ok'],
+      [2, 'ok'],
+      [3, 'MESSAGE_UNAVAILABLE'],
+      [4, 'ok'],
+      [5, 'ok'],
+      [6, 'ok'],
+    ]);
+    expect(rows[2]!.subject).toBeFalsy();
   });
 
   it('a read resumed right before such a message gets its row too, and the rows after it', async () => {

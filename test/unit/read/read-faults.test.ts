@@ -116,4 +116,13 @@ describe('ReadFaults.reading', () => {
     );
     expect(calls).toEqual([]);
   });
+
+  it('reads a message given up on by its envelope once per folder and UIDVALIDITY', () => {
+    const faults = new ReadFaults(3);
+    expect(faults.firstLightRead('INBOX', '7', 1)).toBe(true);
+    expect(faults.firstLightRead('INBOX', '7', 1)).toBe(false);
+    expect(faults.firstLightRead('INBOX', '7', 2)).toBe(true);
+    expect(faults.firstLightRead('INBOX', '8', 1)).toBe(true);
+    expect(faults.firstLightRead('Sent', '7', 1)).toBe(true);
+  });
 });
