@@ -9,6 +9,7 @@ import type { MessageProblem } from '../message-limits.js';
 import { uidsAbove } from '../imap/uid-search.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
 import { withMailbox } from '../imap/with-mailbox.js';
+import { proveCarriage } from '../read/prove-carriage.js';
 import {
   deleteAged,
   notingDrops,
@@ -123,6 +124,12 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
   ) {
     deferred.add(run.path);
     return { uids: [], retrying: new Set() };
+  }
+  // Still only such messages, and no other folder's mail came through: one other message of
+  // this folder, read whole, shows the connection carries mail (prove-carriage.ts).
+  if (uids.length > 0 && uids.every((uid) => last.has(uid)) && !readFaults.cameThrough()) {
+    await run.job.pace.step(run.job.signal);
+    await proveCarriage(session, readFaults, dropped);
   }
   budget.remaining -= uids.length;
   return { uids, retrying: new Set(retry) };

@@ -6,7 +6,7 @@
  * so a cut mid-RETR or a kill loses nothing and copies nothing twice.
  */
 import type { ReadFaults } from '../read/read-faults.js';
-import { givenUp, inTurn, retrieveNoting } from './pop3-drops.js';
+import { givenUp, inTurn, listedDropped, proveFirst, retrieveNoting } from './pop3-drops.js';
 import { makeError, type ConnectorError } from '../errors.js';
 import {
   openDestination,
@@ -99,12 +99,14 @@ async function copyAll(run: Pop3Run): Promise<number> {
     run.state.forgetFailed(
       [...entries.values()].filter((e) => !listed.has(e.uidl)).map((e) => e.uidl),
     );
+    const dropped = listedDropped(ids, entries);
     for (const [number, uidl] of inTurn(ids, entries)) {
       const known = entries.get(uidl);
       if (known?.status === 'stored') continue;
       const id = known?.id ?? run.state.nextId();
       // Its RETR dropped the connection each time in this run: listed, left for the next run.
       if (givenUp(run.readFaults, run.folder, id)) continue;
+      if (dropped.has(number)) await proveFirst(run, sizes, dropped);
       await copyOne(run, number, uidl, id, sizes.get(number) ?? 0);
     }
     return await deleteCopied(run, ids);

@@ -14,9 +14,15 @@ import type { Pace } from '../imap/pace.js';
 import { ENVELOPE_HEADERS, envelopeNeedsHeaders } from '../rows/header-envelope.js';
 import type { RowContext } from '../rows/message-to-row.js';
 import type { DigestedAttachments } from '../rows/full-body.js';
-import { sleep } from '../sleep.js';
 import type { ReadFaults } from './read-faults.js';
-import { batchesOf, fetchOrder, givenUpBatch, readingOf } from './page-batches.js';
+import {
+  batchesOf,
+  fetchOrder,
+  givenUpBatch,
+  proveFirst,
+  readingOf,
+  waitTurn,
+} from './page-batches.js';
 import { assembleRows, bodyOptionsOf, type FetchedBatch } from './assemble-rows.js';
 import { fetchFields } from './fetch-fields.js';
 import { addPartNames } from './part-names.js';
@@ -98,9 +104,7 @@ async function fetchBatch(
   queries: BatchQueries,
 ): Promise<FetchedBatch> {
   const { session, plan, config } = source;
-  const delayMs = config.delayBetweenMessagesMs;
-  if (!first && delayMs > 0) await sleep(delayMs, session.signal);
-  await source.pace.step(session.signal);
+  await waitTurn(source, first);
   // Bodies over maxMessageSize are never downloaded: those rows come from the envelope. Raw
   // rows download bodies in the batch's FETCH, so a SEARCH LARGER tells those apart first;
   // text and full rows fetch their parts afterwards, so the FETCH's RFC822.SIZE tells them.
@@ -161,8 +165,10 @@ export async function fetchRows(
   const queries = queriesOf(source);
   const batches = batchesOf(source, uids, ctx);
   const order = fetchOrder(source, ctx, batches);
+  await proveFirst(source, ctx, batches, order);
   const read = (b: number, first: boolean): Promise<FetchedBatch> =>
-    givenUpBatch(source, ctx, batches[b]!) ?? fetchBatch(source, batches[b]!, first, queries);
+    givenUpBatch(source, ctx, batches[b]!, first) ??
+    fetchBatch(source, batches[b]!, first, queries);
   const rows: unknown[] = [];
   // A batch fetched before its turn (fetchOrder) waits here: rows stay in UID order.
   const waiting = new Map<number, FetchedBatch>();

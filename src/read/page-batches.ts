@@ -6,6 +6,8 @@ import type { FetchedMessage } from '../fetched-message.js';
 import type { RowContext } from '../rows/message-to-row.js';
 import type { FetchedBatch } from './assemble-rows.js';
 import type { PageSource } from './fetch-batches.js';
+import { sleep } from '../sleep.js';
+import { proveCarriage } from './prove-carriage.js';
 import { DROPPED_ROW } from './read-faults.js';
 import { readWhatRemains } from './unreadable-messages.js';
 
@@ -38,15 +40,24 @@ export function batchesOf(source: PageSource, uids: number[], ctx: RowContext): 
   return batches;
 }
 
+/** Waits before a batch's commands: the delay between messages (not before a page's first), the pace. */
+export async function waitTurn(source: PageSource, first: boolean): Promise<void> {
+  const { session, config } = source;
+  if (!first && config.delayBetweenMessagesMs > 0)
+    await sleep(config.delayBetweenMessagesMs, session.signal);
+  await source.pace.step(session.signal);
+}
+
 /**
  * A message given up on (its FETCH dropped the connection until the reconnects would be spent):
  * its row from one lighter FETCH (envelope, flags, date, size: what the operator needs to find
- * it), or, when that was tried before, from its UID alone.
+ * it), after its turn (waitTurn), or, when that was tried before, from its UID alone.
  */
 export function givenUpBatch(
   source: PageSource,
   ctx: RowContext,
   uids: readonly number[],
+  first: boolean,
 ): Promise<FetchedBatch> | undefined {
   const uid = uids[0]!;
   const faults = source.readFaults;
@@ -59,7 +70,9 @@ export function givenUpBatch(
   });
   if (!faults.firstLightRead(ctx.folder, ctx.uidValidity, uid))
     return Promise.resolve(batch([{ uid, problem: DROPPED_ROW } as FetchedMessage]));
-  return readWhatRemains(source.session, [{ uid, problem: DROPPED_ROW }]).then(batch);
+  return waitTurn(source, first)
+    .then(() => readWhatRemains(source.session, [{ uid, problem: DROPPED_ROW }]))
+    .then(batch);
 }
 
 /** Awaits a batch's FETCH through the read's ReadFaults, when it has them. */
@@ -98,4 +111,26 @@ export function fetchOrder(
   const proof = batches.findIndex((uids, b) => b > first && !suspect(uids));
   if (first < 0 || proof < 0) return order;
   return [...order.slice(0, first), proof, ...order.slice(first, proof), ...order.slice(proof + 1)];
+}
+
+/**
+ * When the first batch to fetch (fetchOrder) is still a message that dropped the connection
+ * alone before any message came through, the page has nothing to read first: another message
+ * of the folder is read to prove the connection (prove-carriage.ts), after the run's pace, so
+ * that this one can be given up on and the read does not fail on it run after run.
+ * @throws what the proof's commands throw (a drop: the read reconnects)
+ */
+export async function proveFirst(
+  source: PageSource,
+  ctx: RowContext,
+  batches: readonly number[][],
+  order: readonly number[],
+): Promise<void> {
+  const faults = source.readFaults;
+  const suspect = (uids: readonly number[]): boolean =>
+    faults?.blocksAlone(ctx.folder, ctx.uidValidity, uids) === true;
+  const first = batches[order[0] ?? -1];
+  if (!faults || !first || !suspect(first)) return;
+  await source.pace.step(source.session.signal);
+  await proveCarriage(source.session, faults, batches.filter(suspect).flat());
 }

@@ -225,6 +225,14 @@ describe('import from a POP3 source', () => {
         expect.objectContaining({ code: 'MESSAGE_UNAVAILABLE' }),
       ]);
       expect(archived(path)).toHaveLength(2);
+      // Nothing new beside it: a message archived before is retrieved once more to show the
+      // connection carries mail, so it is listed again after 3 cuts and the run ends by itself
+      // (before, the run failed with CONNECTION_LOST until other mail came).
+      const aloneBefore = proxy.faults();
+      const alone = await runImport(config, { destination: { archive: path }, pop3: {} });
+      expect(proxy.faults() - aloneBefore).toBe(3);
+      expect(alone.totals).toMatchObject({ copied: 0, failed: 1 });
+      expect(archived(path)).toHaveLength(2);
       // New mail after it: the next run reads that first (the listed one last, so a cut then
       // counts against it), archives it, and lists the other again after 3 cuts.
       await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Later') }] });

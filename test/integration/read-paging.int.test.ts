@@ -377,6 +377,41 @@ describe('read: faults', () => {
     ]);
   });
 
+  it('a read resumed right before such a message, the last of its folder, reads an earlier one to prove the connection and gives its row', async () => {
+    const { poisoned, signature } = await poisonedInbox('fz', 6, 6);
+    const config = makeConfig(poisoned, { port: proxy.port, maxQueueDepth: 3, reconnectDelay: 20 });
+    const first = await read(config, 'ALL FOLDER INBOX', { pageSize: 5 });
+    expect(first.rows).toHaveLength(5);
+    proxy.set({ kind: 'cutOn', pattern: signature });
+    const faultsBefore = proxy.faults();
+    const sent = commandLog();
+    const rows: (Row & { error?: { code: string } })[] = [];
+    let cursor: string;
+    try {
+      const stream = readStream(config, 'ALL FOLDER INBOX', {
+        select: 'text',
+        cursor: first.cursor,
+        logger: sent.logger,
+      });
+      let step = await stream.next();
+      for (; !step.done; step = await stream.next())
+        rows.push(step.value as Row & { error?: { code: string } });
+      cursor = step.value;
+    } finally {
+      proxy.set({ kind: 'pass' });
+    }
+    // Cut alone three times; nothing else was left to read (before, every run failed here).
+    expect(proxy.faults() - faultsBefore).toBe(3);
+    expect(rows.map((row) => [row.uid, row.error?.code ?? 'ok', row.subject])).toEqual([
+      [6, 'MESSAGE_UNAVAILABLE', 'row 6'],
+    ]);
+    // The proof: message 5, read before, read whole once more after the first cut.
+    const proofs = sent.lines.filter((line) => /UID FETCH 5 \(.*BODY\.PEEK\[\]/.test(line));
+    expect(proofs).toHaveLength(1);
+    // The cursor is past it: the next read has nothing left.
+    expect(await read(config, 'ALL FOLDER INBOX', { cursor })).toMatchObject({ rows: [] });
+  });
+
   it('ends with CONNECTION_LOST and the cursor once the reconnects are spent', async () => {
     const config = makeConfig(user, { port: proxy.port, reconnectAttempts: 2, reconnectDelay: 20 });
     proxy.set({ kind: 'cut', afterServerBytes: 2_000 });

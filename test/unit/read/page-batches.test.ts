@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeError } from '../../../src/errors.js';
 import type { PageSource } from '../../../src/read/fetch-batches.js';
-import { fetchOrder } from '../../../src/read/page-batches.js';
+import { fetchOrder, givenUpBatch } from '../../../src/read/page-batches.js';
 import { ReadFaults } from '../../../src/read/read-faults.js';
 import type { RowContext } from '../../../src/rows/message-to-row.js';
 
@@ -40,5 +40,28 @@ describe('fetchOrder', () => {
     expect(fetchOrder(sourceWith(droppedAlone([5])), { ...ctx, folder: 'Sent' }, batches)).toEqual([
       0, 1, 2, 3,
     ]);
+  });
+});
+
+describe('givenUpBatch', () => {
+  it('reads a message given up on by its envelope after the pace and the delay, as any batch', async () => {
+    const faults = new ReadFaults(1);
+    faults.noteRead(1);
+    expect(faults.noteFailedRead('INBOX', '7', [5], cut)).toEqual([5]);
+    const waits: string[] = [];
+    const source = {
+      readFaults: faults,
+      config: { delayBetweenMessagesMs: 5 },
+      pace: { step: async () => void waits.push('pace') },
+      // The envelope FETCH itself is past what this test looks at: the session has no client.
+      session: { signal: undefined },
+    } as unknown as PageSource;
+    await givenUpBatch(source, ctx, [5], false)?.catch(() => undefined);
+    expect(waits).toEqual(['pace']);
+    // Read by its envelope once: afterwards its row has its UID alone, and no command waits.
+    const again = await givenUpBatch(source, ctx, [5], false);
+    expect(again?.messages).toEqual([expect.objectContaining({ uid: 5 })]);
+    expect(waits).toEqual(['pace']);
+    expect(givenUpBatch(source, ctx, [6], false)).toBeUndefined();
   });
 });
