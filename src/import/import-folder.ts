@@ -129,7 +129,7 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
   // this folder, read whole, shows the connection carries mail (prove-carriage.ts).
   if (uids.length > 0 && uids.every((uid) => last.has(uid)) && !readFaults.cameThrough()) {
     await run.job.pace.step(run.job.signal);
-    await proveCarriage(session, readFaults, dropped);
+    await proveCarriage(session, readFaults, dropped, run.job.config.maxMessageSize);
   }
   budget.remaining -= uids.length;
   return { uids, retrying: new Set(retry) };

@@ -4,7 +4,7 @@
  */
 import { isConnectorError } from '../errors.js';
 import type { Pop3Client } from '../pop3/pop3-client.js';
-import { PROOF_MAX_BYTES } from '../read/prove-carriage.js';
+import { proofMaxBytes } from '../read/prove-carriage.js';
 import type { ReadFaults } from '../read/read-faults.js';
 import { DROPPED } from './job-state.js';
 import type { Pop3Entry } from './pop3-state.js';
@@ -42,7 +42,7 @@ export function listedDropped(
 
 /**
  * Before a listed message is read again while nothing came through in this run (the rest was
- * copied by earlier runs): another message under 1 MB is retrieved whole and dropped, which
+ * copied by earlier runs): another message under 1 MB (or maxMessageSize) is retrieved whole and dropped, which
  * shows that the connection carries mail (read/prove-carriage.ts), so its drops count against
  * it and the run does not fail on it run after run.
  * @param suspects the numbers of the messages listed for dropping the connection
@@ -52,10 +52,12 @@ export async function proveFirst(
   run: { client: Pop3Client; readFaults: ReadFaults },
   sizes: Map<number, number>,
   suspects: ReadonlySet<number>,
+  maxMessageSize: number,
 ): Promise<void> {
   if (run.readFaults.cameThrough()) return;
+  const maxBytes = proofMaxBytes(maxMessageSize);
   const numbers = [...sizes.keys()].sort((a, b) => b - a);
-  const proof = numbers.find((n) => !suspects.has(n) && sizes.get(n)! < PROOF_MAX_BYTES);
+  const proof = numbers.find((n) => !suspects.has(n) && sizes.get(n)! < maxBytes);
   if (proof === undefined) return;
   await run.client.retrieve(proof);
   run.readFaults.noteRead(1);

@@ -106,7 +106,8 @@ async function copyAll(run: Pop3Run): Promise<number> {
       const id = known?.id ?? run.state.nextId();
       // Its RETR dropped the connection each time in this run: listed, left for the next run.
       if (givenUp(run.readFaults, run.folder, id)) continue;
-      if (dropped.has(number)) await proveFirst(run, sizes, dropped);
+      if (dropped.has(number))
+        await proveFirst(run, sizes, dropped, run.prepared.source.maxMessageSize);
       await copyOne(run, number, uidl, id, sizes.get(number) ?? 0);
     }
     return await deleteCopied(run, ids);

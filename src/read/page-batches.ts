@@ -132,5 +132,6 @@ export async function proveFirst(
   const first = batches[order[0] ?? -1];
   if (!faults || !first || !suspect(first)) return;
   await source.pace.step(source.session.signal);
-  await proveCarriage(source.session, faults, batches.filter(suspect).flat());
+  const suspects = batches.filter(suspect).flat();
+  await proveCarriage(source.session, faults, suspects, source.config.maxMessageSize);
 }

@@ -13,12 +13,17 @@ import { uidSearch } from '../imap/uid-search.js';
 import { toUidSet } from '../imap/uid-set.js';
 import type { ReadFaults } from './read-faults.js';
 
-// The proof is the newest message under this size: one cheap FETCH, and no huge download.
-export const PROOF_MAX_BYTES = 1024 * 1024;
+// The proof is the newest message under this size (or maxMessageSize): one cheap FETCH.
+const PROOF_MAX_BYTES = 1024 * 1024;
+
+/** The largest a proof may be: 1 MB, or less when maxMessageSize is. */
+export function proofMaxBytes(maxMessageSize: number): number {
+  return Math.min(PROOF_MAX_BYTES, maxMessageSize);
+}
 
 /**
- * Reads the newest message of the selected folder under 1 MB, other than `suspects`, whole,
- * and notes it as read in `faults`, unless some message came through already.
+ * Reads the newest message of the selected folder under proofMaxBytes, other than `suspects`,
+ * whole, and notes it as read in `faults`, unless some message came through already.
  * @returns whether the run has its proof now (false: the folder has no such message)
  * @throws what the SEARCH or the FETCH throws (a drop is a drop: the caller reconnects)
  */
@@ -26,6 +31,7 @@ export async function proveCarriage(
   session: Session,
   faults: ReadFaults,
   suspects: readonly number[],
+  maxMessageSize: number,
 ): Promise<boolean> {
   if (faults.cameThrough()) return true;
   const others = await uidSearch(session, [
@@ -33,7 +39,7 @@ export async function proveCarriage(
     { type: 'ATOM', value: 'UID' },
     { type: 'SEQUENCE', value: toUidSet([...suspects].sort((a, b) => a - b)) },
     { type: 'ATOM', value: 'SMALLER' },
-    { type: 'ATOM', value: String(PROOF_MAX_BYTES) },
+    { type: 'ATOM', value: String(proofMaxBytes(maxMessageSize)) },
   ]);
   const uid = others.at(-1);
   if (uid === undefined) return false;
