@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- --messages 10000 --runs 3 --out bench-result.json --compare old.json
  *                   --only raw-meta,connector-envelope --profile DIR --dir PARENT
- *                   --mailbox standard|attachments --memory]
+ *                   --mailbox standard|attachments --memory --trace DIR]
  *
  * Starts the private Dovecot, writes a deterministic mailbox, and measures in one run, each
  * scenario in its own process and at least three times (interleaved): the raw IMAP limit
@@ -29,6 +29,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
 import { BENCH_FOLDERS, MAILBOX_KINDS, seedDovecotUser, type MailboxKind } from './seed-maildir.js';
+import { sourceGaps } from './command-trace.js';
+import { machineCpuSeconds, treeCpuSeconds } from './cpu-use.js';
 import { formatHotSpot, summarizeProfile } from './summarize-profile.js';
 import type { MemoryAtPeak } from './memory-at-peak.js';
 
@@ -67,6 +69,8 @@ interface Sample {
   maxRssMb: number;
   /** With --memory: where the scenario's memory was at its peak. */
   memory?: MemoryAtPeak;
+  /** CPU seconds over the run: the whole machine's busy time, and Dovecot's process tree's. */
+  cpu?: { machineS: number; serverS: number };
 }
 
 interface Summary {
@@ -79,6 +83,12 @@ interface Summary {
   downloadedMb: number | null;
   /** With --memory: the breakdown of the run with the highest peak. */
   memoryAtPeak?: MemoryAtPeak;
+  /**
+   * Median CPU seconds per run: the machine's busy time, Dovecot's share, and the rest (the
+   * client: the scenario's process and what it ran). On 2 cores a run cannot take less wall
+   * time than machineS / 2: the floor that says whether less work or more overlap is left.
+   */
+  cpu?: { machineS: number; serverS: number; clientS: number };
 }
 
 const median = (values: number[]): number => {
@@ -119,7 +129,12 @@ const logSize = (server: DovecotServer): number => statSync(join(server.dir, 'do
 // --memory: each scenario reports where its memory was at its peak (set once in main).
 let measureMemory = false;
 
-function runScenario(name: Name, target: object, profileDir?: string): Promise<Sample> {
+function runScenario(
+  name: Name,
+  target: object,
+  profileDir?: string,
+  tracePath?: string,
+): Promise<Sample> {
   // run-bench.js and scenario.js are built side by side into dist/scripts/bench/.
   const script = fileURLToPath(new URL('./scenario.js', import.meta.url));
   const profile = profileDir
@@ -129,7 +144,8 @@ function runScenario(name: Name, target: object, profileDir?: string): Promise<S
   return new Promise((resolve, reject) => {
     const memory = measureMemory ? ['--memory'] : [];
     const args = [...profile, script, name, JSON.stringify(target), ...memory];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const env = tracePath ? { ...process.env, BENCH_TRACE: tracePath } : process.env;
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('exit', (code) => {
@@ -232,6 +248,18 @@ function summarise(samples: Sample[], bytes: number): Summary {
     firstRowMs: firstRows.length ? Math.round(median(firstRows)) : null,
     downloadedMb: downloads.length ? median(downloads) : null,
     ...peakBreakdown(samples),
+    ...cpuOf(samples),
+  };
+}
+
+function cpuOf(samples: Sample[]): Pick<Summary, 'cpu'> {
+  const measured = samples.flatMap((s) => (s.cpu ? [s.cpu] : []));
+  if (measured.length === 0) return {};
+  const round = (value: number): number => Math.round(value * 100) / 100;
+  const machineS = median(measured.map((c) => c.machineS));
+  const serverS = median(measured.map((c) => c.serverS));
+  return {
+    cpu: { machineS: round(machineS), serverS: round(serverS), clientS: round(machineS - serverS) },
   };
 }
 
@@ -289,6 +317,7 @@ function printTable(
     'peak RSS MB',
     'first row ms',
     'downloaded MB',
+    'CPU s: all, server, client',
     ...(previous ? ['msg/s before'] : []),
   ];
   const rows = Object.entries(results).map(([name, s]) => [
@@ -299,12 +328,32 @@ function printTable(
     String(s.peakRssMb),
     s.firstRowMs === null ? '-' : String(s.firstRowMs),
     s.downloadedMb === null || s.downloadedMb === undefined ? '-' : String(s.downloadedMb),
+    s.cpu ? `${s.cpu.machineS}, ${s.cpu.serverS}, ${s.cpu.clientS}` : '-',
     ...(previous ? [String(previous[name as Name]?.messagesPerS ?? '-')] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
     '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
+}
+
+/** One more run of each connector scenario with its commands traced (command-trace.ts). */
+async function traceScenarios(
+  names: Name[],
+  target: BaseTarget,
+  dir: string,
+  server: DovecotServer,
+  full: { user: string; password: string },
+): Promise<void> {
+  for (const name of names.filter((n) => n.startsWith('connector-') || n.startsWith('import-'))) {
+    const prepared = prepareRun(name, target, server, full);
+    const path = join(dir, `${name}.trace.jsonl`);
+    await runScenario(name, prepared.target, undefined, path);
+    prepared.cleanup();
+    console.log(`
+Commands of ${name} (${path}):`);
+    for (const line of sourceGaps(path)) console.log(`  ${line}`);
+  }
 }
 
 /** One more run of each scenario under --cpu-prof, and where its CPU time went. */
@@ -334,6 +383,7 @@ async function main(): Promise<void> {
       compare: { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'string' },
+      trace: { type: 'string' },
       dir: { type: 'string' },
       mailbox: { type: 'string' },
       memory: { type: 'boolean' },
@@ -401,7 +451,13 @@ async function main(): Promise<void> {
       for (const name of only) {
         const prepared = prepareRun(name, target, server, full);
         const logOffset = logSize(server);
+        const busyBefore = machineCpuSeconds().busy;
+        const serverBefore = treeCpuSeconds(server.pid);
         const sample = await runScenario(name, prepared.target);
+        sample.cpu = {
+          machineS: machineCpuSeconds().busy - busyBefore,
+          serverS: treeCpuSeconds(server.pid) - serverBefore,
+        };
         const downloaded = await downloadedSince(server, USER.name, logOffset);
         if (downloaded !== undefined) sample.downloadedMb = downloaded;
         const written = (prepared.target as { destination?: { user: string; password: string } })
@@ -483,6 +539,10 @@ async function main(): Promise<void> {
         server,
         full,
       );
+    if (values.trace) {
+      mkdirSync(values.trace, { recursive: true });
+      await traceScenarios(only, target, values.trace, server, full);
+    }
   } finally {
     await server.stop();
   }

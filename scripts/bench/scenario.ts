@@ -10,6 +10,7 @@ import type { ImapFlow } from 'imapflow';
 import { rawFetchAll } from './raw-client.js';
 import { rawStreamCopy } from './raw-stream-copy.js';
 import { watchMemory } from './memory-at-peak.js';
+import { commandTracer } from './command-trace.js';
 
 // Libraries load only in the scenarios that use them, so the raw client's time and memory
 // are not inflated by code it never runs.
@@ -70,12 +71,19 @@ async function connector(target: Target, firstRow: () => void, select: string): 
   };
   const { readStream } = await import('../../src/index.js');
   let count = 0;
-  for await (const row of readStream(config, 'ALL', { select })) {
+  for await (const row of readStream(config, 'ALL', { select, ...tracing() })) {
     if (count === 0) firstRow();
     if (row) count++;
   }
+  traced();
   return count;
 }
+
+// --trace in run-bench: BENCH_TRACE names the file the run's command timeline goes to.
+const tracer = process.env.BENCH_TRACE ? commandTracer() : undefined;
+const tracing = (): { logger?: ReturnType<typeof commandTracer>['logger'] } =>
+  tracer ? { logger: tracer.logger } : {};
+const traced = (): void => tracer?.save(process.env.BENCH_TRACE!);
 
 async function connectorImport(target: Target, firstRow: () => void): Promise<number> {
   const { runImport } = await import('../../src/index.js');
@@ -98,7 +106,8 @@ async function connectorImport(target: Target, firstRow: () => void): Promise<nu
         },
         state: target.state!,
       };
-  const result = await runImport(source, { destination }, { onProgress: firstRow });
+  const result = await runImport(source, { destination }, { onProgress: firstRow, ...tracing() });
+  traced();
   return result.totals.seen;
 }
 
