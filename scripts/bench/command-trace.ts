@@ -26,9 +26,13 @@ export function commandTracer(): {
   const keep = (entry: LogEntry): void => {
     const src = String(entry.src ?? '');
     const msg = String(entry.msg ?? '').slice(0, 120);
-    // Only UID FETCH lines (nothing of a login) and the tagged answers to our own commands.
+    // Only UID FETCH and APPEND lines (nothing of a login) and the answers to our commands.
     const dir =
-      src.endsWith(':c') && / UID FETCH /.test(msg) ? 'c' : src === 'connector:s' ? 's' : undefined;
+      src.endsWith(':c') && / (UID FETCH|APPEND) /.test(msg)
+        ? 'c'
+        : src === 'connector:s'
+          ? 's'
+          : undefined;
     if (!dir) return;
     lines.push({ t: Math.round((performance.now() - started) * 100) / 100, dir, msg });
   };
@@ -38,8 +42,27 @@ export function commandTracer(): {
   };
 }
 
-/** A FETCH's kind: its items, with the UID set and partial offsets left out. */
+interface Span {
+  from: number;
+  to: number;
+  kind: string;
+}
+
+/** The time covered by at least one of the spans (pipelined commands overlap). */
+function covered(spans: readonly Span[]): number {
+  const sorted = [...spans].sort((a, b) => a.from - b.from);
+  let total = 0;
+  let end = -Infinity;
+  for (const span of sorted) {
+    total += Math.max(0, span.to - Math.max(span.from, end));
+    end = Math.max(end, span.to);
+  }
+  return total;
+}
+
+/** A command's kind: an APPEND, or a FETCH's items with the UID set and offsets left out. */
 function kindOf(command: string): string {
+  if (/^\S+ APPEND /.test(command)) return 'APPEND';
   const items = command.replace(/^\S+ UID FETCH \S+ /, '');
   return items.replace(/<\d+\.(\d+)>/g, (_, length: string) =>
     length === '2' ? '<end>' : '<part>',
@@ -56,15 +79,16 @@ export function sourceGaps(path: string): string[] {
     .filter(Boolean)
     .map((text) => JSON.parse(text) as TraceLine);
   const sent = new Map<string, { t: number; kind: string }>();
-  const fetches: { from: number; to: number; kind: string }[] = [];
+  const fetches: Span[] = [];
+  const appends: Span[] = [];
   for (const line of lines) {
     const tag = line.msg.split(' ')[0]!;
-    if (line.dir === 'c' && / UID FETCH /.test(line.msg))
-      sent.set(tag, { t: line.t, kind: kindOf(line.msg) });
+    if (line.dir === 'c') sent.set(tag, { t: line.t, kind: kindOf(line.msg) });
     const open = sent.get(tag);
     if (line.dir === 's' && open) {
       sent.delete(tag);
-      fetches.push({ from: open.t, to: line.t, kind: open.kind });
+      const span = { from: open.t, to: line.t, kind: open.kind };
+      (open.kind.startsWith('APPEND') ? appends : fetches).push(span);
     }
   }
   if (fetches.length === 0) return ['no UID FETCH answered in the trace'];
@@ -80,7 +104,14 @@ export function sourceGaps(path: string): string[] {
     gaps.set(key, { count: sum.count + 1, ms: sum.ms + gap });
   }
   const ms = (value: number): string => `${Math.round(value)} ms`;
+  const destination =
+    appends.length === 0
+      ? []
+      : [
+          `${appends.length} APPENDs over ${ms(appends.at(-1)!.to - appends[0]!.from)}, one or more outstanding ${ms(covered(appends))}`,
+        ];
   return [
+    ...destination,
     `${fetches.length} UID FETCHes over ${ms(window)}, outstanding ${ms(outstanding)}; the source idle between them:`,
     ...[...gaps]
       .sort((a, b) => b[1].ms - a[1].ms)

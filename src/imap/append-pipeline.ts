@@ -194,6 +194,9 @@ export class AppendPipeline {
       this.tagged = undefined;
       const waiting = this.waiting.get(result.tag)!;
       this.waiting.delete(result.tag);
+      // Logged as the bulk FETCH's answers are: the tagged line carries no secret.
+      const answer = `${result.tag} ${result.status} ${result.text}`;
+      this.session.logger.debug({ src: 'connector:s', msg: answer });
       waiting.resolve(result);
       if (this.waiting.size === 0) {
         // Answered before its literal was all written (Dovecot refuses an APPEND over its size
