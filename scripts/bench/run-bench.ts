@@ -337,41 +337,47 @@ function printTable(
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
 }
 
-/** One more run of each connector scenario with its commands traced (command-trace.ts). */
-async function traceScenarios(
+/** What runs after the measured ones need: the scenarios and how to give each a fresh destination. */
+interface ExtraRuns {
+  names: Name[];
+  target: BaseTarget;
+  server: DovecotServer;
+  full: { user: string; password: string };
+}
+
+/** One more run of each scenario, its destination made and removed as for a measured run. */
+async function oneMoreRun(
+  extra: ExtraRuns,
   names: Name[],
-  target: BaseTarget,
-  dir: string,
-  server: DovecotServer,
-  full: { user: string; password: string },
+  run: (name: Name, target: object) => Promise<void>,
 ): Promise<void> {
-  for (const name of names.filter((n) => n.startsWith('connector-') || n.startsWith('import-'))) {
-    const prepared = prepareRun(name, target, server, full);
-    const path = join(dir, `${name}.trace.jsonl`);
-    await runScenario(name, prepared.target, undefined, path);
+  for (const name of names) {
+    const prepared = prepareRun(name, extra.target, extra.server, extra.full);
+    await run(name, prepared.target);
     prepared.cleanup();
-    console.log(`
-Commands of ${name} (${path}):`);
-    for (const line of sourceGaps(path)) console.log(`  ${line}`);
   }
 }
 
+/** One more run of each connector scenario with its commands traced (command-trace.ts). */
+function traceScenarios(extra: ExtraRuns, dir: string): Promise<void> {
+  const traced = extra.names.filter((n) => n.startsWith('connector-') || n.startsWith('import-'));
+  return oneMoreRun(extra, traced, async (name, target) => {
+    const path = join(dir, `${name}.trace.jsonl`);
+    await runScenario(name, target, undefined, path);
+    console.log(`\nCommands of ${name} (${path}):`);
+    for (const line of sourceGaps(path)) console.log(`  ${line}`);
+  });
+}
+
 /** One more run of each scenario under --cpu-prof, and where its CPU time went. */
-async function profileScenarios(
-  names: Name[],
-  target: BaseTarget,
-  dir: string,
-  server: DovecotServer,
-  full: { user: string; password: string },
-): Promise<void> {
-  for (const name of names) {
-    const prepared = prepareRun(name, target, server, full);
-    await runScenario(name, prepared.target, dir);
-    prepared.cleanup();
+function profileScenarios(extra: ExtraRuns, dir: string): Promise<void> {
+  const profiled = extra.names.filter((name) => name !== 'mbsync-imap');
+  return oneMoreRun(extra, profiled, async (name, target) => {
+    await runScenario(name, target, dir);
     console.log(`\nCPU profile of ${name} (${join(dir, `${name}.cpuprofile`)}), top self time:`);
     for (const spot of summarizeProfile(join(dir, `${name}.cpuprofile`)))
       console.log(`  ${formatHotSpot(spot)}`);
-  }
+  });
 }
 
 async function main(): Promise<void> {
@@ -531,17 +537,11 @@ async function main(): Promise<void> {
       ) + '\n',
     );
     console.log(`\nWritten to ${out}`);
-    if (values.profile)
-      await profileScenarios(
-        only.filter((name) => name !== 'mbsync-imap'),
-        target,
-        values.profile,
-        server,
-        full,
-      );
+    const extra: ExtraRuns = { names: only, target, server, full };
+    if (values.profile) await profileScenarios(extra, values.profile);
     if (values.trace) {
       mkdirSync(values.trace, { recursive: true });
-      await traceScenarios(only, target, values.trace, server, full);
+      await traceScenarios(extra, values.trace);
     }
   } finally {
     await server.stop();

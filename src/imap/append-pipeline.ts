@@ -194,13 +194,10 @@ export class AppendPipeline {
       this.tagged = undefined;
       const waiting = this.waiting.get(result.tag)!;
       this.waiting.delete(result.tag);
-      // Logged as the bulk FETCH's answers are: the tagged line carries no secret.
-      const answer = `${result.tag} ${result.status} ${result.text}`;
-      this.session.logger.debug({ src: 'connector:s', msg: answer });
+      this.session.logger.debug({ src: 'connector:s', msg: `${result.tag} ${result.status}` });
       waiting.resolve(result);
       if (this.waiting.size === 0) {
-        // Answered before its literal was all written (Dovecot refuses an APPEND over its size
-        // limit at once, and reads the literal still): imapflow waits for the last byte.
+        // Answered before its literal's end (Dovecot refuses too large at once): held till written.
         if (this.writing) this.held = [rest];
         else this.giveBack(rest);
         return;

@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { uidFetchLine } from './command-line.js';
 import { SILENT_LOGGER, type Logger } from '../operation-options.js';
-import { borrowSocket, nextTag, type Consumed } from './borrow-socket.js';
+import { borrowSocket, logAnswer, nextTag, type Consumed } from './borrow-socket.js';
 import {
   FetchResponseParser,
   type BulkMessage,
@@ -41,7 +41,7 @@ export function bulkFetch(
   const matcher = new FetchMatcher(request.uids, request.required, request.onMessage);
   let outcome: Consumed<MatchedFetch> = { done: false };
   const onTagged = (result: TaggedResult, rest: Buffer): void => {
-    logger.debug({ src: 'connector:s', msg: `${tag} ${result.status} ${result.text}` });
+    logAnswer(logger, tag, result);
     outcome =
       result.status === 'OK'
         ? { done: true, value: matcher.result(), rest }
