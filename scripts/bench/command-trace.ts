@@ -104,15 +104,18 @@ export function sourceGaps(path: string): string[] {
     gaps.set(key, { count: sum.count + 1, ms: sum.ms + gap });
   }
   const ms = (value: number): string => `${Math.round(value)} ms`;
+  const appended = appends.length === 0 ? 0 : appends.at(-1)!.to - appends[0]!.from;
   const destination =
     appends.length === 0
       ? []
       : [
-          `${appends.length} APPENDs over ${ms(appends.at(-1)!.to - appends[0]!.from)}, one or more outstanding ${ms(covered(appends))}`,
+          `${appends.length} APPENDs over ${ms(appended)}, ` +
+            `one or more outstanding ${ms(covered(appends))}`,
         ];
   return [
     ...destination,
-    `${fetches.length} UID FETCHes over ${ms(window)}, outstanding ${ms(outstanding)}; the source idle between them:`,
+    `${fetches.length} UID FETCHes over ${ms(window)}, outstanding ${ms(outstanding)}; ` +
+      'the source idle between them:',
     ...[...gaps]
       .sort((a, b) => b[1].ms - a[1].ms)
       .slice(0, 8)

@@ -42,9 +42,9 @@ export function listedDropped(
 
 /**
  * Before a listed message is read again while nothing came through in this run (the rest was
- * copied by earlier runs): another message under 1 MB (or maxMessageSize) is retrieved whole and dropped, which
- * shows that the connection carries mail (read/prove-carriage.ts), so its drops count against
- * it and the run does not fail on it run after run.
+ * copied by earlier runs): another message under 1 MB (or maxMessageSize) is retrieved whole
+ * and dropped, which shows that the connection carries mail (read/prove-carriage.ts), so its
+ * drops count against it and the run does not fail on it run after run.
  * @param suspects the numbers of the messages listed for dropping the connection
  * @throws the connection's fault (the run reconnects)
  */

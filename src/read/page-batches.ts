@@ -40,7 +40,10 @@ export function batchesOf(source: PageSource, uids: number[], ctx: RowContext): 
   return batches;
 }
 
-/** Waits before a batch's commands: the delay between messages (not before a page's first), the pace. */
+/**
+ * Waits before a batch's commands: the delay between messages (not before a page's first),
+ * then the run's pace.
+ */
 export async function waitTurn(source: PageSource, first: boolean): Promise<void> {
   const { session, config } = source;
   if (!first && config.delayBetweenMessagesMs > 0)
