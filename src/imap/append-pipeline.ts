@@ -15,7 +15,7 @@ import { connectionGone, leaseSocket, nextTag, type SocketLease } from './borrow
 import { withCommandDeadline } from './command-deadline.js';
 import { appendLine } from './command-line.js';
 import { appendCommandsOf, SourceStopped, tooLarge, writeAppendCommand } from './append-stream.js';
-import { FetchResponseParser, type TaggedResult } from './fetch-response-parser.js';
+import { FetchResponseParser, logAnswer, type TaggedResult } from './fetch-response-parser.js';
 import { encodeMailboxName } from './mailbox-name.js';
 import type { Session } from './open-session.js';
 import { expandUidSet } from './uid-set.js';
@@ -194,7 +194,7 @@ export class AppendPipeline {
       this.tagged = undefined;
       const waiting = this.waiting.get(result.tag)!;
       this.waiting.delete(result.tag);
-      this.session.logger.debug({ src: 'connector:s', msg: `${result.tag} ${result.status}` });
+      logAnswer(this.session.logger, result);
       waiting.resolve(result);
       if (this.waiting.size === 0) {
         // Answered before its literal's end (Dovecot refuses too large at once): held till written.

@@ -45,11 +45,6 @@ export interface LeaseListener {
   onClose(): void;
 }
 
-/** Logs the tagged answer to one of our commands at debug, as imapflow logs its own: no secret. */
-export function logAnswer(logger: Logger, tag: string, answer: { status: string; text: string }) {
-  logger.debug({ src: 'connector:s', msg: `${tag} ${answer.status} ${answer.text}` });
-}
-
 /** The error a lease reports when the socket closes under it (imapflow's code for it). */
 export function connectionGone(): Error {
   return Object.assign(new Error('Connection not available'), { code: 'NoConnection' });

@@ -1,9 +1,10 @@
 import type { ImapFlow } from 'imapflow';
 import { uidFetchLine } from './command-line.js';
 import { SILENT_LOGGER, type Logger } from '../operation-options.js';
-import { borrowSocket, logAnswer, nextTag, type Consumed } from './borrow-socket.js';
+import { borrowSocket, nextTag, type Consumed } from './borrow-socket.js';
 import {
   FetchResponseParser,
+  logAnswer,
   type BulkMessage,
   type TaggedResult,
 } from './fetch-response-parser.js';
@@ -41,7 +42,7 @@ export function bulkFetch(
   const matcher = new FetchMatcher(request.uids, request.required, request.onMessage);
   let outcome: Consumed<MatchedFetch> = { done: false };
   const onTagged = (result: TaggedResult, rest: Buffer): void => {
-    logAnswer(logger, tag, result);
+    logAnswer(logger, result);
     outcome =
       result.status === 'OK'
         ? { done: true, value: matcher.result(), rest }

@@ -11,6 +11,7 @@ import { fetchProtocolError, LITERAL_AT_END, tokenize } from './fetch-tokens.js'
 import { numberOf, NZ_NUMBER, toMessage, type FetchResponse } from './fetch-message.js';
 import { uidOfDamaged } from './uid-of-damaged.js';
 import { isConnectorError } from '../errors.js';
+import type { Logger } from '../operation-options.js';
 
 export type { BulkMessage, FetchResponse } from './fetch-message.js';
 export { fetchProtocolError } from './fetch-tokens.js';
@@ -20,6 +21,11 @@ export interface TaggedResult {
   text: string;
   /** The tag it answered (several commands may be pending on one socket). */
   tag: string;
+}
+
+/** Logs the tagged answer to one of our commands at debug, as imapflow logs its own: no secret. */
+export function logAnswer(logger: Logger, result: TaggedResult): void {
+  logger.debug({ src: 'connector:s', msg: `${result.tag} ${result.status} ${result.text}` });
 }
 
 /** A tagged NO/BAD as imapflow would report it: status, text and the response code. */

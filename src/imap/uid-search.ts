@@ -1,16 +1,10 @@
 import type { ImapFlow } from 'imapflow';
 import { redactText } from '../config/redact.js';
 import { isConnectorError, makeError, type ConnectorError } from '../errors.js';
-import {
-  borrowSocket,
-  canBorrowSocket,
-  logAnswer,
-  nextTag,
-  type Consumed,
-} from './borrow-socket.js';
+import { borrowSocket, canBorrowSocket, nextTag, type Consumed } from './borrow-socket.js';
 import { classifyError, responseCodeOf, type ErrorContext } from './classify-error.js';
 import { withCommandDeadline } from './command-deadline.js';
-import { taggedError } from './fetch-response-parser.js';
+import { logAnswer, taggedError } from './fetch-response-parser.js';
 import { compileCommand, execCommand, type ImapAttribute } from './imapflow-internals.js';
 import type { Session } from './open-session.js';
 import { SearchResponseParser } from './search-response-parser.js';
@@ -127,7 +121,7 @@ async function streamedSearch(
       (chunk): Consumed<number[]> => {
         const end = parser.push(chunk);
         if (!end) return { done: false };
-        logAnswer(logger, tag, end.result);
+        logAnswer(logger, end.result);
         return end.result.status === 'OK'
           ? { done: true, value: parser.uids(), rest: end.rest }
           : { done: true, error: taggedError('UID SEARCH', end.result), rest: end.rest };
