@@ -114,20 +114,17 @@ async function uidsToCopy(run: FolderRun): Promise<{ uids: number[]; retrying: S
   const uids = pending
     .filter((uid) => !readFaults.givenUp(run.path, run.uidValidity, uid))
     .slice(0, budget.remaining);
-  // Only such messages left, and nothing came through yet: read them after the other folders.
+  // Only such messages left, and nothing came through yet: read them after the other folders;
+  // there, one other message of this folder, read whole, shows the connection carries mail
+  // (prove-carriage.ts).
+  const onlyDropped =
+    uids.length > 0 && uids.every((uid) => last.has(uid)) && !readFaults.cameThrough();
   const deferred = run.job.deferDropped;
-  if (
-    deferred &&
-    uids.length > 0 &&
-    uids.every((uid) => last.has(uid)) &&
-    !readFaults.cameThrough()
-  ) {
+  if (onlyDropped && deferred) {
     deferred.add(run.path);
     return { uids: [], retrying: new Set() };
   }
-  // Still only such messages, and no other folder's mail came through: one other message of
-  // this folder, read whole, shows the connection carries mail (prove-carriage.ts).
-  if (uids.length > 0 && uids.every((uid) => last.has(uid)) && !readFaults.cameThrough()) {
+  if (onlyDropped) {
     await run.job.pace.step(run.job.signal);
     await proveCarriage(session, readFaults, dropped, run.job.config.maxMessageSize);
   }

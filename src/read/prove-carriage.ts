@@ -23,8 +23,8 @@ export function proofMaxBytes(maxMessageSize: number): number {
 
 /**
  * Reads the newest message of the selected folder under proofMaxBytes, other than `suspects`,
- * whole, and notes it as read in `faults`, unless some message came through already.
- * @returns whether the run has its proof now (false: the folder has no such message)
+ * whole, and notes it as read in `faults`, unless some message came through already. A folder
+ * without such a message gives no proof: its suspects then wait for other mail, as before.
  * @throws what the SEARCH or the FETCH throws (a drop is a drop: the caller reconnects)
  */
 export async function proveCarriage(
@@ -32,8 +32,8 @@ export async function proveCarriage(
   faults: ReadFaults,
   suspects: readonly number[],
   maxMessageSize: number,
-): Promise<boolean> {
-  if (faults.cameThrough()) return true;
+): Promise<void> {
+  if (faults.cameThrough()) return;
   const others = await uidSearch(session, [
     { type: 'ATOM', value: 'NOT' },
     { type: 'ATOM', value: 'UID' },
@@ -42,13 +42,12 @@ export async function proveCarriage(
     { type: 'ATOM', value: String(proofMaxBytes(maxMessageSize)) },
   ]);
   const uid = others.at(-1);
-  if (uid === undefined) return false;
+  if (uid === undefined) return;
   const answer = await fetchMessages(session, [uid], { uid: true, source: true });
-  if (!answer.messages.some((message) => message.uid === uid && message.source)) return false;
+  if (!answer.messages.some((message) => message.uid === uid && message.source)) return;
   faults.noteRead(1);
   session.logger.info({
     msg: 'Read one other message whole: the connection carries mail, so its drops are the message',
     uid,
   });
-  return true;
 }
