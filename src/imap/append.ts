@@ -180,7 +180,7 @@ const MULTIAPPEND_MAX_MESSAGES = 100;
  * have come from an IMAP server), never \\Recent, and within its PERMANENTFLAGS.
  */
 export function storableFlags(
-  message: OutgoingMessage,
+  message: Pick<OutgoingMessage, 'flags'>,
   permanent: ReadonlySet<string> | undefined,
 ): string[] {
   return message.flags.filter(

@@ -33,6 +33,9 @@ export interface SocketLease {
    * @throws code NoConnection once the lease has ended: nothing more would reach the server.
    */
   flowing(bytes: number): Promise<void>;
+  /** Stops (and resume() restarts) reading the socket: the server then waits on TCP's window. */
+  pause(): void;
+  resume(): void;
   /** Hands the socket back to imapflow; `rest` (bytes after the last answer) goes to its reader. */
   giveBack(rest: Buffer): void;
   /** Ends the lease by destroying the socket: its state is unknown. */
@@ -108,9 +111,16 @@ export function leaseSocket(client: ImapFlow, listener: LeaseListener): SocketLe
               socket.on('drain', done);
               socket.on('close', done);
             }),
+    pause: () => {
+      if (!ended) socket.pause();
+    },
+    resume: () => {
+      if (!ended) socket.resume();
+    },
     giveBack: (rest) => {
       if (ended) return;
       detach();
+      // pipe() resumes a socket left paused (pause() above).
       socket.pipe(streamer);
       if (rest.length > 0) streamer.write(rest);
     },

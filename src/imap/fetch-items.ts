@@ -14,6 +14,7 @@ export function fetchItemsText(query: FetchQueryObject): string {
   if (query.threadId) items.push('X-GM-THRID');
   if (Array.isArray(query.headers) && query.headers.length > 0)
     items.push(headerFieldsItem(query.headers));
+  else if (query.headers === true) items.push('BODY.PEEK[HEADER]');
   for (const section of query.bodyParts ?? []) items.push(bodyPartItem(String(section)));
   if (query.source) items.push(`BODY.PEEK[]${partialOf(query.source)}`);
   return `(${items.join(' ')})`;

@@ -23,6 +23,7 @@ import { finishCarried, storeBatch, type StepCarry } from './store-batch.js';
 import { syncFlags } from './flag-sync.js';
 import { mirrorDeletions } from './mirror-deletions.js';
 import { DROPPED, READ_WHOLE } from './job-state.js';
+import { pipeBatch, pipes } from './piped-batch.js';
 
 export type { FolderJob } from './folder-run.js';
 
@@ -209,12 +210,31 @@ function lighterQuery(query: FetchQueryObject): FetchQueryObject {
 }
 
 /**
- * The copy loop. Without post-read actions the source session is free while a batch is
+ * The copy: through the pipe where the folder can (piped-batch.ts), each batch's leftovers
+ * read whole; else every batch read whole.
+ */
+async function copyInBatches(
+  run: FolderRun,
+  uids: number[],
+  retrying: ReadonlySet<number>,
+): Promise<void> {
+  if (!pipes(run)) return copyReadingWhole(run, uids, retrying);
+  const { config } = run.job;
+  const count = Math.min(config.maxQueueDepth, config.pageSize);
+  // What the pipe leaves is read whole at the folder's end: a few round trips, not a few per batch.
+  const left: number[] = [];
+  for (const planned of await batchesOf(run, uids, count, true))
+    left.push(...(await notingDrops(run, planned.uids, pipeBatch(run, planned, retrying))));
+  await copyReadingWhole(run, left, retrying);
+}
+
+/**
+ * The copy loop of batches read whole. Without post-read actions the source session is free while a batch is
  * stored, so the next batch is fetched meanwhile (at most one batch waits: bounded memory).
  * For a destination that lets go of the sources once stored, each batch's literals live in an
  * arena whose slabs the batches after it reuse (imap/literal-arena.ts).
  */
-async function copyInBatches(
+async function copyReadingWhole(
   run: FolderRun,
   uids: number[],
   retrying: ReadonlySet<number>,

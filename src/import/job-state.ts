@@ -49,6 +49,15 @@ export const REQUEUED: Omit<FailedMessage, 'uid'> = {
  * (streamed-source.ts): read whole from then on, so that it can fail alone instead of failing
  * its mailbox at every attempt.
  */
+/**
+ * How a message the pipe left to be read whole is listed until it is (piped-batch.ts): the
+ * messages after it may settle first, and a crash between cannot leave it behind the checkpoint.
+ */
+export const READ_AFTER: Omit<FailedMessage, 'uid'> = {
+  code: 'CONNECTION_LOST',
+  message: 'The run stopped before this message was copied; it is copied again.',
+};
+
 export const READ_WHOLE: Omit<FailedMessage, 'uid'> = {
   code: 'MESSAGE_UNAVAILABLE',
   message:

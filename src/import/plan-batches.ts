@@ -12,6 +12,11 @@ import { streamAbove } from './streamed-source.js';
  * (docs/performance.md, 2026-12-04 night).
  */
 export const IMPORT_BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * Source bytes per batch copied through the pipe (piped-batch.ts), which holds none of them:
+ * the bound is what one fault sends again, and a batch's headers and intents.
+ */
+export const PIPED_BATCH_BYTES = 32 * 1024 * 1024;
 // UIDs per RFC822.SIZE FETCH when planning the batches: a bounded answer for any folder.
 const SIZES_PER_FETCH = 5000;
 
@@ -42,18 +47,20 @@ export interface PlannedBatch {
  * The UIDs in batches of at most `count` messages and the byte budget (a batch of 100 with
  * attachments of a few MB each held 350 MB). The sizes also say which messages are over
  * maxMessageSize: they count as nothing, as they are never downloaded. A message larger than
- * a batch is a batch of its own, streamed when the destination can take it so.
+ * a batch is a batch of its own, streamed when the destination can take it so. `piped`:
+ * batches for the pipe, which holds no message, so none streams on its own.
  */
 export async function batchesOf(
   run: FolderRun,
   uids: number[],
   count: number,
+  piped = false,
 ): Promise<PlannedBatch[]> {
   if (uids.length === 0) return [];
   const sizes = await sizesOf(run, uids);
   const max = run.job.config.maxMessageSize;
-  const budget = run.job.sink.batchBytes ?? IMPORT_BATCH_BYTES;
-  const streamsOver = streamAbove(run, budget);
+  const budget = piped ? PIPED_BATCH_BYTES : (run.job.sink.batchBytes ?? IMPORT_BATCH_BYTES);
+  const streamsOver = piped ? undefined : streamAbove(run, budget);
   const batches: PlannedBatch[] = [];
   let current: PlannedBatch = { uids: [], oversized: new Set() };
   let bytes = 0;

@@ -151,7 +151,10 @@ interface SentStep {
 }
 
 /** Writes the step's APPENDs down before they are sent (IMAP destinations). */
-async function writeIntents(run: FolderRun, toStore: readonly SourceMessage[]): Promise<void> {
+export async function writeIntents(
+  run: FolderRun,
+  toStore: readonly Pick<SourceMessage, 'uid' | 'identity'>[],
+): Promise<void> {
   const { sink, state } = run.job;
   if (!sink.needsIntent || toStore.length === 0) return;
   await state.beginIntents(
@@ -224,9 +227,9 @@ async function settleStep(
  * of later runs; written before the checkpoint moves past them (a crash between the two
  * copies them again).
  */
-async function recordCopied(
+export async function recordCopied(
   run: FolderRun,
-  group: readonly SourceMessage[],
+  group: readonly Pick<SourceMessage, 'uid' | 'flags' | 'identity'>[],
   ok: readonly number[],
 ): Promise<void> {
   if (!run.job.syncFlags && !run.job.mirrorDeletions) return;

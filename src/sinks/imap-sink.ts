@@ -1,6 +1,7 @@
 import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
+import { pipeAppends } from '../imap/pipe-appends.js';
 import { AppendPipeline } from '../imap/append-pipeline.js';
 import { canPipelineAppends } from '../imap/append-stream.js';
 import { removeImapCopies, syncImapFlags } from './imap-copies.js';
@@ -124,6 +125,26 @@ export class ImapSink implements Sink {
         }),
       syncFlags: (changes) => onTarget(session, () => syncImapFlags(session, destination, changes)),
       removeCopies: (gone) => onTarget(session, () => removeImapCopies(session, destination, gone)),
+      pipe: canPipelineAppends(session)
+        ? async (source, messages) => {
+            // The pipe leases the target's socket: no APPEND of the pipeline may be in flight.
+            await appends.settled();
+            const outcome = await onTarget(session, () =>
+              pipeAppends(source, session, destination, messages),
+            );
+            for (const message of messages) {
+              if (!outcome.stored.has(message.uid)) continue;
+              const copy = outcome.stored.get(message.uid);
+              for (const index of indexes.values()) index.add(message.identity, copy);
+            }
+            const { fatal, ...done } = outcome;
+            if (!fatal) return done;
+            const error = fatal.atSource
+              ? source.asError(fatal.error)
+              : session.asError(fatal.error).withDetails({ side: 'destination' });
+            return { ...done, fatal: { ...fatal, error } };
+          }
+        : undefined,
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
         const result = await appends.send(
           messages.map((message) => ({

@@ -1,6 +1,8 @@
 import type { ConnectorError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import type { MessageBytes } from '../imap/streamed-body.js';
+import type { Session } from '../imap/open-session.js';
+import type { NamedPipeOutcome, PipedMessage } from '../imap/pipe-appends.js';
 import type { MessageIdentity } from '../write/message-identity.js';
 
 /** One source message on its way to a destination. */
@@ -67,6 +69,19 @@ export interface FolderSink {
    * writes it a chunk at a time as the source gives it, and never holds it whole.
    */
   readonly streamsLargeSources?: boolean;
+  /**
+   * Optional: copies messages straight from the source session's selected folder, each body
+   * written on as it arrives (imap/pipe-appends.ts); their intents are written before. What
+   * is neither stored nor refused was not sent; a fatal error is named for its side (the
+   * destination's carries side: 'destination'). Only where the destination can (an IMAP
+   * target with pipelined MULTIAPPEND).
+   */
+  readonly pipe?:
+    | ((
+        source: Session,
+        messages: readonly (PipedMessage & { identity: MessageIdentity })[],
+      ) => Promise<NamedPipeOutcome>)
+    | undefined;
   /** Optional: source bytes one read batch may hold for this destination (IMPORT_BATCH_BYTES when absent). */
   readonly batchBytes?: number;
 }

@@ -10,6 +10,8 @@ export type FaultMode =
   | { kind: 'pass' }
   | { kind: 'cut'; afterServerBytes: number; connections?: number }
   | { kind: 'silent'; afterServerBytes: number; connections?: number }
+  /** Cut once the client has sent more than this: a destination lost mid-APPEND. */
+  | { kind: 'cutClient'; afterClientBytes: number; connections?: number }
   /**
    * Each command line the client sends is replaced by `command(line)` (CRLF not included):
    * a server's answer to another command than asked, for what Dovecot cannot be made to refuse.
@@ -102,7 +104,20 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     let fromServer = 0;
     let faulted = false;
     let tail = '';
-    client.on('data', clientWriter(connectionMode, upstream));
+    let fromClient = 0;
+    const write = clientWriter(connectionMode, upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (faulted) return;
+      fromClient += chunk.length;
+      if (connectionMode.kind === 'cutClient' && fromClient > connectionMode.afterClientBytes) {
+        faulted = true;
+        faults++;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      write(chunk);
+    });
     upstream.on('data', (chunk: Buffer) => {
       if (chunk.includes('* BYE')) uncount();
       if (faulted) return;

@@ -210,16 +210,34 @@ describe('import batches bounded by bytes', () => {
     return { result, sourceFetches };
   }
 
-  it('reads large messages a few at a time (IMPORT_BATCH_BYTES per batch) and copies them exactly', async () => {
+  it('reads large messages a few at a time (IMPORT_BATCH_BYTES per batch) and copies them exactly, when batches are read whole', async () => {
     const source = freshUser('bs');
     const destination = freshUser('bt');
+    // The pipe holds no message (piped-import.int.test.ts): batches are read whole without it.
+    process.env.IMAP_CONNECTOR_PIPE = 'off';
+    try {
+      const { result, sourceFetches } = await importLarge(
+        source,
+        importTarget(destination, tempFile('state.db')),
+      );
+      expect(result.totals).toMatchObject({ seen: 5, copied: 5, failed: 0 });
+      expect(await snapshot(destination)).toEqual(await snapshot(source));
+      expect(sourceFetches).toHaveLength(3);
+    } finally {
+      delete process.env.IMAP_CONNECTOR_PIPE;
+    }
+  });
+
+  it('through the pipe, reads them in one FETCH whose bodies go straight into the destination', async () => {
+    const source = freshUser('bp');
+    const destination = freshUser('bq');
     const { result, sourceFetches } = await importLarge(
       source,
       importTarget(destination, tempFile('state.db')),
     );
     expect(result.totals).toMatchObject({ seen: 5, copied: 5, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
-    expect(sourceFetches).toHaveLength(3);
+    expect(sourceFetches).toEqual(['UID FETCH 1:5 (UID BODY.PEEK[])']);
   });
 
   it('reads the same messages into the archive in one batch (its own 16 MB budget)', async () => {

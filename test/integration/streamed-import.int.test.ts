@@ -4,6 +4,10 @@
  * written as they arrive, stored byte for byte; a message that cannot be known from its first
  * chunk is read whole; a source cut midway leaves nothing partial at the destination, and the
  * next run (or the run's own reconnect) ends with exactly the source's messages.
+ *
+ * This is the path of imports that cannot pipe (piped-import.int.test.ts covers the pipe):
+ * those with a post-read action or a delay between messages. The pipe is switched off here
+ * (IMAP_CONNECTOR_PIPE=off) so that every import of this file takes it.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +28,13 @@ import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const MB = 1024 * 1024;
+
+beforeAll(() => {
+  process.env.IMAP_CONNECTOR_PIPE = 'off';
+});
+afterAll(() => {
+  delete process.env.IMAP_CONNECTOR_PIPE;
+});
 
 /** A message of about `megabytes` MB: base64 lines of random bytes, and a NUL at `nulAt` when asked. */
 function large(subject: string, megabytes: number, options: { id?: null; nulAt?: number } = {}) {

@@ -1,0 +1,141 @@
+/**
+ * A batch copied without holding its messages (issue 30, item 1): the headers first, which
+ * give the dedupe keys, so duplicates are settled and intents written before any byte is
+ * appended; then one FETCH of the bodies piped into the destination's MULTIAPPEND
+ * (imap/pipe-appends.ts). Whatever the pipe did not store (no Message-ID in the header, a
+ * command the destination refused, a message the source did not give) is left to be read
+ * whole, the way that knows every per-message failure.
+ */
+import type { FetchQueryObject } from 'imapflow';
+import { fetchMessages } from '../imap/fetch-messages.js';
+import type { PipedMessage } from '../imap/pipe-appends.js';
+import { BatchDedupe, identifyHead, type MessageIdentity } from '../write/message-identity.js';
+import { importStopped, type FolderRun } from './folder-run.js';
+import { READ_AFTER } from './job-state.js';
+import type { PlannedBatch } from './plan-batches.js';
+import { recordCopied, writeIntents } from './store-batch.js';
+
+// IMAP_CONNECTOR_PIPE=off copies every batch by reading it whole first, should a server's
+// answers ever trip the pipe (read at each folder: the tests of the other path set it).
+const pipeSwitchedOn = (): boolean => process.env.IMAP_CONNECTOR_PIPE !== 'off';
+
+const HEADS: FetchQueryObject = {
+  uid: true,
+  flags: true,
+  internalDate: true,
+  size: true,
+  headers: true,
+};
+
+type Head = PipedMessage & { identity: MessageIdentity };
+
+/**
+ * Whether this folder's batches are piped: a destination that can, dedupe by Message-ID (the
+ * keys are in the header), no row kept, no post-read action (the source session serves the
+ * pipe until its end) and no delay between messages.
+ */
+export function pipes(run: FolderRun): boolean {
+  const { sink, mode, keepsRows, config } = run.job;
+  return (
+    pipeSwitchedOn() &&
+    sink.pipe !== undefined &&
+    sink.contentHashOptionalWithId === true &&
+    mode === 'message-id' &&
+    !keepsRows &&
+    !run.acting &&
+    config.delayBetweenMessagesMs === 0
+  );
+}
+
+/**
+ * Copies a planned batch through the pipe. The messages it leaves by design (no Message-ID in
+ * the header, ...) are listed first, unless `listed` (as failed) already, so that settling the
+ * rest cannot move the checkpoint past them; those it meant to store have intents.
+ * @returns the UIDs it left, to be read whole (which lists their failures)
+ * @throws ABORTED before the batch; the fatal error of the pipe (either side's connection)
+ *   once what it stored is settled
+ */
+export async function pipeBatch(
+  run: FolderRun,
+  planned: PlannedBatch,
+  listed: ReadonlySet<number>,
+): Promise<number[]> {
+  const { session, sink, signal } = run.job;
+  await run.job.pace.step(signal);
+  if (signal?.aborted) throw importStopped();
+  const heads = await headsOf(run, planned);
+  const present = heads.length > 0 ? await sink.contains(heads.map((h) => h.identity)) : [];
+  const dedupe = new BatchDedupe(run.job.mode);
+  const duplicates = heads.filter((head, i) => dedupe.isDuplicate(head.identity, present[i]!));
+  const toStore = heads.filter((head) => !duplicates.includes(head));
+  const piped = new Set(heads.map((head) => head.uid));
+  const left = planned.uids.filter((uid) => !piped.has(uid) && !listed.has(uid));
+  await run.job.state.listFailed(
+    run.path,
+    run.uidValidity,
+    left.map((uid) => ({ uid, ...READ_AFTER })),
+  );
+  await settlePiped(run, duplicates, duplicates);
+  await writeIntents(run, toStore);
+  const outcome = toStore.length > 0 ? await sink.pipe!(session, toStore) : undefined;
+  const stored = toStore.filter((head) => outcome?.stored.has(head.uid));
+  await settlePiped(run, stored, []);
+  if (outcome?.fatal) {
+    // Known not stored: no intent of theirs stays to be checked at the destination, and they
+    // are listed to be copied again whatever the checkpoint (listed before a drop's own listing,
+    // which then stands).
+    for (const uid of outcome.fatal.unsent)
+      await run.job.state.requeueIntent(run.path, run.uidValidity, uid);
+    throw signal?.aborted ? importStopped() : outcome.fatal.error;
+  }
+  const done = new Set([...duplicates, ...stored].map((head) => head.uid));
+  return planned.uids.filter((uid) => !done.has(uid));
+}
+
+/**
+ * Each message's flags, date, size and dedupe keys, from its header. Left out (so read
+ * whole): messages over maxMessageSize, listed as unreadable before, without a Message-ID in
+ * the header, or whose FETCH failed.
+ */
+async function headsOf(run: FolderRun, planned: PlannedBatch): Promise<Head[]> {
+  const wanted = planned.uids.filter(
+    (uid) => !planned.oversized.has(uid) && !run.readWhole?.has(uid),
+  );
+  const { messages } = await fetchMessages(run.job.session, wanted, HEADS);
+  const heads: Head[] = [];
+  for (const message of messages.sort((a, b) => a.uid - b.uid)) {
+    const identity = message.headers ? identifyHead(message.headers) : undefined;
+    if (!identity || message.size === undefined) continue;
+    const date = message.internalDate === undefined ? undefined : new Date(message.internalDate);
+    heads.push({
+      uid: message.uid,
+      flags: [...(message.flags ?? [])],
+      internalDate: date && !Number.isNaN(date.getTime()) ? date : undefined,
+      size: message.size,
+      identity,
+    });
+  }
+  return heads;
+}
+
+/**
+ * Records messages now at the destination (copied, or `duplicates` already there) in one
+ * transaction and in the result. Intents make this safe in any order: a message of the batch
+ * not yet settled has one, checked by the next run whatever the checkpoint.
+ */
+async function settlePiped(
+  run: FolderRun,
+  heads: readonly Head[],
+  duplicates: readonly Head[],
+): Promise<void> {
+  if (heads.length === 0) return;
+  const { result } = run;
+  const uids = heads.map((head) => head.uid);
+  result.seen += heads.length;
+  result.duplicates += duplicates.length;
+  result.copied += heads.length - duplicates.length;
+  if (duplicates.length === 0) result.bytes += heads.reduce((sum, head) => sum + head.size, 0);
+  await recordCopied(run, heads, uids);
+  await run.job.state.settle(run.path, run.uidValidity, uids, [], false);
+  run.job.onProgress?.(result);
+}
