@@ -33,6 +33,11 @@ export interface SocketLease {
    * @throws code NoConnection once the lease has ended: nothing more would reach the server.
    */
   flowing(bytes: number): Promise<void>;
+  /**
+   * Corks the socket until this turn of the event loop ends: what is written meanwhile (the
+   * slices of one source chunk, a message's head and bytes) leaves in one writev.
+   */
+  holdWrites(): void;
   /** Stops (and resume() restarts) reading the socket: the server then waits on TCP's window. */
   pause(): void;
   resume(): void;
@@ -65,6 +70,7 @@ export function leaseSocket(client: ImapFlow, listener: LeaseListener): SocketLe
   if (!lent) return undefined;
   const { socket, streamer } = lent;
   let ended = false;
+  let holding = false;
   const detach = (): void => {
     ended = true;
     socket.off('data', onData);
@@ -111,6 +117,15 @@ export function leaseSocket(client: ImapFlow, listener: LeaseListener): SocketLe
               socket.on('drain', done);
               socket.on('close', done);
             }),
+    holdWrites: () => {
+      if (ended || holding) return;
+      holding = true;
+      socket.cork();
+      setImmediate(() => {
+        holding = false;
+        socket.uncork();
+      });
+    },
     pause: () => {
       if (!ended) socket.pause();
     },

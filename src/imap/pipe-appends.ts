@@ -12,20 +12,19 @@
 import type { ConnectorError } from '../errors.js';
 import { abortedError } from '../sleep.js';
 import { selectForAppend, storableFlags } from './append.js';
-import { connectionGone, leaseSocket, nextTag, type SocketLease } from './borrow-socket.js';
+import { nextTag } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
 import { appendedMessageHead, appendLine } from './command-line.js';
-import { FetchResponseParser, logAnswer, type TaggedResult } from './fetch-response-parser.js';
+import type { TaggedResult } from './fetch-response-parser.js';
 import { encodeMailboxName, imapDateTime } from './mailbox-name.js';
 import type { Session } from './open-session.js';
 import { PipedFetch } from './piped-fetch.js';
+import { TargetWriter } from './target-writer.js';
 import { expandUidSet } from './uid-set.js';
 
 // One MULTIAPPEND's bounds, as append.ts's: a refusal undoes the whole command (RFC 3502).
 const COMMAND_MAX_MESSAGES = 100;
 const COMMAND_MAX_BYTES = 8 * 1024 * 1024;
-// Bytes the target's send buffer may hold before the source is read further.
-const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 const APPENDUID = /^\[APPENDUID \d+ ([\d:,]+)\]/i;
 
 /** A message to copy: its UID at the source, and what its APPEND carries besides the bytes. */
@@ -37,7 +36,7 @@ export interface PipedMessage {
   size: number;
 }
 
-export interface PipeOutcome {
+export interface PipeResult {
   /** Source UID -> the copy's UID at the destination (undefined when the server did not say). */
   stored: Map<number, number | undefined>;
   /** Messages of commands the destination refused: none of them stored. */
@@ -50,9 +49,29 @@ export interface PipeOutcome {
   fatal?: { error: unknown; atSource: boolean; unsent: number[] };
 }
 
-/** A PipeOutcome whose fatal error is named for its side (what a FolderSink's pipe returns). */
-export interface NamedPipeOutcome extends Omit<PipeOutcome, 'fatal'> {
+/** A PipeResult whose fatal error is named for its side (what a FolderSink's pipe gives). */
+export interface NamedPipeResult extends Omit<PipeResult, 'fatal'> {
   fatal?: { error: ConnectorError; atSource: boolean; unsent: number[] };
+}
+
+/**
+ * A pipe whose source FETCH has ended, so the source session is free; the destination may
+ * still be answering its last commands.
+ */
+export interface Pipe<R = PipeResult> {
+  /** The writes stopped early (a fault, an abort): `answered` comes at once and has `fatal`. */
+  stopped: boolean;
+  /** Once every command written is answered: what became of the messages. */
+  answered: Promise<R>;
+}
+
+/** A pipe's commands so far: each with its messages and answer; those written to their end. */
+interface Copy {
+  commands: { uids: number[]; answer: Promise<TaggedResult> }[];
+  /** Messages in commands written to their end: the destination may hold them. */
+  ended: Set<number>;
+  /** A command is being written: cut off, it stores nothing. */
+  open: boolean;
 }
 
 // Messages piped by this process: the tests see that the path is taken.
@@ -62,89 +81,136 @@ export function pipedMessagesSoFar(): number {
 }
 
 /**
- * Copies `messages` from the source's selected folder into `folder` at the target. What is
- * neither stored nor refused was not sent (the source did not give it, APPENDLIMIT, or a
- * fault): the caller decides. Never throws past selecting the folder.
+ * The pipes of one destination folder. Each copies messages from the source's selected
+ * folder; the target's socket stays leased from one to the next, so a pipe's commands go out
+ * while the one before is still being answered. settled() hands the socket back to imapflow.
  */
-export async function pipeAppends(
-  source: Session,
-  target: Session,
-  folder: string,
-  messages: readonly PipedMessage[],
-): Promise<PipeOutcome> {
-  const outcome: PipeOutcome = { stored: new Map(), refused: [] };
-  const limit = target.client.capabilities.get('APPENDLIMIT');
-  const byUid = new Map(
-    messages
-      .filter((message) => typeof limit !== 'number' || message.size <= limit)
-      .map((message) => [message.uid, message]),
-  );
-  if (byUid.size === 0) return outcome;
-  await selectForAppend(target, folder);
-  const permanent = target.client.mailbox ? target.client.mailbox.permanentFlags : undefined;
-  const writer = new TargetWriter(target);
-  if (!writer.open()) return outcome;
-  const fetch = PipedFetch.start(source, [...byUid.keys()]);
-  if (!fetch) {
-    writer.close();
-    return outcome;
+export class PipedAppends {
+  private writer: TargetWriter | undefined;
+  private permanent: ReadonlySet<string> | undefined;
+  // The last pipe's answers; it never rejects (a failure is its result's).
+  private answering: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly target: Session,
+    private readonly folder: string,
+  ) {}
+
+  /**
+   * Copies `messages`; resolves once the source's FETCH has ended. What is neither stored nor
+   * refused was not sent (the source did not give it, APPENDLIMIT, or a fault): the caller
+   * decides. Never throws past selecting the folder.
+   */
+  async pipe(source: Session, messages: readonly PipedMessage[]): Promise<Pipe> {
+    const { target } = this;
+    const outcome: PipeResult = { stored: new Map(), refused: [] };
+    const done = (): Pipe => ({ stopped: false, answered: Promise.resolve(outcome) });
+    const limit = target.client.capabilities.get('APPENDLIMIT');
+    const byUid = new Map(
+      messages
+        .filter((message) => typeof limit !== 'number' || message.size <= limit)
+        .map((message) => [message.uid, message]),
+    );
+    if (byUid.size === 0) return done();
+    const writer = await this.writerNow();
+    if (!writer) return done();
+    const fetch = PipedFetch.start(source, [...byUid.keys()]);
+    if (!fetch) return done();
+    const copy: Copy = { commands: [], ended: new Set(), open: false };
+    try {
+      await this.writeCommands(source, writer, fetch, byUid, copy);
+    } catch (error) {
+      const atSource = !writer.failed;
+      if (atSource && copy.open) writer.destroy();
+      else fetch.abort();
+      const unsent = [...byUid.keys()].filter((uid) => !copy.ended.has(uid));
+      outcome.fatal = { error, atSource, unsent };
+    }
+    const answered = collect(target, copy.commands, outcome).then(() => outcome);
+    this.answering = answered;
+    return { stopped: outcome.fatal !== undefined, answered };
   }
-  const commands: { uids: number[]; answer: Promise<TaggedResult> }[] = [];
-  // Messages in commands written to their end: the destination may hold them.
-  const ended = new Set<number>();
-  let open = false;
-  try {
+
+  /** Each body the FETCH gives into a MULTIAPPEND, commands bounded by count and bytes. */
+  private async writeCommands(
+    source: Session,
+    writer: TargetWriter,
+    fetch: PipedFetch,
+    byUid: ReadonlyMap<number, PipedMessage>,
+    copy: Copy,
+  ): Promise<void> {
     let body = await fetch.next();
     while (body) {
       if (source.signal?.aborted) throw abortedError();
       const tag = nextTag();
       const uids: number[] = [];
-      commands.push({ uids, answer: writer.expect(tag) });
-      const line = appendLine(tag, encodeMailboxName(folder));
-      target.logger.debug({ src: 'connector:c', msg: `${line} (piped, LITERAL+)` });
+      copy.commands.push({ uids, answer: writer.expect(tag) });
+      const line = appendLine(tag, encodeMailboxName(this.folder));
+      this.target.logger.debug({ src: 'connector:c', msg: `${line} (piped, LITERAL+)` });
       writer.write(line);
-      open = true;
+      copy.open = true;
       let bytes = 0;
       while (
         body &&
         uids.length < COMMAND_MAX_MESSAGES &&
         (bytes === 0 || bytes + body.size <= COMMAND_MAX_BYTES)
       ) {
-        const message = byUid.get(body.uid)!;
-        const date = message.internalDate ? imapDateTime(message.internalDate) : undefined;
-        writer.write(appendedMessageHead(storableFlags(message, permanent), date, body.size));
-        for (let chunk = await fetch.read(); chunk; chunk = await fetch.read()) {
-          // Ctrl-C cuts a message off (the rest of one of any size would be read first).
-          if (source.signal?.aborted) throw abortedError();
-          await writer.flowing();
-          writer.write(chunk);
-        }
+        await this.writeMessage(source, writer, fetch, byUid.get(body.uid)!, body.size);
         uids.push(body.uid);
         bytes += body.size;
-        pipedSoFar++;
         body = await fetch.next();
       }
       writer.write('\r\n');
-      open = false;
-      for (const uid of uids) ended.add(uid);
+      copy.open = false;
+      for (const uid of uids) copy.ended.add(uid);
     }
-  } catch (error) {
-    const atSource = !writer.failed;
-    if (atSource && open) writer.destroy();
-    else fetch.abort();
-    const unsent = [...byUid.keys()].filter((uid) => !ended.has(uid));
-    outcome.fatal = { error, atSource, unsent };
   }
-  await collect(target, commands, outcome);
-  writer.close();
-  return outcome;
+
+  /** One message of a command: its flags, date and literal length, then its bytes as they come. */
+  private async writeMessage(
+    source: Session,
+    writer: TargetWriter,
+    fetch: PipedFetch,
+    message: PipedMessage,
+    size: number,
+  ): Promise<void> {
+    const date = message.internalDate ? imapDateTime(message.internalDate) : undefined;
+    writer.write(appendedMessageHead(storableFlags(message, this.permanent), date, size));
+    for (let chunk = await fetch.read(); chunk; chunk = await fetch.read()) {
+      // Ctrl-C cuts a message off (the rest of one of any size would be read first).
+      if (source.signal?.aborted) throw abortedError();
+      await writer.flowing();
+      writer.write(chunk);
+    }
+    pipedSoFar++;
+  }
+
+  /** The leased socket, with the folder selected for writing; a new lease after a failure. */
+  private async writerNow(): Promise<TargetWriter | undefined> {
+    if (this.writer && !this.writer.failed) return this.writer;
+    this.writer = undefined;
+    await selectForAppend(this.target, this.folder);
+    const mailbox = this.target.client.mailbox;
+    this.permanent = mailbox ? mailbox.permanentFlags : undefined;
+    const writer = new TargetWriter(this.target);
+    if (!writer.open()) return undefined;
+    this.writer = writer;
+    return writer;
+  }
+
+  /** Once every command written is answered, the socket back with imapflow. */
+  async settled(): Promise<void> {
+    await this.answering;
+    this.writer?.close();
+    this.writer = undefined;
+  }
 }
 
 /** The answers of the commands written, in order; one that never came leaves the rest unknown. */
 async function collect(
   target: Session,
   commands: readonly { uids: number[]; answer: Promise<TaggedResult> }[],
-  outcome: PipeOutcome,
+  outcome: PipeResult,
 ): Promise<void> {
   for (const { uids, answer } of commands) {
     let result: TaggedResult;
@@ -165,114 +231,5 @@ async function collect(
     uids.forEach((uid, i) =>
       outcome.stored.set(uid, copies.length === uids.length ? copies[i] : undefined),
     );
-  }
-}
-
-/** The target's socket for the pipe: commands written, their tagged answers matched by tag. */
-class TargetWriter {
-  private lease: SocketLease | undefined;
-  private readonly waiting = new Map<string, (result: TaggedResult | Error) => void>();
-  private readonly parser = new FetchResponseParser((tag) => this.waiting.has(tag), {
-    onFetch: () => undefined, // flag changes of the target folder: not ours to follow
-    onExpunge: () => undefined,
-    onTagged: (result, rest) => {
-      logAnswer(this.target.logger, result);
-      this.rest = rest;
-      this.answer(result.tag, result);
-    },
-  });
-  private rest: Buffer = Buffer.alloc(0);
-  /** Bytes after the last answer awaited: imapflow's (EXISTS), unless another command follows. */
-  private held: Buffer[] | undefined;
-  /** The socket closed, spoke no IMAP, or went silent while a write waited. */
-  failed = false;
-
-  constructor(private readonly target: Session) {}
-
-  open(): boolean {
-    this.lease = leaseSocket(this.target.client, {
-      onData: (chunk) => this.onData(chunk),
-      onClose: () => this.failAll(connectionGone()),
-    });
-    return this.lease !== undefined;
-  }
-
-  private onData(chunk: Buffer): void {
-    if (this.held) return void this.held.push(chunk);
-    let input = chunk;
-    try {
-      while (!this.parser.push(input)) {
-        input = this.rest;
-        if (this.waiting.size === 0) return void (this.held = [input]);
-      }
-    } catch (error) {
-      this.destroy();
-      this.failAll(error as Error);
-    }
-  }
-
-  expect(tag: string): Promise<TaggedResult> {
-    const answer = new Promise<TaggedResult>((resolve, reject) =>
-      this.waiting.set(tag, (result) =>
-        result instanceof Error ? reject(result) : resolve(result),
-      ),
-    );
-    answer.catch(() => undefined); // collected in order; a later one may fail first
-    // A command answered before its end (a refusal) left the bytes after it held: they are
-    // this one's answer's now.
-    const held = this.held;
-    this.held = undefined;
-    if (held) this.onData(Buffer.concat(held));
-    return answer;
-  }
-
-  write(data: string | Buffer): void {
-    this.lease?.write(data);
-  }
-
-  /** Resolves once the send buffer has room; a target that takes nothing times out as an APPEND. */
-  async flowing(): Promise<void> {
-    if (!this.lease) throw connectionGone();
-    try {
-      await withCommandDeadline(
-        this.target,
-        'APPEND',
-        () => this.lease!.flowing(SEND_BUFFER_BYTES),
-        {
-          abortable: false,
-          sent: true,
-        },
-      );
-    } catch (error) {
-      this.failed = true;
-      throw error;
-    }
-    if (!this.lease) throw connectionGone();
-  }
-
-  private answer(tag: string, result: TaggedResult | Error): void {
-    const settle = this.waiting.get(tag);
-    this.waiting.delete(tag);
-    settle?.(result);
-  }
-
-  private failAll(error: Error): void {
-    this.failed = true;
-    this.lease = undefined;
-    for (const tag of [...this.waiting.keys()]) this.answer(tag, error);
-  }
-
-  /** Nothing of an unfinished command may be stored: the socket goes, and with it the session. */
-  destroy(): void {
-    this.lease?.destroy();
-    this.failAll(connectionGone());
-  }
-
-  /** Hands the socket back to imapflow once every command is answered. */
-  close(): void {
-    const lease = this.lease;
-    this.lease = undefined;
-    if (lease && this.waiting.size === 0) lease.giveBack(Buffer.concat(this.held ?? []));
-    else lease?.destroy();
   }
 }

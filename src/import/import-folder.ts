@@ -223,8 +223,16 @@ async function copyInBatches(
   const count = Math.min(config.maxQueueDepth, config.pageSize);
   // What the pipe leaves is read whole at the folder's end: a few round trips, not a few per batch.
   const left: number[] = [];
-  for (const planned of await batchesOf(run, uids, count, true))
-    left.push(...(await notingDrops(run, planned.uids, pipeBatch(run, planned, retrying))));
+  const carry: StepCarry = {};
+  try {
+    for (const planned of await batchesOf(run, uids, count, true))
+      await notingDrops(run, planned.uids, pipeBatch(run, planned, retrying, carry, left));
+    await finishCarried(carry);
+  } finally {
+    // Never leave the folder with the destination's answers still to come, or its socket lent.
+    await finishCarried(carry).catch(() => undefined);
+    await run.job.sink.pipesSettled?.();
+  }
   await copyReadingWhole(run, left, retrying);
 }
 

@@ -8,12 +8,12 @@
  */
 import type { FetchQueryObject } from 'imapflow';
 import { fetchMessages } from '../imap/fetch-messages.js';
-import type { PipedMessage } from '../imap/pipe-appends.js';
+import type { NamedPipeResult, Pipe, PipedMessage } from '../imap/pipe-appends.js';
 import { BatchDedupe, identifyHead, type MessageIdentity } from '../write/message-identity.js';
 import { importStopped, type FolderRun } from './folder-run.js';
 import { READ_AFTER } from './job-state.js';
 import type { PlannedBatch } from './plan-batches.js';
-import { recordCopied, writeIntents } from './store-batch.js';
+import { finishCarried, recordCopied, writeIntents, type StepCarry } from './store-batch.js';
 
 // IMAP_CONNECTOR_PIPE=off copies every batch by reading it whole first, should a server's
 // answers ever trip the pipe (read at each folder: the tests of the other path set it).
@@ -50,16 +50,21 @@ export function pipes(run: FolderRun): boolean {
 /**
  * Copies a planned batch through the pipe. The messages it leaves by design (no Message-ID in
  * the header, ...) are listed first, unless `listed` (as failed) already, so that settling the
- * rest cannot move the checkpoint past them; those it meant to store have intents.
- * @returns the UIDs it left, to be read whole (which lists their failures)
+ * rest cannot move the checkpoint past them; those it meant to store have intents. Once the
+ * source has given the bodies, the destination's last answers are left in `carry` (settled
+ * before the next batch's pipe, or by the caller), so the next batch's headers are read
+ * meanwhile. What it leaves, to be read whole, is added to `left` (also by the carried part).
  * @throws ABORTED before the batch; the fatal error of the pipe (either side's connection)
- *   once what it stored is settled
+ *   once what it stored is settled: the batch's own when its writes stopped, else the carried
+ *   batch's
  */
 export async function pipeBatch(
   run: FolderRun,
   planned: PlannedBatch,
   listed: ReadonlySet<number>,
-): Promise<number[]> {
+  carry: StepCarry,
+  left: number[],
+): Promise<void> {
   const { session, sink, signal } = run.job;
   await run.job.pace.step(signal);
   if (signal?.aborted) throw importStopped();
@@ -68,28 +73,64 @@ export async function pipeBatch(
   const dedupe = new BatchDedupe(run.job.mode);
   const duplicates = heads.filter((head, i) => dedupe.isDuplicate(head.identity, present[i]!));
   const toStore = heads.filter((head) => !duplicates.includes(head));
-  const piped = new Set(heads.map((head) => head.uid));
-  const left = planned.uids.filter((uid) => !piped.has(uid) && !listed.has(uid));
-  await run.job.state.listFailed(
-    run.path,
-    run.uidValidity,
-    left.map((uid) => ({ uid, ...READ_AFTER })),
-  );
+  left.push(...(await listUnpiped(run, planned, heads, listed)));
   await settlePiped(run, duplicates, duplicates);
   await writeIntents(run, toStore);
-  const outcome = toStore.length > 0 ? await sink.pipe!(session, toStore) : undefined;
-  const stored = toStore.filter((head) => outcome?.stored.has(head.uid));
-  await settlePiped(run, stored, []);
-  if (outcome?.fatal) {
-    // Known not stored: no intent of theirs stays to be checked at the destination, and they
-    // are listed to be copied again whatever the checkpoint (listed before a drop's own listing,
-    // which then stands).
-    for (const uid of outcome.fatal.unsent)
-      await run.job.state.requeueIntent(run.path, run.uidValidity, uid);
-    throw signal?.aborted ? importStopped() : outcome.fatal.error;
+  if (toStore.length === 0) return;
+  // The batch before is settled once this one's bodies are on their way: its last answers
+  // come meanwhile, and the destination never waits between the two.
+  const earlier: StepCarry = { pending: carry.pending };
+  carry.pending = undefined;
+  try {
+    const pipe = await sink.pipe!(session, toStore);
+    const answered = (): Promise<void> => settleAnswered(run, toStore, pipe, left);
+    await finishCarried(earlier);
+    if (pipe.stopped) await answered();
+    else carry.pending = answered;
+  } finally {
+    await finishCarried(earlier).catch(() => undefined);
   }
-  const done = new Set([...duplicates, ...stored].map((head) => head.uid));
-  return planned.uids.filter((uid) => !done.has(uid));
+}
+
+/** The batch's messages the pipe does not take, listed (unless `listed` already) to be read whole. */
+async function listUnpiped(
+  run: FolderRun,
+  planned: PlannedBatch,
+  heads: readonly Head[],
+  listed: ReadonlySet<number>,
+): Promise<number[]> {
+  const piped = new Set(heads.map((head) => head.uid));
+  const unpiped = planned.uids.filter((uid) => !piped.has(uid));
+  const unlisted = unpiped.filter((uid) => !listed.has(uid));
+  if (unlisted.length > 0) {
+    const failed = unlisted.map((uid) => ({ uid, ...READ_AFTER }));
+    await run.job.state.listFailed(run.path, run.uidValidity, failed);
+  }
+  return unpiped;
+}
+
+/**
+ * A pipe's outcome once the destination answered: what it stored settled, what it did not
+ * added to `left`; after a fault, what is known unsent requeued, and the fault thrown.
+ */
+async function settleAnswered(
+  run: FolderRun,
+  toStore: readonly Head[],
+  pipe: Pipe<NamedPipeResult>,
+  left: number[],
+): Promise<void> {
+  const result = await pipe.answered;
+  const stored = toStore.filter((head) => result.stored.has(head.uid));
+  await settlePiped(run, stored, []);
+  if (result.fatal) {
+    // Known not stored: no intent of theirs stays to be checked at the destination, and they
+    // are listed to be copied again whatever the checkpoint (before a drop's own listing,
+    // which then stands).
+    for (const uid of result.fatal.unsent)
+      await run.job.state.requeueIntent(run.path, run.uidValidity, uid);
+    throw run.job.signal?.aborted ? importStopped() : result.fatal.error;
+  }
+  left.push(...toStore.filter((head) => !result.stored.has(head.uid)).map((head) => head.uid));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
-import { pipeAppends } from '../imap/pipe-appends.js';
+import { PipedAppends } from '../imap/pipe-appends.js';
 import { AppendPipeline } from '../imap/append-pipeline.js';
 import { canPipelineAppends } from '../imap/append-stream.js';
 import { removeImapCopies, syncImapFlags } from './imap-copies.js';
@@ -102,9 +102,13 @@ export class ImapSink implements Sink {
       return index;
     };
     const appends = new AppendPipeline(session, destination);
-    // A step of the batch before may still be in flight (storeBatch's carry): the target is
-    // read only once imapflow has its socket back.
-    const settled = (): Promise<void> => appends.settled();
+    const pipes = new PipedAppends(session, destination);
+    // A step of the batch before may still be in flight (storeBatch's carry), or a pipe's last
+    // commands: the target is used otherwise only once imapflow has its socket back.
+    const settled = async (): Promise<void> => {
+      await pipes.settled();
+      await appends.settled();
+    };
     return {
       destination,
       needsIntent: true,
@@ -123,29 +127,40 @@ export class ImapSink implements Sink {
           const by = identity.contentHash === undefined ? 'message-id' : 'hash';
           return (await (await indexFor(by)).contains([identity]))[0] === true;
         }),
-      syncFlags: (changes) => onTarget(session, () => syncImapFlags(session, destination, changes)),
-      removeCopies: (gone) => onTarget(session, () => removeImapCopies(session, destination, gone)),
+      syncFlags: (changes) =>
+        onTarget(session, async () => {
+          await settled();
+          return syncImapFlags(session, destination, changes);
+        }),
+      removeCopies: (gone) =>
+        onTarget(session, async () => {
+          await settled();
+          return removeImapCopies(session, destination, gone);
+        }),
       pipe: canPipelineAppends(session)
         ? async (source, messages) => {
-            // The pipe leases the target's socket: no APPEND of the pipeline may be in flight.
+            // The pipes keep the target's socket leased: no other APPEND may be in flight.
             await appends.settled();
-            const outcome = await onTarget(session, () =>
-              pipeAppends(source, session, destination, messages),
-            );
-            for (const message of messages) {
-              if (!outcome.stored.has(message.uid)) continue;
-              const copy = outcome.stored.get(message.uid);
-              for (const index of indexes.values()) index.add(message.identity, copy);
-            }
-            const { fatal, ...done } = outcome;
-            if (!fatal) return done;
-            const error = fatal.atSource
-              ? source.asError(fatal.error)
-              : session.asError(fatal.error).withDetails({ side: 'destination' });
-            return { ...done, fatal: { ...fatal, error } };
+            const pipe = await onTarget(session, () => pipes.pipe(source, messages));
+            const answered = pipe.answered.then((result) => {
+              for (const message of messages) {
+                if (!result.stored.has(message.uid)) continue;
+                const copy = result.stored.get(message.uid);
+                for (const index of indexes.values()) index.add(message.identity, copy);
+              }
+              const { fatal, ...done } = result;
+              if (!fatal) return done;
+              const error = fatal.atSource
+                ? source.asError(fatal.error)
+                : session.asError(fatal.error).withDetails({ side: 'destination' });
+              return { ...done, fatal: { ...fatal, error } };
+            });
+            return { stopped: pipe.stopped, answered };
           }
         : undefined,
+      pipesSettled: () => pipes.settled(),
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {
+        await pipes.settled();
         const result = await appends.send(
           messages.map((message) => ({
             raw: message.raw,

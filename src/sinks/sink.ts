@@ -2,7 +2,7 @@ import type { ConnectorError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import type { MessageBytes } from '../imap/streamed-body.js';
 import type { Session } from '../imap/open-session.js';
-import type { NamedPipeOutcome, PipedMessage } from '../imap/pipe-appends.js';
+import type { NamedPipeResult, Pipe, PipedMessage } from '../imap/pipe-appends.js';
 import type { MessageIdentity } from '../write/message-identity.js';
 
 /** One source message on its way to a destination. */
@@ -71,17 +71,21 @@ export interface FolderSink {
   readonly streamsLargeSources?: boolean;
   /**
    * Optional: copies messages straight from the source session's selected folder, each body
-   * written on as it arrives (imap/pipe-appends.ts); their intents are written before. What
-   * is neither stored nor refused was not sent; a fatal error is named for its side (the
-   * destination's carries side: 'destination'). Only where the destination can (an IMAP
+   * written on as it arrives (imap/pipe-appends.ts); their intents are written before. It
+   * resolves once the source is free; the destination's answers may come later, and the next
+   * pipe or read of the destination waits for them. What is neither stored nor refused was not
+   * sent; a fatal error is named for its side (the destination's carries side:
+   * 'destination'). Only where the destination can (an IMAP
    * target with pipelined MULTIAPPEND).
    */
   readonly pipe?:
     | ((
         source: Session,
         messages: readonly (PipedMessage & { identity: MessageIdentity })[],
-      ) => Promise<NamedPipeOutcome>)
+      ) => Promise<Pipe<NamedPipeResult>>)
     | undefined;
+  /** With pipe: resolves once every pipe is answered and the destination's connection is free. */
+  readonly pipesSettled?: (() => Promise<void>) | undefined;
   /** Optional: source bytes one read batch may hold for this destination (IMPORT_BATCH_BYTES when absent). */
   readonly batchBytes?: number;
 }
