@@ -5,7 +5,6 @@
  * on either side, an abort or an expunge midway leaves only whole messages at the destination,
  * and the run's reconnect or the next run ends with exactly the source's messages.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { pipedMessagesSoFar } from '../../src/imap/pipe-appends.js';
 import { expandUidSet } from '../../src/imap/uid-set.js';
 import { commandRecorder } from '../helpers/command-recorder.js';
 import { message } from '../helpers/corpus.js';
+import { expungeNow, largeMessage } from '../helpers/large-messages.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
 import { expectImportFailure } from '../helpers/import-failure.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
@@ -25,13 +25,6 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const MB = 1024 * 1024;
 type User = { name: string; password: string };
-
-function large(subject: string, megabytes: number, options: { id?: null } = {}) {
-  const lines = randomBytes(Math.floor((megabytes * MB * 3) / 4))
-    .toString('base64')
-    .match(/.{1,76}/g)!;
-  return message(subject, { body: lines.join('\r\n'), ...options });
-}
 
 /** The source FETCHes that read bodies: the pipe's, and those of whole messages (by UID). */
 function bodyReads(sent: string[]): { piped: number[][]; whole: number[]; partial: number } {
@@ -65,10 +58,14 @@ describe('the pipe: bodies from the source FETCH straight into the MULTIAPPEND',
     await seedMailbox(dovecot(), source, {
       INBOX: [
         { source: message('Small a'), flags: ['\\Answered'] },
-        { source: large('Large one', 5.5), flags: ['\\Seen', '\\Flagged'], internalDate: date },
+        {
+          source: largeMessage('Large one', 5.5),
+          flags: ['\\Seen', '\\Flagged'],
+          internalDate: date,
+        },
         { source: message('Small b') },
-        { source: large('Large, no Message-ID', 4.5, { id: null }) },
-        { source: large('Large two', 9.2) },
+        { source: largeMessage('Large, no Message-ID', 4.5, { id: null }) },
+        { source: largeMessage('Large two', 9.2) },
         { source: message('Small c'), flags: ['$Label1'] },
       ],
     });
@@ -115,7 +112,7 @@ describe('the pipe: bodies from the source FETCH straight into the MULTIAPPEND',
     await seedMailbox(dovecot(), source, {
       INBOX: [
         { source: message('Before') },
-        { source: large('Too large', 6) },
+        { source: largeMessage('Too large', 6) },
         { source: message('After') },
       ],
     });
@@ -153,7 +150,7 @@ describe('a fault while the pipe runs', () => {
       INBOX: [
         { source: message('First') },
         { source: message('Second') },
-        { source: large('Large', 9.2) },
+        { source: largeMessage('Large', 9.2) },
         { source: message('Third') },
       ],
     });
@@ -266,7 +263,7 @@ describe('an abort or an expunge while the pipe runs', () => {
     const source = freshUser('pa');
     const destination = freshUser('pb');
     await seedMailbox(dovecot(), source, {
-      INBOX: [{ source: message('Kept') }, { source: large('Interrupted', 9.2) }],
+      INBOX: [{ source: message('Kept') }, { source: largeMessage('Interrupted', 9.2) }],
     });
     const state = join(tempDir(), 'state.db');
     const controller = new AbortController();
@@ -298,32 +295,17 @@ describe('an abort or an expunge while the pipe runs', () => {
     await seedMailbox(dovecot(), source, {
       INBOX: [
         { source: message('First') },
-        { source: large('Vanishing', 5.5) },
+        { source: largeMessage('Vanishing', 5.5) },
         { source: message('Last') },
       ],
     });
     // The test's own client expunges UID 2 as the pipe's FETCH is logged, before it is sent;
     // a child process, run synchronously, so the race is made, not hoped for.
-    const expunge = [
-      "const { ImapFlow } = await import('imapflow');",
-      `const client = new ImapFlow(${JSON.stringify({
-        host: dovecot().host,
-        port: dovecot().imapPort,
-        secure: false,
-        doSTARTTLS: false,
-        auth: { user: source.name, pass: source.password },
-        logger: false,
-      })});`,
-      'await client.connect();',
-      "await client.mailboxOpen('INBOX');",
-      "await client.messageDelete('2', { uid: true });",
-      'await client.logout();',
-    ].join('\n');
     let expunged = false;
     const onEntry = (entry: { msg?: unknown }): void => {
       if (expunged || !/^\S+ UID FETCH \S+ \(UID BODY\.PEEK\[\]\)$/.test(String(entry.msg))) return;
       expunged = true;
-      execFileSync(process.execPath, ['--input-type=module', '-e', expunge], { stdio: 'ignore' });
+      expungeNow(source, 2);
     };
     const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
     const result = await runImport(

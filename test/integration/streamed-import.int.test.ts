@@ -9,7 +9,6 @@
  * those with a post-read action or a delay between messages. The pipe is switched off here
  * (IMAP_CONNECTOR_PIPE=off) so that every import of this file takes it.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import { STREAM_CHUNK_BYTES } from '../../src/imap/streamed-body.js';
 import { expandUidSet } from '../../src/imap/uid-set.js';
 import { commandRecorder } from '../helpers/command-recorder.js';
 import { message } from '../helpers/corpus.js';
+import { expungeNow, largeMessage } from '../helpers/large-messages.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
 import { expectImportFailure } from '../helpers/import-failure.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
@@ -35,16 +35,6 @@ beforeAll(() => {
 afterAll(() => {
   delete process.env.IMAP_CONNECTOR_PIPE;
 });
-
-/** A message of about `megabytes` MB: base64 lines of random bytes, and a NUL at `nulAt` when asked. */
-function large(subject: string, megabytes: number, options: { id?: null; nulAt?: number } = {}) {
-  const lines = randomBytes(Math.floor((megabytes * MB * 3) / 4))
-    .toString('base64')
-    .match(/.{1,76}/g)!;
-  const source = message(subject, { body: lines.join('\r\n'), ...options });
-  if (options.nulAt !== undefined) source[options.nulAt] = 0;
-  return source;
-}
 
 /** The UIDs each whole-message FETCH asked for, and the lengths of the partial ones. */
 function sourceReads(sent: string[]): { whole: number[]; partialLengths: number[] } {
@@ -67,11 +57,15 @@ describe('messages larger than a read batch, streamed into the destination', () 
     await seedMailbox(dovecot(), source, {
       INBOX: [
         { source: message('Small a') },
-        { source: large('Large one', 5.5), flags: ['\\Seen', '\\Flagged'], internalDate: date },
+        {
+          source: largeMessage('Large one', 5.5),
+          flags: ['\\Seen', '\\Flagged'],
+          internalDate: date,
+        },
         { source: message('Small b') },
         // A NUL byte 6 MB in, long after the first chunk: Dovecot takes it in a literal.
-        { source: large('Large two', 9.2, { nulAt: 6 * MB }) },
-        { source: large('Large, no Message-ID', 4.5, { id: null }) },
+        { source: largeMessage('Large two', 9.2, { nulAt: 6 * MB }) },
+        { source: largeMessage('Large, no Message-ID', 4.5, { id: null }) },
         { source: message('Small c') },
       ],
     });
@@ -115,7 +109,7 @@ describe('messages larger than a read batch, streamed into the destination', () 
     await seedMailbox(dovecot(), source, {
       INBOX: [
         { source: message('Before') },
-        { source: large('Too large', 6) },
+        { source: largeMessage('Too large', 6) },
         { source: message('After') },
       ],
     });
@@ -160,7 +154,7 @@ describe('a fault while a message streams: a connection cut, a range refused', (
       INBOX: [
         { source: message('First') },
         { source: message('Second') },
-        { source: large('Streamed', 5.5) },
+        { source: largeMessage('Streamed', 5.5) },
         { source: message('Third') },
       ],
     });
@@ -298,7 +292,7 @@ describe('a fault while a message streams: a connection cut, a range refused', (
     const source = freshUser('dc');
     const destination = freshUser('dd');
     await seedMailbox(dovecot(), source, {
-      INBOX: [{ source: message('Before') }, { source: large('Cut off', 9.2) }],
+      INBOX: [{ source: message('Before') }, { source: largeMessage('Cut off', 9.2) }],
     });
     // The destination's connections are cut (through the proxy) just before the read at
     // 2 MB is sent: the APPEND's literal is then a third written.
@@ -336,7 +330,7 @@ describe('an abort (Ctrl-C) while a message streams', () => {
     const source = freshUser('ab');
     const destination = freshUser('ac');
     await seedMailbox(dovecot(), source, {
-      INBOX: [{ source: message('Kept') }, { source: large('Interrupted', 9.2) }],
+      INBOX: [{ source: message('Kept') }, { source: largeMessage('Interrupted', 9.2) }],
     });
     const state = join(tempDir(), 'state.db');
     const controller = new AbortController();
@@ -374,33 +368,18 @@ describe('a message expunged at the source while it streams', () => {
     await seedMailbox(dovecot(), source, {
       INBOX: [
         { source: message('First') },
-        { source: large('Vanishing', 5.5) },
+        { source: largeMessage('Vanishing', 5.5) },
         { source: message('Last') },
       ],
     });
     // The test's own client expunges UID 2 before the read at 2 MB is sent. It runs as a
     // child process, synchronously, so the import waits for it: the race is made, not hoped for.
-    const expunge = [
-      "const { ImapFlow } = await import('imapflow');",
-      `const client = new ImapFlow(${JSON.stringify({
-        host: dovecot().host,
-        port: dovecot().imapPort,
-        secure: false,
-        doSTARTTLS: false,
-        auth: { user: source.name, pass: source.password },
-        logger: false,
-      })});`,
-      'await client.connect();',
-      "await client.mailboxOpen('INBOX');",
-      "await client.messageDelete('2', { uid: true });",
-      'await client.logout();',
-    ].join('\n');
     let expunged = false;
     const onEntry = (entry: { msg?: unknown }): void => {
       if (expunged || !/^\S+ UID FETCH 2 \(UID BODY\.PEEK\[\]<2097152\./.test(String(entry.msg)))
         return;
       expunged = true;
-      execFileSync(process.execPath, ['--input-type=module', '-e', expunge], { stdio: 'ignore' });
+      expungeNow(source, 2);
     };
     const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
     const streamedBefore = streamedAppendsSoFar();
