@@ -233,7 +233,8 @@ async function copyInBatches(
     await finishCarried(carry).catch(() => undefined);
     await run.job.sink.pipesSettled?.();
   }
-  await copyReadingWhole(run, left, retrying);
+  // Each of them is listed now (or was): one gone from the source meanwhile is no longer owed.
+  await copyReadingWhole(run, left, new Set([...retrying, ...left]));
 }
 
 /**

@@ -322,4 +322,43 @@ describe('an abort or an expunge while the pipe runs', () => {
     ]);
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
+
+  it('a message left to be read whole and expunged before that read: not owed any more, so the next run reads nothing', async () => {
+    const source = freshUser('pn');
+    const destination = freshUser('po');
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('First') },
+        { source: message('No Message-ID', { id: null }) },
+        { source: message('Last') },
+      ],
+    });
+    const state = join(tempDir(), 'state.db');
+    // UID 2 has no Message-ID, so the pipe leaves it (listed) for the folder's end; it is
+    // expunged as the pipe's FETCH goes out, before that read.
+    let expunged = false;
+    const onEntry = (entry: { msg?: unknown }): void => {
+      if (expunged || !/^\S+ UID FETCH \S+ \(UID BODY\.PEEK\[\]\)$/.test(String(entry.msg))) return;
+      expunged = true;
+      expungeNow(source, 2);
+    };
+    const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
+    const first = await runImport(
+      makeConfig(source),
+      { destination: importTarget(destination, state) },
+      { logger },
+    );
+    expect(expunged).toBe(true);
+    expect(first.totals).toMatchObject({ copied: 2, failed: 0 });
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+    // Still listed, the next run would ask for it again.
+    const log = commandRecorder();
+    const second = await runImport(
+      makeConfig(source),
+      { destination: importTarget(destination, state) },
+      { logger: log.logger },
+    );
+    expect(second.totals).toMatchObject({ seen: 0, copied: 0, failed: 0 });
+    expect(log.sent().filter((line) => /^UID FETCH \S+ \(.*BODY/.test(line))).toEqual([]);
+  });
 });
