@@ -5,6 +5,7 @@
 import type { ConnectorError } from '../errors.js';
 import {
   appendMany,
+  appendedUids,
   appendOne,
   selectForAppend,
   type AppendManyResult,
@@ -18,7 +19,6 @@ import { appendCommandsOf, SourceStopped, tooLarge, writeAppendCommand } from '.
 import { FetchResponseParser, logAnswer, type TaggedResult } from './fetch-response-parser.js';
 import { encodeMailboxName } from './mailbox-name.js';
 import type { Session } from './open-session.js';
-import { expandUidSet } from './uid-set.js';
 
 type Waiting = { resolve(result: TaggedResult): void; reject(error: Error): void };
 
@@ -26,8 +26,6 @@ type Waiting = { resolve(result: TaggedResult): void; reject(error: Error): void
 type Sent =
   | { chunks: OutgoingMessage[][]; answers: Promise<TaggedResult>[] }
   | { result: AppendManyResult };
-
-const APPENDUID = /^\[APPENDUID \d+ ([\d:,]+)\]/i;
 
 /**
  * The APPENDs of one destination folder, in order: send() writes a step's commands
@@ -134,10 +132,8 @@ export class AppendPipeline {
         return { outcomes, fatal: this.session.asError(error) };
       }
       if (result.status === 'OK') {
-        const uids = expandUidSet(APPENDUID.exec(result.text)?.[1] ?? '');
-        chunk.forEach((_, j) =>
-          outcomes.push({ stored: true, uid: uids.length === chunk.length ? uids[j] : undefined }),
-        );
+        for (const uid of appendedUids(result.text, chunk.length))
+          outcomes.push({ stored: true, uid });
         continue;
       }
       const fatal = await this.inTurn(() => this.oneByOne(chunk, outcomes, result));

@@ -172,8 +172,19 @@ export async function selectForAppend(session: Session, folder: string): Promise
 const PER_MESSAGE = new Set(['MESSAGE_TOO_LARGE', 'APPEND_FAILED']);
 // One MULTIAPPEND carries at most this much: bounded memory on both sides, and a refusal
 // (which undoes the whole command, RFC 3502) costs at most this much resending.
-const MULTIAPPEND_MAX_BYTES = 8 * 1024 * 1024;
-const MULTIAPPEND_MAX_MESSAGES = 100;
+export const MULTIAPPEND_MAX_BYTES = 8 * 1024 * 1024;
+export const MULTIAPPEND_MAX_MESSAGES = 100;
+
+const APPENDUID = /^\[APPENDUID \d+ ([\d:,]+)\]/i;
+
+/**
+ * The new UIDs a tagged OK's APPENDUID (RFC 4315) gives a command of `count` messages, in
+ * order; each undefined when the server gave none, or not one per message.
+ */
+export function appendedUids(text: string, count: number): (number | undefined)[] {
+  const uids = expandUidSet(APPENDUID.exec(text)?.[1] ?? '');
+  return Array.from({ length: count }, (_, i) => (uids.length === count ? uids[i] : undefined));
+}
 
 /**
  * The flags of a message the selected target folder may keep: atoms only (anything else cannot

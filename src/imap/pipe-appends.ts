@@ -11,7 +11,13 @@
  */
 import type { ConnectorError } from '../errors.js';
 import { abortedError } from '../sleep.js';
-import { selectForAppend, storableFlags } from './append.js';
+import {
+  appendedUids,
+  MULTIAPPEND_MAX_BYTES,
+  MULTIAPPEND_MAX_MESSAGES,
+  selectForAppend,
+  storableFlags,
+} from './append.js';
 import { nextTag } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
 import { appendedMessageHead, appendLine } from './command-line.js';
@@ -20,12 +26,6 @@ import { encodeMailboxName, imapDateTime } from './mailbox-name.js';
 import type { Session } from './open-session.js';
 import { PipedFetch } from './piped-fetch.js';
 import { TargetWriter } from './target-writer.js';
-import { expandUidSet } from './uid-set.js';
-
-// One MULTIAPPEND's bounds, as append.ts's: a refusal undoes the whole command (RFC 3502).
-const COMMAND_MAX_MESSAGES = 100;
-const COMMAND_MAX_BYTES = 8 * 1024 * 1024;
-const APPENDUID = /^\[APPENDUID \d+ ([\d:,]+)\]/i;
 
 /** A message to copy: its UID at the source, and what its APPEND carries besides the bytes. */
 export interface PipedMessage {
@@ -149,11 +149,12 @@ export class PipedAppends {
       this.target.logger.debug({ src: 'connector:c', msg: `${line} (piped, LITERAL+)` });
       writer.write(line);
       copy.open = true;
+      // A command's bounds are a MULTIAPPEND's (append.ts): a refusal undoes all of it.
       let bytes = 0;
       while (
         body &&
-        uids.length < COMMAND_MAX_MESSAGES &&
-        (bytes === 0 || bytes + body.size <= COMMAND_MAX_BYTES)
+        uids.length < MULTIAPPEND_MAX_MESSAGES &&
+        (bytes === 0 || bytes + body.size <= MULTIAPPEND_MAX_BYTES)
       ) {
         await this.writeMessage(source, writer, fetch, byUid.get(body.uid)!, body.size);
         uids.push(body.uid);
@@ -227,9 +228,7 @@ async function collect(
       outcome.refused.push(...uids);
       continue;
     }
-    const copies = expandUidSet(APPENDUID.exec(result.text)?.[1] ?? '');
-    uids.forEach((uid, i) =>
-      outcome.stored.set(uid, copies.length === uids.length ? copies[i] : undefined),
-    );
+    const copies = appendedUids(result.text, uids.length);
+    uids.forEach((uid, i) => outcome.stored.set(uid, copies[i]));
   }
 }

@@ -11,8 +11,8 @@ import type { TaggedResult } from './fetch-response-parser.js';
 export interface PipedFetchEvents {
   /**
    * A message's body literal begins. `uid` is undefined when the server put the UID after the
-   * body (it cannot be placed then). Returns whether its bytes are wanted (onBytes, then onBodyEnd); if not, they are
-   * dropped unseen.
+   * body (it cannot be placed then). Returns whether its bytes are wanted (onBytes, then
+   * onBodyEnd); if not, they are dropped unseen.
    */
   onBodyStart(uid: number | undefined, size: number): boolean;
   onBytes(bytes: Buffer): void;

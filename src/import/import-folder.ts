@@ -238,8 +238,9 @@ async function copyInBatches(
 }
 
 /**
- * The copy loop of batches read whole. Without post-read actions the source session is free while a batch is
- * stored, so the next batch is fetched meanwhile (at most one batch waits: bounded memory).
+ * The copy loop of batches read whole. Without post-read actions the source session is free
+ * while a batch is stored, so the next batch is fetched meanwhile (at most one batch waits:
+ * bounded memory).
  * For a destination that lets go of the sources once stored, each batch's literals live in an
  * arena whose slabs the batches after it reuse (imap/literal-arena.ts).
  */

@@ -13,7 +13,13 @@ import { BatchDedupe, identifyHead, type MessageIdentity } from '../write/messag
 import { importStopped, type FolderRun } from './folder-run.js';
 import { READ_AFTER } from './job-state.js';
 import type { PlannedBatch } from './plan-batches.js';
-import { finishCarried, recordCopied, writeIntents, type StepCarry } from './store-batch.js';
+import {
+  finishCarried,
+  internalDateOf,
+  recordCopied,
+  writeIntents,
+  type StepCarry,
+} from './store-batch.js';
 
 // IMAP_CONNECTOR_PIPE=off copies every batch by reading it whole first, should a server's
 // answers ever trip the pipe (read at each folder: the tests of the other path set it).
@@ -147,11 +153,10 @@ async function headsOf(run: FolderRun, planned: PlannedBatch): Promise<Head[]> {
   for (const message of messages.sort((a, b) => a.uid - b.uid)) {
     const identity = message.headers ? identifyHead(message.headers) : undefined;
     if (!identity || message.size === undefined) continue;
-    const date = message.internalDate === undefined ? undefined : new Date(message.internalDate);
     heads.push({
       uid: message.uid,
       flags: [...(message.flags ?? [])],
-      internalDate: date && !Number.isNaN(date.getTime()) ? date : undefined,
+      internalDate: internalDateOf(message),
       size: message.size,
       identity,
     });

@@ -29,9 +29,7 @@ function toSourceMessages(run: FolderRun, batch: readonly ImportedMessage[]): So
     // fetchMessages returns only answers that carry every requested item, the source included.
     if (!message.source)
       throw makeError('INTERNAL', `UID ${message.uid} reached the store without its source.`);
-    // A date the server wrote unreadably is left to the destination rather than sent as NaN.
-    const date = message.internalDate === undefined ? undefined : new Date(message.internalDate);
-    const internalDate = date && !Number.isNaN(date.getTime()) ? date : undefined;
+    const internalDate = internalDateOf(message);
     return {
       account: session.account,
       folder: run.path,
@@ -45,6 +43,15 @@ function toSourceMessages(run: FolderRun, batch: readonly ImportedMessage[]): So
       row: keepsRows ? messageToRow(message, rowContext) : null,
     };
   });
+}
+
+/**
+ * A message's INTERNALDATE as a Date; one the server wrote unreadably is left to the
+ * destination rather than sent as NaN.
+ */
+export function internalDateOf(message: Pick<ImportedMessage, 'internalDate'>): Date | undefined {
+  const date = message.internalDate === undefined ? undefined : new Date(message.internalDate);
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
 /**

@@ -101,6 +101,10 @@ export class ImapSink implements Sink {
       }
       return index;
     };
+    // A message now stored, in every index built so far.
+    const remember = (identity: MessageIdentity, uid: number | undefined): void => {
+      for (const index of indexes.values()) index.add(identity, uid);
+    };
     const appends = new AppendPipeline(session, destination);
     const pipes = new PipedAppends(session, destination);
     // A step of the batch before may still be in flight (storeBatch's carry), or a pipe's last
@@ -143,11 +147,9 @@ export class ImapSink implements Sink {
             await appends.settled();
             const pipe = await onTarget(session, () => pipes.pipe(source, messages));
             const answered = pipe.answered.then((result) => {
-              for (const message of messages) {
-                if (!result.stored.has(message.uid)) continue;
-                const copy = result.stored.get(message.uid);
-                for (const index of indexes.values()) index.add(message.identity, copy);
-              }
+              for (const message of messages)
+                if (result.stored.has(message.uid))
+                  remember(message.identity, result.stored.get(message.uid));
               const { fatal, ...done } = result;
               if (!fatal) return done;
               const error = fatal.atSource
@@ -170,7 +172,7 @@ export class ImapSink implements Sink {
         );
         result.outcomes.forEach((outcome, i) => {
           if (!outcome.stored) return;
-          for (const index of indexes.values()) index.add(messages[i]!.identity, outcome.uid);
+          remember(messages[i]!.identity, outcome.uid);
         });
         const fatal = result.fatalAtSource
           ? result.fatal
