@@ -46,3 +46,24 @@ export function expungeNow(user: { name: string; password: string }, uid: number
   ].join('\n');
   execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
 }
+
+/** A run's logger that expunges `uid` (expungeNow) the first time it logs a line matching `when`. */
+export function expungingLogger(
+  user: { name: string; password: string },
+  uid: number,
+  when: RegExp,
+): {
+  logger: Record<'debug' | 'info' | 'warn' | 'error', (entry: { msg?: unknown }) => void>;
+  expunged(): boolean;
+} {
+  let expunged = false;
+  const onEntry = (entry: { msg?: unknown }): void => {
+    if (expunged || !when.test(String(entry.msg))) return;
+    expunged = true;
+    expungeNow(user, uid);
+  };
+  return {
+    logger: { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry },
+    expunged: () => expunged,
+  };
+}

@@ -14,7 +14,7 @@ import { pipedMessagesSoFar } from '../../src/imap/pipe-appends.js';
 import { expandUidSet } from '../../src/imap/uid-set.js';
 import { commandRecorder } from '../helpers/command-recorder.js';
 import { message } from '../helpers/corpus.js';
-import { expungeNow, largeMessage } from '../helpers/large-messages.js';
+import { expungingLogger, largeMessage } from '../helpers/large-messages.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
 import { expectImportFailure } from '../helpers/import-failure.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
@@ -301,19 +301,17 @@ describe('an abort or an expunge while the pipe runs', () => {
     });
     // The test's own client expunges UID 2 as the pipe's FETCH is logged, before it is sent;
     // a child process, run synchronously, so the race is made, not hoped for.
-    let expunged = false;
-    const onEntry = (entry: { msg?: unknown }): void => {
-      if (expunged || !/^\S+ UID FETCH \S+ \(UID BODY\.PEEK\[\]\)$/.test(String(entry.msg))) return;
-      expunged = true;
-      expungeNow(source, 2);
-    };
-    const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
+    const { logger, expunged } = expungingLogger(
+      source,
+      2,
+      /^\S+ UID FETCH \S+ \(UID BODY\.PEEK\[\]\)$/,
+    );
     const result = await runImport(
       makeConfig(source, { reconnectDelay: 20 }),
       { destination: importTarget(destination, join(tempDir(), 'state.db')) },
       { logger },
     );
-    expect(expunged).toBe(true);
+    expect(expunged()).toBe(true);
     expect(result.totals.failed).toBe(0);
     const now = (await snapshot(source)).INBOX!;
     expect(now.map((m) => m.messageId).sort()).toEqual([
@@ -336,19 +334,17 @@ describe('an abort or an expunge while the pipe runs', () => {
     const state = join(tempDir(), 'state.db');
     // UID 2 has no Message-ID, so the pipe leaves it (listed) for the folder's end; it is
     // expunged as the pipe's FETCH goes out, before that read.
-    let expunged = false;
-    const onEntry = (entry: { msg?: unknown }): void => {
-      if (expunged || !/^\S+ UID FETCH \S+ \(UID BODY\.PEEK\[\]\)$/.test(String(entry.msg))) return;
-      expunged = true;
-      expungeNow(source, 2);
-    };
-    const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
+    const { logger, expunged } = expungingLogger(
+      source,
+      2,
+      /^\S+ UID FETCH \S+ \(UID BODY\.PEEK\[\]\)$/,
+    );
     const first = await runImport(
       makeConfig(source),
       { destination: importTarget(destination, state) },
       { logger },
     );
-    expect(expunged).toBe(true);
+    expect(expunged()).toBe(true);
     expect(first.totals).toMatchObject({ copied: 2, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
     // Still listed, the next run would ask for it again.

@@ -18,7 +18,7 @@ import { STREAM_CHUNK_BYTES } from '../../src/imap/streamed-body.js';
 import { expandUidSet } from '../../src/imap/uid-set.js';
 import { commandRecorder } from '../helpers/command-recorder.js';
 import { message } from '../helpers/corpus.js';
-import { expungeNow, largeMessage } from '../helpers/large-messages.js';
+import { expungingLogger, largeMessage } from '../helpers/large-messages.js';
 import { addDovecotUsers } from '../helpers/dovecot.js';
 import { expectImportFailure } from '../helpers/import-failure.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
@@ -374,21 +374,18 @@ describe('a message expunged at the source while it streams', () => {
     });
     // The test's own client expunges UID 2 before the read at 2 MB is sent. It runs as a
     // child process, synchronously, so the import waits for it: the race is made, not hoped for.
-    let expunged = false;
-    const onEntry = (entry: { msg?: unknown }): void => {
-      if (expunged || !/^\S+ UID FETCH 2 \(UID BODY\.PEEK\[\]<2097152\./.test(String(entry.msg)))
-        return;
-      expunged = true;
-      expungeNow(source, 2);
-    };
-    const logger = { debug: onEntry, info: onEntry, warn: onEntry, error: onEntry };
+    const { logger, expunged } = expungingLogger(
+      source,
+      2,
+      /^\S+ UID FETCH 2 \(UID BODY\.PEEK\[\]<2097152\./,
+    );
     const streamedBefore = streamedAppendsSoFar();
     const result = await runImport(
       makeConfig(source, { reconnectDelay: 20 }),
       { destination: importTarget(destination, join(tempDir(), 'state.db')) },
       { logger },
     );
-    expect(expunged).toBe(true);
+    expect(expunged()).toBe(true);
     expect(result.totals.failed).toBe(0);
     // Dovecot stops serving it at once: the stream broke off, the destination's connection was
     // reset (nothing of it stored), and the run's reconnect found it gone from the source.
