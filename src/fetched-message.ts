@@ -43,3 +43,12 @@ export const MESSAGE_FIELDS = [
   'headers',
   'bodyParts',
 ] as const;
+
+/**
+ * A message's INTERNALDATE as a Date; one the server wrote unreadably is left to the
+ * destination rather than sent as NaN.
+ */
+export function internalDateOf(message: Pick<FetchedMessage, 'internalDate'>): Date | undefined {
+  const date = message.internalDate === undefined ? undefined : new Date(message.internalDate);
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}

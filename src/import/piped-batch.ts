@@ -13,13 +13,8 @@ import { BatchDedupe, identifyHead, type MessageIdentity } from '../write/messag
 import { importStopped, type FolderRun } from './folder-run.js';
 import { READ_AFTER } from './job-state.js';
 import type { PlannedBatch } from './plan-batches.js';
-import {
-  finishCarried,
-  internalDateOf,
-  recordCopied,
-  writeIntents,
-  type StepCarry,
-} from './store-batch.js';
+import { internalDateOf } from '../fetched-message.js';
+import { finishCarried, recordCopied, writeIntents, type StepCarry } from './store-batch.js';
 
 // IMAP_CONNECTOR_PIPE=off copies every batch by reading it whole first, should a server's
 // answers ever trip the pipe (read at each folder: the tests of the other path set it).

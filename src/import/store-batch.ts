@@ -9,6 +9,7 @@ import { importStopped, type FolderRun } from './folder-run.js';
 import type { FailedMessage } from './import-result.js';
 import { flagText } from './flag-sync.js';
 import type { ImportedMessage } from './streamed-source.js';
+import { internalDateOf } from '../fetched-message.js';
 
 // Messages stored per step when there is no delay between messages: one MULTIAPPEND, one
 // transaction for the journal, one for the results; Ctrl-C stops between steps.
@@ -43,15 +44,6 @@ function toSourceMessages(run: FolderRun, batch: readonly ImportedMessage[]): So
       row: keepsRows ? messageToRow(message, rowContext) : null,
     };
   });
-}
-
-/**
- * A message's INTERNALDATE as a Date; one the server wrote unreadably is left to the
- * destination rather than sent as NaN.
- */
-export function internalDateOf(message: Pick<ImportedMessage, 'internalDate'>): Date | undefined {
-  const date = message.internalDate === undefined ? undefined : new Date(message.internalDate);
-  return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
 /**
