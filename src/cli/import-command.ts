@@ -191,8 +191,11 @@ export async function runImportCommand(args: string[], io: CliIo): Promise<numbe
   }
   try {
     const source = connectionFromFlags(values, io);
+    const spec = specFromFlags(values, io);
+    // An import into an account keeps its bytes off V8's heap; the archive's starts a thread.
+    if ('connection' in spec.destination) io.holdYoungGeneration?.(io.env);
     const progress = io.stderr.isTTY ? folderProgress(io) : undefined;
-    const result = await runImport(source, specFromFlags(values, io), {
+    const result = await runImport(source, spec, {
       ...signalOf(io),
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),
       ...(progress ? { onProgress: progress.update } : {}),

@@ -27,6 +27,11 @@ export interface CliIo {
   pipeDrained?: (signal?: AbortSignal) => Promise<boolean | undefined>;
   /** Fires on Ctrl-C or SIGTERM: the running operation stops cleanly (its state saved). */
   signal?: AbortSignal;
+  /**
+   * Set only when the command is the process: holds V8's young generation at its size for a
+   * copy that allocates little on the heap (young-generation.ts). Hosts and tests leave it unset.
+   */
+  holdYoungGeneration?: (env: Record<string, string | undefined>) => boolean;
 }
 
 /** JSON lines on stderr; the entries reaching it are already redacted by the session. */

@@ -10,6 +10,7 @@ import { isConnectorError } from '../errors.js';
 import { didYouMean } from '../did-you-mean.js';
 import { watchForStall } from '../stall-guard.js';
 import { pipeDrained } from './pipe-drain.js';
+import { holdForImportIntoAccount, holdYoungGeneration } from './young-generation.js';
 import { EXIT_CODES, EXIT_CODE_HELP, EXIT_PIPE_CLOSED } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportError } from './report-error.js';
@@ -176,6 +177,7 @@ export function runAsProgram(argv: string[]): void {
   // Node exits 0 when nothing is left to wait for, even with the command still pending: a
   // command that stalls must not look like one that succeeded (issue 24).
   const guard = watchForStall(`${argv[0] ?? 'imap-connector'} command`);
+  holdForImportIntoAccount(argv, process.env);
   Promise.race([
     main(argv, {
       stdout: process.stdout,
@@ -186,6 +188,7 @@ export function runAsProgram(argv: string[]): void {
       outputClosed: process_.outputClosed,
       flush: () => new Promise<void>((resolve) => process.stdout.write('', () => resolve())),
       pipeDrained,
+      holdYoungGeneration,
     }),
     guard.stalled,
   ]).then(
