@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, cliImportArgs } from '../helpers/cli.js';
-import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { configFor, dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -84,13 +84,8 @@ describe('the young generation of an import into an account', () => {
 
   it('refuses a value it does not know, naming the variable, before connecting', () => {
     const dir = tempDir();
-    const nowhere = {
-      server: '127.0.0.1',
-      port: 1,
-      security: 'none',
-      username: 'u',
-      password: 'p',
-    };
+    // Port 1: a connection would fail with CONNECTION_*, not a usage error.
+    const nowhere = configFor({ host: '127.0.0.1', imapPort: 1 }, { name: 'u', password: 'p' });
     writeFileSync(join(dir, 'source.json'), JSON.stringify(nowhere));
     writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...nowhere, isTarget: true }));
     const run = spawnSync(process.execPath, [CLI, ...cliImportArgs(dir)], {
