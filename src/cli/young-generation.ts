@@ -3,8 +3,9 @@
  * import's bytes in Buffers outside V8's heap and allocates little on it, yet V8 grows the young
  * generation to its maximum (32 MB on Node 20, 64 on Node 24) as a long run's survivors add up,
  * and a written socket chunk's memory comes back only when a scavenge finds it dead. Held from
- * the process's start (2 MB), an import's peak RSS was 9-37 MB lower on the bench, its time
- * within the runs' noise (docs/performance.md, 2026-12-06, late).
+ * the process's start (2 MB), an import's peak RSS was 9-37 MB lower on the bench's 10,000
+ * messages, its time within the runs' noise; at 100,000 it saved nothing and took 5% longer
+ * (docs/performance.md, 2026-12-06, late).
  */
 import { setFlagsFromString } from 'node:v8';
 import { usageError } from './usage-error.js';
