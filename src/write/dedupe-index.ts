@@ -5,7 +5,7 @@ import {
   type DedupeMode,
   type MessageIdentity,
 } from './message-identity.js';
-import { DigestSet } from './digest-set.js';
+import { DigestSet, DigestUids } from './digest-set.js';
 
 /** What a destination folder already holds, asked a batch at a time. */
 export interface DedupeIndex {
@@ -37,7 +37,7 @@ export interface IndexedMessage {
  */
 export class HeaderDedupeIndex implements DedupeIndex {
   private readonly messageIdKeys = new DigestSet();
-  private readonly byHeaderDigest = new Map<string, number[]>();
+  private readonly byHeaderDigest = new DigestUids();
   private readonly contentHashes = new DigestSet();
   private readonly hashedUids = new Set<number>();
 
@@ -59,7 +59,7 @@ export class HeaderDedupeIndex implements DedupeIndex {
     for (const identity of identities) {
       if (byMessageIdKey(identity, this.mode) || this.contentHashes.has(contentHashIn(identity)))
         continue;
-      for (const uid of this.byHeaderDigest.get(identity.headerDigest) ?? [])
+      for (const uid of this.byHeaderDigest.get(identity.headerDigest))
         if (!this.hashedUids.has(uid)) unhashed.set(uid, identity.headerDigest);
     }
     if (unhashed.size > 0) {
@@ -85,8 +85,6 @@ export class HeaderDedupeIndex implements DedupeIndex {
 
   /** A message at the destination whose body is read only should a look-alike need it. */
   private indexed(headerDigest: string, uid: number): void {
-    const uids = this.byHeaderDigest.get(headerDigest);
-    if (uids) uids.push(uid);
-    else this.byHeaderDigest.set(headerDigest, [uid]);
+    this.byHeaderDigest.add(headerDigest, uid);
   }
 }

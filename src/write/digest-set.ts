@@ -26,5 +26,35 @@ export class DigestSet {
   }
 }
 
+/**
+ * UIDs by sha256 digest, keyed as DigestSet keys them, one UID held as a number and only more
+ * as an array. The dedupe index holds one entry per message stored without a content hash:
+ * with the hex text and an array each, about 170 bytes of heap per message, 110 of it saved
+ * (docs/performance.md, 2026-12-06, late).
+ */
+export class DigestUids {
+  private readonly digests = new Map<string, number | number[]>();
+  private readonly others = new Map<string, number | number[]>();
+
+  add(key: string, uid: number): void {
+    const [map, at] = this.slot(key);
+    const held = map.get(at);
+    if (held === undefined) map.set(at, uid);
+    else if (typeof held === 'number') map.set(at, [held, uid]);
+    else held.push(uid);
+  }
+
+  get(key: string): readonly number[] {
+    const [map, at] = this.slot(key);
+    const held = map.get(at);
+    return held === undefined ? [] : typeof held === 'number' ? [held] : held;
+  }
+
+  // As in DigestSet: a key that is not a sha256 hex digest never meets a shortened one.
+  private slot(key: string): [Map<string, number | number[]>, string] {
+    return SHA256_HEX.test(key) ? [this.digests, shortened(key)] : [this.others, key];
+  }
+}
+
 // A new flat string: a slice of the hex text would keep the whole text alive.
 const shortened = (hex: string): string => Buffer.from(hex.slice(0, 32), 'hex').toString('latin1');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DigestSet } from '../../src/write/digest-set.js';
+import { DigestSet, DigestUids } from '../../src/write/digest-set.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -30,5 +30,35 @@ describe('DigestSet', () => {
     set.add(digest);
     expect(set.has(digest.toUpperCase())).toBe(false);
     expect(set.has(digest)).toBe(true);
+  });
+});
+
+describe('DigestUids', () => {
+  it('gives each digest its UIDs in the order added, and none for another', () => {
+    const uids = new DigestUids();
+    const digests = Array.from({ length: 500 }, (_, i) => sha256(`header ${i}`));
+    digests.forEach((digest, i) => uids.add(digest, i + 1));
+    uids.add(digests[7]!, 1000);
+    uids.add(digests[7]!, 1001);
+    expect(digests.map((digest) => uids.get(digest).length)).toEqual(
+      digests.map((_, i) => (i === 7 ? 3 : 1)),
+    );
+    expect(uids.get(digests[7]!)).toEqual([8, 1000, 1001]);
+    expect(uids.get(digests[499]!)).toEqual([500]);
+    expect(uids.get(sha256('another header'))).toEqual([]);
+  });
+
+  it('keeps a key that is not a sha256 hex digest apart from the shortened ones', () => {
+    const uids = new DigestUids();
+    const digest = sha256('a header');
+    uids.add(Buffer.from(digest.slice(0, 32), 'hex').toString('latin1'), 1);
+    expect(uids.get(digest)).toEqual([]);
+    uids.add('k1', 2);
+    uids.add(digest, 3);
+    expect([uids.get('k1'), uids.get(digest), uids.get(digest.toUpperCase())]).toEqual([
+      [2],
+      [3],
+      [],
+    ]);
   });
 });
