@@ -28,9 +28,9 @@ export class DigestSet {
 
 /**
  * UIDs by sha256 digest, keyed as DigestSet keys them, one UID held as a number and only more
- * as an array. The dedupe index holds one entry per message stored without a content hash:
- * with the hex text and an array each, about 170 bytes of heap per message, 110 of it saved
- * (docs/performance.md, 2026-12-06, late).
+ * as an array. The dedupe index holds one entry per message stored without a content hash
+ * (every message the pipe copies): about 105 bytes of heap less per message than the hex text
+ * and an array each (docs/performance.md, 2026-12-06, late, later).
  */
 export class DigestUids {
   private readonly digests = new Map<string, number | number[]>();
