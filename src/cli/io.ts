@@ -31,7 +31,7 @@ export interface CliIo {
    * Set only when the command is the process: holds V8's young generation at its size for a
    * copy that allocates little on the heap (young-generation.ts). Hosts and tests leave it unset.
    */
-  holdYoungGeneration?: (env: Record<string, string | undefined>) => boolean;
+  holdYoungGeneration?: (env: Record<string, string | undefined>) => void;
 }
 
 /** JSON lines on stderr; the entries reaching it are already redacted by the session. */

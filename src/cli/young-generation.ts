@@ -19,16 +19,14 @@ export const YOUNG_GENERATION_ENV = 'IMAP_CONNECTOR_YOUNG_GENERATION';
  * resets it (the archive's packer does), so only commands that start none call this, and only
  * from the process's own entry point: a host that loads the connector keeps its heap as it is.
  */
-export function holdYoungGeneration(env: Record<string, string | undefined>): boolean {
+export function holdYoungGeneration(env: Record<string, string | undefined>): void {
   const wanted = env[YOUNG_GENERATION_ENV];
   if (wanted !== undefined && wanted !== 'hold' && wanted !== 'grow')
     throw usageError(
       `/env/${YOUNG_GENERATION_ENV}`,
       `${YOUNG_GENERATION_ENV} must be hold (the default for imports into an account) or grow, got ${JSON.stringify(wanted)}`,
     );
-  if (wanted === 'grow') return false;
-  setFlagsFromString('--semi-space-growth-factor=1');
-  return true;
+  if (wanted !== 'grow') setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 /**

@@ -75,8 +75,8 @@ export interface FolderSink {
    * resolves once the source is free; the destination's answers may come later, and the next
    * pipe or read of the destination waits for them. What is neither stored nor refused was not
    * sent; a fatal error is named for its side (the destination's carries side:
-   * 'destination'). Only where the destination can (an IMAP
-   * target with pipelined MULTIAPPEND).
+   * 'destination'). Only where the destination can (an IMAP target with pipelined
+   * MULTIAPPEND).
    */
   readonly pipe?:
     | ((
