@@ -11,7 +11,7 @@ import { rawFetchAll } from './raw-client.js';
 import { rawStreamCopy } from './raw-stream-copy.js';
 import { watchMemory } from './memory-at-peak.js';
 import { commandTracer } from './command-trace.js';
-import { holdYoungGeneration } from '../../src/cli/young-generation.js';
+import { keepHeapLean } from '../../src/cli/lean-heap.js';
 
 // Libraries load only in the scenarios that use them, so the raw client's time and memory
 // are not inflated by code it never runs.
@@ -87,9 +87,8 @@ const tracing = (): { logger?: ReturnType<typeof commandTracer>['logger'] } =>
 const traced = (): void => tracer?.save(process.env.BENCH_TRACE!);
 
 async function connectorImport(target: Target, firstRow: () => void): Promise<number> {
-  // As the CLI's import into an account does from its start (IMAP_CONNECTOR_YOUNG_GENERATION=grow
-  // to compare).
-  if (!target.archive) holdYoungGeneration(process.env);
+  // As the CLI's import into an account does from its start (IMAP_CONNECTOR_HEAP=v8 to compare).
+  if (!target.archive) keepHeapLean(process.env);
   const { runImport } = await import('../../src/index.js');
   const source = {
     server: target.host,

@@ -193,7 +193,7 @@ export async function runImportCommand(args: string[], io: CliIo): Promise<numbe
     const source = connectionFromFlags(values, io);
     const spec = specFromFlags(values, io);
     // An import into an account keeps its bytes off V8's heap; the archive's starts a thread.
-    if ('connection' in spec.destination) io.holdYoungGeneration?.(io.env);
+    if ('connection' in spec.destination) io.keepHeapLean?.(io.env);
     const progress = io.stderr.isTTY ? folderProgress(io) : undefined;
     const result = await runImport(source, spec, {
       ...signalOf(io),

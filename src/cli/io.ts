@@ -28,10 +28,10 @@ export interface CliIo {
   /** Fires on Ctrl-C or SIGTERM: the running operation stops cleanly (its state saved). */
   signal?: AbortSignal;
   /**
-   * Set only when the command is the process: holds V8's young generation at its size for a
-   * copy that allocates little on the heap (young-generation.ts). Hosts and tests leave it unset.
+   * Set only when the command is the process: keeps V8's heap lean for a copy that allocates
+   * little on it (lean-heap.ts). Hosts and tests leave it unset.
    */
-  holdYoungGeneration?: (env: Record<string, string | undefined>) => void;
+  keepHeapLean?: (env: Record<string, string | undefined>) => void;
 }
 
 /** JSON lines on stderr; the entries reaching it are already redacted by the session. */

@@ -1,0 +1,65 @@
+/**
+ * V8's heap for a process that copies mail between accounts. The pipe moves an import's bytes
+ * in Buffers outside V8's heap and allocates little on it, yet V8 sizes the heap for a program
+ * that keeps what it allocates:
+ * - it grows the young generation to its maximum (32 MB on Node 20, 64 on Node 24) as a long
+ *   run's survivors add up, and a written socket chunk's memory comes back only when a
+ *   scavenge finds it dead;
+ * - after each full collection it lets the old generation grow to up to 4 times what was
+ *   live, and a long run's promoted garbage fills it.
+ * Held (the young generation at 2 MB, the old one let grow to twice what was live), an
+ * import's peak RSS was 99-103 MB instead of 105-119 on the bench's 10,000 messages and
+ * 147-151 instead of 185-215 at 100,000, its time within the runs' noise; on the attachment mix 4-9%
+ * slower for a few MB (docs/performance.md, 2026-12-06, night).
+ */
+import { setFlagsFromString } from 'node:v8';
+import { usageError } from './usage-error.js';
+
+export const HEAP_ENV = 'IMAP_CONNECTOR_HEAP';
+
+/**
+ * How much the old generation may grow past what the last full collection left live, in
+ * percent. V8's own factor goes up to 300; 20 and 50 held 1-5 MB less than 100 and made the
+ * attachment mix 10-30% slower (more full collections for the same garbage).
+ */
+const OLD_GENERATION_GROWTH_PERCENT = 100;
+
+/**
+ * Keeps V8's heap lean from now on, unless the environment says `v8`. V8 reads both flags each
+ * time it would grow a generation, so they take effect at run time; the size flags are fixed
+ * at start-up and NODE_OPTIONS refuses these. Starting a worker thread resets the young
+ * generation's (the archive's packer does), so only commands that start none call this, and
+ * only from the process's own entry point: a host that loads the connector keeps its heap.
+ */
+export function keepHeapLean(env: Record<string, string | undefined>): void {
+  const wanted = env[HEAP_ENV];
+  if (wanted !== undefined && wanted !== 'lean' && wanted !== 'v8')
+    throw usageError(
+      `/env/${HEAP_ENV}`,
+      `${HEAP_ENV} must be lean (the default for imports into an account) or v8, got ${JSON.stringify(wanted)}`,
+    );
+  if (wanted === 'v8') return;
+  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`);
+}
+
+/**
+ * The same, at the process's start, for a command line that imports into an account: loading
+ * the import's modules alone grows the young generation to 8 MB. A value it does not know is
+ * left for the command to report.
+ */
+export function keepHeapLeanForImportIntoAccount(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): void {
+  if (
+    argv[0] !== 'import' ||
+    !argv.some((arg) => arg === '--target' || arg.startsWith('--target='))
+  )
+    return;
+  try {
+    keepHeapLean(env);
+  } catch {
+    // The import command validates the variable again and says what is wrong.
+  }
+}
