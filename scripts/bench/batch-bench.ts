@@ -1,10 +1,13 @@
 /**
- * npm run bench:batch [-- --mailboxes 50 --messages 200 --runs 3 --parallel 1,2,4 --out FILE]
+ * npm run bench:batch [-- --mailboxes 50 --messages 200 --runs 3 --parallel 1,2,4 --out FILE
+ *                        --destination archive|account]
  *
- * A batch of many mailboxes into the embedded archive, at several parallel settings, each run
+ * A batch of many mailboxes into the embedded archive (or, with `--destination account`, each
+ * into a new account of the same Dovecot), at several parallel settings, each run
  * in its own process (so its peak RSS is its own) with a fresh archive and state: total time,
  * messages per second and peak memory per setting, and the speed-up over one at a time. The
- * per-server connection cap is set to the parallel setting. Runs interleave settings.
+ * per-server connection cap is set to the parallel setting (twice that into accounts: the
+source and the destination are one server). Runs interleave settings.
  *
  * Where the 2 cores went, per setting: the batch process's CPU (its main thread, where all
  * the JavaScript runs, and its other threads), Dovecot's (the master and every imap process),
@@ -26,7 +29,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startDovecot } from '../../test/helpers/dovecot.js';
+import { addDovecotUsers, startDovecot } from '../../test/helpers/dovecot.js';
 import { seedDovecotUser } from './seed-maildir.js';
 import { machineCpuSeconds, threadSplit, treeCpuSeconds } from './cpu-use.js';
 import { formatHotSpot, summarizeProfile } from './summarize-profile.js';
@@ -53,8 +56,10 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/** One batch run in a child process: node batch-bench.js --child PROFILE. */
-async function child(profile: string): Promise<void> {
+/** One batch run in a child process: node batch-bench.js --child PROFILE [--into-accounts]. */
+async function child(profile: string, intoAccounts: boolean): Promise<void> {
+  // As the CLI's batch run does once it has read such a profile (IMAP_CONNECTOR_HEAP=v8 to compare).
+  if (intoAccounts) (await import('../../src/cli/lean-heap.js')).keepHeapLean(process.env);
   const { runBatch } = await import('../../src/index.js');
   const report = await runBatch(profile);
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
@@ -65,14 +70,20 @@ async function child(profile: string): Promise<void> {
   );
 }
 
-function runChild(profile: string, dovecotPid: number, profileDir?: string): Promise<Sample> {
+function runChild(
+  profile: string,
+  dovecotPid: number,
+  intoAccounts: boolean,
+  profileDir?: string,
+): Promise<Sample> {
   const script = fileURLToPath(import.meta.url);
   const started = performance.now();
   const machineBefore = machineCpuSeconds();
   const dovecotBefore = treeCpuSeconds(dovecotPid);
   const flags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...flags, script, '--child', profile], {
+    const into = intoAccounts ? ['--into-accounts'] : [];
+    const proc = spawn(process.execPath, [...flags, script, '--child', profile, ...into], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -158,6 +169,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       child: { type: 'string' },
+      'into-accounts': { type: 'boolean', default: false },
+      destination: { type: 'string', default: 'archive' },
       mailboxes: { type: 'string', default: '50' },
       messages: { type: 'string', default: '200' },
       runs: { type: 'string', default: '3' },
@@ -166,7 +179,10 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
     },
   });
-  if (values.child) return child(values.child);
+  if (values.child) return child(values.child, values['into-accounts']);
+  if (values.destination !== 'archive' && values.destination !== 'account')
+    throw new Error('--destination must be archive or account');
+  const intoAccounts = values.destination === 'account';
   const mailboxes = Number(values.mailboxes);
   const messages = Number(values.messages);
   const runs = Number(values.runs);
@@ -189,28 +205,51 @@ async function main(): Promise<void> {
     for (const user of users) bytes += seedDovecotUser(server, user.name, messages).bytes;
     console.log(`${(bytes / 1e6).toFixed(1)} MB in all`);
     writeFileSync(join(work, 'users.csv'), users.map((u) => `${u.name},${u.password}`).join('\n'));
+    // Each run into accounts copies into new, empty ones: the list names them per run.
+    const freshAccounts = (dir: string, tag: string): string => {
+      // New mailboxes' passwords as the batch's default policy wants them.
+      const copies = users.map((u, i) => ({
+        name: `${u.name}${tag}`,
+        password: `Bench-Copy-${i}`,
+      }));
+      addDovecotUsers(server, copies);
+      const rows = users.map(
+        (u, i) => `${u.name},${u.password},${copies[i]!.name},${copies[i]!.password}`,
+      );
+      writeFileSync(
+        join(dir, 'users.csv'),
+        ['user,password,mailbox,mailbox password', ...rows].join('\n'),
+      );
+      return 'users.csv';
+    };
     const profileFor = (parallel: number, run: number): string => {
       const dir = join(work, `p${parallel}-r${run}`);
       mkdirSync(dir);
       const path = join(dir, 'batch.json');
+      const sourceServer = { server: server.host, port: server.imapPort, security: 'none' };
       writeFileSync(
         path,
         JSON.stringify({
           name: `bench-p${parallel}`,
-          source: { server: server.host, port: server.imapPort, security: 'none' },
-          destination: { archive: 'bench.archive' },
-          mailboxes: { csv: '../users.csv' },
-          throttle: { parallelMailboxes: parallel, maxConnectionsPerServer: parallel },
+          source: sourceServer,
+          destination: intoAccounts ? { imap: sourceServer } : { archive: 'bench.archive' },
+          mailboxes: {
+            csv: intoAccounts ? freshAccounts(dir, `p${parallel}r${run}`) : '../users.csv',
+          },
+          throttle: {
+            parallelMailboxes: parallel,
+            maxConnectionsPerServer: intoAccounts ? 2 * parallel : parallel,
+          },
         }),
       );
       return path;
     };
     console.log('Warming up (Dovecot builds its indexes on first access) ...');
-    await runChild(profileFor(Math.max(...settings), 0), server.pid);
+    await runChild(profileFor(Math.max(...settings), 0), server.pid, intoAccounts);
     const samples = new Map<number, Sample[]>(settings.map((p) => [p, []]));
     for (let run = 1; run <= runs; run++)
       for (const parallel of settings) {
-        const sample = await runChild(profileFor(parallel, run), server.pid);
+        const sample = await runChild(profileFor(parallel, run), server.pid, intoAccounts);
         if (sample.copied !== mailboxes * messages)
           throw new Error(`copied ${sample.copied}, expected ${mailboxes * messages}`);
         samples.get(parallel)!.push(sample);
@@ -250,6 +289,7 @@ async function main(): Promise<void> {
         ramDisk: ram,
       },
       workload: {
+        destination: values.destination,
         mailboxes,
         messagesPerMailbox: messages,
         megabytes: Number((bytes / 1e6).toFixed(1)),
@@ -263,7 +303,12 @@ async function main(): Promise<void> {
       for (const parallel of settings) {
         const dir = join(values.profile, `parallel-${parallel}`);
         mkdirSync(dir, { recursive: true });
-        const sample = await runChild(profileFor(parallel, runs + 1), server.pid, dir);
+        const sample = await runChild(
+          profileFor(parallel, runs + 1),
+          server.pid,
+          intoAccounts,
+          dir,
+        );
         console.log(`\nparallel ${parallel} under --cpu-prof: ${describeCpu(sample)}`);
         console.log(`  other threads: ${JSON.stringify(sample.threads)}`);
         printProfiles(dir);

@@ -4,6 +4,7 @@ import type { BatchReport } from '../batch/batch-report.js';
 import { batchStatus, failedMailboxKeys } from '../batch/batch-status.js';
 import type { MailboxState } from '../batch/mailbox-state.js';
 import { checkBatch, runBatch } from '../batch/run-batch.js';
+import { profileOf } from '../batch/prepare-batch.js';
 import type { QueueTarget } from '../queue/queue-connection.js';
 import { sleep } from '../sleep.js';
 import { EXIT_CODES, EXIT_CODE_HELP, worstExitCode } from './exit-codes.js';
@@ -90,6 +91,10 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
     };
     if (values['failed-only'] && values.queue)
       throw usageError('/failedOnly', '--failed-only runs on this machine: leave out --queue.');
+    // Into accounts, this process copies as `import --target` does (lean-heap.ts); a queued
+    // batch copies in the workers, and an archive's packer starts threads.
+    if (!values.queue && io.keepHeapLean && profileOf(profile).destination.imap)
+      io.keepHeapLean(io.env);
     const only = values['failed-only'] ? await failedMailboxKeys(profile, options) : undefined;
     const report = values.queue
       ? await (

@@ -9,8 +9,9 @@
  *   live, and a long run's promoted garbage fills it.
  * Held (the young generation at 2 MB, the old one let grow to twice what was live), an
  * import's peak RSS was 99-103 MB instead of 105-119 on the bench's 10,000 messages and
- * 147-151 instead of 185-215 at 100,000, its time within the runs' noise; on the attachment mix 4-9%
- * slower for a few MB (docs/performance.md, 2026-12-06, night).
+ * 147-151 instead of 185-215 at 100,000, its time within the runs' noise; the attachment mix
+ * took 4-9% longer for a few MB less. A batch into accounts held 102-112 MB instead of
+ * 134-155, in about the same time (docs/performance.md, 2026-12-06, night).
  */
 import { setFlagsFromString } from 'node:v8';
 import { usageError } from './usage-error.js';
@@ -36,7 +37,7 @@ export function keepHeapLean(env: Record<string, string | undefined>): void {
   if (wanted !== undefined && wanted !== 'lean' && wanted !== 'v8')
     throw usageError(
       `/env/${HEAP_ENV}`,
-      `${HEAP_ENV} must be lean (the default for imports into an account) or v8, got ${JSON.stringify(wanted)}`,
+      `${HEAP_ENV} must be lean (the default for copies into accounts) or v8, got ${JSON.stringify(wanted)}`,
     );
   if (wanted === 'v8') return;
   setFlagsFromString('--semi-space-growth-factor=1');

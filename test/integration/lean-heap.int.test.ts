@@ -12,6 +12,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, cliImportArgs } from '../helpers/cli.js';
+import { dovecotSource, writeProfile } from '../helpers/batch-fixtures.js';
+import { addDovecotUsers } from '../helpers/dovecot.js';
 import { configFor, dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
@@ -85,7 +87,7 @@ function runProbed(dir: string, args: string[], env: Record<string, string> = {}
   return { ...run, youngBytes: () => Number(readFileSync(out, 'utf8')) };
 }
 
-describe('the heap of an import into an account', () => {
+describe('the heap of a copy into accounts', () => {
   it('stays lean for the whole run; with v8, V8 sizes it as usual', async () => {
     const { dir, source, target } = await importJob();
     const lean = runProbed(dir, cliImportArgs(dir));
@@ -104,6 +106,36 @@ describe('the heap of an import into an account', () => {
     // V8's own factor, from its measured speeds (up to 4): seen 4.0 on both Nodes, as the
     // mutator is idle at exit. Defined, so the probe did read the trace.
     const own = oldGenerationFactor(usual.stdout);
+    expect(own).toMatch(/^\d\.\d$/);
+    expect(own).not.toBe('2.0');
+  });
+
+  it('is kept lean by a batch run into accounts, not by one into the archive', async () => {
+    const { dir, source } = await importJob();
+    // A password the batch's default policy for new mailbox passwords takes.
+    const copy = { name: freshUser('ygb').name, password: `Lean-Heap-${Date.now()}` };
+    addDovecotUsers(dovecot(), [copy]);
+    writeFileSync(
+      join(dir, 'users.csv'),
+      `user,password,mailbox,mailbox password\n${source.name},${source.password},${copy.name},${copy.password}\n`,
+    );
+    const profile = (destination: Record<string, unknown>, name: string): string =>
+      writeProfile(
+        dir,
+        { name, source: dovecotSource(), destination, mailboxes: { csv: 'users.csv' } },
+        `${name}.json`,
+      );
+    const intoAccounts = runProbed(dir, ['batch', 'run', profile({ imap: dovecotSource() }, 'a')]);
+    expect(intoAccounts.status).toBe(0);
+    expect(intoAccounts.stdout).toContain('Mailboxes: 1 (1 done');
+    expect(intoAccounts.youngBytes()).toBeLessThan(16 * MB);
+    expect(oldGenerationFactor(intoAccounts.stdout)).toBe('2.0');
+    expect((await snapshot(copy)).INBOX).toEqual((await snapshot(source)).INBOX);
+
+    const intoArchive = runProbed(dir, ['batch', 'run', profile({ archive: 'mail.archive' }, 'b')]);
+    expect(intoArchive.status).toBe(0);
+    expect(intoArchive.stdout).toContain('Mailboxes: 1 (1 done');
+    const own = oldGenerationFactor(intoArchive.stdout);
     expect(own).toMatch(/^\d\.\d$/);
     expect(own).not.toBe('2.0');
   });
