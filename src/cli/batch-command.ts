@@ -91,10 +91,7 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
     };
     if (values['failed-only'] && values.queue)
       throw usageError('/failedOnly', '--failed-only runs on this machine: leave out --queue.');
-    // Into accounts, this process copies as `import --target` does (lean-heap.ts); a queued
-    // batch copies in the workers, and an archive's packer starts threads.
-    if (!values.queue && io.keepHeapLean && profileOf(profile).destination.imap)
-      io.keepHeapLean(io.env);
+    keepHeapLeanIntoAccounts(profile, values, io);
     const only = values['failed-only'] ? await failedMailboxKeys(profile, options) : undefined;
     const report = values.queue
       ? await (
@@ -115,6 +112,15 @@ async function run(profile: string, values: Values, io: CliIo): Promise<number> 
     line?.finish();
     throw error;
   }
+}
+
+/**
+ * Into accounts, this process copies as `import --target` does (lean-heap.ts); a queued batch
+ * copies in the workers, and an archive's packer starts threads.
+ */
+function keepHeapLeanIntoAccounts(profile: string, values: Values, io: CliIo): void {
+  if (!values.queue && io.keepHeapLean && profileOf(profile).destination.imap)
+    io.keepHeapLean(io.env);
 }
 
 /**
