@@ -7,7 +7,7 @@
  * in its own process (so its peak RSS is its own) with a fresh archive and state: total time,
  * messages per second and peak memory per setting, and the speed-up over one at a time. The
  * per-server connection cap is set to the parallel setting (twice that into accounts: the
-source and the destination are one server). Runs interleave settings.
+ * source and the destination are one server). Runs interleave settings.
  *
  * Where the 2 cores went, per setting: the batch process's CPU (its main thread, where all
  * the JavaScript runs, and its other threads), Dovecot's (the master and every imap process),

@@ -20,8 +20,8 @@ export const HEAP_ENV = 'IMAP_CONNECTOR_HEAP';
 
 /**
  * How much the old generation may grow past what the last full collection left live, in
- * percent. V8's own factor goes up to 300; 20 and 50 held 1-5 MB less than 100 and made the
- * attachment mix 10-30% slower (more full collections for the same garbage).
+ * percent. V8's own factor goes up to 300; 20 and 50 held 2-11 MB less than 100 and made the
+ * attachment mix 5-33% slower (more full collections for the same garbage).
  */
 const OLD_GENERATION_GROWTH_PERCENT = 100;
 
