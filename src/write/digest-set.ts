@@ -13,12 +13,13 @@ export class DigestSet {
   private readonly others = new Set<string>();
 
   add(key: string): void {
-    if (SHA256_HEX.test(key)) this.digests.add(shortened(key));
-    else this.others.add(key);
+    const [set, at] = slotOf(key, this.digests, this.others);
+    set.add(at);
   }
 
   has(key: string): boolean {
-    return SHA256_HEX.test(key) ? this.digests.has(shortened(key)) : this.others.has(key);
+    const [set, at] = slotOf(key, this.digests, this.others);
+    return set.has(at);
   }
 
   get size(): number {
@@ -37,7 +38,7 @@ export class DigestUids {
   private readonly others = new Map<string, number | number[]>();
 
   add(key: string, uid: number): void {
-    const [map, at] = this.slot(key);
+    const [map, at] = slotOf(key, this.digests, this.others);
     const held = map.get(at);
     if (held === undefined) map.set(at, uid);
     else if (typeof held === 'number') map.set(at, [held, uid]);
@@ -45,15 +46,18 @@ export class DigestUids {
   }
 
   get(key: string): readonly number[] {
-    const [map, at] = this.slot(key);
+    const [map, at] = slotOf(key, this.digests, this.others);
     const held = map.get(at);
     return held === undefined ? [] : typeof held === 'number' ? [held] : held;
   }
+}
 
-  // As in DigestSet: a key that is not a sha256 hex digest never meets a shortened one.
-  private slot(key: string): [Map<string, number | number[]>, string] {
-    return SHA256_HEX.test(key) ? [this.digests, shortened(key)] : [this.others, key];
-  }
+/**
+ * Where a key is kept: a sha256 hex digest shortened, among the digests; any other key whole,
+ * among the others, so that it never meets a shortened one.
+ */
+function slotOf<T>(key: string, digests: T, others: T): [T, string] {
+  return SHA256_HEX.test(key) ? [digests, shortened(key)] : [others, key];
 }
 
 // A new flat string: a slice of the hex text would keep the whole text alive.

@@ -12,8 +12,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, cliImportArgs } from '../helpers/cli.js';
-import { dovecotSource, writeProfile } from '../helpers/batch-fixtures.js';
-import { addDovecotUsers } from '../helpers/dovecot.js';
+import {
+  destinationAccount,
+  dovecotSource,
+  writePanelCsv,
+  writeProfile,
+} from '../helpers/batch-fixtures.js';
 import { configFor, dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
@@ -112,17 +116,12 @@ describe('the heap of a copy into accounts', () => {
 
   it('is kept lean by a batch run into accounts, not by one into the archive', async () => {
     const { dir, source } = await importJob();
-    // A password the batch's default policy for new mailbox passwords takes.
-    const copy = { name: freshUser('ygb').name, password: `Lean-Heap-${Date.now()}` };
-    addDovecotUsers(dovecot(), [copy]);
-    writeFileSync(
-      join(dir, 'users.csv'),
-      `user,password,mailbox,mailbox password\n${source.name},${source.password},${copy.name},${copy.password}\n`,
-    );
+    const copy = destinationAccount('ygb');
+    writePanelCsv(dir, [[source, copy]]);
     const profile = (destination: Record<string, unknown>, name: string): string =>
       writeProfile(
         dir,
-        { name, source: dovecotSource(), destination, mailboxes: { csv: 'users.csv' } },
+        { name, source: dovecotSource(), destination, mailboxes: { csv: 'panel.csv' } },
         `${name}.json`,
       );
     const intoAccounts = runProbed(dir, ['batch', 'run', profile({ imap: dovecotSource() }, 'a')]);
