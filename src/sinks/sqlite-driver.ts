@@ -34,6 +34,9 @@ export interface SqliteDatabase {
 
 export type DriverName = 'node:sqlite' | 'better-sqlite3';
 
+/** The page cache per connection, as SQLite's cache_size gives it: negative for KiB. */
+const PAGE_CACHE_SIZE = -2000;
+
 /** What both drivers' database objects have in common. */
 interface RawDatabase {
   exec(sql: string): unknown;
@@ -225,6 +228,10 @@ export function openDatabase(
   };
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
+    // SQLite's own default page cache (2 MB), which node:sqlite keeps: better-sqlite3 is built
+    // with 16 MB, and an import's state file filled it, 16 MB more at the peak of 100,000
+    // messages on Node 20 (docs/performance.md).
+    db.exec(`PRAGMA cache_size = ${PAGE_CACHE_SIZE}`);
   } catch (error) {
     db.close();
     throw error;

@@ -19,6 +19,16 @@ describe('sqliteDriver', () => {
     expect(memory().driver).toBe(sqliteDriver().name);
   });
 
+  it("keeps SQLite's own page cache of 2 MB per connection, on either driver", () => {
+    // better-sqlite3 is built with 16 MB, which an import's state file filled (Node 20).
+    const db = openDatabase(join(tempDir('sqlite-cache-'), 'state.db'), {
+      readonly: false,
+      busyTimeoutMs: 0,
+    });
+    expect(db.pragma('cache_size')).toEqual([{ cache_size: -2000 }]);
+    db.close();
+  });
+
   it('reads BLOBs back as Buffers, byte for byte', () => {
     const db = memory();
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB)');
