@@ -11,7 +11,8 @@
  * import's peak RSS was 99-103 MB instead of 105-119 on the bench's 10,000 messages and
  * 147-151 instead of 185-215 at 100,000, its time within the runs' noise; the attachment mix
  * took 4-9% longer for a few MB less. A batch into accounts held 102-112 MB instead of
- * 134-155, in about the same time (docs/performance.md, 2026-12-06, night).
+ * 134-155, in about the same time (docs/performance.md, 2026-12-06, night); a queue's worker
+ * 99-112 MB instead of 132-145, and no slower (2026-12-06, night, later).
  */
 import { setFlagsFromString } from 'node:v8';
 import { usageError } from './usage-error.js';
@@ -29,8 +30,9 @@ const OLD_GENERATION_GROWTH_PERCENT = 100;
  * Keeps V8's heap lean from now on, unless the environment says `v8`. V8 reads both flags each
  * time it would grow a generation, so they take effect at run time; the size flags are fixed
  * at start-up and NODE_OPTIONS refuses these. Starting a worker thread resets the young
- * generation's (the archive's packer does), so only commands that start none call this, and
- * only from the process's own entry point: a host that loads the connector keeps its heap.
+ * generation's (the archive's packer does), so the archive's import does not call this; a
+ * queue's worker does, for its jobs into accounts. Only from the process's own entry point:
+ * a host that loads the connector keeps its heap.
  */
 export function keepHeapLean(env: Record<string, string | undefined>): void {
   const wanted = env[HEAP_ENV];
@@ -45,22 +47,22 @@ export function keepHeapLean(env: Record<string, string | undefined>): void {
 }
 
 /**
- * The same, at the process's start, for a command line that imports into an account: loading
- * the import's modules alone grows the young generation to 8 MB. A value it does not know is
- * left for the command to report.
+ * The same, at the process's start, for a command line that copies into accounts: an import
+ * with --target, or a queue's worker (whose jobs are mostly such copies; an archive job's
+ * packer thread gives the young generation back to V8). Loading the import's modules alone
+ * grows the young generation to 8 MB. A value it does not know is left for the command to
+ * report.
  */
-export function keepHeapLeanForImportIntoAccount(
+export function keepHeapLeanFromStart(
   argv: string[],
   env: Record<string, string | undefined>,
 ): void {
-  if (
-    argv[0] !== 'import' ||
-    !argv.some((arg) => arg === '--target' || arg.startsWith('--target='))
-  )
-    return;
+  const importIntoAccount =
+    argv[0] === 'import' && argv.some((arg) => arg === '--target' || arg.startsWith('--target='));
+  if (!importIntoAccount && argv[0] !== 'worker') return;
   try {
     keepHeapLean(env);
   } catch {
-    // The import command validates the variable again and says what is wrong.
+    // The command validates the variable again and says what is wrong.
   }
 }

@@ -10,7 +10,7 @@ import { isConnectorError } from '../errors.js';
 import { didYouMean } from '../did-you-mean.js';
 import { watchForStall } from '../stall-guard.js';
 import { pipeDrained } from './pipe-drain.js';
-import { keepHeapLean, keepHeapLeanForImportIntoAccount } from './lean-heap.js';
+import { keepHeapLean, keepHeapLeanFromStart } from './lean-heap.js';
 import { EXIT_CODES, EXIT_CODE_HELP, EXIT_PIPE_CLOSED } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportError } from './report-error.js';
@@ -177,7 +177,7 @@ export function runAsProgram(argv: string[]): void {
   // Node exits 0 when nothing is left to wait for, even with the command still pending: a
   // command that stalls must not look like one that succeeded (issue 24).
   const guard = watchForStall(`${argv[0] ?? 'imap-connector'} command`);
-  keepHeapLeanForImportIntoAccount(argv, process.env);
+  keepHeapLeanFromStart(argv, process.env);
   Promise.race([
     main(argv, {
       stdout: process.stdout,

@@ -70,6 +70,8 @@ export async function runWorkerCommand(args: string[], io: CliIo): Promise<numbe
     const key = queueKey(io.env, values['queue-key-file']);
     const concurrency = count(values.concurrency, 'concurrency', 1, 64);
     const lockSeconds = count(values['lock-seconds'], 'lock-seconds', 30, 3600);
+    // A worker's jobs copy mostly into accounts, whose bytes stay off V8's heap (lean-heap.ts).
+    io.keepHeapLean?.(io.env);
     io.stderr.write(
       `Worker on ${queue.shown}, ${concurrency} mailbox${concurrency > 1 ? 'es' : ''} at a time; Ctrl-C to stop.\n`,
     );

@@ -5,12 +5,16 @@
  * nothing else would notice, the import would only hold more memory. So the real process is
  * run, and a preloaded probe reports, at its exit, how big the young generation got once the
  * heap grew, and the factor V8 applies after a full collection (from V8's own trace). `v8` is
- * the control that shows the probe sees V8's own sizing.
+ * the control that shows the probe sees V8's own sizing. A queue's worker keeps it lean too.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runQueuedBatch } from '../../src/queue/queue-batch.js';
+import { parseQueueUrl } from '../../src/queue/queue-connection.js';
+import { parseQueueKey } from '../../src/queue/sealed.js';
 import { CLI, cliImportArgs } from '../helpers/cli.js';
 import {
   destinationAccount,
@@ -20,6 +24,7 @@ import {
 } from '../helpers/batch-fixtures.js';
 import { configFor, dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
+import { startRedis } from '../helpers/redis.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -139,6 +144,49 @@ describe('the heap of a copy into accounts', () => {
     expect(own).not.toBe('2.0');
   });
 
+  it("is kept lean by a queue's worker, for the jobs it copies into accounts", async () => {
+    const { dir, source } = await importJob();
+    const copy = destinationAccount('ygw');
+    writePanelCsv(dir, [[source, copy]]);
+    const profile = writeProfile(dir, {
+      name: 'w',
+      source: dovecotSource(),
+      destination: { imap: dovecotSource() },
+      mailboxes: { csv: 'panel.csv' },
+    });
+    const redis = await startRedis();
+    const keyText = randomBytes(32).toString('base64');
+    const out = join(dir, 'worker-heap');
+    const worker = spawn(process.execPath, [CLI, 'worker', '--queue', redis.bareUrl], {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}`,
+        PROBE_OUT: out,
+        IMAP_CONNECTOR_QUEUE_PASSWORD: redis.password,
+        IMAP_CONNECTOR_QUEUE_KEY: keyText,
+      },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    worker.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    try {
+      const report = await runQueuedBatch(profile, {
+        queue: parseQueueUrl(redis.url),
+        key: parseQueueKey(keyText),
+        pollMs: 200,
+      });
+      expect(report.totals).toMatchObject({ mailboxes: 1, done: 1, failed: 0 });
+    } finally {
+      worker.kill('SIGTERM');
+      await exited;
+      await redis.stop();
+    }
+    expect(Number(readFileSync(out, 'utf8'))).toBeLessThan(16 * MB);
+    expect(oldGenerationFactor(stdout)).toBe('2.0');
+    expect((await snapshot(copy)).INBOX).toEqual((await snapshot(source)).INBOX);
+  }, 60_000);
+
   it('refuses a value it does not know, naming the variable, before connecting', () => {
     const dir = tempDir();
     // Port 1: a connection would fail with CONNECTION_*, not a usage error.
@@ -152,5 +200,16 @@ describe('the heap of a copy into accounts', () => {
     expect(run.stderr).toContain('IMAP_CONNECTOR_HEAP must be lean');
     expect(run.stderr).toContain('"small"');
     expect(run.status).toBe(2);
+    // A worker too, before it reaches for the queue (port 1 again).
+    const worker = spawnSync(process.execPath, [CLI, 'worker', '--queue', 'redis://127.0.0.1:1'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        IMAP_CONNECTOR_HEAP: 'small',
+        IMAP_CONNECTOR_QUEUE_KEY: randomBytes(32).toString('base64'),
+      },
+    });
+    expect(worker.stderr).toContain('IMAP_CONNECTOR_HEAP must be lean');
+    expect(worker.status).toBe(2);
   });
 });
