@@ -1,3 +1,4 @@
+import type { parseArgs } from 'node:util';
 import { runWorker } from '../queue/worker.js';
 import { parseQueueUrl } from '../queue/queue-connection.js';
 import { queueKey } from '../queue/sealed.js';
@@ -38,6 +39,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: true }>
+>['values'];
+
 /** A whole number within bounds, or USAGE_INVALID naming the flag. */
 function count(value: string | undefined, flag: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -45,6 +50,23 @@ function count(value: string | undefined, flag: string, fallback: number, max: n
   if (!Number.isInteger(number) || number < 1 || number > max)
     throw usageError(`/${flag}`, `--${flag} must be a whole number from 1 to ${max}`);
   return number;
+}
+
+/** What a worker runs with, from its flags and environment; a usage error before any I/O. */
+function workerSettings(values: Values, positionals: string[], io: CliIo) {
+  if (positionals.length > 0)
+    throw usageError('/worker', `worker takes no arguments, got ${positionals.join(' ')}`);
+  if (!values.queue) throw usageError('/queue', 'worker needs --queue URL');
+  const queue = parseQueueUrl(values.queue, {
+    env: io.env,
+    passwordFile: values['queue-password-file'],
+  });
+  const key = queueKey(io.env, values['queue-key-file']);
+  const concurrency = count(values.concurrency, 'concurrency', 1, 64);
+  const lockSeconds = count(values['lock-seconds'], 'lock-seconds', 30, 3600);
+  // A worker's jobs copy mostly into accounts, whose bytes stay off V8's heap (lean-heap.ts).
+  io.keepHeapLean?.(io.env);
+  return { queue, key, concurrency, lockSeconds };
 }
 
 /** `imap-connector worker`. */
@@ -60,26 +82,13 @@ export async function runWorkerCommand(args: string[], io: CliIo): Promise<numbe
     return EXIT_CODES.ok;
   }
   try {
-    if (positionals.length > 0)
-      throw usageError('/worker', `worker takes no arguments, got ${positionals.join(' ')}`);
-    if (!values.queue) throw usageError('/queue', 'worker needs --queue URL');
-    const queue = parseQueueUrl(values.queue, {
-      env: io.env,
-      passwordFile: values['queue-password-file'],
-    });
-    const key = queueKey(io.env, values['queue-key-file']);
-    const concurrency = count(values.concurrency, 'concurrency', 1, 64);
-    const lockSeconds = count(values['lock-seconds'], 'lock-seconds', 30, 3600);
-    // A worker's jobs copy mostly into accounts, whose bytes stay off V8's heap (lean-heap.ts).
-    io.keepHeapLean?.(io.env);
+    const settings = workerSettings(values, positionals, io);
+    const { queue, concurrency } = settings;
     io.stderr.write(
       `Worker on ${queue.shown}, ${concurrency} mailbox${concurrency > 1 ? 'es' : ''} at a time; Ctrl-C to stop.\n`,
     );
     await runWorker({
-      queue,
-      key,
-      concurrency,
-      lockSeconds,
+      ...settings,
       ...(io.signal ? { signal: io.signal } : {}),
       ...(values.verbose ? { logger: stderrLogger(io) } : {}),
       onJobEnd: (mailbox, status) => io.stderr.write(`${status}: ${mailbox}\n`),
