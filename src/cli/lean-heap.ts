@@ -31,8 +31,8 @@ const OLD_GENERATION_GROWTH_PERCENT = 100;
  * time it would grow a generation, so they take effect at run time; the size flags are fixed
  * at start-up and NODE_OPTIONS refuses these. Starting a worker thread resets the young
  * generation's (the archive's packer does), so the archive's import does not call this; a
- * queue's worker does, for its jobs into accounts. Only from the process's own entry point:
- * a host that loads the connector keeps its heap.
+ * queue's worker does, as its jobs copy into accounts only. Only from the process's own entry
+ * point: a host that loads the connector keeps its heap.
  */
 export function keepHeapLean(env: Record<string, string | undefined>): void {
   const wanted = env[HEAP_ENV];
@@ -48,10 +48,9 @@ export function keepHeapLean(env: Record<string, string | undefined>): void {
 
 /**
  * The same, at the process's start, for a command line that copies into accounts: an import
- * with --target, or a queue's worker (whose jobs are mostly such copies; an archive job's
- * packer thread gives the young generation back to V8). Loading the import's modules alone
- * grows the young generation to 8 MB. A value it does not know is left for the command to
- * report.
+ * with --target, or a queue's worker (a queued batch into the archive is refused). Loading the
+ * import's modules alone grows the young generation to 8 MB. A value it does not know is left
+ * for the command to report.
  */
 export function keepHeapLeanFromStart(
   argv: string[],

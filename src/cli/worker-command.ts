@@ -64,7 +64,7 @@ function workerSettings(values: Values, positionals: string[], io: CliIo) {
   const key = queueKey(io.env, values['queue-key-file']);
   const concurrency = count(values.concurrency, 'concurrency', 1, 64);
   const lockSeconds = count(values['lock-seconds'], 'lock-seconds', 30, 3600);
-  // A worker's jobs copy mostly into accounts, whose bytes stay off V8's heap (lean-heap.ts).
+  // A worker's jobs copy into accounts (never into an archive), their bytes off V8's heap.
   io.keepHeapLean?.(io.env);
   return { queue, key, concurrency, lockSeconds };
 }
