@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { getRandomValues } from 'node:crypto';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const INITIAL_SLOTS = 1024;
@@ -13,9 +13,9 @@ export const isSha256Hex = (key: string): boolean => SHA256_HEX.test(key);
 
 /**
  * sha256 digests (given as lower-case hex) held as the 128 bits of their first half in one
- * typed array, with open addressing: 16-25 bytes per key outside V8's heap, where a string in
- * a Set or Map took about 60 bytes inside it, for the collector to mark at every full
- * collection. A dedupe index holds two keys per message stored (docs/performance.md). 128 bits
+ * typed array, with open addressing: 17 bytes a slot (21 with a UID), 21-53 bytes a key at the
+ * table's load, outside V8's heap, where a string in a Set or Map took about 60 bytes inside
+ * it, for the collector to mark at every full collection. A dedupe index holds two keys per message stored (docs/performance.md). 128 bits
  * keep collisions out of reach (about 2^-64 at 2^32 messages).
  *
  * A slot holds either nothing, one UID, or more UIDs kept in a Map aside (rare: messages with
@@ -29,7 +29,7 @@ export class DigestTable {
   // Only for a table of UIDs: a set of digests has none to hold.
   private uids: Uint32Array;
   private readonly more = new Map<string, number[]>();
-  private readonly seeds = new Uint32Array(randomBytes(16).buffer, 0, 4);
+  private readonly seeds = getRandomValues(new Uint32Array(4));
   private count = 0;
   // The key being looked up, as four words: parsed once per call, without allocating.
   private readonly key = new Uint32Array(4);
