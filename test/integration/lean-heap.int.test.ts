@@ -82,18 +82,37 @@ async function importJob(): Promise<{ dir: string; source: User; target: User }>
   return { dir, source, target };
 }
 
+/** The environment of a CLI process with the probe preloaded, reporting to `out`. */
+function probedEnv(dir: string, out: string, env: Record<string, string> = {}) {
+  return {
+    ...process.env,
+    NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}`,
+    PROBE_OUT: out,
+    ...env,
+  };
+}
+
 function runProbed(dir: string, args: string[], env: Record<string, string> = {}) {
   const out = join(dir, `heap-${Math.random()}`);
   const run = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
-    env: {
-      ...process.env,
-      NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}`,
-      PROBE_OUT: out,
-      ...env,
-    },
+    env: probedEnv(dir, out, env),
   });
   return { ...run, youngBytes: () => Number(readFileSync(out, 'utf8')) };
+}
+
+/** A mailbox to copy into a new account, listed in a panel CSV, and profiles that copy it. */
+async function batchJob(prefix: string) {
+  const { dir, source } = await importJob();
+  const copy = destinationAccount(prefix);
+  writePanelCsv(dir, [[source, copy]]);
+  const profile = (destination: Record<string, unknown>, name: string): string =>
+    writeProfile(
+      dir,
+      { name, source: dovecotSource(), destination, mailboxes: { csv: 'panel.csv' } },
+      `${name}.json`,
+    );
+  return { dir, source, copy, profile };
 }
 
 describe('the heap of a copy into accounts', () => {
@@ -120,15 +139,7 @@ describe('the heap of a copy into accounts', () => {
   });
 
   it('is kept lean by a batch run into accounts, not by one into the archive', async () => {
-    const { dir, source } = await importJob();
-    const copy = destinationAccount('ygb');
-    writePanelCsv(dir, [[source, copy]]);
-    const profile = (destination: Record<string, unknown>, name: string): string =>
-      writeProfile(
-        dir,
-        { name, source: dovecotSource(), destination, mailboxes: { csv: 'panel.csv' } },
-        `${name}.json`,
-      );
+    const { dir, source, copy, profile } = await batchJob('ygb');
     const intoAccounts = runProbed(dir, ['batch', 'run', profile({ imap: dovecotSource() }, 'a')]);
     expect(intoAccounts.status).toBe(0);
     expect(intoAccounts.stdout).toContain('Mailboxes: 1 (1 done');
@@ -145,33 +156,22 @@ describe('the heap of a copy into accounts', () => {
   });
 
   it("is kept lean by a queue's worker, for the jobs it copies into accounts", async () => {
-    const { dir, source } = await importJob();
-    const copy = destinationAccount('ygw');
-    writePanelCsv(dir, [[source, copy]]);
-    const profile = writeProfile(dir, {
-      name: 'w',
-      source: dovecotSource(),
-      destination: { imap: dovecotSource() },
-      mailboxes: { csv: 'panel.csv' },
-    });
+    const { dir, source, copy, profile } = await batchJob('ygw');
     const redis = await startRedis();
     const keyText = randomBytes(32).toString('base64');
     const out = join(dir, 'worker-heap');
     const worker = spawn(process.execPath, [CLI, 'worker', '--queue', redis.bareUrl], {
-      env: {
-        ...process.env,
-        NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}`,
-        PROBE_OUT: out,
+      env: probedEnv(dir, out, {
         IMAP_CONNECTOR_QUEUE_PASSWORD: redis.password,
         IMAP_CONNECTOR_QUEUE_KEY: keyText,
-      },
+      }),
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     let stdout = '';
     worker.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     try {
-      const report = await runQueuedBatch(profile, {
+      const report = await runQueuedBatch(profile({ imap: dovecotSource() }, 'w'), {
         queue: parseQueueUrl(redis.url),
         key: parseQueueKey(keyText),
         pollMs: 200,
