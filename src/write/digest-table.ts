@@ -15,8 +15,9 @@ export const isSha256Hex = (key: string): boolean => SHA256_HEX.test(key);
  * sha256 digests (given as lower-case hex) held as the 128 bits of their first half in one
  * typed array, with open addressing: 17 bytes a slot (21 with a UID), 21-53 bytes a key at the
  * table's load, outside V8's heap, where a string in a Set or Map took about 60 bytes inside
- * it, for the collector to mark at every full collection. A dedupe index holds two keys per message stored (docs/performance.md). 128 bits
- * keep collisions out of reach (about 2^-64 at 2^32 messages).
+ * it, for the collector to mark at every full collection. A dedupe index holds two keys per
+ * message stored (docs/performance.md). 128 bits keep collisions out of reach (about 2^-64 at
+ * 2^32 messages).
  *
  * A slot holds either nothing, one UID, or more UIDs kept in a Map aside (rare: messages with
  * the same header digest). The slot's index comes from all 128 bits mixed with words drawn
