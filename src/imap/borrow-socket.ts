@@ -23,8 +23,11 @@ export function nextTag(): string {
 
 /** The session's socket, taken from imapflow's reader until give-back. */
 export interface SocketLease {
-  /** Writes bytes as they are (a command line, or the parts of one with literals). */
-  write(data: string | Buffer): void;
+  /**
+   * Writes bytes as they are (a command line, or the parts of one with literals); `written`
+   * is called once the socket is done with them (sent, failed, or the lease already over).
+   */
+  write(data: string | Buffer, written?: () => void): void;
   /** Runs `writes` with the socket corked: what they write leaves in one writev (a MULTIAPPEND command, not two writes per message). */
   together(writes: () => void): void;
   /**
@@ -92,8 +95,10 @@ export function leaseSocket(client: ImapFlow, listener: LeaseListener): SocketLe
   socket.once('close', onClose);
   socket.once('error', onClose);
   return {
-    write: (data) => {
-      if (!ended) socket.write(data);
+    write: (data, written) => {
+      if (ended) return void written?.();
+      if (written) socket.write(data, () => written());
+      else socket.write(data);
     },
     together: (writes) => {
       socket.cork();

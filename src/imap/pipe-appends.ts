@@ -24,8 +24,9 @@ import { appendedMessageHead, appendLine } from './command-line.js';
 import type { TaggedResult } from './fetch-response-parser.js';
 import { encodeMailboxName, imapDateTime } from './mailbox-name.js';
 import type { Session } from './open-session.js';
-import { PipedFetch } from './piped-fetch.js';
-import { TargetWriter } from './target-writer.js';
+import { letGoRing, takeRing, type ByteRing } from './byte-ring.js';
+import { PAUSE_ABOVE, PipedFetch } from './piped-fetch.js';
+import { SEND_BUFFER_BYTES, TargetWriter } from './target-writer.js';
 
 /** A message to copy: its UID at the source, and what its APPEND carries besides the bytes. */
 export interface PipedMessage {
@@ -74,6 +75,10 @@ interface Copy {
   open: boolean;
 }
 
+// What may be in flight (received and not yet taken, then in the target's send buffer), a
+// socket read over each, and the framing between bodies: 4.4 MB at most in the bench's runs.
+const RING_BYTES = PAUSE_ABOVE + SEND_BUFFER_BYTES + 2 * 1024 * 1024;
+
 // Messages piped by this process: the tests see that the path is taken.
 let pipedSoFar = 0;
 export function pipedMessagesSoFar(): number {
@@ -87,6 +92,7 @@ export function pipedMessagesSoFar(): number {
  */
 export class PipedAppends {
   private writer: TargetWriter | undefined;
+  private ring: ByteRing | undefined;
   private permanent: ReadonlySet<string> | undefined;
   // The last pipe's answers; it never rejects (a failure is its result's).
   private answering: Promise<unknown> = Promise.resolve();
@@ -114,7 +120,7 @@ export class PipedAppends {
     if (byUid.size === 0) return done();
     const writer = await this.writerNow();
     if (!writer) return done();
-    const fetch = PipedFetch.start(source, [...byUid.keys()]);
+    const fetch = PipedFetch.start(source, [...byUid.keys()], this.ringNow());
     if (!fetch) return done();
     const copy: Copy = { commands: [], ended: new Set(), open: false };
     try {
@@ -125,6 +131,8 @@ export class PipedAppends {
       else fetch.abort();
       const unsent = [...byUid.keys()].filter((uid) => !copy.ended.has(uid));
       outcome.fatal = { error, atSource, unsent };
+      // Slices of it may never be written: a new ring for the next pipe.
+      this.ring = undefined;
     }
     const answered = collect(target, copy.commands, outcome).then(() => outcome);
     this.answering = answered;
@@ -181,9 +189,14 @@ export class PipedAppends {
       // Ctrl-C cuts a message off (the rest of one of any size would be read first).
       if (source.signal?.aborted) throw abortedError();
       await writer.flowing();
-      writer.write(chunk);
+      writer.write(chunk.bytes, chunk.written);
     }
     pipedSoFar++;
+  }
+
+  private ringNow(): ByteRing {
+    this.ring ??= takeRing(RING_BYTES);
+    return this.ring;
   }
 
   /** The leased socket, with the folder selected for writing; a new lease after a failure. */
@@ -202,6 +215,8 @@ export class PipedAppends {
   /** Once every command written is answered, the socket back with imapflow. */
   async settled(): Promise<void> {
     await this.answering;
+    if (this.ring) letGoRing(this.ring);
+    this.ring = undefined;
     this.writer?.close();
     this.writer = undefined;
   }

@@ -62,7 +62,8 @@ export class PipedFetchParser {
       this.lineBytes += end - at;
       if (this.lineBytes > MAX_LINE_BYTES)
         throw fetchProtocolError(`a line longer than ${MAX_LINE_BYTES} bytes`);
-      this.line.push(chunk.subarray(at, end));
+      // A line the chunk ends inside is kept past it: a copy (the chunk may be reused memory).
+      this.line.push(lf < 0 ? Buffer.from(chunk.subarray(at, end)) : chunk.subarray(at, end));
       at = end;
       if (lf >= 0) this.onLine(chunk.subarray(at));
     }

@@ -2,20 +2,25 @@
  * One `UID FETCH <set> (UID BODY.PEEK[])` on the source session's socket whose bodies are read
  * as they arrive (issue 30, item 1): the caller takes each message's UID and length, then its
  * bytes a slice at a time, and writes them on (pipe-appends.ts). The socket stops being read
- * while more than a few MB wait for the caller, so the server waits on TCP instead of this
- * process holding the messages.
+ * while more than 2 MB wait for the caller, so the server waits on TCP instead of this process
+ * holding the messages; what it reads is copied into the pipe's ring (byte-ring.ts), so the
+ * socket's own Buffers die young.
  */
 import { connectionGone, leaseSocket, nextTag, type SocketLease } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
 import { uidFetchLine } from './command-line.js';
+import type { ByteRing, RingSpan } from './byte-ring.js';
 import { logAnswer, type TaggedResult } from './fetch-response-parser.js';
 import type { Session } from './open-session.js';
 import { PipedFetchParser } from './piped-fetch-parser.js';
 import { toUidSet } from './uid-set.js';
 
-/** Bytes received and not yet taken above which the socket is paused, and below which it reads again. */
-const PAUSE_ABOVE = 4 * 1024 * 1024;
-const RESUME_BELOW = 1024 * 1024;
+/**
+ * Bytes received and not yet taken above which the socket is paused, and below which it reads
+ * again. With the target's send buffer (target-writer.ts) they bound what the pipe's ring holds.
+ */
+export const PAUSE_ABOVE = 2 * 1024 * 1024;
+const RESUME_BELOW = 512 * 1024;
 
 /** A message's body as the FETCH announces it. */
 export interface PipedBody {
@@ -23,7 +28,15 @@ export interface PipedBody {
   size: number;
 }
 
-type Item = { start: PipedBody } | { bytes: Buffer } | { end: true };
+/** Bytes of a body, and how to say they are written (their memory may be used again). */
+export interface PipedChunk {
+  bytes: Buffer;
+  written(): void;
+}
+
+type Item = { start: PipedBody } | { bytes: Buffer; span: RingSpan | undefined } | { end: true };
+
+const NOTHING_TO_LET_GO = (): void => undefined;
 
 export class PipedFetch {
   private readonly queue: Item[] = [];
@@ -33,20 +46,23 @@ export class PipedFetch {
   private finished: { result: TaggedResult } | { error: Error } | undefined;
   private readonly started = new Set<number>();
   private lease: SocketLease | undefined;
+  /** The span of the chunk being parsed, which the slices passed on hold. */
+  private parsing: RingSpan | undefined;
 
   /**
    * Sends the FETCH. A message whose answer puts its UID after its body (Dovecot puts it first)
    * is left out: its bytes cannot be placed before they arrive.
    * @returns undefined when the session cannot lend its socket (nothing was sent).
    */
-  static start(session: Session, uids: readonly number[]): PipedFetch | undefined {
-    const fetch = new PipedFetch(session, new Set(uids));
+  static start(session: Session, uids: readonly number[], ring?: ByteRing): PipedFetch | undefined {
+    const fetch = new PipedFetch(session, new Set(uids), ring);
     return fetch.send() ? fetch : undefined;
   }
 
   private constructor(
     private readonly session: Session,
     private readonly wanted: ReadonlySet<number>,
+    private readonly ring: ByteRing | undefined,
   ) {}
 
   private send(): boolean {
@@ -54,21 +70,30 @@ export class PipedFetch {
     const line = uidFetchLine(tag, toUidSet([...this.wanted]), '(UID BODY.PEEK[])');
     const parser = new PipedFetchParser(tag, {
       onBodyStart: (uid, size) => this.onBodyStart(uid, size),
-      onBytes: (bytes) => this.add({ bytes }, bytes.length),
+      onBytes: (bytes) => {
+        this.parsing?.hold();
+        this.add({ bytes, span: this.parsing }, bytes.length);
+      },
       onBodyEnd: () => this.add({ end: true }, 0),
       onTagged: (result, rest) => {
         logAnswer(this.session.logger, result);
-        this.lease?.giveBack(rest);
+        // imapflow's reader may keep what it is given: never the ring's memory.
+        this.lease?.giveBack(Buffer.from(rest));
         this.finish({ result });
       },
     });
     this.lease = leaseSocket(this.session.client, {
       onData: (chunk) => {
+        const span = this.ring?.copy(chunk);
+        this.parsing = span;
         try {
-          parser.push(chunk);
+          parser.push(span ? span.bytes : chunk);
         } catch (error) {
           this.abort();
           this.finish({ error: error as Error });
+        } finally {
+          this.parsing = undefined;
+          span?.letGo();
         }
       },
       onClose: () => this.finish({ error: connectionGone() }),
@@ -143,6 +168,7 @@ export class PipedFetch {
       while (this.queue.length > 0) {
         const item = this.take();
         if ('start' in item) return item.start;
+        if ('span' in item) item.span?.letGo();
       }
       if (this.finished) {
         if ('error' in this.finished) throw this.finished.error;
@@ -153,17 +179,20 @@ export class PipedFetch {
   }
 
   /**
-   * The next bytes of the current body, or undefined at its end.
+   * The next bytes of the current body, or undefined at its end. Their memory may be the
+   * ring's: the caller says when they are written.
    * @throws as next(); also when the FETCH ended inside a body (it cannot: a tagged line
    *   comes after a literal)
    */
-  async read(): Promise<Buffer | undefined> {
+  async read(): Promise<PipedChunk | undefined> {
     for (;;) {
       if (this.queue.length > 0) {
         const head = this.queue[0]!;
         if ('start' in head) return undefined;
         const item = this.take();
-        return 'bytes' in item ? item.bytes : undefined;
+        if (!('bytes' in item)) return undefined;
+        const { span } = item;
+        return { bytes: item.bytes, written: span ? () => span.letGo() : NOTHING_TO_LET_GO };
       }
       if (this.finished) {
         if ('error' in this.finished) throw this.finished.error;

@@ -8,7 +8,7 @@ import { FetchResponseParser, logAnswer, type TaggedResult } from './fetch-respo
 import type { Session } from './open-session.js';
 
 // Bytes the target's send buffer may hold before the source is read further.
-const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
+export const SEND_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /** The target's socket for the pipe: commands written, their tagged answers matched by tag. */
 export class TargetWriter {
@@ -68,9 +68,11 @@ export class TargetWriter {
     return answer;
   }
 
-  write(data: string | Buffer): void {
-    this.lease?.holdWrites();
-    this.lease?.write(data);
+  /** `written` is called once the socket is done with `data` (sent, or the socket gone). */
+  write(data: string | Buffer, written?: () => void): void {
+    if (!this.lease) return void written?.();
+    this.lease.holdWrites();
+    this.lease.write(data, written);
   }
 
   /** Resolves once the send buffer has room; a target that takes nothing times out as an APPEND. */

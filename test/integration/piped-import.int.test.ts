@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/index.js';
 import { streamedAppendsSoFar } from '../../src/imap/append-stream.js';
+import { ringUseSoFar } from '../../src/imap/byte-ring.js';
 import { pipedMessagesSoFar } from '../../src/imap/pipe-appends.js';
 import { expandUidSet } from '../../src/imap/uid-set.js';
 import { commandRecorder } from '../helpers/command-recorder.js';
@@ -73,6 +74,7 @@ describe('the pipe: bodies from the source FETCH straight into the MULTIAPPEND',
     const log = commandRecorder();
     const pipedBefore = pipedMessagesSoFar();
     const streamedBefore = streamedAppendsSoFar();
+    const ringBefore = ringUseSoFar();
     const first = await runImport(
       makeConfig(source),
       { destination: importTarget(destination, state) },
@@ -81,6 +83,10 @@ describe('the pipe: bodies from the source FETCH straight into the MULTIAPPEND',
     expect(first.totals).toMatchObject({ seen: 6, copied: 6, failed: 0 });
     expect(await snapshot(destination)).toEqual(await snapshot(source));
     expect(pipedMessagesSoFar() - pipedBefore).toBe(5);
+    // The bodies (15 MB of them) went through the ring, every socket read: none kept as it was.
+    const ring = ringUseSoFar();
+    expect(ring.copies - ringBefore.copies).toBeGreaterThan(200);
+    expect(ring.misses - ringBefore.misses).toBe(0);
     const reads = bodyReads(log.sent());
     expect(reads.piped).toEqual([[1, 2, 3, 5, 6]]);
     // The message without a Message-ID: read whole (and, at 4.5 MB, streamed the older way).
