@@ -76,8 +76,8 @@ interface Copy {
 }
 
 // What may be in flight (received and not yet taken, then in the target's send buffer), a
-// socket read over each, and the framing between bodies: 4.4 MB at most in the bench's runs.
-const RING_BYTES = PAUSE_ABOVE + SEND_BUFFER_BYTES + 2 * 1024 * 1024;
+// socket read over each, and the framing between bodies: 2.3 MB at most in the bench's runs.
+const RING_BYTES = PAUSE_ABOVE + SEND_BUFFER_BYTES + 1024 * 1024;
 
 // Messages piped by this process: the tests see that the path is taken.
 let pipedSoFar = 0;

@@ -2,7 +2,7 @@
  * One `UID FETCH <set> (UID BODY.PEEK[])` on the source session's socket whose bodies are read
  * as they arrive (issue 30, item 1): the caller takes each message's UID and length, then its
  * bytes a slice at a time, and writes them on (pipe-appends.ts). The socket stops being read
- * while more than 2 MB wait for the caller, so the server waits on TCP instead of this process
+ * while more than 1 MB waits for the caller, so the server waits on TCP instead of this process
  * holding the messages; what it reads is copied into the pipe's ring (byte-ring.ts), so the
  * socket's own Buffers die young.
  */
@@ -19,8 +19,8 @@ import { toUidSet } from './uid-set.js';
  * Bytes received and not yet taken above which the socket is paused, and below which it reads
  * again. With the target's send buffer (target-writer.ts) they bound what the pipe's ring holds.
  */
-export const PAUSE_ABOVE = 2 * 1024 * 1024;
-const RESUME_BELOW = 512 * 1024;
+export const PAUSE_ABOVE = 1024 * 1024;
+const RESUME_BELOW = 256 * 1024;
 
 /** A message's body as the FETCH announces it. */
 export interface PipedBody {

@@ -8,7 +8,7 @@ import { FetchResponseParser, logAnswer, type TaggedResult } from './fetch-respo
 import type { Session } from './open-session.js';
 
 // Bytes the target's send buffer may hold before the source is read further.
-export const SEND_BUFFER_BYTES = 2 * 1024 * 1024;
+export const SEND_BUFFER_BYTES = 1024 * 1024;
 
 /** The target's socket for the pipe: commands written, their tagged answers matched by tag. */
 export class TargetWriter {
