@@ -5,7 +5,10 @@
  * plays the server. Each case ends in a typed error within the timeout + 10%, with memory
  * bounded, and never an unhandled rejection or exception.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import {
   discover,
   read,
@@ -26,6 +29,7 @@ import {
   type Script,
   type ScriptedServer,
 } from '../helpers/scripted-imap-server.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { failOnUnhandled } from '../helpers/unhandled.js';
 
@@ -329,24 +333,15 @@ async function testConnectionResult(
 
 describe('imap-connector import when the run fails', () => {
   it('never labels what it did before the fault "OK"', async () => {
-    const { main } = await import('../../src/cli/main.js');
-    const { captureIo } = await import('../helpers/capture-io.js');
     const config = await serve({ 'UID FETCH': (ctx) => ctx.socket.destroy() });
+    // Its 3 reconnects 50 ms apart, not the default's 1 + 2 + 4 s: that wait alone brought a
+    // loaded CI machine to the test's timeout.
+    const file = join(tempDir(), 'connection.json');
+    const { password: _password, reconnectAttempts: _attempts, ...connection } = config;
+    writeFileSync(file, JSON.stringify({ ...connection, reconnectDelay: 50 }));
     const io = captureIo({ IMAP_PASSWORD: 'p' });
     const code = await main(
-      [
-        'import',
-        '--server',
-        '127.0.0.1',
-        '--port',
-        String(config.port),
-        '--security',
-        'none',
-        '--username',
-        'u',
-        '--archive',
-        `${tempDir()}/a.archive`,
-      ],
+      ['import', '--config', file, '--archive', `${tempDir()}/a.archive`],
       io,
     );
     expect(code).toBe(4);
