@@ -34,7 +34,7 @@ export interface PipedChunk {
   written(): void;
 }
 
-type Item = { start: PipedBody } | { bytes: Buffer; span: RingSpan | undefined } | { end: true };
+type Item = { start: PipedBody } | PipedChunk | { end: true };
 
 const NOTHING_TO_LET_GO = (): void => undefined;
 
@@ -71,8 +71,9 @@ export class PipedFetch {
     const parser = new PipedFetchParser(tag, {
       onBodyStart: (uid, size) => this.onBodyStart(uid, size),
       onBytes: (bytes) => {
-        this.parsing?.hold();
-        this.add({ bytes, span: this.parsing }, bytes.length);
+        const span = this.parsing;
+        span?.hold();
+        this.add({ bytes, written: span ? () => span.letGo() : NOTHING_TO_LET_GO }, bytes.length);
       },
       onBodyEnd: () => this.add({ end: true }, 0),
       onTagged: (result, rest) => {
@@ -168,7 +169,7 @@ export class PipedFetch {
       while (this.queue.length > 0) {
         const item = this.take();
         if ('start' in item) return item.start;
-        if ('span' in item) item.span?.letGo();
+        if ('written' in item) item.written();
       }
       if (this.finished) {
         if ('error' in this.finished) throw this.finished.error;
@@ -190,9 +191,7 @@ export class PipedFetch {
         const head = this.queue[0]!;
         if ('start' in head) return undefined;
         const item = this.take();
-        if (!('bytes' in item)) return undefined;
-        const { span } = item;
-        return { bytes: item.bytes, written: span ? () => span.letGo() : NOTHING_TO_LET_GO };
+        return 'bytes' in item ? item : undefined;
       }
       if (this.finished) {
         if ('error' in this.finished) throw this.finished.error;
