@@ -3,41 +3,19 @@
  * imapflow's parseEnvelope gives (test/unit/envelope.test.ts holds the two equal on hostile
  * and generated input), at a fraction of its cost: imapflow runs libmime's five regular
  * expressions over every name and subject, 45 us a message on envelope rows. Here a value goes
- * through libmime only when it could change there: when it holds an encoded word's "=?" or a
- * NUL (libmime's own joining marker).
+ * through libmime only when it could change there (decode-words.ts).
  */
-import { libmime } from './imapflow-bundle.js';
 import type { MessageAddressObject, MessageEnvelopeObject } from 'imapflow';
 import type { Node } from './fetch-tokens.js';
+import { decodeWords } from './decode-words.js';
 
 type Field = string | false | undefined;
-
-// Display names repeat from message to message (a mailbox has far fewer senders than mail), and
-// libmime takes some 30 us for one with an encoded word: short decoded values are kept, up to a
-// bound (2,048 of at most 256 characters: under 2 MB).
-const DECODED_LIMIT = 2048;
-const CACHED_LENGTH = 256;
-const decoded = new Map<string, string>();
 
 /** A token's text as imapflow reads it: false for NIL, undefined for a list. */
 function textOf(node: Node | undefined): Field {
   if (!node) return false;
   if (Array.isArray(node)) return undefined;
   return typeof node.value === 'string' ? node.value : node.value.toString();
-}
-
-/** libmime.decodeWords, skipped where it could only give the value back. */
-function decodeWords(value: Field): string {
-  if (!value) return '';
-  if (!value.includes('=?') && !value.includes('\0')) return value;
-  if (value.length > CACHED_LENGTH) return libmime.decodeWords(value);
-  let text = decoded.get(value);
-  if (text === undefined) {
-    if (decoded.size >= DECODED_LIMIT) decoded.clear();
-    text = libmime.decodeWords(value);
-    decoded.set(value, text);
-  }
-  return text;
 }
 
 /** imapflow's decodeText: encoded words, then the quotes some servers leave around a name. */

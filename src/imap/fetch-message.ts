@@ -1,13 +1,12 @@
 /**
  * One `* n FETCH (...)` response as the message object imapflow's fetch() would give, with the
- * items it carried. UIDs and sizes are checked numbers; BODYSTRUCTURE goes through imapflow's
- * own decoder and ENVELOPE through one held equal to imapflow's, so both FETCH paths yield the
- * same rows.
+ * items it carried. UIDs and sizes are checked numbers; BODYSTRUCTURE and ENVELOPE go through
+ * decoders held equal to imapflow's, so both FETCH paths yield the same rows.
  */
 import type { FetchedMessage } from '../fetched-message.js';
 import { fetchProtocolError, buf, str, strings, type Node } from './fetch-tokens.js';
 import { decodeEnvelope } from './envelope.js';
-import { parseBodystructure } from './imapflow-internals.js';
+import { decodeBodystructure } from './bodystructure.js';
 import { structureProblem } from './mime-shape.js';
 
 /** A fetched message, with the full source when BODY[] was asked for. */
@@ -58,7 +57,7 @@ const ITEMS: Record<string, [string, (value: Node | undefined) => unknown]> = {
 };
 
 /**
- * BODYSTRUCTURE through imapflow's decoder, unless it is beyond MESSAGE_LIMITS: then the
+ * BODYSTRUCTURE through its decoder, unless it is beyond MESSAGE_LIMITS: then the
  * message carries the problem instead (the item counts as answered; the message fails alone).
  */
 function takeStructure(
@@ -69,7 +68,7 @@ function takeStructure(
   if (!Array.isArray(value)) return;
   const problem = structureProblem(value);
   if (problem) message.problem = problem;
-  else message.bodyStructure = parseBodystructure(value as never);
+  else message.bodyStructure = decodeBodystructure(value);
   items.add('bodyStructure');
 }
 

@@ -1,5 +1,5 @@
 /**
- * imapflow, the three internals of it the connector calls, and libmime, as one module. The
+ * imapflow, the internals of it the connector calls, and libmime, as one module. The
  * build replaces this module's JavaScript in dist/ by one esbuild bundle of them
  * (scripts/bundle-imapflow.ts): Node then loads one file instead of about 90 (imapflow's own
  * and those of its dependencies), in a third of the time (105 ms against 315-345 here) and
@@ -11,7 +11,7 @@ import libmimeModule from 'libmime';
 
 export { ImapFlow } from 'imapflow';
 export { default as imapCompiler } from 'imapflow/lib/handler/imap-compiler.js';
-export { parseBodystructure, parseEnvelope } from 'imapflow/lib/tools.js';
+export { getStructuredParams, parseBodystructure, parseEnvelope } from 'imapflow/lib/tools.js';
 /**
  * The libmime imapflow decodes with: one copy, in the bundle, for both FETCH paths. Typed here
  * (libmime has no types) so the declarations a host type-checks import nothing untyped.

@@ -14,14 +14,21 @@
  * - `untaggedHandlers`, the session's handlers of untagged answers: NOTIFY's STATUS of another
  *   folder comes unasked (during IDLE), where no exec() holds a handler for it;
  * - `lib/handler/imap-compiler.js`: the exact bytes exec() would send, for the borrowed socket;
- * - `lib/tools.js` parseBodystructure: so the bulk parser yields the very objects imapflow's
- *   fetch() would; parseEnvelope, the reference imap/envelope.ts is held equal to.
+ * - `lib/tools.js` getStructuredParams: MIME parameters with RFC 2231 continuations, which
+ *   imap/bodystructure.ts leaves to it; parseEnvelope and parseBodystructure, the references
+ *   imap/envelope.ts and imap/bodystructure.ts are held equal to, so both FETCH paths give the
+ *   very objects imapflow's fetch() would.
  */
 import type { Duplex } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
-import { imapCompiler as compiler, parseBodystructure, parseEnvelope } from './imapflow-bundle.js';
+import {
+  imapCompiler as compiler,
+  getStructuredParams,
+  parseBodystructure,
+  parseEnvelope,
+} from './imapflow-bundle.js';
 
-export { parseBodystructure, parseEnvelope };
+export { getStructuredParams, parseBodystructure, parseEnvelope };
 
 /** A command argument in imapflow's compiler shape; an array is a parenthesised list. */
 export type ImapAttribute =
@@ -119,8 +126,14 @@ export function checkInternals(client?: ImapFlow): string[] {
     problems.push('ImapFlow.prototype.exec(command, attributes, options) is missing or changed');
   if (typeof compiler !== 'function')
     problems.push('imapflow/lib/handler/imap-compiler.js has no default compiler function');
-  if (typeof parseEnvelope !== 'function' || typeof parseBodystructure !== 'function')
-    problems.push('imapflow/lib/tools.js lacks parseEnvelope or parseBodystructure');
+  if (
+    typeof parseEnvelope !== 'function' ||
+    typeof parseBodystructure !== 'function' ||
+    typeof getStructuredParams !== 'function'
+  )
+    problems.push(
+      'imapflow/lib/tools.js lacks parseEnvelope, parseBodystructure or getStructuredParams',
+    );
   if (client) {
     const internals = client as unknown as Internals;
     if (!internals.socket || typeof (internals.socket as Duplex).pipe !== 'function')
