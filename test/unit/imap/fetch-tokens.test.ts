@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tokenize } from '../../../src/imap/fetch-tokens.js';
 
@@ -32,5 +33,46 @@ describe('tokenize quoted strings', () => {
   it('refuses a string without its closing quote, also one whose last quote is escaped', () => {
     for (const text of ['("abc)', '("abc\\")', '"abc\\'])
       expect(() => one(text), text).toThrow(/quoted string without its closing quote/);
+  });
+});
+
+describe('tokenize, generated', () => {
+  type Token = { type: 'STRING' | 'ATOM'; value: string } | null | Token[];
+  // What a server writes for each token: quoted strings escape only " and \ (RFC 3501 quoted).
+  const written = (token: Token): string =>
+    token === null
+      ? 'NIL'
+      : Array.isArray(token)
+        ? `(${token.map(written).join(' ')})`
+        : token.type === 'ATOM'
+          ? token.value
+          : `"${token.value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+  it('reads back what was written: ASCII, UTF-8 and escaped strings, atoms, NIL, lists', () => {
+    const text = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom('"', '\\', ' ', '(', ')', '{1}', 'é', '日', '😀', 'NIL'),
+        fc.string({ maxLength: 3 }).filter((value) => !value.includes('\0')),
+      ),
+      maxLength: 8,
+    });
+    const atom = fc
+      .stringMatching(/^[A-Za-z0-9.\\-]{1,8}(\[[A-Z0-9. ()]{0,8}\])?$/)
+      .filter((value) => value.toUpperCase() !== 'NIL');
+    const { token } = fc.letrec<{ token: Token }>((tie) => ({
+      token: fc.oneof(
+        { depthSize: 'small' },
+        text.map((value) => ({ type: 'STRING' as const, value })),
+        atom.map((value) => ({ type: 'ATOM' as const, value })),
+        fc.constant(null),
+        fc.array(tie('token'), { maxLength: 4 }),
+      ),
+    }));
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 6 }), (tokens) => {
+        expect(tokenize([Buffer.from(tokens.map(written).join(' '), 'utf8')], [])).toEqual(tokens);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
