@@ -29,23 +29,17 @@ const CLOSE_BRACKET = 93;
 /** A literal announcement ends the line: "{123}" (or "{123+}" from LITERAL+ aware servers). */
 export const LITERAL_AT_END = /\{(\d+)\+?\}$/;
 
-/**
- * Tokenizes one response: text segments, each but the last followed by a literal. Each segment
- * is decoded once (latin1: one character per byte, so indexes are byte offsets) and its atoms
- * and plain quoted strings are cut from that text: a Buffer decode per token was twice the
- * time, most of it the call itself.
- */
+/** Tokenizes one response: text segments, each but the last followed by a literal. */
 export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
   const root: Node[] = [];
   const stack: Node[][] = [root];
   for (let s = 0; s < texts.length; s++) {
-    const bytes = texts[s]!;
+    const text = texts[s]!;
     // RFC 3501 allows NUL only inside a literal: a flag or UID with one is a broken server's.
-    if (bytes.includes(0)) throw fetchProtocolError('a NUL byte outside a literal');
-    const text = bytes.toString('latin1');
+    if (text.includes(0)) throw fetchProtocolError('a NUL byte outside a literal');
     let i = 0;
     while (i < text.length) {
-      const byte = text.charCodeAt(i);
+      const byte = text[i]!;
       const top = stack[stack.length - 1]!;
       if (byte === SPACE) i++;
       else if (byte === OPEN) {
@@ -60,18 +54,18 @@ export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
         stack.pop();
         i++;
       } else if (byte === QUOTE) {
-        i = readQuoted(text, bytes, i + 1, top);
+        i = readQuoted(text, i + 1, top);
       } else {
         const start = i;
         let depth = 0;
         while (i < text.length) {
-          const c = text.charCodeAt(i);
+          const c = text[i]!;
           if (c === OPEN_BRACKET) depth++;
           else if (c === CLOSE_BRACKET) depth--;
           else if (depth === 0 && (c === SPACE || c === OPEN || c === CLOSE)) break;
           i++;
         }
-        const atom = text.substring(start, i);
+        const atom = text.toString('latin1', start, i);
         if (s < literals.length && i === text.length && LITERAL_AT_END.test(atom)) {
           top.push({ type: 'LITERAL', value: literals[s]! });
         } else {
@@ -86,27 +80,20 @@ export function tokenize(texts: Buffer[], literals: Buffer[]): Node[] {
 }
 
 /**
- * Reads the quoted string opened before `from` into `into`. ASCII without escapes is cut from
- * the segment's text; else its bytes are decoded as UTF-8, with backslash escapes taken out.
- * Returns the index after its closing quote.
+ * Reads the quoted string opened before `from` into `into`, in one pass: decoded in place
+ * unless it escapes a quote or backslash. Returns the index after its closing quote.
  */
-function readQuoted(text: string, bytes: Buffer, from: number, into: Node[]): number {
-  let plain = true;
+function readQuoted(text: Buffer, from: number, into: Node[]): number {
   let escaped = false;
   for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === BACKSLASH) {
+    if (text[i] === BACKSLASH) {
       escaped = true;
       i++;
-    } else if (c === QUOTE) {
-      const value = escaped
-        ? unescaped(bytes, from, i)
-        : plain
-          ? text.substring(from, i)
-          : bytes.toString('utf8', from, i);
+    } else if (text[i] === QUOTE) {
+      const value = escaped ? unescaped(text, from, i) : text.toString('utf8', from, i);
       into.push({ type: 'STRING', value });
       return i + 1;
-    } else if (c > 127) plain = false;
+    }
   }
   throw fetchProtocolError('a quoted string without its closing quote');
 }
