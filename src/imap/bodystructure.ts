@@ -18,7 +18,6 @@ type Params = Record<string, string>;
 // imapflow drops these parameter names, so that a server cannot reach Object.prototype.
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // imapflow's test for an RFC 2231 value in a plain filename (charset'language'value).
-// eslint-disable-next-line no-control-regex
 const ENCODED_FILENAME = /^[a-z\-_0-9]+'[a-z]*'[^'\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]+/;
 
 /** A token's value as imapflow reads it (`(node || {}).value || ''`, as text); "" for a list. */
