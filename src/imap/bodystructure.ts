@@ -8,7 +8,7 @@
  * reassembles them.
  */
 import type { MessageStructureObject } from 'imapflow';
-import type { Node } from './fetch-tokens.js';
+import { str, type Node } from './fetch-tokens.js';
 import { decodeWords } from './decode-words.js';
 import { decodeEnvelope } from './envelope.js';
 import { getStructuredParams } from './imapflow-internals.js';
@@ -20,16 +20,14 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // imapflow's test for an RFC 2231 value in a plain filename (charset'language'value).
 const ENCODED_FILENAME = /^[a-z\-_0-9]+'[a-z]*'[^'\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]+/;
 
-/** A token's value as imapflow reads it (`(node || {}).value || ''`, as text); "" for a list. */
+/** A token's value as imapflow reads it (`(node || {}).value || ''`, as text); "" for NIL or a list. */
 function textOf(node: Node | undefined): string {
-  if (!node || Array.isArray(node)) return '';
-  return node.value ? node.value.toString() : '';
+  return str(node) ?? '';
 }
 
-/** imapflow's `Number(node.value || 0) || 0`; a list has no value. */
-function numberOf(node: Node): number {
-  const value = Array.isArray(node) || !node ? undefined : node.value;
-  return Number(value || 0) || 0;
+/** imapflow's lenient `Number(node.value || 0) || 0`: 0 for anything that is not a number. */
+function looseNumberOf(node: Node): number {
+  return Number(textOf(node) || 0) || 0;
 }
 
 /** A parameter list -> name/value pairs, as imapflow's getStructuredParams gives them. */
@@ -89,21 +87,21 @@ function singlePart(node: Node[], path: string, part: Record<string, unknown>): 
   if (node[3]) part.id = textOf(node[3]);
   if (node[4]) part.description = textOf(node[4]);
   if (node[5]) part.encoding = textOf(node[5]).toLowerCase();
-  if (node[6]) part.size = numberOf(node[6]);
+  if (node[6]) part.size = looseNumberOf(node[6]);
   let i = 7;
   if (type === 'message/rfc822') {
     const envelope = node[7];
     if (envelope) part.envelope = decodeEnvelope(Array.isArray(envelope) ? envelope : [envelope]);
     // The message inside shares its wrapper's part number (path.MIME against path.HEADER).
     if (node[8]) part.childNodes = [walk(node[8], path)];
-    if (node[9]) part.lineCount = numberOf(node[9]);
+    if (node[9]) part.lineCount = looseNumberOf(node[9]);
     i = 10;
   }
   if (type.startsWith('text/')) {
     // Some servers leave out a text part's line count: then the disposition sits in its place.
     const shifted = node.length === 11 && Array.isArray(node[i + 1]) && !Array.isArray(node[i + 2]);
     if (!shifted) {
-      if (node[i]) part.lineCount = numberOf(node[i]!);
+      if (node[i]) part.lineCount = looseNumberOf(node[i]!);
       i++;
     }
   }
