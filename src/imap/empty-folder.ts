@@ -1,5 +1,5 @@
-import { withCommandDeadline } from './command-deadline.js';
 import type { Session } from './open-session.js';
+import { carriedOut } from './uid-actions.js';
 import { withMailbox } from './with-mailbox.js';
 
 /**
@@ -13,8 +13,11 @@ export async function emptyFolder(session: Session, path: string): Promise<numbe
     if (held === 0) return 0;
     const next = session.client.mailbox ? Number(session.client.mailbox.uidNext) : 0;
     const range = next > 1 ? `1:${next - 1}` : '1:*';
-    await withCommandDeadline(session, 'UID STORE/EXPUNGE', () =>
-      session.client.messageDelete(range, { uid: true }),
+    await carriedOut(
+      session,
+      'UID STORE/EXPUNGE',
+      () => session.client.messageDelete(range, { uid: true }),
+      true,
     );
     return held;
   });

@@ -14,17 +14,53 @@ export interface RemoveOutcome {
   expunged: boolean;
 }
 
+/**
+ * Runs one of imapflow's message commands (STORE, EXPUNGE, COPY, MOVE) under the deadline.
+ * Those answer false for a failure and only log the error, so a connection that dropped
+ * mid-command passed for done: a post-read delete cut between its STORE and its EXPUNGE was
+ * cleared from the state untaken, and the message stayed at the source marked \Deleted.
+ * False is made an error again: the lost connection's when the session is gone (the run
+ * reconnects and takes the action then); with `mustHappen`, else the server's refusal.
+ * @throws code NoConnection (CONNECTION_LOST once classified), or a refusal (COMMAND_REFUSED)
+ */
+export async function carriedOut<T>(
+  session: Session,
+  what: string,
+  command: () => Promise<T | false | undefined>,
+  mustHappen: boolean,
+): Promise<void> {
+  const outcome = await withCommandDeadline(session, what, command);
+  if (outcome !== false && outcome !== undefined) return;
+  if (!session.client.usable)
+    throw Object.assign(new Error(`The connection closed during ${what}.`), {
+      code: 'NoConnection',
+    });
+  // A STORE of flags the folder cannot keep sends nothing and answers false: those stay unset,
+  // as before; a refused EXPUNGE, COPY or MOVE left the messages where they were.
+  if (mustHappen)
+    throw Object.assign(new Error(`${what} was not carried out.`), {
+      responseStatus: 'NO',
+      responseText: `${what} was not carried out`,
+    });
+}
+
 export async function addFlags(session: Session, uids: string, flags: string[]): Promise<void> {
   if (flags.length === 0) return;
-  await withCommandDeadline(session, 'UID STORE', () =>
-    session.client.messageFlagsAdd(uids, flags, { uid: true }),
+  await carriedOut(
+    session,
+    'UID STORE',
+    () => session.client.messageFlagsAdd(uids, flags, { uid: true }),
+    false,
   );
 }
 
 export async function removeFlags(session: Session, uids: string, flags: string[]): Promise<void> {
   if (flags.length === 0) return;
-  await withCommandDeadline(session, 'UID STORE', () =>
-    session.client.messageFlagsRemove(uids, flags, { uid: true }),
+  await carriedOut(
+    session,
+    'UID STORE',
+    () => session.client.messageFlagsRemove(uids, flags, { uid: true }),
+    false,
   );
 }
 
@@ -35,8 +71,11 @@ export async function deleteUids(session: Session, uids: string): Promise<Remove
     return { expunged: false };
   }
   // imapflow sends UID EXPUNGE here, since UIDPLUS is there (checked above).
-  await withCommandDeadline(session, 'UID EXPUNGE', () =>
-    session.client.messageDelete(uids, { uid: true }),
+  await carriedOut(
+    session,
+    'UID EXPUNGE',
+    () => session.client.messageDelete(uids, { uid: true }),
+    true,
   );
   return { expunged: true };
 }
@@ -49,13 +88,19 @@ export async function moveUids(
 ): Promise<RemoveOutcome & { method: 'MOVE' | 'COPY' }> {
   await ensureFolder(session, folder);
   if (session.client.capabilities.has('MOVE')) {
-    await withCommandDeadline(session, 'UID MOVE', () =>
-      session.client.messageMove(uids, folder, { uid: true }),
+    await carriedOut(
+      session,
+      'UID MOVE',
+      () => session.client.messageMove(uids, folder, { uid: true }),
+      true,
     );
     return { method: 'MOVE', expunged: true };
   }
-  await withCommandDeadline(session, 'UID COPY', () =>
-    session.client.messageCopy(uids, folder, { uid: true }),
+  await carriedOut(
+    session,
+    'UID COPY',
+    () => session.client.messageCopy(uids, folder, { uid: true }),
+    true,
   );
   return { method: 'COPY', ...(await deleteUids(session, uids)) };
 }

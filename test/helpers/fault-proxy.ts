@@ -22,7 +22,12 @@ export type FaultMode =
    * Every connection is cut as the server sends `pattern` (a filter that resets connections
    * carrying some content, a server process that dies on one message): before those bytes.
    */
-  | { kind: 'cutOn'; pattern: string };
+  | { kind: 'cutOn'; pattern: string }
+  /**
+   * The connection is cut as the client sends a command line matching `command`, before the
+   * server gets it: a session lost between two commands of one step (STORE, then EXPUNGE).
+   */
+  | { kind: 'cutOnCommand'; command: RegExp; connections?: number };
 
 export interface FaultProxy {
   port: number;
@@ -109,7 +114,14 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     client.on('data', (chunk: Buffer) => {
       if (faulted) return;
       fromClient += chunk.length;
-      if (connectionMode.kind === 'cutClient' && fromClient > connectionMode.afterClientBytes) {
+      const cutHere =
+        (connectionMode.kind === 'cutClient' && fromClient > connectionMode.afterClientBytes) ||
+        (connectionMode.kind === 'cutOnCommand' &&
+          chunk
+            .toString('latin1')
+            .split('\r\n')
+            .some((line) => connectionMode.command.test(line)));
+      if (cutHere) {
         faulted = true;
         faults++;
         client.destroy();

@@ -200,6 +200,58 @@ describe('a cut connection', () => {
   }
 });
 
+describe('a post-read action cut off', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(dovecot().imapPort);
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  // imapflow answers false for a STORE, EXPUNGE or MOVE whose connection dropped: taken for
+  // done, the action was cleared from the state untaken and the messages stayed at the source.
+  for (const [action, sent, command] of [
+    [{ type: 'delete' }, 'UID EXPUNGE', /^\S+ UID EXPUNGE /],
+    [{ type: 'move', folder: 'Done' }, 'UID MOVE', /^\S+ UID MOVE /],
+  ] as const) {
+    it(`${action.type}: the source cut as it sends ${sent}: reconnects on, the run still takes it; off, the next run does`, async () => {
+      for (const reconnect of [true, false]) {
+        const source = freshUser('as');
+        const destination = freshUser('at');
+        await seedMailbox(dovecot(), source, { INBOX: numbered(6, 'Acted') });
+        const original = (await snapshot(source)).INBOX!;
+        const state = join(tempDir(), 'state.db');
+        const copy = { destination: importTarget(destination, state), postReadAction: action };
+        proxy.set({ kind: 'cutOnCommand', command, connections: 1 });
+        const faultsBefore = proxy.faults();
+        const config = makeConfig(source, {
+          server: dovecot().host,
+          port: proxy.port,
+          maxQueueDepth: 3,
+          ...(reconnect ? { reconnectDelay: 20 } : { reconnectAttempts: 0 }),
+        });
+        if (reconnect) await runImport(config, copy);
+        else {
+          const failure = await expectImportFailure(runImport(config, copy));
+          expect(failure.code).toBe('CONNECTION_LOST');
+          // Nothing taken for done: the action is still owed, and the next run takes it.
+          await runImport(makeConfig(source), copy);
+        }
+        proxy.set({ kind: 'pass' });
+        expect(proxy.faults() - faultsBefore).toBe(1);
+        const after = await snapshot(source);
+        expect(after.INBOX ?? []).toEqual([]);
+        if (action.type === 'move')
+          expect(after.Done!.map((m) => m.sha256).sort()).toEqual(
+            original.map((m) => m.sha256).sort(),
+          );
+        expect((await snapshot(destination)).INBOX).toEqual(original);
+      }
+    });
+  }
+});
+
 describe('a connection cut again and again', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
