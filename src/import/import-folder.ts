@@ -83,18 +83,20 @@ async function startFolder(run: FolderRun): Promise<void> {
 }
 
 /**
- * What an interrupted run left: post-read actions still owed, APPENDs that may have landed.
+ * What an interrupted run left: APPENDs that may have landed, post-read actions still owed.
  * An APPEND that did not land is copied again with the failed messages, whatever the checkpoint.
+ * One that did is owed its action too, taken now with the others: a run that reconnected
+ * after a cut does not end with copies it still owes an action.
  */
 async function recoverLeftovers(run: FolderRun): Promise<void> {
   const { state, sink } = run.job;
-  await settle(run, await state.pendingActions(run.path, run.uidValidity));
   for (const intent of await state.intents(run.path, run.uidValidity)) {
     if (await sink.confirm(intent.identity)) {
       await state.complete(run.path, run.uidValidity, intent.uid, run.acting);
       run.result.recovered++;
     } else await state.requeueIntent(run.path, run.uidValidity, intent.uid);
   }
+  await settle(run, await state.pendingActions(run.path, run.uidValidity));
 }
 
 /** Failed messages to retry, then everything above the checkpoint that the query matches, within LIMIT. */

@@ -22,7 +22,7 @@ export type FaultMode =
    * Every connection is cut as the server sends `pattern` (a filter that resets connections
    * carrying some content, a server process that dies on one message): before those bytes.
    */
-  | { kind: 'cutOn'; pattern: string }
+  | { kind: 'cutOn'; pattern: string; connections?: number }
   /**
    * The connection is cut as the client sends a command line matching `command`, before the
    * server gets it: a session lost between two commands of one step (STORE, then EXPUNGE).

@@ -250,6 +250,28 @@ describe('a post-read action cut off', () => {
       }
     });
   }
+
+  it("delete, the destination's answer to a stored command cut, reconnects on: the copies are found on the reconnect and deleted in the same run", async () => {
+    const source = freshUser('ar');
+    const destination = freshUser('au');
+    await seedMailbox(dovecot(), source, { INBOX: numbered(6, 'Recovered') });
+    const original = (await snapshot(source)).INBOX!;
+    // Dovecot stores the first APPEND command; its tagged answer never arrives.
+    proxy.set({ kind: 'cutOn', pattern: 'Append completed', connections: 1 });
+    const faultsBefore = proxy.faults();
+    const through = { server: dovecot().host, port: proxy.port };
+    const result = await runImport(makeConfig(source, { reconnectDelay: 20, maxQueueDepth: 3 }), {
+      destination: importTarget(destination, join(tempDir(), 'state.db'), through),
+      postReadAction: { type: 'delete' },
+    });
+    proxy.set({ kind: 'pass' });
+    expect(proxy.faults() - faultsBefore).toBe(1);
+    expect(result.totals.failed).toBe(0);
+    expect(result.folders[0]!.recovered).toBeGreaterThan(0);
+    // Their delete is taken on the reconnect, not left owed to the next run.
+    expect((await snapshot(source)).INBOX ?? []).toEqual([]);
+    expect((await snapshot(destination)).INBOX).toEqual(original);
+  });
 });
 
 describe('a connection cut again and again', () => {
