@@ -45,6 +45,7 @@ const SCENARIOS = [
   'import-archive',
   'import-imap',
   'import-imap-all-duplicates',
+  'import-imap-mark-seen',
   'mbsync-imap',
   'raw-stream-copy',
 ] as const;
@@ -53,6 +54,7 @@ const IMPORTS = new Set<string>([
   'import-archive',
   'import-imap',
   'import-imap-all-duplicates',
+  'import-imap-mark-seen',
   'mbsync-imap',
   'raw-stream-copy',
 ]);
@@ -301,6 +303,7 @@ function ratios(r: Partial<Record<Name, Summary>>): Record<string, number | null
     'connector-envelope / imapflow-envelope': ratio('connector-envelope', 'imapflow-envelope'),
     'import-imap / mbsync-imap': ratio('import-imap', 'mbsync-imap'),
     'import-imap / raw-stream-copy': ratio('import-imap', 'raw-stream-copy'),
+    'import-imap-mark-seen / mbsync-imap': ratio('import-imap-mark-seen', 'mbsync-imap'),
     'imapflow-envelope / raw-meta': ratio('imapflow-envelope', 'raw-meta'),
   };
 }

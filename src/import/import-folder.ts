@@ -23,7 +23,7 @@ import { finishCarried, storeBatch, type StepCarry } from './store-batch.js';
 import { syncFlags } from './flag-sync.js';
 import { mirrorDeletions } from './mirror-deletions.js';
 import { DROPPED, READ_WHOLE } from './job-state.js';
-import { pipeBatch, pipes } from './piped-batch.js';
+import { actOnOwed, pipeBatch, pipes, type PipeCarry } from './piped-batch.js';
 
 export type { FolderJob } from './folder-run.js';
 
@@ -225,14 +225,17 @@ async function copyInBatches(
   const count = Math.min(config.maxQueueDepth, config.pageSize);
   // What the pipe leaves is read whole at the folder's end: a few round trips, not a few per batch.
   const left: number[] = [];
-  const carry: StepCarry = {};
+  const carry: PipeCarry = { owed: [] };
   try {
     for (const planned of await batchesOf(run, uids, count, true))
       await notingDrops(run, planned.uids, pipeBatch(run, planned, retrying, carry, left));
     await finishCarried(carry);
+    await actOnOwed(run, carry);
   } finally {
     // Never leave the folder with the destination's answers still to come, or its socket lent.
     await finishCarried(carry).catch(() => undefined);
+    // After a failure, still act on what the destination confirmed, if the source lets us.
+    await actOnOwed(run, carry).catch(() => undefined);
     await run.job.sink.pipesSettled?.();
   }
   // Each of them is listed now (or was): one gone from the source meanwhile is no longer owed.

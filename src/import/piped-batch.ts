@@ -10,7 +10,7 @@ import type { FetchQueryObject } from 'imapflow';
 import { fetchMessages } from '../imap/fetch-messages.js';
 import type { NamedPipeResult, Pipe, PipedMessage } from '../imap/pipe-appends.js';
 import { BatchDedupe, identifyHead, type MessageIdentity } from '../write/message-identity.js';
-import { importStopped, type FolderRun } from './folder-run.js';
+import { importStopped, settle, type FolderRun } from './folder-run.js';
 import { READ_AFTER } from './job-state.js';
 import type { PlannedBatch } from './plan-batches.js';
 import { internalDateOf } from '../fetched-message.js';
@@ -32,8 +32,8 @@ type Head = PipedMessage & { identity: MessageIdentity };
 
 /**
  * Whether this folder's batches are piped: a destination that can, dedupe by Message-ID (the
- * keys are in the header), no row kept, no post-read action (the source session serves the
- * pipe until its end) and no delay between messages.
+ * keys are in the header), no row kept and no delay between messages. A post-read action is
+ * taken on each batch once the destination confirmed it (PipeCarry).
  */
 export function pipes(run: FolderRun): boolean {
   const { sink, mode, keepsRows, config } = run.job;
@@ -43,7 +43,6 @@ export function pipes(run: FolderRun): boolean {
     sink.contentHashOptionalWithId === true &&
     mode === 'message-id' &&
     !keepsRows &&
-    !run.acting &&
     config.delayBetweenMessagesMs === 0
   );
 }
@@ -55,6 +54,8 @@ export function pipes(run: FolderRun): boolean {
  * source has given the bodies, the destination's last answers are left in `carry` (settled
  * before the next batch's pipe, or by the caller), so the next batch's headers are read
  * meanwhile. What it leaves, to be read whole, is added to `left` (also by the carried part).
+ * With a post-read action, what the destination confirmed is acted on once the source is
+ * free: a batch's copies during the next batch's pipe, the last ones by the caller.
  * @throws ABORTED before the batch; the fatal error of the pipe (either side's connection)
  *   once what it stored is settled: the batch's own when its writes stopped, else the carried
  *   batch's
@@ -63,7 +64,7 @@ export async function pipeBatch(
   run: FolderRun,
   planned: PlannedBatch,
   listed: ReadonlySet<number>,
-  carry: StepCarry,
+  carry: PipeCarry,
   left: number[],
 ): Promise<void> {
   const { session, sink, signal } = run.job;
@@ -75,22 +76,42 @@ export async function pipeBatch(
   const duplicates = heads.filter((head, i) => dedupe.isDuplicate(head.identity, present[i]!));
   const toStore = heads.filter((head) => !duplicates.includes(head));
   left.push(...(await listUnpiped(run, planned, heads, listed)));
-  await settlePiped(run, duplicates, duplicates);
+  await settlePiped(run, duplicates, duplicates, carry);
   await writeIntents(run, toStore);
-  if (toStore.length === 0) return;
+  if (toStore.length === 0) return actOnOwed(run, carry);
   // The batch before is settled once this one's bodies are on their way: its last answers
   // come meanwhile, and the destination never waits between the two.
   const earlier: StepCarry = { pending: carry.pending };
   carry.pending = undefined;
   try {
     const pipe = await sink.pipe!(session, toStore);
-    const answered = (): Promise<void> => settleAnswered(run, toStore, pipe, left);
+    const answered = (): Promise<void> => settleAnswered(run, toStore, pipe, left, carry);
     await finishCarried(earlier);
     if (pipe.stopped) await answered();
     else carry.pending = answered;
+    // The pipe's FETCH has ended, so the source session is free: the batch before is acted on
+    // now, while the destination answers this one.
+    await actOnOwed(run, carry);
   } finally {
     await finishCarried(earlier).catch(() => undefined);
   }
+}
+
+/**
+ * What a batch leaves to the next: the destination's last answers (StepCarry), and the
+ * messages the destination confirmed whose post-read action is still to be taken. Those are
+ * owed in the state already, so an action never taken here is taken by the next run.
+ */
+export interface PipeCarry extends StepCarry {
+  owed: number[];
+}
+
+/**
+ * Takes the post-read action on what the destination confirmed so far. Only while the source
+ * session is free: between the pipe's FETCHes, or once the folder's pipe is over.
+ */
+export async function actOnOwed(run: FolderRun, carry: PipeCarry): Promise<void> {
+  if (carry.owed.length > 0) await settle(run, carry.owed.splice(0));
 }
 
 /** The batch's messages the pipe does not take, listed (unless `listed` already) to be read whole. */
@@ -119,10 +140,11 @@ async function settleAnswered(
   toStore: readonly Head[],
   pipe: Pipe<NamedPipeResult>,
   left: number[],
+  carry: PipeCarry,
 ): Promise<void> {
   const result = await pipe.answered;
   const stored = toStore.filter((head) => result.stored.has(head.uid));
-  await settlePiped(run, stored, []);
+  await settlePiped(run, stored, [], carry);
   if (result.fatal) {
     // Known not stored: no intent of theirs stays to be checked at the destination, and they
     // are listed to be copied again whatever the checkpoint (before a drop's own listing,
@@ -161,13 +183,15 @@ async function headsOf(run: FolderRun, planned: PlannedBatch): Promise<Head[]> {
 
 /**
  * Records messages now at the destination (copied, or `duplicates` already there) in one
- * transaction and in the result. Intents make this safe in any order: a message of the batch
- * not yet settled has one, checked by the next run whatever the checkpoint.
+ * transaction and in the result, with their post-read action owed (in the state and in
+ * `carry`) when there is one. Intents make this safe in any order: a message of the batch not
+ * yet settled has one, checked by the next run whatever the checkpoint.
  */
 async function settlePiped(
   run: FolderRun,
   heads: readonly Head[],
   duplicates: readonly Head[],
+  carry: PipeCarry,
 ): Promise<void> {
   if (heads.length === 0) return;
   const { result } = run;
@@ -177,6 +201,7 @@ async function settlePiped(
   result.copied += heads.length - duplicates.length;
   if (duplicates.length === 0) result.bytes += heads.reduce((sum, head) => sum + head.size, 0);
   await recordCopied(run, heads, uids);
-  await run.job.state.settle(run.path, run.uidValidity, uids, [], false);
+  await run.job.state.settle(run.path, run.uidValidity, uids, [], run.acting);
+  if (run.acting) carry.owed.push(...uids);
   run.job.onProgress?.(result);
 }

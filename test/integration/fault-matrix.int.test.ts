@@ -1,14 +1,14 @@
 /**
  * The random-fault matrix: read --all (readStream), import into the archive, import into
- * another account and a batch of three mailboxes, each through the loopback fault proxy with
- * the connection cut, or silenced, at a seeded random byte offset on the source or the
- * destination side, for a random number of sessions in a row; the run goes on by itself
- * (reconnect). Then the same CLI runs (read --all --state --out, import into the archive, import
- * into another account) killed with SIGKILL at a seeded random moment and run again. Every
- * trial must end with exactly the source's messages by content hash: 0 lost, 0 duplicated. A
- * failing trial names its seed
- * (FAULT_MATRIX_SEED=<seed> replays it). FAULT_MATRIX_TRIALS sets the trials per path: a few in
- * the default run, 50 in .ci/run.
+ * another account (also with post-read delete) and a batch of three mailboxes, each through
+ * the loopback fault proxy with the connection cut, or silenced, at a seeded random byte
+ * offset on the source or the destination side, for a random number of sessions in a row;
+ * the run goes on by itself (reconnect). Then the same CLI runs (read --all --state --out,
+ * import into the archive, import into another account) killed with SIGKILL at a seeded random
+ * moment and run again. Every trial must end with exactly the source's messages by content
+ * hash: 0 lost, 0 duplicated; with post-read delete, the source also empty. A failing trial
+ * names its seed (FAULT_MATRIX_SEED=<seed> replays it). FAULT_MATRIX_TRIALS sets the trials per
+ * path: a few in the default run, 50 in .ci/run.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -84,15 +84,20 @@ async function progressOf(
   return count(await mailboxHashes(target));
 }
 
-beforeAll(async () => {
-  proxy = await startFaultProxy(dovecot().imapPort);
-  source = freshUser('fm');
-  await seedMailbox(dovecot(), source, {
+/** The matrix's mailbox, seeded into `user`: the same messages every time. */
+async function seedMatrixMailbox(user: { name: string; password: string }): Promise<void> {
+  await seedMailbox(dovecot(), user, {
     INBOX: Array.from({ length: MESSAGES - 6 }, (_, i) => ({
       source: message(`Matrix ${i}`, { body: `line ${i}\r\n`.repeat(40 + i * 20) }),
     })),
     Archive: Array.from({ length: 6 }, (_, i) => ({ source: message(`Filed ${i}`, { id: null }) })),
   });
+}
+
+beforeAll(async () => {
+  proxy = await startFaultProxy(dovecot().imapPort);
+  source = freshUser('fm');
+  await seedMatrixMailbox(source);
   expected = await mailboxHashes(source);
   // Full rows of a clean read: what every full read through a fault must give again.
   for await (const row of readStream(makeConfig(source), 'ALL', { select: 'full' }))
@@ -102,9 +107,9 @@ afterAll(async () => {
   await proxy.close();
 });
 
-/** The source config: through the proxy when the fault is on the source side. */
-function sourceConfig(trial: Trial): Record<string, unknown> {
-  return makeConfig(source, {
+/** The source config (of `user`): through the proxy when the fault is on the source side. */
+function sourceConfig(trial: Trial, user = source): Record<string, unknown> {
+  return makeConfig(user, {
     timeout: 1500,
     reconnectAttempts: 4,
     reconnectDelay: 10,
@@ -166,6 +171,34 @@ describe(`the random-fault matrix (${TRIALS} trials per path, first seed ${FIRST
       expect(await mailboxHashes(target), `seed ${seed}: ${JSON.stringify(trial)}`).toEqual(
         expected,
       );
+    },
+  );
+
+  it.each(seeds)(
+    'import with post-read delete through a fault on either side, seed %i: exact, and each message deleted only once stored',
+    async (seed) => {
+      const trial = trialOf(seed, ['source', 'destination']);
+      // Its own source, as the run empties it.
+      const emptied = freshUser('fd');
+      await seedMatrixMailbox(emptied);
+      const target = freshUser('ft');
+      const connection = makeConfig(target, {
+        isTarget: true,
+        isSource: false,
+        timeout: 1500,
+        ...(trial.side === 'destination' ? { port: proxy.port } : {}),
+      });
+      proxy.set(trial.mode);
+      await runImport(sourceConfig(trial, emptied), {
+        destination: { connection, state: join(tempDir(), 'state.db') },
+        postReadAction: { type: 'delete' },
+      });
+      proxy.set({ kind: 'pass' });
+      // A message deleted before the destination held it would be missing from both; one whose
+      // delete was cut off and taken for done would still be at the source.
+      const context = `seed ${seed}: ${JSON.stringify(trial)}`;
+      expect(await mailboxHashes(target), context).toEqual(expected);
+      expect(Object.values(await mailboxHashes(emptied)).flat(), context).toEqual([]);
     },
   );
 

@@ -136,6 +136,72 @@ describe('the pipe: bodies from the source FETCH straight into the MULTIAPPEND',
   });
 });
 
+describe('the pipe with a post-read action', () => {
+  it('moves each batch once the destination confirmed it, during the next batch: bodies piped, the message without a Message-ID read whole and moved too', async () => {
+    const source = freshUser('pm');
+    const destination = freshUser('pn');
+    await seedMailbox(dovecot(), source, {
+      INBOX: [
+        { source: message('One'), flags: ['\\Answered'] },
+        { source: largeMessage('Two, large', 4.5) },
+        { source: message('Three, no Message-ID', { id: null }) },
+        { source: message('Four'), flags: ['\\Flagged'] },
+        { source: message('Five') },
+      ],
+    });
+    const original = await snapshot(source);
+    const log = commandRecorder();
+    const pipedBefore = pipedMessagesSoFar();
+    const result = await runImport(
+      makeConfig(source, { maxQueueDepth: 2 }),
+      {
+        destination: importTarget(destination, join(tempDir(), 'state.db')),
+        postReadAction: { type: 'move', folder: 'Done' },
+      },
+      { logger: log.logger },
+    );
+    expect(result.totals).toMatchObject({ seen: 5, copied: 5, failed: 0 });
+    expect(pipedMessagesSoFar() - pipedBefore).toBe(4);
+    // The copies are the messages as they were, flags included; the source moved every one.
+    expect((await snapshot(destination)).INBOX).toEqual(original.INBOX);
+    const after = await snapshot(source);
+    expect(after.INBOX ?? []).toEqual([]);
+    expect(after.Done!.map((m) => m.sha256).sort()).toEqual(
+      original.INBOX!.map((m) => m.sha256).sort(),
+    );
+    // A batch is moved once the destination confirmed it and the source is free: after the
+    // next batch's bodies were piped (the last one after the pipe); the message read whole
+    // after its own read. Never before its own bodies went through.
+    const steps = log
+      .sent()
+      .map((line) =>
+        /^UID FETCH (\S+) \(UID BODY\.PEEK\[\]\)$/.exec(line)
+          ? `pipe ${/^UID FETCH (\S+)/.exec(line)![1]}`
+          : /BODY\.PEEK\[HEADER\]/.test(line)
+            ? 'heads'
+            : /^UID MOVE (\S+) /.exec(line)
+              ? `move ${/^UID MOVE (\S+) /.exec(line)![1]}`
+              : /^UID FETCH (\S+) \(.*BODY\.PEEK\[\]/.test(line)
+                ? `whole ${/^UID FETCH (\S+)/.exec(line)![1]}`
+                : undefined,
+      )
+      .filter((step) => step !== undefined);
+    expect(steps).toEqual([
+      'heads',
+      'pipe 1:2',
+      'heads',
+      'pipe 4',
+      'move 1:2',
+      'heads',
+      'pipe 5',
+      'move 4',
+      'move 5',
+      'whole 3',
+      'move 3',
+    ]);
+  });
+});
+
 describe('a fault while the pipe runs', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
@@ -230,6 +296,37 @@ describe('a fault while the pipe runs', () => {
     });
     expect(resumed.totals.failed).toBe(0);
     expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+
+  it('the destination cut mid-literal with post-read delete: nothing deleted that is not stored, and the next run moves the rest', async () => {
+    const { source, destination } = await seeded('pg');
+    const original = (await snapshot(source)).INBOX!.map((m) => m.sha256).sort();
+    const state = join(tempDir(), 'state.db');
+    const copy = {
+      destination: importTarget(destination, state, through()),
+      postReadAction: { type: 'delete' as const },
+    };
+    proxy.set({ kind: 'cutClient', afterClientBytes: 3 * MB, connections: 1 });
+    const failure = await expectImportFailure(
+      runImport(makeConfig(source, { reconnectAttempts: 0, maxQueueDepth: 2 }), copy),
+    );
+    proxy.set({ kind: 'pass' });
+    expect(failure.details).toMatchObject({ side: 'destination' });
+    // The cut batch is still at the source. The first batch was stored; its delete, owed in
+    // the state, is taken during the next batch's pipe, which the cut stopped: then by the
+    // next run. Every message is somewhere, and the destination holds no part of one.
+    const left = (await snapshot(source)).INBOX ?? [];
+    const held = (await snapshot(destination)).INBOX ?? [];
+    expect(held.every((m) => original.includes(m.sha256))).toBe(true);
+    expect(new Set(held.map((m) => m.sha256)).size).toBe(held.length);
+    expect(left.map((m) => m.messageId)).toEqual(
+      expect.arrayContaining(['<Large@example.com>', '<Third@example.com>']),
+    );
+    expect([...new Set([...left, ...held].map((m) => m.sha256))].sort()).toEqual(original);
+    const resumed = await runImport(makeConfig(source), copy);
+    expect(resumed.totals.failed).toBe(0);
+    expect((await snapshot(source)).INBOX ?? []).toEqual([]);
+    expect((await snapshot(destination)).INBOX!.map((m) => m.sha256).sort()).toEqual(original);
   });
 
   // Dovecot cannot be made to refuse a FETCH of some messages, so the proxy rewrites any FETCH
