@@ -118,6 +118,19 @@ function sourceConfig(trial: Trial, user = source): Record<string, unknown> {
   });
 }
 
+/** An import's destination account: through the proxy when the fault is on its side. */
+function targetConfig(
+  trial: Trial,
+  user: { name: string; password: string },
+): Record<string, unknown> {
+  return makeConfig(user, {
+    isTarget: true,
+    isSource: false,
+    timeout: 1500,
+    ...(trial.side === 'destination' ? { port: proxy.port } : {}),
+  });
+}
+
 const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 const seeds = Array.from({ length: TRIALS }, (_, i) => FIRST_SEED + i);
@@ -157,12 +170,7 @@ describe(`the random-fault matrix (${TRIALS} trials per path, first seed ${FIRST
     async (seed) => {
       const trial = trialOf(seed, ['source', 'destination']);
       const target = freshUser('ft');
-      const connection = makeConfig(target, {
-        isTarget: true,
-        isSource: false,
-        timeout: 1500,
-        ...(trial.side === 'destination' ? { port: proxy.port } : {}),
-      });
+      const connection = targetConfig(trial, target);
       proxy.set(trial.mode);
       await runImport(sourceConfig(trial), {
         destination: { connection, state: join(tempDir(), 'state.db') },
@@ -182,12 +190,7 @@ describe(`the random-fault matrix (${TRIALS} trials per path, first seed ${FIRST
       const emptied = freshUser('fd');
       await seedMatrixMailbox(emptied);
       const target = freshUser('ft');
-      const connection = makeConfig(target, {
-        isTarget: true,
-        isSource: false,
-        timeout: 1500,
-        ...(trial.side === 'destination' ? { port: proxy.port } : {}),
-      });
+      const connection = targetConfig(trial, target);
       proxy.set(trial.mode);
       await runImport(sourceConfig(trial, emptied), {
         destination: { connection, state: join(tempDir(), 'state.db') },
