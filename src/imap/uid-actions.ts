@@ -1,5 +1,7 @@
+import { connectionGone } from './borrow-socket.js';
 import { withCommandDeadline } from './command-deadline.js';
 import { ensureFolder } from './ensure-folder.js';
+import { taggedError } from './fetch-response-parser.js';
 import type { Session } from './open-session.js';
 
 /**
@@ -31,17 +33,11 @@ export async function carriedOut<T>(
 ): Promise<void> {
   const outcome = await withCommandDeadline(session, what, command);
   if (outcome !== false && outcome !== undefined) return;
-  if (!session.client.usable)
-    throw Object.assign(new Error(`The connection closed during ${what}.`), {
-      code: 'NoConnection',
-    });
+  if (!session.client.usable) throw connectionGone();
   // A STORE of flags the folder cannot keep sends nothing and answers false: those stay unset,
   // as before; a refused EXPUNGE, COPY or MOVE left the messages where they were.
   if (mustHappen)
-    throw Object.assign(new Error(`${what} was not carried out.`), {
-      responseStatus: 'NO',
-      responseText: `${what} was not carried out`,
-    });
+    throw taggedError(what, { status: 'NO', text: `${what} was not carried out`, tag: '' });
 }
 
 export async function addFlags(session: Session, uids: string, flags: string[]): Promise<void> {
