@@ -83,10 +83,14 @@ const deletedText = (count: number): string =>
 function folderLines(mailbox: Pick<MailboxState, 'folders'>): string[] {
   const busy = (f: FolderCounts): boolean =>
     f.seen + f.copied + f.duplicates + f.failed + (f.destinationRemoved ?? 0) > 0 ||
-    (f.flagsUpdated ?? 0) + (f.deletionsMirrored ?? 0) > 0;
+    (f.flagsUpdated ?? 0) + (f.deletionsMirrored ?? 0) > 0 ||
+    f.flagsLeftOut !== undefined;
   const flagsText = (f: FolderCounts): string =>
     (f.flagsUpdated ? `, flags of ${f.flagsUpdated} updated` : '') +
-    (f.deletionsMirrored ? `, ${f.deletionsMirrored} deleted at the source removed` : '');
+    (f.deletionsMirrored ? `, ${f.deletionsMirrored} deleted at the source removed` : '') +
+    (f.flagsLeftOut
+      ? `, left out as the folder cannot keep them: ${f.flagsLeftOut.join(', ')}`
+      : '');
   return mailbox.folders
     .filter(busy)
     .map(

@@ -70,6 +70,9 @@ export function countsOf(folders: readonly FolderImportResult[]): Counts {
       ...(f.destinationRemoved ? { destinationRemoved: f.destinationRemoved } : {}),
       ...(f.flagsUpdated ? { flagsUpdated: f.flagsUpdated } : {}),
       ...(f.deletionsMirrored ? { deletionsMirrored: f.deletionsMirrored } : {}),
+      ...(f.flagsLeftOut
+        ? { flagsLeftOut: f.flagsLeftOut.map((entry) => `${entry.flag} at the ${entry.side}`) }
+        : {}),
     })),
   };
 }
@@ -102,6 +105,10 @@ export function withEarlier(before: MailboxState, counts: Counts): Counts {
         const sum = (merged[field] ?? 0) + (folder[field] ?? 0);
         if (sum > 0) merged[field] = sum;
       }
+      if (folder.flagsLeftOut)
+        merged.flagsLeftOut = [
+          ...new Set([...(merged.flagsLeftOut ?? []), ...folder.flagsLeftOut]),
+        ];
     }
   }
   return {

@@ -51,6 +51,8 @@ export interface FolderCounts {
   flagsUpdated?: number;
   /** mirrorDeletions: copies removed because the source deleted their message. */
   deletionsMirrored?: number;
+  /** Flags a folder could not keep (PERMANENTFLAGS), left out: "$Label1 at the destination". */
+  flagsLeftOut?: string[];
 }
 
 export interface RunState {

@@ -24,6 +24,27 @@ function folderLine(folder: FolderImportResult): string {
   return `  ${folder.folder} -> ${folder.destination}: ${folder.seen} seen, ${folder.copied} copied, ${folder.duplicates} duplicates, ${folder.failed} failed, ${folder.bytes} bytes, ${seconds}s${extra.length ? ` (${extra.join('; ')})` : ''}`;
 }
 
+/** Flags a folder could not keep (its PERMANENTFLAGS), a warning line per side. */
+function leftOutWarnings(folder: FolderImportResult): string[] {
+  const lines: string[] = [];
+  const listed = (side: 'destination' | 'source'): string =>
+    (folder.flagsLeftOut ?? [])
+      .filter((entry) => entry.side === side)
+      .map((entry) => `${entry.flag} (${entry.messages})`)
+      .join(', ');
+  const kept = listed('destination');
+  if (kept)
+    lines.push(
+      `  warning: ${folder.destination} cannot keep ${kept} (not in its PERMANENTFLAGS): copies of ${folder.folder} are without them`,
+    );
+  const marked = listed('source');
+  if (marked)
+    lines.push(
+      `  warning: ${folder.folder} cannot keep ${marked} (not in its PERMANENTFLAGS): the post-read action left those messages unmarked`,
+    );
+  return lines;
+}
+
 /** The result as a person reads it; `stopped`: the run ended with an error, so what it did so far is not "OK". */
 export function formatImport(result: ImportResult, stopped = false): string {
   const busy = result.folders.filter(
@@ -34,6 +55,7 @@ export function formatImport(result: ImportResult, stopped = false): string {
       folder.flagsUpdated ||
       folder.flagsUnmatched ||
       folder.flagSyncError ||
+      folder.flagsLeftOut ||
       folder.deletionsMirrored,
   );
   const lines = busy.map(folderLine);
@@ -49,6 +71,7 @@ export function formatImport(result: ImportResult, stopped = false): string {
       lines.push(
         `    stored UID ${problem.uid} in ${folder.folder} with a partial row: ${problem.code} ${problem.message}`,
       );
+  for (const folder of result.folders) lines.push(...leftOutWarnings(folder));
   const t = result.totals;
   const label = stopped ? 'STOPPED, SO FAR' : t.failed === 0 ? 'OK' : 'DONE WITH FAILURES';
   lines.push(

@@ -6,6 +6,7 @@ import { ensureFolder } from './ensure-folder.js';
 import { execCommand, type ImapAttribute } from './imapflow-internals.js';
 import { encodeMailboxName, imapDateTime, sameFolder } from './mailbox-name.js';
 import type { Session } from './open-session.js';
+import { keepsFlag } from './permanent-flags.js';
 import { expandUidSet } from './uid-set.js';
 import { isStreamed, wholeBytes, type MessageBytes } from './streamed-body.js';
 
@@ -195,10 +196,7 @@ export function storableFlags(
   permanent: ReadonlySet<string> | undefined,
 ): string[] {
   return message.flags.filter(
-    (flag) =>
-      isFlag(flag) &&
-      !UNSETTABLE.has(flag.toLowerCase()) &&
-      (!permanent || permanent.has('\\*') || permanent.has(flag)),
+    (flag) => isFlag(flag) && !UNSETTABLE.has(flag.toLowerCase()) && keepsFlag(permanent, flag),
   );
 }
 

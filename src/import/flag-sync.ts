@@ -14,6 +14,7 @@ import { rowFlags } from '../rows/message-to-row.js';
 import type { FlagChange } from '../sinks/sink.js';
 import type { FolderRun } from './folder-run.js';
 import type { CopiedMessage } from './job-state.js';
+import { noteLeftOut } from './flags-left-out.js';
 
 /** Flags as the state keeps them: a row's flags, space-separated. */
 export function flagText(flags: Iterable<string>): string {
@@ -92,6 +93,7 @@ async function syncFolderFlags(run: FolderRun): Promise<void> {
       );
       if (outcome.updated > 0) run.result.flagsUpdated = outcome.updated;
       if (outcome.unmatched > 0) run.result.flagsUnmatched = outcome.unmatched;
+      noteLeftOut(run.result, 'destination', outcome.leftOut);
     }
   }
   if (modseq !== undefined && modseq !== mark) await state.setFlagMark(path, uidValidity, modseq);

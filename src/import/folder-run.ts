@@ -15,8 +15,11 @@ import {
   ageCutoff,
   applyPostReadAction,
   deletesByAge,
+  flagOfAction,
   type PostReadAction,
 } from './post-read-action.js';
+import { keepsFlag, permanentFlagsOf } from '../imap/permanent-flags.js';
+import { noteLeftOut } from './flags-left-out.js';
 
 /** What every folder of one import shares: the source, the destination, the state. */
 export interface FolderJob {
@@ -82,10 +85,20 @@ export async function recordUnread(
   run.result.failures.push(...failed);
 }
 
-/** Applies the post-read action to messages the destination holds, then forgets them. */
+/**
+ * Applies the post-read action to messages the destination holds, then forgets them. A mark
+ * the source folder cannot keep (its PERMANENTFLAGS) is not sent, and the result says so:
+ * imapflow would drop it without a word, and no later run could make it.
+ */
 export async function settle(run: FolderRun, uids: readonly number[]): Promise<void> {
-  const deleted = await applyPostReadAction(run.job.session, run.job.postReadAction, uids);
-  if (deleted > 0) run.result.sourceDeleted = (run.result.sourceDeleted ?? 0) + deleted;
+  const { session, postReadAction } = run.job;
+  const mark = flagOfAction(postReadAction);
+  if (mark !== undefined && uids.length > 0 && !keepsFlag(permanentFlagsOf(session), mark))
+    noteLeftOut(run.result, 'source', new Map([[mark, uids.length]]));
+  else {
+    const deleted = await applyPostReadAction(session, postReadAction, uids);
+    if (deleted > 0) run.result.sourceDeleted = (run.result.sourceDeleted ?? 0) + deleted;
+  }
   await run.job.state.clearActions(run.path, run.uidValidity, uids);
 }
 

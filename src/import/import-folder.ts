@@ -21,6 +21,7 @@ import {
 import { emptyFolderResult, type FolderImportResult } from './import-result.js';
 import { finishCarried, storeBatch, type StepCarry } from './store-batch.js';
 import { syncFlags } from './flag-sync.js';
+import { noteCopiesLeftOut } from './flags-left-out.js';
 import { mirrorDeletions } from './mirror-deletions.js';
 import { DROPPED, READ_WHOLE } from './job-state.js';
 import { actOnOwed, pipeBatch, pipes, type PipeCarry } from './piped-batch.js';
@@ -65,6 +66,7 @@ export async function importFolder(
       await syncFlags(run);
       const { uids, retrying } = await uidsToCopy(run);
       await copyInBatches(run, uids, retrying);
+      await noteCopiesLeftOut(run);
       return result;
     });
   } finally {

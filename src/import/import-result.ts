@@ -7,6 +7,16 @@ export interface FailedMessage {
   message: string;
 }
 
+/**
+ * A flag a folder could not keep (its PERMANENTFLAGS), so left out: at the destination, of
+ * that many copies; at the source, of that many messages a post-read action was to mark.
+ */
+export interface FlagsLeftOut {
+  side: 'destination' | 'source';
+  flag: string;
+  messages: number;
+}
+
 /** What an import did in one source folder. */
 export interface FolderImportResult {
   folder: string;
@@ -40,6 +50,8 @@ export interface FolderImportResult {
   deletionsMirrored?: number;
   /** Set when the destination could only mark those copies \Deleted (it has no UID EXPUNGE). */
   deletionsOnlyMarked?: boolean;
+  /** Flags a folder could not keep, left out (copies without them, or marks not made); absent when none. */
+  flagsLeftOut?: FlagsLeftOut[];
   /** Why the flags could not be synced this run (the copy went on; tried again next run). */
   flagSyncError?: { code: string; message: string };
   /** Set when the source renumbered the folder since the last run: it was read again from the start. */

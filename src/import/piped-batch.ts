@@ -14,6 +14,7 @@ import { importStopped, settle, type FolderRun } from './folder-run.js';
 import { READ_AFTER } from './job-state.js';
 import type { PlannedBatch } from './plan-batches.js';
 import { internalDateOf } from '../fetched-message.js';
+import { tallyCopiedFlags } from './flags-left-out.js';
 import { finishCarried, recordCopied, writeIntents, type StepCarry } from './store-batch.js';
 
 // IMAP_CONNECTOR_PIPE=off copies every batch by reading it whole first, should a server's
@@ -199,6 +200,10 @@ async function settlePiped(
   result.seen += heads.length;
   result.duplicates += duplicates.length;
   result.copied += heads.length - duplicates.length;
+  tallyCopiedFlags(
+    result,
+    duplicates.length === 0 ? heads : heads.filter((head) => !duplicates.includes(head)),
+  );
   if (duplicates.length === 0) result.bytes += heads.reduce((sum, head) => sum + head.size, 0);
   await recordCopied(run, heads, uids);
   await run.job.state.settle(run.path, run.uidValidity, uids, [], run.acting);

@@ -13,6 +13,12 @@ export type PostReadAction =
   /** With olderThanDays, only messages received (INTERNALDATE) more than that many days ago. */
   | { type: 'delete'; olderThanDays?: number };
 
+/** The flag a marking action sets (markSeen, addKeyword); undefined for the others. */
+export function flagOfAction(action: PostReadAction): string | undefined {
+  if (action.type === 'markSeen') return '\\Seen';
+  return action.type === 'addKeyword' ? action.keyword : undefined;
+}
+
 /** A delete by age: younger messages stay until a later run finds them old enough. */
 export function deletesByAge(
   action: PostReadAction,

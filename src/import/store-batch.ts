@@ -10,6 +10,7 @@ import type { FailedMessage } from './import-result.js';
 import { flagText } from './flag-sync.js';
 import type { ImportedMessage } from './streamed-source.js';
 import { internalDateOf } from '../fetched-message.js';
+import { tallyCopiedFlags } from './flags-left-out.js';
 
 // Messages stored per step when there is no delay between messages: one MULTIAPPEND, one
 // transaction for the journal, one for the results; Ctrl-C stops between steps.
@@ -64,9 +65,8 @@ export async function finishCarried(carry: StepCarry | undefined): Promise<void>
 
 /**
  * Stores a batch in UID order, a step at a time. Adds to `settled` the UIDs the destination
- * now holds (stored or duplicates), so the caller can act on them even when a step fails. With
- * `carry`, the step of the batch before is recorded first, and this batch's last step may be
- * left in flight in it.
+ * now holds (stored or duplicates), so the caller can act on them even when a step fails.
+ * `carry`: the batch before's step is recorded first, and this batch's last may stay in flight.
  * @throws ABORTED between steps; the fatal error of a step (connection, quota).
  */
 export async function storeBatch(
@@ -204,6 +204,7 @@ async function settleStep(
     if (duplicates.has(message.uid)) result.duplicates++;
     else {
       result.copied++;
+      tallyCopiedFlags(result, [message]);
       result.bytes += byteLength(message.raw);
       const rowError = (message.row as Row | null)?.error;
       if (rowError)

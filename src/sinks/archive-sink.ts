@@ -65,7 +65,8 @@ export class ArchiveSink implements Sink {
             archive.updateFlags(account, destination, change.uidValidity, change.uid, change.flags)
           )
             updated++;
-        return { updated, unmatched: changes.length - updated };
+        // The archive keeps every flag.
+        return { updated, unmatched: changes.length - updated, leftOut: new Map() };
       },
       removeCopies: async (gone) => {
         let removed = 0;

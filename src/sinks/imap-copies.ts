@@ -5,9 +5,10 @@
  * header fields are indexed once (only when there are changes), a Message-ID key finds every
  * copy, a header digest only a single one. Changes are sent as UID STORE +FLAGS / -FLAGS, one
  * per distinct change, so flags set at the destination meanwhile (by the user there) stay,
- * and flags the folder cannot keep (PERMANENTFLAGS) are left out.
+ * and flags the folder cannot keep (PERMANENTFLAGS) are left out and counted in the result.
  */
 import type { Session } from '../imap/open-session.js';
+import { keepsFlag, permanentFlagsOf } from '../imap/permanent-flags.js';
 import { addFlags, deleteUids, removeFlags } from '../imap/uid-actions.js';
 import { toUidSet } from '../imap/uid-set.js';
 import { withMailbox } from '../imap/with-mailbox.js';
@@ -37,31 +38,33 @@ function locate(
   });
 }
 
-/** The flags of `flags` the selected folder keeps: all with \*, else those it lists. */
-function keepable(session: Session, flags: readonly string[]): string[] {
-  const permanent = session.client.mailbox ? session.client.mailbox.permanentFlags : undefined;
-  if (!permanent || permanent.size === 0) return [...flags];
-  const anyKeyword = permanent.has('\\*');
-  return flags.filter((flag) => permanent.has(flag) || (anyKeyword && !flag.startsWith('\\')));
-}
-
 export async function syncImapFlags(
   session: Session,
   destination: string,
   changes: readonly FlagChange[],
 ): Promise<FlagSyncResult> {
-  if (changes.length === 0) return { updated: 0, unmatched: 0 };
+  if (changes.length === 0) return { updated: 0, unmatched: 0, leftOut: new Map() };
   const targets = locate(changes, await indexedMessages(session, destination));
   return withMailbox(session, destination, false, async () => {
+    const permanent = permanentFlagsOf(session);
     // One STORE per distinct change: a flag read or flagged on many messages is one command.
     const groups = new Map<string, { add: string[]; remove: string[]; uids: number[] }>();
+    const leftOut = new Map<string, number>();
     let updated = 0;
+    let unmatched = 0;
     changes.forEach((change, i) => {
       const uids = targets[i]!;
-      if (uids.length === 0) return;
+      if (uids.length === 0) {
+        unmatched++;
+        return;
+      }
+      for (const flag of change.add)
+        if (!keepsFlag(permanent, flag)) leftOut.set(flag, (leftOut.get(flag) ?? 0) + 1);
+      const add = change.add.filter((flag) => keepsFlag(permanent, flag));
+      const remove = change.remove.filter((flag) => keepsFlag(permanent, flag));
+      // A change the folder cannot keep any of is left out, not counted as carried over.
+      if (add.length === 0 && remove.length === 0) return;
       updated++;
-      const add = keepable(session, change.add);
-      const remove = keepable(session, change.remove);
       const key = JSON.stringify([add, remove]);
       const group = groups.get(key) ?? { add, remove, uids: [] };
       group.uids.push(...uids);
@@ -72,7 +75,7 @@ export async function syncImapFlags(
       await addFlags(session, set, add);
       await removeFlags(session, set, remove);
     }
-    return { updated, unmatched: changes.length - updated };
+    return { updated, unmatched, leftOut };
   });
 }
 

@@ -1,6 +1,8 @@
 import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
+import { permanentFlagsOf } from '../imap/permanent-flags.js';
+import { withMailbox } from '../imap/with-mailbox.js';
 import { PipedAppends } from '../imap/pipe-appends.js';
 import { AppendPipeline } from '../imap/append-pipeline.js';
 import { canPipelineAppends } from '../imap/append-stream.js';
@@ -130,6 +132,11 @@ export class ImapSink implements Sink {
         onTarget(session, async () => {
           const by = identity.contentHash === undefined ? 'message-id' : 'hash';
           return (await (await indexFor(by)).contains([identity]))[0] === true;
+        }),
+      keptFlags: () =>
+        onTarget(session, async () => {
+          await settled();
+          return withMailbox(session, destination, false, async () => permanentFlagsOf(session));
         }),
       syncFlags: (changes) =>
         onTarget(session, async () => {

@@ -43,6 +43,11 @@ export interface FolderSink {
    * connection, the quota) ends the list: outcomes then stop short and `fatal` says why.
    */
   storeMany(messages: readonly SourceMessage[]): Promise<StoreResult>;
+  /**
+   * Optional: the destination folder's PERMANENTFLAGS (undefined: it keeps every flag), once
+   * the messages stored are answered. A destination that keeps every flag has none.
+   */
+  keptFlags?(): Promise<ReadonlySet<string> | undefined>;
   /** Carries flag changes of messages copied earlier to the destination (issue 29). */
   syncFlags(changes: readonly FlagChange[]): Promise<FlagSyncResult>;
   /** Removes copies of messages deleted at the source (mirrorDeletions, opt-in). */
@@ -109,6 +114,8 @@ export interface FlagSyncResult {
   updated: number;
   /** Messages the destination no longer holds (or holds more than one like it): left as they are. */
   unmatched: number;
+  /** Flags the destination folder cannot keep (PERMANENTFLAGS), left out: messages per flag. */
+  leftOut: ReadonlyMap<string, number>;
 }
 
 /** A copied message gone from the source (expunged or moved away), to remove at the destination. */

@@ -5,6 +5,7 @@ import type { Issue } from '../errors.js';
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import { sameFolder } from '../imap/mailbox-name.js';
 import { openSession, type Session } from '../imap/open-session.js';
+import { keepsFlag, permanentFlagsOf } from '../imap/permanent-flags.js';
 import { addFlags, deleteUids, moveUids } from '../imap/uid-actions.js';
 import { toUidSet } from '../imap/uid-set.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
@@ -36,6 +37,8 @@ export interface FolderActionResult {
   expunged?: boolean;
   /** MOVE, or COPY then delete on a server without MOVE. */
   moveMethod?: 'MOVE' | 'COPY';
+  /** Flags the folder cannot keep (not in its PERMANENTFLAGS): not set; absent when none. */
+  flagsLeftOut?: string[];
   error?: ConnectorErrorJson;
 }
 
@@ -88,6 +91,26 @@ function groupIds(ids: RowId[]): Group[] {
   return [...groups.values()].map((g) => ({ ...g, uids: g.uids.sort((a, b) => a - b) }));
 }
 
+/**
+ * Sets the flags the selected folder keeps; returns those it cannot (not in its
+ * PERMANENTFLAGS), which imapflow would drop without a word, for the result to say.
+ */
+async function markKept(
+  session: Session,
+  uids: string,
+  actions: Actions,
+): Promise<string[] | undefined> {
+  const flags = [...(actions.markSeen ? ['\\Seen'] : []), ...(actions.flags ?? [])];
+  const permanent = permanentFlagsOf(session);
+  await addFlags(
+    session,
+    uids,
+    flags.filter((flag) => keepsFlag(permanent, flag)),
+  );
+  const leftOut = flags.filter((flag) => !keepsFlag(permanent, flag));
+  return leftOut.length > 0 ? leftOut : undefined;
+}
+
 /** Applies the actions to one folder's UIDs, or refuses when the folder was renumbered. */
 async function actOnFolder(
   session: Session,
@@ -107,17 +130,21 @@ async function actOnFolder(
       return { ...base, status: 'refused', error: redactError(error, session.secrets) };
     }
     const uids = toUidSet(group.uids);
-    const flags = [...(actions.markSeen ? ['\\Seen'] : []), ...(actions.flags ?? [])];
-    await addFlags(session, uids, flags);
+    const leftOut = await markKept(session, uids, actions);
+    const done = {
+      ...base,
+      status: 'done' as const,
+      ...(leftOut ? { flagsLeftOut: leftOut } : {}),
+    };
     if (actions.moveTo !== undefined) {
       const moved = await moveUids(session, uids, actions.moveTo);
-      return { ...base, status: 'done', expunged: moved.expunged, moveMethod: moved.method };
+      return { ...done, expunged: moved.expunged, moveMethod: moved.method };
     }
     if (actions.delete) {
       const deleted = await deleteUids(session, uids);
-      return { ...base, status: 'done', expunged: deleted.expunged };
+      return { ...done, expunged: deleted.expunged };
     }
-    return { ...base, status: 'done' };
+    return done;
   });
 }
 
@@ -170,6 +197,10 @@ export async function applyActions(
       result.folders.push(outcome);
       if (outcome.status === 'done') result.acknowledged += outcome.uids.length;
       else result.refused += outcome.uids.length;
+      if (outcome.flagsLeftOut)
+        result.warnings.push(
+          `${outcome.folder}: the folder cannot keep ${outcome.flagsLeftOut.join(', ')} (not in its PERMANENTFLAGS), so the ${outcome.uids.length} messages were not given them`,
+        );
       if (outcome.expunged === false)
         result.warnings.push(
           `${outcome.folder}: the server has no UIDPLUS, so the ${outcome.uids.length} messages are marked \\Deleted but not expunged (a plain EXPUNGE would also remove other \\Deleted mail)`,

@@ -10,6 +10,8 @@ export interface WriteMessageResult {
   status: 'stored' | 'duplicate' | 'failed';
   /** The new UID, when the server reports it (UIDPLUS). */
   uid?: number;
+  /** Its flags the folder cannot keep (not in its PERMANENTFLAGS): stored without them. */
+  flagsLeftOut?: string[];
   error?: ConnectorErrorJson;
 }
 

@@ -4,7 +4,9 @@ import { makeError } from '../errors.js';
 import type { WriteMessageResult, WriteResult } from './write-result.js';
 import { openSession, type Session } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
-import type { HeldMessage } from '../imap/append.js';
+import { storableFlags, type HeldMessage } from '../imap/append.js';
+import { keepsFlag, permanentFlagsOf } from '../imap/permanent-flags.js';
+import { withMailbox } from '../imap/with-mailbox.js';
 import { storeInSteps } from './store-in-steps.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import { buildTargetFolderIndex } from './target-folder-index.js';
@@ -54,9 +56,8 @@ export async function write(
       (i, status) => (statuses[i] = status),
       options.signal,
     );
-    result.results = statuses.filter(
-      (status): status is WriteMessageResult => status !== undefined,
-    );
+    if (!stopped && toStore.length > 0) await sayFlagsLeftOut(session, folder, messages, statuses);
+    result.results = statuses.filter(isResult);
     Object.assign(result, countsOf(result.results));
     if (stopped) throw stopped;
     return result;
@@ -64,6 +65,31 @@ export async function write(
     throw session.asError(error).withDetails({ results: result.results });
   } finally {
     await session.close();
+  }
+}
+
+const isResult = (status: WriteMessageResult | undefined): status is WriteMessageResult =>
+  status !== undefined;
+
+/**
+ * Marks each stored message's flags the folder cannot keep: the server drops them from the
+ * APPEND without a word (and the APPEND leaves them out), so the result says it.
+ */
+async function sayFlagsLeftOut(
+  session: Session,
+  folder: string,
+  messages: readonly HeldMessage[],
+  statuses: (WriteMessageResult | undefined)[],
+): Promise<void> {
+  const permanent = await withMailbox(session, folder, false, async () =>
+    permanentFlagsOf(session),
+  );
+  for (const status of statuses) {
+    if (status?.status !== 'stored') continue;
+    const leftOut = storableFlags(messages[status.index]!, undefined).filter(
+      (flag) => !keepsFlag(permanent, flag),
+    );
+    if (leftOut.length > 0) status.flagsLeftOut = leftOut;
   }
 }
 

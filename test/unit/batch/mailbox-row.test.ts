@@ -53,6 +53,23 @@ describe('withEarlier', () => {
     ]);
   });
 
+  it('keeps every flag a folder could not keep, once, across attempts', () => {
+    const leftOut = (name: string, ...flags: string[]): FolderImportResult => ({
+      ...folder(name, 1),
+      flagsLeftOut: flags.map((flag) => ({ side: 'destination' as const, flag, messages: 1 })),
+    });
+    const before = {
+      ...freshMailbox({ key: 'k', label: 'l', line: 1 }),
+      attempts: 1,
+      ...countsOf([leftOut('INBOX', '$Label1')]),
+    };
+    const total = withEarlier(before, countsOf([leftOut('INBOX', '$Label1', '\\Flagged')]));
+    expect(total.folders[0]!.flagsLeftOut).toEqual([
+      '$Label1 at the destination',
+      '\\Flagged at the destination',
+    ]);
+  });
+
   it('changes nothing on top of a fresh row', () => {
     const counts = countsOf([folder('INBOX', 2)]);
     expect(withEarlier(freshMailbox({ key: 'k', label: 'l', line: 1 }), counts)).toEqual(counts);
