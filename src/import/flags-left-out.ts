@@ -47,8 +47,9 @@ export async function noteCopiesLeftOut(run: FolderRun): Promise<void> {
   const tally = copiedFlags.get(run.result);
   const kept = run.job.sink.keptFlags;
   if (!tally || !kept) return;
-  copiedFlags.delete(run.result);
+  // Kept until asked: a run that reconnects asks again, for every attempt's copies.
   const permanent = await kept();
+  copiedFlags.delete(run.result);
   noteLeftOut(
     run.result,
     'destination',
