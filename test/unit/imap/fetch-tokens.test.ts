@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tokenize } from '../../../src/imap/fetch-tokens.js';
+import { asciiSegmentsSoFar, tokenize, tokenizeBytes } from '../../../src/imap/fetch-tokens.js';
 
 const one = (text: string): unknown => tokenize([Buffer.from(text, 'utf8')], []);
 
@@ -73,6 +73,64 @@ describe('tokenize, generated', () => {
         expect(tokenize([Buffer.from(tokens.map(written).join(' '), 'utf8')], [])).toEqual(tokens);
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('tokenize, ASCII segments as strings', () => {
+  /** Tokens, or the error's message: what a caller gets either way. */
+  const outcome = (read: () => unknown): unknown => {
+    try {
+      return read();
+    } catch (error) {
+      return { threw: (error as Error).message };
+    }
+  };
+
+  it('takes the string path for an ASCII segment and the byte path for one with 8-bit bytes', () => {
+    const before = asciiSegmentsSoFar();
+    tokenize([Buffer.from('(UID 1 FLAGS (\\Seen))')], []);
+    expect(asciiSegmentsSoFar()).toBe(before + 1);
+    tokenize([Buffer.from('("Grüße")')], []);
+    expect(asciiSegmentsSoFar()).toBe(before + 1);
+  });
+
+  it('gives what the byte path gives for any ASCII, well-formed or not, with literals', () => {
+    // The grammar's own characters, so quotes, escapes, lists and brackets meet in every order.
+    const segment = fc.string({
+      unit: fc.constantFrom(
+        '"',
+        '\\',
+        ' ',
+        '(',
+        ')',
+        '[',
+        ']',
+        '{',
+        '}',
+        '+',
+        'NIL',
+        'nil',
+        'A',
+        'b',
+        '1',
+        '.',
+        '~',
+      ),
+      maxLength: 24,
+    });
+    const response = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => ({
+      // Every segment but the last announces the literal after it, as a FETCH line does.
+      texts: parts.map((part, i) => Buffer.from(i < parts.length - 1 ? `${part} {3}` : part)),
+      literals: parts.slice(1).map((_, i) => Buffer.from(`L${i}!`)),
+    }));
+    fc.assert(
+      fc.property(response, ({ texts, literals }) => {
+        expect(outcome(() => tokenize(texts, literals))).toEqual(
+          outcome(() => tokenizeBytes(texts, literals)),
+        );
+      }),
+      { numRuns: 5000 },
     );
   });
 });
