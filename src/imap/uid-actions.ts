@@ -34,8 +34,9 @@ export async function carriedOut<T>(
   const outcome = await withCommandDeadline(session, what, command);
   if (outcome !== false && outcome !== undefined) return;
   if (!session.client.usable) throw connectionGone();
-  // A STORE of flags the folder cannot keep sends nothing and answers false: those stay unset,
-  // as before; a refused EXPUNGE, COPY or MOVE left the messages where they were.
+  // A STORE of flags the folder cannot keep sends nothing and answers false (callers leave
+  // those out first and name them: permanent-flags.ts); a refused EXPUNGE, COPY or MOVE left
+  // the messages where they were.
   if (mustHappen)
     throw taggedError(what, { status: 'NO', text: `${what} was not carried out`, tag: '' });
 }

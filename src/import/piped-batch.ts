@@ -200,11 +200,11 @@ async function settlePiped(
   result.seen += heads.length;
   result.duplicates += duplicates.length;
   result.copied += heads.length - duplicates.length;
-  tallyCopiedFlags(
-    result,
-    duplicates.length === 0 ? heads : heads.filter((head) => !duplicates.includes(head)),
-  );
-  if (duplicates.length === 0) result.bytes += heads.reduce((sum, head) => sum + head.size, 0);
+  // Called with copies only, or with duplicates only (then nothing was copied).
+  if (duplicates.length === 0) {
+    result.bytes += heads.reduce((sum, head) => sum + head.size, 0);
+    tallyCopiedFlags(result, heads);
+  }
   await recordCopied(run, heads, uids);
   await run.job.state.settle(run.path, run.uidValidity, uids, [], run.acting);
   if (run.acting) carry.owed.push(...uids);

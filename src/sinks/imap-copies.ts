@@ -8,7 +8,7 @@
  * and flags the folder cannot keep (PERMANENTFLAGS) are left out and counted in the result.
  */
 import type { Session } from '../imap/open-session.js';
-import { keepsFlag, permanentFlagsOf } from '../imap/permanent-flags.js';
+import { permanentFlagsOf, splitByPermanence } from '../imap/permanent-flags.js';
 import { addFlags, deleteUids, removeFlags } from '../imap/uid-actions.js';
 import { toUidSet } from '../imap/uid-set.js';
 import { withMailbox } from '../imap/with-mailbox.js';
@@ -58,10 +58,9 @@ export async function syncImapFlags(
         unmatched++;
         return;
       }
-      for (const flag of change.add)
-        if (!keepsFlag(permanent, flag)) leftOut.set(flag, (leftOut.get(flag) ?? 0) + 1);
-      const add = change.add.filter((flag) => keepsFlag(permanent, flag));
-      const remove = change.remove.filter((flag) => keepsFlag(permanent, flag));
+      const { kept: add, leftOut: notAdded } = splitByPermanence(permanent, change.add);
+      for (const flag of notAdded) leftOut.set(flag, (leftOut.get(flag) ?? 0) + 1);
+      const remove = splitByPermanence(permanent, change.remove).kept;
       // A change the folder cannot keep any of is left out, not counted as carried over.
       if (add.length === 0 && remove.length === 0) return;
       updated++;

@@ -1,8 +1,7 @@
 import type { FolderInfo } from '../folder-info.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
-import { permanentFlagsOf } from '../imap/permanent-flags.js';
-import { withMailbox } from '../imap/with-mailbox.js';
+import { permanentFlagsOfFolder } from '../imap/permanent-flags.js';
 import { PipedAppends } from '../imap/pipe-appends.js';
 import { AppendPipeline } from '../imap/append-pipeline.js';
 import { canPipelineAppends } from '../imap/append-stream.js';
@@ -136,7 +135,7 @@ export class ImapSink implements Sink {
       keptFlags: () =>
         onTarget(session, async () => {
           await settled();
-          return withMailbox(session, destination, false, async () => permanentFlagsOf(session));
+          return permanentFlagsOfFolder(session, destination);
         }),
       syncFlags: (changes) =>
         onTarget(session, async () => {

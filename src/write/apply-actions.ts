@@ -5,7 +5,7 @@ import type { Issue } from '../errors.js';
 import { withCommandDeadline } from '../imap/command-deadline.js';
 import { sameFolder } from '../imap/mailbox-name.js';
 import { openSession, type Session } from '../imap/open-session.js';
-import { keepsFlag, permanentFlagsOf } from '../imap/permanent-flags.js';
+import { permanentFlagsOf, splitByPermanence } from '../imap/permanent-flags.js';
 import { addFlags, deleteUids, moveUids } from '../imap/uid-actions.js';
 import { toUidSet } from '../imap/uid-set.js';
 import { uidValidityOf } from '../imap/uid-validity.js';
@@ -101,13 +101,8 @@ async function markKept(
   actions: Actions,
 ): Promise<string[] | undefined> {
   const flags = [...(actions.markSeen ? ['\\Seen'] : []), ...(actions.flags ?? [])];
-  const permanent = permanentFlagsOf(session);
-  await addFlags(
-    session,
-    uids,
-    flags.filter((flag) => keepsFlag(permanent, flag)),
-  );
-  const leftOut = flags.filter((flag) => !keepsFlag(permanent, flag));
+  const { kept, leftOut } = splitByPermanence(permanentFlagsOf(session), flags);
+  await addFlags(session, uids, kept);
   return leftOut.length > 0 ? leftOut : undefined;
 }
 

@@ -5,8 +5,7 @@ import type { WriteMessageResult, WriteResult } from './write-result.js';
 import { openSession, type Session } from '../imap/open-session.js';
 import type { OperationOptions } from '../operation-options.js';
 import { storableFlags, type HeldMessage } from '../imap/append.js';
-import { keepsFlag, permanentFlagsOf } from '../imap/permanent-flags.js';
-import { withMailbox } from '../imap/with-mailbox.js';
+import { permanentFlagsOfFolder, splitByPermanence } from '../imap/permanent-flags.js';
 import { storeInSteps } from './store-in-steps.js';
 import { ensureFolder } from '../imap/ensure-folder.js';
 import { buildTargetFolderIndex } from './target-folder-index.js';
@@ -81,14 +80,11 @@ async function sayFlagsLeftOut(
   messages: readonly HeldMessage[],
   statuses: (WriteMessageResult | undefined)[],
 ): Promise<void> {
-  const permanent = await withMailbox(session, folder, false, async () =>
-    permanentFlagsOf(session),
-  );
+  const permanent = await permanentFlagsOfFolder(session, folder);
   for (const status of statuses) {
     if (status?.status !== 'stored') continue;
-    const leftOut = storableFlags(messages[status.index]!, undefined).filter(
-      (flag) => !keepsFlag(permanent, flag),
-    );
+    const flags = storableFlags(messages[status.index]!, undefined);
+    const { leftOut } = splitByPermanence(permanent, flags);
     if (leftOut.length > 0) status.flagsLeftOut = leftOut;
   }
 }
