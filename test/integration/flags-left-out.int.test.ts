@@ -17,7 +17,7 @@ import { applyActions, read, runImport, write } from '../../src/index.js';
 import { message } from '../helpers/corpus.js';
 import { addDovecotUsers, startDovecot, type DovecotServer } from '../helpers/dovecot.js';
 import { withImapClient } from '../helpers/imap-client.js';
-import { makeConfig } from '../helpers/make-config.js';
+import { importTarget, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -94,10 +94,7 @@ describe('flags a folder cannot keep', () => {
     });
     const at = { server: server.host, port: server.imapPort };
     const spec = {
-      destination: {
-        connection: makeConfig(target, { ...at, isTarget: true, isSource: false }),
-        state: join(tempDir('flags-left-out-'), 'state.db'),
-      },
+      destination: importTarget(target, join(tempDir('flags-left-out-'), 'state.db'), at),
       folderMapping: { INBOX: 'Locked' },
       query: 'ALL FOLDER INBOX',
     };
@@ -145,10 +142,7 @@ describe('flags a folder cannot keep', () => {
     });
     const at = { server: server.host, port: server.imapPort };
     const spec = {
-      destination: {
-        connection: makeConfig(target, { ...at, isTarget: true, isSource: false }),
-        state: join(tempDir('flags-left-out-'), 'state.db'),
-      },
+      destination: importTarget(target, join(tempDir('flags-left-out-'), 'state.db'), at),
       folderMapping: { Frozen: 'INBOX' },
       postReadAction: { type: 'markSeen' as const },
       query: 'ALL FOLDER Frozen',
