@@ -8,6 +8,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { slimmingPlugin } from './bundle-slimming.js';
 
 // Bundled from the TypeScript source, not from tsc's output: running this twice gives the same file.
 const SOURCE = fileURLToPath(new URL('../../src/imap/imapflow-bundle.ts', import.meta.url));
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',
+    plugins: [slimmingPlugin()],
     // imapflow's dependencies are CommonJS and require Node's modules: esbuild's ESM output
     // needs a real require for those.
     banner: {
