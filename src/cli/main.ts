@@ -11,6 +11,7 @@ import { didYouMean } from '../did-you-mean.js';
 import { watchForStall } from '../stall-guard.js';
 import { pipeDrained } from './pipe-drain.js';
 import { keepHeapLean, keepHeapLeanFromStart } from './lean-heap.js';
+import { useCompileCache } from './compile-cache.js';
 import { EXIT_CODES, EXIT_CODE_HELP, EXIT_PIPE_CLOSED } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { reportError } from './report-error.js';
@@ -173,6 +174,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
  * call it with their sub-command in front.
  */
 export function runAsProgram(argv: string[]): void {
+  // Before the command's modules load: they are most of a command's start.
+  useCompileCache();
   const process_ = watchProcess();
   // Node exits 0 when nothing is left to wait for, even with the command still pending: a
   // command that stalls must not look like one that succeeded (issue 24).

@@ -6,11 +6,14 @@
  * this test watches the packages each command imports (a resolve hook, --import).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import module from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/repo-files.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const HOOK = fileURLToPath(new URL('../fixtures/loader/report-packages.mjs', import.meta.url));
 
@@ -124,5 +127,33 @@ describe('what the runtime entry loads', () => {
       'csv-parse',
     ])
       expect(reading).not.toContain(name);
+  });
+});
+
+describe("a command's compile cache", () => {
+  const filesUnder = (dir: string): number =>
+    existsSync(dir)
+      ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile())
+          .length
+      : 0;
+
+  /** `read --help` with os.tmpdir() at a directory of its own, where Node's default cache goes. */
+  function runWithTmpdir(env: Record<string, string>): string {
+    const tmp = tempDir('compile-cache-');
+    const { NODE_COMPILE_CACHE: _set, ...inherited } = process.env;
+    const result = spawnSync(process.execPath, [CLI, 'read', '--help'], {
+      encoding: 'utf8',
+      env: { ...inherited, TMPDIR: tmp, ...env },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    return join(tmp, 'node-compile-cache');
+  }
+
+  it('keeps compiled code where Node has a compile cache (22.1+), and not when it is turned off', () => {
+    // Node enables it for NODE_COMPILE_CACHE on its own: left unset, only the CLI can have.
+    const nodeHasIt =
+      typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+    expect(filesUnder(runWithTmpdir({})) > 0).toBe(nodeHasIt);
+    expect(filesUnder(runWithTmpdir({ NODE_DISABLE_COMPILE_CACHE: '1' }))).toBe(0);
   });
 });
