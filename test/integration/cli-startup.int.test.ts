@@ -137,23 +137,35 @@ describe("a command's compile cache", () => {
           .length
       : 0;
 
-  /** `read --help` with os.tmpdir() at a directory of its own, where Node's default cache goes. */
-  function runWithTmpdir(env: Record<string, string>): string {
-    const tmp = tempDir('compile-cache-');
-    const { NODE_COMPILE_CACHE: _set, ...inherited } = process.env;
+  /** Runs `read --help` with `env` over this process's, where neither cache setting is set. */
+  function runCommand(env: Record<string, string>): void {
+    const { NODE_COMPILE_CACHE: _set, XDG_CACHE_HOME: _home, ...inherited } = process.env;
     const result = spawnSync(process.execPath, [CLI, 'read', '--help'], {
       encoding: 'utf8',
-      env: { ...inherited, TMPDIR: tmp, ...env },
+      env: { ...inherited, ...env },
     });
     expect(result.status, result.stderr).toBe(0);
-    return join(tmp, 'node-compile-cache');
   }
 
-  it('keeps compiled code where Node has a compile cache (22.1+), and not when it is turned off', () => {
-    // Node enables it for NODE_COMPILE_CACHE on its own: left unset, only the CLI can have.
-    const nodeHasIt =
-      typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-    expect(filesUnder(runWithTmpdir({})) > 0).toBe(nodeHasIt);
-    expect(filesUnder(runWithTmpdir({ NODE_DISABLE_COMPILE_CACHE: '1' }))).toBe(0);
+  const nodeHasIt =
+    typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+  it("keeps compiled code in the user's cache directory where Node has a compile cache (22.1+)", () => {
+    const cacheHome = tempDir('cache-home-');
+    const tmp = tempDir('tmp-');
+    runCommand({ XDG_CACHE_HOME: cacheHome, TMPDIR: tmp });
+    expect(filesUnder(join(cacheHome, 'imap-connector', 'compile-cache')) > 0).toBe(nodeHasIt);
+    // Never in the shared temporary directory, where another user could plant compiled code.
+    expect(filesUnder(tmp)).toBe(0);
+  });
+
+  it('keeps it where NODE_COMPILE_CACHE says, and none with NODE_DISABLE_COMPILE_CACHE=1', () => {
+    const cacheHome = tempDir('cache-home-');
+    const named = tempDir('named-');
+    runCommand({ XDG_CACHE_HOME: cacheHome, NODE_COMPILE_CACHE: named });
+    expect(filesUnder(named) > 0).toBe(nodeHasIt);
+    expect(filesUnder(cacheHome)).toBe(0);
+    runCommand({ XDG_CACHE_HOME: cacheHome, NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(filesUnder(cacheHome)).toBe(0);
   });
 });

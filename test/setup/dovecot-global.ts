@@ -16,6 +16,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const tempRoot = mkdtempSync(join(tmpdir(), 'imap-connector-test-'));
   project.provide('tempRoot', tempRoot);
+  // The CLIs the tests start keep their compile cache (src/cli/compile-cache.ts) in the run's
+  // root, not in the home directory of whoever runs the tests.
+  process.env.XDG_CACHE_HOME = join(tempRoot, 'cache-home');
   const server = await startDovecot();
   const { stop, ...info } = server;
   project.provide('dovecot', info);
