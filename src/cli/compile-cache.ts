@@ -1,6 +1,6 @@
 import module from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 type WithCompileCache = { enableCompileCache?: (directory?: string) => unknown };
 
@@ -18,6 +18,8 @@ export function useCompileCache(env: NodeJS.ProcessEnv = process.env): void {
   const enable = (module as WithCompileCache).enableCompileCache;
   // With NODE_COMPILE_CACHE set, Node enabled it at start, in that directory.
   if (!enable || env.NODE_COMPILE_CACHE) return;
-  const cacheHome = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  // The XDG base directory spec: a relative path there is to be ignored.
+  const xdg = env.XDG_CACHE_HOME;
+  const cacheHome = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');
   enable(join(cacheHome, 'imap-connector', 'compile-cache'));
 }
