@@ -40,7 +40,7 @@ function dependencyOf(from: string, name: string): { entry: string; version: str
 }
 
 /** The one iconv-lite both imapflow and libmime get; throws when their versions differ. */
-export function sharedIconvLite(): string {
+function sharedIconvLite(): string {
   const imapflows = dependencyOf('imapflow', 'iconv-lite');
   const libmimes = dependencyOf('libmime', 'iconv-lite');
   if (imapflows.version !== libmimes.version)

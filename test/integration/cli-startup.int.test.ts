@@ -15,6 +15,9 @@ import { CLI } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/repo-files.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
+/** The imapflow bundle as the build wrote it (scripts/bundle-imapflow.ts). */
+const BUILT_BUNDLE = `${REPO_ROOT}/dist/src/imap/imapflow-bundle.js`;
+
 const HOOK = fileURLToPath(new URL('../fixtures/loader/report-packages.mjs', import.meta.url));
 
 /**
@@ -69,14 +72,14 @@ describe('what a CLI command loads', () => {
 
   it('the built imapflow module is the bundle, not the re-exports tsc writes', () => {
     // Without the bundle step the build still works, only slower: this is what notices.
-    const built = readFileSync(`${REPO_ROOT}/dist/src/imap/imapflow-bundle.js`, 'utf8');
+    const built = readFileSync(BUILT_BUNDLE, 'utf8');
     expect(built.startsWith('// imap-connector: imapflow bundle\n')).toBe(true);
     expect(built).not.toMatch(/from ['"](imapflow|libmime)['"]/);
   });
 
   it('the bundle holds one iconv-lite, no pino or socks, and encoding-japanese behind a first use', () => {
     // scripts/bundle-slimming.ts: 71-79 ms to load the bundle with all of them, 37-45 without.
-    const built = readFileSync(`${REPO_ROOT}/dist/src/imap/imapflow-bundle.js`, 'utf8');
+    const built = readFileSync(BUILT_BUNDLE, 'utf8');
     expect(built.split('Encoding not recognized').length - 1).toBe(1); // iconv-lite's error
     expect(built).not.toMatch(/node_modules\/(pino|thread-stream|socks|ip-address)\//);
     expect(built).toContain('loadEncodingJapaneseOnFirstUse');
@@ -86,7 +89,7 @@ describe('what a CLI command loads', () => {
       [
         '--input-type=module',
         '-e',
-        `const { libmime } = await import(${JSON.stringify(`${REPO_ROOT}/dist/src/imap/imapflow-bundle.js`)});
+        `const { libmime } = await import(${JSON.stringify(BUILT_BUNDLE)});
          process.stdout.write(libmime.decodeWords('=?ISO-2022-JP?B?GyRCRnxLXDhsGyhC?= =?windows-1251?B?z/Do4uXy?= =?GB2312?B?1tDOxA==?='));`,
       ],
       { encoding: 'utf8' },
