@@ -3,6 +3,7 @@ import type { ImportResult } from '../../src/index.js';
 /** What a failed import rejects with, as the tests read it. */
 export interface ImportFailure {
   code: string;
+  message: string;
   details?: { result?: ImportResult; side?: string };
 }
 

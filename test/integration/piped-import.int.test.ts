@@ -266,6 +266,30 @@ describe('a fault while the pipe runs', () => {
     expect(await snapshot(destination)).toEqual(await snapshot(source));
   });
 
+  it('the source silent mid-body, reconnects off: SOCKET_TIMEOUT for the FETCH, only whole messages stored, and the next run copies exactly the rest', async () => {
+    const { source, destination } = await seeded('ps');
+    const state = join(tempDir(), 'state.db');
+    proxy.set({ kind: 'silent', afterServerBytes: 3 * MB, connections: 1 });
+    const faultsBefore = proxy.faults();
+    const failure = await expectImportFailure(
+      runImport(makeConfig(source, { reconnectAttempts: 0, timeout: 1500, ...through() }), {
+        destination: importTarget(destination, state),
+      }),
+    );
+    proxy.set({ kind: 'pass' });
+    expect(proxy.faults() - faultsBefore).toBe(1);
+    // The pipe's own wait timed out, naming its command: not imapflow's idle socket timer.
+    expect(failure.code).toBe('SOCKET_TIMEOUT');
+    expect(failure.message).toContain('UID FETCH');
+    expect(failure.details).not.toMatchObject({ side: 'destination' });
+    expect(await onlyWholeCopies(source, destination)).not.toContain('<Large@example.com>');
+    const resumed = await runImport(makeConfig(source), {
+      destination: importTarget(destination, state),
+    });
+    expect(resumed.totals.failed).toBe(0);
+    expect(await snapshot(destination)).toEqual(await snapshot(source));
+  });
+
   it('the destination cut mid-literal: the source is not read on for it, and the run reconnects and ends with exactly the source', async () => {
     const { source, destination } = await seeded('pd');
     proxy.set({ kind: 'cutClient', afterClientBytes: 3 * MB, connections: 1 });
