@@ -73,6 +73,8 @@ interface Sample {
   memory?: MemoryAtPeak;
   /** CPU seconds over the run: the whole machine's busy time, and Dovecot's process tree's. */
   cpu?: { machineS: number; serverS: number };
+  /** The scenario process's own CPU seconds: its main thread, and its other threads. */
+  ownCpu?: { mainS: number; otherS: number };
 }
 
 interface Summary {
@@ -91,6 +93,12 @@ interface Summary {
    * time than machineS / 2: the floor that says whether less work or more overlap is left.
    */
   cpu?: { machineS: number; serverS: number; clientS: number };
+  /**
+   * Median CPU seconds of the scenario's own process: its main thread (the JavaScript) and its
+   * other threads (V8's GC helpers and compilers, libuv's pool, worker threads). mbsync's own
+   * time is not in it: it runs as a child.
+   */
+  ownCpu?: { mainS: number; otherS: number };
 }
 
 const median = (values: number[]): number => {
@@ -254,14 +262,21 @@ function summarise(samples: Sample[], bytes: number): Summary {
   };
 }
 
-function cpuOf(samples: Sample[]): Pick<Summary, 'cpu'> {
+function cpuOf(samples: Sample[]): Pick<Summary, 'cpu' | 'ownCpu'> {
   const measured = samples.flatMap((s) => (s.cpu ? [s.cpu] : []));
   if (measured.length === 0) return {};
   const round = (value: number): number => Math.round(value * 100) / 100;
   const machineS = median(measured.map((c) => c.machineS));
   const serverS = median(measured.map((c) => c.serverS));
+  const own = samples.flatMap((s) => (s.ownCpu ? [s.ownCpu] : []));
   return {
     cpu: { machineS: round(machineS), serverS: round(serverS), clientS: round(machineS - serverS) },
+    ...(own.length === samples.length && {
+      ownCpu: {
+        mainS: round(median(own.map((c) => c.mainS))),
+        otherS: round(median(own.map((c) => c.otherS))),
+      },
+    }),
   };
 }
 
@@ -321,6 +336,7 @@ function printTable(
     'first row ms',
     'downloaded MB',
     'CPU s: all, server, client',
+    'own CPU s: main, other threads',
     ...(previous ? ['msg/s before'] : []),
   ];
   const rows = Object.entries(results).map(([name, s]) => [
@@ -332,6 +348,7 @@ function printTable(
     s.firstRowMs === null ? '-' : String(s.firstRowMs),
     s.downloadedMb === null || s.downloadedMb === undefined ? '-' : String(s.downloadedMb),
     s.cpu ? `${s.cpu.machineS}, ${s.cpu.serverS}, ${s.cpu.clientS}` : '-',
+    s.ownCpu ? `${s.ownCpu.mainS}, ${s.ownCpu.otherS}` : '-',
     ...(previous ? [String(previous[name as Name]?.messagesPerS ?? '-')] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -10,6 +10,7 @@ import type { ImapFlow } from 'imapflow';
 import { rawFetchAll } from './raw-client.js';
 import { rawStreamCopy } from './raw-stream-copy.js';
 import { watchMemory } from './memory-at-peak.js';
+import { threadSplit } from './cpu-use.js';
 import { commandTracer } from './command-trace.js';
 import { keepHeapLean } from '../../src/cli/lean-heap.js';
 
@@ -226,7 +227,11 @@ async function run(): Promise<void> {
   });
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
   const memory = memoryAtPeak?.();
-  process.stdout.write(JSON.stringify({ messages, firstRowMs, maxRssMb, memory }) + '\n');
+  // This process's own CPU by thread: the machine's busy time less Dovecot's also holds the
+  // bench's own process and whatever else ran, too coarse to judge a change of a few percent.
+  const { mainThread, otherThreads } = threadSplit(process.pid);
+  const ownCpu = { mainS: mainThread, otherS: otherThreads };
+  process.stdout.write(JSON.stringify({ messages, firstRowMs, maxRssMb, memory, ownCpu }) + '\n');
 }
 
 run().catch((error: unknown) => {
