@@ -31,6 +31,7 @@ import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/he
 import { BENCH_FOLDERS, MAILBOX_KINDS, seedDovecotUser, type MailboxKind } from './seed-maildir.js';
 import { sourceGaps } from './command-trace.js';
 import { machineCpuSeconds, treeCpuSeconds } from './cpu-use.js';
+import type { CollectionCount } from './gc-count.js';
 import { formatHotSpot, summarizeProfile } from './summarize-profile.js';
 import type { MemoryAtPeak } from './memory-at-peak.js';
 
@@ -75,6 +76,8 @@ interface Sample {
   cpu?: { machineS: number; serverS: number };
   /** The scenario process's own CPU seconds: its main thread, and its other threads. */
   ownCpu?: { mainS: number; otherS: number };
+  /** Its garbage collections (gc-count.ts). */
+  gc?: CollectionCount;
 }
 
 interface Summary {
@@ -99,6 +102,8 @@ interface Summary {
    * time is not in it: it runs as a child.
    */
   ownCpu?: { mainS: number; otherS: number };
+  /** Median garbage collections per run, young and full, and their main-thread pauses. */
+  gc?: CollectionCount;
 }
 
 const median = (values: number[]): number => {
@@ -160,10 +165,15 @@ function runScenario(
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`scenario ${name} exited with ${code}`));
-      resolve({
-        wallMs: performance.now() - started,
-        ...(JSON.parse(out) as Omit<Sample, 'wallMs'>),
-      });
+      // Thrown here it would end the process past the finally that stops Dovecot.
+      try {
+        resolve({
+          wallMs: performance.now() - started,
+          ...(JSON.parse(out) as Omit<Sample, 'wallMs'>),
+        });
+      } catch {
+        reject(new Error(`scenario ${name} printed no result: ${out.slice(0, 200)}`));
+      }
     });
   });
 }
@@ -259,6 +269,7 @@ function summarise(samples: Sample[], bytes: number): Summary {
     downloadedMb: downloads.length ? median(downloads) : null,
     ...peakBreakdown(samples),
     ...cpuOf(samples),
+    ...collectionsOf(samples),
   };
 }
 
@@ -277,6 +288,18 @@ function cpuOf(samples: Sample[]): Pick<Summary, 'cpu' | 'ownCpu'> {
         otherS: round(median(own.map((c) => c.otherS))),
       },
     }),
+  };
+}
+
+function collectionsOf(samples: Sample[]): Pick<Summary, 'gc'> {
+  const counted = samples.flatMap((s) => (s.gc ? [s.gc] : []));
+  if (counted.length !== samples.length || counted.length === 0) return {};
+  return {
+    gc: {
+      young: median(counted.map((c) => c.young)),
+      full: median(counted.map((c) => c.full)),
+      pauseMs: Math.round(median(counted.map((c) => c.pauseMs))),
+    },
   };
 }
 
@@ -337,6 +360,7 @@ function printTable(
     'downloaded MB',
     'CPU s: all, server, client',
     'own CPU s: main, other threads',
+    'GCs: young, full (pause ms)',
     ...(previous ? ['msg/s before'] : []),
   ];
   const rows = Object.entries(results).map(([name, s]) => [
@@ -349,6 +373,7 @@ function printTable(
     s.downloadedMb === null || s.downloadedMb === undefined ? '-' : String(s.downloadedMb),
     s.cpu ? `${s.cpu.machineS}, ${s.cpu.serverS}, ${s.cpu.clientS}` : '-',
     s.ownCpu ? `${s.ownCpu.mainS}, ${s.ownCpu.otherS}` : '-',
+    s.gc ? `${s.gc.young}, ${s.gc.full} (${s.gc.pauseMs})` : '-',
     ...(previous ? [String(previous[name as Name]?.messagesPerS ?? '-')] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

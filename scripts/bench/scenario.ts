@@ -11,6 +11,7 @@ import { rawFetchAll } from './raw-client.js';
 import { rawStreamCopy } from './raw-stream-copy.js';
 import { watchMemory } from './memory-at-peak.js';
 import { threadSplit } from './cpu-use.js';
+import { countCollections } from './gc-count.js';
 import { commandTracer } from './command-trace.js';
 import { keepHeapLean } from '../../src/cli/lean-heap.js';
 
@@ -220,6 +221,7 @@ async function run(): Promise<void> {
   if (!scenario || !json)
     throw new Error(`usage: scenario.js <${Object.keys(SCENARIOS).join('|')}> <target json>`);
   const memoryAtPeak = option === '--memory' ? watchMemory() : undefined;
+  const collections = countCollections();
   const started = performance.now();
   let firstRowMs: number | null = null;
   const messages = await scenario(JSON.parse(json) as Target, () => {
@@ -231,7 +233,10 @@ async function run(): Promise<void> {
   // bench's own process and whatever else ran, too coarse to judge a change of a few percent.
   const { mainThread, otherThreads } = threadSplit(process.pid);
   const ownCpu = { mainS: mainThread, otherS: otherThreads };
-  process.stdout.write(JSON.stringify({ messages, firstRowMs, maxRssMb, memory, ownCpu }) + '\n');
+  const gc = collections();
+  process.stdout.write(
+    JSON.stringify({ messages, firstRowMs, maxRssMb, memory, ownCpu, gc }) + '\n',
+  );
 }
 
 run().catch((error: unknown) => {
