@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { keepHeapLean } from '../../../src/cli/lean-heap.js';
+import { socketBytesRead, youngCollectionsSoFar } from '../../../src/young-collections.js';
+
+const MB = 1024 * 1024;
+
+describe('keepHeapLean', () => {
+  it('paces young collections by the socket bytes read (4 MB), unless IMAP_CONNECTOR_HEAP=v8', () => {
+    const before = youngCollectionsSoFar().collections;
+    keepHeapLean({ IMAP_CONNECTOR_HEAP: 'v8' });
+    socketBytesRead(9 * MB);
+    expect(youngCollectionsSoFar().collections).toBe(before);
+
+    keepHeapLean({});
+    socketBytesRead(3.9 * MB);
+    expect(youngCollectionsSoFar().collections).toBe(before);
+    socketBytesRead(0.2 * MB);
+    expect(youngCollectionsSoFar().collections).toBe(before + 1);
+    socketBytesRead(8 * MB);
+    expect(youngCollectionsSoFar().collections).toBe(before + 2);
+  });
+});
