@@ -13,8 +13,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-type CollectGarbage = (options: { type: 'minor' | 'major' }) => void;
+/** V8's `gc`: a full collection without options, a young one with `type: 'minor'`. */
+export type CollectGarbage = (options?: { type: 'minor' | 'major' }) => void;
 
+let collector: CollectGarbage | undefined;
 let collect: CollectGarbage | undefined;
 let everyBytes = 0;
 let sinceLast = 0;
@@ -22,19 +24,25 @@ let bytesCounted = 0;
 let collections = 0;
 
 /**
- * From now on, a young collection after every `bytes` read. V8 gives the collector to a
- * context made while --expose-gc is set: only that context gets it, and the flag is unset at
- * once, so no other context or worker thread sees a `gc` global.
+ * V8's collector, without a `gc` global: V8 gives it to a context made while --expose-gc is
+ * set, only that context gets it, and the flag is unset at once, so no other context or worker
+ * thread sees one.
  */
-export function armYoungCollections(bytes: number): void {
-  if (!collect) {
+export function v8Collector(): CollectGarbage {
+  if (!collector) {
     setFlagsFromString('--expose-gc');
     try {
-      collect = runInNewContext('gc') as CollectGarbage;
+      collector = runInNewContext('gc') as CollectGarbage;
     } finally {
       setFlagsFromString('--no-expose-gc');
     }
   }
+  return collector;
+}
+
+/** From now on, a young collection after every `bytes` read. */
+export function armYoungCollections(bytes: number): void {
+  collect = v8Collector();
   everyBytes = bytes;
 }
 
