@@ -475,6 +475,10 @@ async function main(): Promise<void> {
       : undefined);
   const server = await startDovecot({ users: [USER], ...(ramDisk ? { parentDir: ramDisk } : {}) });
   console.log(`Dovecot's mail store: ${server.dir}${ramDisk === '/dev/shm' ? ' (RAM disk)' : ''}`);
+  // Interrupted (Ctrl-C, a kill by PID): Dovecot stopped and its files removed, as at the end.
+  const stopOnSignal = (): void => void server.stop().finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   try {
     console.log(`Seeding ${count} messages (${mailbox} mailbox) into ${server.dir} ...`);
     const seeded = seedDovecotUser(server, USER.name, count, mailbox);
