@@ -7,8 +7,9 @@
  * reads wait to be freed, and over the limit's slack that starts a full collection. On the
  * attachment mix that was one every 150 ms (174 in a run), 5 CPU seconds of marking on V8's
  * helper threads. A young collection every few MB read frees them in time and costs about
- * 0.5 ms. Armed only by the CLI's lean heap (cli/lean-heap.ts): a host's process keeps its own
- * collector.
+ * 0.5 ms. Every borrowed socket counts its reads (borrow-socket.ts), the pipe's and a bulk
+ * FETCH's alike. Armed only by the CLI's lean heap (cli/lean-heap.ts): a host's process keeps
+ * its own collector.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

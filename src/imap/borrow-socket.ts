@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { SILENT_LOGGER, type Logger } from '../operation-options.js';
 import { checkedLine } from './command-line.js';
 import { borrowableSocket } from './imapflow-internals.js';
+import { socketBytesRead } from '../young-collections.js';
 
 /** What a response reader says after a chunk: more to come, or the command's end. */
 export type Consumed<T> =
@@ -81,6 +82,8 @@ export function leaseSocket(client: ImapFlow, listener: LeaseListener): SocketLe
     socket.off('error', onClose);
   };
   const onData = (chunk: Buffer): void => {
+    // Every borrowed socket's reads pace young collections when the process armed them.
+    socketBytesRead(chunk.length);
     if (!ended) listener.onData(chunk);
   };
   const onClose = (): void => {

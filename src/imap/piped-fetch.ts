@@ -13,7 +13,6 @@ import type { ByteRing, RingSpan } from './byte-ring.js';
 import { logAnswer, type TaggedResult } from './fetch-response-parser.js';
 import type { Session } from './open-session.js';
 import { PipedFetchParser } from './piped-fetch-parser.js';
-import { socketBytesRead } from '../young-collections.js';
 import { toUidSet } from './uid-set.js';
 
 /**
@@ -86,7 +85,6 @@ export class PipedFetch {
     });
     this.lease = leaseSocket(this.session.client, {
       onData: (chunk) => {
-        socketBytesRead(chunk.length);
         const span = this.ring?.copy(chunk);
         this.parsing = span;
         try {

@@ -17,6 +17,7 @@ import { eml } from '../helpers/fixtures.js';
 import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { withNotedSession } from '../helpers/noted-session.js';
+import { youngCollectionsSoFar } from '../../src/young-collections.js';
 
 let user: { name: string; password: string };
 beforeAll(async () => {
@@ -143,5 +144,26 @@ describe('the fast paths', () => {
       .map((line) => String(line.msg).replace(/^\S+ /, ''));
     expect(ours.some((msg) => msg.startsWith('UID SEARCH'))).toBe(true);
     expect(ours.some((msg) => msg.startsWith('UID FETCH'))).toBe(true);
+  });
+});
+
+describe('the young collections’ pacing', () => {
+  it('counts every byte the bulk FETCH reads from the borrowed socket (the batch path’s copies)', async () => {
+    await withNotedSession(user, 'Bench', async (session, _order, uids) => {
+      const before = youngCollectionsSoFar();
+      const { messages } = await fetchMessages(
+        session,
+        uids,
+        { uid: true, source: true },
+        { bulk: true },
+      );
+      const sources = messages.reduce((sum, message) => sum + message.source!.length, 0);
+      expect(sources).toBeGreaterThan(1024 * 1024);
+      const counted = youngCollectionsSoFar().bytesCounted - before.bytesCounted;
+      // Every literal, and the FETCH responses around them; nothing collected unless armed.
+      expect(counted).toBeGreaterThan(sources);
+      expect(counted).toBeLessThan(sources + 64 * 1024);
+      expect(youngCollectionsSoFar().collections).toBe(before.collections);
+    });
   });
 });
