@@ -7,15 +7,16 @@
  *   scavenge finds it dead;
  * - after each full collection it lets the old generation grow to up to 4 times what was
  *   live, and a long run's promoted garbage fills it.
- * Held (the young generation at 2 MB, the old one let grow to twice what was live, since
- * 2026-12-07 1.5 times), an import's peak RSS was 99-103 MB instead of 105-119 on the bench's 10,000 messages and
+ * Held (the young generation at 2 MB, the old one let grow to twice what was live), an
+ * import's peak RSS was 99-103 MB instead of 105-119 on the bench's 10,000 messages and
  * 147-151 instead of 185-215 at 100,000, its time within the runs' noise; the attachment mix
  * took 4-9% longer for a few MB less. A batch into accounts held 102-112 MB instead of
  * 134-155, in about the same time (docs/performance.md, 2026-12-06, night); a queue's worker
  * 99-112 MB instead of 132-145, and no slower (2026-12-06, night, later). The socket reads
- * pace young collections too (young-collections.ts): on the attachment mix 8 full
- * collections instead of 157-191, 3.5 CPU seconds less on V8's helper threads (2026-12-07, day);
- * on the batch path 137 instead of 408-415, and 10-20% less time (2026-12-07, afternoon).
+ * pace young collections too (young-collections.ts): on the attachment mix 8 full collections
+ * instead of 157-191, 3.5 CPU seconds less on V8's helper threads (2026-12-07, day); on the
+ * batch path 137 instead of 408-415, 10-20% less time. With that, the old generation grows
+ * by half, no longer by twice: 3-7 MB less in the same time (2026-12-07, afternoon).
  */
 import { setFlagsFromString } from 'node:v8';
 import { usageError } from './usage-error.js';

@@ -1,7 +1,7 @@
 /**
  * The CLI's import into an account keeps V8's heap lean (lean-heap.ts): the young generation
- * held at its size, the old one let grow to 1.5 times what a full collection left live. Both are
- * V8 flags set at run time, which a worker thread can reset and a newer Node could ignore:
+ * held at its size, the old one let grow to 1.5 times what a full collection left live. Both
+ * are V8 flags set at run time, which a worker thread can reset and a newer Node could ignore:
  * nothing else would notice, the import would only hold more memory. So the real process is
  * run, and a preloaded probe reports, at its exit, how big the young generation got once the
  * heap grew, and the factor V8 applies after a full collection (from V8's own trace). `v8` is
