@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import {
   discover,
@@ -146,9 +146,10 @@ describe('stalls end within the timeout + 10%', () => {
   // The import's archive is closed after the timeout: SQLite checkpoints it and syncs the disk.
   // On a disk kept busy (the suite's other files, or dd in a probe) that alone took 0.3-0.8 s,
   // and a few ms on tmpfs under the same load; in memory the measure is the connector's own.
-  const inMemory = existsSync('/dev/shm')
-    ? mkdtempSync('/dev/shm/imap-connector-test-')
-    : tempDir();
+  let inMemory = '';
+  beforeAll(() => {
+    inMemory = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/imap-connector-test-') : tempDir();
+  });
   afterAll(() => rmSync(inMemory, { recursive: true, force: true }));
 
   it('(silent at LIST) ends an import with SOCKET_TIMEOUT', async () => {
