@@ -11,6 +11,7 @@ import { prepare, type PreparedRead } from './read-context.js';
 import { ReconnectingRead } from './reconnecting-read.js';
 import { fitCursor, type ReadOptions } from './read.js';
 import { withResumeCursor } from './resume-cursor.js';
+import { abortedError } from '../sleep.js';
 
 export interface StreamOptions extends ReadOptions {
   /** Called once every row of a page has been consumed: the cursor is then a safe checkpoint. */
@@ -99,6 +100,8 @@ export async function* readStream(
       let page: Page;
       try {
         page = await next;
+        // The page read ahead may have arrived before the caller aborted: it is not given.
+        if (options.signal?.aborted) throw abortedError();
         // The next page is asked for before this one's rows are made (read-page.ts deferRows).
         next = page.state.complete ? undefined : pages.read(page.state);
         next?.catch(() => undefined);
