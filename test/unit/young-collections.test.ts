@@ -1,5 +1,5 @@
 import { runInNewContext } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { countCollections } from '../../scripts/bench/gc-count.js';
 import {
   armYoungCollections,
@@ -10,7 +10,10 @@ import {
 const MB = 1024 * 1024;
 
 describe('young collections paced by socket bytes', () => {
-  it('counts bytes and collects nothing until armed; armed, one young collection per step, and no gc global anywhere', async () => {
+  // The pacing is the process's: disarmed again for the test files this worker runs next.
+  afterAll(() => armYoungCollections(0));
+
+  it('counts bytes and collects nothing until armed; armed, one young collection per step, and no gc global anywhere; disarmed by 0', async () => {
     const before = youngCollectionsSoFar();
     socketBytesRead(10 * MB);
     expect(youngCollectionsSoFar()).toEqual({
@@ -33,5 +36,11 @@ describe('young collections paced by socket bytes', () => {
     // The collector stays inside the context made for it: not in this one, nor in later ones.
     expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
     expect(runInNewContext('typeof gc')).toBe('undefined');
+
+    // Armed with 0, nothing is paced any more.
+    armYoungCollections(0);
+    const disarmed = youngCollectionsSoFar().collections;
+    socketBytesRead(10 * MB);
+    expect(youngCollectionsSoFar().collections).toBe(disarmed);
   });
 });

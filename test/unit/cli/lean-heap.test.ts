@@ -1,16 +1,21 @@
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keepHeapLean } from '../../../src/cli/lean-heap.js';
-import { socketBytesRead, youngCollectionsSoFar } from '../../../src/young-collections.js';
+import {
+  armYoungCollections,
+  socketBytesRead,
+  youngCollectionsSoFar,
+} from '../../../src/young-collections.js';
 
 const MB = 1024 * 1024;
 
 describe('keepHeapLean', () => {
-  // Its flags are the process's: V8's defaults (node --v8-options) again, so that the test files
-  // this worker runs next collect as they would anywhere else.
+  // Its flags and its pacing are the process's: V8's defaults (node --v8-options) again and no
+  // pacing, so that the test files this worker runs next collect as they would anywhere else.
   afterAll(() => {
     setFlagsFromString('--semi-space-growth-factor=2');
     setFlagsFromString('--heap-growing-percent=0');
+    armYoungCollections(0);
   });
 
   it('paces young collections by the socket bytes read (4 MB), unless IMAP_CONNECTOR_HEAP=v8', () => {
