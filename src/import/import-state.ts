@@ -51,6 +51,22 @@ CREATE TABLE IF NOT EXISTS import_pending_action (
 );
 `;
 
+/** A row of import_copied as SQLite gives it. */
+type StoredCopy = {
+  uid: number;
+  flags: string;
+  message_id_key: string | null;
+  header_digest: string;
+};
+
+const copiedOf = (rows: readonly StoredCopy[]): CopiedMessage[] =>
+  rows.map((row) => ({
+    uid: row.uid,
+    flags: row.flags,
+    messageIdKey: row.message_id_key ?? undefined,
+    headerDigest: row.header_digest,
+  }));
+
 /**
  * What an import job has done, per source folder, kept in SQLite (the archive's own file, or
  * a state file for an IMAP destination). Every change is one transaction, so a killed process
@@ -124,6 +140,11 @@ export class ImportState implements JobState {
       ),
       copiedOne: prepare(
         'SELECT uid, flags, message_id_key, header_digest FROM import_copied WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?',
+      ),
+      copiedInto: prepare(
+        `SELECT c.uid, c.flags, c.message_id_key, c.header_digest FROM import_copied c
+         JOIN import_folder_map m ON m.job = c.job AND m.folder = c.folder
+         WHERE c.job = ? AND m.destination = ? AND c.folder <> ?`,
       ),
       dropCopied: prepare(
         'DELETE FROM import_copied WHERE job = ? AND folder = ? AND uid_validity = ? AND uid = ?',
@@ -234,24 +255,18 @@ export class ImportState implements JobState {
   }
 
   copiedMessages(folder: string, uidValidity: string, uids?: readonly number[]): CopiedMessage[] {
-    type Stored = {
-      uid: number;
-      flags: string;
-      message_id_key: string | null;
-      header_digest: string;
-    };
-    const rows: Stored[] =
+    const rows: StoredCopy[] =
       uids === undefined
-        ? (this.sql.copied.all(this.job, folder, uidValidity) as Stored[])
+        ? (this.sql.copied.all(this.job, folder, uidValidity) as StoredCopy[])
         : uids.flatMap(
-            (uid) => (this.sql.copiedOne.all(this.job, folder, uidValidity, uid) as Stored[]) ?? [],
+            (uid) =>
+              (this.sql.copiedOne.all(this.job, folder, uidValidity, uid) as StoredCopy[]) ?? [],
           );
-    return rows.map((row) => ({
-      uid: row.uid,
-      flags: row.flags,
-      messageIdKey: row.message_id_key ?? undefined,
-      headerDigest: row.header_digest,
-    }));
+    return copiedOf(rows);
+  }
+
+  copiedInto(destination: string, exceptFolder: string): CopiedMessage[] {
+    return copiedOf(this.sql.copiedInto.all(this.job, destination, exceptFolder) as StoredCopy[]);
   }
 
   forgetCopied(folder: string, uidValidity: string, uids: readonly number[]): void {

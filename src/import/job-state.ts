@@ -128,6 +128,11 @@ export interface JobState {
     uidValidity: string,
     uids?: readonly number[],
   ): Awaitable<CopiedMessage[]>;
+  /**
+   * The copied messages of the job's other source folders that go into `destination` (folders
+   * mapped into one): a copy there may stand for their messages too (mirrorDeletions).
+   */
+  copiedInto(destination: string, exceptFolder: string): Awaitable<CopiedMessage[]>;
   /** Forgets copied messages (deleted at the source, their copies removed: mirrorDeletions). */
   forgetCopied(folder: string, uidValidity: string, uids: readonly number[]): Awaitable<void>;
   /** The source's HIGHESTMODSEQ when flags were last synced, when the source keeps MODSEQs. */

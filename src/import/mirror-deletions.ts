@@ -5,9 +5,19 @@
  * messages the state lists as copied by this job are candidates, so mail that reached the
  * destination any other way is never touched; what is at the source is asked with one UID
  * SEARCH of the UIDs up to the checkpoint, whatever the job's query.
+ *
+ * One copy may stand for more than one source message: the source held the message twice
+ * (the second found as a duplicate of the first), or two source folders go into one
+ * destination folder. Such a copy stays while any of them is still listed, since the state
+ * counts the others as done and no later run would copy them again.
  */
 import { uidsUpTo } from '../imap/uid-search.js';
 import type { FolderRun } from './folder-run.js';
+import type { CopiedMessage } from './job-state.js';
+
+/** The key a copy is found by at the destination (sinks/imap-copies.ts locate). */
+const keyOf = (copy: CopiedMessage): string =>
+  copy.messageIdKey !== undefined ? `id ${copy.messageIdKey}` : `digest ${copy.headerDigest}`;
 
 export async function mirrorDeletions(run: FolderRun): Promise<void> {
   if (!run.job.mirrorDeletions) return;
@@ -16,22 +26,34 @@ export async function mirrorDeletions(run: FolderRun): Promise<void> {
   const lastUid = (await state.progress(path))?.lastUid ?? 0;
   if (lastUid === 0) return;
   const present = new Set(await uidsUpTo(session, [], lastUid));
-  const gone = (await state.copiedMessages(path, uidValidity)).filter((c) => !present.has(c.uid));
+  const copied = await state.copiedMessages(path, uidValidity);
+  const gone = copied.filter((c) => !present.has(c.uid));
   if (gone.length === 0) return;
-  const outcome = await sink.removeCopies(
-    gone.map((c) => ({
-      uidValidity,
-      uid: c.uid,
-      messageIdKey: c.messageIdKey,
-      headerDigest: c.headerDigest,
-    })),
+  const stillStoodFor = new Set(
+    [
+      ...copied.filter((c) => present.has(c.uid)),
+      ...(await state.copiedInto(sink.destination, path)),
+    ].map(keyOf),
   );
-  // Forgotten also when not found: a copy gone from the destination too needs nothing more.
+  const removable = gone.filter((c) => !stillStoodFor.has(keyOf(c)));
+  const outcome =
+    removable.length > 0
+      ? await sink.removeCopies(
+          removable.map((c) => ({
+            uidValidity,
+            uid: c.uid,
+            messageIdKey: c.messageIdKey,
+            headerDigest: c.headerDigest,
+          })),
+        )
+      : undefined;
+  // Forgotten also when not found, or kept for another: the state lists what stands for it.
   await state.forgetCopied(
     path,
     uidValidity,
     gone.map((c) => c.uid),
   );
+  if (!outcome) return;
   if (outcome.removed > 0) run.result.deletionsMirrored = outcome.removed;
   if (!outcome.expunged) run.result.deletionsOnlyMarked = true;
 }

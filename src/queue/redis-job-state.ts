@@ -235,6 +235,16 @@ export class RedisJobState implements JobState {
       .map((value) => JSON.parse(value) as CopiedMessage);
   }
 
+  async copiedInto(destination: string, exceptFolder: string): Promise<CopiedMessage[]> {
+    const prefixes = Object.entries(await this.redis.hgetall(this.keys.destination))
+      .filter(([folder, into]) => into === destination && folder !== exceptFolder)
+      .map(([folder]) => `${folder}${SEP}`);
+    if (prefixes.length === 0) return [];
+    return Object.entries(await this.redis.hgetall(this.keys.copied))
+      .filter(([name]) => prefixes.some((prefix) => name.startsWith(prefix)))
+      .map(([, value]) => JSON.parse(value) as CopiedMessage);
+  }
+
   forgetCopied(folder: string, uidValidity: string, uids: readonly number[]): Promise<void> {
     return this.apply(
       uids.map((uid) => ['hdel', this.keys.copied, field(folder, uidValidity, uid)]),

@@ -300,16 +300,33 @@ export class Archive {
 
   /**
    * Removes an archived source message (mirrorDeletions), and its source when no other
-   * message shares it.
+   * message shares it. A source message archived under another UID's row (the source held it
+   * twice, the second found as a duplicate) is found by `messageIdKey` when the folder holds
+   * exactly one message with that key.
    * @returns false when the archive does not hold that source message.
    */
-  removeMessage(account: string, folder: string, uidValidity: string, uid: number): boolean {
+  removeMessage(
+    account: string,
+    folder: string,
+    uidValidity: string,
+    uid: number,
+    messageIdKey?: string,
+  ): boolean {
+    type Found = { id: number; blob: string };
     return this.db.transaction(() => {
-      const found = this.db
+      let found = this.db
         .prepare(
           'SELECT id, blob FROM messages WHERE account = ? AND folder = ? AND uid_validity = ? AND uid = ?',
         )
-        .get(account, folder, uidValidity, uid) as { id: number; blob: string } | undefined;
+        .get(account, folder, uidValidity, uid) as Found | undefined;
+      if (!found && messageIdKey !== undefined) {
+        const alike = this.db
+          .prepare(
+            'SELECT id, blob FROM messages WHERE account = ? AND folder = ? AND message_id_key = ? LIMIT 2',
+          )
+          .all(account, folder, messageIdKey) as Found[];
+        if (alike.length === 1) found = alike[0];
+      }
       if (!found) return false;
       this.db.prepare('DELETE FROM messages WHERE id = ?').run(found.id);
       this.db

@@ -71,7 +71,16 @@ export class ArchiveSink implements Sink {
       removeCopies: async (gone) => {
         let removed = 0;
         for (const copy of gone)
-          if (archive.removeMessage(account, destination, copy.uidValidity, copy.uid)) removed++;
+          if (
+            archive.removeMessage(
+              account,
+              destination,
+              copy.uidValidity,
+              copy.uid,
+              copy.messageIdKey,
+            )
+          )
+            removed++;
         return { removed, unmatched: gone.length - removed, expunged: true };
       },
       storeMany: async (messages: readonly SourceMessage[]): Promise<StoreResult> => {

@@ -200,6 +200,33 @@ describe.each([
     await a.markReplaced();
     expect(await a.copiedMessages('INBOX.x', '1')).toEqual([]);
   });
+
+  it("lists the copies of the job's other folders that go into one destination folder", async () => {
+    const [a, b] = await home();
+    const copy = (uid: number) => ({
+      uid,
+      flags: '',
+      messageIdKey: `k${uid}`,
+      headerDigest: `d${uid}`,
+    });
+    await a.recordDestination('INBOX', 'INBOX');
+    await a.recordDestination('Old', 'INBOX');
+    await a.recordDestination('Older', 'INBOX');
+    await a.recordDestination('Sent', 'Sent');
+    await b.recordDestination('Else', 'INBOX');
+    await a.recordCopied('INBOX', '1', [copy(1)]);
+    await a.recordCopied('Old', '5', [copy(2), copy(3)]);
+    await a.recordCopied('Older', '6', [copy(4)]);
+    await a.recordCopied('Sent', '1', [copy(5)]);
+    await b.recordCopied('Else', '1', [copy(6)]);
+    const uids = async (destination: string, except: string) =>
+      (await a.copiedInto(destination, except)).map((c) => c.uid).sort((x, y) => x - y);
+    expect(await uids('INBOX', 'INBOX')).toEqual([2, 3, 4]);
+    expect(await uids('INBOX', 'Old')).toEqual([1, 4]);
+    expect(await uids('Sent', 'Sent')).toEqual([]);
+    expect(await uids('Nowhere', 'INBOX')).toEqual([]);
+    expect(await a.copiedInto('INBOX', 'INBOX')).toContainEqual(copy(2));
+  });
 });
 
 describe('the Redis job lock', () => {
