@@ -15,6 +15,7 @@ import type { FlagChange } from '../sinks/sink.js';
 import type { FolderRun } from './folder-run.js';
 import type { CopiedMessage } from './job-state.js';
 import { noteLeftOut } from './flags-left-out.js';
+import { flagOfAction } from './post-read-action.js';
 
 /** Flags as the state keeps them: a row's flags, space-separated. */
 export function flagText(flags: Iterable<string>): string {
@@ -33,6 +34,16 @@ async function sourceFlags(
   return new Map(
     [...flags].filter(([uid]) => uid <= lastUid).map(([uid, list]) => [uid, flagText(list)]),
   );
+}
+
+/**
+ * The source's flags `now`, but for the flag the job's post-read action sets (`own`): that one
+ * as it was copied. The action marks every message it copied, so the mark says nothing of the
+ * user's; carried over, a second run would mark every copy read (or tagged) at the destination.
+ */
+function withOwnMarkAsCopied(now: string, copied: string, own: string): string {
+  const isOwn = (flag: string): boolean => flag.toLowerCase() === own.toLowerCase();
+  return flagText([...split(now).filter((f) => !isOwn(f)), ...split(copied).filter(isOwn)]);
 }
 
 function changeOf(copied: CopiedMessage, now: string, uidValidity: string): FlagChange {
@@ -82,14 +93,17 @@ async function syncFolderFlags(run: FolderRun): Promise<void> {
       uidValidity,
       mark === undefined ? undefined : [...now.keys()],
     );
-    const changed = copied.filter((c) => now.has(c.uid) && now.get(c.uid) !== c.flags);
+    const own = flagOfAction(run.job.postReadAction);
+    const flagsOf = (c: CopiedMessage): string =>
+      own === undefined ? now.get(c.uid)! : withOwnMarkAsCopied(now.get(c.uid)!, c.flags, own);
+    const changed = copied.filter((c) => now.has(c.uid) && flagsOf(c) !== c.flags);
     if (changed.length > 0) {
-      const changes = changed.map((c) => changeOf(c, now.get(c.uid)!, uidValidity));
+      const changes = changed.map((c) => changeOf(c, flagsOf(c), uidValidity));
       const outcome = await sink.syncFlags(changes);
       await state.recordCopied(
         path,
         uidValidity,
-        changed.map((c) => ({ ...c, flags: now.get(c.uid)! })),
+        changed.map((c) => ({ ...c, flags: flagsOf(c) })),
       );
       if (outcome.updated > 0) run.result.flagsUpdated = outcome.updated;
       if (outcome.unmatched > 0) run.result.flagsUnmatched = outcome.unmatched;

@@ -309,3 +309,50 @@ describe('imports mirror deletions when told to (mirrorDeletions)', () => {
     ).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: '/mirrorDeletions' });
   });
 });
+
+// The mark a post-read action sets at the source is the job's own, not a change the user made:
+// carried over, the second run would mark every copy read (or tagged) at the destination.
+describe("flag sync leaves the post-read action's own mark alone", () => {
+  it.each([
+    ['markSeen', { type: 'markSeen' as const }, '\\Seen'],
+    ['addKeyword', { type: 'addKeyword' as const, keyword: '$Migrated' }, '$Migrated'],
+  ])(
+    '%s: copies keep their flags as copied; a change the user makes still comes over',
+    async (_name, action, mark) => {
+      const source = freshUser('pk');
+      const target = freshUser('pt');
+      await seedMailbox(dovecot(), source, { INBOX: SEEDED });
+      const destination = {
+        connection: makeConfig(target, { isTarget: true, isSource: false }),
+        state: join(tempDir('flag-sync-action-'), 'state.db'),
+      };
+      const spec = { destination, postReadAction: action };
+      await runImport(makeConfig(source), spec);
+      const copied = await flagsBySubject(dovecot(), target);
+      expect(copied).toEqual({
+        m1: ['\\Seen'],
+        m2: ['\\Answered', '\\Seen'],
+        m3: [],
+        m4: ['\\Seen'],
+      });
+      // The action marked every message at the source.
+      expect(
+        Object.values(await flagsBySubject(dovecot(), source)).every((f) => f.includes(mark)),
+      ).toBe(true);
+
+      const second = await runImport(makeConfig(source), spec);
+      expect(second.totals.flagsUpdated).toBeUndefined();
+      expect(await flagsBySubject(dovecot(), target)).toEqual(copied);
+
+      // The user flags m3 at the source: that change comes over, the mark still does not.
+      await withImapClient(source, dovecot(), async (client) => {
+        await client.mailboxOpen('INBOX');
+        await client.messageFlagsAdd({ subject: 'm3' }, ['\\Flagged']);
+      });
+      const third = await runImport(makeConfig(source), spec);
+      expect(third.totals).toMatchObject({ flagsUpdated: 1 });
+      expect(await flagsBySubject(dovecot(), target)).toEqual({ ...copied, m3: ['\\Flagged'] });
+    },
+    60_000,
+  );
+});
