@@ -180,7 +180,7 @@ function planOf(
   if (removes)
     return removes.length > 0
       ? `replace: first removes ${count(removes)} messages from ${removes.length} folders of ${String(job.destination.username)}, then copies ${what}${mirror}`
-      : `replace: nothing to remove from ${String(job.destination.username)} (replaced already, or its folders are empty); copies ${what}${mirror}`;
+      : `replace: nothing to remove from ${String(job.destination.username)} (replaced already, the job ran before, or its folders are empty); copies ${what}${mirror}`;
   return `${what} into ${String(job.destination.username)}, deduplicated against what it holds (existing: ${profile.destination.existing})${mirror}`;
 }
 

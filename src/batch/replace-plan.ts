@@ -5,6 +5,7 @@ import { listFolders } from '../imap/list-folders.js';
 import { sameFolder } from '../imap/mailbox-name.js';
 import { openSession } from '../imap/open-session.js';
 import { prepareImport } from '../import/prepare-import.js';
+import { jobRanBefore } from '../import/import-state.js';
 import { pop3Folder } from '../import/pop3-message.js';
 import type { OperationOptions } from '../operation-options.js';
 import { targetDelimiter } from '../sinks/imap-sink.js';
@@ -16,14 +17,14 @@ import { messageCounts, withSourceFolders, type FolderToImport } from './source-
 /**
  * What replace mode will remove from a destination mailbox, for `batch check`: each
  * destination folder the import writes that exists and holds mail, with its count now. Empty
- * when the job's state says it was replaced already (later runs remove nothing).
+ * when the job's state says it was replaced already or ran before (later runs remove nothing).
  */
 export async function foldersToEmpty(
   job: MailboxJob,
   query: string | undefined,
   options: OperationOptions,
 ): Promise<FolderToImport[]> {
-  if (alreadyReplaced(job)) return [];
+  if (removesNothing(job)) return [];
   const pop3 = job.spec.pop3;
   const sources = pop3
     ? [pop3Folder(pop3.folder ?? 'INBOX')]
@@ -45,8 +46,11 @@ export async function foldersToEmpty(
   }
 }
 
-/** Whether the batch's journal notes this mailbox's job as replaced (read-only; no lock). */
-function alreadyReplaced(job: MailboxJob): boolean {
+/**
+ * Whether the run will empty nothing: the batch's journal notes this mailbox's job as replaced,
+ * or the job ran before without replace (import-destination.ts replaceOnce). Read-only; no lock.
+ */
+function removesNothing(job: MailboxJob): boolean {
   const spec = job.spec.destination;
   if (!('state' in spec) || !existsSync(spec.state)) return false;
   const db = openSqliteFile(spec.state, 'import state file', { readonly: true });
@@ -54,9 +58,12 @@ function alreadyReplaced(job: MailboxJob): boolean {
     const has = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'import_replaced'")
       .get();
-    if (!has) return false;
     const id = prepareImport(job.source, job.spec).job;
-    return db.prepare('SELECT 1 FROM import_replaced WHERE job = ?').get(id) !== undefined;
+    return (
+      (has !== undefined &&
+        db.prepare('SELECT 1 FROM import_replaced WHERE job = ?').get(id) !== undefined) ||
+      jobRanBefore(db, id)
+    );
   } finally {
     db.close();
   }

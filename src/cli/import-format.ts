@@ -78,5 +78,6 @@ export function formatImport(result: ImportResult, stopped = false): string {
     `${label}  ${t.seen} seen, ${t.copied} copied, ${t.duplicates} duplicates, ${t.failed} failed, ${t.bytes} bytes in ${(t.elapsedMs / 1000).toFixed(1)}s`,
   );
   for (const pattern of result.unmatched) lines.push(`  warning: ${unmatchedWarning(pattern)}`);
+  if (result.replaceSkipped) lines.push(`  warning: ${result.replaceSkipped}`);
   return lines.join('\n') + '\n';
 }

@@ -136,7 +136,12 @@ async function lockAndOpenStore(
  * Replace mode's first step, once per job: empty every destination folder the import writes,
  * then (one change) forget the job's progress and note it replaced. A crash before the note
  * empties again what nothing was copied to yet; after it, nothing is removed a second time.
+ * A job that ran before without replace empties nothing, and the result says so: what it
+ * copied may be gone from the source since (a post-read move or delete), and would be lost.
  */
+export const REPLACE_SKIPPED =
+  'replace emptied nothing: this job ran before without it, and what it copied then may be gone from the source (a post-read move or delete); with a new state file the job starts over and replaces';
+
 export async function replaceOnce(
   prepared: PreparedImport,
   folders: readonly FolderInfo[],
@@ -145,6 +150,10 @@ export async function replaceOnce(
 ): Promise<void> {
   const { sink, state } = destination;
   if (!prepared.replace || !sink.empty || (await state.replaced())) return;
+  if (await state.ranBefore()) {
+    result.replaceSkipped = REPLACE_SKIPPED;
+    return;
+  }
   for (const folder of folders) {
     const { destination: path, removed } = await sink.empty(
       folder,

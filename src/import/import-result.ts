@@ -83,6 +83,8 @@ export interface ImportResult {
   totals: ImportTotals;
   /** Folder patterns of the query or connection that matched nothing. */
   unmatched: string[];
+  /** Replace mode was asked for a job that ran before without it: why nothing was emptied. */
+  replaceSkipped?: string;
 }
 
 export function emptyFolderResult(folder: string, destination: string): FolderImportResult {

@@ -68,6 +68,24 @@ const copiedOf = (rows: readonly StoredCopy[]): CopiedMessage[] =>
   }));
 
 /**
+ * Whether a run of `job` dealt with any message (an IMAP folder's checkpoint moved, or a POP3
+ * message was written down): replace mode must not empty what that run put at the destination.
+ * Read-only, and for a state file of any version (a table it lacks holds nothing of the job).
+ */
+export function jobRanBefore(db: SqliteDatabase, job: string): boolean {
+  const has = (table: string): boolean =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !==
+    undefined;
+  return (
+    (has('import_progress') &&
+      db.prepare('SELECT 1 FROM import_progress WHERE job = ? AND last_uid > 0').get(job) !==
+        undefined) ||
+    (has('pop3_message') &&
+      db.prepare('SELECT 1 FROM pop3_message WHERE job = ?').get(job) !== undefined)
+  );
+}
+
+/**
  * What an import job has done, per source folder, kept in SQLite (the archive's own file, or
  * a state file for an IMAP destination). Every change is one transaction, so a killed process
  * leaves either the state before a message or the state after it, never half of each.
@@ -182,11 +200,14 @@ export class ImportState implements JobState {
     this.sql.recordDestination.run(this.job, folder, destination);
   }
 
-  /** Forgets a folder whose UIDVALIDITY changed: its UIDs mean other messages now. */
   replaced(): boolean {
     return (
       this.db.prepare('SELECT 1 FROM import_replaced WHERE job = ?').get(this.job) !== undefined
     );
+  }
+
+  ranBefore(): boolean {
+    return jobRanBefore(this.db, this.job);
   }
 
   markReplaced(): void {

@@ -141,6 +141,11 @@ export interface JobState {
   /** Whether a replace import emptied this job's destination folders already. */
   replaced(): Awaitable<boolean>;
   /**
+   * Whether a run of this job dealt with any message already: replace mode then empties
+   * nothing, since what that run copied may be gone from the source (a post-read move or delete).
+   */
+  ranBefore(): Awaitable<boolean>;
+  /**
    * The destination folders are empty now: one change forgets every folder's progress (its
    * messages are gone from the destination, so all are copied again) and notes the job as
    * replaced, so a run after a crash never empties them a second time.

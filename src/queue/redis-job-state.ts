@@ -146,6 +146,12 @@ export class RedisJobState implements JobState {
     return (await this.redis.hexists(this.keys.meta, 'replacedAt')) === 1;
   }
 
+  async ranBefore(): Promise<boolean> {
+    return (await this.redis.hvals(this.keys.progress)).some(
+      (value) => (JSON.parse(value) as FolderProgress).lastUid > 0,
+    );
+  }
+
   markReplaced(): Promise<void> {
     const { progress, failed, intent, pending, copied, flagMark, meta } = this.keys;
     return this.apply([

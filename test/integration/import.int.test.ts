@@ -338,6 +338,32 @@ describe('replace mode', () => {
     expect((await snapshot(destination)).INBOX!.length).toBe(31);
   });
 
+  it('empties nothing for a job that ran before without it: the mail it copied may be gone from the source', async () => {
+    const source = freshUser('rp');
+    const destination = freshUser('rq');
+    await seedMailbox(dovecot(), source, {
+      INBOX: [{ source: message('Moved one') }, { source: message('Moved two') }],
+    });
+    const state = tempFile('replace-after.db');
+    // The first run moves the mail: copied, then deleted at the source.
+    const first = await runImport(makeConfig(source), {
+      destination: importTarget(destination, state),
+      postReadAction: { type: 'delete' },
+    });
+    expect(first.totals).toMatchObject({ copied: 2 });
+    expect((await snapshot(source)).INBOX ?? []).toEqual([]);
+    const moved = (await snapshot(destination)).INBOX;
+    expect(moved).toHaveLength(2);
+    // The same job again, now with replace: emptying would lose both for good.
+    const second = await runImport(makeConfig(source), {
+      destination: importTarget(destination, state),
+      replace: true,
+    });
+    expect(second.totals.destinationRemoved).toBeUndefined();
+    expect(second.replaceSkipped).toMatch(/ran before/);
+    expect((await snapshot(destination)).INBOX).toEqual(moved);
+  });
+
   it('is refused for the archive, before any connection', async () => {
     const source = freshUser('ra');
     await expect(

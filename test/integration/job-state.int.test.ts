@@ -201,6 +201,20 @@ describe.each([
     expect(await a.copiedMessages('INBOX.x', '1')).toEqual([]);
   });
 
+  it('says whether a run of the job dealt with a message already (replace mode empties nothing then)', async () => {
+    const [a, b] = await home();
+    expect(await a.ranBefore()).toBe(false);
+    await a.resetFolder('INBOX', '1');
+    await a.recordDestination('INBOX', 'INBOX');
+    expect(await a.ranBefore()).toBe(false);
+    await a.settle('INBOX', '1', [4], [], false);
+    expect(await a.ranBefore()).toBe(true);
+    expect(await b.ranBefore()).toBe(false);
+    await b.resetFolder('Sent', '1');
+    await b.settle('Sent', '1', [], [{ uid: 2, code: 'MESSAGE_UNPARSABLE', message: 'x' }], false);
+    expect(await b.ranBefore()).toBe(true);
+  });
+
   it("lists the copies of the job's other folders that go into one destination folder", async () => {
     const [a, b] = await home();
     const copy = (uid: number) => ({

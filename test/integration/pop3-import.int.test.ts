@@ -115,6 +115,31 @@ describe('import from a POP3 source', () => {
     expect(copied['From POP3']!.map((m) => m.sha256).sort()).toEqual(await inboxHashes(user));
   });
 
+  it('replace empties nothing for a job that downloaded and deleted before: that mail is only at the destination', async () => {
+    const user = freshUser('p4r');
+    const target = freshUser('p4s');
+    await seedMailbox(dovecot(), user, {
+      INBOX: [{ source: message('Fetched one') }, { source: message('Fetched two') }],
+    });
+    const config = pop3Source(user, { security: 'starttls', caFile: dovecot().caFile });
+    const destination = {
+      connection: makeConfig(target, { isTarget: true, isSource: false }),
+      state: join(tempDir(), 'pop-replace.db'),
+    };
+    const first = await runImport(config, {
+      destination,
+      pop3: {},
+      postReadAction: { type: 'delete' },
+    });
+    expect(first.totals).toMatchObject({ copied: 2, sourceDeleted: 2 });
+    const fetched = (await snapshot(target)).INBOX;
+    expect(fetched).toHaveLength(2);
+    const second = await runImport(config, { destination, pop3: {}, replace: true });
+    expect(second.replaceSkipped).toMatch(/ran before/);
+    expect(second.totals.destinationRemoved).toBeUndefined();
+    expect((await snapshot(target)).INBOX).toEqual(fetched);
+  });
+
   it('logs in as a master user with SASL PLAIN (authorization identity)', async () => {
     const user = freshUser('p5');
     await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Master pop') }] });
