@@ -5,6 +5,7 @@ import { openReadContext, type ReadContext } from '../read/read-context.js';
 import { importPop3 } from './pop3-import.js';
 import { importStopped } from './folder-run.js';
 import { importFolder, type FolderJob } from './import-folder.js';
+import { refuseReadingWhatItWrites } from './same-account.js';
 import type { FolderInfo } from '../folder-info.js';
 import {
   openDestination,
@@ -137,6 +138,7 @@ async function importFolders(
     action.type === 'move'
       ? ctx.folders.filter((folder) => folder.path !== action.folder)
       : ctx.folders;
+  await refuseReadingWhatItWrites(prepared, destination, folders);
   await replaceOnce(prepared, folders, destination, result);
   const shared = sharedJob(prepared, ctx, destination, options, readFaults);
   const copy = (job: FolderJob, folder: FolderInfo, entry: FolderImportResult) =>

@@ -8,6 +8,7 @@
 import type { ReadFaults } from '../read/read-faults.js';
 import { givenUp, inTurn, listedDropped, proveFirst, retrieveNoting } from './pop3-drops.js';
 import { makeError, type ConnectorError } from '../errors.js';
+import { refuseReadingWhatItWrites } from './same-account.js';
 import {
   openDestination,
   openFolderSink,
@@ -58,6 +59,8 @@ export async function importPop3(
   try {
     destination = await openDestination(prepared, opened, account, options);
     const folder = pop3Folder(prepared.pop3!.folder);
+    // POP3 reads the account's INBOX, whatever folder its mail goes to.
+    await refuseReadingWhatItWrites(prepared, destination, [folder], [pop3Folder('INBOX')]);
     await replaceOnce(prepared, [folder], destination, result);
     const { sink, entry } = await openFolderSink(destination, folder, result);
     const run: Pop3Run = {

@@ -66,6 +66,10 @@ export class ImapSink implements Sink {
     return { destination, exists: folders.some((f) => sameFolder(f.path, destination)), folders };
   }
 
+  placeOf(source: FolderInfo, recorded?: string): Promise<string> {
+    return onTarget(this.session, async () => (await this.place(source, recorded)).destination);
+  }
+
   /** Replace mode: removes what the folder a source folder would go to holds; how many. */
   empty(source: FolderInfo, recorded?: string): Promise<{ destination: string; removed: number }> {
     return onTarget(this.session, async () => {

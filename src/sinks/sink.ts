@@ -146,5 +146,7 @@ export interface Sink {
   openFolder(source: FolderInfo, recorded?: string): Promise<FolderSink>;
   /** Replace mode (IMAP only): empties the folder a source folder goes to; how many it held. */
   empty?(source: FolderInfo, recorded?: string): Promise<{ destination: string; removed: number }>;
+  /** IMAP only: the folder a source folder goes to, created or not (nothing is changed). */
+  placeOf?(source: FolderInfo, recorded?: string): Promise<string>;
   close(): Promise<void>;
 }

@@ -1,0 +1,55 @@
+/**
+ * An import whose destination is its own source account (the same server, the same login,
+ * over any port or protocol: IMAP and POP3 reach one INBOX) must not read a folder it writes.
+ * A folder copied into itself finds each message as its own duplicate, so a post-read delete
+ * or move removes the only copy; a folder the import writes that it also reads is copied into
+ * itself again on every run (Backup/INBOX into Backup/Backup/INBOX). Refused after the folders
+ * are listed and before anything is emptied, copied or acted on.
+ */
+import type { Config } from '../config/validate-config.js';
+import { makeError } from '../errors.js';
+import type { FolderInfo } from '../folder-info.js';
+import { sameFolder } from '../imap/mailbox-name.js';
+import { serverAddress } from '../imap/server-address.js';
+import type { Destination } from './import-destination.js';
+import type { PreparedImport } from './prepare-import.js';
+
+/** The account a connection logs in to: its server's address (any port) and its identity. */
+async function accountOf(config: Config): Promise<string> {
+  const address = await serverAddress(config.host, 0);
+  const identity = (config.authorizationIdentity ?? config.username).toLowerCase();
+  return `${identity} at ${address}`;
+}
+
+/**
+ * `sources`: the folders whose mail is copied (mapped to their destination folders); `read`:
+ * the folders the source reads, the same but for POP3 (which reads INBOX).
+ * @throws CONFIG_INVALID naming the folder the import would read and write.
+ */
+export async function refuseReadingWhatItWrites(
+  prepared: PreparedImport,
+  destination: Destination,
+  sources: readonly FolderInfo[],
+  read: readonly FolderInfo[] = sources,
+): Promise<void> {
+  const target = prepared.destination;
+  if (target.kind !== 'imap' || !destination.sink.placeOf) return;
+  if ((await accountOf(prepared.source)) !== (await accountOf(target.config))) return;
+  for (const source of sources) {
+    const written = await destination.sink.placeOf(
+      source,
+      await destination.state.destinationOf(source.path),
+    );
+    const both = read.find((folder) => sameFolder(folder.path, written));
+    if (!both) continue;
+    const what =
+      both === source
+        ? `${JSON.stringify(source.path)} would be copied into itself`
+        : `${JSON.stringify(both.path)} is read by this import and written by it (${JSON.stringify(source.path)} goes there)`;
+    throw makeError(
+      'CONFIG_INVALID',
+      `The destination is the source account, and ${what}: every message would be found as its own copy (a post-read delete or move would remove the only one), or copied again on every run. Exclude that folder from the import (foldersExclude) or map it to another folder (folderMapping).`,
+      { field: '/destination' },
+    );
+  }
+}
