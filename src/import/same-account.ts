@@ -3,8 +3,9 @@
  * over any port or protocol: IMAP and POP3 reach one INBOX) must not read a folder it writes.
  * A folder copied into itself finds each message as its own duplicate, so a post-read delete
  * or move removes the only copy; a folder the import writes that it also reads is copied into
- * itself again on every run (Backup/INBOX into Backup/Backup/INBOX). Refused after the folders
- * are listed and before anything is emptied, copied or acted on.
+ * itself again on every run (Backup/INBOX into Backup/Backup/INBOX); a post-read move into a
+ * folder it writes puts every message there twice. Refused after the folders are listed and
+ * before anything is emptied, copied or acted on.
  */
 import type { Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
@@ -40,6 +41,13 @@ export async function refuseReadingWhatItWrites(
       source,
       await destination.state.destinationOf(source.path),
     );
+    const action = prepared.postReadAction;
+    if (action.type === 'move' && sameFolder(action.folder, written))
+      throw makeError(
+        'CONFIG_INVALID',
+        `The destination is the source account, and the post-read action moves each message to ${JSON.stringify(action.folder)}, where this import puts its copy (from ${JSON.stringify(source.path)}): every message would be there twice. Use the delete action, or map the folder elsewhere (folderMapping).`,
+        { field: '/postReadAction' },
+      );
     const both = read.find((folder) => sameFolder(folder.path, written));
     if (!both) continue;
     const what =

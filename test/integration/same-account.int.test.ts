@@ -83,6 +83,25 @@ describe('an import into its own source account', () => {
     expect(now.Archive!.map((m) => m.messageId)).toEqual(['<Filed-away@example.com>']);
   });
 
+  it('with a post-read move into the folder it copies to: refused (every message would be there twice)', async () => {
+    const user = freshUser('sa5');
+    await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Once') }], Archive: [] });
+    const before = await snapshot(user);
+    await expect(
+      runImport(makeConfig(user), {
+        destination: intoItself(user),
+        query: 'FOLDER INBOX ALL',
+        folderMapping: { INBOX: 'Archive' },
+        postReadAction: { type: 'move', folder: 'Archive' },
+      }),
+    ).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      field: '/postReadAction',
+      message: expect.stringContaining('would be there twice'),
+    });
+    expect(await snapshot(user)).toEqual(before);
+  });
+
   it('POP3 reads INBOX: into INBOX of the same account refused, into another folder runs', async () => {
     const user = freshUser('sa4');
     await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Popped') }] });
