@@ -138,7 +138,7 @@ async function importFolders(
     action.type === 'move'
       ? ctx.folders.filter((folder) => folder.path !== action.folder)
       : ctx.folders;
-  await refuseReadingWhatItWrites(prepared, destination, folders);
+  await refuseReadingWhatItWrites(prepared, destination, folders, { sourceSession: session });
   await replaceOnce(prepared, folders, destination, result);
   const shared = sharedJob(prepared, ctx, destination, options, readFaults);
   const copy = (job: FolderJob, folder: FolderInfo, entry: FolderImportResult) =>

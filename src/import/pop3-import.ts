@@ -60,7 +60,9 @@ export async function importPop3(
     destination = await openDestination(prepared, opened, account, options);
     const folder = pop3Folder(prepared.pop3!.folder);
     // POP3 reads the account's INBOX, whatever folder its mail goes to.
-    await refuseReadingWhatItWrites(prepared, destination, [folder], [pop3Folder('INBOX')]);
+    await refuseReadingWhatItWrites(prepared, destination, [folder], {
+      read: [pop3Folder('INBOX')],
+    });
     await replaceOnce(prepared, [folder], destination, result);
     const { sink, entry } = await openFolderSink(destination, folder, result);
     const run: Pop3Run = {

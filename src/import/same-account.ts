@@ -11,6 +11,8 @@ import type { Config } from '../config/validate-config.js';
 import { makeError } from '../errors.js';
 import type { FolderInfo } from '../folder-info.js';
 import { sameFolder } from '../imap/mailbox-name.js';
+import { inboxFingerprint } from '../imap/inbox-fingerprint.js';
+import type { Session } from '../imap/open-session.js';
 import { serverAddress } from '../imap/server-address.js';
 import type { Destination } from './import-destination.js';
 import type { PreparedImport } from './prepare-import.js';
@@ -23,19 +25,40 @@ async function accountOf(config: Config): Promise<string> {
 }
 
 /**
+ * Whether the destination is the source account: the same identity on the same address, and
+ * for an IMAP source the same INBOX (its UIDVALIDITY, UIDNEXT and message count), so that two
+ * servers side by side on one host (other ports, the same user names) are told apart. A POP3
+ * source has no INBOX status to compare: the address and identity decide.
+ */
+async function sameAccount(
+  prepared: PreparedImport,
+  destination: Destination,
+  sourceSession: Session | undefined,
+): Promise<boolean> {
+  const target = prepared.destination;
+  if (target.kind !== 'imap' || !destination.sink.inboxFingerprint) return false;
+  if ((await accountOf(prepared.source)) !== (await accountOf(target.config))) return false;
+  if (!sourceSession) return true;
+  return (await inboxFingerprint(sourceSession)) === (await destination.sink.inboxFingerprint());
+}
+
+/**
  * `sources`: the folders whose mail is copied (mapped to their destination folders); `read`:
- * the folders the source reads, the same but for POP3 (which reads INBOX).
+ * the folders the source reads, the same but for POP3 (which reads INBOX); `sourceSession`:
+ * the IMAP source's session (none for POP3).
  * @throws CONFIG_INVALID naming the folder the import would read and write.
  */
 export async function refuseReadingWhatItWrites(
   prepared: PreparedImport,
   destination: Destination,
   sources: readonly FolderInfo[],
-  read: readonly FolderInfo[] = sources,
+  { read = sources, sourceSession }: { read?: readonly FolderInfo[]; sourceSession?: Session },
 ): Promise<void> {
-  const target = prepared.destination;
-  if (target.kind !== 'imap' || !destination.sink.placeOf) return;
-  if ((await accountOf(prepared.source)) !== (await accountOf(target.config))) return;
+  if (!destination.sink.placeOf) return;
+  // Into its own INBOX, a POP3 download harms nothing but with its delete (each run finds every
+  // message there already); two servers side by side with the same user names stay usable.
+  if (!sourceSession && prepared.postReadAction.type !== 'delete') return;
+  if (!(await sameAccount(prepared, destination, sourceSession))) return;
   for (const source of sources) {
     const written = await destination.sink.placeOf(
       source,

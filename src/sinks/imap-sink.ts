@@ -1,4 +1,5 @@
 import type { FolderInfo } from '../folder-info.js';
+import { inboxFingerprint } from '../imap/inbox-fingerprint.js';
 import { listFolders } from '../imap/list-folders.js';
 import type { Session } from '../imap/open-session.js';
 import { permanentFlagsOfFolder } from '../imap/permanent-flags.js';
@@ -68,6 +69,10 @@ export class ImapSink implements Sink {
 
   placeOf(source: FolderInfo, recorded?: string): Promise<string> {
     return onTarget(this.session, async () => (await this.place(source, recorded)).destination);
+  }
+
+  inboxFingerprint(): Promise<string> {
+    return onTarget(this.session, () => inboxFingerprint(this.session));
   }
 
   /** Replace mode: removes what the folder a source folder would go to holds; how many. */

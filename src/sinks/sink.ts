@@ -148,5 +148,7 @@ export interface Sink {
   empty?(source: FolderInfo, recorded?: string): Promise<{ destination: string; removed: number }>;
   /** IMAP only: the folder a source folder goes to, created or not (nothing is changed). */
   placeOf?(source: FolderInfo, recorded?: string): Promise<string>;
+  /** IMAP only: the destination's INBOX status (is it the source's own mailbox?). */
+  inboxFingerprint?(): Promise<string>;
   close(): Promise<void>;
 }

@@ -6,10 +6,11 @@
  * between folders of one account, reading none it writes, still runs.
  */
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/index.js';
 import { message } from '../helpers/corpus.js';
-import { dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
+import { addDovecotUsers, startDovecot, type DovecotServer } from '../helpers/dovecot.js';
+import { configFor, dovecot, freshUser, makeConfig } from '../helpers/make-config.js';
 import { snapshot } from '../helpers/mailbox-snapshot.js';
 import { seedMailbox } from '../helpers/seed.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -119,5 +120,32 @@ describe('an import into its own source account', () => {
       pop3: { folder: 'From POP3' },
     });
     expect(elsewhere.totals).toMatchObject({ copied: 1 });
+  });
+
+  describe('beside another server on the same address', () => {
+    let other: DovecotServer;
+    beforeAll(async () => {
+      other = await startDovecot();
+    });
+    afterAll(async () => {
+      await other?.stop();
+    });
+
+    it('the same user name on a second server (another port, another INBOX) is another account: the move runs', async () => {
+      const user = freshUser('sa6');
+      addDovecotUsers(other, [user]);
+      await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Side by side') }] });
+      const result = await runImport(makeConfig(user), {
+        destination: {
+          connection: configFor(other, user, { isTarget: true }),
+          state: join(tempDir('same-account-'), 'state.db'),
+        },
+        postReadAction: { type: 'delete' },
+      });
+      expect(result.totals).toMatchObject({ copied: 1, sourceDeleted: 1 });
+      expect((await snapshot(user, other)).INBOX!.map((m) => m.messageId)).toEqual([
+        '<Side-by-side@example.com>',
+      ]);
+    });
   });
 });
