@@ -88,8 +88,43 @@ function duplicateIssues(jobs: readonly MailboxJob[]): Issue[] {
 }
 
 /**
- * @throws CONFIG_INVALID for the profile, the list (every problem, with line and column) or a
- *   mailbox listed twice; USAGE_INVALID without a state path. No mail server is contacted.
+ * Two mailboxes into one destination mailbox (a merge) with a setting that removes mail there:
+ * `existing: replace` would have the second job empty what the first copied (its state then
+ * says done, so nothing copies it again), and `mirrorDeletions` would have each job remove
+ * copies the other's source still holds. Refused, naming both lines.
+ */
+function sharedDestinationIssues(jobs: readonly MailboxJob[], profile: BatchProfile): Issue[] {
+  const removing = [
+    ...(profile.destination.existing === 'replace' ? ['existing: replace'] : []),
+    ...(profile.copy.mirrorDeletions ? ['mirrorDeletions'] : []),
+  ];
+  if (removing.length === 0) return [];
+  const seen = new Map<string, MailboxJob>();
+  const issues: Issue[] = [];
+  for (const job of jobs) {
+    const server = job.servers[1];
+    if (!job.destination || server === undefined) continue;
+    const mailbox = (job.entry.destinationMailbox ?? job.entry.sourceUser).toLowerCase();
+    const identity = JSON.stringify([server, mailbox]);
+    const earlier = seen.get(identity);
+    if (!earlier) {
+      seen.set(identity, job);
+      continue;
+    }
+    const where = (j: MailboxJob): string => (j.entry.line > 0 ? `line ${j.entry.line}` : j.label);
+    issues.push({
+      field: '/mailboxes',
+      ...(job.entry.line > 0 ? { position: { line: job.entry.line, column: 1 } } : {}),
+      message: `${where(job)}: into the same destination mailbox as ${where(earlier)} (${mailbox} at ${server}), and ${removing.join(' and ')} removes mail there: one job would remove what the other copied. Give each its own destination mailbox, or leave ${removing.join(' and ')} out.`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * @throws CONFIG_INVALID for the profile, the list (every problem, with line and column), a
+ *   mailbox listed twice, or two into one destination with a setting that removes mail there;
+ *   USAGE_INVALID without a state path. No mail server is contacted.
  */
 export async function prepareBatch(
   input: BatchInput,
@@ -106,7 +141,7 @@ export async function prepareBatch(
       field: '/mailboxes',
     });
   await resolveServers(jobs);
-  const duplicates = duplicateIssues(jobs);
+  const duplicates = [...duplicateIssues(jobs), ...sharedDestinationIssues(jobs, profile)];
   if (duplicates.length > 0) throw new ConfigError(duplicates);
   const passwords = [
     ...entries.flatMap((e) => [e.sourcePassword, e.destinationPassword]),

@@ -195,6 +195,43 @@ describe('exit codes of batch run', () => {
   );
 });
 
+describe('two mailboxes into one destination mailbox', () => {
+  it.each([
+    ['existing: replace', { existing: 'replace' }, {}],
+    ['mirrorDeletions', {}, { mirrorDeletions: true }],
+  ])(
+    'with %s: refused before any connection, naming both lines; without it, a merge runs',
+    async (name, destination, copy) => {
+      const first = freshUser('mga');
+      const second = freshUser('mgb');
+      const target = destinationAccount();
+      const dir = tempDir();
+      const port = dovecot().imapPort;
+      writeFileSync(
+        join(dir, 'panel.csv'),
+        [first, second]
+          .map((a) => `127.0.0.1:${port};${a.name};${a.password};${target.name};${target.password}`)
+          .join('\n'),
+      );
+      const profileOf = (extra: Record<string, unknown>, more: Record<string, unknown>) =>
+        writeProfile(dir, {
+          name: `merge-${Object.keys(extra).length + Object.keys(more).length}`,
+          source: dovecotSource(),
+          destination: { imap: dovecotSource(), ...extra },
+          mailboxes: { csv: 'panel.csv' },
+          ...(Object.keys(more).length > 0 ? { copy: more } : {}),
+        });
+      const run = await cli(['batch', 'run', profileOf(destination, copy)]);
+      expect(run.code).toBe(2);
+      expect(run.err).toContain(
+        `line 2: into the same destination mailbox as line 1 (${target.name.toLowerCase()} at 127.0.0.1:${port}), and ${name} removes mail there`,
+      );
+      const merge = await cli(['batch', 'run', profileOf({}, {})]);
+      expect(merge.code).toBe(0);
+    },
+  );
+});
+
 describe('one mailbox listed under two names of its server', () => {
   it('is refused before any connection, naming both lines', async () => {
     const account = freshUser('twice');
