@@ -2,8 +2,9 @@
  * One chaos trial: a seeded random combination of what issue 24 found failing only where
  * features meet: hostile messages among good ones, batch topologies (parallel, caps, source
  * and destination on one server), local and queued batches, consumers that stop early, kill -9
- * of a run or a worker, Ctrl-C, and server faults (cuts, silence, a session limit, a restart).
- * After each trial the invariants of shared/DESIGN.md are checked and counted.
+ * of a run or a worker, Ctrl-C, and server faults (cuts, silence, a session limit, a restart);
+ * half the imports go on with mail expunged at the source and --mirror-deletions. After each
+ * trial the invariants of shared/DESIGN.md are checked and counted.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import {
   archiveContent,
   compare,
+  expungeAtRandom,
   mailboxContent,
+  twinOne,
   newAccount,
   seededAccount,
   sizeOf,
@@ -254,7 +257,54 @@ export async function importTrial(
   const all = marker ? await mailboxContent(world, account) : expected;
   check(result, all, got, result.path);
   if (ended.code === 0 && compare(all, got).lost > 0) result.falseSuccess++;
+  if (!marker && ended.code === 0 && random() < 0.5)
+    await mirrorPhase(world, random, result, { account, args, env, content });
   return result;
+}
+
+/**
+ * After a finished import: messages expunged at the source at random (one of a pair the source
+ * holds twice among them, at times), then the job again with --mirror-deletions, under a fault
+ * and maybe a kill, until a run ends well. Whatever the source still holds must be at the
+ * destination: a copy that stood for two source messages goes only with the last of them.
+ */
+async function mirrorPhase(
+  world: World,
+  random: () => number,
+  result: Outcome,
+  job: {
+    account: Account;
+    args: string[];
+    env: Record<string, string>;
+    content: () => Promise<Content> | Content;
+  },
+): Promise<void> {
+  result.path += ', then --mirror-deletions';
+  // Half the time the source gets a second copy of a message, copied as a duplicate by a run,
+  // and then loses the first: the destination's one copy still stands for the second.
+  const twin = random() < 0.5 ? await twinOne(world, job.account, random) : undefined;
+  for (let run = 0; twin && run < MAX_RUNS; run++)
+    if ((await runCli(job.args, { env: job.env, budgetMs: BUDGET_MS })).code === 0) break;
+  const expunged = await expungeAtRandom(world, job.account, random, 0.35, twin);
+  const args = [...job.args, '--mirror-deletions'];
+  const what = `${result.path}, ${expunged} expunged at the source${twin ? ' (one of a pair)' : ''}`;
+  const disarm = arm(world, random, pick(random, ['none', 'cut', 'silent', 'restart'] as const));
+  const kill = random() < 0.3;
+  let ended = await runCli(args, {
+    env: job.env,
+    budgetMs: BUDGET_MS,
+    ...(kill ? { stopAfterMs: 100 + random() * 1000, signal: 'SIGKILL' as const } : {}),
+  });
+  disarm();
+  count(result, ended, 'import --mirror-deletions');
+  for (let run = 0; run < MAX_RUNS && ended.code !== 0; run++) {
+    ended = await runCli(args, { env: job.env, budgetMs: BUDGET_MS });
+    count(result, ended, 'import --mirror-deletions');
+  }
+  const held = await mailboxContent(world, job.account);
+  const got = await job.content();
+  check(result, held, got, what);
+  if (ended.code === 0 && compare(held, got).lost > 0) result.falseSuccess++;
 }
 
 /** A batch of mailboxes, local or queued, in a random topology, maybe killed, then continued. */

@@ -132,6 +132,66 @@ export async function mailboxContent(world: World, account: Account): Promise<Co
   return content;
 }
 
+/** A message the source now holds twice: its folder and the UID of the one it held first. */
+export interface Twin {
+  folder: string;
+  uid: number;
+}
+
+/** Appends a copy of a random message of INBOX to INBOX: the source holds it twice. */
+export async function twinOne(
+  world: World,
+  account: Account,
+  random: () => number,
+): Promise<Twin | undefined> {
+  return withImapClient(account, world.dovecot, async (client) => {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      const uids = (await client.search({ all: true }, { uid: true })) || [];
+      if (uids.length === 0) return undefined;
+      const uid = uids[Math.floor(random() * uids.length)]!;
+      const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
+      if (!message || !message.source) return undefined;
+      await client.append('INBOX', message.source);
+      return { folder: 'INBOX', uid };
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+/**
+ * Expunges each message of the mailbox with probability `share`, and `also` (at the source,
+ * between runs: what mirrorDeletions then carries over); how many it expunged.
+ */
+export async function expungeAtRandom(
+  world: World,
+  account: Account,
+  random: () => number,
+  share: number,
+  also?: Twin,
+): Promise<number> {
+  let expunged = 0;
+  await withImapClient(account, world.dovecot, async (client) => {
+    for (const folder of await client.list()) {
+      if (folder.flags.has('\\Noselect')) continue;
+      const lock = await client.getMailboxLock(folder.path);
+      try {
+        if (!client.mailbox || !client.mailbox.exists) continue;
+        const uids = ((await client.search({ all: true }, { uid: true })) || []).filter(
+          (uid) => (also?.folder === folder.path && also.uid === uid) || random() < share,
+        );
+        if (uids.length === 0) continue;
+        await client.messageDelete(uids.join(','), { uid: true });
+        expunged += uids.length;
+      } finally {
+        lock.release();
+      }
+    }
+  });
+  return expunged;
+}
+
 /** What an archive holds for one account, per folder. */
 export function archiveContent(path: string, account: string): Content {
   const content: Content = new Map();
