@@ -42,6 +42,8 @@ interface Pop3Run {
   readFaults: ReadFaults;
 }
 
+const INBOX = pop3Folder('INBOX');
+
 export async function importPop3(
   prepared: PreparedImport,
   opened: OpenedState,
@@ -60,9 +62,7 @@ export async function importPop3(
     destination = await openDestination(prepared, opened, account, options);
     const folder = pop3Folder(prepared.pop3!.folder);
     // POP3 reads the account's INBOX, whatever folder its mail goes to.
-    await refuseReadingWhatItWrites(prepared, destination, [folder], {
-      read: [pop3Folder('INBOX')],
-    });
+    await refuseReadingWhatItWrites(prepared, destination, [folder], { read: [INBOX] });
     await replaceOnce(prepared, [folder], destination, result);
     const { sink, entry } = await openFolderSink(destination, folder, result);
     const run: Pop3Run = {
