@@ -9,7 +9,7 @@ import { jobRanBefore } from '../import/import-state.js';
 import { pop3Folder } from '../import/pop3-message.js';
 import type { OperationOptions } from '../operation-options.js';
 import { targetDelimiter } from '../sinks/imap-sink.js';
-import { openSqliteFile } from '../sinks/sqlite-file.js';
+import { hasTable, openSqliteFile } from '../sinks/sqlite-file.js';
 import { mapFolder } from '../write/map-folder.js';
 import type { MailboxJob } from './mailbox-jobs.js';
 import { messageCounts, withSourceFolders, type FolderToImport } from './source-folders.js';
@@ -55,12 +55,9 @@ function removesNothing(job: MailboxJob): boolean {
   if (!('state' in spec) || !existsSync(spec.state)) return false;
   const db = openSqliteFile(spec.state, 'import state file', { readonly: true });
   try {
-    const has = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'import_replaced'")
-      .get();
     const id = prepareImport(job.source, job.spec).job;
     return (
-      (has !== undefined &&
+      (hasTable(db, 'import_replaced') &&
         db.prepare('SELECT 1 FROM import_replaced WHERE job = ?').get(id) !== undefined) ||
       jobRanBefore(db, id)
     );

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../sinks/sqlite-file.js';
+import { hasTable, type SqliteDatabase } from '../sinks/sqlite-file.js';
 import type { MessageIdentity } from '../write/message-identity.js';
 import type { FailedMessage } from './import-result.js';
 import {
@@ -73,14 +73,11 @@ const copiedOf = (rows: readonly StoredCopy[]): CopiedMessage[] =>
  * Read-only, and for a state file of any version (a table it lacks holds nothing of the job).
  */
 export function jobRanBefore(db: SqliteDatabase, job: string): boolean {
-  const has = (table: string): boolean =>
-    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !==
-    undefined;
   return (
-    (has('import_progress') &&
+    (hasTable(db, 'import_progress') &&
       db.prepare('SELECT 1 FROM import_progress WHERE job = ? AND last_uid > 0').get(job) !==
         undefined) ||
-    (has('pop3_message') &&
+    (hasTable(db, 'pop3_message') &&
       db.prepare('SELECT 1 FROM pop3_message WHERE job = ?').get(job) !== undefined)
   );
 }

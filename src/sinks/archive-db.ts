@@ -9,7 +9,7 @@ import {
 } from './archive-blob.js';
 import { CODEC_BROTLI } from './base64-runs.js';
 import { packSourceSync, type PackedSource } from './source-packer.js';
-import { openSqliteFile, type SqliteDatabase } from './sqlite-file.js';
+import { hasTable, openSqliteFile, type SqliteDatabase } from './sqlite-file.js';
 
 const FORMAT = 'imap-connector-archive';
 // 2: blobs have a codec column (base64-runs.ts). Version 1 archives gain it, as codec 0,
@@ -501,12 +501,5 @@ function unfinishedCreation(db: SqliteDatabase): boolean {
 function hasColumn(db: SqliteDatabase, table: string, column: string): boolean {
   return (db.pragma(`table_info(${table})`) as { name: string }[]).some(
     (info) => info.name === column,
-  );
-}
-
-function hasTable(db: SqliteDatabase, name: string): boolean {
-  return (
-    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !==
-    undefined
   );
 }

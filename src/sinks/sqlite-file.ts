@@ -63,3 +63,11 @@ export function openSqliteFile(
     );
   }
 }
+
+/** Whether the file has the table (a file of an older version may lack it). */
+export function hasTable(db: SqliteDatabase, name: string): boolean {
+  return (
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !==
+    undefined
+  );
+}
