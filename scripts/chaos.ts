@@ -13,16 +13,17 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { seededRandom } from '../test/helpers/seeded-random.js';
 import { batchTrial, importTrial, readTrial, type Outcome } from './chaos/trials.js';
 import { startWorld } from './chaos/world.js';
+import { scriptArgs } from './script-args.js';
 
-const { values } = parseArgs({
-  options: { trials: { type: 'string' }, seed: { type: 'string' } },
+const args = scriptArgs('npm run chaos [-- --trials 24 --seed 20261203]', {
+  trials: { type: 'string' },
+  seed: { type: 'string' },
 });
-const TRIALS = Number(values.trials ?? 24);
-const FIRST_SEED = Number(values.seed ?? 20261203);
+const TRIALS = args.count('trials', 24);
+const FIRST_SEED = args.count('seed', 20261203);
 const PATHS = [readTrial, importTrial, batchTrial];
 
 // A source read after its batch's memory was reused would be another message's bytes: poisoned

@@ -12,11 +12,11 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statfsSync, existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { Archive, readStream, runImport } from '../src/index.js';
 import { startDovecot } from '../test/helpers/dovecot.js';
 import { startFaultProxy } from '../test/helpers/fault-proxy.js';
 import { BENCH_FOLDERS, seedDovecotUser } from './bench/seed-maildir.js';
+import { scriptArgs } from './script-args.js';
 
 const USER = { name: 'soak', password: 'soak-password' };
 const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -59,15 +59,14 @@ function report(
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      messages: { type: 'string', default: '100000' },
-      'fault-every': { type: 'string', default: '3000' },
-      dir: { type: 'string' },
-    },
+  const args = scriptArgs('npm run soak [-- --messages 100000 --fault-every 3000 --dir PARENT]', {
+    messages: { type: 'string' },
+    'fault-every': { type: 'string' },
+    dir: { type: 'string' },
   });
-  const count = Number(values.messages);
-  const faultEvery = Number(values['fault-every']);
+  const values = args.values;
+  const count = args.count('messages', 100_000);
+  const faultEvery = args.count('fault-every', 3000);
   const ram =
     existsSync('/dev/shm') &&
     statfsSync('/dev/shm').bavail * statfsSync('/dev/shm').bsize > count * 100_000 * 3;

@@ -28,7 +28,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.js';
 import { addDovecotUsers, startDovecot } from '../../test/helpers/dovecot.js';
 import { seedDovecotUser } from './seed-maildir.js';
 import { machineCpuSeconds, threadSplit, treeCpuSeconds } from './cpu-use.js';
@@ -166,27 +166,29 @@ function printProfiles(dir: string): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const args = scriptArgs(
+    'npm run bench:batch [-- --mailboxes 50 --messages 200 --runs 3 --parallel 1,2,4 --out FILE --destination archive|account --profile DIR]',
+    {
       child: { type: 'string' },
       'into-accounts': { type: 'boolean', default: false },
       destination: { type: 'string', default: 'archive' },
-      mailboxes: { type: 'string', default: '50' },
-      messages: { type: 'string', default: '200' },
-      runs: { type: 'string', default: '3' },
-      parallel: { type: 'string', default: '1,2,4' },
+      mailboxes: { type: 'string' },
+      messages: { type: 'string' },
+      runs: { type: 'string' },
+      parallel: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'string' },
     },
-  });
+  );
+  const values = args.values;
   if (values.child) return child(values.child, values['into-accounts']);
   if (values.destination !== 'archive' && values.destination !== 'account')
     throw new Error('--destination must be archive or account');
   const intoAccounts = values.destination === 'account';
-  const mailboxes = Number(values.mailboxes);
-  const messages = Number(values.messages);
-  const runs = Number(values.runs);
-  const settings = values.parallel.split(',').map(Number);
+  const mailboxes = args.count('mailboxes', 50);
+  const messages = args.count('messages', 200);
+  const runs = args.count('runs', 3);
+  const settings = args.counts('parallel', [1, 2, 4]);
   const users = Array.from({ length: mailboxes }, (_, i) => ({
     name: `batch${String(i).padStart(3, '0')}`,
     password: `batch-password-${i}`,

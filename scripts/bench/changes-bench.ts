@@ -7,7 +7,7 @@
  * Envelope rows; medians of 3; the cursor's size with changes. A private Dovecot on loopback.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.js';
 import { read } from '../../src/read/read.js';
 import { CAPABILITIES_WITHOUT_CONDSTORE, startDovecot } from '../../test/helpers/dovecot.js';
 import { imapClient } from '../../test/helpers/imap-client.js';
@@ -76,9 +76,12 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { messages: { type: 'string', default: '10000' }, out: { type: 'string' } },
+  const args = scriptArgs('npm run bench:changes [-- --messages 10000 --out FILE]', {
+    messages: { type: 'string' },
+    out: { type: 'string' },
   });
+  const values = args.values;
+  const messages = args.count('messages', 10_000);
   const user = { name: 'changes', password: 'changes-bench-pw' };
   const result: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
   for (const [name, capabilities] of [
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
       ...(capabilities ? { capabilities: [...capabilities] } : {}),
     });
     try {
-      result[name] = await measure(server, user, Number(values.messages));
+      result[name] = await measure(server, user, messages);
     } finally {
       await server.stop();
     }

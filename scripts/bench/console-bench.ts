@@ -10,7 +10,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.js';
 import { startConsole } from '../../src/console/console-server.js';
 import { runImport } from '../../src/import/import-job.js';
 import { startDovecot } from '../../test/helpers/dovecot.js';
@@ -25,15 +25,14 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      messages: { type: 'string', default: '10000' },
-      runs: { type: 'string', default: '5' },
-      out: { type: 'string' },
-    },
+  const args = scriptArgs('npm run bench:console [-- --messages 10000 --runs 5 --out FILE]', {
+    messages: { type: 'string' },
+    runs: { type: 'string' },
+    out: { type: 'string' },
   });
-  const messages = Number(values.messages);
-  const runs = Number(values.runs);
+  const values = args.values;
+  const messages = args.count('messages', 10_000);
+  const runs = args.count('runs', 5);
   const server = await startDovecot({ users: [USER], parentDir: '/dev/shm' });
   const work = mkdtempSync('/tmp/imap-connector-console-bench-');
   const browser = await launchChromium();

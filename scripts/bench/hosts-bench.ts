@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.js';
 import { parse, stringify } from 'yaml';
 import { startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
 import { connectorExecutable, hostBin } from '../../test/helpers/hosts.js';
@@ -268,16 +268,18 @@ async function nodeRedSync(server: DovecotServer, expected: number): Promise<num
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      messages: { type: 'string', default: '10000' },
-      runs: { type: 'string', default: '3' },
+  const args = scriptArgs(
+    'npm run bench:hosts [-- --messages 10000 --runs 3 --only NAMES --out FILE]',
+    {
+      messages: { type: 'string' },
+      runs: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
     },
-  });
-  const messages = Number(values.messages);
-  const runs = Number(values.runs);
+  );
+  const values = args.values;
+  const messages = args.count('messages', 10_000);
+  const runs = args.count('runs', 3);
   const server = await startDovecot({ users: [USER], parentDir: '/dev/shm' });
   const work = mkdtempSync('/tmp/imap-connector-hosts-bench-');
   try {

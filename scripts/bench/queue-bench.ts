@@ -18,7 +18,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.js';
 import { addDovecotUsers, startDovecot } from '../../test/helpers/dovecot.js';
 import { startRedis } from '../../test/helpers/redis.js';
 import { runQueuedBatch } from '../../src/queue/queue-batch.js';
@@ -103,18 +103,20 @@ function printProfiles(dir: string): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      mailboxes: { type: 'string', default: '50' },
-      messages: { type: 'string', default: '200' },
-      workers: { type: 'string', default: '1,2,4' },
+  const args = scriptArgs(
+    'npm run bench:queue [-- --mailboxes 50 --messages 200 --workers 1,2,4 --out FILE --profile DIR]',
+    {
+      mailboxes: { type: 'string' },
+      messages: { type: 'string' },
+      workers: { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'string' },
     },
-  });
-  const mailboxes = Number(values.mailboxes);
-  const messages = Number(values.messages);
-  const settings = values.workers.split(',').map(Number);
+  );
+  const values = args.values;
+  const mailboxes = args.count('mailboxes', 50);
+  const messages = args.count('messages', 200);
+  const settings = args.counts('workers', [1, 2, 4]);
   const users = Array.from({ length: mailboxes }, (_, i) => ({
     name: `queue${String(i).padStart(3, '0')}`,
     password: `queue-password-${i}`,

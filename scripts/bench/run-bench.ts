@@ -26,7 +26,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.js';
 import { addDovecotUsers, startDovecot, type DovecotServer } from '../../test/helpers/dovecot.js';
 import { BENCH_FOLDERS, MAILBOX_KINDS, seedDovecotUser, type MailboxKind } from './seed-maildir.js';
 import { sourceGaps } from './command-trace.js';
@@ -426,8 +426,9 @@ function profileScenarios(extra: ExtraRuns, dir: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const args = scriptArgs(
+    'npm run bench [-- --messages 10000 --runs 3 --out bench-result.json --compare old.json --only raw-meta,connector-envelope --profile DIR --dir PARENT --mailbox standard|attachments --memory --trace DIR]',
+    {
       messages: { type: 'string' },
       runs: { type: 'string' },
       out: { type: 'string' },
@@ -439,10 +440,11 @@ async function main(): Promise<void> {
       mailbox: { type: 'string' },
       memory: { type: 'boolean' },
     },
-  });
-  const count = Number(values.messages ?? 10_000);
+  );
+  const values = args.values;
+  const count = args.count('messages', 10_000);
   measureMemory = values.memory === true;
-  const runs = Number(values.runs ?? 3);
+  const runs = args.count('runs', 3);
   const mailbox = (values.mailbox ?? 'standard') as MailboxKind;
   if (!MAILBOX_KINDS.includes(mailbox))
     throw new Error(`--mailbox must be one of ${MAILBOX_KINDS.join(', ')}`);

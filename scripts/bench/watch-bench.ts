@@ -8,7 +8,7 @@
  * every `cut-every` seconds; at the end every message must have come exactly once.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.js';
 import { watch } from '../../src/read/watch.js';
 import { startDovecot } from '../../test/helpers/dovecot.js';
 import { startFaultProxy } from '../../test/helpers/fault-proxy.js';
@@ -117,14 +117,16 @@ async function soak(server: Server, user: User, minutes: number, cutEverySeconds
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      messages: { type: 'string', default: '100' },
-      'soak-minutes': { type: 'string', default: '0' },
-      'cut-every': { type: 'string', default: '180' },
+  const args = scriptArgs(
+    'npm run bench:watch [-- --messages 100 --soak-minutes 30 --cut-every 180 --out FILE]',
+    {
+      messages: { type: 'string' },
+      'soak-minutes': { type: 'string' },
+      'cut-every': { type: 'string' },
       out: { type: 'string' },
     },
-  });
+  );
+  const values = args.values;
   const users = [
     { name: 'watchlat', password: 'watch-latency-pw' },
     { name: 'watchsoak', password: 'watch-soak-pw' },
@@ -134,12 +136,12 @@ async function main(): Promise<void> {
     const result: Record<string, unknown> = {
       date: new Date().toISOString(),
       node: process.version,
-      latency: await latency(server, users[0]!, Number(values.messages)),
+      latency: await latency(server, users[0]!, args.count('messages', 100)),
     };
     console.log(JSON.stringify(result.latency));
-    const minutes = Number(values['soak-minutes']);
+    const minutes = args.count('soak-minutes', 0, 0);
     if (minutes > 0) {
-      result.soak = await soak(server, users[1]!, minutes, Number(values['cut-every']));
+      result.soak = await soak(server, users[1]!, minutes, args.count('cut-every', 180));
       console.log(JSON.stringify(result.soak));
     }
     if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
