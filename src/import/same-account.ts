@@ -17,11 +17,15 @@ import { serverAddress } from '../imap/server-address.js';
 import type { Destination } from './import-destination.js';
 import type { PreparedImport } from './prepare-import.js';
 
-/** The account a connection logs in to: its server's address (any port) and its identity. */
+/**
+ * The account a connection logs in to: its server's address (any port) and its identity. A
+ * master user opens a mailbox by authzid, or in Dovecot's own form "user*master" (with
+ * `auth_master_user_separator = *`), which opens "user" too.
+ */
 async function accountOf(config: Config): Promise<string> {
   const address = await serverAddress(config.host, 0);
-  const identity = (config.authorizationIdentity ?? config.username).toLowerCase();
-  return `${identity} at ${address}`;
+  const identity = config.authorizationIdentity ?? config.username.split('*')[0]!;
+  return `${identity.toLowerCase()} at ${address}`;
 }
 
 /**

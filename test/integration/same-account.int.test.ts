@@ -50,6 +50,29 @@ describe('an import into its own source account', () => {
     expect(await snapshot(user)).toEqual(before);
   });
 
+  it('a master user opening the mailbox (by authzid, or as "user*master") is that account too', async () => {
+    const user = freshUser('sa-master');
+    await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Only copy') }] });
+    const before = await snapshot(user);
+    const master = dovecot().master;
+    for (const login of [
+      { username: `${user.name}*${master.name}`, password: master.password },
+      {
+        username: master.name,
+        password: master.password,
+        authMethod: 'masterUser',
+        authorizationIdentity: user.name,
+      },
+    ])
+      await expect(
+        runImport(makeConfig(user), {
+          destination: intoItself(user, login),
+          postReadAction: { type: 'delete' },
+        }),
+      ).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: '/destination' });
+    expect(await snapshot(user)).toEqual(before);
+  });
+
   it('under a prefix: the first run copies, a run that would read what it wrote is refused, and one that excludes it goes on', async () => {
     const user = freshUser('sa2');
     await seedMailbox(dovecot(), user, { INBOX: [{ source: message('Backed up') }] });
