@@ -23,6 +23,8 @@ export interface BatchTotals {
   sourceDeleted: number;
   /** Replace mode: destination messages removed before the copy. */
   destinationRemoved: number;
+  /** Replace mode: mailboxes whose jobs ran before without it, so nothing was emptied. */
+  replaceSkipped: number;
 }
 
 export interface BatchReport {
@@ -61,6 +63,7 @@ export function totalsOf(mailboxes: MailboxState[]): BatchTotals {
     bytes: sum('bytes'),
     sourceDeleted: mailboxes.reduce((total, m) => total + sourceDeletedOf(m), 0),
     destinationRemoved: mailboxes.reduce((total, m) => total + removedOf(m), 0),
+    replaceSkipped: mailboxes.filter(replaceSkipped).length,
   };
 }
 
@@ -74,8 +77,14 @@ function removedOf(mailbox: Pick<MailboxState, 'folders'>): number {
   return mailbox.folders.reduce((total, f) => total + (f.destinationRemoved ?? 0), 0);
 }
 
+/** Replace mode asked for a mailbox whose job ran before without it: nothing was emptied. */
+const replaceSkipped = (mailbox: Pick<MailboxState, 'folders'>): boolean =>
+  mailbox.folders.some((f) => f.replaceSkipped === true);
+
 const removedText = (count: number): string =>
   count > 0 ? `${count} removed at the destination (replace), ` : '';
+const skippedText = (mailbox: Pick<MailboxState, 'folders'>): string =>
+  replaceSkipped(mailbox) ? 'nothing emptied (replace: the job ran before without it), ' : '';
 const deletedText = (count: number): string =>
   count > 0 ? `, ${count} deleted at the source` : '';
 
@@ -120,6 +129,11 @@ export function formatReportText(report: BatchReport): string {
     ...(t.destinationRemoved > 0
       ? [`Removed from the destination before copying (replace): ${t.destinationRemoved}`]
       : []),
+    ...(t.replaceSkipped > 0
+      ? [
+          `Not emptied though replace was asked: ${t.replaceSkipped} mailboxes, whose jobs ran before without it (what those runs copied may be gone from the source); a new state file starts a job over`,
+        ]
+      : []),
     ...Object.entries(report.loweredConnections ?? {}).map(
       ([server, cap]) => `Throttled by ${server}: connections to it lowered to ${cap}`,
     ),
@@ -127,7 +141,7 @@ export function formatReportText(report: BatchReport): string {
   ];
   for (const m of report.mailboxes) {
     lines.push(
-      `${m.status.toUpperCase().padEnd(8)} ${m.label}: ${removedText(removedOf(m))}${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed${deletedText(sourceDeletedOf(m))}${m.attempts > 1 ? ` (${m.attempts} attempts)` : ''}`,
+      `${m.status.toUpperCase().padEnd(8)} ${m.label}: ${removedText(removedOf(m))}${skippedText(m)}${m.copied} copied, ${m.duplicates} duplicates, ${m.failed} failed${deletedText(sourceDeletedOf(m))}${m.attempts > 1 ? ` (${m.attempts} attempts)` : ''}`,
     );
     lines.push(...folderLines(m));
     if (m.error) {

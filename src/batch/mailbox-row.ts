@@ -68,6 +68,7 @@ export function countsOf(folders: readonly FolderImportResult[]): Counts {
       failed: f.failed,
       ...(f.sourceDeleted ? { sourceDeleted: f.sourceDeleted } : {}),
       ...(f.destinationRemoved ? { destinationRemoved: f.destinationRemoved } : {}),
+      ...(f.replaceSkipped ? { replaceSkipped: true } : {}),
       ...(f.flagsUpdated ? { flagsUpdated: f.flagsUpdated } : {}),
       ...(f.deletionsMirrored ? { deletionsMirrored: f.deletionsMirrored } : {}),
       ...(f.flagsLeftOut
@@ -105,6 +106,7 @@ export function withEarlier(before: MailboxState, counts: Counts): Counts {
         const sum = (merged[field] ?? 0) + (folder[field] ?? 0);
         if (sum > 0) merged[field] = sum;
       }
+      if (folder.replaceSkipped) merged.replaceSkipped = true;
       if (folder.flagsLeftOut)
         merged.flagsLeftOut = [
           ...new Set([...(merged.flagsLeftOut ?? []), ...folder.flagsLeftOut]),

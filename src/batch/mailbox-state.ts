@@ -47,6 +47,8 @@ export interface FolderCounts {
   sourceDeleted?: number;
   /** Replace mode: messages removed from the destination folder before the copy. */
   destinationRemoved?: number;
+  /** Replace mode asked but nothing emptied: the job ran before without it. */
+  replaceSkipped?: boolean;
   /** Messages copied by earlier runs whose flag changes were carried over. */
   flagsUpdated?: number;
   /** mirrorDeletions: copies removed because the source deleted their message. */

@@ -152,6 +152,15 @@ export async function replaceOnce(
   if (!prepared.replace || !sink.empty || (await state.replaced())) return;
   if (await state.ranBefore()) {
     result.replaceSkipped = REPLACE_SKIPPED;
+    // Per folder too, so a batch's rows and report (built from the folders) say it.
+    for (const folder of folders) {
+      const entry = emptyFolderResult(
+        folder.path,
+        (await state.destinationOf(folder.path)) ?? folder.path,
+      );
+      entry.replaceSkipped = true;
+      result.folders.push(entry);
+    }
     return;
   }
   for (const folder of folders) {
@@ -184,6 +193,6 @@ export async function openFolderSink(
   if (!entry) {
     entry = emptyFolderResult(folder.path, sink.destination);
     result.folders.push(entry);
-  }
+  } else entry.destination = sink.destination; // an entry replace mode made before
   return { sink, entry };
 }

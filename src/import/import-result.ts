@@ -40,6 +40,8 @@ export interface FolderImportResult {
   recovered: number;
   /** Replace mode: messages removed from the destination folder before the copy; absent when none. */
   destinationRemoved?: number;
+  /** Replace mode asked, the folder not emptied: the job ran before (`replaceSkipped` says why). */
+  replaceSkipped?: boolean;
   /** Source messages deleted after copying (postReadAction delete); absent when none. */
   sourceDeleted?: number;
   /** Messages copied by earlier runs whose flag changes were carried to the destination; absent when none. */

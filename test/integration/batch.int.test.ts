@@ -673,6 +673,44 @@ describe('runBatch provisioning', () => {
     }
   });
 
+  it('with replace added after a run that deleted at the source: empties nothing, and the report says so per mailbox and in its totals', async () => {
+    const account = freshUser('rs');
+    await seedMailbox(dovecot(), account, {
+      INBOX: [{ source: message('rs one') }, { source: message('rs two') }],
+    });
+    const target = destinationAccount();
+    const dir = tempDir();
+    writePanelCsv(dir, [[account, target]]);
+    const settings = {
+      name: 'replace-later',
+      source: dovecotSource(),
+      mailboxes: { csv: 'panel.csv' },
+      copy: { postReadAction: { type: 'delete' } },
+    };
+    const first = await runBatch(
+      writeProfile(dir, { ...settings, destination: { imap: dovecotSource() } }),
+    );
+    expect(first.totals).toMatchObject({ done: 1, copied: 2, sourceDeleted: 2, replaceSkipped: 0 });
+    const copies = await mailboxHashes(target);
+    expect(copies.INBOX).toHaveLength(2);
+    const profile = writeProfile(dir, {
+      ...settings,
+      destination: { imap: dovecotSource(), existing: 'replace' },
+    });
+    const second = await runBatch(profile);
+    expect(second.totals).toMatchObject({ done: 1, destinationRemoved: 0, replaceSkipped: 1 });
+    const folders = second.mailboxes[0]!.folders;
+    expect(folders.map((f) => f.folder)).toContain('INBOX');
+    expect(folders.every((f) => f.replaceSkipped === true)).toBe(true);
+    expect(await mailboxHashes(target)).toEqual(copies);
+    const text = outputs(dir, second)[1]!;
+    expect(text).toContain('Not emptied though replace was asked: 1 mailboxes');
+    expect(text).toMatch(/DONE +\S+: nothing emptied \(replace: the job ran before without it\)/);
+    expect((await batchStatus(profile)).mailboxes[0]!.folders[0]).toMatchObject({
+      replaceSkipped: true,
+    });
+  });
+
   it('creates missing destination mailboxes with a command hook (JSON on stdin, never in its arguments), then imports', async () => {
     const accounts = await seededAccounts(2, 'pv');
     const missing = accounts.map((_, i) => ({
