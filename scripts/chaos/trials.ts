@@ -41,35 +41,41 @@ export interface Outcome {
 }
 
 // Every process gets this long; a healthy trial needs seconds.
-const BUDGET_MS = 120_000;
+export const BUDGET_MS = 120_000;
 // Runs after a fault or a kill until one ends well: the run must then have finished the job.
-const MAX_RUNS = 5;
+export const MAX_RUNS = 5;
 
 // poison: arm() leaves the proxy passing; the trial cuts on its message (poison.ts).
 type Fault = 'none' | 'cut' | 'silent' | 'limit' | 'restart' | 'poison';
 
-function pick<T>(random: () => number, items: readonly T[]): T {
+export function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
 }
 
 /**
- * Arms the proxy for a fault; returns a stop for timed ones (a restart mid-run). A session
- * limit is at least `minSessions`: an IMAP-to-IMAP import whose source and destination are one
- * server needs two sessions at once, and no client could finish it under a limit of one.
+ * Arms the proxy (IMAP's unless another is given) for a fault; returns a stop for timed ones (a
+ * restart mid-run). A session limit is at least `minSessions`: an IMAP-to-IMAP import whose
+ * source and destination are one server needs two sessions at once, and no client could
+ * finish it under a limit of one. A cut or silence comes within the server's first
+ * `within` bytes (past the greeting).
  */
-function arm(world: World, random: () => number, fault: Fault, minSessions = 1): () => void {
-  world.proxy.limitSessions(undefined);
-  world.proxy.set({ kind: 'pass' });
+export function arm(
+  world: World,
+  random: () => number,
+  fault: Fault,
+  { minSessions = 1, proxy = world.proxy, within = 60_000 } = {},
+): () => void {
+  proxy.limitSessions(undefined);
+  proxy.set({ kind: 'pass' });
   if (fault === 'cut' || fault === 'silent')
-    world.proxy.set({
+    proxy.set({
       kind: fault,
-      afterServerBytes: 300 + Math.floor(random() * 60_000),
+      afterServerBytes: 300 + Math.floor(random() * within),
       connections: 1 + Math.floor(random() * 2),
     });
-  if (fault === 'limit')
-    world.proxy.limitSessions(Math.max(minSessions, 1 + Math.floor(random() * 2)));
+  if (fault === 'limit') proxy.limitSessions(Math.max(minSessions, 1 + Math.floor(random() * 2)));
   if (fault !== 'restart') return () => undefined;
-  const timer = setTimeout(() => world.proxy.outage(500 + random() * 1500), 200 + random() * 1500);
+  const timer = setTimeout(() => proxy.outage(500 + random() * 1500), 200 + random() * 1500);
   return () => clearTimeout(timer);
 }
 
@@ -91,7 +97,7 @@ function sourceFile(world: World, dir: string, account: Account): string {
   return path;
 }
 
-function outcome(path: string): Outcome {
+export function outcome(path: string): Outcome {
   return {
     path,
     faults: 0,
@@ -105,7 +111,7 @@ function outcome(path: string): Outcome {
   };
 }
 
-function count(result: Outcome, ended: Ended, what: string): void {
+export function count(result: Outcome, ended: Ended, what: string): void {
   if (ended.stalled) {
     result.stalled++;
     result.problems.push(`${what} stalled past its budget`);
@@ -113,7 +119,7 @@ function count(result: Outcome, ended: Ended, what: string): void {
   if (ended.stopped) result.kills++;
 }
 
-function check(result: Outcome, expected: Content, got: Content, what: string): void {
+export function check(result: Outcome, expected: Content, got: Content, what: string): void {
   const { lost, duplicated } = compare(expected, got);
   result.lost += lost;
   result.duplicated += duplicated;
@@ -187,6 +193,23 @@ export async function readTrial(world: World, random: () => number, dir: string)
   return result;
 }
 
+/** A connection file for an import's destination account, straight to Dovecot (no faults). */
+export function targetConnection(world: World, dir: string, target: Account): string {
+  const path = join(dir, 'target.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      server: world.dovecot.host,
+      port: world.dovecot.imapPort,
+      security: 'none',
+      username: target.name,
+      isTarget: true,
+      isSource: false,
+    }),
+  );
+  return path;
+}
+
 /** An import (archive or another account), maybe killed mid-run, then run until it ends well. */
 export async function importTrial(
   world: World,
@@ -199,18 +222,7 @@ export async function importTrial(
   const expected = await mailboxContent(world, account);
   const config = sourceFile(world, dir, account);
   const target = newAccount(world, 'ct');
-  const targetFile = join(dir, 'target.json');
-  writeFileSync(
-    targetFile,
-    JSON.stringify({
-      server: world.dovecot.host,
-      port: world.dovecot.imapPort,
-      security: 'none',
-      username: target.name,
-      isTarget: true,
-      isSource: false,
-    }),
-  );
+  const targetFile = targetConnection(world, dir, target);
   const archivePath = join(dir, 'chaos.archive');
   const args = archive
     ? ['import', '--config', config, '--archive', archivePath]
@@ -370,7 +382,7 @@ export async function batchTrial(
     ? [startWorker(world), ...(random() < 0.5 ? [startWorker(world)] : [])]
     : [];
   const fault = pick(random, ['none', 'cut', 'silent', 'restart', 'limit'] as const);
-  const disarm = arm(world, random, fault, toImap && sameServer ? 2 : 1);
+  const disarm = arm(world, random, fault, { minSessions: toImap && sameServer ? 2 : 1 });
   try {
     const stop = random() < 0.5;
     // Queued: kill a worker mid-run (another takes the mailbox over); local: the run itself.

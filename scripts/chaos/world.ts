@@ -1,6 +1,6 @@
 /**
  * What every chaos trial runs against: one private Dovecot (and a Redis for queued batches),
- * a fault proxy in front of Dovecot, fresh accounts seeded with ordinary and hostile mail, and
+ * a fault proxy in front of Dovecot's IMAP and one in front of its POP3, fresh accounts seeded with ordinary and hostile mail, and
  * the content of a mailbox or an archive account as a multiset of SHA-256s per folder.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -31,6 +31,10 @@ export interface World {
   dovecot: DovecotServer;
   redis: RedisServer;
   proxy: FaultProxy;
+  /** In front of Dovecot's POP3 (the POP3 downloads' source). */
+  pop3Proxy: FaultProxy;
+  /** Faults both proxies dealt so far (cuts, silences, refused sessions). */
+  faults(): number;
   /** The key sealing queued jobs (base64, 32 bytes). */
   queueKey: string;
   dir: string;
@@ -42,14 +46,18 @@ export async function startWorld(): Promise<World> {
   const dovecot = await startDovecot();
   const redis = await startRedis();
   const proxy = await startFaultProxy(dovecot.imapPort);
+  const pop3Proxy = await startFaultProxy(dovecot.pop3Port);
   return {
     dovecot,
     redis,
     proxy,
+    pop3Proxy,
+    faults: () => [proxy, pop3Proxy].reduce((n, p) => n + p.faults() + p.refused(), 0),
     queueKey: randomBytes(32).toString('base64'),
     dir,
     close: async () => {
       await proxy.close();
+      await pop3Proxy.close();
       await redis.stop();
       await dovecot.stop();
       rmSync(dir, { recursive: true, force: true });
