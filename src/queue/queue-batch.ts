@@ -62,8 +62,22 @@ interface Coordinator {
 }
 
 /**
+ * A POP3 source keeps each mailbox's journal (which messages it has, which it deleted) in a
+ * local state file, which workers on other machines do not share: every mailbox would fail in
+ * its worker. Refused before anything is queued.
+ */
+function refuseLocalOnly(prepared: PreparedBatch): void {
+  if (prepared.profile.source.protocol === 'pop3')
+    throw makeError(
+      'CONFIG_INVALID',
+      'A POP3 source keeps its journal in a local state file that the queue’s workers do not share: run this batch without --queue.',
+      { field: '/source/protocol' },
+    );
+}
+
+/**
  * Runs a batch on the queue, or follows the unfinished run of it, until it ends.
- * @throws CONFIG_INVALID / USAGE_INVALID before any I/O; QUEUE_UNAVAILABLE; BATCH_STATE_LOST
+ * @throws CONFIG_INVALID / USAGE_INVALID before any I/O (a POP3 source among them); QUEUE_UNAVAILABLE; BATCH_STATE_LOST
  *   when Redis lost the run's records; ABORTED when the following is stopped (the workers go on).
  */
 export async function runQueuedBatch(
@@ -71,6 +85,7 @@ export async function runQueuedBatch(
   options: QueueBatchOptions,
 ): Promise<BatchReport> {
   const prepared = await prepareBatch(input, options);
+  refuseLocalOnly(prepared);
   const redis = await connectRedis(options.queue);
   const queue = new Queue<MailboxJobData>(QUEUE_NAME, { connection: redisOptions(options.queue) });
   queue.on('error', () => undefined); // reported by the commands that fail

@@ -6,6 +6,7 @@
  * together (counted in a proxy in front of the source); a wrong password fails once, no loop.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,6 +259,29 @@ describe('a batch on the queue', () => {
     for (const [i, account] of accounts.entries())
       expect(await mailboxHashes(targets[i]!), account.name).toEqual(await mailboxHashes(account));
   }, 180_000);
+
+  it('refuses a POP3 source before anything is queued: its journal is a local file no worker shares', async () => {
+    const [account] = await seededAccounts(1, 'qp');
+    const { profile } = panelBatch('pop3-queued', [account!]);
+    const settings = JSON.parse(readFileSync(profile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      profile,
+      JSON.stringify({
+        ...settings,
+        source: { ...dovecotSource({ port: dovecot().pop3Port }), protocol: 'pop3' },
+      }),
+    );
+    await expect(runQueuedBatch(profile, { queue, key: KEY, pollMs: 200 })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      field: '/source/protocol',
+    });
+    const client = await connectRedis(queue);
+    try {
+      expect(await new RedisRunRecords(client, 'pop3-queued').runs()).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
 
   it('fails a mailbox whose login is refused once, as AUTH_FAILED, without a retry loop', async () => {
     // The preflight of `batch run` would stop a wrong password before it is queued, so this
