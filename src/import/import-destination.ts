@@ -76,6 +76,7 @@ export async function openDestination(
       destination.account ?? sourceAccount,
       mode,
       mapping,
+      sourceAccount,
     );
     // The archive itself is the job state's to close; the sink's packer thread is its own.
     return { sink, state, close: () => sink.close() };

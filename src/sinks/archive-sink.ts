@@ -11,6 +11,7 @@ import {
 import type { Archive, ArchiveEntry } from './archive-db.js';
 import type { FolderSink, Sink, SourceMessage, StoreResult } from './sink.js';
 import { PackAhead } from './pack-ahead.js';
+import { ValidityOwners } from './archive-validity.js';
 import { SourcePacker } from './source-packer.js';
 
 /**
@@ -22,18 +23,24 @@ const ARCHIVE_BATCH_BYTES = 16 * 1024 * 1024;
 /**
  * The embedded archive as an import destination. Folders keep the source's names (and
  * delimiter) unless mapped; dedupe looks in the same account and folder of the archive.
+ * `source` names the mailbox archived (`user@host`): another one archived into the same
+ * account with the same UIDVALIDITY is stored under its own keys (archive-validity.ts).
  */
 export class ArchiveSink implements Sink {
   readonly keepsRows = true;
   readonly kind = 'archive' as const;
   private packer: SourcePacker | undefined;
+  private readonly owners: ValidityOwners;
 
   constructor(
     private readonly archive: Archive,
     private readonly account: string,
     private readonly mode: DedupeMode,
     private readonly mapping: FolderMapOptions,
-  ) {}
+    source: string,
+  ) {
+    this.owners = new ValidityOwners(archive.db, source);
+  }
 
   async openFolder(source: FolderInfo, recorded?: string): Promise<FolderSink> {
     const destination =
@@ -43,7 +50,9 @@ export class ArchiveSink implements Sink {
         { delimiter: source.delimiter, folders: [] },
         this.mapping,
       );
-    const { archive, account, mode } = this;
+    const { archive, account, mode, owners } = this;
+    const stored = (uidValidity: string): string =>
+      owners.stored(account, destination, uidValidity);
     const holds = (identity: MessageIdentity, by: DedupeMode): boolean =>
       byMessageIdKey(identity, by)
         ? archive.hasMessageIdKey(account, destination, identity.messageIdKey)
@@ -62,7 +71,13 @@ export class ArchiveSink implements Sink {
         let updated = 0;
         for (const change of changes)
           if (
-            archive.updateFlags(account, destination, change.uidValidity, change.uid, change.flags)
+            archive.updateFlags(
+              account,
+              destination,
+              stored(change.uidValidity),
+              change.uid,
+              change.flags,
+            )
           )
             updated++;
         // The archive keeps every flag.
@@ -75,7 +90,7 @@ export class ArchiveSink implements Sink {
             archive.removeMessage(
               account,
               destination,
-              copy.uidValidity,
+              stored(copy.uidValidity),
               copy.uid,
               copy.messageIdKey,
             )
@@ -90,7 +105,7 @@ export class ArchiveSink implements Sink {
           const entry: ArchiveEntry = {
             account,
             folder: destination,
-            uidValidity: message.uidValidity,
+            uidValidity: stored(message.uidValidity),
             uid: message.uid,
             identity: message.identity,
             raw,

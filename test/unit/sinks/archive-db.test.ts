@@ -204,7 +204,7 @@ describe('ArchiveSink', () => {
     other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.uid = 2
       BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
     other.close();
-    const sink = new ArchiveSink(archive, 'ann@h', 'message-id', {});
+    const sink = new ArchiveSink(archive, 'ann@h', 'message-id', {}, 'ann@h');
     const folder = await sink.openFolder({
       path: 'INBOX',
       name: 'INBOX',
