@@ -10,16 +10,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withImapClient } from '../../test/helpers/imap-client.js';
-import { runCli } from './processes.js';
 import {
   arm,
-  BUDGET_MS,
   check,
   count,
-  MAX_RUNS,
   outcome,
   pick,
+  runMaybeStopped,
   targetConnection,
+  untilEndsWell,
   type Outcome,
 } from './trials.js';
 import {
@@ -95,24 +94,11 @@ export async function pop3Trial(world: World, random: () => number, dir: string)
   const fault = pick(random, ['none', 'cut', 'silent', 'restart', 'limit'] as const);
   const within = Math.ceil((await inboxBytes(world, account)) * 1.1);
   const disarm = arm(world, random, fault, { proxy: world.pop3Proxy, within });
-  const kill = random() < 0.5;
-  let ended = await runCli(args, {
-    env,
-    budgetMs: BUDGET_MS,
-    ...(kill
-      ? {
-          // A download takes under a second here, most of it Node starting.
-          stopAfterMs: 300 + random() * 700,
-          signal: random() < 0.7 ? ('SIGKILL' as const) : ('SIGINT' as const),
-        }
-      : {}),
-  });
+  // A download takes under a second here, most of it Node starting.
+  const first = await runMaybeStopped(args, env, random, { from: 300, span: 700 });
   disarm();
-  count(result, ended, 'POP3 import');
-  for (let run = 0; run < MAX_RUNS && ended.code !== 0; run++) {
-    ended = await runCli(args, { env, budgetMs: BUDGET_MS });
-    count(result, ended, 'POP3 import');
-  }
+  count(result, first, 'POP3 import');
+  const ended = await untilEndsWell(result, 'POP3 import', args, env, first);
   if (ended.code !== 0)
     result.problems.push(`POP3 import: no run ended well (${ended.stderr.trim().split('\n')[0]})`);
   const got = archive

@@ -193,6 +193,45 @@ export async function readTrial(world: World, random: () => number, dir: string)
   return result;
 }
 
+/**
+ * A run that half the time is stopped (kill -9, else Ctrl-C) `from` to `from + span` ms after
+ * it started. The draws come in the order the trials always made them, so each seed's trial
+ * stays as it was.
+ */
+export function runMaybeStopped(
+  args: string[],
+  env: Record<string, string>,
+  random: () => number,
+  { from = 100, span = 1500 } = {},
+): Promise<Ended> {
+  const stop = random() < 0.5;
+  return runCli(args, {
+    env,
+    budgetMs: BUDGET_MS,
+    ...(stop
+      ? {
+          stopAfterMs: from + random() * span,
+          signal: random() < 0.7 ? ('SIGKILL' as const) : ('SIGINT' as const),
+        }
+      : {}),
+  });
+}
+
+/** Runs `args` again after `ended` until one exits 0 (at most MAX_RUNS more); the last one. */
+export async function untilEndsWell(
+  result: Outcome,
+  what: string,
+  args: string[],
+  env: Record<string, string>,
+  ended: Ended,
+): Promise<Ended> {
+  for (let run = 0; run < MAX_RUNS && ended.code !== 0; run++) {
+    ended = await runCli(args, { env, budgetMs: BUDGET_MS });
+    count(result, ended, what);
+  }
+  return ended;
+}
+
 /** A connection file for an import's destination account, straight to Dovecot (no faults). */
 export function targetConnection(world: World, dir: string, target: Account): string {
   const path = join(dir, 'target.json');
@@ -232,17 +271,7 @@ export async function importTrial(
   const disarm = arm(world, random, fault);
   const marker = fault === 'poison' ? await addPoison(world, account) : undefined;
   if (marker) cutOnPoison(world, marker);
-  const kill = random() < 0.5;
-  const first = await runCli(args, {
-    env,
-    budgetMs: BUDGET_MS,
-    ...(kill
-      ? {
-          stopAfterMs: 100 + random() * 1500,
-          signal: random() < 0.7 ? ('SIGKILL' as const) : ('SIGINT' as const),
-        }
-      : {}),
-  });
+  const first = await runMaybeStopped(args, env, random);
   disarm();
   count(result, first, 'import');
   const content = (): Promise<Content> | Content =>
@@ -261,10 +290,7 @@ export async function importTrial(
     world.proxy.set({ kind: 'pass' });
     ended = { ...ended, code: -1 };
   }
-  for (let run = 0; run < MAX_RUNS && ended.code !== 0; run++) {
-    ended = await runCli(args, { env, budgetMs: BUDGET_MS });
-    count(result, ended, 'import');
-  }
+  ended = await untilEndsWell(result, 'import', args, env, ended);
   const got = await content();
   const all = marker ? await mailboxContent(world, account) : expected;
   check(result, all, got, result.path);
@@ -309,10 +335,7 @@ async function mirrorPhase(
   });
   disarm();
   count(result, ended, 'import --mirror-deletions');
-  for (let run = 0; run < MAX_RUNS && ended.code !== 0; run++) {
-    ended = await runCli(args, { env: job.env, budgetMs: BUDGET_MS });
-    count(result, ended, 'import --mirror-deletions');
-  }
+  ended = await untilEndsWell(result, 'import --mirror-deletions', args, job.env, ended);
   const held = await mailboxContent(world, job.account);
   const got = await job.content();
   check(result, held, got, what);

@@ -19,7 +19,7 @@ function runScript(script: string, ...args: string[]) {
 describe('the development scripts’ command line', () => {
   it('prints the usage for --help and exits 0', () => {
     for (const [script, usage] of [
-      ['chaos.js', 'npm run chaos [-- --trials 24 --seed 20261203]'],
+      ['chaos.js', 'npm run chaos [-- --trials 24 --seed 20261203 --only read,import,batch,pop3]'],
       ['soak.js', 'npm run soak ['],
       ['bench/run-bench.js', 'npm run bench ['],
       ['bench/queue-bench.js', 'npm run bench:queue ['],
@@ -34,8 +34,11 @@ describe('the development scripts’ command line', () => {
     const run = runScript('chaos.js', '--trails', '3');
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(
-      "Unknown option '--trails'\nusage: npm run chaos [-- --trials 24 --seed 20261203]\n",
+      "Unknown option '--trails'\nusage: npm run chaos [-- --trials 24 --seed 20261203 --only read,import,batch,pop3]\n",
     );
+    const path = runScript('chaos.js', '--only', 'read,pop4');
+    expect(path.status).toBe(2);
+    expect(path.stderr).toMatch(/^--only takes read, import, batch, pop3, not "pop4"\n/);
   });
 
   it('refuses a count that is not a whole number of at least 1, and a list with one', () => {
