@@ -88,7 +88,7 @@ function inputFromFlags(values: Values): Record<string, unknown> {
 export function formatApplyActions(result: ApplyActionsResult): string {
   const lines = result.folders.map((folder) =>
     folder.status === 'done'
-      ? `OK       ${folder.folder}: ${folder.uids.length} messages${folder.moveMethod ? ` (moved by ${folder.moveMethod})` : ''}`
+      ? `OK       ${folder.folder}: ${folder.uids.length} messages${folder.moveMethod ? ` (moved by ${folder.moveMethod})` : ''}${folder.alreadyThere ? ' (already there, not moved)' : ''}`
       : `REFUSED  ${folder.folder}: ${folder.uids.length} messages: ${folder.error?.code} ${folder.error?.message ?? ''}`,
   );
   lines.push(...result.warnings.map((warning) => `warning: ${warning}`));

@@ -3,7 +3,7 @@ import { redactError } from '../config/redact.js';
 import { ConfigError, makeError, type ConnectorErrorJson } from '../errors.js';
 import type { Issue } from '../errors.js';
 import { withCommandDeadline } from '../imap/command-deadline.js';
-import { sameFolder } from '../imap/mailbox-name.js';
+import { inPersonalNamespace, sameFolder } from '../imap/mailbox-name.js';
 import { openSession, type Session } from '../imap/open-session.js';
 import { permanentFlagsOf, splitByPermanence } from '../imap/permanent-flags.js';
 import { addFlags, deleteUids, moveUids } from '../imap/uid-actions.js';
@@ -37,6 +37,8 @@ export interface FolderActionResult {
   expunged?: boolean;
   /** MOVE, or COPY then delete on a server without MOVE. */
   moveMethod?: 'MOVE' | 'COPY';
+  /** The rows were read from the folder moveTo names: left where they are, not moved. */
+  alreadyThere?: true;
   /** Flags the folder cannot keep (not in its PERMANENTFLAGS): not set; absent when none. */
   flagsLeftOut?: string[];
   error?: ConnectorErrorJson;
@@ -131,6 +133,13 @@ async function actOnFolder(
       status: 'done' as const,
       ...(leftOut ? { flagsLeftOut: leftOut } : {}),
     };
+    // Moved into their own folder they would get new UIDs, and a read over that folder would
+    // give them as new rows, to be acknowledged and moved again, run after run.
+    // (moveTo as the server names it: "Done" is "INBOX.Done" on Courier.)
+    const target = actions.moveTo;
+    const prefix = session.client.namespace?.prefix;
+    if (target !== undefined && sameFolder(inPersonalNamespace(target, prefix), group.folder))
+      return { ...done, alreadyThere: true };
     if (actions.moveTo !== undefined) {
       const moved = await moveUids(session, uids, actions.moveTo);
       return { ...done, expunged: moved.expunged, moveMethod: moved.method };

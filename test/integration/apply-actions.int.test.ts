@@ -103,6 +103,26 @@ describe('applyActions', () => {
     expect(after.Sent).toBeUndefined();
   });
 
+  it('leaves rows read from the moveTo folder where they are, so a read over every folder does not give them again and again', async () => {
+    const user = await seeded();
+    const config = makeConfig(user); // reads every folder
+    await applyActions(config, { ids: await idsOf(config, 'Order'), moveTo: 'Processed' });
+    // Moved, they are new messages there: a read over every folder gives them once more.
+    const again = await idsOf(config, 'Order');
+    expect(again.every((id) => id.includes('/Processed;'))).toBe(true);
+    const result = await applyActions(config, { ids: again, moveTo: 'Processed', markSeen: true });
+    expect(result.folders).toEqual([
+      expect.objectContaining({ folder: 'Processed', status: 'done', alreadyThere: true }),
+    ]);
+    expect(result.folders[0]!.moveMethod).toBeUndefined();
+    // Not moved into their own folder: the same UIDs, no new rows; the mark is made.
+    expect(await idsOf(config, 'Order')).toEqual(again);
+    expect((await mailbox(user)).Processed).toEqual({
+      'Order 1': ['\\Seen'],
+      'Order 2': ['\\Seen'],
+    });
+  });
+
   it("deletes just those messages: another client's \\Deleted message stays", async () => {
     const user = await seeded();
     const config = makeConfig(user);
