@@ -302,7 +302,8 @@ export class Archive {
    * Removes an archived source message (mirrorDeletions), and its source when no other
    * message shares it. A source message archived under another UID's row (the source held it
    * twice, the second found as a duplicate) is found by `messageIdKey` when the folder holds
-   * exactly one message with that key.
+   * exactly one message with that key under this UIDVALIDITY: another mailbox archived into the
+   * same account (its own UIDVALIDITY, archive-validity.ts) keeps its copy.
    * @returns false when the archive does not hold that source message.
    */
   removeMessage(
@@ -322,9 +323,9 @@ export class Archive {
       if (!found && messageIdKey !== undefined) {
         const alike = this.db
           .prepare(
-            'SELECT id, blob FROM messages WHERE account = ? AND folder = ? AND message_id_key = ? LIMIT 2',
+            'SELECT id, blob FROM messages WHERE account = ? AND folder = ? AND uid_validity = ? AND message_id_key = ? LIMIT 2',
           )
-          .all(account, folder, messageIdKey) as Found[];
+          .all(account, folder, uidValidity, messageIdKey) as Found[];
         if (alike.length === 1) found = alike[0];
       }
       if (!found) return false;

@@ -90,4 +90,24 @@ describe('two mailboxes archived into one archive account', () => {
     expect(held['b one']).toContain('\\Flagged');
     expect(held['a one']).not.toContain('\\Flagged');
   });
+
+  it("a message both hold (one Message-ID): the second one's deletion mirrored leaves the first one's copy", async () => {
+    const shared = () => ({ source: message('both', { id: '<both@shared.test>' }) });
+    const first = freshUser('sma');
+    const second = freshUser('smb');
+    await seedMailbox(dovecot(), first, { INBOX: [shared(), { source: message('a only') }] });
+    await seedMailbox(dovecot(), second, { INBOX: [shared(), { source: message('b only') }] });
+    const path = join(tempDir('shared-message-'), 'mail.archive');
+    const into = (user: User, extra: Record<string, unknown> = {}) =>
+      runImport(makeConfig(user), { destination: { archive: path, account: 'both' }, ...extra });
+    await into(first);
+    expect((await into(second)).totals).toMatchObject({ copied: 1, duplicates: 1 });
+    await withImapClient(second, dovecot(), async (client) => {
+      await client.mailboxOpen('INBOX');
+      await client.messageDelete('1', { uid: true });
+    });
+    await into(second, { mirrorDeletions: true });
+    // The first mailbox still holds it, and its job counts it as copied: the copy stays.
+    expect(Object.keys(archived(path, 'both')).sort()).toEqual(['a only', 'b only', 'both']);
+  });
 });
