@@ -110,28 +110,29 @@ export async function mailboxesOf(
     ? await masterUserEntries(masterUser, secrets)
     : parseMailboxCsv(readListFile(csv!, '/mailboxes/csv', encoding));
   const domain = profile.destination.imap ? profile.destination.domain : undefined;
-  if (!profile.destination.imap) refuseSharedArchiveUsers(entries);
+  if (!profile.destination.imap) refuseArchiveUsersWrittenTwoWays(entries);
   return domain ? entries.map((entry) => inDomain(entry, domain)) : entries;
 }
 
 /**
- * One archive user per source mailbox: an archive keeps where it is in each folder per
- * account, so a second mailbox into the same user would be read from the first one's place.
+ * Several mailboxes may go into one archive user (its folders merged; each mailbox keeps its own
+ * keys there, sinks/archive-validity.ts), but one user written in two cases ("alice", "Alice")
+ * would be two archive accounts where the list meant one.
  * @throws CONFIG_INVALID naming both lines.
  */
-function refuseSharedArchiveUsers(entries: readonly MailboxEntry[]): void {
+function refuseArchiveUsersWrittenTwoWays(entries: readonly MailboxEntry[]): void {
   const seen = new Map<string, MailboxEntry>();
   const issues: Issue[] = [];
   for (const entry of entries) {
     if (!entry.archiveUser) continue;
     const earlier = seen.get(entry.archiveUser.toLowerCase());
-    if (earlier)
+    if (earlier && earlier.archiveUser !== entry.archiveUser)
       issues.push({
         field: '/mailboxes/csv',
         position: { line: entry.line, column: 1 },
-        message: `line ${entry.line}: archive user ${JSON.stringify(entry.archiveUser)} is already line ${earlier.line}'s; each archive user takes one mailbox`,
+        message: `line ${entry.line}: archive user ${JSON.stringify(entry.archiveUser)} is line ${earlier.line}'s ${JSON.stringify(earlier.archiveUser)} written another way; write it as it is there, or it would be a second archive account`,
       });
-    else seen.set(entry.archiveUser.toLowerCase(), entry);
+    else if (!earlier) seen.set(entry.archiveUser.toLowerCase(), entry);
   }
   if (issues.length > 0) throw new ConfigError(issues);
 }

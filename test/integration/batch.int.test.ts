@@ -423,7 +423,27 @@ describe('runBatch into an archive organized per user', () => {
     expect(archiveHashes(archive, 'alice')).toEqual(await mailboxHashes(first!));
     expect(archiveHashes(archive, 'bob')).toEqual(await mailboxHashes(other!));
     expect(archiveHashes(archive, `${first!.name}@${HOST}`)).toEqual({});
-    // A second mailbox into one archive user is refused before any connection.
+    // Both mailboxes into one archive user: its folders hold both, each message once.
+    writeFileSync(
+      join(dir, 'merged.csv'),
+      `MailStore user name;E-mail address;Password\ncarol;${first!.name};${first!.password}\ncarol;${other!.name};${other!.password}\n`,
+    );
+    const merged = await runBatch(
+      writeProfile(dir, {
+        name: 'merged',
+        source: dovecotSource(),
+        destination: { archive: 'mail.archive' },
+        mailboxes: { csv: 'merged.csv' },
+      }),
+    );
+    expect(merged.totals).toMatchObject({ mailboxes: 2, done: 2, failed: 0 });
+    const both = await Promise.all([first!, other!].map((account) => mailboxHashes(account)));
+    const union: Record<string, string[]> = {};
+    for (const hashes of both)
+      for (const [folder, list] of Object.entries(hashes))
+        union[folder] = [...new Set([...(union[folder] ?? []), ...list])].sort();
+    expect(archiveHashes(archive, 'carol')).toEqual(union);
+    // One archive user written two ways is refused before any connection.
     writeFileSync(
       join(dir, 'shared.csv'),
       `MailStore user name;E-mail address;Password\nalice;${first!.name};x\nAlice;${other!.name};y\n`,
@@ -439,7 +459,9 @@ describe('runBatch into an archive organized per user', () => {
       ),
     ).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
-      message: expect.stringMatching(/line 3: archive user "Alice" is already line 2/),
+      message: expect.stringMatching(
+        /line 3: archive user "Alice" is line 2's "alice" written another way/,
+      ),
     });
   });
 });
