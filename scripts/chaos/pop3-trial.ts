@@ -7,7 +7,6 @@
  * at QUIT, so a run cut between its DELEs and its QUIT must not count them gone, and the next
  * must neither copy them again nor leave them.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withImapClient } from '../../test/helpers/imap-client.js';
 import {
@@ -17,6 +16,7 @@ import {
   outcome,
   pick,
   runMaybeStopped,
+  sourceFile,
   targetConnection,
   untilEndsWell,
   type Outcome,
@@ -32,24 +32,6 @@ import {
   type Content,
   type World,
 } from './world.js';
-
-/** A POP3 connection file for the source behind the POP3 proxy, password from the env. */
-function pop3Source(world: World, dir: string, account: Account): string {
-  const path = join(dir, `pop3-${account.name}.json`);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      server: world.dovecot.host,
-      port: world.pop3Proxy.port,
-      security: 'none',
-      username: account.name,
-      timeout: 3000,
-      reconnectAttempts: 6,
-      reconnectDelay: 200,
-    }),
-  );
-  return path;
-}
 
 /** The INBOX's bytes: a cut or silence falls anywhere in a download, its DELEs and QUIT too. */
 async function inboxBytes(world: World, account: Account): Promise<number> {
@@ -83,7 +65,7 @@ export async function pop3Trial(world: World, random: () => number, dir: string)
   const args = [
     'import',
     '--config',
-    pop3Source(world, dir, account),
+    sourceFile(world, dir, account, world.pop3Proxy),
     '--pop3',
     ...(deleting ? ['--after', 'delete'] : []),
     ...(archive

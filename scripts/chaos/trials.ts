@@ -79,14 +79,22 @@ export function arm(
   return () => clearTimeout(timer);
 }
 
-/** A connection file for the source behind the proxy (faults apply), password from the env. */
-function sourceFile(world: World, dir: string, account: Account): string {
+/**
+ * A connection file for the source behind a proxy (faults apply; IMAP's unless another is
+ * given), password from the env.
+ */
+export function sourceFile(
+  world: World,
+  dir: string,
+  account: Account,
+  proxy = world.proxy,
+): string {
   const path = join(dir, `source-${account.name}.json`);
   writeFileSync(
     path,
     JSON.stringify({
       server: world.dovecot.host,
-      port: world.proxy.port,
+      port: proxy.port,
       security: 'none',
       username: account.name,
       timeout: 3000,
