@@ -4,12 +4,13 @@
  * The seeded chaos run of issue 24: trials that combine at random hostile messages among good
  * ones, batch topologies, local and queued batches, consumers that stop early, POP3 downloads
  * that delete, kill -9 of a run or a worker, Ctrl-C, and server faults (cuts, silence, a session
- * limit, a restart), against a private Dovecot and Redis. After each trial: every process ended within its budget; exit 0
- * only when everything was done; nothing lost or duplicated (SHA-256 multisets per folder, a
- * source's own duplicate allowed once); every consumer got every message (a state is never
- * ahead of what was delivered); `batch status` never says RUNNING for a dead run. Prints the
- * totals and exits 1 when any check failed; a failing trial prints its seed to replay
- * (`--seed S --trials 1`). CI runs a few dozen trials; `--trials 500` is the longer mode.
+ * limit, a restart), against a private Dovecot and Redis. After each trial: every process ended
+ * within its budget; exit 0 only when everything was done; nothing lost or duplicated (SHA-256
+ * multisets per folder, a source's own duplicate allowed once); every consumer got every
+ * message (a state is never ahead of what was delivered); `batch status` never says RUNNING for
+ * a dead run. Prints the totals and exits 1 when any check failed; a failing trial prints its
+ * seed to replay (`--seed S --trials 1`). CI runs a few dozen trials; `--trials 500` is the
+ * longer mode.
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';

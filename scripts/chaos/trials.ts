@@ -41,9 +41,9 @@ export interface Outcome {
 }
 
 // Every process gets this long; a healthy trial needs seconds.
-export const BUDGET_MS = 120_000;
+const BUDGET_MS = 120_000;
 // Runs after a fault or a kill until one ends well: the run must then have finished the job.
-export const MAX_RUNS = 5;
+const MAX_RUNS = 5;
 
 // poison: arm() leaves the proxy passing; the trial cuts on its message (poison.ts).
 type Fault = 'none' | 'cut' | 'silent' | 'limit' | 'restart' | 'poison';

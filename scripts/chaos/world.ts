@@ -1,7 +1,8 @@
 /**
  * What every chaos trial runs against: one private Dovecot (and a Redis for queued batches),
- * a fault proxy in front of Dovecot's IMAP and one in front of its POP3, fresh accounts seeded with ordinary and hostile mail, and
- * the content of a mailbox or an archive account as a multiset of SHA-256s per folder.
+ * a fault proxy in front of Dovecot's IMAP and one in front of its POP3, fresh accounts seeded
+ * with ordinary and hostile mail, and the content of a mailbox or an archive account as a
+ * multiset of SHA-256s per folder.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -77,8 +77,9 @@ function refuseLocalOnly(prepared: PreparedBatch): void {
 
 /**
  * Runs a batch on the queue, or follows the unfinished run of it, until it ends.
- * @throws CONFIG_INVALID / USAGE_INVALID before any I/O (a POP3 source among them); QUEUE_UNAVAILABLE; BATCH_STATE_LOST
- *   when Redis lost the run's records; ABORTED when the following is stopped (the workers go on).
+ * @throws CONFIG_INVALID / USAGE_INVALID before any I/O (a POP3 source among them);
+ *   QUEUE_UNAVAILABLE; BATCH_STATE_LOST when Redis lost the run's records; ABORTED when the
+ *   following is stopped (the workers go on).
  */
 export async function runQueuedBatch(
   input: BatchInput,

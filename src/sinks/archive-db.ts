@@ -115,6 +115,10 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages (account, folder, message_id_key);
 CREATE INDEX IF NOT EXISTS messages_by_content ON messages (account, folder, content_hash);
+CREATE TABLE IF NOT EXISTS validity_owners (
+  account TEXT NOT NULL, folder TEXT NOT NULL, uid_validity TEXT NOT NULL, source TEXT NOT NULL,
+  PRIMARY KEY (account, folder, uid_validity)
+);
 `;
 
 /**

@@ -11,13 +11,8 @@
 import { createHash } from 'node:crypto';
 import type { SqliteDatabase } from './sqlite-driver.js';
 
-const TABLE = `CREATE TABLE IF NOT EXISTS validity_owners (
-  account TEXT NOT NULL, folder TEXT NOT NULL, uid_validity TEXT NOT NULL, source TEXT NOT NULL,
-  PRIMARY KEY (account, folder, uid_validity)
-)`;
-
+/** Over the archive's `validity_owners` table (archive-db.ts), opened for writing. */
 export class ValidityOwners {
-  private made = false;
   private readonly known = new Map<string, string>();
 
   /** `source`: the mailbox being archived, as its login and host name it (`user@host`). */
@@ -38,8 +33,6 @@ export class ValidityOwners {
   }
 
   private claim(account: string, folder: string, uidValidity: string): string {
-    if (!this.made) this.db.exec(TABLE);
-    this.made = true;
     const source = this.source.toLowerCase();
     this.db
       .prepare(

@@ -133,23 +133,29 @@ async function actOnFolder(
       status: 'done' as const,
       ...(leftOut ? { flagsLeftOut: leftOut } : {}),
     };
+    return { ...done, ...(await moveOrDelete(session, group.folder, uids, actions)) };
+  });
+}
+
+/** The move or delete of the actions, once the marks are made; what the result says of it. */
+async function moveOrDelete(
+  session: Session,
+  folder: string,
+  uids: string,
+  actions: Actions,
+): Promise<Pick<FolderActionResult, 'expunged' | 'moveMethod' | 'alreadyThere'>> {
+  const target = actions.moveTo;
+  if (target !== undefined) {
     // Moved into their own folder they would get new UIDs, and a read over that folder would
     // give them as new rows, to be acknowledged and moved again, run after run.
     // (moveTo as the server names it: "Done" is "INBOX.Done" on Courier.)
-    const target = actions.moveTo;
     const prefix = session.client.namespace?.prefix;
-    if (target !== undefined && sameFolder(inPersonalNamespace(target, prefix), group.folder))
-      return { ...done, alreadyThere: true };
-    if (actions.moveTo !== undefined) {
-      const moved = await moveUids(session, uids, actions.moveTo);
-      return { ...done, expunged: moved.expunged, moveMethod: moved.method };
-    }
-    if (actions.delete) {
-      const deleted = await deleteUids(session, uids);
-      return { ...done, expunged: deleted.expunged };
-    }
-    return done;
-  });
+    if (sameFolder(inPersonalNamespace(target, prefix), folder)) return { alreadyThere: true };
+    const moved = await moveUids(session, uids, target);
+    return { expunged: moved.expunged, moveMethod: moved.method };
+  }
+  if (actions.delete) return { expunged: (await deleteUids(session, uids)).expunged };
+  return {};
 }
 
 /**
